@@ -1,0 +1,22 @@
+#pragma once
+// Byte encodings the AWS protocols need: hex MD5, base64, URL percent-decoding, XML escaping.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mallard {
+
+std::string Md5Hex(std::string_view bytes);
+std::string Sha256Hex(std::string_view bytes);
+std::string Base64Encode(std::string_view bytes);
+// nullopt when the text is not valid base64 (padding optional, whitespace rejected).
+std::optional<std::string> Base64Decode(std::string_view text);
+// Decodes application/x-www-form-urlencoded text ('+' is a space); nullopt on a malformed escape.
+std::optional<std::string> FormUrlDecode(std::string_view text);
+std::string UrlEncode(std::string_view text);
+// Escapes text for XML character data and attribute values.
+void AppendXmlEscaped(std::string& out, std::string_view text);
+// True when every code point is valid UTF-8.
+bool IsValidUtf8(std::string_view text);
+
+}  // namespace mallard

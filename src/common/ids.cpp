@@ -1,0 +1,78 @@
+#include "common/ids.hpp"
+
+#include <openssl/rand.h>
+
+#include <chrono>
+#include <random>
+
+#include "common/encoding.hpp"
+
+namespace mallard {
+namespace {
+
+std::mt19937_64& ThreadEngine() {
+  thread_local std::mt19937_64 engine = [] {
+    std::uint64_t seed = 0;
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed) != 1) {
+      seed = std::random_device{}();
+    }
+    return std::mt19937_64(seed ^ std::chrono::steady_clock::now().time_since_epoch().count());
+  }();
+  return engine;
+}
+
+}  // namespace
+
+std::string NewUuid() {
+  auto& engine = ThreadEngine();
+  std::uint64_t high = engine(), low = engine();
+  high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
+  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int nibble = 15; nibble >= 0; --nibble) {
+    out += kHex[(high >> (nibble * 4)) & 0xF];
+    if (nibble == 8 || nibble == 4) out += '-';
+  }
+  out += '-';
+  for (int nibble = 15; nibble >= 0; --nibble) {
+    out += kHex[(low >> (nibble * 4)) & 0xF];
+    if (nibble == 12) out += '-';
+  }
+  return out;
+}
+
+std::string RandomAlnum(std::size_t length) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  auto& engine = ThreadEngine();
+  std::string out(length, 'A');
+  for (auto& c : out) c = kAlphabet[engine() % 62];
+  return out;
+}
+
+std::string RandomHex(std::size_t length) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  auto& engine = ThreadEngine();
+  std::string out(length, '0');
+  for (auto& c : out) c = kHex[engine() & 0xF];
+  return out;
+}
+
+std::int64_t WallClockMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string UserIdForAccessKey(const std::string& access_key_id) {
+  static constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::string digest = Sha256Hex("mallard-user:" + access_key_id);
+  std::string id = "AIDA";
+  for (std::size_t i = 0; id.size() < 21; ++i) {
+    id += kBase32[std::stoi(digest.substr(i * 2, 2), nullptr, 16) % 32];
+  }
+  return id;
+}
+
+}  // namespace mallard

@@ -1,0 +1,16 @@
+#pragma once
+// RequestContext: who is calling, where, and how to build URLs that point back at this server.
+#include <string>
+
+namespace mallard {
+
+struct RequestContext {
+  std::string request_id;
+  std::string account_id;   // derived from the access key (configured mapping, default 000000000000)
+  std::string region;       // from the SigV4 credential scope, never from the Host header
+  std::string access_key_id;
+  std::string caller_user_id;  // stable IAM-style unique id of the caller (e.g. SQS SenderId)
+  std::string endpoint_base;   // scheme://host[:port] taken from the request's Host header
+};
+
+}  // namespace mallard

@@ -1,0 +1,61 @@
+#pragma once
+// Neutral HTTP request/response types. Nothing outside src/http/ sees Beast; services and
+// protocol codecs work only with these.
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mallard::http {
+
+struct HttpRequest {
+  std::string method;   // "POST", "GET", ...
+  std::string target;   // raw request target: path plus optional "?query"
+  std::string path;     // target before '?'
+  std::string query;    // target after '?', still percent-encoded
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  std::string remote_address;
+
+  // First value of a header, by lower-case name; nullptr when absent.
+  const std::string* Header(std::string_view lowercase_name) const {
+    for (const auto& [name, value] : headers) {
+      if (name == lowercase_name) return &value;
+    }
+    return nullptr;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  void SetHeader(std::string name, std::string value) {
+    for (auto& [existing, existing_value] : headers) {
+      if (existing == name) {
+        existing_value = std::move(value);
+        return;
+      }
+    }
+    headers.emplace_back(std::move(name), std::move(value));
+  }
+};
+
+// Called exactly once per request, from any thread.
+using Responder = std::function<void(HttpResponse)>;
+
+// The application side of the server. Handle() must not block: long work is handed off and the
+// responder is called when it completes.
+class HttpHandler {
+ public:
+  virtual ~HttpHandler() = default;
+  virtual void Handle(HttpRequest request, Responder respond) = 0;
+  // The answer for a request whose body exceeded the limit; `request` carries headers only.
+  virtual HttpResponse RejectOversizedBody(const HttpRequest& request, std::size_t limit) = 0;
+  // The answer for bytes that are not HTTP/1.1 at all.
+  virtual HttpResponse RejectMalformedRequest(const std::string& reason) = 0;
+};
+
+}  // namespace mallard::http

@@ -1,0 +1,58 @@
+#include "protocol/aws_json.hpp"
+
+#include <boost/json/parser.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/monotonic_resource.hpp>
+
+namespace mallard::protocol {
+namespace json = boost::json;
+
+Result<json::object> DecodeJsonBody(std::string_view body) {
+  std::size_t first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return json::object();
+  json::parse_options options;
+  options.max_depth = kMaxJsonDepth;
+  json::parser parser(json::storage_ptr(), options);
+  boost::system::error_code error;
+  parser.write(body.data(), body.size(), error);
+  if (!error) parser.finish(error);
+  if (error) {
+    return Fail(AwsError::Make("SerializationException", 400,
+                               "Start of structure or map found where not expected, or the body is not valid JSON: " +
+                                   error.message()));
+  }
+  json::value document = parser.release();
+  if (!document.is_object()) {
+    return Fail(AwsError::Make("SerializationException", 400, "The request body must be a JSON object."));
+  }
+  return std::move(document.as_object());
+}
+
+http::HttpResponse RenderJsonResult(const json::object& output, bool json_1_1, const std::string& request_id) {
+  http::HttpResponse response;
+  response.status = 200;
+  response.headers.emplace_back("Content-Type", json_1_1 ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0");
+  response.headers.emplace_back("x-amzn-RequestId", request_id);
+  response.body = json::serialize(output);
+  return response;
+}
+
+http::HttpResponse RenderJsonError(const AwsError& error, const JsonErrorStyle& style, const std::string& request_id) {
+  http::HttpResponse response;
+  response.status = error.http_status;
+  std::string type = style.type_namespace + error.code;
+  response.headers.emplace_back("Content-Type", style.json_1_1 ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0");
+  response.headers.emplace_back("x-amzn-RequestId", request_id);
+  response.headers.emplace_back("x-amzn-ErrorType", error.code);
+  if (style.query_compatible) {
+    response.headers.emplace_back("x-amzn-query-error",
+                                  error.query_code + (error.fault == FaultSide::Sender ? ";Sender" : ";Receiver"));
+  }
+  json::object body;
+  body["__type"] = type;
+  body["message"] = error.message;
+  response.body = json::serialize(body);
+  return response;
+}
+
+}  // namespace mallard::protocol

@@ -1,0 +1,43 @@
+#pragma once
+// Service: one AWS service behind the gateway. A service owns its logic and talks to its state only
+// through its backend interface; it never sees HTTP or wire formats, only OperationRequests.
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/operation.hpp"
+#include "protocol/shape.hpp"
+
+namespace mallard::services {
+
+struct ServiceDescriptor {
+  std::string name;                // "sqs": health output and logs
+  std::string signing_name;        // SigV4 service name ("sqs")
+  std::string json_target_prefix;  // X-Amz-Target prefix ("AmazonSQS"); empty = no awsJson
+  bool json_1_1 = false;
+  std::string json_error_namespace;  // "com.amazonaws.sqs#"
+  bool query_compatible = false;     // awsJson errors also carry x-amzn-query-error
+  std::string query_xmlns;           // non-empty = the service accepts awsQuery
+  std::vector<std::string> operations;
+};
+
+class Service {
+ public:
+  virtual ~Service() = default;
+  virtual const ServiceDescriptor& Descriptor() const = 0;
+  // Shapes of an operation for the awsQuery codec; nullptr when the operation is unknown.
+  virtual const protocol::OperationShapes* QueryShapes(std::string_view operation) const = 0;
+  // Runs one operation and completes `done` exactly once, possibly later and on another thread
+  // (long polls). Must not block the calling thread on I/O.
+  virtual void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) = 0;
+  // Drops all state (the reset endpoint).
+  virtual void Reset() = 0;
+  // Names the backend in use, for the health endpoint.
+  virtual std::string BackendName() const = 0;
+  // Completes waiting requests early so that shutdown is prompt.
+  virtual void Shutdown() {}
+};
+
+}  // namespace mallard::services

@@ -1,0 +1,123 @@
+#pragma once
+// SqsBackend: everything SQS keeps. Each call is a whole, atomic unit of work (receive-and-lock,
+// delete-by-receipt, send-with-deduplication, move-to-DLQ), never a reference into backend memory,
+// so that an implementation on a shared store (Redis) can run it as one script or transaction.
+//
+// Thread-safety: every method may be called concurrently from any thread.
+// Errors: backends return BackendStatus values; the service maps them to AWS errors.
+// Time: callers pass `now_millis`, so tests can move time without sleeping.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "services/sqs/sqs_model.hpp"
+
+namespace mallard::sqs {
+
+enum class BackendErrc : unsigned char {
+  NotFound,         // no such queue
+  AlreadyExists,    // create: a queue with this name exists (its record is returned separately)
+  DeletedRecently,  // create: the name was deleted less than 60 s ago
+  PurgeInProgress,  // purge: the previous purge was less than 60 s ago
+  InvalidReceipt,   // receipt handle malformed or for another queue
+  NotInFlight,      // change visibility: the message is not in flight
+  StaleReceipt,     // receipt handle of an earlier receive
+  Conflict,         // a concurrent change won; retry
+  Unavailable,      // the store cannot be reached
+};
+
+struct BackendError {
+  BackendErrc code;
+  std::string detail;
+};
+
+template <typename T>
+using BackendResult = Result<T, BackendError>;
+
+inline Unexpected<BackendError> BackendFail(BackendErrc code, std::string detail = {}) {
+  return {BackendError{code, std::move(detail)}};
+}
+
+struct ReceiveOptions {
+  int max_messages = 1;
+  std::int64_t visibility_timeout_seconds = 30;
+  std::int64_t retention_seconds = 345600;
+  std::string request_attempt_id;  // FIFO ReceiveRequestAttemptId ("" = none)
+  // Redrive: a message whose receive count would exceed max_receive_count moves to the DLQ.
+  std::optional<QueueKey> dead_letter_queue;
+  std::int64_t max_receive_count = 0;
+};
+
+struct ReceiveOutcome {
+  std::vector<ReceivedMessage> messages;
+  // When nothing was returned: the earliest time a message may become visible (for long polls).
+  std::optional<std::int64_t> next_visible_millis;
+};
+
+struct CreateOutcome {
+  bool created = false;
+  QueueRecord record;  // the new queue, or the existing one when !created
+};
+
+class SqsBackend {
+ public:
+  virtual ~SqsBackend() = default;
+  virtual std::string Name() const = 0;
+
+  // Creates the queue unless one of that name exists, in which case the existing record is
+  // returned with created=false.
+  virtual BackendResult<CreateOutcome> CreateQueue(const QueueRecord& record, std::int64_t now_millis) = 0;
+  virtual BackendResult<QueueRecord> GetQueue(const QueueKey& key) = 0;
+  virtual BackendResult<Done> DeleteQueue(const QueueKey& key, std::int64_t now_millis) = 0;
+  // Names of queues in the account and region, sorted, beginning with `prefix`.
+  virtual BackendResult<std::vector<QueueRecord>> ListQueues(const std::string& account_id, const std::string& region,
+                                                             const std::string& prefix) = 0;
+  // Applies `mutate` to the queue record atomically (retried on conflict). `mutate` may refuse with
+  // an AwsError, which is returned unchanged.
+  using QueueMutation = std::function<Status<>(QueueRecord&)>;
+  virtual BackendResult<Result<QueueRecord>> UpdateQueue(const QueueKey& key, const QueueMutation& mutate) = 0;
+
+  // Stores messages; on FIFO queues, a deduplication id seen in the last 5 minutes returns the
+  // earlier message's id instead of storing again.
+  virtual BackendResult<std::vector<SendResult>> SendMessages(const QueueKey& key, std::vector<NewMessage> messages,
+                                                              std::int64_t now_millis) = 0;
+  virtual BackendResult<ReceiveOutcome> ReceiveMessages(const QueueKey& key, const ReceiveOptions& options,
+                                                        std::int64_t now_millis) = 0;
+  // A receipt of an earlier receive, or of a message already deleted, succeeds without effect.
+  virtual BackendResult<Done> DeleteMessage(const QueueKey& key, const std::string& receipt_handle,
+                                            std::int64_t now_millis) = 0;
+  virtual BackendResult<Done> ChangeVisibility(const QueueKey& key, const std::string& receipt_handle,
+                                               std::int64_t visibility_timeout_seconds, std::int64_t now_millis) = 0;
+  virtual BackendResult<Done> PurgeQueue(const QueueKey& key, std::int64_t now_millis) = 0;
+  virtual BackendResult<QueueCounts> CountMessages(const QueueKey& key, std::int64_t now_millis) = 0;
+  // Drops messages older than the queue's retention period.
+  virtual BackendResult<std::int64_t> ExpireMessages(const QueueKey& key, std::int64_t retention_seconds,
+                                                     std::int64_t now_millis) = 0;
+
+  // Moves up to `limit` visible messages out of `source`, each to `destination` or, when that is
+  // empty, to the queue its dead_letter_source_arn names. Returns how many moved.
+  virtual BackendResult<std::int64_t> MoveMessages(const QueueKey& source, const std::optional<QueueKey>& destination,
+                                                   std::int64_t limit, std::int64_t now_millis) = 0;
+  virtual BackendResult<Done> PutMoveTask(const QueueKey& source, const MoveTask& task) = 0;
+  // Newest first.
+  virtual BackendResult<std::vector<MoveTask>> ListMoveTasks(const QueueKey& source) = 0;
+
+  // Calls `notify` (from any thread) whenever a message may have become receivable in the queue.
+  // The subscription ends when the returned handle is destroyed.
+  class Subscription {
+   public:
+    virtual ~Subscription() = default;
+  };
+  virtual std::unique_ptr<Subscription> WatchQueue(const QueueKey& key, std::function<void()> notify) = 0;
+
+  // True when every call completes in memory without I/O, so the service may run it inline on a
+  // network thread instead of handing it to a worker pool.
+  virtual bool IsInline() const = 0;
+
+  virtual void Reset() = 0;
+};
+
+}  // namespace mallard::sqs
