@@ -15,7 +15,6 @@ Result<json::object> DecodeJsonBody(std::string_view body) {
   json::parser parser(json::storage_ptr(), options);
   boost::system::error_code error;
   parser.write(body.data(), body.size(), error);
-  if (!error) parser.finish(error);
   if (error) {
     return Fail(AwsError::Make("SerializationException", 400,
                                "Start of structure or map found where not expected, or the body is not valid JSON: " +

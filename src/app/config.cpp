@@ -1,0 +1,93 @@
+#include "app/config.hpp"
+
+#include <toml++/toml.h>
+
+namespace mallard::app {
+
+void AddServeOptions(CLI::App& command, ServeConfig& config) {
+  command.add_option("--config", config.config_path, "TOML configuration file")->envname("MALLARD_CONFIG");
+  command.add_option("--host", config.host, "Address to listen on")->envname("MALLARD_HOST")->capture_default_str();
+  command.add_option("--port", config.port, "Port to listen on (0 picks a free one)")
+      ->envname("MALLARD_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  command.add_option("--threads", config.threads, "Network threads")
+      ->envname("MALLARD_THREADS")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error, off")
+      ->envname("MALLARD_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  command.add_option("--default-region", config.default_region, "Region for requests without a SigV4 scope")
+      ->envname("MALLARD_DEFAULT_REGION")
+      ->capture_default_str();
+  command.add_option("--default-account", config.default_account, "Account for access keys not in the account map")
+      ->envname("MALLARD_DEFAULT_ACCOUNT")
+      ->capture_default_str();
+  command.add_option("--account", config.account_map, "Map an access key to an account: ACCESS_KEY=ACCOUNT (repeatable)")
+      ->envname("MALLARD_ACCOUNTS")
+      ->delimiter(',');
+  command.add_option("--body-limit", config.body_limit_bytes, "Largest request body accepted, in bytes")
+      ->envname("MALLARD_BODY_LIMIT")
+      ->capture_default_str();
+  command.add_option("--shutdown-grace", config.shutdown_grace_seconds, "Seconds in-flight requests get on shutdown")
+      ->envname("MALLARD_SHUTDOWN_GRACE")
+      ->capture_default_str();
+  command.add_option("--backend-sqs", config.backend_sqs, "SQS backend: memory")
+      ->envname("MALLARD_BACKEND_SQS")
+      ->capture_default_str();
+}
+
+namespace {
+
+template <typename T>
+void FillFrom(CLI::App& command, const char* option_name, const toml::node_view<toml::node>& node, T& target) {
+  if (!node) return;
+  if (command.get_option(option_name)->count() > 0) return;  // flag or environment variable wins
+  if (auto value = node.value<T>()) target = *value;
+}
+
+}  // namespace
+
+std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
+  if (config.config_path.empty()) return {};
+  toml::table table;
+  try {
+    table = toml::parse_file(config.config_path);
+  } catch (const toml::parse_error& error) {
+    return "cannot read config file " + config.config_path + ": " + std::string(error.description());
+  }
+  FillFrom(command, "--host", table["server"]["host"], config.host);
+  FillFrom(command, "--port", table["server"]["port"], config.port);
+  FillFrom(command, "--threads", table["server"]["threads"], config.threads);
+  FillFrom(command, "--log-level", table["server"]["log_level"], config.log_level);
+  FillFrom(command, "--body-limit", table["server"]["body_limit"], config.body_limit_bytes);
+  FillFrom(command, "--shutdown-grace", table["server"]["shutdown_grace"], config.shutdown_grace_seconds);
+  FillFrom(command, "--default-region", table["aws"]["default_region"], config.default_region);
+  FillFrom(command, "--default-account", table["aws"]["default_account"], config.default_account);
+  FillFrom(command, "--backend-sqs", table["backends"]["sqs"], config.backend_sqs);
+  if (command.get_option("--account")->count() == 0) {
+    if (auto* accounts = table["aws"]["accounts"].as_table()) {
+      for (const auto& [key, value] : *accounts) {
+        if (auto account = value.value<std::string>()) config.account_map.push_back(std::string(key.str()) + "=" + *account);
+      }
+    }
+  }
+  return {};
+}
+
+std::string ParseAccountMap(const std::vector<std::string>& entries, std::map<std::string, std::string>& out) {
+  for (const auto& entry : entries) {
+    auto equals = entry.find('=');
+    if (equals == std::string::npos || equals == 0) return "bad account mapping '" + entry + "' (want ACCESS_KEY=ACCOUNT)";
+    std::string account = entry.substr(equals + 1);
+    if (account.size() != 12 || account.find_first_not_of("0123456789") != std::string::npos) {
+      return "bad account id in '" + entry + "' (want 12 digits)";
+    }
+    out[entry.substr(0, equals)] = account;
+  }
+  return {};
+}
+
+}  // namespace mallard::app

@@ -1,0 +1,33 @@
+#pragma once
+// `mallard serve` settings, layered: CLI flag > environment variable (MALLARD_*) > TOML file
+// (--config) > built-in default.
+#include <CLI/CLI.hpp>
+
+#include <map>
+#include <string>
+
+namespace mallard::app {
+
+struct ServeConfig {
+  std::string config_path;
+  std::string host = "127.0.0.1";
+  int port = 4566;
+  int threads = 2;
+  std::string log_level = "info";
+  std::string default_region = "us-east-1";
+  std::string default_account = "000000000000";
+  std::vector<std::string> account_map;  // "ACCESS_KEY=ACCOUNT"
+  std::size_t body_limit_bytes = 16 * 1024 * 1024;
+  int shutdown_grace_seconds = 30;
+  std::string backend_sqs = "memory";
+};
+
+// Registers every serve option (with its MALLARD_* environment variable) on `command`.
+void AddServeOptions(CLI::App& command, ServeConfig& config);
+// After parsing: fills options given neither on the command line nor in the environment from
+// the TOML file. Returns an error message, or "" on success.
+std::string ApplyConfigFile(CLI::App& command, ServeConfig& config);
+// Parses the account map entries; returns an error message or "".
+std::string ParseAccountMap(const std::vector<std::string>& entries, std::map<std::string, std::string>& out);
+
+}  // namespace mallard::app

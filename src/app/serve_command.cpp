@@ -1,0 +1,87 @@
+#include "app/serve_command.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "app/server_builder.hpp"
+#ifdef MALLARD_HAVE_DUCKDB
+#include "backends/duckdb/duckdb_info.hpp"
+#endif
+
+namespace mallard::app {
+namespace json = boost::json;
+
+namespace {
+
+json::object BuildInfo() {
+  json::object backends;
+  json::array sqs;
+  for (const auto& name : AvailableSqsBackends()) sqs.emplace_back(name);
+  backends["sqs"] = std::move(sqs);
+#ifdef MALLARD_HAVE_DUCKDB
+  return json::object{{"backends", std::move(backends)}, {"duckdb", mallard::duckdb::DuckDbVersion()}};
+#else
+  return json::object{{"backends", std::move(backends)}, {"duckdb", nullptr}};
+#endif
+}
+
+}  // namespace
+
+std::string BuildDescription() {
+  std::string text = "Backends in this build: sqs = memory";
+#ifdef MALLARD_HAVE_DUCKDB
+  text += "; DuckDB " + mallard::duckdb::DuckDbVersion();
+#else
+  text += "; built without DuckDB";
+#endif
+  return text;
+}
+
+int RunServe(CLI::App& command, ServeConfig& config) {
+  if (auto error = ApplyConfigFile(command, config); !error.empty()) {
+    spdlog::error("{}", error);
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  gateway::GatewayOptions gateway_options;
+  gateway_options.default_region = config.default_region;
+  gateway_options.default_account = config.default_account;
+  gateway_options.version = MALLARD_VERSION;
+  gateway_options.build_info = BuildInfo();
+  if (auto error = ParseAccountMap(config.account_map, gateway_options.account_by_access_key); !error.empty()) {
+    spdlog::error("{}", error);
+    return 2;
+  }
+  std::string backend_error;
+  auto sqs_backend = MakeSqsBackend(config.backend_sqs, backend_error);
+  if (!sqs_backend) {
+    spdlog::error("{}", backend_error);
+    return 2;
+  }
+  http::HttpServerOptions http_options;
+  http_options.host = config.host;
+  http_options.port = static_cast<std::uint16_t>(config.port);
+  http_options.threads = static_cast<unsigned>(config.threads);
+  http_options.body_limit = config.body_limit_bytes;
+  http_options.shutdown_grace_seconds = static_cast<unsigned>(config.shutdown_grace_seconds);
+  std::unique_ptr<Server> server;
+  try {
+    server = ServerBuilder()
+                 .WithHttp(http_options)
+                 .WithGateway(std::move(gateway_options))
+                 .WithSqsBackend(std::move(sqs_backend))
+                 .Start();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot listen on {}:{}: {}", config.host, config.port, e.what());
+    return 1;
+  }
+  server->StopOnSignals();
+  spdlog::info("mallard {} listening on http://{}:{} (sqs backend: {})", MALLARD_VERSION, config.host, server->Port(),
+               config.backend_sqs);
+  server->Join();
+  spdlog::info("mallard stopped");
+  return 0;
+}
+
+}  // namespace mallard::app

@@ -1,0 +1,105 @@
+#include "app/server_builder.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <thread>
+
+#include "backends/memory/memory_sqs_backend.hpp"
+#include "services/sqs/sqs_service.hpp"
+
+namespace mallard::app {
+namespace asio = boost::asio;
+
+namespace {
+
+class RunningServer final : public Server {
+ public:
+  RunningServer(http::HttpServerOptions http_options, gateway::GatewayOptions gateway_options,
+                std::unique_ptr<sqs::SqsBackend> sqs_backend, Clock clock,
+                const std::vector<ServerBuilder::ServiceFactory>& extra_services)
+      : timer_work_(asio::make_work_guard(timer_io_)), blocking_pool_(4) {
+    services::ServiceRuntime runtime{timer_io_.get_executor(), &blocking_pool_, std::move(clock)};
+    std::vector<std::shared_ptr<services::Service>> services;
+    services.push_back(std::make_shared<sqs::SqsService>(std::move(sqs_backend), runtime));
+    for (const auto& factory : extra_services) services.push_back(factory(runtime));
+    gateway_ = std::make_shared<gateway::Gateway>(std::move(gateway_options), std::move(services));
+    timer_thread_ = std::thread([this] { timer_io_.run(); });
+    http_ = std::make_unique<http::HttpServer>(std::move(http_options), gateway_);
+    port_ = http_->Start();
+  }
+
+  ~RunningServer() override {
+    Stop();
+    Join();
+  }
+
+  std::uint16_t Port() const override { return port_; }
+  gateway::Gateway& Gateway() override { return *gateway_; }
+
+  void Stop() override {
+    gateway_->ShutdownAll();
+    http_->Stop();
+  }
+
+  void StopOnSignals() override { http_->StopOnSignals(); }
+
+  void Join() override {
+    http_->Join();
+    // The HTTP server has stopped, so no request can start a long poll any more.
+    gateway_->ShutdownAll();
+    timer_work_.reset();
+    timer_io_.stop();
+    if (timer_thread_.joinable()) timer_thread_.join();
+    blocking_pool_.join();
+  }
+
+ private:
+  asio::io_context timer_io_;
+  asio::executor_work_guard<asio::io_context::executor_type> timer_work_;
+  asio::thread_pool blocking_pool_;
+  std::thread timer_thread_;
+  std::shared_ptr<gateway::Gateway> gateway_;
+  std::unique_ptr<http::HttpServer> http_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace
+
+ServerBuilder& ServerBuilder::WithHttp(http::HttpServerOptions options) {
+  http_options_ = std::move(options);
+  return *this;
+}
+ServerBuilder& ServerBuilder::WithGateway(gateway::GatewayOptions options) {
+  gateway_options_ = std::move(options);
+  return *this;
+}
+ServerBuilder& ServerBuilder::WithSqsBackend(std::unique_ptr<sqs::SqsBackend> backend) {
+  sqs_backend_ = std::move(backend);
+  return *this;
+}
+ServerBuilder& ServerBuilder::WithClock(Clock clock) {
+  clock_ = std::move(clock);
+  return *this;
+}
+ServerBuilder& ServerBuilder::AddService(ServiceFactory factory) {
+  extra_services_.push_back(std::move(factory));
+  return *this;
+}
+
+std::unique_ptr<Server> ServerBuilder::Start() {
+  if (!sqs_backend_) sqs_backend_ = std::make_unique<sqs::MemorySqsBackend>();
+  return std::make_unique<RunningServer>(http_options_, gateway_options_, std::move(sqs_backend_), clock_,
+                                         extra_services_);
+}
+
+std::vector<std::string> AvailableSqsBackends() { return {"memory"}; }
+
+std::unique_ptr<sqs::SqsBackend> MakeSqsBackend(const std::string& spec, std::string& error) {
+  if (spec.empty() || spec == "memory") return std::make_unique<sqs::MemorySqsBackend>();
+  error = "unknown SQS backend '" + spec + "'; this build has: memory";
+  return nullptr;
+}
+
+}  // namespace mallard::app

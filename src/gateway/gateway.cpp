@@ -1,0 +1,285 @@
+#include "gateway/gateway.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "common/ids.hpp"
+#include "protocol/aws_json.hpp"
+#include "protocol/aws_query.hpp"
+#include "protocol/sigv4.hpp"
+
+namespace mallard::gateway {
+namespace json = boost::json;
+using protocol::WireProtocol;
+
+struct Gateway::Route {
+  std::shared_ptr<services::Service> service;
+  WireProtocol protocol = WireProtocol::AwsJson10;
+  std::string operation;
+  json::object input;
+};
+
+namespace {
+
+bool StartsWith(const std::string& text, std::string_view prefix) { return text.compare(0, prefix.size(), prefix) == 0; }
+
+http::HttpResponse JsonResponse(int status, const json::object& body) {
+  http::HttpResponse response;
+  response.status = status;
+  response.headers.emplace_back("Content-Type", "application/json");
+  response.body = json::serialize(body);
+  return response;
+}
+
+// An error for a request that could not be routed to any service: in awsJson shape when the client
+// sent JSON, in awsQuery shape otherwise.
+http::HttpResponse UnroutableError(const http::HttpRequest& request, const AwsError& error, const std::string& request_id) {
+  if (request.Header("x-amz-target") != nullptr) {
+    return protocol::RenderJsonError(error, protocol::JsonErrorStyle{}, request_id);
+  }
+  return protocol::RenderQueryError(error, protocol::QueryStyle{}, request_id);
+}
+
+}  // namespace
+
+Gateway::Gateway(GatewayOptions options, std::vector<std::shared_ptr<services::Service>> services)
+    : options_(std::move(options)), services_(std::move(services)) {}
+
+std::shared_ptr<services::Service> Gateway::ByTargetPrefix(const std::string& prefix) const {
+  for (const auto& service : services_) {
+    if (!service->Descriptor().json_target_prefix.empty() && service->Descriptor().json_target_prefix == prefix) return service;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<services::Service> Gateway::BySigningName(const std::string& name) const {
+  for (const auto& service : services_) {
+    if (service->Descriptor().signing_name == name) return service;
+  }
+  return nullptr;
+}
+
+std::string Gateway::AccountFor(const std::string& access_key_id) const {
+  if (auto found = options_.account_by_access_key.find(access_key_id); found != options_.account_by_access_key.end()) {
+    return found->second;
+  }
+  // As LocalStack does: a 12-digit access key id names the account directly.
+  if (access_key_id.size() == 12 && access_key_id.find_first_not_of("0123456789") == std::string::npos) {
+    return access_key_id;
+  }
+  return options_.default_account;
+}
+
+void Gateway::ResetAll() {
+  for (const auto& service : services_) service->Reset();
+}
+
+void Gateway::ShutdownAll() {
+  for (const auto& service : services_) service->Shutdown();
+}
+
+http::HttpResponse Gateway::Health() const {
+  json::object services;
+  for (const auto& service : services_) {
+    const auto& descriptor = service->Descriptor();
+    json::array protocols;
+    if (!descriptor.json_target_prefix.empty()) protocols.emplace_back(descriptor.json_1_1 ? "awsJson1.1" : "awsJson1.0");
+    if (!descriptor.query_xmlns.empty()) protocols.emplace_back("awsQuery");
+    services[descriptor.name] = json::object{{"status", "running"},
+                                             {"backend", service->BackendName()},
+                                             {"protocols", std::move(protocols)},
+                                             {"operations", descriptor.operations.size()}};
+  }
+  json::object body{{"status", "running"}, {"version", options_.version}, {"services", std::move(services)},
+                    {"build", options_.build_info}};
+  return JsonResponse(200, body);
+}
+
+void Gateway::Handle(http::HttpRequest request, http::Responder respond) {
+  auto request_id = NewUuid();
+  if (request.path == "/_mallard/health" && (request.method == "GET" || request.method == "HEAD")) {
+    return respond(Health());
+  }
+  if (request.path == "/_mallard/reset" && request.method == "POST") {
+    ResetAll();
+    spdlog::info("state reset through /_mallard/reset");
+    return respond(JsonResponse(200, json::object{{"status", "reset"}}));
+  }
+
+  Route route;
+  if (const std::string* target = request.Header("x-amz-target")) {
+    auto dot = target->rfind('.');
+    std::string prefix = dot == std::string::npos ? *target : target->substr(0, dot);
+    route.operation = dot == std::string::npos ? std::string() : target->substr(dot + 1);
+    route.service = ByTargetPrefix(prefix);
+    if (!route.service) {
+      return respond(UnroutableError(
+          request, AwsError::Make("UnknownOperationException", 400, "No service handles X-Amz-Target " + *target + "."),
+          request_id));
+    }
+    route.protocol = route.service->Descriptor().json_1_1 ? WireProtocol::AwsJson11 : WireProtocol::AwsJson10;
+  } else {
+    auto scope = protocol::CredentialScopeOf(request);
+    protocol::FormParameters form;
+    auto parsed_query = protocol::ParseFormInto(request.query, form);
+    const std::string* content_type = request.Header("content-type");
+    bool form_body = request.method == "POST" &&
+                     (content_type == nullptr || content_type->find("x-www-form-urlencoded") != std::string::npos);
+    auto parsed_body = form_body ? protocol::ParseFormInto(request.body, form) : Status<>(Done{});
+    if (scope) route.service = BySigningName(scope->service);
+    auto action = form.find("Action");
+    if (!route.service && action != form.end()) {
+      for (const auto& service : services_) {
+        if (!service->Descriptor().query_xmlns.empty() && service->QueryShapes(action->second)) {
+          route.service = service;
+          break;
+        }
+      }
+    }
+    if (!route.service) {
+      if ((request.method == "GET" || request.method == "HEAD") && request.path == "/" && action == form.end()) {
+        return respond(JsonResponse(200, json::object{{"status", "healthy"}, {"service", "mallard"}}));
+      }
+      std::string what = scope ? "service " + scope->service : std::string("a request without X-Amz-Target, SigV4 scope or Action");
+      return respond(UnroutableError(
+          request,
+          AwsError::Make(scope ? "UnknownService" : "MissingAction", 400,
+                         "Mallard cannot route " + what + "."),
+          request_id));
+    }
+    const auto& descriptor = route.service->Descriptor();
+    protocol::QueryStyle style{descriptor.query_xmlns};
+    if (!parsed_query || !parsed_body) {
+      const auto& error = !parsed_query ? parsed_query.error() : parsed_body.error();
+      return respond(protocol::RenderQueryError(error, style, request_id));
+    }
+    if (descriptor.query_xmlns.empty()) {
+      return respond(UnroutableError(request,
+                                     AwsError::Make("UnknownOperationException", 400,
+                                                    "Service " + descriptor.name + " expects an X-Amz-Target header."),
+                                     request_id));
+    }
+    if (action == form.end() || action->second.empty()) {
+      return respond(protocol::RenderQueryError(
+          AwsError::Make("MissingAction", 400, "Request is missing the required parameter Action."), style, request_id));
+    }
+    route.protocol = WireProtocol::AwsQuery;
+    route.operation = action->second;
+    const auto* shapes = route.service->QueryShapes(route.operation);
+    if (!shapes) {
+      return respond(protocol::RenderQueryError(
+          AwsError::Make("InvalidAction", 400, "The action " + route.operation + " is not valid for this endpoint."), style,
+          request_id));
+    }
+    auto input = protocol::FormToJson(form, shapes->input);
+    if (!input) return respond(protocol::RenderQueryError(input.error(), style, request_id));
+    route.input = std::move(input).value();
+  }
+  Dispatch(std::move(route), std::move(request), std::move(respond));
+}
+
+void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder respond) {
+  const auto& descriptor = route.service->Descriptor();
+  protocol::OperationRequest operation;
+  operation.operation = route.operation;
+  operation.protocol = route.protocol;
+  operation.http_path = request.path;
+  auto& context = operation.context;
+  context.request_id = NewUuid();
+  auto scope = protocol::CredentialScopeOf(request);
+  context.region = scope && !scope->region.empty() ? scope->region : options_.default_region;
+  context.access_key_id = scope ? scope->access_key_id : std::string();
+  context.account_id = AccountFor(context.access_key_id);
+  context.caller_user_id = UserIdForAccessKey(context.access_key_id.empty() ? context.account_id : context.access_key_id);
+  const std::string* host = request.Header("host");
+  const std::string* forwarded_proto = request.Header("x-forwarded-proto");
+  context.endpoint_base = (forwarded_proto ? *forwarded_proto : std::string("http")) + "://" +
+                          (host && !host->empty() ? *host : std::string("localhost:4566"));
+
+  protocol::JsonErrorStyle json_style{descriptor.json_1_1, descriptor.json_error_namespace, descriptor.query_compatible};
+  protocol::QueryStyle query_style{descriptor.query_xmlns};
+  bool is_query = route.protocol == WireProtocol::AwsQuery;
+  auto request_id = context.request_id;
+  auto render_error = [=](const AwsError& error) {
+    return is_query ? protocol::RenderQueryError(error, query_style, request_id)
+                    : protocol::RenderJsonError(error, json_style, request_id);
+  };
+
+  if (!is_query) {
+    if (std::find(descriptor.operations.begin(), descriptor.operations.end(), route.operation) ==
+        descriptor.operations.end()) {
+      AwsError error = AwsError::Make("UnknownOperationException", 400,
+                                      "The operation " + route.operation + " is not known to " + descriptor.name + ".");
+      error.query_code = "InvalidAction";
+      return respond(render_error(error));
+    }
+    auto input = protocol::DecodeJsonBody(request.body);
+    if (!input) return respond(render_error(input.error()));
+    route.input = std::move(input).value();
+  }
+  operation.input = std::move(route.input);
+
+  auto started = std::chrono::steady_clock::now();
+  auto service_name = descriptor.name;
+  auto operation_name = route.operation;
+  auto method = request.method;
+  const protocol::Shape* output_shape = nullptr;
+  if (is_query) {
+    if (const auto* shapes = route.service->QueryShapes(route.operation)) output_shape = shapes->output;
+  }
+  auto json_1_1 = descriptor.json_1_1;
+  auto respond_shared = std::make_shared<http::Responder>(std::move(respond));
+  auto complete = [=](protocol::OperationResult result) {
+    http::HttpResponse response;
+    try {
+      if (!result) {
+        response = render_error(result.error());
+      } else if (is_query) {
+        response = protocol::RenderQueryResult(operation_name, result.value(), output_shape, query_style, request_id);
+      } else {
+        response = protocol::RenderJsonResult(result.value(), json_1_1, request_id);
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("rendering {}.{} failed: {} (request {})", service_name, operation_name, e.what(), request_id);
+      response = render_error(common_errors::InternalFailure());
+    }
+    if (spdlog::should_log(spdlog::level::debug)) {
+      auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      spdlog::debug("{} {}.{} {} {:.2f}ms {}", method, service_name, operation_name, response.status, elapsed, request_id);
+    }
+    (*respond_shared)(std::move(response));
+  };
+  try {
+    route.service->Invoke(std::move(operation), complete);
+  } catch (const std::exception& e) {
+    spdlog::error("{}.{} failed: {} (request {})", service_name, operation_name, e.what(), request_id);
+    complete(Fail(common_errors::InternalFailure()));
+  }
+}
+
+http::HttpResponse Gateway::RejectOversizedBody(const http::HttpRequest& request, std::size_t limit) {
+  auto request_id = NewUuid();
+  auto error = common_errors::RequestEntityTooLarge(limit);
+  if (const std::string* target = request.Header("x-amz-target")) {
+    auto dot = target->rfind('.');
+    if (auto service = ByTargetPrefix(dot == std::string::npos ? *target : target->substr(0, dot))) {
+      const auto& d = service->Descriptor();
+      return protocol::RenderJsonError(error, {d.json_1_1, d.json_error_namespace, d.query_compatible}, request_id);
+    }
+    return protocol::RenderJsonError(error, {}, request_id);
+  }
+  std::string xmlns;
+  if (auto scope = protocol::CredentialScopeOf(request)) {
+    if (auto service = BySigningName(scope->service)) xmlns = service->Descriptor().query_xmlns;
+  }
+  return protocol::RenderQueryError(error, protocol::QueryStyle{xmlns}, request_id);
+}
+
+http::HttpResponse Gateway::RejectMalformedRequest(const std::string& reason) {
+  return protocol::RenderQueryError(AwsError::Make("MalformedRequest", 400, "The request is not valid HTTP/1.1: " + reason),
+                                    protocol::QueryStyle{}, NewUuid());
+}
+
+}  // namespace mallard::gateway

@@ -1,0 +1,34 @@
+#pragma once
+// SQS's typed errors: each carries the awsJson shape name, the legacy awsQuery code (also sent in
+// x-amzn-query-error) and the HTTP status from the SQS API reference.
+#include <string>
+
+#include "common/aws_error.hpp"
+
+namespace mallard::sqs::errors {
+
+AwsError QueueDoesNotExist();
+AwsError QueueNameExists(const std::string& name);
+AwsError QueueDeletedRecently(const std::string& name);
+AwsError InvalidAttributeName(const std::string& name);
+AwsError InvalidAttributeValue(const std::string& message);
+AwsError ReceiptHandleIsInvalid(const std::string& handle);
+AwsError MessageNotInflight();
+AwsError PurgeQueueInProgress(const std::string& queue_arn);
+AwsError EmptyBatchRequest(const std::string& entry_shape);
+AwsError TooManyEntriesInBatchRequest(std::size_t count);
+AwsError BatchEntryIdsNotDistinct(const std::string& id);
+AwsError BatchRequestTooLong(std::size_t bytes);
+AwsError InvalidBatchEntryId();
+AwsError InvalidMessageContents();
+AwsError OverLimit(const std::string& message);
+AwsError ResourceNotFound(const std::string& message);
+AwsError UnsupportedOperation(const std::string& message);
+AwsError InvalidParameterValue(const std::string& message);
+AwsError MissingParameter(const std::string& name);
+AwsError InvalidAddress(const std::string& url);
+AwsError InvalidAction(const std::string& action);
+AwsError InternalFailure(const std::string& detail);
+AwsError ServiceUnavailable(const std::string& detail);
+
+}  // namespace mallard::sqs::errors

@@ -1,0 +1,736 @@
+#include "services/sqs/sqs_service.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <unordered_map>
+
+#include "common/encoding.hpp"
+#include "services/sqs/sqs_attributes.hpp"
+#include "services/sqs/sqs_errors.hpp"
+#include "services/sqs/sqs_input.hpp"
+#include "services/sqs/sqs_shapes.hpp"
+#include "services/sqs/sqs_validation.hpp"
+
+namespace mallard::sqs {
+namespace json = boost::json;
+namespace asio = boost::asio;
+using protocol::OperationResult;
+
+namespace {
+
+constexpr std::int64_t kTickMillis = 100;  // message move task pacing
+
+const std::vector<std::string>& OperationNames() {
+  static const std::vector<std::string> names = {
+      "AddPermission", "CancelMessageMoveTask", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
+      "CreateQueue", "DeleteMessage", "DeleteMessageBatch", "DeleteQueue", "GetQueueAttributes", "GetQueueUrl",
+      "ListDeadLetterSourceQueues", "ListMessageMoveTasks", "ListQueueTags", "ListQueues", "PurgeQueue",
+      "ReceiveMessage", "RemovePermission", "SendMessage", "SendMessageBatch", "SetQueueAttributes",
+      "StartMessageMoveTask", "TagQueue", "UntagQueue"};
+  return names;
+}
+
+// Paging tokens are opaque to clients; they carry the last name returned.
+std::string EncodeToken(const std::string& last_name) { return Base64Encode("v1:" + last_name); }
+std::optional<std::string> DecodeToken(const std::string& token) {
+  auto decoded = Base64Decode(token);
+  if (!decoded || decoded->rfind("v1:", 0) != 0) return std::nullopt;
+  return decoded->substr(3);
+}
+
+Result<std::optional<std::int64_t>> PageSize(const json::object& input) {
+  MALLARD_ASSIGN_OR_RETURN(auto max_results, input::OptionalInt(input, "MaxResults"));
+  if (max_results && (*max_results < 1 || *max_results > 1000)) {
+    return Fail(errors::InvalidParameterValue("Value " + std::to_string(*max_results) +
+                                              " for parameter MaxResults is invalid. Reason: MaxResults must be an "
+                                              "integer between 1 and 1000."));
+  }
+  return max_results;
+}
+
+bool IsValidLabel(const std::string& label) {
+  if (label.empty() || label.size() > 80) return false;
+  for (char c : label) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+AwsError ToAwsError(const BackendError& error) {
+  switch (error.code) {
+    case BackendErrc::NotFound: return errors::QueueDoesNotExist();
+    case BackendErrc::AlreadyExists: return errors::QueueNameExists(error.detail);
+    case BackendErrc::DeletedRecently: return errors::QueueDeletedRecently(error.detail);
+    case BackendErrc::PurgeInProgress: return errors::PurgeQueueInProgress(error.detail);
+    case BackendErrc::InvalidReceipt: return errors::ReceiptHandleIsInvalid(error.detail);
+    case BackendErrc::NotInFlight: return errors::MessageNotInflight();
+    case BackendErrc::StaleReceipt: return errors::ReceiptHandleIsInvalid(error.detail);
+    case BackendErrc::Conflict: return errors::InternalFailure("A concurrent update conflicted; retry.");
+    case BackendErrc::Unavailable: return errors::ServiceUnavailable(error.detail);
+  }
+  return errors::InternalFailure(error.detail);
+}
+
+SqsService::SqsService(std::unique_ptr<SqsBackend> backend, services::ServiceRuntime runtime)
+    : backend_(std::move(backend)), runtime_(std::move(runtime)) {}
+
+SqsService::~SqsService() { Shutdown(); }
+
+const services::ServiceDescriptor& SqsService::Descriptor() const {
+  static const services::ServiceDescriptor descriptor = [] {
+    services::ServiceDescriptor d;
+    d.name = "sqs";
+    d.signing_name = "sqs";
+    d.json_target_prefix = "AmazonSQS";
+    d.json_1_1 = false;
+    d.json_error_namespace = "com.amazonaws.sqs#";
+    d.query_compatible = true;
+    d.query_xmlns = "http://queue.amazonaws.com/doc/2012-11-05/";
+    d.operations = OperationNames();
+    return d;
+  }();
+  return descriptor;
+}
+
+const protocol::OperationShapes* SqsService::QueryShapes(std::string_view operation) const {
+  return SqsOperationShapes(operation);
+}
+
+void SqsService::RunBackendWork(std::function<void()> work) {
+  if (backend_->IsInline() || runtime_.blocking_pool == nullptr) {
+    work();
+  } else {
+    asio::post(*runtime_.blocking_pool, std::move(work));
+  }
+}
+
+void SqsService::Invoke(Request request, protocol::OperationCallback done) {
+  if (request.operation == "ReceiveMessage") {
+    ReceiveMessage(std::move(request), std::move(done));
+    return;
+  }
+  auto shared = std::make_shared<Request>(std::move(request));
+  RunBackendWork([this, shared, done = std::move(done)] { done(Dispatch(*shared)); });
+}
+
+OperationResult SqsService::Dispatch(const Request& request) {
+  using Handler = OperationResult (SqsService::*)(const Request&);
+  static const std::unordered_map<std::string, Handler> handlers = {
+      {"CreateQueue", &SqsService::CreateQueue},
+      {"DeleteQueue", &SqsService::DeleteQueue},
+      {"GetQueueUrl", &SqsService::GetQueueUrl},
+      {"ListQueues", &SqsService::ListQueues},
+      {"GetQueueAttributes", &SqsService::GetQueueAttributes},
+      {"SetQueueAttributes", &SqsService::SetQueueAttributes},
+      {"PurgeQueue", &SqsService::PurgeQueue},
+      {"TagQueue", &SqsService::TagQueue},
+      {"UntagQueue", &SqsService::UntagQueue},
+      {"ListQueueTags", &SqsService::ListQueueTags},
+      {"AddPermission", &SqsService::AddPermission},
+      {"RemovePermission", &SqsService::RemovePermission},
+      {"ListDeadLetterSourceQueues", &SqsService::ListDeadLetterSourceQueues},
+      {"StartMessageMoveTask", &SqsService::StartMessageMoveTask},
+      {"CancelMessageMoveTask", &SqsService::CancelMessageMoveTask},
+      {"ListMessageMoveTasks", &SqsService::ListMessageMoveTasks},
+      {"SendMessage", &SqsService::SendMessage},
+      {"SendMessageBatch", &SqsService::SendMessageBatch},
+      {"DeleteMessage", &SqsService::DeleteMessage},
+      {"DeleteMessageBatch", &SqsService::DeleteMessageBatch},
+      {"ChangeMessageVisibility", &SqsService::ChangeMessageVisibility},
+      {"ChangeMessageVisibilityBatch", &SqsService::ChangeMessageVisibilityBatch},
+  };
+  auto found = handlers.find(request.operation);
+  if (found == handlers.end()) return Fail(errors::InvalidAction(request.operation));
+  return (this->*(found->second))(request);
+}
+
+void SqsService::Reset() { backend_->Reset(); }
+
+// ---- helpers -------------------------------------------------------------------------------
+
+Result<QueueKey> SqsService::ResolveQueue(const Request& request) const {
+  MALLARD_ASSIGN_OR_RETURN(auto url, input::OptionalString(request.input, "QueueUrl"));
+  // awsQuery clients may address the queue by the request path instead ("/ACCOUNT/NAME").
+  std::string address = url && !url->empty() ? *url : request.http_path;
+  if (address.empty() || address == "/") return Fail(errors::MissingParameter("QueueUrl"));
+  std::string_view path = address;
+  if (auto scheme = path.find("://"); scheme != std::string_view::npos) {
+    path = path.substr(scheme + 3);
+    auto slash = path.find('/');
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
+  }
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  auto last = path.rfind('/');
+  if (last == std::string_view::npos || last == 0) {
+    return Fail(errors::QueueDoesNotExist());
+  }
+  std::string name(path.substr(last + 1));
+  std::string_view before = path.substr(0, last);
+  std::string account(before.substr(before.rfind('/') + 1));
+  if (account.size() != 12 || account.find_first_not_of("0123456789") != std::string::npos) {
+    return Fail(errors::QueueDoesNotExist());
+  }
+  return QueueKey{account, request.context.region, name};
+}
+
+Result<QueueRecord> SqsService::LoadQueue(const QueueKey& key) const {
+  auto record = backend_->GetQueue(key);
+  if (!record) return Fail(ToAwsError(record.error()));
+  return std::move(record).value();
+}
+
+std::string SqsService::QueueUrl(const Request& request, const QueueKey& key) const {
+  return request.context.endpoint_base + "/" + key.account_id + "/" + key.name;
+}
+
+Status<> SqsService::ValidateRedrive(const QueueKey& source, bool source_fifo, const std::string& redrive_policy) const {
+  if (redrive_policy.empty()) return Done{};
+  AttributeMap as_map = {{"RedrivePolicy", redrive_policy}};
+  auto policy = ParseRedrivePolicy(as_map);
+  auto invalid = [&](const std::string& reason) {
+    return errors::InvalidParameterValue("Value " + redrive_policy + " for parameter RedrivePolicy is invalid. Reason: " + reason);
+  };
+  if (!policy) return Fail(invalid("Redrive policy is not valid."));
+  auto target_key = QueueKeyFromArn(policy->dead_letter_target_arn);
+  if (!target_key || target_key->region != source.region) return Fail(invalid("Dead-letter target does not exist."));
+  auto target = backend_->GetQueue(*target_key);
+  if (!target) return Fail(invalid("Dead-letter target does not exist."));
+  if (target->fifo != source_fifo) {
+    return Fail(invalid(source_fifo ? "Dead-letter target queue must be a FIFO queue."
+                                    : "Dead-letter target queue must be a standard queue."));
+  }
+  auto allow = target->attributes.find("RedriveAllowPolicy");
+  if (allow != target->attributes.end() && !allow->second.empty()) {
+    auto parsed = json::parse(allow->second);
+    std::string mode(parsed.at("redrivePermission").as_string());
+    bool allowed = mode == "allowAll";
+    if (mode == "byQueue") {
+      for (const auto& arn : parsed.at("sourceQueueArns").as_array()) allowed = allowed || arn.as_string() == source.Arn();
+    }
+    if (!allowed) {
+      return Fail(invalid("Queue " + source.Arn() + " is not allowed to use " + target_key->Arn() +
+                          " as a dead-letter queue by its RedriveAllowPolicy."));
+    }
+  }
+  return Done{};
+}
+
+// ---- queue lifecycle -----------------------------------------------------------------------
+
+OperationResult SqsService::CreateQueue(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(request.input, "QueueName"));
+  MALLARD_ASSIGN_OR_RETURN(auto given, input::OptionalObject(request.input, "Attributes"));
+  MALLARD_ASSIGN_OR_RETURN(auto tags, input::OptionalObject(request.input, "tags"));
+  bool fifo = false;
+  if (const auto* flag = given.if_contains("FifoQueue")) {
+    std::string text = flag->is_string() ? std::string(flag->get_string()) : json::serialize(*flag);
+    fifo = text == "true" || text == "True" || text == "TRUE";
+  }
+  MALLARD_RETURN_IF_ERROR(ValidateQueueName(name, fifo));
+  MALLARD_ASSIGN_OR_RETURN(auto attributes, ValidateQueueAttributes(given, fifo, true));
+  QueueKey key{request.context.account_id, request.context.region, name};
+  if (auto redrive = attributes.find("RedrivePolicy"); redrive != attributes.end()) {
+    MALLARD_RETURN_IF_ERROR(ValidateRedrive(key, fifo, redrive->second));
+  }
+  if (tags.size() > 50) return Fail(errors::InvalidParameterValue("Too many tags added for queue " + name + "."));
+
+  QueueRecord record;
+  record.key = key;
+  record.fifo = fifo;
+  record.attributes = DefaultQueueAttributes(fifo);
+  for (auto& [attribute, value] : attributes) {
+    if (!value.empty()) record.attributes[attribute] = value;
+  }
+  if (record.attributes.count("KmsMasterKeyId")) {
+    record.attributes["SqsManagedSseEnabled"] = "false";
+    record.attributes.emplace("KmsDataKeyReusePeriodSeconds", "300");
+  }
+  for (const auto& tag : tags) {
+    record.tags[std::string(tag.key())] =
+        tag.value().is_string() ? std::string(tag.value().get_string()) : json::serialize(tag.value());
+  }
+  auto now = Now();
+  record.created_seconds = record.last_modified_seconds = now / 1000;
+  auto outcome = backend_->CreateQueue(record, now);
+  if (!outcome) return Fail(ToAwsError(outcome.error()));
+  if (!outcome->created) {
+    // Idempotent only when every attribute asked for matches the existing queue.
+    const auto& existing = outcome->record.attributes;
+    for (const auto& [attribute, value] : attributes) {
+      auto current = existing.find(attribute);
+      std::string current_value = current == existing.end() ? std::string() : current->second;
+      if (current_value != value) return Fail(errors::QueueNameExists(name));
+    }
+    if (outcome->record.fifo != fifo) return Fail(errors::QueueNameExists(name));
+  }
+  Json output;
+  output["QueueUrl"] = QueueUrl(request, key);
+  return output;
+}
+
+OperationResult SqsService::DeleteQueue(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
+  auto deleted = backend_->DeleteQueue(key, Now());
+  if (!deleted) return Fail(ToAwsError(deleted.error()));
+  return Json();
+}
+
+OperationResult SqsService::GetQueueUrl(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(request.input, "QueueName"));
+  MALLARD_ASSIGN_OR_RETURN(auto owner, input::OptionalString(request.input, "QueueOwnerAWSAccountId"));
+  QueueKey key{owner && !owner->empty() ? *owner : request.context.account_id, request.context.region, name};
+  MALLARD_ASSIGN_OR_RETURN(auto record, LoadQueue(key));
+  Json output;
+  output["QueueUrl"] = QueueUrl(request, record.key);
+  return output;
+}
+
+OperationResult SqsService::ListQueues(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto prefix, input::OptionalString(request.input, "QueueNamePrefix"));
+  MALLARD_ASSIGN_OR_RETURN(auto token, input::OptionalString(request.input, "NextToken"));
+  MALLARD_ASSIGN_OR_RETURN(auto page_size, PageSize(request.input));
+  std::string after;
+  if (token && !token->empty()) {
+    auto decoded = DecodeToken(*token);
+    if (!decoded) return Fail(errors::InvalidParameterValue("Invalid NextToken value."));
+    after = *decoded;
+  }
+  auto queues = backend_->ListQueues(request.context.account_id, request.context.region, prefix.value_or(""));
+  if (!queues) return Fail(ToAwsError(queues.error()));
+  std::size_t limit = page_size ? static_cast<std::size_t>(*page_size) : 1000;
+  json::array urls;
+  std::string last;
+  bool more = false;
+  for (const auto& queue : *queues) {
+    if (!after.empty() && queue.key.name <= after) continue;
+    if (urls.size() == limit) {
+      more = true;
+      break;
+    }
+    urls.emplace_back(QueueUrl(request, queue.key));
+    last = queue.key.name;
+  }
+  Json output;
+  if (!urls.empty()) output["QueueUrls"] = std::move(urls);
+  if (more && page_size) output["NextToken"] = EncodeToken(last);
+  return output;
+}
+
+OperationResult SqsService::GetQueueAttributes(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
+  MALLARD_ASSIGN_OR_RETURN(auto names, input::StringList(request.input, "AttributeNames"));
+  for (const auto& name : names) {
+    if (!IsKnownQueueAttribute(name)) return Fail(errors::InvalidAttributeName(name));
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto record, LoadQueue(key));
+  bool all = std::find(names.begin(), names.end(), "All") != names.end();
+  auto wanted = [&](const std::string& name) { return all || std::find(names.begin(), names.end(), name) != names.end(); };
+  json::object attributes;
+  for (const auto& [name, value] : record.attributes) {
+    if (wanted(name)) attributes[name] = value;
+  }
+  if (wanted("ApproximateNumberOfMessages") || wanted("ApproximateNumberOfMessagesNotVisible") ||
+      wanted("ApproximateNumberOfMessagesDelayed")) {
+    auto now = Now();
+    (void)backend_->ExpireMessages(key, AttributeInt(record.attributes, "MessageRetentionPeriod", 345600), now);
+    auto counts = backend_->CountMessages(key, now);
+    if (!counts) return Fail(ToAwsError(counts.error()));
+    if (wanted("ApproximateNumberOfMessages")) attributes["ApproximateNumberOfMessages"] = std::to_string(counts->visible);
+    if (wanted("ApproximateNumberOfMessagesNotVisible")) {
+      attributes["ApproximateNumberOfMessagesNotVisible"] = std::to_string(counts->in_flight);
+    }
+    if (wanted("ApproximateNumberOfMessagesDelayed")) {
+      attributes["ApproximateNumberOfMessagesDelayed"] = std::to_string(counts->delayed);
+    }
+  }
+  if (wanted("CreatedTimestamp")) attributes["CreatedTimestamp"] = std::to_string(record.created_seconds);
+  if (wanted("LastModifiedTimestamp")) attributes["LastModifiedTimestamp"] = std::to_string(record.last_modified_seconds);
+  if (wanted("QueueArn")) attributes["QueueArn"] = key.Arn();
+  Json output;
+  if (!attributes.empty()) output["Attributes"] = std::move(attributes);
+  return output;
+}
+
+OperationResult SqsService::SetQueueAttributes(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
+  MALLARD_ASSIGN_OR_RETURN(auto given, input::OptionalObject(request.input, "Attributes"));
+  MALLARD_ASSIGN_OR_RETURN(auto current, LoadQueue(key));
+  MALLARD_ASSIGN_OR_RETURN(auto attributes, ValidateQueueAttributes(given, current.fifo, false));
+  if (auto redrive = attributes.find("RedrivePolicy"); redrive != attributes.end()) {
+    MALLARD_RETURN_IF_ERROR(ValidateRedrive(key, current.fifo, redrive->second));
+  }
+  auto now_seconds = Now() / 1000;
+  auto updated = backend_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
+    for (const auto& [name, value] : attributes) {
+      if (value.empty() && (name == "RedrivePolicy" || name == "RedriveAllowPolicy" || name == "Policy" ||
+                            name == "KmsMasterKeyId")) {
+        record.attributes.erase(name);
+      } else {
+        record.attributes[name] = value;
+      }
+    }
+    if (attributes.count("KmsMasterKeyId") && record.attributes.count("KmsMasterKeyId")) {
+      record.attributes["SqsManagedSseEnabled"] = "false";
+      record.attributes.emplace("KmsDataKeyReusePeriodSeconds", "300");
+    }
+    record.last_modified_seconds = now_seconds;
+    return Done{};
+  });
+  if (!updated) return Fail(ToAwsError(updated.error()));
+  if (!updated->ok()) return Fail(updated->error());
+  return Json();
+}
+
+OperationResult SqsService::PurgeQueue(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
+  auto purged = backend_->PurgeQueue(key, Now());
+  if (!purged) {
+    if (purged.error().code == BackendErrc::PurgeInProgress) return Fail(errors::PurgeQueueInProgress(key.Arn()));
+    return Fail(ToAwsError(purged.error()));
+  }
+  return Json();
+}
+
+// ---- tags and permissions ------------------------------------------------------------------
+
+OperationResult SqsService::TagQueue(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
+  MALLARD_ASSIGN_OR_RETURN(auto tags, input::OptionalObject(request.input, "Tags"));
+  if (tags.empty()) return Fail(errors::MissingParameter("Tags"));
+  for (const auto& tag : tags) {
+    if (tag.key().empty() || tag.key().size() > 128 || !tag.value().is_string() || tag.value().get_string().size() > 256) {
+      return Fail(errors::InvalidParameterValue("Tag keys must be 1 to 128 characters and values at most 256."));
+    }
+  }
+  auto updated = backend_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
+    auto merged = record.tags;
+    for (const auto& tag : tags) merged[std::string(tag.key())] = std::string(tag.value().get_string());
+    if (merged.size() > 50) return Fail(errors::InvalidParameterValue("Too many tags added for queue " + key.name + "."));
+    record.tags = std::move(merged);
+    return Done{};
+  });
+  if (!updated) return Fail(ToAwsError(updated.error()));
+  if (!updated->ok()) return Fail(updated->error());
+  return Json();
+}
+
+OperationResult SqsService::UntagQueue(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
+  MALLARD_ASSIGN_OR_RETURN(auto keys, input::StringList(request.input, "TagKeys"));
+  if (keys.empty()) return Fail(errors::MissingParameter("TagKeys"));
+  auto updated = backend_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
+    for (const auto& tag_key : keys) record.tags.erase(tag_key);
+    return Done{};
+  });
+  if (!updated) return Fail(ToAwsError(updated.error()));
+  return Json();
+}
+
+OperationResult SqsService::ListQueueTags(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
+  MALLARD_ASSIGN_OR_RETURN(auto record, LoadQueue(key));
+  Json output;
+  if (!record.tags.empty()) {
+    json::object tags;
+    for (const auto& [tag_key, value] : record.tags) tags[tag_key] = value;
+    output["Tags"] = std::move(tags);
+  }
+  return output;
+}
+
+OperationResult SqsService::AddPermission(const Request& request) {
+  static const std::set<std::string> kActions = {
+      "*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes",
+      "GetQueueUrl", "ListDeadLetterSourceQueues", "PurgeQueue", "ListQueueTags", "ListQueues"};
+  MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
+  MALLARD_ASSIGN_OR_RETURN(auto label, input::RequiredString(request.input, "Label"));
+  MALLARD_ASSIGN_OR_RETURN(auto accounts, input::StringList(request.input, "AWSAccountIds"));
+  MALLARD_ASSIGN_OR_RETURN(auto actions, input::StringList(request.input, "Actions"));
+  if (accounts.empty()) return Fail(errors::MissingParameter("AWSAccountIds"));
+  if (actions.empty()) return Fail(errors::MissingParameter("Actions"));
+  if (!IsValidLabel(label)) {
+    return Fail(errors::InvalidParameterValue("Value " + label + " for parameter Label is invalid. Reason: Can only "
+                                              "include alphanumeric characters, hyphens, or underscores. 1 to 80 in length."));
+  }
+  if (actions.size() > 7) {
+    return Fail(errors::OverLimit(std::to_string(actions.size()) + " Actions were found, maximum allowed is 7."));
+  }
+  for (const auto& action : actions) {
+    if (!kActions.count(action)) {
+      return Fail(errors::InvalidParameterValue("Value SQS:" + action + " for parameter ActionName is invalid. Reason: Only the queue owner is allowed to invoke this action."));
+    }
+  }
+  auto arn = key.Arn();
+  auto updated = backend_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
+    json::object policy;
+    if (auto existing = record.attributes.find("Policy"); existing != record.attributes.end() && !existing->second.empty()) {
+      boost::system::error_code error;
+      auto parsed = json::parse(existing->second, error);
+      if (!error && parsed.is_object()) policy = parsed.as_object();
+    }
+    if (policy.empty()) {
+      policy["Version"] = "2012-10-17";
+      policy["Id"] = arn + "/SQSDefaultPolicy";
+      policy["Statement"] = json::array();
+    }
+    if (!policy["Statement"].is_array()) policy["Statement"] = json::array();
+    auto& statements = policy["Statement"].as_array();
+    for (const auto& statement : statements) {
+      if (statement.is_object() && statement.as_object().contains("Sid") && statement.at("Sid") == json::value(label)) {
+        return Fail(errors::InvalidParameterValue("Value " + label + " for parameter Label is invalid. Reason: Already exists."));
+      }
+    }
+    json::array principals, action_names;
+    for (const auto& account : accounts) principals.emplace_back("arn:aws:iam::" + account + ":root");
+    for (const auto& action : actions) action_names.emplace_back("SQS:" + action);
+    json::object statement;
+    statement["Sid"] = label;
+    statement["Effect"] = "Allow";
+    statement["Principal"] = {{"AWS", principals.size() == 1 ? principals[0] : json::value(principals)}};
+    statement["Action"] = action_names.size() == 1 ? action_names[0] : json::value(action_names);
+    statement["Resource"] = arn;
+    statements.push_back(std::move(statement));
+    record.attributes["Policy"] = json::serialize(policy);
+    return Done{};
+  });
+  if (!updated) return Fail(ToAwsError(updated.error()));
+  if (!updated->ok()) return Fail(updated->error());
+  return Json();
+}
+
+OperationResult SqsService::RemovePermission(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
+  MALLARD_ASSIGN_OR_RETURN(auto label, input::RequiredString(request.input, "Label"));
+  auto updated = backend_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
+    auto not_found = errors::InvalidParameterValue("Value " + label +
+                                                   " for parameter Label is invalid. Reason: can't find label on existing policy.");
+    auto existing = record.attributes.find("Policy");
+    if (existing == record.attributes.end()) return Fail(not_found);
+    boost::system::error_code error;
+    auto policy = json::parse(existing->second, error);
+    if (error || !policy.is_object() || !policy.as_object().contains("Statement") || !policy.at("Statement").is_array()) {
+      return Fail(not_found);
+    }
+    auto& statements = policy.as_object()["Statement"].as_array();
+    auto before = statements.size();
+    for (auto it = statements.begin(); it != statements.end();) {
+      if (it->is_object() && it->as_object().contains("Sid") && it->at("Sid") == json::value(label)) {
+        it = statements.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (statements.size() == before) return Fail(not_found);
+    if (statements.empty()) {
+      record.attributes.erase("Policy");
+    } else {
+      record.attributes["Policy"] = json::serialize(policy);
+    }
+    return Done{};
+  });
+  if (!updated) return Fail(ToAwsError(updated.error()));
+  if (!updated->ok()) return Fail(updated->error());
+  return Json();
+}
+
+OperationResult SqsService::ListDeadLetterSourceQueues(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
+  MALLARD_ASSIGN_OR_RETURN(auto token, input::OptionalString(request.input, "NextToken"));
+  MALLARD_ASSIGN_OR_RETURN(auto page_size, PageSize(request.input));
+  MALLARD_ASSIGN_OR_RETURN(auto target, LoadQueue(key));
+  std::string after;
+  if (token && !token->empty()) {
+    auto decoded = DecodeToken(*token);
+    if (!decoded) return Fail(errors::InvalidParameterValue("Invalid NextToken value."));
+    after = *decoded;
+  }
+  auto queues = backend_->ListQueues(key.account_id, key.region, "");
+  if (!queues) return Fail(ToAwsError(queues.error()));
+  std::size_t limit = page_size ? static_cast<std::size_t>(*page_size) : 1000;
+  json::array urls;
+  std::string last;
+  bool more = false;
+  for (const auto& queue : *queues) {
+    auto policy = ParseRedrivePolicy(queue.attributes);
+    if (!policy || policy->dead_letter_target_arn != target.key.Arn()) continue;
+    if (!after.empty() && queue.key.name <= after) continue;
+    if (urls.size() == limit) {
+      more = true;
+      break;
+    }
+    urls.emplace_back(QueueUrl(request, queue.key));
+    last = queue.key.name;
+  }
+  Json output;
+  output["queueUrls"] = std::move(urls);
+  if (more && page_size) output["NextToken"] = EncodeToken(last);
+  return output;
+}
+
+// ---- message move tasks --------------------------------------------------------------------
+
+OperationResult SqsService::StartMessageMoveTask(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto source_arn, input::RequiredString(request.input, "SourceArn"));
+  MALLARD_ASSIGN_OR_RETURN(auto destination_arn, input::OptionalString(request.input, "DestinationArn"));
+  MALLARD_ASSIGN_OR_RETURN(auto rate, input::OptionalInt(request.input, "MaxNumberOfMessagesPerSecond"));
+  if (rate && (*rate < 1 || *rate > 500)) {
+    return Fail(errors::InvalidParameterValue("Value " + std::to_string(*rate) +
+                                              " for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: must be "
+                                              "between 1 and 500."));
+  }
+  auto source_key = QueueKeyFromArn(source_arn);
+  if (!source_key) return Fail(errors::InvalidParameterValue("Value " + source_arn + " for parameter SourceArn is invalid."));
+  auto source = backend_->GetQueue(*source_key);
+  if (!source) return Fail(errors::ResourceNotFound("The resource that you specified for the SourceArn parameter doesn't exist."));
+  std::optional<QueueKey> destination_key;
+  if (destination_arn && !destination_arn->empty()) {
+    destination_key = QueueKeyFromArn(*destination_arn);
+    if (!destination_key || !backend_->GetQueue(*destination_key)) {
+      return Fail(errors::ResourceNotFound("The resource that you specified for the DestinationArn parameter doesn't exist."));
+    }
+  }
+  // The source must be a dead-letter queue of some queue.
+  auto queues = backend_->ListQueues(source_key->account_id, source_key->region, "");
+  if (!queues) return Fail(ToAwsError(queues.error()));
+  bool is_dead_letter_queue = false;
+  for (const auto& queue : *queues) {
+    auto policy = ParseRedrivePolicy(queue.attributes);
+    is_dead_letter_queue = is_dead_letter_queue || (policy && policy->dead_letter_target_arn == source_arn);
+  }
+  if (!is_dead_letter_queue) {
+    return Fail(errors::InvalidParameterValue("Source queue must be configured as a Dead Letter Queue."));
+  }
+  auto existing = backend_->ListMoveTasks(*source_key);
+  if (!existing) return Fail(ToAwsError(existing.error()));
+  for (const auto& task : *existing) {
+    if (task.status == "RUNNING") {
+      return Fail(errors::UnsupportedOperation("There is already a task running. Only one active task is allowed for a source queue arn at a given time."));
+    }
+  }
+  auto counts = backend_->CountMessages(*source_key, Now());
+  if (!counts) return Fail(ToAwsError(counts.error()));
+  MoveTask task;
+  json::object handle_fields{{"taskId", NewUuid()}, {"sourceArn", source_arn}};
+  task.task_handle = Base64Encode(json::serialize(handle_fields));
+  task.source_arn = source_arn;
+  task.destination_arn = destination_arn.value_or("");
+  task.max_per_second = rate.value_or(0);
+  task.started_millis = Now();
+  task.to_move = counts->visible;
+  auto stored = backend_->PutMoveTask(*source_key, task);
+  if (!stored) return Fail(ToAwsError(stored.error()));
+  RunMoveTask(*source_key, destination_key, task);
+  Json output;
+  output["TaskHandle"] = task.task_handle;
+  return output;
+}
+
+void SqsService::RunMoveTask(QueueKey source, std::optional<QueueKey> destination, MoveTask task) {
+  auto timer = std::make_shared<asio::steady_timer>(runtime_.timers);
+  auto step = std::make_shared<std::function<void()>>();
+  *step = [this, source, destination, task, timer, step]() mutable {
+    RunBackendWork([this, source, destination, task, timer, step]() mutable {
+      bool cancelled = false;
+      {
+        std::lock_guard lock(move_tasks_mutex_);
+        cancelled = cancelled_tasks_.erase(task.task_handle) > 0;
+      }
+      if (cancelled) {
+        *step = nullptr;
+        return;
+      }
+      std::int64_t batch = task.max_per_second > 0 ? std::max<std::int64_t>(1, task.max_per_second * kTickMillis / 1000) : 1000;
+      auto moved = backend_->MoveMessages(source, destination, batch, Now());
+      if (!moved) {
+        task.status = "FAILED";
+        task.failure_reason = moved.error().detail.empty() ? "The task failed." : moved.error().detail;
+      } else {
+        task.moved += *moved;
+        auto counts = backend_->CountMessages(source, Now());
+        bool drained = *moved == 0 && counts && counts->visible == 0;
+        if (task.moved >= task.to_move || drained) task.status = "COMPLETED";
+      }
+      (void)backend_->PutMoveTask(source, task);
+      if (task.status != "RUNNING") {
+        *step = nullptr;
+        return;
+      }
+      timer->expires_after(std::chrono::milliseconds(kTickMillis));
+      timer->async_wait([step](boost::system::error_code error) {
+        if (!error && *step) (*step)();
+      });
+    });
+  };
+  asio::post(runtime_.timers, [step] { (*step)(); });
+}
+
+OperationResult SqsService::CancelMessageMoveTask(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto handle, input::RequiredString(request.input, "TaskHandle"));
+  auto decoded = Base64Decode(handle);
+  boost::system::error_code error;
+  json::value fields = decoded ? json::parse(*decoded, error) : json::value();
+  if (!decoded || error || !fields.is_object() || !fields.as_object().contains("sourceArn")) {
+    return Fail(errors::ResourceNotFound("Task does not exist."));
+  }
+  auto source_key = QueueKeyFromArn(std::string(fields.at("sourceArn").as_string()));
+  if (!source_key) return Fail(errors::ResourceNotFound("Task does not exist."));
+  auto tasks = backend_->ListMoveTasks(*source_key);
+  if (!tasks) return Fail(ToAwsError(tasks.error()));
+  for (auto task : *tasks) {
+    if (task.task_handle != handle) continue;
+    if (task.status != "RUNNING") {
+      return Fail(errors::UnsupportedOperation("Only active tasks can be cancelled."));
+    }
+    {
+      std::lock_guard lock(move_tasks_mutex_);
+      cancelled_tasks_.insert(handle);
+    }
+    task.status = "CANCELLED";
+    auto stored = backend_->PutMoveTask(*source_key, task);
+    if (!stored) return Fail(ToAwsError(stored.error()));
+    Json output;
+    output["ApproximateNumberOfMessagesMoved"] = task.moved;
+    return output;
+  }
+  return Fail(errors::ResourceNotFound("Task does not exist."));
+}
+
+OperationResult SqsService::ListMessageMoveTasks(const Request& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto source_arn, input::RequiredString(request.input, "SourceArn"));
+  MALLARD_ASSIGN_OR_RETURN(auto max_results, input::OptionalInt(request.input, "MaxResults"));
+  if (max_results && (*max_results < 1 || *max_results > 10)) {
+    return Fail(errors::InvalidParameterValue("Value " + std::to_string(*max_results) +
+                                              " for parameter MaxResults is invalid. Reason: must be between 1 and 10."));
+  }
+  auto source_key = QueueKeyFromArn(source_arn);
+  if (!source_key || !backend_->GetQueue(*source_key)) {
+    return Fail(errors::ResourceNotFound("The resource that you specified for the SourceArn parameter doesn't exist."));
+  }
+  auto tasks = backend_->ListMoveTasks(*source_key);
+  if (!tasks) return Fail(ToAwsError(tasks.error()));
+  json::array results;
+  for (const auto& task : *tasks) {
+    if (results.size() == static_cast<std::size_t>(max_results.value_or(1))) break;
+    json::object entry;
+    if (task.status == "RUNNING") entry["TaskHandle"] = task.task_handle;
+    entry["Status"] = task.status;
+    entry["SourceArn"] = task.source_arn;
+    if (!task.destination_arn.empty()) entry["DestinationArn"] = task.destination_arn;
+    if (task.max_per_second > 0) entry["MaxNumberOfMessagesPerSecond"] = task.max_per_second;
+    entry["ApproximateNumberOfMessagesMoved"] = task.moved;
+    entry["ApproximateNumberOfMessagesToMove"] = task.to_move;
+    if (!task.failure_reason.empty()) entry["FailureReason"] = task.failure_reason;
+    entry["StartedTimestamp"] = task.started_millis;
+    results.push_back(std::move(entry));
+  }
+  Json output;
+  output["Results"] = std::move(results);
+  return output;
+}
+
+}  // namespace mallard::sqs

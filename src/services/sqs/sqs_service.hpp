@@ -1,0 +1,88 @@
+#pragma once
+// SqsService: the whole SQS API on top of an SqsBackend. Validation and AWS semantics live here;
+// state lives in the backend; wire formats live in the protocol codecs.
+#include <boost/json/object.hpp>
+
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "services/service.hpp"
+#include "services/service_runtime.hpp"
+#include "services/sqs/sqs_backend.hpp"
+
+namespace mallard::sqs {
+
+class SqsService final : public services::Service {
+ public:
+  SqsService(std::unique_ptr<SqsBackend> backend, services::ServiceRuntime runtime);
+  ~SqsService() override;
+
+  const services::ServiceDescriptor& Descriptor() const override;
+  const protocol::OperationShapes* QueryShapes(std::string_view operation) const override;
+  void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
+  void Reset() override;
+  std::string BackendName() const override { return backend_->Name(); }
+  void Shutdown() override;
+
+ private:
+  using Json = boost::json::object;
+  using Request = protocol::OperationRequest;
+  struct PendingReceive;
+  struct ReceivePlan;
+
+  protocol::OperationResult Dispatch(const Request& request);
+  // Runs `work` inline when the backend is in-memory, otherwise on the blocking pool.
+  void RunBackendWork(std::function<void()> work);
+
+  // Queue operations (sqs_service.cpp).
+  protocol::OperationResult CreateQueue(const Request& request);
+  protocol::OperationResult DeleteQueue(const Request& request);
+  protocol::OperationResult GetQueueUrl(const Request& request);
+  protocol::OperationResult ListQueues(const Request& request);
+  protocol::OperationResult GetQueueAttributes(const Request& request);
+  protocol::OperationResult SetQueueAttributes(const Request& request);
+  protocol::OperationResult PurgeQueue(const Request& request);
+  protocol::OperationResult TagQueue(const Request& request);
+  protocol::OperationResult UntagQueue(const Request& request);
+  protocol::OperationResult ListQueueTags(const Request& request);
+  protocol::OperationResult AddPermission(const Request& request);
+  protocol::OperationResult RemovePermission(const Request& request);
+  protocol::OperationResult ListDeadLetterSourceQueues(const Request& request);
+  protocol::OperationResult StartMessageMoveTask(const Request& request);
+  protocol::OperationResult CancelMessageMoveTask(const Request& request);
+  protocol::OperationResult ListMessageMoveTasks(const Request& request);
+
+  // Message operations (sqs_messages.cpp).
+  protocol::OperationResult SendMessage(const Request& request);
+  protocol::OperationResult SendMessageBatch(const Request& request);
+  protocol::OperationResult DeleteMessage(const Request& request);
+  protocol::OperationResult DeleteMessageBatch(const Request& request);
+  protocol::OperationResult ChangeMessageVisibility(const Request& request);
+  protocol::OperationResult ChangeMessageVisibilityBatch(const Request& request);
+  void ReceiveMessage(Request request, protocol::OperationCallback done);
+  Result<ReceivePlan> PlanReceive(const Request& request);
+  Result<std::optional<Json>> TryReceive(const ReceivePlan& plan, std::optional<std::int64_t>* next_visible);
+  void FinishPending(const std::shared_ptr<PendingReceive>& pending, protocol::OperationResult result);
+  void RetryPending(const std::shared_ptr<PendingReceive>& pending);
+
+  // Helpers shared by both files.
+  Result<QueueKey> ResolveQueue(const Request& request) const;
+  Result<QueueRecord> LoadQueue(const QueueKey& key) const;
+  std::string QueueUrl(const Request& request, const QueueKey& key) const;
+  Status<> ValidateRedrive(const QueueKey& source, bool source_fifo, const std::string& redrive_policy) const;
+  void RunMoveTask(QueueKey source, std::optional<QueueKey> destination, MoveTask task);
+  std::int64_t Now() const { return runtime_.clock(); }
+
+  std::unique_ptr<SqsBackend> backend_;
+  services::ServiceRuntime runtime_;
+  std::mutex pending_mutex_;
+  std::set<std::shared_ptr<PendingReceive>> pending_;
+  std::mutex move_tasks_mutex_;
+  std::set<std::string> cancelled_tasks_;
+};
+
+// Maps a backend status to the SQS error a client sees.
+AwsError ToAwsError(const BackendError& error);
+
+}  // namespace mallard::sqs

@@ -1,0 +1,249 @@
+#include "services/sqs/sqs_validation.hpp"
+
+#include <boost/json.hpp>
+
+#include <cctype>
+
+#include "common/encoding.hpp"
+#include "services/sqs/sqs_errors.hpp"
+
+namespace mallard::sqs {
+namespace json = boost::json;
+
+namespace {
+
+bool IsNameCharacter(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+}
+
+// SQS Number attributes: up to 38 significant digits, between 10^-128 and 10^+126.
+bool IsValidNumberAttribute(const std::string& text) {
+  std::size_t i = 0;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+  std::size_t digits = 0, significant = 0;
+  bool seen_nonzero = false, seen_point = false;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '.') {
+      if (seen_point) return false;
+      seen_point = true;
+      continue;
+    }
+    if (!std::isdigit(static_cast<unsigned char>(c))) break;
+    ++digits;
+    if (c != '0' || seen_nonzero) {
+      seen_nonzero = true;
+      ++significant;
+    }
+  }
+  if (digits == 0) return false;
+  long exponent = 0;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    bool negative = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+    std::size_t exponent_digits = 0;
+    for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i, ++exponent_digits) {
+      if (exponent < 100000) exponent = exponent * 10 + (text[i] - '0');
+    }
+    if (exponent_digits == 0) return false;
+    if (negative) exponent = -exponent;
+  }
+  if (i != text.size()) return false;
+  if (significant > 38) return false;
+  if (!seen_nonzero) return true;
+  // Position of the first significant digit relative to the decimal point.
+  std::string mantissa = text.substr(0, text.find_first_of("eE"));
+  if (!mantissa.empty() && (mantissa[0] == '+' || mantissa[0] == '-')) mantissa.erase(0, 1);
+  auto point = mantissa.find('.');
+  std::string integer_part = mantissa.substr(0, point);
+  std::string fraction = point == std::string::npos ? std::string() : mantissa.substr(point + 1);
+  long leading_exponent = 0;  // decimal exponent of the most significant digit
+  auto first_integer = integer_part.find_first_not_of('0');
+  if (first_integer != std::string::npos) {
+    leading_exponent = static_cast<long>(integer_part.size() - first_integer) - 1;
+  } else {
+    leading_exponent = -static_cast<long>(fraction.find_first_not_of('0')) - 1;
+  }
+  long magnitude = leading_exponent + exponent;
+  return magnitude >= -128 && magnitude <= 126;
+}
+
+bool IsValidAttributeName(const std::string& name) {
+  if (name.empty() || name.size() > 256) return false;
+  if (name.front() == '.' || name.back() == '.') return false;
+  if (name.find("..") != std::string::npos) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+  }
+  auto lower = name;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.rfind("aws.", 0) != 0 && lower.rfind("amazon.", 0) != 0;
+}
+
+std::string StringField(const json::object& object, const char* key) {
+  auto found = object.find(key);
+  if (found == object.end() || !found->value().is_string()) return {};
+  return std::string(found->value().get_string());
+}
+
+}  // namespace
+
+Status<> ValidateQueueName(const std::string& name, bool fifo) {
+  std::string base = name;
+  if (fifo) {
+    if (name.size() < 5 || name.compare(name.size() - 5, 5, ".fifo") != 0) {
+      return Fail(errors::InvalidParameterValue(
+          "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end "
+          "with .fifo suffix and be 1 to 80 in length."));
+    }
+    base = name.substr(0, name.size() - 5);
+  }
+  bool valid = !base.empty() && name.size() <= 80;
+  for (char c : base) valid = valid && IsNameCharacter(c);
+  if (!valid) {
+    return Fail(errors::InvalidParameterValue(
+        fifo ? "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must "
+               "end with .fifo suffix and be 1 to 80 in length."
+             : "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"));
+  }
+  return Done{};
+}
+
+bool IsValidMessageText(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    std::uint32_t code_point = 0;
+    int extra = 0;
+    if (c < 0x80) {
+      code_point = c;
+    } else if ((c >> 5) == 6) {
+      code_point = c & 0x1F, extra = 1;
+    } else if ((c >> 4) == 14) {
+      code_point = c & 0x0F, extra = 2;
+    } else if ((c >> 3) == 30) {
+      code_point = c & 0x07, extra = 3;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size() && extra > 0) return false;
+    for (int k = 1; k <= extra; ++k) {
+      unsigned char next = static_cast<unsigned char>(text[i + k]);
+      if ((next >> 6) != 2) return false;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    i += extra + 1;
+    bool allowed = code_point == 0x9 || code_point == 0xA || code_point == 0xD ||
+                   (code_point >= 0x20 && code_point <= 0xD7FF) || (code_point >= 0xE000 && code_point <= 0xFFFD) ||
+                   (code_point >= 0x10000 && code_point <= 0x10FFFF);
+    if (!allowed) return false;
+  }
+  return true;
+}
+
+bool IsValidBatchEntryId(const std::string& id) {
+  if (id.empty() || id.size() > 80) return false;
+  for (char c : id) {
+    if (!IsNameCharacter(c)) return false;
+  }
+  return true;
+}
+
+Result<MessageAttributes> ParseMessageAttributes(const json::value& input, bool system) {
+  MessageAttributes attributes;
+  if (input.is_null()) return attributes;
+  if (!input.is_object()) {
+    return Fail(errors::InvalidParameterValue("MessageAttributes must be a map of name to value."));
+  }
+  const auto& map = input.get_object();
+  if (!system && map.size() > kMaxMessageAttributes) {
+    return Fail(errors::InvalidParameterValue("Number of message attributes [" + std::to_string(map.size()) +
+                                              "] exceeds the allowed maximum [10]."));
+  }
+  for (const auto& entry : map) {
+    std::string name(entry.key());
+    if (system) {
+      if (name != "AWSTraceHeader") {
+        return Fail(errors::InvalidParameterValue("Message system attribute name '" + name + "' is invalid."));
+      }
+    } else if (!IsValidAttributeName(name)) {
+      return Fail(errors::InvalidParameterValue(
+          "Message (user) attribute '" + name +
+          "' must contain a non-empty attribute name and may only contain alphanumeric characters, hyphens, "
+          "underscores, or periods; it may not start or end with a period, contain consecutive periods, or "
+          "start with 'AWS.' or 'Amazon.'."));
+    }
+    if (!entry.value().is_object()) {
+      return Fail(errors::InvalidParameterValue("The message attribute '" + name + "' must contain a value."));
+    }
+    const auto& fields = entry.value().get_object();
+    MessageAttributeValue value;
+    value.data_type = StringField(fields, "DataType");
+    if (value.data_type.empty()) {
+      return Fail(errors::InvalidParameterValue("The message attribute '" + name + "' must contain non-empty message attribute type."));
+    }
+    std::string base_type = value.data_type.substr(0, value.data_type.find('.'));
+    bool has_custom = value.data_type.find('.') != std::string::npos;
+    if ((base_type != "String" && base_type != "Number" && base_type != "Binary") ||
+        (has_custom && value.data_type.size() == base_type.size() + 1) || value.data_type.size() > 256) {
+      return Fail(errors::InvalidParameterValue("The message attribute '" + name + "' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."));
+    }
+    if (system && value.data_type != "String") {
+      return Fail(errors::InvalidParameterValue("The message system attribute '" + name + "' must be of type String."));
+    }
+    if (fields.contains("StringListValues") || fields.contains("BinaryListValues")) {
+      const auto* list = fields.if_contains("StringListValues");
+      const auto* binary_list = fields.if_contains("BinaryListValues");
+      bool non_empty = (list && list->is_array() && !list->get_array().empty()) ||
+                       (binary_list && binary_list->is_array() && !binary_list->get_array().empty());
+      if (non_empty) {
+        return Fail(errors::InvalidParameterValue("Message attribute list values in SendMessage operation are not supported."));
+      }
+    }
+    if (base_type == "Binary") {
+      const auto* binary = fields.if_contains("BinaryValue");
+      std::optional<std::string> decoded;
+      if (binary && binary->is_string()) decoded = Base64Decode(binary->get_string());
+      if (!binary || !binary->is_string()) {
+        return Fail(errors::InvalidParameterValue("The message attribute '" + name + "' with type 'Binary' must use field 'Binary'."));
+      }
+      if (!decoded) {
+        return Fail(errors::InvalidParameterValue("The message attribute '" + name + "' has an invalid binary value (not base64)."));
+      }
+      if (decoded->empty()) {
+        return Fail(errors::InvalidParameterValue("The message attribute '" + name + "' must contain non-empty message attribute value for message attribute type 'Binary'."));
+      }
+      value.binary_value = std::move(*decoded);
+    } else {
+      const auto* text = fields.if_contains("StringValue");
+      if (!text || !text->is_string()) {
+        return Fail(errors::InvalidParameterValue("The message attribute '" + name + "' with type '" + base_type +
+                                                  "' must use field 'String'."));
+      }
+      value.string_value = std::string(text->get_string());
+      if (value.string_value.empty()) {
+        return Fail(errors::InvalidParameterValue("The message attribute '" + name +
+                                                  "' must contain non-empty message attribute value for message attribute type '" +
+                                                  base_type + "'."));
+      }
+      if (!IsValidMessageText(value.string_value)) return Fail(errors::InvalidMessageContents());
+      if (base_type == "Number" && !IsValidNumberAttribute(value.string_value)) {
+        return Fail(errors::InvalidParameterValue("Can't cast the value of message (user) attribute '" + name +
+                                                  "' to a number."));
+      }
+    }
+    attributes.emplace(std::move(name), std::move(value));
+  }
+  return attributes;
+}
+
+std::size_t MessagePayloadBytes(const std::string& body, const MessageAttributes& attributes) {
+  std::size_t total = body.size();
+  for (const auto& [name, value] : attributes) {
+    total += name.size() + value.data_type.size() + value.string_value.size() + value.binary_value.size();
+  }
+  return total;
+}
+
+}  // namespace mallard::sqs
