@@ -142,6 +142,11 @@ void Gateway::Handle(http::HttpRequest request, http::Responder respond) {
       if ((request.method == "GET" || request.method == "HEAD") && request.path == "/" && action == form.end()) {
         return respond(JsonResponse(200, json::object{{"status", "healthy"}, {"service", "mallard"}}));
       }
+      if (action != form.end()) {
+        return respond(UnroutableError(
+            request, AwsError::Make("InvalidAction", 400, "The action " + action->second + " is not valid for this endpoint."),
+            request_id));
+      }
       std::string what = scope ? "service " + scope->service : std::string("a request without X-Amz-Target, SigV4 scope or Action");
       return respond(UnroutableError(
           request,

@@ -157,12 +157,23 @@ struct HttpServer::Impl {
       }
       if (read_error) {
         connection->busy = true;
-        HttpResponse rejection = read_error == bhttp::error::body_limit && parser.is_header_done()
+        HttpResponse rejection = read_error == bhttp::error::body_limit
                                      ? handler->RejectOversizedBody(HeadersOnly(parser.get().base()), options.body_limit)
                                      : handler->RejectMalformedRequest(read_error.message());
         auto reply = ToBeast(std::move(rejection), 11, false, false);
         connection->stream.expires_after(std::chrono::seconds(30));
         co_await bhttp::async_write(connection->stream, reply, asio::as_tuple(asio::use_awaitable));
+        // Closing with unread request bytes would reset the connection before the client reads
+        // the error, so drain what the client is still sending (bounded in time).
+        boost::system::error_code ignored;
+        connection->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        connection->stream.expires_after(std::chrono::seconds(5));
+        std::array<char, 16384> sink;
+        for (;;) {
+          auto [drain_error, drained] =
+              co_await connection->stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+          if (drain_error) break;
+        }
         break;
       }
       connection->busy = true;

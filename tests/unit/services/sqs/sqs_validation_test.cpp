@@ -1,0 +1,64 @@
+#include "services/sqs/sqs_validation.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "services/sqs/sqs_message_md5.hpp"
+
+namespace mallard::sqs {
+namespace json = boost::json;
+
+TEST(SqsValidationTest, QueueNames) {
+  EXPECT_TRUE(ValidateQueueName("orders-1_x", false).ok());
+  EXPECT_TRUE(ValidateQueueName(std::string(80, 'a'), false).ok());
+  EXPECT_FALSE(ValidateQueueName(std::string(81, 'a'), false).ok());
+  EXPECT_FALSE(ValidateQueueName("has.dot", false).ok());
+  EXPECT_FALSE(ValidateQueueName("", false).ok());
+  EXPECT_TRUE(ValidateQueueName("orders.fifo", true).ok());
+  EXPECT_FALSE(ValidateQueueName("orders", true).ok());
+  EXPECT_FALSE(ValidateQueueName(".fifo", true).ok());
+  EXPECT_EQ(ValidateQueueName("bad name", false).error().code, "InvalidParameterValue");
+}
+
+TEST(SqsValidationTest, MessageTextCharacters) {
+  EXPECT_TRUE(IsValidMessageText("plain \t\r\n text \xE2\x82\xAC \xF0\x9F\xA6\x86"));
+  EXPECT_FALSE(IsValidMessageText(std::string("nul\0", 4)));
+  EXPECT_FALSE(IsValidMessageText("\x01"));
+  EXPECT_FALSE(IsValidMessageText("\xEF\xBF\xBF"));  // U+FFFF
+  EXPECT_FALSE(IsValidMessageText("\xC3"));           // truncated sequence
+}
+
+// The digest boto3 verifies for these three attributes (String, Number, Binary), per AWS's algorithm.
+TEST(SqsValidationTest, Md5OfMessageAttributesMatchesAws) {
+  auto input = json::parse(R"({"s":{"DataType":"String","StringValue":"x"},
+                               "n":{"DataType":"Number","StringValue":"1.5"},
+                               "b":{"DataType":"Binary","BinaryValue":"AAE="}})");
+  auto attributes = ParseMessageAttributes(input, false);
+  ASSERT_TRUE(attributes.ok());
+  EXPECT_EQ(Md5OfMessageAttributes(*attributes), "de3ddbdad75bb2699bb07068363f6e59");
+  EXPECT_EQ(Md5OfMessageAttributes({}), "");
+}
+
+TEST(SqsValidationTest, RejectsBadMessageAttributes) {
+  auto check = [](const char* text) { return ParseMessageAttributes(json::parse(text), false); };
+  EXPECT_FALSE(check(R"({"AWS.x":{"DataType":"String","StringValue":"v"}})").ok());
+  EXPECT_FALSE(check(R"({"a..b":{"DataType":"String","StringValue":"v"}})").ok());
+  EXPECT_FALSE(check(R"({"a":{"DataType":"Integer","StringValue":"1"}})").ok());
+  EXPECT_FALSE(check(R"({"a":{"DataType":"Number","StringValue":"abc"}})").ok());
+  EXPECT_FALSE(check(R"({"a":{"DataType":"Number","StringValue":"1e200"}})").ok());
+  EXPECT_FALSE(check(R"({"a":{"DataType":"String","StringValue":""}})").ok());
+  EXPECT_FALSE(check(R"({"a":{"DataType":"Binary","BinaryValue":"!!"}})").ok());
+  EXPECT_TRUE(check(R"({"a":{"DataType":"Number.int","StringValue":"-12.5e3"}})").ok());
+  json::object eleven;
+  for (int i = 0; i < 11; ++i) eleven["k" + std::to_string(i)] = json::parse(R"({"DataType":"String","StringValue":"v"})");
+  EXPECT_FALSE(ParseMessageAttributes(eleven, false).ok());
+}
+
+TEST(SqsValidationTest, BatchEntryIds) {
+  EXPECT_TRUE(IsValidBatchEntryId("a-B_9"));
+  EXPECT_FALSE(IsValidBatchEntryId(""));
+  EXPECT_FALSE(IsValidBatchEntryId("a.b"));
+  EXPECT_FALSE(IsValidBatchEntryId(std::string(81, 'a')));
+}
+
+}  // namespace mallard::sqs
