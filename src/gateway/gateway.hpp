@@ -30,6 +30,7 @@ class Gateway final : public http::HttpHandler {
   void Handle(http::HttpRequest request, http::Responder respond) override;
   http::HttpResponse RejectOversizedBody(const http::HttpRequest& request, std::size_t limit) override;
   http::HttpResponse RejectMalformedRequest(const std::string& reason) override;
+  void OnShutdown() override { ShutdownAll(); }
 
   void ResetAll();
   void ShutdownAll();

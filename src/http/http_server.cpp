@@ -203,6 +203,7 @@ struct HttpServer::Impl {
     boost::system::error_code ignored;
     acceptor.close(ignored);
     signals.cancel(ignored);
+    handler->OnShutdown();
     {
       std::lock_guard lock(connections_mutex);
       for (auto& connection : connections) {

@@ -56,6 +56,9 @@ class HttpHandler {
   virtual HttpResponse RejectOversizedBody(const HttpRequest& request, std::size_t limit) = 0;
   // The answer for bytes that are not HTTP/1.1 at all.
   virtual HttpResponse RejectMalformedRequest(const std::string& reason) = 0;
+  // Called once when the server begins a graceful stop, so that requests parked in long waits can
+  // complete now instead of holding the shutdown.
+  virtual void OnShutdown() {}
 };
 
 }  // namespace mallard::http

@@ -6,6 +6,8 @@
 
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "common/encoding.hpp"
 #include "services/sqs/sqs_attributes.hpp"
 #include "services/sqs/sqs_errors.hpp"
@@ -436,10 +438,17 @@ Result<std::optional<json::object>> SqsService::TryReceive(const ReceivePlan& pl
 void SqsService::ReceiveMessage(Request request, protocol::OperationCallback done) {
   auto shared_request = std::make_shared<Request>(std::move(request));
   RunBackendWork([this, shared_request, done = std::move(done)]() mutable {
-    auto plan = PlanReceive(*shared_request);
+    Result<ReceivePlan> plan = Fail(errors::InternalFailure(""));
+    Result<std::optional<json::object>> received = Fail(errors::InternalFailure(""));
+    try {
+      plan = PlanReceive(*shared_request);
+      if (plan && plan->wait_seconds == 0) received = TryReceive(*plan, nullptr);
+    } catch (const std::exception& e) {
+      spdlog::error("sqs.ReceiveMessage failed: {}", e.what());
+      return done(Fail(errors::InternalFailure("")));
+    }
     if (!plan) return done(Fail(std::move(plan).error()));
     if (plan->wait_seconds == 0) {
-      auto received = TryReceive(*plan, nullptr);
       if (!received) return done(Fail(std::move(received).error()));
       return done(received->has_value() ? std::move(**received) : json::object());
     }
@@ -477,7 +486,11 @@ void SqsService::RetryPending(const std::shared_ptr<PendingReceive>& pending) {
   RunBackendWork([this, pending] {
     for (;;) {
       std::optional<std::int64_t> next_visible;
-      auto received = TryReceive(pending->plan, &next_visible);
+      Result<std::optional<json::object>> received = Fail(errors::InternalFailure(""));
+      try {
+        received = TryReceive(pending->plan, &next_visible);
+      } catch (const std::exception&) {
+      }
       if (!received) return FinishPending(pending, Fail(std::move(received).error()));
       if (received->has_value()) return FinishPending(pending, std::move(**received));
       auto now = Now();

@@ -102,10 +102,19 @@ const protocol::OperationShapes* SqsService::QueryShapes(std::string_view operat
 }
 
 void SqsService::RunBackendWork(std::function<void()> work) {
+  // Work runs on timer and pool threads too, where an escaping exception would end the thread;
+  // the work items complete their requests themselves, so here a bug is logged and contained.
+  auto guarded = [work = std::move(work)] {
+    try {
+      work();
+    } catch (const std::exception& e) {
+      spdlog::error("sqs: unexpected exception in backend work: {}", e.what());
+    }
+  };
   if (backend_->IsInline() || runtime_.blocking_pool == nullptr) {
-    work();
+    guarded();
   } else {
-    asio::post(*runtime_.blocking_pool, std::move(work));
+    asio::post(*runtime_.blocking_pool, std::move(guarded));
   }
 }
 
@@ -115,7 +124,15 @@ void SqsService::Invoke(Request request, protocol::OperationCallback done) {
     return;
   }
   auto shared = std::make_shared<Request>(std::move(request));
-  RunBackendWork([this, shared, done = std::move(done)] { done(Dispatch(*shared)); });
+  RunBackendWork([this, shared, done = std::move(done)] {
+    OperationResult result = Fail(errors::InternalFailure(""));
+    try {
+      result = Dispatch(*shared);
+    } catch (const std::exception& e) {
+      spdlog::error("sqs.{} failed: {} (request {})", shared->operation, e.what(), shared->context.request_id);
+    }
+    done(std::move(result));
+  });
 }
 
 OperationResult SqsService::Dispatch(const Request& request) {
