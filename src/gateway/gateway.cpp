@@ -35,11 +35,12 @@ http::HttpResponse JsonResponse(int status, const json::object& body) {
 
 // An error for a request that could not be routed to any service: in awsJson shape when the client
 // sent JSON, in awsQuery shape otherwise.
-http::HttpResponse UnroutableError(const http::HttpRequest& request, const AwsError& error, const std::string& request_id) {
+http::HttpResponse UnroutableError(const http::HttpRequest& request, const AwsError& error, const std::string& request_id,
+                                   const std::string& default_xmlns) {
   if (request.Header("x-amz-target") != nullptr) {
     return protocol::RenderJsonError(error, protocol::JsonErrorStyle{}, request_id);
   }
-  return protocol::RenderQueryError(error, protocol::QueryStyle{}, request_id);
+  return protocol::RenderQueryError(error, protocol::QueryStyle{default_xmlns}, request_id);
 }
 
 }  // namespace
@@ -59,6 +60,15 @@ std::shared_ptr<services::Service> Gateway::BySigningName(const std::string& nam
     if (service->Descriptor().signing_name == name) return service;
   }
   return nullptr;
+}
+
+// Unroutable awsQuery requests are answered in the namespace of the first awsQuery service, as
+// the classic queue.amazonaws.com endpoint answers them.
+std::string Gateway::DefaultQueryNamespace() const {
+  for (const auto& service : services_) {
+    if (!service->Descriptor().query_xmlns.empty()) return service->Descriptor().query_xmlns;
+  }
+  return {};
 }
 
 std::string Gateway::AccountFor(const std::string& access_key_id) const {
@@ -117,7 +127,7 @@ void Gateway::Handle(http::HttpRequest request, http::Responder respond) {
     if (!route.service) {
       return respond(UnroutableError(
           request, AwsError::Make("UnknownOperationException", 400, "No service handles X-Amz-Target " + *target + "."),
-          request_id));
+          request_id, DefaultQueryNamespace()));
     }
     route.protocol = route.service->Descriptor().json_1_1 ? WireProtocol::AwsJson11 : WireProtocol::AwsJson10;
   } else {
@@ -145,14 +155,14 @@ void Gateway::Handle(http::HttpRequest request, http::Responder respond) {
       if (action != form.end()) {
         return respond(UnroutableError(
             request, AwsError::Make("InvalidAction", 400, "The action " + action->second + " is not valid for this endpoint."),
-            request_id));
+            request_id, DefaultQueryNamespace()));
       }
       std::string what = scope ? "service " + scope->service : std::string("a request without X-Amz-Target, SigV4 scope or Action");
       return respond(UnroutableError(
           request,
           AwsError::Make(scope ? "UnknownService" : "MissingAction", 400,
                          "Mallard cannot route " + what + "."),
-          request_id));
+          request_id, DefaultQueryNamespace()));
     }
     const auto& descriptor = route.service->Descriptor();
     protocol::QueryStyle style{descriptor.query_xmlns};
@@ -164,7 +174,7 @@ void Gateway::Handle(http::HttpRequest request, http::Responder respond) {
       return respond(UnroutableError(request,
                                      AwsError::Make("UnknownOperationException", 400,
                                                     "Service " + descriptor.name + " expects an X-Amz-Target header."),
-                                     request_id));
+                                     request_id, DefaultQueryNamespace()));
     }
     if (action == form.end() || action->second.empty()) {
       return respond(protocol::RenderQueryError(
@@ -279,12 +289,12 @@ http::HttpResponse Gateway::RejectOversizedBody(const http::HttpRequest& request
   if (auto scope = protocol::CredentialScopeOf(request)) {
     if (auto service = BySigningName(scope->service)) xmlns = service->Descriptor().query_xmlns;
   }
-  return protocol::RenderQueryError(error, protocol::QueryStyle{xmlns}, request_id);
+  return protocol::RenderQueryError(error, protocol::QueryStyle{xmlns.empty() ? DefaultQueryNamespace() : xmlns}, request_id);
 }
 
 http::HttpResponse Gateway::RejectMalformedRequest(const std::string& reason) {
   return protocol::RenderQueryError(AwsError::Make("MalformedRequest", 400, "The request is not valid HTTP/1.1: " + reason),
-                                    protocol::QueryStyle{}, NewUuid());
+                                    protocol::QueryStyle{DefaultQueryNamespace()}, NewUuid());
 }
 
 }  // namespace mallard::gateway

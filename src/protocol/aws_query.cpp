@@ -109,6 +109,11 @@ Result<std::optional<json::value>> DecodeStructure(const FormParameters& params,
   for (const auto& member : shape->members) {
     std::string key = prefix.empty() ? member.WireName() : prefix + "." + member.WireName();
     MALLARD_ASSIGN_OR_RETURN(auto value, Decode(params, member.shape, key));
+    // botocore sends an empty flattened list under the member's own name ("Entries=").
+    if (!value && member.shape->kind == ShapeKind::List &&
+        params.count(prefix.empty() ? member.name : prefix + "." + member.name)) {
+      value = json::value(json::array());
+    }
     if (value) {
       object[member.name] = std::move(*value);
       any = true;

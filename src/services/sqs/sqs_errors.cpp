@@ -29,7 +29,7 @@ AwsError InvalidAttributeValue(const std::string& message) {
   return Make("InvalidAttributeValue", "InvalidAttributeValue", 400, message);
 }
 AwsError ReceiptHandleIsInvalid(const std::string& handle) {
-  return Make("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", 400,
+  return Make("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", 404,
               "The input receipt handle \"" + handle + "\" is not a valid receipt handle.");
 }
 AwsError MessageNotInflight() {

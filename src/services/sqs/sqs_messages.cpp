@@ -371,8 +371,9 @@ namespace {
 bool WantsMessageAttribute(const std::vector<std::string>& filters, const std::string& name) {
   for (const auto& filter : filters) {
     if (filter == "All" || filter == ".*" || filter == name) return true;
+    // "bar.*" is a prefix pattern: every name that starts with "bar".
     if (filter.size() > 2 && filter.compare(filter.size() - 2, 2, ".*") == 0 &&
-        name.compare(0, filter.size() - 1, filter, 0, filter.size() - 1) == 0) {
+        name.compare(0, filter.size() - 2, filter, 0, filter.size() - 2) == 0) {
       return true;
     }
   }
