@@ -58,6 +58,12 @@ struct MemorySqsBackend::Queue {
     std::int64_t expires_millis;
   };
   std::unordered_map<std::string, Dedup> deduplication;
+  // FIFO ReceiveRequestAttemptId: a retried receive gets the same messages and receipt handles.
+  struct Attempt {
+    std::vector<std::pair<std::uint64_t, std::string>> received;  // (sequence, receipt token)
+    std::int64_t expires_millis;
+  };
+  std::unordered_map<std::string, Attempt> attempts;
   std::list<std::function<void()>> watchers;
 
   void Insert(StoredMessage message, std::uint64_t sequence) {
@@ -254,6 +260,26 @@ BackendResult<ReceiveOutcome> MemorySqsBackend::ReceiveMessages(const QueueKey& 
       return options.dead_letter_queue && options.max_receive_count > 0 &&
              message.receive_count >= options.max_receive_count;
     };
+    if (!options.request_attempt_id.empty()) {
+      std::erase_if(queue->attempts, [now_millis](const auto& entry) { return entry.second.expires_millis <= now_millis; });
+      auto attempt = queue->attempts.find(options.request_attempt_id);
+      if (attempt != queue->attempts.end()) {
+        bool unchanged = true;
+        for (const auto& [sequence, token] : attempt->second.received) {
+          auto it = queue->messages.find(sequence);
+          unchanged = unchanged && it != queue->messages.end() && it->second.receipt_token == token &&
+                      it->second.visible_at_millis > now_millis;
+        }
+        if (unchanged) {
+          for (const auto& [sequence, token] : attempt->second.received) {
+            const auto& message = queue->messages.at(sequence);
+            outcome.messages.push_back(ReceivedMessage{message, EncodeReceipt(sequence, token, message.message_id)});
+          }
+          return outcome;
+        }
+        queue->attempts.erase(attempt);
+      }
+    }
     auto deliver = [&](std::uint64_t sequence, StoredMessage& message) {
       message.receive_count += 1;
       if (message.first_receive_millis == 0) message.first_receive_millis = now_millis;
@@ -298,6 +324,14 @@ BackendResult<ReceiveOutcome> MemorySqsBackend::ReceiveMessages(const QueueKey& 
         deliver(it->first, message);
         ++it;
       }
+    }
+    if (!options.request_attempt_id.empty() && !outcome.messages.empty()) {
+      Queue::Attempt attempt{{}, now_millis + kDeduplicationWindowMillis};
+      for (const auto& received : outcome.messages) {
+        auto receipt = DecodeReceipt(received.receipt_handle);
+        attempt.received.emplace_back(receipt->sequence, receipt->token);
+      }
+      queue->attempts[options.request_attempt_id] = std::move(attempt);
     }
     if (outcome.messages.empty() && !queue->by_visibility.empty()) {
       outcome.next_visible_millis = queue->by_visibility.begin()->first;

@@ -159,6 +159,21 @@ TEST_F(SqsServiceTest, FifoKeepsGroupOrderLocksGroupsAndDeduplicates) {
             std::string(rest[1].at("Attributes").at("SequenceNumber").as_string()));
 }
 
+TEST_F(SqsServiceTest, FifoReceiveRetryWithAttemptIdReturnsTheSameMessages) {
+  auto url = Create("q.fifo", R"({"FifoQueue":"true","ContentBasedDeduplication":"true"})");
+  Send(url, "one", R"(,"MessageGroupId":"g")");
+  Send(url, "two", R"(,"MessageGroupId":"h")");
+  auto first = Receive(url, 1, R"(,"ReceiveRequestAttemptId":"attempt-1")");
+  auto retried = Receive(url, 1, R"(,"ReceiveRequestAttemptId":"attempt-1")");
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(retried.size(), 1u);
+  EXPECT_EQ(retried[0].at("ReceiptHandle"), first[0].at("ReceiptHandle"));
+  EXPECT_EQ(retried[0].at("Attributes").at("ApproximateReceiveCount"), "1");
+  auto other = Receive(url, 1, R"(,"ReceiveRequestAttemptId":"attempt-2")");
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(other[0].at("Body"), "two");
+}
+
 TEST_F(SqsServiceTest, RedriveMovesToDeadLetterQueueAndMoveTaskBringsItBack) {
   auto dlq = Create("dlq");
   auto source = Create("src", R"({"VisibilityTimeout":"1","RedrivePolicy":"{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:dlq\",\"maxReceiveCount\":\"2\"}"})");
