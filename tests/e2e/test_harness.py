@@ -4,6 +4,7 @@ the protocol it is meant to exercise, request ids, and graceful shutdown."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.parse
 
@@ -131,3 +132,40 @@ def test_graceful_shutdown_on_sigterm(tmp_path):
     assert rc == 0, f"exit code {rc} after SIGTERM; log:\n{handle.log_text()}"
     assert took < 5, f"took {took:.1f}s to stop"
     assert time.monotonic() - started < 10
+
+
+def test_shutdown_answers_parked_long_poll(tmp_path):
+    """SIGTERM while a long poll is parked: the server still exits promptly and the poller gets an
+    HTTP answer (an empty receive, or 503), not a dropped connection."""
+    handle = start_server(tmp_path / "third.log")
+    outcome: dict = {}
+    try:
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        created = http_request(handle.port, "POST", "/", form,
+                               urllib.parse.urlencode({"Action": "CreateQueue", "QueueName": "parked",
+                                                       "Version": "2012-11-05"}), sign=True)
+        assert created.status == 200, created.body
+        url = created.xml().findtext("sqs:CreateQueueResult/sqs:QueueUrl", namespaces=NS)
+
+        def poll():
+            try:
+                outcome["response"] = http_request(
+                    handle.port, "POST", "/", form,
+                    urllib.parse.urlencode({"Action": "ReceiveMessage", "QueueUrl": url, "WaitTimeSeconds": "20",
+                                            "Version": "2012-11-05"}), sign=True, timeout=30)
+            except Exception as e:  # noqa: BLE001 - recorded and asserted on below
+                outcome["error"] = e
+
+        poller = threading.Thread(target=poll)
+        poller.start()
+        time.sleep(0.5)
+    finally:
+        rc, took = stop_server(handle)
+    poller.join(30)
+    assert rc == 0, f"exit code {rc}; log:\n{handle.log_text()}"
+    assert took < 5, f"took {took:.1f}s to stop with a parked long poll"
+    assert "error" not in outcome, f"the long poll got no HTTP answer: {outcome.get('error')!r}"
+    response = outcome["response"]
+    assert response.status in (200, 503), response.body[:300]
+    if response.status == 200:
+        assert response.xml().find("sqs:ReceiveMessageResult/sqs:Message", NS) is None

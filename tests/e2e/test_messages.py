@@ -126,6 +126,27 @@ def test_send_message_invalid_characters(sqs, bad):
     sqs.expect_error("InvalidMessageContents", "SendMessage", QueueUrl=url, MessageBody=bad)
 
 
+def test_send_message_too_many_attributes(sqs):
+    url = sqs.create_queue()
+    attributes = {f"a{i}": {"DataType": "String", "StringValue": "v"} for i in range(11)}
+    sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url, MessageBody="x",
+                     MessageAttributes=attributes)
+    ten = {f"a{i}": {"DataType": "String", "StringValue": "v"} for i in range(10)}
+    assert sqs.send(url, "ten", MessageAttributes=ten)["MD5OfMessageAttributes"] == md5_of_message_attributes(ten)
+
+
+@pytest.mark.parametrize("attribute", [
+    {"DataType": "Number", "StringValue": "not a number"},
+    {"DataType": "String", "StringValue": ""},
+    {"DataType": "Weird", "StringValue": "x"},
+], ids=["non-numeric-number", "empty-string", "unknown-type"])
+def test_send_message_invalid_attribute(sqs, attribute):
+    url = sqs.create_queue()
+    sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url, MessageBody="x",
+                     MessageAttributes={"attr": attribute})
+    assert sqs.receive(url) == []
+
+
 def test_send_message_allowed_control_characters(sqs):
     url = sqs.create_queue()
     body = "tab\there\nnewline\rcr \ue000 \ufffd \U0010ffff"
@@ -226,6 +247,11 @@ def test_receive_wait_time_out_of_range(sqs):
     sqs.expect_error("InvalidParameterValue", "ReceiveMessage", QueueUrl=url, WaitTimeSeconds=21)
 
 
+def test_receive_visibility_timeout_out_of_range(sqs):
+    url = sqs.create_queue()
+    sqs.expect_error("InvalidParameterValue", "ReceiveMessage", QueueUrl=url, VisibilityTimeout=43201)
+
+
 def test_receive_visibility_timeout_hides_message(sqs):
     url = sqs.create_queue()
     sqs.send(url, "v")
@@ -296,6 +322,17 @@ def test_receive_message_system_attribute_names_filter(json_client):
     assert messages[0]["Attributes"]["ApproximateReceiveCount"] == "1"
 
 
+def test_receive_message_system_attribute_names_all(json_client):
+    sqs = json_client
+    url = sqs.create_queue(unique("sysall") + ".fifo", {"FifoQueue": "true"})
+    sqs.send(url, "fifo-sys", MessageGroupId="grp", MessageDeduplicationId="dedup")
+    attributes = sqs.receive(url, MessageSystemAttributeNames=["All"])[0]["Attributes"]
+    assert {"SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp",
+            "SequenceNumber", "MessageDeduplicationId", "MessageGroupId"} <= set(attributes)
+    assert attributes["MessageGroupId"] == "grp"
+    assert attributes["MessageDeduplicationId"] == "dedup"
+
+
 def test_receive_message_attribute_names_filter(sqs):
     url = sqs.create_queue()
     sqs.send(url, "filtered", MessageAttributes=ATTRIBUTES)
@@ -357,6 +394,28 @@ def test_long_poll_returns_when_message_arrives(sqs, make_client):
     assert elapsed < 3, f"long poll took {elapsed:.2f}s although the message arrived after 0.5s"
 
 
+def test_long_poll_one_message_one_receiver(sqs, make_client):
+    """Two consumers long-poll the same queue; one message wakes exactly one of them."""
+    url = sqs.create_queue()
+    results: dict[str, list] = {}
+
+    def poll(key):
+        results[key] = sqs.receive(url, WaitTimeSeconds=2, VisibilityTimeout=30)
+
+    pollers = [threading.Thread(target=poll, args=(k,)) for k in ("a", "b")]
+    started = time.monotonic()
+    for t in pollers:
+        t.start()
+    time.sleep(0.4)
+    make_client("query").send(url, "only one")
+    for t in pollers:
+        t.join(10)
+    elapsed = time.monotonic() - started
+    bodies = [m["Body"] for got in results.values() for m in got]
+    assert bodies == ["only one"], results
+    assert elapsed < 4, f"took {elapsed:.2f}s"
+
+
 def test_long_poll_waits_when_empty(sqs):
     url = sqs.create_queue()
     started = time.monotonic()
@@ -390,6 +449,21 @@ def test_short_poll_on_empty_queue_returns_immediately(sqs):
 def test_delete_message_invalid_handle(sqs, handle):
     url = sqs.create_queue()
     sqs.expect_error("ReceiptHandleIsInvalid", "DeleteMessage", QueueUrl=url, ReceiptHandle=handle)
+
+
+def test_delete_message_with_stale_or_used_handle_succeeds(sqs):
+    """DeleteMessage with a handle from an earlier receive succeeds (the API reference: "otherwise, the
+    request succeeds, but the message will not be deleted"), and deleting twice is not an error."""
+    url = sqs.create_queue()
+    sqs.send(url, "twice")
+    stale = sqs.receive(url, VisibilityTimeout=0)[0]["ReceiptHandle"]
+    current = sqs.receive(url, VisibilityTimeout=30)[0]["ReceiptHandle"]
+    assert stale != current
+    sqs.call("DeleteMessage", QueueUrl=url, ReceiptHandle=stale)
+    sqs.call("DeleteMessage", QueueUrl=url, ReceiptHandle=current)
+    sqs.call("DeleteMessage", QueueUrl=url, ReceiptHandle=current)
+    assert sqs.queue_attributes(url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible") == \
+        {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
 
 
 def test_delete_message_handle_from_other_queue(sqs):
