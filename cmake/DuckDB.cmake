@@ -94,7 +94,9 @@ else()
   math(EXPR _last "${_n} - 1")
   foreach(_i RANGE ${_last})
     string(JSON _s GET "${_target}" defines ${_i})
-    if(NOT _s MATCHES "^NAPI_")  # Node-API only; everything else (DUCKDB_EXTENSION_*_LINKED, NDEBUG) is kept
+    # Node-API defines are dropped; extension auto-install/auto-load defaults are forced off below,
+    # because this machine (and Mallard's rule) allows no extension downloads at run time.
+    if(NOT _s MATCHES "^NAPI_" AND NOT _s MATCHES "^DUCKDB_EXTENSION_AUTO(INSTALL|LOAD)_DEFAULT")
       list(APPEND _defines "${_s}")
     endif()
   endforeach()
@@ -113,7 +115,8 @@ else()
   target_include_directories(mallard_duckdb_bundled
     PUBLIC "${_src}/src/include"
     PRIVATE ${_includes})
-  target_compile_definitions(mallard_duckdb_bundled PRIVATE ${_defines})
+  target_compile_definitions(mallard_duckdb_bundled PRIVATE ${_defines}
+    DUCKDB_EXTENSION_AUTOINSTALL_DEFAULT=0 DUCKDB_EXTENSION_AUTOLOAD_DEFAULT=0)
   # DuckDB is C++11 code; the project-wide C++20 setting must not apply to it. Its own build
   # silences warnings in the amalgamated/unity sources, and debug info for these unity TUs runs
   # into gigabytes, so none is generated.
