@@ -36,7 +36,6 @@ from botocore.config import Config  # noqa: E402
 from sqs_e2e import (  # noqa: E402
     ACCESS_KEY,
     JS_DIR,
-    OTHER_REGION,
     REGION,
     REPO_ROOT,
     SECRET_KEY,

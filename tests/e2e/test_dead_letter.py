@@ -64,6 +64,17 @@ def test_message_moves_to_dlq_after_visibility_expiry(sqs):
     assert sqs.receive_bodies(dlq) == ["slow"]
 
 
+def test_fifo_message_moves_to_fifo_dlq(sqs):
+    source, dlq, _ = make_pair(sqs, 1, fifo=True)
+    sent = sqs.send(source, "fifo poison", MessageGroupId="grp")
+    assert sqs.receive_bodies(source, VisibilityTimeout=0) == ["fifo poison"]
+    assert sqs.receive(source, VisibilityTimeout=0) == []
+    moved = sqs.receive(dlq, AttributeNames=["All"])
+    assert [m["Body"] for m in moved] == ["fifo poison"]
+    assert moved[0]["MessageId"] == sent["MessageId"]
+    assert moved[0]["Attributes"]["MessageGroupId"] == "grp"
+
+
 def test_redrive_policy_with_missing_dlq(sqs):
     missing_arn = f"arn:aws:sqs:us-east-1:000000000000:{unique('nodlq')}"
     sqs.expect_error("InvalidParameterValue", "CreateQueue", QueueName=unique("src"),

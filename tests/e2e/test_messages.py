@@ -416,6 +416,27 @@ def test_long_poll_one_message_one_receiver(sqs, make_client):
     assert elapsed < 4, f"took {elapsed:.2f}s"
 
 
+def test_long_poll_returns_when_in_flight_message_becomes_visible(sqs):
+    url = sqs.create_queue()
+    sqs.send(url, "comes back")
+    assert sqs.receive_bodies(url, VisibilityTimeout=1) == ["comes back"]
+    started = time.monotonic()
+    messages = sqs.receive(url, WaitTimeSeconds=5)
+    elapsed = time.monotonic() - started
+    assert [m["Body"] for m in messages] == ["comes back"]
+    assert elapsed < 3, f"the message was visible again after 1s but the long poll took {elapsed:.2f}s"
+
+
+def test_long_poll_returns_when_delayed_message_becomes_available(sqs):
+    url = sqs.create_queue()
+    sqs.send(url, "delayed", DelaySeconds=1)
+    started = time.monotonic()
+    messages = sqs.receive(url, WaitTimeSeconds=5)
+    elapsed = time.monotonic() - started
+    assert [m["Body"] for m in messages] == ["delayed"]
+    assert 0.8 <= elapsed < 3, f"a 1s delay, but the long poll returned after {elapsed:.2f}s"
+
+
 def test_long_poll_waits_when_empty(sqs):
     url = sqs.create_queue()
     started = time.monotonic()
@@ -589,3 +610,52 @@ def test_retention_period_expiry():
                 "would need a wait over 60 s, which this suite does not spend. The 60 s lower bound itself "
                 "is covered by test_set_queue_attributes_out_of_range/boundaries_accepted.")
 
+
+
+def test_concurrent_producers_and_consumers_lose_nothing(make_client):
+    """Several threads send and receive at once through both protocols: every message arrives."""
+    query, json_ = make_client("query"), make_client("json")
+    url = query.create_queue(unique("busy"))
+    producers, per_producer = 4, 40
+    expected = {f"p{p}-{i}" for p in range(producers) for i in range(per_producer)}
+    received: set[str] = set()
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def produce(p):
+        client = query if p % 2 else json_
+        try:
+            for i in range(0, per_producer, 10):
+                out = client.call("SendMessageBatch", QueueUrl=url, Entries=[
+                    {"Id": f"e{j}", "MessageBody": f"p{p}-{j}"} for j in range(i, i + 10)])
+                assert not out.get("Failed"), out
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    def consume(c):
+        client = json_ if c % 2 else query
+        deadline = time.monotonic() + 20
+        try:
+            while time.monotonic() < deadline:
+                with lock:
+                    if received >= expected:
+                        return
+                batch = client.receive(url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=30)
+                if batch:
+                    client.call("DeleteMessageBatch", QueueUrl=url, Entries=[
+                        {"Id": f"d{k}", "ReceiptHandle": m["ReceiptHandle"]} for k, m in enumerate(batch)])
+                with lock:
+                    received.update(m["Body"] for m in batch)
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=produce, args=(p,)) for p in range(producers)]
+    threads += [threading.Thread(target=consume, args=(c,)) for c in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    assert received == expected, f"missing {len(expected - received)} messages"
+    assert query.queue_attributes(url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible") == \
+        {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
