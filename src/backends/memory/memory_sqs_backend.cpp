@@ -372,8 +372,13 @@ BackendResult<Done> MemorySqsBackend::DeleteMessage(const QueueKey& key, const s
   auto it = queue->messages.find(receipt->sequence);
   if (it == queue->messages.end()) return Done{};  // already deleted
   if (it->second.message_id != receipt->message_id) return BackendFail(BackendErrc::InvalidReceipt, receipt_handle);
-  // A receipt of an earlier receive succeeds without deleting (SQS documents this).
-  if (it->second.receipt_token != receipt->token) return Done{};
+  bool current = it->second.receipt_token == receipt->token;
+  // FIFO queues refuse a receipt whose visibility window is over; standard queues accept a receipt
+  // of an earlier receive and do nothing, as SQS documents.
+  if (queue->record.fifo && (!current || it->second.visible_at_millis <= now_millis)) {
+    return BackendFail(BackendErrc::StaleReceipt, receipt_handle);
+  }
+  if (!current) return Done{};
   bool was_blocking_group = queue->record.fifo;
   queue->Erase(it);
   if (was_blocking_group) queue->Notify();

@@ -24,7 +24,7 @@ enum class BackendErrc : unsigned char {
   PurgeInProgress,  // purge: the previous purge was less than 60 s ago
   InvalidReceipt,   // receipt handle malformed or for another queue
   NotInFlight,      // change visibility: the message is not in flight
-  StaleReceipt,     // receipt handle of an earlier receive
+  StaleReceipt,     // receipt of an earlier receive, or (FIFO) past its visibility window
   Conflict,         // a concurrent change won; retry
   Unavailable,      // the store cannot be reached
 };
@@ -86,7 +86,8 @@ class SqsBackend {
                                                               std::int64_t now_millis) = 0;
   virtual BackendResult<ReceiveOutcome> ReceiveMessages(const QueueKey& key, const ReceiveOptions& options,
                                                         std::int64_t now_millis) = 0;
-  // A receipt of an earlier receive, or of a message already deleted, succeeds without effect.
+  // On standard queues a receipt of an earlier receive, or of a message already deleted, succeeds
+  // without effect; on FIFO queues a receipt past its visibility window is StaleReceipt.
   virtual BackendResult<Done> DeleteMessage(const QueueKey& key, const std::string& receipt_handle,
                                             std::int64_t now_millis) = 0;
   virtual BackendResult<Done> ChangeVisibility(const QueueKey& key, const std::string& receipt_handle,

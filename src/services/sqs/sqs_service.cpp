@@ -69,7 +69,9 @@ AwsError ToAwsError(const BackendError& error) {
     case BackendErrc::PurgeInProgress: return errors::PurgeQueueInProgress(error.detail);
     case BackendErrc::InvalidReceipt: return errors::ReceiptHandleIsInvalid(error.detail);
     case BackendErrc::NotInFlight: return errors::MessageNotInflight();
-    case BackendErrc::StaleReceipt: return errors::ReceiptHandleIsInvalid(error.detail);
+    case BackendErrc::StaleReceipt:
+      return errors::InvalidParameterValue("Value " + error.detail +
+                                           " for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.");
     case BackendErrc::Conflict: return errors::InternalFailure("A concurrent update conflicted; retry.");
     case BackendErrc::Unavailable: return errors::ServiceUnavailable(error.detail);
   }

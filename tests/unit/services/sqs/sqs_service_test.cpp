@@ -159,6 +159,21 @@ TEST_F(SqsServiceTest, FifoKeepsGroupOrderLocksGroupsAndDeduplicates) {
             std::string(rest[1].at("Attributes").at("SequenceNumber").as_string()));
 }
 
+TEST_F(SqsServiceTest, FifoRefusesAnExpiredReceipt) {
+  auto url = Create("q.fifo", R"({"FifoQueue":"true","ContentBasedDeduplication":"true","VisibilityTimeout":"5"})");
+  Send(url, "one", R"(,"MessageGroupId":"g")");
+  auto first = Receive(url, 1);
+  ASSERT_EQ(first.size(), 1u);
+  Advance(5000);
+  EXPECT_EQ(Error("DeleteMessage", R"({"QueueUrl":")" + url + R"(","ReceiptHandle":")" +
+                                       std::string(first[0].at("ReceiptHandle").as_string()) + "\"}"),
+            "InvalidParameterValue");
+  auto again = Receive(url, 1);
+  ASSERT_EQ(again.size(), 1u);
+  Ok("DeleteMessage", R"({"QueueUrl":")" + url + R"(","ReceiptHandle":")" +
+                          std::string(again[0].at("ReceiptHandle").as_string()) + "\"}");
+}
+
 TEST_F(SqsServiceTest, FifoReceiveRetryWithAttemptIdReturnsTheSameMessages) {
   auto url = Create("q.fifo", R"({"FifoQueue":"true","ContentBasedDeduplication":"true"})");
   Send(url, "one", R"(,"MessageGroupId":"g")");
