@@ -107,8 +107,15 @@ http::HttpResponse Gateway::Health() const {
   return JsonResponse(200, body);
 }
 
-void Gateway::Handle(http::HttpRequest request, http::Responder respond) {
+void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
   auto request_id = NewUuid();
+  // Every answer carries a request id, including the admin endpoints and routing errors.
+  http::Responder respond = [raw_respond = std::move(raw_respond), request_id](http::HttpResponse response) {
+    bool has_id = false;
+    for (const auto& [name, value] : response.headers) has_id = has_id || name == "x-amzn-RequestId";
+    if (!has_id) response.headers.emplace_back("x-amzn-RequestId", request_id);
+    raw_respond(std::move(response));
+  };
   if (request.path == "/_mallard/health" && (request.method == "GET" || request.method == "HEAD")) {
     return respond(Health());
   }
