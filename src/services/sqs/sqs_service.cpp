@@ -207,6 +207,36 @@ std::string SqsService::QueueUrl(const Request& request, const QueueKey& key) co
   return request.context.endpoint_base + "/" + key.account_id + "/" + key.name;
 }
 
+Result<json::object> SqsService::PageOfQueueUrls(const Request& request, const std::vector<QueueRecord>& queues,
+                                                  const char* member) const {
+  MALLARD_ASSIGN_OR_RETURN(auto token, input::OptionalString(request.input, "NextToken"));
+  MALLARD_ASSIGN_OR_RETURN(auto page_size, PageSize(request.input));
+  std::string after;
+  if (token && !token->empty()) {
+    auto decoded = DecodeToken(*token);
+    if (!decoded) return Fail(errors::InvalidParameterValue("Invalid NextToken value."));
+    after = *decoded;
+  }
+  // Without MaxResults SQS returns up to 1000 and no token.
+  std::size_t limit = page_size ? static_cast<std::size_t>(*page_size) : 1000;
+  json::array urls;
+  std::string last;
+  bool more = false;
+  for (const auto& queue : queues) {  // sorted by name
+    if (!after.empty() && queue.key.name <= after) continue;
+    if (urls.size() == limit) {
+      more = true;
+      break;
+    }
+    urls.emplace_back(QueueUrl(request, queue.key));
+    last = queue.key.name;
+  }
+  json::object output;
+  output[member] = std::move(urls);
+  if (more && page_size) output["NextToken"] = EncodeToken(last);
+  return output;
+}
+
 Status<> SqsService::ValidateRedrive(const QueueKey& source, bool source_fifo, const std::string& redrive_policy) const {
   if (redrive_policy.empty()) return Done{};
   AttributeMap as_map = {{"RedrivePolicy", redrive_policy}};
@@ -311,33 +341,11 @@ OperationResult SqsService::GetQueueUrl(const Request& request) {
 
 OperationResult SqsService::ListQueues(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto prefix, input::OptionalString(request.input, "QueueNamePrefix"));
-  MALLARD_ASSIGN_OR_RETURN(auto token, input::OptionalString(request.input, "NextToken"));
-  MALLARD_ASSIGN_OR_RETURN(auto page_size, PageSize(request.input));
-  std::string after;
-  if (token && !token->empty()) {
-    auto decoded = DecodeToken(*token);
-    if (!decoded) return Fail(errors::InvalidParameterValue("Invalid NextToken value."));
-    after = *decoded;
-  }
   auto queues = backend_->ListQueues(request.context.account_id, request.context.region, prefix.value_or(""));
   if (!queues) return Fail(ToAwsError(queues.error()));
-  std::size_t limit = page_size ? static_cast<std::size_t>(*page_size) : 1000;
-  json::array urls;
-  std::string last;
-  bool more = false;
-  for (const auto& queue : *queues) {
-    if (!after.empty() && queue.key.name <= after) continue;
-    if (urls.size() == limit) {
-      more = true;
-      break;
-    }
-    urls.emplace_back(QueueUrl(request, queue.key));
-    last = queue.key.name;
-  }
-  Json output;
-  if (!urls.empty()) output["QueueUrls"] = std::move(urls);
-  if (more && page_size) output["NextToken"] = EncodeToken(last);
-  return output;
+  MALLARD_ASSIGN_OR_RETURN(auto page, PageOfQueueUrls(request, *queues, "QueueUrls"));
+  if (page.at("QueueUrls").as_array().empty()) page.erase("QueueUrls");
+  return page;
 }
 
 OperationResult SqsService::GetQueueAttributes(const Request& request) {
@@ -559,36 +567,14 @@ OperationResult SqsService::RemovePermission(const Request& request) {
 
 OperationResult SqsService::ListDeadLetterSourceQueues(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
-  MALLARD_ASSIGN_OR_RETURN(auto token, input::OptionalString(request.input, "NextToken"));
-  MALLARD_ASSIGN_OR_RETURN(auto page_size, PageSize(request.input));
   MALLARD_ASSIGN_OR_RETURN(auto target, LoadQueue(key));
-  std::string after;
-  if (token && !token->empty()) {
-    auto decoded = DecodeToken(*token);
-    if (!decoded) return Fail(errors::InvalidParameterValue("Invalid NextToken value."));
-    after = *decoded;
-  }
   auto queues = backend_->ListQueues(key.account_id, key.region, "");
   if (!queues) return Fail(ToAwsError(queues.error()));
-  std::size_t limit = page_size ? static_cast<std::size_t>(*page_size) : 1000;
-  json::array urls;
-  std::string last;
-  bool more = false;
-  for (const auto& queue : *queues) {
+  std::erase_if(*queues, [&](const QueueRecord& queue) {
     auto policy = ParseRedrivePolicy(queue.attributes);
-    if (!policy || policy->dead_letter_target_arn != target.key.Arn()) continue;
-    if (!after.empty() && queue.key.name <= after) continue;
-    if (urls.size() == limit) {
-      more = true;
-      break;
-    }
-    urls.emplace_back(QueueUrl(request, queue.key));
-    last = queue.key.name;
-  }
-  Json output;
-  output["queueUrls"] = std::move(urls);
-  if (more && page_size) output["NextToken"] = EncodeToken(last);
-  return output;
+    return !policy || policy->dead_letter_target_arn != target.key.Arn();
+  });
+  return PageOfQueueUrls(request, *queues, "queueUrls");
 }
 
 // ---- message move tasks --------------------------------------------------------------------

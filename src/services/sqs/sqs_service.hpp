@@ -70,6 +70,9 @@ class SqsService final : public services::Service {
   Result<QueueKey> ResolveQueue(const Request& request) const;
   Result<QueueRecord> LoadQueue(const QueueKey& key) const;
   std::string QueueUrl(const Request& request, const QueueKey& key) const;
+  // One page of queue URLs (NextToken/MaxResults from the request) under `member`.
+  Result<boost::json::object> PageOfQueueUrls(const Request& request, const std::vector<QueueRecord>& queues,
+                                              const char* member) const;
   Status<> ValidateRedrive(const QueueKey& source, bool source_fifo, const std::string& redrive_policy) const;
   void RunMoveTask(QueueKey source, std::optional<QueueKey> destination, MoveTask task);
   std::int64_t Now() const { return runtime_.clock(); }
