@@ -107,21 +107,41 @@ http::HttpResponse Gateway::Health() const {
   return JsonResponse(200, body);
 }
 
+http::HttpResponse Gateway::LocalStackHealth() const {
+  json::object services;
+  for (const auto& service : services_) services[service->Descriptor().name] = "running";
+  return JsonResponse(200, json::object{{"services", std::move(services)}, {"edition", "mallard"},
+                                        {"version", options_.version}});
+}
+
 void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
   auto request_id = NewUuid();
-  // Every answer carries a request id, including the admin endpoints and routing errors.
+  // Every answer carries a request id, including the admin endpoints and routing errors, and the
+  // CORS headers that let browser code (the JavaScript SDK in a page) read it.
   http::Responder respond = [raw_respond = std::move(raw_respond), request_id](http::HttpResponse response) {
     bool has_id = false;
     for (const auto& [name, value] : response.headers) has_id = has_id || name == "x-amzn-RequestId";
     if (!has_id) response.headers.emplace_back("x-amzn-RequestId", request_id);
+    response.SetHeader("Access-Control-Allow-Origin", "*");
+    response.SetHeader("Access-Control-Expose-Headers",
+                       "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-query-error, x-amz-crc32, x-amz-request-id, ETag");
     raw_respond(std::move(response));
   };
-  if (request.path == "/_mallard/health" && (request.method == "GET" || request.method == "HEAD")) {
-    return respond(Health());
+  bool is_read = request.method == "GET" || request.method == "HEAD";
+  if (request.method == "OPTIONS") {
+    http::HttpResponse preflight;
+    preflight.SetHeader("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH");
+    const std::string* asked = request.Header("access-control-request-headers");
+    preflight.SetHeader("Access-Control-Allow-Headers", asked ? *asked : std::string("*"));
+    preflight.SetHeader("Access-Control-Max-Age", "86400");
+    return respond(std::move(preflight));
   }
-  if (request.path == "/_mallard/reset" && request.method == "POST") {
+  if (request.path == "/_mallard/health" && is_read) return respond(Health());
+  if (request.path == "/_localstack/health" && is_read) return respond(LocalStackHealth());
+  // moto's server mode resets with POST /moto-api/reset; LocalStack-style fixtures use ours.
+  if ((request.path == "/_mallard/reset" || request.path == "/moto-api/reset") && request.method == "POST") {
     ResetAll();
-    spdlog::info("state reset through /_mallard/reset");
+    spdlog::info("state reset through {}", request.path);
     return respond(JsonResponse(200, json::object{{"status", "reset"}}));
   }
 

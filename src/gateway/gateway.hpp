@@ -41,6 +41,7 @@ class Gateway final : public http::HttpHandler {
   std::shared_ptr<services::Service> ByTargetPrefix(const std::string& prefix) const;
   std::shared_ptr<services::Service> BySigningName(const std::string& name) const;
   http::HttpResponse Health() const;
+  http::HttpResponse LocalStackHealth() const;
   std::string DefaultQueryNamespace() const;
   void Dispatch(Route route, http::HttpRequest request, http::Responder respond);
 

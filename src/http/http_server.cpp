@@ -1,5 +1,7 @@
 #include "http/http_server.hpp"
 
+#include "http/content_encoding.hpp"
+
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
@@ -181,9 +183,29 @@ struct HttpServer::Impl {
       bool keep_alive = message.keep_alive();
       bool head_request = message.method() == bhttp::verb::head;
       unsigned version = message.version();
+      bool gzip_reply = AcceptsGzip(std::string_view(message[bhttp::field::accept_encoding]));
       connection->stream.expires_never();
-      HttpResponse response =
-          co_await AsyncHandle(*handler, ToNeutral(message, remote), asio::use_awaitable);
+      HttpRequest neutral = ToNeutral(message, remote);
+      HttpResponse response;
+      if (const std::string* encoding = neutral.Header("content-encoding");
+          encoding != nullptr && (*encoding == "gzip" || *encoding == "x-gzip")) {
+        auto inflated = GunzipBounded(neutral.body, options.body_limit);
+        if (!inflated) {
+          response = handler->RejectMalformedRequest("the gzip-encoded body is corrupt or inflates past the body limit");
+          keep_alive = false;
+        } else {
+          neutral.body = std::move(*inflated);
+          std::erase_if(neutral.headers, [](const auto& header) { return header.first == "content-encoding"; });
+          response = co_await AsyncHandle(*handler, std::move(neutral), asio::use_awaitable);
+        }
+      } else {
+        response = co_await AsyncHandle(*handler, std::move(neutral), asio::use_awaitable);
+      }
+      // Small bodies are not worth compressing; clients that asked get gzip above 1 KiB.
+      if (gzip_reply && response.body.size() > 1024) {
+        response.body = Gzip(response.body);
+        response.SetHeader("Content-Encoding", "gzip");
+      }
       if (stopping) keep_alive = false;
       auto reply = ToBeast(std::move(response), version, keep_alive, head_request);
       connection->stream.expires_after(std::chrono::seconds(60));
