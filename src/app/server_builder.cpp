@@ -8,6 +8,7 @@
 
 #include "backends/memory/memory_sqs_backend.hpp"
 #include "services/sqs/sqs_service.hpp"
+#include "services/sts/sts_service.hpp"
 
 namespace mallard::app {
 namespace asio = boost::asio;
@@ -23,6 +24,7 @@ class RunningServer final : public Server {
     services::ServiceRuntime runtime{timer_io_.get_executor(), &blocking_pool_, std::move(clock)};
     std::vector<std::shared_ptr<services::Service>> services;
     services.push_back(std::make_shared<sqs::SqsService>(std::move(sqs_backend), runtime));
+    services.push_back(std::make_shared<sts::StsService>(gateway_options.credentials, runtime));
     for (const auto& factory : extra_services) services.push_back(factory(runtime));
     gateway_ = std::make_shared<gateway::Gateway>(std::move(gateway_options), std::move(services));
     timer_thread_ = std::thread([this] { timer_io_.run(); });

@@ -233,7 +233,15 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
   auto scope = protocol::CredentialScopeOf(request);
   context.region = scope && !scope->region.empty() ? scope->region : options_.default_region;
   context.access_key_id = scope ? scope->access_key_id : std::string();
-  context.account_id = AccountFor(context.access_key_id);
+  if (auto issued = options_.credentials->Find(context.access_key_id, WallClockMillis())) {
+    context.account_id = issued->account_id;
+    context.caller_arn = issued->arn;
+    context.caller_identity_user_id = issued->user_id;
+  } else {
+    context.account_id = AccountFor(context.access_key_id);
+    context.caller_arn = "arn:aws:iam::" + context.account_id + ":root";
+    context.caller_identity_user_id = context.account_id;
+  }
   context.caller_user_id = UserIdForAccessKey(context.access_key_id.empty() ? context.account_id : context.access_key_id);
   const std::string* host = request.Header("host");
   const std::string* forwarded_proto = request.Header("x-forwarded-proto");
@@ -243,8 +251,11 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
   protocol::JsonErrorStyle json_style{descriptor.json_1_1, descriptor.json_error_namespace, descriptor.query_compatible};
   protocol::QueryStyle query_style{descriptor.query_xmlns};
   bool is_query = route.protocol == WireProtocol::AwsQuery;
+  const std::string* accept = request.Header("accept");
+  bool query_as_json = is_query && accept != nullptr && accept->find("application/json") != std::string::npos;
   auto request_id = context.request_id;
   auto render_error = [=](const AwsError& error) {
+    if (query_as_json) return protocol::RenderQueryErrorAsJson(error, request_id);
     return is_query ? protocol::RenderQueryError(error, query_style, request_id)
                     : protocol::RenderJsonError(error, json_style, request_id);
   };
@@ -278,6 +289,8 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
     try {
       if (!result) {
         response = render_error(result.error());
+      } else if (query_as_json) {
+        response = protocol::RenderQueryResultAsJson(operation_name, result.value(), request_id);
       } else if (is_query) {
         response = protocol::RenderQueryResult(operation_name, result.value(), output_shape, query_style, request_id);
       } else {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/credential_registry.hpp"
 #include "http/http_types.hpp"
 #include "services/service.hpp"
 
@@ -21,6 +22,8 @@ struct GatewayOptions {
   std::map<std::string, std::string> account_by_access_key;
   std::string version;
   boost::json::object build_info;  // shown by the health endpoint
+  // Temporary credentials issued by STS; requests signed with them resolve to their identity.
+  std::shared_ptr<CredentialRegistry> credentials = std::make_shared<CredentialRegistry>();
 };
 
 class Gateway final : public http::HttpHandler {

@@ -257,4 +257,29 @@ http::HttpResponse RenderQueryError(const AwsError& error, const QueryStyle& sty
   return response;
 }
 
+http::HttpResponse RenderQueryResultAsJson(const std::string& operation, const json::object& output,
+                                           const std::string& request_id) {
+  json::object body;
+  body[operation + "Response"] = json::object{{operation + "Result", output},
+                                              {"ResponseMetadata", json::object{{"RequestId", request_id}}}};
+  http::HttpResponse response;
+  response.headers.emplace_back("Content-Type", "application/json");
+  response.headers.emplace_back("x-amzn-RequestId", request_id);
+  response.body = json::serialize(body);
+  return response;
+}
+
+http::HttpResponse RenderQueryErrorAsJson(const AwsError& error, const std::string& request_id) {
+  json::object body{{"Error", json::object{{"Code", error.query_code.empty() ? error.code : error.query_code},
+                                           {"Message", error.message},
+                                           {"Type", error.fault == FaultSide::Sender ? "Sender" : "Receiver"}}},
+                    {"RequestId", request_id}};
+  http::HttpResponse response;
+  response.status = error.http_status;
+  response.headers.emplace_back("Content-Type", "application/json");
+  response.headers.emplace_back("x-amzn-RequestId", request_id);
+  response.body = json::serialize(body);
+  return response;
+}
+
 }  // namespace mallard::protocol

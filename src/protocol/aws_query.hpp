@@ -32,5 +32,10 @@ struct QueryStyle {
 http::HttpResponse RenderQueryResult(const std::string& operation, const boost::json::object& output,
                                      const Shape* output_shape, const QueryStyle& style, const std::string& request_id);
 http::HttpResponse RenderQueryError(const AwsError& error, const QueryStyle& style, const std::string& request_id);
+// awsQuery services (STS, IAM) answer in JSON when the request says `Accept: application/json`:
+// {"<Op>Response": {"<Op>Result": {...}, "ResponseMetadata": {"RequestId": ...}}}.
+http::HttpResponse RenderQueryResultAsJson(const std::string& operation, const boost::json::object& output,
+                                           const std::string& request_id);
+http::HttpResponse RenderQueryErrorAsJson(const AwsError& error, const std::string& request_id);
 
 }  // namespace mallard::protocol

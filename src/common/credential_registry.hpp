@@ -1,0 +1,42 @@
+#pragma once
+// CredentialRegistry: temporary credentials that STS issued, so that requests signed with them
+// resolve to the identity and account they were issued for. Thread-safe.
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace mallard {
+
+struct CallerIdentity {
+  std::string account_id;
+  std::string arn;      // arn:aws:iam::ACCOUNT:root, or arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION
+  std::string user_id;  // ACCOUNT for root, ROLEID:SESSION for an assumed role
+  std::int64_t expires_millis = 0;
+};
+
+class CredentialRegistry {
+ public:
+  void Register(const std::string& access_key_id, CallerIdentity identity) {
+    std::lock_guard lock(mutex_);
+    issued_[access_key_id] = std::move(identity);
+  }
+  // The identity behind temporary credentials still valid at `now_millis`.
+  std::optional<CallerIdentity> Find(const std::string& access_key_id, std::int64_t now_millis) const {
+    std::lock_guard lock(mutex_);
+    auto found = issued_.find(access_key_id);
+    if (found == issued_.end() || found->second.expires_millis <= now_millis) return std::nullopt;
+    return found->second;
+  }
+  void Clear() {
+    std::lock_guard lock(mutex_);
+    issued_.clear();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, CallerIdentity> issued_;
+};
+
+}  // namespace mallard

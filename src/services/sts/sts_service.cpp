@@ -1,0 +1,179 @@
+#include "services/sts/sts_service.hpp"
+
+#include <boost/json.hpp>
+
+#include <ctime>
+#include <map>
+
+#include "common/ids.hpp"
+
+namespace mallard::sts {
+namespace json = boost::json;
+using protocol::OperationResult;
+using protocol::ShapeKind;
+
+namespace {
+
+AwsError ValidationError(std::string message) { return AwsError::Make("ValidationError", 400, std::move(message)); }
+AwsError MissingParameter(const std::string& name) {
+  return AwsError::Make("MissingParameter", 400, "The request must contain the parameter " + name + ".");
+}
+
+std::string Iso8601(std::int64_t millis) {
+  std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+std::optional<std::string> StringMember(const json::object& input, const char* name) {
+  const auto* value = input.if_contains(name);
+  if (!value || !value->is_string()) return std::nullopt;
+  return std::string(value->get_string());
+}
+
+Result<std::int64_t> Duration(const json::object& input, std::int64_t fallback, std::int64_t max) {
+  const auto* value = input.if_contains("DurationSeconds");
+  if (!value || value->is_null()) return fallback;
+  if (!value->is_int64() || value->get_int64() < 900 || value->get_int64() > max) {
+    return Fail(ValidationError("1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: "
+                                "Member must have value between 900 and " + std::to_string(max)));
+  }
+  return value->get_int64();
+}
+
+bool IsValidSessionName(const std::string& name) {
+  if (name.size() < 2 || name.size() > 64) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("_+=,.@-").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+struct StsModel {
+  protocol::ShapeArena arena;
+  std::map<std::string, protocol::OperationShapes, std::less<>> operations;
+  StsModel() {
+    auto text = arena.Scalar(ShapeKind::String);
+    auto integer = arena.Scalar(ShapeKind::Integer);
+    auto credentials = arena.Structure({{"AccessKeyId", "", text},
+                                        {"SecretAccessKey", "", text},
+                                        {"SessionToken", "", text},
+                                        {"Expiration", "", arena.Scalar(ShapeKind::Timestamp)}});
+    auto tag = arena.Structure({{"Key", "", text}, {"Value", "", text}});
+    operations["GetCallerIdentity"] = {arena.Structure({}),
+                                       arena.Structure({{"UserId", "", text}, {"Account", "", text}, {"Arn", "", text}})};
+    operations["AssumeRole"] = {
+        arena.Structure({{"RoleArn", "", text},
+                         {"RoleSessionName", "", text},
+                         {"DurationSeconds", "", integer},
+                         {"ExternalId", "", text},
+                         {"Policy", "", text},
+                         {"SerialNumber", "", text},
+                         {"TokenCode", "", text},
+                         {"SourceIdentity", "", text},
+                         {"Tags", "", arena.List(tag)},
+                         {"TransitiveTagKeys", "", arena.List(text)},
+                         {"PolicyArns", "", arena.List(arena.Structure({{"arn", "", text}}))}}),
+        arena.Structure({{"Credentials", "", credentials},
+                         {"AssumedRoleUser", "", arena.Structure({{"AssumedRoleId", "", text}, {"Arn", "", text}})},
+                         {"PackedPolicySize", "", integer},
+                         {"SourceIdentity", "", text}})};
+    operations["GetSessionToken"] = {
+        arena.Structure({{"DurationSeconds", "", integer}, {"SerialNumber", "", text}, {"TokenCode", "", text}}),
+        arena.Structure({{"Credentials", "", credentials}})};
+  }
+};
+
+const StsModel& Model() {
+  static const StsModel model;
+  return model;
+}
+
+}  // namespace
+
+StsService::StsService(std::shared_ptr<CredentialRegistry> credentials, services::ServiceRuntime runtime)
+    : credentials_(std::move(credentials)), runtime_(std::move(runtime)) {}
+
+const services::ServiceDescriptor& StsService::Descriptor() const {
+  static const services::ServiceDescriptor descriptor = [] {
+    services::ServiceDescriptor d;
+    d.name = "sts";
+    d.signing_name = "sts";
+    d.query_xmlns = "https://sts.amazonaws.com/doc/2011-06-15/";
+    d.operations = {"AssumeRole", "GetCallerIdentity", "GetSessionToken"};
+    return d;
+  }();
+  return descriptor;
+}
+
+const protocol::OperationShapes* StsService::QueryShapes(std::string_view operation) const {
+  auto found = Model().operations.find(operation);
+  return found == Model().operations.end() ? nullptr : &found->second;
+}
+
+void StsService::Invoke(protocol::OperationRequest request, protocol::OperationCallback done) {
+  if (request.operation == "GetCallerIdentity") return done(GetCallerIdentity(request));
+  if (request.operation == "AssumeRole") return done(AssumeRole(request));
+  if (request.operation == "GetSessionToken") return done(GetSessionToken(request));
+  done(Fail(AwsError::Make("InvalidAction", 400, "The action " + request.operation + " is not valid for this endpoint.")));
+}
+
+json::object StsService::IssueCredentials(CallerIdentity identity, std::int64_t duration_seconds) {
+  auto expires = runtime_.clock() + duration_seconds * 1000;
+  identity.expires_millis = expires;
+  std::string access_key = "ASIA" + RandomAlnum(16);
+  for (auto& c : access_key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  credentials_->Register(access_key, std::move(identity));
+  return json::object{{"AccessKeyId", access_key},
+                      {"SecretAccessKey", RandomAlnum(40)},
+                      {"SessionToken", "FwoGZXIvYXdzE" + RandomAlnum(200)},
+                      {"Expiration", Iso8601(expires)}};
+}
+
+OperationResult StsService::GetCallerIdentity(const protocol::OperationRequest& request) {
+  const auto& context = request.context;
+  return json::object{{"UserId", context.caller_identity_user_id}, {"Account", context.account_id}, {"Arn", context.caller_arn}};
+}
+
+OperationResult StsService::AssumeRole(const protocol::OperationRequest& request) {
+  auto role_arn = StringMember(request.input, "RoleArn");
+  auto session = StringMember(request.input, "RoleSessionName");
+  if (!role_arn || role_arn->empty()) return Fail(MissingParameter("RoleArn"));
+  if (!session || session->empty()) return Fail(MissingParameter("RoleSessionName"));
+  // arn:aws:iam::ACCOUNT:role/PATH/NAME
+  const std::string prefix = "arn:aws:iam::";
+  auto role_marker = role_arn->find(":role/");
+  if (role_arn->rfind(prefix, 0) != 0 || role_marker != prefix.size() + 12 || role_arn->size() <= role_marker + 6) {
+    return Fail(ValidationError(*role_arn + " is invalid"));
+  }
+  std::string account = role_arn->substr(prefix.size(), 12);
+  if (account.find_first_not_of("0123456789") != std::string::npos) return Fail(ValidationError(*role_arn + " is invalid"));
+  if (!IsValidSessionName(*session)) {
+    return Fail(ValidationError("1 validation error detected: Value '" + *session +
+                                "' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular "
+                                "expression pattern: [\\w+=,.@-]*"));
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto duration, Duration(request.input, 3600, 43200));
+  std::string role_name = role_arn->substr(role_arn->rfind('/') + 1);
+  std::string role_id = "AROA" + UserIdForAccessKey(*role_arn).substr(4);
+  CallerIdentity identity{account, "arn:aws:sts::" + account + ":assumed-role/" + role_name + "/" + *session,
+                          role_id + ":" + *session, 0};
+  json::object output;
+  output["AssumedRoleUser"] = json::object{{"AssumedRoleId", identity.user_id}, {"Arn", identity.arn}};
+  output["Credentials"] = IssueCredentials(identity, duration);
+  return output;
+}
+
+OperationResult StsService::GetSessionToken(const protocol::OperationRequest& request) {
+  MALLARD_ASSIGN_OR_RETURN(auto duration, Duration(request.input, 43200, 129600));
+  const auto& context = request.context;
+  CallerIdentity identity{context.account_id, context.caller_arn, context.caller_identity_user_id, 0};
+  return json::object{{"Credentials", IssueCredentials(identity, duration)}};
+}
+
+}  // namespace mallard::sts
