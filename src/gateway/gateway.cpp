@@ -136,6 +136,11 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
     preflight.SetHeader("Access-Control-Max-Age", "86400");
     return respond(std::move(preflight));
   }
+  // Any probe of the root answers 200 with a short body (as DynamoDB does), never an error.
+  if (request.path == "/" && is_read && request.Header("x-amz-target") == nullptr &&
+      request.query.find("Action=") == std::string::npos) {
+    return respond(JsonResponse(200, json::object{{"status", "healthy"}, {"service", "mallard"}}));
+  }
   if (request.path == "/_mallard/health" && is_read) return respond(Health());
   if (request.path == "/_localstack/health" && is_read) return respond(LocalStackHealth());
   // moto's server mode resets with POST /moto-api/reset; LocalStack-style fixtures use ours.
@@ -176,9 +181,6 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
       }
     }
     if (!route.service) {
-      if ((request.method == "GET" || request.method == "HEAD") && request.path == "/" && action == form.end()) {
-        return respond(JsonResponse(200, json::object{{"status", "healthy"}, {"service", "mallard"}}));
-      }
       if (action != form.end()) {
         return respond(UnroutableError(
             request, AwsError::Make("InvalidAction", 400, "The action " + action->second + " is not valid for this endpoint."),

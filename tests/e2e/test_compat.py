@@ -1,7 +1,11 @@
 """Drop-in compatibility details that tools and test fixtures expect of a local AWS endpoint:
-moto's and LocalStack's admin paths, CORS for browser code, gzip request and response bodies."""
+moto's and LocalStack's admin paths, root probes, CORS for browser code, gzip and chunked request
+bodies, gzip responses, queue URLs from any host, and malformed input that must never be a 5xx."""
 import gzip
 import json
+import socket
+
+import pytest
 
 from sqs_e2e import REGION
 
@@ -65,3 +69,56 @@ def test_gzip_response_when_asked(raw_post, sqs_query):
     assert json.loads(gzip.decompress(body))["Messages"][0]["Body"] == "x" * 4000
     status, headers, body = raw_post({**_json_headers("ListQueues")}, b"{}", region=REGION)
     assert status == 200 and "content-encoding" not in headers
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("sign", [False, True])
+def test_root_probe_answers_200(raw_post, method, sign):
+    status, _, body = raw_post({}, b"", method=method, sign=sign)
+    assert status == 200, body
+    if method == "GET":
+        assert body
+
+
+def test_chunked_request_body(mallard):
+    body = json.dumps({"QueueName": "chunked"}).encode()
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:7], body[7:])) + b"0\r\n\r\n"
+    request = (f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{mallard.port}\r\nContent-Type: application/x-amz-json-1.0\r\n"
+               f"X-Amz-Target: AmazonSQS.CreateQueue\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", mallard.port), timeout=10) as sock:
+        sock.sendall(request + chunks)
+        reply = b""
+        while piece := sock.recv(65536):
+            reply += piece
+    assert reply.startswith(b"HTTP/1.1 200"), reply[:300]
+    assert b"/000000000000/chunked" in reply
+
+
+def test_queue_url_with_a_different_host_is_accepted(sqs_query):
+    url = sqs_query.create_queue(QueueName="elsewhere")["QueueUrl"]
+    foreign = "http://sqs.container-name.internal:9999/000000000000/elsewhere"
+    sqs_query.send_message(QueueUrl=foreign, MessageBody="via another host name")
+    messages = sqs_query.receive_message(QueueUrl=url).get("Messages", [])
+    assert [m["Body"] for m in messages] == ["via another host name"]
+
+
+GARBAGE = [b"", b"{", b"[]", b"null", b'{"QueueName": {"nested": [1, 2, {"x": null}]}}', b"\xff\xfe\x00garbage",
+           b'{"QueueUrl": 5, "MessageBody": ["x"]}', b'{"Entries": "not a list", "QueueUrl": "u"}',
+           b'{"Attributes": {"VisibilityTimeout": {"a": 1}}, "QueueName": "q"}', b"[" * 5000]
+
+
+@pytest.mark.parametrize("op", ["CreateQueue", "SendMessage", "SendMessageBatch", "SetQueueAttributes",
+                                "ReceiveMessage", "DeleteMessageBatch", "ListQueues"])
+def test_malformed_json_never_a_server_error(raw_post, op):
+    for body in GARBAGE:
+        status, _, reply = raw_post(_json_headers(op), body)
+        assert status < 500, (op, body[:40], reply[:300])
+
+
+@pytest.mark.parametrize("body", ["Action=SendMessage&QueueUrl=%ZZ", "Action=SendMessageBatch&Entries=x&"
+                                  "SendMessageBatchRequestEntry.x.Id=1", "Action=CreateQueue&QueueName=",
+                                  "Action=ReceiveMessage&MaxNumberOfMessages=9999999999999999999999",
+                                  "Action=CreateQueue&Attribute.1.Value=5", "&&&=&=", "Action"])
+def test_malformed_form_never_a_server_error(raw_post, body):
+    status, _, reply = raw_post({"Content-Type": "application/x-www-form-urlencoded"}, body)
+    assert 400 <= status < 500, (body, reply[:300])
