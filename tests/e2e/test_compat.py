@@ -122,3 +122,14 @@ def test_malformed_json_never_a_server_error(raw_post, op):
 def test_malformed_form_never_a_server_error(raw_post, body):
     status, _, reply = raw_post({"Content-Type": "application/x-www-form-urlencoded"}, body)
     assert 400 <= status < 500, (body, reply[:300])
+
+
+def test_oversized_headers_get_an_error_not_a_reset(mallard):
+    request = (f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{mallard.port}\r\nX-Padding: {'a' * 200_000}\r\n"
+               f"Content-Length: 0\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", mallard.port), timeout=10) as sock:
+        sock.sendall(request)
+        reply = b""
+        while piece := sock.recv(65536):
+            reply += piece
+    assert reply.startswith(b"HTTP/1.1 4"), reply[:200]

@@ -87,3 +87,27 @@ def test_aws_cli_get_caller_identity(mallard, tmp_path):
                              "get-caller-identity", "--output", "json"], env=env, capture_output=True, text=True,
                             timeout=60, check=True).stdout
     assert json.loads(output)["Account"] == "000000000000"
+
+
+def test_get_caller_identity_over_aws_json(raw_post):
+    status, _, body = raw_post({"Content-Type": "application/x-amz-json-1.0",
+                                "X-Amz-Target": "AWSSecurityTokenServiceV20110615.GetCallerIdentity"}, b"{}")
+    assert status == 200, body
+    assert json.loads(body)["Account"] == "000000000000"
+
+
+def test_account_settings_map_access_keys(tmp_path):
+    """--default-account (e.g. moto's 123456789012) and --account KEY=ACCOUNT mappings."""
+    from conftest import start_server, stop_server
+    handle = start_server(tmp_path / "accounts.log",
+                          ["--default-account", "123456789012", "--account", "AKIAMAPPEDKEY=210987654321"])
+    try:
+        assert sts_client(handle).get_caller_identity()["Account"] == "123456789012"
+        assert sts_client(handle, key="AKIAMAPPEDKEY").get_caller_identity()["Account"] == "210987654321"
+        url = sqs_client(handle, "AKIAMAPPEDKEY", "secret").create_queue(QueueName="mapped")["QueueUrl"]
+        assert url == f"http://127.0.0.1:{handle.port}/210987654321/mapped"
+        attributes = sqs_client(handle, "AKIAMAPPEDKEY", "secret").get_queue_attributes(
+            QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+        assert attributes["QueueArn"] == "arn:aws:sqs:us-east-1:210987654321:mapped"
+    finally:
+        stop_server(handle)

@@ -105,6 +105,9 @@ const services::ServiceDescriptor& StsService::Descriptor() const {
     d.name = "sts";
     d.signing_name = "sts";
     d.query_xmlns = "https://sts.amazonaws.com/doc/2011-06-15/";
+    // STS's Smithy service name, for clients that speak awsJson to it.
+    d.json_target_prefix = "AWSSecurityTokenServiceV20110615";
+    d.json_error_namespace = "com.amazonaws.sts#";
     d.operations = {"AssumeRole", "GetCallerIdentity", "GetSessionToken"};
     return d;
   }();
