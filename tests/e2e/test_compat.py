@@ -133,3 +133,20 @@ def test_oversized_headers_get_an_error_not_a_reset(mallard):
         while piece := sock.recv(65536):
             reply += piece
     assert reply.startswith(b"HTTP/1.1 4"), reply[:200]
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS"])
+def test_js_sdk_finds_mallard_through_endpoint_environment(mallard, tmp_path, variable):
+    """The JavaScript SDK v3 reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>: no code change needed."""
+    import subprocess
+    from pathlib import Path
+    script = ("import { SQSClient, CreateQueueCommand } from '@aws-sdk/client-sqs';"
+              "const out = await new SQSClient({}).send(new CreateQueueCommand({ QueueName: 'from-env' }));"
+              "console.log(out.QueueUrl);")
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path), "AWS_ACCESS_KEY_ID": "test",
+           "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": REGION, variable: f"http://127.0.0.1:{mallard.port}",
+           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    result = subprocess.run(["node", "--input-type=module", "-e", script], cwd=Path(__file__).parent / "js", env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == f"http://127.0.0.1:{mallard.port}/000000000000/from-env"
