@@ -3,9 +3,12 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <zlib.h>
+
 #include <chrono>
 
 #include "common/ids.hpp"
+#include "http/content_encoding.hpp"
 #include "protocol/aws_json.hpp"
 #include "protocol/aws_query.hpp"
 #include "protocol/sigv4.hpp"
@@ -22,8 +25,6 @@ struct Gateway::Route {
 };
 
 namespace {
-
-bool StartsWith(const std::string& text, std::string_view prefix) { return text.compare(0, prefix.size(), prefix) == 0; }
 
 http::HttpResponse JsonResponse(int status, const json::object& body) {
   http::HttpResponse response;
@@ -285,6 +286,9 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
     if (const auto* shapes = route.service->QueryShapes(route.operation)) output_shape = shapes->output;
   }
   auto json_1_1 = descriptor.json_1_1;
+  auto crc32_header = descriptor.crc32_header;
+  const std::string* accept_encoding = request.Header("accept-encoding");
+  bool gzip_reply = accept_encoding != nullptr && http::AcceptsGzip(*accept_encoding);
   auto respond_shared = std::make_shared<http::Responder>(std::move(respond));
   auto complete = [=](protocol::OperationResult result) {
     http::HttpResponse response;
@@ -301,6 +305,16 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
     } catch (const std::exception& e) {
       spdlog::error("rendering {}.{} failed: {} (request {})", service_name, operation_name, e.what(), request_id);
       response = render_error(common_errors::InternalFailure());
+    }
+    // Small bodies are not worth compressing; clients that asked get gzip above 1 KiB. The checksum
+    // covers the bytes on the wire, so it is taken after compression.
+    if (gzip_reply && response.body.size() > 1024) {
+      response.body = http::Gzip(response.body);
+      response.SetHeader("Content-Encoding", "gzip");
+    }
+    if (crc32_header) {
+      auto checksum = crc32(0L, reinterpret_cast<const Bytef*>(response.body.data()), static_cast<uInt>(response.body.size()));
+      response.SetHeader("x-amz-crc32", std::to_string(checksum));
     }
     if (spdlog::should_log(spdlog::level::debug)) {
       auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();

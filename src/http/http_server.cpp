@@ -183,7 +183,6 @@ struct HttpServer::Impl {
       bool keep_alive = message.keep_alive();
       bool head_request = message.method() == bhttp::verb::head;
       unsigned version = message.version();
-      bool gzip_reply = AcceptsGzip(std::string_view(message[bhttp::field::accept_encoding]));
       connection->stream.expires_never();
       HttpRequest neutral = ToNeutral(message, remote);
       HttpResponse response;
@@ -201,11 +200,7 @@ struct HttpServer::Impl {
       } else {
         response = co_await AsyncHandle(*handler, std::move(neutral), asio::use_awaitable);
       }
-      // Small bodies are not worth compressing; clients that asked get gzip above 1 KiB.
-      if (gzip_reply && response.body.size() > 1024) {
-        response.body = Gzip(response.body);
-        response.SetHeader("Content-Encoding", "gzip");
-      }
+
       if (stopping) keep_alive = false;
       auto reply = ToBeast(std::move(response), version, keep_alive, head_request);
       connection->stream.expires_after(std::chrono::seconds(60));

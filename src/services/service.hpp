@@ -20,6 +20,7 @@ struct ServiceDescriptor {
   std::string json_error_namespace;  // "com.amazonaws.sqs#"
   bool query_compatible = false;     // awsJson errors also carry x-amzn-query-error
   std::string query_xmlns;           // non-empty = the service accepts awsQuery
+  bool crc32_header = false;         // responses carry x-amz-crc32 of the bytes sent (DynamoDB)
   std::vector<std::string> operations;
 };
 
