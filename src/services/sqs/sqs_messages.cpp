@@ -219,11 +219,52 @@ OperationResult SqsService::SendMessageBatch(const Request& request) {
 
 // ---- delete and visibility -----------------------------------------------------------------
 
+namespace {
+
+// One delete or visibility change; the single operations and each batch entry share the members.
+Status<> DeleteByReceipt(SqsBackend& backend, const QueueKey& key, const json::object& fields, std::int64_t now) {
+  MALLARD_ASSIGN_OR_RETURN(auto receipt, input::RequiredString(fields, "ReceiptHandle"));
+  auto deleted = backend.DeleteMessage(key, receipt, now);
+  if (!deleted) return Fail(ToAwsError(deleted.error()));
+  return Done{};
+}
+
+Status<> ChangeVisibilityByReceipt(SqsBackend& backend, const QueueKey& key, const json::object& fields,
+                                   std::int64_t now) {
+  MALLARD_ASSIGN_OR_RETURN(auto receipt, input::RequiredString(fields, "ReceiptHandle"));
+  MALLARD_ASSIGN_OR_RETURN(auto timeout, input::OptionalInt(fields, "VisibilityTimeout"));
+  if (!timeout) return Fail(errors::MissingParameter("VisibilityTimeout"));
+  if (*timeout < 0 || *timeout > kMaxVisibilitySeconds) {
+    return Fail(errors::InvalidParameterValue("Value " + std::to_string(*timeout) +
+                                              " for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided."));
+  }
+  auto changed = backend.ChangeVisibility(key, receipt, *timeout, now);
+  if (!changed) return Fail(ToAwsError(changed.error()));
+  return Done{};
+}
+
+// Applies `apply` to each entry and reports each entry's outcome, as SQS batches do.
+template <typename Apply>
+json::object RunBatch(const json::array& entries, Apply&& apply) {
+  json::array successful, failed;
+  for (const auto& entry : entries) {
+    const auto& fields = entry.get_object();
+    std::string id(fields.at("Id").get_string());
+    auto status = apply(fields);
+    if (!status) {
+      failed.push_back(FailureJson(id, status.error()));
+    } else {
+      successful.push_back(json::object{{"Id", id}});
+    }
+  }
+  return json::object{{"Successful", std::move(successful)}, {"Failed", std::move(failed)}};
+}
+
+}  // namespace
+
 OperationResult SqsService::DeleteMessage(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
-  MALLARD_ASSIGN_OR_RETURN(auto receipt, input::RequiredString(request.input, "ReceiptHandle"));
-  auto deleted = backend_->DeleteMessage(key, receipt, Now());
-  if (!deleted) return Fail(ToAwsError(deleted.error()));
+  MALLARD_RETURN_IF_ERROR(DeleteByReceipt(*backend_, key, request.input, Now()));
   return Json();
 }
 
@@ -231,39 +272,12 @@ OperationResult SqsService::DeleteMessageBatch(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
   MALLARD_ASSIGN_OR_RETURN(auto entries, BatchEntries(request.input, "DeleteMessageBatchRequestEntry"));
   MALLARD_ASSIGN_OR_RETURN(auto queue, LoadQueue(key));
-  json::array successful, failed;
-  for (const auto& entry : entries) {
-    const auto& fields = entry.get_object();
-    std::string id(fields.at("Id").get_string());
-    auto receipt = input::RequiredString(fields, "ReceiptHandle");
-    if (!receipt) {
-      failed.push_back(FailureJson(id, receipt.error()));
-      continue;
-    }
-    auto deleted = backend_->DeleteMessage(key, *receipt, Now());
-    if (!deleted) {
-      failed.push_back(FailureJson(id, ToAwsError(deleted.error())));
-    } else {
-      successful.push_back(json::object{{"Id", id}});
-    }
-  }
-  Json output;
-  output["Successful"] = std::move(successful);
-  output["Failed"] = std::move(failed);
-  return output;
+  return RunBatch(entries, [&](const json::object& fields) { return DeleteByReceipt(*backend_, key, fields, Now()); });
 }
 
 OperationResult SqsService::ChangeMessageVisibility(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
-  MALLARD_ASSIGN_OR_RETURN(auto receipt, input::RequiredString(request.input, "ReceiptHandle"));
-  MALLARD_ASSIGN_OR_RETURN(auto timeout, input::OptionalInt(request.input, "VisibilityTimeout"));
-  if (!timeout) return Fail(errors::MissingParameter("VisibilityTimeout"));
-  if (*timeout < 0 || *timeout > kMaxVisibilitySeconds) {
-    return Fail(errors::InvalidParameterValue("Value " + std::to_string(*timeout) +
-                                              " for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided."));
-  }
-  auto changed = backend_->ChangeVisibility(key, receipt, *timeout, Now());
-  if (!changed) return Fail(ToAwsError(changed.error()));
+  MALLARD_RETURN_IF_ERROR(ChangeVisibilityByReceipt(*backend_, key, request.input, Now()));
   return Json();
 }
 
@@ -271,33 +285,8 @@ OperationResult SqsService::ChangeMessageVisibilityBatch(const Request& request)
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
   MALLARD_ASSIGN_OR_RETURN(auto entries, BatchEntries(request.input, "ChangeMessageVisibilityBatchRequestEntry"));
   MALLARD_ASSIGN_OR_RETURN(auto queue, LoadQueue(key));
-  json::array successful, failed;
-  for (const auto& entry : entries) {
-    const auto& fields = entry.get_object();
-    std::string id(fields.at("Id").get_string());
-    auto receipt = input::RequiredString(fields, "ReceiptHandle");
-    auto timeout = input::OptionalInt(fields, "VisibilityTimeout");
-    if (!receipt) {
-      failed.push_back(FailureJson(id, receipt.error()));
-      continue;
-    }
-    if (!timeout || !*timeout || **timeout < 0 || **timeout > kMaxVisibilitySeconds) {
-      failed.push_back(FailureJson(id, !timeout ? timeout.error()
-                                                : errors::InvalidParameterValue(
-                                                      "Value for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.")));
-      continue;
-    }
-    auto changed = backend_->ChangeVisibility(key, *receipt, **timeout, Now());
-    if (!changed) {
-      failed.push_back(FailureJson(id, ToAwsError(changed.error())));
-    } else {
-      successful.push_back(json::object{{"Id", id}});
-    }
-  }
-  Json output;
-  output["Successful"] = std::move(successful);
-  output["Failed"] = std::move(failed);
-  return output;
+  return RunBatch(entries,
+                  [&](const json::object& fields) { return ChangeVisibilityByReceipt(*backend_, key, fields, Now()); });
 }
 
 // ---- receive and long polling --------------------------------------------------------------
