@@ -9,9 +9,8 @@ struct RequestContext {
   std::string account_id;   // derived from the access key (configured mapping, default 000000000000)
   std::string region;       // from the SigV4 credential scope, never from the Host header
   std::string access_key_id;
-  std::string caller_user_id;  // stable IAM-style unique id of the caller (e.g. SQS SenderId)
   std::string caller_arn;      // the caller's principal (STS GetCallerIdentity)
-  std::string caller_identity_user_id;  // GetCallerIdentity's UserId
+  std::string caller_identity_user_id;  // GetCallerIdentity's UserId (ROLEID:SESSION for assumed roles)
   std::string endpoint_base;   // scheme://host[:port] taken from the request's Host header
 };
 

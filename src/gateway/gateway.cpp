@@ -22,6 +22,8 @@ struct Gateway::Route {
   WireProtocol protocol = WireProtocol::AwsJson10;
   std::string operation;
   json::object input;
+  std::optional<protocol::CredentialScope> scope;
+  std::string request_id;
 };
 
 namespace {
@@ -152,6 +154,9 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
   }
 
   Route route;
+  route.request_id = request_id;
+  route.scope = protocol::CredentialScopeOf(request);
+  const auto& scope = route.scope;
   if (const std::string* target = request.Header("x-amz-target")) {
     auto dot = target->rfind('.');
     std::string prefix = dot == std::string::npos ? *target : target->substr(0, dot);
@@ -164,7 +169,6 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
     }
     route.protocol = route.service->Descriptor().json_1_1 ? WireProtocol::AwsJson11 : WireProtocol::AwsJson10;
   } else {
-    auto scope = protocol::CredentialScopeOf(request);
     protocol::FormParameters form;
     auto parsed_query = protocol::ParseFormInto(request.query, form);
     const std::string* content_type = request.Header("content-type");
@@ -226,17 +230,22 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
 }
 
 void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder respond) {
-  const auto& descriptor = route.service->Descriptor();
+  // Descriptors live as long as the gateway's services, so the completion refers to them instead
+  // of copying styles and names per request.
+  const services::ServiceDescriptor* descriptor = &route.service->Descriptor();
   protocol::OperationRequest operation;
-  operation.operation = route.operation;
+  operation.operation = std::move(route.operation);
   operation.protocol = route.protocol;
   operation.http_path = request.path;
   auto& context = operation.context;
-  context.request_id = NewUuid();
-  auto scope = protocol::CredentialScopeOf(request);
+  context.request_id = route.request_id;
+  const auto& scope = route.scope;
   context.region = scope && !scope->region.empty() ? scope->region : options_.default_region;
   context.access_key_id = scope ? scope->access_key_id : std::string();
-  if (auto issued = options_.credentials->Find(context.access_key_id, WallClockMillis())) {
+  // Only STS-issued keys (ASIA…) can be in the registry; long-term keys skip its lock.
+  std::optional<CallerIdentity> issued;
+  if (context.access_key_id.rfind("ASIA", 0) == 0) issued = options_.credentials->Find(context.access_key_id, WallClockMillis());
+  if (issued) {
     context.account_id = issued->account_id;
     context.caller_arn = issued->arn;
     context.caller_identity_user_id = issued->user_id;
@@ -245,66 +254,61 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
     context.caller_arn = "arn:aws:iam::" + context.account_id + ":root";
     context.caller_identity_user_id = context.account_id;
   }
-  context.caller_user_id = UserIdForAccessKey(context.access_key_id.empty() ? context.account_id : context.access_key_id);
   const std::string* host = request.Header("host");
   const std::string* forwarded_proto = request.Header("x-forwarded-proto");
   context.endpoint_base = (forwarded_proto ? *forwarded_proto : std::string("http")) + "://" +
                           (host && !host->empty() ? *host : std::string("localhost:4566"));
 
-  protocol::JsonErrorStyle json_style{descriptor.json_1_1, descriptor.json_error_namespace, descriptor.query_compatible};
-  protocol::QueryStyle query_style{descriptor.query_xmlns};
   bool is_query = route.protocol == WireProtocol::AwsQuery;
   const std::string* accept = request.Header("accept");
   bool query_as_json = is_query && accept != nullptr && accept->find("application/json") != std::string::npos;
-  auto request_id = context.request_id;
-  auto render_error = [=](const AwsError& error) {
+  auto render_error = [descriptor, is_query, query_as_json](const AwsError& error, const std::string& request_id) {
     if (query_as_json) return protocol::RenderQueryErrorAsJson(error, request_id);
-    return is_query ? protocol::RenderQueryError(error, query_style, request_id)
-                    : protocol::RenderJsonError(error, json_style, request_id);
+    if (is_query) return protocol::RenderQueryError(error, protocol::QueryStyle{descriptor->query_xmlns}, request_id);
+    return protocol::RenderJsonError(
+        error, {descriptor->json_1_1, descriptor->json_error_namespace, descriptor->query_compatible}, request_id);
   };
 
   if (!is_query) {
-    if (std::find(descriptor.operations.begin(), descriptor.operations.end(), route.operation) ==
-        descriptor.operations.end()) {
+    if (std::find(descriptor->operations.begin(), descriptor->operations.end(), operation.operation) ==
+        descriptor->operations.end()) {
       AwsError error = AwsError::Make("UnknownOperationException", 400,
-                                      "The operation " + route.operation + " is not known to " + descriptor.name + ".");
+                                      "The operation " + operation.operation + " is not known to " + descriptor->name + ".");
       error.query_code = "InvalidAction";
-      return respond(render_error(error));
+      return respond(render_error(error, context.request_id));
     }
     auto input = protocol::DecodeJsonBody(request.body);
-    if (!input) return respond(render_error(input.error()));
+    if (!input) return respond(render_error(input.error(), context.request_id));
     route.input = std::move(input).value();
   }
   operation.input = std::move(route.input);
 
-  auto started = std::chrono::steady_clock::now();
-  auto service_name = descriptor.name;
-  auto operation_name = route.operation;
-  auto method = request.method;
   const protocol::Shape* output_shape = nullptr;
   if (is_query) {
-    if (const auto* shapes = route.service->QueryShapes(route.operation)) output_shape = shapes->output;
+    if (const auto* shapes = route.service->QueryShapes(operation.operation)) output_shape = shapes->output;
   }
-  auto json_1_1 = descriptor.json_1_1;
-  auto crc32_header = descriptor.crc32_header;
   const std::string* accept_encoding = request.Header("accept-encoding");
   bool gzip_reply = accept_encoding != nullptr && http::AcceptsGzip(*accept_encoding);
-  auto respond_shared = std::make_shared<http::Responder>(std::move(respond));
+  auto started = std::chrono::steady_clock::now();
+  auto shared = std::make_shared<std::pair<http::Responder, std::string>>(std::move(respond), operation.operation);
+  auto request_id = context.request_id;
   auto complete = [=](protocol::OperationResult result) {
+    const std::string& operation_name = shared->second;
     http::HttpResponse response;
     try {
       if (!result) {
-        response = render_error(result.error());
+        response = render_error(result.error(), request_id);
       } else if (query_as_json) {
         response = protocol::RenderQueryResultAsJson(operation_name, result.value(), request_id);
       } else if (is_query) {
-        response = protocol::RenderQueryResult(operation_name, result.value(), output_shape, query_style, request_id);
+        response = protocol::RenderQueryResult(operation_name, result.value(), output_shape,
+                                               protocol::QueryStyle{descriptor->query_xmlns}, request_id);
       } else {
-        response = protocol::RenderJsonResult(result.value(), json_1_1, request_id);
+        response = protocol::RenderJsonResult(result.value(), descriptor->json_1_1, request_id);
       }
     } catch (const std::exception& e) {
-      spdlog::error("rendering {}.{} failed: {} (request {})", service_name, operation_name, e.what(), request_id);
-      response = render_error(common_errors::InternalFailure());
+      spdlog::error("rendering {}.{} failed: {} (request {})", descriptor->name, operation_name, e.what(), request_id);
+      response = render_error(common_errors::InternalFailure(), request_id);
     }
     // Small bodies are not worth compressing; clients that asked get gzip above 1 KiB. The checksum
     // covers the bytes on the wire, so it is taken after compression.
@@ -312,20 +316,20 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
       response.body = http::Gzip(response.body);
       response.SetHeader("Content-Encoding", "gzip");
     }
-    if (crc32_header) {
+    if (descriptor->crc32_header) {
       auto checksum = crc32(0L, reinterpret_cast<const Bytef*>(response.body.data()), static_cast<uInt>(response.body.size()));
       response.SetHeader("x-amz-crc32", std::to_string(checksum));
     }
     if (spdlog::should_log(spdlog::level::debug)) {
       auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-      spdlog::debug("{} {}.{} {} {:.2f}ms {}", method, service_name, operation_name, response.status, elapsed, request_id);
+      spdlog::debug("{}.{} {} {:.2f}ms {}", descriptor->name, operation_name, response.status, elapsed, request_id);
     }
-    (*respond_shared)(std::move(response));
+    shared->first(std::move(response));
   };
   try {
     route.service->Invoke(std::move(operation), complete);
   } catch (const std::exception& e) {
-    spdlog::error("{}.{} failed: {} (request {})", service_name, operation_name, e.what(), request_id);
+    spdlog::error("{}.{} failed: {} (request {})", descriptor->name, shared->second, e.what(), request_id);
     complete(Fail(common_errors::InternalFailure()));
   }
 }

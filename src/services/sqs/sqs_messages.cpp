@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/encoding.hpp"
+#include "common/ids.hpp"
 #include "services/sqs/sqs_attributes.hpp"
 #include "services/sqs/sqs_errors.hpp"
 #include "services/sqs/sqs_input.hpp"
@@ -51,11 +52,6 @@ json::object AttributeValueJson(const MessageAttributeValue& value) {
   return object;
 }
 
-struct BatchEntryFailure {
-  std::string id;
-  AwsError error;
-};
-
 json::object FailureJson(const std::string& id, const AwsError& error) {
   json::object entry;
   entry["Id"] = id;
@@ -86,7 +82,15 @@ Result<json::array> BatchEntries(const json::object& input, const std::string& e
 }
 
 // Validates one message (SendMessage or a batch entry) against its queue.
-Result<NewMessage> PrepareMessage(const json::object& entry, const QueueRecord& queue, const RequestContext& context,
+// SQS's SenderId: the IAM user id behind a long-term key, the ROLEID:SESSION of an assumed role.
+std::string SenderIdOf(const RequestContext& context) {
+  if (context.access_key_id.rfind("ASIA", 0) == 0 && context.caller_identity_user_id != context.account_id) {
+    return context.caller_identity_user_id;
+  }
+  return UserIdForAccessKey(context.access_key_id.empty() ? context.account_id : context.access_key_id);
+}
+
+Result<NewMessage> PrepareMessage(const json::object& entry, const QueueRecord& queue, const std::string& sender_id,
                                   std::int64_t* payload_bytes) {
   NewMessage message;
   MALLARD_ASSIGN_OR_RETURN(auto body, input::OptionalString(entry, "MessageBody"));
@@ -150,7 +154,7 @@ Result<NewMessage> PrepareMessage(const json::object& entry, const QueueRecord& 
   message.md5_of_body = Md5Hex(message.body);
   message.md5_of_attributes = Md5OfMessageAttributes(message.attributes);
   message.md5_of_system_attributes = Md5OfMessageAttributes(message.system_attributes);
-  message.sender_id = context.caller_user_id;
+  message.sender_id = sender_id;
   return message;
 }
 
@@ -171,7 +175,7 @@ json::object SendResultJson(const NewMessage& message, const SendResult& result)
 OperationResult SqsService::SendMessage(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
   MALLARD_ASSIGN_OR_RETURN(auto queue, LoadQueue(key));
-  MALLARD_ASSIGN_OR_RETURN(auto message, PrepareMessage(request.input, queue, request.context, nullptr));
+  MALLARD_ASSIGN_OR_RETURN(auto message, PrepareMessage(request.input, queue, SenderIdOf(request.context), nullptr));
   auto results = backend_->SendMessages(key, {message}, Now());
   if (!results) return Fail(ToAwsError(results.error()));
   return SendResultJson(message, results->front());
@@ -185,11 +189,12 @@ OperationResult SqsService::SendMessageBatch(const Request& request) {
   std::vector<std::string> accepted_ids;
   json::array failed;
   std::int64_t total_bytes = 0;
+  auto sender_id = SenderIdOf(request.context);
   for (const auto& entry : entries) {
     const auto& fields = entry.get_object();
     std::string id(fields.at("Id").get_string());
     std::int64_t bytes = 0;
-    auto message = PrepareMessage(fields, queue, request.context, &bytes);
+    auto message = PrepareMessage(fields, queue, sender_id, &bytes);
     if (!message) {
       failed.push_back(FailureJson(id, message.error()));
       continue;

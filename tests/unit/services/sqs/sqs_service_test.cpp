@@ -37,7 +37,7 @@ class SqsServiceTest : public ::testing::Test {
     request.context.account_id = "000000000000";
     request.context.region = "us-east-1";
     request.context.endpoint_base = "http://h";
-    request.context.caller_user_id = "AIDATEST";
+    request.context.access_key_id = "AKIATEST";
     std::promise<protocol::OperationResult> promise;
     auto future = promise.get_future();
     service_.Invoke(std::move(request), [&promise](protocol::OperationResult result) { promise.set_value(std::move(result)); });
