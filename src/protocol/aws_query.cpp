@@ -74,7 +74,12 @@ Result<std::optional<json::value>> DecodeScalar(const FormParameters& params, co
 }
 
 Result<std::optional<json::value>> DecodeList(const FormParameters& params, const Shape* shape, const std::string& prefix) {
-  std::string element_prefix = shape->flattened ? prefix : prefix + "." + shape->element_location_name;
+  std::string element_prefix = prefix + "." + shape->element_location_name;
+  if (shape->flattened) {
+    // Flattened items replace the member's own name with the element's: "Entries" -> "X.Entry".
+    auto dot = prefix.rfind('.');
+    element_prefix = (dot == std::string::npos ? std::string() : prefix.substr(0, dot + 1)) + shape->element_location_name;
+  }
   if (!AnyUnder(params, element_prefix)) {
     // An explicitly empty list is sent as "Prefix=" by botocore.
     if (params.count(prefix)) return std::optional<json::value>(json::array());
@@ -109,11 +114,6 @@ Result<std::optional<json::value>> DecodeStructure(const FormParameters& params,
   for (const auto& member : shape->members) {
     std::string key = prefix.empty() ? member.WireName() : prefix + "." + member.WireName();
     MALLARD_ASSIGN_OR_RETURN(auto value, Decode(params, member.shape, key));
-    // botocore sends an empty flattened list under the member's own name ("Entries=").
-    if (!value && member.shape->kind == ShapeKind::List &&
-        params.count(prefix.empty() ? member.name : prefix + "." + member.name)) {
-      value = json::value(json::array());
-    }
     if (value) {
       object[member.name] = std::move(*value);
       any = true;
@@ -164,7 +164,7 @@ void AppendChildren(std::string& out, const json::value& value, const Shape* sha
 void AppendElement(std::string& out, const std::string& name, const json::value& value, const Shape* shape) {
   if (shape->kind == ShapeKind::List && value.is_array()) {
     if (shape->flattened) {
-      for (const auto& item : value.get_array()) AppendElement(out, name, item, shape->element);
+      for (const auto& item : value.get_array()) AppendElement(out, shape->element_location_name, item, shape->element);
     } else {
       out += "<" + name + ">";
       for (const auto& item : value.get_array()) AppendElement(out, shape->element_location_name, item, shape->element);

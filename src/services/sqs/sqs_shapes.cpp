@@ -22,6 +22,8 @@ struct SqsModel {
     const Shape* long_integer = arena.Scalar(ShapeKind::Long);
     const Shape* boolean = arena.Scalar(ShapeKind::Boolean);
     const Shape* blob = arena.Scalar(ShapeKind::Blob);
+    // A flattened list's items take the element's name ("Entries" -> SendMessageBatchRequestEntry.1);
+    // the member keeps its own name, under which botocore marks an empty list ("Entries=").
     auto flat_list = [&](const Shape* element, const char* name) { return arena.List(element, name, true); };
     auto flat_map = [&](const Shape* value, const char* key_name, const char* value_name) {
       return arena.Map(text, value, key_name, value_name, true);
@@ -31,8 +33,8 @@ struct SqsModel {
     const Shape* message_attribute_value = arena.Structure({
         {"StringValue", "", text},
         {"BinaryValue", "", blob},
-        {"StringListValues", "StringListValue", flat_list(text, "StringListValue")},
-        {"BinaryListValues", "BinaryListValue", flat_list(blob, "BinaryListValue")},
+        {"StringListValues", "", flat_list(text, "StringListValue")},
+        {"BinaryListValues", "", flat_list(blob, "BinaryListValue")},
         {"DataType", "", text},
     });
     const Shape* message_attributes = flat_map(message_attribute_value, "Name", "Value");
@@ -49,9 +51,9 @@ struct SqsModel {
         arena.Structure({{"QueueUrl", "", text}}));
     Add("ListQueues",
         arena.Structure({{"QueueNamePrefix", "", text}, {"NextToken", "", text}, {"MaxResults", "", integer}}),
-        arena.Structure({{"QueueUrls", "QueueUrl", flat_list(text, "QueueUrl")}, {"NextToken", "", text}}));
+        arena.Structure({{"QueueUrls", "", flat_list(text, "QueueUrl")}, {"NextToken", "", text}}));
     Add("GetQueueAttributes",
-        arena.Structure({{"QueueUrl", "", text}, {"AttributeNames", "AttributeName", flat_list(text, "AttributeName")}}),
+        arena.Structure({{"QueueUrl", "", text}, {"AttributeNames", "", flat_list(text, "AttributeName")}}),
         arena.Structure({{"Attributes", "Attribute", attribute_map}}));
     Add("SetQueueAttributes", arena.Structure({{"QueueUrl", "", text}, {"Attributes", "Attribute", attribute_map}}),
         nullptr);
@@ -76,9 +78,9 @@ struct SqsModel {
     batch_entry.insert(batch_entry.begin(), ShapeMember{"Id", "", text});
     Add("SendMessageBatch",
         arena.Structure({{"QueueUrl", "", text},
-                         {"Entries", "SendMessageBatchRequestEntry",
+                         {"Entries", "",
                           flat_list(arena.Structure(batch_entry), "SendMessageBatchRequestEntry")}}),
-        arena.Structure({{"Successful", "SendMessageBatchResultEntry",
+        arena.Structure({{"Successful", "",
                           flat_list(arena.Structure({{"Id", "", text},
                                                      {"MessageId", "", text},
                                                      {"MD5OfMessageBody", "", text},
@@ -86,7 +88,7 @@ struct SqsModel {
                                                      {"MD5OfMessageSystemAttributes", "", text},
                                                      {"SequenceNumber", "", text}}),
                                     "SendMessageBatchResultEntry")},
-                         {"Failed", "BatchResultErrorEntry", flat_list(batch_error, "BatchResultErrorEntry")}}));
+                         {"Failed", "", flat_list(batch_error, "BatchResultErrorEntry")}}));
 
     const Shape* message = arena.Structure({{"MessageId", "", text},
                                             {"ReceiptHandle", "", text},
@@ -97,56 +99,56 @@ struct SqsModel {
                                             {"MessageAttributes", "MessageAttribute", message_attributes}});
     Add("ReceiveMessage",
         arena.Structure({{"QueueUrl", "", text},
-                         {"AttributeNames", "AttributeName", flat_list(text, "AttributeName")},
-                         {"MessageSystemAttributeNames", "MessageSystemAttributeName",
+                         {"AttributeNames", "", flat_list(text, "AttributeName")},
+                         {"MessageSystemAttributeNames", "",
                           flat_list(text, "MessageSystemAttributeName")},
-                         {"MessageAttributeNames", "MessageAttributeName", flat_list(text, "MessageAttributeName")},
+                         {"MessageAttributeNames", "", flat_list(text, "MessageAttributeName")},
                          {"MaxNumberOfMessages", "", integer},
                          {"VisibilityTimeout", "", integer},
                          {"WaitTimeSeconds", "", integer},
                          {"ReceiveRequestAttemptId", "", text}}),
-        arena.Structure({{"Messages", "Message", flat_list(message, "Message")}}));
+        arena.Structure({{"Messages", "", flat_list(message, "Message")}}));
     Add("DeleteMessage", arena.Structure({{"QueueUrl", "", text}, {"ReceiptHandle", "", text}}), nullptr);
     const Shape* id_only = arena.Structure({{"Id", "", text}});
     Add("DeleteMessageBatch",
         arena.Structure({{"QueueUrl", "", text},
-                         {"Entries", "DeleteMessageBatchRequestEntry",
+                         {"Entries", "",
                           flat_list(arena.Structure({{"Id", "", text}, {"ReceiptHandle", "", text}}),
                                     "DeleteMessageBatchRequestEntry")}}),
-        arena.Structure({{"Successful", "DeleteMessageBatchResultEntry", flat_list(id_only, "DeleteMessageBatchResultEntry")},
-                         {"Failed", "BatchResultErrorEntry", flat_list(batch_error, "BatchResultErrorEntry")}}));
+        arena.Structure({{"Successful", "", flat_list(id_only, "DeleteMessageBatchResultEntry")},
+                         {"Failed", "", flat_list(batch_error, "BatchResultErrorEntry")}}));
     Add("ChangeMessageVisibility",
         arena.Structure({{"QueueUrl", "", text}, {"ReceiptHandle", "", text}, {"VisibilityTimeout", "", integer}}),
         nullptr);
     Add("ChangeMessageVisibilityBatch",
         arena.Structure(
             {{"QueueUrl", "", text},
-             {"Entries", "ChangeMessageVisibilityBatchRequestEntry",
+             {"Entries", "",
               flat_list(arena.Structure({{"Id", "", text}, {"ReceiptHandle", "", text}, {"VisibilityTimeout", "", integer}}),
                         "ChangeMessageVisibilityBatchRequestEntry")}}),
-        arena.Structure({{"Successful", "ChangeMessageVisibilityBatchResultEntry",
+        arena.Structure({{"Successful", "",
                           flat_list(id_only, "ChangeMessageVisibilityBatchResultEntry")},
-                         {"Failed", "BatchResultErrorEntry", flat_list(batch_error, "BatchResultErrorEntry")}}));
+                         {"Failed", "", flat_list(batch_error, "BatchResultErrorEntry")}}));
     Add("TagQueue", arena.Structure({{"QueueUrl", "", text}, {"Tags", "Tag", tag_map}}), nullptr);
-    Add("UntagQueue", arena.Structure({{"QueueUrl", "", text}, {"TagKeys", "TagKey", flat_list(text, "TagKey")}}), nullptr);
+    Add("UntagQueue", arena.Structure({{"QueueUrl", "", text}, {"TagKeys", "", flat_list(text, "TagKey")}}), nullptr);
     Add("ListQueueTags", queue_url_only, arena.Structure({{"Tags", "Tag", tag_map}}));
     Add("AddPermission",
         arena.Structure({{"QueueUrl", "", text},
                          {"Label", "", text},
-                         {"AWSAccountIds", "AWSAccountId", flat_list(text, "AWSAccountId")},
-                         {"Actions", "ActionName", flat_list(text, "ActionName")}}),
+                         {"AWSAccountIds", "", flat_list(text, "AWSAccountId")},
+                         {"Actions", "", flat_list(text, "ActionName")}}),
         nullptr);
     Add("RemovePermission", arena.Structure({{"QueueUrl", "", text}, {"Label", "", text}}), nullptr);
     Add("ListDeadLetterSourceQueues",
         arena.Structure({{"QueueUrl", "", text}, {"NextToken", "", text}, {"MaxResults", "", integer}}),
-        arena.Structure({{"queueUrls", "QueueUrl", flat_list(text, "QueueUrl")}, {"NextToken", "", text}}));
+        arena.Structure({{"queueUrls", "", flat_list(text, "QueueUrl")}, {"NextToken", "", text}}));
     Add("StartMessageMoveTask",
         arena.Structure({{"SourceArn", "", text}, {"DestinationArn", "", text}, {"MaxNumberOfMessagesPerSecond", "", integer}}),
         arena.Structure({{"TaskHandle", "", text}}));
     Add("CancelMessageMoveTask", arena.Structure({{"TaskHandle", "", text}}),
         arena.Structure({{"ApproximateNumberOfMessagesMoved", "", long_integer}}));
     Add("ListMessageMoveTasks", arena.Structure({{"SourceArn", "", text}, {"MaxResults", "", integer}}),
-        arena.Structure({{"Results", "ListMessageMoveTasksResultEntry",
+        arena.Structure({{"Results", "",
                           flat_list(arena.Structure({{"TaskHandle", "", text},
                                                      {"Status", "", text},
                                                      {"SourceArn", "", text},
