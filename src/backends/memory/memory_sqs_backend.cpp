@@ -283,6 +283,7 @@ BackendResult<ReceiveOutcome> MemorySqsBackend::ReceiveMessages(const QueueKey& 
     auto deliver = [&](std::uint64_t sequence, StoredMessage& message) {
       message.receive_count += 1;
       if (message.first_receive_millis == 0) message.first_receive_millis = now_millis;
+      message.last_receive_millis = now_millis;
       message.receipt_token = RandomAlnum(16);
       queue->SetVisibleAt(sequence, message, now_millis + visibility_millis);
       outcome.messages.push_back(ReceivedMessage{message, EncodeReceipt(sequence, message.receipt_token, message.message_id)});
@@ -399,6 +400,10 @@ BackendResult<Done> MemorySqsBackend::ChangeVisibility(const QueueKey& key, cons
   auto& message = it->second;
   if (message.receive_count == 0 || message.visible_at_millis <= now_millis) return BackendFail(BackendErrc::NotInFlight);
   if (message.receipt_token != receipt->token) return BackendFail(BackendErrc::StaleReceipt, receipt_handle);
+  constexpr std::int64_t kMaxInFlightMillis = 43200 * 1000;
+  if (now_millis + visibility_timeout_seconds * 1000 - message.last_receive_millis > kMaxInFlightMillis) {
+    return BackendFail(BackendErrc::VisibilityLimit, std::to_string(visibility_timeout_seconds));
+  }
   queue->SetVisibleAt(it->first, message, now_millis + visibility_timeout_seconds * 1000);
   if (visibility_timeout_seconds == 0) queue->Notify();
   return Done{};

@@ -24,6 +24,7 @@ enum class BackendErrc : unsigned char {
   PurgeInProgress,  // purge: the previous purge was less than 60 s ago
   InvalidReceipt,   // receipt handle malformed or for another queue
   NotInFlight,      // change visibility: the message is not in flight
+  VisibilityLimit,  // change visibility: would end more than 12 h after the receive (detail: seconds asked)
   StaleReceipt,     // receipt of an earlier receive, or (FIFO) past its visibility window
   Conflict,         // a concurrent change won; retry
   Unavailable,      // the store cannot be reached

@@ -58,6 +58,7 @@ struct StoredMessage {
   std::int64_t sent_millis = 0;
   std::int64_t visible_at_millis = 0;  // delayed or in flight until then
   std::int64_t first_receive_millis = 0;
+  std::int64_t last_receive_millis = 0;  // visibility may extend at most 12 h past this
   std::int64_t receive_count = 0;
   std::string sequence_number;         // FIFO
   std::string receipt_token;           // changes on every receive; empty before the first

@@ -69,6 +69,10 @@ AwsError ToAwsError(const BackendError& error) {
     case BackendErrc::PurgeInProgress: return errors::PurgeQueueInProgress(error.detail);
     case BackendErrc::InvalidReceipt: return errors::ReceiptHandleIsInvalid(error.detail);
     case BackendErrc::NotInFlight: return errors::MessageNotInflight();
+    case BackendErrc::VisibilityLimit:
+      return errors::InvalidParameterValue("Value " + error.detail +
+                                           " for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout "
+                                           "for the message is beyond the limit [43200 seconds]");
     case BackendErrc::StaleReceipt:
       return errors::InvalidParameterValue("Value " + error.detail +
                                            " for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.");

@@ -107,6 +107,18 @@ TEST_F(SqsServiceTest, VisibilityTimeoutHidesAndThenRevealsAMessage) {
   EXPECT_EQ(Error("DeleteMessage", R"({"QueueUrl":")" + url + R"(","ReceiptHandle":"garbage"})"), "ReceiptHandleIsInvalid");
 }
 
+TEST_F(SqsServiceTest, VisibilityCannotExtendPastTwelveHoursFromTheReceive) {
+  auto url = Create("q");
+  Send(url, "long job");
+  auto received = Receive(url, 1);
+  ASSERT_EQ(received.size(), 1u);
+  std::string change = R"({"QueueUrl":")" + url + R"(","ReceiptHandle":")" +
+                       std::string(received[0].at("ReceiptHandle").as_string()) + R"(","VisibilityTimeout":)";
+  Advance(20000);
+  Ok("ChangeMessageVisibility", change + "43180}");
+  EXPECT_EQ(Error("ChangeMessageVisibility", change + "43181}"), "InvalidParameterValue");
+}
+
 TEST_F(SqsServiceTest, DelayAndCounts) {
   auto url = Create("q", R"({"DelaySeconds":"10"})");
   Send(url, "delayed");

@@ -50,7 +50,7 @@ TEST(SqsValidationTest, RejectsBadMessageAttributes) {
   EXPECT_FALSE(check(R"({"a":{"DataType":"Binary","BinaryValue":"!!"}})").ok());
   EXPECT_TRUE(check(R"({"a":{"DataType":"Number.int","StringValue":"-12.5e3"}})").ok());
   json::object eleven;
-  for (int i = 0; i < 11; ++i) eleven["k" + std::to_string(i)] = json::parse(R"({"DataType":"String","StringValue":"v"})");
+  for (int i = 0; i < 11; ++i) eleven[std::to_string(i).insert(0, 1, 'k')] = json::parse(R"({"DataType":"String","StringValue":"v"})");
   EXPECT_FALSE(ParseMessageAttributes(eleven, false).ok());
 }
 
