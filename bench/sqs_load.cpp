@@ -5,13 +5,12 @@
 // HTTP/1.1 client (keep-alive, Content-Length and chunked bodies). It does not link any Mallard
 // library, so it builds even while src/ does not.
 //
-// The pieces live next to this file: sqs_load_options (command line), sqs_load_http_client,
-// sqs_load_requests (awsJson/awsQuery), sqs_load_runner (connections, threads, load loops) and
+// The pieces live next to this file: sqs_load_options (command line), load_http_client and load_stats
+// (shared with ddb_load), sqs_load_requests (awsJson/awsQuery), sqs_load_runner (connections, threads, load loops) and
 // sqs_load_stats (percentiles and reports). This file runs the scenarios.
 //
 // See bench/README.md for the meaning of every figure.
 
-#include "sqs_load_http_client.hpp"
 #include "sqs_load_options.hpp"
 #include "sqs_load_requests.hpp"
 #include "sqs_load_runner.hpp"
@@ -200,13 +199,9 @@ int main(int argc, char** argv) {
   sh.options = &o;
   sh.timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.timeout));
   {
-    asio::io_context io;
-    tcp::resolver resolver(io);
-    boost::system::error_code ec;
-    auto resolved = resolver.resolve(endpoint.host, endpoint.port, ec);
-    if (ec) Die("cannot resolve " + endpoint.host + ":" + endpoint.port + ": " + ec.message());
-    for (auto& entry : resolved) sh.endpoints.push_back(entry.endpoint());
-    if (sh.endpoints.empty()) Die("no address for " + endpoint.host);
+    std::string error;
+    sh.endpoints = bench_load::Resolve(endpoint, error);
+    if (sh.endpoints.empty()) Die(error);
   }
   SqsRequests requests(o, endpoint);
   sh.requests = &requests;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <system_error>
+#include <utility>
 #include <unistd.h>
 
 namespace sqs_load {
@@ -159,25 +160,10 @@ Options ParseOptions(int argc, char** argv) {
 }
 
 Endpoint ParseEndpoint(std::string url) {
-  if (url.rfind("https://", 0) == 0) Die("https endpoints are not supported; use http://");
-  if (url.rfind("http://", 0) == 0) url = url.substr(7);
-  if (auto slash = url.find('/'); slash != std::string::npos) url = url.substr(0, slash);
-  if (url.empty()) Die("empty endpoint host");
-  Endpoint e;
-  e.host_header = url;
-  if (url.front() == '[') {  // [v6]:port
-    auto close = url.find(']');
-    if (close == std::string::npos) Die("bad endpoint " + url);
-    e.host = url.substr(1, close - 1);
-    e.port = close + 1 < url.size() && url[close + 1] == ':' ? url.substr(close + 2) : "80";
-  } else if (auto colon = url.rfind(':'); colon != std::string::npos) {
-    e.host = url.substr(0, colon);
-    e.port = url.substr(colon + 1);
-  } else {
-    e.host = url;
-    e.port = "80";
-  }
-  return e;
+  std::string error;
+  auto e = bench_load::ParseEndpoint(std::move(url), error);
+  if (!e) Die(error);
+  return *e;
 }
 
 }  // namespace sqs_load

@@ -1,6 +1,8 @@
 // sqs_load: command-line options and the endpoint they name.
 #pragma once
 
+#include "sqs_load_util.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -32,12 +34,6 @@ struct Options {
   bool json_stdout = false;
   std::string json_out;
   std::vector<std::string> compare_files;
-};
-
-struct Endpoint {
-  std::string host;         // for the resolver
-  std::string port;         // for the resolver
-  std::string host_header;  // value of the Host header
 };
 
 [[noreturn]] void Die(const std::string& message);

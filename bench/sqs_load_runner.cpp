@@ -22,23 +22,6 @@ struct ThreadState {
   int active = 0;
 };
 
-asio::awaitable<void> Watchdog(ThreadState& state) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (state.active > 0) {
-    timer.expires_after(std::chrono::milliseconds(100));
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    auto now = Clock::now();
-    for (auto& c : state.clients) {
-      if (c->deadline < now) {
-        c->timed_out = true;
-        c->deadline = Clock::time_point::max();
-        c->Close();
-      }
-    }
-  }
-}
-
 asio::awaitable<void> PreloadWorker(Shared& sh, HttpClient& client, ThreadStats& st) {
   HttpResponse response;
   std::string error;
@@ -219,7 +202,7 @@ RunOutput RunWorkers(Shared& sh, Work work, const std::function<void()>& on_tick
         },
         asio::detached);
   }
-  for (auto& state : states) asio::co_spawn(state->io, Watchdog(*state), asio::detached);
+  for (auto& state : states) asio::co_spawn(state->io, bench_load::Watchdog(state->clients, state->active), asio::detached);
 
   std::atomic<int> running{o.threads};
   std::vector<std::thread> threads;
@@ -262,26 +245,7 @@ RunOutput RunWorkers(Shared& sh, Work work, const std::function<void()>& on_tick
 }
 
 bool SingleCall(const Shared& sh, const std::string& request, HttpResponse& response, std::string& error) {
-  asio::io_context io;
-  HttpClient client(io.get_executor(), sh.endpoints);
-  bool ok = false;
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        asio::steady_timer guard(co_await asio::this_coro::executor);
-        guard.expires_after(sh.timeout);
-        guard.async_wait([&](boost::system::error_code ec) {
-          if (!ec) {
-            client.timed_out = true;
-            client.Close();
-          }
-        });
-        ok = co_await client.RoundTrip(request, response, error, sh.timeout);
-        guard.cancel();
-      },
-      asio::detached);
-  io.run();
-  return ok;
+  return bench_load::SingleCall(sh.endpoints, request, response, error, sh.timeout);
 }
 
 std::string CallError(const std::string& op, bool ok, const HttpResponse& r, const std::string& error) {

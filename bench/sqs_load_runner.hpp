@@ -2,7 +2,6 @@
 // event-loop threads, and single requests for queue setup and teardown.
 #pragma once
 
-#include "sqs_load_http_client.hpp"
 #include "sqs_load_options.hpp"
 #include "sqs_load_requests.hpp"
 #include "sqs_load_util.hpp"

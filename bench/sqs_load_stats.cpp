@@ -3,7 +3,6 @@
 #include "sqs_load_util.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -11,59 +10,11 @@
 
 namespace sqs_load {
 
-Latency Summarize(std::vector<std::int64_t>& ns) {
-  Latency l;
-  l.count = ns.size();
-  if (ns.empty()) return l;
-  std::sort(ns.begin(), ns.end());
-  auto at = [&](double q) {
-    // Nearest-rank percentile.
-    auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(ns.size())));
-    if (rank < 1) rank = 1;
-    if (rank > ns.size()) rank = ns.size();
-    return static_cast<double>(ns[rank - 1]) / 1e6;
-  };
-  l.p50 = at(0.50);
-  l.p90 = at(0.90);
-  l.p99 = at(0.99);
-  l.p999 = at(0.999);
-  l.max = static_cast<double>(ns.back()) / 1e6;
-  long double sum = 0;
-  for (auto v : ns) sum += v;
-  l.mean = static_cast<double>(sum / ns.size()) / 1e6;
-  return l;
-}
-
 namespace {
 
-json::object LatencyJson(const Latency& l) {
-  return json::object{{"count", l.count}, {"p50", l.p50},   {"p90", l.p90}, {"p99", l.p99},
-                      {"p99_9", l.p999},  {"max", l.max},   {"mean", l.mean}};
-}
-
-Latency LatencyFromJson(const json::value& v) {
-  Latency l;
-  if (!v.is_object()) return l;
-  auto& o = v.as_object();
-  auto num = [&](const char* k) -> double {
-    auto* x = o.if_contains(k);
-    if (!x) return 0;
-    if (x->is_double()) return x->as_double();
-    if (x->is_int64()) return static_cast<double>(x->as_int64());
-    if (x->is_uint64()) return static_cast<double>(x->as_uint64());
-    return 0;
-  };
-  l.count = static_cast<std::uint64_t>(num("count"));
-  l.p50 = num("p50");
-  l.p90 = num("p90");
-  l.p99 = num("p99");
-  l.p999 = num("p99_9");
-  l.max = num("max");
-  l.mean = num("mean");
-  return l;
-}
-
-std::string Ms(double v) { return Fixed(v, v >= 100 ? 1 : 3); }
+using bench_load::LatencyFromJson;
+using bench_load::LatencyJson;
+using bench_load::Ms;
 
 void PrintHeader(std::FILE* out, bool with_label, std::size_t label_width) {
   if (with_label) std::fprintf(out, "%-*s  ", static_cast<int>(label_width), "target");

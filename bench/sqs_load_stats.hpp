@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sqs_load_options.hpp"
+#include "sqs_load_util.hpp"
 
 #include <boost/json.hpp>
 
@@ -13,15 +14,6 @@
 #include <vector>
 
 namespace sqs_load {
-
-namespace json = boost::json;
-
-struct Latency {
-  std::uint64_t count = 0;
-  double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;  // milliseconds
-};
-
-Latency Summarize(std::vector<std::int64_t>& ns);
 
 struct ScenarioResult {
   std::string scenario;  // send | receive-delete

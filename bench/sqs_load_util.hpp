@@ -1,25 +1,22 @@
-// sqs_load: helpers shared by the HTTP client, the load runner and the reports.
+// sqs_load: the shared bench helpers (load_util, load_http_client, load_stats) under sqs_load names.
 #pragma once
 
-#include <chrono>
-#include <cstddef>
-#include <cstdio>
-#include <string>
-#include <string_view>
+#include "load_http_client.hpp"
+#include "load_stats.hpp"
+#include "load_util.hpp"
 
 namespace sqs_load {
 
-using Clock = std::chrono::steady_clock;
-
-inline std::string Truncate(std::string_view s, std::size_t n) {
-  if (s.size() <= n) return std::string(s);
-  return std::string(s.substr(0, n)) + "...(" + std::to_string(s.size()) + " bytes)";
-}
-
-inline std::string Fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
+using bench_load::Clock;
+using bench_load::Endpoint;
+using bench_load::Fixed;
+using bench_load::HttpClient;
+using bench_load::HttpResponse;
+using bench_load::Latency;
+using bench_load::Summarize;
+using bench_load::Truncate;
+namespace asio = bench_load::asio;
+using bench_load::tcp;
+namespace json = boost::json;
 
 }  // namespace sqs_load

@@ -1,22 +1,36 @@
-// sqs_load: minimal HTTP/1.1 client (keep-alive, Content-Length and chunked bodies, Connection: close,
+// Bench load generators (sqs_load, ddb_load): minimal HTTP/1.1 client (keep-alive, Content-Length and chunked bodies, Connection: close,
 // HTTP/1.0) on Asio coroutines.
 #pragma once
 
-#include "sqs_load_util.hpp"
+#include "load_util.hpp"
 
 #include <boost/asio.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace sqs_load {
+namespace bench_load {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+
+// An http:// endpoint: what to resolve and what to send as Host.
+struct Endpoint {
+  std::string host;         // for the resolver
+  std::string port;         // for the resolver
+  std::string host_header;  // value of the Host header
+};
+
+// Parses http://host[:port][/...]; nullopt (with `error` set) for https:// or an empty host.
+std::optional<Endpoint> ParseEndpoint(std::string url, std::string& error);
+
+// Resolves the endpoint; an empty vector (with `error` set) when it cannot.
+std::vector<tcp::endpoint> Resolve(const Endpoint& endpoint, std::string& error);
 
 struct HttpResponse {
   int status = 0;
@@ -69,4 +83,12 @@ class HttpClient {
   bool used_ = false;
 };
 
-}  // namespace sqs_load
+// Closes the socket of every client whose request deadline has passed, every 100 ms, while
+// `active` > 0 (one per event-loop thread).
+asio::awaitable<void> Watchdog(std::vector<std::unique_ptr<HttpClient>>& clients, const int& active);
+
+// One request on a fresh connection and a private event loop (setup and teardown calls).
+bool SingleCall(const std::vector<tcp::endpoint>& endpoints, const std::string& request, HttpResponse& response,
+                std::string& error, Clock::duration timeout);
+
+}  // namespace bench_load

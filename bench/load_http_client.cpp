@@ -1,10 +1,10 @@
-#include "sqs_load_http_client.hpp"
+#include "load_http_client.hpp"
 
 #include <charconv>
 #include <cstring>
 #include <system_error>
 
-namespace sqs_load {
+namespace bench_load {
 
 namespace {
 
@@ -240,4 +240,91 @@ asio::awaitable<bool> HttpClient::ReadChunked(HttpResponse& response, std::strin
   }
 }
 
-}  // namespace sqs_load
+std::optional<Endpoint> ParseEndpoint(std::string url, std::string& error) {
+  if (url.rfind("https://", 0) == 0) {
+    error = "https endpoints are not supported; use http://";
+    return std::nullopt;
+  }
+  if (url.rfind("http://", 0) == 0) url = url.substr(7);
+  if (auto slash = url.find('/'); slash != std::string::npos) url = url.substr(0, slash);
+  if (url.empty()) {
+    error = "empty endpoint host";
+    return std::nullopt;
+  }
+  Endpoint e;
+  e.host_header = url;
+  if (url.front() == '[') {  // [v6]:port
+    auto close = url.find(']');
+    if (close == std::string::npos) {
+      error = "bad endpoint " + url;
+      return std::nullopt;
+    }
+    e.host = url.substr(1, close - 1);
+    e.port = close + 1 < url.size() && url[close + 1] == ':' ? url.substr(close + 2) : "80";
+  } else if (auto colon = url.rfind(':'); colon != std::string::npos) {
+    e.host = url.substr(0, colon);
+    e.port = url.substr(colon + 1);
+  } else {
+    e.host = url;
+    e.port = "80";
+  }
+  return e;
+}
+
+std::vector<tcp::endpoint> Resolve(const Endpoint& endpoint, std::string& error) {
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  boost::system::error_code ec;
+  auto resolved = resolver.resolve(endpoint.host, endpoint.port, ec);
+  std::vector<tcp::endpoint> out;
+  if (ec) {
+    error = "cannot resolve " + endpoint.host + ":" + endpoint.port + ": " + ec.message();
+    return out;
+  }
+  for (auto& entry : resolved) out.push_back(entry.endpoint());
+  if (out.empty()) error = "no address for " + endpoint.host;
+  return out;
+}
+
+asio::awaitable<void> Watchdog(std::vector<std::unique_ptr<HttpClient>>& clients, const int& active) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (active > 0) {
+    timer.expires_after(std::chrono::milliseconds(100));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    auto now = Clock::now();
+    for (auto& c : clients) {
+      if (c->deadline < now) {
+        c->timed_out = true;
+        c->deadline = Clock::time_point::max();
+        c->Close();
+      }
+    }
+  }
+}
+
+bool SingleCall(const std::vector<tcp::endpoint>& endpoints, const std::string& request, HttpResponse& response,
+                std::string& error, Clock::duration timeout) {
+  asio::io_context io;
+  HttpClient client(io.get_executor(), endpoints);
+  bool ok = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer guard(co_await asio::this_coro::executor);
+        guard.expires_after(timeout);
+        guard.async_wait([&](boost::system::error_code ec) {
+          if (!ec) {
+            client.timed_out = true;
+            client.Close();
+          }
+        });
+        ok = co_await client.RoundTrip(request, response, error, timeout);
+        guard.cancel();
+      },
+      asio::detached);
+  io.run();
+  return ok;
+}
+
+}  // namespace bench_load
