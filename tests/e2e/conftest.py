@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
+import ddb_e2e  # noqa: E402
 from sqs_e2e import (  # noqa: E402
     ACCESS_KEY,
     JS_DIR,
@@ -168,9 +169,26 @@ def stop_server(handle: ServerHandle, timeout: float = SHUTDOWN_TIMEOUT) -> tupl
 _SESSION: dict = {}
 
 
+def external_endpoint_port() -> int | None:
+    """MALLARD_E2E_ENDPOINT=http://127.0.0.1:PORT: use that running endpoint (e.g. moto_server, to check a
+    test's expectations) instead of starting mallard. Loopback only; state is reset via POST /moto-api/reset."""
+    value = os.environ.get("MALLARD_E2E_ENDPOINT")
+    if not value:
+        return None
+    match = re.fullmatch(r"http://(127\.0\.0\.1|localhost):(\d+)/?", value)
+    if not match:
+        pytest.fail(f"MALLARD_E2E_ENDPOINT must be http://127.0.0.1:PORT, got {value!r}", pytrace=False)
+    return int(match.group(2))
+
+
 @pytest.fixture(scope="session")
 def mallard(tmp_path_factory) -> ServerHandle:
     log_dir = tmp_path_factory.mktemp("mallard")
+    port = external_endpoint_port()
+    if port is not None:
+        (log_dir / "mallard.log").write_text("(external endpoint: no server log)\n")
+        yield ServerHandle(None, port, log_dir / "mallard.log", {"external": True})
+        return
     handle = start_server(log_dir / "mallard.log")
     _SESSION["server"] = handle
     yield handle
@@ -188,7 +206,8 @@ def mallard(tmp_path_factory) -> ServerHandle:
 def _reset_state(request, mallard):
     """Every test starts from an empty server: POST /_mallard/reset must answer 200."""
     request.node._mallard_log_offset = mallard.log_size()
-    response = http_request(mallard.port, "POST", "/_mallard/reset", timeout=10)
+    reset_path = "/moto-api/reset" if mallard.extra.get("external") else "/_mallard/reset"
+    response = http_request(mallard.port, "POST", reset_path, timeout=10)
     assert response.status == 200, f"/_mallard/reset answered {response.status}: {response.body[:300]!r}"
     yield
 
@@ -209,6 +228,24 @@ def boto_sqs(mallard: ServerHandle, region: str = REGION):
         )
         _boto_clients[region] = client
     return client
+
+
+@pytest.fixture
+def dynamodb(mallard):
+    """boto3 DynamoDB client (awsJson1.0) for us-east-1; see ddb_e2e.py for the variants."""
+    return ddb_e2e.ddb_client(mallard.endpoint)
+
+
+@pytest.fixture
+def dynamodb_nv(mallard):
+    """boto3 DynamoDB client with client-side parameter validation off, so the server's validation is what answers."""
+    return ddb_e2e.ddb_client(mallard.endpoint, validate=False)
+
+
+@pytest.fixture
+def dynamodbstreams(mallard):
+    """boto3 DynamoDB Streams client (target prefix DynamoDBStreams_20120810, signing name dynamodb)."""
+    return ddb_e2e.streams_client(mallard.endpoint)
 
 
 @pytest.fixture(scope="session")
