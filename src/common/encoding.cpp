@@ -87,6 +87,30 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> Base64DecodeStrict(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
+  const std::string_view payload = text.substr(0, text.size() - padding);
+  std::string out;
+  out.reserve(payload.size() * 3 / 4);
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : payload) {
+    if (c == '-' || c == '_') return std::nullopt;  // URL-safe alphabet is not accepted here
+    int value = Base64Value(c);
+    if (value < 0) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<unsigned>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  if ((buffer & ((1u << bits) - 1)) != 0) return std::nullopt;  // non-canonical trailing bits
+  return out;
+}
+
 std::optional<std::string> FormUrlDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());

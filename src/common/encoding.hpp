@@ -11,6 +11,9 @@ std::string Sha256Hex(std::string_view bytes);
 std::string Base64Encode(std::string_view bytes);
 // nullopt when the text is not valid base64 (padding optional, whitespace rejected).
 std::optional<std::string> Base64Decode(std::string_view text);
+// Canonical RFC 4648 base64 only (standard alphabet, length a multiple of 4, '=' only as the final
+// padding, unused bits of the last character zero), as AWS's JSON protocols read blobs.
+std::optional<std::string> Base64DecodeStrict(std::string_view text);
 // Decodes application/x-www-form-urlencoded text ('+' is a space); nullopt on a malformed escape.
 std::optional<std::string> FormUrlDecode(std::string_view text);
 std::string UrlEncode(std::string_view text);
