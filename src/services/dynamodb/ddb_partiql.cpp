@@ -94,6 +94,21 @@ Result<json::object> DecodeNextToken(const StatementInput& statement, const json
 // Error mapping.
 AwsError DuplicateItemError() { return AwsError::Make("DuplicateItemException", 400, std::string(kDuplicateItem)); }
 
+// AwsError::extra_json (CancellationReasons, Item) is being added to common/ concurrently; reach it
+// through these two so this file builds with and without it.
+template <typename E>
+std::string ExtraJson(const E& error) {
+  if constexpr (requires { error.extra_json; }) {
+    return error.extra_json;
+  } else {
+    return {};
+  }
+}
+template <typename E>
+void SetExtraJson(E& error, std::string text) {
+  if constexpr (requires { error.extra_json; }) error.extra_json = std::move(text);
+}
+
 bool IsConditionalCheckFailed(const AwsError& error) { return error.code == "ConditionalCheckFailedException"; }
 
 // The BatchStatementError code for a native operation's error.
@@ -144,7 +159,8 @@ AwsError MapTransactionCanceled(AwsError error, const std::vector<NativeRequest>
   }
   // The structured reasons the awsJson renderer adds to the body (extra_json), rewritten alike.
   boost::system::error_code parse_error;
-  json::value extra = error.extra_json.empty() ? json::value() : json::parse(error.extra_json, parse_error);
+  std::string extra_text = ExtraJson(error);
+  json::value extra = extra_text.empty() ? json::value() : json::parse(extra_text, parse_error);
   json::value* structured = (!parse_error && extra.is_object()) ? extra.as_object().if_contains("CancellationReasons") : nullptr;
   if (structured != nullptr && structured->is_array() && structured->as_array().size() == requests.size()) {
     for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -154,7 +170,7 @@ AwsError MapTransactionCanceled(AwsError error, const std::vector<NativeRequest>
         reason = json::object{{"Code", "DuplicateItem"}, {"Message", kDuplicateItem}};
       }
     }
-    error.extra_json = json::serialize(extra);
+    SetExtraJson(error, json::serialize(extra));
   }
   return error;
 }
@@ -163,7 +179,8 @@ AwsError MapTransactionCanceled(AwsError error, const std::vector<NativeRequest>
 json::object BatchError(const AwsError& error) {
   json::object body{{"Code", BatchErrorCode(error)}, {"Message", error.message}};
   boost::system::error_code parse_error;
-  json::value extra = error.extra_json.empty() ? json::value() : json::parse(error.extra_json, parse_error);
+  std::string extra_text = ExtraJson(error);
+  json::value extra = extra_text.empty() ? json::value() : json::parse(extra_text, parse_error);
   if (!parse_error && extra.is_object()) {
     if (const json::value* item = extra.as_object().if_contains("Item"); item && item->is_object()) body["Item"] = *item;
   }
