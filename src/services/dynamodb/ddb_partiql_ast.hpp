@@ -37,7 +37,7 @@ enum class ExprKind : unsigned char {
   Or,         // children: 2
   Not,        // children: 1
   Between,    // children: value, low, high
-  In,         // children: value, then the candidates (or one Parameter holding a list)
+  In,         // children: value, then the candidates (op "list") or one Parameter holding a list
   Is,         // op: NULL, MISSING, STRING, ...; negated for IS NOT; children: 1
   Call,       // op: lower-case function name; children: arguments
   Arith,      // op: + or -; children: 2

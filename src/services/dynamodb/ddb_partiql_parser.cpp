@@ -502,6 +502,7 @@ class Parser {
       node.kind = ExprKind::In;
       node.children.push_back(std::move(left));
       if (IsSymbol("[") || IsSymbol("(")) {
+        node.op = "list";  // candidates written out; otherwise one expression holds them (IN ?)
         std::string close = IsSymbol("[") ? "]" : ")";
         Advance();
         if (!IsSymbol(close)) {

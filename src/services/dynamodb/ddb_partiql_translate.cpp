@@ -188,7 +188,7 @@ class ExpressionWriter {
         "IN operator must have a left hand argument of type Variable Reference and right hand argument of type Seq with at least one member";
     if (expr.children[0].kind != ExprKind::Path) return Fail(Validation(kInvalidIn));
     std::vector<std::string> candidates;
-    if (expr.children.size() == 2 && expr.children[1].kind == ExprKind::Parameter) {
+    if (expr.op != "list" && expr.children.size() == 2 && expr.children[1].kind == ExprKind::Parameter) {
       // IN ? : the parameter is a list whose elements are the candidates.
       MALLARD_ASSIGN_OR_RETURN(json::value list, binder_.ValueOf(expr.children[1]));
       if (TagOf(list) != "L" || !list.as_object().begin()->value().is_array()) return Fail(Validation(kInvalidIn));

@@ -136,6 +136,7 @@ TEST(PartiqlTranslate, PredicatesBecomeConditionExpressions) {
   EXPECT_EQ(filter("a.b[2].c = a.d"), "#n0.#n1[2].#n2 = #n0.#n3");
   EXPECT_EQ(filter("a IN ?", R"J([{"L":[{"S":"x"},{"N":"1"}]}])J"), "#n0 IN (:v0, :v1)");
   EXPECT_EQ(filter("a NOT IN (1, 2)"), "NOT (#n0 IN (:v0, :v1))");
+  EXPECT_EQ(filter("a IN (?)", R"J([{"S":"x"}])J"), "#n0 IN (:v0)");  // a one-element list, not a list parameter
   EXPECT_EQ(filter("a = {'k': [1, <<'x', 'y'>>]}"), "#n0 = :v0");
   NativeRequest request = Ok("SELECT * FROM Users WHERE a = {'k': [1, <<'x', 'y'>>, NULL, TRUE]}");
   EXPECT_EQ(request.input.at("ExpressionAttributeValues"),
