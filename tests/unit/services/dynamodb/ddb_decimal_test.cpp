@@ -221,7 +221,9 @@ std::string RandomNumber(std::mt19937_64& random) {
   if (coin(random) == 0) text.push_back('-');
   const int count = length(random);
   for (int k = 0; k < count; ++k) text.push_back(static_cast<char>('0' + digit(random)));
-  text += "e" + std::to_string(coin(random) == 0 ? std::uniform_int_distribution<int>(-3, 3)(random) : exponent(random));
+  const int scale = coin(random) == 0 ? std::uniform_int_distribution<int>(-3, 3)(random) : exponent(random);
+  text.push_back('e');
+  text.append(std::to_string(scale));
   return text;
 }
 
