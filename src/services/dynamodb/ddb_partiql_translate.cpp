@@ -37,7 +37,10 @@ class Placeholders {
     std::string text;
     for (const PathStep& step : path) {
       if (step.is_index) {
-        text += "[" + std::to_string(step.index) + "]";
+        // Appended piecewise: GCC 12 reports a false -Wrestrict for "[" + std::to_string(...).
+        text += '[';
+        text += std::to_string(step.index);
+        text += ']';
       } else {
         if (!text.empty()) text += ".";
         text += Name(step.name);
