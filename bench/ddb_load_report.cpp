@@ -3,6 +3,7 @@
 #include "load_util.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -226,6 +227,31 @@ int Compare(const std::vector<std::string>& files) {
       }
     }
     std::printf("\n");
+  }
+  // Summary of the ratios over the scenario rows (the mixed workload's parts left out).
+  for (std::size_t f = 1; f < n; ++f) {
+    double log_sum = 0, min_ratio = 0;
+    int count = 0;
+    std::string min_at;
+    for (auto& key : key_order) {
+      const Row& row = rows[key];
+      if (row.scenario.find(' ') != std::string::npos) continue;
+      const Cell& base = row.cells[0];
+      const Cell& c = row.cells[f];
+      if (!base.present || !c.present || base.throughput <= 0 || c.throughput <= 0) continue;
+      double r = base.throughput / c.throughput;
+      log_sum += std::log(r);
+      if (count == 0 || r < min_ratio) {
+        min_ratio = r;
+        min_at = row.scenario + " c=" + std::to_string(row.connections);
+      }
+      ++count;
+    }
+    if (count > 0) {
+      std::printf("%s vs %s: geometric mean %sx, lowest %sx (%s), over %d rows\n", labels[0].c_str(),
+                  labels[f].c_str(), Fixed(std::exp(log_sum / count), 1).c_str(), Fixed(min_ratio, 1).c_str(),
+                  min_at.c_str(), count);
+    }
   }
   for (auto& e : errors) std::printf("first error: %s\n", e.c_str());
   return 0;
