@@ -16,6 +16,7 @@
 #include "load_stats.hpp"
 #include "load_util.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -23,12 +24,22 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
 namespace ddb_load {
 namespace {
 
 namespace json = boost::json;
 using bench_load::Summarize;
 using bench_load::Truncate;
+
+// User + system CPU seconds of this process so far.
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
+}
 
 double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -98,7 +109,9 @@ Result RunScenario(Shared& sh, const std::string& scenario, int connections) {
   result.duration = o.duration;
   std::fprintf(stderr, "ddb_load: %s, %d connection(s)\n", scenario.c_str(), connections);
   Work work = WorkOf(scenario);
+  double cpu_before = ProcessCpuSeconds();
   RunOutput run = RunWorkers(sh, work, connections, o.threads);
+  result.load_cpu = run.elapsed > 0 ? (ProcessCpuSeconds() - cpu_before) / run.elapsed : 0;
   result.operations = run.stats.completed_in_window;
   result.throughput = static_cast<double>(result.operations) / o.duration;
   result.latency = Summarize(run.stats.main_ns);
@@ -118,6 +131,12 @@ Result RunScenario(Shared& sh, const std::string& scenario, int connections) {
   result.errors = run.stats.errors;
   result.reconnects = run.reconnects;
   result.first_error = run.stats.first_error;
+  const int threads = std::max(1, std::min(o.threads, connections));
+  if (result.load_cpu > 0.85 * threads) {
+    result.notes.push_back("ddb_load used " + bench_load::Fixed(result.load_cpu * 100, 0) +
+                           "% CPU over " + std::to_string(threads) +
+                           " thread(s): the load generator may be the limit, not the endpoint");
+  }
   if (result.reconnects > result.operations / 2 && result.operations > 0) {
     result.notes.push_back("the endpoint closed the connection after most responses (no keep-alive): "
                            "a TCP connect per request is in the figures");

@@ -37,6 +37,7 @@ json::object ResultJson(const Result& r) {
                  {"parts", std::move(parts)},
                  {"errors", r.errors},
                  {"reconnects", r.reconnects},
+                 {"load_cpu", r.load_cpu},
                  {"notes", std::move(notes)}};
   if (!r.first_error.empty()) o["first_error"] = r.first_error;
   else o["first_error"] = nullptr;
@@ -59,18 +60,19 @@ json::object SetupJson(const Setup& s) {
 
 namespace {
 
-const char* kRowFormat = "%-10s %5s %11s %9s %9s %9s %9s %9s %8s\n";
+const char* kRowFormat = "%-10s %5s %11s %9s %9s %9s %9s %9s %8s %8s\n";
 
 void PrintRow(std::FILE* out, const std::string& name, const std::string& conns, double throughput,
-              const Latency& l, std::uint64_t errors) {
+              const Latency& l, std::uint64_t errors, double load_cpu) {
   std::string errors_s = std::to_string(errors);
+  std::string cpu_s = load_cpu >= 0 ? Fixed(load_cpu * 100, 0) + "%" : "";
   if (l.count == 0) {
     std::fprintf(out, kRowFormat, name.c_str(), conns.c_str(), Fixed(throughput, 1).c_str(), "-", "-", "-", "-", "-",
-                 errors_s.c_str());
+                 errors_s.c_str(), cpu_s.c_str());
     return;
   }
   std::fprintf(out, kRowFormat, name.c_str(), conns.c_str(), Fixed(throughput, 1).c_str(), Ms(l.p50).c_str(),
-               Ms(l.p90).c_str(), Ms(l.p99).c_str(), Ms(l.p999).c_str(), Ms(l.max).c_str(), errors_s.c_str());
+               Ms(l.p90).c_str(), Ms(l.p99).c_str(), Ms(l.p999).c_str(), Ms(l.max).c_str(), errors_s.c_str(), cpu_s.c_str());
 }
 
 }  // namespace
@@ -94,10 +96,10 @@ void PrintResults(std::FILE* out, const Options& o, const Setup& setup, const st
   }
   if (!setup.first_error.empty()) std::fprintf(out, "setup: first error: %s\n", setup.first_error.c_str());
   std::fprintf(out, kRowFormat, "scenario", "conns", "ops/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms",
-               "errors");
+               "errors", "load cpu");
   for (auto& r : results) {
-    PrintRow(out, r.scenario, std::to_string(r.connections), r.throughput, r.latency, r.errors);
-    for (auto& p : r.parts) PrintRow(out, "  " + p.name, "", p.throughput, p.latency, p.errors);
+    PrintRow(out, r.scenario, std::to_string(r.connections), r.throughput, r.latency, r.errors, r.load_cpu);
+    for (auto& p : r.parts) PrintRow(out, "  " + p.name, "", p.throughput, p.latency, p.errors, -1);
   }
   for (auto& r : results) {
     std::string tag = r.scenario + " c=" + std::to_string(r.connections);

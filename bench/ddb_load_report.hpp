@@ -33,6 +33,7 @@ struct Result {
   std::vector<OpPart> parts;
   std::uint64_t errors = 0;
   std::uint64_t reconnects = 0;
+  double load_cpu = 0;  // ddb_load's CPU time / wall time during the run (1.0 = one core busy)
   std::string first_error;
   std::vector<std::string> notes;
 };
