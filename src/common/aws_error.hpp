@@ -13,10 +13,13 @@ struct AwsError {
   int http_status = 400;
   FaultSide fault = FaultSide::Sender;
   std::string message;
+  // A JSON object whose members the awsJson renderer adds to the error body (DynamoDB's
+  // CancellationReasons and Item); kept serialised so that common code needs no JSON library.
+  std::string extra_json;
 
   static AwsError Make(std::string code, int http_status, std::string message,
                        FaultSide fault = FaultSide::Sender) {
-    AwsError error{code, code, http_status, fault, std::move(message)};
+    AwsError error{code, code, http_status, fault, std::move(message), {}};
     return error;
   }
 };

@@ -1,5 +1,6 @@
 #include "protocol/aws_json.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/monotonic_resource.hpp>
@@ -50,6 +51,12 @@ http::HttpResponse RenderJsonError(const AwsError& error, const JsonErrorStyle& 
   json::object body;
   body["__type"] = type;
   body["message"] = error.message;
+  if (!error.extra_json.empty()) {
+    boost::system::error_code parse_error;
+    json::value extra = json::parse(error.extra_json, parse_error);
+    if (!parse_error && extra.is_object())
+      for (const auto& member : extra.as_object()) body.insert_or_assign(member.key(), member.value());
+  }
   response.body = json::serialize(body);
   return response;
 }

@@ -5,7 +5,7 @@ namespace {
 
 AwsError Make(std::string shape, std::string query_code, int status, std::string message,
               FaultSide fault = FaultSide::Sender) {
-  return AwsError{std::move(shape), std::move(query_code), status, fault, std::move(message)};
+  return AwsError{std::move(shape), std::move(query_code), status, fault, std::move(message), {}};
 }
 
 }  // namespace

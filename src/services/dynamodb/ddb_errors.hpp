@@ -1,0 +1,36 @@
+#pragma once
+// DynamoDB's and DynamoDB Streams' typed errors, with the messages AWS sends.
+#include <string>
+
+#include "common/aws_error.hpp"
+#include "services/dynamodb/ddb_backend.hpp"
+
+namespace mallard::dynamodb::errors {
+
+AwsError Validation(std::string message);
+// "One or more parameter values were invalid: <detail>"
+AwsError InvalidParameter(const std::string& detail);
+AwsError ResourceNotFound(std::string message = "Requested resource not found");
+AwsError TableNotFound(const std::string& table);  // control-plane wording, names the table
+AwsError ResourceInUse(std::string message);
+AwsError ConditionalCheckFailed(const std::string& item_json = "");
+AwsError TransactionCanceled(const std::string& reasons_summary, const std::string& reasons_json);
+AwsError TransactionConflict();
+AwsError IdempotentParameterMismatch();
+AwsError LimitExceeded(std::string message);
+AwsError BackupNotFound(const std::string& arn);
+AwsError TableAlreadyExists(const std::string& table);
+AwsError SourceTableNotFound(const std::string& table);
+AwsError TableNotFoundForBackup(const std::string& table);
+AwsError PointInTimeRecoveryUnavailable(const std::string& table);
+AwsError InvalidRestoreTime(std::string message);
+AwsError ContinuousBackupsUnavailable(const std::string& table);
+AwsError ExpiredIterator(std::string message);
+AwsError TrimmedDataAccess(std::string message);
+AwsError ItemCollectionSizeLimitExceeded();
+AwsError InternalServerError(const std::string& detail);
+AwsError ServiceUnavailable(const std::string& detail);
+// Maps a backend failure that the caller did not handle itself.
+AwsError FromBackend(const BackendError& error);
+
+}  // namespace mallard::dynamodb::errors

@@ -1,0 +1,43 @@
+#pragma once
+// The rules every item operation shares: decoding items, keys and expression values with AWS's
+// messages; validating items and keys against a table's schema and its indexes; capacity units.
+#include <boost/json/object.hpp>
+
+#include <optional>
+
+#include "common/result.hpp"
+#include "services/dynamodb/ddb_expression.hpp"
+#include "services/dynamodb/ddb_model.hpp"
+
+namespace mallard::dynamodb::rules {
+
+// A whole item for a write: key attributes present with the schema's types and non-empty, index
+// key attributes (when present) of the right type and non-empty, within 400 KB.
+Status<> ValidateItem(const TableDefinition& table, const Item& item);
+// The request's `Key`: exactly the table's key attributes, with the right types.
+Result<Item> ParseKey(const TableDefinition& table, const boost::json::value* key_json);
+Result<Item> ParseItem(const boost::json::value* item_json);
+// ExpressionAttributeNames / ExpressionAttributeValues of a request.
+Result<ExpressionInputs> ParseExpressionInputs(const boost::json::object& input);
+// An optional expression string member; an empty string is AWS's error for that member.
+Result<std::optional<std::string>> ExpressionText(const boost::json::object& input, std::string_view member);
+
+KeySchemaInfo KeyInfo(const KeySchema& keys);
+
+// ReturnConsumedCapacity: NONE (or absent), TOTAL, INDEXES.
+enum class CapacityDetail : unsigned char { None, Total, Indexes };
+Result<CapacityDetail> ParseCapacityDetail(const boost::json::object& input);
+// Read units for `bytes` read: 4 KB units, halved for eventually consistent reads, at least 0.5.
+double ReadUnits(std::size_t bytes, bool consistent);
+// Write units for an item of `bytes`: 1 KB units, at least 1.
+double WriteUnits(std::size_t bytes);
+// The ConsumedCapacity member for a table (and, with INDEXES, its index share).
+boost::json::object CapacityJson(const TableDefinition& table, double units, bool write, CapacityDetail detail);
+
+// Validates ReturnValues against the operation's allowed set.
+Result<std::string> ParseReturnValues(const boost::json::object& input, std::initializer_list<const char*> allowed,
+                                      const char* message_when_invalid);
+// ReturnValuesOnConditionCheckFailure: true when ALL_OLD.
+Result<bool> ParseReturnOldOnConditionFailure(const boost::json::object& input);
+
+}  // namespace mallard::dynamodb::rules

@@ -1,0 +1,336 @@
+// DynamoDB single-item operations and the batch operations built from them.
+#include <boost/json/serialize.hpp>
+
+#include <set>
+
+#include "services/dynamodb/ddb_input.hpp"
+#include "services/dynamodb/ddb_item_rules.hpp"
+#include "services/dynamodb/ddb_request_expressions.hpp"
+#include "services/dynamodb/ddb_service.hpp"
+#include "services/dynamodb/ddb_table_codec.hpp"
+
+namespace mallard::dynamodb {
+namespace json = boost::json;
+using Json = DynamoDbService::Json;
+using errors::Validation;
+
+namespace {
+
+constexpr std::size_t kMaxBatchGetKeys = 100;
+constexpr std::size_t kMaxBatchWriteRequests = 25;
+constexpr std::size_t kMaxBatchGetResponseBytes = 16 * 1024 * 1024;
+
+Status<> RejectKeyUpdates(const TableDefinition& table, const UpdateExpression& update) {
+  for (const auto& name : update.TopLevelNames()) {
+    if (name == table.keys.partition.name || (table.keys.sort && name == table.keys.sort->name))
+      return Fail(Validation("One or more parameter values were invalid: Cannot update attribute " + name +
+                             ". This attribute is part of the key"));
+  }
+  return Done{};
+}
+
+AwsError ConditionFailure(const Item* current, bool return_old) {
+  if (return_old && current) return errors::ConditionalCheckFailed(json::serialize(MapToJson(*current)));
+  return errors::ConditionalCheckFailed();
+}
+
+AwsError TableMissing(const BackendError& error) {
+  if (error.code == BackendErrc::TableNotFound) return errors::ResourceNotFound();
+  return errors::FromBackend(error);
+}
+
+// The outcome of one write as its operation renders it.
+struct WriteResult {
+  std::optional<Item> old_item;
+  std::optional<Item> new_item;
+};
+
+}  // namespace
+
+Result<Json> DynamoDbService::PutItem(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
+  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
+  MALLARD_ASSIGN_OR_RETURN(auto item, rules::ParseItem(call.input.if_contains("Item")));
+  MALLARD_RETURN_IF_ERROR(rules::ValidateItem(table, item));
+  MALLARD_ASSIGN_OR_RETURN(auto return_values,
+                           rules::ParseReturnValues(call.input, {"NONE", "ALL_OLD"}, "ReturnValues can only be ALL_OLD or NONE"));
+  MALLARD_ASSIGN_OR_RETURN(bool return_old_on_failure, rules::ParseReturnOldOnConditionFailure(call.input));
+  MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.condition = true}));
+
+  const std::size_t new_size = ItemSize(item);
+  std::size_t old_size = 0;
+  ItemRef ref{table.name, ExtractKey(table.keys, item)};
+  auto written = backend_->WriteItems(
+      call.scope, {ref},
+      [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
+        if (expressions.condition && !expressions.condition->Matches(current[0]))
+          return Fail(ConditionFailure(current[0], return_old_on_failure));
+        old_size = current[0] ? ItemSize(*current[0]) : 0;
+        return std::vector<ItemWrite>{{ItemWrite::Kind::Put, item}};
+      },
+      {call.now_millis, false});
+  if (!written) return Fail(TableMissing(written.error()));
+  if (!written->ok()) return Fail(std::move(*written).error());
+  Json output;
+  const auto& old_item = written->value().old_items[0];
+  if (return_values == "ALL_OLD" && old_item) output["Attributes"] = MapToJson(*old_item);
+  if (capacity != rules::CapacityDetail::None)
+    output["ConsumedCapacity"] = rules::CapacityJson(table, rules::WriteUnits(std::max(new_size, old_size)), true, capacity);
+  return output;
+}
+
+Result<Json> DynamoDbService::GetItem(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
+  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
+  MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
+  MALLARD_ASSIGN_OR_RETURN(auto consistent, input::OptionalBool(call.input, "ConsistentRead"));
+  MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.projection = true}));
+  auto found = backend_->GetItems(call.scope, {ItemRef{table.name, std::move(key)}});
+  if (!found) return Fail(TableMissing(found.error()));
+  Json output;
+  std::size_t bytes = 0;
+  if (const auto& item = found.value()[0]) {
+    bytes = ItemSize(*item);
+    output["Item"] = MapToJson(expressions.projection ? expressions.projection->Apply(*item) : *item);
+  }
+  if (capacity != rules::CapacityDetail::None)
+    output["ConsumedCapacity"] =
+        rules::CapacityJson(table, rules::ReadUnits(bytes, consistent.value_or(false)), false, capacity);
+  return output;
+}
+
+Result<Json> DynamoDbService::DeleteItem(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
+  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
+  MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
+  MALLARD_ASSIGN_OR_RETURN(auto return_values,
+                           rules::ParseReturnValues(call.input, {"NONE", "ALL_OLD"}, "Return values set to invalid value"));
+  MALLARD_ASSIGN_OR_RETURN(bool return_old_on_failure, rules::ParseReturnOldOnConditionFailure(call.input));
+  MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.condition = true}));
+  auto written = backend_->WriteItems(
+      call.scope, {ItemRef{table.name, std::move(key)}},
+      [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
+        if (expressions.condition && !expressions.condition->Matches(current[0]))
+          return Fail(ConditionFailure(current[0], return_old_on_failure));
+        return std::vector<ItemWrite>{{ItemWrite::Kind::Delete, {}}};
+      },
+      {call.now_millis, false});
+  if (!written) return Fail(TableMissing(written.error()));
+  if (!written->ok()) return Fail(std::move(*written).error());
+  Json output;
+  const auto& old_item = written->value().old_items[0];
+  if (return_values == "ALL_OLD" && old_item) output["Attributes"] = MapToJson(*old_item);
+  if (capacity != rules::CapacityDetail::None)
+    output["ConsumedCapacity"] =
+        rules::CapacityJson(table, rules::WriteUnits(old_item ? ItemSize(*old_item) : 0), true, capacity);
+  return output;
+}
+
+Result<Json> DynamoDbService::UpdateItem(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
+  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
+  MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
+  MALLARD_ASSIGN_OR_RETURN(auto return_values,
+                           rules::ParseReturnValues(call.input, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, ""));
+  MALLARD_ASSIGN_OR_RETURN(bool return_old_on_failure, rules::ParseReturnOldOnConditionFailure(call.input));
+  MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.condition = true, .update = true}));
+  if (expressions.update) MALLARD_RETURN_IF_ERROR(RejectKeyUpdates(table, *expressions.update));
+
+  std::optional<Item> new_item;
+  auto written = backend_->WriteItems(
+      call.scope, {ItemRef{table.name, key}},
+      [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
+        if (expressions.condition && !expressions.condition->Matches(current[0]))
+          return Fail(ConditionFailure(current[0], return_old_on_failure));
+        Item updated;
+        if (expressions.update) {
+          MALLARD_ASSIGN_OR_RETURN(updated, expressions.update->Apply(current[0], key));
+        } else {
+          updated = current[0] ? *current[0] : key;
+        }
+        MALLARD_RETURN_IF_ERROR(rules::ValidateItem(table, updated));
+        new_item = updated;
+        return std::vector<ItemWrite>{{ItemWrite::Kind::Put, std::move(updated)}};
+      },
+      {call.now_millis, false});
+  if (!written) return Fail(TableMissing(written.error()));
+  if (!written->ok()) return Fail(std::move(*written).error());
+  const auto& old_item = written->value().old_items[0];
+  Json output;
+  if (return_values == "ALL_OLD" && old_item) {
+    output["Attributes"] = MapToJson(*old_item);
+  } else if (return_values == "ALL_NEW" && new_item) {
+    output["Attributes"] = MapToJson(*new_item);
+  } else if (return_values == "UPDATED_OLD" && old_item && expressions.update) {
+    Item updated = expressions.update->ProjectUpdated(*old_item);
+    if (!updated.empty()) output["Attributes"] = MapToJson(updated);
+  } else if (return_values == "UPDATED_NEW" && new_item && expressions.update) {
+    Item updated = expressions.update->ProjectUpdated(*new_item);
+    if (!updated.empty()) output["Attributes"] = MapToJson(updated);
+  }
+  if (capacity != rules::CapacityDetail::None) {
+    const std::size_t bytes = std::max(old_item ? ItemSize(*old_item) : 0, new_item ? ItemSize(*new_item) : 0);
+    output["ConsumedCapacity"] = rules::CapacityJson(table, rules::WriteUnits(bytes), true, capacity);
+  }
+  return output;
+}
+
+Result<Json> DynamoDbService::BatchGetItem(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto request_items, input::OptionalObject(call.input, "RequestItems"));
+  if (!request_items) return Fail(input::MissingMember("RequestItems"));
+  if (request_items->empty())
+    return Fail(input::ConstraintError("RequestItems", "'{}'", "Member must have length greater than or equal to 1"));
+  MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  struct TableRequest {
+    TableDefinition table;
+    std::vector<Item> keys;
+    RequestExpressions expressions;
+    bool consistent = false;
+    const json::object* raw;
+  };
+  std::vector<TableRequest> requests;
+  std::size_t total_keys = 0;
+  for (const auto& [name, value] : *request_items) {
+    if (!value.is_object()) return Fail(input::WrongType("RequestItems", "structure"));
+    const auto& table_request = value.get_object();
+    MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, std::string(name)));
+    MALLARD_ASSIGN_OR_RETURN(auto keys_json, input::OptionalArray(table_request, "Keys"));
+    if (!keys_json) return Fail(input::MissingMember("Keys"));
+    if (keys_json->empty())
+      return Fail(input::ConstraintError("RequestItems." + std::string(name) + ".member.keys", "'[]'",
+                                         "Member must have length greater than or equal to 1"));
+    TableRequest request{std::move(table), {}, {}, false, &table_request};
+    std::set<std::string> seen;
+    for (const auto& key_json : *keys_json) {
+      MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(request.table, &key_json));
+      if (!seen.insert(json::serialize(MapToJson(key))).second)
+        return Fail(Validation("Provided list of item keys contains duplicates"));
+      request.keys.push_back(std::move(key));
+    }
+    total_keys += request.keys.size();
+    if (total_keys > kMaxBatchGetKeys)
+      return Fail(Validation("Too many items requested for the BatchGetItem call"));
+    MALLARD_ASSIGN_OR_RETURN(request.expressions, ParseRequestExpressions(table_request, {.projection = true}));
+    MALLARD_ASSIGN_OR_RETURN(auto consistent, input::OptionalBool(table_request, "ConsistentRead"));
+    request.consistent = consistent.value_or(false);
+    requests.push_back(std::move(request));
+  }
+  Json responses, unprocessed;
+  json::array capacities;
+  std::size_t response_bytes = 0;
+  for (auto& request : requests) {
+    std::vector<ItemRef> refs;
+    for (auto& key : request.keys) refs.push_back({request.table.name, key});
+    auto found = backend_->GetItems(call.scope, refs);
+    if (!found) return Fail(TableMissing(found.error()));
+    json::array items;
+    json::array left_over;
+    double units = 0;
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      if (response_bytes >= kMaxBatchGetResponseBytes) {
+        left_over.push_back(MapToJson(request.keys[i]));
+        continue;
+      }
+      const auto& item = found.value()[i];
+      if (!item) continue;
+      const std::size_t bytes = ItemSize(*item);
+      response_bytes += bytes;
+      units += rules::ReadUnits(bytes, request.consistent);
+      items.push_back(MapToJson(request.expressions.projection ? request.expressions.projection->Apply(*item) : *item));
+    }
+    responses[request.table.name] = std::move(items);
+    if (!left_over.empty()) {
+      json::object retry = *request.raw;
+      retry["Keys"] = std::move(left_over);
+      unprocessed[request.table.name] = std::move(retry);
+    }
+    if (capacity != rules::CapacityDetail::None)
+      capacities.push_back(rules::CapacityJson(request.table, units, false, capacity));
+  }
+  Json output{{"Responses", std::move(responses)}, {"UnprocessedKeys", std::move(unprocessed)}};
+  if (capacity != rules::CapacityDetail::None) output["ConsumedCapacity"] = std::move(capacities);
+  return output;
+}
+
+Result<Json> DynamoDbService::BatchWriteItem(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto request_items, input::OptionalObject(call.input, "RequestItems"));
+  if (!request_items) return Fail(input::MissingMember("RequestItems"));
+  MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  struct Write {
+    const TableDefinition* table;
+    bool put;
+    Item item_or_key;
+  };
+  std::vector<TableDefinition> tables;
+  tables.reserve(request_items->size());
+  std::vector<Write> writes;
+  std::size_t count = 0;
+  for (const auto& [name, value] : *request_items) {
+    if (!value.is_array()) return Fail(input::WrongType("RequestItems", "list"));
+    count += value.get_array().size();
+    if (value.get_array().empty() || count > kMaxBatchWriteRequests)
+      return Fail(Validation("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map "
+                             "value must satisfy constraint: [Member must have length less than or equal to 25, "
+                             "Member must have length greater than or equal to 1]"));
+  }
+  if (request_items->empty())
+    return Fail(input::ConstraintError("RequestItems", "'{}'", "Member must have length greater than or equal to 1"));
+  for (const auto& [name, value] : *request_items) {
+    MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, std::string(name)));
+    tables.push_back(std::move(table));
+  }
+  std::size_t table_index = 0;
+  for (const auto& [name, value] : *request_items) {
+    const TableDefinition& table = tables[table_index++];
+    std::set<std::string> seen;
+    for (const auto& request_value : value.get_array()) {
+      if (!request_value.is_object()) return Fail(input::WrongType("WriteRequest", "structure"));
+      const auto& request = request_value.get_object();
+      MALLARD_ASSIGN_OR_RETURN(auto put, input::OptionalObject(request, "PutRequest"));
+      MALLARD_ASSIGN_OR_RETURN(auto remove, input::OptionalObject(request, "DeleteRequest"));
+      if ((put != nullptr) == (remove != nullptr))
+        return Fail(Validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of "
+                               "the supported datatypes"));
+      Write write{&table, put != nullptr, {}};
+      if (put) {
+        MALLARD_ASSIGN_OR_RETURN(write.item_or_key, rules::ParseItem(put->if_contains("Item")));
+        MALLARD_RETURN_IF_ERROR(rules::ValidateItem(table, write.item_or_key));
+      } else {
+        MALLARD_ASSIGN_OR_RETURN(write.item_or_key, rules::ParseKey(table, remove->if_contains("Key")));
+      }
+      const std::string key_text = json::serialize(MapToJson(ExtractKey(table.keys, write.item_or_key)));
+      if (!seen.insert(key_text).second) return Fail(Validation("Provided list of item keys contains duplicates"));
+      writes.push_back(std::move(write));
+    }
+  }
+  std::map<std::string, double> units_by_table;
+  for (auto& write : writes) {
+    ItemRef ref{write.table->name, ExtractKey(write.table->keys, write.item_or_key)};
+    const std::size_t bytes = write.put ? ItemSize(write.item_or_key) : 0;
+    std::size_t old_bytes = 0;
+    auto written = backend_->WriteItems(
+        call.scope, {ref},
+        [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
+          old_bytes = current[0] ? ItemSize(*current[0]) : 0;
+          if (write.put) return std::vector<ItemWrite>{{ItemWrite::Kind::Put, write.item_or_key}};
+          return std::vector<ItemWrite>{{ItemWrite::Kind::Delete, {}}};
+        },
+        {call.now_millis, false});
+    if (!written) return Fail(TableMissing(written.error()));
+    units_by_table[write.table->name] += rules::WriteUnits(std::max(bytes, old_bytes));
+  }
+  Json output{{"UnprocessedItems", Json{}}};
+  if (capacity != rules::CapacityDetail::None) {
+    json::array capacities;
+    for (const auto& table : tables)
+      capacities.push_back(rules::CapacityJson(table, units_by_table[table.name], true, capacity));
+    output["ConsumedCapacity"] = std::move(capacities);
+  }
+  return output;
+}
+
+}  // namespace mallard::dynamodb

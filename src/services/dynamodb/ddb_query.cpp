@@ -1,0 +1,186 @@
+// DynamoDB Query and Scan: pages come from the backend (key conditions, order, Limit, the 1 MB
+// budget); filters, projections and Select run here, after the page is read, as in DynamoDB —
+// Limit counts evaluated items, so Count <= ScannedCount.
+#include "services/dynamodb/ddb_input.hpp"
+#include "services/dynamodb/ddb_item_rules.hpp"
+#include "services/dynamodb/ddb_request_expressions.hpp"
+#include "services/dynamodb/ddb_service.hpp"
+
+namespace mallard::dynamodb {
+namespace json = boost::json;
+using Json = DynamoDbService::Json;
+using errors::InvalidParameter;
+using errors::Validation;
+
+namespace {
+
+struct ReadPlan {
+  TableDefinition table;
+  const IndexDefinition* index = nullptr;
+  std::string select;
+  std::optional<std::int64_t> limit;
+  bool consistent = false;
+  std::optional<Item> exclusive_start_key;
+  rules::CapacityDetail capacity = rules::CapacityDetail::None;
+};
+
+Result<ReadPlan> PlanRead(const json::object& input, TableDefinition table) {
+  ReadPlan plan;
+  plan.table = std::move(table);
+  MALLARD_ASSIGN_OR_RETURN(auto index_name, input::OptionalString(input, "IndexName"));
+  if (index_name) {
+    plan.index = plan.table.FindIndex(*index_name);
+    if (!plan.index) return Fail(Validation("The table does not have the specified index: " + *index_name));
+  }
+  MALLARD_ASSIGN_OR_RETURN(plan.select, input::EnumMember(input, "Select",
+                                                          {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES",
+                                                           "SPECIFIC_ATTRIBUTES", "COUNT"},
+                                                          ""));
+  const bool has_projection = input.contains("ProjectionExpression") || input.contains("AttributesToGet");
+  if (plan.select == "ALL_PROJECTED_ATTRIBUTES" && !plan.index)
+    return Fail(Validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"));
+  if (plan.select == "SPECIFIC_ATTRIBUTES" && !has_projection)
+    return Fail(Validation("Select type SPECIFIC_ATTRIBUTES requires ProjectionExpression or AttributesToGet"));
+  if (has_projection && !plan.select.empty() && plan.select != "SPECIFIC_ATTRIBUTES")
+    return Fail(Validation("Cannot specify the " +
+                           std::string(input.contains("ProjectionExpression") ? "ProjectionExpression" : "AttributesToGet") +
+                           " when choosing to get " + plan.select));
+  if (plan.select == "ALL_ATTRIBUTES" && plan.index && plan.index->global &&
+      plan.index->projection.type != ProjectionType::All)
+    return Fail(InvalidParameter("Select type ALL_ATTRIBUTES is not supported for global secondary index " +
+                                 plan.index->name + " because its projection type is not ALL"));
+  MALLARD_ASSIGN_OR_RETURN(plan.limit, input::OptionalInt(input, "Limit"));
+  if (plan.limit && *plan.limit < 1)
+    return Fail(input::ConstraintError("Limit", "'" + std::to_string(*plan.limit) + "'",
+                                       "Member must have value greater than or equal to 1"));
+  MALLARD_ASSIGN_OR_RETURN(auto consistent, input::OptionalBool(input, "ConsistentRead"));
+  plan.consistent = consistent.value_or(false);
+  if (plan.consistent && plan.index && plan.index->global)
+    return Fail(Validation("Consistent reads are not supported on global secondary indexes"));
+  MALLARD_ASSIGN_OR_RETURN(auto start, input::OptionalObject(input, "ExclusiveStartKey"));
+  if (start) {
+    MALLARD_ASSIGN_OR_RETURN(auto key, DecodeMap(*start));
+    plan.exclusive_start_key = std::move(key);
+  }
+  MALLARD_ASSIGN_OR_RETURN(plan.capacity, rules::ParseCapacityDetail(input));
+  return plan;
+}
+
+SortOp ToBackendOp(SortKeyCondition::Op op) {
+  switch (op) {
+    case SortKeyCondition::Op::Eq: return SortOp::Eq;
+    case SortKeyCondition::Op::Lt: return SortOp::Lt;
+    case SortKeyCondition::Op::Le: return SortOp::Le;
+    case SortKeyCondition::Op::Gt: return SortOp::Gt;
+    case SortKeyCondition::Op::Ge: return SortOp::Ge;
+    case SortKeyCondition::Op::Between: return SortOp::Between;
+    case SortKeyCondition::Op::BeginsWith: return SortOp::BeginsWith;
+  }
+  return SortOp::Eq;
+}
+
+Json RenderPage(const ReadPlan& plan, const RequestExpressions& expressions, Page page) {
+  json::array items;
+  std::int64_t count = 0;
+  const bool count_only = plan.select == "COUNT";
+  for (const auto& item : page.items) {
+    if (expressions.filter && !expressions.filter->Matches(&item)) continue;
+    ++count;
+    if (count_only) continue;
+    items.push_back(MapToJson(expressions.projection ? expressions.projection->Apply(item) : item));
+  }
+  Json output;
+  if (!count_only) output["Items"] = std::move(items);
+  output["Count"] = count;
+  output["ScannedCount"] = static_cast<std::int64_t>(page.items.size());
+  if (page.last_evaluated_key) output["LastEvaluatedKey"] = MapToJson(*page.last_evaluated_key);
+  if (plan.capacity != rules::CapacityDetail::None)
+    output["ConsumedCapacity"] =
+        rules::CapacityJson(plan.table, rules::ReadUnits(page.bytes_read, plan.consistent), false, plan.capacity);
+  return output;
+}
+
+Status<> RejectKeyAttributesInFilter(const Condition& filter, const KeySchema& keys) {
+  for (const auto& path : filter.paths()) {
+    if (path.empty() || path[0].is_index) continue;
+    const std::string& name = path[0].name;
+    if (name == keys.partition.name || (keys.sort && name == keys.sort->name))
+      return Fail(Validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: " +
+                             name));
+  }
+  return Done{};
+}
+
+}  // namespace
+
+Result<Json> DynamoDbService::Query(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
+  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
+  MALLARD_ASSIGN_OR_RETURN(auto plan, PlanRead(call.input, std::move(table)));
+  const KeySchema& keys = plan.index ? plan.index->keys : plan.table.keys;
+  if (!call.input.contains("KeyConditionExpression") && !call.input.contains("KeyConditions"))
+    return Fail(Validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
+  const KeySchemaInfo key_info = rules::KeyInfo(keys);
+  MALLARD_ASSIGN_OR_RETURN(auto expressions,
+                           ParseRequestExpressions(call.input,
+                                                   {.filter = true, .projection = true, .key_condition = true,
+                                                    .filter_legacy_name = "QueryFilter"},
+                                                   &key_info));
+  if (!expressions.key_condition)
+    return Fail(Validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
+  if (expressions.filter) MALLARD_RETURN_IF_ERROR(RejectKeyAttributesInFilter(*expressions.filter, keys));
+  MALLARD_ASSIGN_OR_RETURN(auto forward, input::OptionalBool(call.input, "ScanIndexForward"));
+  QueryRequest request;
+  request.table = plan.table.name;
+  request.index = plan.index ? plan.index->name : "";
+  request.partition = expressions.key_condition->partition_value;
+  if (expressions.key_condition->sort) {
+    const auto& sort = *expressions.key_condition->sort;
+    request.sort = SortCondition{ToBackendOp(sort.op), sort.value, sort.value2};
+  }
+  request.forward = forward.value_or(true);
+  request.exclusive_start_key = plan.exclusive_start_key;
+  request.limit = static_cast<std::size_t>(plan.limit.value_or(0));
+  auto page = backend_->Query(call.scope, request);
+  if (!page) return Fail(errors::FromBackend(page.error()));
+  return RenderPage(plan, expressions, std::move(page).value());
+}
+
+Result<Json> DynamoDbService::Scan(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
+  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
+  MALLARD_ASSIGN_OR_RETURN(auto plan, PlanRead(call.input, std::move(table)));
+  MALLARD_ASSIGN_OR_RETURN(auto expressions,
+                           ParseRequestExpressions(call.input, {.filter = true, .projection = true,
+                                                                .filter_legacy_name = "ScanFilter"}));
+  MALLARD_ASSIGN_OR_RETURN(auto segment, input::OptionalInt(call.input, "Segment"));
+  MALLARD_ASSIGN_OR_RETURN(auto total, input::OptionalInt(call.input, "TotalSegments"));
+  if (segment && !total)
+    return Fail(Validation("The TotalSegments parameter is required but was not present in the request when Segment "
+                           "parameter is present"));
+  if (total && !segment)
+    return Fail(Validation("The Segment parameter is required but was not present in the request when parameter "
+                           "TotalSegments is present"));
+  if (total && (*total < 1 || *total > 1000000))
+    return Fail(input::ConstraintError("TotalSegments", "'" + std::to_string(*total) + "'",
+                                       *total < 1 ? "Member must have value greater than or equal to 1"
+                                                  : "Member must have value less than or equal to 1000000"));
+  if (segment && *segment < 0)
+    return Fail(input::ConstraintError("Segment", "'" + std::to_string(*segment) + "'",
+                                       "Member must have value greater than or equal to 0"));
+  if (segment && *segment >= *total)
+    return Fail(Validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: " +
+                           std::to_string(*segment) + " is not less than TotalSegments: " + std::to_string(*total)));
+  ScanRequest request;
+  request.table = plan.table.name;
+  request.index = plan.index ? plan.index->name : "";
+  request.segment = static_cast<int>(segment.value_or(0));
+  request.total_segments = static_cast<int>(total.value_or(1));
+  request.exclusive_start_key = plan.exclusive_start_key;
+  request.limit = static_cast<std::size_t>(plan.limit.value_or(0));
+  auto page = backend_->Scan(call.scope, request);
+  if (!page) return Fail(errors::FromBackend(page.error()));
+  return RenderPage(plan, expressions, std::move(page).value());
+}
+
+}  // namespace mallard::dynamodb

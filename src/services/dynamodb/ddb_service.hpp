@@ -1,0 +1,110 @@
+#pragma once
+// DynamoDbService: the DynamoDB API (awsJson 1.0, DynamoDB_20120810) over a DynamoDbBackend.
+// Validation, the expression language and AWS semantics live here; items, indexes and stream
+// records live in the backend. DynamoDbStreamsService (ddb_streams_service.hpp) shares the backend.
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "services/dynamodb/ddb_backend.hpp"
+#include "services/service.hpp"
+#include "services/service_runtime.hpp"
+
+namespace mallard::dynamodb {
+
+class DynamoDbService final : public services::Service {
+ public:
+  DynamoDbService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceRuntime runtime);
+  ~DynamoDbService() override;
+
+  const services::ServiceDescriptor& Descriptor() const override;
+  const protocol::OperationShapes* QueryShapes(std::string_view) const override { return nullptr; }
+  void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
+  void Reset() override;
+  std::string BackendName() const override { return backend_->Name(); }
+  void Shutdown() override;
+
+  // Runs one operation on the calling thread (PartiQL runs native operations through this).
+  protocol::OperationResult Run(const RequestContext& context, const std::string& operation,
+                                const boost::json::object& input);
+  // Deletes items whose TTL attribute has passed, in every table with TTL enabled.
+  void SweepExpiredItems();
+
+  // Everything an operation handler needs about the call.
+  struct Call {
+    const RequestContext& context;
+    const boost::json::object& input;
+    Scope scope;
+    std::int64_t now_millis;
+  };
+  using Json = boost::json::object;
+
+ private:
+  protocol::OperationResult Dispatch(const Call& call, const std::string& operation);
+  void ScheduleTtlSweep();
+
+  // Control plane (ddb_tables.cpp).
+  Result<Json> CreateTable(const Call& call);
+  Result<Json> DescribeTable(const Call& call);
+  Result<Json> UpdateTable(const Call& call);
+  Result<Json> DeleteTable(const Call& call);
+  Result<Json> ListTables(const Call& call);
+  Result<Json> UpdateTimeToLive(const Call& call);
+  Result<Json> DescribeTimeToLive(const Call& call);
+  Result<Json> TagResource(const Call& call);
+  Result<Json> UntagResource(const Call& call);
+  Result<Json> ListTagsOfResource(const Call& call);
+  Result<Json> DescribeLimits(const Call& call);
+  Result<Json> DescribeEndpoints(const Call& call);
+  // Backups and point-in-time recovery (ddb_backups.cpp).
+  Result<Json> CreateBackup(const Call& call);
+  Result<Json> DescribeBackup(const Call& call);
+  Result<Json> ListBackups(const Call& call);
+  Result<Json> DeleteBackup(const Call& call);
+  Result<Json> RestoreTableFromBackup(const Call& call);
+  Result<Json> RestoreTableToPointInTime(const Call& call);
+  Result<Json> UpdateContinuousBackups(const Call& call);
+  Result<Json> DescribeContinuousBackups(const Call& call);
+  // Items (ddb_items.cpp).
+  Result<Json> PutItem(const Call& call);
+  Result<Json> GetItem(const Call& call);
+  Result<Json> UpdateItem(const Call& call);
+  Result<Json> DeleteItem(const Call& call);
+  Result<Json> BatchGetItem(const Call& call);
+  Result<Json> BatchWriteItem(const Call& call);
+  // Transactions (ddb_transactions.cpp).
+  Result<Json> TransactGetItems(const Call& call);
+  Result<Json> TransactWriteItems(const Call& call);
+  // Reads (ddb_query.cpp).
+  Result<Json> Query(const Call& call);
+  Result<Json> Scan(const Call& call);
+  // PartiQL (ddb_service.cpp, over partiql::*).
+  Result<Json> ExecuteStatement(const Call& call);
+  Result<Json> BatchExecuteStatement(const Call& call);
+  Result<Json> ExecuteTransaction(const Call& call);
+
+  // Shared helpers.
+  Result<TableDefinition> LoadTable(const Scope& scope, const std::string& name_or_arn) const;
+  Result<Json> DescribeTableJson(const Call& call, const TableDefinition& table) const;
+
+  std::shared_ptr<DynamoDbBackend> backend_;
+  services::ServiceRuntime runtime_;
+  std::unique_ptr<boost::asio::steady_timer> ttl_timer_;
+  bool stopping_ = false;
+
+  // TransactWriteItems idempotency: ClientRequestToken -> the request it came with and its answer,
+  // for 10 minutes.
+  struct IdempotentCall {
+    std::string request_fingerprint;
+    Json response;
+    std::int64_t expires_millis;
+  };
+  std::mutex idempotency_mutex_;
+  std::map<std::string, IdempotentCall> idempotent_calls_;
+  friend struct TransactionRunner;
+};
+
+}  // namespace mallard::dynamodb

@@ -1,0 +1,29 @@
+#pragma once
+// DynamoDbStreamsService: the DynamoDB Streams API (awsJson 1.0, DynamoDBStreams_20120810, signed
+// as "dynamodb") over the stream records the DynamoDB backend keeps with every write.
+#include <memory>
+
+#include "services/dynamodb/ddb_backend.hpp"
+#include "services/service.hpp"
+#include "services/service_runtime.hpp"
+
+namespace mallard::dynamodb {
+
+class DynamoDbStreamsService final : public services::Service {
+ public:
+  DynamoDbStreamsService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceRuntime runtime);
+
+  const services::ServiceDescriptor& Descriptor() const override;
+  const protocol::OperationShapes* QueryShapes(std::string_view) const override { return nullptr; }
+  void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
+  void Reset() override {}  // the DynamoDB service resets the shared backend
+  std::string BackendName() const override { return backend_->Name(); }
+
+ private:
+  protocol::OperationResult Dispatch(const protocol::OperationRequest& request);
+
+  std::shared_ptr<DynamoDbBackend> backend_;
+  services::ServiceRuntime runtime_;
+};
+
+}  // namespace mallard::dynamodb

@@ -1,0 +1,367 @@
+// DynamoDB control plane: tables, TTL, tags, limits and endpoints.
+#include <set>
+
+#include "services/dynamodb/ddb_input.hpp"
+#include "services/dynamodb/ddb_service.hpp"
+#include "services/dynamodb/ddb_table_codec.hpp"
+
+namespace mallard::dynamodb {
+namespace json = boost::json;
+using Json = DynamoDbService::Json;
+using errors::InvalidParameter;
+using errors::Validation;
+
+namespace {
+constexpr std::int64_t kMaxListTables = 100;
+constexpr std::size_t kMaxTagsPerResource = 50;
+}  // namespace
+
+Result<TableDefinition> DynamoDbService::LoadTable(const Scope& scope, const std::string& name_or_arn) const {
+  auto table = backend_->GetTable(scope, codec::TableNameFromArnOrName(name_or_arn));
+  if (!table) {
+    if (table.error().code == BackendErrc::TableNotFound) return Fail(errors::ResourceNotFound());
+    return Fail(errors::FromBackend(table.error()));
+  }
+  return std::move(table).value();
+}
+
+Result<Json> DynamoDbService::DescribeTableJson(const Call& call, const TableDefinition& table) const {
+  auto stats = backend_->GetTableStats(call.scope, table.name);
+  TableStats values = stats ? std::move(stats).value() : TableStats{};
+  return codec::TableDescriptionJson(table, values);
+}
+
+Result<Json> DynamoDbService::CreateTable(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto table, codec::ParseCreateTable(call.input, call.scope, call.now_millis));
+  if (auto created = backend_->CreateTable(call.scope, table); !created) {
+    if (created.error().code == BackendErrc::TableExists)
+      return Fail(errors::ResourceInUse("Table already exists: " + table.name));
+    return Fail(errors::FromBackend(created.error()));
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto description, DescribeTableJson(call, table));
+  return Json{{"TableDescription", std::move(description)}};
+}
+
+Result<Json> DynamoDbService::DescribeTable(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(call.input, "TableName"));
+  auto table = backend_->GetTable(call.scope, codec::TableNameFromArnOrName(name));
+  if (!table) return Fail(errors::TableNotFound(codec::TableNameFromArnOrName(name)));
+  MALLARD_ASSIGN_OR_RETURN(auto description, DescribeTableJson(call, *table));
+  return Json{{"Table", std::move(description)}};
+}
+
+namespace {
+
+// Applies one UpdateTable request to a table definition; runs inside the backend's atomic update.
+Status<> ApplyTableUpdate(const json::object& input, TableDefinition& table, std::int64_t now_millis) {
+  bool changed = false;
+  MALLARD_ASSIGN_OR_RETURN(auto definitions_json, input::OptionalArray(input, "AttributeDefinitions"));
+  if (definitions_json) {
+    MALLARD_ASSIGN_OR_RETURN(auto definitions, codec::ParseAttributeDefinitions(*definitions_json));
+    for (const auto& [name, type] : definitions) {
+      auto existing = table.attribute_definitions.find(name);
+      if (existing != table.attribute_definitions.end() && existing->second != type)
+        return Fail(InvalidParameter("Cannot change the type of an attribute definition: " + name));
+      table.attribute_definitions[name] = type;
+    }
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto billing,
+                           input::EnumMember(input, "BillingMode", {"PROVISIONED", "PAY_PER_REQUEST"}, ""));
+  MALLARD_ASSIGN_OR_RETURN(auto throughput_json, input::OptionalObject(input, "ProvisionedThroughput"));
+  if (!billing.empty() && billing != table.billing_mode) {
+    if (billing == "PROVISIONED" && !throughput_json)
+      return Fail(InvalidParameter(
+          "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"));
+    table.billing_mode = billing;
+    table.billing_mode_changed_millis = now_millis;
+    changed = true;
+  }
+  if (throughput_json) {
+    if (table.billing_mode == "PAY_PER_REQUEST")
+      return Fail(InvalidParameter(
+          "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+    MALLARD_ASSIGN_OR_RETURN(auto requested, codec::ParseThroughput(*throughput_json, "ProvisionedThroughput"));
+    if (requested.read_units == table.throughput.read_units && requested.write_units == table.throughput.write_units &&
+        billing.empty()) {
+      const auto r = std::to_string(requested.read_units), w = std::to_string(requested.write_units);
+      return Fail(Validation(
+          "The provisioned throughput for the table will not change. The requested value equals the current value. "
+          "Current ReadCapacityUnits provisioned for the table: " + r + ". Requested ReadCapacityUnits: " + r +
+          ". Current WriteCapacityUnits provisioned for the table: " + w + ". Requested WriteCapacityUnits: " + w +
+          ". Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits."));
+    }
+    const bool increase = requested.read_units > table.throughput.read_units ||
+                          requested.write_units > table.throughput.write_units;
+    const bool decrease = requested.read_units < table.throughput.read_units ||
+                          requested.write_units < table.throughput.write_units;
+    if (increase) table.throughput.last_increase_millis = now_millis;
+    if (decrease) {
+      table.throughput.last_decrease_millis = now_millis;
+      ++table.throughput.decreases_today;
+    }
+    table.throughput.read_units = requested.read_units;
+    table.throughput.write_units = requested.write_units;
+    changed = true;
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto stream_json, input::OptionalObject(input, "StreamSpecification"));
+  if (stream_json) {
+    MALLARD_ASSIGN_OR_RETURN(auto stream, codec::ParseStreamSpecification(*stream_json));
+    if (stream.enabled && table.stream.enabled)
+      return Fail(Validation("Table already has an enabled stream: TableName: " + table.name));
+    if (!stream.enabled && !table.stream.enabled)
+      return Fail(Validation("Table already has no stream enabled: TableName: " + table.name));
+    if (stream.enabled) {
+      table.stream.enabled = true;
+      table.stream.view_type = stream.view_type;
+      table.stream.label = codec::StreamLabel(now_millis);
+    } else {
+      table.stream.enabled = false;
+    }
+    changed = true;
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto gsi_updates, input::OptionalArray(input, "GlobalSecondaryIndexUpdates"));
+  if (gsi_updates) {
+    int creates_or_deletes = 0;
+    for (const auto& update_value : *gsi_updates) {
+      if (!update_value.is_object()) return Fail(input::WrongType("GlobalSecondaryIndexUpdates", "structure"));
+      const auto& update = update_value.get_object();
+      MALLARD_ASSIGN_OR_RETURN(auto create, input::OptionalObject(update, "Create"));
+      MALLARD_ASSIGN_OR_RETURN(auto remove, input::OptionalObject(update, "Delete"));
+      MALLARD_ASSIGN_OR_RETURN(auto modify, input::OptionalObject(update, "Update"));
+      if ((create != nullptr) + (remove != nullptr) + (modify != nullptr) != 1)
+        return Fail(InvalidParameter("One of GlobalSecondaryIndexUpdate.Create, Update or Delete must be specified"));
+      if (create || remove) ++creates_or_deletes;
+      if (creates_or_deletes > 1)
+        return Fail(errors::LimitExceeded(
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"));
+      if (create) {
+        MALLARD_ASSIGN_OR_RETURN(auto index, codec::ParseIndex(*create, table, true));
+        if (table.FindIndex(index.name))
+          return Fail(Validation("Attempting to create an index which already exists"));
+        std::size_t globals = 0;
+        for (const auto& existing : table.indexes) globals += existing.global;
+        if (globals >= 20)
+          return Fail(errors::LimitExceeded("GlobalSecondaryIndex count exceeds the per-table limit of 20"));
+        auto typed = [&](KeyElement& element) {
+          auto it = table.attribute_definitions.find(element.name);
+          if (it != table.attribute_definitions.end()) element.type = it->second;
+        };
+        typed(index.keys.partition);
+        if (index.keys.sort) typed(*index.keys.sort);
+        table.indexes.push_back(std::move(index));
+      } else if (remove) {
+        MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(*remove, "IndexName"));
+        auto it = std::find_if(table.indexes.begin(), table.indexes.end(),
+                               [&](const IndexDefinition& index) { return index.global && index.name == name; });
+        if (it == table.indexes.end())
+          return Fail(errors::ResourceNotFound("Requested resource not found: Index: " + name + " not found"));
+        table.indexes.erase(it);
+      } else {
+        MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(*modify, "IndexName"));
+        auto it = std::find_if(table.indexes.begin(), table.indexes.end(),
+                               [&](const IndexDefinition& index) { return index.global && index.name == name; });
+        if (it == table.indexes.end())
+          return Fail(errors::ResourceNotFound("Requested resource not found: Index: " + name + " not found"));
+        MALLARD_ASSIGN_OR_RETURN(auto throughput, input::OptionalObject(*modify, "ProvisionedThroughput"));
+        if (!throughput) return Fail(input::MissingMember("ProvisionedThroughput"));
+        MALLARD_ASSIGN_OR_RETURN(it->throughput, codec::ParseThroughput(*throughput, "ProvisionedThroughput"));
+      }
+    }
+    // Definitions may only name attributes that some key uses.
+    std::map<std::string, AttrType> used;
+    auto keep = [&](const KeyElement& element) { used[element.name] = table.attribute_definitions[element.name]; };
+    keep(table.keys.partition);
+    if (table.keys.sort) keep(*table.keys.sort);
+    for (const auto& index : table.indexes) {
+      keep(index.keys.partition);
+      if (index.keys.sort) keep(*index.keys.sort);
+    }
+    table.attribute_definitions = std::move(used);
+    changed = true;
+  }
+  MALLARD_RETURN_IF_ERROR(codec::CheckIndexKeysDefined(table));
+  MALLARD_ASSIGN_OR_RETURN(auto protection, input::OptionalBool(input, "DeletionProtectionEnabled"));
+  if (protection) {
+    table.deletion_protection = *protection;
+    changed = true;
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto table_class,
+                           input::EnumMember(input, "TableClass", {"STANDARD", "STANDARD_INFREQUENT_ACCESS"}, ""));
+  if (!table_class.empty()) {
+    table.table_class = table_class;
+    changed = true;
+  }
+  if (!changed)
+    return Fail(Validation(
+        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
+        "SSESpecification or ReplicaUpdates is required"));
+  return Done{};
+}
+
+}  // namespace
+
+Result<Json> DynamoDbService::UpdateTable(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(call.input, "TableName"));
+  const std::string table_name = codec::TableNameFromArnOrName(name);
+  auto updated = backend_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) {
+    return ApplyTableUpdate(call.input, table, call.now_millis);
+  });
+  if (!updated) {
+    if (updated.error().code == BackendErrc::TableNotFound) return Fail(errors::TableNotFound(table_name));
+    return Fail(errors::FromBackend(updated.error()));
+  }
+  if (!updated->ok()) return Fail(std::move(*updated).error());
+  MALLARD_ASSIGN_OR_RETURN(auto description, DescribeTableJson(call, updated->value()));
+  return Json{{"TableDescription", std::move(description)}};
+}
+
+Result<Json> DynamoDbService::DeleteTable(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(call.input, "TableName"));
+  const std::string table_name = codec::TableNameFromArnOrName(name);
+  auto table = backend_->GetTable(call.scope, table_name);
+  if (!table) return Fail(errors::TableNotFound(table_name));
+  if (table->deletion_protection)
+    return Fail(Validation(
+        "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first."));
+  auto stats = backend_->GetTableStats(call.scope, table_name);
+  auto deleted = backend_->DeleteTable(call.scope, table_name);
+  if (!deleted) return Fail(errors::TableNotFound(table_name));
+  TableDefinition gone = std::move(deleted).value();
+  gone.status = "DELETING";
+  return Json{{"TableDescription", codec::TableDescriptionJson(gone, stats ? stats.value() : TableStats{})}};
+}
+
+Result<Json> DynamoDbService::ListTables(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto limit, input::OptionalInt(call.input, "Limit"));
+  MALLARD_ASSIGN_OR_RETURN(auto start, input::OptionalString(call.input, "ExclusiveStartTableName"));
+  if (limit && (*limit < 1 || *limit > kMaxListTables))
+    return Fail(input::ConstraintError("Limit", "'" + std::to_string(*limit) + "'",
+                                       *limit < 1 ? "Member must have value greater than or equal to 1"
+                                                  : "Member must have value less than or equal to 100"));
+  if (start) MALLARD_RETURN_IF_ERROR(codec::ValidateTableName(*start, "ExclusiveStartTableName"));
+  auto names = backend_->ListTables(call.scope);
+  if (!names) return Fail(errors::FromBackend(names.error()));
+  const std::size_t page = static_cast<std::size_t>(limit.value_or(kMaxListTables));
+  json::array listed;
+  auto it = start ? std::upper_bound(names->begin(), names->end(), *start) : names->begin();
+  for (; it != names->end() && listed.size() < page; ++it) listed.emplace_back(*it);
+  Json output{{"TableNames", std::move(listed)}};
+  if (it != names->end()) output["LastEvaluatedTableName"] = *(it - 1);
+  return output;
+}
+
+Result<Json> DynamoDbService::UpdateTimeToLive(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(call.input, "TableName"));
+  MALLARD_ASSIGN_OR_RETURN(auto spec, input::OptionalObject(call.input, "TimeToLiveSpecification"));
+  if (!spec) return Fail(input::MissingMember("TimeToLiveSpecification"));
+  MALLARD_ASSIGN_OR_RETURN(auto enabled, input::OptionalBool(*spec, "Enabled"));
+  if (!enabled) return Fail(input::MissingMember("TimeToLiveSpecification.Enabled"));
+  MALLARD_ASSIGN_OR_RETURN(auto attribute, input::RequiredString(*spec, "AttributeName"));
+  if (attribute.empty() || attribute.size() > 255)
+    return Fail(input::ConstraintError("TimeToLiveSpecification.AttributeName", "'" + attribute + "'",
+                                       "Member must have length between 1 and 255"));
+  const std::string table_name = codec::TableNameFromArnOrName(name);
+  auto updated = backend_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) -> Status<> {
+    if (*enabled && !table.ttl_attribute.empty()) return Fail(Validation("TimeToLive is already enabled"));
+    if (!*enabled && table.ttl_attribute.empty()) return Fail(Validation("TimeToLive is already disabled"));
+    if (!*enabled && table.ttl_attribute != attribute)
+      return Fail(Validation("TimeToLive is active on a different AttributeName: current AttributeName is " +
+                             table.ttl_attribute));
+    table.ttl_attribute = *enabled ? attribute : "";
+    return Done{};
+  });
+  if (!updated) return Fail(errors::ResourceNotFound());
+  if (!updated->ok()) return Fail(std::move(*updated).error());
+  return Json{{"TimeToLiveSpecification", Json{{"Enabled", *enabled}, {"AttributeName", attribute}}}};
+}
+
+Result<Json> DynamoDbService::DescribeTimeToLive(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(call.input, "TableName"));
+  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, name));
+  Json description{{"TimeToLiveStatus", table.ttl_attribute.empty() ? "DISABLED" : "ENABLED"}};
+  if (!table.ttl_attribute.empty()) description["AttributeName"] = table.ttl_attribute;
+  return Json{{"TimeToLiveDescription", std::move(description)}};
+}
+
+namespace {
+
+// Resolves a table ARN of the caller's account and region to a table name.
+Result<std::string> TableFromResourceArn(const DynamoDbService::Call& call, const std::string& arn) {
+  const std::string prefix = "arn:aws:dynamodb:" + call.scope.region + ":" + call.scope.account + ":table/";
+  if (arn.rfind("arn:", 0) != 0 || arn.find(":table/") == std::string::npos)
+    return Fail(Validation("Invalid TableArn: Invalid ResourceArn provided as input " + arn));
+  if (arn.rfind(prefix, 0) != 0 || arn.find('/', prefix.size()) != std::string::npos)
+    return Fail(errors::ResourceNotFound("Requested resource not found: ResourcArn: " + arn + " not found"));
+  return arn.substr(prefix.size());
+}
+
+}  // namespace
+
+Result<Json> DynamoDbService::TagResource(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(call.input, "ResourceArn"));
+  MALLARD_ASSIGN_OR_RETURN(auto tags_json, input::OptionalArray(call.input, "Tags"));
+  if (!tags_json) return Fail(input::MissingMember("Tags"));
+  std::vector<std::pair<std::string, std::string>> tags;
+  for (const auto& tag : *tags_json) {
+    if (!tag.is_object()) return Fail(input::WrongType("Tags", "structure"));
+    MALLARD_ASSIGN_OR_RETURN(auto key, input::RequiredString(tag.get_object(), "Key"));
+    MALLARD_ASSIGN_OR_RETURN(auto value, input::RequiredString(tag.get_object(), "Value"));
+    if (key.empty() || key.size() > 128)
+      return Fail(input::ConstraintError("tags.member.key", "'" + key + "'", "Member must have length between 1 and 128"));
+    if (value.size() > 256)
+      return Fail(input::ConstraintError("tags.member.value", "'" + value + "'", "Member must have length less than or equal to 256"));
+    if (key.rfind("aws:", 0) == 0) return Fail(Validation("System tags (aws:*) cannot be added or modified"));
+    tags.emplace_back(key, value);
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto table_name, TableFromResourceArn(call, arn));
+  auto updated = backend_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) -> Status<> {
+    for (const auto& [key, value] : tags) table.tags[key] = value;
+    if (table.tags.size() > kMaxTagsPerResource)
+      return Fail(errors::LimitExceeded("Too many tags for resource: the limit is 50"));
+    return Done{};
+  });
+  if (!updated) return Fail(errors::ResourceNotFound("Requested resource not found: ResourcArn: " + arn + " not found"));
+  if (!updated->ok()) return Fail(std::move(*updated).error());
+  return Json{};
+}
+
+Result<Json> DynamoDbService::UntagResource(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(call.input, "ResourceArn"));
+  MALLARD_ASSIGN_OR_RETURN(auto keys_json, input::OptionalArray(call.input, "TagKeys"));
+  if (!keys_json) return Fail(input::MissingMember("TagKeys"));
+  MALLARD_ASSIGN_OR_RETURN(auto table_name, TableFromResourceArn(call, arn));
+  auto updated = backend_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) -> Status<> {
+    for (const auto& key : *keys_json)
+      if (key.is_string()) table.tags.erase(std::string(key.get_string()));
+    return Done{};
+  });
+  if (!updated) return Fail(errors::ResourceNotFound("Requested resource not found: ResourcArn: " + arn + " not found"));
+  return Json{};
+}
+
+Result<Json> DynamoDbService::ListTagsOfResource(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(call.input, "ResourceArn"));
+  MALLARD_ASSIGN_OR_RETURN(auto table_name, TableFromResourceArn(call, arn));
+  auto table = backend_->GetTable(call.scope, table_name);
+  if (!table) return Fail(errors::ResourceNotFound("Requested resource not found: ResourcArn: " + arn + " not found"));
+  json::array tags;
+  for (const auto& [key, value] : table->tags) tags.push_back(Json{{"Key", key}, {"Value", value}});
+  return Json{{"Tags", std::move(tags)}};
+}
+
+Result<Json> DynamoDbService::DescribeLimits(const Call&) {
+  return Json{{"AccountMaxReadCapacityUnits", 80000},
+              {"AccountMaxWriteCapacityUnits", 80000},
+              {"TableMaxReadCapacityUnits", 40000},
+              {"TableMaxWriteCapacityUnits", 40000}};
+}
+
+Result<Json> DynamoDbService::DescribeEndpoints(const Call& call) {
+  // The endpoint clients should keep using is the one they reached us on.
+  std::string address = call.context.endpoint_base;
+  if (auto scheme = address.find("://"); scheme != std::string::npos) address = address.substr(scheme + 3);
+  if (address.empty()) address = "dynamodb." + call.scope.region + ".amazonaws.com";
+  return Json{{"Endpoints", json::array{Json{{"Address", address}, {"CachePeriodInMinutes", 1440}}}}};
+}
+
+}  // namespace mallard::dynamodb

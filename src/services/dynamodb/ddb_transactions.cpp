@@ -1,0 +1,240 @@
+// TransactGetItems and TransactWriteItems: every item of a transaction is read and written in one
+// backend unit, so the conditions and the writes see one state and concurrent writers never
+// interleave with them.
+#include <boost/json/serialize.hpp>
+
+#include <set>
+
+#include "services/dynamodb/ddb_input.hpp"
+#include "services/dynamodb/ddb_item_rules.hpp"
+#include "services/dynamodb/ddb_request_expressions.hpp"
+#include "services/dynamodb/ddb_service.hpp"
+
+namespace mallard::dynamodb {
+namespace json = boost::json;
+using Json = DynamoDbService::Json;
+using errors::Validation;
+
+namespace {
+
+constexpr std::size_t kMaxTransactItems = 100;
+constexpr std::int64_t kIdempotencyWindowMillis = 10 * 60 * 1000;
+constexpr std::size_t kMaxTransactionBytes = 4 * 1024 * 1024;
+
+struct TransactAction {
+  enum class Kind : unsigned char { ConditionCheck, Put, Delete, Update };
+  Kind kind;
+  TableDefinition table;
+  Item key;
+  Item item;  // Put
+  RequestExpressions expressions;
+  bool return_old_on_failure = false;
+};
+
+Status<> CheckTransactItemCount(const json::array* items) {
+  if (!items) return Fail(input::MissingMember("TransactItems"));
+  if (items->empty() || items->size() > kMaxTransactItems)
+    return Fail(input::ConstraintError("TransactItems", "'[...]'",
+                                       items->empty() ? "Member must have length greater than or equal to 1"
+                                                      : "Member must have length less than or equal to 100"));
+  return Done{};
+}
+
+std::string ItemIdentity(const TableDefinition& table, const Item& key) {
+  return table.name + "\n" + json::serialize(MapToJson(key));
+}
+
+}  // namespace
+
+Result<Json> DynamoDbService::TransactGetItems(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto items, input::OptionalArray(call.input, "TransactItems"));
+  MALLARD_RETURN_IF_ERROR(CheckTransactItemCount(items));
+  MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  std::vector<ItemRef> refs;
+  std::vector<RequestExpressions> projections;
+  std::vector<TableDefinition> tables;
+  std::set<std::string> seen;
+  for (const auto& value : *items) {
+    if (!value.is_object()) return Fail(input::WrongType("TransactItems", "structure"));
+    MALLARD_ASSIGN_OR_RETURN(auto get, input::OptionalObject(value.get_object(), "Get"));
+    if (!get) return Fail(input::MissingMember("TransactItems.member.get"));
+    MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(*get, "TableName"));
+    MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
+    MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, get->if_contains("Key")));
+    if (!seen.insert(ItemIdentity(table, key)).second)
+      return Fail(Validation("Transaction request cannot include multiple operations on one item"));
+    MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(*get, {.projection = true}));
+    refs.push_back({table.name, std::move(key)});
+    projections.push_back(std::move(expressions));
+    tables.push_back(std::move(table));
+  }
+  auto found = backend_->GetItems(call.scope, refs);
+  if (!found) return Fail(errors::FromBackend(found.error()));
+  json::array responses;
+  std::map<std::string, double> units;
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    Json response;
+    const auto& item = found.value()[i];
+    units[tables[i].name] += 2 * rules::ReadUnits(item ? ItemSize(*item) : 0, true);
+    if (item) response["Item"] = MapToJson(projections[i].projection ? projections[i].projection->Apply(*item) : *item);
+    responses.push_back(std::move(response));
+  }
+  Json output{{"Responses", std::move(responses)}};
+  if (capacity != rules::CapacityDetail::None) {
+    json::array capacities;
+    for (const auto& table : tables)
+      if (auto it = units.find(table.name); it != units.end()) {
+        capacities.push_back(rules::CapacityJson(table, it->second, false, capacity));
+        units.erase(it);
+      }
+    output["ConsumedCapacity"] = std::move(capacities);
+  }
+  return output;
+}
+
+Result<Json> DynamoDbService::TransactWriteItems(const Call& call) {
+  MALLARD_ASSIGN_OR_RETURN(auto items, input::OptionalArray(call.input, "TransactItems"));
+  MALLARD_RETURN_IF_ERROR(CheckTransactItemCount(items));
+  MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  MALLARD_ASSIGN_OR_RETURN(auto token, input::OptionalString(call.input, "ClientRequestToken"));
+  if (token && (token->empty() || token->size() > 36))
+    return Fail(input::ConstraintError("ClientRequestToken", "'" + *token + "'",
+                                       "Member must have length less than or equal to 36"));
+  std::string fingerprint;
+  if (token) {
+    json::object without_token = call.input;
+    without_token.erase("ClientRequestToken");
+    without_token.erase("ReturnConsumedCapacity");
+    fingerprint = json::serialize(without_token);
+    std::lock_guard lock(idempotency_mutex_);
+    for (auto it = idempotent_calls_.begin(); it != idempotent_calls_.end();)
+      it = it->second.expires_millis < call.now_millis ? idempotent_calls_.erase(it) : std::next(it);
+    if (auto it = idempotent_calls_.find(call.scope.account + "/" + *token); it != idempotent_calls_.end()) {
+      if (it->second.request_fingerprint != fingerprint) return Fail(errors::IdempotentParameterMismatch());
+      return it->second.response;
+    }
+  }
+
+  std::vector<TransactAction> actions;
+  std::set<std::string> seen;
+  std::size_t total_bytes = 0;
+  for (const auto& value : *items) {
+    if (!value.is_object()) return Fail(input::WrongType("TransactItems", "structure"));
+    const auto& entry = value.get_object();
+    static const std::pair<const char*, TransactAction::Kind> kinds[] = {
+        {"ConditionCheck", TransactAction::Kind::ConditionCheck},
+        {"Put", TransactAction::Kind::Put},
+        {"Delete", TransactAction::Kind::Delete},
+        {"Update", TransactAction::Kind::Update}};
+    const json::object* body = nullptr;
+    TransactAction::Kind kind{};
+    int present = 0;
+    for (const auto& [member, member_kind] : kinds) {
+      MALLARD_ASSIGN_OR_RETURN(auto candidate, input::OptionalObject(entry, member));
+      if (candidate) {
+        body = candidate;
+        kind = member_kind;
+        ++present;
+      }
+    }
+    if (present != 1)
+      return Fail(Validation("TransactItems can only contain one of Check, Put, Update or Delete"));
+    MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(*body, "TableName"));
+    MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
+    TransactAction action{kind, std::move(table), {}, {}, {}, false};
+    if (kind == TransactAction::Kind::Put) {
+      MALLARD_ASSIGN_OR_RETURN(action.item, rules::ParseItem(body->if_contains("Item")));
+      MALLARD_RETURN_IF_ERROR(rules::ValidateItem(action.table, action.item));
+      action.key = ExtractKey(action.table.keys, action.item);
+      total_bytes += ItemSize(action.item);
+    } else {
+      MALLARD_ASSIGN_OR_RETURN(action.key, rules::ParseKey(action.table, body->if_contains("Key")));
+    }
+    if (kind == TransactAction::Kind::ConditionCheck && !body->contains("ConditionExpression"))
+      return Fail(input::MissingMember("TransactItems.member.conditionCheck.conditionExpression"));
+    if (kind == TransactAction::Kind::Update && !body->contains("UpdateExpression"))
+      return Fail(input::MissingMember("TransactItems.member.update.updateExpression"));
+    MALLARD_ASSIGN_OR_RETURN(action.expressions,
+                             ParseRequestExpressions(*body, {.condition = true,
+                                                             .update = kind == TransactAction::Kind::Update}));
+    if (action.expressions.update) {
+      for (const auto& name : action.expressions.update->TopLevelNames())
+        if (name == action.table.keys.partition.name || (action.table.keys.sort && name == action.table.keys.sort->name))
+          return Fail(Validation("One or more parameter values were invalid: Cannot update attribute " + name +
+                                 ". This attribute is part of the key"));
+    }
+    MALLARD_ASSIGN_OR_RETURN(action.return_old_on_failure, rules::ParseReturnOldOnConditionFailure(*body));
+    if (!seen.insert(ItemIdentity(action.table, action.key)).second)
+      return Fail(Validation("Transaction request cannot include multiple operations on one item"));
+    actions.push_back(std::move(action));
+  }
+  if (total_bytes > kMaxTransactionBytes)
+    return Fail(Validation("Transaction size has exceeded the maximum allowed size of 4 MB"));
+
+  std::vector<ItemRef> refs;
+  for (const auto& action : actions) refs.push_back({action.table.name, action.key});
+  std::vector<std::size_t> written_bytes(actions.size(), 0);
+  auto written = backend_->WriteItems(
+      call.scope, refs,
+      [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
+        std::vector<ItemWrite> writes(actions.size());
+        json::array reasons;
+        std::string summary;
+        bool cancelled = false;
+        for (std::size_t i = 0; i < actions.size(); ++i) {
+          const TransactAction& action = actions[i];
+          Json reason{{"Code", "None"}};
+          auto fail = [&](const char* code, const std::string& message) {
+            reason = Json{{"Code", code}, {"Message", message}};
+            cancelled = true;
+          };
+          if (action.expressions.condition && !action.expressions.condition->Matches(current[i])) {
+            fail("ConditionalCheckFailed", "The conditional request failed");
+            if (action.return_old_on_failure && current[i]) reason["Item"] = MapToJson(*current[i]);
+          } else if (action.kind == TransactAction::Kind::Put) {
+            writes[i] = {ItemWrite::Kind::Put, action.item};
+          } else if (action.kind == TransactAction::Kind::Delete) {
+            writes[i] = {ItemWrite::Kind::Delete, {}};
+          } else if (action.kind == TransactAction::Kind::Update) {
+            auto updated = action.expressions.update->Apply(current[i], action.key);
+            Status<> valid = updated ? rules::ValidateItem(action.table, updated.value()) : Status<>(Done{});
+            if (!updated) {
+              fail("ValidationError", updated.error().message);
+            } else if (!valid) {
+              fail("ValidationError", valid.error().message);
+            } else {
+              writes[i] = {ItemWrite::Kind::Put, std::move(updated).value()};
+            }
+          }
+          written_bytes[i] = std::max(current[i] ? ItemSize(*current[i]) : 0,
+                                      writes[i].kind == ItemWrite::Kind::Put ? ItemSize(writes[i].item) : 0);
+          summary += (i ? ", " : "") + std::string(reason.at("Code").as_string());
+          reasons.push_back(std::move(reason));
+        }
+        if (cancelled) return Fail(errors::TransactionCanceled(summary, json::serialize(reasons)));
+        return writes;
+      },
+      {call.now_millis, false});
+  if (!written) return Fail(errors::FromBackend(written.error()));
+  if (!written->ok()) return Fail(std::move(*written).error());
+
+  Json output;
+  if (capacity != rules::CapacityDetail::None) {
+    std::map<std::string, std::pair<const TableDefinition*, double>> units;
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+      auto& slot = units[actions[i].table.name];
+      slot.first = &actions[i].table;
+      slot.second += 2 * rules::WriteUnits(written_bytes[i]);
+    }
+    json::array capacities;
+    for (const auto& [name, entry] : units) capacities.push_back(rules::CapacityJson(*entry.first, entry.second, true, capacity));
+    output["ConsumedCapacity"] = std::move(capacities);
+  }
+  if (token) {
+    std::lock_guard lock(idempotency_mutex_);
+    idempotent_calls_[call.scope.account + "/" + *token] = {fingerprint, output, call.now_millis + kIdempotencyWindowMillis};
+  }
+  return output;
+}
+
+}  // namespace mallard::dynamodb
