@@ -37,6 +37,10 @@ void AddServeOptions(CLI::App& command, ServeConfig& config) {
   command.add_option("--backend-sqs", config.backend_sqs, "SQS backend: memory")
       ->envname("MALLARD_BACKEND_SQS")
       ->capture_default_str();
+  command.add_option("--sqlengine-duckdb", config.sqlengine_duckdb,
+                     "SQL engine of Athena and Redshift Data: a DuckDB file PATH, :memory:, or off (queries "
+                     "recorded, empty results); default :memory: when built with DuckDB")
+      ->envname("MALLARD_SQLENGINE_DUCKDB");
 }
 
 namespace {
@@ -67,6 +71,7 @@ std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
   FillFrom(command, "--default-region", table["aws"]["default_region"], config.default_region);
   FillFrom(command, "--default-account", table["aws"]["default_account"], config.default_account);
   FillFrom(command, "--backend-sqs", table["backends"]["sqs"], config.backend_sqs);
+  FillFrom(command, "--sqlengine-duckdb", table["backends"]["sqlengine_duckdb"], config.sqlengine_duckdb);
   if (command.get_option("--account")->count() == 0) {
     if (auto* accounts = table["aws"]["accounts"].as_table()) {
       for (const auto& [key, value] : *accounts) {

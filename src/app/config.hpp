@@ -20,6 +20,7 @@ struct ServeConfig {
   std::size_t body_limit_bytes = 16 * 1024 * 1024;
   int shutdown_grace_seconds = 30;
   std::string backend_sqs = "memory";
+  std::string sqlengine_duckdb;  // empty = the build's default (":memory:" with DuckDB, else "off")
 };
 
 // Registers every serve option (with its MALLARD_* environment variable) on `command`.

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/server_builder.hpp"
+#include "app/sql_engine_setup.hpp"
 #ifdef MALLARD_HAVE_DUCKDB
 #include "backends/duckdb/duckdb_info.hpp"
 #endif
@@ -59,6 +60,12 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     spdlog::error("{}", backend_error);
     return 2;
   }
+  std::string sqlengine_spec = config.sqlengine_duckdb.empty() ? DefaultSqlEngineSpec() : config.sqlengine_duckdb;
+  auto sqlengine_backend = MakeSqlEngineBackend(sqlengine_spec, backend_error);
+  if (!sqlengine_backend) {
+    spdlog::error("{}", backend_error);
+    return 2;
+  }
   http::HttpServerOptions http_options;
   http_options.host = config.host;
   http_options.port = static_cast<std::uint16_t>(config.port);
@@ -67,7 +74,7 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   http_options.shutdown_grace_seconds = static_cast<unsigned>(config.shutdown_grace_seconds);
   std::unique_ptr<Server> server;
   try {
-    server = ServerBuilder()
+    server = AddSqlEngineServices(ServerBuilder(), sqlengine_backend)
                  .WithHttp(http_options)
                  .WithGateway(std::move(gateway_options))
                  .WithSqsBackend(std::move(sqs_backend))
@@ -77,6 +84,7 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     return 1;
   }
   server->StopOnSignals();
+  spdlog::info("athena and redshift-data SQL engine: {}", sqlengine_spec == "off" ? "memory (DuckDB off)" : "duckdb " + sqlengine_spec);
   spdlog::info("mallard {} listening on http://{}:{} (sqs backend: {})", MALLARD_VERSION, config.host, server->Port(),
                config.backend_sqs);
   server->Join();

@@ -1,0 +1,58 @@
+#include "app/sql_engine_setup.hpp"
+
+#include <filesystem>
+#include <thread>
+
+#include "backends/memory/memory_query_backend.hpp"
+#include "services/athena/athena_service.hpp"
+#include "services/redshift_data/redshift_data_service.hpp"
+#ifdef MALLARD_HAVE_DUCKDB
+#include "backends/duckdb/duckdb_query_backend.hpp"
+#endif
+
+namespace mallard::app {
+
+std::string DefaultSqlEngineSpec() {
+#ifdef MALLARD_HAVE_DUCKDB
+  return ":memory:";
+#else
+  return "off";
+#endif
+}
+
+std::shared_ptr<sqlengine::QueryExecutionBackend> MakeSqlEngineBackend(const std::string& spec, std::string& error) {
+  if (spec == "off" || spec == "memory") return std::make_shared<sqlengine::MemoryQueryBackend>();
+#ifdef MALLARD_HAVE_DUCKDB
+  duckdb::DatabaseOptions options;
+  options.path = spec.empty() ? ":memory:" : spec;
+  // DuckDB parallelises each query itself; leave one core to the network threads.
+  options.threads = std::max(1u, std::thread::hardware_concurrency() > 1 ? std::thread::hardware_concurrency() - 1 : 1u);
+  if (options.path != ":memory:") {
+    // Spill next to the database file rather than in the working directory.
+    options.temp_directory = options.path + ".tmp";
+  } else {
+    options.temp_directory = (std::filesystem::temp_directory_path() / "mallard-duckdb-spill").string();
+  }
+  auto backend = duckdb::DuckDbQueryBackend::Open(options);
+  if (!backend.ok()) {
+    error = "cannot open DuckDB database '" + options.path + "' for --sqlengine-duckdb: " + backend.error();
+    return nullptr;
+  }
+  return backend.value();
+#else
+  error = "--sqlengine-duckdb " + spec + ": this build has no DuckDB (configure with -DMALLARD_WITH_DUCKDB=ON), use 'off'";
+  return nullptr;
+#endif
+}
+
+ServerBuilder& AddSqlEngineServices(ServerBuilder& builder, std::shared_ptr<sqlengine::QueryExecutionBackend> backend) {
+  builder.AddService([backend](const services::ServiceRuntime& runtime) {
+    return std::make_shared<athena::AthenaService>(backend, runtime);
+  });
+  builder.AddService([backend](const services::ServiceRuntime& runtime) {
+    return std::make_shared<redshift_data::RedshiftDataService>(backend, runtime);
+  });
+  return builder;
+}
+
+}  // namespace mallard::app

@@ -1,0 +1,25 @@
+#pragma once
+// The SQL engine behind Athena and Redshift Data: one QueryExecutionBackend shared by both
+// services, so a table created through one is visible through the other.
+#include <memory>
+#include <string>
+
+#include "app/server_builder.hpp"
+#include "services/sqlengine/query_execution_backend.hpp"
+
+namespace mallard::app {
+
+// The default --sqlengine-duckdb value of this build: ":memory:" with DuckDB, "off" without.
+std::string DefaultSqlEngineSpec();
+// "off" → the in-memory backend (queries recorded, empty results); ":memory:" or a file path → a
+// DuckDB database. Returns nullptr and sets `error` when the spec cannot be honoured.
+std::shared_ptr<sqlengine::QueryExecutionBackend> MakeSqlEngineBackend(const std::string& spec, std::string& error);
+// Registers Athena and Redshift Data on `builder`, both on `backend`.
+ServerBuilder& AddSqlEngineServices(ServerBuilder& builder, std::shared_ptr<sqlengine::QueryExecutionBackend> backend);
+// The same on a temporary builder, for a `AddSqlEngineServices(ServerBuilder(), backend).With…().Start()` chain.
+inline ServerBuilder& AddSqlEngineServices(ServerBuilder&& builder,
+                                           std::shared_ptr<sqlengine::QueryExecutionBackend> backend) {
+  return AddSqlEngineServices(builder, std::move(backend));
+}
+
+}  // namespace mallard::app

@@ -1,0 +1,44 @@
+#pragma once
+// DuckDbQueryBackend: Athena's and Redshift Data's SQL engine on one DuckDB database. Each query
+// gets its own connection (a second statement on a connection would end an open streaming result,
+// and duckdb_interrupt acts per connection), and reads its result chunk by chunk.
+#include <memory>
+#include <string>
+
+#include "duckdb/duckdb_wrapper.hpp"
+#include "services/sqlengine/query_execution_backend.hpp"
+
+namespace mallard::duckdb {
+
+class DuckDbQueryBackend final : public sqlengine::QueryExecutionBackend {
+ public:
+  // Opens (or creates) the database; `options.path` ":memory:" keeps nothing across restarts.
+  static Result<std::shared_ptr<DuckDbQueryBackend>, std::string> Open(const DatabaseOptions& options);
+
+  std::string Name() const override { return "duckdb"; }
+  std::string DatabaseName() const override { return database_name_; }
+  std::string DefaultSchema() const override { return "main"; }
+  std::unique_ptr<sqlengine::RunningQuery> Prepare(sqlengine::QueryRequest request) override;
+  Result<std::vector<std::string>, std::string> ListSchemas() override;
+  Result<std::vector<sqlengine::TableInfo>, std::string> ListTables(const std::string& schema) override;
+  Result<std::optional<sqlengine::TableInfo>, std::string> DescribeTable(const std::string& schema,
+                                                                         const std::string& table) override;
+  void Reset() override;
+
+ private:
+  DuckDbQueryBackend(std::shared_ptr<Database> database, std::string database_name)
+      : database_(std::move(database)), database_name_(std::move(database_name)) {}
+  // Runs a catalogue query and returns its rows (every column as typed values).
+  Result<std::vector<sqlengine::SqlRow>, std::string> Select(const std::string& sql,
+                                                              const std::vector<std::string>& parameters);
+  Result<std::vector<sqlengine::SqlColumn>, std::string> ColumnsOf(Connection& connection, const std::string& schema,
+                                                                   const std::string& table);
+
+  std::shared_ptr<Database> database_;
+  std::string database_name_;
+};
+
+// Quotes an identifier for DuckDB ("a""b").
+std::string QuoteIdentifier(const std::string& name);
+
+}  // namespace mallard::duckdb

@@ -1,0 +1,497 @@
+#include "services/athena/athena_service.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "common/ids.hpp"
+#include "services/athena/athena_errors.hpp"
+#include "services/sqlengine/api_input.hpp"
+#include "services/sqlengine/operation_runner.hpp"
+#include "services/sqlengine/sql_text.hpp"
+
+namespace mallard::athena {
+namespace json = boost::json;
+using sqlengine::ApiInput;
+using sqlengine::EpochSeconds;
+using sqlengine::JobState;
+
+namespace {
+
+const std::vector<std::string>& OperationNames() {
+  static const std::vector<std::string> names = {
+      "BatchGetNamedQuery", "BatchGetPreparedStatement", "BatchGetQueryExecution", "CreateDataCatalog",
+      "CreateNamedQuery", "CreatePreparedStatement", "CreateWorkGroup", "DeleteDataCatalog", "DeleteNamedQuery",
+      "DeletePreparedStatement", "DeleteWorkGroup", "GetDataCatalog", "GetDatabase", "GetNamedQuery",
+      "GetPreparedStatement", "GetQueryExecution", "GetQueryResults", "GetQueryRuntimeStatistics",
+      "GetTableMetadata", "GetWorkGroup", "ListDataCatalogs", "ListDatabases", "ListNamedQueries",
+      "ListPreparedStatements", "ListQueryExecutions", "ListTableMetadata", "ListWorkGroups", "StartQueryExecution",
+      "StopQueryExecution", "UpdateDataCatalog", "UpdateNamedQuery", "UpdatePreparedStatement", "UpdateWorkGroup"};
+  return names;
+}
+
+AwsError InvalidInput(std::string message) { return errors::InvalidRequest(message); }
+
+const char* StateName(JobState state) {
+  switch (state) {
+    case JobState::Queued: return "QUEUED";
+    case JobState::Running: return "RUNNING";
+    case JobState::Succeeded: return "SUCCEEDED";
+    case JobState::Failed: return "FAILED";
+    case JobState::Cancelled: return "CANCELLED";
+  }
+  return "FAILED";
+}
+
+// Athena's classification of a statement by its leading keyword.
+void Classify(const std::string& sql, std::string& statement_type, std::string& substatement_type) {
+  std::string keyword = sqlengine::LeadingKeyword(sql);
+  static const std::unordered_set<std::string> dml = {"SELECT", "WITH", "VALUES", "TABLE", "FROM", "INSERT",
+                                                      "UPDATE", "DELETE", "MERGE", "UNLOAD"};
+  static const std::unordered_set<std::string> ddl = {"CREATE", "DROP", "ALTER", "SHOW", "DESCRIBE", "MSCK"};
+  if (dml.count(keyword) != 0) {
+    statement_type = "DML";
+    substatement_type = keyword == "WITH" || keyword == "VALUES" || keyword == "TABLE" || keyword == "FROM" ? "SELECT" : keyword;
+  } else if (ddl.count(keyword) != 0) {
+    statement_type = "DDL";
+    std::string rest;
+    auto words = sqlengine::LeadingWords(sql, 3, &rest);
+    substatement_type = keyword;
+    if (words.size() >= 2) {
+      std::string object = words[1];
+      for (char& c : object) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (object == "OR" || object == "EXTERNAL" || object == "TEMP" || object == "TEMPORARY") {
+        object = words.size() >= 3 ? words[2] : object;
+        for (char& c : object) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      substatement_type = keyword + "_" + object;
+    }
+  } else {
+    statement_type = "UTILITY";
+    substatement_type = keyword.empty() ? "UNKNOWN" : keyword;
+  }
+}
+
+std::shared_ptr<const std::vector<sqlengine::QueryOutcome>> FailedOutcome(std::string message) {
+  sqlengine::QueryOutcome outcome;
+  outcome.error_message = std::move(message);
+  return std::make_shared<const std::vector<sqlengine::QueryOutcome>>(1, std::move(outcome));
+}
+
+std::shared_ptr<const std::vector<sqlengine::QueryOutcome>> EmptySuccess() {
+  sqlengine::QueryOutcome outcome;
+  outcome.succeeded = true;
+  outcome.statement_kind = sqlengine::StatementKind::Utility;
+  return std::make_shared<const std::vector<sqlengine::QueryOutcome>>(1, std::move(outcome));
+}
+
+}  // namespace
+
+AthenaService::AthenaService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend, services::ServiceRuntime runtime,
+                             unsigned query_workers)
+    : runner_(std::make_unique<sqlengine::QueryRunner>(std::move(backend), query_workers, runtime.clock)),
+      runtime_(std::move(runtime)) {}
+
+AthenaService::~AthenaService() { Shutdown(); }
+
+const services::ServiceDescriptor& AthenaService::Descriptor() const {
+  static const services::ServiceDescriptor descriptor = [] {
+    services::ServiceDescriptor d;
+    d.name = "athena";
+    d.signing_name = "athena";
+    d.json_target_prefix = "AmazonAthena";
+    d.json_1_1 = true;
+    d.operations = OperationNames();
+    return d;
+  }();
+  return descriptor;
+}
+
+void AthenaService::Invoke(Request request, protocol::OperationCallback done) {
+  static const std::unordered_set<std::string> engine_reads = {"ListDatabases", "GetDatabase", "ListTableMetadata",
+                                                              "GetTableMetadata"};
+  bool reads_engine = engine_reads.count(request.operation) != 0;
+  std::string label = "athena." + request.operation + " (request " + request.context.request_id + ")";
+  auto shared = std::make_shared<Request>(std::move(request));
+  sqlengine::RunOperation(runtime_, reads_engine, std::move(label), [this, shared] { return Dispatch(*shared); },
+                          errors::InternalServer("Internal error"), std::move(done));
+}
+
+AthenaService::Result AthenaService::Dispatch(const Request& request) {
+  using Handler = Result (AthenaService::*)(const Request&);
+  static const std::unordered_map<std::string, Handler> handlers = {
+      {"StartQueryExecution", &AthenaService::StartQueryExecution},
+      {"GetQueryExecution", &AthenaService::GetQueryExecution},
+      {"BatchGetQueryExecution", &AthenaService::BatchGetQueryExecution},
+      {"ListQueryExecutions", &AthenaService::ListQueryExecutions},
+      {"StopQueryExecution", &AthenaService::StopQueryExecution},
+      {"GetQueryResults", &AthenaService::GetQueryResults},
+      {"GetQueryRuntimeStatistics", &AthenaService::GetQueryRuntimeStatistics},
+      {"CreateWorkGroup", &AthenaService::CreateWorkGroup},
+      {"GetWorkGroup", &AthenaService::GetWorkGroup},
+      {"ListWorkGroups", &AthenaService::ListWorkGroups},
+      {"UpdateWorkGroup", &AthenaService::UpdateWorkGroup},
+      {"DeleteWorkGroup", &AthenaService::DeleteWorkGroup},
+      {"CreateNamedQuery", &AthenaService::CreateNamedQuery},
+      {"GetNamedQuery", &AthenaService::GetNamedQuery},
+      {"ListNamedQueries", &AthenaService::ListNamedQueries},
+      {"BatchGetNamedQuery", &AthenaService::BatchGetNamedQuery},
+      {"UpdateNamedQuery", &AthenaService::UpdateNamedQuery},
+      {"DeleteNamedQuery", &AthenaService::DeleteNamedQuery},
+      {"CreatePreparedStatement", &AthenaService::CreatePreparedStatement},
+      {"GetPreparedStatement", &AthenaService::GetPreparedStatement},
+      {"ListPreparedStatements", &AthenaService::ListPreparedStatements},
+      {"BatchGetPreparedStatement", &AthenaService::BatchGetPreparedStatement},
+      {"UpdatePreparedStatement", &AthenaService::UpdatePreparedStatement},
+      {"DeletePreparedStatement", &AthenaService::DeletePreparedStatement},
+      {"CreateDataCatalog", &AthenaService::CreateDataCatalog},
+      {"GetDataCatalog", &AthenaService::GetDataCatalog},
+      {"ListDataCatalogs", &AthenaService::ListDataCatalogs},
+      {"UpdateDataCatalog", &AthenaService::UpdateDataCatalog},
+      {"DeleteDataCatalog", &AthenaService::DeleteDataCatalog},
+      {"ListDatabases", &AthenaService::ListDatabases},
+      {"GetDatabase", &AthenaService::GetDatabase},
+      {"ListTableMetadata", &AthenaService::ListTableMetadata},
+      {"GetTableMetadata", &AthenaService::GetTableMetadata},
+  };
+  auto found = handlers.find(request.operation);
+  if (found == handlers.end()) return Fail(errors::UnknownOperation(request.operation));
+  return (this->*(found->second))(request);
+}
+
+void AthenaService::Reset() {
+  runner_->CancelAll();
+  {
+    std::lock_guard lock(mutex_);
+    partitions_.clear();
+  }
+  runner_->Backend().Reset();
+}
+
+void AthenaService::Shutdown() { runner_->CancelAll(); }
+
+AthenaService::Partition& AthenaService::PartitionFor(const Request& request) {
+  auto& partition = partitions_[request.context.account_id + "/" + request.context.region];
+  if (partition.work_groups.empty()) {
+    // Every account has the "primary" work group from the start.
+    WorkGroupRecord primary;
+    primary.name = "primary";
+    primary.created_ms = Now();
+    partition.work_groups.emplace(primary.name, std::move(primary));
+  }
+  return partition;
+}
+
+// ---- StartQueryExecution -------------------------------------------------------------------
+
+void AthenaService::PlanExecution(Partition& partition, ExecutionRecord& record,
+                                  sqlengine::QueryRequest& engine_request, bool& needs_engine) {
+  needs_engine = true;
+  std::string sql = record.query;
+  std::vector<std::string> parameter_texts = record.execution_parameters;
+  std::string keyword = sqlengine::LeadingKeyword(sql);
+  // Athena's own prepared statements: PREPARE name FROM ..., EXECUTE name [USING ...],
+  // DEALLOCATE PREPARE name. They are work-group state, not engine state.
+  if (keyword == "PREPARE" || keyword == "DEALLOCATE" || keyword == "EXECUTE") {
+    std::string rest;
+    auto words = sqlengine::LeadingWords(sql, keyword == "DEALLOCATE" ? 3 : 2, &rest);
+    std::string name = words.size() >= 2 ? words.back() : std::string();
+    auto key = std::make_pair(record.work_group, name);
+    if (keyword == "PREPARE") {
+      std::string from;
+      auto from_words = sqlengine::LeadingWords(rest, 1, &from);
+      if (name.empty() || from_words.empty() || from_words[0].size() != 4 ||
+          (from_words[0] != "FROM" && from_words[0] != "from")) {
+        record.settled_state = JobState::Failed;
+        record.settled_outcomes = FailedOutcome("line 1:1: mismatched input. Expected: PREPARE name FROM statement");
+      } else {
+        auto& statement = partition.prepared_statements[key];
+        statement = PreparedStatementRecord{name, record.work_group, from, statement.description, Now()};
+        record.settled_outcomes = EmptySuccess();
+      }
+      needs_engine = false;
+      return;
+    }
+    if (keyword == "DEALLOCATE") {
+      if (partition.prepared_statements.erase(key) == 0) {
+        record.settled_state = JobState::Failed;
+        record.settled_outcomes = FailedOutcome("Prepared statement not found: " + name);
+      } else {
+        record.settled_outcomes = EmptySuccess();
+      }
+      needs_engine = false;
+      return;
+    }
+    auto found = partition.prepared_statements.find(key);
+    if (found == partition.prepared_statements.end()) {
+      record.settled_state = JobState::Failed;
+      record.settled_outcomes = FailedOutcome("Prepared statement not found: " + name);
+      needs_engine = false;
+      return;
+    }
+    sql = found->second.query;
+    std::string using_list;
+    auto using_words = sqlengine::LeadingWords(rest, 1, &using_list);
+    if (!using_words.empty()) parameter_texts = sqlengine::SplitLiteralList(using_list);
+  }
+  std::vector<sqlengine::BoundLiteral> literals;
+  for (const auto& text : parameter_texts) {
+    auto literal = sqlengine::ParseSqlLiteral(text);
+    if (!literal.ok()) {
+      record.settled_state = JobState::Failed;
+      record.settled_outcomes = FailedOutcome(literal.error());
+      needs_engine = false;
+      return;
+    }
+    literals.push_back(std::move(literal.value()));
+  }
+  auto substituted = sqlengine::SubstitutePlaceholders(sql, literals);
+  if (!substituted.ok()) {
+    record.settled_state = JobState::Failed;
+    record.settled_outcomes = FailedOutcome(substituted.error());
+    needs_engine = false;
+    return;
+  }
+  engine_request.statements.push_back(std::move(substituted.value()));
+  for (auto& literal : literals) engine_request.parameters.push_back(std::move(literal.value));
+  engine_request.schema = EngineSchema(record.database.empty() ? "default" : record.database);
+}
+
+AthenaService::Result AthenaService::StartQueryExecution(const Request& request) {
+  ApiInput input(request.input, &InvalidInput);
+  MALLARD_ASSIGN_OR_RETURN(auto query, input.Required("QueryString", 262144));
+  MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("ClientRequestToken", 128));
+  MALLARD_ASSIGN_OR_RETURN(auto context, input.Object("QueryExecutionContext"));
+  MALLARD_ASSIGN_OR_RETURN(auto result_configuration, input.Object("ResultConfiguration"));
+  MALLARD_ASSIGN_OR_RETURN(auto work_group_name, input.Optional("WorkGroup", 128));
+  MALLARD_ASSIGN_OR_RETURN(auto parameters, input.Strings("ExecutionParameters", 0, 1000));
+  if (token && token->size() < 32) {
+    return Fail(input.Invalid("ClientRequestToken", *token, "Member must have length greater than or equal to 32"));
+  }
+  if (request.input.contains("ExecutionParameters") && parameters.empty()) {
+    return Fail(input.Invalid("ExecutionParameters", "", "Member must have length greater than or equal to 1"));
+  }
+  ExecutionRecord record;
+  record.query = query;
+  record.work_group = work_group_name.value_or("primary");
+  record.execution_parameters = parameters;
+  if (const auto* database = context.if_contains("Database"); database && database->is_string()) {
+    record.database = std::string(database->get_string());
+  }
+  if (const auto* catalog = context.if_contains("Catalog"); catalog && catalog->is_string()) {
+    record.catalog = std::string(catalog->get_string());
+  }
+  Classify(query, record.statement_type, record.substatement_type);
+
+  std::lock_guard lock(mutex_);
+  Partition& partition = PartitionFor(request);
+  MALLARD_ASSIGN_OR_RETURN(auto* work_group, FindWorkGroup(partition, record.work_group));
+  if (work_group->state != "ENABLED") {
+    return Fail(errors::InvalidRequest("WorkGroup " + record.work_group + " is disabled."));
+  }
+  if (token) {
+    if (auto known = partition.execution_tokens.find(*token); known != partition.execution_tokens.end()) {
+      const auto& previous = partition.executions.at(known->second);
+      if (previous.query != query || previous.work_group != record.work_group ||
+          previous.execution_parameters != parameters) {
+        return Fail(errors::InvalidRequest("The request token " + *token +
+                                           " was already used with different parameters."));
+      }
+      return Json{{"QueryExecutionId", known->second}};
+    }
+  }
+  // The work group's result configuration applies when the request gives none, and always when the
+  // work group enforces it.
+  json::object effective_result = result_configuration;
+  const auto* group_result = work_group->configuration.if_contains("ResultConfiguration");
+  bool enforce = false;
+  if (const auto* flag = work_group->configuration.if_contains("EnforceWorkGroupConfiguration")) {
+    enforce = flag->is_bool() && flag->get_bool();
+  }
+  if (group_result != nullptr && group_result->is_object()) {
+    for (const auto& member : group_result->get_object()) {
+      if (enforce || !effective_result.contains(member.key())) effective_result[member.key()] = member.value();
+    }
+  }
+  const auto* output = effective_result.if_contains("OutputLocation");
+  if (output == nullptr || !output->is_string() || output->get_string().empty()) {
+    return Fail(errors::InvalidRequest("No output location provided. An output location is required either through the "
+                                       "Workgroup result configuration setting or as an API input."));
+  }
+  record.id = NewUuid();
+  std::string location(output->get_string());
+  if (!location.empty() && location.back() != '/') location.push_back('/');
+  effective_result["OutputLocation"] = location + record.id + (record.statement_type == "DDL" ? ".txt" : ".csv");
+  record.result_configuration = std::move(effective_result);
+  record.submitted_ms = Now();
+
+  if (!record.catalog.empty() && record.catalog != "AwsDataCatalog" && partition.catalogs.count(record.catalog) == 0) {
+    record.settled_state = JobState::Failed;
+    record.settled_outcomes = FailedOutcome("CATALOG_NOT_FOUND: Catalog '" + record.catalog + "' does not exist");
+  } else {
+    sqlengine::QueryRequest engine_request;
+    bool needs_engine = true;
+    PlanExecution(partition, record, engine_request, needs_engine);
+    if (needs_engine) record.job = runner_->Submit(std::move(engine_request));
+  }
+  std::string id = record.id;
+  if (token) partition.execution_tokens[*token] = id;
+  partition.execution_order.push_back(id);
+  partition.executions.emplace(id, std::move(record));
+  return Json{{"QueryExecutionId", id}};
+}
+
+// ---- GetQueryExecution and friends ---------------------------------------------------------
+
+boost::json::object AthenaService::DescribeExecution(const ExecutionRecord& record) const {
+  sqlengine::QueryJob::Snapshot snapshot;
+  if (record.job) {
+    snapshot = record.job->Read();
+  } else {
+    snapshot.state = record.settled_state;
+    snapshot.submitted_ms = snapshot.started_ms = snapshot.completed_ms = record.submitted_ms;
+    snapshot.outcomes = record.settled_outcomes;
+  }
+  Json status{{"State", StateName(snapshot.state)}, {"SubmissionDateTime", EpochSeconds(snapshot.submitted_ms)}};
+  bool finished = snapshot.completed_ms != 0;
+  if (finished) status["CompletionDateTime"] = EpochSeconds(snapshot.completed_ms);
+  std::int64_t engine_millis = 0;
+  std::int64_t planning_millis = 0;
+  std::int64_t data_bytes = 0;
+  if (snapshot.outcomes) {
+    for (const auto& outcome : *snapshot.outcomes) {
+      engine_millis += outcome.engine_millis;
+      planning_millis += outcome.planning_millis;
+      data_bytes += outcome.result_bytes;
+    }
+    if (snapshot.state == JobState::Failed || snapshot.state == JobState::Cancelled) {
+      std::string reason = snapshot.state == JobState::Cancelled ? "Query was cancelled by the user." : "";
+      bool user_error = true;
+      for (const auto& outcome : *snapshot.outcomes) {
+        if (!outcome.succeeded && !outcome.cancelled) {
+          reason = outcome.error_message;
+          user_error = outcome.user_error;
+        }
+      }
+      status["StateChangeReason"] = reason;
+      if (snapshot.state == JobState::Failed) {
+        status["AthenaError"] = Json{{"ErrorCategory", user_error ? 2 : 1},
+                                     {"ErrorType", user_error ? 1000 : 200},
+                                     {"Retryable", !user_error},
+                                     {"ErrorMessage", reason}};
+      }
+    }
+  }
+  std::int64_t queue_millis =
+      (snapshot.started_ms != 0 ? snapshot.started_ms : (finished ? snapshot.completed_ms : Now())) - snapshot.submitted_ms;
+  std::int64_t total_millis = (finished ? snapshot.completed_ms : Now()) - snapshot.submitted_ms;
+  Json statistics{{"EngineExecutionTimeInMillis", engine_millis},
+                  // DuckDB reports no scanned-byte count; the size of the data the query produced
+                  // stands in for it.
+                  {"DataScannedInBytes", data_bytes},
+                  {"TotalExecutionTimeInMillis", total_millis},
+                  {"QueryQueueTimeInMillis", queue_millis},
+                  {"QueryPlanningTimeInMillis", planning_millis},
+                  {"ServicePreProcessingTimeInMillis", 0},
+                  {"ServiceProcessingTimeInMillis", std::max<std::int64_t>(0, total_millis - queue_millis - engine_millis)},
+                  {"ResultReuseInformation", Json{{"ReusedPreviousResult", false}}}};
+  Json context;
+  if (!record.database.empty()) context["Database"] = record.database;
+  context["Catalog"] = record.catalog.empty() ? "AwsDataCatalog" : record.catalog;
+  Json execution{{"QueryExecutionId", record.id},
+                 {"Query", record.query},
+                 {"StatementType", record.statement_type},
+                 {"SubstatementType", record.substatement_type},
+                 {"ResultConfiguration", record.result_configuration},
+                 {"ResultReuseConfiguration", Json{{"ResultReuseByAgeConfiguration", Json{{"Enabled", false}}}}},
+                 {"QueryExecutionContext", std::move(context)},
+                 {"Status", std::move(status)},
+                 {"Statistics", std::move(statistics)},
+                 {"WorkGroup", record.work_group},
+                 {"EngineVersion", Json{{"SelectedEngineVersion", "AUTO"},
+                                        {"EffectiveEngineVersion", "Athena engine version 3"}}}};
+  if (!record.execution_parameters.empty()) {
+    json::array parameters;
+    for (const auto& parameter : record.execution_parameters) parameters.emplace_back(parameter);
+    execution["ExecutionParameters"] = std::move(parameters);
+  }
+  return execution;
+}
+
+AthenaService::Result AthenaService::GetQueryExecution(const Request& request) {
+  ApiInput input(request.input, &InvalidInput);
+  MALLARD_ASSIGN_OR_RETURN(auto id, input.Required("QueryExecutionId", 128));
+  std::lock_guard lock(mutex_);
+  Partition& partition = PartitionFor(request);
+  auto found = partition.executions.find(id);
+  if (found == partition.executions.end()) return Fail(errors::QueryNotFound(id));
+  return Json{{"QueryExecution", DescribeExecution(found->second)}};
+}
+
+AthenaService::Result AthenaService::BatchGetQueryExecution(const Request& request) {
+  ApiInput input(request.input, &InvalidInput);
+  MALLARD_ASSIGN_OR_RETURN(auto ids, input.Strings("QueryExecutionIds", 1, 50));
+  std::lock_guard lock(mutex_);
+  Partition& partition = PartitionFor(request);
+  json::array executions;
+  json::array unprocessed;
+  for (const auto& id : ids) {
+    auto found = partition.executions.find(id);
+    if (found == partition.executions.end()) {
+      unprocessed.push_back(Json{{"QueryExecutionId", id},
+                                 {"ErrorCode", "INVALID_INPUT"},
+                                 {"ErrorMessage", "QueryExecution " + id + " was not found"}});
+    } else {
+      executions.push_back(DescribeExecution(found->second));
+    }
+  }
+  return Json{{"QueryExecutions", std::move(executions)}, {"UnprocessedQueryExecutionIds", std::move(unprocessed)}};
+}
+
+AthenaService::Result AthenaService::ListQueryExecutions(const Request& request) {
+  ApiInput input(request.input, &InvalidInput);
+  MALLARD_ASSIGN_OR_RETURN(auto max_results, input.Int("MaxResults", 0, 50));
+  MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
+  MALLARD_ASSIGN_OR_RETURN(auto work_group_name, input.Optional("WorkGroup", 128));
+  std::string work_group = work_group_name.value_or("primary");
+  std::lock_guard lock(mutex_);
+  Partition& partition = PartitionFor(request);
+  MALLARD_RETURN_IF_ERROR(FindWorkGroup(partition, work_group));
+  // Newest first, as Athena lists them.
+  std::vector<std::string> ids;
+  for (auto it = partition.execution_order.rbegin(); it != partition.execution_order.rend(); ++it) {
+    if (partition.executions.at(*it).work_group == work_group) ids.push_back(*it);
+  }
+  std::size_t start = 0;
+  if (token) {
+    auto offset = sqlengine::DecodePageToken("executions/" + work_group, *token);
+    if (!offset) return Fail(errors::InvalidRequest("Invalid NextToken: " + *token));
+    start = *offset;
+  }
+  std::size_t limit = max_results && *max_results > 0 ? static_cast<std::size_t>(*max_results) : 50;
+  json::array page;
+  for (std::size_t i = start; i < ids.size() && page.size() < limit; ++i) page.emplace_back(ids[i]);
+  Json output{{"QueryExecutionIds", std::move(page)}};
+  if (start + limit < ids.size()) output["NextToken"] = sqlengine::EncodePageToken("executions/" + work_group, start + limit);
+  return output;
+}
+
+AthenaService::Result AthenaService::StopQueryExecution(const Request& request) {
+  ApiInput input(request.input, &InvalidInput);
+  MALLARD_ASSIGN_OR_RETURN(auto id, input.Required("QueryExecutionId", 128));
+  std::shared_ptr<sqlengine::QueryJob> job;
+  {
+    std::lock_guard lock(mutex_);
+    Partition& partition = PartitionFor(request);
+    auto found = partition.executions.find(id);
+    if (found == partition.executions.end()) return Fail(errors::QueryNotFound(id));
+    job = found->second.job;
+  }
+  // Stopping a finished query is accepted and changes nothing, as in Athena.
+  if (job) job->Cancel(runner_->GetClock());
+  return Json{};
+}
+
+}  // namespace mallard::athena

@@ -1,0 +1,157 @@
+#pragma once
+// AthenaService: Amazon Athena (awsJson 1.1, AmazonAthena.*) on a QueryExecutionBackend. Queries
+// run asynchronously on the service's own worker pool; work groups, named queries, prepared
+// statements and data catalogs are API state kept here; databases and tables are read from the
+// engine's catalogue, which Redshift Data shares.
+#include <boost/json/object.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "services/service.hpp"
+#include "services/service_runtime.hpp"
+#include "services/sqlengine/query_runner.hpp"
+
+namespace mallard::athena {
+
+struct ExecutionRecord {
+  std::string id;
+  std::string query;
+  std::string database;  // QueryExecutionContext.Database as given
+  std::string catalog;   // QueryExecutionContext.Catalog as given
+  std::string work_group;
+  boost::json::object result_configuration;
+  std::vector<std::string> execution_parameters;
+  std::string statement_type;     // DDL, DML, UTILITY
+  std::string substatement_type;  // SELECT, INSERT, CREATE_TABLE, ...
+  std::int64_t submitted_ms = 0;
+  std::shared_ptr<sqlengine::QueryJob> job;  // null when the query finished without the engine
+  // Queries settled by the service itself (PREPARE, a bad parameter): their state and outcome.
+  sqlengine::JobState settled_state = sqlengine::JobState::Succeeded;
+  std::shared_ptr<const std::vector<sqlengine::QueryOutcome>> settled_outcomes;
+};
+
+struct WorkGroupRecord {
+  std::string name;
+  std::string description;
+  std::string state = "ENABLED";
+  boost::json::object configuration;
+  std::int64_t created_ms = 0;
+};
+
+struct NamedQueryRecord {
+  std::string id;
+  std::string name;
+  std::string description;
+  std::string database;
+  std::string query;
+  std::string work_group;
+};
+
+struct PreparedStatementRecord {
+  std::string name;
+  std::string work_group;
+  std::string query;
+  std::string description;
+  std::int64_t last_modified_ms = 0;
+};
+
+struct DataCatalogRecord {
+  std::string name;
+  std::string type;
+  std::string description;
+  boost::json::object parameters;
+};
+
+class AthenaService final : public services::Service {
+ public:
+  AthenaService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend, services::ServiceRuntime runtime,
+                unsigned query_workers = 4);
+  ~AthenaService() override;
+
+  const services::ServiceDescriptor& Descriptor() const override;
+  const protocol::OperationShapes* QueryShapes(std::string_view) const override { return nullptr; }
+  void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
+  void Reset() override;
+  std::string BackendName() const override { return runner_->Backend().Name(); }
+  void Shutdown() override;
+
+ private:
+  using Json = boost::json::object;
+  using Request = protocol::OperationRequest;
+  using Result = protocol::OperationResult;
+
+  struct Partition {
+    std::unordered_map<std::string, ExecutionRecord> executions;
+    std::vector<std::string> execution_order;
+    std::map<std::string, std::string> execution_tokens;
+    std::map<std::string, WorkGroupRecord> work_groups;
+    std::map<std::string, NamedQueryRecord> named_queries;
+    std::map<std::string, std::string> named_query_tokens;
+    std::map<std::pair<std::string, std::string>, PreparedStatementRecord> prepared_statements;
+    std::map<std::string, DataCatalogRecord> catalogs;
+  };
+
+  Result Dispatch(const Request& request);
+  Partition& PartitionFor(const Request& request);  // caller holds mutex_
+  std::int64_t Now() const { return runtime_.clock(); }
+
+  // Query executions (athena_service.cpp).
+  Result StartQueryExecution(const Request& request);
+  Result GetQueryExecution(const Request& request);
+  Result BatchGetQueryExecution(const Request& request);
+  Result ListQueryExecutions(const Request& request);
+  Result StopQueryExecution(const Request& request);
+  Json DescribeExecution(const ExecutionRecord& record) const;
+  // Turns SQL plus ExecutionParameters into what the engine runs; handles EXECUTE/PREPARE.
+  void PlanExecution(Partition& partition, ExecutionRecord& record, sqlengine::QueryRequest& engine_request,
+                     bool& needs_engine);
+
+  // Results (athena_results.cpp).
+  Result GetQueryResults(const Request& request);
+  Result GetQueryRuntimeStatistics(const Request& request);
+
+  // Work groups, named queries, prepared statements (athena_workgroups.cpp).
+  Result CreateWorkGroup(const Request& request);
+  Result GetWorkGroup(const Request& request);
+  Result ListWorkGroups(const Request& request);
+  Result UpdateWorkGroup(const Request& request);
+  Result DeleteWorkGroup(const Request& request);
+  Result CreateNamedQuery(const Request& request);
+  Result GetNamedQuery(const Request& request);
+  Result ListNamedQueries(const Request& request);
+  Result BatchGetNamedQuery(const Request& request);
+  Result UpdateNamedQuery(const Request& request);
+  Result DeleteNamedQuery(const Request& request);
+  Result CreatePreparedStatement(const Request& request);
+  Result GetPreparedStatement(const Request& request);
+  Result ListPreparedStatements(const Request& request);
+  Result BatchGetPreparedStatement(const Request& request);
+  Result UpdatePreparedStatement(const Request& request);
+  Result DeletePreparedStatement(const Request& request);
+  ::mallard::Result<WorkGroupRecord*> FindWorkGroup(Partition& partition, const std::string& name);
+
+  // Data catalogs and the engine's catalogue (athena_catalog.cpp).
+  Result CreateDataCatalog(const Request& request);
+  Result GetDataCatalog(const Request& request);
+  Result ListDataCatalogs(const Request& request);
+  Result UpdateDataCatalog(const Request& request);
+  Result DeleteDataCatalog(const Request& request);
+  Result ListDatabases(const Request& request);
+  Result GetDatabase(const Request& request);
+  Result ListTableMetadata(const Request& request);
+  Result GetTableMetadata(const Request& request);
+  Status<> CheckCatalog(const Request& request, const std::string& catalog);
+  std::string EngineSchema(const std::string& athena_database) const;
+  std::string AthenaDatabase(const std::string& engine_schema) const;
+
+  std::unique_ptr<sqlengine::QueryRunner> runner_;
+  services::ServiceRuntime runtime_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Partition> partitions_;
+};
+
+}  // namespace mallard::athena
