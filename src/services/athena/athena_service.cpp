@@ -232,6 +232,8 @@ void AthenaService::PlanExecution(Partition& partition, ExecutionRecord& record,
       return;
     }
     sql = found->second.query;
+    // The executed statement decides the type (a prepared SELECT answers with a header row).
+    Classify(sql, record.statement_type, record.substatement_type);
     std::string using_list;
     auto using_words = sqlengine::LeadingWords(rest, 1, &using_list);
     if (!using_words.empty()) parameter_texts = sqlengine::SplitLiteralList(using_list);

@@ -45,7 +45,7 @@ RedshiftDataService::Result RedshiftDataService::GetStatementResult(const Reques
     return Fail(NoResult(id));
   }
   const sqlengine::QueryOutcome* outcome = view.Outcome(sub_index);
-  if (outcome == nullptr || !outcome->has_result_set || outcome->columns.empty()) return Fail(NoResult(id));
+  if (outcome == nullptr || !outcome->has_result_set) return Fail(NoResult(id));
   std::size_t start = 0;
   if (token) {
     auto offset = sqlengine::DecodePageToken(id, *token);

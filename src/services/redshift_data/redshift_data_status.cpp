@@ -92,12 +92,12 @@ json::object StatementView::Describe(const StatementRecord& record, int sub_inde
   if (sub_index < 0 && record.is_batch) {
     for (std::size_t i = 0; outcomes && i < outcomes->size(); ++i) {
       const auto& each = (*outcomes)[i];
-      has_result_set = has_result_set || (each.has_result_set && !each.columns.empty());
+      has_result_set = has_result_set || each.has_result_set;
     }
     rows = -1;
     size = -1;
   } else if (outcome != nullptr) {
-    has_result_set = outcome->has_result_set && !outcome->columns.empty();
+    has_result_set = outcome->has_result_set;
     rows = has_result_set ? static_cast<std::int64_t>(outcome->rows.size()) : std::max<std::int64_t>(outcome->rows_affected, 0);
     size = outcome->result_bytes;
   }
