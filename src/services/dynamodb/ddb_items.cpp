@@ -20,8 +20,8 @@ constexpr std::size_t kMaxBatchGetKeys = 100;
 constexpr std::size_t kMaxBatchWriteRequests = 25;
 constexpr std::size_t kMaxBatchGetResponseBytes = 16 * 1024 * 1024;
 
-Status<> RejectKeyUpdates(const TableDefinition& table, const UpdateExpression& update) {
-  for (const auto& name : update.TopLevelNames()) {
+Status<> RejectKeyUpdates(const TableDefinition& table, const RequestExpressions& expressions) {
+  for (const auto& name : expressions.UpdatedTopLevelNames()) {
     if (name == table.keys.partition.name || (table.keys.sort && name == table.keys.sort->name))
       return Fail(Validation("One or more parameter values were invalid: Cannot update attribute " + name +
                              ". This attribute is part of the key"));
@@ -138,7 +138,7 @@ Result<Json> DynamoDbService::UpdateItem(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(bool return_old_on_failure, rules::ParseReturnOldOnConditionFailure(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.condition = true, .update = true}));
-  if (expressions.update) MALLARD_RETURN_IF_ERROR(RejectKeyUpdates(table, *expressions.update));
+  if (expressions.HasUpdate()) MALLARD_RETURN_IF_ERROR(RejectKeyUpdates(table, expressions));
 
   std::optional<Item> new_item;
   auto written = backend_->WriteItems(
@@ -147,8 +147,8 @@ Result<Json> DynamoDbService::UpdateItem(const Call& call) {
         if (expressions.condition && !expressions.condition->Matches(current[0]))
           return Fail(ConditionFailure(current[0], return_old_on_failure));
         Item updated;
-        if (expressions.update) {
-          MALLARD_ASSIGN_OR_RETURN(updated, expressions.update->Apply(current[0], key));
+        if (expressions.HasUpdate()) {
+          MALLARD_ASSIGN_OR_RETURN(updated, expressions.ApplyUpdate(current[0], key));
         } else {
           updated = current[0] ? *current[0] : key;
         }
@@ -165,11 +165,11 @@ Result<Json> DynamoDbService::UpdateItem(const Call& call) {
     output["Attributes"] = MapToJson(*old_item);
   } else if (return_values == "ALL_NEW" && new_item) {
     output["Attributes"] = MapToJson(*new_item);
-  } else if (return_values == "UPDATED_OLD" && old_item && expressions.update) {
-    Item updated = expressions.update->ProjectUpdated(*old_item);
+  } else if (return_values == "UPDATED_OLD" && old_item && expressions.HasUpdate()) {
+    Item updated = expressions.ProjectUpdated(*old_item);
     if (!updated.empty()) output["Attributes"] = MapToJson(updated);
-  } else if (return_values == "UPDATED_NEW" && new_item && expressions.update) {
-    Item updated = expressions.update->ProjectUpdated(*new_item);
+  } else if (return_values == "UPDATED_NEW" && new_item && expressions.HasUpdate()) {
+    Item updated = expressions.ProjectUpdated(*new_item);
     if (!updated.empty()) output["Attributes"] = MapToJson(updated);
   }
   if (capacity != rules::CapacityDetail::None) {

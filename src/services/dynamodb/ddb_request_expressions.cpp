@@ -23,34 +23,51 @@ Result<RequestExpressions> ParseRequestExpressions(const boost::json::object& in
 
   RequestExpressions parsed;
   MALLARD_ASSIGN_OR_RETURN(parsed.inputs, rules::ParseExpressionInputs(input));
+  MALLARD_ASSIGN_OR_RETURN(auto conditional_operator,
+                           input::EnumMember(input, "ConditionalOperator", {"AND", "OR"}, "AND"));
   if (use.projection) {
     MALLARD_ASSIGN_OR_RETURN(auto text, rules::ExpressionText(input, "ProjectionExpression"));
+    MALLARD_ASSIGN_OR_RETURN(auto legacy, input::OptionalArray(input, "AttributesToGet"));
     if (text) {
       MALLARD_ASSIGN_OR_RETURN(parsed.projection, ParseProjection(*text, parsed.inputs));
+    } else if (legacy) {
+      MALLARD_ASSIGN_OR_RETURN(parsed.projection, ConvertAttributesToGet(*legacy));
     }
   }
   if (use.filter) {
     MALLARD_ASSIGN_OR_RETURN(auto text, rules::ExpressionText(input, "FilterExpression"));
+    MALLARD_ASSIGN_OR_RETURN(auto legacy, input::OptionalObject(input, use.filter_legacy_name));
     if (text) {
       MALLARD_ASSIGN_OR_RETURN(parsed.filter, ParseCondition(*text, ExpressionKind::Filter, parsed.inputs));
+    } else if (legacy) {
+      MALLARD_ASSIGN_OR_RETURN(parsed.filter, ConvertFilter(*legacy, conditional_operator));
     }
   }
   if (use.key_condition) {
     MALLARD_ASSIGN_OR_RETURN(auto text, rules::ExpressionText(input, "KeyConditionExpression"));
+    MALLARD_ASSIGN_OR_RETURN(auto legacy, input::OptionalObject(input, "KeyConditions"));
     if (text) {
       MALLARD_ASSIGN_OR_RETURN(parsed.key_condition, ParseKeyCondition(*text, parsed.inputs, *keys));
+    } else if (legacy) {
+      MALLARD_ASSIGN_OR_RETURN(parsed.key_condition, ConvertKeyConditions(*legacy, *keys));
     }
   }
   if (use.update) {
     MALLARD_ASSIGN_OR_RETURN(auto text, rules::ExpressionText(input, "UpdateExpression"));
+    MALLARD_ASSIGN_OR_RETURN(auto legacy, input::OptionalObject(input, "AttributeUpdates"));
     if (text) {
       MALLARD_ASSIGN_OR_RETURN(parsed.update, ParseUpdate(*text, parsed.inputs));
+    } else if (legacy) {
+      MALLARD_ASSIGN_OR_RETURN(parsed.legacy_update, ConvertAttributeUpdates(*legacy));
     }
   }
   if (use.condition) {
     MALLARD_ASSIGN_OR_RETURN(auto text, rules::ExpressionText(input, "ConditionExpression"));
+    MALLARD_ASSIGN_OR_RETURN(auto legacy, input::OptionalObject(input, "Expected"));
     if (text) {
       MALLARD_ASSIGN_OR_RETURN(parsed.condition, ParseCondition(*text, ExpressionKind::Condition, parsed.inputs));
+    } else if (legacy) {
+      MALLARD_ASSIGN_OR_RETURN(parsed.condition, ConvertExpected(*legacy, conditional_operator));
     }
   }
   MALLARD_RETURN_IF_ERROR(parsed.inputs.CheckAllUsed());

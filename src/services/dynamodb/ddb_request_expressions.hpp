@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "services/dynamodb/ddb_expression.hpp"
+#include "services/dynamodb/ddb_legacy_conditions.hpp"
 
 namespace mallard::dynamodb {
 
@@ -16,7 +17,20 @@ struct RequestExpressions {
   std::optional<Condition> filter;
   std::optional<Projection> projection;
   std::optional<UpdateExpression> update;
+  std::optional<LegacyUpdates> legacy_update;  // AttributeUpdates
   std::optional<KeyCondition> key_condition;
+
+  // The update in whichever style the request used.
+  bool HasUpdate() const { return update || legacy_update; }
+  Result<Item> ApplyUpdate(const Item* old_item, Item key) const {
+    return update ? update->Apply(old_item, std::move(key)) : legacy_update->Apply(old_item, std::move(key));
+  }
+  std::vector<std::string> UpdatedTopLevelNames() const {
+    return update ? update->TopLevelNames() : legacy_update->TopLevelNames();
+  }
+  Item ProjectUpdated(const Item& item) const {
+    return update ? update->ProjectUpdated(item) : legacy_update->ProjectUpdated(item);
+  }
 };
 
 // Which expressions an operation accepts.
