@@ -452,11 +452,12 @@ struct PageBuilder {
   const IndexDefinition* index;
   std::size_t limit;
   std::size_t max_bytes;
+  bool whole_items;
   Page page;
   bool full = false;
 
   void Add(const Item& item) {
-    Item returned = index ? ProjectForIndex(*index, definition.keys, item) : item;
+    Item returned = index && !whole_items ? ProjectForIndex(*index, definition.keys, item) : item;
     page.bytes_read += ItemSize(returned);
     const bool stop = (limit != 0 && page.items.size() + 1 >= limit) || page.bytes_read >= max_bytes;
     if (stop) {
@@ -538,7 +539,7 @@ BackendResult<Page> MemoryDynamoDbBackend::Query(const Scope& scope, const Query
     else
       high = std::min(high, encoded);
   }
-  PageBuilder builder{definition, index, request.limit, request.max_bytes, {}};
+  PageBuilder builder{definition, index, request.limit, request.max_bytes, request.whole_items, {}};
   auto position = [&](const Item& item) {
     if (!keys.sort) return 0;
     auto it = item.find(keys.sort->name);
@@ -579,7 +580,7 @@ BackendResult<Page> MemoryDynamoDbBackend::Scan(const Scope& scope, const ScanRe
         index ? EncodeIndexKey(index->keys, definition.keys, start) : EncodePrimaryKey(definition.keys, start);
     low = std::max(low, encoded + std::string(1, '\0'));
   }
-  PageBuilder builder{definition, index, request.limit, request.max_bytes, {}};
+  PageBuilder builder{definition, index, request.limit, request.max_bytes, request.whole_items, {}};
   auto everywhere = [](const Item&) { return 0; };
   if (high.empty() || low < high) {
     if (index) {
@@ -777,7 +778,10 @@ BackendResult<Done> MemoryDynamoDbBackend::RestoreTable(const Scope& scope, cons
   auto table = std::make_shared<Table>();
   table->definition = target;
   for (const auto& index : target.indexes) table->indexes[index.name];
-  for (auto& [key, item] : items) PutItemInto(*table, EncodePrimaryKey(target.keys, item), std::move(item));
+  for (auto& [old_key, item] : items) {
+    std::string key = EncodePrimaryKey(target.keys, item);  // before the item is moved from
+    PutItemInto(*table, key, std::move(item));
+  }
   if (target.stream.enabled) table->stream = OpenStream(target, target.created_millis);
   return AddTable(scope, std::move(table));
 }

@@ -84,6 +84,7 @@ struct QueryRequest {
   std::optional<Item> exclusive_start_key;
   std::size_t limit = 0;          // items evaluated per page; 0 = no limit
   std::size_t max_bytes = 1 << 20;  // a page stops once it has read this much
+  bool whole_items = false;       // local indexes: fetch unprojected attributes from the table
 };
 
 struct ScanRequest {
@@ -94,6 +95,7 @@ struct ScanRequest {
   std::optional<Item> exclusive_start_key;
   std::size_t limit = 0;
   std::size_t max_bytes = 1 << 20;
+  bool whole_items = false;
 };
 
 struct Page {

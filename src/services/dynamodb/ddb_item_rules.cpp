@@ -137,26 +137,35 @@ double ReadUnits(std::size_t bytes, bool consistent) {
 
 double WriteUnits(std::size_t bytes) { return std::max(1.0, std::ceil(static_cast<double>(bytes) / 1024.0)); }
 
-json::object CapacityJson(const TableDefinition& table, double units, bool write, CapacityDetail detail) {
-  json::object capacity{{"TableName", table.name}, {"CapacityUnits", units}};
-  capacity[write ? "WriteCapacityUnits" : "ReadCapacityUnits"] = units;
+json::object CapacityJson(const TableDefinition& table, double units, bool write, CapacityDetail detail,
+                          const std::vector<std::string>& written_indexes) {
+  const double total = units * static_cast<double>(1 + (write ? written_indexes.size() : 0));
+  json::object capacity{{"TableName", table.name}, {"CapacityUnits", total}};
+  capacity[write ? "WriteCapacityUnits" : "ReadCapacityUnits"] = total;
   if (detail == CapacityDetail::Indexes) {
     capacity["Table"] = json::object{{"CapacityUnits", units}};
-    if (write) {
-      // Every index holds a copy of the write.
-      json::object globals, locals;
-      double total = units;
-      for (const auto& index : table.indexes) {
-        (index.global ? globals : locals)[index.name] = json::object{{"CapacityUnits", units}};
-        total += units;
-      }
-      if (!globals.empty()) capacity["GlobalSecondaryIndexes"] = std::move(globals);
-      if (!locals.empty()) capacity["LocalSecondaryIndexes"] = std::move(locals);
-      capacity["CapacityUnits"] = total;
-      capacity["WriteCapacityUnits"] = total;
+    json::object globals, locals;
+    for (const auto& name : write ? written_indexes : std::vector<std::string>{}) {
+      const IndexDefinition* index = table.FindIndex(name);
+      if (index) (index->global ? globals : locals)[name] = json::object{{"CapacityUnits", units}};
     }
+    if (!globals.empty()) capacity["GlobalSecondaryIndexes"] = std::move(globals);
+    if (!locals.empty()) capacity["LocalSecondaryIndexes"] = std::move(locals);
   }
   return capacity;
+}
+
+std::vector<std::string> WrittenIndexes(const TableDefinition& table, const Item* old_item, const Item* new_item) {
+  std::vector<std::string> names;
+  for (const auto& index : table.indexes) {
+    auto indexed = [&](const Item* item) {
+      if (!item) return false;
+      if (!item->count(index.keys.partition.name)) return false;
+      return !index.keys.sort || item->count(index.keys.sort->name) > 0;
+    };
+    if (indexed(old_item) || indexed(new_item)) names.push_back(index.name);
+  }
+  return names;
 }
 
 Result<std::string> ParseReturnValues(const json::object& input, std::initializer_list<const char*> allowed,

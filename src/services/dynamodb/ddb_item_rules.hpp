@@ -31,8 +31,12 @@ Result<CapacityDetail> ParseCapacityDetail(const boost::json::object& input);
 double ReadUnits(std::size_t bytes, bool consistent);
 // Write units for an item of `bytes`: 1 KB units, at least 1.
 double WriteUnits(std::size_t bytes);
-// The ConsumedCapacity member for a table (and, with INDEXES, its index share).
-boost::json::object CapacityJson(const TableDefinition& table, double units, bool write, CapacityDetail detail);
+// The ConsumedCapacity member for a table (and, with INDEXES, its index share). A write costs
+// `units` on the table and again on every index in `written_indexes`.
+boost::json::object CapacityJson(const TableDefinition& table, double units, bool write, CapacityDetail detail,
+                                 const std::vector<std::string>& written_indexes = {});
+// Indexes a write touches: those where the old or the new item has the index's key attributes.
+std::vector<std::string> WrittenIndexes(const TableDefinition& table, const Item* old_item, const Item* new_item);
 
 // Validates ReturnValues against the operation's allowed set.
 Result<std::string> ParseReturnValues(const boost::json::object& input, std::initializer_list<const char*> allowed,

@@ -39,12 +39,6 @@ AwsError TableMissing(const BackendError& error) {
   return errors::FromBackend(error);
 }
 
-// The outcome of one write as its operation renders it.
-struct WriteResult {
-  std::optional<Item> old_item;
-  std::optional<Item> new_item;
-};
-
 }  // namespace
 
 Result<Json> DynamoDbService::PutItem(const Call& call) {
@@ -76,7 +70,9 @@ Result<Json> DynamoDbService::PutItem(const Call& call) {
   const auto& old_item = written->value().old_items[0];
   if (return_values == "ALL_OLD" && old_item) output["Attributes"] = MapToJson(*old_item);
   if (capacity != rules::CapacityDetail::None)
-    output["ConsumedCapacity"] = rules::CapacityJson(table, rules::WriteUnits(std::max(new_size, old_size)), true, capacity);
+    output["ConsumedCapacity"] =
+        rules::CapacityJson(table, rules::WriteUnits(std::max(new_size, old_size)), true, capacity,
+                            rules::WrittenIndexes(table, old_item ? &*old_item : nullptr, &item));
   return output;
 }
 
@@ -106,7 +102,7 @@ Result<Json> DynamoDbService::DeleteItem(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
   MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
   MALLARD_ASSIGN_OR_RETURN(auto return_values,
-                           rules::ParseReturnValues(call.input, {"NONE", "ALL_OLD"}, "Return values set to invalid value"));
+                           rules::ParseReturnValues(call.input, {"NONE", "ALL_OLD"}, "ReturnValues can only be ALL_OLD or NONE"));
   MALLARD_ASSIGN_OR_RETURN(bool return_old_on_failure, rules::ParseReturnOldOnConditionFailure(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.condition = true}));
@@ -125,7 +121,8 @@ Result<Json> DynamoDbService::DeleteItem(const Call& call) {
   if (return_values == "ALL_OLD" && old_item) output["Attributes"] = MapToJson(*old_item);
   if (capacity != rules::CapacityDetail::None)
     output["ConsumedCapacity"] =
-        rules::CapacityJson(table, rules::WriteUnits(old_item ? ItemSize(*old_item) : 0), true, capacity);
+        rules::CapacityJson(table, rules::WriteUnits(old_item ? ItemSize(*old_item) : 0), true, capacity,
+                            rules::WrittenIndexes(table, old_item ? &*old_item : nullptr, nullptr));
   return output;
 }
 
@@ -152,6 +149,12 @@ Result<Json> DynamoDbService::UpdateItem(const Call& call) {
         } else {
           updated = current[0] ? *current[0] : key;
         }
+        if (!current[0] && expressions.HasUpdate() && updated.size() == key.size()) {
+          // An update that only removes attributes does not bring a missing item into existence.
+          return std::vector<ItemWrite>{{ItemWrite::Kind::Keep, {}}};
+        }
+        if (ItemSize(updated) > kMaxItemSize)
+          return Fail(Validation("Item size to update has exceeded the maximum allowed size"));
         MALLARD_RETURN_IF_ERROR(rules::ValidateItem(table, updated));
         new_item = updated;
         return std::vector<ItemWrite>{{ItemWrite::Kind::Put, std::move(updated)}};
@@ -174,7 +177,9 @@ Result<Json> DynamoDbService::UpdateItem(const Call& call) {
   }
   if (capacity != rules::CapacityDetail::None) {
     const std::size_t bytes = std::max(old_item ? ItemSize(*old_item) : 0, new_item ? ItemSize(*new_item) : 0);
-    output["ConsumedCapacity"] = rules::CapacityJson(table, rules::WriteUnits(bytes), true, capacity);
+    output["ConsumedCapacity"] =
+        rules::CapacityJson(table, rules::WriteUnits(bytes), true, capacity,
+                            rules::WrittenIndexes(table, old_item ? &*old_item : nullptr, new_item ? &*new_item : nullptr));
   }
   return output;
 }

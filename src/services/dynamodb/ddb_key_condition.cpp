@@ -35,7 +35,7 @@ Status<> Collect(const Condition& condition, std::uint32_t index, std::vector<Ke
     return Collect(condition, node.children[1], terms);
   }
   std::string_view bad = OpName(node.op);
-  if (!bad.empty()) return Fail(KeyError("Invalid operator used in KeyConditionExpression: " + std::string(bad)));
+  if (!bad.empty()) return Fail(AwsError::Make("ValidationException", 400, "Invalid operator used in KeyConditionExpression: " + std::string(bad)));
   const DocumentPath* path = nullptr;
   std::size_t path_index = 0;
   for (std::size_t i = 0; i < node.operands.size(); ++i) {
@@ -68,7 +68,7 @@ Status<> Collect(const Condition& condition, std::uint32_t index, std::vector<Ke
     case CondOp::Ge: term.op = flipped ? Op::Le : Op::Ge; break;
     case CondOp::Between: term.op = Op::Between; break;
     case CondOp::BeginsWith: term.op = Op::BeginsWith; break;
-    default: return Fail(KeyError("Invalid operator used in KeyConditionExpression: " + std::string(OpName(node.op))));
+    default: return Fail(AwsError::Make("ValidationException", 400, "Invalid operator used in KeyConditionExpression: " + std::string(OpName(node.op))));
   }
   for (std::size_t i = 0; i < node.operands.size(); ++i) {
     if (i != path_index) term.values.push_back(node.operands[i].value);

@@ -100,6 +100,13 @@ Json RenderPage(const ReadPlan& plan, const RequestExpressions& expressions, Pag
   return output;
 }
 
+// A local index shares its partition with the table, so DynamoDB fetches attributes the index
+// does not project from the table when the request asks for them.
+bool WantsWholeItems(const ReadPlan& plan, const RequestExpressions& expressions) {
+  if (!plan.index || plan.index->global) return false;
+  return plan.select == "ALL_ATTRIBUTES" || expressions.projection.has_value() || expressions.filter.has_value();
+}
+
 Status<> RejectKeyAttributesInFilter(const Condition& filter, const KeySchema& keys) {
   for (const auto& path : filter.paths()) {
     if (path.empty() || path[0].is_index) continue;
@@ -141,6 +148,7 @@ Result<Json> DynamoDbService::Query(const Call& call) {
   request.forward = forward.value_or(true);
   request.exclusive_start_key = plan.exclusive_start_key;
   request.limit = static_cast<std::size_t>(plan.limit.value_or(0));
+  request.whole_items = WantsWholeItems(plan, expressions);
   auto page = backend_->Query(call.scope, request);
   if (!page) return Fail(errors::FromBackend(page.error()));
   return RenderPage(plan, expressions, std::move(page).value());
@@ -178,6 +186,7 @@ Result<Json> DynamoDbService::Scan(const Call& call) {
   request.total_segments = static_cast<int>(total.value_or(1));
   request.exclusive_start_key = plan.exclusive_start_key;
   request.limit = static_cast<std::size_t>(plan.limit.value_or(0));
+  request.whole_items = WantsWholeItems(plan, expressions);
   auto page = backend_->Scan(call.scope, request);
   if (!page) return Fail(errors::FromBackend(page.error()));
   return RenderPage(plan, expressions, std::move(page).value());

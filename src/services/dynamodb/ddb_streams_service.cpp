@@ -92,6 +92,11 @@ Json RecordJson(const StreamRecord& record, const std::string& region) {
   return json;
 }
 
+bool IsStreamArn(const std::string& arn) {
+  return arn.rfind("arn:", 0) == 0 && arn.find(":dynamodb:") != std::string::npos &&
+         arn.find(":table/") != std::string::npos && arn.find("/stream/") != std::string::npos;
+}
+
 AwsError StreamNotFound(const std::string& arn) {
   return errors::ResourceNotFound("Requested resource not found: Stream: " + arn + " not found");
 }
@@ -171,6 +176,7 @@ protocol::OperationResult DynamoDbStreamsService::Dispatch(const protocol::Opera
     MALLARD_ASSIGN_OR_RETURN(auto limit, input::OptionalInt(in, "Limit"));
     if (limit && (*limit < 1 || *limit > 100))
       return Fail(input::ConstraintError("Limit", "'" + std::to_string(*limit) + "'", "Member must have value between 1 and 100"));
+    if (!IsStreamArn(arn)) return Fail(Validation("Invalid StreamArn"));
     auto stream = backend_->DescribeStream(scope, arn);
     if (!stream) return Fail(StreamNotFound(arn));
     return Json{{"StreamDescription", codec::StreamDescriptionJson(*stream)}};
@@ -191,6 +197,7 @@ protocol::OperationResult DynamoDbStreamsService::Dispatch(const protocol::Opera
     if (!positioned && sequence)
       return Fail(Validation("Sequence number must not be specified for iterator type " + type));
     if (sequence && !IsSequenceNumber(*sequence)) return Fail(Validation("Invalid SequenceNumber: " + *sequence));
+    if (!IsStreamArn(arn)) return Fail(Validation("Invalid StreamArn"));
     auto stream = backend_->DescribeStream(scope, arn);
     if (!stream) return Fail(StreamNotFound(arn));
     const StreamShard* shard = nullptr;

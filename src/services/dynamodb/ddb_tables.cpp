@@ -109,7 +109,7 @@ Status<> ApplyTableUpdate(const json::object& input, TableDefinition& table, std
     if (stream.enabled && table.stream.enabled)
       return Fail(Validation("Table already has an enabled stream: TableName: " + table.name));
     if (!stream.enabled && !table.stream.enabled)
-      return Fail(Validation("Table already has no stream enabled: TableName: " + table.name));
+      return Fail(Validation("Table has no stream to disable: TableName: " + table.name));
     if (stream.enabled) {
       table.stream.enabled = true;
       table.stream.view_type = stream.view_type;
