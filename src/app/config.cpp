@@ -41,6 +41,9 @@ void AddServeOptions(CLI::App& command, ServeConfig& config) {
                      "SQL engine of Athena and Redshift Data: a DuckDB file PATH, :memory:, or off (queries "
                      "recorded, empty results); default :memory: when built with DuckDB")
       ->envname("MALLARD_SQLENGINE_DUCKDB");
+  command.add_option("--backend-dynamodb", config.backend_dynamodb, "DynamoDB backend: memory")
+      ->envname("MALLARD_BACKEND_DYNAMODB")
+      ->capture_default_str();
 }
 
 namespace {
@@ -72,6 +75,7 @@ std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
   FillFrom(command, "--default-account", table["aws"]["default_account"], config.default_account);
   FillFrom(command, "--backend-sqs", table["backends"]["sqs"], config.backend_sqs);
   FillFrom(command, "--sqlengine-duckdb", table["backends"]["sqlengine_duckdb"], config.sqlengine_duckdb);
+  FillFrom(command, "--backend-dynamodb", table["backends"]["dynamodb"], config.backend_dynamodb);
   if (command.get_option("--account")->count() == 0) {
     if (auto* accounts = table["aws"]["accounts"].as_table()) {
       for (const auto& [key, value] : *accounts) {

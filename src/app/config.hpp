@@ -21,6 +21,7 @@ struct ServeConfig {
   int shutdown_grace_seconds = 30;
   std::string backend_sqs = "memory";
   std::string sqlengine_duckdb;  // empty = the build's default (":memory:" with DuckDB, else "off")
+  std::string backend_dynamodb = "memory";
 };
 
 // Registers every serve option (with its MALLARD_* environment variable) on `command`.

@@ -60,6 +60,11 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     spdlog::error("{}", backend_error);
     return 2;
   }
+  auto dynamodb_backend = MakeDynamoDbBackend(config.backend_dynamodb, backend_error);
+  if (!dynamodb_backend) {
+    spdlog::error("{}", backend_error);
+    return 2;
+  }
   std::string sqlengine_spec = config.sqlengine_duckdb.empty() ? DefaultSqlEngineSpec() : config.sqlengine_duckdb;
   auto sqlengine_backend = MakeSqlEngineBackend(sqlengine_spec, backend_error);
   if (!sqlengine_backend) {
@@ -78,6 +83,7 @@ int RunServe(CLI::App& command, ServeConfig& config) {
                  .WithHttp(http_options)
                  .WithGateway(std::move(gateway_options))
                  .WithSqsBackend(std::move(sqs_backend))
+                 .WithDynamoDbBackend(std::move(dynamodb_backend))
                  .Start();
   } catch (const std::exception& e) {
     spdlog::error("cannot listen on {}:{}: {}", config.host, config.port, e.what());
@@ -85,8 +91,8 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   }
   server->StopOnSignals();
   spdlog::info("athena and redshift-data SQL engine: {}", sqlengine_spec == "off" ? "memory (DuckDB off)" : "duckdb " + sqlengine_spec);
-  spdlog::info("mallard {} listening on http://{}:{} (sqs backend: {})", MALLARD_VERSION, config.host, server->Port(),
-               config.backend_sqs);
+  spdlog::info("mallard {} listening on http://{}:{} (sqs backend: {}, dynamodb backend: {})", MALLARD_VERSION,
+               config.host, server->Port(), config.backend_sqs, config.backend_dynamodb);
   server->Join();
   spdlog::info("mallard stopped");
   return 0;

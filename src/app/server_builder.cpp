@@ -6,7 +6,10 @@
 
 #include <thread>
 
+#include "backends/memory/memory_dynamodb_backend.hpp"
 #include "backends/memory/memory_sqs_backend.hpp"
+#include "services/dynamodb/ddb_service.hpp"
+#include "services/dynamodb/ddb_streams_service.hpp"
 #include "services/sqs/sqs_service.hpp"
 #include "services/sts/sts_service.hpp"
 
@@ -18,12 +21,15 @@ namespace {
 class RunningServer final : public Server {
  public:
   RunningServer(http::HttpServerOptions http_options, gateway::GatewayOptions gateway_options,
-                std::unique_ptr<sqs::SqsBackend> sqs_backend, Clock clock,
+                std::unique_ptr<sqs::SqsBackend> sqs_backend,
+                std::shared_ptr<dynamodb::DynamoDbBackend> dynamodb_backend, Clock clock,
                 const std::vector<ServerBuilder::ServiceFactory>& extra_services)
       : timer_work_(asio::make_work_guard(timer_io_)), blocking_pool_(4) {
     services::ServiceRuntime runtime{timer_io_.get_executor(), &blocking_pool_, std::move(clock)};
     std::vector<std::shared_ptr<services::Service>> services;
     services.push_back(std::make_shared<sqs::SqsService>(std::move(sqs_backend), runtime));
+    services.push_back(std::make_shared<dynamodb::DynamoDbService>(dynamodb_backend, runtime));
+    services.push_back(std::make_shared<dynamodb::DynamoDbStreamsService>(dynamodb_backend, runtime));
     services.push_back(std::make_shared<sts::StsService>(gateway_options.credentials, runtime));
     for (const auto& factory : extra_services) services.push_back(factory(runtime));
     gateway_ = std::make_shared<gateway::Gateway>(std::move(gateway_options), std::move(services));
@@ -81,6 +87,10 @@ ServerBuilder& ServerBuilder::WithSqsBackend(std::unique_ptr<sqs::SqsBackend> ba
   sqs_backend_ = std::move(backend);
   return *this;
 }
+ServerBuilder& ServerBuilder::WithDynamoDbBackend(std::shared_ptr<dynamodb::DynamoDbBackend> backend) {
+  dynamodb_backend_ = std::move(backend);
+  return *this;
+}
 ServerBuilder& ServerBuilder::WithClock(Clock clock) {
   clock_ = std::move(clock);
   return *this;
@@ -92,7 +102,8 @@ ServerBuilder& ServerBuilder::AddService(ServiceFactory factory) {
 
 std::unique_ptr<Server> ServerBuilder::Start() {
   if (!sqs_backend_) sqs_backend_ = std::make_unique<sqs::MemorySqsBackend>();
-  return std::make_unique<RunningServer>(http_options_, gateway_options_, std::move(sqs_backend_), clock_,
+  if (!dynamodb_backend_) dynamodb_backend_ = std::make_shared<dynamodb::MemoryDynamoDbBackend>();
+  return std::make_unique<RunningServer>(http_options_, gateway_options_, std::move(sqs_backend_), dynamodb_backend_, clock_,
                                          extra_services_);
 }
 
@@ -101,6 +112,14 @@ std::vector<std::string> AvailableSqsBackends() { return {"memory"}; }
 std::unique_ptr<sqs::SqsBackend> MakeSqsBackend(const std::string& spec, std::string& error) {
   if (spec.empty() || spec == "memory") return std::make_unique<sqs::MemorySqsBackend>();
   error = "unknown SQS backend '" + spec + "'; this build has: memory";
+  return nullptr;
+}
+
+std::vector<std::string> AvailableDynamoDbBackends() { return {"memory"}; }
+
+std::shared_ptr<dynamodb::DynamoDbBackend> MakeDynamoDbBackend(const std::string& spec, std::string& error) {
+  if (spec.empty() || spec == "memory") return std::make_shared<dynamodb::MemoryDynamoDbBackend>();
+  error = "unknown DynamoDB backend '" + spec + "'; this build has: memory";
   return nullptr;
 }
 

@@ -10,6 +10,7 @@
 #include "http/http_server.hpp"
 #include "services/service.hpp"
 #include "services/service_runtime.hpp"
+#include "services/dynamodb/ddb_backend.hpp"
 #include "services/sqs/sqs_backend.hpp"
 
 namespace mallard::app {
@@ -32,6 +33,7 @@ class ServerBuilder {
   ServerBuilder& WithHttp(http::HttpServerOptions options);
   ServerBuilder& WithGateway(gateway::GatewayOptions options);
   ServerBuilder& WithSqsBackend(std::unique_ptr<sqs::SqsBackend> backend);
+  ServerBuilder& WithDynamoDbBackend(std::shared_ptr<dynamodb::DynamoDbBackend> backend);
   ServerBuilder& WithClock(Clock clock);
   // Registers any further service.
   ServerBuilder& AddService(ServiceFactory factory);
@@ -42,6 +44,7 @@ class ServerBuilder {
   http::HttpServerOptions http_options_;
   gateway::GatewayOptions gateway_options_;
   std::unique_ptr<sqs::SqsBackend> sqs_backend_;
+  std::shared_ptr<dynamodb::DynamoDbBackend> dynamodb_backend_;
   Clock clock_ = SystemClock();
   std::vector<ServiceFactory> extra_services_;
 };
@@ -50,5 +53,7 @@ class ServerBuilder {
 std::vector<std::string> AvailableSqsBackends();
 // "memory" (later: "redis://HOST:PORT/DB"). Returns nullptr and sets `error` for an unknown spec.
 std::unique_ptr<sqs::SqsBackend> MakeSqsBackend(const std::string& spec, std::string& error);
+std::vector<std::string> AvailableDynamoDbBackends();
+std::shared_ptr<dynamodb::DynamoDbBackend> MakeDynamoDbBackend(const std::string& spec, std::string& error);
 
 }  // namespace mallard::app
