@@ -30,7 +30,7 @@ TEST(AwsJsonTest, AcceptsDynamoDbDepthButBoundsHostileNesting) {
 }
 
 TEST(AwsJsonTest, ErrorShapeCarriesTypeHeadersAndQueryCode) {
-  AwsError error{"QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", 400, FaultSide::Sender, "gone"};
+  AwsError error{"QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", 400, FaultSide::Sender, "gone", {}};
   auto response = RenderJsonError(error, JsonErrorStyle{false, "com.amazonaws.sqs#", true}, "rid");
   EXPECT_EQ(response.status, 400);
   EXPECT_EQ(response.body, R"({"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"gone"})");

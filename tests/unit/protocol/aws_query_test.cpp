@@ -49,7 +49,7 @@ TEST(AwsQueryTest, RendersFlattenedResultWithNamespaceAndRequestId) {
 }
 
 TEST(AwsQueryTest, ErrorResponseShape) {
-  AwsError error{"QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", 400, FaultSide::Sender, "a<b"};
+  AwsError error{"QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", 400, FaultSide::Sender, "a<b", {}};
   auto response = RenderQueryError(error, QueryStyle{"ns"}, "rid");
   EXPECT_EQ(response.status, 400);
   EXPECT_EQ(response.body,

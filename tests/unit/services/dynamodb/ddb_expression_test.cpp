@@ -363,12 +363,14 @@ INSTANTIATE_TEST_SUITE_P(
                 "The number of query conditions (3) exceeds the number of key attributes defined in the schema (2)"},
         KeyCase{"sk = :n", "Query condition missed key schema element: pk"},
         KeyCase{"pk = :p AND attr1 = :n", "Query condition missed key schema element: sk"},
+        // AWS reports operators a key condition cannot use without the usual prefix (users quote
+        // "Invalid operator used in KeyConditionExpression: IN").
         KeyCase{"pk > :p", "Query key condition not supported"},
-        KeyCase{"pk = :p OR sk = :n", "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: OR"},
-        KeyCase{"NOT pk = :p", "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: NOT"},
-        KeyCase{"pk IN (:p)", "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: IN"},
+        KeyCase{"pk = :p OR sk = :n", "Invalid operator used in KeyConditionExpression: OR"},
+        KeyCase{"NOT pk = :p", "Invalid operator used in KeyConditionExpression: NOT"},
+        KeyCase{"pk IN (:p)", "Invalid operator used in KeyConditionExpression: IN"},
         KeyCase{"pk = :p AND attribute_exists(sk)",
-                "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: attribute_exists"},
+                "Invalid operator used in KeyConditionExpression: attribute_exists"},
         KeyCase{"pk = :p AND size(sk) = :n", "Invalid KeyConditionExpression: KeyConditionExpressions cannot contain nested operations"},
         KeyCase{"pk.x = :p", "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on nested attributes"},
         KeyCase{"pk = sk", "Invalid KeyConditionExpression: Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
