@@ -10,6 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include "app/config.hpp"
+#include "app/sql_engine_setup.hpp"
 #include "backends/memory/memory_query_backend.hpp"
 #include "services/athena/athena_service.hpp"
 #include "services/redshift_data/redshift_data_service.hpp"
@@ -205,6 +207,48 @@ TEST(RedshiftDataPagingTest, ResultPagesStayUnderTheByteBound) {
   for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], static_cast<std::int64_t>(i));
 }
 #endif
+
+// --sqlengine-duckdb: flag over MALLARD_SQLENGINE_DUCKDB over [backends] sqlengine_duckdb.
+TEST(SqlEngineConfigTest, LayersAndBuildsTheBackend) {
+  std::string path = ::testing::TempDir() + "/mallard_sqlengine_config.toml";
+  {
+    std::ofstream toml(path);
+    toml << "[backends]\nsqlengine_duckdb = \"off\"\n";
+  }
+  {
+    CLI::App command;
+    app::ServeConfig config;
+    app::AddServeOptions(command, config);
+    command.parse(std::vector<std::string>{path, "--config"});
+    ASSERT_EQ(app::ApplyConfigFile(command, config), "");
+    EXPECT_EQ(config.sqlengine_duckdb, "off");
+  }
+  {
+    ::setenv("MALLARD_SQLENGINE_DUCKDB", ":memory:", 1);
+    CLI::App command;
+    app::ServeConfig config;
+    app::AddServeOptions(command, config);
+    command.parse(std::vector<std::string>{path, "--config"});
+    ASSERT_EQ(app::ApplyConfigFile(command, config), "");
+    ::unsetenv("MALLARD_SQLENGINE_DUCKDB");
+    EXPECT_EQ(config.sqlengine_duckdb, ":memory:");
+  }
+  std::string error;
+  auto off = app::MakeSqlEngineBackend("off", error);
+  ASSERT_NE(off, nullptr);
+  EXPECT_EQ(off->Name(), "memory");
+#ifdef MALLARD_HAVE_DUCKDB
+  EXPECT_EQ(app::DefaultSqlEngineSpec(), ":memory:");
+  auto duck = app::MakeSqlEngineBackend(":memory:", error);
+  ASSERT_NE(duck, nullptr) << error;
+  EXPECT_EQ(duck->Name(), "duckdb");
+  EXPECT_EQ(app::MakeSqlEngineBackend("/nonexistent-dir/x/y.duckdb", error), nullptr);
+  EXPECT_NE(error, "");
+#else
+  EXPECT_EQ(app::DefaultSqlEngineSpec(), "off");
+  EXPECT_EQ(app::MakeSqlEngineBackend(":memory:", error), nullptr);
+#endif
+}
 
 TEST(SqlEngineReadmeTest, EveryAthenaAndRedshiftDataOperationIsListed) {
   std::ifstream file(MALLARD_SOURCE_DIR "/README.md");
