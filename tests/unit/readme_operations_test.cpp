@@ -5,20 +5,40 @@
 #include <fstream>
 #include <sstream>
 
+#include "backends/memory/memory_dynamodb_backend.hpp"
 #include "backends/memory/memory_sqs_backend.hpp"
+#include "services/dynamodb/ddb_service.hpp"
+#include "services/dynamodb/ddb_streams_service.hpp"
 #include "services/sqs/sqs_service.hpp"
 
 namespace mallard {
 
-TEST(ReadmeOperationsTest, EverySqsOperationIsListed) {
+namespace {
+
+std::string ReadmeText() {
   std::ifstream file(MALLARD_SOURCE_DIR "/README.md");
-  ASSERT_TRUE(file.good());
   std::stringstream readme;
   readme << file.rdbuf();
-  sqs::SqsService service(std::make_unique<sqs::MemorySqsBackend>(), services::ServiceRuntime{});
-  for (const auto& operation : service.Descriptor().operations) {
-    EXPECT_NE(readme.str().find(operation), std::string::npos) << operation << " is missing from README.md";
-  }
+  return readme.str();
+}
+
+void ExpectListed(const services::Service& service) {
+  const std::string readme = ReadmeText();
+  ASSERT_FALSE(readme.empty());
+  for (const auto& operation : service.Descriptor().operations)
+    EXPECT_NE(readme.find(operation), std::string::npos) << operation << " is missing from README.md";
+}
+
+}  // namespace
+
+TEST(ReadmeOperationsTest, EverySqsOperationIsListed) {
+  ExpectListed(sqs::SqsService(std::make_unique<sqs::MemorySqsBackend>(), services::ServiceRuntime{}));
+}
+
+TEST(ReadmeOperationsTest, EveryDynamoDbAndStreamsOperationIsListed) {
+  auto backend = std::make_shared<dynamodb::MemoryDynamoDbBackend>();
+  ExpectListed(dynamodb::DynamoDbService(backend, services::ServiceRuntime{}));
+  ExpectListed(dynamodb::DynamoDbStreamsService(backend, services::ServiceRuntime{}));
 }
 
 }  // namespace mallard
