@@ -62,7 +62,10 @@ const services::ServiceDescriptor& RedshiftDataService::Descriptor() const {
 }
 
 void RedshiftDataService::Invoke(Request request, protocol::OperationCallback done) {
-  static const std::unordered_set<std::string> engine_reads = {"ListSchemas", "ListTables", "DescribeTable"};
+  // Catalogue reads query the engine, and a result page may render up to 100 MB: both go to the
+  // blocking pool rather than a network thread.
+  static const std::unordered_set<std::string> engine_reads = {"ListSchemas", "ListTables", "DescribeTable",
+                                                              "GetStatementResult"};
   bool reads_engine = engine_reads.count(request.operation) != 0;
   std::string label = "redshift-data." + request.operation + " (request " + request.context.request_id + ")";
   auto shared = std::make_shared<Request>(std::move(request));
