@@ -30,6 +30,17 @@ DataCatalogRecord DefaultCatalog(const std::string& account) {
   return DataCatalogRecord{kDefaultCatalog, "GLUE", "", json::object{{"catalog-id", account}}};
 }
 
+// The engine schema behind an Athena database must exist: MetadataException otherwise.
+Status<> RequireSchema(sqlengine::QueryExecutionBackend& backend, const std::string& schema,
+                       const std::string& database) {
+  auto schemas = backend.ListSchemas();
+  if (!schemas.ok()) return Fail(errors::InternalServer(schemas.error()));
+  if (std::find(schemas->begin(), schemas->end(), schema) == schemas->end()) {
+    return Fail(errors::MetadataNotFound("Database " + database + " not found."));
+  }
+  return Ok();
+}
+
 Status<> CheckCatalogType(const ApiInput& input, const std::string& type) {
   if (type != "LAMBDA" && type != "GLUE" && type != "HIVE" && type != "FEDERATED") {
     return Fail(input.Invalid("Type", type, "Member must satisfy enum value set: [LAMBDA, GLUE, HIVE, FEDERATED]"));
@@ -166,12 +177,8 @@ AthenaService::Result AthenaService::GetDatabase(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto catalog, input.Required("CatalogName", 256));
   MALLARD_ASSIGN_OR_RETURN(auto database, input.Required("DatabaseName", 128));
   MALLARD_RETURN_IF_ERROR(CheckCatalog(request, catalog));
-  auto schemas = runner_->Backend().ListSchemas();
-  if (!schemas.ok()) return Fail(errors::InternalServer(schemas.error()));
   std::string schema = EngineSchema(database);
-  if (std::find(schemas->begin(), schemas->end(), schema) == schemas->end()) {
-    return Fail(errors::MetadataNotFound("Database " + database + " not found."));
-  }
+  MALLARD_RETURN_IF_ERROR(RequireSchema(runner_->Backend(), schema, database));
   return Json{{"Database", Json{{"Name", AthenaDatabase(schema)}, {"Parameters", Json{}}}}};
 }
 
@@ -208,11 +215,7 @@ AthenaService::Result AthenaService::ListTableMetadata(const Request& request) {
     }
   }
   std::string schema = EngineSchema(database);
-  auto schemas = runner_->Backend().ListSchemas();
-  if (!schemas.ok()) return Fail(errors::InternalServer(schemas.error()));
-  if (std::find(schemas->begin(), schemas->end(), schema) == schemas->end()) {
-    return Fail(errors::MetadataNotFound("Database " + database + " not found."));
-  }
+  MALLARD_RETURN_IF_ERROR(RequireSchema(runner_->Backend(), schema, database));
   auto tables = runner_->Backend().ListTables(schema);
   if (!tables.ok()) return Fail(errors::InternalServer(tables.error()));
   std::vector<const sqlengine::TableInfo*> matching;

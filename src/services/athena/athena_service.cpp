@@ -437,19 +437,14 @@ AthenaService::Result AthenaService::BatchGetQueryExecution(const Request& reque
   MALLARD_ASSIGN_OR_RETURN(auto ids, input.Strings("QueryExecutionIds", 1, 50));
   std::lock_guard lock(mutex_);
   Partition& partition = PartitionFor(request);
-  json::array executions;
-  json::array unprocessed;
-  for (const auto& id : ids) {
-    auto found = partition.executions.find(id);
-    if (found == partition.executions.end()) {
-      unprocessed.push_back(Json{{"QueryExecutionId", id},
-                                 {"ErrorCode", "INVALID_INPUT"},
-                                 {"ErrorMessage", "QueryExecution " + id + " was not found"}});
-    } else {
-      executions.push_back(DescribeExecution(found->second));
-    }
-  }
-  return Json{{"QueryExecutions", std::move(executions)}, {"UnprocessedQueryExecutionIds", std::move(unprocessed)}};
+  return sqlengine::BatchGet(
+      ids, "QueryExecutions", "UnprocessedQueryExecutionIds", "QueryExecutionId", "INVALID_INPUT",
+      [&](const std::string& id) -> std::optional<Json> {
+        auto found = partition.executions.find(id);
+        if (found == partition.executions.end()) return std::nullopt;
+        return DescribeExecution(found->second);
+      },
+      [](const std::string& id) { return "QueryExecution " + id + " was not found"; });
 }
 
 AthenaService::Result AthenaService::ListQueryExecutions(const Request& request) {

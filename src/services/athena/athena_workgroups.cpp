@@ -251,19 +251,14 @@ AthenaService::Result AthenaService::BatchGetNamedQuery(const Request& request) 
   MALLARD_ASSIGN_OR_RETURN(auto ids, input.Strings("NamedQueryIds", 1, 50));
   std::lock_guard lock(mutex_);
   Partition& partition = PartitionFor(request);
-  json::array found_queries;
-  json::array unprocessed;
-  for (const auto& id : ids) {
-    auto found = partition.named_queries.find(id);
-    if (found == partition.named_queries.end()) {
-      unprocessed.push_back(Json{{"NamedQueryId", id},
-                                 {"ErrorCode", "INVALID_INPUT"},
-                                 {"ErrorMessage", "NamedQuery " + id + " was not found"}});
-    } else {
-      found_queries.push_back(DescribeNamedQuery(found->second));
-    }
-  }
-  return Json{{"NamedQueries", std::move(found_queries)}, {"UnprocessedNamedQueryIds", std::move(unprocessed)}};
+  return sqlengine::BatchGet(
+      ids, "NamedQueries", "UnprocessedNamedQueryIds", "NamedQueryId", "INVALID_INPUT",
+      [&](const std::string& id) -> std::optional<Json> {
+        auto found = partition.named_queries.find(id);
+        if (found == partition.named_queries.end()) return std::nullopt;
+        return DescribeNamedQuery(found->second);
+      },
+      [](const std::string& id) { return "NamedQuery " + id + " was not found"; });
 }
 
 AthenaService::Result AthenaService::UpdateNamedQuery(const Request& request) {
@@ -360,20 +355,14 @@ AthenaService::Result AthenaService::BatchGetPreparedStatement(const Request& re
   std::lock_guard lock(mutex_);
   Partition& partition = PartitionFor(request);
   MALLARD_RETURN_IF_ERROR(FindWorkGroup(partition, work_group));
-  json::array found_statements;
-  json::array unprocessed;
-  for (const auto& name : names) {
-    auto found = partition.prepared_statements.find({work_group, name});
-    if (found == partition.prepared_statements.end()) {
-      unprocessed.push_back(Json{{"StatementName", name},
-                                 {"ErrorCode", "STATEMENT_NOT_FOUND"},
-                                 {"ErrorMessage", "Prepared statement " + name + " was not found"}});
-    } else {
-      found_statements.push_back(DescribePrepared(found->second));
-    }
-  }
-  return Json{{"PreparedStatements", std::move(found_statements)},
-              {"UnprocessedPreparedStatementNames", std::move(unprocessed)}};
+  return sqlengine::BatchGet(
+      names, "PreparedStatements", "UnprocessedPreparedStatementNames", "StatementName", "STATEMENT_NOT_FOUND",
+      [&](const std::string& name) -> std::optional<Json> {
+        auto found = partition.prepared_statements.find({work_group, name});
+        if (found == partition.prepared_statements.end()) return std::nullopt;
+        return DescribePrepared(found->second);
+      },
+      [](const std::string& name) { return "Prepared statement " + name + " was not found"; });
 }
 
 AthenaService::Result AthenaService::UpdatePreparedStatement(const Request& request) {

@@ -33,6 +33,14 @@ bool Like(std::string_view text, std::string_view pattern) {
 
 }  // namespace
 
+::mallard::Result<RedshiftDataService::Target> RedshiftDataService::ReadCatalogTarget(const Request& request) const {
+  MALLARD_ASSIGN_OR_RETURN(auto target, ReadTarget(request, true));
+  if (!IsKnownDatabase(target.database)) {
+    return Fail(errors::Validation("database \"" + target.database + "\" does not exist"));
+  }
+  return target;
+}
+
 RedshiftDataService::Result RedshiftDataService::ListDatabases(const Request& request) {
   ApiInput input(request.input, &InvalidInput);
   MALLARD_RETURN_IF_ERROR(ReadTarget(request, true));
@@ -50,13 +58,10 @@ RedshiftDataService::Result RedshiftDataService::ListDatabases(const Request& re
 
 RedshiftDataService::Result RedshiftDataService::ListSchemas(const Request& request) {
   ApiInput input(request.input, &InvalidInput);
-  MALLARD_ASSIGN_OR_RETURN(auto target, ReadTarget(request, true));
+  MALLARD_RETURN_IF_ERROR(ReadCatalogTarget(request));
   MALLARD_ASSIGN_OR_RETURN(auto pattern, input.Optional("SchemaPattern", 1024));
   MALLARD_ASSIGN_OR_RETURN(auto max_results, input.Int("MaxResults", 0, 1000));
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
-  if (!IsKnownDatabase(target.database)) {
-    return Fail(errors::Validation("database \"" + target.database + "\" does not exist"));
-  }
   auto schemas = runner_->Backend().ListSchemas();
   if (!schemas.ok()) return Fail(errors::InternalServer(schemas.error()));
   std::vector<std::string> names;
@@ -76,14 +81,11 @@ RedshiftDataService::Result RedshiftDataService::ListSchemas(const Request& requ
 
 RedshiftDataService::Result RedshiftDataService::ListTables(const Request& request) {
   ApiInput input(request.input, &InvalidInput);
-  MALLARD_ASSIGN_OR_RETURN(auto target, ReadTarget(request, true));
+  MALLARD_RETURN_IF_ERROR(ReadCatalogTarget(request));
   MALLARD_ASSIGN_OR_RETURN(auto schema_pattern, input.Optional("SchemaPattern", 1024));
   MALLARD_ASSIGN_OR_RETURN(auto table_pattern, input.Optional("TablePattern", 1024));
   MALLARD_ASSIGN_OR_RETURN(auto max_results, input.Int("MaxResults", 0, 1000));
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
-  if (!IsKnownDatabase(target.database)) {
-    return Fail(errors::Validation("database \"" + target.database + "\" does not exist"));
-  }
   auto tables = runner_->Backend().ListTables("");
   if (!tables.ok()) return Fail(errors::InternalServer(tables.error()));
   std::vector<Json> matching;
@@ -104,14 +106,11 @@ RedshiftDataService::Result RedshiftDataService::ListTables(const Request& reque
 
 RedshiftDataService::Result RedshiftDataService::DescribeTable(const Request& request) {
   ApiInput input(request.input, &InvalidInput);
-  MALLARD_ASSIGN_OR_RETURN(auto target, ReadTarget(request, true));
+  MALLARD_RETURN_IF_ERROR(ReadCatalogTarget(request));
   MALLARD_ASSIGN_OR_RETURN(auto schema, input.Optional("Schema", 128));
   MALLARD_ASSIGN_OR_RETURN(auto table, input.Optional("Table", 128));
   MALLARD_ASSIGN_OR_RETURN(auto max_results, input.Int("MaxResults", 0, 1000));
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
-  if (!IsKnownDatabase(target.database)) {
-    return Fail(errors::Validation("database \"" + target.database + "\" does not exist"));
-  }
   std::string redshift_schema = schema.value_or("public");
   auto tables = runner_->Backend().ListTables(EngineSchema(redshift_schema));
   if (!tables.ok()) return Fail(errors::InternalServer(tables.error()));

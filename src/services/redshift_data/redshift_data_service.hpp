@@ -73,6 +73,8 @@ class RedshiftDataService final : public services::Service {
   std::int64_t Now() const { return runtime_.clock(); }
   ::mallard::Result<Target> ReadTarget(const Request& request, bool database_required) const;
   bool IsKnownDatabase(const std::string& database) const;
+  // ReadTarget for the catalogue operations, which also need the database to exist.
+  ::mallard::Result<Target> ReadCatalogTarget(const Request& request) const;
   std::string EngineSchema(const std::string& redshift_schema) const;
   std::string RedshiftSchema(const std::string& engine_schema) const;
 

@@ -32,6 +32,27 @@ class ApiInput {
   ErrorMaker make_error_;
 };
 
+// Athena's BatchGet* shape: {found_member: [described items in request order], unprocessed_member:
+// [{id_member: id, ErrorCode, ErrorMessage} for each key not found]}. `describe(key)` returns the
+// described item or std::nullopt; `not_found(key)` the error message.
+template <typename Describe, typename NotFound>
+boost::json::object BatchGet(const std::vector<std::string>& keys, const char* found_member,
+                             const char* unprocessed_member, const char* id_member, const char* error_code,
+                             Describe describe, NotFound not_found) {
+  boost::json::array found;
+  boost::json::array unprocessed;
+  for (const auto& key : keys) {
+    std::optional<boost::json::object> item = describe(key);
+    if (item) {
+      found.push_back(std::move(*item));
+    } else {
+      unprocessed.push_back(
+          boost::json::object{{id_member, key}, {"ErrorCode", error_code}, {"ErrorMessage", not_found(key)}});
+    }
+  }
+  return boost::json::object{{found_member, std::move(found)}, {unprocessed_member, std::move(unprocessed)}};
+}
+
 // Milliseconds since the epoch as an awsJson timestamp (epoch seconds with a fraction).
 inline double EpochSeconds(std::int64_t millis) { return static_cast<double>(millis) / 1000.0; }
 
