@@ -24,6 +24,10 @@ struct MemoryDynamoDbBackend::Stream {
   std::deque<Entry> records;
   std::int64_t closed_millis = 0;
 
+  bool HasShard(const std::string& shard_id) const {
+    return !description.shards.empty() && description.shards.front().shard_id == shard_id;
+  }
+
   void Trim(std::int64_t now_millis) {
     while (!records.empty() && records.front().record.created_millis < now_millis - kStreamRetentionMillis)
       records.pop_front();
@@ -498,6 +502,33 @@ void WalkRange(const Entries& entries, const std::string& low_key, const std::st
   }
 }
 
+// Walks the table itself or one of its indexes (whose entries lead to the table's items).
+void WalkTableOrIndex(const Table& table, const IndexDefinition* index, const std::string& low,
+                      const std::string& high, bool forward, const std::function<int(const Item&)>& position,
+                      PageBuilder& builder) {
+  if (index) {
+    WalkRange(table.indexes.at(index->name).entries, low, high, forward, position,
+              [&](const auto& entry) -> const Item& { return table.items.at(entry.second); }, builder);
+  } else {
+    WalkRange(table.items, low, high, forward, position,
+              [](const auto& entry) -> const Item& { return entry.second; }, builder);
+  }
+}
+
+BackendResult<const IndexDefinition*> ResolveIndex(const TableDefinition& definition, const std::string& name) {
+  if (name.empty()) return static_cast<const IndexDefinition*>(nullptr);
+  const IndexDefinition* index = definition.FindIndex(name);
+  if (!index) return BackendFail(BackendErrc::IndexNotFound, name);
+  return index;
+}
+
+BackendResult<std::string> EncodeStartKey(const TableDefinition& definition, const IndexDefinition* index,
+                                          const Item& start) {
+  if (!HasKeyAttributes(definition.keys, start) || (index && !HasKeyAttributes(index->keys, start)))
+    return BackendFail(BackendErrc::InvalidStartKey, "The provided starting key is invalid");
+  return index ? EncodeIndexKey(index->keys, definition.keys, start) : EncodePrimaryKey(definition.keys, start);
+}
+
 }  // namespace
 
 BackendResult<Page> MemoryDynamoDbBackend::Query(const Scope& scope, const QueryRequest& request) {
@@ -506,11 +537,7 @@ BackendResult<Page> MemoryDynamoDbBackend::Query(const Scope& scope, const Query
   std::shared_lock lock(table->mutex);
   if (table->dropped) return BackendFail(BackendErrc::TableNotFound, request.table);
   const TableDefinition& definition = table->definition;
-  const IndexDefinition* index = nullptr;
-  if (!request.index.empty()) {
-    index = definition.FindIndex(request.index);
-    if (!index) return BackendFail(BackendErrc::IndexNotFound, request.index);
-  }
+  MALLARD_ASSIGN_OR_RETURN(const IndexDefinition* index, ResolveIndex(definition, request.index));
   const KeySchema& keys = index ? index->keys : definition.keys;
   const std::string prefix = PartitionPrefix(request.partition);
   std::string low = prefix;
@@ -527,13 +554,10 @@ BackendResult<Page> MemoryDynamoDbBackend::Query(const Scope& scope, const Query
   }
   if (request.exclusive_start_key) {
     const Item& start = *request.exclusive_start_key;
-    if (!HasKeyAttributes(definition.keys, start) || (index && !HasKeyAttributes(index->keys, start)))
-      return BackendFail(BackendErrc::InvalidStartKey, "The provided starting key is invalid");
+    MALLARD_ASSIGN_OR_RETURN(const std::string encoded, EncodeStartKey(definition, index, start));
     if (PartitionPrefix(start.at(keys.partition.name)) != prefix)
       return BackendFail(BackendErrc::InvalidStartKey,
                          "The provided starting key is outside query boundaries based on provided conditions");
-    const std::string encoded =
-        index ? EncodeIndexKey(index->keys, definition.keys, start) : EncodePrimaryKey(definition.keys, start);
     if (request.forward)
       low = std::max(low, encoded + std::string(1, '\0'));  // the successor of the start key
     else
@@ -545,16 +569,7 @@ BackendResult<Page> MemoryDynamoDbBackend::Query(const Scope& scope, const Query
     auto it = item.find(keys.sort->name);
     return SortPosition(request.sort, it == item.end() ? nullptr : &it->second);
   };
-  if (low < high) {
-    if (index) {
-      const auto& entries = table->indexes.at(index->name).entries;
-      WalkRange(entries, low, high, request.forward, position,
-                [&](const auto& entry) -> const Item& { return table->items.at(entry.second); }, builder);
-    } else {
-      WalkRange(table->items, low, high, request.forward, position,
-                [](const auto& entry) -> const Item& { return entry.second; }, builder);
-    }
-  }
+  if (low < high) WalkTableOrIndex(*table, index, low, high, request.forward, position, builder);
   return std::move(builder.page);
 }
 
@@ -564,34 +579,17 @@ BackendResult<Page> MemoryDynamoDbBackend::Scan(const Scope& scope, const ScanRe
   std::shared_lock lock(table->mutex);
   if (table->dropped) return BackendFail(BackendErrc::TableNotFound, request.table);
   const TableDefinition& definition = table->definition;
-  const IndexDefinition* index = nullptr;
-  if (!request.index.empty()) {
-    index = definition.FindIndex(request.index);
-    if (!index) return BackendFail(BackendErrc::IndexNotFound, request.index);
-  }
+  MALLARD_ASSIGN_OR_RETURN(const IndexDefinition* index, ResolveIndex(definition, request.index));
   std::string low = SegmentStart(request.segment, request.total_segments);
   std::string high =
       request.segment + 1 < request.total_segments ? SegmentStart(request.segment + 1, request.total_segments) : "";
   if (request.exclusive_start_key) {
-    const Item& start = *request.exclusive_start_key;
-    if (!HasKeyAttributes(definition.keys, start) || (index && !HasKeyAttributes(index->keys, start)))
-      return BackendFail(BackendErrc::InvalidStartKey, "The provided starting key is invalid");
-    const std::string encoded =
-        index ? EncodeIndexKey(index->keys, definition.keys, start) : EncodePrimaryKey(definition.keys, start);
+    MALLARD_ASSIGN_OR_RETURN(const std::string encoded, EncodeStartKey(definition, index, *request.exclusive_start_key));
     low = std::max(low, encoded + std::string(1, '\0'));
   }
   PageBuilder builder{definition, index, request.limit, request.max_bytes, request.whole_items, {}};
   auto everywhere = [](const Item&) { return 0; };
-  if (high.empty() || low < high) {
-    if (index) {
-      const auto& entries = table->indexes.at(index->name).entries;
-      WalkRange(entries, low, high, true, everywhere,
-                [&](const auto& entry) -> const Item& { return table->items.at(entry.second); }, builder);
-    } else {
-      WalkRange(table->items, low, high, true, everywhere,
-                [](const auto& entry) -> const Item& { return entry.second; }, builder);
-    }
-  }
+  if (high.empty() || low < high) WalkTableOrIndex(*table, index, low, high, true, everywhere, builder);
   return std::move(builder.page);
 }
 
@@ -636,8 +634,8 @@ BackendResult<std::vector<StreamDescription>> MemoryDynamoDbBackend::ListStreams
 }
 
 namespace {
-std::shared_ptr<Stream> FindStream(const std::map<Scope, std::map<std::string, std::shared_ptr<Stream>>>& streams,
-                                   const Scope& scope, const std::string& arn) {
+std::shared_ptr<Stream> FindIn(const std::map<Scope, std::map<std::string, std::shared_ptr<Stream>>>& streams,
+                               const Scope& scope, const std::string& arn) {
   auto scope_it = streams.find(scope);
   if (scope_it == streams.end()) return nullptr;
   auto it = scope_it->second.find(arn);
@@ -645,13 +643,14 @@ std::shared_ptr<Stream> FindStream(const std::map<Scope, std::map<std::string, s
 }
 }  // namespace
 
+std::shared_ptr<Stream> MemoryDynamoDbBackend::FindStream(const Scope& scope, const std::string& arn) {
+  std::shared_lock lock(directory_mutex_);
+  return FindIn(streams_, scope, arn);
+}
+
 BackendResult<StreamDescription> MemoryDynamoDbBackend::DescribeStream(const Scope& scope,
                                                                        const std::string& stream_arn) {
-  std::shared_ptr<Stream> stream;
-  {
-    std::shared_lock lock(directory_mutex_);
-    stream = FindStream(streams_, scope, stream_arn);
-  }
+  auto stream = FindStream(scope, stream_arn);
   if (!stream) return BackendFail(BackendErrc::StreamNotFound);
   std::lock_guard lock(stream->mutex);
   return stream->description;
@@ -661,15 +660,10 @@ BackendResult<StreamReadResult> MemoryDynamoDbBackend::ReadStream(const Scope& s
                                                                   const std::string& shard_id,
                                                                   const std::string& after_sequence, std::size_t limit,
                                                                   std::int64_t now_millis) {
-  std::shared_ptr<Stream> stream;
-  {
-    std::shared_lock lock(directory_mutex_);
-    stream = FindStream(streams_, scope, stream_arn);
-  }
+  auto stream = FindStream(scope, stream_arn);
   if (!stream) return BackendFail(BackendErrc::StreamNotFound);
   std::lock_guard lock(stream->mutex);
-  if (stream->description.shards.empty() || stream->description.shards.front().shard_id != shard_id)
-    return BackendFail(BackendErrc::ShardNotFound);
+  if (!stream->HasShard(shard_id)) return BackendFail(BackendErrc::ShardNotFound);
   stream->Trim(now_millis);
   std::uint64_t after = 0;
   if (!after_sequence.empty()) {
@@ -690,15 +684,10 @@ BackendResult<StreamReadResult> MemoryDynamoDbBackend::ReadStream(const Scope& s
 
 BackendResult<std::string> MemoryDynamoDbBackend::LatestSequence(const Scope& scope, const std::string& stream_arn,
                                                                  const std::string& shard_id) {
-  std::shared_ptr<Stream> stream;
-  {
-    std::shared_lock lock(directory_mutex_);
-    stream = FindStream(streams_, scope, stream_arn);
-  }
+  auto stream = FindStream(scope, stream_arn);
   if (!stream) return BackendFail(BackendErrc::StreamNotFound);
   std::lock_guard lock(stream->mutex);
-  if (stream->description.shards.empty() || stream->description.shards.front().shard_id != shard_id)
-    return BackendFail(BackendErrc::ShardNotFound);
+  if (!stream->HasShard(shard_id)) return BackendFail(BackendErrc::ShardNotFound);
   // Everything up to the last sequence number handed out so far is "before LATEST".
   return FormatSequence(next_sequence.load() - 1);
 }

@@ -61,6 +61,7 @@ class MemoryDynamoDbBackend final : public DynamoDbBackend {
 
  private:
   std::shared_ptr<Table> Find(const Scope& scope, const std::string& name);
+  std::shared_ptr<Stream> FindStream(const Scope& scope, const std::string& arn);
   BackendResult<Done> AddTable(const Scope& scope, std::shared_ptr<Table> table);
 
   std::shared_mutex directory_mutex_;
