@@ -107,7 +107,8 @@ std::string IntervalText(const SqlValue& value) {
     std::string sign = micros < 0 ? "-" : "";
     if (micros < 0) micros = -micros;
     if (!text.empty()) text += " ";
-    text += sign + sqlengine::FormatTimeOfDay(micros, -1);
+    text += sign;
+    text += sqlengine::FormatTimeOfDay(micros, -1);
   }
   return text;
 }
@@ -161,7 +162,7 @@ json::value SuperValue(const SqlValue& value, const SqlType& type) {
     case Kind::Struct: {
       json::object fields;
       for (std::size_t i = 0; i < value.items.size(); ++i) {
-        std::string name = i < type.field_names.size() ? type.field_names[i] : "f" + std::to_string(i);
+        std::string name = i < type.field_names.size() ? type.field_names[i] : std::to_string(i);
         fields[name] = SuperValue(value.items[i], child(i));
       }
       return fields;
