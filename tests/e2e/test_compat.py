@@ -150,3 +150,30 @@ def test_js_sdk_finds_mallard_through_endpoint_environment(mallard, tmp_path, va
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == f"http://127.0.0.1:{mallard.port}/000000000000/from-env"
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"])
+def test_js_sdk_dynamodb_through_endpoint_environment(mallard, tmp_path, variable):
+    """A current DynamoDB client (JavaScript SDK v3) finds Mallard from the environment alone and round-trips an
+    item with an exact 38-digit number."""
+    import json
+    import subprocess
+    from pathlib import Path
+    script = """
+import { DynamoDBClient, CreateTableCommand, PutItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+const client = new DynamoDBClient({});
+await client.send(new CreateTableCommand({ TableName: 'from-env', BillingMode: 'PAY_PER_REQUEST',
+  AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+  KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }));
+await client.send(new PutItemCommand({ TableName: 'from-env',
+  Item: { pk: { S: 'k' }, n: { N: '12345678901234567890123456789012345678' } } }));
+const got = await client.send(new GetItemCommand({ TableName: 'from-env', Key: { pk: { S: 'k' } } }));
+console.log(JSON.stringify(got.Item));
+"""
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path), "AWS_ACCESS_KEY_ID": "test",
+           "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": REGION, variable: f"http://127.0.0.1:{mallard.port}",
+           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    result = subprocess.run(["node", "--input-type=module", "-e", script], cwd=Path(__file__).parent / "js", env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout) == {"pk": {"S": "k"}, "n": {"N": "12345678901234567890123456789012345678"}}
