@@ -4,6 +4,7 @@
 #   protocol   -> common, http types              (no services, backends, gateway, app)
 #   services   -> common, protocol, own backend interface (no backends, gateway, app, Beast)
 #   backends/X -> services' interfaces            (never another backends/Y, gateway, app)
+#   lake       -> common, duckdb wrapper          (a storage library: no services, backends, gateway, app)
 #   Beast      -> src/http only
 set -u
 src="$(cd "$(dirname "$0")/../src" && pwd)"
@@ -19,6 +20,7 @@ check http 'protocol/|services/|backends/|gateway/|app/' "src/http must not depe
 check protocol 'services/|backends/|gateway/|app/' "src/protocol must not depend on services, backends, gateway or app"
 check services 'backends/|gateway/|app/|http/http_server' "src/services must not depend on backends, gateway, app or the HTTP server"
 check gateway 'backends/|app/' "src/gateway must not depend on backends or app"
+check lake 'http/|protocol/|services/|backends/|gateway/|app/' "src/lake must depend only on common and the DuckDB wrapper"
 for tech_dir in "$src"/backends/*/; do
   tech=$(basename "$tech_dir")
   others=$(ls "$src/backends" | grep -vx "$tech" | sed 's|.*|backends/&/|' | paste -sd'|')

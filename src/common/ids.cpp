@@ -23,11 +23,9 @@ std::mt19937_64& ThreadEngine() {
 
 }  // namespace
 
-std::string NewUuid() {
-  auto& engine = ThreadEngine();
-  std::uint64_t high = engine(), low = engine();
-  high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
-  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+namespace {
+
+std::string UuidText(std::uint64_t high, std::uint64_t low) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);
@@ -41,6 +39,24 @@ std::string NewUuid() {
     if (nibble == 12) out += '-';
   }
   return out;
+}
+
+}  // namespace
+
+std::string NewUuid() {
+  auto& engine = ThreadEngine();
+  std::uint64_t high = engine(), low = engine();
+  high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
+  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  return UuidText(high, low);
+}
+
+std::string NewUuidV7() {
+  auto& engine = ThreadEngine();
+  auto millis = static_cast<std::uint64_t>(WallClockMillis());
+  std::uint64_t high = (millis << 16) | 0x7000ULL | (engine() & 0x0FFFULL);
+  std::uint64_t low = (engine() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  return UuidText(high, low);
 }
 
 std::string RandomAlnum(std::size_t length) {

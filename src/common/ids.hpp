@@ -7,6 +7,8 @@
 namespace mallard {
 
 std::string NewUuid();                       // random RFC 4122 version-4 UUID
+// RFC 9562 version-7 UUID: millisecond time first, so names made later sort later.
+std::string NewUuidV7();
 std::string RandomAlnum(std::size_t length);  // [A-Za-z0-9], from a per-thread CSPRNG-seeded engine
 std::string RandomHex(std::size_t length);
 std::int64_t WallClockMillis();
