@@ -85,7 +85,9 @@ LakeResult<std::vector<CatalogRow>> PostgresCatalogStore::Query(const std::strin
 }
 
 void PostgresCatalogStore::Rollback() {
-  if (PQstatus(connection_) == CONNECTION_OK) PQclear(PQexec(connection_, "ROLLBACK"));
+  if (PQstatus(connection_) == CONNECTION_OK && PQtransactionStatus(connection_) != PQTRANS_IDLE) {
+    PQclear(PQexec(connection_, "ROLLBACK"));
+  }
   in_transaction_ = false;
 }
 

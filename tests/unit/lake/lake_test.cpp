@@ -398,7 +398,7 @@ TEST_P(LakeTest, SchemasAndTablesCreateRenameDrop) {
   auto odd = Begin();
   ASSERT_TRUE(odd->CreateTable("sales", "odd name/x", {{"v", "INTEGER"}}).ok());
   Commit(*odd);
-  EXPECT_EQ(CatalogOne("SELECT path = CAST(table_uuid AS VARCHAR) || '/' FROM ducklake_table WHERE table_name = 'odd name/x'"),
+  EXPECT_EQ(CatalogOne("SELECT CAST(path = CAST(table_uuid AS VARCHAR) || '/' AS VARCHAR) FROM ducklake_table WHERE table_name = 'odd name/x'"),
             "true");
 
   auto rename = Begin();
