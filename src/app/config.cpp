@@ -41,6 +41,13 @@ void AddServeOptions(CLI::App& command, ServeConfig& config) {
                      "SQL engine of Athena and Redshift Data: a DuckDB file PATH, :memory:, or off (queries "
                      "recorded, empty results); default :memory: when built with DuckDB")
       ->envname("MALLARD_SQLENGINE_DUCKDB");
+  command.add_option("--lake-catalog", config.lake_catalog,
+                     "DuckLake to attach to the SQL engine (tables as views in schema `lake`): a DuckDB catalog "
+                     "file, or postgres://… for a PostgreSQL catalog; created when absent")
+      ->envname("MALLARD_LAKE_CATALOG");
+  command.add_option("--lake-data-path", config.lake_data_path,
+                     "Directory of the lake's Parquet files (required for a new PostgreSQL catalog)")
+      ->envname("MALLARD_LAKE_DATA_PATH");
   command.add_option("--backend-dynamodb", config.backend_dynamodb, "DynamoDB backend: memory")
       ->envname("MALLARD_BACKEND_DYNAMODB")
       ->capture_default_str();
@@ -76,6 +83,8 @@ std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
   FillFrom(command, "--backend-sqs", table["backends"]["sqs"], config.backend_sqs);
   FillFrom(command, "--sqlengine-duckdb", table["backends"]["sqlengine_duckdb"], config.sqlengine_duckdb);
   FillFrom(command, "--backend-dynamodb", table["backends"]["dynamodb"], config.backend_dynamodb);
+  FillFrom(command, "--lake-catalog", table["lake"]["catalog"], config.lake_catalog);
+  FillFrom(command, "--lake-data-path", table["lake"]["data_path"], config.lake_data_path);
   if (command.get_option("--account")->count() == 0) {
     if (auto* accounts = table["aws"]["accounts"].as_table()) {
       for (const auto& [key, value] : *accounts) {

@@ -20,6 +20,8 @@ struct ServeConfig {
   std::size_t body_limit_bytes = 16 * 1024 * 1024;
   int shutdown_grace_seconds = 30;
   std::string backend_sqs = "memory";
+  std::string lake_catalog;    // empty = no lake attached to the SQL engine
+  std::string lake_data_path;  // empty = the catalog's own (or "<catalog>.files/" for a new lake)
   std::string sqlengine_duckdb;  // empty = the build's default (":memory:" with DuckDB, else "off")
   std::string backend_dynamodb = "memory";
 };

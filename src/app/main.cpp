@@ -1,9 +1,12 @@
-// mallard: AWS data services on your own machine. Subcommands: serve (now), pipe (later).
+// mallard: AWS data services on your own machine. Subcommands: serve, lake (DuckLake maintenance); pipe later.
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include "app/config.hpp"
 #include "app/serve_command.hpp"
+#ifdef MALLARD_HAVE_DUCKDB
+#include "app/lake_command.hpp"
+#endif
 
 int main(int argc, char** argv) {
   CLI::App app{"Mallard: SQS and more AWS data services, locally and for real"};
@@ -13,7 +16,13 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Run the AWS-compatible endpoint");
   serve->footer(mallard::app::BuildDescription());
   mallard::app::AddServeOptions(*serve, serve_config);
+#ifdef MALLARD_HAVE_DUCKDB
+  auto lake = mallard::app::AddLakeCommand(app);
+#endif
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return mallard::app::RunServe(*serve, serve_config);
+#ifdef MALLARD_HAVE_DUCKDB
+  if (mallard::app::LakeCommandParsed(*lake)) return mallard::app::RunLake(*lake);
+#endif
   return 0;
 }

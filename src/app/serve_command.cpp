@@ -71,6 +71,12 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     spdlog::error("{}", backend_error);
     return 2;
   }
+  if (!config.lake_catalog.empty()) {
+    if (auto attached = AttachLake(config, sqlengine_backend); !attached.empty()) {
+      spdlog::error("{}", attached);
+      return 2;
+    }
+  }
   http::HttpServerOptions http_options;
   http_options.host = config.host;
   http_options.port = static_cast<std::uint16_t>(config.port);

@@ -7,7 +7,11 @@
 #include "services/athena/athena_service.hpp"
 #include "services/redshift_data/redshift_data_service.hpp"
 #ifdef MALLARD_HAVE_DUCKDB
+#include <spdlog/spdlog.h>
+
+#include "app/lake_sql_bridge.hpp"
 #include "backends/duckdb/duckdb_query_backend.hpp"
+#include "lake/lake.hpp"
 #endif
 
 namespace mallard::app {
@@ -42,6 +46,25 @@ std::shared_ptr<sqlengine::QueryExecutionBackend> MakeSqlEngineBackend(const std
 #else
   error = "--sqlengine-duckdb " + spec + ": this build has no DuckDB (configure with -DMALLARD_WITH_DUCKDB=ON), use 'off'";
   return nullptr;
+#endif
+}
+
+std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::QueryExecutionBackend>& backend) {
+#ifdef MALLARD_HAVE_DUCKDB
+  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbQueryBackend>(backend);
+  if (!duck) return "--lake-catalog needs the DuckDB SQL engine (--sqlengine-duckdb is off)";
+  lake::LakeOptions options;
+  options.catalog = config.lake_catalog;
+  options.data_path = config.lake_data_path;
+  auto opened = lake::Lake::Open(options);
+  if (!opened.ok()) return "cannot open the lake '" + config.lake_catalog + "': " + opened.error().message;
+  if (auto attached = AttachLakeToSqlEngine(opened.value(), duck); !attached.ok()) {
+    return "cannot attach the lake to the SQL engine: " + attached.error();
+  }
+  spdlog::info("lake {} (data {}) attached to the SQL engine as schema 'lake'", config.lake_catalog, (*opened)->DataPath());
+  return {};
+#else
+  return "--lake-catalog: this build has no DuckDB";
 #endif
 }
 

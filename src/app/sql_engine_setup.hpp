@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "app/config.hpp"
 #include "app/server_builder.hpp"
 #include "services/sqlengine/query_execution_backend.hpp"
 
@@ -14,6 +15,9 @@ std::string DefaultSqlEngineSpec();
 // "off" → the in-memory backend (queries recorded, empty results); ":memory:" or a file path → a
 // DuckDB database. Returns nullptr and sets `error` when the spec cannot be honoured.
 std::shared_ptr<sqlengine::QueryExecutionBackend> MakeSqlEngineBackend(const std::string& spec, std::string& error);
+// Opens --lake-catalog and attaches it to `backend` (which must be the DuckDB engine). Returns
+// an error text, empty on success.
+std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::QueryExecutionBackend>& backend);
 // Registers Athena and Redshift Data on `builder`, both on `backend`.
 ServerBuilder& AddSqlEngineServices(ServerBuilder& builder, std::shared_ptr<sqlengine::QueryExecutionBackend> backend);
 // The same on a temporary builder, for a `AddSqlEngineServices(ServerBuilder(), backend).With…().Start()` chain.

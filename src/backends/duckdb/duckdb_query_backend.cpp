@@ -106,8 +106,9 @@ DuckStatus BindParameters(PreparedStatement& statement, const std::vector<SqlPar
 
 class DuckDbRunningQuery final : public sqlengine::RunningQuery {
  public:
-  DuckDbRunningQuery(std::shared_ptr<Database> database, sqlengine::QueryRequest request)
-      : database_(std::move(database)), request_(std::move(request)) {}
+  DuckDbRunningQuery(std::shared_ptr<Database> database, sqlengine::QueryRequest request,
+                     std::shared_ptr<DuckDbQueryBackend::StatementRewriter> rewriter = nullptr)
+      : database_(std::move(database)), request_(std::move(request)), rewriter_(std::move(rewriter)) {}
 
   std::vector<QueryOutcome> Run() override {
     std::vector<QueryOutcome> outcomes;
@@ -171,8 +172,14 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
     }
   }
 
-  QueryOutcome RunStatement(Connection& connection, const std::string& sql) {
+  QueryOutcome RunStatement(Connection& connection, const std::string& original_sql) {
     std::int64_t started = SteadyMillis();
+    std::string sql = original_sql;
+    if (rewriter_) {
+      auto rewritten = (*rewriter_)(original_sql);
+      if (!rewritten.ok()) return Failure(DuckDbError{rewritten.error(), DUCKDB_ERROR_BINDER});
+      sql = std::move(rewritten).value();
+    }
     auto prepared = connection.PrepareAll(sql);
     if (!prepared.ok()) return Failure(prepared.error());
     std::int64_t planned = SteadyMillis();
@@ -245,6 +252,7 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
 
   std::shared_ptr<Database> database_;
   sqlengine::QueryRequest request_;
+  std::shared_ptr<DuckDbQueryBackend::StatementRewriter> rewriter_;
   std::atomic<bool> interrupted_{false};
   std::mutex mutex_;
   Connection* connection_ = nullptr;
@@ -273,7 +281,15 @@ Result<std::shared_ptr<DuckDbQueryBackend>, std::string> DuckDbQueryBackend::Ope
 }
 
 std::unique_ptr<sqlengine::RunningQuery> DuckDbQueryBackend::Prepare(sqlengine::QueryRequest request) {
-  return std::make_unique<DuckDbRunningQuery>(database_, std::move(request));
+  return std::make_unique<DuckDbRunningQuery>(database_, std::move(request), rewriter_);
+}
+
+Result<Done, std::string> DuckDbQueryBackend::ExecuteAdmin(const std::string& sql) {
+  auto connection = database_->Connect();
+  if (!connection.ok()) return Fail(connection.error().message);
+  auto status = connection->Execute(sql);
+  if (!status.ok()) return Fail(status.error().message);
+  return Done{};
 }
 
 Result<std::vector<sqlengine::SqlRow>, std::string> DuckDbQueryBackend::Select(

@@ -2,6 +2,7 @@
 // DuckDbQueryBackend: Athena's and Redshift Data's SQL engine on one DuckDB database. Each query
 // gets its own connection (a second statement on a connection would end an open streaming result,
 // and duckdb_interrupt acts per connection), and reads its result chunk by chunk.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,6 +26,14 @@ class DuckDbQueryBackend final : public sqlengine::QueryExecutionBackend {
                                                                          const std::string& table) override;
   void Reset() override;
 
+  // Rewrites each statement's text before DuckDB sees it (e.g. lake time travel). Set before the
+  // server starts; an error fails the statement with that message.
+  using StatementRewriter = std::function<Result<std::string, std::string>(const std::string&)>;
+  void SetStatementRewriter(StatementRewriter rewriter) { rewriter_ = std::make_shared<StatementRewriter>(std::move(rewriter)); }
+  // Runs administrative SQL (views over attached storage) on a connection of its own.
+  Result<Done, std::string> ExecuteAdmin(const std::string& sql);
+  Result<std::vector<sqlengine::SqlRow>, std::string> SelectAdmin(const std::string& sql) { return Select(sql, {}); }
+
  private:
   DuckDbQueryBackend(std::shared_ptr<Database> database, std::string database_name)
       : database_(std::move(database)), database_name_(std::move(database_name)) {}
@@ -36,6 +45,7 @@ class DuckDbQueryBackend final : public sqlengine::QueryExecutionBackend {
 
   std::shared_ptr<Database> database_;
   std::string database_name_;
+  std::shared_ptr<StatementRewriter> rewriter_;
 };
 
 // Quotes an identifier for DuckDB ("a""b").

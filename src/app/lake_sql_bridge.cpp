@@ -1,0 +1,134 @@
+#include "app/lake_sql_bridge.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+
+namespace mallard::app {
+namespace {
+
+Result<Done, std::string> RefreshViews(lake::Lake& lake, duckdb::DuckDbQueryBackend& backend) {
+  auto tables = lake.ListTables();
+  if (!tables.ok()) return Fail(tables.error().message);
+  auto schemas = lake.ListSchemas();
+  if (!schemas.ok()) return Fail(schemas.error().message);
+  std::string sql;
+  std::set<std::pair<std::string, std::string>> live;
+  for (const auto& schema : *schemas) sql += "CREATE SCHEMA IF NOT EXISTS " + duckdb::QuoteIdentifier(SqlEngineSchemaForLake(schema)) + ";\n";
+  for (const auto& table : *tables) {
+    auto scan = lake.ScanSql(table.schema, table.name);
+    std::string schema = SqlEngineSchemaForLake(table.schema);
+    live.insert({schema, table.name});
+    std::string view = duckdb::QuoteIdentifier(schema) + "." + duckdb::QuoteIdentifier(table.name);
+    if (!scan.ok()) {
+      // One unreadable table (e.g. inlined rows) must not hide the others.
+      spdlog::warn("lake table {}.{} is not queryable: {}", table.schema, table.name, scan.error().message);
+      sql += "DROP VIEW IF EXISTS " + view + ";\n";
+      continue;
+    }
+    sql += "CREATE OR REPLACE VIEW " + view + " AS " + *scan + ";\n";
+  }
+  auto existing = backend.SelectAdmin("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal AND "
+                                      "(schema_name = 'lake' OR schema_name LIKE 'lake\\_%' ESCAPE '\\')");
+  if (existing.ok()) {
+    for (const auto& row : *existing) {
+      if (!live.count({row[0].text, row[1].text})) {
+        sql += "DROP VIEW IF EXISTS " + duckdb::QuoteIdentifier(row[0].text) + "." + duckdb::QuoteIdentifier(row[1].text) + ";\n";
+      }
+    }
+  }
+  if (sql.empty()) return Done{};
+  return backend.ExecuteAdmin("BEGIN TRANSACTION;\n" + sql + "COMMIT;");
+}
+
+// The lake schema a DuckDB schema name stands for, if it is one of ours.
+std::optional<std::string> LakeSchemaFor(const std::string& engine_schema) {
+  if (engine_schema == "lake") return std::string("main");
+  if (engine_schema.rfind("lake_", 0) == 0 && engine_schema.size() > 5) return engine_schema.substr(5);
+  return std::nullopt;
+}
+
+std::string Unquote(const std::string& identifier) {
+  if (identifier.size() >= 2 && identifier.front() == '"' && identifier.back() == '"') {
+    std::string out;
+    for (std::size_t i = 1; i + 1 < identifier.size(); ++i) {
+      out += identifier[i];
+      if (identifier[i] == '"' && identifier[i + 1] == '"') ++i;
+    }
+    return out;
+  }
+  std::string lower = identifier;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+}  // namespace
+
+std::string SqlEngineSchemaForLake(const std::string& lake_schema) {
+  return lake_schema == "main" ? "lake" : "lake_" + lake_schema;
+}
+
+Result<std::string, std::string> RewriteLakeTimeTravel(lake::Lake& lake, const std::string& sql) {
+  // <schema>.<table> AT ( VERSION => 12 )  |  AT ( TIMESTAMP => '2026-01-01 00:00:00+00' )
+  static const std::regex pattern(
+      R"re(((?:"(?:[^"]|"")+")|[A-Za-z_][A-Za-z0-9_]*)\s*\.\s*((?:"(?:[^"]|"")+")|[A-Za-z_][A-Za-z0-9_]*)\s+AT\s*\(\s*(VERSION|TIMESTAMP)\s*=>\s*('(?:[^']|'')*'|[0-9]+)\s*\))re",
+      std::regex::icase);
+  if (sql.find("=>") == std::string::npos) return sql;
+  std::string out;
+  auto begin = std::sregex_iterator(sql.begin(), sql.end(), pattern);
+  std::size_t copied = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    const auto& match = *it;
+    auto lake_schema = LakeSchemaFor(Unquote(match[1].str()));
+    if (!lake_schema) continue;  // not a lake table: left for DuckDB to judge
+    std::string table = Unquote(match[2].str());
+    std::string kind = match[3].str();
+    for (auto& c : kind) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string value = match[4].str();
+    std::int64_t snapshot = 0;
+    if (kind == "VERSION") {
+      if (value.front() == '\'') value = value.substr(1, value.size() - 2);
+      try {
+        snapshot = std::stoll(value);
+      } catch (...) {
+        return Fail("AT (VERSION => " + match[4].str() + "): a snapshot id is a number");
+      }
+    } else {
+      if (value.front() != '\'') return Fail("AT (TIMESTAMP => …) takes a quoted timestamp");
+      auto found = lake.SnapshotAsOf(value.substr(1, value.size() - 2));
+      if (!found.ok()) return Fail(found.error().message);
+      snapshot = *found;
+    }
+    auto scan = lake.ScanSql(*lake_schema, table, snapshot);
+    if (!scan.ok()) return Fail(scan.error().message);
+    out += sql.substr(copied, match.position(0) - copied);
+    out += "(" + *scan + ") AS " + duckdb::QuoteIdentifier(table);
+    copied = match.position(0) + match.length(0);
+  }
+  out += sql.substr(copied);
+  return out;
+}
+
+Result<Done, std::string> AttachLakeToSqlEngine(std::shared_ptr<lake::Lake> lake,
+                                                std::shared_ptr<duckdb::DuckDbQueryBackend> backend) {
+  MALLARD_RETURN_IF_ERROR(RefreshViews(*lake, *backend));
+  // Commits come from worker threads (pipeline flushes, maintenance); one refresh at a time.
+  auto refresh_mutex = std::make_shared<std::mutex>();
+  std::weak_ptr<duckdb::DuckDbQueryBackend> weak_backend = backend;
+  lake::Lake* raw_lake = lake.get();
+  lake->AddCommitListener([raw_lake, weak_backend, refresh_mutex](std::int64_t snapshot) {
+    auto target = weak_backend.lock();
+    if (!target) return;
+    std::lock_guard lock(*refresh_mutex);
+    if (auto refreshed = RefreshViews(*raw_lake, *target); !refreshed.ok()) {
+      spdlog::warn("lake snapshot {}: refreshing the SQL engine's views failed: {}", snapshot, refreshed.error());
+    }
+  });
+  backend->SetStatementRewriter([lake](const std::string& sql) { return RewriteLakeTimeTravel(*lake, sql); });
+  return Done{};
+}
+
+}  // namespace mallard::app
