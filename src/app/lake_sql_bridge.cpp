@@ -65,6 +65,22 @@ std::string Unquote(const std::string& identifier) {
   return lower;
 }
 
+// True when the text at `position` starts with a table alias.
+bool HasAlias(const std::string& sql, std::size_t position) {
+  static const std::regex next_word(R"(^\s+([A-Za-z_][A-Za-z0-9_]*|"))");
+  std::smatch match;
+  std::string rest = sql.substr(position, 64);
+  if (!std::regex_search(rest, match, next_word)) return false;
+  std::string word = match[1].str();
+  if (word == "\"") return true;
+  for (auto& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  static const std::set<std::string> clause_words = {
+      "WHERE", "JOIN", "LEFT", "RIGHT", "INNER", "OUTER", "FULL", "CROSS", "ON", "USING", "GROUP", "ORDER",
+      "LIMIT", "UNION", "EXCEPT", "INTERSECT", "WINDOW", "HAVING", "QUALIFY", "NATURAL", "ANTI", "SEMI",
+      "POSITIONAL", "ASOF", "OFFSET", "LATERAL", "RETURNING", "TABLESAMPLE", "USING"};
+  return word == "AS" || !clause_words.count(word);
+}
+
 }  // namespace
 
 std::string SqlEngineSchemaForLake(const std::string& lake_schema) {
@@ -105,8 +121,10 @@ Result<std::string, std::string> RewriteLakeTimeTravel(lake::Lake& lake, const s
     auto scan = lake.ScanSql(*lake_schema, table, snapshot);
     if (!scan.ok()) return Fail(scan.error().message);
     out += sql.substr(copied, match.position(0) - copied);
-    out += "(" + *scan + ") AS " + duckdb::QuoteIdentifier(table);
     copied = match.position(0) + match.length(0);
+    out += "(" + *scan + ")";
+    // Keep the query's own alias (`AT (…) AS f` or `AT (…) f`); otherwise name it after the table.
+    if (!HasAlias(sql, copied)) out += " AS " + duckdb::QuoteIdentifier(table);
   }
   out += sql.substr(copied);
   return out;
@@ -114,20 +132,44 @@ Result<std::string, std::string> RewriteLakeTimeTravel(lake::Lake& lake, const s
 
 Result<Done, std::string> AttachLakeToSqlEngine(std::shared_ptr<lake::Lake> lake,
                                                 std::shared_ptr<duckdb::DuckDbQueryBackend> backend) {
-  MALLARD_RETURN_IF_ERROR(RefreshViews(*lake, *backend));
-  // Commits come from worker threads (pipeline flushes, maintenance); one refresh at a time.
-  auto refresh_mutex = std::make_shared<std::mutex>();
+  // The views follow the lake's latest snapshot: refreshed after this process's commits, and —
+  // since other processes may commit to a PostgreSQL catalog — checked before each statement.
+  struct Freshness {
+    std::mutex mutex;
+    std::int64_t snapshot = -1;
+  };
+  auto freshness = std::make_shared<Freshness>();
   std::weak_ptr<duckdb::DuckDbQueryBackend> weak_backend = backend;
   lake::Lake* raw_lake = lake.get();
-  lake->AddCommitListener([raw_lake, weak_backend, refresh_mutex](std::int64_t snapshot) {
+  auto refresh = [raw_lake, weak_backend, freshness](std::optional<std::int64_t> committed) -> Result<Done, std::string> {
     auto target = weak_backend.lock();
-    if (!target) return;
-    std::lock_guard lock(*refresh_mutex);
-    if (auto refreshed = RefreshViews(*raw_lake, *target); !refreshed.ok()) {
+    if (!target) return Done{};
+    std::lock_guard lock(freshness->mutex);
+    std::int64_t latest = 0;
+    if (committed) {
+      latest = *committed;
+    } else {
+      auto current = raw_lake->CurrentSnapshot();
+      if (!current.ok()) return Fail(current.error().message);
+      latest = current->snapshot_id;
+    }
+    if (latest == freshness->snapshot) return Done{};
+    MALLARD_RETURN_IF_ERROR(RefreshViews(*raw_lake, *target));
+    freshness->snapshot = latest;
+    return Done{};
+  };
+  MALLARD_RETURN_IF_ERROR(refresh(std::nullopt));
+  lake->AddCommitListener([refresh](std::int64_t snapshot) {
+    if (auto refreshed = refresh(snapshot); !refreshed.ok()) {
       spdlog::warn("lake snapshot {}: refreshing the SQL engine's views failed: {}", snapshot, refreshed.error());
     }
   });
-  backend->SetStatementRewriter([lake](const std::string& sql) { return RewriteLakeTimeTravel(*lake, sql); });
+  backend->SetStatementRewriter([lake, refresh](const std::string& sql) -> Result<std::string, std::string> {
+    if (auto refreshed = refresh(std::nullopt); !refreshed.ok()) {
+      spdlog::warn("lake: refreshing the SQL engine's views failed: {}", refreshed.error());
+    }
+    return RewriteLakeTimeTravel(*lake, sql);
+  });
   return Done{};
 }
 

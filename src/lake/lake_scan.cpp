@@ -37,7 +37,13 @@ LakeResult<std::string> BuildScanSql(const CatalogView& view, const TableEntry& 
     if (file.deletes) {
       std::string delete_path = view.DataFilePath(table, file.deletes->path, file.deletes->path_is_relative);
       delete_paths.push_back(delete_path);
-      delete_map += (delete_map.empty() ? "" : ", ") + ("(" + SqlString(delete_path) + ", " + SqlString(data_path) + ")");
+      // Built piecewise: the one-expression form trips GCC 12's -Wrestrict false positive.
+      if (!delete_map.empty()) delete_map += ", ";
+      delete_map += "(";
+      delete_map += SqlString(delete_path);
+      delete_map += ", ";
+      delete_map += SqlString(data_path);
+      delete_map += ")";
     }
   }
   MALLARD_ASSIGN_OR_RETURN(auto schema_argument, ReadSchemaArgument(table.columns));
