@@ -177,3 +177,80 @@ console.log(JSON.stringify(got.Item));
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout) == {"pk": {"S": "k"}, "n": {"N": "12345678901234567890123456789012345678"}}
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS"])
+def test_js_sdk_sts_identity_and_assumed_role_credentials(mallard, tmp_path, variable):
+    """The JavaScript SDK's STS client checks its credentials against Mallard, and credentials from
+    AssumeRole work on another service under the role's account."""
+    import json
+    import subprocess
+    from pathlib import Path
+    script = """
+import { STSClient, GetCallerIdentityCommand, AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { SQSClient, CreateQueueCommand } from '@aws-sdk/client-sqs';
+const sts = new STSClient({});
+const me = await sts.send(new GetCallerIdentityCommand({}));
+const role = await sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::210987654321:role/deployer',
+  RoleSessionName: 'js-session' }));
+const creds = role.Credentials;
+const sqs = new SQSClient({ endpoint: process.env.MALLARD_URL, credentials: { accessKeyId: creds.AccessKeyId,
+  secretAccessKey: creds.SecretAccessKey, sessionToken: creds.SessionToken } });
+const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'as-role' }));
+console.log(JSON.stringify({ account: me.Account, arn: me.Arn, roleUser: role.AssumedRoleUser.Arn,
+  keyPrefix: creds.AccessKeyId.slice(0, 4), queue: queue.QueueUrl }));
+"""
+    url = f"http://127.0.0.1:{mallard.port}"
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path), "AWS_ACCESS_KEY_ID": "test",
+           "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": REGION, variable: url, "MALLARD_URL": url,
+           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    result = subprocess.run(["node", "--input-type=module", "-e", script], cwd=Path(__file__).parent / "js", env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = json.loads(result.stdout)
+    assert out["account"] == "000000000000"
+    assert out["arn"] == "arn:aws:iam::000000000000:root"
+    assert out["roleUser"] == "arn:aws:sts::210987654321:assumed-role/deployer/js-session"
+    assert out["keyPrefix"] == "ASIA"
+    assert out["queue"] == f"{url}/210987654321/as-role"
+
+
+# --- DynamoDB input bounded as AWS bounds it --------------------------------------------------
+
+
+def test_dynamodb_expression_longer_than_4kb_is_refused(dynamodb):
+    from ddb_e2e import create_table, validation
+    table = create_table(dynamodb)
+    long_condition = "attribute_not_exists(pk) OR " + " OR ".join(["attribute_exists(a)"] * 200)
+    assert len(long_condition) > 4096
+    validation(dynamodb.put_item, contains=["Invalid ConditionExpression",
+                                            "Expression size has exceeded the maximum allowed size; expression size: "
+                                            + str(len(long_condition))],
+               TableName=table, Item={"pk": {"S": "x"}}, ConditionExpression=long_condition)
+    assert "Item" not in dynamodb.get_item(TableName=table, Key={"pk": {"S": "x"}})
+
+
+def test_dynamodb_item_nested_deeper_than_32_levels_is_refused(dynamodb):
+    from ddb_e2e import create_table, validation
+
+    def nested(levels: int) -> dict:
+        value: dict = {"S": "leaf"}
+        for _ in range(levels):
+            value = {"M": {"m": value}}
+        return value
+
+    table = create_table(dynamodb)
+    # 32 levels of containers are allowed; one more is refused with AWS's message.
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "ok"}, "deep": nested(31)})
+    validation(dynamodb.put_item, contains="Nesting Levels have exceeded supported limits",
+               TableName=table, Item={"pk": {"S": "too-deep"}, "deep": nested(33)})
+    assert "Item" not in dynamodb.get_item(TableName=table, Key={"pk": {"S": "too-deep"}})
+
+
+def test_dynamodb_json_depth_bomb_is_a_client_error(mallard):
+    from ddb_e2e import raw_call
+    # 100,000 nested lists: the parser's depth bound answers at once, never a 5xx or a hang.
+    bomb = ('{"TableName": "t", "Item": {"pk": ' + '{"L": [' * 100_000 + ']}' * 100_000 + "}}").encode()
+    result = raw_call(mallard.port, "PutItem", bomb)
+    assert 400 <= result.status < 500, (result.status, result.body[:200])
+    assert result.json()["__type"].endswith(("SerializationException", "ValidationException"))

@@ -551,6 +551,47 @@ TEST_P(LakeTest, ConcurrentTransactionsRebaseInsertsAndConflictOnTheSameFile) {
             CatalogOne("SELECT count(*) FROM ducklake_data_file"));
 }
 
+// Two writers with their own catalog connections (on PostgreSQL: two Lake instances, as two
+// processes would be) commit at once: the loser of each snapshot id retries on the key conflict.
+TEST_P(LakeTest, IndependentWritersRetryOnSnapshotConflicts) {
+  CreateItems();
+  std::shared_ptr<Lake> other = lake_;
+  if (GetParam() == CatalogKind::kPostgres) {
+    auto opened = Lake::Open(options_);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    other = opened.value();
+  }
+  std::atomic<int> failures{0};
+  auto writer = [&](std::shared_ptr<Lake> lake, int base) {
+    auto database = duckdb::Database::Open({":memory:", 1, "128MB", ""});
+    auto connection = std::move(database.value()->Connect()).value();
+    for (int i = 0; i < 10; ++i) {
+      auto transaction = lake->Begin();
+      if (!transaction.ok()) { ++failures; continue; }
+      std::string id = std::to_string(base + i);
+      if (!(*transaction)->Insert("main", "items", connection, "SELECT " + id + " AS id, 'w' AS name, 1 AS price").ok()) {
+        ++failures;
+        continue;
+      }
+      if (auto committed = (*transaction)->Commit(); !committed.ok()) {
+        ADD_FAILURE() << committed.error().message;
+        ++failures;
+      }
+    }
+  };
+  std::thread a(writer, lake_, 0), b(writer, other, 100);
+  a.join();
+  b.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(CatalogOne("SELECT count(*) FROM ducklake_snapshot"), "22");
+  EXPECT_EQ(CatalogOne("SELECT max(snapshot_id) FROM ducklake_snapshot"), "21");
+  EXPECT_EQ(CatalogOne("SELECT count(DISTINCT row_id_start) FROM ducklake_data_file"), "20");
+  EXPECT_EQ(CatalogOne("SELECT count(DISTINCT data_file_id) FROM ducklake_data_file"), "20");
+  EXPECT_EQ(CatalogOne("SELECT max(next_file_id) FROM ducklake_snapshot"), "20");
+  EXPECT_EQ(Catalog("SELECT record_count, next_row_id FROM ducklake_table_stats"), (Rows{{"20", "20"}}));
+  EXPECT_EQ(Scan("items").size(), 20u);
+}
+
 TEST_P(LakeTest, AbortRemovesWrittenFilesAndCommitInfoIsRecorded) {
   CreateItems();
   {
