@@ -1,4 +1,4 @@
-// mallard: AWS data services on your own machine. Subcommands: serve, lake (DuckLake maintenance); pipe later.
+// mallard: AWS data services on your own machine. Subcommands: serve, lake (DuckLake maintenance), pipe (PostgreSQL → DuckLake).
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
@@ -6,6 +6,7 @@
 #include "app/serve_command.hpp"
 #ifdef MALLARD_HAVE_DUCKDB
 #include "app/lake_command.hpp"
+#include "app/pipe_command.hpp"
 #endif
 
 int main(int argc, char** argv) {
@@ -18,11 +19,15 @@ int main(int argc, char** argv) {
   mallard::app::AddServeOptions(*serve, serve_config);
 #ifdef MALLARD_HAVE_DUCKDB
   auto lake = mallard::app::AddLakeCommand(app);
+  mallard::app::PipeOptions pipe_options;
+  auto* pipe = app.add_subcommand("pipe", "Stream PostgreSQL tables into a DuckLake (change data capture)");
+  mallard::app::AddPipeOptions(*pipe, pipe_options);
 #endif
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return mallard::app::RunServe(*serve, serve_config);
 #ifdef MALLARD_HAVE_DUCKDB
   if (mallard::app::LakeCommandParsed(*lake)) return mallard::app::RunLake(*lake);
+  if (pipe->parsed()) return mallard::app::RunPipe(*pipe, pipe_options);
 #endif
   return 0;
 }

@@ -133,7 +133,11 @@ LakeResult<WrittenFile> WriteDataFile(duckdb::Connection& connection, const std:
   for (const auto& column : columns) {
     MALLARD_ASSIGN_OR_RETURN(auto type, DuckDbTypeSql(column));
     if (!projection.empty()) projection += ", ";
-    projection += "CAST(" + SqlIdentifier(column.name) + " AS " + type + ") AS " + SqlIdentifier(column.name);
+    std::string value = "CAST(" + SqlIdentifier(column.name) + " AS " + type + ")";
+    // DuckDB's Parquet writer (1.4) keeps a TIMETZ's clock time but drops its offset; normalising
+    // to UTC first keeps the instant (Parquet TIME is UTC-adjusted).
+    if (column.type == "timetz") value = "CAST(timezone('UTC', " + value + ") AS TIMETZ)";
+    projection += value + " AS " + SqlIdentifier(column.name);
   }
   std::string sql = "COPY (SELECT " + projection + " FROM (" + select_sql + ") AS lake_source) TO " +
                     SqlString(file.absolute_path) + " (FORMAT parquet, COMPRESSION zstd, FIELD_IDS " +

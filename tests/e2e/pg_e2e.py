@@ -38,13 +38,22 @@ class PostgresServer:
             pytest.fail(f"{' '.join(args)} failed: {result.stderr}\n{log.read_text() if log.exists() else ''}",
                         pytrace=False)
 
-    def start(self) -> "PostgresServer":
+    def start(self, wal_level: str = "logical") -> "PostgresServer":
         self._run(str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c wal_level=logical "
-                   "-c fsync=off -c max_connections=200")
+        self.options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c wal_level={wal_level} "
+                        "-c fsync=off -c max_connections=300 -c max_replication_slots=20 -c max_wal_senders=20")
+        return self._start()
+
+    def _start(self) -> "PostgresServer":
+        options = self.options
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-l", str(self.dir / "server.log"), "-w",
                   "-t", "60", "-o", options, "start")
         return self
+
+    def restart(self) -> None:
+        """Stops the server abruptly (every connection drops) and starts it again on the same port."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+        self._start()
 
     def stop(self) -> None:
         try:

@@ -1,0 +1,221 @@
+#include "app/pipe_api.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <thread>
+
+#include "cdc/pg/lsn.hpp"
+#include "common/ids.hpp"
+
+namespace mallard::app {
+namespace {
+
+namespace json = boost::json;
+
+std::string LsnText(std::uint64_t lsn) { return cdc::pg::Lsn{lsn}.ToString(); }
+
+double Percentile(std::vector<double> values, double fraction) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  auto index = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+std::uint64_t LagBytes(const cdc::GroupStatus& group, const cdc::TableStatus& table) {
+  std::uint64_t applied = std::max(table.progress.applied_lsn, group.confirmed_lsn);
+  return group.source_lsn > applied ? group.source_lsn - applied : 0;
+}
+
+double LagSeconds(const cdc::TableStatus& table) {
+  if (table.oldest_pending_commit_unix_ms == 0) return 0;
+  return static_cast<double>(WallClockMillis() - table.oldest_pending_commit_unix_ms) / 1000.0;
+}
+
+http::HttpResponse Json(int status, const json::value& body) {
+  http::HttpResponse response;
+  response.status = status;
+  response.body = json::serialize(body);
+  response.SetHeader("Content-Type", "application/json");
+  return response;
+}
+
+http::HttpResponse Error(int status, const std::string& message) { return Json(status, json::object{{"error", message}}); }
+
+std::string Decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+class PipeApiHandler final : public http::HttpHandler {
+ public:
+  explicit PipeApiHandler(std::shared_ptr<cdc::SyncGroup> group) : group_(std::move(group)) {}
+
+  void Handle(http::HttpRequest request, http::Responder respond) override {
+    // Table changes talk to PostgreSQL and the lake: off the network thread.
+    auto group = group_;
+    std::thread([group, request = std::move(request), respond = std::move(respond)]() mutable {
+      respond(Route(*group, request));
+    }).detach();
+  }
+  http::HttpResponse RejectOversizedBody(const http::HttpRequest&, std::size_t limit) override {
+    return Error(413, "request body larger than " + std::to_string(limit) + " bytes");
+  }
+  http::HttpResponse RejectMalformedRequest(const std::string& reason) override { return Error(400, reason); }
+
+ private:
+  static http::HttpResponse Route(cdc::SyncGroup& group, const http::HttpRequest& request) {
+    const std::string& path = request.path;
+    if (request.method == "GET" && path == "/health") {
+      auto status = group.Status();
+      bool healthy = status.connected;
+      json::object body{{"status", healthy ? "ok" : "degraded"}, {"connected", status.connected}};
+      if (!status.last_error.empty()) body["last_error"] = status.last_error;
+      return Json(healthy ? 200 : 503, body);
+    }
+    if (request.method == "GET" && path == "/status") return Json(200, json::parse(PipeStatusJson(group.Status())));
+    if (request.method == "GET" && path == "/metrics") {
+      http::HttpResponse response;
+      response.body = PipeMetricsText(group.Status());
+      response.SetHeader("Content-Type", "text/plain; version=0.0.4");
+      return response;
+    }
+    if (path == "/tables" && request.method == "POST") {
+      json::value body;
+      boost::system::error_code error;
+      body = json::parse(request.body, error);
+      if (error || !body.is_object() || !body.as_object().contains("table") || !body.at("table").is_string()) {
+        return Error(400, "expected a JSON body {\"table\": \"schema.table\"}");
+      }
+      auto added = group.AddTable(std::string(body.at("table").as_string()));
+      if (!added.ok()) return Error(added.error().find("already synced") != std::string::npos ? 409 : 400, added.error());
+      return Json(201, json::object{{"table", body.at("table")}, {"state", "SNAPSHOT"}});
+    }
+    if (path.rfind("/tables/", 0) == 0) {
+      std::string rest = Decode(path.substr(8));
+      bool resync = rest.size() > 7 && rest.compare(rest.size() - 7, 7, "/resync") == 0;
+      if (resync && request.method == "POST") {
+        std::string table = rest.substr(0, rest.size() - 7);
+        auto done = group.Resync(table);
+        if (!done.ok()) return Error(done.error().find("not synced") != std::string::npos ? 404 : 400, done.error());
+        return Json(202, json::object{{"table", table}, {"state", "SNAPSHOT"}});
+      }
+      if (!resync && request.method == "DELETE") {
+        auto done = group.RemoveTable(rest);
+        if (!done.ok()) return Error(done.error().find("not synced") != std::string::npos ? 404 : 400, done.error());
+        return Json(200, json::object{{"table", rest}, {"removed", true}});
+      }
+    }
+    return Error(404, "no route for " + request.method + " " + path);
+  }
+
+  std::shared_ptr<cdc::SyncGroup> group_;
+};
+
+}  // namespace
+
+std::string PipeStatusJson(const cdc::GroupStatus& status) {
+  json::array tables;
+  for (const auto& table : status.tables) {
+    json::object entry{{"source", table.progress.source.Label()},
+                       {"target", table.progress.target.Label()},
+                       {"state", cdc::TableStateName(table.progress.state)},
+                       {"rows_synced", table.progress.rows_synced},
+                       {"applied_lsn", LsnText(table.progress.applied_lsn)},
+                       {"snapshot_lsn", LsnText(table.progress.snapshot_lsn)},
+                       {"lag_bytes", LagBytes(status, table)},
+                       {"lag_seconds", LagSeconds(table)},
+                       {"queued_bytes", table.queued_bytes},
+                       {"buffered_rows", table.buffered_rows},
+                       {"flushes", table.stats.flushes},
+                       {"failed_flushes", table.stats.failed_flushes},
+                       {"flush_p50_ms", Percentile(table.stats.latencies_ms, 0.5)},
+                       {"flush_p99_ms", Percentile(table.stats.latencies_ms, 0.99)},
+                       {"mode", table.append_mode ? "append" : "upsert"}};
+    std::string error = !table.progress.error.empty() ? table.progress.error : table.last_error;
+    entry["last_error"] = error.empty() ? json::value(nullptr) : json::value(error);
+    tables.push_back(std::move(entry));
+  }
+  json::object body{{"group", status.group},
+                    {"slot", status.slot},
+                    {"publication", status.publication},
+                    {"connected", status.connected},
+                    {"received_lsn", LsnText(status.received_lsn)},
+                    {"confirmed_lsn", LsnText(status.confirmed_lsn)},
+                    {"source_lsn", LsnText(status.source_lsn)},
+                    {"slot_lag_bytes", status.source_lsn > status.confirmed_lsn ? status.source_lsn - status.confirmed_lsn : 0},
+                    {"queued_bytes", status.queued_bytes},
+                    {"max_queued_bytes", status.max_queued_bytes},
+                    {"backpressured", status.backpressured},
+                    {"transactions", status.transactions},
+                    {"changes", status.changes},
+                    {"tables", std::move(tables)}};
+  if (!status.last_error.empty()) body["last_error"] = status.last_error;
+  return json::serialize(body);
+}
+
+std::string PipeMetricsText(const cdc::GroupStatus& status) {
+  std::string out;
+  auto gauge = [&](const std::string& name, const std::string& help, const std::string& type) {
+    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  };
+  std::string group = "group=\"" + status.group + "\"";
+  gauge("mallard_pipe_connected", "1 when the replication stream is connected", "gauge");
+  out += "mallard_pipe_connected{" + group + "} " + (status.connected ? "1" : "0") + "\n";
+  gauge("mallard_pipe_slot_lag_bytes", "source WAL position minus the slot's confirmed position", "gauge");
+  out += "mallard_pipe_slot_lag_bytes{" + group + "} " +
+         std::to_string(status.source_lsn > status.confirmed_lsn ? status.source_lsn - status.confirmed_lsn : 0) + "\n";
+  gauge("mallard_pipe_queued_bytes", "bytes held in the table queues", "gauge");
+  out += "mallard_pipe_queued_bytes{" + group + "} " + std::to_string(status.queued_bytes) + "\n";
+  gauge("mallard_pipe_backpressured", "1 while WAL reading waits for flushes", "gauge");
+  out += "mallard_pipe_backpressured{" + group + "} " + (status.backpressured ? "1" : "0") + "\n";
+  gauge("mallard_pipe_transactions_total", "source transactions received", "counter");
+  out += "mallard_pipe_transactions_total{" + group + "} " + std::to_string(status.transactions) + "\n";
+  gauge("mallard_pipe_changes_total", "row changes routed to tables", "counter");
+  out += "mallard_pipe_changes_total{" + group + "} " + std::to_string(status.changes) + "\n";
+  gauge("mallard_pipe_table_rows_synced", "rows written to the lake table", "counter");
+  for (const auto& t : status.tables) {
+    out += "mallard_pipe_table_rows_synced{" + group + ",table=\"" + t.progress.source.Label() + "\"} " +
+           std::to_string(t.progress.rows_synced) + "\n";
+  }
+  gauge("mallard_pipe_table_state", "1 for the table's current state", "gauge");
+  for (const auto& t : status.tables) {
+    out += "mallard_pipe_table_state{" + group + ",table=\"" + t.progress.source.Label() + "\",state=\"" +
+           cdc::TableStateName(t.progress.state) + "\"} 1\n";
+  }
+  gauge("mallard_pipe_table_lag_bytes", "source WAL position minus the table's applied position", "gauge");
+  for (const auto& t : status.tables) {
+    out += "mallard_pipe_table_lag_bytes{" + group + ",table=\"" + t.progress.source.Label() + "\"} " +
+           std::to_string(LagBytes(status, t)) + "\n";
+  }
+  gauge("mallard_pipe_table_lag_seconds", "age of the oldest committed change not yet in the lake", "gauge");
+  for (const auto& t : status.tables) {
+    out += "mallard_pipe_table_lag_seconds{" + group + ",table=\"" + t.progress.source.Label() + "\"} " +
+           std::to_string(LagSeconds(t)) + "\n";
+  }
+  gauge("mallard_pipe_table_flushes_total", "successful flushes", "counter");
+  for (const auto& t : status.tables) {
+    out += "mallard_pipe_table_flushes_total{" + group + ",table=\"" + t.progress.source.Label() + "\"} " +
+           std::to_string(t.stats.flushes) + "\n";
+  }
+  gauge("mallard_pipe_table_flush_failures_total", "failed flush attempts (each is retried)", "counter");
+  for (const auto& t : status.tables) {
+    out += "mallard_pipe_table_flush_failures_total{" + group + ",table=\"" + t.progress.source.Label() + "\"} " +
+           std::to_string(t.stats.failed_flushes) + "\n";
+  }
+  return out;
+}
+
+std::shared_ptr<http::HttpHandler> MakePipeApiHandler(std::shared_ptr<cdc::SyncGroup> group) {
+  return std::make_shared<PipeApiHandler>(std::move(group));
+}
+
+}  // namespace mallard::app

@@ -1,0 +1,191 @@
+#include "cdc/snapshot_loader.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "cdc/pg/pg_connection.hpp"
+#include "common/ids.hpp"
+#include "duckdb/duckdb_wrapper.hpp"
+#include "lake/lake_transaction.hpp"
+#include "lake/parquet_files.hpp"
+
+namespace mallard::cdc {
+namespace {
+
+// Chunk files bound the disk a copy holds at once; each becomes one Parquet file.
+constexpr std::int64_t kChunkBytes = 256LL * 1024 * 1024;
+
+std::string Quote(const std::string& name) { return lake::SqlIdentifier(name); }
+
+}  // namespace
+
+Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conninfo, const std::string& group,
+                                                 const TableSchema& schema, lake::Lake& lake,
+                                                 const FlushSettings& settings, bool replace,
+                                                 const std::atomic<bool>& cancelled) {
+  auto started = std::chrono::steady_clock::now();
+  SnapshotResult result;
+  auto replication = pg::ReplicationConnection::Connect(source_conninfo);
+  if (!replication.ok()) return Fail("cannot open a replication connection: " + replication.error().message);
+  std::string slot = "mallard_snap_" + RandomAlnum(10);
+  for (auto& c : slot) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto created = replication->CreateSlot(slot, /*temporary=*/true, pg::SnapshotMode::kExport);
+  if (!created.ok()) return Fail("cannot create the snapshot slot: " + created.error().message);
+  result.consistent_point = created->consistent_point.value;
+  auto copy = pg::PgConnection::Connect(source_conninfo);
+  if (!copy.ok()) return Fail("cannot connect for the copy: " + copy.error().message);
+  if (auto begun = copy->BeginWithSnapshot(created->snapshot_name.value_or("")); !begun.ok()) {
+    return Fail("cannot import the snapshot: " + begun.error().message);
+  }
+
+  std::string directory = settings.work_directory + "/snapshot-" + schema.source.Label() + "-" + RandomAlnum(6);
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) return Fail("cannot create " + directory + ": " + error.message());
+  struct RemoveDirectory {
+    std::string path;
+    ~RemoveDirectory() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } cleanup{directory};
+
+  duckdb::DatabaseOptions options;
+  options.threads = std::max(1u, settings.duckdb_threads);
+  options.memory_limit = std::to_string(settings.flush_memory_mb) + "MB";
+  options.temp_directory = directory + "/spill";
+  auto database = duckdb::Database::Open(options);
+  if (!database.ok()) return Fail(database.error().message);
+  auto connection = database.value()->Connect();
+  if (!connection.ok()) return Fail(connection.error().message);
+
+  // The lake schema in a commit of its own: snapshots of several tables of one schema run at once,
+  // and only one of them may create it.
+  for (int attempt = 0;; ++attempt) {
+    auto schemas = lake.ListSchemas();
+    if (!schemas.ok()) return Fail(schemas.error().message);
+    if (std::find(schemas->begin(), schemas->end(), schema.target.schema) != schemas->end()) break;
+    auto creating = lake.Begin();
+    if (!creating.ok()) return Fail(creating.error().message);
+    if (auto made = (*creating)->CreateSchema(schema.target.schema); !made.ok()) return Fail(made.error().message);
+    auto committed = (*creating)->Commit();
+    if (committed.ok()) break;
+    if (committed.error().code != lake::LakeErrorCode::kAlreadyExists || attempt >= 5) {
+      return Fail("cannot create lake schema " + schema.target.schema + ": " + committed.error().message);
+    }
+  }
+  auto transaction = lake.Begin();
+  if (!transaction.ok()) return Fail(transaction.error().message);
+  auto& lake_transaction = **transaction;
+  const auto& target = schema.target;
+  bool append_mode = schema.KeyIndexes().empty();
+  if (!lake_transaction.Describe(target.schema, target.name).ok()) {
+    std::vector<lake::ColumnSpec> columns;
+    for (const auto& column : schema.columns) columns.emplace_back(column.name, column.type.duckdb_type, !column.key);
+    if (append_mode) {
+      columns.emplace_back("_mallard_op", "VARCHAR");
+      columns.emplace_back("_mallard_lsn", "BIGINT");
+    }
+    if (auto made = lake_transaction.CreateTable(target.schema, target.name, columns); !made.ok()) {
+      return Fail(made.error().message);
+    }
+  } else if (replace) {
+    if (auto truncated = lake_transaction.Truncate(target.schema, target.name); !truncated.ok()) {
+      return Fail(truncated.error().message);
+    }
+  }
+
+  std::string column_list, csv_columns, projection;
+  for (std::size_t i = 0; i < schema.columns.size(); ++i) {
+    const auto& column = schema.columns[i];
+    std::string name = "c" + std::to_string(i);
+    column_list += (i ? ", " : "") + Quote(column.name);
+    csv_columns += (i ? ", " : "") + lake::SqlString(name) + ": 'VARCHAR'";
+    projection += (i ? ", " : "") + CastFromPostgresText(column.type, name) + " AS " + Quote(column.name);
+  }
+  if (append_mode) {
+    projection += ", 'I' AS _mallard_op, " + std::to_string(static_cast<std::int64_t>(result.consistent_point)) +
+                  " AS _mallard_lsn";
+  }
+
+  std::string load_error;
+  int chunk_index = 0;
+  std::FILE* chunk = nullptr;
+  std::string chunk_path;
+  std::int64_t chunk_bytes = 0;
+  auto load_chunk = [&]() -> bool {
+    if (chunk == nullptr) return true;
+    std::fclose(chunk);
+    chunk = nullptr;
+    std::string sql = "SELECT " + projection + " FROM read_csv(" + lake::SqlString(chunk_path) +
+                      ", header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '\\N', "
+                      "allow_quoted_nulls = false, auto_detect = false, columns = {" + csv_columns + "})";
+    auto rows = lake_transaction.Insert(target.schema, target.name, *connection, sql);
+    std::filesystem::remove(chunk_path, error);
+    if (!rows.ok()) {
+      load_error = rows.error().message;
+      return false;
+    }
+    result.rows += *rows;
+    return true;
+  };
+  auto copied = copy->CopyOut(
+      "COPY (SELECT " + column_list + " FROM " + schema.source.Qualified() + ") TO STDOUT (FORMAT csv, NULL '\\N')",
+      [&](std::string_view data) {
+        if (cancelled) return false;
+        if (chunk == nullptr) {
+          chunk_path = directory + "/chunk-" + std::to_string(chunk_index++) + ".csv";
+          chunk = std::fopen(chunk_path.c_str(), "wb");
+          chunk_bytes = 0;
+          if (chunk == nullptr) {
+            load_error = "cannot write " + chunk_path;
+            return false;
+          }
+        }
+        if (std::fwrite(data.data(), 1, data.size(), chunk) != data.size()) {
+          load_error = "cannot write " + chunk_path;
+          return false;
+        }
+        chunk_bytes += static_cast<std::int64_t>(data.size());
+        // Rows arrive whole (one chunk per row), so a chunk file always ends at a row boundary.
+        if (chunk_bytes >= kChunkBytes) return load_chunk();
+        return true;
+      });
+  if (!copied.ok()) {
+    if (chunk) std::fclose(chunk);
+    return Fail("copy of " + schema.source.Label() + " failed: " + copied.error().message);
+  }
+  if (!load_error.empty()) {
+    if (chunk) std::fclose(chunk);
+    return Fail("loading " + schema.source.Label() + " failed: " + load_error);
+  }
+  if (cancelled) {
+    if (chunk) std::fclose(chunk);
+    return Fail("snapshot cancelled");
+  }
+  if (!load_chunk()) return Fail("loading " + schema.source.Label() + " failed: " + load_error);
+  (void)copy->Execute("COMMIT");
+
+  TableProgress progress;
+  progress.source = schema.source;
+  progress.target = schema.target;
+  progress.state = TableState::kCatchup;
+  progress.snapshot_lsn = result.consistent_point;
+  progress.applied_lsn = result.consistent_point > 0 ? result.consistent_point - 1 : 0;
+  progress.rows_synced = result.rows;
+  for (auto& statement : ProgressStatements(group, progress)) lake_transaction.AddCatalogStatement(statement);
+  lake_transaction.SetCommitInfo(std::string("mallard pipe"), std::string("snapshot of " + schema.source.Label()),
+                                 std::string("{\"source\":\"postgres\",\"snapshot_lsn\":" +
+                                             std::to_string(result.consistent_point) + "}"));
+  auto committed = lake_transaction.Commit();
+  if (!committed.ok()) return Fail("committing the snapshot failed: " + committed.error().message);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info("pipe {}: snapshot of {}: {} rows in {:.2f} s at consistent point {}", group, schema.source.Label(),
+               result.rows, result.seconds, pg::Lsn{result.consistent_point}.ToString());
+  return result;
+}
+
+}  // namespace mallard::cdc

@@ -1,0 +1,39 @@
+#pragma once
+// What the pipeline asks of the source database outside the replication stream: a table's
+// columns, key and replica identity; the publication; the slot.
+#include <string>
+#include <vector>
+
+#include "cdc/pg/pg_connection.hpp"
+#include "cdc/table_schema.hpp"
+
+namespace mallard::cdc {
+
+using pg::PgConnection;
+using pg::PgError;
+
+// The conninfo with the session settings the text decoding relies on (UTC, ISO dates, …).
+Result<std::string, PgError> SourceConnInfo(const std::string& conninfo);
+
+// Columns in attribute order (generated columns excluded: logical replication does not send
+// them), keys from the primary key, else the replica identity index; no key with REPLICA
+// IDENTITY FULL means append mode. A table without either is refused with a clear error.
+Result<TableSchema, PgError> DescribeSourceTable(PgConnection& connection, const TableName& table);
+// Every ordinary or partitioned table of `schema`.
+Result<std::vector<TableName>, PgError> TablesInSchema(PgConnection& connection, const std::string& schema);
+
+Status<PgError> EnsurePublication(PgConnection& connection, const std::string& publication,
+                                  const std::vector<TableName>& tables);
+Status<PgError> DropFromPublication(PgConnection& connection, const std::string& publication, const TableName& table);
+Result<bool, PgError> SlotExists(PgConnection& connection, const std::string& slot);
+// A column type as the catalog names it, for a relation description from the stream.
+struct SourceType {
+  std::string format_type;
+  char kind = 'b';
+  char element_kind = 'b';
+};
+Result<SourceType, PgError> DescribeType(PgConnection& connection, std::uint32_t type_oid, std::int32_t type_modifier);
+// The source's current WAL position (for lag).
+Result<std::uint64_t, PgError> CurrentWalLsn(PgConnection& connection);
+
+}  // namespace mallard::cdc

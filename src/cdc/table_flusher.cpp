@@ -1,0 +1,565 @@
+#include "cdc/table_flusher.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "common/ids.hpp"
+#include "lake/lake_transaction.hpp"
+#include "lake/parquet_files.hpp"
+
+namespace mallard::cdc {
+namespace {
+
+using lake::SqlIdentifier;
+using lake::SqlString;
+
+constexpr std::size_t kMaxDrainItems = 10000;
+constexpr std::size_t kLatencySamples = 512;
+
+std::string BufferColumn(std::size_t index) { return "c" + std::to_string(index); }
+std::string OldKeyColumn(std::size_t index) { return "ko" + std::to_string(index); }
+std::string OldKeyName(std::size_t index) { return "\"__old_" + std::to_string(index) + "\""; }
+
+std::string Join(const std::vector<std::string>& parts, const std::string& separator) {
+  std::string out;
+  for (const auto& part : parts) out += (out.empty() ? "" : separator) + part;
+  return out;
+}
+
+}  // namespace
+
+TableFlusher::TableFlusher(std::string group, std::shared_ptr<const TableSchema> schema, TableProgress progress,
+                           std::shared_ptr<lake::Lake> lake, FlushSettings settings, std::shared_ptr<FlushGate> gate,
+                           std::shared_ptr<QueueBudget> budget)
+    : group_(std::move(group)),
+      label_(schema->source.Label()),
+      schema_(std::move(schema)),
+      lake_(std::move(lake)),
+      settings_(std::move(settings)),
+      gate_(std::move(gate)),
+      queue_(std::move(budget)),
+      progress_(std::move(progress)),
+      append_mode_(schema_->KeyIndexes().empty()) {
+  skip_through_ = progress_.applied_lsn;
+  applied_lsn_ = progress_.applied_lsn;
+}
+
+TableFlusher::~TableFlusher() { Stop(); }
+
+void TableFlusher::Start() {
+  stopping_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void TableFlusher::Stop() {
+  stopping_ = true;
+  queue_.Wake();
+  if (thread_.joinable()) thread_.join();
+  ReleaseBuffer();
+}
+
+TableState TableFlusher::State() const {
+  std::lock_guard lock(mutex_);
+  return progress_.state;
+}
+
+void TableFlusher::SetState(TableState state) {
+  std::lock_guard lock(mutex_);
+  progress_.state = state;
+}
+
+bool TableFlusher::HasPendingData() const {
+  return buffered_rows_.load() > 0 || queue_.Size() > 0 || pending_transactions_.load() > 0;
+}
+
+TableStatus TableFlusher::Status() const {
+  TableStatus status;
+  {
+    std::lock_guard lock(mutex_);
+    status.progress = progress_;
+    status.stats = stats_;
+    status.last_error = last_error_;
+  }
+  status.queued_bytes = queue_.Bytes();
+  status.buffered_rows = buffered_rows_.load();
+  status.pending_transactions = pending_transactions_.load();
+  status.last_received_lsn = last_received_lsn_.load();
+  status.oldest_pending_commit_unix_ms = oldest_commit_unix_ms_.load();
+  status.append_mode = append_mode_;
+  return status;
+}
+
+void TableFlusher::MarkError(const std::string& message) {
+  halted_ = true;
+  spdlog::error("pipe {}: {} stopped until resynced: {}", group_, label_, message);
+  std::lock_guard lock(mutex_);
+  progress_.state = TableState::kError;
+  progress_.error = message;
+  last_error_ = message;
+}
+
+void TableFlusher::SnapshotDone(std::uint64_t snapshot_lsn, std::int64_t rows) {
+  // Transactions committed before the snapshot point are in the copy: drop them from what the
+  // stream delivered meanwhile. The flusher thread owns the buffer, so it does this itself.
+  std::lock_guard lock(mutex_);
+  progress_.snapshot_lsn = snapshot_lsn;
+  progress_.applied_lsn = snapshot_lsn > 0 ? snapshot_lsn - 1 : 0;
+  progress_.rows_synced = rows;
+  progress_.state = TableState::kCatchup;
+  skip_through_ = progress_.applied_lsn;
+  applied_lsn_ = progress_.applied_lsn;
+  purge_through_ = progress_.applied_lsn > 0 ? progress_.applied_lsn : 1;
+  queue_.Wake();
+}
+
+void TableFlusher::NoteStreamPosition(std::uint64_t received_lsn) {
+  std::lock_guard lock(mutex_);
+  if (progress_.state == TableState::kCatchup && received_lsn >= progress_.snapshot_lsn && buffered_rows_.load() == 0 &&
+      queue_.Size() == 0 && !halted_) {
+    progress_.state = TableState::kStreaming;
+  }
+}
+
+void TableFlusher::DropUnapplied() {
+  drop_requested_ = true;
+  queue_.Wake();
+  while (drop_requested_ && thread_.joinable() && !stopping_) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+void TableFlusher::PurgeThrough(std::uint64_t lsn) {
+  if (!buffer_connection_) return;
+  auto& connection = *buffer_connection_;
+  (void)appender_->Flush();
+  (void)lake::RunStatement(connection, "DELETE FROM buffer WHERE _lsn <= " + std::to_string(static_cast<std::int64_t>(lsn)));
+  auto remaining = lake::QueryCount(connection, "SELECT count(*) FROM buffer");
+  auto committed = lake::QueryCount(connection, "SELECT count(*) FROM buffer WHERE _lsn <= " +
+                                                    std::to_string(static_cast<std::int64_t>(committed_lsn_)));
+  buffered_rows_ = remaining.ok() ? *remaining : 0;
+  committed_rows_ = committed.ok() ? *committed : 0;
+  if (committed_rows_ == 0) pending_transactions_ = 0;
+  if (buffered_rows_ == 0) ReleaseBuffer();
+}
+
+void TableFlusher::RecordFailure(const std::string& message) {
+  ++consecutive_failures_;
+  auto backoff = std::min<std::int64_t>(settings_.max_retry_backoff.count(), 250LL << std::min(consecutive_failures_, 10));
+  retry_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(backoff);
+  std::lock_guard lock(mutex_);
+  ++stats_.failed_flushes;
+  last_error_ = message;
+  // Three failures in a row make the table visibly unhealthy; it keeps retrying its batch.
+  if (consecutive_failures_ >= 3 && progress_.state != TableState::kError) {
+    progress_.state = TableState::kError;
+    progress_.error = message;
+  }
+  spdlog::warn("pipe {}: flush of {} failed ({} in a row), retrying in {} ms: {}", group_, label_,
+               consecutive_failures_, backoff, message);
+}
+
+std::vector<std::string> TableFlusher::ProgressSql() const {
+  std::lock_guard lock(mutex_);
+  return ProgressStatements(group_, progress_);
+}
+
+const std::vector<int>& TableFlusher::ColumnMapping(const std::shared_ptr<const TableSchema>& relation) {
+  if (mapped_schema_ != schema_) {
+    mappings_.clear();
+    mapped_schema_ = schema_;
+  }
+  auto found = mappings_.find(relation);
+  if (found != mappings_.end()) return found->second;
+  std::vector<int> mapping(relation->columns.size(), -1);
+  for (std::size_t i = 0; i < relation->columns.size(); ++i) {
+    for (std::size_t j = 0; j < schema_->columns.size(); ++j) {
+      if (schema_->columns[j].name == relation->columns[i].name) mapping[i] = static_cast<int>(j);
+    }
+  }
+  if (mappings_.size() > 64) mappings_.clear();
+  return mappings_.emplace(relation, std::move(mapping)).first->second;
+}
+
+lake::LakeStatus TableFlusher::EnsureBuffer() {
+  if (appender_) return Done{};
+  buffer_directory_ = settings_.work_directory + "/buffer-" + schema_->source.Label() + "-" + RandomAlnum(6);
+  duckdb::DatabaseOptions options;
+  options.path = ":memory:";
+  options.threads = settings_.duckdb_threads;
+  options.memory_limit = std::to_string(settings_.buffer_memory_mb) + "MB";
+  options.temp_directory = buffer_directory_;
+  auto database = duckdb::Database::Open(options);
+  if (!database.ok()) return lake::LakeFail(lake::LakeErrorCode::kIo, "cannot open the buffer: " + database.error().message);
+  auto connection = database.value()->Connect();
+  if (!connection.ok()) return lake::LakeFail(lake::LakeErrorCode::kIo, connection.error().message);
+  std::string columns = "_seq BIGINT, _op VARCHAR, _lsn BIGINT, _unchanged VARCHAR";
+  for (std::size_t i = 0; i < schema_->columns.size(); ++i) columns += ", " + BufferColumn(i) + " VARCHAR";
+  for (auto key : schema_->KeyIndexes()) columns += ", " + OldKeyColumn(key) + " VARCHAR";
+  if (auto created = connection->Execute("CREATE TABLE buffer (" + columns + ")"); !created.ok()) {
+    return lake::LakeFail(lake::LakeErrorCode::kIo, created.error().message);
+  }
+  auto appender = duckdb::Appender::Create(connection.value(), "main", "buffer");
+  if (!appender.ok()) return lake::LakeFail(lake::LakeErrorCode::kIo, appender.error().message);
+  buffer_database_ = database.value();
+  buffer_connection_ = std::make_unique<duckdb::Connection>(std::move(connection).value());
+  appender_ = std::make_unique<duckdb::Appender>(std::move(appender).value());
+  return Done{};
+}
+
+void TableFlusher::ReleaseBuffer() {
+  appender_.reset();
+  buffer_connection_.reset();
+  buffer_database_.reset();
+  if (!buffer_directory_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(buffer_directory_, ignored);
+    buffer_directory_.clear();
+  }
+  buffered_rows_ = 0;
+  committed_rows_ = 0;
+  has_non_insert_ = false;
+  has_unchanged_ = false;
+}
+
+void TableFlusher::Append(const QueueItem& item) {
+  if (auto ready = EnsureBuffer(); !ready.ok()) {
+    // Without a buffer nothing can be kept: fail loudly rather than lose the change silently.
+    MarkError("cannot buffer changes: " + ready.error().message);
+    return;
+  }
+  const auto& mapping = ColumnMapping(item.schema ? item.schema : schema_);
+  std::vector<const Value*> row(schema_->columns.size(), nullptr);
+  std::string unchanged = ",";
+  for (std::size_t i = 0; i < item.values.size() && i < mapping.size(); ++i) {
+    if (mapping[i] < 0) continue;
+    row[mapping[i]] = &item.values[i];
+    if (item.unchanged.find("," + std::to_string(i) + ",") != std::string::npos) {
+      unchanged += std::to_string(mapping[i]) + ",";
+    }
+  }
+  auto status = appender_->AppendInt64(item.seq);
+  if (status.ok()) status = appender_->AppendVarchar(std::string_view(&item.op, 1));
+  if (status.ok()) status = appender_->AppendInt64(static_cast<std::int64_t>(item.commit_lsn));
+  if (status.ok()) status = unchanged.size() > 1 ? appender_->AppendVarchar(unchanged) : appender_->AppendNull();
+  for (const Value* value : row) {
+    if (!status.ok()) break;
+    status = (value && *value) ? appender_->AppendVarchar(**value) : appender_->AppendNull();
+  }
+  for (auto key : schema_->KeyIndexes()) {
+    if (!status.ok()) break;
+    const Value* old_value = nullptr;
+    for (std::size_t i = 0; i < mapping.size() && i < item.old_key.size(); ++i) {
+      if (mapping[i] == static_cast<int>(key)) old_value = &item.old_key[i];
+    }
+    status = (old_value && *old_value) ? appender_->AppendVarchar(**old_value) : appender_->AppendNull();
+  }
+  if (status.ok()) status = appender_->EndRow();
+  if (!status.ok()) {
+    MarkError("cannot buffer a change: " + status.error().message);
+    return;
+  }
+  ++buffered_rows_;
+  if (item.op != 'I') has_non_insert_ = true;
+  if (unchanged.size() > 1) has_unchanged_ = true;
+}
+
+void TableFlusher::Process(QueueItem item) {
+  last_received_lsn_ = std::max(last_received_lsn_.load(), item.commit_lsn);
+  if (barrier_) {
+    if (item.kind == QueueItem::Kind::kCommit && item.commit_lsn == barrier_->commit_lsn) {
+      // The barrier's transaction is complete, so is everything buffered before it.
+      QueueItem barrier = std::move(*barrier_);
+      barrier_.reset();
+      std::vector<QueueItem> held = std::move(held_);
+      held_.clear();
+      while (!stopping_ && !halted_ && !Flush(barrier.commit_lsn, barrier.commit_lsn - 1)) {
+        std::this_thread::sleep_until(retry_at_);
+      }
+      while (!stopping_ && !halted_ && !ApplyBarrier(barrier)) std::this_thread::sleep_until(retry_at_);
+      conflicts_possible_ = true;
+      for (auto& next : held) Process(std::move(next));
+      Process(std::move(item));
+    } else {
+      held_.push_back(std::move(item));
+    }
+    return;
+  }
+  if (item.commit_lsn <= skip_through_.load()) return;  // already in the lake
+  if (halted_) return;  // the table waits for a resync
+  switch (item.kind) {
+    case QueueItem::Kind::kRow:
+      Append(item);
+      break;
+    case QueueItem::Kind::kCommit:
+      if (buffered_rows_.load() > committed_rows_) {
+        if (committed_rows_ == 0) {
+          batch_started_ = std::chrono::steady_clock::now();
+          oldest_commit_unix_ms_ = WallClockMillis();
+        }
+        committed_rows_ = buffered_rows_.load();
+        committed_lsn_ = item.commit_lsn;
+        ++pending_transactions_;
+      }
+      break;
+    case QueueItem::Kind::kSchema: {
+      SchemaDiff diff = DiffColumns(schema_->columns, item.schema->columns);
+      // The same columns (e.g. the description the stream sends first after a connect): rows
+      // map by name, nothing to change.
+      if (diff.changes.empty() && !diff.error) break;
+      barrier_ = std::move(item);
+      break;
+    }
+    case QueueItem::Kind::kTruncate:
+      barrier_ = std::move(item);
+      break;
+  }
+}
+
+bool TableFlusher::FlushDue() const {
+  if (committed_rows_ == 0) return false;
+  TableState state = State();
+  if (state == TableState::kSnapshot) return false;
+  if (std::chrono::steady_clock::now() < retry_at_) return false;
+  return committed_rows_ >= settings_.flush_batch_rows ||
+         std::chrono::steady_clock::now() - batch_started_ >= settings_.flush_interval;
+}
+
+void TableFlusher::Run() {
+  while (!stopping_) {
+    auto items = queue_.Drain(kMaxDrainItems, settings_.drain_poll);
+    for (auto& item : items) {
+      if (stopping_) break;
+      Process(std::move(item));
+    }
+    if (stopping_) break;
+    if (std::uint64_t purge = purge_through_.exchange(0); purge > 0) PurgeThrough(purge);
+    if (drop_requested_) {
+      (void)queue_.Drain(SIZE_MAX, std::chrono::milliseconds(0));
+      ReleaseBuffer();
+      barrier_.reset();
+      held_.clear();
+      pending_transactions_ = 0;
+      oldest_commit_unix_ms_ = 0;
+      drop_requested_ = false;
+      continue;
+    }
+    if (FlushDue()) Flush(committed_lsn_, committed_lsn_);
+  }
+}
+
+bool TableFlusher::Flush(std::uint64_t upto_lsn, std::uint64_t applied_lsn) {
+  // With nothing buffered there is nothing to commit; the next commit records the position.
+  if (buffered_rows_.load() == 0 || !buffer_connection_) return true;
+  FlushGate::Ticket ticket(*gate_);
+  auto started = std::chrono::steady_clock::now();
+  std::int64_t inserted = 0;
+  auto status = FlushOnce(upto_lsn, applied_lsn, inserted);
+  if (!status.ok()) {
+    const std::string& message = status.error().message;
+    if (message.rfind("Conversion Error", 0) == 0 || message.find("Could not convert") != std::string::npos ||
+        message.find("Parquet files do not support") != std::string::npos) {
+      // A value the lake column cannot hold fails the same way on every retry: the table stops
+      // (the others go on) until the source is fixed and the table resynced.
+      MarkError("a source value does not fit its lake column: " + message);
+      std::lock_guard lock(mutex_);
+      ++stats_.failed_flushes;
+      return false;
+    }
+    RecordFailure(message);
+    return false;
+  }
+  double elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  consecutive_failures_ = 0;
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.flushes;
+    stats_.latencies_ms.push_back(elapsed_ms);
+    if (stats_.latencies_ms.size() > kLatencySamples) stats_.latencies_ms.erase(stats_.latencies_ms.begin());
+    stats_.last_flush_unix_ms = WallClockMillis();
+    last_error_.clear();
+  }
+  return true;
+}
+
+lake::LakeStatus TableFlusher::FlushOnce(std::uint64_t upto_lsn, std::uint64_t applied_lsn, std::int64_t& inserted) {
+  auto& connection = *buffer_connection_;
+  if (auto flushed = appender_->Flush(); !flushed.ok()) return lake::LakeFail(lake::LakeErrorCode::kIo, flushed.error().message);
+  MALLARD_RETURN_IF_ERROR(lake::RunStatement(connection, "SET memory_limit = '" + std::to_string(settings_.flush_memory_mb) + "MB'"));
+  MALLARD_ASSIGN_OR_RETURN(auto upto, lake::QueryCount(connection, "SELECT max(_seq) FROM buffer WHERE _lsn <= " +
+                                                                       std::to_string(static_cast<std::int64_t>(upto_lsn))));
+  std::vector<std::string> typed = {"_seq", "_op", "_lsn", "_unchanged"};
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < schema_->columns.size(); ++i) {
+    const auto& column = schema_->columns[i];
+    names.push_back(SqlIdentifier(column.name));
+    typed.push_back(CastFromPostgresText(column.type, BufferColumn(i)) + " AS " + SqlIdentifier(column.name));
+  }
+  for (auto key : schema_->KeyIndexes()) {
+    typed.push_back(CastFromPostgresText(schema_->columns[key].type, OldKeyColumn(key)) + " AS " + OldKeyName(key));
+  }
+  MALLARD_RETURN_IF_ERROR(lake::RunStatement(connection, "CREATE OR REPLACE TEMP TABLE flush_typed AS SELECT " +
+                                                             Join(typed, ", ") + " FROM buffer WHERE _seq <= " +
+                                                             std::to_string(upto)));
+  std::vector<std::string> keys;
+  for (const auto& key : schema_->KeyNames()) keys.push_back(SqlIdentifier(key));
+  std::string source = "flush_typed";
+  if (has_unchanged_ && !append_mode_) {
+    // Unchanged TOAST values were not sent: take them from the same key's previous image in this
+    // batch, else from the row the lake holds now.
+    MALLARD_ASSIGN_OR_RETURN(auto current, lake_->ScanSql(schema_->target.schema, schema_->target.name));
+    // The key a row's earlier image is found under: the old key when the update changed it.
+    std::vector<std::string> lookup;
+    for (auto key : schema_->KeyIndexes()) {
+      lookup.push_back("(CASE WHEN t." + OldKeyName(key) + " IS NOT NULL THEN t." + OldKeyName(key) + " ELSE t." +
+                       SqlIdentifier(schema_->columns[key].name) + " END)");
+    }
+    std::vector<std::string> filled = {"t._seq", "t._op", "t._lsn", "t._unchanged"};
+    std::vector<std::string> on, same_key;
+    auto key_indexes = schema_->KeyIndexes();
+    for (std::size_t k = 0; k < key_indexes.size(); ++k) {
+      std::string name = SqlIdentifier(schema_->columns[key_indexes[k]].name);
+      on.push_back("l." + name + " = " + lookup[k]);
+      same_key.push_back("p." + name + " = " + lookup[k]);
+    }
+    for (std::size_t i = 0; i < schema_->columns.size(); ++i) {
+      const std::string& name = names[i];
+      if (schema_->columns[i].key) {
+        filled.push_back("t." + name);
+        continue;
+      }
+      std::string index = std::to_string(i);
+      std::string previous = "(SELECT arg_max({'v': p." + name + "}, p._seq) FROM flush_typed p WHERE " +
+                             Join(same_key, " AND ") + " AND p._seq < t._seq AND p._op <> 'D' AND NOT contains(" +
+                             "coalesce(p._unchanged, ''), '," + index + ",'))";
+      filled.push_back("CASE WHEN contains(coalesce(t._unchanged, ''), '," + index + ",') THEN coalesce(" + previous +
+                       ", {'v': l." + name + "}).v ELSE t." + name + " END AS " + name);
+    }
+    for (auto key : key_indexes) filled.push_back("t." + OldKeyName(key));
+    MALLARD_RETURN_IF_ERROR(lake::RunStatement(
+        connection, "CREATE OR REPLACE TEMP TABLE flush_filled AS SELECT " + Join(filled, ", ") +
+                        " FROM flush_typed t LEFT JOIN (" + current + ") l ON " + Join(on, " AND ")));
+    source = "flush_filled";
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto transaction, lake_->Begin());
+  const auto& target = schema_->target;
+  if (append_mode_) {
+    // No key: every change is a row of the table's change log.
+    MALLARD_ASSIGN_OR_RETURN(inserted, transaction->Insert(target.schema, target.name, connection,
+                                                           "SELECT " + Join(names, ", ") +
+                                                               ", _op AS _mallard_op, _lsn AS _mallard_lsn FROM " + source +
+                                                               " ORDER BY _seq"));
+  } else {
+    MALLARD_RETURN_IF_ERROR(lake::RunStatement(connection, "CREATE OR REPLACE TEMP TABLE flush_latest AS SELECT * FROM " +
+                                                               source + " QUALIFY row_number() OVER (PARTITION BY " +
+                                                               Join(keys, ", ") + " ORDER BY _seq DESC) = 1"));
+    if (has_non_insert_ || conflicts_possible_) {
+      MALLARD_ASSIGN_OR_RETURN(auto deleted, transaction->DeleteByKeys(target.schema, target.name, schema_->KeyNames(),
+                                                                       connection, "SELECT DISTINCT " + Join(keys, ", ") +
+                                                                                       " FROM " + source));
+      (void)deleted;
+    }
+    MALLARD_ASSIGN_OR_RETURN(inserted, transaction->Insert(target.schema, target.name, connection,
+                                                           "SELECT " + Join(names, ", ") +
+                                                               " FROM flush_latest WHERE _op <> 'D'"));
+  }
+  TableProgress next;
+  {
+    std::lock_guard lock(mutex_);
+    next = progress_;
+  }
+  next.applied_lsn = std::max(next.applied_lsn, applied_lsn);
+  next.rows_synced += inserted;
+  if (next.state == TableState::kCatchup || next.state == TableState::kError) next.state = TableState::kStreaming;
+  next.error.clear();
+  for (auto& statement : ProgressStatements(group_, next)) transaction->AddCatalogStatement(statement);
+  transaction->SetCommitInfo(std::string("mallard pipe"), std::string("cdc " + group_ + " " + schema_->source.Label()),
+                             std::string("{\"source\":\"postgres\",\"table\":" + SqlString(schema_->source.Label()) +
+                                         ",\"commit_lsn\":" + std::to_string(applied_lsn) + "}"));
+  MALLARD_ASSIGN_OR_RETURN(auto snapshot, transaction->Commit());
+  (void)snapshot;
+  {
+    std::lock_guard lock(mutex_);
+    progress_ = next;
+  }
+  applied_lsn_ = next.applied_lsn;
+  skip_through_ = std::max(skip_through_.load(), next.applied_lsn);
+  conflicts_possible_ = false;
+  (void)lake::RunStatement(connection, "DELETE FROM buffer WHERE _seq <= " + std::to_string(upto));
+  (void)lake::RunStatement(connection, "DROP TABLE IF EXISTS flush_typed; DROP TABLE IF EXISTS flush_filled; "
+                                       "DROP TABLE IF EXISTS flush_latest");
+  MALLARD_ASSIGN_OR_RETURN(auto remaining, lake::QueryCount(connection, "SELECT count(*) FROM buffer"));
+  buffered_rows_ = remaining;
+  committed_rows_ = 0;
+  pending_transactions_ = 0;
+  oldest_commit_unix_ms_ = 0;
+  if (remaining == 0) {
+    // Memory and temp files go back to the OS; the next batch opens a new instance.
+    ReleaseBuffer();
+  } else {
+    has_non_insert_ = true;  // unknown for the rows left; be safe
+    (void)lake::RunStatement(connection, "SET memory_limit = '" + std::to_string(settings_.buffer_memory_mb) + "MB'");
+  }
+  return Done{};
+}
+
+bool TableFlusher::ApplyBarrier(const QueueItem& barrier) {
+  auto apply = [&]() -> lake::LakeStatus {
+    MALLARD_ASSIGN_OR_RETURN(auto transaction, lake_->Begin());
+    const auto& target = schema_->target;
+    std::shared_ptr<TableSchema> next_schema;
+    if (barrier.kind == QueueItem::Kind::kTruncate) {
+      MALLARD_RETURN_IF_ERROR(transaction->Truncate(target.schema, target.name));
+    } else {
+      SchemaDiff diff = DiffColumns(schema_->columns, barrier.schema->columns);
+      if (diff.error) {
+        MarkError(*diff.error);
+        return Done{};
+      }
+      for (const auto& change : diff.changes) {
+        switch (change.kind) {
+          case ColumnChange::Kind::kAdd:
+            MALLARD_RETURN_IF_ERROR(transaction->AddColumn(target.schema, target.name, {change.name, change.duckdb_type}));
+            break;
+          case ColumnChange::Kind::kDrop:
+            MALLARD_RETURN_IF_ERROR(transaction->DropColumn(target.schema, target.name, change.name));
+            break;
+          case ColumnChange::Kind::kRename:
+            MALLARD_RETURN_IF_ERROR(transaction->RenameColumn(target.schema, target.name, change.name, change.new_name));
+            break;
+        }
+      }
+      next_schema = std::make_shared<TableSchema>(*barrier.schema);
+      next_schema->source = schema_->source;
+      next_schema->target = schema_->target;
+    }
+    TableProgress next;
+    {
+      std::lock_guard lock(mutex_);
+      next = progress_;
+    }
+    next.applied_lsn = std::max(next.applied_lsn, barrier.commit_lsn - 1);
+    for (auto& statement : ProgressStatements(group_, next)) transaction->AddCatalogStatement(statement);
+    MALLARD_ASSIGN_OR_RETURN(auto snapshot, transaction->Commit());
+    (void)snapshot;
+    {
+      std::lock_guard lock(mutex_);
+      progress_ = next;
+    }
+    applied_lsn_ = next.applied_lsn;
+    if (next_schema) {
+      ReleaseBuffer();  // the buffer's columns follow the table's
+      schema_ = next_schema;
+      spdlog::info("pipe {}: {} columns changed in the lake", group_, schema_->source.Label());
+    }
+    return Done{};
+  };
+  auto status = apply();
+  if (!status.ok()) {
+    RecordFailure(status.error().message);
+    return false;
+  }
+  consecutive_failures_ = 0;
+  return true;
+}
+
+}  // namespace mallard::cdc

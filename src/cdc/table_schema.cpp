@@ -1,0 +1,116 @@
+#include "cdc/table_schema.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace mallard::cdc {
+namespace {
+
+std::string Quote(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string TableName::Qualified() const { return Quote(schema) + "." + Quote(name); }
+
+std::optional<TableName> TableName::Parse(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  auto dot = text.find('.');
+  if (dot == std::string::npos) return TableName{"public", text};
+  if (dot == 0 || dot + 1 == text.size() || text.find('.', dot + 1) != std::string::npos) return std::nullopt;
+  return TableName{text.substr(0, dot), text.substr(dot + 1)};
+}
+
+std::vector<std::size_t> TableSchema::KeyIndexes() const {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].key) out.push_back(i);
+  }
+  return out;
+}
+
+std::vector<std::string> TableSchema::KeyNames() const {
+  std::vector<std::string> out;
+  for (auto i : KeyIndexes()) out.push_back(columns[i].name);
+  return out;
+}
+
+std::optional<std::string> TableSchema::Unsupported() const {
+  for (const auto& column : columns) {
+    if (!column.type.supported) return "column \"" + column.name + "\": " + column.type.unsupported_reason;
+  }
+  return std::nullopt;
+}
+
+SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vector<SourceColumn>& after) {
+  SchemaDiff diff;
+  std::set<std::string> before_names, after_names;
+  for (const auto& c : before) before_names.insert(c.name);
+  for (const auto& c : after) after_names.insert(c.name);
+  // Columns only on one side. A relation description has no attribute numbers, so a rename is
+  // recognised as a vanished column and a new one of the same type, paired in column order.
+  std::vector<const SourceColumn*> gone, arrived;
+  for (const auto& c : before) {
+    if (!after_names.count(c.name)) gone.push_back(&c);
+  }
+  for (const auto& c : after) {
+    if (!before_names.count(c.name)) arrived.push_back(&c);
+  }
+  std::map<std::string, std::string> renamed;  // old → new
+  std::set<const SourceColumn*> paired;
+  std::size_t next = 0;
+  for (const auto* old_column : gone) {
+    for (std::size_t j = next; j < arrived.size(); ++j) {
+      bool same_type = old_column->pg_type.empty() || old_column->pg_type == arrived[j]->pg_type;
+      if (same_type) {
+        renamed[old_column->name] = arrived[j]->name;
+        paired.insert(arrived[j]);
+        next = j + 1;
+        break;
+      }
+    }
+  }
+  std::set<std::string> before_keys, after_keys;
+  for (const auto& c : before) {
+    if (c.key) before_keys.insert(renamed.count(c.name) ? renamed[c.name] : c.name);
+  }
+  for (const auto& c : after) {
+    if (c.key) after_keys.insert(c.name);
+  }
+  if (before_keys != after_keys) {
+    diff.error = "the primary key (replica identity) of the source table changed; resync the table";
+    return diff;
+  }
+  for (const auto& c : before) {
+    auto found = std::find_if(after.begin(), after.end(), [&](const SourceColumn& a) { return a.name == c.name; });
+    if (found != after.end() && !c.pg_type.empty() && found->pg_type != c.pg_type) {
+      diff.error = "column \"" + c.name + "\" changed type from " + c.pg_type + " to " + found->pg_type + "; resync the table";
+      return diff;
+    }
+  }
+  for (const auto* old_column : gone) {
+    if (renamed.count(old_column->name)) {
+      diff.changes.push_back({ColumnChange::Kind::kRename, old_column->name, renamed[old_column->name], ""});
+    } else {
+      diff.changes.push_back({ColumnChange::Kind::kDrop, old_column->name, "", ""});
+    }
+  }
+  for (const auto* new_column : arrived) {
+    if (paired.count(new_column)) continue;
+    if (!new_column->type.supported) {
+      diff.error = "new column \"" + new_column->name + "\": " + new_column->type.unsupported_reason;
+      return diff;
+    }
+    diff.changes.push_back({ColumnChange::Kind::kAdd, new_column->name, "", new_column->type.duckdb_type});
+  }
+  return diff;
+}
+
+}  // namespace mallard::cdc
