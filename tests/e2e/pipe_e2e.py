@@ -28,7 +28,7 @@ class Pipe:
         self.log = log
         cmd = [str(mallard_bin()), "pipe", "--source", source, "--lake-catalog", catalog, "--lake-data-path",
                str(data_path), "--work-dir", str(work), "--group", group, "--api-port", str(self.api_port),
-               *FLUSH_ARGS, *args]
+               *(FLUSH_ARGS if "--flush-interval-ms" not in args else []), *args]
         handle = open(log, "ab")
         handle.write(("$ " + " ".join(cmd) + "\n").encode())
         handle.flush()

@@ -358,3 +358,71 @@ def test_clear_errors(postgres, database, lake_catalog, tmp_path):
         assert "wal_level" in out and "logical" in out
     finally:
         replica.stop()
+
+
+def rss_kib(pid: int, field: str = "VmHWM") -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"{field} not found")
+
+
+def test_two_hundred_tables_keep_memory_bounded(postgres, database, lake_catalog, tmp_path):
+    tables = 200
+    postgres.psql("DO $$ BEGIN FOR i IN 0..%d LOOP EXECUTE format('CREATE TABLE m%%s (id int PRIMARY KEY, v text)', i); "
+                  "EXECUTE format('INSERT INTO m%%s SELECT g, repeat(''x'', 100) FROM generate_series(1, 2000) g', i); "
+                  "END LOOP; END $$" % (tables - 1), database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--schemas", "public", "--flush-interval-ms", "500")
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            states = [t["state"] for t in pipe.status()["tables"]]
+            if len(states) == tables and all(s == "STREAMING" for s in states):
+                break
+            time.sleep(0.5)
+        assert all(t["state"] == "STREAMING" for t in pipe.status()["tables"])
+        # Every table gets changes at once, so every flusher holds a buffer at the same time.
+        for round_ in range(3):
+            postgres.psql("DO $$ BEGIN FOR i IN 0..%d LOOP EXECUTE format('INSERT INTO m%%s SELECT g, ''r%d'' FROM "
+                          "generate_series(%d, %d) g', i); END LOOP; END $$" % (tables - 1, round_, 10000 + round_ * 500,
+                                                                                  10000 + round_ * 500 + 499), database)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if all(t["rows_synced"] >= 3500 and t["buffered_rows"] == 0 for t in pipe.status()["tables"]):
+                break
+            time.sleep(0.5)
+        peak_mib = rss_kib(pipe.proc.pid) / 1024
+        now_mib = rss_kib(pipe.proc.pid, "VmRSS") / 1024
+        print(f"200 tables: peak RSS {peak_mib:.0f} MiB, after flushes {now_mib:.0f} MiB")
+        assert all(t["rows_synced"] >= 3500 for t in pipe.status()["tables"])
+        # Buffers spill beyond 16 MB and are released after each flush; at most 4 flush at once.
+        assert peak_mib < 1024, f"peak RSS {peak_mib:.0f} MiB"
+        assert now_mib < 512, f"RSS after flushes {now_mib:.0f} MiB"
+        assert lake_rows(lake_catalog, "m199")[-1] == "11499,r2"
+    finally:
+        pipe.stop()
+
+
+def test_large_transactions_streamed_while_in_progress(postgres, database, lake_catalog, tmp_path):
+    make_items(postgres, database, 10)
+    # A tiny logical_decoding_work_mem makes the server stream transactions before they commit.
+    source = postgres.conninfo(database) + " options='-c logical_decoding_work_mem=64kB'"
+    pipe = Pipe(source, lake_catalog, tmp_path / "data", tmp_path / "work", tmp_path / "pipe.log", "--tables", "items",
+                "--pg-streaming", group=database)
+    pipe.wait_ready()
+    try:
+        pipe.wait_state("public.items", "STREAMING")
+        postgres.psql("INSERT INTO items SELECT g, 'big ' || g, g, 1 FROM generate_series(1000, 30999) g", database)
+        # Aborted: whole transaction, and one subtransaction of a committed one.
+        postgres.psql("BEGIN; INSERT INTO items SELECT g, 'gone', g, 1 FROM generate_series(50000, 69999) g; ROLLBACK",
+                      database)
+        postgres.psql("BEGIN; INSERT INTO items SELECT g, 'kept', g, 1 FROM generate_series(70000, 79999) g; "
+                      "SAVEPOINT s; INSERT INTO items SELECT g, 'gone too', g, 1 FROM generate_series(80000, 89999) g; "
+                      "ROLLBACK TO SAVEPOINT s; UPDATE items SET qty = 9 WHERE id < 2000; COMMIT", database)
+        wait_equal(lambda: lake_rows(lake_catalog, "items"), lambda: source_rows(postgres, ITEMS, database))
+        streamed = postgres.psql("SELECT stream_txns > 0 FROM pg_stat_replication_slots WHERE slot_name = "
+                                 f"'mallard_{database}'", database)
+        assert streamed == "t", "the server did not stream in-progress transactions"
+    finally:
+        pipe.stop()
