@@ -5,6 +5,7 @@
 #   services   -> common, protocol, own backend interface (no backends, gateway, app, Beast)
 #   backends/X -> services' interfaces            (never another backends/Y, gateway, app)
 #   lake       -> common, duckdb wrapper          (a storage library: no services, backends, gateway, app)
+#   cdc        -> common, duckdb wrapper, lake    (cdc/pg: common only — the PostgreSQL protocol client)
 #   Beast      -> src/http only
 set -u
 src="$(cd "$(dirname "$0")/../src" && pwd)"
@@ -20,7 +21,9 @@ check http 'protocol/|services/|backends/|gateway/|app/' "src/http must not depe
 check protocol 'services/|backends/|gateway/|app/' "src/protocol must not depend on services, backends, gateway or app"
 check services 'backends/|gateway/|app/|http/http_server' "src/services must not depend on backends, gateway, app or the HTTP server"
 check gateway 'backends/|app/' "src/gateway must not depend on backends or app"
-check lake 'http/|protocol/|services/|backends/|gateway/|app/' "src/lake must depend only on common and the DuckDB wrapper"
+check lake 'http/|protocol/|services/|backends/|gateway/|app/|cdc/' "src/lake must depend only on common and the DuckDB wrapper"
+check cdc 'http/|protocol/|services/|backends/|gateway/|app/' "src/cdc must depend only on common, the DuckDB wrapper and the lake"
+check cdc/pg 'duckdb/|lake/|cdc/[a-z_]*\.hpp' "src/cdc/pg (the PostgreSQL protocol client) must not depend on DuckDB, the lake or the pipeline"
 for tech_dir in "$src"/backends/*/; do
   tech=$(basename "$tech_dir")
   others=$(ls "$src/backends" | grep -vx "$tech" | sed 's|.*|backends/&/|' | paste -sd'|')

@@ -54,27 +54,40 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
   std::set<std::string> before_names, after_names;
   for (const auto& c : before) before_names.insert(c.name);
   for (const auto& c : after) after_names.insert(c.name);
-  // Columns only on one side. A relation description has no attribute numbers, so a rename is
-  // recognised as a vanished column and a new one of the same type, paired in column order.
-  std::vector<const SourceColumn*> gone, arrived;
+  // Columns only on one side. A relation description has no attribute numbers, but a rename keeps
+  // a column's place among the columns both sides share, while ADD COLUMN appends: a vanished and
+  // a new column of the same type between the same shared neighbours are one renamed column.
+  struct Unmatched {
+    const SourceColumn* column;
+    std::size_t slot;  // shared columns before it
+  };
+  std::vector<Unmatched> gone, arrived;
+  std::size_t slot = 0;
   for (const auto& c : before) {
-    if (!after_names.count(c.name)) gone.push_back(&c);
+    if (after_names.count(c.name)) {
+      ++slot;
+    } else {
+      gone.push_back({&c, slot});
+    }
   }
+  slot = 0;
   for (const auto& c : after) {
-    if (!before_names.count(c.name)) arrived.push_back(&c);
+    if (before_names.count(c.name)) {
+      ++slot;
+    } else {
+      arrived.push_back({&c, slot});
+    }
   }
   std::map<std::string, std::string> renamed;  // old → new
   std::set<const SourceColumn*> paired;
-  std::size_t next = 0;
-  for (const auto* old_column : gone) {
-    for (std::size_t j = next; j < arrived.size(); ++j) {
-      bool same_type = old_column->pg_type.empty() || old_column->pg_type == arrived[j]->pg_type;
-      if (same_type) {
-        renamed[old_column->name] = arrived[j]->name;
-        paired.insert(arrived[j]);
-        next = j + 1;
-        break;
-      }
+  for (const auto& old_column : gone) {
+    for (const auto& candidate : arrived) {
+      if (paired.count(candidate.column) || candidate.slot != old_column.slot) continue;
+      bool same_type = old_column.column->pg_type.empty() || old_column.column->pg_type == candidate.column->pg_type;
+      if (!same_type) continue;
+      renamed[old_column.column->name] = candidate.column->name;
+      paired.insert(candidate.column);
+      break;
     }
   }
   std::set<std::string> before_keys, after_keys;
@@ -95,14 +108,16 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
       return diff;
     }
   }
-  for (const auto* old_column : gone) {
+  for (const auto& unmatched : gone) {
+    const SourceColumn* old_column = unmatched.column;
     if (renamed.count(old_column->name)) {
       diff.changes.push_back({ColumnChange::Kind::kRename, old_column->name, renamed[old_column->name], ""});
     } else {
       diff.changes.push_back({ColumnChange::Kind::kDrop, old_column->name, "", ""});
     }
   }
-  for (const auto* new_column : arrived) {
+  for (const auto& unmatched : arrived) {
+    const SourceColumn* new_column = unmatched.column;
     if (paired.count(new_column)) continue;
     if (!new_column->type.supported) {
       diff.error = "new column \"" + new_column->name + "\": " + new_column->type.unsupported_reason;
