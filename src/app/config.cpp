@@ -48,6 +48,23 @@ void AddServeOptions(CLI::App& command, ServeConfig& config) {
   command.add_option("--lake-data-path", config.lake_data_path,
                      "Directory of the lake's Parquet files (required for a new PostgreSQL catalog)")
       ->envname("MALLARD_LAKE_DATA_PATH");
+  command.add_option("--pipe-source", config.pipe_source,
+                     "Host a PostgreSQL → lake pipeline (as `mallard pipe`): the source connection string; "
+                     "needs --lake-catalog")
+      ->envname("MALLARD_PIPE_SOURCE");
+  command.add_option("--pipe-tables", config.pipe_tables, "Tables the hosted pipeline syncs (schema.table, comma-separated)")
+      ->envname("MALLARD_PIPE_TABLES")
+      ->delimiter(',');
+  command.add_option("--pipe-schemas", config.pipe_schemas, "Schemas whose tables the hosted pipeline syncs")
+      ->envname("MALLARD_PIPE_SCHEMAS")
+      ->delimiter(',');
+  command.add_option("--pipe-group", config.pipe_group, "Sync group of the hosted pipeline")
+      ->envname("MALLARD_PIPE_GROUP")
+      ->capture_default_str();
+  command.add_option("--pipe-api-port", config.pipe_api_port, "Port of the hosted pipeline's REST API (-1: none)")
+      ->envname("MALLARD_PIPE_API_PORT")
+      ->check(CLI::Range(-1, 65535))
+      ->capture_default_str();
   command.add_option("--backend-dynamodb", config.backend_dynamodb, "DynamoDB backend: memory")
       ->envname("MALLARD_BACKEND_DYNAMODB")
       ->capture_default_str();
@@ -85,6 +102,19 @@ std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
   FillFrom(command, "--backend-dynamodb", table["backends"]["dynamodb"], config.backend_dynamodb);
   FillFrom(command, "--lake-catalog", table["lake"]["catalog"], config.lake_catalog);
   FillFrom(command, "--lake-data-path", table["lake"]["data_path"], config.lake_data_path);
+  FillFrom(command, "--pipe-source", table["pipe"]["source"], config.pipe_source);
+  FillFrom(command, "--pipe-group", table["pipe"]["group"], config.pipe_group);
+  FillFrom(command, "--pipe-api-port", table["pipe"]["api_port"], config.pipe_api_port);
+  for (auto [option, key, target] : {std::tuple{"--pipe-tables", "tables", &config.pipe_tables},
+                                     std::tuple{"--pipe-schemas", "schemas", &config.pipe_schemas}}) {
+    if (command.get_option(option)->count() > 0) continue;
+    if (auto* array = table["pipe"][key].as_array()) {
+      target->clear();
+      for (const auto& element : *array) {
+        if (auto text = element.value<std::string>()) target->push_back(*text);
+      }
+    }
+  }
   if (command.get_option("--account")->count() == 0) {
     if (auto* accounts = table["aws"]["accounts"].as_table()) {
       for (const auto& [key, value] : *accounts) {

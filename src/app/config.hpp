@@ -22,6 +22,12 @@ struct ServeConfig {
   std::string backend_sqs = "memory";
   std::string lake_catalog;    // empty = no lake attached to the SQL engine
   std::string lake_data_path;  // empty = the catalog's own (or "<catalog>.files/" for a new lake)
+  // A change-data-capture pipeline hosted by the server, into the attached lake (empty source: none).
+  std::string pipe_source;
+  std::vector<std::string> pipe_tables;
+  std::vector<std::string> pipe_schemas;
+  std::string pipe_group = "default";
+  int pipe_api_port = -1;
   std::string sqlengine_duckdb;  // empty = the build's default (":memory:" with DuckDB, else "off")
   std::string backend_dynamodb = "memory";
 };

@@ -168,41 +168,56 @@ int RunPipe(CLI::App& command, PipeOptions& options) {
     spdlog::error("the lake is unreachable: {}", lake.error().message);
     return 1;
   }
+  auto runtime = PipeRuntime::Start(options, lake.value());
+  if (!runtime.ok()) {
+    spdlog::error("{}", runtime.error());
+    return 1;
+  }
+  auto& group = (*runtime)->Group();
+  auto config = ToPipeConfig(options);
+  spdlog::info("mallard pipe: group {} (slot {}) streaming into {}", config.group, group.Slot(), options.lake_catalog);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  spdlog::info("mallard pipe: stopping");
+  (*runtime)->Stop();
+  return 0;
+}
+
+Result<std::unique_ptr<PipeRuntime>, std::string> PipeRuntime::Start(const PipeOptions& options,
+                                                                     std::shared_ptr<lake::Lake> lake) {
   auto config = ToPipeConfig(options);
   std::error_code ignored;
   std::filesystem::create_directories(config.flush.work_directory, ignored);
-  auto group = std::make_shared<cdc::SyncGroup>(config, lake.value());
-  if (auto started = group->Start(); !started.ok()) {
-    spdlog::error("{}", started.error());
-    return 1;
-  }
-  std::unique_ptr<http::HttpServer> api;
+  std::unique_ptr<PipeRuntime> runtime(new PipeRuntime());
+  runtime->group_ = std::make_shared<cdc::SyncGroup>(config, std::move(lake));
+  MALLARD_RETURN_IF_ERROR(runtime->group_->Start());
   if (options.api_port >= 0) {
     http::HttpServerOptions http_options;
     http_options.host = options.api_host;
     http_options.port = static_cast<std::uint16_t>(options.api_port);
     http_options.threads = 1;
-    api = std::make_unique<http::HttpServer>(http_options, MakePipeApiHandler(group));
+    runtime->api_ = std::make_unique<http::HttpServer>(http_options, MakePipeApiHandler(runtime->group_));
     try {
-      auto port = api->Start();
-      spdlog::info("pipe API on http://{}:{}", options.api_host, port);
+      runtime->api_port_ = runtime->api_->Start();
+      spdlog::info("pipe API on http://{}:{}", options.api_host, runtime->api_port_);
     } catch (const std::exception& e) {
-      spdlog::error("cannot listen on {}:{}: {}", options.api_host, options.api_port, e.what());
-      group->Stop();
-      return 1;
+      runtime->group_->Stop();
+      return Fail("cannot listen on " + options.api_host + ":" + std::to_string(options.api_port) + ": " + e.what());
     }
   }
-  spdlog::info("mallard pipe: group {} (slot {}) streaming into {}", config.group, group->Slot(), options.lake_catalog);
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  spdlog::info("mallard pipe: stopping");
-  if (api) {
-    api->Stop();
-    api->Join();
+  return runtime;
+}
+
+PipeRuntime::~PipeRuntime() { Stop(); }
+
+void PipeRuntime::Stop() {
+  if (api_) {
+    api_->Stop();
+    api_->Join();
+    api_.reset();
   }
-  group->Stop();
-  return 0;
+  if (group_) group_->Stop();
 }
 
 }  // namespace mallard::app

@@ -7,6 +7,8 @@
 #include <memory>
 
 #include "cdc/sync_group.hpp"
+#include "http/http_server.hpp"
+#include "lake/lake.hpp"
 
 namespace mallard::app {
 
@@ -36,6 +38,23 @@ void AddPipeOptions(CLI::App& command, PipeOptions& options);
 // error text, empty on success.
 std::string ApplyPipeConfigFile(CLI::App& command, PipeOptions& options);
 cdc::PipeConfig ToPipeConfig(const PipeOptions& options);
+
+// A started pipeline: the sync group and, when asked for, its REST API.
+class PipeRuntime {
+ public:
+  // Starts the group on `lake` (and the API when options.api_port >= 0).
+  static Result<std::unique_ptr<PipeRuntime>, std::string> Start(const PipeOptions& options, std::shared_ptr<lake::Lake> lake);
+  ~PipeRuntime();
+  void Stop();
+  cdc::SyncGroup& Group() { return *group_; }
+  std::uint16_t ApiPort() const { return api_port_; }
+
+ private:
+  PipeRuntime() = default;
+  std::shared_ptr<cdc::SyncGroup> group_;
+  std::unique_ptr<http::HttpServer> api_;
+  std::uint16_t api_port_ = 0;
+};
 int RunPipe(CLI::App& command, PipeOptions& options);
 
 }  // namespace mallard::app

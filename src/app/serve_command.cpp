@@ -5,6 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include "app/server_builder.hpp"
+#ifdef MALLARD_HAVE_DUCKDB
+#include "app/pipe_command.hpp"
+#endif
 #include "app/sql_engine_setup.hpp"
 #ifdef MALLARD_HAVE_DUCKDB
 #include "backends/duckdb/duckdb_info.hpp"
@@ -71,12 +74,41 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     spdlog::error("{}", backend_error);
     return 2;
   }
+  std::shared_ptr<lake::Lake> lake;
   if (!config.lake_catalog.empty()) {
-    if (auto attached = AttachLake(config, sqlengine_backend); !attached.empty()) {
+    if (auto attached = AttachLake(config, sqlengine_backend, &lake); !attached.empty()) {
       spdlog::error("{}", attached);
       return 2;
     }
   }
+#ifdef MALLARD_HAVE_DUCKDB
+  std::unique_ptr<PipeRuntime> pipe;
+  if (!config.pipe_source.empty()) {
+    if (!lake) {
+      spdlog::error("--pipe-source needs a lake to write to: set --lake-catalog");
+      return 2;
+    }
+    PipeOptions options;
+    options.source = config.pipe_source;
+    options.lake_catalog = config.lake_catalog;
+    options.group = config.pipe_group;
+    options.tables = config.pipe_tables;
+    options.schemas = config.pipe_schemas;
+    options.api_port = config.pipe_api_port;
+    auto started = PipeRuntime::Start(options, lake);
+    if (!started.ok()) {
+      spdlog::error("hosted pipeline: {}", started.error());
+      return 1;
+    }
+    pipe = std::move(started).value();
+    spdlog::info("hosting pipeline {} (slot {}) into the lake", config.pipe_group, pipe->Group().Slot());
+  }
+#else
+  if (!config.pipe_source.empty()) {
+    spdlog::error("--pipe-source: this build has no DuckDB");
+    return 2;
+  }
+#endif
   http::HttpServerOptions http_options;
   http_options.host = config.host;
   http_options.port = static_cast<std::uint16_t>(config.port);
@@ -100,6 +132,9 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   spdlog::info("mallard {} listening on http://{}:{} (sqs backend: {}, dynamodb backend: {})", MALLARD_VERSION,
                config.host, server->Port(), config.backend_sqs, config.backend_dynamodb);
   server->Join();
+#ifdef MALLARD_HAVE_DUCKDB
+  if (pipe) pipe->Stop();
+#endif
   spdlog::info("mallard stopped");
   return 0;
 }

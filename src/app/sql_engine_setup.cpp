@@ -49,7 +49,8 @@ std::shared_ptr<sqlengine::QueryExecutionBackend> MakeSqlEngineBackend(const std
 #endif
 }
 
-std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::QueryExecutionBackend>& backend) {
+std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::QueryExecutionBackend>& backend,
+                       std::shared_ptr<lake::Lake>* opened_lake) {
 #ifdef MALLARD_HAVE_DUCKDB
   auto duck = std::dynamic_pointer_cast<duckdb::DuckDbQueryBackend>(backend);
   if (!duck) return "--lake-catalog needs the DuckDB SQL engine (--sqlengine-duckdb is off)";
@@ -62,8 +63,10 @@ std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengin
     return "cannot attach the lake to the SQL engine: " + attached.error();
   }
   spdlog::info("lake {} (data {}) attached to the SQL engine as schema 'lake'", config.lake_catalog, (*opened)->DataPath());
+  if (opened_lake) *opened_lake = opened.value();
   return {};
 #else
+  (void)opened_lake;
   return "--lake-catalog: this build has no DuckDB";
 #endif
 }

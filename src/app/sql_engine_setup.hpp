@@ -8,6 +8,10 @@
 #include "app/server_builder.hpp"
 #include "services/sqlengine/query_execution_backend.hpp"
 
+namespace mallard::lake {
+class Lake;
+}
+
 namespace mallard::app {
 
 // The default --sqlengine-duckdb value of this build: ":memory:" with DuckDB, "off" without.
@@ -17,7 +21,8 @@ std::string DefaultSqlEngineSpec();
 std::shared_ptr<sqlengine::QueryExecutionBackend> MakeSqlEngineBackend(const std::string& spec, std::string& error);
 // Opens --lake-catalog and attaches it to `backend` (which must be the DuckDB engine). Returns
 // an error text, empty on success.
-std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::QueryExecutionBackend>& backend);
+std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::QueryExecutionBackend>& backend,
+                       std::shared_ptr<lake::Lake>* opened_lake = nullptr);
 // Registers Athena and Redshift Data on `builder`, both on `backend`.
 ServerBuilder& AddSqlEngineServices(ServerBuilder& builder, std::shared_ptr<sqlengine::QueryExecutionBackend> backend);
 // The same on a temporary builder, for a `AddSqlEngineServices(ServerBuilder(), backend).With…().Start()` chain.

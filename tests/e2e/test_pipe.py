@@ -426,3 +426,34 @@ def test_large_transactions_streamed_while_in_progress(postgres, database, lake_
         assert streamed == "t", "the server did not stream in-progress transactions"
     finally:
         pipe.stop()
+
+
+def test_server_hosts_the_pipeline_and_athena_reads_it(postgres, database, lake_catalog, tmp_path):
+    from conftest import start_server, stop_server
+    from sqlengine_e2e import athena_rows, client, redshift_records
+    make_items(postgres, database, 100)
+    server = start_server(tmp_path / "mallard.log", [
+        "--lake-catalog", lake_catalog, "--lake-data-path", str(tmp_path / "data"),
+        "--pipe-source", postgres.conninfo(database), "--pipe-tables", "items", "--pipe-group", database])
+    try:
+        athena = client("athena", server.endpoint)
+        redshift = client("redshift-data", server.endpoint)
+        deadline = time.monotonic() + 60
+        rows = []
+        while time.monotonic() < deadline:
+            postgres.psql("SELECT 1", database)
+            _, rows = athena_rows(athena, "SELECT count(*) AS n FROM lake_public.items")
+            if rows == [["n"], ["100"]]:
+                break
+            time.sleep(0.2)
+        assert rows == [["n"], ["100"]]
+        postgres.psql("UPDATE items SET name = 'seen by athena' WHERE id = 7; DELETE FROM items WHERE id > 50", database)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            _, records = redshift_records(redshift, "SELECT count(*), max(name) FROM lake_public.items")
+            if records and records[0][0].get("longValue") == 50 and records[0][1].get("stringValue") == "seen by athena":
+                break
+            time.sleep(0.2)
+        assert records[0][0]["longValue"] == 50 and records[0][1]["stringValue"] == "seen by athena"
+    finally:
+        stop_server(server)
