@@ -3,6 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <filesystem>
 
@@ -16,7 +20,7 @@ namespace mallard::cdc {
 namespace {
 
 // Chunk files bound the disk a copy holds at once; each becomes one Parquet file.
-constexpr std::int64_t kChunkBytes = 256LL * 1024 * 1024;
+constexpr std::int64_t kChunkBytes = 64LL * 1024 * 1024;
 
 std::string Quote(const std::string& name) { return lake::SqlIdentifier(name); }
 
@@ -54,7 +58,8 @@ Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conni
   } cleanup{directory};
 
   duckdb::DatabaseOptions options;
-  options.threads = std::max(1u, settings.duckdb_threads);
+  // The load runs next to PostgreSQL's COPY: let DuckDB use every core for it.
+  options.threads = std::max(settings.duckdb_threads, std::max(1u, std::thread::hardware_concurrency()));
   options.memory_limit = std::to_string(settings.flush_memory_mb) + "MB";
   options.temp_directory = directory + "/spill";
   auto database = duckdb::Database::Open(options);
@@ -111,25 +116,59 @@ Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conni
                   " AS _mallard_lsn";
   }
 
-  std::string load_error;
+  // PostgreSQL writes chunk files while a loader thread turns finished ones into Parquet, so the
+  // COPY and DuckDB work at the same time; at most two finished chunks wait, bounding the disk.
+  struct ChunkPipeline {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<std::string> ready;
+    bool done = false;
+    std::string error;
+  } pipeline;
+  std::thread loader([&] {
+    while (true) {
+      std::string path;
+      {
+        std::unique_lock lock(pipeline.mutex);
+        pipeline.changed.wait(lock, [&] { return !pipeline.ready.empty() || pipeline.done || !pipeline.error.empty(); });
+        if (!pipeline.error.empty() || pipeline.ready.empty()) return;
+        path = pipeline.ready.front();
+      }
+      std::string sql = "SELECT " + projection + " FROM read_csv(" + lake::SqlString(path) +
+                        ", header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '\\N', "
+                        "allow_quoted_nulls = false, auto_detect = false, columns = {" + csv_columns + "})";
+      auto rows = lake_transaction.Insert(target.schema, target.name, *connection, sql);
+      std::error_code ignored;
+      std::filesystem::remove(path, ignored);
+      std::lock_guard lock(pipeline.mutex);
+      pipeline.ready.pop_front();
+      if (!rows.ok()) pipeline.error = rows.error().message;
+      if (rows.ok()) result.rows += *rows;
+      pipeline.changed.notify_all();
+    }
+  });
+  auto fail_pipeline = [&](const std::string& message) {
+    std::lock_guard lock(pipeline.mutex);
+    if (pipeline.error.empty()) pipeline.error = message;
+    pipeline.changed.notify_all();
+  };
   int chunk_index = 0;
   std::FILE* chunk = nullptr;
   std::string chunk_path;
   std::int64_t chunk_bytes = 0;
-  auto load_chunk = [&]() -> bool {
+  auto finish_chunk = [&]() -> bool {
     if (chunk == nullptr) return true;
-    std::fclose(chunk);
+    bool written = std::fclose(chunk) == 0;
     chunk = nullptr;
-    std::string sql = "SELECT " + projection + " FROM read_csv(" + lake::SqlString(chunk_path) +
-                      ", header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '\\N', "
-                      "allow_quoted_nulls = false, auto_detect = false, columns = {" + csv_columns + "})";
-    auto rows = lake_transaction.Insert(target.schema, target.name, *connection, sql);
-    std::filesystem::remove(chunk_path, error);
-    if (!rows.ok()) {
-      load_error = rows.error().message;
+    if (!written) {
+      fail_pipeline("cannot write " + chunk_path);
       return false;
     }
-    result.rows += *rows;
+    std::unique_lock lock(pipeline.mutex);
+    pipeline.changed.wait(lock, [&] { return pipeline.ready.size() < 2 || !pipeline.error.empty(); });
+    if (!pipeline.error.empty()) return false;
+    pipeline.ready.push_back(chunk_path);
+    pipeline.changed.notify_all();
     return true;
   };
   auto copied = copy->CopyOut(
@@ -141,32 +180,33 @@ Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conni
           chunk = std::fopen(chunk_path.c_str(), "wb");
           chunk_bytes = 0;
           if (chunk == nullptr) {
-            load_error = "cannot write " + chunk_path;
+            fail_pipeline("cannot write " + chunk_path);
             return false;
           }
+          std::setvbuf(chunk, nullptr, _IOFBF, 1 << 20);
         }
         if (std::fwrite(data.data(), 1, data.size(), chunk) != data.size()) {
-          load_error = "cannot write " + chunk_path;
+          fail_pipeline("cannot write " + chunk_path);
           return false;
         }
         chunk_bytes += static_cast<std::int64_t>(data.size());
         // Rows arrive whole (one chunk per row), so a chunk file always ends at a row boundary.
-        if (chunk_bytes >= kChunkBytes) return load_chunk();
+        if (chunk_bytes >= kChunkBytes) return finish_chunk();
         return true;
       });
-  if (!copied.ok()) {
-    if (chunk) std::fclose(chunk);
-    return Fail("copy of " + schema.source.Label() + " failed: " + copied.error().message);
+  bool finished = copied.ok() && !cancelled && finish_chunk();
+  {
+    std::lock_guard lock(pipeline.mutex);
+    pipeline.done = true;
+    pipeline.changed.notify_all();
   }
-  if (!load_error.empty()) {
-    if (chunk) std::fclose(chunk);
-    return Fail("loading " + schema.source.Label() + " failed: " + load_error);
+  loader.join();
+  if (chunk) std::fclose(chunk);
+  if (!copied.ok()) return Fail("copy of " + schema.source.Label() + " failed: " + copied.error().message);
+  if (cancelled) return Fail("snapshot cancelled");
+  if (!pipeline.error.empty() || !finished) {
+    return Fail("loading " + schema.source.Label() + " failed: " + pipeline.error);
   }
-  if (cancelled) {
-    if (chunk) std::fclose(chunk);
-    return Fail("snapshot cancelled");
-  }
-  if (!load_chunk()) return Fail("loading " + schema.source.Label() + " failed: " + load_error);
   (void)copy->Execute("COMMIT");
 
   TableProgress progress;
