@@ -17,6 +17,10 @@ struct FlushSettings {
   std::string work_directory = "/tmp/mallard-pipe";  // buffer spill and snapshot chunk files
   std::chrono::milliseconds drain_poll{50};
   std::chrono::milliseconds max_retry_backoff{30000};
+  // Small files from frequent flushes are merged after a flush once `compact_min_files` files of at
+  // most `compact_max_file_rows` rows have piled up (0 turns merging off).
+  int compact_min_files = 8;
+  std::int64_t compact_max_file_rows = 1'000'000;
 };
 
 // At most `limit` flushes (or snapshot loads) of a group run at once; waiters go in FIFO order.

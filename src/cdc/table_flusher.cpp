@@ -368,6 +368,17 @@ bool TableFlusher::Flush(std::uint64_t upto_lsn, std::uint64_t applied_lsn) {
     RecordFailure(message);
     return false;
   }
+  if (settings_.compact_min_files > 0 && ++flushes_since_compaction_ >= settings_.compact_min_files) {
+    // Every flush adds a file; key lookups and delete files grow with their number. Merging the
+    // small ones keeps flushes cheap (the extension's merge_adjacent_files, done as we go).
+    auto merged = lake_->CompactTable(schema_->target.schema, schema_->target.name, settings_.compact_min_files,
+                                      settings_.compact_max_file_rows);
+    if (!merged.ok()) {
+      spdlog::warn("pipe {}: merging the files of {} failed (retried later): {}", group_, label_, merged.error().message);
+    } else {
+      flushes_since_compaction_ = 0;
+    }
+  }
   double elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   consecutive_failures_ = 0;
   {

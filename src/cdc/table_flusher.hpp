@@ -141,6 +141,7 @@ class TableFlusher {
   std::map<std::shared_ptr<const TableSchema>, std::vector<int>> mappings_;
   std::shared_ptr<const TableSchema> mapped_schema_;
   int consecutive_failures_ = 0;
+  int flushes_since_compaction_ = 0;
   std::chrono::steady_clock::time_point retry_at_{};
 };
 

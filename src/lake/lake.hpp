@@ -87,9 +87,10 @@ class Lake : public std::enable_shared_from_this<Lake> {
                                   std::optional<std::int64_t> snapshot = std::nullopt);
 
   // Maintenance, as the extension's functions do it (see lake_maintenance.cpp).
-  // Rewrites the live rows of a table's data files into one file when it has at least
-  // `min_files` files (or any delete file).
-  LakeResult<MaintenanceReport> CompactTable(const std::string& schema, const std::string& table, int min_files = 2);
+  // Rewrites the live rows of a table's data files (those of at most `max_file_rows` rows) into
+  // one file when there are at least `min_files` of them (or any has a delete file).
+  LakeResult<MaintenanceReport> CompactTable(const std::string& schema, const std::string& table, int min_files = 2,
+                                             std::int64_t max_file_rows = INT64_MAX);
   // Removes snapshots older than `older_than` (catalog timestamp text) but always keeps the
   // latest `keep_last` (>= 1); files no kept snapshot can see are scheduled for deletion.
   LakeResult<MaintenanceReport> ExpireSnapshots(std::optional<std::string> older_than, std::int64_t keep_last);

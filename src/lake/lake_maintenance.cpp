@@ -42,11 +42,12 @@ std::string FilePath(const std::map<std::int64_t, std::string>& directories, std
 
 }  // namespace
 
-LakeResult<MaintenanceReport> Lake::CompactTable(const std::string& schema, const std::string& table, int min_files) {
+LakeResult<MaintenanceReport> Lake::CompactTable(const std::string& schema, const std::string& table, int min_files,
+                                                 std::int64_t max_file_rows) {
   MaintenanceReport report;
   MALLARD_ASSIGN_OR_RETURN(auto transaction, Begin());
   MALLARD_ASSIGN_OR_RETURN(auto work, WorkConnection());
-  MALLARD_ASSIGN_OR_RETURN(report.files_rewritten, transaction->Compact(schema, table, work, min_files));
+  MALLARD_ASSIGN_OR_RETURN(report.files_rewritten, transaction->Compact(schema, table, work, min_files, max_file_rows));
   if (report.files_rewritten == 0) return report;
   report.files_written = 1;
   transaction->SetCommitInfo(std::string("mallard"), std::string("compaction"), std::nullopt);

@@ -337,11 +337,14 @@ LakeResult<std::int64_t> LakeTransaction::DeleteByKeys(const std::string& schema
 }
 
 LakeResult<std::int64_t> LakeTransaction::Compact(const std::string& schema, const std::string& table,
-                                                  duckdb::Connection& work, int min_files) {
+                                                  duckdb::Connection& work, int min_files, std::int64_t max_file_rows) {
   if (finished_) return LakeFail(LakeErrorCode::kInvalid, "the transaction has already ended");
   MALLARD_ASSIGN_OR_RETURN(auto* entry, RequireTable(working_, schema, table));
   MALLARD_RETURN_IF_ERROR(EnsureFilesLoaded(entry->table_id));
-  const auto& files = working_.files[entry->table_id];
+  std::vector<DataFileEntry> files;
+  for (const auto& file : working_.files[entry->table_id]) {
+    if (file.record_count <= max_file_rows) files.push_back(file);
+  }
   bool any_deletes = std::any_of(files.begin(), files.end(), [](const DataFileEntry& f) { return f.deletes.has_value(); });
   if (files.empty() || (static_cast<int>(files.size()) < min_files && !any_deletes)) return std::int64_t{0};
   MALLARD_ASSIGN_OR_RETURN(auto scan, BuildScanSql(working_, *entry, files));

@@ -48,11 +48,12 @@ class LakeTransaction {
                                         const std::vector<std::string>& key_columns, duckdb::Connection& source,
                                         const std::string& keys_sql);
   LakeStatus Truncate(const std::string& schema, const std::string& table);
-  // Rewrites the live rows of the table's data files into one new file (deleted rows dropped,
-  // delete files retired) when it has at least `min_files` files or any delete file. Returns
-  // the number of files replaced (0: nothing to do). Row ids of the rewritten rows are new.
+  // Rewrites the live rows of the table's data files of at most `max_file_rows` rows into one new
+  // file (deleted rows dropped, delete files retired) when there are at least `min_files` of them
+  // or any of them has a delete file. Returns the number of files replaced (0: nothing to do).
+  // Row ids of the rewritten rows are new.
   LakeResult<std::int64_t> Compact(const std::string& schema, const std::string& table, duckdb::Connection& work,
-                                   int min_files);
+                                   int min_files, std::int64_t max_file_rows = INT64_MAX);
 
   // Recorded in this snapshot's ducklake_snapshot_changes row.
   void SetCommitInfo(CatalogValue author, CatalogValue message, CatalogValue extra_info);
