@@ -28,8 +28,7 @@ std::string Quote(const std::string& name) { return lake::SqlIdentifier(name); }
 
 Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conninfo, const std::string& group,
                                                  const TableSchema& schema, lake::Lake& lake,
-                                                 const FlushSettings& settings, bool replace,
-                                                 const std::atomic<bool>& cancelled) {
+                                                 const FlushSettings& settings, const std::atomic<bool>& cancelled) {
   auto started = std::chrono::steady_clock::now();
   SnapshotResult result;
   auto replication = pg::ReplicationConnection::Connect(source_conninfo);
@@ -97,7 +96,9 @@ Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conni
     if (auto made = lake_transaction.CreateTable(target.schema, target.name, columns); !made.ok()) {
       return Fail(made.error().message);
     }
-  } else if (replace) {
+  } else {
+    // The copy is the table's whole content: whatever the lake table held (a resync, a table
+    // removed and added again, a lost progress row) is replaced in the same commit.
     if (auto truncated = lake_transaction.Truncate(target.schema, target.name); !truncated.ok()) {
       return Fail(truncated.error().message);
     }

@@ -24,10 +24,9 @@ struct SnapshotResult {
   double seconds = 0;
 };
 
-// `replace` truncates an existing lake table first (resync). `cancelled` stops the copy early.
+// An existing lake table is replaced by the copy in the same commit. `cancelled` stops the copy.
 Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conninfo, const std::string& group,
                                                  const TableSchema& schema, lake::Lake& lake,
-                                                 const FlushSettings& settings, bool replace,
-                                                 const std::atomic<bool>& cancelled);
+                                                 const FlushSettings& settings, const std::atomic<bool>& cancelled);
 
 }  // namespace mallard::cdc

@@ -187,21 +187,21 @@ Result<Done, std::string> SyncGroup::StartTable(const TableName& name, bool forc
     std::lock_guard lock(tables_mutex_);
     tables_[name].flusher = flusher;
   }
-  if (!resume) StartSnapshot(name, flusher, schema, found != progress_.end());
+  if (!resume) StartSnapshot(name, flusher, schema);
   return Done{};
 }
 
 void SyncGroup::StartSnapshot(const TableName& name, std::shared_ptr<TableFlusher> flusher,
-                              std::shared_ptr<const TableSchema> schema, bool replace) {
+                              std::shared_ptr<const TableSchema> schema) {
   auto cancel = std::make_shared<std::atomic<bool>>(false);
-  std::thread snapshot([this, flusher, schema, replace, cancel] {
+  std::thread snapshot([this, flusher, schema, cancel] {
     // Snapshot loads count against the same concurrency bound as flushes; a failed load is
     // retried with backoff before the table is marked as failed.
     Result<SnapshotResult, std::string> loaded = Fail(std::string("not run"));
     for (int attempt = 0; attempt < 5 && !*cancel; ++attempt) {
       {
         FlushGate::Ticket ticket(*gate_);
-        loaded = LoadSnapshot(conninfo_, config_.group, *schema, *lake_, config_.flush, replace, *cancel);
+        loaded = LoadSnapshot(conninfo_, config_.group, *schema, *lake_, config_.flush, *cancel);
       }
       if (loaded.ok() || *cancel) break;
       spdlog::warn("pipe {}: snapshot of {} failed (attempt {}): {}", config_.group, schema->source.Label(), attempt + 1,

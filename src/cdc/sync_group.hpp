@@ -95,8 +95,7 @@ class SyncGroup {
   void Commit(OpenTransaction& transaction, std::uint64_t end_lsn);
   std::uint64_t ConfirmableLsn(bool transaction_open);
   Result<Done, std::string> StartTable(const TableName& name, bool force_snapshot);
-  void StartSnapshot(const TableName& name, std::shared_ptr<TableFlusher> flusher, std::shared_ptr<const TableSchema> schema,
-                     bool replace);
+  void StartSnapshot(const TableName& name, std::shared_ptr<TableFlusher> flusher, std::shared_ptr<const TableSchema> schema);
   std::shared_ptr<TableFlusher> FlusherFor(std::uint32_t relation);
 
   PipeConfig config_;

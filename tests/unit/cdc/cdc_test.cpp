@@ -59,12 +59,18 @@ TEST(PgTypeMap, CommonTypes) {
   EXPECT_NE(MapPostgresType("int4range", 'r', 'b').unsupported_reason.find("int4range"), std::string::npos);
 }
 
+ColumnType Type(const std::string& duckdb_type) {
+  ColumnType type;
+  type.duckdb_type = duckdb_type;
+  return type;
+}
+
 TEST(PgTypeMap, CastsFromPostgresText) {
-  EXPECT_EQ(CastFromPostgresText({"VARCHAR"}, "c0"), "c0");
-  EXPECT_EQ(CastFromPostgresText({"INTEGER"}, "c0"), "CAST(c0 AS INTEGER)");
-  EXPECT_EQ(CastFromPostgresText({"BLOB"}, "c0"), "from_hex(substr(c0, 3))");
-  EXPECT_EQ(CastFromPostgresText({"INTEGER[]"}, "c0"), "CAST(translate(c0, '{}', '[]') AS INTEGER[])");
-  EXPECT_EQ(CastFromPostgresText({"INTERVAL"}, "c0"), "CAST(replace(c0, '+', '') AS INTERVAL)");
+  EXPECT_EQ(CastFromPostgresText(Type("VARCHAR"), "c0"), "c0");
+  EXPECT_EQ(CastFromPostgresText(Type("INTEGER"), "c0"), "CAST(c0 AS INTEGER)");
+  EXPECT_EQ(CastFromPostgresText(Type("BLOB"), "c0"), "from_hex(substr(c0, 3))");
+  EXPECT_EQ(CastFromPostgresText(Type("INTEGER[]"), "c0"), "CAST(translate(c0, '{}', '[]') AS INTEGER[])");
+  EXPECT_EQ(CastFromPostgresText(Type("INTERVAL"), "c0"), "CAST(replace(c0, '+', '') AS INTERVAL)");
 }
 
 SourceColumn Column(const std::string& name, const std::string& pg_type, bool key = false) {
