@@ -34,7 +34,9 @@ void AddServeOptions(CLI::App& command, ServeConfig& config) {
   command.add_option("--shutdown-grace", config.shutdown_grace_seconds, "Seconds in-flight requests get on shutdown")
       ->envname("MALLARD_SHUTDOWN_GRACE")
       ->capture_default_str();
-  command.add_option("--backend-sqs", config.backend_sqs, "SQS backend: memory")
+  command.add_option("--backend-sqs", config.backend_sqs,
+                     "SQS backend: memory, or redis://HOST:PORT[/DB][?prefix=NAME] (state shared by every "
+                     "server on that Redis and prefix)")
       ->envname("MALLARD_BACKEND_SQS")
       ->capture_default_str();
   command.add_option("--sqlengine-duckdb", config.sqlengine_duckdb,

@@ -33,7 +33,7 @@ json::object BuildInfo() {
 }  // namespace
 
 std::string BuildDescription() {
-  std::string text = "Backends in this build: sqs = memory";
+  std::string text = "Backends in this build: sqs = memory, redis";
 #ifdef MALLARD_HAVE_DUCKDB
   text += "; DuckDB " + mallard::duckdb::DuckDbVersion();
 #else

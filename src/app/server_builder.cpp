@@ -6,8 +6,11 @@
 
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "backends/memory/memory_dynamodb_backend.hpp"
 #include "backends/memory/memory_sqs_backend.hpp"
+#include "backends/redis/redis_sqs_backend.hpp"
 #include "services/dynamodb/ddb_service.hpp"
 #include "services/dynamodb/ddb_streams_service.hpp"
 #include "services/sqs/sqs_service.hpp"
@@ -107,11 +110,24 @@ std::unique_ptr<Server> ServerBuilder::Start() {
                                          extra_services_);
 }
 
-std::vector<std::string> AvailableSqsBackends() { return {"memory"}; }
+std::vector<std::string> AvailableSqsBackends() { return {"memory", "redis"}; }
 
 std::unique_ptr<sqs::SqsBackend> MakeSqsBackend(const std::string& spec, std::string& error) {
   if (spec.empty() || spec == "memory") return std::make_unique<sqs::MemorySqsBackend>();
-  error = "unknown SQS backend '" + spec + "'; this build has: memory";
+  if (spec.rfind("redis://", 0) == 0) {
+    auto endpoint = redis::ParseRedisUrl(spec);
+    if (!endpoint) {
+      error = "invalid SQS backend '" + spec + "': " + endpoint.error();
+      return nullptr;
+    }
+    auto backend = std::make_unique<sqs::RedisSqsBackend>(*endpoint);
+    // A Redis that is down now is not fatal: requests fail with ServiceUnavailable until it is up.
+    if (auto reachable = backend->Ping(); !reachable) {
+      spdlog::warn("sqs backend: {}; requests will fail until Redis answers", reachable.error().detail);
+    }
+    return backend;
+  }
+  error = "unknown SQS backend '" + spec + "'; this build has: memory, redis://HOST:PORT[/DB][?prefix=NAME]";
   return nullptr;
 }
 

@@ -1,0 +1,412 @@
+#include "backends/redis/redis_sqs_backend.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "backends/redis/redis_sqs_codec.hpp"
+#include "backends/redis/redis_sqs_scripts.hpp"
+#include "common/ids.hpp"
+
+namespace mallard::sqs {
+namespace scripts = redis_scripts;
+using redis::RedisReply;
+
+namespace {
+
+constexpr std::int64_t kDeduplicationWindowMillis = 5 * 60 * 1000;
+constexpr std::int64_t kRecreateDelayMillis = 60 * 1000;
+constexpr std::int64_t kPurgeIntervalMillis = 60 * 1000;
+// The "deleted recently" marker only has to outlive the recreate delay.
+constexpr std::int64_t kDeletedMarkerMillis = 2 * kRecreateDelayMillis;
+// Long polls wait this long at most for Redis to confirm a new subscription.
+constexpr auto kSubscribeConfirmation = std::chrono::milliseconds(1000);
+// Record updates retried this often against concurrent writers before giving up with Conflict.
+constexpr int kUpdateAttempts = 16;
+
+// The status code a script returned: the reply itself, or the first element of an array.
+long long StatusOf(const RedisReply& reply) {
+  if (reply.type == RedisReply::Type::Array) return reply.elements.empty() ? -1 : reply.elements[0].AsInteger(-1);
+  return reply.AsInteger(-1);
+}
+
+Unexpected<BackendError> StatusError(long long status, const std::string& detail) {
+  switch (status) {
+    case scripts::kNotFound: return BackendFail(BackendErrc::NotFound);
+    case scripts::kDeletedRecently: return BackendFail(BackendErrc::DeletedRecently, detail);
+    case scripts::kPurgeInProgress: return BackendFail(BackendErrc::PurgeInProgress, detail);
+    case scripts::kInvalidReceipt: return BackendFail(BackendErrc::InvalidReceipt, detail);
+    case scripts::kNotInFlight: return BackendFail(BackendErrc::NotInFlight);
+    case scripts::kStaleReceipt: return BackendFail(BackendErrc::StaleReceipt, detail);
+    case scripts::kVisibilityLimit: return BackendFail(BackendErrc::VisibilityLimit, detail);
+    case scripts::kUnroutable:
+      return BackendFail(BackendErrc::NotFound, "The message's original source queue no longer exists.");
+    default: return BackendFail(BackendErrc::Unavailable, "unexpected reply from Redis (status " + std::to_string(status) + ")");
+  }
+}
+
+Unexpected<BackendError> Corrupt(const std::string& what) {
+  spdlog::error("sqs redis backend: undecodable {} in Redis", what);
+  return BackendFail(BackendErrc::Unavailable, "undecodable " + what + " in Redis");
+}
+
+BackendResult<QueueRecord> RecordFrom(const RedisReply& blob, const RedisReply& purged) {
+  auto record = redis_codec::DecodeRecord(blob.AsText());
+  if (!record) return Corrupt("queue record");
+  record->last_purge_millis = purged.AsInteger(0);
+  return *record;
+}
+
+// A message as the receive script returns it: seq, id, c, g, sent, vis, first, last, cnt, sn, tok, dlq.
+BackendResult<ReceivedMessage> ReceivedFrom(const RedisReply& fields) {
+  if (fields.type != RedisReply::Type::Array || fields.elements.size() != 12) return Corrupt("message");
+  const auto& f = fields.elements;
+  auto content = redis_codec::DecodeContent(f[2].AsText());
+  if (!content) return Corrupt("message");
+  ReceivedMessage received;
+  StoredMessage& message = received.message;
+  message.message_id = f[1].AsText();
+  message.content = std::move(*content);
+  message.content.dead_letter_source_arn = f[11].AsText();
+  message.sent_millis = f[4].AsInteger();
+  message.visible_at_millis = f[5].AsInteger();
+  message.first_receive_millis = f[6].AsInteger();
+  message.last_receive_millis = f[7].AsInteger();
+  message.receive_count = f[8].AsInteger();
+  message.sequence_number = f[9].AsText();
+  message.receipt_token = f[10].AsText();
+  received.receipt_handle = redis_codec::EncodeReceipt(
+      {static_cast<std::uint64_t>(f[0].AsInteger()), message.receipt_token, message.message_id});
+  return received;
+}
+
+std::string DeduplicationScopeOf(const QueueRecord& record) {
+  auto scope = record.attributes.find("DeduplicationScope");
+  return scope != record.attributes.end() && scope->second == "messageGroup" ? "messageGroup" : "queue";
+}
+
+// SCAN patterns treat * ? [ ] \ specially; a prefix is matched literally.
+std::string GlobEscape(const std::string& text) {
+  std::string escaped;
+  for (char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return escaped;
+}
+
+class WatchSubscription final : public SqsBackend::Subscription {
+ public:
+  explicit WatchSubscription(std::unique_ptr<redis::RedisSubscriber::Handle> handle) : handle_(std::move(handle)) {}
+
+ private:
+  std::unique_ptr<redis::RedisSubscriber::Handle> handle_;
+};
+
+}  // namespace
+
+RedisSqsBackend::RedisSqsBackend(redis::RedisEndpoint endpoint)
+    : endpoint_(endpoint),
+      prefix_(endpoint.key_prefix + "sqs:"),
+      pool_(endpoint),
+      subscriber_(endpoint, endpoint.key_prefix + "sqs:reset") {}
+
+RedisSqsBackend::~RedisSqsBackend() = default;
+
+std::string RedisSqsBackend::QueueKeyPrefix(const std::string& account_id, const std::string& region) const {
+  return prefix_ + "q:" + redis_codec::EscapeKeyPart(account_id) + ":" + redis_codec::EscapeKeyPart(region) + ":";
+}
+
+std::string RedisSqsBackend::MetaKey(const QueueKey& key) const {
+  return QueueKeyPrefix(key.account_id, key.region) + redis_codec::EscapeKeyPart(key.name);
+}
+
+std::string RedisSqsBackend::DeletedMarkerKey(const QueueKey& key) const {
+  return prefix_ + "deleted:" + redis_codec::EscapeKeyPart(key.account_id) + ":" +
+         redis_codec::EscapeKeyPart(key.region) + ":" + redis_codec::EscapeKeyPart(key.name);
+}
+
+std::string RedisSqsBackend::DirectoryKey(const std::string& account_id, const std::string& region) const {
+  return prefix_ + "dir:" + redis_codec::EscapeKeyPart(account_id) + ":" + redis_codec::EscapeKeyPart(region);
+}
+
+BackendResult<RedisReply> RedisSqsBackend::Command(const std::vector<std::string>& args) {
+  auto reply = pool_.Run(args);
+  if (!reply) return BackendFail(BackendErrc::Unavailable, reply.error().message);
+  if (reply->IsError()) {
+    spdlog::error("sqs redis backend: {} refused: {}", args.front(), reply->text);
+    return BackendFail(BackendErrc::Unavailable, "Redis refused the operation: " + reply->text);
+  }
+  return std::move(reply).value();
+}
+
+BackendResult<RedisReply> RedisSqsBackend::Script(const redis::RedisScript& script, const std::vector<std::string>& keys,
+                                                  const std::vector<std::string>& args) {
+  auto reply = pool_.Eval(script, keys, args);
+  if (!reply) return BackendFail(BackendErrc::Unavailable, reply.error().message);
+  if (reply->IsError()) {
+    // LOADING (Redis replaying its AOF after a restart), BUSY, OOM, READONLY: all temporary here.
+    spdlog::error("sqs redis backend: script refused: {}", reply->text);
+    return BackendFail(BackendErrc::Unavailable, "Redis refused the operation: " + reply->text);
+  }
+  return std::move(reply).value();
+}
+
+BackendResult<Done> RedisSqsBackend::Ping() {
+  auto reply = Command({"PING"});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  return Done{};
+}
+
+BackendResult<CreateOutcome> RedisSqsBackend::CreateQueue(const QueueRecord& record, std::int64_t now_millis) {
+  const auto& key = record.key;
+  auto reply = Script(scripts::CreateQueue(),
+                      {MetaKey(key), DirectoryKey(key.account_id, key.region), DeletedMarkerKey(key),
+                       prefix_ + "incarnation"},
+                      {redis_codec::EncodeRecord(record), record.fifo ? "1" : "0", DeduplicationScopeOf(record),
+                       std::to_string(now_millis), redis_codec::EscapeKeyPart(key.name),
+                       std::to_string(kRecreateDelayMillis)});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  auto status = StatusOf(*reply);
+  if (status == scripts::kOk) return CreateOutcome{true, record};
+  if (status == scripts::kExists && reply->elements.size() == 3) {
+    auto existing = RecordFrom(reply->elements[1], reply->elements[2]);
+    if (!existing) return Unexpected<BackendError>{std::move(existing).error()};
+    return CreateOutcome{false, std::move(existing).value()};
+  }
+  return StatusError(status, key.name);
+}
+
+BackendResult<QueueRecord> RedisSqsBackend::GetQueue(const QueueKey& key) {
+  auto reply = Command({"HMGET", MetaKey(key), "record", "purged"});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  if (reply->elements.size() != 2 || reply->elements[0].IsNil()) return BackendFail(BackendErrc::NotFound);
+  return RecordFrom(reply->elements[0], reply->elements[1]);
+}
+
+BackendResult<Done> RedisSqsBackend::DeleteQueue(const QueueKey& key, std::int64_t now_millis) {
+  auto meta = MetaKey(key);
+  auto reply = Script(scripts::DeleteQueue(),
+                      {meta, DirectoryKey(key.account_id, key.region), DeletedMarkerKey(key), meta + ":tasks"},
+                      {std::to_string(now_millis), redis_codec::EscapeKeyPart(key.name),
+                       std::to_string(kDeletedMarkerMillis)});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  if (auto status = StatusOf(*reply); status != scripts::kOk) return StatusError(status, key.name);
+  return Done{};
+}
+
+BackendResult<std::vector<QueueRecord>> RedisSqsBackend::ListQueues(const std::string& account_id,
+                                                                    const std::string& region,
+                                                                    const std::string& prefix) {
+  auto escaped = redis_codec::EscapeKeyPart(prefix);
+  std::string min = prefix.empty() ? "-" : "[" + escaped;
+  std::string max = prefix.empty() ? "+" : "(" + escaped + "\xff";
+  auto reply = Script(scripts::ListQueues(), {DirectoryKey(account_id, region)},
+                      {min, max, QueueKeyPrefix(account_id, region)});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  std::vector<QueueRecord> records;
+  for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
+    auto record = RecordFrom(reply->elements[i], reply->elements[i + 1]);
+    if (!record) return Unexpected<BackendError>{std::move(record).error()};
+    records.push_back(std::move(record).value());
+  }
+  return records;
+}
+
+BackendResult<Result<QueueRecord>> RedisSqsBackend::UpdateQueue(const QueueKey& key, const QueueMutation& mutate) {
+  auto meta = MetaKey(key);
+  for (int attempt = 0; attempt < kUpdateAttempts; ++attempt) {
+    auto current = Command({"HMGET", meta, "record", "purged", "ver"});
+    if (!current) return Unexpected<BackendError>{std::move(current).error()};
+    if (current->elements.size() != 3 || current->elements[0].IsNil()) return BackendFail(BackendErrc::NotFound);
+    auto record = RecordFrom(current->elements[0], current->elements[1]);
+    if (!record) return Unexpected<BackendError>{std::move(record).error()};
+    auto status = mutate(*record);
+    if (!status) return Result<QueueRecord>(Fail(std::move(status).error()));
+    auto stored = Script(scripts::UpdateQueue(), {meta},
+                         {current->elements[2].AsText(), redis_codec::EncodeRecord(*record), DeduplicationScopeOf(*record)});
+    if (!stored) return Unexpected<BackendError>{std::move(stored).error()};
+    auto outcome = stored->AsInteger(-2);
+    if (outcome == -1) return BackendFail(BackendErrc::NotFound);
+    if (outcome == 1) return Result<QueueRecord>(std::move(record).value());
+    // 0: another writer changed the record since it was read; read it again and re-apply.
+  }
+  return BackendFail(BackendErrc::Conflict);
+}
+
+BackendResult<std::vector<SendResult>> RedisSqsBackend::SendMessages(const QueueKey& key, std::vector<NewMessage> messages,
+                                                                     std::int64_t now_millis) {
+  std::vector<std::string> args = {std::to_string(now_millis), std::to_string(kDeduplicationWindowMillis)};
+  args.reserve(2 + messages.size() * 5);
+  for (const auto& message : messages) {
+    args.push_back(NewUuid());
+    args.push_back(redis_codec::EncodeContent(message));
+    args.push_back(message.group_id);
+    args.push_back(message.deduplication_id);
+    args.push_back(std::to_string(message.delay_seconds * 1000));
+  }
+  auto reply = Script(scripts::SendMessages(), {MetaKey(key)}, args);
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  if (auto status = StatusOf(*reply); status != scripts::kOk) return StatusError(status, key.name);
+  if (reply->elements.size() != 1 + 2 * messages.size()) return Corrupt("send reply");
+  std::vector<SendResult> results;
+  results.reserve(messages.size());
+  for (std::size_t i = 1; i + 1 < reply->elements.size(); i += 2) {
+    results.push_back(SendResult{reply->elements[i].AsText(), reply->elements[i + 1].AsText()});
+  }
+  return results;
+}
+
+BackendResult<ReceiveOutcome> RedisSqsBackend::ReceiveMessages(const QueueKey& key, const ReceiveOptions& options,
+                                                               std::int64_t now_millis) {
+  auto meta = MetaKey(key);
+  bool redrive = options.dead_letter_queue && options.max_receive_count > 0;
+  std::vector<std::string> args = {std::to_string(now_millis),
+                                   std::to_string(options.visibility_timeout_seconds * 1000),
+                                   std::to_string(options.max_messages),
+                                   std::to_string(options.retention_seconds * 1000),
+                                   options.request_attempt_id,
+                                   std::to_string(kDeduplicationWindowMillis),
+                                   std::to_string(redrive ? options.max_receive_count : 0),
+                                   key.Arn()};
+  for (int i = 0; i < options.max_messages; ++i) args.push_back(RandomAlnum(16));
+  auto reply = Script(scripts::ReceiveMessages(), {meta, redrive ? MetaKey(*options.dead_letter_queue) : meta}, args);
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  if (auto status = StatusOf(*reply); status != scripts::kOk) return StatusError(status, key.name);
+  if (reply->elements.size() < 2) return Corrupt("receive reply");
+  ReceiveOutcome outcome;
+  for (std::size_t i = 2; i < reply->elements.size(); ++i) {
+    auto received = ReceivedFrom(reply->elements[i]);
+    if (!received) return Unexpected<BackendError>{std::move(received).error()};
+    outcome.messages.push_back(std::move(received).value());
+  }
+  if (auto next = reply->elements[1].AsInteger(-1); outcome.messages.empty() && next >= 0) outcome.next_visible_millis = next;
+  return outcome;
+}
+
+BackendResult<Done> RedisSqsBackend::DeleteMessage(const QueueKey& key, const std::string& receipt_handle,
+                                                   std::int64_t now_millis) {
+  auto receipt = redis_codec::DecodeReceipt(receipt_handle);
+  if (!receipt) {
+    // Still answer NotFound first for a missing queue, as the in-memory backend does.
+    auto queue = GetQueue(key);
+    if (!queue) return Unexpected<BackendError>{std::move(queue).error()};
+    return BackendFail(BackendErrc::InvalidReceipt, receipt_handle);
+  }
+  auto reply = Script(scripts::DeleteMessage(), {MetaKey(key)},
+                      {std::to_string(receipt->sequence), receipt->token, receipt->message_id, std::to_string(now_millis)});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  if (auto status = StatusOf(*reply); status != scripts::kOk) return StatusError(status, receipt_handle);
+  return Done{};
+}
+
+BackendResult<Done> RedisSqsBackend::ChangeVisibility(const QueueKey& key, const std::string& receipt_handle,
+                                                      std::int64_t visibility_timeout_seconds, std::int64_t now_millis) {
+  auto receipt = redis_codec::DecodeReceipt(receipt_handle);
+  if (!receipt) {
+    auto queue = GetQueue(key);
+    if (!queue) return Unexpected<BackendError>{std::move(queue).error()};
+    return BackendFail(BackendErrc::InvalidReceipt, receipt_handle);
+  }
+  auto reply = Script(scripts::ChangeVisibility(), {MetaKey(key)},
+                      {std::to_string(receipt->sequence), receipt->token, receipt->message_id,
+                       std::to_string(visibility_timeout_seconds * 1000), std::to_string(now_millis)});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  auto status = StatusOf(*reply);
+  if (status == scripts::kOk) return Done{};
+  return StatusError(status, status == scripts::kVisibilityLimit ? std::to_string(visibility_timeout_seconds) : receipt_handle);
+}
+
+BackendResult<Done> RedisSqsBackend::PurgeQueue(const QueueKey& key, std::int64_t now_millis) {
+  auto reply = Script(scripts::PurgeQueue(), {MetaKey(key)},
+                      {std::to_string(now_millis), std::to_string(kPurgeIntervalMillis)});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  if (auto status = StatusOf(*reply); status != scripts::kOk) return StatusError(status, key.Arn());
+  return Done{};
+}
+
+BackendResult<QueueCounts> RedisSqsBackend::CountMessages(const QueueKey& key, std::int64_t now_millis) {
+  auto reply = Script(scripts::CountMessages(), {MetaKey(key)}, {std::to_string(now_millis)});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  if (auto status = StatusOf(*reply); status != scripts::kOk) return StatusError(status, key.name);
+  if (reply->elements.size() != 4) return Corrupt("count reply");
+  return QueueCounts{reply->elements[1].AsInteger(), reply->elements[2].AsInteger(), reply->elements[3].AsInteger()};
+}
+
+BackendResult<std::int64_t> RedisSqsBackend::ExpireMessages(const QueueKey& key, std::int64_t retention_seconds,
+                                                            std::int64_t now_millis) {
+  auto reply = Script(scripts::ExpireMessages(), {MetaKey(key)},
+                      {std::to_string(now_millis), std::to_string(retention_seconds * 1000)});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  if (auto status = StatusOf(*reply); status != scripts::kOk) return StatusError(status, key.name);
+  if (reply->elements.size() != 2) return Corrupt("expire reply");
+  return static_cast<std::int64_t>(reply->elements[1].AsInteger());
+}
+
+BackendResult<std::int64_t> RedisSqsBackend::MoveMessages(const QueueKey& source, const std::optional<QueueKey>& destination,
+                                                          std::int64_t limit, std::int64_t now_millis) {
+  auto meta = MetaKey(source);
+  auto reply = Script(scripts::MoveMessages(), {meta, destination ? MetaKey(*destination) : meta},
+                      {std::to_string(now_millis), std::to_string(limit), destination ? "1" : "0", prefix_ + "q:"});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  if (auto status = StatusOf(*reply); status != scripts::kOk) return StatusError(status, source.name);
+  if (reply->elements.size() != 2) return Corrupt("move reply");
+  return static_cast<std::int64_t>(reply->elements[1].AsInteger());
+}
+
+BackendResult<Done> RedisSqsBackend::PutMoveTask(const QueueKey& source, const MoveTask& task) {
+  // The script compares handle and status without decoding the blob, so they lead the entry.
+  std::string entry = task.task_handle + "\n" + task.status + "\n" + std::to_string(task.moved) + "\n" +
+                      redis_codec::EncodeTask(task);
+  auto reply = Script(scripts::PutMoveTask(), {MetaKey(source) + ":tasks"},
+                      {task.task_handle, task.status, std::to_string(task.moved), entry});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  return Done{};
+}
+
+BackendResult<std::vector<MoveTask>> RedisSqsBackend::ListMoveTasks(const QueueKey& source) {
+  auto reply = Command({"LRANGE", MetaKey(source) + ":tasks", "0", "-1"});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  std::vector<MoveTask> tasks;
+  for (const auto& element : reply->elements) {
+    const std::string entry = element.AsText();
+    // handle \n status \n moved \n blob: status and moved override the blob (see PutMoveTask).
+    auto first = entry.find('\n');
+    auto second = first == std::string::npos ? first : entry.find('\n', first + 1);
+    auto third = second == std::string::npos ? second : entry.find('\n', second + 1);
+    if (third == std::string::npos) return Corrupt("move task");
+    auto task = redis_codec::DecodeTask(entry.substr(third + 1));
+    if (!task) return Corrupt("move task");
+    task->status = entry.substr(first + 1, second - first - 1);
+    task->moved = std::stoll(entry.substr(second + 1, third - second - 1));
+    tasks.push_back(std::move(*task));
+  }
+  return tasks;
+}
+
+std::unique_ptr<SqsBackend::Subscription> RedisSqsBackend::WatchQueue(const QueueKey& key, std::function<void()> notify) {
+  return std::make_unique<WatchSubscription>(
+      subscriber_.Subscribe(MetaKey(key) + ":wake", std::move(notify), kSubscribeConfirmation));
+}
+
+void RedisSqsBackend::Reset() {
+  std::string cursor = "0";
+  const std::string pattern = GlobEscape(prefix_) + "*";
+  do {
+    auto page = Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+    if (!page || page->elements.size() != 2) {
+      spdlog::error("sqs redis backend: reset could not list keys: {}", page ? "bad SCAN reply" : page.error().detail);
+      return;
+    }
+    cursor = page->elements[0].AsText();
+    std::vector<std::string> unlink = {"UNLINK"};
+    for (const auto& key : page->elements[1].elements) unlink.push_back(key.AsText());
+    if (unlink.size() > 1) {
+      if (auto removed = Command(unlink); !removed) {
+        spdlog::error("sqs redis backend: reset could not delete keys: {}", removed.error().detail);
+        return;
+      }
+    }
+  } while (cursor != "0");
+  (void)Command({"PUBLISH", prefix_ + "reset", ""});
+}
+
+}  // namespace mallard::sqs

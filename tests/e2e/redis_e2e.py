@@ -1,0 +1,68 @@
+"""A throw-away redis-server for end-to-end tests (Debian's redis-server package), on a free loopback
+port, configured as the Redis backends are meant to run: AOF on, fsync on every write, no RDB."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import free_port
+
+
+class RedisServer:
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server not found (apt install redis-server)", pytrace=False)
+        self.binary = binary
+        self.dir = Path(tempfile.mkdtemp(prefix="mallard-redis-"))
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "RedisServer":
+        """Starts the server (again, on the same port and data directory) and waits until it answers."""
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+             "--appendfsync", "always", "--dir", str(self.dir), "--logfile", str(self.dir / "redis.log")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"redis-server exited with {self.proc.returncode}:\n{self.log_text()}", pytrace=False)
+            if self.cli("PING", check=False) == "PONG":
+                return self
+            time.sleep(0.05)
+        pytest.fail(f"redis-server did not answer within 15 s:\n{self.log_text()}", pytrace=False)
+
+    def kill(self) -> None:
+        """Stops the server abruptly (SIGKILL): whatever it acknowledged is in its append-only file."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+        self.proc = None
+
+    def stop(self) -> None:
+        try:
+            self.kill()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def url(self, prefix: str = "", database: int = 0) -> str:
+        query = f"?prefix={prefix}" if prefix else ""
+        return f"redis://127.0.0.1:{self.port}/{database}{query}"
+
+    def cli(self, *args: str, check: bool = True) -> str:
+        result = subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True, text=True, timeout=30)
+        if check and result.returncode != 0:
+            raise AssertionError(f"redis-cli {' '.join(args)} failed: {result.stderr}")
+        return result.stdout.strip()
+
+    def log_text(self) -> str:
+        log = self.dir / "redis.log"
+        return log.read_text(errors="replace")[-5000:] if log.exists() else ""

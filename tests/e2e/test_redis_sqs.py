@@ -1,0 +1,268 @@
+"""SQS on the Redis backend: several `mallard serve` processes on one Redis behave as one service.
+
+The module starts its own redis-server (AOF, fsync on every write) on a free loopback port; each test
+starts Mallard servers with `--backend-sqs redis://...?prefix=...` under a prefix of its own.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+import uuid
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from conftest import start_server, stop_server
+from redis_e2e import RedisServer
+from sqs_e2e import ACCESS_KEY, REGION, SECRET_KEY, wait_until
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_mallard(tmp_path, redis_server):
+    """start_mallard(prefix) -> a running `mallard serve` on the module's Redis under `prefix`."""
+    started = []
+
+    def start(prefix: str):
+        handle = start_server(tmp_path / f"mallard-{len(started)}.log", ["--backend-sqs", redis_server.url(prefix)])
+        started.append(handle)
+        return handle
+
+    yield start
+    for handle in started:
+        if handle.proc.poll() is None:
+            rc, _ = stop_server(handle)
+            assert rc == 0, f"mallard did not stop cleanly\n{handle.log_text()[-3000:]}"
+
+
+def client(handle, read_timeout: float = 40):
+    """boto3 SQS client for one server, without retries: every 5xx reaches the test."""
+    return boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                                 region_name=REGION).client(
+        "sqs", endpoint_url=handle.endpoint,
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=read_timeout,
+                      max_pool_connections=20))
+
+
+def prefix() -> str:
+    return f"e2e-{uuid.uuid4().hex[:8]}:"
+
+
+def test_health_reports_the_redis_backend(start_mallard):
+    server = start_mallard(prefix())
+    health = server.extra["health"]
+    assert health["services"]["sqs"]["backend"] == "redis"
+    assert "redis" in health["build"]["backends"]["sqs"]
+
+
+def test_a_message_sent_through_one_server_is_received_through_the_other_exactly_once(start_mallard):
+    shared = prefix()
+    a, b = client(start_mallard(shared)), client(start_mallard(shared))
+    url = a.create_queue(QueueName="shared")["QueueUrl"]
+    assert b.get_queue_url(QueueName="shared")["QueueUrl"].endswith("/shared")
+    sent = {}
+    for batch in range(10):
+        entries = [{"Id": str(i), "MessageBody": f"m{batch}-{i}"} for i in range(10)]
+        for ok in a.send_message_batch(QueueUrl=url, Entries=entries)["Successful"]:
+            sent[ok["MessageId"]] = ok
+    assert len(sent) == 100
+
+    received: list[str] = []
+    lock = threading.Lock()
+
+    def consume(sqs):
+        while True:
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=120,
+                                           WaitTimeSeconds=1).get("Messages", [])
+            if not messages:
+                return
+            with lock:
+                received.extend(m["MessageId"] for m in messages)
+
+    threads = [threading.Thread(target=consume, args=(sqs,)) for sqs in (a, b, a, b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(received) == len(set(received)), "a message was delivered twice within its visibility window"
+    assert set(received) == set(sent)
+    attributes = b.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "100"
+
+
+def test_fifo_order_holds_across_servers(start_mallard):
+    shared = prefix()
+    a, b = client(start_mallard(shared)), client(start_mallard(shared))
+    url = a.create_queue(QueueName="orders.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    for i in range(12):
+        a.send_message(QueueUrl=url, MessageBody=str(i), MessageGroupId="g", MessageDeduplicationId=str(i))
+    # A duplicate sent through the other server is deduplicated there too.
+    b.send_message(QueueUrl=url, MessageBody="0", MessageGroupId="g", MessageDeduplicationId="0")
+    bodies = []
+    for turn in range(12):
+        sqs = (a, b)[turn % 2]
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=2).get("Messages", [])
+        assert len(messages) == 1
+        # While it is in flight the group delivers nothing through either server.
+        assert (b, a)[turn % 2].receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
+        bodies.append(messages[0]["Body"])
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
+    assert bodies == [str(i) for i in range(12)]
+
+
+def test_a_long_poll_wakes_within_a_second_of_a_send_through_another_server(start_mallard):
+    shared = prefix()
+    a, b = client(start_mallard(shared)), client(start_mallard(shared))
+    url = a.create_queue(QueueName="wake")["QueueUrl"]
+    for _round in range(3):
+        result = {}
+
+        def poll():
+            result["messages"] = b.receive_message(QueueUrl=url, WaitTimeSeconds=20).get("Messages", [])
+            result["done"] = time.monotonic()
+
+        poller = threading.Thread(target=poll)
+        poller.start()
+        time.sleep(0.5)  # the poll is waiting on server B
+        sent_at = time.monotonic()
+        a.send_message(QueueUrl=url, MessageBody="wake up")
+        poller.join(25)
+        assert [m["Body"] for m in result["messages"]] == ["wake up"]
+        latency = result["done"] - sent_at
+        assert latency < 1.0, f"the long poll woke {latency:.2f} s after the send"
+        b.delete_message(QueueUrl=url, ReceiptHandle=result["messages"][0]["ReceiptHandle"])
+
+
+def test_kill_9_of_a_server_under_send_load_loses_no_acknowledged_message(start_mallard):
+    shared = prefix()
+    victim = start_mallard(shared)
+    survivor = client(start_mallard(shared))
+    url = survivor.create_queue(QueueName="durable")["QueueUrl"]
+    acknowledged: set[str] = set()
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def send_load(worker: int):
+        sqs = client(victim, read_timeout=5)
+        n = 0
+        while not stop.is_set():
+            try:
+                if n % 2:
+                    ids = [e["MessageId"] for e in sqs.send_message_batch(
+                        QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"{worker}-{n}-{i}"} for i in range(5)]
+                    )["Successful"]]
+                else:
+                    ids = [sqs.send_message(QueueUrl=url, MessageBody=f"{worker}-{n}")["MessageId"]]
+            except (ClientError, EndpointConnectionError, Exception):  # the server died mid-request
+                return
+            with lock:
+                acknowledged.update(ids)
+            n += 1
+
+    threads = [threading.Thread(target=send_load, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.5)
+    victim.proc.send_signal(signal.SIGKILL)
+    victim.proc.wait(10)
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+    assert len(acknowledged) > 50, "the load never got going"
+
+    received: set[str] = set()
+    while True:
+        messages = survivor.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300).get(
+            "Messages", [])
+        if not messages:
+            break
+        received.update(m["MessageId"] for m in messages)
+    lost = acknowledged - received
+    assert not lost, f"{len(lost)} of {len(acknowledged)} acknowledged messages were lost"
+
+
+def test_redis_restart_gives_5xx_and_the_servers_recover_by_themselves(start_mallard, redis_server):
+    shared = prefix()
+    server_a, server_b = start_mallard(shared), start_mallard(shared)
+    a, b = client(server_a), client(server_b)
+    url = a.create_queue(QueueName="restart")["QueueUrl"]
+    before = a.send_message(QueueUrl=url, MessageBody="before the restart")["MessageId"]
+
+    redis_server.kill()
+    try:
+        for sqs, operation in ((a, lambda s: s.send_message(QueueUrl=url, MessageBody="x")),
+                               (b, lambda s: s.receive_message(QueueUrl=url)),
+                               (b, lambda s: s.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]))):
+            started = time.monotonic()
+            with pytest.raises(ClientError) as failure:
+                operation(sqs)
+            status = failure.value.response["ResponseMetadata"]["HTTPStatusCode"]
+            assert 500 <= status < 600, failure.value.response
+            assert failure.value.response["Error"]["Code"] in ("ServiceUnavailable", "InternalFailure")
+            assert time.monotonic() - started < 5, "a request hung while Redis was down"
+    finally:
+        redis_server.start()
+    assert server_a.proc.poll() is None and server_b.proc.poll() is None, "a server died while Redis was down"
+
+    def sends_again():
+        try:
+            return a.send_message(QueueUrl=url, MessageBody="after the restart")["MessageId"]
+        except ClientError:
+            return None
+
+    after = wait_until(sends_again, timeout=15, what="server A to recover")
+    wait_until(lambda: _receives(b, url), timeout=15, what="server B to recover")
+    ids = set()
+    while True:
+        messages = b.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300).get("Messages", [])
+        if not messages:
+            break
+        ids.update(m["MessageId"] for m in messages)
+    assert {before, after} <= ids, "a message acknowledged before the restart was lost"
+
+    # The subscription came back too: a long poll on B wakes on a send through A.
+    result = {}
+    poller = threading.Thread(target=lambda: result.update(
+        messages=b.receive_message(QueueUrl=url, WaitTimeSeconds=20).get("Messages", []), done=time.monotonic()))
+    poller.start()
+    time.sleep(0.5)
+    sent_at = time.monotonic()
+    a.send_message(QueueUrl=url, MessageBody="wake")
+    poller.join(25)
+    assert [m["Body"] for m in result["messages"]] == ["wake"]
+    assert result["done"] - sent_at < 1.0
+
+
+def _receives(sqs, url) -> bool:
+    try:
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        return True
+    except ClientError:
+        return False
+
+
+def test_two_prefixes_on_one_redis_are_isolated(start_mallard, redis_server):
+    first_server, second_server = start_mallard(prefix()), start_mallard(prefix())
+    first, second = client(first_server), client(second_server)
+    first_url = first.create_queue(QueueName="same-name")["QueueUrl"]
+    second_url = second.create_queue(QueueName="same-name")["QueueUrl"]
+    first.send_message(QueueUrl=first_url, MessageBody="only in the first deployment")
+    assert second.receive_message(QueueUrl=second_url).get("Messages", []) == []
+    first.create_queue(QueueName="first-only")
+    assert [u.rsplit("/", 1)[1] for u in second.list_queues().get("QueueUrls", [])] == ["same-name"]
+
+    # A reset clears only its own deployment's keys.
+    from sqs_e2e import http_request
+    assert http_request(first_server.port, "POST", "/_mallard/reset", timeout=10).status == 200
+    assert first.list_queues().get("QueueUrls", []) == []
+    assert [u.rsplit("/", 1)[1] for u in second.list_queues().get("QueueUrls", [])] == ["same-name"]
