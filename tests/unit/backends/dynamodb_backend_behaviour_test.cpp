@@ -1,23 +1,63 @@
-// Behaviour every DynamoDbBackend must share, run against each implementation (the Redis backend
-// joins the parameter list when it exists): ordering, paging, indexes, atomic write units,
-// stream records and the in-process subscription.
+// Behaviour every DynamoDbBackend must share, run against each implementation: the in-memory
+// backend always, the Redis backend when MALLARD_TEST_REDIS names a server (tests/support/
+// with_redis.sh starts one): ordering, paging, indexes, atomic write units, stream records, the
+// in-process subscription, table changes, backups and restores.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <set>
 #include <thread>
 
 #include "backends/memory/memory_dynamodb_backend.hpp"
+#include "backends/redis/redis_dynamodb_backend.hpp"
+#include "common/ids.hpp"
 #include "services/dynamodb/ddb_key_encoding.hpp"
 
 namespace mallard::dynamodb {
 namespace {
 
-using BackendFactory = std::function<std::shared_ptr<DynamoDbBackend>()>;
+// A backend and a second view of the same state (another server on the same store; for the
+// in-memory backend, the same instance).
+struct BackendPair {
+  std::shared_ptr<DynamoDbBackend> backend;
+  std::shared_ptr<DynamoDbBackend> peer;
+};
+struct BackendFactory {
+  std::string name;
+  std::function<BackendPair()> make;
+};
+
+BackendPair MakeMemory() {
+  auto backend = std::make_shared<MemoryDynamoDbBackend>();
+  return {backend, backend};
+}
+
+BackendPair MakeRedis() {
+  const char* url = std::getenv("MALLARD_TEST_REDIS");
+  auto endpoint = redis::ParseRedisUrl(url ? url : "");
+  if (!endpoint) return {};
+  endpoint->key_prefix = "ddbtest-" + RandomHex(8) + ":";  // each test sees only its own keys
+  return {std::make_shared<RedisDynamoDbBackend>(*endpoint), std::make_shared<RedisDynamoDbBackend>(*endpoint)};
+}
+
+std::vector<BackendFactory> Backends() {
+  std::vector<BackendFactory> backends{{"Memory", MakeMemory}};
+  if (std::getenv("MALLARD_TEST_REDIS")) backends.push_back({"Redis", MakeRedis});
+  return backends;
+}
 
 AttributeValue Num(const std::string& text) { return AttributeValue::Number(Decimal::Parse(text).value()); }
 AttributeValue Str(const std::string& text) { return AttributeValue::String(text); }
+AttributeValue NumSet(const std::string& text) {
+  AttributeValue set;
+  set.type = AttrType::NS;
+  set.number_set = {Decimal::Parse(text).value()};
+  return set;
+}
 
 TableDefinition MakeTable(const std::string& name, bool stream) {
   TableDefinition table;
@@ -40,14 +80,18 @@ TableDefinition MakeTable(const std::string& name, bool stream) {
 class DynamoDbBackendBehaviour : public ::testing::TestWithParam<BackendFactory> {
  protected:
   void SetUp() override {
-    backend_ = GetParam()();
-    ASSERT_TRUE(backend_->CreateTable(scope_, MakeTable("t", true)).ok());
+    auto pair = GetParam().make();
+    ASSERT_TRUE(pair.backend) << "MALLARD_TEST_REDIS is not a Redis URL";
+    backend_ = pair.backend;
+    peer_ = pair.peer;
+    auto created = backend_->CreateTable(scope_, MakeTable("t", true));
+    ASSERT_TRUE(created.ok()) << created.error().detail;
   }
 
-  void Put(Item item) {
+  void Put(Item item, const std::string& table = "t") {
     const Item key = ExtractKey(MakeTable("t", false).keys, item);
     auto written = backend_->WriteItems(
-        scope_, {ItemRef{"t", key}},
+        scope_, {ItemRef{table, key}},
         [&](const std::vector<const Item*>&) -> Result<std::vector<ItemWrite>> {
           return std::vector<ItemWrite>{{ItemWrite::Kind::Put, item}};
         },
@@ -63,6 +107,7 @@ class DynamoDbBackendBehaviour : public ::testing::TestWithParam<BackendFactory>
 
   Scope scope_{"000000000000", "us-east-1"};
   std::shared_ptr<DynamoDbBackend> backend_;
+  std::shared_ptr<DynamoDbBackend> peer_;
 };
 
 TEST_P(DynamoDbBackendBehaviour, NumericSortKeysOrderNumericallyAndPage) {
@@ -136,9 +181,10 @@ TEST_P(DynamoDbBackendBehaviour, ConcurrentConditionalIncrementsLoseNothing) {
   const Item key{{"pk", Str("counter")}, {"sk", Num("0")}};
   std::vector<std::thread> writers;
   for (int w = 0; w < 4; ++w) {
-    writers.emplace_back([&] {
+    writers.emplace_back([&, w] {
+      DynamoDbBackend& server = w % 2 == 0 ? *backend_ : *peer_;
       for (int i = 0; i < 250; ++i) {
-        auto written = backend_->WriteItems(
+        auto written = server.WriteItems(
             scope_, {ItemRef{"t", key}},
             [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
               Item next = *current[0];
@@ -209,8 +255,333 @@ TEST_P(DynamoDbBackendBehaviour, StreamRecordsFollowCommitsAndSkipNoOps) {
   EXPECT_EQ(heard.size(), 3u);  // the subscription ended with its handle
 }
 
-INSTANTIATE_TEST_SUITE_P(Memory, DynamoDbBackendBehaviour,
-                         ::testing::Values(BackendFactory([] { return std::make_shared<MemoryDynamoDbBackend>(); })));
+TEST_P(DynamoDbBackendBehaviour, TwoServersShareTablesItemsAndStreams) {
+  Put({{"pk", Str("a")}, {"sk", Num("1")}, {"v", Str("x")}});
+  auto tables = peer_->ListTables(scope_);
+  ASSERT_TRUE(tables.ok());
+  EXPECT_EQ(*tables, std::vector<std::string>{"t"});
+  auto found = peer_->GetItems(scope_, {ItemRef{"t", {{"pk", Str("a")}, {"sk", Num("1")}}}});
+  ASSERT_TRUE(found.ok() && (*found)[0]);
+  EXPECT_EQ((*found)[0]->at("v").bytes, "x");
+  auto streams = peer_->ListStreams(scope_, "t");
+  ASSERT_TRUE(streams.ok() && streams->size() == 1);
+  auto read = peer_->ReadStream(scope_, streams->front().arn, streams->front().shards[0].shard_id, "", 10, 3000);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->records.size(), 1u);
+  auto latest = peer_->LatestSequence(scope_, streams->front().arn, streams->front().shards[0].shard_id);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(*latest, read->records.back().sequence_number);
+}
+
+TEST_P(DynamoDbBackendBehaviour, NumbersKeepTheirExactDecimalForm) {
+  const std::vector<std::string> numbers{"12345678901234567890123456789012345678", "-0.000000000000000000000000000000000001",
+                                         "9.9999999999999999999999999999999999999E+125", "1E-130", "0.1"};
+  for (std::size_t i = 0; i < numbers.size(); ++i)
+    Put({{"pk", Str("n")}, {"sk", Num(std::to_string(i))}, {"v", Num(numbers[i])},
+         {"set", NumSet(numbers[i])}});
+  QueryRequest query;
+  query.table = "t";
+  query.partition = Str("n");
+  auto page = peer_->Query(scope_, query);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), numbers.size());
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    EXPECT_EQ(page->items[i].at("v").number.ToString(), Decimal::Parse(numbers[i]).value().ToString());
+    EXPECT_TRUE(Equals(page->items[i].at("v"), Num(numbers[i])));
+    EXPECT_EQ(page->items[i].at("set").number_set.at(0).ToString(), Decimal::Parse(numbers[i]).value().ToString());
+  }
+}
+
+TEST_P(DynamoDbBackendBehaviour, IndexSortKeysBinaryKeysAndBounds) {
+  TableDefinition table = MakeTable("bin", false);
+  table.keys.sort = KeyElement{"sk", AttrType::B};
+  IndexDefinition by_g_s;
+  by_g_s.name = "by_g_s";
+  by_g_s.keys.partition = {"g", AttrType::S};
+  by_g_s.keys.sort = KeyElement{"s", AttrType::N};
+  by_g_s.projection.type = ProjectionType::Include;
+  by_g_s.projection.non_key_attributes = {"x"};
+  table.indexes = {by_g_s};
+  ASSERT_TRUE(backend_->CreateTable(scope_, table).ok());
+  const std::vector<std::string> sort_keys{std::string("\0", 1), std::string("\0\0", 2), std::string("\0\x01", 2), "a", "ab"};
+  for (std::size_t i = 0; i < sort_keys.size(); ++i) {
+    Item item{{"pk", Str("p")}, {"sk", AttributeValue::Binary(sort_keys[i])}, {"g", Str("G")},
+              {"s", Num(std::to_string(10 - static_cast<int>(i)))}, {"x", Str("kept")}, {"y", Str("dropped")}};
+    auto written = backend_->WriteItems(
+        scope_, {ItemRef{"bin", ExtractKey(table.keys, item)}},
+        [&](const std::vector<const Item*>&) -> Result<std::vector<ItemWrite>> {
+          return std::vector<ItemWrite>{{ItemWrite::Kind::Put, item}};
+        },
+        {1000, false});
+    ASSERT_TRUE(written.ok() && written->ok());
+  }
+  QueryRequest query;
+  query.table = "bin";
+  query.partition = Str("p");
+  query.sort = SortCondition{SortOp::BeginsWith, AttributeValue::Binary(std::string("\0", 1)), {}};
+  auto zeros = backend_->Query(scope_, query);
+  ASSERT_TRUE(zeros.ok());
+  ASSERT_EQ(zeros->items.size(), 3u);
+  EXPECT_EQ(zeros->items[1].at("sk").bytes, std::string("\0\0", 2));
+  query.sort = SortCondition{SortOp::Le, AttributeValue::Binary(std::string("\0\0", 2)), {}};
+  query.forward = false;
+  auto reversed = backend_->Query(scope_, query);
+  ASSERT_TRUE(reversed.ok());
+  ASSERT_EQ(reversed->items.size(), 2u);
+  EXPECT_EQ(reversed->items[0].at("sk").bytes, std::string("\0\0", 2));
+
+  QueryRequest by_index;
+  by_index.table = "bin";
+  by_index.index = "by_g_s";
+  by_index.partition = Str("G");
+  by_index.sort = SortCondition{SortOp::Between, Num("7"), Num("9")};
+  auto ranged = backend_->Query(scope_, by_index);
+  ASSERT_TRUE(ranged.ok());
+  ASSERT_EQ(ranged->items.size(), 3u);
+  EXPECT_EQ(ranged->items[0].at("s").number.ToString(), "7");
+  EXPECT_EQ(ranged->items[0].at("x").bytes, "kept");
+  EXPECT_EQ(ranged->items[0].count("y"), 0u);
+  by_index.sort.reset();
+  by_index.forward = false;
+  by_index.limit = 2;
+  auto first = backend_->Query(scope_, by_index);
+  ASSERT_TRUE(first.ok() && first->last_evaluated_key);
+  by_index.exclusive_start_key = first->last_evaluated_key;
+  auto second = backend_->Query(scope_, by_index);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->items.size(), 2u);
+  EXPECT_EQ(second->items[0].at("s").number.ToString(), "8");
+}
+
+TEST_P(DynamoDbBackendBehaviour, PagesStopAtTheirByteBudget) {
+  const std::string payload(1000, 'x');
+  for (int i = 0; i < 50; ++i) Put({{"pk", Str("big")}, {"sk", Num(std::to_string(i))}, {"payload", Str(payload)}});
+  QueryRequest query;
+  query.table = "t";
+  query.partition = Str("big");
+  query.max_bytes = 10 * 1024;
+  std::set<std::string> seen;
+  int pages = 0;
+  do {
+    auto page = backend_->Query(scope_, query);
+    ASSERT_TRUE(page.ok());
+    ++pages;
+    EXPECT_LE(page->items.size(), 11u);
+    for (const auto& item : page->items) EXPECT_TRUE(seen.insert(item.at("sk").number.ToString()).second);
+    query.exclusive_start_key = page->last_evaluated_key;
+  } while (query.exclusive_start_key);
+  EXPECT_EQ(seen.size(), 50u);
+  EXPECT_GE(pages, 5);
+}
+
+TEST_P(DynamoDbBackendBehaviour, TransactionsAcrossTablesAreAllOrNothing) {
+  ASSERT_TRUE(backend_->CreateTable(scope_, MakeTable("u", false)).ok());
+  const Item in_t{{"pk", Str("a")}, {"sk", Num("1")}};
+  const Item in_u{{"pk", Str("b")}, {"sk", Num("2")}};
+  auto both = [&](bool refuse) {
+    return backend_->WriteItems(
+        scope_, {ItemRef{"t", in_t}, ItemRef{"u", in_u}},
+        [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
+          if (refuse) return Fail(AwsError::Make("TransactionCanceledException", 400, "no"));
+          if (current[0] || current[1]) return Fail(AwsError::Make("ConditionalCheckFailedException", 400, "exists"));
+          return std::vector<ItemWrite>{{ItemWrite::Kind::Put, in_t}, {ItemWrite::Kind::Put, in_u}};
+        },
+        {1000, false});
+  };
+  auto refused = both(true);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->ok());
+  auto none = peer_->GetItems(scope_, {ItemRef{"t", in_t}, ItemRef{"u", in_u}});
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE((*none)[0] || (*none)[1]);
+  auto written = both(false);
+  ASSERT_TRUE(written.ok() && written->ok());
+  auto again = both(false);  // the condition now sees both items
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->ok());
+  auto found = peer_->GetItems(scope_, {ItemRef{"t", in_t}, ItemRef{"u", in_u}});
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE((*found)[0] && (*found)[1]);
+  auto missing = backend_->WriteItems(
+      scope_, {ItemRef{"t", in_t}, ItemRef{"nope", in_u}},
+      [](const std::vector<const Item*>&) -> Result<std::vector<ItemWrite>> { return std::vector<ItemWrite>(2); },
+      {1000, false});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, BackendErrc::TableNotFound);
+}
+
+TEST_P(DynamoDbBackendBehaviour, UpdateTableFillsNewIndexesAndRestartsStreams) {
+  for (int i = 0; i < 30; ++i)
+    Put({{"pk", Str("p" + std::to_string(i))}, {"sk", Num("1")}, {"h", Str(i % 2 ? "odd" : "even")}});
+  IndexDefinition by_h;
+  by_h.name = "by_h";
+  by_h.keys.partition = {"h", AttrType::S};
+  auto updated = backend_->UpdateTable(scope_, "t", [&](TableDefinition& table) -> Status<> {
+    table.indexes.push_back(by_h);
+    table.stream.enabled = false;
+    return Done{};
+  });
+  ASSERT_TRUE(updated.ok() && updated->ok());
+  EXPECT_TRUE((*updated)->FindIndex("by_h"));
+  QueryRequest query;
+  query.table = "t";
+  query.index = "by_h";
+  query.partition = Str("odd");
+  auto odd = peer_->Query(scope_, query);
+  ASSERT_TRUE(odd.ok());
+  EXPECT_EQ(odd->items.size(), 15u);
+  auto stats = peer_->GetTableStats(scope_, "t");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->indexes.at("by_h").item_count, 30);
+  EXPECT_EQ(stats->item_count, 30);
+
+  auto streams = backend_->ListStreams(scope_, "t");
+  ASSERT_TRUE(streams.ok() && streams->size() == 1);
+  EXPECT_EQ(streams->front().status, "DISABLED");
+  EXPECT_FALSE(streams->front().shards[0].ending_sequence_number.empty());
+  auto old = backend_->ReadStream(scope_, streams->front().arn, streams->front().shards[0].shard_id, "", 100, 3000);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->records.size(), 30u);
+  EXPECT_TRUE(old->shard_closed);
+
+  auto reenabled = backend_->UpdateTable(scope_, "t", [](TableDefinition& table) -> Status<> {
+    table.stream = {true, "KEYS_ONLY", "2026-01-02T00:00:00.000"};
+    return Done{};
+  });
+  ASSERT_TRUE(reenabled.ok() && reenabled->ok());
+  Put({{"pk", Str("p0")}, {"sk", Num("1")}, {"h", Str("changed")}});
+  streams = peer_->ListStreams(scope_, "t");
+  ASSERT_TRUE(streams.ok() && streams->size() == 2);
+  const auto& current = streams->front().status == "ENABLED" ? streams->front() : streams->back();
+  auto fresh = peer_->ReadStream(scope_, current.arn, current.shards[0].shard_id, "", 100, 3000);
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_EQ(fresh->records.size(), 1u);
+  EXPECT_FALSE(fresh->records[0].new_image);  // KEYS_ONLY
+  EXPECT_FALSE(fresh->shard_closed);
+  query.partition = Str("even");
+  EXPECT_EQ(backend_->Query(scope_, query)->items.size(), 14u);  // p0 moved to "changed"
+
+  auto dropped = backend_->UpdateTable(scope_, "t", [](TableDefinition& table) -> Status<> {
+    table.indexes.erase(std::remove_if(table.indexes.begin(), table.indexes.end(),
+                                       [](const auto& index) { return index.name == "by_h"; }),
+                        table.indexes.end());
+    return Done{};
+  });
+  ASSERT_TRUE(dropped.ok() && dropped->ok());
+  auto gone = backend_->Query(scope_, query);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code, BackendErrc::IndexNotFound);
+  auto refused = backend_->UpdateTable(scope_, "t", [](TableDefinition&) -> Status<> {
+    return Fail(AwsError::Make("ValidationException", 400, "no"));
+  });
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->ok());
+}
+
+TEST_P(DynamoDbBackendBehaviour, DeletedTableIsGoneAndARecreatedOneStartsEmpty) {
+  Put({{"pk", Str("a")}, {"sk", Num("1")}});
+  auto deleted = backend_->DeleteTable(scope_, "t");
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(deleted->name, "t");
+  auto missing = peer_->GetTable(scope_, "t");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, BackendErrc::TableNotFound);
+  EXPECT_EQ(peer_->DeleteTable(scope_, "t").error().code, BackendErrc::TableNotFound);
+  auto streams = backend_->ListStreams(scope_, "t");
+  ASSERT_TRUE(streams.ok() && streams->size() == 1);  // readable for 24 hours after
+  EXPECT_EQ(streams->front().status, "DISABLED");
+
+  TableDefinition again = MakeTable("t", false);
+  again.keys.sort = KeyElement{"sk", AttrType::S};
+  ASSERT_TRUE(peer_->CreateTable(scope_, again).ok());
+  EXPECT_EQ(backend_->CreateTable(scope_, again).error().code, BackendErrc::TableExists);
+  auto stats = backend_->GetTableStats(scope_, "t");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->item_count, 0);
+  // The backend that wrote under the old key schema now writes under the new one.
+  auto written = backend_->WriteItems(
+      scope_, {ItemRef{"t", {{"pk", Str("a")}, {"sk", Str("s")}}}},
+      [](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
+        if (current[0]) return Fail(AwsError::Make("ConditionalCheckFailedException", 400, "exists"));
+        return std::vector<ItemWrite>{{ItemWrite::Kind::Put, {{"pk", Str("a")}, {"sk", Str("s")}}}};
+      },
+      {1000, false});
+  ASSERT_TRUE(written.ok() && written->ok());
+  auto scopes = backend_->ListScopes();
+  ASSERT_TRUE(scopes.ok());
+  EXPECT_EQ(*scopes, std::vector<Scope>{scope_});
+}
+
+TEST_P(DynamoDbBackendBehaviour, BackupsAndPointInTimeRestores) {
+  ASSERT_TRUE(backend_->UpdateTable(scope_, "t", [](TableDefinition& table) -> Status<> {
+                        table.pitr_enabled = true;
+                        return Done{};
+                      }).ok());
+  auto write = [&](const std::string& pk, std::optional<std::string> value, std::int64_t now) {
+    auto written = backend_->WriteItems(
+        scope_, {ItemRef{"t", {{"pk", Str(pk)}, {"sk", Num("1")}}}},
+        [&](const std::vector<const Item*>&) -> Result<std::vector<ItemWrite>> {
+          if (!value) return std::vector<ItemWrite>{{ItemWrite::Kind::Delete, {}}};
+          return std::vector<ItemWrite>{{ItemWrite::Kind::Put, {{"pk", Str(pk)}, {"sk", Num("1")}, {"v", Str(*value)}}}};
+        },
+        {now, false});
+    ASSERT_TRUE(written.ok() && written->ok());
+  };
+  write("a", "1", 1000);
+  write("b", "1", 1000);
+  write("a", "2", 2000);
+  write("b", std::nullopt, 3000);
+
+  BackupDescription backup;
+  backup.arn = "arn:aws:dynamodb:us-east-1:000000000000:table/t/backup/1";
+  backup.name = "b1";
+  backup.table_name = "t";
+  auto created = backend_->CreateBackup(scope_, backup);
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(created->item_count, 1);
+  EXPECT_GT(created->size_bytes, 0);
+  auto listed = peer_->ListBackups(scope_);
+  ASSERT_TRUE(listed.ok() && listed->size() == 1);
+  EXPECT_EQ(listed->front().table.name, "t");
+
+  ASSERT_TRUE(peer_->RestoreTable(scope_, MakeTable("from_backup", false), {backup.arn, "", 0}).ok());
+  ASSERT_TRUE(peer_->RestoreTable(scope_, MakeTable("as_of_1500", false), {"", "t", 1500}).ok());
+  EXPECT_EQ(peer_->RestoreTable(scope_, MakeTable("t", false), {"", "t", 1500}).error().code, BackendErrc::TableExists);
+  auto read = [&](const std::string& table, const std::string& pk) -> std::optional<std::string> {
+    auto found = backend_->GetItems(scope_, {ItemRef{table, {{"pk", Str(pk)}, {"sk", Num("1")}}}});
+    EXPECT_TRUE(found.ok());
+    if (!found.ok() || !(*found)[0]) return std::nullopt;
+    return (*found)[0]->at("v").bytes;
+  };
+  EXPECT_EQ(read("from_backup", "a"), "2");
+  EXPECT_EQ(read("from_backup", "b"), std::nullopt);
+  EXPECT_EQ(read("as_of_1500", "a"), "1");
+  EXPECT_EQ(read("as_of_1500", "b"), "1");
+  EXPECT_EQ(backend_->GetTableStats(scope_, "as_of_1500")->indexes.at("by_g").item_count, 0);
+
+  auto removed = backend_->DeleteBackup(scope_, backup.arn);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(peer_->GetBackup(scope_, backup.arn).error().code, BackendErrc::BackupNotFound);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DynamoDbBackendBehaviour, ::testing::ValuesIn(Backends()),
+                         [](const auto& info) { return info.param.name; });
+
+// ---- Redis only, no server needed -----------------------------------------------------------
+
+TEST(RedisDynamoDbBackend, UnreachableRedisIsUnavailableWithoutHanging) {
+  auto endpoint = redis::ParseRedisUrl("redis://127.0.0.1:1/0?timeout_ms=300&connect_timeout_ms=300");
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error();
+  RedisDynamoDbBackend backend(*endpoint);
+  const auto started = std::chrono::steady_clock::now();
+  auto created = backend.CreateTable({"000000000000", "us-east-1"}, MakeTable("t", false));
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().code, BackendErrc::Unavailable);
+  auto read = backend.GetItems({"000000000000", "us-east-1"}, {ItemRef{"t", {{"pk", Str("a")}, {"sk", Num("1")}}}});
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().code, BackendErrc::Unavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+}
 
 }  // namespace
 }  // namespace mallard::dynamodb
