@@ -67,7 +67,7 @@ void AddServeOptions(CLI::App& command, ServeConfig& config) {
       ->envname("MALLARD_PIPE_API_PORT")
       ->check(CLI::Range(-1, 65535))
       ->capture_default_str();
-  command.add_option("--backend-dynamodb", config.backend_dynamodb, "DynamoDB backend: memory")
+  command.add_option("--backend-dynamodb", config.backend_dynamodb, "DynamoDB backend: memory or redis://HOST:PORT[/DB][?prefix=NAME]")
       ->envname("MALLARD_BACKEND_DYNAMODB")
       ->capture_default_str();
 }

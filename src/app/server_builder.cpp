@@ -10,6 +10,7 @@
 
 #include "backends/memory/memory_dynamodb_backend.hpp"
 #include "backends/memory/memory_sqs_backend.hpp"
+#include "backends/redis/redis_dynamodb_backend.hpp"
 #include "backends/redis/redis_sqs_backend.hpp"
 #include "services/dynamodb/ddb_service.hpp"
 #include "services/dynamodb/ddb_streams_service.hpp"
@@ -131,11 +132,23 @@ std::unique_ptr<sqs::SqsBackend> MakeSqsBackend(const std::string& spec, std::st
   return nullptr;
 }
 
-std::vector<std::string> AvailableDynamoDbBackends() { return {"memory"}; }
+std::vector<std::string> AvailableDynamoDbBackends() { return {"memory", "redis"}; }
 
 std::shared_ptr<dynamodb::DynamoDbBackend> MakeDynamoDbBackend(const std::string& spec, std::string& error) {
   if (spec.empty() || spec == "memory") return std::make_shared<dynamodb::MemoryDynamoDbBackend>();
-  error = "unknown DynamoDB backend '" + spec + "'; this build has: memory";
+  if (spec.rfind("redis://", 0) == 0) {
+    auto endpoint = redis::ParseRedisUrl(spec);
+    if (!endpoint) {
+      error = "invalid DynamoDB backend '" + spec + "': " + endpoint.error();
+      return nullptr;
+    }
+    auto backend = std::make_shared<dynamodb::RedisDynamoDbBackend>(*endpoint);
+    // A Redis that is down now is not fatal: requests fail with ServiceUnavailable until it is up.
+    if (auto reachable = backend->Ping(); !reachable)
+      spdlog::warn("dynamodb backend: {}; requests will fail until Redis answers", reachable.error().detail);
+    return backend;
+  }
+  error = "unknown DynamoDB backend '" + spec + "'; this build has: memory, redis://HOST:PORT[/DB][?prefix=NAME]";
   return nullptr;
 }
 

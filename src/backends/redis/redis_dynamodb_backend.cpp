@@ -238,6 +238,11 @@ RedisDynamoDbBackend::RedisDynamoDbBackend(redis::RedisEndpoint endpoint)
 
 RedisDynamoDbBackend::~RedisDynamoDbBackend() = default;
 
+BackendResult<Done> RedisDynamoDbBackend::Ping() {
+  MALLARD_RETURN_IF_ERROR(Checked(pool_.Run({"PING"})));
+  return Done{};
+}
+
 void RedisDynamoDbBackend::Reset() {
   // Every key of this deployment's DynamoDB, found with SCAN so Redis is never blocked long.
   std::string cursor = "0";

@@ -47,6 +47,9 @@ class RedisDynamoDbBackend final : public DynamoDbBackend {
   explicit RedisDynamoDbBackend(redis::RedisEndpoint endpoint);
   ~RedisDynamoDbBackend() override;
 
+  // One round trip: whether Redis answers now (start-up reports it; requests do not depend on it).
+  BackendResult<Done> Ping();
+
   std::string Name() const override { return "redis"; }
   bool IsInline() const override { return false; }
   void Reset() override;
