@@ -53,9 +53,21 @@ class RedisServer:
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    def url(self, prefix: str = "", database: int = 0) -> str:
-        query = f"?prefix={prefix}" if prefix else ""
-        return f"redis://127.0.0.1:{self.port}/{database}{query}"
+    def url(self, prefix: str = "", database: int = 0, **parameters: int | str) -> str:
+        """redis://127.0.0.1:PORT/DB?prefix=...&NAME=VALUE (pool, timeout_ms, connect_timeout_ms)."""
+        if prefix:
+            parameters = {"prefix": prefix, **parameters}
+        query = "&".join(f"{name}={value}" for name, value in parameters.items())
+        return f"redis://127.0.0.1:{self.port}/{database}" + (f"?{query}" if query else "")
+
+    def pause(self) -> None:
+        """SIGSTOP: the server keeps its connections but answers nothing (a hung Redis)."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
 
     def cli(self, *args: str, check: bool = True) -> str:
         result = subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True, text=True, timeout=30)

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from conftest import start_server, stop_server
 from redis_e2e import RedisServer
-from sqs_e2e import ACCESS_KEY, REGION, SECRET_KEY, wait_until
+from sqs_e2e import ACCESS_KEY, REGION, SECRET_KEY, http_request, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +33,9 @@ def start_mallard(tmp_path, redis_server):
     """start_mallard(prefix) -> a running `mallard serve` on the module's Redis under `prefix`."""
     started = []
 
-    def start(prefix: str):
-        handle = start_server(tmp_path / f"mallard-{len(started)}.log", ["--backend-sqs", redis_server.url(prefix)])
+    def start(prefix: str, **parameters):
+        handle = start_server(tmp_path / f"mallard-{len(started)}.log",
+                              ["--backend-sqs", redis_server.url(prefix, **parameters)])
         started.append(handle)
         return handle
 
@@ -243,6 +244,28 @@ def test_redis_restart_gives_5xx_and_the_servers_recover_by_themselves(start_mal
     assert result["done"] - sent_at < 1.0
 
 
+def test_a_hung_redis_gives_5xx_after_the_command_timeout_not_a_hung_request(start_mallard, redis_server):
+    server = start_mallard(prefix(), timeout_ms=500)
+    sqs = client(server)
+    url = sqs.create_queue(QueueName="hung")["QueueUrl"]
+    redis_server.pause()
+    try:
+        started = time.monotonic()
+        with pytest.raises(ClientError) as failure:
+            sqs.send_message(QueueUrl=url, MessageBody="x")
+        took = time.monotonic() - started
+        assert failure.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        assert failure.value.response["Error"]["Code"] == "ServiceUnavailable"
+        assert took < 3, f"the request took {took:.1f} s with a 500 ms command timeout"
+        # The server's own endpoints still answer: no network thread waits on Redis.
+        assert http_request(server.port, "GET", "/_mallard/health", timeout=2).status == 200
+    finally:
+        redis_server.resume()
+    wait_until(lambda: _receives(sqs, url), timeout=10, what="the server to recover")
+    sqs.send_message(QueueUrl=url, MessageBody="after")
+    assert server.proc.poll() is None
+
+
 def _receives(sqs, url) -> bool:
     try:
         sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
@@ -262,7 +285,6 @@ def test_two_prefixes_on_one_redis_are_isolated(start_mallard, redis_server):
     assert [u.rsplit("/", 1)[1] for u in second.list_queues().get("QueueUrls", [])] == ["same-name"]
 
     # A reset clears only its own deployment's keys.
-    from sqs_e2e import http_request
     assert http_request(first_server.port, "POST", "/_mallard/reset", timeout=10).status == 200
     assert first.list_queues().get("QueueUrls", []) == []
     assert [u.rsplit("/", 1)[1] for u in second.list_queues().get("QueueUrls", [])] == ["same-name"]

@@ -252,9 +252,12 @@ RedisResult<Done> RedisConnection::Append(const std::vector<std::string>& args) 
 RedisResult<RedisReply> RedisConnection::ReadReply() {
   void* raw = nullptr;
   if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
-    bool timed_out = context_->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
-    RedisError error{"Redis at " + endpoint_.Describe() + (timed_out ? " did not answer in time" : " failed: ") +
-                     (timed_out ? std::string() : std::string(context_->errstr))};
+    // hiredis reports a socket timeout (SO_RCVTIMEO) as the EAGAIN text; errno itself may be stale by now.
+    std::string reason = context_->errstr;
+    bool timed_out = context_->err == REDIS_ERR_IO && reason == std::strerror(EAGAIN);
+    RedisError error{"Redis at " + endpoint_.Describe() +
+                     (timed_out ? " did not answer within " + std::to_string(endpoint_.command_timeout.count()) + " ms"
+                                : " failed: " + reason)};
     Close();
     return Fail(std::move(error));
   }

@@ -299,30 +299,45 @@ else
   -- first invisible one (a message in flight or delayed holds back the rest of its group); the
   -- oldest `max` of all contributions are delivered, in sequence order.
   local candidates = {}
-  local heads = redis.call('ZRANGE', base .. 'heads', 0, -1, 'WITHSCORES')
-  for i = 1, #heads, 2 do
-    local group, head = heads[i], tonumber(heads[i + 1])
-    if #candidates >= max then
-      table.sort(candidates)
-      while #candidates > max do table.remove(candidates) end
-      if head > candidates[max] then break end
-    end
+  local function collect_group(group)
     local group_key = base .. 'g:' .. group
-    local offset, taken, blocked = 0, 0, false
-    while not blocked and taken < max do
+    local offset, taken = 0, 0
+    while taken < max do
       local members = redis.call('ZRANGE', group_key, offset, offset + max - 1)
-      if #members == 0 then break end
+      if #members == 0 then return end
       for _, seq in ipairs(members) do
-        if tonumber(redis.call('HGET', base .. 'm:' .. seq, 'vis')) > now then
-          blocked = true
-          break
-        end
+        if tonumber(redis.call('HGET', base .. 'm:' .. seq, 'vis')) > now then return end
         if not redrive_if_due(seq) then
           candidates[#candidates + 1] = tonumber(seq)
           taken = taken + 1
           offset = offset + 1
-          if taken >= max then break end
+          if taken >= max then return end
         end
+      end
+    end
+  end
+  -- Heads are read a page at a time; a redrive moves its group's head later, so a group can show
+  -- up again on a later page, and is skipped then.
+  local visited = {}
+  local after = '-inf'
+  local finished = false
+  while not finished do
+    local heads = redis.call('ZRANGEBYSCORE', base .. 'heads', after, '+inf', 'WITHSCORES', 'LIMIT', 0, 100)
+    if #heads == 0 then break end
+    after = '(' .. heads[#heads]
+    for i = 1, #heads, 2 do
+      local group, head = heads[i], tonumber(heads[i + 1])
+      if #candidates >= max then
+        table.sort(candidates)
+        while #candidates > max do table.remove(candidates) end
+        if head > candidates[max] then
+          finished = true
+          break
+        end
+      end
+      if not visited[group] then
+        visited[group] = true
+        collect_group(group)
       end
     end
   end

@@ -21,12 +21,11 @@
 //   P reset           pub/sub channel: all state was reset
 // Times are the callers' `now_millis`, never Redis's clock, so tests can move time; Redis expiry
 // (PX) only collects entries well after they stopped mattering.
-//
-// Status codes scripts return (first element, or the whole reply):
 #include "backends/redis/redis_connection.hpp"
 
 namespace mallard::sqs::redis_scripts {
 
+// What a script returns: the whole reply, or the first element of an array reply.
 enum Status : long long {
   kOk = 0,
   kNotFound = 1,

@@ -292,6 +292,41 @@ TEST_P(SqsBackendBehaviour, FifoDeliversInOrderAndLocksGroups) {
   EXPECT_EQ(Bodies(Receive(mixed, Options(3))), (std::vector<std::string>{"z1"}));
 }
 
+TEST_P(SqsBackendBehaviour, FifoWithManyGroupsDeliversEveryHeadThenTheNextInLine) {
+  auto queue = Create("many.fifo", true);
+  constexpr int kGroups = 250;  // more than one page of group heads
+  for (const char* round : {"a", "b"}) {
+    for (int g = 0; g < kGroups; g += 10) {
+      std::vector<NewMessage> batch;
+      for (int i = g; i < g + 10; ++i) {
+        batch.push_back(Message(std::to_string(i) + round, "G" + std::to_string(i), std::to_string(i) + round));
+      }
+      Send(queue, batch);
+    }
+  }
+  std::vector<std::string> firsts;
+  std::vector<std::string> receipts;
+  for (;;) {
+    auto received = Receive(queue, Options(10));
+    if (received.messages.empty()) break;
+    for (const auto& message : received.messages) {
+      firsts.push_back(message.message.content.body);
+      receipts.push_back(message.receipt_handle);
+    }
+  }
+  ASSERT_EQ(firsts.size(), static_cast<std::size_t>(kGroups)) << "every group's head, and nothing behind one";
+  for (int i = 0; i < kGroups; ++i) EXPECT_EQ(firsts[i], std::to_string(i) + "a");
+  for (const auto& receipt : receipts) ASSERT_TRUE(backend_->DeleteMessage(queue, receipt, now_).ok());
+  std::vector<std::string> seconds;
+  for (;;) {
+    auto received = Receive(queue, Options(10));
+    if (received.messages.empty()) break;
+    for (const auto& message : received.messages) seconds.push_back(message.message.content.body);
+  }
+  ASSERT_EQ(seconds.size(), static_cast<std::size_t>(kGroups));
+  for (int i = 0; i < kGroups; ++i) EXPECT_EQ(seconds[i], std::to_string(i) + "b");
+}
+
 TEST_P(SqsBackendBehaviour, FifoVisibilityExpiryRedeliversTheSameHead) {
   auto queue = Create("retry.fifo", true);
   Send(queue, {Message("1", "G", "1"), Message("2", "G", "2")});
