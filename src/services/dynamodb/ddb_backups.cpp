@@ -112,21 +112,21 @@ Result<Json> DynamoDbService::CreateBackup(const Call& call) {
   MALLARD_RETURN_IF_ERROR(codec::ValidateTableName(backup_name, "BackupName"));
   const std::string name = codec::TableNameFromArnOrName(table_name);
   auto table = backend_->GetTable(call.scope, name);
-  if (!table) return Fail(errors::TableNotFoundForBackup(name));
+  if (!table) return Fail(errors::LookupFailed(table.error(), errors::TableNotFoundForBackup(name)));
   BackupDescription backup;
   backup.arn = BackupArn(*table, call.now_millis);
   backup.name = backup_name;
   backup.table_name = name;
   backup.created_millis = call.now_millis;
   auto stored = backend_->CreateBackup(call.scope, std::move(backup));
-  if (!stored) return Fail(errors::TableNotFoundForBackup(name));
+  if (!stored) return Fail(errors::LookupFailed(stored.error(), errors::TableNotFoundForBackup(name)));
   return Json{{"BackupDetails", BackupDetailsJson(*stored)}};
 }
 
 Result<Json> DynamoDbService::DescribeBackup(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(call.input, "BackupArn"));
   auto backup = backend_->GetBackup(call.scope, arn);
-  if (!backup) return Fail(errors::BackupNotFound(arn));
+  if (!backup) return Fail(errors::LookupFailed(backup.error(), errors::BackupNotFound(arn)));
   return Json{{"BackupDescription", BackupDescriptionJson(*backup)}};
 }
 
@@ -182,7 +182,7 @@ Result<Json> DynamoDbService::ListBackups(const Call& call) {
 Result<Json> DynamoDbService::DeleteBackup(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(call.input, "BackupArn"));
   auto backup = backend_->DeleteBackup(call.scope, arn);
-  if (!backup) return Fail(errors::BackupNotFound(arn));
+  if (!backup) return Fail(errors::LookupFailed(backup.error(), errors::BackupNotFound(arn)));
   BackupDescription deleted = std::move(backup).value();
   deleted.status = "DELETED";
   return Json{{"BackupDescription", BackupDescriptionJson(deleted)}};
@@ -192,7 +192,7 @@ Result<Json> DynamoDbService::RestoreTableFromBackup(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto target_name, input::RequiredString(call.input, "TargetTableName"));
   MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(call.input, "BackupArn"));
   auto backup = backend_->GetBackup(call.scope, arn);
-  if (!backup) return Fail(errors::BackupNotFound(arn));
+  if (!backup) return Fail(errors::LookupFailed(backup.error(), errors::BackupNotFound(arn)));
   MALLARD_ASSIGN_OR_RETURN(auto target, RestoredDefinition(call, backup->table, target_name));
   target.restored_from_backup_arn = arn;
   target.restored_from_table_arn = backup->table.arn;
@@ -233,7 +233,7 @@ Result<Json> DynamoDbService::UpdateContinuousBackups(const Call& call) {
     table.pitr_enabled = *enabled;
     return Done{};
   });
-  if (!updated) return Fail(errors::TableNotFoundForBackup(name));
+  if (!updated) return Fail(errors::LookupFailed(updated.error(), errors::TableNotFoundForBackup(name)));
   return ContinuousBackupsJson(updated->value(), call.now_millis);
 }
 
@@ -241,7 +241,7 @@ Result<Json> DynamoDbService::DescribeContinuousBackups(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
   const std::string name = codec::TableNameFromArnOrName(table_name);
   auto table = backend_->GetTable(call.scope, name);
-  if (!table) return Fail(errors::TableNotFoundForBackup(name));
+  if (!table) return Fail(errors::LookupFailed(table.error(), errors::TableNotFoundForBackup(name)));
   return ContinuousBackupsJson(*table, call.now_millis);
 }
 
@@ -253,7 +253,7 @@ Result<Json> DynamoDbService::RestoreTableToPointInTime(const Call& call) {
   if (!source_name && !source_arn) return Fail(Validation("Either SourceTableName or SourceTableArn must be specified"));
   const std::string name = codec::TableNameFromArnOrName(source_name ? *source_name : *source_arn);
   auto source = backend_->GetTable(call.scope, name);
-  if (!source) return Fail(errors::SourceTableNotFound(name));
+  if (!source) return Fail(errors::LookupFailed(source.error(), errors::SourceTableNotFound(name)));
   if (!source->pitr_enabled) return Fail(errors::PointInTimeRecoveryUnavailable(name));
   std::int64_t as_of = call.now_millis;
   if (const auto* time = call.input.if_contains("RestoreDateTime"); time && !use_latest.value_or(false)) {
@@ -267,7 +267,7 @@ Result<Json> DynamoDbService::RestoreTableToPointInTime(const Call& call) {
   auto restored = backend_->RestoreTable(call.scope, target, {"", name, as_of});
   if (!restored) {
     if (restored.error().code == BackendErrc::TableExists) return Fail(errors::TableAlreadyExists(target_name));
-    return Fail(errors::SourceTableNotFound(name));
+    return Fail(errors::LookupFailed(restored.error(), errors::SourceTableNotFound(name)));
   }
   MALLARD_ASSIGN_OR_RETURN(auto description, DescribeTableJson(call, target));
   return Json{{"TableDescription", std::move(description)}};

@@ -98,6 +98,12 @@ AwsError ServiceUnavailable(const std::string& detail) {
                         FaultSide::Receiver);
 }
 
+AwsError LookupFailed(const BackendError& error, AwsError not_found) {
+  const bool missing = error.code == BackendErrc::TableNotFound || error.code == BackendErrc::BackupNotFound ||
+                       error.code == BackendErrc::StreamNotFound;
+  return missing ? std::move(not_found) : FromBackend(error);
+}
+
 AwsError FromBackend(const BackendError& error) {
   switch (error.code) {
     case BackendErrc::TableNotFound: return ResourceNotFound();

@@ -32,5 +32,8 @@ AwsError InternalServerError(const std::string& detail);
 AwsError ServiceUnavailable(const std::string& detail);
 // Maps a backend failure that the caller did not handle itself.
 AwsError FromBackend(const BackendError& error);
+// `not_found` when the backend said the table (backup, stream) does not exist; otherwise the backend's
+// failure: a store that cannot be reached is a 5xx, never "no such table".
+AwsError LookupFailed(const BackendError& error, AwsError not_found);
 
 }  // namespace mallard::dynamodb::errors

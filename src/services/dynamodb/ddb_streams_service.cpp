@@ -178,7 +178,7 @@ protocol::OperationResult DynamoDbStreamsService::Dispatch(const protocol::Opera
       return Fail(input::ConstraintError("Limit", "'" + std::to_string(*limit) + "'", "Member must have value between 1 and 100"));
     if (!IsStreamArn(arn)) return Fail(Validation("Invalid StreamArn"));
     auto stream = backend_->DescribeStream(scope, arn);
-    if (!stream) return Fail(StreamNotFound(arn));
+    if (!stream) return Fail(errors::LookupFailed(stream.error(), StreamNotFound(arn)));
     return Json{{"StreamDescription", codec::StreamDescriptionJson(*stream)}};
   }
 
@@ -199,7 +199,7 @@ protocol::OperationResult DynamoDbStreamsService::Dispatch(const protocol::Opera
     if (sequence && !IsSequenceNumber(*sequence)) return Fail(Validation("Invalid SequenceNumber: " + *sequence));
     if (!IsStreamArn(arn)) return Fail(Validation("Invalid StreamArn"));
     auto stream = backend_->DescribeStream(scope, arn);
-    if (!stream) return Fail(StreamNotFound(arn));
+    if (!stream) return Fail(errors::LookupFailed(stream.error(), StreamNotFound(arn)));
     const StreamShard* shard = nullptr;
     for (const auto& candidate : stream->shards)
       if (candidate.shard_id == shard_id) shard = &candidate;

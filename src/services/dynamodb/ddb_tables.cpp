@@ -45,7 +45,7 @@ Result<Json> DynamoDbService::CreateTable(const Call& call) {
 Result<Json> DynamoDbService::DescribeTable(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(call.input, "TableName"));
   auto table = backend_->GetTable(call.scope, codec::TableNameFromArnOrName(name));
-  if (!table) return Fail(errors::TableNotFound(codec::TableNameFromArnOrName(name)));
+  if (!table) return Fail(errors::LookupFailed(table.error(), errors::TableNotFound(codec::TableNameFromArnOrName(name))));
   MALLARD_ASSIGN_OR_RETURN(auto description, DescribeTableJson(call, *table));
   return Json{{"Table", std::move(description)}};
 }
@@ -219,13 +219,13 @@ Result<Json> DynamoDbService::DeleteTable(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(call.input, "TableName"));
   const std::string table_name = codec::TableNameFromArnOrName(name);
   auto table = backend_->GetTable(call.scope, table_name);
-  if (!table) return Fail(errors::TableNotFound(table_name));
+  if (!table) return Fail(errors::LookupFailed(table.error(), errors::TableNotFound(table_name)));
   if (table->deletion_protection)
     return Fail(Validation(
         "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first."));
   auto stats = backend_->GetTableStats(call.scope, table_name);
   auto deleted = backend_->DeleteTable(call.scope, table_name);
-  if (!deleted) return Fail(errors::TableNotFound(table_name));
+  if (!deleted) return Fail(errors::LookupFailed(deleted.error(), errors::TableNotFound(table_name)));
   TableDefinition gone = std::move(deleted).value();
   gone.status = "DELETING";
   return Json{{"TableDescription", codec::TableDescriptionJson(gone, stats ? stats.value() : TableStats{})}};
@@ -343,7 +343,9 @@ Result<Json> DynamoDbService::ListTagsOfResource(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(call.input, "ResourceArn"));
   MALLARD_ASSIGN_OR_RETURN(auto table_name, TableFromResourceArn(call, arn));
   auto table = backend_->GetTable(call.scope, table_name);
-  if (!table) return Fail(errors::ResourceNotFound("Requested resource not found: ResourcArn: " + arn + " not found"));
+  if (!table)
+    return Fail(errors::LookupFailed(
+        table.error(), errors::ResourceNotFound("Requested resource not found: ResourcArn: " + arn + " not found")));
   json::array tags;
   for (const auto& [key, value] : table->tags) tags.push_back(Json{{"Key", key}, {"Value", value}});
   return Json{{"Tags", std::move(tags)}};
