@@ -564,6 +564,23 @@ TEST_P(DynamoDbBackendBehaviour, BackupsAndPointInTimeRestores) {
   EXPECT_EQ(peer_->GetBackup(scope_, backup.arn).error().code, BackendErrc::BackupNotFound);
 }
 
+TEST_P(DynamoDbBackendBehaviour, ResetForgetsTablesItemsStreamsAndBackups) {
+  Put({{"pk", Str("a")}, {"sk", Num("1")}});
+  BackupDescription backup;
+  backup.arn = "arn:aws:dynamodb:us-east-1:000000000000:table/t/backup/1";
+  backup.table_name = "t";
+  ASSERT_TRUE(backend_->CreateBackup(scope_, backup).ok());
+  backend_->Reset();
+  EXPECT_TRUE(peer_->ListTables(scope_)->empty());
+  EXPECT_TRUE(peer_->ListScopes()->empty());
+  EXPECT_TRUE(peer_->ListStreams(scope_, "")->empty());
+  EXPECT_TRUE(peer_->ListBackups(scope_)->empty());
+  ASSERT_TRUE(peer_->CreateTable(scope_, MakeTable("t", false)).ok());
+  auto found = peer_->GetItems(scope_, {ItemRef{"t", {{"pk", Str("a")}, {"sk", Num("1")}}}});
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE((*found)[0]);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DynamoDbBackendBehaviour, ::testing::ValuesIn(Backends()),
                          [](const auto& info) { return info.param.name; });
 
