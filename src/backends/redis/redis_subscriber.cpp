@@ -11,43 +11,49 @@ namespace mallard::redis {
 
 class RedisSubscriber::EntryHandle final : public RedisSubscriber::Handle {
  public:
-  EntryHandle(RedisSubscriber* owner, std::string channel, std::shared_ptr<Entry> entry)
-      : owner_(owner), channel_(std::move(channel)), entry_(std::move(entry)) {}
+  EntryHandle(std::weak_ptr<State> state, std::string channel, std::shared_ptr<Entry> entry)
+      : state_(std::move(state)), channel_(std::move(channel)), entry_(std::move(entry)) {}
   ~EntryHandle() override {
     {
       // Waits only for a call of this very handler that is running now (a handler is short).
       std::lock_guard lock(entry_->mutex);
       entry_->active = false;
     }
-    owner_->Remove(channel_, entry_);
+    if (auto state = state_.lock()) state->Remove(channel_, entry_);
   }
 
  private:
-  RedisSubscriber* owner_;
+  std::weak_ptr<State> state_;
   std::string channel_;
   std::shared_ptr<Entry> entry_;
 };
 
+RedisSubscriber::State::State() : wake_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+
+RedisSubscriber::State::~State() {
+  if (wake_fd >= 0) close(wake_fd);
+}
+
+void RedisSubscriber::State::Wake() {
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto written = write(wake_fd, &one, sizeof one);
+}
+
 RedisSubscriber::RedisSubscriber(RedisEndpoint endpoint, std::string broadcast_channel)
-    : endpoint_(std::move(endpoint)), broadcast_channel_(std::move(broadcast_channel)) {
-  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    : endpoint_(std::move(endpoint)),
+      broadcast_channel_(std::move(broadcast_channel)),
+      state_(std::make_shared<State>()) {
   thread_ = std::thread([this] { Run(); });
 }
 
 RedisSubscriber::~RedisSubscriber() {
   {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
+    std::lock_guard lock(state_->mutex);
+    state_->stopping = true;
   }
-  confirmed_changed_.notify_all();
-  Wake();
+  state_->confirmed_changed.notify_all();
+  state_->Wake();
   if (thread_.joinable()) thread_.join();
-  if (wake_fd_ >= 0) close(wake_fd_);
-}
-
-void RedisSubscriber::Wake() {
-  std::uint64_t one = 1;
-  [[maybe_unused]] auto written = write(wake_fd_, &one, sizeof one);
 }
 
 std::unique_ptr<RedisSubscriber::Handle> RedisSubscriber::Subscribe(const std::string& channel,
@@ -58,30 +64,31 @@ std::unique_ptr<RedisSubscriber::Handle> RedisSubscriber::Subscribe(const std::s
   bool unconfirmed = false;
   bool wait = false;
   {
-    std::lock_guard lock(mutex_);
-    handlers_[channel].push_back(entry);
-    unconfirmed = !confirmed_.count(channel);
-    wait = unconfirmed && connected_;
+    std::lock_guard lock(state_->mutex);
+    state_->handlers[channel].push_back(entry);
+    unconfirmed = !state_->confirmed.count(channel);
+    wait = unconfirmed && state_->connected;
   }
-  auto handle = std::make_unique<EntryHandle>(this, channel, entry);
-  if (unconfirmed) Wake();
+  auto handle = std::make_unique<EntryHandle>(state_, channel, entry);
+  if (unconfirmed) state_->Wake();
   if (wait) {
-    std::unique_lock lock(mutex_);
-    confirmed_changed_.wait_for(lock, confirm_within,
-                                [&] { return stopping_ || !connected_ || confirmed_.count(channel) > 0; });
+    std::unique_lock lock(state_->mutex);
+    state_->confirmed_changed.wait_for(lock, confirm_within, [&] {
+      return state_->stopping || !state_->connected || state_->confirmed.count(channel) > 0;
+    });
   }
   return handle;
 }
 
-void RedisSubscriber::Remove(const std::string& channel, const std::shared_ptr<Entry>& entry) {
+void RedisSubscriber::State::Remove(const std::string& channel, const std::shared_ptr<Entry>& entry) {
   bool now_unused = false;
   {
-    std::lock_guard lock(mutex_);
-    auto found = handlers_.find(channel);
-    if (found == handlers_.end()) return;
+    std::lock_guard lock(mutex);
+    auto found = handlers.find(channel);
+    if (found == handlers.end()) return;
     found->second.remove(entry);
     if (found->second.empty()) {
-      handlers_.erase(found);
+      handlers.erase(found);
       now_unused = true;
     }
   }
@@ -103,9 +110,9 @@ void RedisSubscriber::Call(const std::vector<std::shared_ptr<Entry>>& entries) {
 void RedisSubscriber::Dispatch(const std::string& channel) {
   std::vector<std::shared_ptr<Entry>> entries;
   {
-    std::lock_guard lock(mutex_);
-    auto found = handlers_.find(channel);
-    if (found == handlers_.end()) return;
+    std::lock_guard lock(state_->mutex);
+    auto found = state_->handlers.find(channel);
+    if (found == state_->handlers.end()) return;
     entries.assign(found->second.begin(), found->second.end());
   }
   Call(entries);
@@ -114,8 +121,8 @@ void RedisSubscriber::Dispatch(const std::string& channel) {
 void RedisSubscriber::DispatchAll() {
   std::vector<std::shared_ptr<Entry>> entries;
   {
-    std::lock_guard lock(mutex_);
-    for (const auto& [channel, list] : handlers_) entries.insert(entries.end(), list.begin(), list.end());
+    std::lock_guard lock(state_->mutex);
+    for (const auto& [channel, list] : state_->handlers) entries.insert(entries.end(), list.begin(), list.end());
   }
   Call(entries);
 }
@@ -124,19 +131,19 @@ bool RedisSubscriber::Reconcile(RedisConnection& connection) {
   std::vector<std::string> subscribe = {"SUBSCRIBE"};
   std::vector<std::string> unsubscribe = {"UNSUBSCRIBE"};
   {
-    std::lock_guard lock(mutex_);
-    if (!requested_.count(broadcast_channel_)) {
+    std::lock_guard lock(state_->mutex);
+    if (!state_->requested.count(broadcast_channel_)) {
       subscribe.push_back(broadcast_channel_);
-      requested_.insert(broadcast_channel_);
+      state_->requested.insert(broadcast_channel_);
     }
-    for (const auto& [channel, list] : handlers_) {
-      if (requested_.insert(channel).second) subscribe.push_back(channel);
+    for (const auto& [channel, list] : state_->handlers) {
+      if (state_->requested.insert(channel).second) subscribe.push_back(channel);
     }
-    for (auto it = requested_.begin(); it != requested_.end();) {
-      if (*it != broadcast_channel_ && !handlers_.count(*it)) {
+    for (auto it = state_->requested.begin(); it != state_->requested.end();) {
+      if (*it != broadcast_channel_ && !state_->handlers.count(*it)) {
         unsubscribe.push_back(*it);
-        confirmed_.erase(*it);
-        it = requested_.erase(it);
+        state_->confirmed.erase(*it);
+        it = state_->requested.erase(it);
       } else {
         ++it;
       }
@@ -183,10 +190,10 @@ bool RedisSubscriber::ReadReplies(RedisConnection& connection) {
         }
       } else if (kind == "subscribe") {
         {
-          std::lock_guard lock(mutex_);
-          if (requested_.count(channel)) confirmed_.insert(channel);
+          std::lock_guard lock(state_->mutex);
+          if (state_->requested.count(channel)) state_->confirmed.insert(channel);
         }
-        confirmed_changed_.notify_all();
+        state_->confirmed_changed.notify_all();
       }
     } else {
       freeReplyObject(raw);
@@ -199,25 +206,25 @@ void RedisSubscriber::Run() {
   auto backoff = std::chrono::milliseconds(50);
   bool outage_logged = false;
   auto wait_for_wake = [&](int timeout_ms) {
-    pollfd wake{wake_fd_, POLLIN, 0};
+    pollfd wake{state_->wake_fd, POLLIN, 0};
     poll(&wake, 1, timeout_ms);
     std::uint64_t drained;
-    [[maybe_unused]] auto got = read(wake_fd_, &drained, sizeof drained);
+    [[maybe_unused]] auto got = read(state_->wake_fd, &drained, sizeof drained);
   };
   auto disconnect = [&] {
     connection.Close();
     {
-      std::lock_guard lock(mutex_);
-      connected_ = false;
-      requested_.clear();
-      confirmed_.clear();
+      std::lock_guard lock(state_->mutex);
+      state_->connected = false;
+      state_->requested.clear();
+      state_->confirmed.clear();
     }
-    confirmed_changed_.notify_all();
+    state_->confirmed_changed.notify_all();
   };
   for (;;) {
     {
-      std::lock_guard lock(mutex_);
-      if (stopping_) break;
+      std::lock_guard lock(state_->mutex);
+      if (state_->stopping) break;
     }
     if (!connection.Context()) {
       auto connected = connection.EnsureConnected();
@@ -231,9 +238,9 @@ void RedisSubscriber::Run() {
       if (outage_logged) spdlog::info("redis subscriber: connected to {} again", endpoint_.Describe());
       outage_logged = false;
       backoff = std::chrono::milliseconds(50);
-      std::lock_guard lock(mutex_);
-      connected_ = true;
-      resync_pending_ = true;
+      std::lock_guard lock(state_->mutex);
+      state_->connected = true;
+      state_->resync_pending = true;
     }
     if (!Reconcile(connection)) {
       disconnect();
@@ -241,18 +248,18 @@ void RedisSubscriber::Run() {
     }
     bool resync_now = false;
     {
-      std::lock_guard lock(mutex_);
-      if (resync_pending_ && confirmed_.size() == requested_.size()) {
-        resync_pending_ = false;
+      std::lock_guard lock(state_->mutex);
+      if (state_->resync_pending && state_->confirmed.size() == state_->requested.size()) {
+        state_->resync_pending = false;
         resync_now = true;
       }
     }
     if (resync_now) DispatchAll();
-    pollfd descriptors[2] = {{connection.Context()->fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    pollfd descriptors[2] = {{connection.Context()->fd, POLLIN, 0}, {state_->wake_fd, POLLIN, 0}};
     if (poll(descriptors, 2, -1) < 0) continue;  // EINTR
     if (descriptors[1].revents & POLLIN) {
       std::uint64_t drained;
-      [[maybe_unused]] auto got = read(wake_fd_, &drained, sizeof drained);
+      [[maybe_unused]] auto got = read(state_->wake_fd, &drained, sizeof drained);
     }
     if (descriptors[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       if (!ReadReplies(connection)) {

@@ -49,10 +49,26 @@ class RedisSubscriber {
     std::function<void()> handler;
   };
   class EntryHandle;
+  // Everything the thread and the handles share. Handles hold it weakly: one destroyed after the
+  // subscriber (late in a shutdown) finds it gone and does nothing.
+  struct State {
+    State();
+    ~State();
+    void Wake();
+    void Remove(const std::string& channel, const std::shared_ptr<Entry>& entry);
+
+    int wake_fd = -1;
+    std::mutex mutex;
+    std::condition_variable confirmed_changed;
+    std::map<std::string, std::list<std::shared_ptr<Entry>>> handlers;
+    std::set<std::string> requested;  // SUBSCRIBE sent on the current connection
+    std::set<std::string> confirmed;  // and confirmed by Redis
+    bool connected = false;
+    bool resync_pending = false;
+    bool stopping = false;
+  };
 
   void Run();
-  void Wake();
-  void Remove(const std::string& channel, const std::shared_ptr<Entry>& entry);
   // Sends SUBSCRIBE/UNSUBSCRIBE so Redis matches the handlers; false when the connection failed.
   bool Reconcile(RedisConnection& connection);
   bool ReadReplies(RedisConnection& connection);
@@ -62,15 +78,7 @@ class RedisSubscriber {
 
   RedisEndpoint endpoint_;
   std::string broadcast_channel_;
-  int wake_fd_ = -1;
-  std::mutex mutex_;
-  std::condition_variable confirmed_changed_;
-  std::map<std::string, std::list<std::shared_ptr<Entry>>> handlers_;
-  std::set<std::string> requested_;  // SUBSCRIBE sent on the current connection
-  std::set<std::string> confirmed_;  // and confirmed by Redis
-  bool connected_ = false;
-  bool resync_pending_ = false;
-  bool stopping_ = false;
+  std::shared_ptr<State> state_;
   std::thread thread_;
 };
 

@@ -654,6 +654,16 @@ TEST_P(SqsBackendBehaviour, WatchersWakeOnSendsThroughAnotherInstance) {
   EXPECT_EQ(notifications, before) << "no call after the subscription ended";
 }
 
+TEST_P(SqsBackendBehaviour, ASubscriptionMayOutliveItsBackend) {
+  // Servers destroy long polls' subscriptions late in a shutdown, possibly after the backend.
+  auto queue = Create("outlived");
+  auto subscription = backend_->WatchQueue(queue, [] {});
+  backend_->Reset();
+  peer_.reset();
+  backend_.reset();
+  subscription.reset();
+}
+
 std::vector<Kind> Kinds() {
   std::vector<Kind> kinds{Kind::kMemory};
   if (std::getenv("MALLARD_TEST_REDIS")) kinds.push_back(Kind::kRedis);
