@@ -4,6 +4,18 @@
 
 namespace mallard::app {
 
+std::string WithoutPassword(const std::string& spec) {
+  auto scheme = spec.find("://");
+  auto at = spec.rfind('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return spec;
+  auto colon = spec.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return spec;
+  std::string masked = spec.substr(0, colon + 1);
+  masked += "***";
+  masked += spec.substr(at);
+  return masked;
+}
+
 void AddServeOptions(CLI::App& command, ServeConfig& config) {
   command.add_option("--config", config.config_path, "TOML configuration file")->envname("MALLARD_CONFIG");
   command.add_option("--host", config.host, "Address to listen on")->envname("MALLARD_HOST")->capture_default_str();

@@ -8,6 +8,9 @@
 
 namespace mallard::app {
 
+// A backend or catalog spec for logs: the password of scheme://user:password@host is masked.
+std::string WithoutPassword(const std::string& spec);
+
 struct ServeConfig {
   std::string config_path;
   std::string host = "127.0.0.1";

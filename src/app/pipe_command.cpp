@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "app/config.hpp"
 #include "app/pipe_api.hpp"
 #include "http/http_server.hpp"
 #include "lake/lake.hpp"
@@ -175,7 +176,8 @@ int RunPipe(CLI::App& command, PipeOptions& options) {
   }
   auto& group = (*runtime)->Group();
   auto config = ToPipeConfig(options);
-  spdlog::info("mallard pipe: group {} (slot {}) streaming into {}", config.group, group.Slot(), options.lake_catalog);
+  spdlog::info("mallard pipe: group {} (slot {}) streaming into {}", config.group, group.Slot(),
+               WithoutPassword(options.lake_catalog));
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -130,7 +130,7 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   server->StopOnSignals();
   spdlog::info("athena and redshift-data SQL engine: {}", sqlengine_spec == "off" ? "memory (DuckDB off)" : "duckdb " + sqlengine_spec);
   spdlog::info("mallard {} listening on http://{}:{} (sqs backend: {}, dynamodb backend: {})", MALLARD_VERSION,
-               config.host, server->Port(), config.backend_sqs, config.backend_dynamodb);
+               config.host, server->Port(), WithoutPassword(config.backend_sqs), WithoutPassword(config.backend_dynamodb));
   server->Join();
 #ifdef MALLARD_HAVE_DUCKDB
   if (pipe) pipe->Stop();

@@ -58,11 +58,12 @@ std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengin
   options.catalog = config.lake_catalog;
   options.data_path = config.lake_data_path;
   auto opened = lake::Lake::Open(options);
-  if (!opened.ok()) return "cannot open the lake '" + config.lake_catalog + "': " + opened.error().message;
+  if (!opened.ok()) return "cannot open the lake '" + WithoutPassword(config.lake_catalog) + "': " + opened.error().message;
   if (auto attached = AttachLakeToSqlEngine(opened.value(), duck); !attached.ok()) {
     return "cannot attach the lake to the SQL engine: " + attached.error();
   }
-  spdlog::info("lake {} (data {}) attached to the SQL engine as schema 'lake'", config.lake_catalog, (*opened)->DataPath());
+  spdlog::info("lake {} (data {}) attached to the SQL engine as schema 'lake'", WithoutPassword(config.lake_catalog),
+               (*opened)->DataPath());
   if (opened_lake) *opened_lake = opened.value();
   return {};
 #else

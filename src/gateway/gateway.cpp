@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <chrono>
+#include <thread>
 
 #include "common/ids.hpp"
 #include "http/content_encoding.hpp"
@@ -148,9 +149,13 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
   if (request.path == "/_localstack/health" && is_read) return respond(LocalStackHealth());
   // moto's server mode resets with POST /moto-api/reset; LocalStack-style fixtures use ours.
   if ((request.path == "/_mallard/reset" || request.path == "/moto-api/reset") && request.method == "POST") {
-    ResetAll();
-    spdlog::info("state reset through {}", request.path);
-    return respond(JsonResponse(200, json::object{{"status", "reset"}}));
+    // Off the network thread: backends on a shared store (Redis) delete their keys with I/O.
+    std::thread([this, path = request.path, respond = std::move(respond)] {
+      ResetAll();
+      spdlog::info("state reset through {}", path);
+      respond(JsonResponse(200, json::object{{"status", "reset"}}));
+    }).detach();
+    return;
   }
 
   Route route;

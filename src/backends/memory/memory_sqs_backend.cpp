@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <list>
 #include <mutex>
+#include <limits>
 #include <set>
 #include <unordered_map>
 
@@ -289,15 +290,23 @@ BackendResult<ReceiveOutcome> MemorySqsBackend::ReceiveMessages(const QueueKey& 
       outcome.messages.push_back(ReceivedMessage{message, EncodeReceipt(sequence, message.receipt_token, message.message_id)});
     };
     if (!queue->record.fifo) {
-      while (static_cast<int>(outcome.messages.size()) < options.max_messages && !queue->by_visibility.empty()) {
-        auto [visible_at, sequence] = *queue->by_visibility.begin();
-        if (visible_at > now_millis) break;
+      // Walk the visible messages in order with a cursor: a delivered message is re-indexed (with
+      // a zero visibility timeout, still visible now), and must not come round again in this receive.
+      std::set<std::uint64_t> delivered;
+      std::optional<std::pair<std::int64_t, std::uint64_t>> cursor;
+      while (static_cast<int>(outcome.messages.size()) < options.max_messages) {
+        auto next = cursor ? queue->by_visibility.upper_bound(*cursor) : queue->by_visibility.begin();
+        if (next == queue->by_visibility.end() || next->first > now_millis) break;
+        cursor = *next;
+        std::uint64_t sequence = next->second;
+        if (delivered.count(sequence)) continue;
         auto it = queue->messages.find(sequence);
         if (should_redrive(it->second)) {
           dead_letters.push_back(std::move(it->second));
           queue->Erase(it);
           continue;
         }
+        delivered.insert(sequence);
         deliver(sequence, it->second);
       }
     } else {
@@ -334,8 +343,12 @@ BackendResult<ReceiveOutcome> MemorySqsBackend::ReceiveMessages(const QueueKey& 
       }
       queue->attempts[options.request_attempt_id] = std::move(attempt);
     }
-    if (outcome.messages.empty() && !queue->by_visibility.empty()) {
-      outcome.next_visible_millis = queue->by_visibility.begin()->first;
+    if (outcome.messages.empty()) {
+      // The next change that could let a receive succeed: a message becoming visible after now.
+      // (A visible FIFO message behind an in-flight group head waits for that head, so the
+      // earliest entry, which may lie in the past, would make long polls spin.)
+      auto next = queue->by_visibility.upper_bound({now_millis, std::numeric_limits<std::uint64_t>::max()});
+      if (next != queue->by_visibility.end()) outcome.next_visible_millis = next->first;
     }
   }
   if (!dead_letters.empty()) {
