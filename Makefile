@@ -66,6 +66,8 @@ test: build
 	( cd $(BUILD_DIR) && ctest --output-on-failure ) || { echo "make test: ctest FAILED" >&2; rc=1; }; \
 	MALLARD_BIN='$(MALLARD_BIN)' $(PYTHON) -m pytest -v tests/e2e $(PYTEST_ARGS) \
 	  || { echo "make test: pytest tests/e2e FAILED" >&2; rc=1; }; \
+	MALLARD_BIN='$(MALLARD_BIN)' tests/e2e/run_on_redis.sh -q $(PYTEST_ARGS) \
+	  || { echo "make test: SQS/DynamoDB e2e on the Redis backends FAILED" >&2; rc=1; }; \
 	exit $$rc
 
 unit: build

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -189,7 +190,9 @@ def mallard(tmp_path_factory) -> ServerHandle:
         (log_dir / "mallard.log").write_text("(external endpoint: no server log)\n")
         yield ServerHandle(None, port, log_dir / "mallard.log", {"external": True})
         return
-    handle = start_server(log_dir / "mallard.log")
+    # MALLARD_E2E_SERVER_ARGS runs the whole suite against other backends, e.g.
+    # "--backend-sqs redis://127.0.0.1:6379/0 --backend-dynamodb redis://127.0.0.1:6379/0".
+    handle = start_server(log_dir / "mallard.log", shlex.split(os.environ.get("MALLARD_E2E_SERVER_ARGS", "")))
     _SESSION["server"] = handle
     yield handle
     rc, took = stop_server(handle)

@@ -120,8 +120,11 @@ BackendResult<std::string> RedisDynamoDbBackend::LatestSequence(const Scope& sco
   if (replies[0].IsNil()) return BackendFail(BackendErrc::StreamNotFound);
   MALLARD_ASSIGN_OR_RETURN(StreamEntry entry, ParseStreamEntry(replies[0].text));
   if (!HasShard(entry.description, shard_id)) return BackendFail(BackendErrc::ShardNotFound);
-  // Everything up to the last sequence number handed out so far is "before LATEST".
-  return codec::FormatSequence(static_cast<std::uint64_t>(replies[1].AsInteger(0)));
+  // Everything up to the last sequence number handed out so far is "before LATEST"; before the
+  // first one there is nothing to skip ("" reads from the oldest record, as the interface says).
+  const auto last = static_cast<std::uint64_t>(replies[1].AsInteger(0));
+  if (last == 0) return std::string();
+  return codec::FormatSequence(last);
 }
 
 // ---- Backups ----------------------------------------------------------------------------------
