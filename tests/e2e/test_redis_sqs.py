@@ -288,3 +288,42 @@ def test_two_prefixes_on_one_redis_are_isolated(start_mallard, redis_server):
     assert http_request(first_server.port, "POST", "/_mallard/reset", timeout=10).status == 200
     assert first.list_queues().get("QueueUrls", []) == []
     assert [u.rsplit("/", 1)[1] for u in second.list_queues().get("QueueUrls", [])] == ["same-name"]
+
+
+def _sqs_json(server, operation: str, **body) -> dict:
+    """Move-task operations postdate Debian's boto3: call them as the current SDKs do (awsJson)."""
+    import json
+    response = http_request(server.port, "POST", "/", {"Content-Type": "application/x-amz-json-1.0",
+                                                       "X-Amz-Target": f"AmazonSQS.{operation}"},
+                            json.dumps(body), sign=True)
+    assert response.status == 200, response.body
+    return json.loads(response.body)
+
+
+def test_a_move_task_cancelled_through_another_server_stops(start_mallard):
+    shared = prefix()
+    server_a, server_b = start_mallard(shared), start_mallard(shared)
+    a, b = client(server_a), client(server_b)
+    dlq = a.create_queue(QueueName="dead")["QueueUrl"]
+    dlq_arn = a.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    work = a.create_queue(QueueName="work", Attributes={
+        "RedrivePolicy": f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"1"}}'})["QueueUrl"]
+    work_arn = a.get_queue_attributes(QueueUrl=work, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for batch in range(10):
+        a.send_message_batch(QueueUrl=dlq, Entries=[{"Id": str(i), "MessageBody": f"{batch}-{i}"} for i in range(10)])
+    # One message a second: the task runs long enough to be cancelled through the other server.
+    handle = _sqs_json(server_a, "StartMessageMoveTask", SourceArn=dlq_arn, DestinationArn=work_arn,
+                       MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+    time.sleep(1.5)
+    _sqs_json(server_b, "CancelMessageMoveTask", TaskHandle=handle)
+    time.sleep(0.5)
+    left = int(b.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+               ["Attributes"]["ApproximateNumberOfMessages"])
+    time.sleep(2.5)
+    later = int(a.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+                ["Attributes"]["ApproximateNumberOfMessages"])
+    assert later == left, "the runner on the first server kept moving after the cancel"
+    assert 95 <= left < 100, "MaxNumberOfMessagesPerSecond=1 moves about one message a second"
+    tasks = _sqs_json(server_a, "ListMessageMoveTasks", SourceArn=dlq_arn)["Results"]
+    assert tasks[0]["Status"] == "CANCELLED"
+    assert tasks[0]["ApproximateNumberOfMessagesMoved"] == 100 - left, "the count of moved messages accumulates"

@@ -639,21 +639,45 @@ OperationResult SqsService::StartMessageMoveTask(const Request& request) {
   return output;
 }
 
-void SqsService::RunMoveTask(QueueKey source, std::optional<QueueKey> destination, MoveTask task) {
+void SqsService::RunMoveTask(QueueKey source, std::optional<QueueKey> destination, MoveTask initial) {
   auto timer = std::make_shared<asio::steady_timer>(runtime_.timers);
   auto step = std::make_shared<std::function<void()>>();
-  *step = [this, source, destination, task, timer, step]() mutable {
-    RunBackendWork([this, source, destination, task, timer, step]() mutable {
+  // One task record shared by every tick, so that progress (messages moved) accumulates.
+  auto shared_task = std::make_shared<MoveTask>(std::move(initial));
+  *step = [this, source, destination, shared_task, timer, step]() {
+    RunBackendWork([this, source, destination, shared_task, timer, step]() {
+      MoveTask& task = *shared_task;
       bool cancelled = false;
       {
         std::lock_guard lock(move_tasks_mutex_);
         cancelled = cancelled_tasks_.erase(task.task_handle) > 0;
       }
+      if (!cancelled) {
+        // A cancel may have come through another server sharing the backend (Redis): the stored
+        // status is the truth.
+        auto stored = backend_->ListMoveTasks(source);
+        if (stored) {
+          for (const auto& current : *stored) {
+            if (current.task_handle == task.task_handle && current.status != "RUNNING") cancelled = true;
+          }
+        }
+      }
       if (cancelled) {
         *step = nullptr;
         return;
       }
-      std::int64_t batch = task.max_per_second > 0 ? std::max<std::int64_t>(1, task.max_per_second * kTickMillis / 1000) : 1000;
+      // Paced against the task's start, so that rates below one message per tick hold too.
+      std::int64_t batch = task.max_per_second > 0
+                               ? std::min<std::int64_t>(1000, task.max_per_second * (Now() - task.started_millis) / 1000 +
+                                                                  1 - task.moved)
+                               : 1000;
+      if (batch <= 0) {
+        timer->expires_after(std::chrono::milliseconds(kTickMillis));
+        timer->async_wait([step](boost::system::error_code error) {
+          if (!error && *step) (*step)();
+        });
+        return;
+      }
       auto moved = backend_->MoveMessages(source, destination, batch, Now());
       if (!moved) {
         task.status = "FAILED";
