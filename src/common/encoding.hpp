@@ -6,6 +6,8 @@
 
 namespace mallard {
 
+std::string HexEncode(std::string_view bytes);            // lower-case
+std::optional<std::string> HexDecode(std::string_view hex);  // either case; nullopt when not hex
 std::string Md5Hex(std::string_view bytes);
 std::string Sha256Hex(std::string_view bytes);
 std::string Base64Encode(std::string_view bytes);

@@ -6,6 +6,7 @@
 #include <deque>
 
 #include "common/ids.hpp"
+#include "services/dynamodb/ddb_backend_support.hpp"
 #include "services/dynamodb/ddb_key_encoding.hpp"
 
 namespace mallard::dynamodb {
@@ -73,36 +74,6 @@ using Table = MemoryDynamoDbBackend::Table;
 using Stream = MemoryDynamoDbBackend::Stream;
 
 std::atomic<std::uint64_t> next_sequence{1};
-
-std::string FormatSequence(std::uint64_t sequence) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "1%020llu", static_cast<unsigned long long>(sequence));
-  return buffer;
-}
-
-// 0 when the text is not a sequence number of ours.
-std::uint64_t ParseSequence(const std::string& text) {
-  if (text.size() != 21 || text[0] != '1') return 0;
-  std::uint64_t value = 0;
-  for (std::size_t i = 1; i < text.size(); ++i) {
-    if (text[i] < '0' || text[i] > '9') return 0;
-    value = value * 10 + static_cast<std::uint64_t>(text[i] - '0');
-  }
-  return value;
-}
-
-Item ProjectForIndex(const IndexDefinition& index, const KeySchema& table_keys, const Item& item) {
-  if (index.projection.type == ProjectionType::All) return item;
-  Item projected = ExtractKey(table_keys, item);
-  auto copy = [&](const std::string& name) {
-    if (auto it = item.find(name); it != item.end()) projected.emplace(name, it->second);
-  };
-  copy(index.keys.partition.name);
-  if (index.keys.sort) copy(index.keys.sort->name);
-  if (index.projection.type == ProjectionType::Include)
-    for (const auto& name : index.projection.non_key_attributes) copy(name);
-  return projected;
-}
 
 void IndexInsert(Table& table, const std::string& primary_key, const Item& item) {
   for (const auto& index : table.definition.indexes) {
@@ -175,59 +146,6 @@ void CloseStream(Stream& stream, std::int64_t now_millis) {
   auto& shard = stream.description.shards.back();
   shard.ending_sequence_number =
       stream.records.empty() ? shard.starting_sequence_number : FormatSequence(stream.records.back().sequence);
-}
-
-StreamRecord MakeStreamRecord(const TableDefinition& table, const std::optional<Item>& before,
-                              const std::optional<Item>& after, const WriteContext& context) {
-  StreamRecord record;
-  record.event_id = RandomHex(32);
-  record.event_name = !before ? "INSERT" : !after ? "REMOVE" : "MODIFY";
-  record.created_millis = context.now_millis;
-  record.keys = ExtractKey(table.keys, after ? *after : *before);
-  record.view_type = table.stream.view_type;
-  record.by_ttl = context.by_ttl;
-  const bool wants_new = record.view_type == "NEW_IMAGE" || record.view_type == "NEW_AND_OLD_IMAGES";
-  const bool wants_old = record.view_type == "OLD_IMAGE" || record.view_type == "NEW_AND_OLD_IMAGES";
-  record.size_bytes = ItemSize(record.keys);
-  if (wants_new && after) {
-    record.new_image = after;
-    record.size_bytes += ItemSize(*after);
-  }
-  if (wants_old && before) {
-    record.old_image = before;
-    record.size_bytes += ItemSize(*before);
-  }
-  return record;
-}
-
-int SortPosition(const std::optional<SortCondition>& sort, const AttributeValue* value) {
-  // -1: before the range (in key order), 0: inside, 1: after.
-  if (!sort) return 0;
-  if (value == nullptr) return 0;
-  const int low = CompareScalar(*value, sort->value);
-  switch (sort->op) {
-    case SortOp::Eq: return low < 0 ? -1 : low > 0 ? 1 : 0;
-    case SortOp::Lt: return low < 0 ? 0 : 1;
-    case SortOp::Le: return low <= 0 ? 0 : 1;
-    case SortOp::Gt: return low > 0 ? 0 : -1;
-    case SortOp::Ge: return low >= 0 ? 0 : -1;
-    case SortOp::Between: {
-      if (low < 0) return -1;
-      return CompareScalar(*value, sort->upper) <= 0 ? 0 : 1;
-    }
-    case SortOp::BeginsWith: {
-      const std::string& prefix = sort->value.bytes;
-      if (value->bytes.compare(0, prefix.size(), prefix) == 0) return 0;
-      return low < 0 ? -1 : 1;
-    }
-  }
-  return 0;
-}
-
-std::string PrefixSuccessor(std::string prefix) {
-  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
-  if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
-  return prefix;
 }
 
 }  // namespace
@@ -513,20 +431,6 @@ void WalkTableOrIndex(const Table& table, const IndexDefinition* index, const st
     WalkRange(table.items, low, high, forward, position,
               [](const auto& entry) -> const Item& { return entry.second; }, builder);
   }
-}
-
-BackendResult<const IndexDefinition*> ResolveIndex(const TableDefinition& definition, const std::string& name) {
-  if (name.empty()) return static_cast<const IndexDefinition*>(nullptr);
-  const IndexDefinition* index = definition.FindIndex(name);
-  if (!index) return BackendFail(BackendErrc::IndexNotFound, name);
-  return index;
-}
-
-BackendResult<std::string> EncodeStartKey(const TableDefinition& definition, const IndexDefinition* index,
-                                          const Item& start) {
-  if (!HasKeyAttributes(definition.keys, start) || (index && !HasKeyAttributes(index->keys, start)))
-    return BackendFail(BackendErrc::InvalidStartKey, "The provided starting key is invalid");
-  return index ? EncodeIndexKey(index->keys, definition.keys, start) : EncodePrimaryKey(definition.keys, start);
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include "backends/redis/redis_dynamodb_internal.hpp"
 #include "backends/redis/redis_dynamodb_scripts.hpp"
 #include "common/ids.hpp"
+#include "common/encoding.hpp"
+#include "services/dynamodb/ddb_backend_support.hpp"
 #include "services/dynamodb/ddb_key_encoding.hpp"
 
 namespace mallard::dynamodb {
@@ -51,29 +53,6 @@ std::string GlobEscape(const std::string& text) {
   return out;
 }
 
-StreamRecord MakeStreamRecord(const TableDefinition& table, const std::optional<Item>& before,
-                              const std::optional<Item>& after, const WriteContext& context) {
-  StreamRecord record;
-  record.event_id = RandomHex(32);
-  record.event_name = !before ? "INSERT" : !after ? "REMOVE" : "MODIFY";
-  record.created_millis = context.now_millis;
-  record.keys = ExtractKey(table.keys, after ? *after : *before);
-  record.view_type = table.stream.view_type;
-  record.by_ttl = context.by_ttl;
-  const bool wants_new = record.view_type == "NEW_IMAGE" || record.view_type == "NEW_AND_OLD_IMAGES";
-  const bool wants_old = record.view_type == "OLD_IMAGE" || record.view_type == "NEW_AND_OLD_IMAGES";
-  record.size_bytes = ItemSize(record.keys);
-  if (wants_new && after) {
-    record.new_image = after;
-    record.size_bytes += ItemSize(*after);
-  }
-  if (wants_old && before) {
-    record.old_image = before;
-    record.size_bytes += ItemSize(*before);
-  }
-  return record;
-}
-
 }  // namespace
 
 // ---- Shared helpers (redis_dynamodb_internal.hpp) ---------------------------------------------
@@ -97,19 +76,6 @@ BackendResult<std::vector<RedisReply>> Checked(redis::RedisResult<std::vector<Re
       return BackendFail(BackendErrc::Unavailable, "Redis refused a command: " + reply.text);
     }
   return std::move(replies).value();
-}
-
-Item ProjectForIndex(const IndexDefinition& index, const KeySchema& table_keys, const Item& item) {
-  if (index.projection.type == ProjectionType::All) return item;
-  Item projected = ExtractKey(table_keys, item);
-  auto copy = [&](const std::string& name) {
-    if (auto it = item.find(name); it != item.end()) projected.emplace(name, it->second);
-  };
-  copy(index.keys.partition.name);
-  if (index.keys.sort) copy(index.keys.sort->name);
-  if (index.projection.type == ProjectionType::Include)
-    for (const auto& name : index.projection.non_key_attributes) copy(name);
-  return projected;
 }
 
 bool ParseVersion(const std::string& version, RedisDynamoDbBackend::TableState& state) {
@@ -148,9 +114,9 @@ BackendResult<StreamEntry> ParseStreamEntry(const std::string& text) {
   entry.description.status = fields[2].empty() ? "ENABLED" : "DISABLED";
   if (!entry.description.shards.empty()) {
     auto& shard = entry.description.shards.front();
-    shard.starting_sequence_number = codec::FormatSequence(entry.start);
+    shard.starting_sequence_number = FormatSequence(entry.start);
     shard.ending_sequence_number =
-        fields[3].empty() ? "" : codec::FormatSequence(static_cast<std::uint64_t>(ToInteger(fields[3]).value_or(0)));
+        fields[3].empty() ? "" : FormatSequence(static_cast<std::uint64_t>(ToInteger(fields[3]).value_or(0)));
   }
   return entry;
 }
@@ -172,7 +138,7 @@ StreamDescription NewStream(const TableDefinition& table, std::int64_t now_milli
   std::snprintf(shard_id, sizeof shard_id, "shardId-%020lld-", static_cast<long long>(now_millis));
   StreamShard shard;
   shard.shard_id = shard_id + RandomHex(8);
-  shard.starting_sequence_number = codec::FormatSequence(current + 1);
+  shard.starting_sequence_number = FormatSequence(current + 1);
   description.shards.push_back(std::move(shard));
   return description;
 }
@@ -597,7 +563,7 @@ BackendResult<Result<WriteOutcome>> RedisDynamoDbBackend::WriteItems(const Scope
       const std::string& primary_key = snapshot.primary_keys[i];
       if (table.definition.pitr_enabled)
         call.Op({"RPUSH", keys_->History(table.id),
-                 std::to_string(context.now_millis) + "|" + codec::HexEncode(primary_key) + "|" +
+                 std::to_string(context.now_millis) + "|" + HexEncode(primary_key) + "|" +
                      (before ? snapshot.texts[i] : std::string())});
       if (!table.stream_id.empty()) {
         StreamRecord record = MakeStreamRecord(table.definition, before, after, context);
@@ -611,7 +577,7 @@ BackendResult<Result<WriteOutcome>> RedisDynamoDbBackend::WriteItems(const Scope
     MALLARD_ASSIGN_OR_RETURN(auto applied, call.Run(pool_, keys_->SequenceCounter()));
     if (!applied.applied) continue;
     for (std::size_t i = 0; i < records.size() && i < applied.sequences.size(); ++i)
-      records[i].second.sequence_number = codec::FormatSequence(applied.sequences[i]);
+      records[i].second.sequence_number = FormatSequence(applied.sequences[i]);
     Publish(scope, records);
     return Result<WriteOutcome>(std::move(outcome));
   }

@@ -297,49 +297,4 @@ Result<BackupDescription, std::string> BackupFromText(std::string_view text) {
   return backup;
 }
 
-std::string FormatSequence(std::uint64_t sequence) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "1%020llu", static_cast<unsigned long long>(sequence));
-  return buffer;
-}
-
-std::uint64_t ParseSequence(std::string_view text) {
-  if (text.size() != 21 || text[0] != '1') return 0;
-  std::uint64_t value = 0;
-  for (std::size_t i = 1; i < text.size(); ++i) {
-    if (text[i] < '0' || text[i] > '9') return 0;
-    value = value * 10 + static_cast<std::uint64_t>(text[i] - '0');
-  }
-  return value;
-}
-
-std::string HexEncode(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-std::optional<std::string> HexDecode(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(hex.size() / 2);
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    const int high = digit(hex[i]);
-    const int low = digit(hex[i + 1]);
-    if (high < 0 || low < 0) return std::nullopt;
-    out.push_back(static_cast<char>(high * 16 + low));
-  }
-  return out;
-}
-
 }  // namespace mallard::dynamodb::redis_codec

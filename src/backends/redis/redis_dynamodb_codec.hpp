@@ -32,12 +32,5 @@ Result<StreamRecord, std::string> StreamRecordFromText(std::string_view text);
 std::string BackupToText(const BackupDescription& backup);
 Result<BackupDescription, std::string> BackupFromText(std::string_view text);
 
-// Sequence numbers as DynamoDB Streams shows them: 21 decimal digits, increasing.
-std::string FormatSequence(std::uint64_t sequence);
-// 0 when the text is not a sequence number of ours.
-std::uint64_t ParseSequence(std::string_view text);
-
-std::string HexEncode(std::string_view bytes);
-std::optional<std::string> HexDecode(std::string_view hex);
 
 }  // namespace mallard::dynamodb::redis_codec

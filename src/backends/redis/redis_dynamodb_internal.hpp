@@ -56,8 +56,6 @@ inline Unexpected<BackendError> Corrupt(const std::string& what) {
 BackendResult<redis::RedisReply> Checked(redis::RedisResult<redis::RedisReply> reply);
 BackendResult<std::vector<redis::RedisReply>> Checked(redis::RedisResult<std::vector<redis::RedisReply>> replies);
 
-// The item as `index` stores it: keys of the table and the index plus the projected attributes.
-Item ProjectForIndex(const IndexDefinition& index, const KeySchema& table_keys, const Item& item);
 // Parses "<table id>:<generation>:<stream id>" into `state`.
 bool ParseVersion(const std::string& version, RedisDynamoDbBackend::TableState& state);
 std::string FormatVersion(const std::string& id, std::uint64_t generation, const std::string& stream_id);

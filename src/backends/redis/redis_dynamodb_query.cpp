@@ -7,6 +7,7 @@
 #include "backends/redis/redis_dynamodb_codec.hpp"
 #include "backends/redis/redis_dynamodb_internal.hpp"
 #include "backends/redis/redis_dynamodb_scripts.hpp"
+#include "services/dynamodb/ddb_backend_support.hpp"
 #include "services/dynamodb/ddb_key_encoding.hpp"
 
 namespace mallard::dynamodb {
@@ -18,33 +19,6 @@ namespace {
 
 constexpr std::size_t kFirstBatch = 16;
 constexpr std::size_t kLargestBatch = 512;
-
-// -1: before the sort condition's range (in key order), 0: inside, 1: after.
-int SortPosition(const std::optional<SortCondition>& sort, const AttributeValue* value) {
-  if (!sort || value == nullptr) return 0;
-  const int low = CompareScalar(*value, sort->value);
-  switch (sort->op) {
-    case SortOp::Eq: return low < 0 ? -1 : low > 0 ? 1 : 0;
-    case SortOp::Lt: return low < 0 ? 0 : 1;
-    case SortOp::Le: return low <= 0 ? 0 : 1;
-    case SortOp::Gt: return low > 0 ? 0 : -1;
-    case SortOp::Ge: return low >= 0 ? 0 : -1;
-    case SortOp::Between: return low < 0 ? -1 : CompareScalar(*value, sort->upper) <= 0 ? 0 : 1;
-    case SortOp::BeginsWith: {
-      const std::string& prefix = sort->value.bytes;
-      if (value->bytes.compare(0, prefix.size(), prefix) == 0) return 0;
-      return low < 0 ? -1 : 1;
-    }
-  }
-  return 0;
-}
-
-// The smallest string greater than every string starting with `prefix` ("" = none).
-std::string PrefixSuccessor(std::string prefix) {
-  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
-  if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
-  return prefix;
-}
 
 // `prefix` followed by the escaped bytes of `value`, without the terminator: every key whose sort
 // value is `value` (or starts with it, for strings) begins with this.
@@ -61,20 +35,6 @@ std::string PastEqual(const std::string& bound) { return bound + std::string("\0
 void RaiseTo(std::string& low, const std::string& bound) { low = std::max(low, bound); }
 void LowerTo(std::string& high, const std::string& bound) {
   if (high.empty() || bound < high) high = bound;
-}
-
-BackendResult<const IndexDefinition*> ResolveIndex(const TableDefinition& definition, const std::string& name) {
-  if (name.empty()) return static_cast<const IndexDefinition*>(nullptr);
-  const IndexDefinition* index = definition.FindIndex(name);
-  if (!index) return BackendFail(BackendErrc::IndexNotFound, name);
-  return index;
-}
-
-BackendResult<std::string> EncodeStartKey(const TableDefinition& definition, const IndexDefinition* index,
-                                          const Item& start) {
-  if (!HasKeyAttributes(definition.keys, start) || (index && !HasKeyAttributes(index->keys, start)))
-    return BackendFail(BackendErrc::InvalidStartKey, "The provided starting key is invalid");
-  return index ? EncodeIndexKey(index->keys, definition.keys, start) : EncodePrimaryKey(definition.keys, start);
 }
 
 }  // namespace

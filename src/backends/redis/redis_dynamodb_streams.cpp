@@ -2,6 +2,8 @@
 #include <algorithm>
 
 #include "backends/redis/redis_dynamodb_backend.hpp"
+#include "common/encoding.hpp"
+#include "services/dynamodb/ddb_backend_support.hpp"
 #include "backends/redis/redis_dynamodb_codec.hpp"
 #include "backends/redis/redis_dynamodb_internal.hpp"
 #include "backends/redis/redis_dynamodb_scripts.hpp"
@@ -78,7 +80,7 @@ BackendResult<StreamReadResult> RedisDynamoDbBackend::ReadStream(const Scope& sc
                                                                  const std::string& shard_id,
                                                                  const std::string& after_sequence, std::size_t limit,
                                                                  std::int64_t now_millis) {
-  const std::uint64_t after = after_sequence.empty() ? 0 : codec::ParseSequence(after_sequence);
+  const std::uint64_t after = after_sequence.empty() ? 0 : ParseSequence(after_sequence);
   if (!after_sequence.empty() && after == 0) {
     // Not one of ours; unknown streams and shards are reported first, as they are elsewhere.
     MALLARD_ASSIGN_OR_RETURN(StreamDescription stream, DescribeStream(scope, stream_arn));
@@ -104,7 +106,7 @@ BackendResult<StreamReadResult> RedisDynamoDbBackend::ReadStream(const Scope& sc
     if (bar == std::string::npos) return Corrupt("stream record");
     auto record = codec::StreamRecordFromText(std::string_view(member).substr(bar + 1));
     if (!record) return Corrupt("stream record: " + record.error());
-    record->sequence_number = codec::FormatSequence(static_cast<std::uint64_t>(fetched[i + 1].AsInteger()));
+    record->sequence_number = FormatSequence(static_cast<std::uint64_t>(fetched[i + 1].AsInteger()));
     result.next_after_sequence = record->sequence_number;
     result.records.push_back(std::move(record).value());
   }
@@ -124,7 +126,7 @@ BackendResult<std::string> RedisDynamoDbBackend::LatestSequence(const Scope& sco
   // first one there is nothing to skip ("" reads from the oldest record, as the interface says).
   const auto last = static_cast<std::uint64_t>(replies[1].AsInteger(0));
   if (last == 0) return std::string();
-  return codec::FormatSequence(last);
+  return FormatSequence(last);
 }
 
 // ---- Backups ----------------------------------------------------------------------------------
@@ -236,7 +238,7 @@ Status<BackendError> RollBack(std::map<std::string, Item>& items, const std::vec
     const auto second = first == std::string::npos ? std::string::npos : entry.find('|', first + 1);
     if (second == std::string::npos) return Corrupt("history entry");
     if (std::stoll(entry.substr(0, first)) <= as_of_millis) break;
-    auto key = codec::HexDecode(std::string_view(entry).substr(first + 1, second - first - 1));
+    auto key = HexDecode(std::string_view(entry).substr(first + 1, second - first - 1));
     if (!key) return Corrupt("history key");
     if (second + 1 == entry.size()) {
       items.erase(*key);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "backends/redis/redis_sqs_codec.hpp"
+#include "common/encoding.hpp"
 #include "backends/redis/redis_sqs_scripts.hpp"
 #include "common/ids.hpp"
 
@@ -112,20 +113,20 @@ RedisSqsBackend::RedisSqsBackend(redis::RedisEndpoint endpoint)
 RedisSqsBackend::~RedisSqsBackend() = default;
 
 std::string RedisSqsBackend::QueueKeyPrefix(const std::string& account_id, const std::string& region) const {
-  return prefix_ + "q:" + redis_codec::EscapeKeyPart(account_id) + ":" + redis_codec::EscapeKeyPart(region) + ":";
+  return prefix_ + "q:" + UrlEncode(account_id) + ":" + UrlEncode(region) + ":";
 }
 
 std::string RedisSqsBackend::MetaKey(const QueueKey& key) const {
-  return QueueKeyPrefix(key.account_id, key.region) + redis_codec::EscapeKeyPart(key.name);
+  return QueueKeyPrefix(key.account_id, key.region) + UrlEncode(key.name);
 }
 
 std::string RedisSqsBackend::DeletedMarkerKey(const QueueKey& key) const {
-  return prefix_ + "deleted:" + redis_codec::EscapeKeyPart(key.account_id) + ":" +
-         redis_codec::EscapeKeyPart(key.region) + ":" + redis_codec::EscapeKeyPart(key.name);
+  return prefix_ + "deleted:" + UrlEncode(key.account_id) + ":" +
+         UrlEncode(key.region) + ":" + UrlEncode(key.name);
 }
 
 std::string RedisSqsBackend::DirectoryKey(const std::string& account_id, const std::string& region) const {
-  return prefix_ + "dir:" + redis_codec::EscapeKeyPart(account_id) + ":" + redis_codec::EscapeKeyPart(region);
+  return prefix_ + "dir:" + UrlEncode(account_id) + ":" + UrlEncode(region);
 }
 
 BackendResult<RedisReply> RedisSqsBackend::Command(const std::vector<std::string>& args) {
@@ -162,7 +163,7 @@ BackendResult<CreateOutcome> RedisSqsBackend::CreateQueue(const QueueRecord& rec
                       {MetaKey(key), DirectoryKey(key.account_id, key.region), DeletedMarkerKey(key),
                        prefix_ + "incarnation"},
                       {redis_codec::EncodeRecord(record), record.fifo ? "1" : "0", DeduplicationScopeOf(record),
-                       std::to_string(now_millis), redis_codec::EscapeKeyPart(key.name),
+                       std::to_string(now_millis), UrlEncode(key.name),
                        std::to_string(kRecreateDelayMillis)});
   if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
   auto status = StatusOf(*reply);
@@ -186,7 +187,7 @@ BackendResult<Done> RedisSqsBackend::DeleteQueue(const QueueKey& key, std::int64
   auto meta = MetaKey(key);
   auto reply = Script(scripts::DeleteQueue(),
                       {meta, DirectoryKey(key.account_id, key.region), DeletedMarkerKey(key), meta + ":tasks"},
-                      {std::to_string(now_millis), redis_codec::EscapeKeyPart(key.name),
+                      {std::to_string(now_millis), UrlEncode(key.name),
                        std::to_string(kDeletedMarkerMillis)});
   if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
   if (auto status = StatusOf(*reply); status != scripts::kOk) return StatusError(status, key.name);
@@ -196,7 +197,7 @@ BackendResult<Done> RedisSqsBackend::DeleteQueue(const QueueKey& key, std::int64
 BackendResult<std::vector<QueueRecord>> RedisSqsBackend::ListQueues(const std::string& account_id,
                                                                     const std::string& region,
                                                                     const std::string& prefix) {
-  auto escaped = redis_codec::EscapeKeyPart(prefix);
+  auto escaped = UrlEncode(prefix);
   std::string min = prefix.empty() ? "-" : "[" + escaped;
   std::string max = prefix.empty() ? "+" : "(" + escaped + "\xff";
   auto reply = Script(scripts::ListQueues(), {DirectoryKey(account_id, region)},

@@ -206,22 +206,4 @@ std::optional<Receipt> DecodeReceipt(const std::string& handle) {
   return receipt;
 }
 
-std::string EscapeKeyPart(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string escaped;
-  escaped.reserve(text.size());
-  for (unsigned char c : text) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-                 c == '-';
-    if (plain) {
-      escaped += static_cast<char>(c);
-    } else {
-      escaped += '%';
-      escaped += kHex[c >> 4];
-      escaped += kHex[c & 15];
-    }
-  }
-  return escaped;
-}
-
 }  // namespace mallard::sqs::redis_codec

@@ -29,8 +29,5 @@ struct Receipt {
 std::string EncodeReceipt(const Receipt& receipt);
 std::optional<Receipt> DecodeReceipt(const std::string& handle);
 
-// Key components: letters, digits, '_', '.', '-' as they are, any other byte as %XX, so that ':'
-// inside a component never splits a key differently.
-std::string EscapeKeyPart(const std::string& text);
 
 }  // namespace mallard::sqs::redis_codec

@@ -1,0 +1,40 @@
+#pragma once
+// Pieces every DynamoDbBackend implementation shares, whatever it stores in: the stream record a
+// write produces, an index's projection of an item, where a sort key lies against a condition,
+// key-range arithmetic, index and start-key resolution, and the stream sequence-number format.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "services/dynamodb/ddb_backend.hpp"
+
+namespace mallard::dynamodb {
+
+// The record a write from `before` to `after` (nullopt = absent) adds to the table's stream, with
+// the images the stream's view type asks for and its size as AWS counts it.
+StreamRecord MakeStreamRecord(const TableDefinition& table, const std::optional<Item>& before,
+                              const std::optional<Item>& after, const WriteContext& context);
+
+// What an index stores of `item`: all of it, or the table and index keys plus included attributes.
+Item ProjectForIndex(const IndexDefinition& index, const KeySchema& table_keys, const Item& item);
+
+// -1: `value` lies before the sort condition's range (in key order), 0: inside, 1: after.
+// A missing condition or value is inside.
+int SortPosition(const std::optional<SortCondition>& sort, const AttributeValue* value);
+
+// The smallest string greater than every string starting with `prefix` ("" = none).
+std::string PrefixSuccessor(std::string prefix);
+
+// The index a request names (nullptr for the table itself), or IndexNotFound.
+BackendResult<const IndexDefinition*> ResolveIndex(const TableDefinition& definition, const std::string& name);
+// The ordering key of an ExclusiveStartKey in the table or index, or InvalidStartKey.
+BackendResult<std::string> EncodeStartKey(const TableDefinition& definition, const IndexDefinition* index,
+                                          const Item& start);
+
+// Stream sequence numbers: 21 digits, "1" and the counter, so they sort as text and as numbers.
+std::string FormatSequence(std::uint64_t sequence);
+// 0 when the text is not a sequence number of ours.
+std::uint64_t ParseSequence(std::string_view text);
+
+}  // namespace mallard::dynamodb
