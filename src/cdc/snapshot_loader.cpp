@@ -22,7 +22,6 @@ namespace {
 // Chunk files bound the disk a copy holds at once; each becomes one Parquet file.
 constexpr std::int64_t kChunkBytes = 64LL * 1024 * 1024;
 
-std::string Quote(const std::string& name) { return lake::SqlIdentifier(name); }
 
 }  // namespace
 
@@ -108,9 +107,9 @@ Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conni
   for (std::size_t i = 0; i < schema.columns.size(); ++i) {
     const auto& column = schema.columns[i];
     std::string name = "c" + std::to_string(i);
-    column_list += (i ? ", " : "") + Quote(column.name);
+    column_list += (i ? ", " : "") + lake::SqlIdentifier(column.name);
     csv_columns += (i ? ", " : "") + lake::SqlString(name) + ": 'VARCHAR'";
-    projection += (i ? ", " : "") + CastFromPostgresText(column.type, name) + " AS " + Quote(column.name);
+    projection += (i ? ", " : "") + CastFromPostgresText(column.type, name) + " AS " + lake::SqlIdentifier(column.name);
   }
   if (append_mode) {
     projection += ", 'I' AS _mallard_op, " + std::to_string(static_cast<std::int64_t>(result.consistent_point)) +

@@ -5,17 +5,10 @@
 #include <memory>
 #include <set>
 
+#include "lake/catalog_store.hpp"
+
 namespace mallard::cdc {
 namespace {
-
-std::string Literal(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
 
 std::string ConnInfoValue(const std::string& value) {
   std::string out = "'";
@@ -54,7 +47,7 @@ Result<std::string, PgError> SourceConnInfo(const std::string& conninfo) {
 }
 
 Result<TableSchema, PgError> DescribeSourceTable(PgConnection& connection, const TableName& table) {
-  std::string where = "n.nspname = " + Literal(table.schema) + " AND c.relname = " + Literal(table.name);
+  std::string where = "n.nspname = " + lake::SqlString(table.schema) + " AND c.relname = " + lake::SqlString(table.name);
   MALLARD_ASSIGN_OR_RETURN(auto relation, connection.Query(
       "SELECT c.oid, c.relreplident, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + where));
   if (relation.empty()) {
@@ -111,7 +104,7 @@ Result<TableSchema, PgError> DescribeSourceTable(PgConnection& connection, const
 Result<std::vector<TableName>, PgError> TablesInSchema(PgConnection& connection, const std::string& schema) {
   MALLARD_ASSIGN_OR_RETURN(auto rows, connection.Query(
       "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = " +
-      Literal(schema) + " AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname"));
+      lake::SqlString(schema) + " AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname"));
   std::vector<TableName> out;
   for (const auto& row : rows) out.push_back({schema, row[0].value_or("")});
   return out;
@@ -119,16 +112,16 @@ Result<std::vector<TableName>, PgError> TablesInSchema(PgConnection& connection,
 
 Status<PgError> EnsurePublication(PgConnection& connection, const std::string& publication,
                                   const std::vector<TableName>& tables) {
-  MALLARD_ASSIGN_OR_RETURN(auto existing, connection.Query("SELECT 1 FROM pg_publication WHERE pubname = " + Literal(publication)));
+  MALLARD_ASSIGN_OR_RETURN(auto existing, connection.Query("SELECT 1 FROM pg_publication WHERE pubname = " + lake::SqlString(publication)));
   std::string list;
   for (const auto& table : tables) list += (list.empty() ? "" : ", ") + table.Qualified();
-  std::string quoted = "\"" + publication + "\"";
+  std::string quoted = lake::SqlIdentifier(publication);
   if (existing.empty()) {
     return connection.Execute("CREATE PUBLICATION " + quoted + (list.empty() ? "" : " FOR TABLE " + list) +
                               " WITH (publish_via_partition_root = true)");
   }
   MALLARD_ASSIGN_OR_RETURN(auto published, connection.Query(
-      "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = " + Literal(publication)));
+      "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = " + lake::SqlString(publication)));
   std::set<TableName> present;
   for (const auto& row : published) present.insert({row[0].value_or(""), row[1].value_or("")});
   for (const auto& table : tables) {
@@ -141,15 +134,15 @@ Status<PgError> EnsurePublication(PgConnection& connection, const std::string& p
 
 Status<PgError> DropFromPublication(PgConnection& connection, const std::string& publication, const TableName& table) {
   MALLARD_ASSIGN_OR_RETURN(auto published, connection.Query(
-      "SELECT 1 FROM pg_publication_tables WHERE pubname = " + Literal(publication) + " AND schemaname = " +
-      Literal(table.schema) + " AND tablename = " + Literal(table.name)));
+      "SELECT 1 FROM pg_publication_tables WHERE pubname = " + lake::SqlString(publication) + " AND schemaname = " +
+      lake::SqlString(table.schema) + " AND tablename = " + lake::SqlString(table.name)));
   if (published.empty()) return Done{};
-  return connection.Execute("ALTER PUBLICATION \"" + publication + "\" DROP TABLE " + table.Qualified());
+  return connection.Execute("ALTER PUBLICATION " + lake::SqlIdentifier(publication) + " DROP TABLE " + table.Qualified());
 }
 
 Result<bool, PgError> SlotExists(PgConnection& connection, const std::string& slot) {
   MALLARD_ASSIGN_OR_RETURN(auto rows, connection.Query("SELECT database = current_database(), database, plugin FROM "
-                                                       "pg_replication_slots WHERE slot_name = " + Literal(slot)));
+                                                       "pg_replication_slots WHERE slot_name = " + lake::SqlString(slot)));
   if (rows.empty()) return false;
   if (rows[0][0] != "t" || rows[0][2] != "pgoutput") {
     return Fail(PgError{PgError::Code::kQuery,

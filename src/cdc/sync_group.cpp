@@ -63,6 +63,7 @@ SyncGroup::SyncGroup(PipeConfig config, std::shared_ptr<lake::Lake> lake)
 SyncGroup::~SyncGroup() { Stop(); }
 
 Result<Done, std::string> SyncGroup::Start() {
+  std::lock_guard admin(admin_mutex_);
   if (!ValidGroupName(config_.group)) {
     return Fail("group name '" + config_.group + "' must be lower-case letters, digits and _ (at most 40)");
   }
@@ -119,7 +120,7 @@ Result<Done, std::string> SyncGroup::Start() {
   }
   for (const auto& name : all) {
     // A slot made now cannot replay what happened before: every table starts from a snapshot.
-    if (auto started = StartTable(name, new_slot); !started.ok()) return started;
+    if (auto started = StartTable(name, new_slot, &*meta); !started.ok()) return started;
   }
   stopping_ = false;
   reader_ = std::thread([this] { ReaderLoop(); });
@@ -134,17 +135,39 @@ void SyncGroup::Stop() {
     std::lock_guard lock(tables_mutex_);
     tables.swap(tables_);
   }
-  for (auto& [name, table] : tables) {
-    if (table.cancel_snapshot) *table.cancel_snapshot = true;
-    if (table.snapshot.joinable()) table.snapshot.join();
-    table.flusher->Stop();
-  }
+  for (auto& [name, table] : tables) StopTable(table);
 }
 
-Result<Done, std::string> SyncGroup::StartTable(const TableName& name, bool force_snapshot) {
-  auto meta = pg::PgConnection::Connect(conninfo_);
-  if (!meta.ok()) return Fail("cannot connect to the source: " + Message(meta.error()));
-  auto described = DescribeSourceTable(*meta, name);
+void SyncGroup::StopTable(Table& table) {
+  if (table.cancel_snapshot) *table.cancel_snapshot = true;
+  if (table.snapshot.joinable()) table.snapshot.join();
+  table.flusher->Stop();
+}
+
+Result<TableName, std::string> SyncGroup::DetachTable(const std::string& text) {
+  auto name = TableName::Parse(text);
+  if (!name) return Fail("bad table name '" + text + "' (want schema.table)");
+  Table table;
+  {
+    std::lock_guard lock(tables_mutex_);
+    auto found = tables_.find(*name);
+    if (found == tables_.end()) return Fail("table " + name->Label() + " is not synced");
+    table = std::move(found->second);
+    tables_.erase(found);
+  }
+  StopTable(table);
+  return *name;
+}
+
+Result<Done, std::string> SyncGroup::StartTable(const TableName& name, bool force_snapshot, pg::PgConnection* source) {
+  std::optional<pg::PgConnection> own;
+  if (source == nullptr) {
+    auto connected = pg::PgConnection::Connect(conninfo_);
+    if (!connected.ok()) return Fail("cannot connect to the source: " + Message(connected.error()));
+    own.emplace(std::move(connected).value());
+    source = &*own;
+  }
+  auto described = DescribeSourceTable(*source, name);
   if (!described.ok()) return Fail(Message(described.error()));
   if (auto unsupported = described->Unsupported()) return Fail("table " + name.Label() + ": " + *unsupported);
   auto schema = std::make_shared<TableSchema>(std::move(described).value());
@@ -228,6 +251,7 @@ void SyncGroup::StartSnapshot(const TableName& name, std::shared_ptr<TableFlushe
 }
 
 Result<Done, std::string> SyncGroup::AddTable(const std::string& text) {
+  std::lock_guard admin(admin_mutex_);
   auto name = TableName::Parse(text);
   if (!name) return Fail("bad table name '" + text + "' (want schema.table)");
   {
@@ -242,57 +266,48 @@ Result<Done, std::string> SyncGroup::AddTable(const std::string& text) {
   // change of the table is in the stream.
   if (auto published = EnsurePublication(*meta, publication_, {*name}); !published.ok()) return Fail(Message(published.error()));
   progress_.erase(name->Label());
-  return StartTable(*name, true);
+  return StartTable(*name, true, &*meta);
 }
 
 Result<Done, std::string> SyncGroup::RemoveTable(const std::string& text) {
-  auto name = TableName::Parse(text);
-  if (!name) return Fail("bad table name '" + text + "'");
-  Table table;
-  {
-    std::lock_guard lock(tables_mutex_);
-    auto found = tables_.find(*name);
-    if (found == tables_.end()) return Fail("table " + name->Label() + " is not synced");
-    table = std::move(found->second);
-    tables_.erase(found);
-  }
-  if (table.cancel_snapshot) *table.cancel_snapshot = true;
-  if (table.snapshot.joinable()) table.snapshot.join();
-  table.flusher->Stop();
+  std::lock_guard admin(admin_mutex_);
+  MALLARD_ASSIGN_OR_RETURN(TableName name, DetachTable(text));
   auto meta = pg::PgConnection::Connect(conninfo_);
-  if (meta.ok()) (void)DropFromPublication(*meta, publication_, *name);
+  if (meta.ok()) (void)DropFromPublication(*meta, publication_, name);
   auto transaction = lake_->Begin();
   if (!transaction.ok()) return Fail(transaction.error().message);
-  for (auto& statement : ForgetProgressStatements(config_.group, *name)) (*transaction)->AddCatalogStatement(statement);
+  for (auto& statement : ForgetProgressStatements(config_.group, name)) (*transaction)->AddCatalogStatement(statement);
   if (auto committed = (*transaction)->Commit(); !committed.ok()) return Fail(committed.error().message);
-  progress_.erase(name->Label());
+  progress_.erase(name.Label());
   return Done{};
 }
 
 Result<Done, std::string> SyncGroup::Resync(const std::string& text) {
-  auto name = TableName::Parse(text);
-  if (!name) return Fail("bad table name '" + text + "'");
-  Table table;
-  {
-    std::lock_guard lock(tables_mutex_);
-    auto found = tables_.find(*name);
-    if (found == tables_.end()) return Fail("table " + name->Label() + " is not synced");
-    table = std::move(found->second);
-    tables_.erase(found);
-  }
-  if (table.cancel_snapshot) *table.cancel_snapshot = true;
-  if (table.snapshot.joinable()) table.snapshot.join();
-  table.flusher->Stop();
-  progress_[name->Label()] = TableProgress{*name, *name, TableState::kSnapshot, 0, 0, 0, ""};
-  return StartTable(*name, true);
+  std::lock_guard admin(admin_mutex_);
+  MALLARD_ASSIGN_OR_RETURN(TableName name, DetachTable(text));
+  progress_[name.Label()] = TableProgress{name, name, TableState::kSnapshot, 0, 0, 0, ""};
+  return StartTable(name, true);
 }
 
 std::shared_ptr<TableFlusher> SyncGroup::FlusherFor(std::uint32_t relation) {
-  auto name = relations_.find(relation);
-  if (name == relations_.end()) return nullptr;
+  auto target = relations_.find(relation);
+  if (target == relations_.end()) return nullptr;
+  if (auto flusher = target->second.flusher.lock()) return flusher;
+  // Not cached yet, or the table was removed or resynced (a new flusher) since.
   std::lock_guard lock(tables_mutex_);
-  auto found = tables_.find(name->second);
-  return found == tables_.end() ? nullptr : found->second.flusher;
+  auto found = tables_.find(target->second.name);
+  if (found == tables_.end()) return nullptr;
+  target->second.flusher = found->second.flusher;
+  return found->second.flusher;
+}
+
+pg::PgConnection* SyncGroup::SourceCatalog() {
+  if (!source_catalog_ || !source_catalog_->IsOpen()) {
+    auto connected = pg::PgConnection::Connect(conninfo_);
+    if (!connected.ok()) return nullptr;
+    source_catalog_ = std::make_unique<pg::PgConnection>(std::move(connected).value());
+  }
+  return source_catalog_.get();
 }
 
 void SyncGroup::ReaderLoop() {
@@ -325,6 +340,8 @@ void SyncGroup::ReaderLoop() {
     inflight_.clear();
     relations_.clear();
     relation_schemas_.clear();
+    source_types_.clear();  // a type may have been altered while we were away
+    source_catalog_.reset();
     std::vector<std::shared_ptr<TableFlusher>> flushers;
     {
       std::lock_guard lock(tables_mutex_);
@@ -340,7 +357,6 @@ void SyncGroup::ReaderLoop() {
 
 Result<Done, PgError> SyncGroup::Stream(pg::ReplicationConnection& connection) {
   connected_ = true;
-  auto meta = pg::PgConnection::Connect(conninfo_);
   auto last_status = std::chrono::steady_clock::now();
   auto last_source_check = std::chrono::steady_clock::now() - std::chrono::seconds(10);
   OpenTransaction transaction;
@@ -368,8 +384,10 @@ Result<Done, PgError> SyncGroup::Stream(pg::ReplicationConnection& connection) {
       std::lock_guard lock(tables_mutex_);
       for (auto& [name, table] : tables_) table.flusher->NoteStreamPosition(position);
     }
-    if (meta.ok() && now - last_source_check >= std::chrono::milliseconds(500)) {
-      if (auto lsn = CurrentWalLsn(*meta); lsn.ok()) source_lsn_ = *lsn;
+    if (now - last_source_check >= std::chrono::milliseconds(500)) {
+      if (auto* catalog = SourceCatalog()) {
+        if (auto lsn = CurrentWalLsn(*catalog); lsn.ok()) source_lsn_ = *lsn;
+      }
       last_source_check = now;
     }
     if (budget_->Exhausted()) {
@@ -455,15 +473,10 @@ Result<Done, PgError> SyncGroup::Stream(pg::ReplicationConnection& connection) {
 
 void SyncGroup::HandleRelation(const pg::RelationMessage& relation, OpenTransaction& transaction) {
   TableName name{relation.schema, relation.name};
-  relations_[relation.oid] = name;
-  std::shared_ptr<TableFlusher> flusher;
-  {
-    std::lock_guard lock(tables_mutex_);
-    auto found = tables_.find(name);
-    if (found != tables_.end()) flusher = found->second.flusher;
-  }
+  relations_[relation.oid] = RelationTarget{name, {}};
+  std::shared_ptr<TableFlusher> flusher = FlusherFor(relation.oid);
   if (!flusher) return;
-  auto meta = pg::PgConnection::Connect(conninfo_);
+  pg::PgConnection* meta = SourceCatalog();
   auto schema = std::make_shared<TableSchema>();
   schema->source = name;
   schema->target = flusher->Status().progress.target;
@@ -471,7 +484,7 @@ void SyncGroup::HandleRelation(const pg::RelationMessage& relation, OpenTransact
   std::shared_ptr<const TableSchema> previous;
   if (auto found = relation_schemas_.find(relation.oid); found != relation_schemas_.end()) previous = found->second;
   std::set<std::string> full_identity_keys;
-  if (relation.replica_identity == 'f' && meta.ok()) {
+  if (relation.replica_identity == 'f' && meta) {
     // Under REPLICA IDENTITY FULL every column is flagged; the real key comes from the catalog.
     if (auto described = DescribeSourceTable(*meta, name); described.ok()) {
       for (const auto& key : described->KeyNames()) full_identity_keys.insert(key);
@@ -483,11 +496,15 @@ void SyncGroup::HandleRelation(const pg::RelationMessage& relation, OpenTransact
     mapped.type_oid = column.type_oid;
     mapped.type_modifier = column.type_modifier;
     mapped.key = relation.replica_identity == 'f' ? full_identity_keys.count(column.name) > 0 : column.key;
-    if (meta.ok()) {
+    auto cached = source_types_.find({column.type_oid, column.type_modifier});
+    if (cached == source_types_.end() && meta) {
       if (auto type = DescribeType(*meta, column.type_oid, column.type_modifier); type.ok()) {
-        mapped.pg_type = type->format_type;
-        mapped.type = MapPostgresType(type->format_type, type->kind, type->element_kind);
+        cached = source_types_.emplace(std::pair{column.type_oid, column.type_modifier}, *type).first;
       }
+    }
+    if (cached != source_types_.end()) {
+      mapped.pg_type = cached->second.format_type;
+      mapped.type = MapPostgresType(cached->second.format_type, cached->second.kind, cached->second.element_kind);
     }
     if (mapped.type.duckdb_type.empty() && mapped.type.supported) mapped.type.duckdb_type = "VARCHAR";
     schema->columns.push_back(std::move(mapped));

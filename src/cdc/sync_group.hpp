@@ -20,6 +20,7 @@
 #include "cdc/flush_settings.hpp"
 #include "cdc/pg/pg_connection.hpp"
 #include "cdc/pg/pgoutput.hpp"
+#include "cdc/source_catalog.hpp"
 #include "cdc/table_flusher.hpp"
 #include "lake/lake.hpp"
 
@@ -94,9 +95,15 @@ class SyncGroup {
   void Route(std::uint32_t relation, QueueItem item, OpenTransaction& transaction);
   void Commit(OpenTransaction& transaction, std::uint64_t end_lsn);
   std::uint64_t ConfirmableLsn(bool transaction_open);
-  Result<Done, std::string> StartTable(const TableName& name, bool force_snapshot);
+  // `source`: an open connection to reuse (one is opened when null).
+  Result<Done, std::string> StartTable(const TableName& name, bool force_snapshot, pg::PgConnection* source = nullptr);
   void StartSnapshot(const TableName& name, std::shared_ptr<TableFlusher> flusher, std::shared_ptr<const TableSchema> schema);
   std::shared_ptr<TableFlusher> FlusherFor(std::uint32_t relation);
+  // Takes a synced table out of the group, its snapshot cancelled and its flusher stopped.
+  Result<TableName, std::string> DetachTable(const std::string& text);
+  static void StopTable(Table& table);
+  // The reader's ordinary connection to the source (catalog lookups for relation descriptions).
+  pg::PgConnection* SourceCatalog();
 
   PipeConfig config_;
   std::shared_ptr<lake::Lake> lake_;
@@ -105,13 +112,22 @@ class SyncGroup {
   std::string publication_;
   std::shared_ptr<FlushGate> gate_;
   std::shared_ptr<QueueBudget> budget_;
+  // Table administration (start-up, API calls) one at a time; it alone touches progress_.
+  std::mutex admin_mutex_;
   std::map<std::string, TableProgress> progress_;
 
   std::mutex tables_mutex_;
   std::map<TableName, Table> tables_;
-  // Relation OIDs of the stream → table (reader thread only).
-  std::map<std::uint32_t, TableName> relations_;
+  // Relation OIDs of the stream → table and (cached, so routing a change takes no lock) its
+  // flusher; reader thread only.
+  struct RelationTarget {
+    TableName name;
+    std::weak_ptr<TableFlusher> flusher;
+  };
+  std::map<std::uint32_t, RelationTarget> relations_;
   std::map<std::uint32_t, std::shared_ptr<const TableSchema>> relation_schemas_;
+  std::unique_ptr<pg::PgConnection> source_catalog_;  // reader thread only
+  std::map<std::pair<std::uint32_t, std::int32_t>, SourceType> source_types_;  // (type oid, typmod)
 
   std::thread reader_;
   std::atomic<bool> stopping_{false};

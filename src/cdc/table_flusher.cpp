@@ -231,10 +231,14 @@ void TableFlusher::Append(const QueueItem& item) {
   std::vector<const Value*> row(schema_->columns.size(), nullptr);
   std::string unchanged = ",";
   for (std::size_t i = 0; i < item.values.size() && i < mapping.size(); ++i) {
-    if (mapping[i] < 0) continue;
-    row[mapping[i]] = &item.values[i];
-    if (item.unchanged.find("," + std::to_string(i) + ",") != std::string::npos) {
-      unchanged += std::to_string(mapping[i]) + ",";
+    if (mapping[i] >= 0) row[mapping[i]] = &item.values[i];
+  }
+  if (!item.unchanged.empty()) {
+    // Rare (an update leaving a TOASTed value alone): renumber the markers into buffer columns.
+    for (std::size_t i = 0; i < item.values.size() && i < mapping.size(); ++i) {
+      if (mapping[i] >= 0 && item.unchanged.find("," + std::to_string(i) + ",") != std::string::npos) {
+        unchanged += std::to_string(mapping[i]) + ",";
+      }
     }
   }
   auto status = appender_->AppendInt64(item.seq);

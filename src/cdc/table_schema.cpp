@@ -4,21 +4,10 @@
 #include <map>
 #include <set>
 
+#include "lake/catalog_store.hpp"
+
 namespace mallard::cdc {
-namespace {
-
-std::string Quote(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-}  // namespace
-
-std::string TableName::Qualified() const { return Quote(schema) + "." + Quote(name); }
+std::string TableName::Qualified() const { return lake::SqlIdentifier(schema) + "." + lake::SqlIdentifier(name); }
 
 std::optional<TableName> TableName::Parse(const std::string& text) {
   if (text.empty()) return std::nullopt;

@@ -36,7 +36,6 @@ struct CommitBuilder {
   bool schema_changed = false;
   std::set<std::int64_t> altered_tables;
   std::vector<std::string> superseded_files;  // removed from disk once the commit succeeded
-  std::optional<LakeError> failed;
 
   void Change(const std::string& entry);
   // Registers a data file: its row, its per-column statistics, the table's statistics.

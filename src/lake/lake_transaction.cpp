@@ -674,7 +674,6 @@ LakeResult<std::int64_t> LakeTransaction::Commit() {
       if (!applied.ok()) return failed(applied.error());
     }
     std::string sql = commit.Finish(*latest, view->snapshot, author_, message_, extra_info_);
-    if (commit.failed) return failed(*commit.failed);
     for (const auto& statement : catalog_statements_) sql += statement + ";\n";
     auto status = store.Execute(sql);
     if (status.ok()) status = store.Commit();
