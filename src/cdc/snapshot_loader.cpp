@@ -65,26 +65,16 @@ Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conni
   auto connection = database.value()->Connect();
   if (!connection.ok()) return Fail(connection.error().message);
 
-  // The lake schema in a commit of its own: snapshots of several tables of one schema run at once,
-  // and only one of them may create it.
-  for (int attempt = 0;; ++attempt) {
-    auto schemas = lake.ListSchemas();
-    if (!schemas.ok()) return Fail(schemas.error().message);
-    if (std::find(schemas->begin(), schemas->end(), schema.target.schema) != schemas->end()) break;
-    auto creating = lake.Begin();
-    if (!creating.ok()) return Fail(creating.error().message);
-    if (auto made = (*creating)->CreateSchema(schema.target.schema); !made.ok()) return Fail(made.error().message);
-    auto committed = (*creating)->Commit();
-    if (committed.ok()) break;
-    if (committed.error().code != lake::LakeErrorCode::kAlreadyExists || attempt >= 5) {
-      return Fail("cannot create lake schema " + schema.target.schema + ": " + committed.error().message);
-    }
-  }
   auto transaction = lake.Begin();
   if (!transaction.ok()) return Fail(transaction.error().message);
   auto& lake_transaction = **transaction;
   const auto& target = schema.target;
   bool append_mode = schema.KeyIndexes().empty();
+  // Snapshots of several tables of one schema commit concurrently: whichever commits first
+  // creates the schema, the others find it.
+  if (auto made = lake_transaction.CreateSchema(target.schema, /*if_not_exists=*/true); !made.ok()) {
+    return Fail(made.error().message);
+  }
   if (!lake_transaction.Describe(target.schema, target.name).ok()) {
     std::vector<lake::ColumnSpec> columns;
     for (const auto& column : schema.columns) columns.emplace_back(column.name, column.type.duckdb_type, !column.key);

@@ -38,6 +38,7 @@ struct StagedOp {
   std::string data_file_path;       // delete: the data file, as the catalog names it
   std::optional<std::string> expected_delete_path;  // delete: the live delete file it replaces
   bool ends_data_file = false;
+  bool if_not_exists = false;  // create schema
   std::int64_t delete_count = 0;
   // compact: the files replaced, each with the delete file it had
   std::vector<std::pair<std::string, std::optional<std::string>>> replaced;
@@ -152,10 +153,11 @@ LakeStatus LakeTransaction::EnsureFilesLoaded(std::int64_t table_id) {
   return Done{};
 }
 
-LakeStatus LakeTransaction::CreateSchema(const std::string& schema) {
+LakeStatus LakeTransaction::CreateSchema(const std::string& schema, bool if_not_exists) {
   if (schema.empty()) return LakeFail(LakeErrorCode::kInvalid, "a schema name must not be empty");
   StagedOp op{StagedOp::Kind::kCreateSchema};
   op.schema = schema;
+  op.if_not_exists = if_not_exists;
   op.uuid = NewUuid();
   op.path = DirectorySegment(schema, op.uuid);
   return Stage(std::move(op));
@@ -375,7 +377,10 @@ LakeStatus LakeTransaction::Apply(CatalogView& view, StagedOp& op, CommitBuilder
   std::string n = commit ? std::to_string(commit->snapshot_id) : "";
   switch (op.kind) {
     case Kind::kCreateSchema: {
-      if (view.FindSchema(op.schema)) return LakeFail(LakeErrorCode::kAlreadyExists, "schema \"" + op.schema + "\" already exists");
+      if (view.FindSchema(op.schema)) {
+        if (op.if_not_exists) return Done{};
+        return LakeFail(LakeErrorCode::kAlreadyExists, "schema \"" + op.schema + "\" already exists");
+      }
       std::int64_t id = view.snapshot.next_catalog_id++;
       view.schemas.push_back({id, op.schema, op.path, true});
       if (commit) {

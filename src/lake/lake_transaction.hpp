@@ -28,7 +28,9 @@ class LakeTransaction {
   LakeTransaction(const LakeTransaction&) = delete;
   LakeTransaction& operator=(const LakeTransaction&) = delete;
 
-  LakeStatus CreateSchema(const std::string& schema);
+  // `if_not_exists`: a schema that exists — already, or by the time of the commit (created by a
+  // concurrent committer) — is left as it is instead of failing the transaction.
+  LakeStatus CreateSchema(const std::string& schema, bool if_not_exists = false);
   LakeStatus DropSchema(const std::string& schema);
   LakeStatus CreateTable(const std::string& schema, const std::string& table, const std::vector<ColumnSpec>& columns);
   LakeStatus DropTable(const std::string& schema, const std::string& table);

@@ -433,6 +433,16 @@ TEST_P(LakeTest, SchemasAndTablesCreateRenameDrop) {
   EXPECT_EQ(CatalogOne("SELECT count(*) FROM ducklake_column WHERE end_snapshot IS NULL"), "0");
   EXPECT_EQ(lake_->ListTables()->size(), 0u);
   EXPECT_EQ(lake_->ListTables(s_rename)->size(), 2u);
+  // CREATE SCHEMA IF NOT EXISTS: committed by one of two concurrent transactions, a no-op in the other.
+  auto first_maker = Begin();
+  auto second_maker = Begin();
+  ASSERT_TRUE(first_maker->CreateSchema("shared", true).ok());
+  ASSERT_TRUE(second_maker->CreateSchema("shared", true).ok());
+  ASSERT_TRUE(second_maker->CreateTable("shared", "t2", {{"v", "INTEGER"}}).ok());
+  Commit(*first_maker);
+  Commit(*second_maker);
+  EXPECT_EQ(CatalogOne("SELECT count(*) FROM ducklake_schema WHERE schema_name = 'shared'"), "1");
+  EXPECT_EQ(lake_->DescribeTable("shared", "t2")->name, "t2");
   auto taken = Begin();
   ASSERT_TRUE(taken->CreateTable("main", "t", {{"v", "INTEGER"}}).ok());
   EXPECT_EQ(taken->CreateTable("main", "t", {{"v", "INTEGER"}}).error().code, LakeErrorCode::kAlreadyExists);
