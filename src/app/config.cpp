@@ -1,6 +1,6 @@
 #include "app/config.hpp"
 
-#include <toml++/toml.h>
+#include "app/config_file.hpp"
 
 namespace mallard::app {
 
@@ -84,17 +84,6 @@ void AddServeOptions(CLI::App& command, ServeConfig& config) {
       ->capture_default_str();
 }
 
-namespace {
-
-template <typename T>
-void FillFrom(CLI::App& command, const char* option_name, const toml::node_view<toml::node>& node, T& target) {
-  if (!node) return;
-  if (command.get_option(option_name)->count() > 0) return;  // flag or environment variable wins
-  if (auto value = node.value<T>()) target = *value;
-}
-
-}  // namespace
-
 std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
   if (config.config_path.empty()) return {};
   toml::table table;
@@ -119,16 +108,8 @@ std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
   FillFrom(command, "--pipe-source", table["pipe"]["source"], config.pipe_source);
   FillFrom(command, "--pipe-group", table["pipe"]["group"], config.pipe_group);
   FillFrom(command, "--pipe-api-port", table["pipe"]["api_port"], config.pipe_api_port);
-  for (auto [option, key, target] : {std::tuple{"--pipe-tables", "tables", &config.pipe_tables},
-                                     std::tuple{"--pipe-schemas", "schemas", &config.pipe_schemas}}) {
-    if (command.get_option(option)->count() > 0) continue;
-    if (auto* array = table["pipe"][key].as_array()) {
-      target->clear();
-      for (const auto& element : *array) {
-        if (auto text = element.value<std::string>()) target->push_back(*text);
-      }
-    }
-  }
+  FillFrom(command, "--pipe-tables", table["pipe"]["tables"], config.pipe_tables);
+  FillFrom(command, "--pipe-schemas", table["pipe"]["schemas"], config.pipe_schemas);
   if (command.get_option("--account")->count() == 0) {
     if (auto* accounts = table["aws"]["accounts"].as_table()) {
       for (const auto& [key, value] : *accounts) {

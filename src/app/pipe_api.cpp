@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <thread>
 
 #include "cdc/pg/lsn.hpp"
@@ -181,36 +182,28 @@ std::string PipeMetricsText(const cdc::GroupStatus& status) {
   out += "mallard_pipe_transactions_total{" + group + "} " + std::to_string(status.transactions) + "\n";
   gauge("mallard_pipe_changes_total", "row changes routed to tables", "counter");
   out += "mallard_pipe_changes_total{" + group + "} " + std::to_string(status.changes) + "\n";
-  gauge("mallard_pipe_table_rows_synced", "rows written to the lake table", "counter");
-  for (const auto& t : status.tables) {
-    out += "mallard_pipe_table_rows_synced{" + group + ",table=\"" + t.progress.source.Label() + "\"} " +
-           std::to_string(t.progress.rows_synced) + "\n";
-  }
+  auto per_table = [&](const std::string& name, const std::string& help, const std::string& type,
+                       const std::function<std::string(const cdc::TableStatus&)>& value) {
+    gauge(name, help, type);
+    for (const auto& t : status.tables) {
+      out += name + "{" + group + ",table=\"" + t.progress.source.Label() + "\"} " + value(t) + "\n";
+    }
+  };
+  per_table("mallard_pipe_table_rows_synced", "rows written to the lake table", "counter",
+            [](const cdc::TableStatus& t) { return std::to_string(t.progress.rows_synced); });
   gauge("mallard_pipe_table_state", "1 for the table's current state", "gauge");
   for (const auto& t : status.tables) {
     out += "mallard_pipe_table_state{" + group + ",table=\"" + t.progress.source.Label() + "\",state=\"" +
            cdc::TableStateName(t.progress.state) + "\"} 1\n";
   }
-  gauge("mallard_pipe_table_lag_bytes", "source WAL position minus the table's applied position", "gauge");
-  for (const auto& t : status.tables) {
-    out += "mallard_pipe_table_lag_bytes{" + group + ",table=\"" + t.progress.source.Label() + "\"} " +
-           std::to_string(LagBytes(status, t)) + "\n";
-  }
-  gauge("mallard_pipe_table_lag_seconds", "age of the oldest committed change not yet in the lake", "gauge");
-  for (const auto& t : status.tables) {
-    out += "mallard_pipe_table_lag_seconds{" + group + ",table=\"" + t.progress.source.Label() + "\"} " +
-           std::to_string(LagSeconds(t)) + "\n";
-  }
-  gauge("mallard_pipe_table_flushes_total", "successful flushes", "counter");
-  for (const auto& t : status.tables) {
-    out += "mallard_pipe_table_flushes_total{" + group + ",table=\"" + t.progress.source.Label() + "\"} " +
-           std::to_string(t.stats.flushes) + "\n";
-  }
-  gauge("mallard_pipe_table_flush_failures_total", "failed flush attempts (each is retried)", "counter");
-  for (const auto& t : status.tables) {
-    out += "mallard_pipe_table_flush_failures_total{" + group + ",table=\"" + t.progress.source.Label() + "\"} " +
-           std::to_string(t.stats.failed_flushes) + "\n";
-  }
+  per_table("mallard_pipe_table_lag_bytes", "source WAL position minus the table's applied position", "gauge",
+            [&](const cdc::TableStatus& t) { return std::to_string(LagBytes(status, t)); });
+  per_table("mallard_pipe_table_lag_seconds", "age of the oldest committed change not yet in the lake", "gauge",
+            [](const cdc::TableStatus& t) { return std::to_string(LagSeconds(t)); });
+  per_table("mallard_pipe_table_flushes_total", "successful flushes", "counter",
+            [](const cdc::TableStatus& t) { return std::to_string(t.stats.flushes); });
+  per_table("mallard_pipe_table_flush_failures_total", "failed flush attempts (each is retried)", "counter",
+            [](const cdc::TableStatus& t) { return std::to_string(t.stats.failed_flushes); });
   return out;
 }
 

@@ -1,39 +1,19 @@
 #include "app/pipe_command.hpp"
 
 #include <spdlog/spdlog.h>
-#include <toml++/toml.h>
 
 #include <csignal>
 #include <filesystem>
 #include <thread>
 
 #include "app/config.hpp"
+#include "app/config_file.hpp"
 #include "app/pipe_api.hpp"
 #include "http/http_server.hpp"
 #include "lake/lake.hpp"
 
 namespace mallard::app {
 namespace {
-
-template <typename T>
-void FillFrom(CLI::App& command, const char* option_name, const toml::node_view<toml::node>& node, T& target) {
-  if (!node) return;
-  if (command.get_option(option_name)->count() > 0) return;  // flag or environment variable wins
-  if (auto value = node.value<T>()) target = *value;
-}
-
-void FillList(CLI::App& command, const char* option_name, const toml::node_view<toml::node>& node,
-              std::vector<std::string>& target) {
-  if (!node || command.get_option(option_name)->count() > 0) return;
-  if (auto* array = node.as_array()) {
-    target.clear();
-    for (const auto& element : *array) {
-      if (auto text = element.value<std::string>()) target.push_back(*text);
-    }
-  } else if (auto text = node.value<std::string>()) {
-    target = {*text};
-  }
-}
 
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
@@ -108,8 +88,8 @@ std::string ApplyPipeConfigFile(CLI::App& command, PipeOptions& options) {
   auto pipe = table["pipe"];
   FillFrom(command, "--source", pipe["source"], options.source);
   FillFrom(command, "--group", pipe["group"], options.group);
-  FillList(command, "--tables", pipe["tables"], options.tables);
-  FillList(command, "--schemas", pipe["schemas"], options.schemas);
+  FillFrom(command, "--tables", pipe["tables"], options.tables);
+  FillFrom(command, "--schemas", pipe["schemas"], options.schemas);
   FillFrom(command, "--flush-interval-ms", pipe["flush_interval_ms"], options.flush_interval_ms);
   FillFrom(command, "--flush-batch-rows", pipe["flush_batch_rows"], options.flush_batch_rows);
   FillFrom(command, "--buffer-memory-mb", pipe["buffer_memory_mb"], options.buffer_memory_mb);
