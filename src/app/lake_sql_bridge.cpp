@@ -164,9 +164,14 @@ Result<Done, std::string> AttachLakeToSqlEngine(std::shared_ptr<lake::Lake> lake
       spdlog::warn("lake snapshot {}: refreshing the SQL engine's views failed: {}", snapshot, refreshed.error());
     }
   });
-  backend->SetStatementRewriter([lake, refresh](const std::string& sql) -> Result<std::string, std::string> {
-    if (auto refreshed = refresh(std::nullopt); !refreshed.ok()) {
-      spdlog::warn("lake: refreshing the SQL engine's views failed: {}", refreshed.error());
+  // A DuckDB-file catalog has one writer process, this one, whose commits refresh the views as
+  // they happen; only a PostgreSQL catalog can change under us, and needs the per-statement check.
+  const bool shared_catalog = lake::IsPostgresCatalogSpec(lake->CatalogSpec());
+  backend->SetStatementRewriter([lake, refresh, shared_catalog](const std::string& sql) -> Result<std::string, std::string> {
+    if (shared_catalog) {
+      if (auto refreshed = refresh(std::nullopt); !refreshed.ok()) {
+        spdlog::warn("lake: refreshing the SQL engine's views failed: {}", refreshed.error());
+      }
     }
     return RewriteLakeTimeTravel(*lake, sql);
   });
