@@ -78,3 +78,49 @@ class RedisServer:
     def log_text(self) -> str:
         log = self.dir / "redis.log"
         return log.read_text(errors="replace")[-5000:] if log.exists() else ""
+
+
+def unique_prefix() -> str:
+    """A key prefix of its own for one test, so tests sharing the module's Redis never meet."""
+    import uuid
+    return f"e2e-{uuid.uuid4().hex[:8]}:"
+
+
+def boto_client(service: str, handle, read_timeout: float = 20, retries: int = 1):
+    """boto3 client for one server; without retries by default, so every 5xx reaches the test."""
+    import boto3
+    from botocore.config import Config
+
+    from sqs_e2e import ACCESS_KEY, REGION, SECRET_KEY
+    return boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                                 region_name=REGION).client(
+        service, endpoint_url=handle.endpoint,
+        config=Config(retries={"max_attempts": retries, "mode": "standard"}, connect_timeout=5,
+                      read_timeout=read_timeout, max_pool_connections=20))
+
+
+def serve_on_redis(tmp_path, redis_server: RedisServer, backend_option: str):
+    """Generator for a `start_mallard(prefix, **url parameters)` fixture: starts `mallard serve`
+    processes with `backend_option` on the module's Redis, and checks each stops cleanly."""
+    from conftest import start_server, stop_server
+    started = []
+
+    def start(key_prefix: str, **parameters):
+        handle = start_server(tmp_path / f"mallard-{len(started)}.log",
+                              [backend_option, redis_server.url(key_prefix, **parameters)])
+        started.append(handle)
+        return handle
+
+    yield start
+    for handle in started:
+        if handle.proc.poll() is None:
+            rc, _ = stop_server(handle)
+            assert rc == 0, f"mallard did not stop cleanly\n{handle.log_text()[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    """A redis-server of the module's own (AOF, fsync on every write) on a free loopback port."""
+    server = RedisServer().start()
+    yield server
+    server.stop()

@@ -9,62 +9,30 @@ from __future__ import annotations
 import signal
 import threading
 import time
-import uuid
 from decimal import Decimal
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import start_server, stop_server
-from redis_e2e import RedisServer
-from sqs_e2e import ACCESS_KEY, REGION, SECRET_KEY, wait_until
-
-
-@pytest.fixture(scope="module")
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.stop()
+from redis_e2e import boto_client, redis_server, serve_on_redis, unique_prefix  # noqa: F401 (fixture)
+from sqs_e2e import wait_until
 
 
 @pytest.fixture
 def start_mallard(tmp_path, redis_server):
     """start_mallard(prefix) -> a running `mallard serve` on the module's Redis under `prefix`."""
-    started = []
-
-    def start(prefix: str):
-        handle = start_server(tmp_path / f"mallard-{len(started)}.log",
-                              ["--backend-dynamodb", redis_server.url(prefix)])
-        started.append(handle)
-        return handle
-
-    yield start
-    for handle in started:
-        if handle.proc.poll() is None:
-            rc, _ = stop_server(handle)
-            assert rc == 0, f"mallard did not stop cleanly\n{handle.log_text()[-3000:]}"
-
-
-def _session():
-    return boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+    yield from serve_on_redis(tmp_path, redis_server, "--backend-dynamodb")
 
 
 def client(handle, read_timeout: float = 20, retries: int = 1):
-    """boto3 DynamoDB client for one server; without retries by default, so every 5xx reaches the test."""
-    return _session().client("dynamodb", endpoint_url=handle.endpoint, config=Config(
-        retries={"max_attempts": retries, "mode": "standard"}, connect_timeout=5, read_timeout=read_timeout,
-        max_pool_connections=20))
+    return boto_client("dynamodb", handle, read_timeout, retries)
 
 
 def streams_client(handle):
-    return _session().client("dynamodbstreams", endpoint_url=handle.endpoint,
-                             config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+    return boto_client("dynamodbstreams", handle)
 
 
-def prefix() -> str:
-    return f"e2e-{uuid.uuid4().hex[:8]}:"
+prefix = unique_prefix
 
 
 def create_table(ddb, name: str, stream: bool = False) -> None:

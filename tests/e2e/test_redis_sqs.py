@@ -9,54 +9,26 @@ from __future__ import annotations
 import signal
 import threading
 import time
-import uuid
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from conftest import start_server, stop_server
-from redis_e2e import RedisServer
-from sqs_e2e import ACCESS_KEY, REGION, SECRET_KEY, http_request, wait_until
-
-
-@pytest.fixture(scope="module")
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.stop()
+from redis_e2e import boto_client, redis_server, serve_on_redis, unique_prefix  # noqa: F401 (fixture)
+from sqs_e2e import http_request, wait_until
 
 
 @pytest.fixture
 def start_mallard(tmp_path, redis_server):
     """start_mallard(prefix) -> a running `mallard serve` on the module's Redis under `prefix`."""
-    started = []
-
-    def start(prefix: str, **parameters):
-        handle = start_server(tmp_path / f"mallard-{len(started)}.log",
-                              ["--backend-sqs", redis_server.url(prefix, **parameters)])
-        started.append(handle)
-        return handle
-
-    yield start
-    for handle in started:
-        if handle.proc.poll() is None:
-            rc, _ = stop_server(handle)
-            assert rc == 0, f"mallard did not stop cleanly\n{handle.log_text()[-3000:]}"
+    yield from serve_on_redis(tmp_path, redis_server, "--backend-sqs")
 
 
 def client(handle, read_timeout: float = 40):
-    """boto3 SQS client for one server, without retries: every 5xx reaches the test."""
-    return boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-                                 region_name=REGION).client(
-        "sqs", endpoint_url=handle.endpoint,
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=read_timeout,
-                      max_pool_connections=20))
+    return boto_client("sqs", handle, read_timeout)
 
 
-def prefix() -> str:
-    return f"e2e-{uuid.uuid4().hex[:8]}:"
+prefix = unique_prefix
 
 
 def test_health_reports_the_redis_backend(start_mallard):
