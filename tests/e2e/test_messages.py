@@ -4,6 +4,7 @@ Tests taking `sqs` run over both protocols."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -605,10 +606,64 @@ def test_change_visibility_batch_errors(sqs):
 # --- Retention -----------------------------------------------------------------------------------
 
 
-def test_retention_period_expiry():
-    pytest.skip("MessageRetentionPeriod cannot be below 60 s (AWS minimum), so observing a message expire "
-                "would need a wait over 60 s, which this suite does not spend. The 60 s lower bound itself "
-                "is covered by test_set_queue_attributes_out_of_range/boundaries_accepted.")
+def test_retention_period_expiry(query_client):
+    """MessageRetentionPeriod's minimum is 60 s, so this test spends about 68 s (once: one protocol).
+    It checks, as AWS documents: in-flight messages expire too; a message redriven into a standard
+    dead-letter queue keeps its original enqueue time (so it expires before a message sent to the DLQ
+    directly but earlier in the DLQ's order); a message redriven into a FIFO dead-letter queue starts
+    its retention period again."""
+    sqs = query_client
+    retention = {"MessageRetentionPeriod": "60"}
+    plain = sqs.create_queue(unique("keep"), retention)
+    dlq = sqs.create_queue(unique("dlq"), retention)
+    source = sqs.create_queue(unique("src"), {"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": sqs.queue_arn(dlq), "maxReceiveCount": "1"})})
+    fifo_attrs = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    fifo_dlq = sqs.create_queue(unique("fdlq") + ".fifo", {**fifo_attrs, **retention})
+    fifo_source = sqs.create_queue(unique("fsrc") + ".fifo", {**fifo_attrs, "RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": sqs.queue_arn(fifo_dlq), "maxReceiveCount": "1"})})
+
+    def counts(url):
+        attrs = sqs.queue_attributes(url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+        return int(attrs["ApproximateNumberOfMessages"]), int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+    def sleep_until(deadline):
+        time.sleep(max(0.0, deadline - time.monotonic()))
+
+    first_sent = time.monotonic()
+    sqs.send(plain, "in flight")
+    assert sqs.receive_bodies(plain, VisibilityTimeout=600) == ["in flight"]
+    sqs.send(source, "redriven")
+    assert sqs.receive_bodies(source, VisibilityTimeout=1) == ["redriven"]
+    sqs.send(fifo_source, "fifo redriven", MessageGroupId="g")
+    assert sqs.receive_bodies(fifo_source, VisibilityTimeout=1) == ["fifo redriven"]
+    early_sends_done = time.monotonic()
+
+    sleep_until(first_sent + 4)
+    later_sent = time.monotonic()
+    sqs.send(plain, "later")
+    sqs.send(dlq, "direct")  # ahead of "redriven" in the DLQ's order, but enqueued after it
+    # The second receives exceed maxReceiveCount: both messages move to their dead-letter queues.
+    assert sqs.receive(source) == []
+    assert sqs.receive(fifo_source) == []
+    fifo_redriven_by = time.monotonic()
+    assert counts(dlq) == (2, 0)
+    assert counts(fifo_dlq) == (1, 0)
+    assert counts(plain) == (1, 1)
+
+    # Past 60 s from the first sends, before 60 s from the later ones.
+    sleep_until(early_sends_done + 60.5)
+    assert time.monotonic() < later_sent + 59, "the machine was too slow for this test's time windows"
+    assert counts(plain) == (1, 0), "the in-flight message outlived the retention period"
+    assert counts(dlq) == (1, 0), "a message redriven into a standard DLQ must keep its original enqueue time"
+    assert sqs.receive_bodies(dlq) == ["direct"]
+    assert counts(fifo_dlq) == (1, 0), "a FIFO DLQ restarts the retention period of a redriven message"
+
+    sleep_until(max(later_sent, fifo_redriven_by) + 60.5)
+    assert counts(plain) == (0, 0)
+    assert sqs.receive(plain) == []
+    assert counts(fifo_dlq) == (0, 0)
+    assert sqs.receive(fifo_dlq) == []
 
 
 

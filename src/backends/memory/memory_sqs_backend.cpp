@@ -54,6 +54,8 @@ struct MemorySqsBackend::Queue {
   std::uint64_t next_sequence = 1;
   std::map<std::uint64_t, StoredMessage> messages;                 // by send order
   std::set<std::pair<std::int64_t, std::uint64_t>> by_visibility;  // (visible_at, sequence)
+  // (retention start, sequence): messages moved in from a source queue are not the newest to expire.
+  std::set<std::pair<std::int64_t, std::uint64_t>> by_retention_start;
   struct Dedup {
     SendResult result;
     std::int64_t expires_millis;
@@ -69,10 +71,12 @@ struct MemorySqsBackend::Queue {
 
   void Insert(StoredMessage message, std::uint64_t sequence) {
     by_visibility.emplace(message.visible_at_millis, sequence);
+    by_retention_start.emplace(message.retention_start_millis, sequence);
     messages.emplace(sequence, std::move(message));
   }
   void Erase(std::map<std::uint64_t, StoredMessage>::iterator it) {
     by_visibility.erase({it->second.visible_at_millis, it->first});
+    by_retention_start.erase({it->second.retention_start_millis, it->first});
     messages.erase(it);
   }
   void SetVisibleAt(std::uint64_t sequence, StoredMessage& message, std::int64_t visible_at) {
@@ -82,8 +86,8 @@ struct MemorySqsBackend::Queue {
   }
   std::int64_t Expire(std::int64_t retention_seconds, std::int64_t now) {
     std::int64_t expired = 0;
-    while (!messages.empty() && messages.begin()->second.sent_millis + retention_seconds * 1000 <= now) {
-      Erase(messages.begin());
+    while (!by_retention_start.empty() && by_retention_start.begin()->first + retention_seconds * 1000 <= now) {
+      Erase(messages.find(by_retention_start.begin()->second));
       ++expired;
     }
     return expired;
@@ -229,6 +233,7 @@ BackendResult<std::vector<SendResult>> MemorySqsBackend::SendMessages(const Queu
     StoredMessage stored;
     stored.message_id = NewUuid();
     stored.sent_millis = now_millis;
+    stored.retention_start_millis = now_millis;
     stored.visible_at_millis = now_millis + message.delay_seconds * 1000;
     visible_now = visible_now || message.delay_seconds == 0;
     stored.content = std::move(message);
@@ -358,18 +363,19 @@ BackendResult<ReceiveOutcome> MemorySqsBackend::ReceiveMessages(const QueueKey& 
       message.first_receive_millis = 0;
       message.receipt_token.clear();
     }
-    (void)Transfer(*options.dead_letter_queue, std::move(dead_letters), now_millis);
+    (void)Transfer(*options.dead_letter_queue, std::move(dead_letters), now_millis, /*into_dead_letter_queue=*/true);
   }
   return outcome;
 }
 
 BackendResult<Done> MemorySqsBackend::Transfer(const QueueKey& key, std::vector<StoredMessage> messages,
-                                               std::int64_t now_millis) {
+                                               std::int64_t now_millis, bool into_dead_letter_queue) {
   auto queue = Find(key);
   if (!queue) return BackendFail(BackendErrc::NotFound, "The destination queue " + key.Arn() + " does not exist.");
   std::lock_guard lock(queue->mutex);
   for (auto& message : messages) {
     message.visible_at_millis = now_millis;
+    if (into_dead_letter_queue && queue->record.fifo) message.retention_start_millis = now_millis;
     queue->Store(std::move(message));
   }
   queue->Notify();
@@ -432,6 +438,7 @@ BackendResult<Done> MemorySqsBackend::PurgeQueue(const QueueKey& key, std::int64
   queue->record.last_purge_millis = now_millis;
   queue->messages.clear();
   queue->by_visibility.clear();
+  queue->by_retention_start.clear();
   return Done{};
 }
 
@@ -506,7 +513,7 @@ BackendResult<std::int64_t> MemorySqsBackend::MoveMessages(const QueueKey& sourc
   }
   for (auto& [target, messages] : by_destination) {
     auto count = static_cast<std::int64_t>(messages.size());
-    if (Transfer(target, std::move(messages), now_millis)) moved += count;
+    if (Transfer(target, std::move(messages), now_millis, /*into_dead_letter_queue=*/false)) moved += count;
   }
   if (!unroutable.empty()) {
     std::lock_guard lock(queue->mutex);

@@ -46,7 +46,8 @@ class MemorySqsBackend final : public SqsBackend {
   struct Queue;
   std::shared_ptr<Queue> Find(const QueueKey& key);
   // Stores already-stored messages (redrive and move) into `key`, keeping their ids.
-  BackendResult<Done> Transfer(const QueueKey& key, std::vector<StoredMessage> messages, std::int64_t now_millis);
+  BackendResult<Done> Transfer(const QueueKey& key, std::vector<StoredMessage> messages, std::int64_t now_millis,
+                               bool into_dead_letter_queue);
 
   std::shared_mutex directory_mutex_;
   std::map<QueueKey, std::shared_ptr<Queue>> queues_;

@@ -15,14 +15,19 @@ local function escape(text)
 end
 
 -- Stores a message under the next sequence of the queue `meta_key`; returns (seq, sequence number).
+-- `enq` is what the retention period counts from (the send time unless the message moved into a
+-- FIFO dead-letter queue); the 'age' index orders messages by it.
 local function store(meta_key, base, fifo, m)
   local seq = redis.call('HINCRBY', meta_key, 'seq', 1)
   local member = s(seq)
   if fifo then m.sn = sequence_number(seq) end
+  local enq = m.enq or m.sent
   redis.call('HSET', base .. 'm:' .. member, 'id', m.id, 'c', m.c, 'g', m.g, 'sent', s(m.sent), 'vis', s(m.vis),
-             'first', s(m.first), 'last', s(m.last), 'cnt', s(m.cnt), 'sn', m.sn, 'tok', m.tok, 'dlq', m.dlq)
+             'first', s(m.first), 'last', s(m.last), 'cnt', s(m.cnt), 'sn', m.sn, 'tok', m.tok, 'dlq', m.dlq,
+             'enq', s(enq))
   redis.call('ZADD', base .. 'vis', s(m.vis), member)
   redis.call('ZADD', base .. 'order', member, member)
+  redis.call('ZADD', base .. 'age', s(enq), member)
   if fifo then
     local group_key = base .. 'g:' .. m.g
     if redis.call('ZCARD', group_key) == 0 then redis.call('ZADD', base .. 'heads', member, m.g) end
@@ -36,6 +41,7 @@ local function erase(base, fifo, seq, group)
   redis.call('ZREM', base .. 'vis', seq)
   redis.call('ZREM', base .. 'recv', seq)
   redis.call('ZREM', base .. 'order', seq)
+  redis.call('ZREM', base .. 'age', seq)
   if fifo then
     local group_key = base .. 'g:' .. group
     redis.call('ZREM', group_key, seq)
@@ -56,33 +62,37 @@ local function drop_messages(base)
     redis.call('UNLINK', unpack(keys))
   end
   for _, group in ipairs(redis.call('ZRANGE', base .. 'heads', 0, -1)) do redis.call('UNLINK', base .. 'g:' .. group) end
-  redis.call('UNLINK', base .. 'vis', base .. 'recv', base .. 'order', base .. 'heads')
+  redis.call('UNLINK', base .. 'vis', base .. 'recv', base .. 'order', base .. 'heads', base .. 'age')
 end
 
--- Drops messages past the retention period, oldest sequence first (as the in-memory backend does).
+-- Drops messages past the retention period, in the order their retention started.
 local function expire(base, fifo, now, retention_ms)
   local expired = 0
   while true do
-    local first = redis.call('ZRANGE', base .. 'order', 0, 0)
-    if #first == 0 then break end
-    local fields = redis.call('HMGET', base .. 'm:' .. first[1], 'sent', 'g')
-    if tonumber(fields[1]) + retention_ms > now then break end
-    erase(base, fifo, first[1], fields[2])
-    expired = expired + 1
+    local due = redis.call('ZRANGEBYSCORE', base .. 'age', '-inf', s(now - retention_ms), 'LIMIT', 0, 100)
+    if #due == 0 then break end
+    for _, seq in ipairs(due) do
+      erase(base, fifo, seq, redis.call('HGET', base .. 'm:' .. seq, 'g'))
+      expired = expired + 1
+    end
   end
   return expired
 end
 
 -- Moves a stored message (keeping its id, body and sent time) into the queue `target_meta`, visible
--- at once, with a fresh receive history. False when that queue does not exist.
+-- at once, with a fresh receive history. False when that queue does not exist. A redrive into a
+-- FIFO dead-letter queue (`dead_letter_source_arn` set) starts its retention period again.
 local function transfer(base, fifo, seq, target_meta, now, dead_letter_source_arn)
   local target = redis.call('HMGET', target_meta, 'inc', 'fifo')
   if not target[1] then return false end
-  local f = redis.call('HMGET', base .. 'm:' .. seq, 'id', 'c', 'g', 'sent', 'sn')
+  local f = redis.call('HMGET', base .. 'm:' .. seq, 'id', 'c', 'g', 'sent', 'sn', 'enq')
   erase(base, fifo, seq, f[3])
-  store(target_meta, data_base(target_meta, target[1]), target[2] == '1',
-        {id = f[1], c = f[2], g = f[3], sent = tonumber(f[4]), vis = now, first = 0, last = 0, cnt = 0, sn = f[5],
-         tok = '', dlq = dead_letter_source_arn})
+  local target_fifo = target[2] == '1'
+  local enq = tonumber(f[6] or f[4])
+  if target_fifo and dead_letter_source_arn ~= '' then enq = now end
+  store(target_meta, data_base(target_meta, target[1]), target_fifo,
+        {id = f[1], c = f[2], g = f[3], sent = tonumber(f[4]), enq = enq, vis = now, first = 0, last = 0, cnt = 0,
+         sn = f[5], tok = '', dlq = dead_letter_source_arn})
   return true
 end
 
@@ -492,10 +502,10 @@ for _, seq in ipairs(taken) do
   end
 end
 for _, seq in ipairs(unroutable) do
-  local f = redis.call('HMGET', base .. 'm:' .. seq, 'id', 'c', 'g', 'sent', 'sn')
+  local f = redis.call('HMGET', base .. 'm:' .. seq, 'id', 'c', 'g', 'sent', 'sn', 'enq')
   erase(base, fifo, seq, f[3])
-  store(KEYS[1], base, fifo, {id = f[1], c = f[2], g = f[3], sent = tonumber(f[4]), vis = now, first = 0, last = 0,
-                              cnt = 0, sn = f[5], tok = '', dlq = ''})
+  store(KEYS[1], base, fifo, {id = f[1], c = f[2], g = f[3], sent = tonumber(f[4]), enq = tonumber(f[6] or f[4]),
+                              vis = now, first = 0, last = 0, cnt = 0, sn = f[5], tok = '', dlq = ''})
 end
 for target in pairs(woken) do redis.call('PUBLISH', target .. ':wake', '') end
 if #unroutable > 0 then return {9, moved} end

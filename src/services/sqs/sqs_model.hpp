@@ -56,6 +56,9 @@ struct StoredMessage {
   std::string message_id;
   NewMessage content;
   std::int64_t sent_millis = 0;
+  // What the retention period counts from: the send, except that a move into a FIFO dead-letter
+  // queue starts it again (a standard queue's DLQ keeps the original enqueue time, as AWS does).
+  std::int64_t retention_start_millis = 0;
   std::int64_t visible_at_millis = 0;  // delayed or in flight until then
   std::int64_t first_receive_millis = 0;
   std::int64_t last_receive_millis = 0;  // visibility may extend at most 12 h past this

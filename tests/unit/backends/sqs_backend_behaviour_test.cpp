@@ -456,6 +456,37 @@ TEST_P(SqsBackendBehaviour, FifoRedriveKeepsGroupsMoving) {
   EXPECT_EQ(dead.messages[0].message.sequence_number.size(), 20u);
 }
 
+TEST_P(SqsBackendBehaviour, RetentionAfterRedriveCountsFromTheEnqueueTimeAwsDocuments) {
+  // Standard DLQ: the original enqueue time, even behind a later message in the DLQ's order.
+  // FIFO DLQ: the move into the DLQ starts the retention period again.
+  for (bool fifo : {false, true}) {
+    SCOPED_TRACE(fifo ? "fifo" : "standard");
+    const std::string suffix = fifo ? ".fifo" : "";
+    auto dlq = Create("aged-dead" + suffix, fifo);
+    auto source = Create("aged-work" + suffix, fifo);
+    const std::int64_t sent_at = now_;
+    Send(source, {fifo ? Message("redriven", "G", "r") : Message("redriven")});
+    auto options = Options(1, 10);
+    options.dead_letter_queue = dlq;
+    options.max_receive_count = 1;
+    ASSERT_EQ(Bodies(Receive(source, options)), std::vector<std::string>{"redriven"});
+    now_ += 20000;
+    Send(dlq, {fifo ? Message("direct", "H", "d") : Message("direct")});
+    EXPECT_TRUE(Receive(source, options).messages.empty());  // moves it into the DLQ
+    const std::int64_t moved_at = now_;
+    EXPECT_EQ(Counts(dlq).visible, 2);
+
+    auto expired = backend_->ExpireMessages(dlq, 60, sent_at + 60000);
+    ASSERT_TRUE(expired.ok());
+    EXPECT_EQ(*expired, fifo ? 0 : 1);
+    expired = backend_->ExpireMessages(dlq, 60, moved_at + 60000);
+    ASSERT_TRUE(expired.ok());
+    EXPECT_EQ(*expired, fifo ? 2 : 1);
+    EXPECT_EQ(Counts(dlq).visible, 0);
+    now_ += 1000;
+  }
+}
+
 TEST_P(SqsBackendBehaviour, PurgeOncePerMinuteAndExpiry) {
   auto queue = Create("purge");
   Send(queue, {Message("1"), Message("2")});
