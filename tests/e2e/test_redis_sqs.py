@@ -299,3 +299,51 @@ def test_a_move_task_cancelled_through_another_server_stops(start_mallard):
     tasks = _sqs_json(server_a, "ListMessageMoveTasks", SourceArn=dlq_arn)["Results"]
     assert tasks[0]["Status"] == "CANCELLED"
     assert tasks[0]["ApproximateNumberOfMessagesMoved"] == 100 - left, "the count of moved messages accumulates"
+
+
+def test_a_move_task_outlives_the_server_that_ran_it(start_mallard):
+    """kill -9 of the server running a move task: after the task's lease (5 s) another server on the
+    same Redis takes it over and finishes it; nothing is lost or moved twice, and the DLQ accepts a
+    new task afterwards (a stuck RUNNING task would refuse it for ever)."""
+    shared = prefix()
+    victim, survivor = start_mallard(shared), start_mallard(shared)
+    a, b = client(victim), client(survivor)
+    dlq = a.create_queue(QueueName="dead")["QueueUrl"]
+    dlq_arn = a.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    work = a.create_queue(QueueName="work", Attributes={
+        "RedrivePolicy": f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"1"}}'})["QueueUrl"]
+    bodies = {f"{batch}-{i}" for batch in range(4) for i in range(10)}
+    for batch in range(4):
+        a.send_message_batch(QueueUrl=dlq, Entries=[{"Id": str(i), "MessageBody": f"{batch}-{i}"} for i in range(10)])
+    work_arn = a.get_queue_attributes(QueueUrl=work, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    _sqs_json(victim, "StartMessageMoveTask", SourceArn=dlq_arn, DestinationArn=work_arn, MaxNumberOfMessagesPerSecond=5)
+    time.sleep(1.5)
+    victim.proc.send_signal(signal.SIGKILL)
+    victim.proc.wait(10)
+
+    def dlq_count():
+        return int(b.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+                   ["Attributes"]["ApproximateNumberOfMessages"])
+
+    left_at_kill = dlq_count()
+    assert 0 < left_at_kill < 40, "the task should have been mid-way when its server died"
+    task = _sqs_json(survivor, "ListMessageMoveTasks", SourceArn=dlq_arn)["Results"][0]
+    assert task["Status"] == "RUNNING"
+    # Resumed at the same rate: 5 s lease + a 2 s sweep + ~8 s of moving at 5 a second.
+    wait_until(lambda: _sqs_json(survivor, "ListMessageMoveTasks", SourceArn=dlq_arn)["Results"][0]["Status"]
+               == "COMPLETED", timeout=40, interval=0.5, what="the orphaned task to complete")
+    assert dlq_count() == 0
+    assert "resuming message move task" in survivor.log_text()
+    received = []
+    while True:
+        messages = b.receive_message(QueueUrl=work, MaxNumberOfMessages=10, VisibilityTimeout=120).get("Messages", [])
+        if not messages:
+            break
+        received.extend(m["Body"] for m in messages)
+    assert sorted(received) == sorted(bodies), "every message moved back exactly once"
+    task = _sqs_json(survivor, "ListMessageMoveTasks", SourceArn=dlq_arn)["Results"][0]
+    assert task["ApproximateNumberOfMessagesToMove"] == 40
+    assert 0 < task["ApproximateNumberOfMessagesMoved"] <= 40
+    b.send_message(QueueUrl=dlq, MessageBody="again")
+    _sqs_json(survivor, "StartMessageMoveTask", SourceArn=dlq_arn, DestinationArn=work_arn)
+    wait_until(lambda: b.receive_message(QueueUrl=work).get("Messages", []), timeout=10, what="a new task to run")

@@ -1,5 +1,6 @@
 #include "backends/memory/memory_sqs_backend.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 #include <list>
 #include <mutex>
@@ -533,6 +534,9 @@ BackendResult<Done> MemorySqsBackend::PutMoveTask(const QueueKey& source, const 
         existing.moved = task.moved;
         return Done{};
       }
+      if (existing.status == "RUNNING" && existing.runner != task.runner) {
+        return BackendFail(BackendErrc::Conflict, "the task was taken over by another runner");
+      }
       existing = task;
       return Done{};
     }
@@ -547,6 +551,33 @@ BackendResult<std::vector<MoveTask>> MemorySqsBackend::ListMoveTasks(const Queue
   auto found = move_tasks_.find(source);
   if (found == move_tasks_.end()) return std::vector<MoveTask>();
   return found->second;
+}
+
+BackendResult<bool> MemorySqsBackend::ClaimMoveTask(const QueueKey& source, const std::string& task_handle,
+                                                    const std::string& runner, std::int64_t now_millis,
+                                                    std::int64_t stale_before_millis) {
+  std::unique_lock lock(directory_mutex_);
+  auto found = move_tasks_.find(source);
+  if (found == move_tasks_.end()) return false;
+  for (auto& task : found->second) {
+    if (task.task_handle != task_handle) continue;
+    if (task.status != "RUNNING" || task.heartbeat_millis >= stale_before_millis) return false;
+    task.runner = runner;
+    task.heartbeat_millis = now_millis;
+    return true;
+  }
+  return false;
+}
+
+BackendResult<std::vector<QueueKey>> MemorySqsBackend::ListMoveTaskSources() {
+  std::shared_lock lock(directory_mutex_);
+  std::vector<QueueKey> sources;
+  for (const auto& [source, tasks] : move_tasks_) {
+    if (std::any_of(tasks.begin(), tasks.end(), [](const MoveTask& task) { return task.status == "RUNNING"; })) {
+      sources.push_back(source);
+    }
+  }
+  return sources;
 }
 
 std::unique_ptr<SqsBackend::Subscription> MemorySqsBackend::WatchQueue(const QueueKey& key, std::function<void()> notify) {

@@ -38,6 +38,9 @@ class MemorySqsBackend final : public SqsBackend {
                                            std::int64_t limit, std::int64_t now_millis) override;
   BackendResult<Done> PutMoveTask(const QueueKey& source, const MoveTask& task) override;
   BackendResult<std::vector<MoveTask>> ListMoveTasks(const QueueKey& source) override;
+  BackendResult<bool> ClaimMoveTask(const QueueKey& source, const std::string& task_handle, const std::string& runner,
+                                    std::int64_t now_millis, std::int64_t stale_before_millis) override;
+  BackendResult<std::vector<QueueKey>> ListMoveTaskSources() override;
   std::unique_ptr<Subscription> WatchQueue(const QueueKey& key, std::function<void()> notify) override;
   bool IsInline() const override { return true; }
   void Reset() override;

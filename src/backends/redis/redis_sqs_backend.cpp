@@ -354,12 +354,16 @@ BackendResult<std::int64_t> RedisSqsBackend::MoveMessages(const QueueKey& source
 }
 
 BackendResult<Done> RedisSqsBackend::PutMoveTask(const QueueKey& source, const MoveTask& task) {
-  // The script compares handle and status without decoding the blob, so they lead the entry.
-  std::string entry = task.task_handle + "\n" + task.status + "\n" + std::to_string(task.moved) + "\n" +
-                      redis_codec::EncodeTask(task);
-  auto reply = Script(scripts::PutMoveTask(), {MetaKey(source) + ":tasks"},
-                      {task.task_handle, task.status, std::to_string(task.moved), entry});
+  // The scripts compare handle, status and runner without decoding the blob, so they lead the entry.
+  std::string entry = task.task_handle + "\n" + task.status + "\n" + std::to_string(task.moved) + "\n" + task.runner +
+                      "\n" + std::to_string(task.heartbeat_millis) + "\n" + redis_codec::EncodeTask(task);
+  auto reply = Script(scripts::PutMoveTask(), {MetaKey(source) + ":tasks", MoveTaskSourcesKey()},
+                      {task.task_handle, task.status, std::to_string(task.moved), task.runner, entry,
+                       MoveTaskSourceMember(source)});
   if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  if (reply->AsInteger() == 1) {
+    return Unexpected<BackendError>{BackendError{BackendErrc::Conflict, "the task was taken over by another runner"}};
+  }
   return Done{};
 }
 
@@ -369,18 +373,64 @@ BackendResult<std::vector<MoveTask>> RedisSqsBackend::ListMoveTasks(const QueueK
   std::vector<MoveTask> tasks;
   for (const auto& element : reply->elements) {
     const std::string entry = element.AsText();
-    // handle \n status \n moved \n blob: status and moved override the blob (see PutMoveTask).
-    auto first = entry.find('\n');
-    auto second = first == std::string::npos ? first : entry.find('\n', first + 1);
-    auto third = second == std::string::npos ? second : entry.find('\n', second + 1);
-    if (third == std::string::npos) return Corrupt("move task");
-    auto task = redis_codec::DecodeTask(entry.substr(third + 1));
+    // handle, status, moved, runner, heartbeat, blob (see PutMoveTask); entries written before
+    // runners existed have the blob fourth.
+    std::vector<std::string_view> fields;
+    std::string_view rest = entry;
+    while (fields.size() < 5) {
+      auto newline = rest.find('\n');
+      if (newline == std::string_view::npos) break;
+      fields.push_back(rest.substr(0, newline));
+      rest.remove_prefix(newline + 1);
+    }
+    if (fields.size() < 3) return Corrupt("move task");
+    std::string_view blob = rest;
+    bool with_runner = fields.size() == 5 && !fields[3].starts_with("2:t1");
+    if (!with_runner) blob = std::string_view(entry).substr(fields[0].size() + fields[1].size() + fields[2].size() + 3);
+    auto task = redis_codec::DecodeTask(std::string(blob));
     if (!task) return Corrupt("move task");
-    task->status = entry.substr(first + 1, second - first - 1);
-    task->moved = std::stoll(entry.substr(second + 1, third - second - 1));
+    task->status = std::string(fields[1]);
+    task->moved = std::stoll(std::string(fields[2]));
+    if (with_runner) {
+      task->runner = std::string(fields[3]);
+      task->heartbeat_millis = std::stoll(std::string(fields[4]));
+    }
     tasks.push_back(std::move(*task));
   }
   return tasks;
+}
+
+BackendResult<bool> RedisSqsBackend::ClaimMoveTask(const QueueKey& source, const std::string& task_handle,
+                                                   const std::string& runner, std::int64_t now_millis,
+                                                   std::int64_t stale_before_millis) {
+  auto reply = Script(scripts::ClaimMoveTask(), {MetaKey(source) + ":tasks"},
+                      {task_handle, runner, std::to_string(now_millis), std::to_string(stale_before_millis)});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  return reply->AsInteger() == 1;
+}
+
+BackendResult<std::vector<QueueKey>> RedisSqsBackend::ListMoveTaskSources() {
+  auto reply = Command({"SMEMBERS", MoveTaskSourcesKey()});
+  if (!reply) return Unexpected<BackendError>{std::move(reply).error()};
+  std::vector<QueueKey> sources;
+  for (const auto& element : reply->elements) {
+    // account:region:name, each part URL-encoded (so without ':').
+    const std::string member = element.AsText();
+    auto first = member.find(':');
+    auto second = first == std::string::npos ? first : member.find(':', first + 1);
+    if (second == std::string::npos) continue;
+    auto account = FormUrlDecode(member.substr(0, first));
+    auto region = FormUrlDecode(member.substr(first + 1, second - first - 1));
+    auto name = FormUrlDecode(member.substr(second + 1));
+    if (account && region && name) sources.push_back(QueueKey{*account, *region, *name});
+  }
+  return sources;
+}
+
+std::string RedisSqsBackend::MoveTaskSourcesKey() const { return prefix_ + "moving"; }
+
+std::string RedisSqsBackend::MoveTaskSourceMember(const QueueKey& key) const {
+  return UrlEncode(key.account_id) + ":" + UrlEncode(key.region) + ":" + UrlEncode(key.name);
 }
 
 std::unique_ptr<SqsBackend::Subscription> RedisSqsBackend::WatchQueue(const QueueKey& key, std::function<void()> notify) {

@@ -51,6 +51,9 @@ class RedisSqsBackend final : public SqsBackend {
                                            std::int64_t limit, std::int64_t now_millis) override;
   BackendResult<Done> PutMoveTask(const QueueKey& source, const MoveTask& task) override;
   BackendResult<std::vector<MoveTask>> ListMoveTasks(const QueueKey& source) override;
+  BackendResult<bool> ClaimMoveTask(const QueueKey& source, const std::string& task_handle, const std::string& runner,
+                                    std::int64_t now_millis, std::int64_t stale_before_millis) override;
+  BackendResult<std::vector<QueueKey>> ListMoveTaskSources() override;
   std::unique_ptr<Subscription> WatchQueue(const QueueKey& key, std::function<void()> notify) override;
   bool IsInline() const override { return false; }
   // Deletes every key under this backend's prefix (SCAN + UNLINK) and wakes every watcher, in
@@ -60,6 +63,9 @@ class RedisSqsBackend final : public SqsBackend {
  private:
   std::string MetaKey(const QueueKey& key) const;
   std::string QueueKeyPrefix(const std::string& account_id, const std::string& region) const;
+  // A set of the source queues with a RUNNING move task, so that servers find orphaned tasks.
+  std::string MoveTaskSourcesKey() const;
+  std::string MoveTaskSourceMember(const QueueKey& key) const;
   std::string DirectoryKey(const std::string& account_id, const std::string& region) const;
   std::string DeletedMarkerKey(const QueueKey& key) const;
   BackendResult<redis::RedisReply> Script(const redis::RedisScript& script, const std::vector<std::string>& keys,

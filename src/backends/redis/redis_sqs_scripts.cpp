@@ -96,6 +96,17 @@ local function transfer(base, fifo, seq, target_meta, now, dead_letter_source_ar
   return true
 end
 
+-- A move task entry: handle, status, moved, runner, heartbeat millis, then the encoded task; those
+-- leading fields override the blob's, so scripts update them without decoding it. Entries written
+-- before runners existed have only the first three (and count as never heard from).
+local function parse_task(entry)
+  local handle, status, moved, runner, heartbeat, blob =
+    string.match(entry, '^([^\n]*)\n([^\n]*)\n([^\n]*)\n([^\n]*)\n(%-?%d+)\n(.*)$')
+  if handle then return handle, status, moved, runner, heartbeat, blob end
+  handle, status, moved, blob = string.match(entry, '^([^\n]*)\n([^\n]*)\n([^\n]*)\n(.*)$')
+  return handle, status, moved, '', '0', blob
+end
+
 local MESSAGE_FIELDS = {'id', 'c', 'g', 'sent', 'vis', 'first', 'last', 'cnt', 'sn', 'tok', 'dlq'}
 local function read_message(base, seq)
   local values = redis.call('HMGET', base .. 'm:' .. seq, unpack(MESSAGE_FIELDS))
@@ -520,18 +531,37 @@ return {0, moved}
 const redis::RedisScript& PutMoveTask() {
   static const auto script = Make(R"lua(
 for i, entry in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-  local handle, status, _, blob = string.match(entry, '^([^\n]*)\n([^\n]*)\n([^\n]*)\n(.*)$')
+  local handle, status, _, runner, heartbeat, blob = parse_task(entry)
   if handle == ARGV[1] then
     if status == 'CANCELLED' and ARGV[2] == 'RUNNING' then
-      redis.call('LSET', KEYS[1], i - 1, handle .. '\n' .. status .. '\n' .. ARGV[3] .. '\n' .. blob)
-    else
-      redis.call('LSET', KEYS[1], i - 1, ARGV[4])
+      redis.call('LSET', KEYS[1], i - 1, table.concat({handle, status, ARGV[3], runner, heartbeat, blob}, '\n'))
+      return 0
     end
+    if status == 'RUNNING' and runner ~= ARGV[4] then return 1 end
+    redis.call('LSET', KEYS[1], i - 1, ARGV[5])
+    if ARGV[2] ~= 'RUNNING' then redis.call('SREM', KEYS[2], ARGV[6]) end
     return 0
   end
 end
-redis.call('LPUSH', KEYS[1], ARGV[4])
+redis.call('LPUSH', KEYS[1], ARGV[5])
 redis.call('LTRIM', KEYS[1], 0, 9)
+if ARGV[2] == 'RUNNING' then redis.call('SADD', KEYS[2], ARGV[6]) end
+return 0
+)lua");
+  return script;
+}
+
+// KEYS: task list. ARGV: task handle, runner, now, stale before. Returns 1 when claimed.
+const redis::RedisScript& ClaimMoveTask() {
+  static const auto script = Make(R"lua(
+for i, entry in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  local handle, status, moved, _, heartbeat, blob = parse_task(entry)
+  if handle == ARGV[1] then
+    if status ~= 'RUNNING' or tonumber(heartbeat) >= tonumber(ARGV[4]) then return 0 end
+    redis.call('LSET', KEYS[1], i - 1, table.concat({handle, status, moved, ARGV[2], ARGV[3], blob}, '\n'))
+    return 1
+  end
+end
 return 0
 )lua");
   return script;

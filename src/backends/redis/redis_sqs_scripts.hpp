@@ -52,5 +52,6 @@ const redis::RedisScript& CountMessages();
 const redis::RedisScript& ExpireMessages();
 const redis::RedisScript& MoveMessages();
 const redis::RedisScript& PutMoveTask();
+const redis::RedisScript& ClaimMoveTask();
 
 }  // namespace mallard::sqs::redis_scripts

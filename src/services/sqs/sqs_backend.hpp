@@ -103,9 +103,19 @@ class SqsBackend {
   // empty, to the queue its dead_letter_source_arn names. Returns how many moved.
   virtual BackendResult<std::int64_t> MoveMessages(const QueueKey& source, const std::optional<QueueKey>& destination,
                                                    std::int64_t limit, std::int64_t now_millis) = 0;
+  // Stores the task (new ones first; the newest 10 are kept). A cancelled task stays cancelled when
+  // its runner reports progress afterwards (only `moved` is taken). A RUNNING report from a runner
+  // other than the stored one fails with Conflict: the task was taken over.
   virtual BackendResult<Done> PutMoveTask(const QueueKey& source, const MoveTask& task) = 0;
   // Newest first.
   virtual BackendResult<std::vector<MoveTask>> ListMoveTasks(const QueueKey& source) = 0;
+  // Makes `runner` the runner of the RUNNING task `task_handle` if its heartbeat is older than
+  // `stale_before_millis`, atomically (one claimant wins); the heartbeat becomes `now_millis`.
+  virtual BackendResult<bool> ClaimMoveTask(const QueueKey& source, const std::string& task_handle,
+                                            const std::string& runner, std::int64_t now_millis,
+                                            std::int64_t stale_before_millis) = 0;
+  // The source queues that have a RUNNING task, in any account and region.
+  virtual BackendResult<std::vector<QueueKey>> ListMoveTaskSources() = 0;
 
   // Calls `notify` (from any thread) whenever a message may have become receivable in the queue.
   // The subscription ends when the returned handle is destroyed.

@@ -529,6 +529,7 @@ void SqsService::FinishPending(const std::shared_ptr<PendingReceive>& pending, O
 }
 
 void SqsService::Shutdown() {
+  *alive_ = false;
   std::vector<std::shared_ptr<PendingReceive>> waiting;
   {
     std::lock_guard lock(pending_mutex_);

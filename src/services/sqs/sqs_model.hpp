@@ -93,6 +93,10 @@ struct MoveTask {
   std::int64_t moved = 0;
   std::int64_t to_move = 0;  // ApproximateNumberOfMessagesToMove at start
   std::string failure_reason;
+  // The server running the task and when it last reported: a RUNNING task whose runner stopped
+  // reporting (its server died) is taken over by another server, or by the restarted one.
+  std::string runner;
+  std::int64_t heartbeat_millis = 0;
 };
 
 }  // namespace mallard::sqs

@@ -22,6 +22,9 @@ using protocol::OperationResult;
 namespace {
 
 constexpr std::int64_t kTickMillis = 100;  // message move task pacing
+// A RUNNING move task whose runner has not reported for this long is taken over (its server died).
+constexpr std::int64_t kMoveTaskLeaseMillis = 5000;
+constexpr std::int64_t kMoveTaskSweepMillis = 2000;
 
 const std::vector<std::string>& OperationNames() {
   static const std::vector<std::string> names = {
@@ -83,7 +86,9 @@ AwsError ToAwsError(const BackendError& error) {
 }
 
 SqsService::SqsService(std::unique_ptr<SqsBackend> backend, services::ServiceRuntime runtime)
-    : backend_(std::move(backend)), runtime_(std::move(runtime)) {}
+    : backend_(std::move(backend)), runtime_(std::move(runtime)), runner_id_(NewUuid()) {
+  if (runtime_.timers) ScheduleMoveTaskSweep(std::make_shared<asio::steady_timer>(runtime_.timers));
+}
 
 SqsService::~SqsService() { Shutdown(); }
 
@@ -631,6 +636,8 @@ OperationResult SqsService::StartMessageMoveTask(const Request& request) {
   task.max_per_second = rate.value_or(0);
   task.started_millis = Now();
   task.to_move = counts->visible;
+  task.runner = runner_id_;
+  task.heartbeat_millis = task.started_millis;
   auto stored = backend_->PutMoveTask(*source_key, task);
   if (!stored) return Fail(ToAwsError(stored.error()));
   RunMoveTask(*source_key, destination_key, task);
@@ -640,45 +647,68 @@ OperationResult SqsService::StartMessageMoveTask(const Request& request) {
 }
 
 void SqsService::RunMoveTask(QueueKey source, std::optional<QueueKey> destination, MoveTask initial) {
+  initial.runner = runner_id_;
   auto timer = std::make_shared<asio::steady_timer>(runtime_.timers);
   auto step = std::make_shared<std::function<void()>>();
   // One task record shared by every tick, so that progress (messages moved) accumulates.
   auto shared_task = std::make_shared<MoveTask>(std::move(initial));
-  *step = [this, source, destination, shared_task, timer, step]() {
-    RunBackendWork([this, source, destination, shared_task, timer, step]() {
+  // Paced from when this runner started (a resumed task does not catch up on its dead time in a burst).
+  const std::int64_t paced_from = std::max(shared_task->started_millis, Now());
+  const std::int64_t moved_before = shared_task->moved;
+  *step = [this, source, destination, shared_task, timer, step, paced_from, moved_before]() {
+    RunBackendWork([this, source, destination, shared_task, timer, step, paced_from, moved_before]() {
       MoveTask& task = *shared_task;
-      bool cancelled = false;
-      {
-        std::lock_guard lock(move_tasks_mutex_);
-        cancelled = cancelled_tasks_.erase(task.task_handle) > 0;
-      }
-      if (!cancelled) {
-        // A cancel may have come through another server sharing the backend (Redis): the stored
-        // status is the truth.
-        auto stored = backend_->ListMoveTasks(source);
-        if (stored) {
-          for (const auto& current : *stored) {
-            if (current.task_handle == task.task_handle && current.status != "RUNNING") cancelled = true;
-          }
-        }
-      }
-      if (cancelled) {
-        *step = nullptr;
-        return;
-      }
-      // Paced against the task's start, so that rates below one message per tick hold too.
-      std::int64_t batch = task.max_per_second > 0
-                               ? std::min<std::int64_t>(1000, task.max_per_second * (Now() - task.started_millis) / 1000 +
-                                                                  1 - task.moved)
-                               : 1000;
-      if (batch <= 0) {
+      auto next_tick = [&] {
         timer->expires_after(std::chrono::milliseconds(kTickMillis));
         timer->async_wait([step](boost::system::error_code error) {
           if (!error && *step) (*step)();
         });
+      };
+      // Reports progress and the heartbeat; false when this runner must stop (the task was taken
+      // over after this server looked dead).
+      auto report = [&] {
+        task.heartbeat_millis = Now();
+        auto stored = backend_->PutMoveTask(source, task);
+        return stored.ok() || stored.error().code != BackendErrc::Conflict;
+      };
+      bool stop = false;
+      {
+        std::lock_guard lock(move_tasks_mutex_);
+        stop = cancelled_tasks_.erase(task.task_handle) > 0;
+      }
+      if (!stop) {
+        // A cancel or a takeover may have come through another server sharing the backend (Redis):
+        // the stored task is the truth.
+        auto stored = backend_->ListMoveTasks(source);
+        if (stored) {
+          for (const auto& current : *stored) {
+            if (current.task_handle != task.task_handle) continue;
+            stop = current.status != "RUNNING" || current.runner != runner_id_;
+          }
+        }
+      }
+      if (stop) {
+        *step = nullptr;
+        return;
+      }
+      // Paced against the runner's start, so that rates below one message per tick hold too.
+      std::int64_t batch = task.max_per_second > 0
+                               ? std::min<std::int64_t>(1000, task.max_per_second * (Now() - paced_from) / 1000 + 1 -
+                                                                  (task.moved - moved_before))
+                               : 1000;
+      if (batch <= 0) {
+        if (!report()) {
+          *step = nullptr;
+          return;
+        }
+        next_tick();
         return;
       }
       auto moved = backend_->MoveMessages(source, destination, batch, Now());
+      if (!moved && moved.error().code == BackendErrc::Unavailable) {
+        next_tick();  // the store is away: try again (another server may take the task over meanwhile)
+        return;
+      }
       if (!moved) {
         task.status = "FAILED";
         task.failure_reason = moved.error().detail.empty() ? "The task failed." : moved.error().detail;
@@ -688,18 +718,50 @@ void SqsService::RunMoveTask(QueueKey source, std::optional<QueueKey> destinatio
         bool drained = *moved == 0 && counts && counts->visible == 0;
         if (task.moved >= task.to_move || drained) task.status = "COMPLETED";
       }
-      (void)backend_->PutMoveTask(source, task);
-      if (task.status != "RUNNING") {
+      if (!report() || task.status != "RUNNING") {
         *step = nullptr;
         return;
       }
-      timer->expires_after(std::chrono::milliseconds(kTickMillis));
-      timer->async_wait([step](boost::system::error_code error) {
-        if (!error && *step) (*step)();
-      });
+      next_tick();
     });
   };
   asio::post(runtime_.timers, [step] { (*step)(); });
+}
+
+void SqsService::ScheduleMoveTaskSweep(std::shared_ptr<asio::steady_timer> timer) {
+  // The flag outlives the service: a sweep due after Shutdown sees it cleared and ends the chain.
+  auto alive = alive_;
+  timer->expires_after(std::chrono::milliseconds(kMoveTaskSweepMillis));
+  timer->async_wait([this, alive, timer](boost::system::error_code error) {
+    if (error || !*alive) return;
+    RunBackendWork([this, alive, timer] {
+      if (!*alive) return;
+      ResumeOrphanedMoveTasks();
+      asio::post(runtime_.timers, [this, alive, timer] {
+        if (*alive) ScheduleMoveTaskSweep(timer);
+      });
+    });
+  });
+}
+
+void SqsService::ResumeOrphanedMoveTasks() {
+  auto sources = backend_->ListMoveTaskSources();
+  if (!sources) return;
+  for (const auto& source : *sources) {
+    auto tasks = backend_->ListMoveTasks(source);
+    if (!tasks) continue;
+    for (auto& task : *tasks) {
+      const std::int64_t now = Now();
+      if (task.status != "RUNNING" || task.heartbeat_millis >= now - kMoveTaskLeaseMillis) continue;
+      auto claimed = backend_->ClaimMoveTask(source, task.task_handle, runner_id_, now, now - kMoveTaskLeaseMillis);
+      if (!claimed || !*claimed) continue;
+      spdlog::info("sqs: resuming message move task from {} (its runner stopped reporting)", task.source_arn);
+      std::optional<QueueKey> destination;
+      if (!task.destination_arn.empty()) destination = QueueKeyFromArn(task.destination_arn);
+      task.heartbeat_millis = now;
+      RunMoveTask(source, destination, task);
+    }
+  }
 }
 
 OperationResult SqsService::CancelMessageMoveTask(const Request& request) {

@@ -1,8 +1,10 @@
 #pragma once
 // SqsService: the whole SQS API on top of an SqsBackend. Validation and AWS semantics live here;
 // state lives in the backend; wire formats live in the protocol codecs.
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -75,6 +77,10 @@ class SqsService final : public services::Service {
                                               const char* member) const;
   Status<> ValidateRedrive(const QueueKey& source, bool source_fifo, const std::string& redrive_policy) const;
   void RunMoveTask(QueueKey source, std::optional<QueueKey> destination, MoveTask task);
+  // Every few seconds: takes over RUNNING move tasks whose runner stopped reporting, so a task
+  // outlives the server that started it (several servers on one Redis, or a restart).
+  void ScheduleMoveTaskSweep(std::shared_ptr<boost::asio::steady_timer> timer);
+  void ResumeOrphanedMoveTasks();
   std::int64_t Now() const { return runtime_.clock(); }
 
   std::unique_ptr<SqsBackend> backend_;
@@ -83,6 +89,8 @@ class SqsService final : public services::Service {
   std::set<std::shared_ptr<PendingReceive>> pending_;
   std::mutex move_tasks_mutex_;
   std::set<std::string> cancelled_tasks_;
+  const std::string runner_id_;  // this service instance, as the runner of the move tasks it runs
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };
 
 // Maps a backend status to the SQS error a client sees.

@@ -581,6 +581,46 @@ TEST_P(SqsBackendBehaviour, MoveTasksNewestFirstAndCancelledStaysCancelled) {
   EXPECT_EQ(after.to_move, 5);
 }
 
+TEST_P(SqsBackendBehaviour, AMoveTaskWhoseRunnerWentSilentIsClaimedOnce) {
+  auto queue = Create("orphaned");
+  auto other = Create("idle");
+  MoveTask task;
+  task.task_handle = "handle";
+  task.source_arn = queue.Arn();
+  task.to_move = 3;
+  task.runner = "server-a";
+  task.heartbeat_millis = now_;
+  ASSERT_TRUE(backend_->PutMoveTask(queue, task).ok());
+  auto sources = Peer().ListMoveTaskSources();
+  ASSERT_TRUE(sources.ok());
+  EXPECT_EQ(*sources, std::vector<QueueKey>{queue});
+  EXPECT_EQ(Peer().ListMoveTasks(queue)->front().runner, "server-a");
+  EXPECT_EQ(Peer().ListMoveTasks(queue)->front().heartbeat_millis, now_);
+
+  // Not yet stale; then stale, and only the first claimant wins.
+  EXPECT_FALSE(*Peer().ClaimMoveTask(queue, "handle", "server-b", now_ + 9000, now_));
+  EXPECT_TRUE(*Peer().ClaimMoveTask(queue, "handle", "server-b", now_ + 9000, now_ + 1));
+  EXPECT_FALSE(*backend_->ClaimMoveTask(queue, "handle", "server-c", now_ + 9000, now_ + 1));
+  EXPECT_FALSE(*backend_->ClaimMoveTask(queue, "missing", "server-c", now_ + 9000, now_ + 1));
+  EXPECT_FALSE(*backend_->ClaimMoveTask(other, "handle", "server-c", now_ + 9000, now_ + 1));
+  auto claimed = backend_->ListMoveTasks(queue)->front();
+  EXPECT_EQ(claimed.runner, "server-b");
+  EXPECT_EQ(claimed.heartbeat_millis, now_ + 9000);
+  EXPECT_EQ(claimed.to_move, 3);
+
+  // The old runner's reports are refused; the new runner's are taken.
+  task.moved = 1;
+  auto refused = backend_->PutMoveTask(queue, task);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, BackendErrc::Conflict);
+  claimed.moved = 2;
+  claimed.status = "COMPLETED";
+  ASSERT_TRUE(Peer().PutMoveTask(queue, claimed).ok());
+  EXPECT_EQ(backend_->ListMoveTasks(queue)->front().moved, 2);
+  EXPECT_TRUE(backend_->ListMoveTaskSources()->empty()) << "no RUNNING task is left";
+  EXPECT_FALSE(*backend_->ClaimMoveTask(queue, "handle", "server-c", now_ + 99000, now_ + 99000));
+}
+
 TEST_P(SqsBackendBehaviour, ConcurrentReceiversNeverShareAMessage) {
   auto queue = Create("contended");
   constexpr int kMessages = 300;
