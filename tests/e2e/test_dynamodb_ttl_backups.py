@@ -54,6 +54,29 @@ def test_ttl_expiry(dynamodb):
     assert dynamodb.describe_table(TableName=table)["Table"]["ItemCount"] == 3
 
 
+def test_ttl_sweeps_a_large_table_in_bounded_steps_that_reach_every_item(dynamodb):
+    """The background sweep examines a bounded number of items per second and resumes where it
+    stopped: expired items anywhere in a table larger than one step are deleted, live ones kept."""
+    table = create_table(dynamodb)
+    dynamodb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    now = int(time.time())
+    expired = {f"old-{i}" for i in range(0, 7000, 350)}  # 20, spread over the key space
+    keys = [f"old-{i}" if f"old-{i}" in expired else f"live-{i}" for i in range(7000)]
+    for start in range(0, len(keys), 25):
+        requests = [{"PutRequest": {"Item": item(pk=pk, exp=now - 60 if pk in expired else now + 3600)}}
+                    for pk in keys[start:start + 25]]
+        assert not dynamodb.batch_write_item(RequestItems={table: requests}).get("UnprocessedItems")
+
+    def remaining_expired():
+        return [pk for pk in expired if "Item" in dynamodb.get_item(TableName=table, Key=item(pk=pk))]
+
+    deadline = time.monotonic() + 30
+    while remaining_expired() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert remaining_expired() == [], "the sweep never reached some expired items"
+    assert dynamodb.scan(TableName=table, Select="COUNT")["Count"] == 7000 - len(expired)
+
+
 def test_ttl_disabled_does_not_expire(dynamodb):
     table = create_table(dynamodb)
     dynamodb.put_item(TableName=table, Item=item(pk="x", exp=int(time.time()) - 30))

@@ -93,6 +93,8 @@ class DynamoDbService final : public services::Service {
   std::shared_ptr<DynamoDbBackend> backend_;
   services::ServiceRuntime runtime_;
   std::unique_ptr<boost::asio::steady_timer> ttl_timer_;
+  // Where the next TTL sweep of a table resumes (touched only by the sweep, one at a time).
+  std::map<std::pair<Scope, std::string>, Item> ttl_cursors_;
   bool stopping_ = false;
 
   // TransactWriteItems idempotency: ClientRequestToken -> the request it came with and its answer,

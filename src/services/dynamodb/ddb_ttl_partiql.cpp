@@ -1,6 +1,8 @@
 // Background TTL expiry and the PartiQL entry points (which run native operations through Run).
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 #include "services/dynamodb/ddb_partiql.hpp"
 #include "services/dynamodb/ddb_service.hpp"
 
@@ -19,10 +21,15 @@ bool HasExpired(const Item& item, const std::string& attribute, const Decimal& n
 }  // namespace
 
 void DynamoDbService::SweepExpiredItems() {
+  // Each sweep examines at most kTtlItemsPerSweep items of a table and resumes there on the next one,
+  // so a large TTL table costs a bounded amount of work a second instead of a full scan (AWS itself
+  // deletes expired items within days, not at once; until then they stay readable, as here).
+  constexpr std::size_t kTtlItemsPerSweep = 5000;
   auto scopes = backend_->ListScopes();
   if (!scopes) return;
   const std::int64_t now = runtime_.clock();
   const Decimal now_seconds = Decimal::FromInt(now / 1000);
+  std::map<std::pair<Scope, std::string>, Item> cursors;
   for (const auto& scope : *scopes) {
     auto names = backend_->ListTables(scope);
     if (!names) continue;
@@ -31,9 +38,15 @@ void DynamoDbService::SweepExpiredItems() {
       if (!table || table->ttl_attribute.empty()) continue;
       ScanRequest scan;
       scan.table = name;
+      if (auto cursor = ttl_cursors_.find({scope, name}); cursor != ttl_cursors_.end()) {
+        scan.exclusive_start_key = cursor->second;
+      }
+      std::size_t examined = 0;
       do {
+        scan.limit = kTtlItemsPerSweep - examined;
         auto page = backend_->Scan(scope, scan);
         if (!page) break;
+        examined += page->items.size();
         for (const auto& item : page->items) {
           if (!HasExpired(item, table->ttl_attribute, now_seconds)) continue;
           const std::string attribute = table->ttl_attribute;
@@ -49,9 +62,11 @@ void DynamoDbService::SweepExpiredItems() {
           if (!deleted) spdlog::debug("dynamodb: TTL delete in {} failed", name);
         }
         scan.exclusive_start_key = page->last_evaluated_key;
-      } while (scan.exclusive_start_key && !stopping_);
+      } while (scan.exclusive_start_key && examined < kTtlItemsPerSweep && !stopping_);
+      if (scan.exclusive_start_key) cursors[{scope, name}] = *scan.exclusive_start_key;
     }
   }
+  ttl_cursors_ = std::move(cursors);  // tables dropped or done start again from their beginning
 }
 
 namespace {
