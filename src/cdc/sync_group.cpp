@@ -1,5 +1,7 @@
 #include "cdc/sync_group.hpp"
 
+#include "cdc/streamed_transactions.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -364,8 +366,9 @@ Result<Done, PgError> SyncGroup::Stream(pg::ReplicationConnection& connection) {
   bool idle = false;
   bool in_stream = false;
   std::uint32_t stream_xid = 0;
-  // Streamed in-progress transactions (protocol 2), held until their Stream Commit.
-  std::map<std::uint32_t, std::vector<std::pair<std::uint32_t, pg::PgOutputMessage>>> streamed;
+  // Streamed in-progress transactions (protocol 2), held in files until their Stream Commit. A
+  // reconnect starts with none: the slot replays whatever was not committed to the lake.
+  StreamedTransactions streamed(config_.flush.work_directory + "/streamed-" + config_.group + "-" + RandomAlnum(6));
   std::uint64_t written = confirmed_lsn_.load();
   auto send_status = [&](bool reply) -> Result<Done, PgError> {
     std::uint64_t confirm = ConfirmableLsn(in_transaction || !streamed.empty());
@@ -425,31 +428,28 @@ Result<Done, PgError> SyncGroup::Stream(pg::ReplicationConnection& connection) {
       continue;
     }
     if (auto* abort = std::get_if<pg::StreamAbortMessage>(&message)) {
-      auto found = streamed.find(abort->xid);
-      if (found != streamed.end()) {
-        if (abort->subxid == abort->xid) {
-          streamed.erase(found);
-        } else {
-          auto& messages = found->second;
-          messages.erase(std::remove_if(messages.begin(), messages.end(),
-                                        [&](const auto& entry) { return entry.first == abort->subxid; }),
-                         messages.end());
-        }
-      }
+      streamed.Abort(abort->xid, abort->subxid);
       continue;
     }
     if (auto* commit = std::get_if<pg::StreamCommitMessage>(&message)) {
       OpenTransaction streamed_transaction{commit->commit_lsn.value, {}};
-      auto found = streamed.find(commit->xid);
-      if (found != streamed.end()) {
-        for (const auto& [xid, held] : found->second) Handle(held, commit->commit_lsn.value, streamed_transaction);
-        streamed.erase(found);
+      auto replayed = streamed.Replay(commit->xid, [&](std::string_view payload) -> Result<Done, std::string> {
+        auto held = pg::DecodePgOutput(payload, /*inside_stream=*/true, kStreamingProtocolVersion);
+        if (!held.ok()) return Fail(held.error());
+        Handle(held->message, commit->commit_lsn.value, streamed_transaction);
+        return Done{};
+      });
+      if (!replayed.ok()) {
+        return Fail(PgError{PgError::Code::kProtocol, "cannot replay a streamed transaction: " + replayed.error(), ""});
       }
       Commit(streamed_transaction, commit->end_lsn.value);
       continue;
     }
     if (in_stream && decoded->stream_xid) {
-      streamed[stream_xid].emplace_back(*decoded->stream_xid, message);
+      auto held = streamed.Append(stream_xid, *decoded->stream_xid, data.payload);
+      if (!held.ok()) {
+        return Fail(PgError{PgError::Code::kProtocol, "cannot hold a streamed transaction: " + held.error(), ""});
+      }
       continue;
     }
     if (auto* begin = std::get_if<pg::BeginMessage>(&message)) {

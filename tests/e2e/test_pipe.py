@@ -424,6 +424,10 @@ def test_large_transactions_streamed_while_in_progress(postgres, database, lake_
         streamed = postgres.psql("SELECT stream_txns > 0 FROM pg_stat_replication_slots WHERE slot_name = "
                                  f"'mallard_{database}'", database)
         assert streamed == "t", "the server did not stream in-progress transactions"
+        # They were held in files under the work directory, removed once each one ended.
+        assert any(p.is_dir() for p in (tmp_path / "work").glob("streamed-*")), "nothing was held in files"
+        held = [p for p in (tmp_path / "work").rglob("streamed-*") if p.is_file()]
+        assert held == [], f"files of ended streamed transactions remain: {held}"
     finally:
         pipe.stop()
 
