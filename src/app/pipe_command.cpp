@@ -70,7 +70,7 @@ void AddPipeOptions(CLI::App& command, PipeOptions& options) {
       ->check(CLI::Range(-1, 65535))
       ->capture_default_str();
   command.add_flag("--pg-streaming", options.pg_streaming,
-                   "Receive large transactions while in progress (protocol 2; buffered in memory until commit)")
+                   "Receive large transactions while in progress (protocol 2; held in files under the work directory until commit)")
       ->envname("MALLARD_PIPE_PG_STREAMING");
   command.add_option("--log-level", options.log_level, "trace, debug, info, warn, error, off")
       ->envname("MALLARD_LOG_LEVEL")
