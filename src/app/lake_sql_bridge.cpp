@@ -30,6 +30,8 @@ Result<Done, std::string> RefreshViews(lake::Lake& lake, duckdb::DuckDbQueryBack
       continue;
     }
     sql += "CREATE OR REPLACE VIEW " + view + " AS " + *scan + ";\n";
+    sql += "COMMENT ON VIEW " + view + " IS '" + std::string(duckdb::DuckDbQueryBackend::kStorageViewComment) +
+           "DUCKLAKE';\n";
   }
   auto existing = backend.SelectAdmin("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal AND "
                                       "(schema_name = 'lake' OR schema_name LIKE 'lake\\_%' ESCAPE '\\')");

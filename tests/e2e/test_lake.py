@@ -55,8 +55,11 @@ def test_lake_tables_are_views_for_athena_and_redshift(tmp_path, fruit_lake):
         tables = athena.list_table_metadata(CatalogName="AwsDataCatalog", DatabaseName="lake")["TableMetadataList"]
         assert [t["Name"] for t in tables] == ["fruit"]
         assert [c["Name"] for c in tables[0]["Columns"]] == ["id", "name", "price"]
+        # A table, not a view, to clients (the engine reads it through a view over its files).
+        assert tables[0]["TableType"] == "EXTERNAL_TABLE"
+        assert tables[0]["Parameters"]["table_type"] == "DUCKLAKE"
         listed = redshift.list_tables(Database="dev", WorkgroupName="mallard", SchemaPattern="lake")["Tables"]
-        assert [t["name"] for t in listed] == ["fruit"]
+        assert [(t["name"], t["type"]) for t in listed] == [("fruit", "TABLE")]
         _, records = redshift_records(redshift, "SELECT name FROM lake.fruit WHERE price > 2 ORDER BY name")
         assert [r[0]["stringValue"] for r in records] == ["kiwi", "pear"]
 

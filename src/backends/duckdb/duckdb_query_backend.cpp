@@ -336,9 +336,9 @@ Result<std::vector<sqlengine::SqlColumn>, std::string> DuckDbQueryBackend::Colum
 Result<std::vector<sqlengine::TableInfo>, std::string> DuckDbQueryBackend::ListTables(const std::string& schema) {
   MALLARD_ASSIGN_OR_RETURN(
       auto rows,
-      Select("SELECT schema_name, table_name, false AS is_view, estimated_size FROM duckdb_tables() "
+      Select("SELECT schema_name, table_name, false AS is_view, estimated_size, '' FROM duckdb_tables() "
              "WHERE database_name = current_database() AND NOT internal AND (? = '' OR schema_name = ?) "
-             "UNION ALL SELECT schema_name, view_name, true, 0 FROM duckdb_views() "
+             "UNION ALL SELECT schema_name, view_name, true, 0, coalesce(comment, '') FROM duckdb_views() "
              "WHERE database_name = current_database() AND NOT internal AND NOT temporary AND (? = '' OR schema_name = ?) "
              "ORDER BY 1, 2",
              {schema, schema, schema, schema}));
@@ -351,6 +351,10 @@ Result<std::vector<sqlengine::TableInfo>, std::string> DuckDbQueryBackend::ListT
     info.name = row[1].text;
     info.is_view = row[2].boolean;
     info.estimated_rows = row[3].integer;
+    if (info.is_view && row[4].text.starts_with(kStorageViewComment)) {
+      info.is_view = false;
+      info.storage_format = row[4].text.substr(kStorageViewComment.size());
+    }
     MALLARD_ASSIGN_OR_RETURN(info.columns, ColumnsOf(connection.value(), info.schema, info.name));
     MALLARD_ASSIGN_OR_RETURN(auto nullable_rows,
                              Select("SELECT is_nullable FROM duckdb_columns() WHERE database_name = current_database() "

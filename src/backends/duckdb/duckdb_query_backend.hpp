@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "duckdb/duckdb_wrapper.hpp"
 #include "services/sqlengine/query_execution_backend.hpp"
@@ -32,6 +33,9 @@ class DuckDbQueryBackend final : public sqlengine::QueryExecutionBackend {
   void SetStatementRewriter(StatementRewriter rewriter) { rewriter_ = std::make_shared<StatementRewriter>(std::move(rewriter)); }
   // Runs administrative SQL (views over attached storage) on a connection of its own.
   Result<Done, std::string> ExecuteAdmin(const std::string& sql);
+  // A view whose comment is `kStorageViewComment + FORMAT` stands for a table kept in other storage
+  // (e.g. a DuckLake table): the catalogue lists it as a table of that format, not as a view.
+  static constexpr std::string_view kStorageViewComment = "mallard-storage-table:";
   Result<std::vector<sqlengine::SqlRow>, std::string> SelectAdmin(const std::string& sql) { return Select(sql, {}); }
 
  private:

@@ -189,11 +189,14 @@ json::object DescribeTableMetadata(const sqlengine::TableInfo& table) {
   for (const auto& column : table.columns) {
     columns.push_back(json::object{{"Name", column.name}, {"Type", HiveTypeName(column.type)}});
   }
+  json::object parameters{{"numRows", std::to_string(table.estimated_rows)}};
+  // As Athena marks an Iceberg table ("table_type": "ICEBERG"), a lake table says what it is.
+  if (!table.storage_format.empty()) parameters["table_type"] = table.storage_format;
   return json::object{{"Name", table.name},
                       {"TableType", table.is_view ? "VIRTUAL_VIEW" : "EXTERNAL_TABLE"},
                       {"Columns", std::move(columns)},
                       {"PartitionKeys", json::array{}},
-                      {"Parameters", json::object{{"numRows", std::to_string(table.estimated_rows)}}}};
+                      {"Parameters", std::move(parameters)}};
 }
 
 }  // namespace

@@ -103,6 +103,7 @@ struct TableInfo {
   std::string schema;
   std::string name;
   bool is_view = false;
+  std::string storage_format;  // set for a table kept outside the engine's own storage, e.g. "DUCKLAKE"
   std::vector<SqlColumn> columns;
   std::vector<bool> column_nullable;
   std::int64_t estimated_rows = 0;
