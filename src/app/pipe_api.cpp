@@ -1,12 +1,14 @@
 #include "app/pipe_api.hpp"
 
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <functional>
 #include <thread>
 
 #include "cdc/pg/lsn.hpp"
+#include "common/encoding.hpp"
 #include "common/ids.hpp"
 
 namespace mallard::app {
@@ -43,19 +45,6 @@ http::HttpResponse Json(int status, const json::value& body) {
 
 http::HttpResponse Error(int status, const std::string& message) { return Json(status, json::object{{"error", message}}); }
 
-std::string Decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 class PipeApiHandler final : public http::HttpHandler {
  public:
   explicit PipeApiHandler(std::shared_ptr<cdc::SyncGroup> group) : group_(std::move(group)) {}
@@ -64,7 +53,15 @@ class PipeApiHandler final : public http::HttpHandler {
     // Table changes talk to PostgreSQL and the lake: off the network thread.
     auto group = group_;
     std::thread([group, request = std::move(request), respond = std::move(respond)]() mutable {
-      respond(Route(*group, request));
+      // An exception escaping this thread would end the process: answer 500 instead.
+      http::HttpResponse response;
+      try {
+        response = Route(*group, request);
+      } catch (const std::exception& e) {
+        spdlog::error("pipe api: {} {} failed: {}", request.method, request.path, e.what());
+        response = Error(500, "internal error");
+      }
+      respond(std::move(response));
     }).detach();
   }
   http::HttpResponse RejectOversizedBody(const http::HttpRequest&, std::size_t limit) override {
@@ -101,7 +98,9 @@ class PipeApiHandler final : public http::HttpHandler {
       return Json(201, json::object{{"table", body.at("table")}, {"state", "SNAPSHOT"}});
     }
     if (path.rfind("/tables/", 0) == 0) {
-      std::string rest = Decode(path.substr(8));
+      auto decoded = PercentDecode(path.substr(8));
+      if (!decoded) return Error(400, "malformed percent-escape in the path");
+      std::string rest = *decoded;
       bool resync = rest.size() > 7 && rest.compare(rest.size() - 7, 7, "/resync") == 0;
       if (resync && request.method == "POST") {
         std::string table = rest.substr(0, rest.size() - 7);

@@ -129,12 +129,14 @@ std::optional<std::string> Base64DecodeStrict(std::string_view text) {
   return out;
 }
 
-std::optional<std::string> FormUrlDecode(std::string_view text) {
+namespace {
+
+std::optional<std::string> PercentDecodeImpl(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (c == '+') {
+    if (c == '+' && plus_is_space) {
       out += ' ';
     } else if (c == '%') {
       if (i + 2 >= text.size()) return std::nullopt;
@@ -149,6 +151,12 @@ std::optional<std::string> FormUrlDecode(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
+
+std::optional<std::string> FormUrlDecode(std::string_view text) { return PercentDecodeImpl(text, true); }
+
+std::optional<std::string> PercentDecode(std::string_view text) { return PercentDecodeImpl(text, false); }
 
 std::string UrlEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";

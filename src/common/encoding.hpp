@@ -18,6 +18,8 @@ std::optional<std::string> Base64Decode(std::string_view text);
 std::optional<std::string> Base64DecodeStrict(std::string_view text);
 // Decodes application/x-www-form-urlencoded text ('+' is a space); nullopt on a malformed escape.
 std::optional<std::string> FormUrlDecode(std::string_view text);
+// Decodes %XX escapes of a URL path ('+' stays '+'); nullopt on a malformed escape.
+std::optional<std::string> PercentDecode(std::string_view text);
 std::string UrlEncode(std::string_view text);
 // Escapes text for XML character data and attribute values.
 void AppendXmlEscaped(std::string& out, std::string_view text);

@@ -181,6 +181,11 @@ def test_many_tables_and_the_rest_api(postgres, database, lake_catalog, tmp_path
         assert pipe.api("POST", "/tables", {"nope": 1})[0] == 400
         assert pipe.api("POST", "/tables", {"table": "public.missing"})[0] == 400
         assert pipe.api("GET", "/nowhere")[0] == 404
+        # Malformed escapes are a client error, never the end of the process.
+        assert pipe.api("DELETE", "/tables/public.%zz")[0] == 400
+        assert pipe.api("POST", "/tables/%4/resync")[0] == 400
+        assert pipe.api("DELETE", "/tables/public.%74%35")[0] == 404  # public.t5, escaped: already removed
+        assert pipe.proc.poll() is None
         status, metrics = pipe.api("GET", "/metrics")
         assert status == 200
         assert f'mallard_pipe_table_rows_synced{{group="{database}",table="public.t0"}}' in metrics
