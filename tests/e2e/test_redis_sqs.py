@@ -272,15 +272,21 @@ def _sqs_json(server, operation: str, **body) -> dict:
     return json.loads(response.body)
 
 
+def _dlq_and_source(sqs):
+    """A dead-letter queue `dead` and a queue `work` that redrives into it: (dlq url, dlq arn, work url, work arn)."""
+    dlq = sqs.create_queue(QueueName="dead")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    work = sqs.create_queue(QueueName="work", Attributes={
+        "RedrivePolicy": f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"1"}}'})["QueueUrl"]
+    work_arn = sqs.get_queue_attributes(QueueUrl=work, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return dlq, dlq_arn, work, work_arn
+
+
 def test_a_move_task_cancelled_through_another_server_stops(start_mallard):
     shared = prefix()
     server_a, server_b = start_mallard(shared), start_mallard(shared)
     a, b = client(server_a), client(server_b)
-    dlq = a.create_queue(QueueName="dead")["QueueUrl"]
-    dlq_arn = a.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    work = a.create_queue(QueueName="work", Attributes={
-        "RedrivePolicy": f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"1"}}'})["QueueUrl"]
-    work_arn = a.get_queue_attributes(QueueUrl=work, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq, dlq_arn, work, work_arn = _dlq_and_source(a)
     for batch in range(10):
         a.send_message_batch(QueueUrl=dlq, Entries=[{"Id": str(i), "MessageBody": f"{batch}-{i}"} for i in range(10)])
     # One message a second: the task runs long enough to be cancelled through the other server.
@@ -308,14 +314,10 @@ def test_a_move_task_outlives_the_server_that_ran_it(start_mallard):
     shared = prefix()
     victim, survivor = start_mallard(shared), start_mallard(shared)
     a, b = client(victim), client(survivor)
-    dlq = a.create_queue(QueueName="dead")["QueueUrl"]
-    dlq_arn = a.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    work = a.create_queue(QueueName="work", Attributes={
-        "RedrivePolicy": f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"1"}}'})["QueueUrl"]
+    dlq, dlq_arn, work, work_arn = _dlq_and_source(a)
     bodies = {f"{batch}-{i}" for batch in range(4) for i in range(10)}
     for batch in range(4):
         a.send_message_batch(QueueUrl=dlq, Entries=[{"Id": str(i), "MessageBody": f"{batch}-{i}"} for i in range(10)])
-    work_arn = a.get_queue_attributes(QueueUrl=work, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     _sqs_json(victim, "StartMessageMoveTask", SourceArn=dlq_arn, DestinationArn=work_arn, MaxNumberOfMessagesPerSecond=5)
     time.sleep(1.5)
     victim.proc.send_signal(signal.SIGKILL)

@@ -102,9 +102,22 @@ end
 local function parse_task(entry)
   local handle, status, moved, runner, heartbeat, blob =
     string.match(entry, '^([^\n]*)\n([^\n]*)\n([^\n]*)\n([^\n]*)\n(%-?%d+)\n(.*)$')
-  if handle then return handle, status, moved, runner, heartbeat, blob end
-  handle, status, moved, blob = string.match(entry, '^([^\n]*)\n([^\n]*)\n([^\n]*)\n(.*)$')
-  return handle, status, moved, '', '0', blob
+  if not handle then
+    handle, status, moved, blob = string.match(entry, '^([^\n]*)\n([^\n]*)\n([^\n]*)\n(.*)$')
+    runner, heartbeat = '', '0'
+  end
+  return {handle = handle, status = status, moved = moved, runner = runner, heartbeat = heartbeat, blob = blob}
+end
+local function task_entry(t)
+  return table.concat({t.handle, t.status, t.moved, t.runner, t.heartbeat, t.blob}, '\n')
+end
+-- The 0-based position and fields of the task `handle` in the list `list_key`, or nil.
+local function find_task(list_key, handle)
+  for i, entry in ipairs(redis.call('LRANGE', list_key, 0, -1)) do
+    local task = parse_task(entry)
+    if task.handle == handle then return i - 1, task end
+  end
+  return nil
 end
 
 local MESSAGE_FIELDS = {'id', 'c', 'g', 'sent', 'vis', 'first', 'last', 'cnt', 'sn', 'tok', 'dlq'}
@@ -525,27 +538,28 @@ return {0, moved}
   return script;
 }
 
-// KEYS: task list. ARGV: task handle, status, moved, entry ("handle\nstatus\nmoved\nblob").
-// Replaces the task with that handle, except that a cancelled task stays cancelled when its runner
-// reports progress afterwards; new tasks go first and only the newest 10 are kept.
+// KEYS: task list, set of sources with a RUNNING task. ARGV: task handle, status, moved, runner,
+// entry (see parse_task), this source's member of that set. Replaces the task with that handle,
+// except that a cancelled task stays cancelled when its runner reports progress afterwards (only
+// `moved` is taken) and that a RUNNING task taken over by another runner refuses the old one's
+// reports (returns 1); new tasks go first and only the newest 10 are kept.
 const redis::RedisScript& PutMoveTask() {
   static const auto script = Make(R"lua(
-for i, entry in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-  local handle, status, _, runner, heartbeat, blob = parse_task(entry)
-  if handle == ARGV[1] then
-    if status == 'CANCELLED' and ARGV[2] == 'RUNNING' then
-      redis.call('LSET', KEYS[1], i - 1, table.concat({handle, status, ARGV[3], runner, heartbeat, blob}, '\n'))
-      return 0
-    end
-    if status == 'RUNNING' and runner ~= ARGV[4] then return 1 end
-    redis.call('LSET', KEYS[1], i - 1, ARGV[5])
-    if ARGV[2] ~= 'RUNNING' then redis.call('SREM', KEYS[2], ARGV[6]) end
-    return 0
-  end
+local position, task = find_task(KEYS[1], ARGV[1])
+if not position then
+  redis.call('LPUSH', KEYS[1], ARGV[5])
+  redis.call('LTRIM', KEYS[1], 0, 9)
+  if ARGV[2] == 'RUNNING' then redis.call('SADD', KEYS[2], ARGV[6]) end
+  return 0
 end
-redis.call('LPUSH', KEYS[1], ARGV[5])
-redis.call('LTRIM', KEYS[1], 0, 9)
-if ARGV[2] == 'RUNNING' then redis.call('SADD', KEYS[2], ARGV[6]) end
+if task.status == 'CANCELLED' and ARGV[2] == 'RUNNING' then
+  task.moved = ARGV[3]
+  redis.call('LSET', KEYS[1], position, task_entry(task))
+  return 0
+end
+if task.status == 'RUNNING' and task.runner ~= ARGV[4] then return 1 end
+redis.call('LSET', KEYS[1], position, ARGV[5])
+if ARGV[2] ~= 'RUNNING' then redis.call('SREM', KEYS[2], ARGV[6]) end
 return 0
 )lua");
   return script;
@@ -554,15 +568,11 @@ return 0
 // KEYS: task list. ARGV: task handle, runner, now, stale before. Returns 1 when claimed.
 const redis::RedisScript& ClaimMoveTask() {
   static const auto script = Make(R"lua(
-for i, entry in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-  local handle, status, moved, _, heartbeat, blob = parse_task(entry)
-  if handle == ARGV[1] then
-    if status ~= 'RUNNING' or tonumber(heartbeat) >= tonumber(ARGV[4]) then return 0 end
-    redis.call('LSET', KEYS[1], i - 1, table.concat({handle, status, moved, ARGV[2], ARGV[3], blob}, '\n'))
-    return 1
-  end
-end
-return 0
+local position, task = find_task(KEYS[1], ARGV[1])
+if not position or task.status ~= 'RUNNING' or tonumber(task.heartbeat) >= tonumber(ARGV[4]) then return 0 end
+task.runner, task.heartbeat = ARGV[2], ARGV[3]
+redis.call('LSET', KEYS[1], position, task_entry(task))
+return 1
 )lua");
   return script;
 }
