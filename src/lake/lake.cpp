@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "lake/catalog_schema.hpp"
+#include "lake/inlined_data.hpp"
 #include "lake/lake_transaction.hpp"
 #include "lake/lake_scan.hpp"
 #include "lake/parquet_files.hpp"
@@ -45,33 +46,6 @@ constexpr const char* kSnapshotInfoQuery =
     "SELECT s.snapshot_id, CAST(s.snapshot_time AS VARCHAR), s.schema_version, c.changes_made, c.author, "
     "c.commit_message, c.commit_extra_info FROM ducklake_snapshot s LEFT JOIN ducklake_snapshot_changes c "
     "ON c.snapshot_id = s.snapshot_id ";
-
-// Rows the extension keeps in the catalog itself (data inlining) are not read by Mallard: a
-// table that has any fails clearly instead of silently missing rows.
-LakeStatus RefuseInlinedData(CatalogStore& store, std::int64_t table_id, std::int64_t snapshot_id,
-                             const std::string& table_name) {
-  MALLARD_ASSIGN_OR_RETURN(auto registered, store.Query("SELECT table_name FROM ducklake_inlined_data_tables WHERE table_id = " +
-                                                        std::to_string(table_id)));
-  std::vector<std::string> inlined_tables;
-  for (const auto& row : registered) {
-    if (row[0]) inlined_tables.push_back(*row[0]);
-  }
-  inlined_tables.push_back("ducklake_inlined_delete_" + std::to_string(table_id));
-  for (const auto& name : inlined_tables) {
-    MALLARD_ASSIGN_OR_RETURN(auto exists, store.Query("SELECT count(*) FROM information_schema.tables WHERE table_name = " +
-                                                      SqlString(name)));
-    if (exists.empty() || CatalogInt(exists[0][0]) == 0) continue;
-    MALLARD_ASSIGN_OR_RETURN(auto rows, store.Query("SELECT count(*) FROM " + SqlIdentifier(name) +
-                                                    " WHERE begin_snapshot <= " + std::to_string(snapshot_id)));
-    if (!rows.empty() && CatalogInt(rows[0][0]) > 0) {
-      return LakeFail(LakeErrorCode::kUnsupported,
-                      "table \"" + table_name + "\" has rows inlined in the catalog (" + name +
-                          ", written by the ducklake extension with data inlining); Mallard reads Parquet files only — "
-                          "run ducklake_flush_inlined_data() in DuckDB first");
-    }
-  }
-  return Done{};
-}
 
 }  // namespace
 
@@ -208,10 +182,10 @@ LakeResult<std::string> Lake::ScanSql(const std::string& schema, const std::stri
                                                   (snapshot ? " at snapshot " + std::to_string(*snapshot) : ""));
   }
   MALLARD_RETURN_IF_ERROR(LoadTableFiles(*store_, view, entry->table_id));
-  MALLARD_RETURN_IF_ERROR(RefuseInlinedData(*store_, entry->table_id, view.snapshot.snapshot_id, table));
+  MALLARD_ASSIGN_OR_RETURN(auto inlined, LoadInlinedData(*store_, view, *entry));
   lock.unlock();
 
-  return BuildScanSql(view, *entry, view.files[entry->table_id]);
+  return BuildScanSql(view, *entry, view.files[entry->table_id], &inlined);
 }
 
 LakeResult<std::vector<CatalogRow>> Lake::QueryCatalog(const std::string& sql) {

@@ -1,11 +1,40 @@
 #include "lake/lake_scan.hpp"
 
+#include <map>
+
 #include "lake/parquet_files.hpp"
 
 namespace mallard::lake {
 
+namespace {
+
+// The live inlined rows as a SELECT with the table's columns and types.
+LakeResult<std::string> InlinedRowsSql(const TableEntry& table, const InlinedData& inlined) {
+  std::string projection, names, values;
+  for (std::size_t c = 0; c < table.columns.size(); ++c) {
+    const auto& column = table.columns[c];
+    MALLARD_ASSIGN_OR_RETURN(auto type, DuckDbTypeSql(column));
+    std::string value = "v" + std::to_string(c);
+    names += (c == 0 ? "" : ", ") + value;
+    projection += (c == 0 ? "" : ", ");
+    projection += column.type == "blob" ? "from_hex(" + value + ")" : "CAST(" + value + " AS " + type + ")";
+    projection += " AS " + SqlIdentifier(column.name);
+  }
+  for (const auto& row : inlined.rows) {
+    values += values.empty() ? "(" : ", (";
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c > 0) values += ", ";
+      values += SqlOptString(row[c]);
+    }
+    values += ")";
+  }
+  return "SELECT " + projection + " FROM (VALUES " + values + ") AS lake_inlined(" + names + ")";
+}
+
+}  // namespace
+
 LakeResult<std::string> BuildScanSql(const CatalogView& view, const TableEntry& table,
-                                     const std::vector<DataFileEntry>& files) {
+                                     const std::vector<DataFileEntry>& files, const InlinedData* inlined) {
   std::string projection;
   for (const auto& column : table.columns) {
     std::string name = SqlIdentifier(column.name);
@@ -17,7 +46,8 @@ LakeResult<std::string> BuildScanSql(const CatalogView& view, const TableEntry& 
       projection += name;
     }
   }
-  if (files.empty()) {
+  const bool inlined_rows = inlined != nullptr && !inlined->rows.empty();
+  if (files.empty() && !inlined_rows) {
     std::string typed_nulls;
     for (const auto& column : table.columns) {
       MALLARD_ASSIGN_OR_RETURN(auto type, DuckDbTypeSql(column));
@@ -25,7 +55,9 @@ LakeResult<std::string> BuildScanSql(const CatalogView& view, const TableEntry& 
     }
     return "SELECT " + typed_nulls + " LIMIT 0";
   }
+  if (files.empty()) return InlinedRowsSql(table, *inlined);
   std::vector<std::string> data_paths, delete_paths;
+  std::map<std::int64_t, std::string> path_of_file;
   std::string delete_map;
   for (const auto& file : files) {
     if (file.partial) {
@@ -34,6 +66,7 @@ LakeResult<std::string> BuildScanSql(const CatalogView& view, const TableEntry& 
     }
     std::string data_path = view.DataFilePath(table, file.path, file.path_is_relative);
     data_paths.push_back(data_path);
+    path_of_file[file.data_file_id] = data_path;
     if (file.deletes) {
       std::string delete_path = view.DataFilePath(table, file.deletes->path, file.deletes->path_is_relative);
       delete_paths.push_back(delete_path);
@@ -46,16 +79,38 @@ LakeResult<std::string> BuildScanSql(const CatalogView& view, const TableEntry& 
       delete_map += ")";
     }
   }
-  MALLARD_ASSIGN_OR_RETURN(auto schema_argument, ReadSchemaArgument(table.columns));
-  std::string sql = "SELECT " + projection + " FROM read_parquet(" + FileListLiteral(data_paths) +
-                    ", schema = " + schema_argument + ", filename = '__lake_file', file_row_number = true) AS lake_data";
+  std::vector<std::string> deleted;  // SELECTs of (__lake_file, file_row_number) to leave out
   if (!delete_paths.empty()) {
     // Delete files are matched to their data files through the catalog, not through their own
     // file_path column, which other writers fill differently.
-    sql += " ANTI JOIN (SELECT lake_map.data_file AS __lake_file, lake_deletes.pos AS file_row_number FROM read_parquet(" +
-           FileListLiteral(delete_paths) + ", filename = '__lake_delete_file') AS lake_deletes JOIN (VALUES " + delete_map +
-           ") AS lake_map(delete_file, data_file) ON lake_deletes.__lake_delete_file = lake_map.delete_file) AS lake_deleted "
-           "USING (__lake_file, file_row_number)";
+    deleted.push_back("SELECT lake_map.data_file AS __lake_file, lake_deletes.pos AS file_row_number FROM read_parquet(" +
+                      FileListLiteral(delete_paths) + ", filename = '__lake_delete_file') AS lake_deletes JOIN (VALUES " +
+                      delete_map + ") AS lake_map(delete_file, data_file) ON lake_deletes.__lake_delete_file = "
+                      "lake_map.delete_file");
+  }
+  if (inlined != nullptr) {
+    std::string positions;
+    for (const auto& [file_id, position] : inlined->deleted_positions) {
+      auto path = path_of_file.find(file_id);
+      if (path == path_of_file.end()) continue;  // a file no longer live
+      positions += (positions.empty() ? "(" : ", (") + SqlString(path->second) + ", " + std::to_string(position) + ")";
+    }
+    if (!positions.empty()) {
+      deleted.push_back("SELECT data_file AS __lake_file, CAST(pos AS BIGINT) AS file_row_number FROM (VALUES " +
+                        positions + ") AS lake_inlined_deletes(data_file, pos)");
+    }
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto schema_argument, ReadSchemaArgument(table.columns));
+  std::string sql = "SELECT " + projection + " FROM read_parquet(" + FileListLiteral(data_paths) +
+                    ", schema = " + schema_argument + ", filename = '__lake_file', file_row_number = true) AS lake_data";
+  if (!deleted.empty()) {
+    std::string all_deleted;
+    for (const auto& part : deleted) all_deleted += (all_deleted.empty() ? "" : " UNION ALL ") + part;
+    sql += " ANTI JOIN (" + all_deleted + ") AS lake_deleted USING (__lake_file, file_row_number)";
+  }
+  if (inlined_rows) {
+    MALLARD_ASSIGN_OR_RETURN(auto rows_sql, InlinedRowsSql(table, *inlined));
+    sql = "SELECT * FROM (" + sql + ") UNION ALL (" + rows_sql + ")";
   }
   return sql;
 }

@@ -8,6 +8,7 @@
 
 #include "common/ids.hpp"
 #include "lake/commit_builder.hpp"
+#include "lake/inlined_data.hpp"
 #include "lake/lake_scan.hpp"
 
 namespace mallard::lake {
@@ -143,6 +144,11 @@ LakeStatus LakeTransaction::Stage(StagedOp op) {
   return Done{};
 }
 
+LakeStatus LakeTransaction::RefuseInlinedData(const TableEntry& table, const std::string& what) {
+  std::lock_guard lock(lake_->catalog_mutex_);
+  return RefuseWritesOverInlinedData(*lake_->store_, table.table_id, working_.snapshot.snapshot_id, table.name, what);
+}
+
 LakeStatus LakeTransaction::EnsureFilesLoaded(std::int64_t table_id) {
   if (files_loaded_.count(table_id)) return Done{};
   std::lock_guard lock(lake_->catalog_mutex_);
@@ -239,6 +245,7 @@ LakeStatus LakeTransaction::RenameColumn(const std::string& schema, const std::s
 
 LakeStatus LakeTransaction::Truncate(const std::string& schema, const std::string& table) {
   MALLARD_ASSIGN_OR_RETURN(auto* entry, RequireTable(working_, schema, table));
+  MALLARD_RETURN_IF_ERROR(RefuseInlinedData(*entry, "truncate"));
   MALLARD_RETURN_IF_ERROR(EnsureFilesLoaded(entry->table_id));
   StagedOp op{StagedOp::Kind::kTruncate};
   op.schema = schema;
@@ -278,6 +285,7 @@ LakeResult<std::int64_t> LakeTransaction::DeleteByKeys(const std::string& schema
     }
     keys.push_back(*column);
   }
+  MALLARD_RETURN_IF_ERROR(RefuseInlinedData(*entry, "delete from"));
   MALLARD_RETURN_IF_ERROR(EnsureFilesLoaded(entry->table_id));
   const auto& files = working_.files[entry->table_id];
   if (files.empty()) return std::int64_t{0};
@@ -342,6 +350,7 @@ LakeResult<std::int64_t> LakeTransaction::Compact(const std::string& schema, con
                                                   duckdb::Connection& work, int min_files, std::int64_t max_file_rows) {
   if (finished_) return LakeFail(LakeErrorCode::kInvalid, "the transaction has already ended");
   MALLARD_ASSIGN_OR_RETURN(auto* entry, RequireTable(working_, schema, table));
+  MALLARD_RETURN_IF_ERROR(RefuseInlinedData(*entry, "compact"));
   MALLARD_RETURN_IF_ERROR(EnsureFilesLoaded(entry->table_id));
   std::vector<DataFileEntry> files;
   for (const auto& file : working_.files[entry->table_id]) {

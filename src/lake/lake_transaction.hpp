@@ -80,6 +80,8 @@ class LakeTransaction {
   friend class Lake;
   LakeTransaction(std::shared_ptr<Lake> lake, CatalogView base);
   LakeStatus Stage(StagedOp op);
+  // Deletes, truncation and compaction must see every row, and Mallard does not write inlined data.
+  LakeStatus RefuseInlinedData(const TableEntry& table, const std::string& what);
   LakeStatus EnsureFilesLoaded(std::int64_t table_id);
   LakeStatus Apply(CatalogView& view, StagedOp& op, CommitBuilder* commit) const;
   void RemoveWrittenFiles();

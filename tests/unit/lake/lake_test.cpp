@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "common/ids.hpp"
@@ -676,34 +677,146 @@ TEST_P(LakeTest, CrashBetweenWritingAndCommittingLeavesTheLastSnapshot) {
   EXPECT_EQ(Scan("items").size(), 2u);
 }
 
-TEST_P(LakeTest, SnapshotAsOfAndInlinedDataIsRefusedClearly) {
+TEST_P(LakeTest, SnapshotAsOf) {
   CreateItems();
   InsertItems("SELECT 1 AS id, 'a' AS name, 1 AS price");
   auto now = lake_->SnapshotAsOf("2999-01-01 00:00:00+00");
   ASSERT_TRUE(now.ok()) << now.error().message;
   EXPECT_EQ(*now, lake_->CurrentSnapshot()->snapshot_id);
   EXPECT_EQ(lake_->SnapshotAsOf("1999-01-01 00:00:00+00").error().code, LakeErrorCode::kNotFound);
-  // What the extension writes with data inlining on: rows in the catalog, not in Parquet.
-  auto store = GetParam() == CatalogKind::kDuckDb ? nullptr : OpenCatalogStore(catalog_).value();
-  std::string inline_sql =
-      "CREATE TABLE ducklake_inlined_data_1_1(row_id BIGINT, begin_snapshot BIGINT, end_snapshot BIGINT, id BIGINT, "
-      "name VARCHAR, price DECIMAL(10,2));"
-      "INSERT INTO ducklake_inlined_data_1_1 VALUES (5, 2, NULL, 5, 'inline', 1);"
-      "INSERT INTO ducklake_inlined_data_tables VALUES (1, 'ducklake_inlined_data_1_1', 1)";
-  if (store) {
-    ASSERT_TRUE(store->Execute(inline_sql).ok());
-  } else {
-    lake_.reset();
-    auto direct = OpenCatalogStore(catalog_);
-    ASSERT_TRUE(direct.ok());
-    ASSERT_TRUE((*direct)->Execute(inline_sql).ok());
-    direct = OpenCatalogStore(":memory:");  // release the file
-    Reopen();
+}
+
+// Runs SQL on the catalog as another writer (the ducklake extension) would; a DuckDB-file catalog
+// is released by the lake meanwhile.
+void RunOnCatalog(LakeTest& test, const std::string& catalog, bool duckdb_file, const std::string& sql,
+                  const std::function<void()>& reopen, const std::function<void()>& release) {
+  if (duckdb_file) release();
+  {
+    auto store = OpenCatalogStore(catalog);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto done = (*store)->Execute(sql);
+    ASSERT_TRUE(done.ok()) << done.error().message << "\n" << sql;
   }
-  auto refused = lake_->ScanSql("main", "items");
+  if (duckdb_file) reopen();
+}
+
+// One snapshot of another writer: the next snapshot row (schema version bumped when asked) and
+// its changes row, then `body` with {S} standing for the new snapshot id.
+std::string ExtensionCommit(std::int64_t snapshot, bool new_schema_version, const std::string& changes, std::string body) {
+  for (std::size_t at; (at = body.find("{S}")) != std::string::npos;) body.replace(at, 3, std::to_string(snapshot));
+  return "INSERT INTO ducklake_snapshot (snapshot_id, snapshot_time, schema_version, next_catalog_id, next_file_id) "
+         "SELECT " + std::to_string(snapshot) + ", now(), schema_version" + (new_schema_version ? " + 1" : "") +
+         ", next_catalog_id, next_file_id + 1 FROM ducklake_snapshot WHERE snapshot_id = " + std::to_string(snapshot - 1) +
+         ";INSERT INTO ducklake_snapshot_changes VALUES (" + std::to_string(snapshot) + ", " + SqlString(changes) +
+         ", NULL, NULL, NULL);" + body;
+}
+
+TEST_P(LakeTest, RowsAndDeletesInlinedInTheCatalogAreReadAtEverySnapshot) {
+  const bool duckdb_file = GetParam() == CatalogKind::kDuckDb;
+  auto reopen = [this] { Reopen(); };
+  auto release = [this] { lake_.reset(); };
+  CreateItems();
+  const std::int64_t parquet = InsertItems("SELECT * FROM (VALUES (1, 'one', 1.5), (2, 'two', 2.5)) t(id, name, price)");
+  const std::string table_id = CatalogOne("SELECT table_id FROM ducklake_table WHERE table_name = 'items'");
+  const std::string file_id = CatalogOne("SELECT data_file_id FROM ducklake_data_file WHERE table_id = " + table_id);
+  const std::int64_t version = std::stoll(CatalogOne("SELECT schema_version FROM ducklake_snapshot WHERE snapshot_id = " +
+                                                     std::to_string(parquet))) + 1;
+  const std::string inlined = "ducklake_inlined_data_" + table_id + "_" + std::to_string(version);
+  const std::string deletes = "ducklake_inlined_delete_" + table_id;
+  // As the extension inlines a small insert (a new inlined table for the current columns, schema
+  // version bumped) and a small delete of a Parquet row, in one snapshot.
+  const std::int64_t inlined_at = parquet + 1;
+  RunOnCatalog(*this, catalog_, duckdb_file,
+               ExtensionCommit(inlined_at, true, "inlined_insert:" + table_id + ",inlined_delete:" + table_id,
+                               "CREATE TABLE " + inlined + "(row_id BIGINT, begin_snapshot BIGINT, end_snapshot BIGINT, "
+                               "id BIGINT, name VARCHAR, price DECIMAL(10,2));"
+                               "INSERT INTO ducklake_inlined_data_tables VALUES (" + table_id + ", '" + inlined + "', " +
+                               std::to_string(version) + ");"
+                               "INSERT INTO " + inlined + " VALUES (2, {S}, NULL, 3, 'three', 3.5), "
+                               "(3, {S}, NULL, 4, 'it''s four', NULL);"
+                               "CREATE TABLE " + deletes + "(file_id BIGINT, row_id BIGINT, begin_snapshot BIGINT);"
+                               "INSERT INTO " + deletes + " VALUES (" + file_id + ", 0, {S});"
+                               "UPDATE ducklake_table_stats SET record_count = 3, next_row_id = 4 WHERE table_id = " +
+                               table_id + ";"),
+               reopen, release);
+  EXPECT_EQ(Scan("items", parquet), (Rows{{"1", "one", "1.50"}, {"2", "two", "2.50"}}));
+  EXPECT_EQ(Scan("items"), (Rows{{"2", "two", "2.50"}, {"3", "three", "3.50"}, {"4", "it's four", "NULL"}}));
+
+  // Renamed and added columns: inlined values follow their column ids; an added column reads as
+  // its initial default, as for older Parquet files.
+  {
+    auto alter = Begin();
+    ASSERT_TRUE(alter->RenameColumn("main", "items", "name", "label").ok());
+    ASSERT_TRUE(alter->AddColumn("main", "items", {"stock", "INTEGER", true, "7"}).ok());
+    Commit(*alter);
+  }
+  EXPECT_EQ(Scan("items"), (Rows{{"2", "two", "2.50", "7"}, {"3", "three", "3.50", "7"}, {"4", "it's four", "NULL", "7"}}));
+  auto labels = Query("SELECT label FROM (" + *lake_->ScanSql("main", "items") + ") ORDER BY id");
+  EXPECT_EQ(labels, (Rows{{"two"}, {"three"}, {"it's four"}}));
+
+  // The extension deletes an inlined row by ending it.
+  const std::int64_t before_delete = lake_->CurrentSnapshot()->snapshot_id;
+  RunOnCatalog(*this, catalog_, duckdb_file,
+               ExtensionCommit(before_delete + 1, false, "inlined_delete:" + table_id,
+                               "UPDATE " + inlined + " SET end_snapshot = {S} WHERE row_id = 2;"),
+               reopen, release);
+  EXPECT_EQ(Scan("items").size(), 2u);
+  EXPECT_EQ(Scan("items", before_delete).size(), 3u);
+  EXPECT_EQ(Scan("items", inlined_at - 1).size(), 2u) << "before the inlined commit";
+
+  // Inserts go on (to Parquet); what must see every row is refused clearly.
+  InsertItems("SELECT 9 AS id, 'nine' AS label, 9 AS price, 1 AS stock");
+  EXPECT_EQ(Scan("items").size(), 3u);
+  auto transaction = Begin();
+  auto refused = transaction->DeleteByKeys("main", "items", {"id"}, *source_, "SELECT 2 AS id");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, LakeErrorCode::kUnsupported);
-  EXPECT_NE(refused.error().message.find("inlined"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("inlined"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(transaction->Truncate("main", "items").error().code, LakeErrorCode::kUnsupported);
+}
+
+TEST_P(LakeTest, InlinedValuesOfEveryKindReadBackTyped) {
+  const bool duckdb_file = GetParam() == CatalogKind::kDuckDb;
+  {
+    auto create = Begin();
+    ASSERT_TRUE(create->CreateTable("main", "kinds", {{"id", "BIGINT"}, {"b", "BLOB"}, {"s", "STRUCT(a INTEGER, t VARCHAR)"},
+                                                      {"l", "INTEGER[]"}, {"ts", "TIMESTAMPTZ"}, {"d", "DOUBLE"},
+                                                      {"day", "DATE"}, {"ok", "BOOLEAN"}}).ok());
+    Commit(*create);
+  }
+  const std::int64_t created = lake_->CurrentSnapshot()->snapshot_id;
+  const std::string table_id = CatalogOne("SELECT table_id FROM ducklake_table WHERE table_name = 'kinds'");
+  const std::string version = CatalogOne("SELECT schema_version FROM ducklake_snapshot WHERE snapshot_id = " +
+                                         std::to_string(created));
+  const std::string inlined = "ducklake_inlined_data_" + table_id + "_" + version;
+  // Native types where the catalog database has them; nested ones as the extension's text.
+  const std::string types = duckdb_file
+      ? "id BIGINT, b BLOB, s STRUCT(a INTEGER, t VARCHAR), l INTEGER[], ts TIMESTAMPTZ, d DOUBLE, day DATE, ok BOOLEAN"
+      : "id BIGINT, b BYTEA, s VARCHAR, l VARCHAR, ts TIMESTAMPTZ, d DOUBLE PRECISION, day DATE, ok BOOLEAN";
+  const std::string blob = duckdb_file ? "'\\x00\\xFFab'::BLOB" : "'\\x00ff6162'::BYTEA";
+  const std::string values =
+      duckdb_file ? "(0, {S}, NULL, 1, " + blob + ", {'a': 5, 't': 'x, y'}, [1, 2, NULL], "
+                    "'2026-01-02 03:04:05.123456+00', 0.1, '2026-12-01', true)"
+                  : "(0, {S}, NULL, 1, " + blob + ", '{''a'': 5, ''t'': ''x, y''}', '[1, 2, NULL]', "
+                    "'2026-01-02 03:04:05.123456+00', 0.1, '2026-12-01', true)";
+  RunOnCatalog(*this, catalog_, duckdb_file,
+               ExtensionCommit(created + 1, false, "inlined_insert:" + table_id,
+                               "CREATE TABLE " + inlined + "(row_id BIGINT, begin_snapshot BIGINT, end_snapshot BIGINT, " +
+                               types + ");INSERT INTO ducklake_inlined_data_tables VALUES (" + table_id + ", '" +
+                               inlined + "', " + version + ");INSERT INTO " + inlined + " VALUES " + values +
+                               ", (1, {S}, NULL, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL);"),
+               [this] { Reopen(); }, [this] { lake_.reset(); });
+  auto sql = lake_->ScanSql("main", "kinds");
+  ASSERT_TRUE(sql.ok()) << sql.error().message;
+  auto rows = Query("SELECT hex(b), s.a, s.t, l[2], len(l), epoch_us(ts), d = 0.1, day, ok, typeof(s), typeof(ts) FROM (" +
+                    *sql + ") ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"00FF6162", "5", "x, y", "2", "3", "1767323045123456", "true",
+                                               "2026-12-01", "true", "STRUCT(a INTEGER, t VARCHAR)",
+                                               "TIMESTAMP WITH TIME ZONE"}));
+  EXPECT_EQ(Query("SELECT count(*) FROM (" + *sql + ") WHERE id = 2 AND b IS NULL AND s IS NULL AND l IS NULL AND "
+                  "ts IS NULL AND d IS NULL AND day IS NULL AND ok IS NULL"),
+            (Rows{{"1"}}));
 }
 
 TEST_P(LakeTest, CatalogFormatVersionIsChecked) {
