@@ -178,7 +178,7 @@ LakeStatus LoadTableFiles(CatalogStore& store, CatalogView& view, std::int64_t t
   std::int64_t s = view.snapshot.snapshot_id;
   std::string sql =
       "SELECT d.data_file_id, d.path, d.path_is_relative, d.record_count, d.row_id_start, d.partial_max, "
-      "x.delete_file_id, x.path, x.path_is_relative, x.delete_count "
+      "x.delete_file_id, x.path, x.path_is_relative, x.delete_count, x.partial_max, d.mapping_id "
       "FROM ducklake_data_file d LEFT JOIN (SELECT * FROM ducklake_delete_file x WHERE " +
       VisibleAt("x", s) + ") x ON x.data_file_id = d.data_file_id WHERE d.table_id = " + std::to_string(table_id) +
       " AND " + VisibleAt("d", s) + " ORDER BY d.data_file_id";
@@ -192,10 +192,12 @@ LakeStatus LoadTableFiles(CatalogStore& store, CatalogView& view, std::int64_t t
     file.path_is_relative = !row[2] || CatalogBool(row[2]);
     file.record_count = CatalogInt(row[3]);
     file.row_id_start = CatalogInt(row[4]);
-    file.partial = row[5].has_value();
+    if (row[5]) file.partial_max = CatalogInt(row[5]);
+    file.name_mapped = row[11].has_value();
     if (row[6]) {
       file.deletes = DeleteFileEntry{CatalogInt(row[6]), row[7].value_or(""), !row[8] || CatalogBool(row[8]),
-                                     CatalogInt(row[9])};
+                                     CatalogInt(row[9]), std::nullopt};
+      if (row[10]) file.deletes->partial_max = CatalogInt(row[10]);
     }
     files.push_back(std::move(file));
   }

@@ -46,6 +46,9 @@ struct DeleteFileEntry {
   std::string path;
   bool path_is_relative = true;
   std::int64_t delete_count = 0;
+  // Set on the extension's snapshot-tagged delete files: each position carries the snapshot that
+  // deleted it (_ducklake_internal_snapshot_id), the largest of which this is.
+  std::optional<std::int64_t> partial_max;
 };
 
 struct DataFileEntry {
@@ -54,7 +57,12 @@ struct DataFileEntry {
   bool path_is_relative = true;
   std::int64_t record_count = 0;
   std::int64_t row_id_start = 0;
-  bool partial = false;  // carries _ducklake_internal_snapshot_id (merged by the extension)
+  // Set on files the extension merged from several snapshots: each row carries the snapshot that
+  // inserted it (_ducklake_internal_snapshot_id), the largest of which this is.
+  std::optional<std::int64_t> partial_max;
+  // Registered by ducklake_add_data_files: columns are found by name through a mapping, the file
+  // has no field ids.
+  bool name_mapped = false;
   std::optional<DeleteFileEntry> deletes;
 };
 

@@ -56,20 +56,25 @@ LakeResult<std::string> BuildScanSql(const CatalogView& view, const TableEntry& 
     return "SELECT " + typed_nulls + " LIMIT 0";
   }
   if (files.empty()) return InlinedRowsSql(table, *inlined);
-  std::vector<std::string> data_paths, delete_paths;
+  const std::int64_t snapshot = view.snapshot.snapshot_id;
+  std::vector<std::string> data_paths, delete_paths, windowed_delete_paths, windowed_data_paths;
   std::map<std::int64_t, std::string> path_of_file;
   std::string delete_map;
   for (const auto& file : files) {
-    if (file.partial) {
-      return LakeFail(LakeErrorCode::kUnsupported, "table \"" + table.name + "\" has merged files with per-row snapshots "
-                                                   "(written by the ducklake extension); Mallard does not read them");
+    if (file.name_mapped) {
+      // Read by field id, such a file would not just miss columns: DuckDB fails internally.
+      return LakeFail(LakeErrorCode::kUnsupported, "table \"" + table.name + "\" has files registered with a name "
+                                                   "mapping (ducklake_add_data_files), which Mallard does not read");
     }
     std::string data_path = view.DataFilePath(table, file.path, file.path_is_relative);
     data_paths.push_back(data_path);
     path_of_file[file.data_file_id] = data_path;
+    // A merged file read at a snapshot older than some of its rows: those rows are left out.
+    if (file.partial_max && *file.partial_max > snapshot) windowed_data_paths.push_back(data_path);
     if (file.deletes) {
       std::string delete_path = view.DataFilePath(table, file.deletes->path, file.deletes->path_is_relative);
-      delete_paths.push_back(delete_path);
+      bool windowed = file.deletes->partial_max && *file.deletes->partial_max > snapshot;
+      (windowed ? windowed_delete_paths : delete_paths).push_back(delete_path);
       // Built piecewise: the one-expression form trips GCC 12's -Wrestrict false positive.
       if (!delete_map.empty()) delete_map += ", ";
       delete_map += "(";
@@ -80,13 +85,24 @@ LakeResult<std::string> BuildScanSql(const CatalogView& view, const TableEntry& 
     }
   }
   std::vector<std::string> deleted;  // SELECTs of (__lake_file, file_row_number) to leave out
-  if (!delete_paths.empty()) {
-    // Delete files are matched to their data files through the catalog, not through their own
-    // file_path column, which other writers fill differently.
-    deleted.push_back("SELECT lake_map.data_file AS __lake_file, lake_deletes.pos AS file_row_number FROM read_parquet(" +
-                      FileListLiteral(delete_paths) + ", filename = '__lake_delete_file') AS lake_deletes JOIN (VALUES " +
-                      delete_map + ") AS lake_map(delete_file, data_file) ON lake_deletes.__lake_delete_file = "
-                      "lake_map.delete_file");
+  // Delete files are matched to their data files through the catalog, not through their own
+  // file_path column, which other writers fill differently. Snapshot-tagged ones (a third column)
+  // read at an older snapshot count only the positions deleted by then.
+  auto deleted_positions = [&](const std::vector<std::string>& paths, const std::string& condition) {
+    return "SELECT lake_map.data_file AS __lake_file, lake_deletes.pos AS file_row_number FROM read_parquet(" +
+           FileListLiteral(paths) + ", filename = '__lake_delete_file', union_by_name = true) AS lake_deletes JOIN "
+           "(VALUES " + delete_map + ") AS lake_map(delete_file, data_file) ON lake_deletes.__lake_delete_file = "
+           "lake_map.delete_file" + condition;
+  };
+  if (!delete_paths.empty()) deleted.push_back(deleted_positions(delete_paths, ""));
+  if (!windowed_delete_paths.empty()) {
+    deleted.push_back(deleted_positions(windowed_delete_paths, " WHERE lake_deletes._ducklake_internal_snapshot_id <= " +
+                                                                   std::to_string(snapshot)));
+  }
+  if (!windowed_data_paths.empty()) {
+    deleted.push_back("SELECT __lake_file, file_row_number FROM read_parquet(" + FileListLiteral(windowed_data_paths) +
+                      ", filename = '__lake_file', file_row_number = true, union_by_name = true) "
+                      "WHERE _ducklake_internal_snapshot_id > " + std::to_string(snapshot));
   }
   if (inlined != nullptr) {
     std::string positions;

@@ -292,11 +292,12 @@ LakeResult<std::int64_t> LakeTransaction::DeleteByKeys(const std::string& schema
   std::map<std::string, const DataFileEntry*> by_path;
   std::vector<std::string> paths;
   for (const auto& file : files) {
-    if (file.partial) {
-      return LakeFail(LakeErrorCode::kUnsupported, "table " + QualifiedName(schema, table) +
-                                                       " has merged files with per-row snapshots (written by the "
-                                                       "ducklake extension); Mallard cannot delete from them");
+    if (file.name_mapped) {
+      return LakeFail(LakeErrorCode::kUnsupported, "table " + QualifiedName(schema, table) + " has files registered "
+                                                       "with a name mapping (ducklake_add_data_files); Mallard cannot "
+                                                       "delete from them");
     }
+    // A merged file of the extension is whole at the latest snapshot: positions work as in any file.
     std::string path = working_.DataFilePath(*entry, file.path, file.path_is_relative);
     by_path[path] = &file;
     paths.push_back(path);

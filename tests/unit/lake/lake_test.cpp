@@ -125,6 +125,11 @@ class LakeTest : public testing::TestWithParam<CatalogKind> {
     EXPECT_TRUE(rows.ok()) << rows.error().message;
     return Commit(*transaction);
   }
+  // Runs a statement (e.g. a COPY writing a file as another writer would) on the test's DuckDB.
+  void Write(const std::string& sql) {
+    auto done = RunStatement(*source_, sql);
+    ASSERT_TRUE(done.ok()) << sql << ": " << done.error().message;
+  }
   std::int64_t DeleteItems(const std::string& ids) {
     auto transaction = Begin();
     auto rows = transaction->DeleteByKeys("main", "items", {"id"}, *source_, "SELECT unnest([" + ids + "]) AS id");
@@ -817,6 +822,84 @@ TEST_P(LakeTest, InlinedValuesOfEveryKindReadBackTyped) {
   EXPECT_EQ(Query("SELECT count(*) FROM (" + *sql + ") WHERE id = 2 AND b IS NULL AND s IS NULL AND l IS NULL AND "
                   "ts IS NULL AND d IS NULL AND day IS NULL AND ok IS NULL"),
             (Rows{{"1"}}));
+}
+
+TEST_P(LakeTest, MergedFilesAndSnapshotTaggedDeletesOfTheExtensionTimeTravel) {
+  const bool duckdb_file = GetParam() == CatalogKind::kDuckDb;
+  auto reopen = [this] { Reopen(); };
+  auto release = [this] { lake_.reset(); };
+  CreateItems();
+  const std::int64_t first = InsertItems("SELECT 1 AS id, 'a' AS name, 1 AS price");
+  const std::int64_t second = InsertItems("SELECT * FROM (VALUES (2, 'b', 2), (4, 'd', 4)) t(id, name, price)");
+  const std::string table_id = CatalogOne("SELECT table_id FROM ducklake_table WHERE table_name = 'items'");
+  const std::string directory = lake_->DataPath() + "main/items/";
+  // As merge_adjacent_files does: one file holding both inserts, each row tagged with the snapshot
+  // that inserted it, registered from the first one (partial_max = the last); the sources go. The
+  // internal columns carry the field ids Iceberg reserves for row lineage, as DuckDB's writer does.
+  const std::string merged = directory + "merged.parquet";
+  Write("COPY (SELECT * FROM (VALUES (1::BIGINT, 'a', 1.00::DECIMAL(10,2), " + std::to_string(first) + "::BIGINT, 0::BIGINT), "
+        "(2, 'b', 2.00, " + std::to_string(second) + ", 1), (4, 'd', 4.00, " + std::to_string(second) + ", 2)) "
+        "t(id, name, price, _ducklake_internal_snapshot_id, _ducklake_internal_row_id)) TO " + SqlString(merged) +
+        " (FORMAT parquet, FIELD_IDS {id: 1, name: 2, price: 3, _ducklake_internal_snapshot_id: 2147483539, "
+        "_ducklake_internal_row_id: 2147483540})");
+  const std::int64_t merge = second + 1;
+  RunOnCatalog(*this, catalog_, duckdb_file,
+               ExtensionCommit(merge, false, "compacted_table:" + table_id,
+                               "DELETE FROM ducklake_data_file WHERE table_id = " + table_id + ";"
+                               "INSERT INTO ducklake_data_file (data_file_id, table_id, begin_snapshot, end_snapshot, "
+                               "file_order, path, path_is_relative, file_format, record_count, file_size_bytes, "
+                               "footer_size, row_id_start, partition_id, encryption_key, mapping_id, partial_max) VALUES "
+                               "(100, " + table_id + ", " + std::to_string(first) + ", NULL, NULL, 'merged.parquet', "
+                               "true, 'parquet', 3, " + std::to_string(fs::file_size(merged)) + ", 0, 0, NULL, NULL, "
+                               "NULL, " + std::to_string(second) + ");"),
+               reopen, release);
+  EXPECT_EQ(Scan("items", first), (Rows{{"1", "a", "1.00"}})) << "rows of later snapshots are left out";
+  EXPECT_EQ(Scan("items", second).size(), 3u);
+  EXPECT_EQ(Scan("items").size(), 3u);
+
+  // Deletes as 1.5 writes them: a first one as a plain delete file, the next one as a single
+  // snapshot-tagged file replacing it, back-dated to the first deletion.
+  const std::int64_t delete_one = merge + 1, delete_two = merge + 2;
+  Write("COPY (SELECT 'x' AS file_path, 0::BIGINT AS pos) TO " + SqlString(directory + "d1.parquet") + " (FORMAT parquet)");
+  Write("COPY (SELECT * FROM (VALUES ('x', 0::BIGINT, " + std::to_string(delete_one) + "::BIGINT), ('x', 1, " +
+        std::to_string(delete_two) + ")) t(file_path, pos, _ducklake_internal_snapshot_id)) TO " +
+        SqlString(directory + "d2.parquet") + " (FORMAT parquet)");
+  const std::string delete_columns = "INSERT INTO ducklake_delete_file (delete_file_id, table_id, begin_snapshot, "
+                                     "end_snapshot, data_file_id, path, path_is_relative, format, delete_count, "
+                                     "file_size_bytes, footer_size, encryption_key, partial_max) VALUES ";
+  RunOnCatalog(*this, catalog_, duckdb_file,
+               ExtensionCommit(delete_one, false, "deleted_from_table:" + table_id,
+                               delete_columns + "(101, " + table_id + ", {S}, NULL, 100, 'd1.parquet', true, 'parquet', "
+                               "1, 0, 0, NULL, NULL);") +
+                   ExtensionCommit(delete_two, false, "deleted_from_table:" + table_id,
+                                   "DELETE FROM ducklake_delete_file WHERE delete_file_id = 101;" + delete_columns +
+                                   "(102, " + table_id + ", " + std::to_string(delete_one) +
+                                   ", NULL, 100, 'd2.parquet', true, 'parquet', 2, 0, 0, NULL, {S});"),
+               reopen, release);
+  EXPECT_EQ(Scan("items"), (Rows{{"4", "d", "4.00"}}));
+  EXPECT_EQ(Scan("items", delete_one), (Rows{{"2", "b", "2.00"}, {"4", "d", "4.00"}}));
+  EXPECT_EQ(Scan("items", merge).size(), 3u);
+  EXPECT_EQ(Scan("items", first), (Rows{{"1", "a", "1.00"}}));
+
+  // Mallard deletes from the merged file too, on top of the tagged delete file.
+  EXPECT_EQ(DeleteItems("4, 1"), delete_two + 1);
+  EXPECT_TRUE(Scan("items").empty());
+  EXPECT_EQ(Scan("items", delete_two), (Rows{{"4", "d", "4.00"}}));
+  EXPECT_EQ(Scan("items", delete_one).size(), 2u);
+}
+
+TEST_P(LakeTest, FilesRegisteredWithANameMappingAreRefusedClearly) {
+  CreateItems();
+  InsertItems("SELECT 1 AS id, 'a' AS name, 1 AS price");
+  RunOnCatalog(*this, catalog_, GetParam() == CatalogKind::kDuckDb,
+               "UPDATE ducklake_data_file SET mapping_id = 1", [this] { Reopen(); }, [this] { lake_.reset(); });
+  auto refused = lake_->ScanSql("main", "items");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, LakeErrorCode::kUnsupported);
+  EXPECT_NE(refused.error().message.find("name mapping"), std::string::npos) << refused.error().message;
+  auto transaction = Begin();
+  EXPECT_EQ(transaction->DeleteByKeys("main", "items", {"id"}, *source_, "SELECT 1 AS id").error().code,
+            LakeErrorCode::kUnsupported);
 }
 
 TEST_P(LakeTest, CatalogFormatVersionIsChecked) {
