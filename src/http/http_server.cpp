@@ -108,7 +108,10 @@ struct HttpServer::Impl {
 
   asio::awaitable<void> Accept() {
     for (;;) {
-      auto [error, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+      // Each connection runs on a strand of its own: its coroutine may resume on any network
+      // thread, and shutdown reaches into it (cancel) from another one.
+      auto [error, socket] =
+          co_await acceptor.async_accept(asio::make_strand(io), asio::as_tuple(asio::use_awaitable));
       if (error) {
         if (error == asio::error::operation_aborted || stopping) co_return;
         spdlog::warn("accept failed: {}", error.message());
@@ -121,7 +124,7 @@ struct HttpServer::Impl {
         std::lock_guard lock(connections_mutex);
         position = connections.insert(connections.end(), connection);
       }
-      asio::co_spawn(acceptor.get_executor(), Serve(connection),
+      asio::co_spawn(connection->stream.get_executor(), Serve(connection),
                      [this, position](std::exception_ptr failure) {
                        if (failure) {
                          try {
@@ -222,9 +225,14 @@ struct HttpServer::Impl {
     signals.cancel(ignored);
     handler->OnShutdown();
     {
+      // Idle connections stop waiting for a next request; busy ones finish theirs first. On the
+      // connection's strand, so this never runs between two steps of its coroutine.
       std::lock_guard lock(connections_mutex);
       for (auto& connection : connections) {
-        if (!connection->busy) connection->stream.socket().cancel(ignored);
+        asio::post(connection->stream.get_executor(), [connection] {
+          boost::system::error_code cancel_error;
+          if (!connection->busy) connection->stream.socket().cancel(cancel_error);
+        });
       }
     }
     grace_timer.expires_after(std::chrono::seconds(options.shutdown_grace_seconds));

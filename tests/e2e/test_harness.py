@@ -169,3 +169,39 @@ def test_shutdown_answers_parked_long_poll(tmp_path):
     assert response.status in (200, 503), response.body[:300]
     if response.status == 200:
         assert response.xml().find("sqs:ReceiveMessageResult/sqs:Message", NS) is None
+
+
+def test_sigterm_under_load_on_many_keep_alive_connections_exits_cleanly(tmp_path):
+    """SIGTERM while many keep-alive connections are mid-request or idle, several times over: every
+    server exits 0 (shutdown cancels idle connections while network threads serve the others)."""
+    import http.client
+
+    for round_ in range(8):
+        handle = start_server(tmp_path / f"load-{round_}.log", ["--threads", "2"])
+        stop = threading.Event()
+
+        def client():
+            while not stop.is_set():
+                try:
+                    connection = http.client.HTTPConnection("127.0.0.1", handle.port, timeout=5)
+                    for _ in range(50):
+                        if stop.is_set():
+                            break
+                        connection.request("POST", "/", "{}", {
+                            "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.ListTables",
+                            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/dynamodb/"
+                                             "aws4_request, SignedHeaders=host, Signature=00"})
+                        connection.getresponse().read()
+                    connection.close()
+                except (OSError, http.client.HTTPException):
+                    time.sleep(0.01)  # the server is going away: expected
+
+        threads = [threading.Thread(target=client) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.3 + 0.05 * round_)
+        rc, took = stop_server(handle)
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+        assert rc == 0, f"round {round_}: exit code {rc} after SIGTERM under load; log:\n{handle.log_text()[-3000:]}"

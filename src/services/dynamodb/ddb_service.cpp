@@ -118,8 +118,9 @@ void DynamoDbService::Reset() {
 }
 
 void DynamoDbService::Shutdown() {
+  // Not a cancel of the timer: this runs on a network thread while the timer thread may be
+  // re-arming it, and a timer is not safe to share; the next tick sees the flag and ends.
   stopping_ = true;
-  if (ttl_timer_) ttl_timer_->cancel();
 }
 
 void DynamoDbService::ScheduleTtlSweep() {

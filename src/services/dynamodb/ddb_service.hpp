@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -95,7 +96,7 @@ class DynamoDbService final : public services::Service {
   std::unique_ptr<boost::asio::steady_timer> ttl_timer_;
   // Where the next TTL sweep of a table resumes (touched only by the sweep, one at a time).
   std::map<std::pair<Scope, std::string>, Item> ttl_cursors_;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};
 
   // TransactWriteItems idempotency: ClientRequestToken -> the request it came with and its answer,
   // for 10 minutes.
