@@ -56,8 +56,9 @@ ColumnType MapPostgresType(const std::string& format_type, char type_kind, char 
   return out;
 }
 
-std::string CastFromPostgresText(const ColumnType& type, const std::string& text_expression) {
-  const std::string& t = type.duckdb_type;
+namespace {
+
+std::string PlainCast(const std::string& t, const std::string& text_expression) {
   if (t.size() > 2 && t.compare(t.size() - 2, 2, "[]") == 0) {
     // PostgreSQL arrays print as {a,"b c",NULL}; DuckDB reads lists as [a, "b c", NULL].
     return "CAST(translate(" + text_expression + ", '{}', '[]') AS " + t + ")";
@@ -66,6 +67,21 @@ std::string CastFromPostgresText(const ColumnType& type, const std::string& text
   if (t == "INTERVAL") return "CAST(replace(" + text_expression + ", '+', '') AS INTERVAL)";
   if (t == "VARCHAR") return text_expression;
   return "CAST(" + text_expression + " AS " + t + ")";
+}
+
+}  // namespace
+
+std::string CastFromPostgresText(const ColumnType& type, const std::string& text_expression) {
+  std::string cast = PlainCast(type.duckdb_type, text_expression);
+  if (type.duckdb_type.rfind("DECIMAL(38,10)", 0) == 0) {
+    // The column (or list element) for an unconstrained numeric or one wider than 38 digits: a
+    // value with a significant digit past the 10th decimal would be rounded silently, so it stops
+    // the table instead.
+    cast = "CASE WHEN regexp_matches(" + text_expression + ", '\\.[0-9]{10}[0-9]*[1-9]') THEN error('numeric value ' || " +
+           text_expression + " || ' has more than 10 decimal places; the lake column is DECIMAL(38,10) (declare the "
+           "source column numeric(p,s) with p <= 38 to keep its scale)') ELSE " + cast + " END";
+  }
+  return cast;
 }
 
 }  // namespace mallard::cdc

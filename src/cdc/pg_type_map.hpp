@@ -7,7 +7,7 @@
 // | smallint, integer, bigint                    | int16, int32, int64                       |
 // | oid                                          | uint32                                    |
 // | numeric(p,s) (p <= 38)                       | decimal(p,s)                              |
-// | numeric (no precision, or p > 38)            | decimal(38,10) (values beyond it fail)    |
+// | numeric (no precision, or p > 38)            | decimal(38,10) (values it would round fail)|
 // | real, double precision                       | float32, float64                          |
 // | text, varchar(n), char(n), name, citext, enums| varchar                                  |
 // | boolean                                      | boolean                                   |

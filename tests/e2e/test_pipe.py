@@ -312,11 +312,16 @@ def test_table_without_key_syncs_in_append_mode(postgres, database, lake_catalog
 
 def test_unsupported_type_and_key_change_stop_only_that_table(postgres, database, lake_catalog, tmp_path):
     postgres.psql("CREATE TABLE good (id int PRIMARY KEY, v text); CREATE TABLE bad (id int PRIMARY KEY, v text); "
-                  "CREATE TABLE rekeyed (id int PRIMARY KEY, other int NOT NULL)", database)
-    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "good,bad,rekeyed")
+                  "CREATE TABLE rekeyed (id int PRIMARY KEY, other int NOT NULL); "
+                  "CREATE TABLE wide (id int PRIMARY KEY, amount numeric)", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "good,bad,rekeyed,wide")
     try:
-        for name in ("good", "bad", "rekeyed"):
+        for name in ("good", "bad", "rekeyed", "wide"):
             pipe.wait_state(f"public.{name}", "STREAMING")
+        # An unconstrained numeric lands in DECIMAL(38,10): a value it would round stops the table.
+        postgres.psql("INSERT INTO wide VALUES (1, 0.5), (2, 0.12345678901)", database)
+        wide = pipe.wait_state("public.wide", "ERROR")
+        assert "0.12345678901" in wide["last_error"] and "10 decimal places" in wide["last_error"], wide["last_error"]
         postgres.psql("ALTER TABLE bad ADD COLUMN span int4range; INSERT INTO bad VALUES (1, 'x', '[1,5)')", database)
         postgres.psql("ALTER TABLE rekeyed DROP CONSTRAINT rekeyed_pkey; ALTER TABLE rekeyed ADD PRIMARY KEY (other); "
                       "INSERT INTO rekeyed VALUES (1, 2)", database)

@@ -9,6 +9,9 @@
 #include "cdc/flush_settings.hpp"
 #include "cdc/pg_type_map.hpp"
 #include "cdc/table_schema.hpp"
+#include "lake/catalog_store.hpp"
+#include "duckdb/duckdb_wrapper.hpp"
+#include "lake/parquet_files.hpp"
 
 namespace mallard::cdc {
 namespace {
@@ -71,6 +74,31 @@ TEST(PgTypeMap, CastsFromPostgresText) {
   EXPECT_EQ(CastFromPostgresText(Type("BLOB"), "c0"), "from_hex(substr(c0, 3))");
   EXPECT_EQ(CastFromPostgresText(Type("INTEGER[]"), "c0"), "CAST(translate(c0, '{}', '[]') AS INTEGER[])");
   EXPECT_EQ(CastFromPostgresText(Type("INTERVAL"), "c0"), "CAST(replace(c0, '+', '') AS INTERVAL)");
+}
+
+TEST(PgTypeMap, WideNumericsNeverRoundSilently) {
+  auto database = duckdb::Database::Open({":memory:", 1, "128MB", ""});
+  ASSERT_TRUE(database.ok());
+  auto connection = (*database)->Connect();
+  ASSERT_TRUE(connection.ok());
+  auto cast = [&](const std::string& pg_type, const std::string& text) -> lake::LakeResult<std::string> {
+    auto type = MapPostgresType(pg_type, 'b', 'b');
+    auto rows = lake::QueryText(*connection, "SELECT CAST(" + CastFromPostgresText(type, "v") + " AS VARCHAR) FROM "
+                                             "(SELECT " + lake::SqlString(text) + " AS v)");
+    if (!rows.ok()) return Fail(rows.error());
+    return rows->at(0).at(0);
+  };
+  EXPECT_EQ(*cast("numeric", "-12.5"), "-12.5000000000");
+  EXPECT_EQ(*cast("numeric", "0.1234567890"), "0.1234567890");
+  EXPECT_EQ(*cast("numeric", "7.12345678900000"), "7.1234567890") << "trailing zeros are not digits lost";
+  EXPECT_EQ(*cast("numeric[]", "{1.5,2.00000000000}"), "[1.5000000000, 2.0000000000]");
+  for (const auto& [type, text] : std::vector<std::pair<std::string, std::string>>{
+           {"numeric", "0.12345678901"}, {"numeric(50,20)", "1.00000000000000000001"}, {"numeric[]", "{1,0.00000000001}"}}) {
+    auto refused = cast(type, text);
+    ASSERT_FALSE(refused.ok()) << type << " " << text;
+    EXPECT_NE(refused.error().message.find("more than 10 decimal places"), std::string::npos) << refused.error().message;
+  }
+  EXPECT_EQ(*cast("numeric(12,4)", "3.1416"), "3.1416") << "a declared scale is kept as it is";
 }
 
 SourceColumn Column(const std::string& name, const std::string& pg_type, bool key = false) {
