@@ -51,6 +51,8 @@ class SqsService final : public services::Service {
   protocol::OperationResult AddPermission(const Request& request);
   protocol::OperationResult RemovePermission(const Request& request);
   protocol::OperationResult ListDeadLetterSourceQueues(const Request& request);
+
+  // Message move tasks (sqs_move_tasks.cpp).
   protocol::OperationResult StartMessageMoveTask(const Request& request);
   protocol::OperationResult CancelMessageMoveTask(const Request& request);
   protocol::OperationResult ListMessageMoveTasks(const Request& request);
@@ -76,7 +78,7 @@ class SqsService final : public services::Service {
   Result<boost::json::object> PageOfQueueUrls(const Request& request, const std::vector<QueueRecord>& queues,
                                               const char* member) const;
   Status<> ValidateRedrive(const QueueKey& source, bool source_fifo, const std::string& redrive_policy) const;
-  void RunMoveTask(QueueKey source, std::optional<QueueKey> destination, MoveTask task);
+  void RunMoveTask(QueueKey source, std::optional<QueueKey> destination, MoveTask task);  // sqs_move_tasks.cpp
   // Every few seconds: takes over RUNNING move tasks whose runner stopped reporting, so a task
   // outlives the server that started it (several servers on one Redis, or a restart).
   void ScheduleMoveTaskSweep(std::shared_ptr<boost::asio::steady_timer> timer);
