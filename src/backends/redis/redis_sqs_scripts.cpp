@@ -14,6 +14,13 @@ local function escape(text)
   return (string.gsub(text, '[^%w_%.%-]', function(c) return string.format('%%%02X', string.byte(c)) end))
 end
 
+-- The data key prefix and FIFO flag of the queue `meta_key`, or nil when it does not exist.
+local function open_queue(meta_key)
+  local q = redis.call('HMGET', meta_key, 'inc', 'fifo')
+  if not q[1] then return nil end
+  return data_base(meta_key, q[1]), q[2] == '1'
+end
+
 -- Stores a message under the next sequence of the queue `meta_key`; returns (seq, sequence number).
 -- `enq` is what the retention period counts from (the send time unless the message moved into a
 -- FIFO dead-letter queue); the 'age' index orders messages by it.
@@ -252,10 +259,8 @@ return result
 const redis::RedisScript& ReceiveMessages() {
   static const auto script = Make(R"lua(
 local meta_key, dlq_meta = KEYS[1], KEYS[2]
-local q = redis.call('HMGET', meta_key, 'inc', 'fifo')
-if not q[1] then return {1} end
-local base = data_base(meta_key, q[1])
-local fifo = q[2] == '1'
+local base, fifo = open_queue(meta_key)
+if not base then return {1} end
 local now = tonumber(ARGV[1])
 local visibility = tonumber(ARGV[2])
 local max = tonumber(ARGV[3])
@@ -401,10 +406,8 @@ return result
 // KEYS: meta. ARGV: seq, receipt token, message id, now. Returns a status.
 const redis::RedisScript& DeleteMessage() {
   static const auto script = Make(R"lua(
-local q = redis.call('HMGET', KEYS[1], 'inc', 'fifo')
-if not q[1] then return 1 end
-local base = data_base(KEYS[1], q[1])
-local fifo = q[2] == '1'
+local base, fifo = open_queue(KEYS[1])
+if not base then return 1 end
 local f = redis.call('HMGET', base .. 'm:' .. ARGV[1], 'id', 'tok', 'vis', 'g')
 if not f[1] then return 0 end
 if f[1] ~= ARGV[3] then return 5 end
@@ -476,9 +479,9 @@ return {0, visible, in_flight, invisible - in_flight}
 // KEYS: meta. ARGV: now, retention ms. Returns {0, expired}.
 const redis::RedisScript& ExpireMessages() {
   static const auto script = Make(R"lua(
-local q = redis.call('HMGET', KEYS[1], 'inc', 'fifo')
-if not q[1] then return {1} end
-return {0, expire(data_base(KEYS[1], q[1]), q[2] == '1', tonumber(ARGV[1]), tonumber(ARGV[2]))}
+local base, fifo = open_queue(KEYS[1])
+if not base then return {1} end
+return {0, expire(base, fifo, tonumber(ARGV[1]), tonumber(ARGV[2]))}
 )lua");
   return script;
 }
@@ -489,10 +492,8 @@ return {0, expire(data_base(KEYS[1], q[1]), q[2] == '1', tonumber(ARGV[1]), tonu
 // stay in the source, at its end).
 const redis::RedisScript& MoveMessages() {
   static const auto script = Make(R"lua(
-local q = redis.call('HMGET', KEYS[1], 'inc', 'fifo')
-if not q[1] then return {1} end
-local base = data_base(KEYS[1], q[1])
-local fifo = q[2] == '1'
+local base, fifo = open_queue(KEYS[1])
+if not base then return {1} end
 local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local taken = {}
@@ -525,12 +526,8 @@ for _, seq in ipairs(taken) do
     unroutable[#unroutable + 1] = seq
   end
 end
-for _, seq in ipairs(unroutable) do
-  local f = redis.call('HMGET', base .. 'm:' .. seq, 'id', 'c', 'g', 'sent', 'sn', 'enq')
-  erase(base, fifo, seq, f[3])
-  store(KEYS[1], base, fifo, {id = f[1], c = f[2], g = f[3], sent = tonumber(f[4]), enq = tonumber(f[6] or f[4]),
-                              vis = now, first = 0, last = 0, cnt = 0, sn = f[5], tok = '', dlq = ''})
-end
+-- Unroutable messages go to the end of this queue, with a fresh receive history.
+for _, seq in ipairs(unroutable) do transfer(base, fifo, seq, KEYS[1], now, '') end
 for target in pairs(woken) do redis.call('PUBLISH', target .. ':wake', '') end
 if #unroutable > 0 then return {9, moved} end
 return {0, moved}
