@@ -5,31 +5,39 @@
 namespace mallard::lake {
 namespace {
 
-LakeResult<bool> CatalogTableExists(CatalogStore& store, const std::string& name) {
-  MALLARD_ASSIGN_OR_RETURN(auto rows, store.Query("SELECT count(*) FROM information_schema.tables WHERE table_name = " +
-                                                  SqlString(name)));
-  return !rows.empty() && CatalogInt(rows[0][0]) > 0;
-}
-
 struct InlinedTable {
   std::string name;
   std::int64_t schema_version = 0;
 };
 
-LakeResult<std::vector<InlinedTable>> RegisteredInlinedTables(CatalogStore& store, std::int64_t table_id) {
-  MALLARD_ASSIGN_OR_RETURN(auto rows, store.Query("SELECT table_name, schema_version FROM ducklake_inlined_data_tables "
-                                                  "WHERE table_id = " + std::to_string(table_id) +
-                                                  " ORDER BY schema_version"));
-  std::vector<InlinedTable> tables;
+std::string InlinedDeleteTable(std::int64_t table_id) { return "ducklake_inlined_delete_" + std::to_string(table_id); }
+
+// The inlined tables of a table that exist in the catalog database, found in one query: every
+// scan and every delete asks, and for a table the extension never touched the answer is empty.
+struct InlinedTables {
+  std::vector<InlinedTable> data;  // by schema version
+  bool has_deletes = false;
+};
+
+LakeResult<InlinedTables> ExistingInlinedTables(CatalogStore& store, std::int64_t table_id) {
+  const std::string deletes = InlinedDeleteTable(table_id);
+  MALLARD_ASSIGN_OR_RETURN(
+      auto rows, store.Query("SELECT r.table_name, r.schema_version FROM ducklake_inlined_data_tables r WHERE r.table_id = " +
+                             std::to_string(table_id) +
+                             " AND r.table_name IN (SELECT table_name FROM information_schema.tables) UNION ALL "
+                             "SELECT table_name, NULL FROM information_schema.tables WHERE table_name = " +
+                             SqlString(deletes) + " ORDER BY 2"));
+  InlinedTables tables;
   for (const auto& row : rows) {
     if (!row[0]) continue;
-    MALLARD_ASSIGN_OR_RETURN(bool exists, CatalogTableExists(store, *row[0]));
-    if (exists) tables.push_back({*row[0], CatalogInt(row[1])});
+    if (*row[0] == deletes && !row[1]) {
+      tables.has_deletes = true;
+    } else {
+      tables.data.push_back({*row[0], CatalogInt(row[1])});
+    }
   }
   return tables;
 }
-
-std::string InlinedDeleteTable(std::int64_t table_id) { return "ducklake_inlined_delete_" + std::to_string(table_id); }
 
 // The top-level column ids of the table at the first snapshot of `schema_version`, in column
 // order: the columns an inlined table of that version was created with.
@@ -76,8 +84,8 @@ LakeResult<InlinedData> LoadInlinedData(CatalogStore& store, const CatalogView& 
   std::map<std::int64_t, std::size_t> position_of_column;
   for (std::size_t i = 0; i < table.columns.size(); ++i) position_of_column[table.columns[i].column_id] = i;
 
-  MALLARD_ASSIGN_OR_RETURN(auto inlined_tables, RegisteredInlinedTables(store, table.table_id));
-  for (const auto& inlined : inlined_tables) {
+  MALLARD_ASSIGN_OR_RETURN(auto inlined_tables, ExistingInlinedTables(store, table.table_id));
+  for (const auto& inlined : inlined_tables.data) {
     MALLARD_ASSIGN_OR_RETURN(auto columns, ColumnsAtSchemaVersion(store, table.table_id, inlined.schema_version));
     MALLARD_ASSIGN_OR_RETURN(auto physical, PhysicalColumns(store, inlined.name));
     bool layout_matches = physical.size() == columns.size() + 3 && physical[0] == "row_id";
@@ -108,10 +116,9 @@ LakeResult<InlinedData> LoadInlinedData(CatalogStore& store, const CatalogView& 
     }
   }
 
-  const std::string deletes = InlinedDeleteTable(table.table_id);
-  MALLARD_ASSIGN_OR_RETURN(bool has_deletes, CatalogTableExists(store, deletes));
-  if (has_deletes) {
-    MALLARD_ASSIGN_OR_RETURN(auto rows, store.Query("SELECT file_id, row_id FROM " + SqlIdentifier(deletes) +
+  if (inlined_tables.has_deletes) {
+    MALLARD_ASSIGN_OR_RETURN(auto rows, store.Query("SELECT file_id, row_id FROM " +
+                                                    SqlIdentifier(InlinedDeleteTable(table.table_id)) +
                                                     " WHERE begin_snapshot <= " + std::to_string(s) +
                                                     " ORDER BY file_id, row_id"));
     for (const auto& row : rows) data.deleted_positions.emplace_back(CatalogInt(row[0]), CatalogInt(row[1]));
@@ -121,11 +128,10 @@ LakeResult<InlinedData> LoadInlinedData(CatalogStore& store, const CatalogView& 
 
 LakeStatus RefuseWritesOverInlinedData(CatalogStore& store, std::int64_t table_id, std::int64_t snapshot_id,
                                        const std::string& table_name, const std::string& what) {
-  MALLARD_ASSIGN_OR_RETURN(auto inlined_tables, RegisteredInlinedTables(store, table_id));
+  MALLARD_ASSIGN_OR_RETURN(auto inlined_tables, ExistingInlinedTables(store, table_id));
   std::vector<std::string> names;
-  for (const auto& inlined : inlined_tables) names.push_back(inlined.name);
-  MALLARD_ASSIGN_OR_RETURN(bool has_deletes, CatalogTableExists(store, InlinedDeleteTable(table_id)));
-  if (has_deletes) names.push_back(InlinedDeleteTable(table_id));
+  for (const auto& inlined : inlined_tables.data) names.push_back(inlined.name);
+  if (inlined_tables.has_deletes) names.push_back(InlinedDeleteTable(table_id));
   const std::string s = std::to_string(snapshot_id);
   for (const auto& name : names) {
     bool is_data = name != InlinedDeleteTable(table_id);
