@@ -124,3 +124,37 @@ def redis_server():
     server = RedisServer().start()
     yield server
     server.stop()
+
+
+def kill_9_under_load(victim, load, workers: int = 4, after: float = 1.5) -> None:
+    """Runs `load(worker, stop)` on `workers` threads against `victim`, kills the server with SIGKILL
+    after `after` seconds, then stops and joins the threads."""
+    import threading
+    stop = threading.Event()
+    threads = [threading.Thread(target=load, args=(w, stop)) for w in range(workers)]
+    for thread in threads:
+        thread.start()
+    time.sleep(after)
+    victim.proc.send_signal(signal.SIGKILL)
+    victim.proc.wait(10)
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+
+
+def expect_5xx_while_redis_down(redis_server: "RedisServer", calls, error_codes: tuple[str, ...]) -> None:
+    """Kills Redis, checks that each `call()` fails promptly with a 5xx AWS error of `error_codes`,
+    then starts Redis again (also when a check fails)."""
+    from botocore.exceptions import ClientError
+    redis_server.kill()
+    try:
+        for call in calls:
+            started = time.monotonic()
+            with pytest.raises(ClientError) as failure:
+                call()
+            status = failure.value.response["ResponseMetadata"]["HTTPStatusCode"]
+            assert 500 <= status < 600, failure.value.response
+            assert failure.value.response["Error"]["Code"] in error_codes
+            assert time.monotonic() - started < 5, "a request hung while Redis was down"
+    finally:
+        redis_server.start()

@@ -6,15 +6,14 @@ starts Mallard servers with `--backend-dynamodb redis://...?prefix=...` under a 
 
 from __future__ import annotations
 
-import signal
 import threading
-import time
 from decimal import Decimal
 
 import pytest
 from botocore.exceptions import ClientError
 
-from redis_e2e import boto_client, redis_server, serve_on_redis, unique_prefix  # noqa: F401 (fixture)
+from redis_e2e import (boto_client, expect_5xx_while_redis_down, kill_9_under_load, redis_server,  # noqa: F401
+                       serve_on_redis, unique_prefix)
 from sqs_e2e import wait_until
 
 
@@ -201,9 +200,8 @@ def test_kill_9_of_a_server_under_put_load_loses_no_acknowledged_write(start_mal
     create_table(survivor, "durable")
     acknowledged: set[str] = set()
     lock = threading.Lock()
-    stop = threading.Event()
 
-    def put_load(worker: int):
+    def put_load(worker: int, stop: threading.Event):
         ddb = client(victim, read_timeout=5)
         n = 0
         while not stop.is_set():
@@ -216,15 +214,7 @@ def test_kill_9_of_a_server_under_put_load_loses_no_acknowledged_write(start_mal
                 acknowledged.add(name)
             n += 1
 
-    threads = [threading.Thread(target=put_load, args=(w,)) for w in range(4)]
-    for thread in threads:
-        thread.start()
-    time.sleep(1.5)
-    victim.proc.send_signal(signal.SIGKILL)
-    victim.proc.wait(10)
-    stop.set()
-    for thread in threads:
-        thread.join(30)
+    kill_9_under_load(victim, put_load)
     assert len(acknowledged) > 50, "the load never got going"
 
     stored: set[str] = set()
@@ -241,22 +231,12 @@ def test_redis_restart_gives_5xx_and_the_servers_recover_by_themselves(start_mal
     create_table(a, "restart")
     a.put_item(TableName="restart", Item={**key("before"), "v": {"S": "kept"}})
 
-    redis_server.kill()
-    try:
-        for ddb, operation in ((a, lambda d: d.put_item(TableName="restart", Item=key("during"))),
-                               (b, lambda d: d.get_item(TableName="restart", Key=key("before"))),
-                               (b, lambda d: d.query(TableName="restart", KeyConditionExpression="pk = :p",
-                                                     ExpressionAttributeValues={":p": {"S": "before"}})),
-                               (a, lambda d: d.describe_table(TableName="restart"))):
-            started = time.monotonic()
-            with pytest.raises(ClientError) as failure:
-                operation(ddb)
-            status = failure.value.response["ResponseMetadata"]["HTTPStatusCode"]
-            assert 500 <= status < 600, failure.value.response
-            assert failure.value.response["Error"]["Code"] in ("ServiceUnavailable", "InternalServerError")
-            assert time.monotonic() - started < 5, "a request hung while Redis was down"
-    finally:
-        redis_server.start()
+    expect_5xx_while_redis_down(redis_server, (
+        lambda: a.put_item(TableName="restart", Item=key("during")),
+        lambda: b.get_item(TableName="restart", Key=key("before")),
+        lambda: b.query(TableName="restart", KeyConditionExpression="pk = :p",
+                        ExpressionAttributeValues={":p": {"S": "before"}}),
+        lambda: a.describe_table(TableName="restart")), ("ServiceUnavailable", "InternalServerError"))
     assert server_a.proc.poll() is None and server_b.proc.poll() is None, "a server died while Redis was down"
 
     def puts_again():

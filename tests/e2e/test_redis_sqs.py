@@ -10,11 +10,11 @@ import signal
 import threading
 import time
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from redis_e2e import boto_client, redis_server, serve_on_redis, unique_prefix  # noqa: F401 (fixture)
+from redis_e2e import (boto_client, expect_5xx_while_redis_down, kill_9_under_load, redis_server,  # noqa: F401
+                       serve_on_redis, unique_prefix)
 from sqs_e2e import http_request, wait_until
 
 
@@ -123,9 +123,8 @@ def test_kill_9_of_a_server_under_send_load_loses_no_acknowledged_message(start_
     url = survivor.create_queue(QueueName="durable")["QueueUrl"]
     acknowledged: set[str] = set()
     lock = threading.Lock()
-    stop = threading.Event()
 
-    def send_load(worker: int):
+    def send_load(worker: int, stop: threading.Event):
         sqs = client(victim, read_timeout=5)
         n = 0
         while not stop.is_set():
@@ -142,15 +141,7 @@ def test_kill_9_of_a_server_under_send_load_loses_no_acknowledged_message(start_
                 acknowledged.update(ids)
             n += 1
 
-    threads = [threading.Thread(target=send_load, args=(w,)) for w in range(4)]
-    for thread in threads:
-        thread.start()
-    time.sleep(1.5)
-    victim.proc.send_signal(signal.SIGKILL)
-    victim.proc.wait(10)
-    stop.set()
-    for thread in threads:
-        thread.join(30)
+    kill_9_under_load(victim, send_load)
     assert len(acknowledged) > 50, "the load never got going"
 
     received: set[str] = set()
@@ -171,20 +162,10 @@ def test_redis_restart_gives_5xx_and_the_servers_recover_by_themselves(start_mal
     url = a.create_queue(QueueName="restart")["QueueUrl"]
     before = a.send_message(QueueUrl=url, MessageBody="before the restart")["MessageId"]
 
-    redis_server.kill()
-    try:
-        for sqs, operation in ((a, lambda s: s.send_message(QueueUrl=url, MessageBody="x")),
-                               (b, lambda s: s.receive_message(QueueUrl=url)),
-                               (b, lambda s: s.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]))):
-            started = time.monotonic()
-            with pytest.raises(ClientError) as failure:
-                operation(sqs)
-            status = failure.value.response["ResponseMetadata"]["HTTPStatusCode"]
-            assert 500 <= status < 600, failure.value.response
-            assert failure.value.response["Error"]["Code"] in ("ServiceUnavailable", "InternalFailure")
-            assert time.monotonic() - started < 5, "a request hung while Redis was down"
-    finally:
-        redis_server.start()
+    expect_5xx_while_redis_down(redis_server, (
+        lambda: a.send_message(QueueUrl=url, MessageBody="x"),
+        lambda: b.receive_message(QueueUrl=url),
+        lambda: b.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])), ("ServiceUnavailable", "InternalFailure"))
     assert server_a.proc.poll() is None and server_b.proc.poll() is None, "a server died while Redis was down"
 
     def sends_again():
