@@ -100,6 +100,17 @@ std::string DirectorySegment(const std::string& name, const std::string& uuid) {
   return (IsPathSafeName(name) ? name : uuid) + "/";
 }
 
+// The live files of a table in `view`, loaded from the catalog the first time an operation of a
+// commit touches them. Every operation that reads or extends the list goes through here: an
+// insert that created the list empty made a later delete of the same commit miss the table's
+// existing files (and fail as if a concurrent commit had removed them).
+LakeResult<std::vector<DataFileEntry>*> TableFiles(CatalogView& view, const TableEntry& table, CommitBuilder* commit) {
+  if (commit && !view.files.count(table.table_id)) {
+    MALLARD_RETURN_IF_ERROR(LoadTableFiles(*commit->store, view, table.table_id));
+  }
+  return &view.files[table.table_id];
+}
+
 bool IsRetryableCommitError(const std::string& message) {
   std::string lower = message;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -287,7 +298,10 @@ LakeResult<std::int64_t> LakeTransaction::DeleteByKeys(const std::string& schema
   }
   MALLARD_RETURN_IF_ERROR(RefuseInlinedData(*entry, "delete from"));
   MALLARD_RETURN_IF_ERROR(EnsureFilesLoaded(entry->table_id));
-  const auto& files = working_.files[entry->table_id];
+  // A copy, not references: staging a delete that empties a file erases it from the working
+  // view's list, which moves the entries after it (pointers into that list then named the next
+  // file, and its rows were deleted instead).
+  const std::vector<DataFileEntry> files = working_.files[entry->table_id];
   if (files.empty()) return std::int64_t{0};
   std::map<std::string, const DataFileEntry*> by_path;
   std::vector<std::string> paths;
@@ -558,19 +572,18 @@ LakeStatus LakeTransaction::Apply(CatalogView& view, StagedOp& op, CommitBuilder
       file.data_file_id = view.snapshot.next_file_id++;
       file.path = op.file.file_name;
       file.record_count = op.file.record_count;
+      MALLARD_ASSIGN_OR_RETURN(auto* files, TableFiles(view, *table, commit));
       if (commit) {
         MALLARD_ASSIGN_OR_RETURN(file.row_id_start, commit->AddDataFile(*table, file.data_file_id, op.file));
         commit->Change("inserted_into_table:" + std::to_string(table->table_id));
       }
-      view.files[table->table_id].push_back(std::move(file));
+      files->push_back(std::move(file));
       return Done{};
     }
     case Kind::kDeleteFromFile: {
       MALLARD_ASSIGN_OR_RETURN(auto* table, RequireTable(view, op.schema, op.table));
-      if (commit && !view.files.count(table->table_id)) {
-        MALLARD_RETURN_IF_ERROR(LoadTableFiles(*commit->store, view, table->table_id));
-      }
-      auto& files = view.files[table->table_id];
+      MALLARD_ASSIGN_OR_RETURN(auto* table_files, TableFiles(view, *table, commit));
+      auto& files = *table_files;
       auto file = std::find_if(files.begin(), files.end(), [&](const DataFileEntry& f) { return f.path == op.data_file_path; });
       if (file == files.end()) {
         return LakeFail(LakeErrorCode::kConflict, "a data file of " + QualifiedName(op.schema, op.table) +
@@ -613,10 +626,8 @@ LakeStatus LakeTransaction::Apply(CatalogView& view, StagedOp& op, CommitBuilder
         return LakeFail(LakeErrorCode::kConflict, "table " + QualifiedName(op.schema, op.table) +
                                                       " was altered by a concurrent commit");
       }
-      if (commit && !view.files.count(table->table_id)) {
-        MALLARD_RETURN_IF_ERROR(LoadTableFiles(*commit->store, view, table->table_id));
-      }
-      auto& files = view.files[table->table_id];
+      MALLARD_ASSIGN_OR_RETURN(auto* table_files, TableFiles(view, *table, commit));
+      auto& files = *table_files;
       std::vector<std::int64_t> ended;
       for (const auto& [path, expected_deletes] : op.replaced) {
         auto file = std::find_if(files.begin(), files.end(), [&](const DataFileEntry& f) { return f.path == path; });

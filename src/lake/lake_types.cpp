@@ -285,10 +285,11 @@ LakeResult<std::string> ReadSchemaArgument(const std::vector<LakeColumn>& column
   for (std::size_t i = 0; i < columns.size(); ++i) {
     const auto& column = columns[i];
     MALLARD_ASSIGN_OR_RETURN(auto type, DuckDbTypeSql(column, /*json_as_varchar=*/true));
-    std::string default_value = "NULL";
-    if (column.initial_default && *column.initial_default != "NULL") {
-      default_value = "CAST(" + SqlString(*column.initial_default) + " AS " + type + ")";
-    }
+    // Every default is given as text, which the reader casts to the column's type: the values of
+    // one MAP literal must share a type, so a typed default (a DATE next to a VARCHAR) made every
+    // read of the table fail to bind.
+    std::string default_value = "NULL::VARCHAR";
+    if (column.initial_default && *column.initial_default != "NULL") default_value = SqlString(*column.initial_default);
     out += (i ? ", " : "") + std::to_string(column.column_id) + ": {name: " + SqlString(column.name) +
            ", type: " + SqlString(type) + ", default_value: " + default_value + "}";
   }

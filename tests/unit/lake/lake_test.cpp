@@ -212,6 +212,54 @@ TEST_P(LakeTest, UpdateIsDeletePlusInsertInOneSnapshot) {
   EXPECT_EQ(Scan("pairs"), (Rows{{"1", "x"}, {"2", "x"}}));
 }
 
+// The reproduction from the issue "The lake and the pipe lose no row": a delete that empties one
+// data file and touches the next one deleted the row at the same position in the file after it
+// (entries of the working file list moved when the emptied file was erased from it).
+TEST_P(LakeTest, DeleteThatEmptiesOneFileAndTouchesTheNextDeletesExactlyItsKeys) {
+  // Each variant: a table with ids 1..10 in one file and 11-12, 13-14, 15-16 in three more, then
+  // updates (delete + insert in one transaction) of the given keys, one transaction each.
+  std::vector<std::vector<std::vector<int>>> variants = {{{11, 12, 13}, {14, 15}}, {{11, 12, 13, 15}, {14}}};
+  for (std::size_t v = 0; v < variants.size(); ++v) {
+    std::string table = "items" + std::to_string(v);
+    auto create = Begin();
+    ASSERT_TRUE(create->CreateTable("main", table, {{"id", "BIGINT", false}, {"name", "VARCHAR"}, {"price", "DECIMAL(10,2)"}}).ok());
+    Commit(*create);
+    for (auto [first, last] : std::vector<std::pair<int, int>>{{1, 10}, {11, 12}, {13, 14}, {15, 16}}) {
+      auto insert = Begin();
+      ASSERT_TRUE(insert->Insert("main", table, *source_, "SELECT range AS id, 'a' AS name, 0 AS price FROM range(" +
+                                 std::to_string(first) + ", " + std::to_string(last + 1) + ")").ok());
+      Commit(*insert);
+    }
+    std::set<int> updated;
+    for (const auto& keys : variants[v]) {
+      std::string list;
+      for (int key : keys) {
+        list += (list.empty() ? "" : ", ") + std::to_string(key);
+        updated.insert(key);
+      }
+      auto transaction = Begin();
+      (void)source_->Execute("CREATE OR REPLACE TEMP TABLE changes AS SELECT id, 'b' AS name, 1 AS price FROM "
+                             "(SELECT unnest([" + list + "]) AS id)");
+      auto deleted = transaction->DeleteByKeys("main", table, {"id"}, *source_, "SELECT id FROM changes");
+      ASSERT_TRUE(deleted.ok()) << deleted.error().message;
+      EXPECT_EQ(*deleted, static_cast<std::int64_t>(keys.size())) << list;
+      ASSERT_TRUE(transaction->Insert("main", table, *source_, "SELECT * FROM changes").ok());
+      ASSERT_GT(Commit(*transaction), 0) << list;
+    }
+    Rows expected;
+    for (int id = 1; id <= 16; ++id) {
+      bool was_updated = updated.count(id) > 0;
+      expected.push_back({std::to_string(id), was_updated ? "b" : "a", was_updated ? "1.00" : "0.00"});
+    }
+    EXPECT_EQ(Scan(table), expected) << table;
+    // Later deletes of the same table still commit (the faulty delete had ended one file twice).
+    auto later = Begin();
+    ASSERT_TRUE(later->DeleteByKeys("main", table, {"id"}, *source_, "SELECT 16 AS id").ok());
+    ASSERT_GT(Commit(*later), 0);
+    EXPECT_EQ(Scan(table).size(), 15u);
+  }
+}
+
 TEST_P(LakeTest, ColumnChangesReadOldFilesByFieldId) {
   CreateItems();
   std::int64_t s1 = InsertItems("SELECT 1 AS id, 'a' AS name, 1 AS price");
