@@ -11,8 +11,8 @@ namespace mallard::app {
 
 struct LakeCommand {
   CLI::App* root = nullptr;
-  CLI::App *snapshots = nullptr, *tables = nullptr, *load = nullptr, *scan = nullptr, *compact = nullptr,
-           *expire = nullptr, *cleanup = nullptr;
+  CLI::App *snapshots = nullptr, *tables = nullptr, *load = nullptr, *scan = nullptr, *drop = nullptr,
+           *compact = nullptr, *expire = nullptr, *cleanup = nullptr;
   std::string catalog, data_path, schema = "main", table, file;
   std::int64_t snapshot = -1;
   int min_files = 2;
@@ -91,6 +91,18 @@ int Scan(lake::Lake& lake, LakeCommand& command) {
   return 0;
 }
 
+// Drops a table in a new snapshot: earlier snapshots still read it (time travel) until they are
+// expired and cleaned up. A `mallard pipe` syncing it takes a new snapshot of the source table.
+int Drop(lake::Lake& lake, LakeCommand& command) {
+  auto transaction = lake.Begin();
+  if (!transaction.ok()) return Failed(transaction.error());
+  if (auto dropped = (*transaction)->DropTable(command.schema, command.table); !dropped.ok()) return Failed(dropped.error());
+  auto snapshot = (*transaction)->Commit();
+  if (!snapshot.ok()) return Failed(snapshot.error());
+  std::cout << "dropped " << command.schema << "." << command.table << " (snapshot " << *snapshot << ")\n";
+  return 0;
+}
+
 }  // namespace
 
 std::shared_ptr<LakeCommand> AddLakeCommand(CLI::App& app) {
@@ -113,6 +125,9 @@ std::shared_ptr<LakeCommand> AddLakeCommand(CLI::App& app) {
   command->scan->add_option("table", command->table)->required();
   command->scan->add_option("--schema", command->schema)->capture_default_str();
   command->scan->add_option("--snapshot", command->snapshot, "Snapshot id (time travel)");
+  command->drop = root->add_subcommand("drop", "Drop a table (earlier snapshots still read it until expired)");
+  command->drop->add_option("table", command->table)->required();
+  command->drop->add_option("--schema", command->schema)->capture_default_str();
   command->compact = root->add_subcommand("compact", "Merge a table's data files (and apply its deletes) into one file");
   command->compact->add_option("table", command->table)->required();
   command->compact->add_option("--schema", command->schema)->capture_default_str();
@@ -159,6 +174,7 @@ int RunLake(LakeCommand& command) {
   }
   if (command.load->parsed()) return Load(lake, command);
   if (command.scan->parsed()) return Scan(lake, command);
+  if (command.drop->parsed()) return Drop(lake, command);
   lake::LakeResult<lake::MaintenanceReport> report = lake::MaintenanceReport{};
   if (command.compact->parsed()) report = lake.CompactTable(command.schema, command.table, command.min_files);
   if (command.expire->parsed()) {

@@ -45,6 +45,24 @@ http::HttpResponse Json(int status, const json::value& body) {
 
 http::HttpResponse Error(int status, const std::string& message) { return Json(status, json::object{{"error", message}}); }
 
+// name=value pairs of a query string, percent-decoded ("a" alone has an empty value; a malformed
+// escape leaves the text as it is, which then matches nothing).
+std::vector<std::pair<std::string, std::string>> QueryParameters(const std::string& query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t start = 0;
+  while (start < query.size()) {
+    auto end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    std::string part = query.substr(start, end - start);
+    start = end + 1;
+    if (part.empty()) continue;
+    auto equals = part.find('=');
+    std::string name = part.substr(0, equals), value = equals == std::string::npos ? "" : part.substr(equals + 1);
+    out.emplace_back(PercentDecode(name).value_or(name), PercentDecode(value).value_or(value));
+  }
+  return out;
+}
+
 class PipeApiHandler final : public http::HttpHandler {
  public:
   explicit PipeApiHandler(std::shared_ptr<cdc::SyncGroup> group) : group_(std::move(group)) {}
@@ -109,9 +127,16 @@ class PipeApiHandler final : public http::HttpHandler {
         return Json(202, json::object{{"table", table}, {"state", "SNAPSHOT"}});
       }
       if (!resync && request.method == "DELETE") {
-        auto done = group.RemoveTable(rest);
+        // ?drop_lake_table=true also drops the lake table, so adding the table again starts over.
+        bool drop_lake_table = false;
+        for (const auto& [name, value] : QueryParameters(request.query)) {
+          if (name != "drop_lake_table") return Error(400, "unknown query parameter '" + name + "'");
+          if (value != "true" && value != "false") return Error(400, "drop_lake_table must be true or false");
+          drop_lake_table = value == "true";
+        }
+        auto done = group.RemoveTable(rest, drop_lake_table);
         if (!done.ok()) return Error(done.error().find("not synced") != std::string::npos ? 404 : 400, done.error());
-        return Json(200, json::object{{"table", rest}, {"removed", true}});
+        return Json(200, json::object{{"table", rest}, {"removed", true}, {"lake_table_dropped", drop_lake_table}});
       }
     }
     return Error(404, "no route for " + request.method + " " + path);

@@ -56,6 +56,16 @@ ColumnType MapPostgresType(const std::string& format_type, char type_kind, char 
   return out;
 }
 
+std::optional<std::string> PostgresTypeOfLakeType(const std::string& lake_type) {
+  if (lake_type == "int16") return "smallint";
+  if (lake_type == "int32") return "integer";
+  if (lake_type == "int64") return "bigint";
+  static const std::regex decimal(R"(decimal\((\d+),(\d+)\))");
+  std::smatch match;
+  if (std::regex_match(lake_type, match, decimal)) return "numeric(" + match[1].str() + "," + match[2].str() + ")";
+  return std::nullopt;
+}
+
 namespace {
 
 std::string PlainCast(const std::string& t, const std::string& text_expression) {

@@ -35,6 +35,10 @@ struct ColumnType {
 // multirange, 'p' pseudo); for arrays, `element_kind` is the element type's typtype.
 ColumnType MapPostgresType(const std::string& format_type, char type_kind, char element_kind);
 
+// The PostgreSQL type a lake column of DuckLake type `lake_type` was made from, where that is
+// one type whose changes the pipeline follows (int16/32/64, decimal(p,s)); none otherwise.
+std::optional<std::string> PostgresTypeOfLakeType(const std::string& lake_type);
+
 // A DuckDB expression turning `text_expression` (VARCHAR holding PostgreSQL's text output, with
 // TimeZone UTC, DateStyle ISO, IntervalStyle postgres) into a value of `type`.
 std::string CastFromPostgresText(const ColumnType& type, const std::string& text_expression);

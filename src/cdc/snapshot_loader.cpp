@@ -22,6 +22,29 @@ namespace {
 // Chunk files bound the disk a copy holds at once; each becomes one Parquet file.
 constexpr std::int64_t kChunkBytes = 64LL * 1024 * 1024;
 
+bool SameColumn(const lake::LakeColumn& have, const lake::LakeColumn& want) {
+  if (have.name != want.name || have.type != want.type || have.nulls_allowed != want.nulls_allowed ||
+      have.children.size() != want.children.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < have.children.size(); ++i) {
+    if (!SameColumn(have.children[i], want.children[i])) return false;
+  }
+  return true;
+}
+
+// Whether the lake table's columns are exactly `wanted` (names, types, nullability, in order).
+lake::LakeResult<bool> SameColumns(lake::Lake& lake, const std::vector<lake::LakeColumn>& have,
+                                   const std::vector<lake::ColumnSpec>& wanted) {
+  if (have.size() != wanted.size()) return false;
+  MALLARD_ASSIGN_OR_RETURN(auto connection, lake.WorkConnection());
+  for (std::size_t i = 0; i < have.size(); ++i) {
+    MALLARD_ASSIGN_OR_RETURN(auto want, lake::ColumnFromSpec(connection, wanted[i]));
+    if (!SameColumn(have[i], want)) return false;
+  }
+  return true;
+}
+
 
 }  // namespace
 
@@ -75,21 +98,36 @@ Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conni
   if (auto made = lake_transaction.CreateSchema(target.schema, /*if_not_exists=*/true); !made.ok()) {
     return Fail(made.error().message);
   }
-  if (!lake_transaction.Describe(target.schema, target.name).ok()) {
-    std::vector<lake::ColumnSpec> columns;
-    for (const auto& column : schema.columns) columns.emplace_back(column.name, column.type.duckdb_type, !column.key);
-    if (append_mode) {
-      columns.emplace_back("_mallard_op", "VARCHAR");
-      columns.emplace_back("_mallard_lsn", "BIGINT");
+  std::vector<lake::ColumnSpec> columns;
+  for (const auto& column : schema.columns) columns.emplace_back(column.name, column.type.duckdb_type, !column.key);
+  if (append_mode) {
+    columns.emplace_back("_mallard_op", "VARCHAR");
+    columns.emplace_back("_mallard_lsn", "BIGINT");
+  }
+  auto existing = lake_transaction.Describe(target.schema, target.name);
+  bool create = !existing.ok();
+  if (!create) {
+    // The copy is the table's whole content: whatever the lake table held (a resync, a table
+    // removed and added again, a lost progress row) is replaced in the same commit. A lake table
+    // whose columns are not the source's any more (a column retyped, added or dropped while the
+    // table was stopped; a changed key) is dropped and made anew; otherwise it is truncated.
+    auto same = SameColumns(lake, existing->columns, columns);
+    if (!same.ok()) return Fail(same.error().message);
+    if (*same) {
+      if (auto truncated = lake_transaction.Truncate(target.schema, target.name); !truncated.ok()) {
+        return Fail(truncated.error().message);
+      }
+    } else {
+      spdlog::info("pipe {}: the lake table {} is made anew with the source's columns", group, target.Label());
+      if (auto dropped = lake_transaction.DropTable(target.schema, target.name); !dropped.ok()) {
+        return Fail(dropped.error().message);
+      }
+      create = true;
     }
+  }
+  if (create) {
     if (auto made = lake_transaction.CreateTable(target.schema, target.name, columns); !made.ok()) {
       return Fail(made.error().message);
-    }
-  } else {
-    // The copy is the table's whole content: whatever the lake table held (a resync, a table
-    // removed and added again, a lost progress row) is replaced in the same commit.
-    if (auto truncated = lake_transaction.Truncate(target.schema, target.name); !truncated.ok()) {
-      return Fail(truncated.error().message);
     }
   }
 

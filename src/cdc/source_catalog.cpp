@@ -164,6 +164,82 @@ Result<SourceType, PgError> DescribeType(PgConnection& connection, std::uint32_t
   return SourceType{rows[0][0].value_or("text"), rows[0][1].value_or("b")[0], rows[0][2].value_or("b")[0]};
 }
 
+std::optional<std::string> SingleArrayElement(const std::string& array_text) {
+  if (array_text.size() < 2 || array_text.front() != '{' || array_text.back() != '}') return std::nullopt;
+  std::string body = array_text.substr(1, array_text.size() - 2);
+  if (body.empty()) return std::nullopt;
+  if (body.front() != '"') {
+    // Unquoted: no separators, quotes or braces inside; NULL (any case) is a null element.
+    if (body.find_first_of(",{}\"\\") != std::string::npos) return std::nullopt;
+    std::string upper = body;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (upper == "NULL") return std::nullopt;
+    return body;
+  }
+  std::string out;
+  std::size_t i = 1;
+  for (; i < body.size(); ++i) {
+    char c = body[i];
+    if (c == '\\') {
+      if (++i >= body.size()) return std::nullopt;
+      out += body[i];
+    } else if (c == '"') {
+      break;
+    } else {
+      out += c;
+    }
+  }
+  if (i != body.size() - 1) return std::nullopt;  // unterminated, or more than one element
+  return out;
+}
+
+ColumnBackfill DecideBackfill(const std::vector<AttributeDefault>& leaves) {
+  ColumnBackfill out;
+  if (leaves.empty()) return out;  // a partitioned table without partitions has no rows
+  bool all_missing = true, none_missing = true, any_default = false;
+  for (const auto& leaf : leaves) {
+    (leaf.has_missing ? none_missing : all_missing) = false;
+    any_default = any_default || leaf.has_default;
+  }
+  if (all_missing) {
+    auto value = SingleArrayElement(leaves.front().missing_array);
+    bool same = value.has_value();
+    for (const auto& leaf : leaves) same = same && leaf.missing_array == leaves.front().missing_array;
+    if (same) {
+      out.kind = ColumnBackfill::Kind::kValue;
+      out.value = *value;
+      return out;
+    }
+    out.kind = ColumnBackfill::Kind::kUnknown;
+    out.reason = "with defaults that differ between partitions";
+    return out;
+  }
+  if (none_missing && !any_default) return out;  // no default: existing rows are NULL
+  out.kind = ColumnBackfill::Kind::kUnknown;
+  out.reason = "with a default PostgreSQL did not store for existing rows (a volatile default that rewrote the "
+               "table with a value per row, a default set after the column was added, or a table rewritten since)";
+  return out;
+}
+
+Result<std::map<std::string, ColumnBackfill>, PgError> DescribeColumnBackfill(PgConnection& connection,
+                                                                              std::uint32_t relation_oid) {
+  std::string oid = std::to_string(relation_oid);
+  // A plain table is its own only leaf; a partitioned table keeps no rows (and no missing
+  // values) itself: its leaf partitions do.
+  MALLARD_ASSIGN_OR_RETURN(auto rows, connection.Query(
+      "SELECT a.attname, a.atthasmissing, a.attmissingval::text, d.adbin IS NOT NULL FROM pg_attribute a "
+      "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+      "WHERE a.attrelid IN (SELECT relid FROM pg_partition_tree(" + oid + "::regclass) WHERE isleaf) "
+      "AND a.attnum > 0 AND NOT a.attisdropped"));
+  std::map<std::string, std::vector<AttributeDefault>> facts;
+  for (const auto& row : rows) {
+    facts[row[0].value_or("")].push_back({row[1] == "t", row[2].value_or(""), row[3] == "t"});
+  }
+  std::map<std::string, ColumnBackfill> out;
+  for (const auto& [name, leaves] : facts) out[name] = DecideBackfill(leaves);
+  return out;
+}
+
 Result<std::uint64_t, PgError> CurrentWalLsn(PgConnection& connection) {
   MALLARD_ASSIGN_OR_RETURN(auto rows, connection.Query("SELECT pg_current_wal_lsn()::text"));
   if (rows.empty() || !rows[0][0]) return std::uint64_t{0};

@@ -1,6 +1,8 @@
 #pragma once
 // What the pipeline asks of the source database outside the replication stream: a table's
 // columns, key and replica identity; the publication; the slot.
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,24 @@ struct SourceType {
   char element_kind = 'b';
 };
 Result<SourceType, PgError> DescribeType(PgConnection& connection, std::uint32_t type_oid, std::int32_t type_modifier);
+// What existing rows read as in each column of relation `relation_oid` (by column name; a
+// partitioned table's leaf partitions must all agree), from pg_attribute's missing value and
+// pg_attrdef — read when the stream describes the relation, so for a column just added.
+Result<std::map<std::string, ColumnBackfill>, PgError> DescribeColumnBackfill(PgConnection& connection,
+                                                                              std::uint32_t relation_oid);
+
+// One column's catalog facts in one (leaf) relation.
+struct AttributeDefault {
+  bool has_missing = false;      // pg_attribute.atthasmissing
+  std::string missing_array;     // pg_attribute.attmissingval::text, a one-element array: {free}, {"a b"}
+  bool has_default = false;      // a pg_attrdef row
+};
+// The backfill the facts of one column in every leaf relation add up to (pure).
+ColumnBackfill DecideBackfill(const std::vector<AttributeDefault>& leaves);
+// The single element of a one-dimensional PostgreSQL array literal, unquoted and unescaped
+// ({free} → free, {"a \"b\""} → a "b"); none when it is not one non-NULL element.
+std::optional<std::string> SingleArrayElement(const std::string& array_text);
+
 // The source's current WAL position (for lag).
 Result<std::uint64_t, PgError> CurrentWalLsn(PgConnection& connection);
 

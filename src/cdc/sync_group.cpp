@@ -175,16 +175,25 @@ Result<Done, std::string> SyncGroup::StartTable(const TableName& name, bool forc
   auto schema = std::make_shared<TableSchema>(std::move(described).value());
   auto found = progress_.find(name.Label());
   bool resume = found != progress_.end() && !force_snapshot && found->second.state != TableState::kSnapshot;
+  std::optional<lake::LakeResult<lake::TableInfo>> lake_table;
+  if (resume) {
+    lake_table = lake_->DescribeTable(found->second.target.schema, found->second.target.name);
+    if (!lake_table->ok() && lake_table->error().code == lake::LakeErrorCode::kNotFound) {
+      // The lake table was dropped while the pipe was away (`mallard lake drop`): start over.
+      spdlog::warn("pipe {}: the lake table {} of {} is gone; taking a new snapshot", config_.group,
+                   found->second.target.Label(), name.Label());
+      resume = false;
+    }
+  }
   TableProgress progress;
   if (resume) {
     progress = found->second;
     schema->target = progress.target;
     // The flusher starts from the columns the lake table has; the stream's first relation
     // description (as of the resume point) and any later DDL take it from there.
-    auto lake_table = lake_->DescribeTable(progress.target.schema, progress.target.name);
-    if (lake_table.ok()) {
+    if (lake_table->ok()) {
       std::vector<SourceColumn> columns;
-      for (const auto& column : lake_table->columns) {
+      for (const auto& column : (*lake_table)->columns) {
         if (column.name == "_mallard_op" || column.name == "_mallard_lsn") continue;
         SourceColumn mapped;
         mapped.name = column.name;
@@ -195,6 +204,14 @@ Result<Done, std::string> SyncGroup::StartTable(const TableName& name, bool forc
             mapped.pg_type = source.pg_type;
             mapped.key = source.key;
             mapped.type = source.type;
+            // The source retyped the column while the pipe was away: describe the lake column
+            // by the source type it came from, so the stream's first relation description
+            // widens it (or stops the table) instead of writing values it cannot hold.
+            if (auto lake_source = PostgresTypeOfLakeType(column.type);
+                lake_source && MapPostgresType(*lake_source, 'b', 'b').duckdb_type != source.type.duckdb_type) {
+              mapped.pg_type = *lake_source;
+              mapped.type = MapPostgresType(*lake_source, 'b', 'b');
+            }
           }
         }
         columns.push_back(std::move(mapped));
@@ -271,24 +288,72 @@ Result<Done, std::string> SyncGroup::AddTable(const std::string& text) {
   return StartTable(*name, true, &*meta);
 }
 
-Result<Done, std::string> SyncGroup::RemoveTable(const std::string& text) {
+Result<Done, std::string> SyncGroup::RemoveTable(const std::string& text, bool drop_lake_table) {
   std::lock_guard admin(admin_mutex_);
   MALLARD_ASSIGN_OR_RETURN(TableName name, DetachTable(text));
   auto meta = pg::PgConnection::Connect(conninfo_);
   if (meta.ok()) (void)DropFromPublication(*meta, publication_, name);
   auto transaction = lake_->Begin();
   if (!transaction.ok()) return Fail(transaction.error().message);
+  if (drop_lake_table) {
+    TableName target = name;
+    if (auto found = progress_.find(name.Label()); found != progress_.end() && !found->second.target.name.empty()) {
+      target = found->second.target;
+    }
+    // Already gone (never snapshotted, or dropped by hand) is fine: the table is removed either way.
+    if ((*transaction)->Describe(target.schema, target.name).ok()) {
+      if (auto dropped = (*transaction)->DropTable(target.schema, target.name); !dropped.ok()) {
+        return Fail("cannot drop the lake table " + target.Label() + ": " + dropped.error().message);
+      }
+    }
+  }
   for (auto& statement : ForgetProgressStatements(config_.group, name)) (*transaction)->AddCatalogStatement(statement);
   if (auto committed = (*transaction)->Commit(); !committed.ok()) return Fail(committed.error().message);
   progress_.erase(name.Label());
   return Done{};
 }
 
+void SyncGroup::ResyncRequested() {
+  std::vector<std::pair<std::string, std::string>> requested;
+  {
+    std::lock_guard lock(tables_mutex_);
+    for (auto& [name, table] : tables_) {
+      if (auto reason = table.flusher->ResyncRequested(); !reason.empty()) requested.emplace_back(name.Label(), reason);
+    }
+  }
+  auto now = std::chrono::steady_clock::now();
+  for (const auto& [label, reason] : requested) {
+    auto& retry_at = resync_retry_at_[label];
+    if (now < retry_at) continue;
+    retry_at = now + std::chrono::seconds(5);
+    auto done = Resync(label);
+    if (done.ok()) {
+      resync_retry_at_.erase(label);
+      spdlog::info("pipe {}: {} resyncing ({})", config_.group, label, reason);
+    } else {
+      spdlog::error("pipe {}: resync of {} failed (retried): {}", config_.group, label, done.error());
+    }
+  }
+}
+
 Result<Done, std::string> SyncGroup::Resync(const std::string& text) {
   std::lock_guard admin(admin_mutex_);
+  // The table must be describable before it is taken out of the group: a resync that cannot
+  // start leaves the table as it was (and the caller may try again).
+  auto parsed = TableName::Parse(text);
+  if (!parsed) return Fail("bad table name '" + text + "' (want schema.table)");
+  {
+    std::lock_guard lock(tables_mutex_);
+    if (!tables_.count(*parsed)) return Fail("table " + parsed->Label() + " is not synced");
+  }
+  auto meta = pg::PgConnection::Connect(conninfo_);
+  if (!meta.ok()) return Fail("cannot connect to the source: " + Message(meta.error()));
+  auto described = DescribeSourceTable(*meta, *parsed);
+  if (!described.ok()) return Fail(Message(described.error()));
+  if (auto unsupported = described->Unsupported()) return Fail("table " + parsed->Label() + ": " + *unsupported);
   MALLARD_ASSIGN_OR_RETURN(TableName name, DetachTable(text));
   progress_[name.Label()] = TableProgress{name, name, TableState::kSnapshot, 0, 0, 0, ""};
-  return StartTable(name, true);
+  return StartTable(name, true, &*meta);
 }
 
 std::shared_ptr<TableFlusher> SyncGroup::FlusherFor(std::uint32_t relation) {
@@ -384,8 +449,11 @@ Result<Done, PgError> SyncGroup::Stream(pg::ReplicationConnection& connection) {
       // the source's current WAL position.
       std::uint64_t position = std::max<std::uint64_t>(written, received_lsn_.load());
       if (idle && !in_transaction && inflight_.empty()) position = std::max(position, source_lsn_.load());
-      std::lock_guard lock(tables_mutex_);
-      for (auto& [name, table] : tables_) table.flusher->NoteStreamPosition(position);
+      {
+        std::lock_guard lock(tables_mutex_);
+        for (auto& [name, table] : tables_) table.flusher->NoteStreamPosition(position);
+      }
+      ResyncRequested();
     }
     if (now - last_source_check >= std::chrono::milliseconds(500)) {
       if (auto* catalog = SourceCatalog()) {
@@ -509,15 +577,32 @@ void SyncGroup::HandleRelation(const pg::RelationMessage& relation, OpenTransact
     if (mapped.type.duckdb_type.empty() && mapped.type.supported) mapped.type.duckdb_type = "VARCHAR";
     schema->columns.push_back(std::move(mapped));
   }
-  relation_schemas_[relation.oid] = schema;
-  if (previous && previous->columns.size() == schema->columns.size()) {
-    bool same = true;
-    for (std::size_t i = 0; i < schema->columns.size() && same; ++i) {
-      same = previous->columns[i].name == schema->columns[i].name && previous->columns[i].pg_type == schema->columns[i].pg_type &&
-             previous->columns[i].key == schema->columns[i].key;
-    }
-    if (same) return;
+  bool same = previous && previous->columns.size() == schema->columns.size();
+  for (std::size_t i = 0; same && i < schema->columns.size(); ++i) {
+    same = previous->columns[i].name == schema->columns[i].name && previous->columns[i].pg_type == schema->columns[i].pg_type &&
+           previous->columns[i].key == schema->columns[i].key;
   }
+  if (same) {
+    relation_schemas_[relation.oid] = schema;
+    return;
+  }
+  // A column the lake does not have yet is added with what the table's existing rows hold in it:
+  // pgoutput does not carry defaults, the catalog keeps the value PostgreSQL gave them. Read now,
+  // as close to the ALTER as the stream allows (the missing value does not change afterwards).
+  std::optional<std::map<std::string, ColumnBackfill>> backfill;
+  if (meta) {
+    if (auto described = DescribeColumnBackfill(*meta, relation.oid); described.ok()) backfill = std::move(described).value();
+  }
+  for (auto& column : schema->columns) {
+    if (!backfill) {
+      column.backfill = {ColumnBackfill::Kind::kUnknown, "", "while the source catalog could not be read"};
+    } else if (auto found = backfill->find(column.name); found != backfill->end()) {
+      column.backfill = found->second;
+    } else {
+      column.backfill = {ColumnBackfill::Kind::kUnknown, "", "and renamed or dropped again before the stream reached it"};
+    }
+  }
+  relation_schemas_[relation.oid] = schema;
   QueueItem item;
   item.kind = QueueItem::Kind::kSchema;
   item.schema = schema;

@@ -66,7 +66,10 @@ class SyncGroup {
   void Stop();
 
   Result<Done, std::string> AddTable(const std::string& table);
-  Result<Done, std::string> RemoveTable(const std::string& table);
+  // Stops syncing the table; with `drop_lake_table` its lake table is dropped in the same commit
+  // that forgets its progress (time travel to earlier snapshots still reads it), so adding the
+  // table again starts it over from a new snapshot.
+  Result<Done, std::string> RemoveTable(const std::string& table, bool drop_lake_table = false);
   Result<Done, std::string> Resync(const std::string& table);
   GroupStatus Status();
   const std::string& Slot() const { return slot_; }
@@ -94,6 +97,8 @@ class SyncGroup {
   void HandleRelation(const pg::RelationMessage& relation, OpenTransaction& transaction);
   void Route(std::uint32_t relation, QueueItem item, OpenTransaction& transaction);
   void Commit(OpenTransaction& transaction, std::uint64_t end_lsn);
+  // Resyncs the tables whose flushers asked for it (reader thread).
+  void ResyncRequested();
   std::uint64_t ConfirmableLsn(bool transaction_open);
   // `source`: an open connection to reuse (one is opened when null).
   Result<Done, std::string> StartTable(const TableName& name, bool force_snapshot, pg::PgConnection* source = nullptr);
@@ -141,6 +146,7 @@ class SyncGroup {
   std::int64_t next_seq_ = 0;
   std::deque<InflightTransaction> inflight_;  // reader thread only
   std::uint64_t last_keepalive_end_ = 0;
+  std::map<std::string, std::chrono::steady_clock::time_point> resync_retry_at_;  // reader thread only
   std::mutex error_mutex_;
   std::string last_error_;
 };

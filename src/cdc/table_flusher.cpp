@@ -100,6 +100,19 @@ void TableFlusher::MarkError(const std::string& message) {
   last_error_ = message;
 }
 
+void TableFlusher::RequestResync(const std::string& reason) {
+  halted_ = true;
+  spdlog::warn("pipe {}: {} is resynced from a new snapshot: {}", group_, label_, reason);
+  std::lock_guard lock(mutex_);
+  resync_reason_ = reason;
+  last_error_ = "resync: " + reason;
+}
+
+std::string TableFlusher::ResyncRequested() const {
+  std::lock_guard lock(mutex_);
+  return resync_reason_;
+}
+
 void TableFlusher::SnapshotDone(std::uint64_t snapshot_lsn, std::int64_t rows) {
   // Transactions committed before the snapshot point are in the copy: drop them from what the
   // stream delivered meanwhile. The flusher thread owns the buffer, so it does this itself.
@@ -309,7 +322,7 @@ void TableFlusher::Process(QueueItem item) {
       SchemaDiff diff = DiffColumns(schema_->columns, item.schema->columns);
       // The same columns (e.g. the description the stream sends first after a connect): rows
       // map by name, nothing to change.
-      if (diff.changes.empty() && !diff.error) break;
+      if (diff.changes.empty() && !diff.error && !diff.resync) break;
       barrier_ = std::move(item);
       break;
     }
@@ -320,7 +333,8 @@ void TableFlusher::Process(QueueItem item) {
 }
 
 bool TableFlusher::FlushDue() const {
-  if (committed_rows_ == 0) return false;
+  // A halted table waits for its resync: its batch would fail the same way again.
+  if (committed_rows_ == 0 || halted_) return false;
   TableState state = State();
   if (state == TableState::kSnapshot) return false;
   if (std::chrono::steady_clock::now() < retry_at_) return false;
@@ -360,6 +374,12 @@ bool TableFlusher::Flush(std::uint64_t upto_lsn, std::uint64_t applied_lsn) {
   auto status = FlushOnce(upto_lsn, applied_lsn, inserted);
   if (!status.ok()) {
     const std::string& message = status.error().message;
+    if (status.error().code == lake::LakeErrorCode::kNotFound && !lake_->DescribeTable(schema_->target.schema,
+                                                                                       schema_->target.name).ok()) {
+      // Someone dropped the lake table (`mallard lake drop`): start the table over.
+      RequestResync("the lake table " + schema_->target.Label() + " was dropped");
+      return false;
+    }
     if (message.rfind("Conversion Error", 0) == 0 || message.find("Could not convert") != std::string::npos ||
         message.find("Parquet files do not support") != std::string::npos) {
       // A value the lake column cannot hold fails the same way on every retry: the table stops
@@ -530,10 +550,26 @@ bool TableFlusher::ApplyBarrier(const QueueItem& barrier) {
         MarkError(*diff.error);
         return Done{};
       }
+      // A change log keeps its history: a fresh snapshot would replace it, so there an added
+      // column whose existing values only the source knows reads as NULL in older entries.
+      if (diff.resync && !append_mode_) {
+        RequestResync(*diff.resync);
+        return Done{};
+      }
       for (const auto& change : diff.changes) {
         switch (change.kind) {
-          case ColumnChange::Kind::kAdd:
-            MALLARD_RETURN_IF_ERROR(transaction->AddColumn(target.schema, target.name, {change.name, change.duckdb_type}));
+          case ColumnChange::Kind::kAdd: {
+            lake::ColumnSpec column{change.name, change.duckdb_type};
+            // Rows of older files read as the value PostgreSQL gave the existing rows.
+            if (change.backfill) column.default_value = CastFromPostgresText(ColumnType{change.duckdb_type, true, ""}, SqlString(*change.backfill));
+            MALLARD_RETURN_IF_ERROR(transaction->AddColumn(target.schema, target.name, column));
+            break;
+          }
+          case ColumnChange::Kind::kRetype:
+            // An empty type: the lake column already holds every value (varchar(n) → text).
+            if (!change.duckdb_type.empty()) {
+              MALLARD_RETURN_IF_ERROR(transaction->ChangeColumnType(target.schema, target.name, change.name, change.duckdb_type));
+            }
             break;
           case ColumnChange::Kind::kDrop:
             MALLARD_RETURN_IF_ERROR(transaction->DropColumn(target.schema, target.name, change.name));
@@ -570,6 +606,11 @@ bool TableFlusher::ApplyBarrier(const QueueItem& barrier) {
   };
   auto status = apply();
   if (!status.ok()) {
+    if (status.error().code == lake::LakeErrorCode::kNotFound &&
+        !lake_->DescribeTable(schema_->target.schema, schema_->target.name).ok()) {
+      RequestResync("the lake table " + schema_->target.Label() + " was dropped");
+      return false;
+    }
     RecordFailure(status.error().message);
     return false;
   }

@@ -8,7 +8,10 @@
 // flush that empties the buffer the DuckDB instance is released, returning memory and temp files.
 //
 // TRUNCATE and column changes are barriers: the rows before them are flushed, the lake table is
-// changed, and the rows after continue. A failed flush keeps its batch and retries with backoff.
+// changed, and the rows after continue. A column added with a value for the existing rows gets it
+// as its initial default (older files read as it); a column whose existing values only PostgreSQL
+// knows (a volatile default) and a dropped lake table make the table ask for a resync. A failed
+// flush keeps its batch and retries with backoff.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -73,6 +76,9 @@ class TableFlusher {
   void NoteStreamPosition(std::uint64_t received_lsn);
   // A schema change Mallard cannot follow stopped the table until a resync.
   bool Halted() const { return halted_.load(); }
+  // The table stopped for a fresh snapshot, which the sync group starts (a column added with a
+  // volatile default, the lake table dropped): the reason, empty when none was asked for.
+  std::string ResyncRequested() const;
   // The stream restarts from the slot: drop what is buffered and not applied (it is sent again).
   // Blocks until the flusher thread has done it.
   void DropUnapplied();
@@ -94,6 +100,8 @@ class TableFlusher {
   lake::LakeStatus EnsureBuffer();
   void ReleaseBuffer();
   void RecordFailure(const std::string& message);
+  // Halts the table and asks the sync group for a resync (see ResyncRequested).
+  void RequestResync(const std::string& reason);
   void SetState(TableState state);
   std::vector<std::string> ProgressSql() const;
   // Buffer column for each column of a relation description.
@@ -116,6 +124,7 @@ class TableFlusher {
   TableProgress progress_;
   FlushStats stats_;
   std::string last_error_;
+  std::string resync_reason_;
   std::atomic<std::uint64_t> skip_through_{0};
   std::atomic<std::uint64_t> applied_lsn_{0};
   std::atomic<std::uint64_t> last_received_lsn_{0};

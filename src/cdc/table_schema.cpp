@@ -90,19 +90,33 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
     diff.error = "the primary key (replica identity) of the source table changed; resync the table";
     return diff;
   }
+  // Type changes of the columns both sides have (by name): followed in place when the lake type
+  // stays or widens losslessly, else the table needs a resync.
   for (const auto& c : before) {
     auto found = std::find_if(after.begin(), after.end(), [&](const SourceColumn& a) { return a.name == c.name; });
-    if (found != after.end() && !c.pg_type.empty() && found->pg_type != c.pg_type) {
-      diff.error = "column \"" + c.name + "\" changed type from " + c.pg_type + " to " + found->pg_type + "; resync the table";
-      return diff;
+    if (found == after.end()) continue;
+    switch (ClassifyTypeChange(c, *found)) {
+      case TypeChange::kSame:
+        break;
+      case TypeChange::kRelabel:
+        diff.changes.push_back({ColumnChange::Kind::kRetype, c.name, "", "", std::nullopt});
+        break;
+      case TypeChange::kPromote:
+        diff.changes.push_back({ColumnChange::Kind::kRetype, c.name, "", found->type.duckdb_type, std::nullopt});
+        break;
+      case TypeChange::kIncompatible:
+        diff.error = "column \"" + c.name + "\" changed type from " + c.pg_type + " to " + found->pg_type +
+                     "; resync the table (in place, only widenings follow: smallint → integer → bigint, varchar(n) → "
+                     "varchar(m >= n) or text, numeric(p,s) → numeric with no fewer integer digits and no smaller scale)";
+        return diff;
     }
   }
   for (const auto& unmatched : gone) {
     const SourceColumn* old_column = unmatched.column;
     if (renamed.count(old_column->name)) {
-      diff.changes.push_back({ColumnChange::Kind::kRename, old_column->name, renamed[old_column->name], ""});
+      diff.changes.push_back({ColumnChange::Kind::kRename, old_column->name, renamed[old_column->name], "", std::nullopt});
     } else {
-      diff.changes.push_back({ColumnChange::Kind::kDrop, old_column->name, "", ""});
+      diff.changes.push_back({ColumnChange::Kind::kDrop, old_column->name, "", "", std::nullopt});
     }
   }
   for (const auto& unmatched : arrived) {
@@ -112,9 +126,99 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
       diff.error = "new column \"" + new_column->name + "\": " + new_column->type.unsupported_reason;
       return diff;
     }
-    diff.changes.push_back({ColumnChange::Kind::kAdd, new_column->name, "", new_column->type.duckdb_type});
+    std::optional<std::string> backfill;
+    switch (new_column->backfill.kind) {
+      case ColumnBackfill::Kind::kNull:
+        break;
+      case ColumnBackfill::Kind::kValue:
+        backfill = new_column->backfill.value;
+        break;
+      case ColumnBackfill::Kind::kUnknown:
+        if (!diff.resync) diff.resync = "column \"" + new_column->name + "\" was added " + new_column->backfill.reason;
+        break;
+    }
+    diff.changes.push_back({ColumnChange::Kind::kAdd, new_column->name, "", new_column->type.duckdb_type, backfill});
   }
   return diff;
+}
+
+namespace {
+
+// numeric(p,s) as integer digits and scale; plain `numeric` has no limit on either.
+struct NumericShape {
+  int integer_digits = 0;
+  int scale = 0;
+  bool unconstrained = false;
+};
+
+std::optional<NumericShape> ParseNumeric(const std::string& text, const char* name) {
+  std::string prefix = std::string(name) + "(";
+  if (text == name) return NumericShape{0, 0, true};
+  if (text.rfind(prefix, 0) != 0 || text.back() != ')') return std::nullopt;
+  std::string inner = text.substr(prefix.size(), text.size() - prefix.size() - 1);
+  auto comma = inner.find(',');
+  try {
+    int precision = std::stoi(inner.substr(0, comma));
+    int scale = comma == std::string::npos ? 0 : std::stoi(inner.substr(comma + 1));
+    return NumericShape{precision - scale, scale, false};
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// Every value of `from` is a value of `to`, unchanged.
+bool NumericWidens(const NumericShape& from, const NumericShape& to) {
+  if (to.unconstrained) return true;
+  if (from.unconstrained) return false;
+  return to.integer_digits >= from.integer_digits && to.scale >= from.scale;
+}
+
+int IntegerRank(const std::string& type) {
+  if (type == "smallint") return 1;
+  if (type == "integer") return 2;
+  if (type == "bigint") return 3;
+  return 0;
+}
+
+// varchar(n) as its limit; text and unlimited varchar as -1 (no limit).
+std::optional<long> VarcharLimit(const std::string& type) {
+  if (type == "text" || type == "character varying") return -1;
+  static const std::string prefix = "character varying(";
+  if (type.rfind(prefix, 0) != 0 || type.back() != ')') return std::nullopt;
+  try {
+    return std::stol(type.substr(prefix.size(), type.size() - prefix.size() - 1));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+TypeChange ClassifyTypeChange(const SourceColumn& before, const SourceColumn& after) {
+  // An unknown source type (a column the pipeline took from the lake) is not compared.
+  if (before.pg_type.empty() || before.pg_type == after.pg_type) return TypeChange::kSame;
+  if (!after.type.supported) return TypeChange::kIncompatible;
+  const std::string& from = before.type.duckdb_type;
+  const std::string& to = after.type.duckdb_type;
+  auto from_limit = VarcharLimit(before.pg_type), to_limit = VarcharLimit(after.pg_type);
+  if (from_limit && to_limit) {
+    // PostgreSQL relabels (no rewrite) a varchar that gets longer or unlimited; every value stays.
+    if (*to_limit == -1 || (*from_limit != -1 && *to_limit >= *from_limit)) return TypeChange::kRelabel;
+    return TypeChange::kIncompatible;
+  }
+  int from_rank = IntegerRank(before.pg_type), to_rank = IntegerRank(after.pg_type);
+  if (from_rank > 0 && to_rank > 0) return to_rank > from_rank ? TypeChange::kPromote : TypeChange::kIncompatible;
+  auto from_numeric = ParseNumeric(before.pg_type, "numeric"), to_numeric = ParseNumeric(after.pg_type, "numeric");
+  if (from_numeric && to_numeric) {
+    // The source values stay the same only when the new type holds every old one; the lake
+    // column then stays (both map to DECIMAL(38,10)) or widens losslessly.
+    if (!NumericWidens(*from_numeric, *to_numeric)) return TypeChange::kIncompatible;
+    if (from == to) return TypeChange::kRelabel;
+    auto lake_from = ParseNumeric(from, "DECIMAL"), lake_to = ParseNumeric(to, "DECIMAL");
+    if (lake_from && lake_to && NumericWidens(*lake_from, *lake_to)) return TypeChange::kPromote;
+    return TypeChange::kIncompatible;
+  }
+  return TypeChange::kIncompatible;
 }
 
 }  // namespace mallard::cdc

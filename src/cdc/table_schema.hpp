@@ -11,6 +11,17 @@
 
 namespace mallard::cdc {
 
+// What the rows a table already had read as in a column added to it: PostgreSQL's stored
+// "missing value" (pg_attribute.attmissingval, the non-volatile default evaluated once at ADD
+// COLUMN) or NULL. kUnknown: the column has a default but no missing value — a volatile default
+// (PostgreSQL rewrote the table with a value per row), a table rewritten since, or a default set
+// after the column was added — so only a fresh snapshot knows the rows' values.
+struct ColumnBackfill {
+  enum class Kind { kNull, kValue, kUnknown } kind = Kind::kNull;
+  std::string value;   // kValue: the value in PostgreSQL's text output
+  std::string reason;  // kUnknown: why
+};
+
 struct SourceColumn {
   std::string name;
   std::string pg_type;  // format_type()
@@ -18,6 +29,7 @@ struct SourceColumn {
   std::int32_t type_modifier = -1;
   ColumnType type;
   bool key = false;
+  ColumnBackfill backfill;  // from the source catalog when the stream describes the relation
 };
 
 struct TableName {
@@ -44,16 +56,28 @@ struct TableSchema {
 
 // One lake column change derived from a new relation description.
 struct ColumnChange {
-  enum class Kind { kAdd, kDrop, kRename } kind;
-  std::string name;      // add: new column; drop/rename: old name
+  enum class Kind { kAdd, kDrop, kRename, kRetype } kind;
+  std::string name;      // add: new column; drop/rename/retype: old name
   std::string new_name;  // rename
-  std::string duckdb_type;  // add
+  std::string duckdb_type;  // add; retype: the new lake type (empty: the lake type stays)
+  std::optional<std::string> backfill;  // add: the value existing rows read as (PostgreSQL text); none: NULL
 };
 
 struct SchemaDiff {
   std::vector<ColumnChange> changes;
-  std::optional<std::string> error;  // key or type change: not followed, the table errors
+  std::optional<std::string> error;   // key or incompatible type change: not followed, the table errors
+  std::optional<std::string> resync;  // a change only a fresh snapshot follows (a volatile default)
 };
+
+// How a column's type change at the source reaches the lake.
+enum class TypeChange {
+  kSame,          // nothing changed
+  kRelabel,       // the lake type and every value stay (varchar(n) → varchar(m >= n) or text)
+  kPromote,       // a lossless widening of the lake type (int16 → int32 → int64; decimal(p,s) → decimal(p',s')
+                  // with no fewer integer digits and no smaller scale); old files read as the new type
+  kIncompatible,  // anything else: values may differ or not fit; the table needs a resync
+};
+TypeChange ClassifyTypeChange(const SourceColumn& before, const SourceColumn& after);
 
 // Compares the columns the pipeline has with those a Relation message (or the catalog) now
 // reports. Renames are recognised by position: a column whose name changed while its type and

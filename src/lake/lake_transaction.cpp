@@ -27,6 +27,7 @@ struct StagedOp {
     kDeleteFromFile,
     kTruncate,
     kCompact,
+    kChangeColumnType,
   };
   explicit StagedOp(Kind kind) : kind(kind) {}
   Kind kind;
@@ -251,6 +252,18 @@ LakeStatus LakeTransaction::RenameColumn(const std::string& schema, const std::s
   op.table = table;
   op.name = column;
   op.path = new_name;
+  return Stage(std::move(op));
+}
+
+LakeStatus LakeTransaction::ChangeColumnType(const std::string& schema, const std::string& table,
+                                             const std::string& column, const std::string& new_type) {
+  StagedOp op{StagedOp::Kind::kChangeColumnType};
+  op.schema = schema;
+  op.table = table;
+  op.name = column;
+  MALLARD_ASSIGN_OR_RETURN(auto connection, lake_->WorkConnection());
+  MALLARD_ASSIGN_OR_RETURN(auto resolved, ColumnFromSpec(connection, ColumnSpec(column, new_type)));
+  op.columns.push_back(std::move(resolved));
   return Stage(std::move(op));
 }
 
@@ -661,6 +674,32 @@ LakeStatus LakeTransaction::Apply(CatalogView& view, StagedOp& op, CommitBuilder
         commit->Change("compacted_table:" + std::to_string(table->table_id));
       }
       if (op.file.record_count > 0) files.push_back(std::move(merged));
+      return Done{};
+    }
+    case Kind::kChangeColumnType: {
+      // The spec's type promotion: the column's row ends and a new one with the same id (and
+      // defaults, nullability) and the wider type begins.
+      MALLARD_ASSIGN_OR_RETURN(auto* table, RequireTable(view, op.schema, op.table));
+      LakeColumn* column = FindTopColumn(*table, op.name);
+      if (!column) {
+        return LakeFail(LakeErrorCode::kNotFound, "table " + QualifiedName(op.schema, op.table) + " has no column \"" + op.name + "\"");
+      }
+      const LakeColumn& retyped = op.columns.at(0);
+      if (column->type == retyped.type) return Done{};
+      if (!column->children.empty() || !retyped.children.empty() || !TypePromotionAllowed(column->type, retyped.type)) {
+        return LakeFail(LakeErrorCode::kInvalid, "column \"" + op.name + "\" of " + QualifiedName(op.schema, op.table) +
+                                                     " cannot change type from " + column->type + " to " + retyped.type +
+                                                     " in place (only lossless widening)");
+      }
+      column->type = retyped.type;
+      if (commit) {
+        EndRows(*commit, "ducklake_column",
+                "table_id = " + std::to_string(table->table_id) + " AND column_id = " + std::to_string(column->column_id));
+        InsertColumnRows(*commit, table->table_id, *column, std::nullopt);
+        commit->Change("altered_table:" + std::to_string(table->table_id));
+        commit->schema_changed = true;
+        commit->altered_tables.insert(table->table_id);
+      }
       return Done{};
     }
   }

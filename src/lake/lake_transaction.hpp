@@ -39,6 +39,10 @@ class LakeTransaction {
   LakeStatus DropColumn(const std::string& schema, const std::string& table, const std::string& column);
   LakeStatus RenameColumn(const std::string& schema, const std::string& table, const std::string& column,
                           const std::string& new_name);
+  // Widens a top-level primitive column's type in place (see TypePromotionAllowed): the column
+  // keeps its id, old files read as the new type. Anything else is refused with kInvalid.
+  LakeStatus ChangeColumnType(const std::string& schema, const std::string& table, const std::string& column,
+                              const std::string& new_type);
 
   // Appends the rows of `select_sql`, run on `source`, which must produce every column of the
   // table by name. Returns the number of rows written.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -208,6 +209,28 @@ LakeResult<LakeColumn> ColumnFromSpec(duckdb::Connection& connection, const Colu
     }
   }
   return column;
+}
+
+bool TypePromotionAllowed(const std::string& from, const std::string& to) {
+  if (from == to) return false;
+  auto integer = [](const std::string& type) -> std::pair<int, bool> {  // bits, signed
+    for (int bits : {8, 16, 32, 64}) {
+      if (type == "int" + std::to_string(bits)) return {bits, true};
+      if (type == "uint" + std::to_string(bits)) return {bits, false};
+    }
+    return {0, false};
+  };
+  auto [from_bits, from_signed] = integer(from);
+  auto [to_bits, to_signed] = integer(to);
+  if (from_bits > 0 && to_bits > 0) return to_bits > from_bits && (to_signed || !from_signed);
+  auto decimal = [](const std::string& type) -> std::optional<std::pair<int, int>> {  // integer digits, scale
+    int precision = 0, scale = 0;
+    char close = 0;
+    if (std::sscanf(type.c_str(), "decimal(%d,%d%c", &precision, &scale, &close) != 3 || close != ')') return std::nullopt;
+    return std::pair{precision - scale, scale};
+  };
+  auto from_decimal = decimal(from), to_decimal = decimal(to);
+  return from_decimal && to_decimal && to_decimal->first >= from_decimal->first && to_decimal->second >= from_decimal->second;
 }
 
 void AssignColumnIds(LakeColumn& column, std::int64_t& next_id) {

@@ -66,6 +66,13 @@ struct LeafColumn {
 };
 std::vector<LeafColumn> LeafColumns(const std::vector<LakeColumn>& columns);
 
+// Whether a primitive column of DuckLake type `from` may become `to` in place (old files read as
+// the new type, their statistics still valid): integer widening (int8 → int16 → int32 → int64,
+// uintN → uintM or intM with M > N) and decimal(p,s) → decimal(p',s') with no fewer integer
+// digits and no smaller scale. float32 → float64 is not: a float's statistics text read as a
+// double is not the value the promoted float reads as, so min/max pruning would drop rows.
+bool TypePromotionAllowed(const std::string& from, const std::string& to);
+
 // A stable text of the column tree (ids, names, types): two equal fingerprints read the same files.
 std::string ColumnsFingerprint(const std::vector<LakeColumn>& columns);
 

@@ -1,5 +1,6 @@
 // The pipeline's pure parts: PostgreSQL type mapping and text casts, relation diffs (DDL →
-// lake column changes), table names, the queue budget and the flush gate.
+// lake column changes: added columns' backfill, type widening), the catalog's missing values,
+// table names, the queue budget and the flush gate.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,8 +9,10 @@
 #include "cdc/change_queue.hpp"
 #include "cdc/flush_settings.hpp"
 #include "cdc/pg_type_map.hpp"
+#include "cdc/source_catalog.hpp"
 #include "cdc/table_schema.hpp"
 #include "lake/catalog_store.hpp"
+#include "lake/lake_types.hpp"
 #include "duckdb/duckdb_wrapper.hpp"
 #include "lake/parquet_files.hpp"
 
@@ -148,6 +151,158 @@ TEST(DiffColumns, KeyAndTypeChangesAreErrors) {
   ASSERT_FALSE(renamed_key.error);
   ASSERT_EQ(renamed_key.changes.size(), 1u);
   EXPECT_EQ(renamed_key.changes[0].kind, ColumnChange::Kind::kRename);
+}
+
+TEST(DiffColumns, TypeWideningFollowsInPlaceAndEverythingElseErrors) {
+  struct Case {
+    const char* from;
+    const char* to;
+    TypeChange expected;
+    const char* lake_type;  // kPromote: the new lake type
+  };
+  const Case cases[] = {
+      {"integer", "bigint", TypeChange::kPromote, "BIGINT"},
+      {"smallint", "integer", TypeChange::kPromote, "INTEGER"},
+      {"smallint", "bigint", TypeChange::kPromote, "BIGINT"},
+      {"bigint", "integer", TypeChange::kIncompatible, ""},
+      {"integer", "numeric(12,0)", TypeChange::kIncompatible, ""},
+      {"character varying(10)", "text", TypeChange::kRelabel, ""},
+      {"character varying(10)", "character varying(20)", TypeChange::kRelabel, ""},
+      {"character varying(10)", "character varying", TypeChange::kRelabel, ""},
+      {"character varying(10)", "character varying(5)", TypeChange::kIncompatible, ""},
+      {"text", "character varying(10)", TypeChange::kIncompatible, ""},
+      {"character(3)", "character(5)", TypeChange::kIncompatible, ""},  // PostgreSQL pads the values
+      {"numeric(10,2)", "numeric(12,2)", TypeChange::kPromote, "DECIMAL(12,2)"},
+      {"numeric(10,2)", "numeric(12,3)", TypeChange::kPromote, "DECIMAL(12,3)"},
+      {"numeric(10,2)", "numeric", TypeChange::kPromote, "DECIMAL(38,10)"},
+      {"numeric(12,2)", "numeric(10,2)", TypeChange::kIncompatible, ""},
+      {"numeric(10,2)", "numeric(12,1)", TypeChange::kIncompatible, ""},  // PostgreSQL rounds the values
+      {"numeric", "numeric(12,2)", TypeChange::kIncompatible, ""},
+      {"numeric(40,12)", "numeric(45,12)", TypeChange::kRelabel, ""},  // both DECIMAL(38,10) in the lake
+      {"numeric(30,20)", "numeric", TypeChange::kIncompatible, ""},    // DECIMAL(30,20) → (38,10) loses scale
+      {"real", "double precision", TypeChange::kIncompatible, ""},
+      {"integer[]", "bigint[]", TypeChange::kIncompatible, ""},
+      {"text", "integer", TypeChange::kIncompatible, ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(c.from) + " → " + c.to);
+    EXPECT_EQ(ClassifyTypeChange(Column("v", c.from), Column("v", c.to)), c.expected);
+    auto diff = DiffColumns({Column("id", "integer", true), Column("v", c.from)}, {Column("id", "integer", true), Column("v", c.to)});
+    if (c.expected == TypeChange::kIncompatible) {
+      ASSERT_TRUE(diff.error);
+      EXPECT_NE(diff.error->find("changed type from " + std::string(c.from) + " to " + c.to), std::string::npos);
+      continue;
+    }
+    ASSERT_FALSE(diff.error) << *diff.error;
+    ASSERT_EQ(diff.changes.size(), 1u);
+    EXPECT_EQ(diff.changes[0].kind, ColumnChange::Kind::kRetype);
+    EXPECT_EQ(diff.changes[0].name, "v");
+    EXPECT_EQ(diff.changes[0].duckdb_type, c.lake_type);
+  }
+  // A column the pipeline took from the lake without a source type is not compared.
+  EXPECT_EQ(ClassifyTypeChange(Column("v", ""), Column("v", "bigint")), TypeChange::kSame);
+  EXPECT_EQ(ClassifyTypeChange(Column("v", "bigint"), Column("v", "bigint")), TypeChange::kSame);
+}
+
+TEST(DiffColumns, AddedColumnsCarryWhatExistingRowsHold) {
+  std::vector<SourceColumn> before = {Column("id", "integer", true), Column("v", "text")};
+  SourceColumn with_value = Column("c", "text");
+  with_value.backfill = {ColumnBackfill::Kind::kValue, "free", ""};
+  SourceColumn plain = Column("d", "integer");
+  auto diff = DiffColumns(before, {Column("id", "integer", true), Column("v", "text"), with_value, plain});
+  ASSERT_FALSE(diff.error);
+  EXPECT_FALSE(diff.resync);
+  ASSERT_EQ(diff.changes.size(), 2u);
+  EXPECT_EQ(diff.changes[0].backfill, std::optional<std::string>("free"));
+  EXPECT_EQ(diff.changes[1].backfill, std::nullopt);
+  SourceColumn volatile_default = Column("r", "double precision");
+  volatile_default.backfill = {ColumnBackfill::Kind::kUnknown, "", "with a volatile default"};
+  auto resync = DiffColumns(before, {Column("id", "integer", true), Column("v", "text"), volatile_default});
+  ASSERT_FALSE(resync.error);
+  ASSERT_TRUE(resync.resync);
+  EXPECT_EQ(*resync.resync, "column \"r\" was added with a volatile default");
+  // Only columns the lake adds matter: an unknown backfill of an existing column changes nothing.
+  SourceColumn existing = Column("v", "text");
+  existing.backfill = volatile_default.backfill;
+  auto same = DiffColumns(before, {Column("id", "integer", true), existing});
+  EXPECT_TRUE(same.changes.empty());
+  EXPECT_FALSE(same.resync);
+}
+
+TEST(SourceCatalog, MissingValuesParseFromTheirArrayText) {
+  // attmissingval::text of a one-element array, as PostgreSQL 15 prints it for each kind of value.
+  EXPECT_EQ(SingleArrayElement("{free}"), std::optional<std::string>("free"));
+  EXPECT_EQ(SingleArrayElement("{3.50}"), std::optional<std::string>("3.50"));
+  EXPECT_EQ(SingleArrayElement("{t}"), std::optional<std::string>("t"));
+  EXPECT_EQ(SingleArrayElement("{\"\"}"), std::optional<std::string>(""));
+  EXPECT_EQ(SingleArrayElement("{\"NULL\"}"), std::optional<std::string>("NULL"));
+  EXPECT_EQ(SingleArrayElement("{\"a \\\"b\\\" \\\\ c,{}\"}"), std::optional<std::string>("a \"b\" \\ c,{}"));
+  EXPECT_EQ(SingleArrayElement("{\"\\\\x00ff\"}"), std::optional<std::string>("\\x00ff"));  // bytea, hex output
+  EXPECT_EQ(SingleArrayElement("{\"2026-12-04 18:08:47.185268+00\"}"), std::optional<std::string>("2026-12-04 18:08:47.185268+00"));
+  EXPECT_EQ(SingleArrayElement("{\"1 day -02:00:00\"}"), std::optional<std::string>("1 day -02:00:00"));
+  // Array and JSON columns: the element is the value's own text.
+  EXPECT_EQ(SingleArrayElement("{\"{1,2}\"}"), std::optional<std::string>("{1,2}"));
+  EXPECT_EQ(SingleArrayElement("{\"{\\\"a b\\\",NULL,c}\"}"), std::optional<std::string>("{\"a b\",NULL,c}"));
+  EXPECT_EQ(SingleArrayElement("{\"{\\\"k\\\": [1, \\\"x\\\"]}\"}"), std::optional<std::string>("{\"k\": [1, \"x\"]}"));
+  // Not one non-NULL element.
+  EXPECT_EQ(SingleArrayElement("{}"), std::nullopt);
+  EXPECT_EQ(SingleArrayElement("{NULL}"), std::nullopt);
+  EXPECT_EQ(SingleArrayElement("{a,b}"), std::nullopt);
+  EXPECT_EQ(SingleArrayElement("{\"a\",\"b\"}"), std::nullopt);
+  EXPECT_EQ(SingleArrayElement("{\"a}"), std::nullopt);
+  EXPECT_EQ(SingleArrayElement("free"), std::nullopt);
+  EXPECT_EQ(SingleArrayElement(""), std::nullopt);
+}
+
+TEST(SourceCatalog, BackfillComesFromTheMissingValueOnly) {
+  using Kind = ColumnBackfill::Kind;
+  // ADD COLUMN … DEFAULT 'free' (later SET DEFAULT 'paid' keeps the missing value).
+  auto value = DecideBackfill({{true, "{free}", true}});
+  EXPECT_EQ(value.kind, Kind::kValue);
+  EXPECT_EQ(value.value, "free");
+  // Django's pattern: the default dropped right after ADD COLUMN; the rows keep the value.
+  EXPECT_EQ(DecideBackfill({{true, "{free}", false}}).value, "free");
+  // ADD COLUMN without a default.
+  EXPECT_EQ(DecideBackfill({{false, "", false}}).kind, Kind::kNull);
+  // A volatile default (the table rewritten with a value per row), or a default set later.
+  auto unknown = DecideBackfill({{false, "", true}});
+  EXPECT_EQ(unknown.kind, Kind::kUnknown);
+  EXPECT_NE(unknown.reason.find("volatile"), std::string::npos);
+  // Partitions: they must agree.
+  EXPECT_EQ(DecideBackfill({{true, "{x}", true}, {true, "{x}", true}}).kind, Kind::kValue);
+  EXPECT_EQ(DecideBackfill({{true, "{x}", true}, {true, "{y}", true}}).kind, Kind::kUnknown);
+  EXPECT_EQ(DecideBackfill({{true, "{x}", true}, {false, "", true}}).kind, Kind::kUnknown);
+  EXPECT_EQ(DecideBackfill({}).kind, Kind::kNull);  // a partitioned table without partitions has no rows
+  EXPECT_EQ(DecideBackfill({{true, "{NULL}", true}}).kind, Kind::kUnknown);
+}
+
+TEST(PgTypeMap, LakeTypesNameTheSourceTypesTheyCameFrom) {
+  EXPECT_EQ(PostgresTypeOfLakeType("int32"), std::optional<std::string>("integer"));
+  EXPECT_EQ(PostgresTypeOfLakeType("int16"), std::optional<std::string>("smallint"));
+  EXPECT_EQ(PostgresTypeOfLakeType("int64"), std::optional<std::string>("bigint"));
+  EXPECT_EQ(PostgresTypeOfLakeType("decimal(10,2)"), std::optional<std::string>("numeric(10,2)"));
+  EXPECT_EQ(PostgresTypeOfLakeType("varchar"), std::nullopt);
+}
+
+// The lake's in-place type promotions (lake_types), used by the pipe for widened source columns.
+TEST(LakeTypePromotion, OnlyLosslessWideningIsAllowed) {
+  EXPECT_TRUE(lake::TypePromotionAllowed("int32", "int64"));
+  EXPECT_TRUE(lake::TypePromotionAllowed("int8", "int16"));
+  EXPECT_TRUE(lake::TypePromotionAllowed("int16", "int64"));
+  EXPECT_TRUE(lake::TypePromotionAllowed("uint16", "int32"));
+  EXPECT_TRUE(lake::TypePromotionAllowed("uint32", "uint64"));
+  EXPECT_TRUE(lake::TypePromotionAllowed("decimal(10,2)", "decimal(12,2)"));
+  EXPECT_TRUE(lake::TypePromotionAllowed("decimal(10,2)", "decimal(38,10)"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("int64", "int32"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("int32", "int32"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("int32", "uint64"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("uint32", "int32"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("decimal(12,2)", "decimal(10,2)"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("decimal(10,2)", "decimal(12,1)"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("decimal(30,20)", "decimal(38,10)"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("float32", "float64"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("int32", "varchar"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("varchar", "json"));
 }
 
 TEST(TableName, Parses) {

@@ -1,0 +1,359 @@
+"""Schema changes a user makes every day, followed by `mallard pipe` into the lake and compared
+with PostgreSQL row by row: ADD COLUMN with a default (existing rows read the value PostgreSQL
+gave them, older snapshots have no column), a default changed later, a volatile default (the
+table is resynced), widened types (int → bigint, varchar(n) → text, numeric(10,2) →
+numeric(12,2)) in place, other type changes recovered by `resync`, and starting a table over with
+`mallard lake drop` or `DELETE /tables/{t}?drop_lake_table=true`."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+from conftest import mallard_bin, server_env
+from pg_e2e import PostgresServer
+from pipe_e2e import Pipe, lake_cli, lake_rows, source_rows, wait_equal
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def database(postgres, request):
+    name = "sc_" + request.node.name.lower().replace("[", "_").replace("]", "")[5:40]
+    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    postgres.psql(f"CREATE DATABASE {name}")
+    return name
+
+
+@pytest.fixture
+def lake_catalog(postgres, database):
+    """A PostgreSQL lake catalog: readable (and droppable from) while the pipe runs."""
+    name = database + "_lake"
+    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    postgres.psql(f"CREATE DATABASE {name}")
+    return postgres.url(name)
+
+
+def start_pipe(postgres, database, catalog, tmp_path, *args, name="pipe") -> Pipe:
+    pipe = Pipe(postgres.conninfo(database), catalog, tmp_path / "data", tmp_path / "work", tmp_path / f"{name}.log",
+                *args, group=database)
+    pipe.wait_ready()
+    return pipe
+
+
+def latest_snapshot(catalog: str) -> int:
+    return int(lake_cli(catalog, "snapshots").splitlines()[-1].split("\t")[0])
+
+
+def lake_header(catalog: str, table: str, snapshot: int | None = None) -> str:
+    args = ["scan", table, "--schema", "public"] + (["--snapshot", str(snapshot)] if snapshot is not None else [])
+    return lake_cli(catalog, *args).splitlines()[0]
+
+
+def lake_columns(catalog: str, table: str) -> str:
+    for line in lake_cli(catalog, "tables").splitlines():
+        if line.startswith(f"public.{table}\t"):
+            return line.split("\t", 1)[1]
+    raise AssertionError(f"public.{table} not in the lake")
+
+
+def catalog_value(postgres: PostgresServer, catalog_db: str, sql: str) -> str:
+    return postgres.psql(sql, catalog_db)
+
+
+def equal(postgres, database, catalog, table, sql, timeout=90):
+    return wait_equal(lambda: lake_rows(catalog, table), lambda: source_rows(postgres, sql, database), timeout)
+
+
+def test_add_column_not_null_default_backfills_existing_rows(postgres, database, lake_catalog, tmp_path):
+    postgres.psql("CREATE TABLE acct (id int PRIMARY KEY, name text); "
+                  "INSERT INTO acct SELECT g, 'user ' || g FROM generate_series(1, 50) g", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "acct")
+    try:
+        equal(postgres, database, lake_catalog, "acct", "SELECT id, name FROM acct ORDER BY id")
+        postgres.psql("UPDATE acct SET name = 'renamed' WHERE id = 1", database)  # flushed before the barrier
+        equal(postgres, database, lake_catalog, "acct", "SELECT id, name FROM acct ORDER BY id")
+        before = latest_snapshot(lake_catalog)
+        postgres.psql("ALTER TABLE acct ADD COLUMN plan text NOT NULL DEFAULT 'free', "
+                      "ADD COLUMN credits int NOT NULL DEFAULT 7, ADD COLUMN note text", database)
+        # PostgreSQL shows the default in every existing row.
+        assert source_rows(postgres, "SELECT DISTINCT plan, credits FROM acct", database) == ["free,7"]
+        postgres.psql("INSERT INTO acct VALUES (51, 'new', 'pro', 100, 'n'); INSERT INTO acct (id, name) VALUES (52, 'd'); "
+                      "UPDATE acct SET name = 'touched' WHERE id = 3; DELETE FROM acct WHERE id = 4", database)
+        rows = equal(postgres, database, lake_catalog, "acct",
+                     "SELECT id, name, plan, credits, note FROM acct ORDER BY id")
+        assert rows[0] == "1,renamed,free,7," and rows[1] == "2,user 2,free,7," and rows[-2] == "51,new,pro,100,n"
+        assert lake_columns(lake_catalog, "acct") == "id int32, name varchar, plan varchar, credits int32, note varchar"
+        # No rewrite: the lake column reads older files as the missing value PostgreSQL stored.
+        defaults = catalog_value(postgres, database + "_lake",
+                                 "SELECT column_name || '=' || coalesce(initial_default, 'NULL') FROM ducklake_column "
+                                 "WHERE column_name IN ('plan', 'credits', 'note') AND end_snapshot IS NULL ORDER BY 1")
+        assert defaults.splitlines() == ["credits=7", "note=NULL", "plan=free"]
+        # Snapshots before the ALTER have no such columns.
+        assert lake_header(lake_catalog, "acct", before) == "id,name"
+        assert lake_rows(lake_catalog, "acct", snapshot=before)[0] == "1,renamed"
+        assert pipe.table("public.acct")["state"] == "STREAMING"
+        assert "resynced" not in (tmp_path / "pipe.log").read_text()
+    finally:
+        pipe.stop()
+
+
+def test_add_column_defaults_of_every_common_type(postgres, database, lake_catalog, tmp_path):
+    postgres.psql("CREATE TABLE kinds (id int PRIMARY KEY); INSERT INTO kinds VALUES (1), (2)", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "kinds")
+    try:
+        equal(postgres, database, lake_catalog, "kinds", "SELECT id FROM kinds ORDER BY id")
+        postgres.psql("""ALTER TABLE kinds ADD COLUMN q text DEFAULT 'a "b" \\ c,{}',
+            ADD COLUMN e text DEFAULT '', ADD COLUMN n numeric(8,2) DEFAULT 1.5, ADD COLUMN b boolean DEFAULT true,
+            ADD COLUMN ts timestamptz DEFAULT '2024-01-02 03:04:05+02', ADD COLUMN d date DEFAULT '2024-02-29',
+            ADD COLUMN ia int[] DEFAULT '{1,2}', ADD COLUMN ta text[] DEFAULT '{x,"y z"}', ADD COLUMN ba bytea DEFAULT '\\x00ff',
+            ADD COLUMN j jsonb DEFAULT '{"k": [1, "x"]}', ADD COLUMN iv interval DEFAULT '1 day 02:00:00',
+            ADD COLUMN u uuid DEFAULT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'""", database)
+        postgres.psql("INSERT INTO kinds (id) VALUES (3)", database)
+        deadline = time.monotonic() + 60
+        rows = []
+        while time.monotonic() < deadline:
+            rows = lake_rows(lake_catalog, "kinds")
+            if len(rows) == 3 and rows[2].startswith("3,"):
+                break
+            time.sleep(0.2)
+        # The old rows (read through the initial defaults) equal the new one (written by a flush).
+        expected = ('"a ""b"" \\ c,{}",,1.50,true,2024-01-02 01:04:05+00,2024-02-29,"[1, 2]","[x, y z]",\\x00\\xFF,'
+                    '"{""k"": [1, ""x""]}",1 day 02:00:00,a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')
+        assert rows == ["1," + expected, "2," + expected, "3," + expected]
+    finally:
+        pipe.stop()
+
+
+def test_add_column_with_default_changed_later(postgres, database, lake_catalog, tmp_path):
+    postgres.psql("CREATE TABLE subs (id int PRIMARY KEY, v text); "
+                  "INSERT INTO subs SELECT g, 'v' || g FROM generate_series(1, 20) g", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "subs")
+    try:
+        equal(postgres, database, lake_catalog, "subs", "SELECT id, v FROM subs ORDER BY id")
+        # The stream describes the relation only at the next change, after both ALTERs: the old
+        # rows still hold the value of the ALTER's time, new rows get the new default.
+        postgres.psql("ALTER TABLE subs ADD COLUMN tier text DEFAULT 'free'", database)
+        postgres.psql("ALTER TABLE subs ALTER COLUMN tier SET DEFAULT 'paid'", database)
+        # Django's way: add with a default, drop the default at once.
+        postgres.psql("ALTER TABLE subs ADD COLUMN flag int NOT NULL DEFAULT 1; ALTER TABLE subs ALTER COLUMN flag DROP DEFAULT",
+                      database)
+        postgres.psql("INSERT INTO subs (id, v, flag) VALUES (21, 'new', 2); UPDATE subs SET v = 'upd' WHERE id = 5", database)
+        rows = equal(postgres, database, lake_catalog, "subs", "SELECT id, v, tier, flag FROM subs ORDER BY id")
+        assert rows[0] == "1,v1,free,1" and rows[-1] == "21,new,paid,2" and rows[4] == "5,upd,free,1"
+        assert source_rows(postgres, "SELECT count(*) FROM subs WHERE tier = 'free'", database) == ["20"]
+        assert pipe.table("public.subs")["state"] == "STREAMING"
+    finally:
+        pipe.stop()
+
+
+def test_volatile_default_resyncs_the_table(postgres, database, lake_catalog, tmp_path):
+    postgres.psql("CREATE TABLE draws (id int PRIMARY KEY, v text); "
+                  "INSERT INTO draws SELECT g, 'v' || g FROM generate_series(1, 200) g", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "draws")
+    try:
+        equal(postgres, database, lake_catalog, "draws", "SELECT id, v FROM draws ORDER BY id")
+        resyncs_before = (tmp_path / "pipe.log").read_text().count("is resynced from a new snapshot")
+        # PostgreSQL rewrites the table with a value per row: the stream never sees them.
+        postgres.psql("ALTER TABLE draws ADD COLUMN r int DEFAULT (random() * 1000000)::int", database)
+        assert source_rows(postgres, "SELECT count(DISTINCT r) > 100 FROM draws", database) == ["t"]
+        postgres.psql("INSERT INTO draws (id, v) VALUES (201, 'after'); UPDATE draws SET v = 'u' WHERE id = 7", database)
+        equal(postgres, database, lake_catalog, "draws", "SELECT id, v, r FROM draws ORDER BY id")
+        log = (tmp_path / "pipe.log").read_text()
+        assert log.count("is resynced from a new snapshot") == resyncs_before + 1, log[-3000:]
+        assert "volatile" in log
+        table = pipe.wait_state("public.draws", "STREAMING")
+        assert table["last_error"] is None
+        # Later changes keep flowing into the rebuilt table.
+        postgres.psql("UPDATE draws SET r = -1 WHERE id <= 3; DELETE FROM draws WHERE id = 200", database)
+        equal(postgres, database, lake_catalog, "draws", "SELECT id, v, r FROM draws ORDER BY id")
+    finally:
+        pipe.stop()
+
+
+def test_widening_type_changes_follow_in_place(postgres, database, lake_catalog, tmp_path):
+    postgres.psql("CREATE TABLE wide (id int PRIMARY KEY, n int, s varchar(10), amt numeric(10,2)); "
+                  "INSERT INTO wide SELECT g, g, 's' || g, g * 1.25 FROM generate_series(1, 100) g", database)
+    items = "SELECT id, n, s, amt FROM wide ORDER BY id"
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "wide")
+    try:
+        equal(postgres, database, lake_catalog, "wide", items)
+        before = latest_snapshot(lake_catalog)
+        postgres.psql("ALTER TABLE wide ALTER COLUMN n TYPE bigint", database)
+        postgres.psql("INSERT INTO wide VALUES (101, 9000000000, 'short', 1.00); UPDATE wide SET n = -9000000000 WHERE id = 2",
+                      database)
+        equal(postgres, database, lake_catalog, "wide", items)
+        postgres.psql("ALTER TABLE wide ALTER COLUMN s TYPE text", database)
+        postgres.psql("INSERT INTO wide VALUES (102, 1, 'a much longer value than ten characters', 2.00)", database)
+        equal(postgres, database, lake_catalog, "wide", items)
+        postgres.psql("ALTER TABLE wide ALTER COLUMN amt TYPE numeric(12,2)", database)
+        postgres.psql("INSERT INTO wide VALUES (103, 1, 'x', 1234567890.12); UPDATE wide SET amt = 9999999999.99 WHERE id = 3",
+                      database)
+        equal(postgres, database, lake_catalog, "wide", items)
+        # The key widens too (its delete-by-key reads the old files as the new type).
+        postgres.psql("ALTER TABLE wide ALTER COLUMN id TYPE bigint", database)
+        postgres.psql("INSERT INTO wide VALUES (5000000000, 1, 'big key', 0); UPDATE wide SET s = 'old key' WHERE id = 4; "
+                      "DELETE FROM wide WHERE id = 5", database)
+        equal(postgres, database, lake_catalog, "wide", items)
+        assert lake_columns(lake_catalog, "wide") == "id int64, n int64, s varchar, amt decimal(12,2)"
+        assert pipe.table("public.wide")["state"] == "STREAMING"
+        assert "resynced" not in (tmp_path / "pipe.log").read_text(), "widening must not take a new snapshot"
+        # In place: the column ids stay, older snapshots read with the old types.
+        assert catalog_value(postgres, database + "_lake",
+                             "SELECT count(DISTINCT column_id) FROM ducklake_column c JOIN ducklake_table t USING (table_id) "
+                             "WHERE t.table_name = 'wide'") == "4"
+        assert lake_rows(lake_catalog, "wide", snapshot=before)[:2] == ["1,1,s1,1.25", "2,2,s2,2.50"]
+    finally:
+        pipe.stop()
+
+
+def test_widening_while_the_pipe_is_stopped(postgres, database, lake_catalog, tmp_path):
+    postgres.psql("CREATE TABLE later (id int PRIMARY KEY, n int); INSERT INTO later VALUES (1, 1), (2, 2)", database)
+    items = "SELECT id, n FROM later ORDER BY id"
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "later")
+    try:
+        equal(postgres, database, lake_catalog, "later", items)
+    finally:
+        pipe.stop()
+    postgres.psql("ALTER TABLE later ALTER COLUMN n TYPE bigint; INSERT INTO later VALUES (3, 9000000000)", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "later", name="pipe2")
+    try:
+        equal(postgres, database, lake_catalog, "later", items)
+        assert lake_columns(lake_catalog, "later") == "id int32, n int64"
+        assert pipe.table("public.later")["state"] == "STREAMING"
+    finally:
+        pipe.stop()
+
+
+def test_other_type_changes_stop_the_table_until_resync(postgres, database, lake_catalog, tmp_path):
+    postgres.psql("CREATE TABLE cast_me (id int PRIMARY KEY, n int, amt numeric(10,2)); "
+                  "INSERT INTO cast_me SELECT g, g, g * 1.25 FROM generate_series(1, 50) g", database)
+    items = "SELECT id, n, amt FROM cast_me ORDER BY id"
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "cast_me")
+    try:
+        equal(postgres, database, lake_catalog, "cast_me", items)
+        # int → text and a rounding numeric change: values the lake column cannot take as they are.
+        postgres.psql("ALTER TABLE cast_me ALTER COLUMN n TYPE text USING 'n' || n, ALTER COLUMN amt TYPE numeric(12,1)",
+                      database)
+        postgres.psql("INSERT INTO cast_me VALUES (51, 'not a number', 123456789.1)", database)
+        failed = pipe.wait_state("public.cast_me", "ERROR")
+        assert "changed type from integer to text" in failed["last_error"]
+        assert "resync" in failed["last_error"]
+        # Resync rebuilds the lake table with the source's types.
+        status, body = pipe.api("POST", "/tables/public.cast_me/resync")
+        assert status == 202, body
+        postgres.psql("INSERT INTO cast_me VALUES (52, 'during', 0.5)", database)
+        equal(postgres, database, lake_catalog, "cast_me", items)
+        assert lake_columns(lake_catalog, "cast_me") == "id int32, n varchar, amt decimal(12,1)"
+        pipe.wait_state("public.cast_me", "STREAMING")
+        postgres.psql("UPDATE cast_me SET n = 'again' WHERE id = 1", database)
+        equal(postgres, database, lake_catalog, "cast_me", items)
+    finally:
+        pipe.stop()
+
+
+def test_a_changed_key_recovers_with_resync(postgres, database, lake_catalog, tmp_path):
+    postgres.psql("CREATE TABLE rekey (id int PRIMARY KEY, code int NOT NULL); "
+                  "INSERT INTO rekey SELECT g, 1000 + g FROM generate_series(1, 30) g", database)
+    items = "SELECT id, code FROM rekey ORDER BY id"
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "rekey")
+    try:
+        equal(postgres, database, lake_catalog, "rekey", items)
+        postgres.psql("ALTER TABLE rekey DROP CONSTRAINT rekey_pkey, ADD PRIMARY KEY (code); "
+                      "INSERT INTO rekey VALUES (31, 2000)", database)
+        assert "primary key" in pipe.wait_state("public.rekey", "ERROR")["last_error"]
+        assert pipe.api("POST", "/tables/public.rekey/resync")[0] == 202
+        postgres.psql("UPDATE rekey SET id = 0 WHERE code = 1001", database)
+        equal(postgres, database, lake_catalog, "rekey", items)
+        pipe.wait_state("public.rekey", "STREAMING")
+    finally:
+        pipe.stop()
+
+
+def lake_cli_failing(catalog: str, *args: str) -> str:
+    result = subprocess.run([str(mallard_bin()), "lake", "--catalog", catalog, *args], capture_output=True, text=True,
+                            timeout=120, env=server_env())
+    assert result.returncode != 0, result.stdout
+    return result.stderr
+
+
+def test_lake_drop_and_remove_with_drop_start_a_table_over(postgres, database, lake_catalog, tmp_path):
+    postgres.psql("CREATE TABLE a (id int PRIMARY KEY, v text); CREATE TABLE b (id int PRIMARY KEY, v text); "
+                  "INSERT INTO a SELECT g, 'a' || g FROM generate_series(1, 100) g; "
+                  "INSERT INTO b SELECT g, 'b' || g FROM generate_series(1, 100) g", database)
+    a_rows, b_rows = "SELECT id, v FROM a ORDER BY id", "SELECT id, v FROM b ORDER BY id"
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "a,b")
+    try:
+        equal(postgres, database, lake_catalog, "a", a_rows)
+        equal(postgres, database, lake_catalog, "b", b_rows)
+        pipe.wait_state("public.a", "STREAMING")
+
+        # `mallard lake drop` while the pipe runs: the table's next change finds it gone and the
+        # pipe takes a new snapshot.
+        before_drop = latest_snapshot(lake_catalog)
+        assert "dropped public.a" in lake_cli(lake_catalog, "drop", "a", "--schema", "public")
+        assert "does not exist" in lake_cli_failing(lake_catalog, "scan", "a", "--schema", "public")
+        assert len(lake_rows(lake_catalog, "a", snapshot=before_drop)) == 100  # time travel still reads it
+        assert "does not exist" in lake_cli_failing(lake_catalog, "drop", "a", "--schema", "public")
+        postgres.psql("INSERT INTO a VALUES (101, 'after drop'); UPDATE a SET v = 'u' WHERE id = 1", database)
+        equal(postgres, database, lake_catalog, "a", a_rows)
+        pipe.wait_state("public.a", "STREAMING")
+
+        # Removed, dropped by hand, added again: a clean snapshot.
+        assert pipe.api("DELETE", "/tables/public.a")[0] == 200
+        lake_cli(lake_catalog, "drop", "a", "--schema", "public")
+        postgres.psql("DELETE FROM a WHERE id <= 10", database)
+        status, body = pipe.api("POST", "/tables", {"table": "public.a"})
+        assert status == 201, body
+        postgres.psql("INSERT INTO a VALUES (102, 're-added')", database)
+        equal(postgres, database, lake_catalog, "a", a_rows)
+
+        # The API's remove with drop: the lake table goes in the same commit.
+        assert pipe.api("DELETE", "/tables/public.b?drop_lake_table=maybe")[0] == 400
+        assert pipe.api("DELETE", "/tables/public.b?drop=true")[0] == 400
+        status, body = pipe.api("DELETE", "/tables/public.b?drop_lake_table=true")
+        assert status == 200 and body == {"table": "public.b", "removed": True, "lake_table_dropped": True}, body
+        assert "public.b\t" not in lake_cli(lake_catalog, "tables")
+        assert all(t["source"] != "public.b" for t in pipe.status()["tables"])
+        postgres.psql("UPDATE b SET v = 'while removed' WHERE id = 2; INSERT INTO b VALUES (500, 'x')", database)
+        status, body = pipe.api("POST", "/tables", {"table": "public.b"})
+        assert status == 201, body
+        equal(postgres, database, lake_catalog, "b", b_rows)
+        pipe.wait_state("public.b", "STREAMING")
+        postgres.psql("DELETE FROM b WHERE id = 500", database)
+        equal(postgres, database, lake_catalog, "b", b_rows)
+        # A remove with drop of a table whose lake table is already gone still removes it.
+        lake_cli(lake_catalog, "drop", "b", "--schema", "public")
+        assert pipe.api("DELETE", "/tables/public.b?drop_lake_table=true")[0] == 200
+        assert pipe.api("DELETE", "/tables/public.b?drop_lake_table=true")[0] == 404
+        # Table a was untouched by all of it.
+        postgres.psql("INSERT INTO a VALUES (103, 'still')", database)
+        equal(postgres, database, lake_catalog, "a", a_rows)
+    finally:
+        pipe.stop()
+
+
+def test_lake_table_dropped_while_the_pipe_is_stopped(postgres, database, lake_catalog, tmp_path):
+    postgres.psql("CREATE TABLE gone (id int PRIMARY KEY, v text); "
+                  "INSERT INTO gone SELECT g, 'g' || g FROM generate_series(1, 40) g", database)
+    items = "SELECT id, v FROM gone ORDER BY id"
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "gone")
+    try:
+        equal(postgres, database, lake_catalog, "gone", items)
+    finally:
+        pipe.stop()
+    lake_cli(lake_catalog, "drop", "gone", "--schema", "public")
+    postgres.psql("INSERT INTO gone VALUES (41, 'while stopped')", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "gone", name="pipe2")
+    try:
+        equal(postgres, database, lake_catalog, "gone", items)
+        pipe.wait_state("public.gone", "STREAMING")
+    finally:
+        pipe.stop()
