@@ -224,12 +224,13 @@ ColumnBackfill DecideBackfill(const std::vector<AttributeDefault>& leaves) {
 Result<std::map<std::string, ColumnBackfill>, PgError> DescribeColumnBackfill(PgConnection& connection,
                                                                               std::uint32_t relation_oid) {
   std::string oid = std::to_string(relation_oid);
-  // A plain table is its own only leaf; a partitioned table keeps no rows (and no missing
-  // values) itself: its leaf partitions do.
+  // A plain table holds its rows itself; a partitioned table keeps no rows (and no missing
+  // values): its leaf partitions do (pg_partition_tree lists nothing for a plain table).
   MALLARD_ASSIGN_OR_RETURN(auto rows, connection.Query(
       "SELECT a.attname, a.atthasmissing, a.attmissingval::text, d.adbin IS NOT NULL FROM pg_attribute a "
       "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-      "WHERE a.attrelid IN (SELECT relid FROM pg_partition_tree(" + oid + "::regclass) WHERE isleaf) "
+      "WHERE a.attrelid IN (SELECT oid FROM pg_class WHERE oid = " + oid + " AND relkind <> 'p' "
+      "UNION SELECT relid FROM pg_partition_tree(" + oid + "::regclass) WHERE isleaf) "
       "AND a.attnum > 0 AND NOT a.attisdropped"));
   std::map<std::string, std::vector<AttributeDefault>> facts;
   for (const auto& row : rows) {
