@@ -221,6 +221,7 @@ DuckResult<std::shared_ptr<Database>> Database::Open(const DatabaseOptions& opti
   };
   if (!options.memory_limit.empty()) settings.emplace_back("memory_limit", options.memory_limit);
   if (!options.temp_directory.empty()) settings.emplace_back("temp_directory", options.temp_directory);
+  if (!options.preserve_insertion_order) settings.emplace_back("preserve_insertion_order", "false");
   for (const auto& [name, value] : settings) {
     if (duckdb_set_config(config, name.c_str(), value.c_str()) != DuckDBSuccess) {
       return Fail(DuckDbError{"invalid DuckDB setting " + name + "=" + value, DUCKDB_ERROR_SETTINGS});

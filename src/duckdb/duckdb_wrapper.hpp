@@ -37,6 +37,9 @@ struct DatabaseOptions {
   unsigned threads = 0;             // 0 = the machine's hardware threads
   std::string memory_limit = "";    // e.g. "2GB"; empty = DuckDB's default (80% of RAM)
   std::string temp_directory = "";  // where larger-than-memory operators spill; empty = DuckDB's default
+  // false lets results without ORDER BY come in any order, which lets Parquet writes bound their
+  // row groups by bytes (ROW_GROUP_SIZE_BYTES) instead of buffering 122,880 rows of any width.
+  bool preserve_insertion_order = true;
 };
 
 // An owned duckdb_logical_type.

@@ -22,14 +22,14 @@ bool IsPostgresCatalogSpec(const std::string& spec) {
   return spec.rfind("postgres://", 0) == 0 || spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres:", 0) == 0;
 }
 
-LakeResult<std::unique_ptr<CatalogStore>> OpenCatalogStore(const std::string& spec) {
+LakeResult<std::unique_ptr<CatalogStore>> OpenCatalogStore(const std::string& spec, bool read_only) {
   if (IsPostgresCatalogSpec(spec)) {
     bool uri = spec.rfind("postgres://", 0) == 0 || spec.rfind("postgresql://", 0) == 0;
     MALLARD_ASSIGN_OR_RETURN(auto store, PostgresCatalogStore::Open(uri ? spec : spec.substr(9)));
     return std::unique_ptr<CatalogStore>(std::move(store));
   }
   if (spec.empty()) return LakeFail(LakeErrorCode::kInvalid, "the DuckLake catalog is not set");
-  MALLARD_ASSIGN_OR_RETURN(auto store, DuckDbCatalogStore::Open(spec));
+  MALLARD_ASSIGN_OR_RETURN(auto store, DuckDbCatalogStore::Open(spec, read_only));
   return std::unique_ptr<CatalogStore>(std::move(store));
 }
 

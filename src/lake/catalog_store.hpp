@@ -31,7 +31,8 @@ class CatalogStore {
 
 // "postgres://…", "postgresql://…" or "postgres:<libpq key=value string>" → PostgreSQL; anything
 // else is a DuckDB database file path (":memory:" for a throw-away catalog).
-LakeResult<std::unique_ptr<CatalogStore>> OpenCatalogStore(const std::string& spec);
+// `read_only`: the caller only reads, so a DuckDB file another process holds is read from a copy.
+LakeResult<std::unique_ptr<CatalogStore>> OpenCatalogStore(const std::string& spec, bool read_only = false);
 bool IsPostgresCatalogSpec(const std::string& spec);
 
 // SQL text helpers shared by every statement the lake builds.

@@ -1,6 +1,11 @@
 #include "lake/duckdb_catalog_store.hpp"
 
+#include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "common/ids.hpp"
 
 namespace mallard::lake {
 namespace {
@@ -45,7 +50,71 @@ LakeResult<CatalogValue> CellText(const duckdb::Vector& vector, duckdb_type type
 
 }  // namespace
 
-LakeResult<std::unique_ptr<DuckDbCatalogStore>> DuckDbCatalogStore::Open(const std::string& path) {
+std::string CatalogInUseMessage(const std::string& path, const std::string& duckdb_message) {
+  return "the DuckLake catalog '" + path + "' is in use by another process (a running `mallard pipe` or `mallard "
+         "serve`?), and DuckDB lets one process at a time write a database file. Two ways work: host the pipe in "
+         "`mallard serve` (--lake-catalog and the pipe options) and read the lake there through Athena or Redshift "
+         "Data, or put the catalog in PostgreSQL (--lake-catalog postgres://…), which any number of processes share. "
+         "`mallard lake scan`, `tables` and `snapshots` read a copy of a file catalog in use. (" + duckdb_message + ")";
+}
+
+namespace {
+
+bool IsLockConflict(const std::string& message) { return message.find("Could not set lock on file") != std::string::npos; }
+
+// What identifies a file's contents cheaply: size and modification time (absent: -1).
+std::pair<std::int64_t, std::int64_t> FileStamp(const std::string& path) {
+  std::error_code error;
+  auto size = std::filesystem::file_size(path, error);
+  if (error) return {-1, -1};
+  auto time = std::filesystem::last_write_time(path, error);
+  if (error) return {-1, -1};
+  return {static_cast<std::int64_t>(size), static_cast<std::int64_t>(time.time_since_epoch().count())};
+}
+
+}  // namespace
+
+DuckDbCatalogStore::RemovedDirectory::~RemovedDirectory() {
+  if (path.empty()) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(path, ignored);
+}
+
+LakeResult<std::unique_ptr<DuckDbCatalogStore>> DuckDbCatalogStore::OpenCopy(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::string last_error = "the file kept changing";
+  // The writer commits and checkpoints at any moment: a copy counts only when neither the file
+  // nor its WAL changed while it was taken, and DuckDB opens it.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20 + 10 * attempt));
+    std::string directory = (fs::temp_directory_path() / ("mallard-catalog-copy-" + RandomAlnum(10))).string();
+    std::error_code error;
+    fs::create_directories(directory, error);
+    if (error) return LakeFail(LakeErrorCode::kIo, "cannot create " + directory + ": " + error.message());
+    std::string copy = directory + "/catalog.duckdb";
+    auto before = std::make_pair(FileStamp(path), FileStamp(path + ".wal"));
+    fs::copy_file(path, copy, error);
+    if (!error && before.second.first >= 0) fs::copy_file(path + ".wal", copy + ".wal", error);
+    auto after = std::make_pair(FileStamp(path), FileStamp(path + ".wal"));
+    if (error || before != after) {
+      if (error) last_error = error.message();
+      fs::remove_all(directory, error);
+      continue;
+    }
+    auto store = Open(copy, false);
+    if (!store.ok()) {
+      last_error = store.error().message;
+      fs::remove_all(directory, error);
+      continue;
+    }
+    (*store)->copy_directory_.path = directory;
+    return store;
+  }
+  return LakeFail(LakeErrorCode::kCatalog, "cannot take a consistent copy of the DuckLake catalog '" + path +
+                                               "', which another process is writing: " + last_error);
+}
+
+LakeResult<std::unique_ptr<DuckDbCatalogStore>> DuckDbCatalogStore::Open(const std::string& path, bool read_only) {
   duckdb::DatabaseOptions options;
   options.path = path;
   // The catalog holds metadata only: one thread and a small memory budget are plenty, and spilling
@@ -54,6 +123,10 @@ LakeResult<std::unique_ptr<DuckDbCatalogStore>> DuckDbCatalogStore::Open(const s
   options.memory_limit = "256MB";
   options.temp_directory = path == ":memory:" ? "" : path + ".tmp";
   auto database = duckdb::Database::Open(options);
+  if (!database.ok() && IsLockConflict(database.error().message)) {
+    if (read_only) return OpenCopy(path);
+    return LakeFail(LakeErrorCode::kCatalog, CatalogInUseMessage(path, database.error().message));
+  }
   if (!database.ok()) return LakeFail(LakeErrorCode::kCatalog, "cannot open DuckLake catalog '" + path + "': " + database.error().message);
   auto connection = database.value()->Connect();
   if (!connection.ok()) return Fail(CatalogError(connection.error()));

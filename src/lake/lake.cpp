@@ -50,9 +50,14 @@ constexpr const char* kSnapshotInfoQuery =
 }  // namespace
 
 LakeResult<std::shared_ptr<Lake>> Lake::Open(const LakeOptions& options) {
-  MALLARD_ASSIGN_OR_RETURN(auto store, OpenCatalogStore(options.catalog));
+  if (options.read_only && !IsPostgresCatalogSpec(options.catalog) && options.catalog != ":memory:" &&
+      !std::filesystem::exists(options.catalog)) {
+    return LakeFail(LakeErrorCode::kNotFound, "no DuckLake catalog at '" + options.catalog + "'");
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto store, OpenCatalogStore(options.catalog, options.read_only));
   MALLARD_ASSIGN_OR_RETURN(bool exists, CatalogExists(*store));
   std::string data_path;
+  if (!exists && options.read_only) return LakeFail(LakeErrorCode::kNotFound, "no DuckLake at '" + options.catalog + "'");
   if (!exists) {
     MALLARD_ASSIGN_OR_RETURN(data_path, ResolveDataPath(options));
     std::error_code error;
@@ -91,6 +96,7 @@ LakeResult<duckdb::Connection> Lake::WorkConnection() {
     options.threads = options_.work_threads;
     options.memory_limit = options_.work_memory_limit;
     options.temp_directory = options_.work_temp_directory.empty() ? data_path_ + ".tmp" : options_.work_temp_directory;
+    options.preserve_insertion_order = false;  // compaction output is unordered; row groups bounded by bytes
     auto database = duckdb::Database::Open(options);
     if (!database.ok()) return LakeFail(LakeErrorCode::kIo, "cannot start the lake's DuckDB: " + database.error().message);
     work_database_ = database.value();

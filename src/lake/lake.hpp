@@ -36,6 +36,9 @@ struct LakeOptions {
   unsigned work_threads = 1;
   std::string work_memory_limit = "512MB";
   std::string work_temp_directory;  // empty: <data_path>/.tmp
+  // Only reads: a DuckDB-file catalog that another process holds is read from a consistent
+  // private copy, and a missing catalog is an error instead of being created.
+  bool read_only = false;
   int max_commit_attempts = 10;
   int retry_wait_ms = 20;
 };

@@ -139,9 +139,15 @@ LakeResult<WrittenFile> WriteDataFile(duckdb::Connection& connection, const std:
     if (column.type == "timetz") value = "CAST(timezone('UTC', " + value + ") AS TIMETZ)";
     projection += value + " AS " + SqlIdentifier(column.name);
   }
+  // DuckDB's writer buffers a whole row group (122,880 rows) in memory: wide rows under a small
+  // memory limit fail with out-of-memory. Where the connection allows it (insertion order not
+  // preserved), row groups are bounded by bytes instead.
+  MALLARD_ASSIGN_OR_RETURN(auto order, QueryText(connection, "SELECT current_setting('preserve_insertion_order')::VARCHAR"));
+  bool bounded = !order.empty() && !order[0].empty() && order[0][0] == "false";
   std::string sql = "COPY (SELECT " + projection + " FROM (" + select_sql + ") AS lake_source) TO " +
                     SqlString(file.absolute_path) + " (FORMAT parquet, COMPRESSION zstd, FIELD_IDS " +
-                    FieldIdsOption(columns) + ", RETURN_STATS)";
+                    FieldIdsOption(columns) + (bounded ? ", ROW_GROUP_SIZE_BYTES '" + std::string(kRowGroupBytes) + "'" : "") +
+                    ", RETURN_STATS)";
   MALLARD_ASSIGN_OR_RETURN(file, RunCopy(connection, sql, std::move(file)));
   if (file.record_count == 0) RemoveFileQuietly(file.absolute_path);
   return file;

@@ -28,6 +28,9 @@ struct WrittenFile {
   std::map<std::string, ColumnFileStats> column_stats;  // by RETURN_STATS key
 };
 
+// The row group size of data files written on connections that do not preserve insertion order.
+inline constexpr const char* kRowGroupBytes = "8MB";
+
 // New file names as the extension makes them: ducklake-<uuidv7>.parquet / -delete.parquet.
 std::string NewDataFileName();
 std::string NewDeleteFileName();

@@ -9,8 +9,9 @@
 // row ids or statistics.
 //
 // After every step the lake's latest snapshot must equal the reference (rows as a multiset, column
-// names and types), a few earlier snapshots are checked too, and every snapshot the lake still
-// keeps is checked periodically and at the end. The lake's list of snapshots must be the model's.
+// names and types), so is an earlier snapshot chosen at random, and every snapshot the lake still
+// keeps is checked every 100 steps, after expiry, after reopening and at the end. The lake's list
+// of snapshots must be the model's.
 //
 // Reproduce a failure with the seed it prints: MALLARD_LAKE_DIFF_SEEDS=<seed>. Soak:
 // MALLARD_LAKE_DIFF_STEPS=5000 MALLARD_LAKE_DIFF_SEEDS=1-20. Runs on the DuckDB-file catalog and,
@@ -105,7 +106,7 @@ std::vector<std::uint64_t> SeedsFromEnvironment() {
 
 int StepsFromEnvironment() {
   const char* text = std::getenv("MALLARD_LAKE_DIFF_STEPS");
-  return text ? std::atoi(text) : 250;
+  return text ? std::atoi(text) : 200;
 }
 
 class LakeDifferentialTest : public LakeTest {
@@ -277,7 +278,7 @@ class LakeDifferentialTest : public LakeTest {
   }
 
   void Append(LakeTransaction& transaction, TableModel& table, std::int64_t n) {
-    std::int64_t rows = Chance(5) ? Pick(3000, 20000) : Chance(30) ? Pick(100, 1500) : Pick(1, 30);
+    std::int64_t rows = Chance(3) ? Pick(2000, 8000) : Chance(25) ? Pick(50, 800) : Pick(1, 30);
     bool reuse = !table.composite_key && Chance(15);
     MakeBatch(table, rows, reuse);
     log_.back() += " append(" + table.name + ", " + std::to_string(rows) + (reuse ? " reused keys" : "") + ")";
@@ -695,7 +696,7 @@ class LakeDifferentialTest : public LakeTest {
 
   void CheckAfterStep() {
     CheckSnapshot(latest_);
-    for (int i = 0; i < 2 && !failed_; ++i) {
+    for (int i = 0; i < 1 && !failed_; ++i) {
       auto it = snapshots_.begin();
       std::advance(it, Pick(0, snapshots_.size() - 1));
       CheckSnapshot(it->first);
@@ -725,7 +726,7 @@ class LakeDifferentialTest : public LakeTest {
       step_seconds_ += std::chrono::duration<double>(stepped - before).count();
       if (failed_) break;
       CheckAfterStep();
-      if (step_ % 50 == 49) CheckAllSnapshots();
+      if (step_ % 100 == 99) CheckAllSnapshots();
       check_seconds_ += std::chrono::duration<double>(Clock::now() - stepped).count();
     }
     if (!failed_) {

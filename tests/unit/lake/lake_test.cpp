@@ -593,6 +593,79 @@ TEST_P(LakeTest, CrashBetweenWritingAndCommittingLeavesTheLastSnapshot) {
   EXPECT_EQ(Scan("items").size(), 2u);
 }
 
+// DuckDB admits one process per database file: while a pipe writes a file catalog, readers get a
+// consistent private copy and writers an error that names what works.
+TEST_P(LakeTest, AFileCatalogInUseIsReadFromACopyAndWritersAreToldWhatWorks) {
+  if (GetParam() == CatalogKind::kPostgres) return;  // any number of processes share a PostgreSQL catalog
+  CreateItems();
+  lake_.reset();
+  source_.reset();
+  source_db_.reset();
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The writer: one row per commit, ids 1, 2, 3, ..., until it is killed.
+    auto lake = Lake::Open(options_);
+    if (!lake.ok()) _exit(2);
+    auto database = duckdb::Database::Open({":memory:", 1, "128MB", ""});
+    auto connection = std::move(database.value()->Connect()).value();
+    for (int id = 1; id < 100000; ++id) {
+      auto transaction = (*lake)->Begin();
+      if (!transaction.ok()) _exit(3);
+      if (!(*transaction)->Insert("main", "items", connection, "SELECT " + std::to_string(id) +
+                                  " AS id, 'row' AS name, 1 AS price").ok()) {
+        _exit(4);
+      }
+      if (!(*transaction)->Commit().ok()) _exit(5);
+      if (id == 3) (void)!write(ready[1], "x", 1);
+    }
+    _exit(0);
+  }
+  close(ready[1]);
+  char byte = 0;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1);
+  close(ready[0]);
+  auto database = duckdb::Database::Open({":memory:", 1, "256MB", ""});
+  source_db_ = database.value();
+  source_ = std::make_unique<duckdb::Connection>(std::move(source_db_->Connect()).value());
+  LakeOptions reader = options_;
+  reader.read_only = true;
+  std::int64_t previous = 0;
+  for (int round = 0; round < 5; ++round) {
+    auto lake = Lake::Open(reader);
+    ASSERT_TRUE(lake.ok()) << lake.error().message;
+    lake_ = *lake;
+    // A consistent state: ids 1..k without a gap, one snapshot per row after the table's.
+    auto rows = Query("SELECT count(*), coalesce(max(id), 0), count(DISTINCT id) FROM (" + *lake_->ScanSql("main", "items") + ")");
+    ASSERT_EQ(rows.size(), 1u);
+    std::int64_t count = std::stoll(rows[0][0]);
+    EXPECT_GE(count, 3);
+    EXPECT_GE(count, previous) << "a later copy is not older";
+    EXPECT_EQ(rows[0][1], rows[0][0]);
+    EXPECT_EQ(rows[0][2], rows[0][0]);
+    EXPECT_EQ(lake_->CurrentSnapshot()->snapshot_id, 1 + count);
+    previous = count;
+    lake_.reset();
+  }
+  auto writer = Lake::Open(options_);
+  ASSERT_FALSE(writer.ok());
+  EXPECT_NE(writer.error().message.find("in use by another process"), std::string::npos) << writer.error().message;
+  EXPECT_NE(writer.error().message.find("mallard serve"), std::string::npos) << writer.error().message;
+  EXPECT_NE(writer.error().message.find("PostgreSQL"), std::string::npos) << writer.error().message;
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status)) << "the writer ended early with status " << status;
+  // No copy is left behind.
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path())) {
+    EXPECT_EQ(entry.path().filename().string().rfind("mallard-catalog-copy-", 0), std::string::npos) << entry.path();
+  }
+  Reopen();
+  EXPECT_GE(lake_->CurrentSnapshot()->snapshot_id, 1 + previous);
+}
+
 TEST_P(LakeTest, SnapshotAsOf) {
   CreateItems();
   InsertItems("SELECT 1 AS id, 'a' AS name, 1 AS price");
