@@ -103,9 +103,24 @@ void TableFlusher::MarkError(const std::string& message) {
 void TableFlusher::RequestResync(const std::string& reason) {
   halted_ = true;
   spdlog::warn("pipe {}: {} is resynced from a new snapshot: {}", group_, label_, reason);
-  std::lock_guard lock(mutex_);
-  resync_reason_ = reason;
-  last_error_ = "resync: " + reason;
+  TableProgress next;
+  {
+    std::lock_guard lock(mutex_);
+    resync_reason_ = reason;
+    last_error_ = "resync: " + reason;
+    progress_.state = TableState::kSnapshot;
+    next = progress_;
+  }
+  // A halted table holds the slot back no more, so its later changes are confirmed without
+  // being applied: recorded as SNAPSHOT, a restart before the new snapshot commits takes one too.
+  std::string failure;
+  if (auto transaction = lake_->Begin(); !transaction.ok()) {
+    failure = transaction.error().message;
+  } else {
+    for (auto& statement : ProgressStatements(group_, next)) (*transaction)->AddCatalogStatement(statement);
+    if (auto committed = (*transaction)->Commit(); !committed.ok()) failure = committed.error().message;
+  }
+  if (!failure.empty()) spdlog::warn("pipe {}: cannot record that {} needs a new snapshot: {}", group_, label_, failure);
 }
 
 std::string TableFlusher::ResyncRequested() const {
