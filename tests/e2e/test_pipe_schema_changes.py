@@ -178,6 +178,34 @@ def test_volatile_default_resyncs_the_table(postgres, database, lake_catalog, tm
         pipe.stop()
 
 
+def test_volatile_default_keeps_a_change_log(postgres, database, lake_catalog, tmp_path):
+    # A table without a key syncs as a change log: a new snapshot would replace its history, so
+    # the older entries read NULL in the new column instead.
+    postgres.psql("CREATE TABLE log (kind text, n int); ALTER TABLE log REPLICA IDENTITY FULL; "
+                  "INSERT INTO log VALUES ('a', 1), ('b', 2)", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "log")
+    try:
+        pipe.wait_state("public.log", "STREAMING")
+        postgres.psql("UPDATE log SET n = 20 WHERE kind = 'b'", database)
+        # (A constant default added after the rewrite keeps its stored value for the old rows.)
+        postgres.psql("ALTER TABLE log ADD COLUMN r int DEFAULT (random() * 1000)::int + 5000", database)
+        postgres.psql("ALTER TABLE log ADD COLUMN c text DEFAULT 'const'", database)
+        postgres.psql("INSERT INTO log (kind, n, r) VALUES ('c', 3, 7)", database)
+        deadline = time.monotonic() + 60
+        rows = []
+        while time.monotonic() < deadline:
+            rows = lake_rows(lake_catalog, "log")
+            if len(rows) == 4:
+                break
+            time.sleep(0.2)
+        entries = sorted(",".join(r.split(",")[i] for i in (0, 1, 4, 5, 2)) for r in rows)
+        assert entries == ["a,1,,const,I", "b,2,,const,I", "b,20,,const,U", "c,3,7,const,I"], rows
+        assert "resynced" not in (tmp_path / "pipe.log").read_text()
+        assert pipe.table("public.log")["state"] == "STREAMING"
+    finally:
+        pipe.stop()
+
+
 def test_widening_type_changes_follow_in_place(postgres, database, lake_catalog, tmp_path):
     postgres.psql("CREATE TABLE wide (id int PRIMARY KEY, n int, s varchar(10), amt numeric(10,2)); "
                   "INSERT INTO wide SELECT g, g, 's' || g, g * 1.25 FROM generate_series(1, 100) g", database)
