@@ -3,7 +3,11 @@
 // table names, the queue budget and the flush gate.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "cdc/change_queue.hpp"
@@ -12,6 +16,7 @@
 #include "cdc/source_catalog.hpp"
 #include "cdc/table_schema.hpp"
 #include "lake/catalog_store.hpp"
+#include "lake/lake_transaction.hpp"
 #include "lake/lake_types.hpp"
 #include "duckdb/duckdb_wrapper.hpp"
 #include "lake/parquet_files.hpp"
@@ -303,6 +308,72 @@ TEST(LakeTypePromotion, OnlyLosslessWideningIsAllowed) {
   EXPECT_FALSE(lake::TypePromotionAllowed("float32", "float64"));
   EXPECT_FALSE(lake::TypePromotionAllowed("int32", "varchar"));
   EXPECT_FALSE(lake::TypePromotionAllowed("varchar", "json"));
+}
+
+// LakeTransaction::ChangeColumnType, the lake side of a widened source column (here rather than
+// under tests/unit/lake, which another change owns).
+TEST(LakeTypePromotion, ChangeColumnTypeWidensInPlaceAndOldSnapshotsKeepTheOldType) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("mallard-promote-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  lake::LakeOptions options;
+  options.catalog = (dir / "catalog.duckdb").string();
+  options.data_path = (dir / "data").string();
+  auto opened = lake::Lake::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  auto lake = opened.value();
+  auto database = duckdb::Database::Open({":memory:", 1, "256MB", (dir / "spill").string()});
+  ASSERT_TRUE(database.ok());
+  auto source = std::move(database.value()->Connect()).value();
+  auto commit = [&](const std::function<lake::LakeStatus(lake::LakeTransaction&)>& work) -> lake::LakeResult<std::int64_t> {
+    MALLARD_ASSIGN_OR_RETURN(auto transaction, lake->Begin());
+    MALLARD_RETURN_IF_ERROR(work(*transaction));
+    return transaction->Commit();
+  };
+  auto created = commit([&](lake::LakeTransaction& t) -> lake::LakeStatus {
+    MALLARD_RETURN_IF_ERROR(t.CreateTable("main", "t", {{"id", "INTEGER", false}, {"amt", "DECIMAL(10,2)"}}));
+    MALLARD_ASSIGN_OR_RETURN(auto rows, t.Insert("main", "t", source, "SELECT 1 AS id, 1.25::DECIMAL(10,2) AS amt"));
+    (void)rows;
+    return Done{};
+  });
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  auto promoted = commit([&](lake::LakeTransaction& t) -> lake::LakeStatus {
+    MALLARD_RETURN_IF_ERROR(t.ChangeColumnType("main", "t", "id", "BIGINT"));
+    MALLARD_RETURN_IF_ERROR(t.ChangeColumnType("main", "t", "amt", "DECIMAL(12,2)"));
+    MALLARD_ASSIGN_OR_RETURN(auto rows, t.Insert("main", "t", source,
+                                                 "SELECT 9000000000 AS id, 1234567890.12::DECIMAL(12,2) AS amt"));
+    (void)rows;
+    return Done{};
+  });
+  ASSERT_TRUE(promoted.ok()) << promoted.error().message;
+  auto read = [&](std::optional<std::int64_t> snapshot) {
+    auto sql = lake->ScanSql("main", "t", snapshot);
+    EXPECT_TRUE(sql.ok());
+    auto rows = lake::QueryText(source, "SELECT id::VARCHAR || ',' || amt::VARCHAR || ',' || typeof(id) FROM (" + *sql +
+                                            ") ORDER BY id");
+    EXPECT_TRUE(rows.ok()) << rows.error().message;
+    std::vector<std::string> out;
+    for (const auto& row : *rows) out.push_back(row[0]);
+    return out;
+  };
+  EXPECT_EQ(read(std::nullopt), (std::vector<std::string>{"1,1.25,BIGINT", "9000000000,1234567890.12,BIGINT"}));
+  EXPECT_EQ(read(*created), (std::vector<std::string>{"1,1.25,INTEGER"}));
+  auto table = lake->DescribeTable("main", "t");
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ(table->columns[0].type, "int64");
+  EXPECT_FALSE(table->columns[0].nulls_allowed);
+  EXPECT_EQ(table->columns[0].column_id, 1);
+  EXPECT_EQ(table->columns[1].type, "decimal(12,2)");
+  // Narrowing and other casts are refused, and nothing is committed.
+  auto narrowed = commit([&](lake::LakeTransaction& t) { return t.ChangeColumnType("main", "t", "id", "INTEGER"); });
+  ASSERT_FALSE(narrowed.ok());
+  EXPECT_EQ(narrowed.error().code, lake::LakeErrorCode::kInvalid);
+  EXPECT_FALSE(commit([&](lake::LakeTransaction& t) { return t.ChangeColumnType("main", "t", "amt", "VARCHAR"); }).ok());
+  EXPECT_EQ(commit([&](lake::LakeTransaction& t) { return t.ChangeColumnType("main", "t", "nope", "BIGINT"); }).error().code,
+            lake::LakeErrorCode::kNotFound);
+  lake.reset();
+  fs::remove_all(dir);
 }
 
 TEST(TableName, Parses) {
