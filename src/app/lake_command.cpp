@@ -148,6 +148,9 @@ int RunLake(LakeCommand& command) {
   lake::LakeOptions options;
   options.catalog = command.catalog;
   options.data_path = command.data_path;
+  // Reads work on a file catalog a running pipe or server holds (from a copy of it); a missing
+  // catalog is an error for them rather than a new empty lake.
+  options.read_only = command.snapshots->parsed() || command.tables->parsed() || command.scan->parsed();
   auto opened = lake::Lake::Open(options);
   if (!opened.ok()) return Failed(opened.error());
   lake::Lake& lake = **opened;

@@ -173,7 +173,8 @@ Result<std::unique_ptr<PipeRuntime>, std::string> PipeRuntime::Start(const PipeO
   std::filesystem::create_directories(config.flush.work_directory, ignored);
   std::unique_ptr<PipeRuntime> runtime(new PipeRuntime());
   runtime->group_ = std::make_shared<cdc::SyncGroup>(config, std::move(lake));
-  MALLARD_RETURN_IF_ERROR(runtime->group_->Start());
+  // The API's port is taken before the group touches the source: a pipe that cannot listen must
+  // not have created a publication or a slot (which holds WAL back) first.
   if (options.api_port >= 0) {
     http::HttpServerOptions http_options;
     http_options.host = options.api_host;
@@ -182,12 +183,16 @@ Result<std::unique_ptr<PipeRuntime>, std::string> PipeRuntime::Start(const PipeO
     runtime->api_ = std::make_unique<http::HttpServer>(http_options, MakePipeApiHandler(runtime->group_));
     try {
       runtime->api_port_ = runtime->api_->Start();
-      spdlog::info("pipe API on http://{}:{}", options.api_host, runtime->api_port_);
     } catch (const std::exception& e) {
-      runtime->group_->Stop();
+      runtime->api_.reset();
       return Fail("cannot listen on " + options.api_host + ":" + std::to_string(options.api_port) + ": " + e.what());
     }
   }
+  if (auto started = runtime->group_->Start(); !started.ok()) {
+    runtime->Stop();
+    return Fail(started.error());
+  }
+  if (runtime->api_) spdlog::info("pipe API on http://{}:{}", options.api_host, runtime->api_port_);
   return runtime;
 }
 

@@ -83,6 +83,7 @@ Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conni
   options.threads = std::max(settings.duckdb_threads, std::max(1u, std::thread::hardware_concurrency()));
   options.memory_limit = std::to_string(settings.flush_memory_mb) + "MB";
   options.temp_directory = directory + "/spill";
+  options.preserve_insertion_order = false;  // Parquet row groups bounded by bytes: wide rows fit the limit
   auto database = duckdb::Database::Open(options);
   if (!database.ok()) return Fail(database.error().message);
   auto connection = database.value()->Connect();

@@ -110,6 +110,72 @@ Result<std::vector<TableName>, PgError> TablesInSchema(PgConnection& connection,
   return out;
 }
 
+Result<bool, PgError> PublicationExists(PgConnection& connection, const std::string& publication) {
+  MALLARD_ASSIGN_OR_RETURN(auto rows, connection.Query("SELECT 1 FROM pg_publication WHERE pubname = " + lake::SqlString(publication)));
+  return !rows.empty();
+}
+
+Status<PgError> CheckSourcePrivileges(PgConnection& connection, const std::string& publication,
+                                      const std::vector<TableName>& tables) {
+  MALLARD_ASSIGN_OR_RETURN(auto role, connection.Query(
+      "SELECT current_user, rolreplication OR rolsuper, has_database_privilege(current_database(), 'CREATE'), "
+      "current_database() FROM pg_roles WHERE rolname = current_user"));
+  if (role.empty()) return Done{};  // not a visible role (never in practice): let the statements speak
+  std::string user = lake::SqlIdentifier(role[0][0].value_or("")), database = lake::SqlIdentifier(role[0][3].value_or(""));
+  std::vector<std::string> missing;
+  if (role[0][1] != "t") missing.push_back("REPLICATION (ALTER ROLE " + user + " REPLICATION)");
+  MALLARD_ASSIGN_OR_RETURN(auto exists, PublicationExists(connection, publication));
+  std::set<TableName> published;
+  bool owns_publication = !exists;
+  if (exists) {
+    MALLARD_ASSIGN_OR_RETURN(auto rows, connection.Query(
+        "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = " + lake::SqlString(publication)));
+    for (const auto& row : rows) published.insert({row[0].value_or(""), row[1].value_or("")});
+    MALLARD_ASSIGN_OR_RETURN(auto owner, connection.Query(
+        "SELECT pg_has_role(pubowner, 'USAGE') FROM pg_publication WHERE pubname = " + lake::SqlString(publication)));
+    owns_publication = !owner.empty() && owner[0][0] == "t";
+  }
+  std::vector<std::string> not_selectable, not_owned;
+  for (const auto& table : tables) {
+    std::string regclass = lake::SqlString(table.Qualified()) + "::regclass";
+    MALLARD_ASSIGN_OR_RETURN(auto rows, connection.Query(
+        "SELECT has_table_privilege(" + regclass + ", 'SELECT'), pg_has_role(c.relowner, 'USAGE') FROM pg_class c "
+        "WHERE c.oid = " + regclass));
+    if (rows.empty()) continue;  // described earlier; dropped meanwhile: the next step says so
+    if (rows[0][0] != "t") not_selectable.push_back(table.Qualified());
+    if (!published.count(table) && rows[0][1] != "t") not_owned.push_back(table.Qualified());
+  }
+  auto join = [](const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+  };
+  if (!not_selectable.empty()) missing.push_back("SELECT on " + join(not_selectable) + " (GRANT SELECT ON " + join(not_selectable) + " TO " + user + ")");
+  std::vector<std::string> unpublished;
+  for (const auto& table : tables) {
+    if (!published.count(table)) unpublished.push_back(table.Qualified());
+  }
+  std::string quoted = lake::SqlIdentifier(publication);
+  if (!exists && role[0][2] != "t") {
+    missing.push_back("CREATE on database " + database + " to create publication " + quoted + " (GRANT CREATE ON DATABASE " +
+                      database + " TO " + user + "; or have an owner of the tables run CREATE PUBLICATION " + quoted +
+                      " FOR TABLE " + join(unpublished) + " WITH (publish_via_partition_root = true))");
+  }
+  if (exists && !unpublished.empty() && !owns_publication) {
+    missing.push_back("ownership of publication " + quoted + " to add " + join(unpublished) + " (or have its owner run "
+                      "ALTER PUBLICATION " + quoted + " ADD TABLE " + join(unpublished) + ")");
+  }
+  if (!not_owned.empty()) {
+    missing.push_back("ownership of " + join(not_owned) + " to add them to publication " + quoted + " (or have their owner run " +
+                      (exists ? "ALTER PUBLICATION " + quoted + " ADD TABLE " : "CREATE PUBLICATION " + quoted + " FOR TABLE ") +
+                      join(not_owned) + ")");
+  }
+  if (missing.empty()) return Done{};
+  std::string message = "role " + user + " lacks what the pipe needs on the source: ";
+  for (std::size_t i = 0; i < missing.size(); ++i) message += (i ? "; " : "") + missing[i];
+  return Fail(PgError{PgError::Code::kPermission, message, ""});
+}
+
 Status<PgError> EnsurePublication(PgConnection& connection, const std::string& publication,
                                   const std::vector<TableName>& tables) {
   MALLARD_ASSIGN_OR_RETURN(auto existing, connection.Query("SELECT 1 FROM pg_publication WHERE pubname = " + lake::SqlString(publication)));

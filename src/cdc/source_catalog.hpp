@@ -24,6 +24,15 @@ Result<TableSchema, PgError> DescribeSourceTable(PgConnection& connection, const
 // Every ordinary or partitioned table of `schema`.
 Result<std::vector<TableName>, PgError> TablesInSchema(PgConnection& connection, const std::string& schema);
 
+// Checks, before anything is created, that the connected role can do what the pipe will do:
+// REPLICATION (slots, streaming), SELECT on every table (snapshots), and either the publication
+// already publishing the tables or what creating or extending it takes (CREATE on the database,
+// ownership of the publication and of the tables). One error lists everything missing, with the
+// statements that grant it.
+Status<PgError> CheckSourcePrivileges(PgConnection& connection, const std::string& publication,
+                                      const std::vector<TableName>& tables);
+// True when `publication` exists.
+Result<bool, PgError> PublicationExists(PgConnection& connection, const std::string& publication);
 Status<PgError> EnsurePublication(PgConnection& connection, const std::string& publication,
                                   const std::vector<TableName>& tables);
 Status<PgError> DropFromPublication(PgConnection& connection, const std::string& publication, const TableName& table);

@@ -99,30 +99,48 @@ Result<Done, std::string> SyncGroup::Start() {
   for (const auto& name : all) {
     if (auto described = DescribeSourceTable(*meta, name); !described.ok()) return Fail(Message(described.error()));
   }
-  if (auto published = EnsurePublication(*meta, publication_, all); !published.ok()) {
-    return Fail("cannot set up publication " + publication_ + ": " + Message(published.error()));
-  }
+  // Everything is checked before anything is created; what this start creates it removes again
+  // when a later step fails, so a pipe that cannot start leaves no slot (holding WAL) behind.
+  if (auto allowed = CheckSourcePrivileges(*meta, publication_, all); !allowed.ok()) return Fail(Message(allowed.error()));
+  auto had_publication = PublicationExists(*meta, publication_);
+  if (!had_publication.ok()) return Fail(Message(had_publication.error()));
   auto exists = SlotExists(*meta, slot_);
   if (!exists.ok()) return Fail(Message(exists.error()));
   bool new_slot = !*exists;
+  auto undo = [&](std::string message) -> Result<Done, std::string> {
+    Stop();
+    if (new_slot) {
+      auto replication = pg::ReplicationConnection::Connect(conninfo_);
+      if (replication.ok()) (void)replication->DropSlot(slot_, false);
+    }
+    if (!*had_publication) (void)meta->Execute("DROP PUBLICATION IF EXISTS " + lake::SqlIdentifier(publication_));
+    return Fail(std::move(message));
+  };
+  if (auto published = EnsurePublication(*meta, publication_, all); !published.ok()) {
+    new_slot = false;  // not created yet
+    return undo("cannot set up publication " + publication_ + ": " + Message(published.error()));
+  }
   if (new_slot) {
     auto replication = pg::ReplicationConnection::Connect(conninfo_);
     if (!replication.ok()) return Fail("cannot open a replication connection: " + Message(replication.error()));
     auto created = replication->CreateSlot(slot_, /*temporary=*/false, pg::SnapshotMode::kNothing);
-    if (!created.ok()) return Fail("cannot create replication slot " + slot_ + ": " + Message(created.error()));
+    if (!created.ok()) {
+      new_slot = false;
+      return undo("cannot create replication slot " + slot_ + ": " + Message(created.error()));
+    }
     spdlog::info("pipe {}: created slot {} at {}", config_.group, slot_, created->consistent_point.ToString());
   }
   // Check that the slot can be streamed now (not in use by another process, permissions).
   {
     auto probe = pg::ReplicationConnection::Connect(conninfo_);
-    if (!probe.ok()) return Fail("cannot open a replication connection: " + Message(probe.error()));
+    if (!probe.ok()) return undo("cannot open a replication connection: " + Message(probe.error()));
     auto started = probe->StartReplication(slot_, pg::Lsn{0}, {publication_}, kProtocolVersion, false, false);
-    if (!started.ok()) return Fail("cannot stream from slot " + slot_ + ": " + Message(started.error()));
+    if (!started.ok()) return undo("cannot stream from slot " + slot_ + ": " + Message(started.error()));
     (void)probe->Stop(std::chrono::seconds(5));
   }
   for (const auto& name : all) {
     // A slot made now cannot replay what happened before: every table starts from a snapshot.
-    if (auto started = StartTable(name, new_slot, &*meta); !started.ok()) return started;
+    if (auto started = StartTable(name, new_slot, &*meta); !started.ok()) return undo(started.error());
   }
   stopping_ = false;
   reader_ = std::thread([this] { ReaderLoop(); });

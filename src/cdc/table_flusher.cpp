@@ -22,6 +22,24 @@ std::string BufferColumn(std::size_t index) { return "c" + std::to_string(index)
 std::string OldKeyColumn(std::size_t index) { return "ko" + std::to_string(index); }
 std::string OldKeyName(std::size_t index) { return "\"__old_" + std::to_string(index) + "\""; }
 
+// DuckDB appends to a table one 256 KiB block per column at a time (plus the appender's chunk):
+// below this a buffer cannot take a single row, whatever spills.
+std::int64_t BufferMemoryFloorMb(std::size_t buffer_columns) {
+  return 8 + static_cast<std::int64_t>((buffer_columns + 1) / 2);
+}
+
+// The appender's rows reach the (spillable) table in small commits: one large commit must hold all
+// its rows in memory at once and fails under a small limit.
+constexpr std::int64_t kAppendFlushRows = 2048;
+constexpr std::int64_t kAppendFlushBytes = 1 << 20;
+
+bool IsOutOfMemory(const std::string& message) {
+  return message.find("Out of Memory") != std::string::npos || message.find("could not allocate") != std::string::npos ||
+         message.find("failed to pin") != std::string::npos || message.find("failed to allocate") != std::string::npos;
+}
+
+constexpr std::int64_t kMaxFlushSplit = 4096;
+
 std::string Join(const std::vector<std::string>& parts, const std::string& separator) {
   std::string out;
   for (const auto& part : parts) out += (out.empty() ? "" : separator) + part;
@@ -214,8 +232,9 @@ lake::LakeStatus TableFlusher::EnsureBuffer() {
   duckdb::DatabaseOptions options;
   options.path = ":memory:";
   options.threads = settings_.duckdb_threads;
-  options.memory_limit = std::to_string(settings_.buffer_memory_mb) + "MB";
+  options.memory_limit = std::to_string(BufferMemoryMb()) + "MB";
   options.temp_directory = buffer_directory_;
+  options.preserve_insertion_order = false;  // lets the flush's Parquet writes bound row groups by bytes
   auto database = duckdb::Database::Open(options);
   if (!database.ok()) return lake::LakeFail(lake::LakeErrorCode::kIo, "cannot open the buffer: " + database.error().message);
   auto connection = database.value()->Connect();
@@ -234,8 +253,23 @@ lake::LakeStatus TableFlusher::EnsureBuffer() {
   return Done{};
 }
 
+std::int64_t TableFlusher::BufferMemoryMb() {
+  std::size_t buffer_columns = 4 + schema_->columns.size() + schema_->KeyIndexes().size();
+  std::int64_t floor = BufferMemoryFloorMb(buffer_columns);
+  if (settings_.buffer_memory_mb >= floor) return settings_.buffer_memory_mb;
+  if (!warned_memory_floor_) {
+    warned_memory_floor_ = true;
+    spdlog::warn("pipe {}: --buffer-memory-mb {} is below what a buffer of {}'s {} columns needs; {} uses {} MB", group_,
+                 settings_.buffer_memory_mb, label_, buffer_columns, label_, floor);
+  }
+  return floor;
+}
+
+std::int64_t TableFlusher::FlushMemoryMb() { return std::max(settings_.flush_memory_mb, BufferMemoryMb()); }
+
 void TableFlusher::ReleaseBuffer() {
   appender_.reset();
+  appended_rows_ = appended_bytes_ = 0;
   buffer_connection_.reset();
   buffer_database_.reset();
   if (!buffer_directory_.empty()) {
@@ -286,6 +320,14 @@ void TableFlusher::Append(const QueueItem& item) {
     status = (old_value && *old_value) ? appender_->AppendVarchar(**old_value) : appender_->AppendNull();
   }
   if (status.ok()) status = appender_->EndRow();
+  std::int64_t bytes = 64;
+  for (const Value* value : row) bytes += (value && *value) ? static_cast<std::int64_t>((*value)->size()) : 0;
+  appended_rows_ += 1;
+  appended_bytes_ += bytes;
+  if (status.ok() && (appended_rows_ >= kAppendFlushRows || appended_bytes_ >= kAppendFlushBytes)) {
+    status = appender_->Flush();
+    appended_rows_ = appended_bytes_ = 0;
+  }
   if (!status.ok()) {
     MarkError("cannot buffer a change: " + status.error().message);
     return;
@@ -389,6 +431,13 @@ bool TableFlusher::Flush(std::uint64_t upto_lsn, std::uint64_t applied_lsn) {
   auto status = FlushOnce(upto_lsn, applied_lsn, inserted);
   if (!status.ok()) {
     const std::string& message = status.error().message;
+    if (IsOutOfMemory(message) && flush_split_ < kMaxFlushSplit) {
+      // Degrade, never fail: the batch is applied in more, smaller steps (still one lake commit).
+      flush_split_ = std::min(flush_split_ * 4, kMaxFlushSplit);
+      RecordFailure("out of memory at " + std::to_string(FlushMemoryMb()) + " MB; retrying in " +
+                    std::to_string(flush_split_) + " times as many steps: " + message);
+      return false;
+    }
     if (status.error().code == lake::LakeErrorCode::kNotFound && !lake_->DescribeTable(schema_->target.schema,
                                                                                        schema_->target.name).ok()) {
       // Someone dropped the lake table (`mallard lake drop`): start the table over.
@@ -433,8 +482,9 @@ bool TableFlusher::Flush(std::uint64_t upto_lsn, std::uint64_t applied_lsn) {
 
 lake::LakeStatus TableFlusher::FlushOnce(std::uint64_t upto_lsn, std::uint64_t applied_lsn, std::int64_t& inserted) {
   auto& connection = *buffer_connection_;
+  MALLARD_RETURN_IF_ERROR(lake::RunStatement(connection, "SET memory_limit = '" + std::to_string(FlushMemoryMb()) + "MB'"));
   if (auto flushed = appender_->Flush(); !flushed.ok()) return lake::LakeFail(lake::LakeErrorCode::kIo, flushed.error().message);
-  MALLARD_RETURN_IF_ERROR(lake::RunStatement(connection, "SET memory_limit = '" + std::to_string(settings_.flush_memory_mb) + "MB'"));
+  appended_rows_ = appended_bytes_ = 0;
   MALLARD_ASSIGN_OR_RETURN(auto upto, lake::QueryCount(connection, "SELECT max(_seq) FROM buffer WHERE _lsn <= " +
                                                                        std::to_string(static_cast<std::int64_t>(upto_lsn))));
   std::vector<std::string> typed = {"_seq", "_op", "_lsn", "_unchanged"};
@@ -492,25 +542,46 @@ lake::LakeStatus TableFlusher::FlushOnce(std::uint64_t upto_lsn, std::uint64_t a
   }
   MALLARD_ASSIGN_OR_RETURN(auto transaction, lake_->Begin());
   const auto& target = schema_->target;
+  // A batch larger than --flush-batch-rows (one large source transaction) and a batch that ran
+  // out of memory are applied in steps of a bounded size, all staged in this one lake transaction:
+  // readers see the table before or after the batch, never between. Steps split the keys by hash
+  // (each key's changes, old keys of key updates included, fall in one step), a change log by
+  // position.
+  MALLARD_ASSIGN_OR_RETURN(auto batch_rows, lake::QueryCount(connection, "SELECT count(*) FROM " + source));
+  std::int64_t steps = std::min(kMaxFlushSplit * 16, std::max<std::int64_t>(1, (batch_rows + settings_.flush_batch_rows - 1) /
+                                                                                    std::max<std::int64_t>(1, settings_.flush_batch_rows)) *
+                                                         flush_split_);
+  std::string step_count = std::to_string(steps);
+  inserted = 0;
   if (append_mode_) {
     // No key: every change is a row of the table's change log.
-    MALLARD_ASSIGN_OR_RETURN(inserted, transaction->Insert(target.schema, target.name, connection,
-                                                           "SELECT " + Join(names, ", ") +
-                                                               ", _op AS _mallard_op, _lsn AS _mallard_lsn FROM " + source +
-                                                               " ORDER BY _seq"));
-  } else {
-    MALLARD_RETURN_IF_ERROR(lake::RunStatement(connection, "CREATE OR REPLACE TEMP TABLE flush_latest AS SELECT * FROM " +
-                                                               source + " QUALIFY row_number() OVER (PARTITION BY " +
-                                                               Join(keys, ", ") + " ORDER BY _seq DESC) = 1"));
-    if (has_non_insert_ || conflicts_possible_) {
-      MALLARD_ASSIGN_OR_RETURN(auto deleted, transaction->DeleteByKeys(target.schema, target.name, schema_->KeyNames(),
-                                                                       connection, "SELECT DISTINCT " + Join(keys, ", ") +
-                                                                                       " FROM " + source));
-      (void)deleted;
+    std::string position = "(_seq - (SELECT min(_seq) FROM " + source + ")) * " + step_count + " // ((SELECT max(_seq) - min(_seq) FROM " +
+                           source + ") + 1)";
+    for (std::int64_t step = 0; step < steps; ++step) {
+      std::string where = steps == 1 ? "" : " WHERE " + position + " = " + std::to_string(step);
+      MALLARD_ASSIGN_OR_RETURN(auto rows, transaction->Insert(target.schema, target.name, connection,
+                                                              "SELECT " + Join(names, ", ") +
+                                                                  ", _op AS _mallard_op, _lsn AS _mallard_lsn FROM " +
+                                                                  source + where + " ORDER BY _seq"));
+      inserted += rows;
     }
-    MALLARD_ASSIGN_OR_RETURN(inserted, transaction->Insert(target.schema, target.name, connection,
-                                                           "SELECT " + Join(names, ", ") +
-                                                               " FROM flush_latest WHERE _op <> 'D'"));
+  } else {
+    for (std::int64_t step = 0; step < steps; ++step) {
+      std::string where = steps == 1 ? "" : " WHERE hash(" + Join(keys, ", ") + ") % " + step_count + " = " + std::to_string(step);
+      MALLARD_RETURN_IF_ERROR(lake::RunStatement(connection, "CREATE OR REPLACE TEMP TABLE flush_latest AS SELECT * FROM " +
+                                                                 source + where + " QUALIFY row_number() OVER (PARTITION BY " +
+                                                                 Join(keys, ", ") + " ORDER BY _seq DESC) = 1"));
+      if (has_non_insert_ || conflicts_possible_) {
+        MALLARD_ASSIGN_OR_RETURN(auto deleted, transaction->DeleteByKeys(target.schema, target.name, schema_->KeyNames(),
+                                                                         connection, "SELECT DISTINCT " + Join(keys, ", ") +
+                                                                                         " FROM " + source + where));
+        (void)deleted;
+      }
+      MALLARD_ASSIGN_OR_RETURN(auto rows, transaction->Insert(target.schema, target.name, connection,
+                                                              "SELECT " + Join(names, ", ") +
+                                                                  " FROM flush_latest WHERE _op <> 'D'"));
+      inserted += rows;
+    }
   }
   TableProgress next;
   {
@@ -547,7 +618,7 @@ lake::LakeStatus TableFlusher::FlushOnce(std::uint64_t upto_lsn, std::uint64_t a
     ReleaseBuffer();
   } else {
     has_non_insert_ = true;  // unknown for the rows left; be safe
-    (void)lake::RunStatement(connection, "SET memory_limit = '" + std::to_string(settings_.buffer_memory_mb) + "MB'");
+    (void)lake::RunStatement(connection, "SET memory_limit = '" + std::to_string(BufferMemoryMb()) + "MB'");
   }
   return Done{};
 }

@@ -100,6 +100,10 @@ class TableFlusher {
   lake::LakeStatus EnsureBuffer();
   void ReleaseBuffer();
   void RecordFailure(const std::string& message);
+  // DuckDB's memory limits: the configured ones, raised to what a buffer of this table's columns
+  // needs at the least (with a warning, once).
+  std::int64_t BufferMemoryMb();
+  std::int64_t FlushMemoryMb();
   // Halts the table and asks the sync group for a resync (see ResyncRequested).
   void RequestResync(const std::string& reason);
   void SetState(TableState state);
@@ -136,6 +140,7 @@ class TableFlusher {
   std::unique_ptr<duckdb::Appender> appender_;
   std::string buffer_directory_;
   std::atomic<std::int64_t> buffered_rows_{0};
+  std::int64_t appended_rows_ = 0, appended_bytes_ = 0;  // since the appender's last flush
   std::atomic<std::int64_t> pending_transactions_{0};
   std::int64_t committed_rows_ = 0;     // rows of committed transactions in the buffer
   std::uint64_t committed_lsn_ = 0;     // last committed transaction in the buffer
@@ -150,6 +155,10 @@ class TableFlusher {
   std::map<std::shared_ptr<const TableSchema>, std::vector<int>> mappings_;
   std::shared_ptr<const TableSchema> mapped_schema_;
   int consecutive_failures_ = 0;
+  bool warned_memory_floor_ = false;
+  // Grows (x4) each time a flush runs out of memory: its batch is applied in that many times more
+  // steps.
+  std::int64_t flush_split_ = 1;
   int flushes_since_compaction_ = 0;
   std::chrono::steady_clock::time_point retry_at_{};
 };
