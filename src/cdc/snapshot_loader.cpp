@@ -65,6 +65,19 @@ Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conni
   if (auto begun = copy->BeginWithSnapshot(created->snapshot_name.value_or("")); !begun.ok()) {
     return Fail("cannot import the snapshot: " + begun.error().message);
   }
+  // The copy must have the columns the pipeline described the table with; a DDL between that and
+  // the consistent point (the slot waits for running transactions) would copy too few or wrong ones.
+  auto described = copy->Query("SELECT a.attname, a.atttypid, a.atttypmod FROM pg_attribute a WHERE a.attrelid = " +
+                             lake::SqlString(schema.source.Qualified()) + "::regclass AND a.attnum > 0 AND NOT "
+                             "a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum");
+  if (!described.ok()) return Fail("cannot read the columns of " + schema.source.Label() + ": " + described.error().message);
+  bool same = described->size() == schema.columns.size();
+  for (std::size_t i = 0; same && i < described->size(); ++i) {
+    const auto& row = (*described)[i];
+    same = row[0] == schema.columns[i].name && row[1] == std::to_string(schema.columns[i].type_oid) &&
+           row[2] == std::to_string(schema.columns[i].type_modifier);
+  }
+  if (!same) return Fail(std::string(kSnapshotColumnsChanged) + " (" + schema.source.Label() + " was altered meanwhile)");
 
   std::string directory = settings.work_directory + "/snapshot-" + schema.source.Label() + "-" + RandomAlnum(6);
   std::error_code error;

@@ -24,6 +24,10 @@ struct SnapshotResult {
   double seconds = 0;
 };
 
+// How LoadSnapshot's error starts when the table's columns at the snapshot are not `schema`'s
+// (altered after it was described, before the consistent point): the table must be described again.
+inline constexpr const char* kSnapshotColumnsChanged = "the source table's columns changed before its snapshot";
+
 // An existing lake table is replaced by the copy in the same commit. `cancelled` stops the copy.
 Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conninfo, const std::string& group,
                                                  const TableSchema& schema, lake::Lake& lake,

@@ -264,6 +264,11 @@ void SyncGroup::StartSnapshot(const TableName& name, std::shared_ptr<TableFlushe
         loaded = LoadSnapshot(conninfo_, config_.group, *schema, *lake_, config_.flush, *cancel);
       }
       if (loaded.ok() || *cancel) break;
+      if (loaded.error().rfind(kSnapshotColumnsChanged, 0) == 0) {
+        // Described again from the start, by the group (a new flusher with the new columns).
+        flusher->RequestResync(loaded.error());
+        return;
+      }
       spdlog::warn("pipe {}: snapshot of {} failed (attempt {}): {}", config_.group, schema->source.Label(), attempt + 1,
                    loaded.error());
       for (int waited = 0; waited < (500 << attempt) && !*cancel; waited += 50) {

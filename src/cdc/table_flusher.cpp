@@ -340,7 +340,10 @@ void TableFlusher::Append(const QueueItem& item) {
 void TableFlusher::Process(QueueItem item) {
   last_received_lsn_ = std::max(last_received_lsn_.load(), item.commit_lsn);
   if (barrier_) {
-    if (item.kind == QueueItem::Kind::kCommit && item.commit_lsn == barrier_->commit_lsn) {
+    // While the table's snapshot is loading (or its hand-over not yet done) a barrier waits: the
+    // snapshot may already hold it (then it is dropped), and the lake table is the snapshot's.
+    bool snapshot_pending = State() == TableState::kSnapshot || purge_through_.load() != 0;
+    if (item.kind == QueueItem::Kind::kCommit && item.commit_lsn == barrier_->commit_lsn && !snapshot_pending) {
       // The barrier's transaction is complete, so is everything buffered before it.
       QueueItem barrier = std::move(*barrier_);
       barrier_.reset();
@@ -407,7 +410,20 @@ void TableFlusher::Run() {
       Process(std::move(item));
     }
     if (stopping_) break;
-    if (std::uint64_t purge = purge_through_.exchange(0); purge > 0) PurgeThrough(purge);
+    if (std::uint64_t purge = purge_through_.load(); purge > 0) {
+      PurgeThrough(purge);
+      purge_through_ = 0;
+      if (barrier_) {
+        // A schema change that arrived during the snapshot: history when the snapshot holds its
+        // transaction (Process skips it), else applied now, its commit among the held items.
+        QueueItem barrier = std::move(*barrier_);
+        barrier_.reset();
+        std::vector<QueueItem> held = std::move(held_);
+        held_.clear();
+        Process(std::move(barrier));
+        for (auto& next : held) Process(std::move(next));
+      }
+    }
     if (drop_requested_) {
       (void)queue_.Drain(SIZE_MAX, std::chrono::milliseconds(0));
       ReleaseBuffer();

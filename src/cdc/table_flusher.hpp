@@ -79,6 +79,8 @@ class TableFlusher {
   // The table stopped for a fresh snapshot, which the sync group starts (a column added with a
   // volatile default, the lake table dropped): the reason, empty when none was asked for.
   std::string ResyncRequested() const;
+  // Halts the table and asks the sync group for a resync (see ResyncRequested).
+  void RequestResync(const std::string& reason);
   // The stream restarts from the slot: drop what is buffered and not applied (it is sent again).
   // Blocks until the flusher thread has done it.
   void DropUnapplied();
@@ -104,8 +106,6 @@ class TableFlusher {
   // needs at the least (with a warning, once).
   std::int64_t BufferMemoryMb();
   std::int64_t FlushMemoryMb();
-  // Halts the table and asks the sync group for a resync (see ResyncRequested).
-  void RequestResync(const std::string& reason);
   void SetState(TableState state);
   std::vector<std::string> ProgressSql() const;
   // Buffer column for each column of a relation description.

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import mallard_bin, server_env
 from pg_e2e import PostgresServer
-from pipe_e2e import Pipe, lake_cli, lake_rows, source_rows, wait_equal
+from pipe_e2e import Pipe, Writer, lake_cli, lake_rows, source_rows, wait_equal
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +202,54 @@ def test_volatile_default_keeps_a_change_log(postgres, database, lake_catalog, t
         assert entries == ["a,1,,const,I", "b,2,,const,I", "b,20,,const,U", "c,3,7,const,I"], rows
         assert "resynced" not in (tmp_path / "pipe.log").read_text()
         assert pipe.table("public.log")["state"] == "STREAMING"
+    finally:
+        pipe.stop()
+
+
+def test_columns_added_while_a_snapshot_starts(postgres, database, lake_catalog, tmp_path):
+    postgres.psql("CREATE TABLE base (id int PRIMARY KEY); CREATE TABLE other (id int); "
+                  "CREATE TABLE late (id int PRIMARY KEY, v text); "
+                  "INSERT INTO late SELECT g, 'v' || g FROM generate_series(1, 20) g", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "base")
+    try:
+        pipe.wait_state("public.base", "STREAMING")
+        # A transaction left open holds back the consistent point of the snapshot that adding a
+        # table takes: the table's columns change after the pipe described it, before the copy.
+        blocker = Writer(postgres, "BEGIN; INSERT INTO other VALUES (1); SELECT pg_sleep(3); COMMIT", database)
+        blocker.start()
+        time.sleep(0.5)
+        status, body = pipe.api("POST", "/tables", {"table": "public.late"})
+        assert status == 201, body
+        postgres.psql("ALTER TABLE late ADD COLUMN c text DEFAULT 'x'; INSERT INTO late VALUES (21, 'new', 'y')", database)
+        blocker.finish()
+        equal(postgres, database, lake_catalog, "late", "SELECT id, v, c FROM late ORDER BY id")
+        pipe.wait_state("public.late", "STREAMING")
+        postgres.psql("UPDATE late SET c = 'z' WHERE id = 1", database)
+        equal(postgres, database, lake_catalog, "late", "SELECT id, v, c FROM late ORDER BY id")
+    finally:
+        pipe.stop()
+
+
+def test_truncate_while_a_snapshot_starts(postgres, database, lake_catalog, tmp_path):
+    postgres.psql("CREATE TABLE base (id int PRIMARY KEY); CREATE TABLE other (id int); "
+                  "CREATE TABLE late (id int PRIMARY KEY, v text); "
+                  "INSERT INTO late SELECT g, 'v' || g FROM generate_series(1, 20) g", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "base")
+    try:
+        pipe.wait_state("public.base", "STREAMING")
+        blocker = Writer(postgres, "BEGIN; INSERT INTO other VALUES (1); SELECT pg_sleep(3); COMMIT", database)
+        blocker.start()
+        time.sleep(0.5)
+        status, body = pipe.api("POST", "/tables", {"table": "public.late"})
+        assert status == 201, body
+        # Before the snapshot's consistent point: the copy holds the result; the TRUNCATE must
+        # not be applied to the lake table after the copy (it emptied it).
+        postgres.psql("TRUNCATE late; INSERT INTO late VALUES (100, 'after truncate')", database)
+        blocker.finish()
+        pipe.wait_state("public.late", "STREAMING")
+        postgres.psql("INSERT INTO late VALUES (101, 'later')", database)
+        equal(postgres, database, lake_catalog, "late", "SELECT id, v FROM late ORDER BY id")
+        assert "resynced" not in (tmp_path / "pipe.log").read_text()
     finally:
         pipe.stop()
 
