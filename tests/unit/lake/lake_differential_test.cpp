@@ -2,7 +2,7 @@
 // and large batches, deletes by key and by a non-key column, updates as delete+insert, several
 // changes in one transaction, truncation, compaction (whole and filtered by file size, also in the
 // transaction that deletes), snapshot expiry with file cleanup, added (with and without default),
-// dropped and renamed columns, dropped and re-created tables, reopening the catalog — is applied to
+// dropped, renamed and widened columns, dropped and re-created tables, reopening the catalog — is applied to
 // the lake and to a reference kept in plain DuckDB. The reference is a history table per lake
 // table: every row version with the snapshot that created it and the one that ended it, so "the
 // table at snapshot S" is one WHERE clause, independent of how the lake lays out files, deletes,
@@ -74,8 +74,8 @@ std::string ValueExpression(const std::string& type, std::uint64_t salt, int col
            " % 1000)::VARCHAR ELSE 'v' || (" + h + " % 100000)::VARCHAR END";
   }
   if (type == "DOUBLE") return "CASE WHEN " + h + " % 11 = 0 THEN NULL ELSE (" + h + " % 1000000)::DOUBLE / 7 END";
-  if (type == "DECIMAL(10,2)") {
-    return "CASE WHEN " + h + " % 10 = 0 THEN NULL ELSE CAST(((" + h + " % 2000000)::BIGINT - 1000000) * 0.01 AS DECIMAL(10,2)) END";
+  if (type.rfind("DECIMAL(", 0) == 0) {
+    return "CASE WHEN " + h + " % 10 = 0 THEN NULL ELSE CAST(((" + h + " % 2000000)::BIGINT - 1000000) * 0.01 AS " + type + ") END";
   }
   if (type == "DATE") return "CASE WHEN " + h + " % 8 = 0 THEN NULL ELSE DATE '2000-01-01' + (" + h + " % 10000)::INTEGER END";
   if (type == "BOOLEAN") return "CASE WHEN " + h + " % 3 = 0 THEN NULL ELSE " + h + " % 2 = 0 END";
@@ -109,6 +109,14 @@ int StepsFromEnvironment() {
   return text ? std::atoi(text) : 200;
 }
 
+// Adds the time of a scope to a counter.
+struct Timer {
+  explicit Timer(double& total) : total(total), started(std::chrono::steady_clock::now()) {}
+  ~Timer() { total += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); }
+  double& total;
+  std::chrono::steady_clock::time_point started;
+};
+
 class LakeDifferentialTest : public LakeTest {
  protected:
   // A new, empty lake and reference for one seed.
@@ -136,7 +144,7 @@ class LakeDifferentialTest : public LakeTest {
     random_.seed(seed);
     seed_ = seed;
     checks_ = 0;
-    step_seconds_ = check_seconds_ = 0;
+    step_seconds_ = check_seconds_ = reference_seconds_ = 0;
     tables_.clear();
     snapshots_.clear();
     log_.clear();
@@ -148,10 +156,12 @@ class LakeDifferentialTest : public LakeTest {
   // --- helpers over the reference ---------------------------------------------------------
   void Ref(const std::string& sql) {
     if (failed_) return;
+    Timer timer(reference_seconds_);
     auto done = RunStatement(*reference_, sql);
     if (!done.ok()) Fail("reference statement failed: " + sql.substr(0, 400) + ": " + done.error().message);
   }
   Rows RefRows(const std::string& sql) {
+    Timer timer(reference_seconds_);
     auto rows = QueryText(*reference_, sql);
     if (!rows.ok()) {
       Fail("reference query failed: " + sql.substr(0, 400) + ": " + rows.error().message);
@@ -186,7 +196,8 @@ class LakeDifferentialTest : public LakeTest {
   }
   static std::string Projection(const std::vector<ColumnModel>& columns) {
     std::string out;
-    for (const auto& c : columns) out += (out.empty() ? "" : ", ") + c.internal + " AS " + SqlIdentifier(c.name);
+    // Cast to the type the column had then: a widened column's history holds the new type.
+    for (const auto& c : columns) out += std::string(out.empty() ? "" : ", ") + "CAST(" + c.internal + " AS " + c.type + ") AS " + SqlIdentifier(c.name);
     return out;
   }
   static std::vector<std::string> KeyNames(const TableModel& table) {
@@ -462,6 +473,20 @@ class LakeDifferentialTest : public LakeTest {
     if (!Ok(transaction.DropColumn("main", table.name, table.columns[index].name), "drop column")) return;
     table.columns.erase(table.columns.begin() + index);
   }
+  // Widening in place (int → bigint, decimal to more digits): older files read as the new type.
+  void WidenColumn(LakeTransaction& transaction, TableModel& table) {
+    std::vector<ColumnModel*> candidates;
+    for (auto& c : table.columns) {
+      if (!c.key && (c.type == "INTEGER" || c.type == "DECIMAL(10,2)")) candidates.push_back(&c);
+    }
+    if (candidates.empty()) return;
+    ColumnModel& column = *candidates[Pick(0, candidates.size() - 1)];
+    std::string wider = column.type == "INTEGER" ? "BIGINT" : (Chance(50) ? "DECIMAL(12,2)" : "DECIMAL(14,4)");
+    log_.back() += " widen_column(" + table.name + "." + column.name + " " + column.type + " -> " + wider + ")";
+    if (!Ok(transaction.ChangeColumnType("main", table.name, column.name, wider), "widen column")) return;
+    Ref("ALTER TABLE " + table.history + " ALTER COLUMN " + column.internal + " TYPE " + wider);
+    column.type = wider;
+  }
   void RenameColumn(LakeTransaction& transaction, TableModel& table) {
     auto& column = table.columns[Pick(0, table.columns.size() - 1)];
     std::string new_name = column.name + "_r" + std::to_string(Pick(0, 9));
@@ -508,8 +533,10 @@ class LakeDifferentialTest : public LakeTest {
         CompactIn(transaction, table);
       } else if (kind <= 93) {
         AddColumn(transaction, table);
-      } else if (kind <= 96) {
+      } else if (kind <= 95) {
         DropColumn(transaction, table);
+      } else if (kind <= 97) {
+        WidenColumn(transaction, table);
       } else {
         RenameColumn(transaction, table);
       }
@@ -736,9 +763,9 @@ class LakeDifferentialTest : public LakeTest {
       CheckAllSnapshots();
     }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::printf("lake differential (%s catalog): seed %llu, %d steps, %zu snapshots kept (latest %lld), %lld table checks, %.1f s (changes %.1f s, checks %.1f s)%s\n",
+    std::printf("lake differential (%s catalog): seed %llu, %d steps, %zu snapshots kept (latest %lld), %lld table checks, %.1f s (changes %.1f s, checks %.1f s, of which reference queries %.1f s)%s\n",
                 GetParam() == CatalogKind::kPostgres ? "PostgreSQL" : "DuckDB", static_cast<unsigned long long>(seed),
-                step_, snapshots_.size(), static_cast<long long>(latest_), static_cast<long long>(checks_), seconds, step_seconds_, check_seconds_,
+                step_, snapshots_.size(), static_cast<long long>(latest_), static_cast<long long>(checks_), seconds, step_seconds_, check_seconds_, reference_seconds_,
                 failed_ ? " FAILED" : "");
     std::fflush(stdout);
   }
@@ -752,7 +779,7 @@ class LakeDifferentialTest : public LakeTest {
   std::map<std::int64_t, SnapshotModel> snapshots_;
   std::int64_t latest_ = 0;
   std::int64_t checks_ = 0;
-  double step_seconds_ = 0, check_seconds_ = 0;
+  double step_seconds_ = 0, check_seconds_ = 0, reference_seconds_ = 0;
   std::vector<std::string> log_;
   bool failed_ = false;
 };
