@@ -171,7 +171,7 @@ Status<PgError> CheckSourcePrivileges(PgConnection& connection, const std::strin
                       join(not_owned) + ")");
   }
   if (missing.empty()) return Done{};
-  std::string message = "role " + user + " lacks what the pipe needs on the source: ";
+  std::string message = "role " + user + " lacks permissions the pipe needs on the source: ";
   for (std::size_t i = 0; i < missing.size(); ++i) message += (i ? "; " : "") + missing[i];
   return Fail(PgError{PgError::Code::kPermission, message, ""});
 }

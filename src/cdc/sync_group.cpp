@@ -714,7 +714,7 @@ std::uint64_t SyncGroup::ConfirmableLsn(bool transaction_open) {
     bool durable = std::all_of(oldest.touched.begin(), oldest.touched.end(), [&](const auto& weak) {
       auto flusher = weak.lock();
       // A removed or halted table holds nothing back: it is resynced from a new snapshot.
-      return !flusher || flusher->Halted() || flusher->AppliedLsn() >= oldest.commit_lsn;
+      return !flusher || flusher->HoldsSlotBackNoMore() || flusher->AppliedLsn() >= oldest.commit_lsn;
     });
     if (!durable) break;
     confirmed = std::max(confirmed, oldest.end_lsn);

@@ -112,25 +112,39 @@ TableStatus TableFlusher::Status() const {
 void TableFlusher::MarkError(const std::string& message) {
   halted_ = true;
   spdlog::error("pipe {}: {} stopped until resynced: {}", group_, label_, message);
-  std::lock_guard lock(mutex_);
-  progress_.state = TableState::kError;
-  progress_.error = message;
-  last_error_ = message;
+  {
+    std::lock_guard lock(mutex_);
+    progress_.state = TableState::kError;
+    progress_.error = message;
+    last_error_ = message;
+  }
+  RecordNeedsSnapshot();
 }
 
 void TableFlusher::RequestResync(const std::string& reason) {
   halted_ = true;
   spdlog::warn("pipe {}: {} is resynced from a new snapshot: {}", group_, label_, reason);
-  TableProgress next;
   {
     std::lock_guard lock(mutex_);
     resync_reason_ = reason;
     last_error_ = "resync: " + reason;
     progress_.state = TableState::kSnapshot;
+  }
+  RecordNeedsSnapshot();
+}
+
+void TableFlusher::RecordNeedsSnapshot() {
+  // A halted table stops holding the slot back once this is durable, so its later changes are
+  // confirmed without being applied: recorded as SNAPSHOT, a restart takes a new snapshot instead
+  // of resuming past changes the slot no longer has. Until it is recorded the table keeps holding
+  // the slot (WAL is kept, nothing is lost).
+  std::lock_guard commit(progress_commit_mutex_);
+  TableProgress next;
+  {
+    std::lock_guard lock(mutex_);
     next = progress_;
   }
-  // A halted table holds the slot back no more, so its later changes are confirmed without
-  // being applied: recorded as SNAPSHOT, a restart before the new snapshot commits takes one too.
+  next.state = TableState::kSnapshot;
   std::string failure;
   if (auto transaction = lake_->Begin(); !transaction.ok()) {
     failure = transaction.error().message;
@@ -138,7 +152,30 @@ void TableFlusher::RequestResync(const std::string& reason) {
     for (auto& statement : ProgressStatements(group_, next)) (*transaction)->AddCatalogStatement(statement);
     if (auto committed = (*transaction)->Commit(); !committed.ok()) failure = committed.error().message;
   }
-  if (!failure.empty()) spdlog::warn("pipe {}: cannot record that {} needs a new snapshot: {}", group_, label_, failure);
+  if (failure.empty()) {
+    snapshot_recorded_ = true;
+  } else {
+    spdlog::warn("pipe {}: cannot record that {} needs a new snapshot (it keeps holding the slot): {}", group_, label_,
+                 failure);
+  }
+}
+
+lake::LakeStatus TableFlusher::CommitWithProgress(lake::LakeTransaction& transaction, TableProgress next) {
+  // Under the same lock as RecordNeedsSnapshot: a table halted (by the WAL reader) while this
+  // flush ran must not have its SNAPSHOT record overwritten by the flush's position.
+  std::lock_guard commit(progress_commit_mutex_);
+  TableProgress recorded = next;
+  if (halted_) recorded.state = TableState::kSnapshot;
+  for (auto& statement : ProgressStatements(group_, recorded)) transaction.AddCatalogStatement(statement);
+  MALLARD_ASSIGN_OR_RETURN(auto snapshot, transaction.Commit());
+  (void)snapshot;
+  std::lock_guard lock(mutex_);
+  if (halted_) {
+    next.state = progress_.state;
+    next.error = progress_.error;
+  }
+  progress_ = next;
+  return Done{};
 }
 
 std::string TableFlusher::ResyncRequested() const {
@@ -608,16 +645,10 @@ lake::LakeStatus TableFlusher::FlushOnce(std::uint64_t upto_lsn, std::uint64_t a
   next.rows_synced += inserted;
   if (next.state == TableState::kCatchup || next.state == TableState::kError) next.state = TableState::kStreaming;
   next.error.clear();
-  for (auto& statement : ProgressStatements(group_, next)) transaction->AddCatalogStatement(statement);
   transaction->SetCommitInfo(std::string("mallard pipe"), std::string("cdc " + group_ + " " + schema_->source.Label()),
                              std::string("{\"source\":\"postgres\",\"table\":" + SqlString(schema_->source.Label()) +
                                          ",\"commit_lsn\":" + std::to_string(applied_lsn) + "}"));
-  MALLARD_ASSIGN_OR_RETURN(auto snapshot, transaction->Commit());
-  (void)snapshot;
-  {
-    std::lock_guard lock(mutex_);
-    progress_ = next;
-  }
+  MALLARD_RETURN_IF_ERROR(CommitWithProgress(*transaction, next));
   applied_lsn_ = next.applied_lsn;
   skip_through_ = std::max(skip_through_.load(), next.applied_lsn);
   conflicts_possible_ = false;
@@ -691,13 +722,7 @@ bool TableFlusher::ApplyBarrier(const QueueItem& barrier) {
       next = progress_;
     }
     next.applied_lsn = std::max(next.applied_lsn, barrier.commit_lsn - 1);
-    for (auto& statement : ProgressStatements(group_, next)) transaction->AddCatalogStatement(statement);
-    MALLARD_ASSIGN_OR_RETURN(auto snapshot, transaction->Commit());
-    (void)snapshot;
-    {
-      std::lock_guard lock(mutex_);
-      progress_ = next;
-    }
+    MALLARD_RETURN_IF_ERROR(CommitWithProgress(*transaction, next));
     applied_lsn_ = next.applied_lsn;
     if (next_schema) {
       ReleaseBuffer();  // the buffer's columns follow the table's

@@ -76,6 +76,8 @@ class TableFlusher {
   void NoteStreamPosition(std::uint64_t received_lsn);
   // A schema change Mallard cannot follow stopped the table until a resync.
   bool Halted() const { return halted_.load(); }
+  // Halted, and recorded in the lake as needing a new snapshot: the slot need not wait for it.
+  bool HoldsSlotBackNoMore() const { return halted_.load() && snapshot_recorded_.load(); }
   // The table stopped for a fresh snapshot, which the sync group starts (a column added with a
   // volatile default, the lake table dropped): the reason, empty when none was asked for.
   std::string ResyncRequested() const;
@@ -102,6 +104,9 @@ class TableFlusher {
   lake::LakeStatus EnsureBuffer();
   void ReleaseBuffer();
   void RecordFailure(const std::string& message);
+  void RecordNeedsSnapshot();
+  // Commits a flush or barrier with the table's position `next` (see RecordNeedsSnapshot).
+  lake::LakeStatus CommitWithProgress(lake::LakeTransaction& transaction, TableProgress next);
   // DuckDB's memory limits: the configured ones, raised to what a buffer of this table's columns
   // needs at the least (with a warning, once).
   std::int64_t BufferMemoryMb();
@@ -120,7 +125,9 @@ class TableFlusher {
   TableQueue queue_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> halted_{false};  // a schema change Mallard cannot follow: waits for a resync
+  std::atomic<bool> halted_{false};
+  std::atomic<bool> snapshot_recorded_{false};
+  std::mutex progress_commit_mutex_;  // a schema change Mallard cannot follow: waits for a resync
   std::atomic<std::uint64_t> purge_through_{0};
   std::atomic<bool> drop_requested_{false};
 
