@@ -163,9 +163,12 @@ LakeResult<CatalogView> LoadCatalogView(CatalogStore& store, const SnapshotRow& 
                                        VisibleAt("c", s) +
                                        " ORDER BY table_id, parent_column NULLS FIRST, column_order, column_id"));
   AttachColumns(view.tables, column_rows);
-  MALLARD_ASSIGN_OR_RETURN(auto max_rows, store.Query("SELECT table_id, max(column_id) FROM ducklake_column "
-                                                      "WHERE begin_snapshot <= " + std::to_string(s) +
-                                                      " GROUP BY table_id"));
+  // Column ids are never reused: live files may still hold a dropped column's field id. Its
+  // catalog rows may be gone (snapshot expiry by older versions removed them), so the ids in the
+  // files' statistics count too.
+  MALLARD_ASSIGN_OR_RETURN(auto max_rows, store.Query(
+      "SELECT table_id, max(column_id) FROM (SELECT table_id, column_id FROM ducklake_column WHERE begin_snapshot <= " +
+      std::to_string(s) + " UNION ALL SELECT table_id, column_id FROM ducklake_file_column_stats) AS ids GROUP BY table_id"));
   for (const auto& row : max_rows) {
     for (auto& table : view.tables) {
       if (table.table_id == CatalogInt(row[0])) table.next_column_id = CatalogInt(row[1]) + 1;

@@ -107,9 +107,16 @@ LakeResult<MaintenanceReport> Lake::ExpireSnapshots(std::optional<std::string> o
          gone + ");\n";
   sql += "DELETE FROM ducklake_file_partition_value WHERE data_file_id IN (SELECT data_file_id FROM ducklake_data_file "
          "WHERE " + gone + ");\n";
-  for (const char* table : {"ducklake_data_file", "ducklake_delete_file", "ducklake_column", "ducklake_table",
-                            "ducklake_schema", "ducklake_view", "ducklake_tag", "ducklake_column_tag",
-                            "ducklake_partition_info", "ducklake_sort_info"}) {
+  // A dropped column's last row stays while its table lives: ADD COLUMN takes the largest id ever
+  // plus one, and live files written before the drop still hold the old id (a reused id read the
+  // dropped column's values as the new column's). Rows superseded by a rename or retype go.
+  sql += "DELETE FROM ducklake_column WHERE " + gone + " AND (EXISTS (SELECT 1 FROM ducklake_column AS newer WHERE "
+         "newer.table_id = ducklake_column.table_id AND newer.column_id = ducklake_column.column_id AND "
+         "newer.begin_snapshot > ducklake_column.begin_snapshot) OR NOT EXISTS (SELECT 1 FROM ducklake_table AS t WHERE "
+         "t.table_id = ducklake_column.table_id AND (t.end_snapshot IS NULL OR t.end_snapshot > " + k + ")));\n";
+  for (const char* table : {"ducklake_data_file", "ducklake_delete_file", "ducklake_table", "ducklake_schema",
+                            "ducklake_view", "ducklake_tag", "ducklake_column_tag", "ducklake_partition_info",
+                            "ducklake_sort_info"}) {
     sql += std::string("DELETE FROM ") + table + " WHERE " + gone + ";\n";
   }
   sql += "DELETE FROM ducklake_snapshot_changes WHERE snapshot_id < " + k + ";\n";
