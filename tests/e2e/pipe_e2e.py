@@ -3,6 +3,7 @@ PostgreSQL, reading the lake back with `mallard lake scan`, and comparing it wit
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -13,10 +14,43 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from conftest import free_port, mallard_bin, server_env
 from pg_e2e import PostgresServer
 
 FLUSH_ARGS = ["--flush-interval-ms", "100"]
+
+
+# Fixtures of the pipe tests; a test module imports them (`from pipe_e2e import postgres, ...`)
+# and gets a PostgreSQL server of its own.
+@pytest.fixture(scope="module")
+def postgres():
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def database(postgres, request):
+    """A source database of the test's own (slots are per cluster: one sync group per database).
+    Parametrised tests differ only at the end of their names: a hash of the whole name keeps them apart."""
+    node = request.node.name.lower()
+    readable = "".join(c if c.isalnum() else "_" for c in node)[5:30]
+    name = f"db_{readable}_{hashlib.sha1(node.encode()).hexdigest()[:6]}"
+    postgres.psql(f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'mallard_{name}'")
+    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    postgres.psql(f"CREATE DATABASE {name}")
+    return name
+
+
+@pytest.fixture
+def lake_catalog(postgres, database):
+    """A PostgreSQL lake catalog, readable while the pipe runs."""
+    name = database + "_lake"
+    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    postgres.psql(f"CREATE DATABASE {name}")
+    return postgres.url(name)
 
 
 class Pipe:

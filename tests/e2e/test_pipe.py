@@ -12,32 +12,9 @@ import pytest
 
 from pg_e2e import PostgresServer
 from pipe_e2e import (Pipe, Writer, lake_cli, lake_rows, run_pipe_expecting_failure, source_rows, wait_equal)
+from pipe_e2e import database, lake_catalog, postgres  # noqa: F401 (fixtures)
 
 ITEMS = "SELECT id, name, amount, qty FROM items ORDER BY id"
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = PostgresServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def database(postgres, request):
-    name = "db_" + request.node.name.lower().replace("[", "_").replace("]", "")[5:38]
-    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    postgres.psql(f"CREATE DATABASE {name}")
-    return name
-
-
-@pytest.fixture
-def lake_catalog(postgres, database):
-    """A PostgreSQL lake catalog, readable while the pipe runs."""
-    name = database + "_lake"
-    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    postgres.psql(f"CREATE DATABASE {name}")
-    return postgres.url(name)
 
 
 def make_items(postgres, database, rows: int) -> None:

@@ -7,40 +7,16 @@ from __future__ import annotations
 
 import pytest
 
-from pg_e2e import PostgresServer
 from pipe_e2e import Pipe, lake_cli, lake_rows, source_rows, wait_equal
+from pipe_e2e import database, lake_catalog, postgres  # noqa: F401 (fixtures)
 
 WIDE = "SELECT id, grp, body, amount FROM wide ORDER BY id"
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = PostgresServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def database(postgres, request):
-    name = "mem_" + request.node.name.lower()[5:40]
-    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    postgres.psql(f"CREATE DATABASE {name}")
-    return name
 
 
 def make_wide(postgres, database, rows: int) -> None:
     postgres.psql("CREATE TABLE wide (id bigint PRIMARY KEY, grp int, body text, amount numeric(12,2))", database)
     if rows:
         postgres.psql(f"INSERT INTO wide SELECT g, g % 10, 'row ' || g, g FROM generate_series(1, {rows}) g", database)
-
-
-@pytest.fixture
-def lake_catalog(postgres, database):
-    """A PostgreSQL lake catalog: readable while the pipe writes."""
-    name = database + "_lake"
-    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    postgres.psql(f"CREATE DATABASE {name}")
-    return postgres.url(name)
 
 
 def start(postgres, database, catalog, tmp_path, *args) -> Pipe:

@@ -11,25 +11,14 @@ import subprocess
 import pytest
 
 from conftest import mallard_bin, server_env
-from pg_e2e import PostgresServer
 from pipe_e2e import Pipe, lake_rows, source_rows, wait_equal
+from pipe_e2e import database, postgres  # noqa: F401 (fixtures)
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    server = PostgresServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def database(postgres, request):
-    name = "up_" + request.node.name.lower()[5:40]
-    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    postgres.psql(f"CREATE DATABASE {name}")
+@pytest.fixture(autouse=True)
+def table_t(postgres, database):
     postgres.psql("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 5) g",
-                  name)
-    return name
+                  database)
 
 
 def leftovers(postgres, database) -> tuple[str, str]:
