@@ -686,7 +686,7 @@ TEST_P(LakeTest, AColumnAddedAfterExpiryNeverTakesTheIdOfADroppedColumn) {
   auto drop_added = Begin();
   ASSERT_TRUE(drop_added->DropColumn("main", "items", "added").ok());
   Commit(*drop_added);
-  ASSERT_TRUE(lake_->QueryCatalog("DELETE FROM ducklake_column WHERE end_snapshot IS NOT NULL").ok());
+  ASSERT_TRUE(lake_->QueryCatalog("DELETE FROM ducklake_column WHERE end_snapshot IS NOT NULL RETURNING column_id").ok());
   InsertItems("SELECT 2 AS id, 'new' AS name");
   auto again = Begin();
   ASSERT_TRUE(again->AddColumn("main", "items", {"again", "VARCHAR"}).ok());
