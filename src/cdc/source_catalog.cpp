@@ -67,7 +67,7 @@ Result<TableSchema, PgError> DescribeSourceTable(PgConnection& connection, const
       "ELSE format_type(a.atttypid, a.atttypmod) END, a.atttypid, a.atttypmod, "
       "CASE WHEN t.typtype = 'd' THEN bt.typtype ELSE t.typtype END, "
       "coalesce((SELECT e.typtype FROM pg_type e WHERE e.oid = coalesce(NULLIF(bt.typelem, 0), t.typelem) "
-      "AND coalesce(bt.typcategory, t.typcategory) = 'A'), 'b') "
+      "AND coalesce(bt.typcategory, t.typcategory) = 'A'), 'b'), a.attnum "
       "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type bt ON bt.oid = t.typbasetype "
       "WHERE a.attrelid = " + oid + " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
       "ORDER BY a.attnum"));
@@ -86,6 +86,7 @@ Result<TableSchema, PgError> DescribeSourceTable(PgConnection& connection, const
     column.type_modifier = std::stoi(row[3].value_or("-1"));
     column.type = MapPostgresType(column.pg_type, row[4].value_or("b")[0], row[5].value_or("b")[0]);
     column.key = keys.count(column.name) > 0;
+    column.attnum = std::stoi(row[6].value_or("0"));
     schema.columns.push_back(std::move(column));
   }
   if (schema.columns.empty()) {
@@ -304,6 +305,16 @@ Result<std::map<std::string, ColumnBackfill>, PgError> DescribeColumnBackfill(Pg
   }
   std::map<std::string, ColumnBackfill> out;
   for (const auto& [name, leaves] : facts) out[name] = DecideBackfill(leaves);
+  return out;
+}
+
+Result<std::map<std::string, std::int32_t>, PgError> DescribeAttributeNumbers(PgConnection& connection,
+                                                                               std::uint32_t relation_oid) {
+  MALLARD_ASSIGN_OR_RETURN(auto rows, connection.Query(
+      "SELECT attname, attnum FROM pg_attribute WHERE attrelid = " + std::to_string(relation_oid) +
+      " AND attnum > 0 AND NOT attisdropped"));
+  std::map<std::string, std::int32_t> out;
+  for (const auto& row : rows) out[row[0].value_or("")] = std::stoi(row[1].value_or("0"));
   return out;
 }
 

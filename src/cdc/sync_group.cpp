@@ -221,6 +221,7 @@ Result<Done, std::string> SyncGroup::StartTable(const TableName& name, bool forc
           if (source.name == column.name) {
             mapped.pg_type = source.pg_type;
             mapped.key = source.key;
+            mapped.attnum = source.attnum;
             mapped.type = source.type;
             // The source retyped the column while the pipe was away: describe the lake column
             // by the source type it came from, so the stream's first relation description
@@ -613,8 +614,15 @@ void SyncGroup::HandleRelation(const pg::RelationMessage& relation, OpenTransact
   // pgoutput does not carry defaults, the catalog keeps the value PostgreSQL gave them. Read now,
   // as close to the ALTER as the stream allows (the missing value does not change afterwards).
   std::optional<std::map<std::string, ColumnBackfill>> backfill;
+  std::map<std::string, std::int32_t> attnums;
   if (meta) {
     if (auto described = DescribeColumnBackfill(*meta, relation.oid); described.ok()) backfill = std::move(described).value();
+    // The catalog is read later than the stream's position: a column renamed or dropped again
+    // since is not found (attnum stays unknown and the shape decides).
+    if (auto numbers = DescribeAttributeNumbers(*meta, relation.oid); numbers.ok()) attnums = std::move(numbers).value();
+  }
+  for (auto& column : schema->columns) {
+    if (auto found = attnums.find(column.name); found != attnums.end()) column.attnum = found->second;
   }
   for (auto& column : schema->columns) {
     if (!backfill) {

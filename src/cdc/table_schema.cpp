@@ -72,6 +72,11 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
   for (const auto& old_column : gone) {
     for (const auto& candidate : arrived) {
       if (paired.count(candidate.column) || candidate.slot != old_column.slot) continue;
+      // DROP of the last column and ADD of one of the same type look like a rename by shape.
+      if (old_column.column->attnum > 0 && candidate.column->attnum > 0 &&
+          old_column.column->attnum != candidate.column->attnum) {
+        continue;
+      }
       bool same_type = old_column.column->pg_type.empty() || old_column.column->pg_type == candidate.column->pg_type;
       if (!same_type) continue;
       renamed[old_column.column->name] = candidate.column->name;

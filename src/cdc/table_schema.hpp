@@ -30,6 +30,9 @@ struct SourceColumn {
   ColumnType type;
   bool key = false;
   ColumnBackfill backfill;  // from the source catalog when the stream describes the relation
+  // pg_attribute.attnum (0: unknown). A RENAME keeps it, DROP + ADD gives a new one: the only way to
+  // tell them apart, since a relation description carries names and types only.
+  std::int32_t attnum = 0;
 };
 
 struct TableName {

@@ -15,30 +15,7 @@ import pytest
 from conftest import mallard_bin, server_env
 from pg_e2e import PostgresServer
 from pipe_e2e import Pipe, Writer, lake_cli, lake_rows, source_rows, wait_equal
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = PostgresServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def database(postgres, request):
-    name = "sc_" + request.node.name.lower().replace("[", "_").replace("]", "")[5:40]
-    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    postgres.psql(f"CREATE DATABASE {name}")
-    return name
-
-
-@pytest.fixture
-def lake_catalog(postgres, database):
-    """A PostgreSQL lake catalog: readable (and droppable from) while the pipe runs."""
-    name = database + "_lake"
-    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    postgres.psql(f"CREATE DATABASE {name}")
-    return postgres.url(name)
+from pipe_e2e import database, lake_catalog, postgres  # noqa: F401 (fixtures)
 
 
 def start_pipe(postgres, database, catalog, tmp_path, *args, name="pipe") -> Pipe:
@@ -250,6 +227,26 @@ def test_truncate_while_a_snapshot_starts(postgres, database, lake_catalog, tmp_
         postgres.psql("INSERT INTO late VALUES (101, 'later')", database)
         equal(postgres, database, lake_catalog, "late", "SELECT id, v FROM late ORDER BY id")
         assert "resynced" not in (tmp_path / "pipe.log").read_text()
+    finally:
+        pipe.stop()
+
+
+def test_drop_of_the_last_column_and_add_of_one_of_the_same_type_is_no_rename(postgres, database, lake_catalog,
+                                                                              tmp_path):
+    postgres.psql("CREATE TABLE t (id int PRIMARY KEY, a text); INSERT INTO t VALUES (1, 'from a'), (2, 'from a')",
+                  database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "public.t")
+    try:
+        pipe.wait_state("public.t", "STREAMING")
+        # Same shape as RENAME a TO b (the last column gone, one of the same type appended), but
+        # b is a new column: the old rows have no value in it.
+        postgres.psql("ALTER TABLE t DROP COLUMN a; ALTER TABLE t ADD COLUMN b text", database)
+        postgres.psql("INSERT INTO t VALUES (3, 'from b')", database)
+        equal(postgres, database, lake_catalog, "t", "SELECT id, b FROM t ORDER BY id")
+        assert lake_header(lake_catalog, "t") == "id,b"
+        # A real rename still keeps the values.
+        postgres.psql("ALTER TABLE t RENAME COLUMN b TO c; INSERT INTO t VALUES (4, 'from c')", database)
+        equal(postgres, database, lake_catalog, "t", "SELECT id, c FROM t ORDER BY id")
     finally:
         pipe.stop()
 

@@ -138,6 +138,30 @@ TEST(DiffColumns, AddDropAndRenameEvenWhenAColumnVanishesBeforeIt) {
   EXPECT_TRUE(DiffColumns(before, before).changes.empty());
 }
 
+TEST(DiffColumns, DropOfTheLastColumnAndAddOfOneOfTheSameTypeIsNoRenameWhenAttributeNumbersDiffer) {
+  auto numbered = [](SourceColumn column, std::int32_t attnum) {
+    column.attnum = attnum;
+    return column;
+  };
+  std::vector<SourceColumn> before = {numbered(Column("id", "integer", true), 1), numbered(Column("a", "text"), 2)};
+  // DROP a; ADD b text: b is attribute 3, not 2.
+  auto diff = DiffColumns(before, {numbered(Column("id", "integer", true), 1), numbered(Column("b", "text"), 3)});
+  ASSERT_FALSE(diff.error) << *diff.error;
+  ASSERT_EQ(diff.changes.size(), 2u);
+  EXPECT_EQ(diff.changes[0].kind, ColumnChange::Kind::kDrop);
+  EXPECT_EQ(diff.changes[0].name, "a");
+  EXPECT_EQ(diff.changes[1].kind, ColumnChange::Kind::kAdd);
+  EXPECT_EQ(diff.changes[1].name, "b");
+  // RENAME a TO b keeps attribute 2.
+  auto renamed = DiffColumns(before, {numbered(Column("id", "integer", true), 1), numbered(Column("b", "text"), 2)});
+  ASSERT_EQ(renamed.changes.size(), 1u);
+  EXPECT_EQ(renamed.changes[0].kind, ColumnChange::Kind::kRename);
+  // Unknown numbers (0): the shape decides, as before.
+  auto unknown = DiffColumns({Column("id", "integer", true), Column("a", "text")}, {Column("id", "integer", true), Column("b", "text")});
+  ASSERT_EQ(unknown.changes.size(), 1u);
+  EXPECT_EQ(unknown.changes[0].kind, ColumnChange::Kind::kRename);
+}
+
 TEST(DiffColumns, KeyAndTypeChangesAreErrors) {
   std::vector<SourceColumn> before = {Column("id", "integer", true), Column("v", "text")};
   auto rekeyed = DiffColumns(before, {Column("id", "integer"), Column("v", "text", true)});
