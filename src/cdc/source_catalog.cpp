@@ -308,13 +308,16 @@ Result<std::map<std::string, ColumnBackfill>, PgError> DescribeColumnBackfill(Pg
   return out;
 }
 
-Result<std::map<std::string, std::int32_t>, PgError> DescribeAttributeNumbers(PgConnection& connection,
-                                                                               std::uint32_t relation_oid) {
+Result<std::map<std::string, AttributeNumber>, PgError> DescribeAttributeNumbers(PgConnection& connection,
+                                                                                 std::uint32_t relation_oid) {
   MALLARD_ASSIGN_OR_RETURN(auto rows, connection.Query(
-      "SELECT attname, attnum FROM pg_attribute WHERE attrelid = " + std::to_string(relation_oid) +
+      "SELECT attname, attnum, atttypid FROM pg_attribute WHERE attrelid = " + std::to_string(relation_oid) +
       " AND attnum > 0 AND NOT attisdropped"));
-  std::map<std::string, std::int32_t> out;
-  for (const auto& row : rows) out[row[0].value_or("")] = std::stoi(row[1].value_or("0"));
+  std::map<std::string, AttributeNumber> out;
+  for (const auto& row : rows) {
+    out[row[0].value_or("")] = {std::stoi(row[1].value_or("0")),
+                                static_cast<std::uint32_t>(std::stoul(row[2].value_or("0")))};
+  }
   return out;
 }
 

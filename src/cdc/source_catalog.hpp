@@ -47,9 +47,14 @@ Result<SourceType, PgError> DescribeType(PgConnection& connection, std::uint32_t
 // What existing rows read as in each column of relation `relation_oid` (by column name; a
 // partitioned table's leaf partitions must all agree), from pg_attribute's missing value and
 // pg_attrdef — read when the stream describes the relation, so for a column just added.
-// Each live column's pg_attribute.attnum, by name (what tells a rename from a drop and an add).
-Result<std::map<std::string, std::int32_t>, PgError> DescribeAttributeNumbers(PgConnection& connection,
-                                                                               std::uint32_t relation_oid);
+// Each live column's pg_attribute.attnum and type, by name (what tells a rename from a drop and
+// an add).
+struct AttributeNumber {
+  std::int32_t attnum = 0;
+  std::uint32_t type_oid = 0;
+};
+Result<std::map<std::string, AttributeNumber>, PgError> DescribeAttributeNumbers(PgConnection& connection,
+                                                                                 std::uint32_t relation_oid);
 Result<std::map<std::string, ColumnBackfill>, PgError> DescribeColumnBackfill(PgConnection& connection,
                                                                               std::uint32_t relation_oid);
 

@@ -217,21 +217,22 @@ Result<Done, std::string> SyncGroup::StartTable(const TableName& name, bool forc
         mapped.name = column.name;
         auto type = lake::DuckDbTypeSql(column);
         mapped.type.duckdb_type = type.ok() ? *type : "VARCHAR";
+        // attnum stays unknown: the current catalog's column of this name may be another one
+        // (renamed while the pipe was away and its name reused).
         for (const auto& source : schema->columns) {
-          if (source.name == column.name) {
+          if (source.name != column.name) continue;
+          mapped.key = source.key;
+          if (source.type.duckdb_type == mapped.type.duckdb_type) {
             mapped.pg_type = source.pg_type;
-            mapped.key = source.key;
-            mapped.attnum = source.attnum;
             mapped.type = source.type;
+          } else if (auto lake_source = PostgresTypeOfLakeType(column.type)) {
             // The source retyped the column while the pipe was away: describe the lake column
             // by the source type it came from, so the stream's first relation description
             // widens it (or stops the table) instead of writing values it cannot hold.
-            if (auto lake_source = PostgresTypeOfLakeType(column.type);
-                lake_source && MapPostgresType(*lake_source, 'b', 'b').duckdb_type != source.type.duckdb_type) {
-              mapped.pg_type = *lake_source;
-              mapped.type = MapPostgresType(*lake_source, 'b', 'b');
-            }
+            mapped.pg_type = *lake_source;
+            mapped.type = MapPostgresType(*lake_source, 'b', 'b');
           }
+          // Otherwise the source type is unknown (pg_type empty): the lake type is compared.
         }
         columns.push_back(std::move(mapped));
       }
@@ -614,15 +615,19 @@ void SyncGroup::HandleRelation(const pg::RelationMessage& relation, OpenTransact
   // pgoutput does not carry defaults, the catalog keeps the value PostgreSQL gave them. Read now,
   // as close to the ALTER as the stream allows (the missing value does not change afterwards).
   std::optional<std::map<std::string, ColumnBackfill>> backfill;
-  std::map<std::string, std::int32_t> attnums;
+  std::map<std::string, AttributeNumber> attnums;
   if (meta) {
     if (auto described = DescribeColumnBackfill(*meta, relation.oid); described.ok()) backfill = std::move(described).value();
     // The catalog is read later than the stream's position: a column renamed or dropped again
-    // since is not found (attnum stays unknown and the shape decides).
+    // since is not found, and one whose name another column of another type took since (renamed
+    // while the pipe was away, its name reused) is not taken for it. Either way attnum stays
+    // unknown and the shape decides.
     if (auto numbers = DescribeAttributeNumbers(*meta, relation.oid); numbers.ok()) attnums = std::move(numbers).value();
   }
   for (auto& column : schema->columns) {
-    if (auto found = attnums.find(column.name); found != attnums.end()) column.attnum = found->second;
+    if (auto found = attnums.find(column.name); found != attnums.end() && found->second.type_oid == column.type_oid) {
+      column.attnum = found->second.attnum;
+    }
   }
   for (auto& column : schema->columns) {
     if (!backfill) {

@@ -99,6 +99,8 @@ class TableFlusher {
   // `applied_lsn` as the table's position.
   bool Flush(std::uint64_t upto_lsn, std::uint64_t applied_lsn);
   lake::LakeStatus FlushOnce(std::uint64_t upto_lsn, std::uint64_t applied_lsn, std::int64_t& inserted);
+  // Replaces unchanged TOAST markers of flush_typed with the values they stand for: flush_filled.
+  lake::LakeStatus FillUnchangedValues(duckdb::Connection& connection);
   void PurgeThrough(std::uint64_t lsn);
   bool ApplyBarrier(const QueueItem& barrier);
   lake::LakeStatus EnsureBuffer();

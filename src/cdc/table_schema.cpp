@@ -77,7 +77,9 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
           old_column.column->attnum != candidate.column->attnum) {
         continue;
       }
-      bool same_type = old_column.column->pg_type.empty() || old_column.column->pg_type == candidate.column->pg_type;
+      bool same_type = old_column.column->pg_type.empty()
+                           ? old_column.column->type.duckdb_type == candidate.column->type.duckdb_type
+                           : old_column.column->pg_type == candidate.column->pg_type;
       if (!same_type) continue;
       renamed[old_column.column->name] = candidate.column->name;
       paired.insert(candidate.column);
@@ -110,7 +112,8 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
         diff.changes.push_back({ColumnChange::Kind::kRetype, c.name, "", found->type.duckdb_type, std::nullopt});
         break;
       case TypeChange::kIncompatible:
-        diff.error = "column \"" + c.name + "\" changed type from " + c.pg_type + " to " + found->pg_type +
+        diff.error = "column \"" + c.name + "\" changed type from " +
+                     (c.pg_type.empty() ? "lake type " + c.type.duckdb_type : c.pg_type) + " to " + found->pg_type +
                      "; resync the table (in place, only widenings follow: smallint → integer → bigint, varchar(n) → "
                      "varchar(m >= n) or text, numeric(p,s) → numeric with no fewer integer digits and no smaller scale)";
         return diff;
@@ -200,8 +203,11 @@ std::optional<long> VarcharLimit(const std::string& type) {
 }  // namespace
 
 TypeChange ClassifyTypeChange(const SourceColumn& before, const SourceColumn& after) {
-  // An unknown source type (a column the pipeline took from the lake) is not compared.
-  if (before.pg_type.empty() || before.pg_type == after.pg_type) return TypeChange::kSame;
+  // An unknown source type (a column the pipeline took from the lake): the lake type decides.
+  if (before.pg_type.empty()) {
+    return before.type.duckdb_type == after.type.duckdb_type ? TypeChange::kSame : TypeChange::kIncompatible;
+  }
+  if (before.pg_type == after.pg_type) return TypeChange::kSame;
   if (!after.type.supported) return TypeChange::kIncompatible;
   const std::string& from = before.type.duckdb_type;
   const std::string& to = after.type.duckdb_type;

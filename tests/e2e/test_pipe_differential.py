@@ -457,7 +457,8 @@ def test_unchanged_toast_is_kept_through_a_key_change_earlier_in_the_batch(postg
     catalog = str(tmp_path / "lake.duckdb")
     postgres.psql("CREATE TABLE d (id int PRIMARY KEY, n int, body text); "
                   "ALTER TABLE d ALTER COLUMN body SET STORAGE EXTERNAL; "
-                  "INSERT INTO d VALUES (1, 0, repeat('x', 3000)), (10, 0, repeat('y', 3000))", database)
+                  "INSERT INTO d VALUES (1, 0, repeat('x', 3000)), (10, 0, repeat('y', 3000)), "
+                  "(100, 0, repeat('z', 3000))", database)
     pipe = Pipe(postgres.conninfo(database), catalog, tmp_path / "data", tmp_path / "work", tmp_path / "pipe.log",
                 "--tables", "public.d", "--flush-interval-ms", "2000", group=database)
     try:
@@ -469,12 +470,15 @@ def test_unchanged_toast_is_kept_through_a_key_change_earlier_in_the_batch(postg
         postgres.psql("UPDATE d SET n = 1 WHERE id = 2", database)
         postgres.psql("UPDATE d SET id = 11 WHERE id = 10", database)
         postgres.psql("UPDATE d SET id = 12 WHERE id = 11", database)
+        # A chain of forty images, none carrying the value: key and other column in turn.
+        postgres.psql("DO $$ BEGIN FOR i IN 1..20 LOOP UPDATE d SET id = id + 1 WHERE id >= 100; "
+                      "UPDATE d SET n = n + 1 WHERE id >= 100; END LOOP; END $$", database)
         wait_flushed(pipe, flushes, table="public.d")
     finally:
         assert pipe.stop() == 0
         drop_slot(postgres, database)
     expected = source_rows(postgres, "SELECT id, n, md5(body) FROM d ORDER BY id", database)
-    assert expected == ["2,1," + md5("x" * 3000), "12,0," + md5("y" * 3000)]
+    assert expected == ["2,1," + md5("x" * 3000), "12,0," + md5("y" * 3000), "120,20," + md5("z" * 3000)]
     lake = [",".join(row.split(",")[:2] + [md5(row.split(",")[2]) if row.split(",")[2] else "NULL"])
             for row in lake_rows(catalog, "d")]
     assert lake == expected

@@ -228,8 +228,13 @@ TEST(DiffColumns, TypeWideningFollowsInPlaceAndEverythingElseErrors) {
     EXPECT_EQ(diff.changes[0].name, "v");
     EXPECT_EQ(diff.changes[0].duckdb_type, c.lake_type);
   }
-  // A column the pipeline took from the lake without a source type is not compared.
-  EXPECT_EQ(ClassifyTypeChange(Column("v", ""), Column("v", "bigint")), TypeChange::kSame);
+  // A column the pipeline took from the lake without a source type: its lake type is compared
+  // (the same lake type takes the values as they are; another cannot be written without a cast).
+  SourceColumn from_lake = Column("v", "");
+  from_lake.type.duckdb_type = "BIGINT";
+  EXPECT_EQ(ClassifyTypeChange(from_lake, Column("v", "bigint")), TypeChange::kSame);
+  from_lake.type.duckdb_type = "TIMESTAMP WITH TIME ZONE";
+  EXPECT_EQ(ClassifyTypeChange(from_lake, Column("v", "integer")), TypeChange::kIncompatible);
   EXPECT_EQ(ClassifyTypeChange(Column("v", "bigint"), Column("v", "bigint")), TypeChange::kSame);
 }
 
