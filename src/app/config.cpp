@@ -40,6 +40,20 @@ void AddServeOptions(CLI::App& command, ServeConfig& config) {
   command.add_option("--account", config.account_map, "Map an access key to an account: ACCESS_KEY=ACCOUNT (repeatable)")
       ->envname("MALLARD_ACCOUNTS")
       ->delimiter(',');
+  command.add_option("--auth", config.auth,
+                     "Request authentication: none (signatures are not checked, as in LocalStack) or sigv4 (SigV4 "
+                     "signatures verified as AWS does, with the keys of --credentials-file / --credential)")
+      ->envname("MALLARD_AUTH")
+      ->check(CLI::IsMember({"none", "sigv4"}))
+      ->capture_default_str();
+  command.add_option("--credentials-file", config.credentials_file,
+                     "Keys accepted under --auth sigv4: an AWS shared-credentials file (aws_access_key_id, "
+                     "aws_secret_access_key, optional aws_account_id per profile)")
+      ->envname("MALLARD_CREDENTIALS_FILE");
+  command.add_option("--credential", config.credentials,
+                     "A key accepted under --auth sigv4: ACCESS_KEY:SECRET[:ACCOUNT] (repeatable)")
+      ->envname("MALLARD_CREDENTIALS")
+      ->delimiter(',');
   command.add_option("--body-limit", config.body_limit_bytes, "Largest request body accepted, in bytes")
       ->envname("MALLARD_BODY_LIMIT")
       ->capture_default_str();
@@ -100,6 +114,9 @@ std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
   FillFrom(command, "--shutdown-grace", table["server"]["shutdown_grace"], config.shutdown_grace_seconds);
   FillFrom(command, "--default-region", table["aws"]["default_region"], config.default_region);
   FillFrom(command, "--default-account", table["aws"]["default_account"], config.default_account);
+  FillFrom(command, "--auth", table["auth"]["mode"], config.auth);
+  FillFrom(command, "--credentials-file", table["auth"]["credentials_file"], config.credentials_file);
+  FillFrom(command, "--credential", table["auth"]["credentials"], config.credentials);
   FillFrom(command, "--backend-sqs", table["backends"]["sqs"], config.backend_sqs);
   FillFrom(command, "--sqlengine-duckdb", table["backends"]["sqlengine_duckdb"], config.sqlengine_duckdb);
   FillFrom(command, "--backend-dynamodb", table["backends"]["dynamodb"], config.backend_dynamodb);

@@ -20,6 +20,9 @@ struct ServeConfig {
   std::string default_region = "us-east-1";
   std::string default_account = "000000000000";
   std::vector<std::string> account_map;  // "ACCESS_KEY=ACCOUNT"
+  std::string auth = "none";              // none | sigv4 (verify SigV4 signatures)
+  std::string credentials_file;           // AWS shared-credentials file of the accepted keys
+  std::vector<std::string> credentials;   // "ACCESS_KEY:SECRET[:ACCOUNT]"
   std::size_t body_limit_bytes = 16 * 1024 * 1024;
   int shutdown_grace_seconds = 30;
   std::string backend_sqs = "memory";

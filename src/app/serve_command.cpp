@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "app/auth_config.hpp"
 #include "app/server_builder.hpp"
 #ifdef MALLARD_HAVE_DUCKDB
 #include "app/pipe_command.hpp"
@@ -54,6 +55,10 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   gateway_options.version = MALLARD_VERSION;
   gateway_options.build_info = BuildInfo();
   if (auto error = ParseAccountMap(config.account_map, gateway_options.account_by_access_key); !error.empty()) {
+    spdlog::error("{}", error);
+    return 2;
+  }
+  if (auto error = ApplyAuthOptions(config, gateway_options); !error.empty()) {
     spdlog::error("{}", error);
     return 2;
   }

@@ -1,6 +1,7 @@
 #pragma once
 // CredentialRegistry: temporary credentials that STS issued, so that requests signed with them
-// resolve to the identity and account they were issued for. Thread-safe.
+// resolve to the identity and account they were issued for, and (under --auth sigv4) so that their
+// signatures and session tokens can be verified. Thread-safe.
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -14,6 +15,9 @@ struct CallerIdentity {
   std::string arn;      // arn:aws:iam::ACCOUNT:root, or arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION
   std::string user_id;  // ACCOUNT for root, ROLEID:SESSION for an assumed role
   std::int64_t expires_millis = 0;
+  // The secret and session token issued with the access key: signature verification needs both.
+  std::string secret_access_key;
+  std::string session_token;
 };
 
 class CredentialRegistry {
@@ -27,6 +31,14 @@ class CredentialRegistry {
     std::lock_guard lock(mutex_);
     auto found = issued_.find(access_key_id);
     if (found == issued_.end() || found->second.expires_millis <= now_millis) return std::nullopt;
+    return found->second;
+  }
+  // The credentials whatever their expiry, so that verification can tell an expired token from an
+  // unknown one.
+  std::optional<CallerIdentity> FindIncludingExpired(const std::string& access_key_id) const {
+    std::lock_guard lock(mutex_);
+    auto found = issued_.find(access_key_id);
+    if (found == issued_.end()) return std::nullopt;
     return found->second;
   }
   void Clear() {

@@ -158,6 +158,11 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
     return;
   }
 
+  // --auth sigv4: checked before routing, so no service sees an unverified request. Large bodies get
+  // here on the worker pool, which is where their hash is then taken.
+  if (options_.verify_signatures) {
+    if (auto rejected = Authenticate(request, request_id)) return respond(std::move(*rejected));
+  }
   Route route;
   route.request_id = request_id;
   route.scope = protocol::CredentialScopeOf(request);

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ struct GatewayOptions {
   boost::json::object build_info;  // shown by the health endpoint
   // Temporary credentials issued by STS; requests signed with them resolve to their identity.
   std::shared_ptr<CredentialRegistry> credentials = std::make_shared<CredentialRegistry>();
+  // --auth sigv4: service requests must carry a valid SigV4 signature by one of these long-term keys
+  // (access key -> secret) or by credentials STS issued. Off by default, as in LocalStack.
+  bool verify_signatures = false;
+  std::map<std::string, std::string> secret_by_access_key;
 };
 
 class Gateway final : public http::HttpHandler {
@@ -47,6 +52,9 @@ class Gateway final : public http::HttpHandler {
   http::HttpResponse LocalStackHealth() const;
   std::string DefaultQueryNamespace() const;
   void Dispatch(Route route, http::HttpRequest request, http::Responder respond);
+  // --auth sigv4 (gateway_auth.cpp): nullopt when the request may proceed, else the error answer in
+  // the shape of the service it routes to.
+  std::optional<http::HttpResponse> Authenticate(const http::HttpRequest& request, const std::string& request_id) const;
 
   GatewayOptions options_;
   std::vector<std::shared_ptr<services::Service>> services_;

@@ -131,11 +131,15 @@ json::object StsService::IssueCredentials(CallerIdentity identity, std::int64_t 
   identity.expires_millis = expires;
   std::string access_key = "ASIA" + RandomAlnum(16);
   for (auto& c : access_key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  // The secret and token are kept: --auth sigv4 verifies requests signed with them.
+  identity.secret_access_key = RandomAlnum(40);
+  identity.session_token = "FwoGZXIvYXdzE" + RandomAlnum(200);
+  json::object credentials{{"AccessKeyId", access_key},
+                           {"SecretAccessKey", identity.secret_access_key},
+                           {"SessionToken", identity.session_token},
+                           {"Expiration", Iso8601(expires)}};
   credentials_->Register(access_key, std::move(identity));
-  return json::object{{"AccessKeyId", access_key},
-                      {"SecretAccessKey", RandomAlnum(40)},
-                      {"SessionToken", "FwoGZXIvYXdzE" + RandomAlnum(200)},
-                      {"Expiration", Iso8601(expires)}};
+  return credentials;
 }
 
 OperationResult StsService::GetCallerIdentity(const protocol::OperationRequest& request) {

@@ -1,0 +1,96 @@
+// --auth sigv4: the gateway's side of signature verification. It finds the service a request
+// routes to (its signing name is the scope the signature must carry, its protocol the shape of the
+// error), looks keys up among the configured long-term keys and the credentials STS issued, and
+// renders a rejection as that service would.
+#include <spdlog/spdlog.h>
+
+#include "common/ids.hpp"
+#include "gateway/gateway.hpp"
+#include "protocol/aws_json.hpp"
+#include "protocol/aws_query.hpp"
+#include "protocol/sigv4.hpp"
+#include "protocol/sigv4_verify.hpp"
+
+namespace mallard::gateway {
+namespace {
+
+// The Action parameter of an awsQuery request, from its query string or form body; only needed to
+// route a request that carries neither X-Amz-Target nor a credential scope (an unsigned one).
+std::string QueryAction(const http::HttpRequest& request) {
+  auto find_in = [](std::string_view form) -> std::string {
+    while (!form.empty()) {
+      auto amp = form.find('&');
+      std::string_view pair = form.substr(0, amp);
+      form = amp == std::string_view::npos ? std::string_view() : form.substr(amp + 1);
+      if (pair.rfind("Action=", 0) == 0) return std::string(pair.substr(7));
+    }
+    return {};
+  };
+  if (auto action = find_in(request.query); !action.empty()) return action;
+  const std::string* content_type = request.Header("content-type");
+  if (request.method == "POST" && (content_type == nullptr || content_type->find("x-www-form-urlencoded") != std::string::npos)) {
+    return find_in(request.body);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<http::HttpResponse> Gateway::Authenticate(const http::HttpRequest& request,
+                                                        const std::string& request_id) const {
+  std::shared_ptr<services::Service> service;
+  bool json = false;
+  if (const std::string* target = request.Header("x-amz-target")) {
+    auto dot = target->rfind('.');
+    service = ByTargetPrefix(dot == std::string::npos ? *target : target->substr(0, dot));
+    json = true;
+  } else {
+    if (auto scope = protocol::CredentialScopeOf(request)) service = BySigningName(scope->service);
+    if (!service) {
+      std::string action = QueryAction(request);
+      for (const auto& candidate : services_) {
+        if (!action.empty() && !candidate->Descriptor().query_xmlns.empty() && candidate->QueryShapes(action)) {
+          service = candidate;
+          break;
+        }
+      }
+    }
+  }
+  // Nothing routes the request: routing answers it, and no service state is reachable without a route.
+  if (!service) return std::nullopt;
+  const auto& descriptor = service->Descriptor();
+
+  protocol::SigningSecretLookup lookup = [this](const std::string& access_key) -> std::optional<protocol::SigningSecret> {
+    if (auto found = options_.secret_by_access_key.find(access_key); found != options_.secret_by_access_key.end()) {
+      return protocol::SigningSecret{found->second, std::nullopt, false};
+    }
+    if (auto issued = options_.credentials->FindIncludingExpired(access_key)) {
+      return protocol::SigningSecret{issued->secret_access_key, issued->session_token,
+                                     issued->expires_millis <= WallClockMillis()};
+    }
+    return std::nullopt;
+  };
+  auto rejection = protocol::VerifySigV4(request, lookup, protocol::SigV4Check{WallClockMillis(), descriptor.signing_name});
+  if (!rejection) return std::nullopt;
+  spdlog::debug("sigv4: {} request refused: {}", descriptor.name, rejection->message);
+
+  const std::string* host = request.Header("host");
+  protocol::AuthErrorStyle style;
+  style.json = json;
+  style.query_compatible = json && descriptor.query_compatible;
+  style.unsigned_is_anonymous = descriptor.signing_name == "sqs";
+  style.resource = "http://" + (host && !host->empty() ? *host : std::string("localhost:4566")) + request.path;
+  AwsError error = protocol::AuthError(*rejection, style);
+  if (json) {
+    // Authentication happens before the service: AWS names these errors in the coral namespace.
+    return protocol::RenderJsonError(error, {descriptor.json_1_1, "com.amazon.coral.service#", descriptor.query_compatible},
+                                     request_id);
+  }
+  const std::string* accept = request.Header("accept");
+  if (accept != nullptr && accept->find("application/json") != std::string::npos) {
+    return protocol::RenderQueryErrorAsJson(error, request_id);
+  }
+  return protocol::RenderQueryError(error, protocol::QueryStyle{descriptor.query_xmlns}, request_id);
+}
+
+}  // namespace mallard::gateway
