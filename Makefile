@@ -14,6 +14,10 @@
 #   BENCH_ARGS      extra arguments for bench/sqs_load when it is run directly
 #   BENCH_PORT      port for the fallback server when bench/run_sqs_bench.sh is absent (4599)
 #   SKIP_DEPS=1     do not run scripts/install-deps.sh before building
+#   FUZZ_BUILD_DIR  build directory of the libFuzzer targets (clang, sanitizers)  (build-fuzz)
+#   FUZZ_SECONDS    `make fuzz`: seconds per target                               (60)
+#   FUZZ_SMOKE_SECONDS `make test`: seconds per target after its corpus passed    (10)
+#   FUZZ_TARGETS    which fuzz targets `make fuzz` runs (default: all; see fuzz/README.md)
 
 SHELL := /bin/bash
 
@@ -34,11 +38,11 @@ PYTHON         := /usr/bin/python3
 MALLARD_BIN := $(abspath $(BUILD_DIR)/mallard)
 
 .DEFAULT_GOAL := build
-.PHONY: help deps configure build run test unit e2e bench clean distclean
+.PHONY: help deps configure build run test unit e2e bench clean distclean fuzz fuzz-build fuzz-check
 
 help:
 	@sed -n '1,/^SHELL/p' $(firstword $(MAKEFILE_LIST)) | sed -e '$$d' -e 's/^# \{0,1\}//'
-	@echo 'Targets: deps build run test unit e2e bench clean distclean'
+	@echo 'Targets: deps build run test unit e2e bench fuzz fuzz-build fuzz-check clean distclean'
 
 deps:
 ifeq ($(SKIP_DEPS),1)
@@ -68,6 +72,8 @@ test: build
 	  || { echo "make test: pytest tests/e2e FAILED" >&2; rc=1; }; \
 	MALLARD_BIN='$(MALLARD_BIN)' tests/e2e/run_on_redis.sh -q $(PYTEST_ARGS) \
 	  || { echo "make test: SQS/DynamoDB e2e on the Redis backends FAILED" >&2; rc=1; }; \
+	$(MAKE) --no-print-directory fuzz-check \
+	  || { echo "make test: fuzz targets over their corpus FAILED" >&2; rc=1; }; \
 	exit $$rc
 
 unit: build
@@ -75,6 +81,29 @@ unit: build
 
 e2e: build
 	MALLARD_BIN='$(MALLARD_BIN)' $(PYTHON) -m pytest -v tests/e2e $(PYTEST_ARGS)
+
+# libFuzzer targets (fuzz/README.md): a separate clang build with ASan/UBSan that compiles only the
+# sources the targets exercise. fuzz-check (part of make test) runs each target over its seed corpus
+# and then FUZZ_SMOKE_SECONDS; fuzz runs each for FUZZ_SECONDS. New inputs and reproducers go to
+# $(FUZZ_BUILD_DIR)/fuzz-work, never into the repository.
+FUZZ_BUILD_DIR     ?= build-fuzz
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_TARGETS       ?=
+
+# The DuckDB tarballs the main build fetched are reused (fetch-duckdb.sh still checks their sha512).
+fuzz-build: deps
+	@if [[ '$(WITH_DUCKDB)' == ON && -d $(BUILD_DIR)/_deps/cache && ! -d $(FUZZ_BUILD_DIR)/_deps/cache ]]; then \
+	  mkdir -p $(FUZZ_BUILD_DIR)/_deps && cp -r $(BUILD_DIR)/_deps/cache $(FUZZ_BUILD_DIR)/_deps/; fi
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMALLARD_BUILD_FUZZ=ON \
+	  -DMALLARD_WITH_DUCKDB=$(WITH_DUCKDB) -DMALLARD_BUILD_TESTS=OFF -DMALLARD_BUILD_BENCH=OFF
+	cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS) --target fuzz_all
+
+fuzz-check: fuzz-build
+	FUZZ_BUILD_DIR='$(FUZZ_BUILD_DIR)' FUZZ_SMOKE_SECONDS='$(FUZZ_SMOKE_SECONDS)' scripts/run-fuzz.sh check
+
+fuzz: fuzz-build
+	FUZZ_BUILD_DIR='$(FUZZ_BUILD_DIR)' FUZZ_SECONDS='$(FUZZ_SECONDS)' scripts/run-fuzz.sh run $(FUZZ_TARGETS)
 
 # Delegates to bench/run_sqs_bench.sh (Mallard vs. moto side by side; settings via its environment
 # variables, see `bench/run_sqs_bench.sh --help`). With BENCH_ENDPOINT=http://host:port it runs
@@ -104,4 +133,4 @@ clean:
 
 # Removes the whole build directory, including the downloaded DuckDB tarballs.
 distclean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(FUZZ_BUILD_DIR)

@@ -34,6 +34,7 @@ duckdb_bundled=${MALLARD_DUCKDB_BUNDLED:-OFF}
 # ---- 1. Debian packages ------------------------------------------------------------------------
 packages=(
   build-essential cmake pkg-config
+  clang libclang-rt-14-dev   # the libFuzzer targets (make fuzz, make test): clang's compiler-rt
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libhiredis-dev libpq-dev libssl-dev zlib1g-dev

@@ -1,0 +1,46 @@
+#pragma once
+// Beast message -> neutral HttpRequest, as the server does for every request it reads. In a header
+// of its own (rather than inside http_server.cpp) so that the HTTP fuzz target (fuzz/) runs the
+// very conversion the server runs; only src/http/ and fuzz/ include it (it pulls in Beast).
+#include <boost/beast/http.hpp>
+
+#include <cctype>
+#include <string>
+
+#include "http/http_types.hpp"
+
+namespace mallard::http {
+
+inline HttpRequest ToNeutral(const boost::beast::http::request<boost::beast::http::string_body>& message,
+                             std::string remote) {
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  auto question = request.target.find('?');
+  request.path = request.target.substr(0, question);
+  if (question != std::string::npos) request.query = request.target.substr(question + 1);
+  request.headers.reserve(16);
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  request.body = message.body();
+  request.remote_address = std::move(remote);
+  return request;
+}
+
+// The request line and headers only: what the server hands RejectOversizedBody.
+inline HttpRequest HeadersOnly(const boost::beast::http::request_header<>& header) {
+  HttpRequest request;
+  request.method = std::string(header.method_string());
+  request.target = std::string(header.target());
+  for (const auto& field : header) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  return request;
+}
+
+}  // namespace mallard::http
