@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <set>
+#include <string_view>
+#include <vector>
 
 namespace mallard::app {
 namespace {
@@ -67,20 +69,88 @@ std::string Unquote(const std::string& identifier) {
   return lower;
 }
 
-// True when the text at `position` starts with a table alias.
+// True when the text at `position` starts with a table alias: whitespace, then a quoted name or a
+// word that is not a clause keyword.
 bool HasAlias(const std::string& sql, std::size_t position) {
-  static const std::regex next_word(R"(^\s+([A-Za-z_][A-Za-z0-9_]*|"))");
-  std::smatch match;
-  std::string rest = sql.substr(position, 64);
-  if (!std::regex_search(rest, match, next_word)) return false;
-  std::string word = match[1].str();
-  if (word == "\"") return true;
-  for (auto& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::size_t i = position;
+  while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+  if (i == position || i == sql.size()) return false;
+  if (sql[i] == '"') return true;
+  if (!std::isalpha(static_cast<unsigned char>(sql[i])) && sql[i] != '_') return false;
+  std::string word;
+  while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_') && word.size() < 64) {
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++])));
+  }
   static const std::set<std::string> clause_words = {
       "WHERE", "JOIN", "LEFT", "RIGHT", "INNER", "OUTER", "FULL", "CROSS", "ON", "USING", "GROUP", "ORDER",
       "LIMIT", "UNION", "EXCEPT", "INTERSECT", "WINDOW", "HAVING", "QUALIFY", "NATURAL", "ANTI", "SEMI",
       "POSITIONAL", "ASOF", "OFFSET", "LATERAL", "RETURNING", "TABLESAMPLE", "USING"};
   return word == "AS" || !clause_words.count(word);
+}
+
+// SQL tokens as far as the time-travel rewrite needs them. A hand-written scanner instead of
+// std::regex, whose recursion overflowed the stack on a long quoted identifier; it also skips
+// string literals and comments, so text inside them is never rewritten.
+enum class SqlTokenKind { Word, QuotedName, String, Number, Symbol };
+struct SqlToken {
+  SqlTokenKind kind;
+  std::size_t begin;
+  std::size_t end;  // one past the last byte
+};
+
+bool IsIdentifierStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsIdentifierPart(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// End of the quoted text starting at `begin` (a quote doubled inside is part of it); npos when
+// unterminated.
+std::size_t QuotedEnd(const std::string& sql, std::size_t begin) {
+  const char quote = sql[begin];
+  for (std::size_t i = begin + 1; i < sql.size(); ++i) {
+    if (sql[i] != quote) continue;
+    if (i + 1 < sql.size() && sql[i + 1] == quote) {
+      ++i;
+      continue;
+    }
+    return i + 1;
+  }
+  return std::string::npos;
+}
+
+std::vector<SqlToken> ScanSql(const std::string& sql) {
+  std::vector<SqlToken> tokens;
+  std::size_t i = 0;
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      const std::size_t newline = sql.find('\n', i);
+      i = newline == std::string::npos ? sql.size() : newline + 1;
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      const std::size_t close = sql.find("*/", i + 2);
+      i = close == std::string::npos ? sql.size() : close + 2;
+    } else if (c == '"' || c == '\'') {
+      const std::size_t end = QuotedEnd(sql, i);
+      if (end == std::string::npos) break;  // unterminated: DuckDB reports it
+      tokens.push_back({c == '"' ? SqlTokenKind::QuotedName : SqlTokenKind::String, i, end});
+      i = end;
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
+      std::size_t end = i;
+      while (end < sql.size() && std::isdigit(static_cast<unsigned char>(sql[end]))) ++end;
+      tokens.push_back({SqlTokenKind::Number, i, end});
+      i = end;
+    } else if (IsIdentifierStart(c)) {
+      std::size_t end = i;
+      while (end < sql.size() && IsIdentifierPart(sql[end])) ++end;
+      tokens.push_back({SqlTokenKind::Word, i, end});
+      i = end;
+    } else {
+      const std::size_t length = c == '=' && i + 1 < sql.size() && sql[i + 1] == '>' ? 2 : 1;
+      tokens.push_back({SqlTokenKind::Symbol, i, i + length});
+      i += length;
+    }
+  }
+  return tokens;
 }
 
 }  // namespace
@@ -91,28 +161,42 @@ std::string SqlEngineSchemaForLake(const std::string& lake_schema) {
 
 Result<std::string, std::string> RewriteLakeTimeTravel(lake::Lake& lake, const std::string& sql) {
   // <schema>.<table> AT ( VERSION => 12 )  |  AT ( TIMESTAMP => '2026-01-01 00:00:00+00' )
-  static const std::regex pattern(
-      R"re(((?:"(?:[^"]|"")+")|[A-Za-z_][A-Za-z0-9_]*)\s*\.\s*((?:"(?:[^"]|"")+")|[A-Za-z_][A-Za-z0-9_]*)\s+AT\s*\(\s*(VERSION|TIMESTAMP)\s*=>\s*('(?:[^']|'')*'|[0-9]+)\s*\))re",
-      std::regex::icase);
   if (sql.find("=>") == std::string::npos) return sql;
+  const std::vector<SqlToken> tokens = ScanSql(sql);
+  const auto text = [&](const SqlToken& token) { return sql.substr(token.begin, token.end - token.begin); };
+  const auto is_name = [&](const SqlToken& token) {
+    return token.kind == SqlTokenKind::Word || (token.kind == SqlTokenKind::QuotedName && token.end - token.begin > 2);
+  };
+  const auto is_symbol = [&](const SqlToken& token, std::string_view symbol) {
+    return token.kind == SqlTokenKind::Symbol && std::string_view(sql).substr(token.begin, token.end - token.begin) == symbol;
+  };
+  const auto upper = [&](const SqlToken& token) {
+    std::string word = text(token);
+    for (auto& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return word;
+  };
+  constexpr std::size_t kPatternTokens = 9;  // schema . table AT ( kind => value )
   std::string out;
-  auto begin = std::sregex_iterator(sql.begin(), sql.end(), pattern);
   std::size_t copied = 0;
-  for (auto it = begin; it != std::sregex_iterator(); ++it) {
-    const auto& match = *it;
-    auto lake_schema = LakeSchemaFor(Unquote(match[1].str()));
+  for (std::size_t k = 0; k + kPatternTokens <= tokens.size(); ++k) {
+    const SqlToken* t = &tokens[k];
+    const bool matches = is_name(t[0]) && is_symbol(t[1], ".") && is_name(t[2]) && t[3].kind == SqlTokenKind::Word &&
+                         upper(t[3]) == "AT" && is_symbol(t[4], "(") && t[5].kind == SqlTokenKind::Word &&
+                         (upper(t[5]) == "VERSION" || upper(t[5]) == "TIMESTAMP") && is_symbol(t[6], "=>") &&
+                         (t[7].kind == SqlTokenKind::String || t[7].kind == SqlTokenKind::Number) && is_symbol(t[8], ")");
+    if (!matches) continue;
+    auto lake_schema = LakeSchemaFor(Unquote(text(t[0])));
     if (!lake_schema) continue;  // not a lake table: left for DuckDB to judge
-    std::string table = Unquote(match[2].str());
-    std::string kind = match[3].str();
-    for (auto& c : kind) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    std::string value = match[4].str();
+    std::string table = Unquote(text(t[2]));
+    std::string kind = upper(t[5]);
+    std::string value = text(t[7]);
     std::int64_t snapshot = 0;
     if (kind == "VERSION") {
       if (value.front() == '\'') value = value.substr(1, value.size() - 2);
       try {
         snapshot = std::stoll(value);
       } catch (...) {
-        return Fail("AT (VERSION => " + match[4].str() + "): a snapshot id is a number");
+        return Fail("AT (VERSION => " + text(t[7]) + "): a snapshot id is a number");
       }
     } else {
       if (value.front() != '\'') return Fail("AT (TIMESTAMP => …) takes a quoted timestamp");
@@ -122,11 +206,12 @@ Result<std::string, std::string> RewriteLakeTimeTravel(lake::Lake& lake, const s
     }
     auto scan = lake.ScanSql(*lake_schema, table, snapshot);
     if (!scan.ok()) return Fail(scan.error().message);
-    out += sql.substr(copied, match.position(0) - copied);
-    copied = match.position(0) + match.length(0);
+    out += sql.substr(copied, t[0].begin - copied);
+    copied = t[8].end;
     out += "(" + *scan + ")";
     // Keep the query's own alias (`AT (…) AS f` or `AT (…) f`); otherwise name it after the table.
     if (!HasAlias(sql, copied)) out += " AS " + duckdb::QuoteIdentifier(table);
+    k += kPatternTokens - 1;
   }
   out += sql.substr(copied);
   return out;

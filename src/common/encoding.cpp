@@ -173,8 +173,104 @@ std::string UrlEncode(std::string_view text) {
   return out;
 }
 
+namespace {
+
+constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD
+
+bool IsContinuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
+
+}  // namespace
+
+Utf8Step DecodeUtf8At(std::string_view text, std::size_t position) {
+  const auto byte_at = [&](std::size_t offset) { return static_cast<unsigned char>(text[position + offset]); };
+  const unsigned char lead = byte_at(0);
+  if (lead < 0x80) return Utf8Step{lead, 1, true};
+  // The range the second byte must fall in excludes overlong forms (after E0, F0), surrogates
+  // (after ED) and code points above U+10FFFF (after F4) in the same comparison.
+  std::size_t length = 0;
+  unsigned char second_low = 0x80, second_high = 0xBF;
+  char32_t code_point = 0;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2, code_point = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3, code_point = lead & 0x0F;
+    if (lead == 0xE0) second_low = 0xA0;
+    if (lead == 0xED) second_high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4, code_point = lead & 0x07;
+    if (lead == 0xF0) second_low = 0x90;
+    if (lead == 0xF4) second_high = 0x8F;
+  } else {
+    return Utf8Step{0, 1, false};  // C0, C1, F5..FF, or a stray continuation byte
+  }
+  for (std::size_t k = 1; k < length; ++k) {
+    if (position + k >= text.size()) return Utf8Step{0, k, false};
+    const unsigned char next = byte_at(k);
+    const bool in_range = k == 1 ? next >= second_low && next <= second_high : IsContinuation(next);
+    if (!in_range) return Utf8Step{0, k, false};
+    code_point = (code_point << 6) | (next & 0x3F);
+  }
+  return Utf8Step{code_point, length, true};
+}
+
+bool IsValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const Utf8Step step = DecodeUtf8At(text, i);
+    if (!step.valid) return false;
+    i += step.length;
+  }
+  return true;
+}
+
+std::string ToValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const Utf8Step step = DecodeUtf8At(text, i);
+    if (step.valid) {
+      out.append(text.substr(i, step.length));
+    } else {
+      out.append(kReplacementCharacter);
+    }
+    i += step.length;
+  }
+  return out;
+}
+
+std::string_view Utf8Prefix(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t end = max_bytes;
+  // Back up over continuation bytes to the start of the sequence that straddles the cut.
+  while (end > 0 && IsContinuation(static_cast<unsigned char>(text[end]))) --end;
+  return text.substr(0, end);
+}
+
+bool IsXmlChar(char32_t c) {
+  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+         (c >= 0x10000 && c <= 0x10FFFF);
+}
+
 void AppendXmlEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x80) {
+      const Utf8Step step = DecodeUtf8At(text, i);
+      if (step.valid && IsXmlChar(step.code_point)) {
+        out.append(text.substr(i, step.length));
+      } else {
+        out.append(kReplacementCharacter);
+      }
+      i += step.length;
+      continue;
+    }
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -182,23 +278,15 @@ void AppendXmlEscaped(std::string& out, std::string_view text) {
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
       case '\r': out += "&#xD;"; break;
-      default: out += c;
+      default:
+        if (IsXmlChar(byte)) {
+          out += c;
+        } else {
+          out.append(kReplacementCharacter);
+        }
     }
+    ++i;
   }
-}
-
-bool IsValidUtf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    int extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
-    if (extra < 0) return false;
-    for (int k = 1; k <= extra; ++k) {
-      if (i + k >= text.size() || (static_cast<unsigned char>(text[i + k]) >> 6) != 2) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
 }
 
 }  // namespace mallard

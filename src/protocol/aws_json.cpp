@@ -5,6 +5,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/monotonic_resource.hpp>
 
+#include "common/encoding.hpp"
+
 namespace mallard::protocol {
 namespace json = boost::json;
 
@@ -28,12 +30,18 @@ Result<json::object> DecodeJsonBody(std::string_view body) {
   return std::move(document.as_object());
 }
 
+std::string SerializeJson(const json::value& document) {
+  std::string text = json::serialize(document);
+  if (!IsValidUtf8(text)) text = ToValidUtf8(text);
+  return text;
+}
+
 http::HttpResponse RenderJsonResult(const json::object& output, bool json_1_1, const std::string& request_id) {
   http::HttpResponse response;
   response.status = 200;
   response.headers.emplace_back("Content-Type", json_1_1 ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0");
   response.headers.emplace_back("x-amzn-RequestId", request_id);
-  response.body = json::serialize(output);
+  response.body = SerializeJson(output);
   return response;
 }
 
@@ -53,11 +61,14 @@ http::HttpResponse RenderJsonError(const AwsError& error, const JsonErrorStyle& 
   body["message"] = error.message;
   if (!error.extra_json.empty()) {
     boost::system::error_code parse_error;
-    json::value extra = json::parse(error.extra_json, parse_error);
+    // Extra members may carry client bytes too; SerializeJson repairs them rather than losing them.
+    json::parse_options lenient;
+    lenient.allow_invalid_utf8 = true;
+    json::value extra = json::parse(error.extra_json, parse_error, json::storage_ptr(), lenient);
     if (!parse_error && extra.is_object())
       for (const auto& member : extra.as_object()) body.insert_or_assign(member.key(), member.value());
   }
-  response.body = json::serialize(body);
+  response.body = SerializeJson(body);
   return response;
 }
 

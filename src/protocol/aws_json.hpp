@@ -26,6 +26,13 @@ struct JsonErrorStyle {
 // is a SerializationException.
 Result<boost::json::object> DecodeJsonBody(std::string_view body);
 
+// Serializes a response document as valid UTF-8 JSON whatever its strings hold: Boost.JSON copies
+// bytes >= 0x80 through unchecked, so a string holding invalid UTF-8 (client bytes echoed in a
+// message, a cut multi-byte character) would make the whole body unparseable. Invalid sequences
+// become U+FFFD; they can only sit inside strings, as every structural character is ASCII. Valid
+// output (the normal case) costs one validation pass.
+std::string SerializeJson(const boost::json::value& document);
+
 http::HttpResponse RenderJsonResult(const boost::json::object& output, bool json_1_1, const std::string& request_id);
 http::HttpResponse RenderJsonError(const AwsError& error, const JsonErrorStyle& style, const std::string& request_id);
 

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "common/encoding.hpp"
+#include "protocol/aws_json.hpp"
 
 namespace mallard::protocol {
 namespace json = boost::json;
@@ -265,7 +266,7 @@ http::HttpResponse RenderQueryResultAsJson(const std::string& operation, const j
   http::HttpResponse response;
   response.headers.emplace_back("Content-Type", "application/json");
   response.headers.emplace_back("x-amzn-RequestId", request_id);
-  response.body = json::serialize(body);
+  response.body = SerializeJson(body);
   return response;
 }
 
@@ -278,7 +279,7 @@ http::HttpResponse RenderQueryErrorAsJson(const AwsError& error, const std::stri
   response.status = error.http_status;
   response.headers.emplace_back("Content-Type", "application/json");
   response.headers.emplace_back("x-amzn-RequestId", request_id);
-  response.body = json::serialize(body);
+  response.body = SerializeJson(body);
   return response;
 }
 

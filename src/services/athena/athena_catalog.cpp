@@ -3,12 +3,12 @@
 // engine's default schema (DuckDB's "main"), so unqualified names mean the same table everywhere.
 #include <boost/json.hpp>
 
-#include <regex>
 
 #include "services/athena/athena_errors.hpp"
 #include "services/athena/athena_service.hpp"
 #include "services/athena/athena_types.hpp"
 #include "services/sqlengine/api_input.hpp"
+#include "services/sqlengine/sql_text.hpp"
 
 namespace mallard::athena {
 namespace json = boost::json;
@@ -209,21 +209,17 @@ AthenaService::Result AthenaService::ListTableMetadata(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto max_results, input.Int("MaxResults", 1, 50));
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
   MALLARD_RETURN_IF_ERROR(CheckCatalog(request, catalog));
-  std::optional<std::regex> filter;
-  if (expression) {
-    try {
-      filter.emplace(*expression, std::regex::icase);
-    } catch (const std::regex_error&) {
-      return Fail(errors::InvalidRequest("Invalid Expression: " + *expression));
-    }
-  }
   std::string schema = EngineSchema(database);
   MALLARD_RETURN_IF_ERROR(RequireSchema(runner_->Backend(), schema, database));
   auto tables = runner_->Backend().ListTables(schema);
   if (!tables.ok()) return Fail(errors::InternalServer(tables.error()));
   std::vector<const sqlengine::TableInfo*> matching;
   for (const auto& table : tables.value()) {
-    if (!filter || std::regex_match(table.name, *filter)) matching.push_back(&table);
+    // Hive's pattern language (`*`, `|`), matched without std::regex: a 60,000-character table name
+    // overflowed std::regex's recursion.
+    if (!expression || expression->empty() || sqlengine::MatchesHivePattern(table.name, *expression)) {
+      matching.push_back(&table);
+    }
   }
   MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(matching.size(), token, max_results.value_or(50),
                                                           "tables/" + catalog + "/" + schema, &InvalidInput));

@@ -275,6 +275,15 @@ AthenaService::Result AthenaService::StartQueryExecution(const Request& request)
   if (request.input.contains("ExecutionParameters") && parameters.empty()) {
     return Fail(input.Invalid("ExecutionParameters", "", "Member must have length greater than or equal to 1"));
   }
+  // Each parameter is 1 to 1024 characters in the model (ExecutionParameter), reported as Smithy
+  // reports a list member's constraints.
+  for (const auto& parameter : parameters) {
+    if (parameter.empty() || parameter.size() > 1024) {
+      return Fail(input.Invalid("ExecutionParameters", "",
+                                "Member must satisfy constraint: [Member must have length less than or equal to 1024, "
+                                "Member must have length greater than or equal to 1]"));
+    }
+  }
   ExecutionRecord record;
   record.query = query;
   record.work_group = work_group_name.value_or("primary");

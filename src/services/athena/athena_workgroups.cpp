@@ -1,7 +1,8 @@
 // Athena work groups, named queries and prepared statements: API state kept per account and region.
 #include <boost/json.hpp>
 
-#include <regex>
+#include <algorithm>
+#include <cctype>
 
 #include "common/ids.hpp"
 #include "services/athena/athena_errors.hpp"
@@ -18,8 +19,11 @@ namespace {
 AwsError InvalidInput(std::string message) { return errors::InvalidRequest(message); }
 
 Status<> CheckWorkGroupName(const ApiInput& input, const std::string& name) {
-  static const std::regex pattern("[a-zA-Z0-9._-]{1,128}");
-  if (!std::regex_match(name, pattern)) {
+  // The model's pattern [a-zA-Z0-9._-]{1,128}, checked by hand (no std::regex on client input).
+  const bool valid = !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+  if (!valid) {
     return Fail(input.Invalid("Name", name, "Member must satisfy regular expression pattern: [a-zA-Z0-9._-]{1,128}"));
   }
   return Ok();
@@ -294,8 +298,13 @@ AthenaService::Result AthenaService::CreatePreparedStatement(const Request& requ
   MALLARD_ASSIGN_OR_RETURN(auto work_group, input.Required("WorkGroup", 128));
   MALLARD_ASSIGN_OR_RETURN(auto query, input.Required("QueryStatement", 262144));
   MALLARD_ASSIGN_OR_RETURN(auto description, input.Optional("Description", 1024));
-  static const std::regex pattern("[a-zA-Z_][a-zA-Z0-9_@:]{0,255}");
-  if (!std::regex_match(name, pattern)) {
+  // [a-zA-Z_][a-zA-Z0-9_@:]{0,255} (the model says {1,256} and length 1..256, so one character is
+  // accepted), checked by hand.
+  const auto is_first = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; };
+  const auto is_rest = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '@' || c == ':'; };
+  const bool valid_name = !name.empty() && name.size() <= 256 && is_first(name.front()) &&
+                          std::all_of(name.begin() + 1, name.end(), is_rest);
+  if (!valid_name) {
     return Fail(input.Invalid("StatementName", name,
                               "Member must satisfy regular expression pattern: [a-zA-Z_][a-zA-Z0-9_@:]{1,256}"));
   }

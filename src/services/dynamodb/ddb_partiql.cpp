@@ -249,7 +249,7 @@ Result<const json::array*> ReadStatementList(const json::object& input, std::str
     return Fail(ConstraintViolation("[]", member, "Member must have length greater than or equal to 1"));
   }
   if (list->as_array().size() > max) {
-    return Fail(ConstraintViolation("'" + json::serialize(*list).substr(0, 64) + "...'", member,
+    return Fail(ConstraintViolation("'" + std::string(Utf8Prefix(json::serialize(*list), 64)) + "...'", member,
                                     "Member must have length less than or equal to " + std::to_string(max)));
   }
   return &list->as_array();

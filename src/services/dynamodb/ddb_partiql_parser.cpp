@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/encoding.hpp"
 #include "services/dynamodb/ddb_partiql_ast.hpp"
 
 namespace mallard::dynamodb::partiql {
@@ -117,7 +118,9 @@ Result<std::vector<Token>> Tokenize(std::string_view text) {
       ++i;
       continue;
     }
-    return Fail(NotWellFormed("unexpected character '" + std::string(1, c) + "'"));
+    // Quote the whole character: one byte of a multi-byte one would make the message invalid UTF-8.
+    const Utf8Step character = DecodeUtf8At(text, i);
+    return Fail(NotWellFormed("unexpected character '" + std::string(text.substr(i, character.length)) + "'"));
   }
   tokens.push_back({TokenKind::End, ""});
   return tokens;

@@ -6,6 +6,7 @@
 #include "services/redshift_data/redshift_data_service.hpp"
 #include "services/redshift_data/redshift_data_types.hpp"
 #include "services/sqlengine/api_input.hpp"
+#include "services/sqlengine/sql_text.hpp"
 
 namespace mallard::redshift_data {
 namespace json = boost::json;
@@ -14,22 +15,6 @@ using sqlengine::ApiInput;
 namespace {
 
 AwsError InvalidInput(std::string message) { return errors::Validation(message); }
-
-// SQL LIKE: % matches any run, _ one character; \ escapes.
-bool Like(std::string_view text, std::string_view pattern) {
-  if (pattern.empty()) return text.empty();
-  if (pattern[0] == '%') {
-    for (std::size_t i = 0; i <= text.size(); ++i) {
-      if (Like(text.substr(i), pattern.substr(1))) return true;
-    }
-    return false;
-  }
-  if (pattern[0] == '\\' && pattern.size() > 1) {
-    return !text.empty() && text[0] == pattern[1] && Like(text.substr(1), pattern.substr(2));
-  }
-  if (text.empty()) return false;
-  return (pattern[0] == '_' || pattern[0] == text[0]) && Like(text.substr(1), pattern.substr(1));
-}
 
 }  // namespace
 
@@ -67,7 +52,7 @@ RedshiftDataService::Result RedshiftDataService::ListSchemas(const Request& requ
   std::vector<std::string> names;
   for (const auto& schema : schemas.value()) {
     std::string name = RedshiftSchema(schema);
-    if (!pattern || Like(name, *pattern)) names.push_back(name);
+    if (!pattern || sqlengine::MatchesLikePattern(name, *pattern)) names.push_back(name);
   }
   std::sort(names.begin(), names.end());
   std::size_t limit = max_results && *max_results > 0 ? static_cast<std::size_t>(*max_results) : 1000;
@@ -91,8 +76,8 @@ RedshiftDataService::Result RedshiftDataService::ListTables(const Request& reque
   std::vector<Json> matching;
   for (const auto& table : tables.value()) {
     std::string schema = RedshiftSchema(table.schema);
-    if (schema_pattern && !Like(schema, *schema_pattern)) continue;
-    if (table_pattern && !Like(table.name, *table_pattern)) continue;
+    if (schema_pattern && !sqlengine::MatchesLikePattern(schema, *schema_pattern)) continue;
+    if (table_pattern && !sqlengine::MatchesLikePattern(table.name, *table_pattern)) continue;
     matching.push_back(Json{{"name", table.name}, {"schema", schema}, {"type", table.is_view ? "VIEW" : "TABLE"}});
   }
   std::size_t limit = max_results && *max_results > 0 ? static_cast<std::size_t>(*max_results) : 1000;

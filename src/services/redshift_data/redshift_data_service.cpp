@@ -2,7 +2,8 @@
 
 #include <boost/json.hpp>
 
-#include <regex>
+#include <algorithm>
+#include <cctype>
 #include <unordered_set>
 
 #include "common/ids.hpp"
@@ -124,7 +125,7 @@ std::string RedshiftDataService::RedshiftSchema(const std::string& engine_schema
   ApiInput input(request.input, &InvalidInput);
   Target target;
   MALLARD_ASSIGN_OR_RETURN(auto cluster, input.Optional("ClusterIdentifier", 63));
-  MALLARD_ASSIGN_OR_RETURN(auto workgroup, input.Optional("WorkgroupName", 64));
+  MALLARD_ASSIGN_OR_RETURN(auto workgroup, input.Optional("WorkgroupName", 128));
   MALLARD_ASSIGN_OR_RETURN(auto database, input.Optional("Database", 127));
   MALLARD_ASSIGN_OR_RETURN(auto db_user, input.Optional("DbUser", 128));
   MALLARD_ASSIGN_OR_RETURN(auto secret_arn, input.Optional("SecretArn", 2048));
@@ -169,7 +170,7 @@ RedshiftDataService::Result RedshiftDataService::Submit(const Request& request, 
                                                         bool is_batch) {
   ApiInput input(request.input, &InvalidInput);
   MALLARD_ASSIGN_OR_RETURN(auto target, ReadTarget(request, true));
-  MALLARD_ASSIGN_OR_RETURN(auto statement_name, input.Optional("StatementName", 500));
+  MALLARD_ASSIGN_OR_RETURN(auto statement_name, input.Optional("StatementName", 2048));
   MALLARD_ASSIGN_OR_RETURN(bool with_event, input.Bool("WithEvent", false));
   MALLARD_ASSIGN_OR_RETURN(auto client_token, input.Optional("ClientToken", 64));
   MALLARD_ASSIGN_OR_RETURN(auto result_format, input.Optional("ResultFormat", 8));
@@ -179,7 +180,6 @@ RedshiftDataService::Result RedshiftDataService::Submit(const Request& request, 
   }
   // Parameters: {name, value} pairs, bound as text and cast by the engine as Redshift does.
   std::vector<sqlengine::SqlParameter> bound;
-  static const std::regex name_pattern("[0-9a-zA-Z_]+");
   for (const auto& parameter : parameters) {
     const auto* object = parameter.if_object();
     const auto* name = object ? object->if_contains("name") : nullptr;
@@ -188,9 +188,17 @@ RedshiftDataService::Result RedshiftDataService::Submit(const Request& request, 
       return Fail(errors::Validation("Each parameter must have a name and a value."));
     }
     std::string parameter_name(name->get_string());
-    if (!std::regex_match(parameter_name, name_pattern)) {
+    // The model's pattern ^[0-9a-zA-Z_]+$, checked by hand: std::regex recursed once per character
+    // and a 40,000-character name overflowed the stack.
+    const bool valid_name = !parameter_name.empty() && std::all_of(parameter_name.begin(), parameter_name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    if (!valid_name) {
       return Fail(input.Invalid("Parameters.member.name", parameter_name,
                                 "Member must satisfy regular expression pattern: ^[0-9a-zA-Z_]+$"));
+    }
+    if (value->get_string().empty()) {
+      return Fail(input.Invalid("Parameters.member.value", "", "Member must have length greater than or equal to 1"));
     }
     sqlengine::SqlParameter item;
     item.kind = sqlengine::SqlParameter::Kind::Text;
@@ -299,11 +307,11 @@ RedshiftDataService::Result RedshiftDataService::ListStatements(const Request& r
   ApiInput input(request.input, &InvalidInput);
   MALLARD_ASSIGN_OR_RETURN(auto max_results, input.Int("MaxResults", 0, 100));
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
-  MALLARD_ASSIGN_OR_RETURN(auto statement_name, input.Optional("StatementName", 500));
+  MALLARD_ASSIGN_OR_RETURN(auto statement_name, input.Optional("StatementName", 2048));
   MALLARD_ASSIGN_OR_RETURN(auto status, input.Optional("Status", 16));
   MALLARD_ASSIGN_OR_RETURN(auto database, input.Optional("Database", 127));
   MALLARD_ASSIGN_OR_RETURN(auto cluster, input.Optional("ClusterIdentifier", 63));
-  MALLARD_ASSIGN_OR_RETURN(auto workgroup, input.Optional("WorkgroupName", 64));
+  MALLARD_ASSIGN_OR_RETURN(auto workgroup, input.Optional("WorkgroupName", 128));
   static const std::unordered_set<std::string> statuses = {"ABORTED", "ALL",     "FAILED",   "FINISHED",
                                                            "PICKED",  "STARTED", "SUBMITTED"};
   if (status && statuses.count(*status) == 0) {

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <optional>
 
+#include "common/encoding.hpp"
+
 namespace mallard::sqlengine {
 namespace {
 
@@ -243,6 +245,100 @@ std::vector<std::string> SplitLiteralList(std::string_view text) {
     ++i;
   }
   return items;
+}
+
+namespace {
+
+enum class PatternKind { Literal, AnyOne, AnyRun };
+struct PatternElement {
+  PatternKind kind;
+  char32_t literal = 0;
+};
+
+// UTF-8 characters of `text`; a byte that is not part of valid UTF-8 stands for itself.
+std::vector<char32_t> CodePoints(std::string_view text) {
+  std::vector<char32_t> out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Step step = DecodeUtf8At(text, i);
+    out.push_back(step.valid ? step.code_point : static_cast<unsigned char>(text[i]));
+    i += step.valid ? step.length : 1;
+  }
+  return out;
+}
+
+char32_t FoldAscii(char32_t c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
+
+// Wildcard matching with the last-`AnyRun` backtracking scheme: on a mismatch only the most recent
+// run is extended by one character, which is enough because any earlier run could absorb the same
+// text; no recursion, at most name × pattern steps.
+bool MatchElements(const std::vector<char32_t>& name, const std::vector<PatternElement>& pattern, bool ignore_case) {
+  const auto same = [ignore_case](char32_t a, char32_t b) { return ignore_case ? FoldAscii(a) == FoldAscii(b) : a == b; };
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::size_t n = 0, p = 0, run = kNone, run_start = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && pattern[p].kind == PatternKind::AnyRun) {
+      run = p++;
+      run_start = n;
+    } else if (p < pattern.size() &&
+               (pattern[p].kind == PatternKind::AnyOne || same(pattern[p].literal, name[n]))) {
+      ++n, ++p;
+    } else if (run != kNone) {
+      p = run + 1;
+      n = ++run_start;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p].kind == PatternKind::AnyRun) ++p;
+  return p == pattern.size();
+}
+
+}  // namespace
+
+bool MatchesLikePattern(std::string_view name, std::string_view pattern) {
+  std::vector<PatternElement> elements;
+  const std::vector<char32_t> characters = CodePoints(pattern);
+  for (std::size_t i = 0; i < characters.size(); ++i) {
+    const char32_t c = characters[i];
+    if (c == '%') {
+      elements.push_back({PatternKind::AnyRun});
+    } else if (c == '_') {
+      elements.push_back({PatternKind::AnyOne});
+    } else if (c == '\\' && i + 1 < characters.size()) {
+      elements.push_back({PatternKind::Literal, characters[++i]});
+    } else {
+      elements.push_back({PatternKind::Literal, c});
+    }
+  }
+  return MatchElements(CodePoints(name), elements, false);
+}
+
+bool MatchesHivePattern(std::string_view name, std::string_view pattern) {
+  const std::vector<char32_t> characters = CodePoints(name);
+  std::size_t start = 0;
+  while (start <= pattern.size()) {
+    std::size_t bar = pattern.find('|', start);
+    if (bar == std::string_view::npos) bar = pattern.size();
+    const std::vector<char32_t> alternative = CodePoints(pattern.substr(start, bar - start));
+    std::vector<PatternElement> elements;
+    for (std::size_t i = 0; i < alternative.size(); ++i) {
+      const char32_t c = alternative[i];
+      if (c == '*') {
+        elements.push_back({PatternKind::AnyRun});
+      } else if (c == '.' && i + 1 < alternative.size() && alternative[i + 1] == '*') {
+        elements.push_back({PatternKind::AnyRun});
+        ++i;
+      } else if (c == '.') {
+        elements.push_back({PatternKind::AnyOne});
+      } else {
+        elements.push_back({PatternKind::Literal, c});
+      }
+    }
+    if (MatchElements(characters, elements, true)) return true;
+    start = bar + 1;
+  }
+  return false;
 }
 
 }  // namespace mallard::sqlengine

@@ -38,4 +38,16 @@ std::vector<std::string> LeadingWords(std::string_view sql, std::size_t count, s
 // Splits a comma-separated list of SQL literals, respecting quotes.
 std::vector<std::string> SplitLiteralList(std::string_view text);
 
+// Name patterns of the catalogue APIs. Both match iteratively in O(pattern × name) time and
+// constant stack whatever the lengths (names can be any length the engine allows; std::regex and
+// a recursive matcher overflowed the stack on long names). "One character" is one UTF-8 character.
+//
+// SQL LIKE, as Redshift Data's SchemaPattern / TablePattern: `%` any run, `_` one character, `\`
+// escapes the next character; case-sensitive.
+bool MatchesLikePattern(std::string_view name, std::string_view pattern);
+// The Hive metastore pattern language that Athena's catalogues apply to ListTableMetadata's
+// Expression: `*` (and the regex idiom `.*`) any run, `.` one character, `|` separates
+// alternatives; other characters stand for themselves; case-insensitive (ASCII).
+bool MatchesHivePattern(std::string_view name, std::string_view pattern);
+
 }  // namespace mallard::sqlengine

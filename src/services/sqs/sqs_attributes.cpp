@@ -6,6 +6,7 @@
 #include <set>
 
 #include "services/sqs/sqs_errors.hpp"
+#include "services/sqs/sqs_validation.hpp"
 
 namespace mallard::sqs {
 namespace json = boost::json;
@@ -188,7 +189,8 @@ Result<AttributeMap> ValidateQueueAttributes(const json::object& given, bool fif
         if (error || !parsed.is_object()) return Fail(InvalidValue(name));
       }
     } else if (name == "KmsMasterKeyId") {
-      if (value.size() > 2048) return Fail(InvalidValue(name));
+      // Echoed by GetQueueAttributes: only characters a response can carry.
+      if (value.size() > 2048 || !IsValidMessageText(value)) return Fail(InvalidValue(name));
     }
     result[name] = value;
   }

@@ -61,10 +61,13 @@ AwsError InvalidBatchEntryId() {
               "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
               "It can be at most 80 letters long.");
 }
-AwsError InvalidMessageContents() {
+AwsError InvalidMessageContents(const std::string& character, const std::string& where) {
+  // AWS's wording for a body ("Invalid binary character '#xFFFF' was found in the message body, the
+  // set of allowed characters is ..."); attribute values name the attribute in the same sentence.
   return Make("InvalidMessageContents", "InvalidMessageContents", 400,
-              "Invalid characters found. Valid characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | "
-              "#x10000 to #x10FFFF");
+              "Invalid binary character '" + character + "' was found in " + where +
+                  ", the set of allowed characters is #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | "
+                  "[#x10000-#x10FFFF].");
 }
 AwsError OverLimit(const std::string& message) { return Make("OverLimit", "OverLimit", 403, message); }
 AwsError ResourceNotFound(const std::string& message) {

@@ -20,7 +20,9 @@ AwsError TooManyEntriesInBatchRequest(std::size_t count);
 AwsError BatchEntryIdsNotDistinct(const std::string& id);
 AwsError BatchRequestTooLong(std::size_t bytes);
 AwsError InvalidBatchEntryId();
-AwsError InvalidMessageContents();
+// `character` is the first offending character as SQS names it ("#xFFFF"); `where` is "the
+// message body" or "the message attribute 'name' value".
+AwsError InvalidMessageContents(const std::string& character, const std::string& where);
 AwsError OverLimit(const std::string& message);
 AwsError ResourceNotFound(const std::string& message);
 AwsError UnsupportedOperation(const std::string& message);

@@ -95,7 +95,7 @@ Result<NewMessage> PrepareMessage(const json::object& entry, const QueueRecord& 
   NewMessage message;
   MALLARD_ASSIGN_OR_RETURN(auto body, input::OptionalString(entry, "MessageBody"));
   if (!body || body->empty()) return Fail(errors::MissingParameter("MessageBody"));
-  if (!IsValidMessageText(*body)) return Fail(errors::InvalidMessageContents());
+  MALLARD_RETURN_IF_ERROR(CheckMessageText(*body, "the message body"));
   message.body = std::move(*body);
   const json::value* attributes = entry.if_contains("MessageAttributes");
   MALLARD_ASSIGN_OR_RETURN(message.attributes, ParseMessageAttributes(attributes ? *attributes : json::value(), false));

@@ -291,6 +291,7 @@ OperationResult SqsService::CreateQueue(const Request& request) {
     MALLARD_RETURN_IF_ERROR(ValidateRedrive(key, fifo, redrive->second));
   }
   if (tags.size() > 50) return Fail(errors::InvalidParameterValue("Too many tags added for queue " + name + "."));
+  MALLARD_RETURN_IF_ERROR(ValidateQueueTags(tags));
 
   QueueRecord record;
   record.key = key;
@@ -433,11 +434,7 @@ OperationResult SqsService::TagQueue(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
   MALLARD_ASSIGN_OR_RETURN(auto tags, input::OptionalObject(request.input, "Tags"));
   if (tags.empty()) return Fail(errors::MissingParameter("Tags"));
-  for (const auto& tag : tags) {
-    if (tag.key().empty() || tag.key().size() > 128 || !tag.value().is_string() || tag.value().get_string().size() > 256) {
-      return Fail(errors::InvalidParameterValue("Tag keys must be 1 to 128 characters and values at most 256."));
-    }
-  }
+  MALLARD_RETURN_IF_ERROR(ValidateQueueTags(tags));
   auto updated = backend_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
     auto merged = record.tags;
     for (const auto& tag : tags) merged[std::string(tag.key())] = std::string(tag.value().get_string());

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <cctype>
+#include <cstdio>
 
 #include "common/encoding.hpp"
 #include "services/sqs/sqs_errors.hpp"
@@ -110,36 +111,30 @@ Status<> ValidateQueueName(const std::string& name, bool fifo) {
   return Done{};
 }
 
-bool IsValidMessageText(const std::string& text) {
+std::optional<std::string> FirstInvalidMessageCharacter(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    std::uint32_t code_point = 0;
-    int extra = 0;
-    if (c < 0x80) {
-      code_point = c;
-    } else if ((c >> 5) == 6) {
-      code_point = c & 0x1F, extra = 1;
-    } else if ((c >> 4) == 14) {
-      code_point = c & 0x0F, extra = 2;
-    } else if ((c >> 3) == 30) {
-      code_point = c & 0x07, extra = 3;
-    } else {
-      return false;
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x80) {
+      ++i;
+      continue;
     }
-    if (i + extra >= text.size() && extra > 0) return false;
-    for (int k = 1; k <= extra; ++k) {
-      unsigned char next = static_cast<unsigned char>(text[i + k]);
-      if ((next >> 6) != 2) return false;
-      code_point = (code_point << 6) | (next & 0x3F);
+    Utf8Step step = DecodeUtf8At(text, i);
+    if (!step.valid || !IsXmlChar(step.code_point)) {
+      char name[16];
+      std::snprintf(name, sizeof name, "#x%X", step.valid ? static_cast<unsigned>(step.code_point) : byte);
+      return std::string(name);
     }
-    i += extra + 1;
-    bool allowed = code_point == 0x9 || code_point == 0xA || code_point == 0xD ||
-                   (code_point >= 0x20 && code_point <= 0xD7FF) || (code_point >= 0xE000 && code_point <= 0xFFFD) ||
-                   (code_point >= 0x10000 && code_point <= 0x10FFFF);
-    if (!allowed) return false;
+    i += step.length;
   }
-  return true;
+  return std::nullopt;
+}
+
+bool IsValidMessageText(const std::string& text) { return !FirstInvalidMessageCharacter(text); }
+
+Status<> CheckMessageText(const std::string& text, const std::string& where) {
+  if (auto character = FirstInvalidMessageCharacter(text)) return Fail(errors::InvalidMessageContents(*character, where));
+  return Done{};
 }
 
 bool IsValidBatchEntryId(const std::string& id) {
@@ -148,6 +143,23 @@ bool IsValidBatchEntryId(const std::string& id) {
     if (!IsNameCharacter(c)) return false;
   }
   return true;
+}
+
+Status<> ValidateQueueTags(const json::object& tags) {
+  const auto characters = [](std::string_view text) {
+    std::size_t count = 0;
+    for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+    return count;
+  };
+  for (const auto& tag : tags) {
+    const std::string key(tag.key());
+    const bool value_ok = tag.value().is_string() && IsValidMessageText(std::string(tag.value().get_string())) &&
+                          characters(tag.value().get_string()) <= 256;
+    if (key.empty() || characters(key) > 128 || !IsValidMessageText(key) || !value_ok) {
+      return Fail(errors::InvalidParameterValue("Tag keys must be 1 to 128 characters and values at most 256."));
+    }
+  }
+  return Done{};
 }
 
 Result<MessageAttributes> ParseMessageAttributes(const json::value& input, bool system) {
@@ -186,7 +198,8 @@ Result<MessageAttributes> ParseMessageAttributes(const json::value& input, bool 
     std::string base_type = value.data_type.substr(0, value.data_type.find('.'));
     bool has_custom = value.data_type.find('.') != std::string::npos;
     if ((base_type != "String" && base_type != "Number" && base_type != "Binary") ||
-        (has_custom && value.data_type.size() == base_type.size() + 1) || value.data_type.size() > 256) {
+        (has_custom && value.data_type.size() == base_type.size() + 1) || value.data_type.size() > 256 ||
+        !IsValidMessageText(value.data_type)) {
       return Fail(errors::InvalidParameterValue("The message attribute '" + name + "' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."));
     }
     if (system && value.data_type != "String") {
@@ -227,7 +240,7 @@ Result<MessageAttributes> ParseMessageAttributes(const json::value& input, bool 
                                                   "' must contain non-empty message attribute value for message attribute type '" +
                                                   base_type + "'."));
       }
-      if (!IsValidMessageText(value.string_value)) return Fail(errors::InvalidMessageContents());
+      MALLARD_RETURN_IF_ERROR(CheckMessageText(value.string_value, "the message attribute '" + name + "' value"));
       if (base_type == "Number" && !IsValidNumberAttribute(value.string_value)) {
         return Fail(errors::InvalidParameterValue("Can't cast the value of message (user) attribute '" + name +
                                                   "' to a number."));

@@ -21,6 +21,14 @@ std::string ParseError(const std::string& text) {
   return statement.ok() ? "" : statement.error().message;
 }
 
+TEST(PartiqlParser, UnexpectedCharacterIsQuotedWhole) {
+  // One byte of a multi-byte character made the error message (and its JSON response) invalid UTF-8.
+  EXPECT_EQ(ParseError("SELECT * FROM t WHERE a = \xC3\xA9"),
+            "Statement wasn't well formed, can't be processed: unexpected character '\xC3\xA9'");
+  EXPECT_EQ(ParseError("SELECT * FROM t WHERE a = \xF0\x9F\x98\x80"),
+            "Statement wasn't well formed, can't be processed: unexpected character '\xF0\x9F\x98\x80'");
+}
+
 TEST(PartiqlParser, SyntaxErrorsAreNotWellFormed) {
   const std::string prefix = "Statement wasn't well formed, can't be processed: ";
   for (const char* text : {"SELEC * FROM t", "SELECT * FROM", "SELECT * FROM t WHERE", "SELECT * FROM t WHERE a = 'x",

@@ -71,6 +71,45 @@ TEST(SqlTextTest, NamedParametersSkipCastsAndLiterals) {
   EXPECT_EQ(LeadingKeyword("/* c */ -- x\n  select 1"), "SELECT");
 }
 
+TEST(NamePatternTest, LikePatterns) {
+  using sqlengine::MatchesLikePattern;
+  EXPECT_TRUE(MatchesLikePattern("orders", "orders"));
+  EXPECT_TRUE(MatchesLikePattern("orders", "ord%"));
+  EXPECT_TRUE(MatchesLikePattern("orders", "%der%"));
+  EXPECT_TRUE(MatchesLikePattern("orders", "o_ders"));
+  EXPECT_TRUE(MatchesLikePattern("caf\xC3\xA9", "caf_"));  // one character, two bytes
+  EXPECT_TRUE(MatchesLikePattern("a_b", "a\\_b"));
+  EXPECT_FALSE(MatchesLikePattern("axb", "a\\_b"));
+  EXPECT_FALSE(MatchesLikePattern("orders", "Orders"));
+  EXPECT_FALSE(MatchesLikePattern("orders", "order"));
+  EXPECT_TRUE(MatchesLikePattern("", "%"));
+  EXPECT_FALSE(MatchesLikePattern("", "_"));
+}
+
+TEST(NamePatternTest, HivePatterns) {
+  using sqlengine::MatchesHivePattern;
+  EXPECT_TRUE(MatchesHivePattern("orders", "ord*"));
+  EXPECT_TRUE(MatchesHivePattern("orders", "ORD*"));
+  EXPECT_TRUE(MatchesHivePattern("orders", "orders.*"));
+  EXPECT_TRUE(MatchesHivePattern("orders", "ord.rs"));
+  EXPECT_TRUE(MatchesHivePattern("orders", "x|orders|y"));
+  EXPECT_TRUE(MatchesHivePattern("orders", "*"));
+  EXPECT_FALSE(MatchesHivePattern("orders", "ord"));
+  EXPECT_FALSE(MatchesHivePattern("orders", "x|y"));
+  EXPECT_FALSE(MatchesHivePattern("orders", "a*"));
+}
+
+// std::regex and the recursive LIKE matcher overflowed the stack (or ran for ever) on long names.
+TEST(NamePatternTest, LongNamesNeitherOverflowNorTakeLong) {
+  const std::string name(200000, 'a');
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(sqlengine::MatchesHivePattern(name, "a*"));
+  EXPECT_FALSE(sqlengine::MatchesHivePattern(name, std::string(100, '*') + "b"));
+  EXPECT_TRUE(sqlengine::MatchesLikePattern(name, "%a%a%"));
+  EXPECT_FALSE(sqlengine::MatchesLikePattern(name, std::string(40, '%') + "b"));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+}
+
 TEST(SqlFormatTest, DatesTimesAndDoubles) {
   EXPECT_EQ(FormatDate(0), "1970-01-01");
   EXPECT_EQ(FormatDate(19782), "2024-02-29");
