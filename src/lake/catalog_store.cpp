@@ -1,5 +1,9 @@
 #include "lake/catalog_store.hpp"
 
+#include <libpq-fe.h>
+
+#include <cctype>
+
 #include "lake/duckdb_catalog_store.hpp"
 #include "lake/postgres_catalog_store.hpp"
 
@@ -18,17 +22,57 @@ const char* LakeErrorCodeName(LakeErrorCode code) {
   return "Unknown";
 }
 
+namespace {
+
+// The spec begins with `keyword =` for a keyword libpq knows (host, dbname, password, …): meant
+// as a connection string, whether or not the rest parses.
+bool StartsWithLibpqKeyword(const std::string& spec) {
+  std::size_t start = spec.find_first_not_of(" \t");
+  if (start == std::string::npos) return false;
+  std::size_t end = start;
+  while (end < spec.size() && (std::isalnum(static_cast<unsigned char>(spec[end])) || spec[end] == '_')) ++end;
+  std::size_t equals = spec.find_first_not_of(" \t", end);
+  if (end == start || equals == std::string::npos || spec[equals] != '=') return false;
+  std::string keyword = spec.substr(start, end - start);
+  bool known = false;
+  PQconninfoOption* defaults = PQconndefaults();
+  for (PQconninfoOption* option = defaults; option && option->keyword; ++option) known |= keyword == option->keyword;
+  PQconninfoFree(defaults);
+  return known;
+}
+
+// A libpq keyword/value connection string ("host=db dbname=lake user=u password=…").
+bool IsLibpqKeywordString(const std::string& spec) {
+  if (!StartsWithLibpqKeyword(spec)) return false;
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(spec.c_str(), &error);
+  if (error) PQfreemem(error);
+  if (!options) return false;
+  PQconninfoFree(options);
+  return true;
+}
+
+}  // namespace
+
 bool IsPostgresCatalogSpec(const std::string& spec) {
-  return spec.rfind("postgres://", 0) == 0 || spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres:", 0) == 0;
+  return spec.rfind("postgres://", 0) == 0 || spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres:", 0) == 0 ||
+         IsLibpqKeywordString(spec);
 }
 
 LakeResult<std::unique_ptr<CatalogStore>> OpenCatalogStore(const std::string& spec, bool read_only) {
   if (IsPostgresCatalogSpec(spec)) {
-    bool uri = spec.rfind("postgres://", 0) == 0 || spec.rfind("postgresql://", 0) == 0;
-    MALLARD_ASSIGN_OR_RETURN(auto store, PostgresCatalogStore::Open(uri ? spec : spec.substr(9)));
+    bool prefixed = spec.rfind("postgres:", 0) == 0 && spec.rfind("postgres://", 0) != 0;
+    MALLARD_ASSIGN_OR_RETURN(auto store, PostgresCatalogStore::Open(prefixed ? spec.substr(9) : spec));
     return std::unique_ptr<CatalogStore>(std::move(store));
   }
   if (spec.empty()) return LakeFail(LakeErrorCode::kInvalid, "the DuckLake catalog is not set");
+  // Not a file name: the spec would be echoed in logs and become a file named after a password.
+  if (StartsWithLibpqKeyword(spec)) {
+    return LakeFail(LakeErrorCode::kInvalid,
+                    "the DuckLake catalog looks like a PostgreSQL connection string but libpq cannot parse it; "
+                    "accepted: a DuckDB file path, postgres://USER:PASSWORD@HOST:PORT/DB, or libpq keywords "
+                    "such as 'host=HOST port=5432 dbname=DB user=USER password=…'");
+  }
   MALLARD_ASSIGN_OR_RETURN(auto store, DuckDbCatalogStore::Open(spec, read_only));
   return std::unique_ptr<CatalogStore>(std::move(store));
 }

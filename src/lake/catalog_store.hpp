@@ -29,8 +29,9 @@ class CatalogStore {
   virtual void Rollback() = 0;
 };
 
-// "postgres://…", "postgresql://…" or "postgres:<libpq key=value string>" → PostgreSQL; anything
-// else is a DuckDB database file path (":memory:" for a throw-away catalog).
+// "postgres://…", "postgresql://…", "postgres:<libpq key=value string>" or a bare libpq keyword
+// string ("host=… dbname=…") → PostgreSQL; a spec that begins like a keyword string but does not
+// parse is refused (never taken as a file name); anything else is a DuckDB database file path (":memory:" for a throw-away catalog).
 // `read_only`: the caller only reads, so a DuckDB file another process holds is read from a copy.
 LakeResult<std::unique_ptr<CatalogStore>> OpenCatalogStore(const std::string& spec, bool read_only = false);
 bool IsPostgresCatalogSpec(const std::string& spec);

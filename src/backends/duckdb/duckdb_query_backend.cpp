@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <mutex>
 
@@ -104,11 +105,57 @@ DuckStatus BindParameters(PreparedStatement& statement, const std::vector<SqlPar
   return Done{};
 }
 
+bool IsWordChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
+}
+
+// The position of the first character after `position` that is neither white space nor part of a
+// comment (`-- …` or `/* … */`).
+std::size_t SkipSpaceAndComments(std::string_view sql, std::size_t position) {
+  while (position < sql.size()) {
+    if (std::isspace(static_cast<unsigned char>(sql[position]))) {
+      ++position;
+    } else if (sql.substr(position, 2) == "--") {
+      auto end = sql.find('\n', position);
+      position = end == std::string_view::npos ? sql.size() : end + 1;
+    } else if (sql.substr(position, 2) == "/*") {
+      auto end = sql.find("*/", position + 2);
+      position = end == std::string_view::npos ? sql.size() : end + 2;
+    } else {
+      break;
+    }
+  }
+  return position;
+}
+
+// Why a prepared statement of `type` is refused under `policy`, or "".
+std::string RefusedStatementType(const StatementPolicy& policy, duckdb_statement_type type) {
+  if (policy.locked && type == DUCKDB_STATEMENT_TYPE_LOAD) {
+    return "INSTALL and LOAD are not available: the SQL engine loads no extensions at run time";
+  }
+  if (policy.files_confined) {
+    switch (type) {
+      case DUCKDB_STATEMENT_TYPE_COPY:
+      case DUCKDB_STATEMENT_TYPE_EXPORT:
+      case DUCKDB_STATEMENT_TYPE_ATTACH:
+      case DUCKDB_STATEMENT_TYPE_DETACH:
+        return "COPY, EXPORT, ATTACH and DETACH are not available: the SQL engine reads only the lake's files "
+               "(start mallard with --sql-allow-host-files to use files of the host)";
+      default: break;
+    }
+  }
+  return {};
+}
+
 class DuckDbRunningQuery final : public sqlengine::RunningQuery {
  public:
   DuckDbRunningQuery(std::shared_ptr<Database> database, sqlengine::QueryRequest request,
-                     std::shared_ptr<DuckDbQueryBackend::StatementRewriter> rewriter = nullptr)
-      : database_(std::move(database)), request_(std::move(request)), rewriter_(std::move(rewriter)) {}
+                     std::shared_ptr<DuckDbQueryBackend::StatementRewriter> rewriter = nullptr,
+                     StatementPolicy policy = {})
+      : database_(std::move(database)),
+        request_(std::move(request)),
+        rewriter_(std::move(rewriter)),
+        policy_(policy) {}
 
   std::vector<QueryOutcome> Run() override {
     std::vector<QueryOutcome> outcomes;
@@ -174,6 +221,9 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
 
   QueryOutcome RunStatement(Connection& connection, const std::string& original_sql) {
     std::int64_t started = SteadyMillis();
+    if (auto refused = RefusedByPolicy(policy_, original_sql); !refused.empty()) {
+      return Failure(DuckDbError{refused, DUCKDB_ERROR_PERMISSION});
+    }
     std::string sql = original_sql;
     if (rewriter_) {
       auto rewritten = (*rewriter_)(original_sql);
@@ -182,6 +232,11 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
     }
     auto prepared = connection.PrepareAll(sql);
     if (!prepared.ok()) return Failure(prepared.error());
+    for (const auto& statement : prepared.value()) {
+      if (auto refused = RefusedStatementType(policy_, statement.StatementType()); !refused.empty()) {
+        return Failure(DuckDbError{refused, DUCKDB_ERROR_PERMISSION});
+      }
+    }
     std::int64_t planned = SteadyMillis();
     QueryOutcome outcome;
     outcome.succeeded = true;
@@ -253,12 +308,53 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
   std::shared_ptr<Database> database_;
   sqlengine::QueryRequest request_;
   std::shared_ptr<DuckDbQueryBackend::StatementRewriter> rewriter_;
+  StatementPolicy policy_;
   std::atomic<bool> interrupted_{false};
   std::mutex mutex_;
   Connection* connection_ = nullptr;
 };
 
+std::string ListLiteral(const std::vector<std::string>& items) {
+  std::string list = "[";
+  for (const auto& item : items) {
+    if (list.size() > 1) list += ", ";
+    list += QuoteLiteral(item);
+  }
+  return list + "]::VARCHAR[]";
+}
+
 }  // namespace
+
+std::string RefusedByPolicy(const StatementPolicy& policy, std::string_view sql) {
+  if (!policy.locked) return {};
+  // Engine-wide state that lock_configuration does not cover: CALL enable_logging(storage =>
+  // 'file', storage_path => '/x') makes every later statement of every client fail.
+  static constexpr std::string_view kEngineWide[] = {"enable_logging", "disable_logging", "truncate_duckdb_logs"};
+  // SQL assembled from strings at run time ('enable' || '_logging') would pass the check above.
+  static constexpr std::string_view kDynamicSql[] = {"query", "json_execute_serialized_sql"};
+  std::size_t position = 0;
+  while (position < sql.size()) {
+    if (!IsWordChar(sql[position])) {
+      ++position;
+      continue;
+    }
+    std::size_t start = position;
+    while (position < sql.size() && IsWordChar(sql[position])) ++position;
+    std::string word(sql.substr(start, position - start));
+    for (auto& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto name : kEngineWide) {
+      if (word == name) return "Access denied: " + word + " changes the SQL engine for every client and is not available";
+    }
+    for (auto name : kDynamicSql) {
+      if (word != name) continue;
+      std::size_t next = SkipSpaceAndComments(sql, position);
+      if (next < sql.size() && sql[next] == '(') {
+        return "Access denied: " + word + "() runs SQL built at run time and is not available";
+      }
+    }
+  }
+  return {};
+}
 
 std::string QuoteIdentifier(const std::string& name) {
   std::string quoted = "\"";
@@ -281,7 +377,24 @@ Result<std::shared_ptr<DuckDbQueryBackend>, std::string> DuckDbQueryBackend::Ope
 }
 
 std::unique_ptr<sqlengine::RunningQuery> DuckDbQueryBackend::Prepare(sqlengine::QueryRequest request) {
-  return std::make_unique<DuckDbRunningQuery>(database_, std::move(request), rewriter_);
+  return std::make_unique<DuckDbRunningQuery>(database_, std::move(request), rewriter_, policy_);
+}
+
+Result<Done, std::string> DuckDbQueryBackend::Lock(const SandboxOptions& options) {
+  // Order matters: allowed_* can only be set while external access is on, and nothing at all
+  // once lock_configuration is true. Storage, WAL and spill files of the engine itself do not go
+  // through this check (verified with DuckDB 1.4.4), so they need no entry.
+  std::string sql = "SET allow_persistent_secrets = false;\n";
+  if (!options.allow_host_files) {
+    sql += "SET allowed_directories = " + ListLiteral(options.allowed_directories) + ";\n";
+    sql += "SET allowed_paths = " + ListLiteral(options.allowed_paths) + ";\n";
+    sql += "SET enable_external_access = false;\n";
+  }
+  sql += "SET lock_configuration = true;";
+  MALLARD_RETURN_IF_ERROR(ExecuteAdmin(sql));
+  policy_.locked = true;
+  policy_.files_confined = !options.allow_host_files;
+  return Done{};
 }
 
 Result<Done, std::string> DuckDbQueryBackend::ExecuteAdmin(const std::string& sql) {

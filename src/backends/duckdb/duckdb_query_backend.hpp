@@ -6,11 +6,35 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "duckdb/duckdb_wrapper.hpp"
 #include "services/sqlengine/query_execution_backend.hpp"
 
 namespace mallard::duckdb {
+
+// What client SQL may touch once the engine is locked (DuckDbQueryBackend::Lock).
+struct SandboxOptions {
+  // Directories (with a trailing '/') and single files client SQL may read; DuckDB grants write
+  // access to the same set, so COPY/EXPORT/ATTACH are refused at the statement level as well.
+  std::vector<std::string> allowed_directories;
+  std::vector<std::string> allowed_paths;
+  // Leaves host file access open (the user's own CSV/Parquet files); settings are locked anyway.
+  bool allow_host_files = false;
+};
+
+// The statement-level part of the sandbox, shared with every running query.
+struct StatementPolicy {
+  bool locked = false;           // no INSTALL/LOAD, no engine-wide logging, no dynamic SQL
+  bool files_confined = false;   // no COPY, EXPORT, ATTACH, DETACH
+};
+
+// Why client SQL `sql` is refused under `policy`, or "" when it may run. Looks for the table
+// functions that change engine-wide state despite lock_configuration (enable_logging & co.) and
+// the ones that run SQL built from strings at run time (query(), json_execute_serialized_sql()),
+// which would hide those names from this check. Conservative: a name inside a string literal or
+// comment is refused too.
+std::string RefusedByPolicy(const StatementPolicy& policy, std::string_view sql);
 
 class DuckDbQueryBackend final : public sqlengine::QueryExecutionBackend {
  public:
@@ -31,6 +55,11 @@ class DuckDbQueryBackend final : public sqlengine::QueryExecutionBackend {
   // server starts; an error fails the statement with that message.
   using StatementRewriter = std::function<Result<std::string, std::string>(const std::string&)>;
   void SetStatementRewriter(StatementRewriter rewriter) { rewriter_ = std::make_shared<StatementRewriter>(std::move(rewriter)); }
+  // Confines client SQL to `options` and locks the engine's configuration (memory_limit, threads,
+  // enable_external_access, ... can no longer be SET by anyone). Call once, after the lake is
+  // attached and before the server starts; administrative SQL keeps working.
+  Result<Done, std::string> Lock(const SandboxOptions& options);
+  const StatementPolicy& Policy() const { return policy_; }
   // Runs administrative SQL (views over attached storage) on a connection of its own.
   Result<Done, std::string> ExecuteAdmin(const std::string& sql);
   // A view whose comment is `kStorageViewComment + FORMAT` stands for a table kept in other storage
@@ -50,6 +79,7 @@ class DuckDbQueryBackend final : public sqlengine::QueryExecutionBackend {
   std::shared_ptr<Database> database_;
   std::string database_name_;
   std::shared_ptr<StatementRewriter> rewriter_;
+  StatementPolicy policy_;
 };
 
 // Quotes an identifier for DuckDB ("a""b").
