@@ -96,6 +96,11 @@ void AddServeOptions(CLI::App& command, ServeConfig& config) {
   command.add_option("--backend-dynamodb", config.backend_dynamodb, "DynamoDB backend: memory or redis://HOST:PORT[/DB][?prefix=NAME]")
       ->envname("MALLARD_BACKEND_DYNAMODB")
       ->capture_default_str();
+  // No capture_default_str: the token must never appear in --help or a log.
+  command.add_option("--admin-token", config.admin_token,
+                     "Require `Authorization: Bearer TOKEN` on the state-changing admin endpoints (/_mallard/reset, "
+                     "/moto-api/reset) and a hosted pipe's API; set it when listening beyond loopback")
+      ->envname("MALLARD_ADMIN_TOKEN");
 }
 
 std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
@@ -112,6 +117,7 @@ std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
   FillFrom(command, "--log-level", table["server"]["log_level"], config.log_level);
   FillFrom(command, "--body-limit", table["server"]["body_limit"], config.body_limit_bytes);
   FillFrom(command, "--shutdown-grace", table["server"]["shutdown_grace"], config.shutdown_grace_seconds);
+  FillFrom(command, "--admin-token", table["server"]["admin_token"], config.admin_token);
   FillFrom(command, "--default-region", table["aws"]["default_region"], config.default_region);
   FillFrom(command, "--default-account", table["aws"]["default_account"], config.default_account);
   FillFrom(command, "--auth", table["auth"]["mode"], config.auth);

@@ -36,6 +36,8 @@ struct ServeConfig {
   int pipe_api_port = -1;
   std::string sqlengine_duckdb;  // empty = the build's default (":memory:" with DuckDB, else "off")
   std::string backend_dynamodb = "memory";
+  // Bearer token the state-changing admin endpoints (and a hosted pipe's API) require; empty: none.
+  std::string admin_token;
 };
 
 // Registers every serve option (with its MALLARD_* environment variable) on `command`.

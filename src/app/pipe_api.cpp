@@ -4,12 +4,15 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
+#include <optional>
 #include <thread>
 
 #include "cdc/pg/lsn.hpp"
 #include "common/encoding.hpp"
 #include "common/ids.hpp"
+#include "http/bearer_token.hpp"
 
 namespace mallard::app {
 namespace {
@@ -63,11 +66,31 @@ std::vector<std::pair<std::string, std::string>> QueryParameters(const std::stri
   return out;
 }
 
+// True when the Content-Type's media type is application/json (parameters and case ignored).
+bool IsJsonContentType(const std::string* content_type) {
+  if (content_type == nullptr) return false;
+  std::string media = content_type->substr(0, content_type->find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
+  std::size_t start = media.find_first_not_of(" \t");
+  if (start == std::string::npos) return false;
+  media.erase(0, start);
+  for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return media == "application/json";
+}
+
+bool IsStateChanging(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
 class PipeApiHandler final : public http::HttpHandler {
  public:
-  explicit PipeApiHandler(std::shared_ptr<cdc::SyncGroup> group) : group_(std::move(group)) {}
+  PipeApiHandler(std::shared_ptr<cdc::SyncGroup> group, std::string admin_token)
+      : group_(std::move(group)), admin_token_(std::move(admin_token)) {}
 
   void Handle(http::HttpRequest request, http::Responder respond) override {
+    if (IsStateChanging(request.method)) {
+      if (auto refused = Refusal(request)) return respond(std::move(*refused));
+    }
     // Table changes talk to PostgreSQL and the lake: off the network thread.
     auto group = group_;
     std::thread([group, request = std::move(request), respond = std::move(respond)]() mutable {
@@ -142,7 +165,30 @@ class PipeApiHandler final : public http::HttpHandler {
     return Error(404, "no route for " + request.method + " " + path);
   }
 
+  // Why a state-changing request is refused, if it is. The API answers no CORS preflight, so a
+  // page on another origin can only send "simple" requests, whose Content-Type is never JSON.
+  std::optional<http::HttpResponse> Refusal(const http::HttpRequest& request) const {
+    if (!admin_token_.empty()) {
+      switch (http::CheckBearerToken(request, admin_token_)) {
+        case http::BearerCheck::kMissing: {
+          auto response = Error(401, "this request needs Authorization: Bearer <admin token>");
+          response.SetHeader("WWW-Authenticate", "Bearer realm=\"mallard pipe\"");
+          return response;
+        }
+        case http::BearerCheck::kWrong:
+          return Error(403, "the admin token does not match");
+        case http::BearerCheck::kAccepted:
+          break;
+      }
+    }
+    if (!IsJsonContentType(request.Header("content-type"))) {
+      return Error(415, request.method + " requests need Content-Type: application/json");
+    }
+    return std::nullopt;
+  }
+
   std::shared_ptr<cdc::SyncGroup> group_;
+  std::string admin_token_;
 };
 
 }  // namespace
@@ -231,8 +277,8 @@ std::string PipeMetricsText(const cdc::GroupStatus& status) {
   return out;
 }
 
-std::shared_ptr<http::HttpHandler> MakePipeApiHandler(std::shared_ptr<cdc::SyncGroup> group) {
-  return std::make_shared<PipeApiHandler>(std::move(group));
+std::shared_ptr<http::HttpHandler> MakePipeApiHandler(std::shared_ptr<cdc::SyncGroup> group, std::string admin_token) {
+  return std::make_shared<PipeApiHandler>(std::move(group), std::move(admin_token));
 }
 
 }  // namespace mallard::app

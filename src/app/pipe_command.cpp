@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -69,6 +70,10 @@ void AddPipeOptions(CLI::App& command, PipeOptions& options) {
       ->envname("MALLARD_PIPE_API_PORT")
       ->check(CLI::Range(-1, 65535))
       ->capture_default_str();
+  // No capture_default_str: the token must never appear in --help or a log.
+  command.add_option("--admin-token", options.admin_token,
+                     "Require `Authorization: Bearer TOKEN` on the API's state-changing requests (POST, DELETE)")
+      ->envname("MALLARD_ADMIN_TOKEN");
   command.add_flag("--pg-streaming", options.pg_streaming,
                    "Receive large transactions while in progress (protocol 2; held in files under the work directory until commit)")
       ->envname("MALLARD_PIPE_PG_STREAMING");
@@ -99,6 +104,7 @@ std::string ApplyPipeConfigFile(CLI::App& command, PipeOptions& options) {
   FillFrom(command, "--work-dir", pipe["work_dir"], options.work_directory);
   FillFrom(command, "--api-host", pipe["api_host"], options.api_host);
   FillFrom(command, "--api-port", pipe["api_port"], options.api_port);
+  FillFrom(command, "--admin-token", pipe["admin_token"], options.admin_token);
   FillFrom(command, "--pg-streaming", pipe["pg_streaming"], options.pg_streaming);
   FillFrom(command, "--lake-catalog", table["lake"]["catalog"], options.lake_catalog);
   FillFrom(command, "--lake-data-path", table["lake"]["data_path"], options.lake_data_path);
@@ -130,6 +136,7 @@ int RunPipe(CLI::App& command, PipeOptions& options) {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(options.log_level));
+  http::RaiseOpenFileLimit();
   if (options.source.empty()) {
     spdlog::error("--source (MALLARD_PIPE_SOURCE, [pipe] source) is required");
     return 2;
@@ -151,7 +158,7 @@ int RunPipe(CLI::App& command, PipeOptions& options) {
   }
   auto runtime = PipeRuntime::Start(options, lake.value());
   if (!runtime.ok()) {
-    spdlog::error("{}", runtime.error());
+    std::fprintf(stderr, "mallard: %s\n", runtime.error().c_str());
     return 1;
   }
   auto& group = (*runtime)->Group();
@@ -180,13 +187,13 @@ Result<std::unique_ptr<PipeRuntime>, std::string> PipeRuntime::Start(const PipeO
     http_options.host = options.api_host;
     http_options.port = static_cast<std::uint16_t>(options.api_port);
     http_options.threads = 1;
-    runtime->api_ = std::make_unique<http::HttpServer>(http_options, MakePipeApiHandler(runtime->group_));
-    try {
-      runtime->api_port_ = runtime->api_->Start();
-    } catch (const std::exception& e) {
+    runtime->api_ = std::make_unique<http::HttpServer>(http_options, MakePipeApiHandler(runtime->group_, options.admin_token));
+    auto listening = runtime->api_->Start();
+    if (!listening.ok()) {
       runtime->api_.reset();
-      return Fail("cannot listen on " + options.api_host + ":" + std::to_string(options.api_port) + ": " + e.what());
+      return Fail(listening.error().Message());
     }
+    runtime->api_port_ = listening.value();
   }
   if (auto started = runtime->group_->Start(); !started.ok()) {
     runtime->Stop();

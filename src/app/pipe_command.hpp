@@ -29,6 +29,7 @@ struct PipeOptions {
   std::string work_directory;
   std::string api_host = "127.0.0.1";
   int api_port = 4567;  // 0 picks a free port; -1 turns the API off
+  std::string admin_token;  // when set, the API's state-changing requests need it as a Bearer token
   bool pg_streaming = false;
   std::string log_level = "info";
 };

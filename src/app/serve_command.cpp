@@ -4,6 +4,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+
 #include "app/auth_config.hpp"
 #include "app/server_builder.hpp"
 #ifdef MALLARD_HAVE_DUCKDB
@@ -49,9 +51,11 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  http::RaiseOpenFileLimit();
   gateway::GatewayOptions gateway_options;
   gateway_options.default_region = config.default_region;
   gateway_options.default_account = config.default_account;
+  gateway_options.admin_token = config.admin_token;
   gateway_options.version = MALLARD_VERSION;
   gateway_options.build_info = BuildInfo();
   if (auto error = ParseAccountMap(config.account_map, gateway_options.account_by_access_key); !error.empty()) {
@@ -86,13 +90,32 @@ int RunServe(CLI::App& command, ServeConfig& config) {
       return 2;
     }
   }
+  if (!config.pipe_source.empty() && !lake) {
+    spdlog::error("--pipe-source needs a lake to write to: set --lake-catalog");
+    return 2;
+  }
+  http::HttpServerOptions http_options;
+  http_options.host = config.host;
+  http_options.port = static_cast<std::uint16_t>(config.port);
+  http_options.threads = static_cast<unsigned>(config.threads);
+  http_options.body_limit = config.body_limit_bytes;
+  http_options.shutdown_grace_seconds = static_cast<unsigned>(config.shutdown_grace_seconds);
+  // The server listens before a hosted pipe starts: a server that cannot listen must not have
+  // created a publication or replication slot on the source first.
+  auto started_server = AddSqlEngineServices(ServerBuilder(), sqlengine_backend)
+                            .WithHttp(http_options)
+                            .WithGateway(std::move(gateway_options))
+                            .WithSqsBackend(std::move(sqs_backend))
+                            .WithDynamoDbBackend(std::move(dynamodb_backend))
+                            .TryStart();
+  if (!started_server.ok()) {
+    std::fprintf(stderr, "mallard: %s\n", started_server.error().Message().c_str());
+    return 1;
+  }
+  std::unique_ptr<Server> server = std::move(started_server).value();
 #ifdef MALLARD_HAVE_DUCKDB
   std::unique_ptr<PipeRuntime> pipe;
   if (!config.pipe_source.empty()) {
-    if (!lake) {
-      spdlog::error("--pipe-source needs a lake to write to: set --lake-catalog");
-      return 2;
-    }
     PipeOptions options;
     options.source = config.pipe_source;
     options.lake_catalog = config.lake_catalog;
@@ -100,9 +123,12 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     options.tables = config.pipe_tables;
     options.schemas = config.pipe_schemas;
     options.api_port = config.pipe_api_port;
+    options.admin_token = config.admin_token;
     auto started = PipeRuntime::Start(options, lake);
     if (!started.ok()) {
-      spdlog::error("hosted pipeline: {}", started.error());
+      std::fprintf(stderr, "mallard: hosted pipeline: %s\n", started.error().c_str());
+      server->Stop();
+      server->Join();
       return 1;
     }
     pipe = std::move(started).value();
@@ -114,24 +140,6 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     return 2;
   }
 #endif
-  http::HttpServerOptions http_options;
-  http_options.host = config.host;
-  http_options.port = static_cast<std::uint16_t>(config.port);
-  http_options.threads = static_cast<unsigned>(config.threads);
-  http_options.body_limit = config.body_limit_bytes;
-  http_options.shutdown_grace_seconds = static_cast<unsigned>(config.shutdown_grace_seconds);
-  std::unique_ptr<Server> server;
-  try {
-    server = AddSqlEngineServices(ServerBuilder(), sqlengine_backend)
-                 .WithHttp(http_options)
-                 .WithGateway(std::move(gateway_options))
-                 .WithSqsBackend(std::move(sqs_backend))
-                 .WithDynamoDbBackend(std::move(dynamodb_backend))
-                 .Start();
-  } catch (const std::exception& e) {
-    spdlog::error("cannot listen on {}:{}: {}", config.host, config.port, e.what());
-    return 1;
-  }
   server->StopOnSignals();
   spdlog::info("athena and redshift-data SQL engine: {}", sqlengine_spec == "off" ? "memory (DuckDB off)" : "duckdb " + sqlengine_spec);
   spdlog::info("mallard {} listening on http://{}:{} (sqs backend: {}, dynamodb backend: {})", MALLARD_VERSION,

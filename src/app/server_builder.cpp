@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <stdexcept>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -39,7 +40,15 @@ class RunningServer final : public Server {
     gateway_ = std::make_shared<gateway::Gateway>(std::move(gateway_options), std::move(services));
     timer_thread_ = std::thread([this] { timer_io_.run(); });
     http_ = std::make_unique<http::HttpServer>(std::move(http_options), gateway_);
-    port_ = http_->Start();
+  }
+
+  // Separate from the constructor: a server that cannot listen is still a whole object, so its
+  // destructor stops the timer thread (a constructor that threw left it running: std::terminate).
+  Status<http::ListenError> Listen() {
+    auto port = http_->Start();
+    if (!port.ok()) return Fail(port.error());
+    port_ = port.value();
+    return Done{};
   }
 
   ~RunningServer() override {
@@ -104,11 +113,19 @@ ServerBuilder& ServerBuilder::AddService(ServiceFactory factory) {
   return *this;
 }
 
-std::unique_ptr<Server> ServerBuilder::Start() {
+Result<std::unique_ptr<Server>, http::ListenError> ServerBuilder::TryStart() {
   if (!sqs_backend_) sqs_backend_ = std::make_unique<sqs::MemorySqsBackend>();
   if (!dynamodb_backend_) dynamodb_backend_ = std::make_shared<dynamodb::MemoryDynamoDbBackend>();
-  return std::make_unique<RunningServer>(http_options_, gateway_options_, std::move(sqs_backend_), dynamodb_backend_, clock_,
-                                         extra_services_);
+  auto server = std::make_unique<RunningServer>(http_options_, gateway_options_, std::move(sqs_backend_), dynamodb_backend_,
+                                                clock_, extra_services_);
+  if (auto listening = server->Listen(); !listening.ok()) return Fail(listening.error());
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+std::unique_ptr<Server> ServerBuilder::Start() {
+  auto started = TryStart();
+  if (!started.ok()) throw std::runtime_error(started.error().Message());
+  return std::move(started).value();
 }
 
 std::vector<std::string> AvailableSqsBackends() { return {"memory", "redis"}; }

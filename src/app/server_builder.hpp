@@ -37,7 +37,10 @@ class ServerBuilder {
   ServerBuilder& WithClock(Clock clock);
   // Registers any further service.
   ServerBuilder& AddService(ServiceFactory factory);
-  // Binds and starts serving. Throws std::runtime_error if the address cannot be bound.
+  // Binds and starts serving; when the address cannot be bound, the error names it and nothing
+  // is left running.
+  Result<std::unique_ptr<Server>, http::ListenError> TryStart();
+  // As TryStart, for embedding code that prefers exceptions: throws std::runtime_error.
   std::unique_ptr<Server> Start();
 
  private:

@@ -1,14 +1,17 @@
 #include "gateway/gateway.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <zlib.h>
 
+#include <atomic>
 #include <chrono>
-#include <thread>
+#include <string_view>
 
 #include "common/ids.hpp"
+#include "http/bearer_token.hpp"
 #include "http/content_encoding.hpp"
 #include "protocol/aws_json.hpp"
 #include "protocol/aws_query.hpp"
@@ -47,10 +50,28 @@ http::HttpResponse UnroutableError(const http::HttpRequest& request, const AwsEr
   return protocol::RenderQueryError(error, protocol::QueryStyle{default_xmlns}, request_id);
 }
 
+bool StartsWith(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+// Mallard's own control paths and those of the emulators it stands in for. They are not AWS APIs:
+// no CORS (a page on another origin must not read or drive them) and only their own methods.
+bool IsAdminPath(std::string_view path) {
+  return StartsWith(path, "/_mallard/") || StartsWith(path, "/moto-api/") || StartsWith(path, "/_localstack/");
+}
+
+http::HttpResponse AdminError(int status, std::string message) {
+  return JsonResponse(status, json::object{{"error", std::move(message)}});
+}
+
 }  // namespace
 
 Gateway::Gateway(GatewayOptions options, std::vector<std::shared_ptr<services::Service>> services)
-    : options_(std::move(options)), services_(std::move(services)) {}
+    : options_(std::move(options)),
+      services_(std::move(services)),
+      workers_(std::make_unique<boost::asio::thread_pool>(std::max(1u, options_.offload_threads))) {}
+
+Gateway::~Gateway() { workers_->join(); }
+
+void Gateway::Offload(std::function<void()> work) { boost::asio::post(*workers_, std::move(work)); }
 
 std::shared_ptr<services::Service> Gateway::ByTargetPrefix(const std::string& prefix) const {
   for (const auto& service : services_) {
@@ -119,9 +140,34 @@ http::HttpResponse Gateway::LocalStackHealth() const {
 }
 
 void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
+  // A large body is decoded, routed and invoked (DynamoDB validates items inline) on the worker
+  // pool, so the network thread that read it only moves bytes.
+  if (request.body.size() > options_.offload_body_threshold && !workers_->get_executor().running_in_this_thread()) {
+    boost::asio::post(*workers_, [this, request = std::move(request), raw_respond = std::move(raw_respond)]() mutable {
+      // An exception must not escape into the pool's thread (that ends the process); the
+      // responder is called once either way.
+      auto answered = std::make_shared<std::atomic<bool>>(false);
+      http::Responder once = [answered, raw_respond](http::HttpResponse response) {
+        if (!answered->exchange(true)) raw_respond(std::move(response));
+      };
+      try {
+        Handle(std::move(request), once);
+      } catch (const std::exception& e) {
+        spdlog::error("request on the worker pool failed: {}", e.what());
+        once(protocol::RenderJsonError(common_errors::InternalFailure(), protocol::JsonErrorStyle{}, NewUuid()));
+      }
+    });
+    return;
+  }
   auto request_id = NewUuid();
-  // Every answer carries a request id, including the admin endpoints and routing errors, and the
-  // CORS headers that let browser code (the JavaScript SDK in a page) read it.
+  if (IsAdminPath(request.path)) {
+    return HandleAdmin(request, [raw_respond = std::move(raw_respond), request_id](http::HttpResponse response) {
+      response.SetHeader("x-amzn-RequestId", request_id);
+      raw_respond(std::move(response));
+    });
+  }
+  // Every AWS answer carries a request id, routing errors included, and the CORS headers that let
+  // browser code (the JavaScript SDK in a page) read it.
   http::Responder respond = [raw_respond = std::move(raw_respond), request_id](http::HttpResponse response) {
     bool has_id = false;
     for (const auto& [name, value] : response.headers) has_id = has_id || name == "x-amzn-RequestId";
@@ -144,18 +190,6 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
   if (request.path == "/" && is_read && request.Header("x-amz-target") == nullptr &&
       request.query.find("Action=") == std::string::npos) {
     return respond(JsonResponse(200, json::object{{"status", "healthy"}, {"service", "mallard"}}));
-  }
-  if (request.path == "/_mallard/health" && is_read) return respond(Health());
-  if (request.path == "/_localstack/health" && is_read) return respond(LocalStackHealth());
-  // moto's server mode resets with POST /moto-api/reset; LocalStack-style fixtures use ours.
-  if ((request.path == "/_mallard/reset" || request.path == "/moto-api/reset") && request.method == "POST") {
-    // Off the network thread: backends on a shared store (Redis) delete their keys with I/O.
-    std::thread([this, path = request.path, respond = std::move(respond)] {
-      ResetAll();
-      spdlog::info("state reset through {}", path);
-      respond(JsonResponse(200, json::object{{"status", "reset"}}));
-    }).detach();
-    return;
   }
 
   // --auth sigv4: checked before routing, so no service sees an unverified request. Large bodies get
@@ -342,6 +376,61 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
     spdlog::error("{}.{} failed: {} (request {})", descriptor->name, shared->second, e.what(), request_id);
     complete(Fail(common_errors::InternalFailure()));
   }
+}
+
+void Gateway::HandleAdmin(const http::HttpRequest& request, http::Responder respond) {
+  enum class Kind { kRead, kStateChanging };
+  struct Endpoint {
+    std::string_view path;
+    Kind kind;
+  };
+  // moto's server mode resets with POST /moto-api/reset; LocalStack-style fixtures use ours.
+  static constexpr Endpoint kEndpoints[] = {{"/_mallard/health", Kind::kRead},
+                                            {"/_localstack/health", Kind::kRead},
+                                            {"/_mallard/reset", Kind::kStateChanging},
+                                            {"/moto-api/reset", Kind::kStateChanging}};
+  const Endpoint* endpoint = nullptr;
+  for (const auto& candidate : kEndpoints) {
+    if (candidate.path == request.path) endpoint = &candidate;
+  }
+  if (endpoint == nullptr) return respond(AdminError(404, "no such admin endpoint"));
+  // State changes take POST only: a cross-origin page can send a "simple" GET or POST without a
+  // preflight, but gets no CORS allowance here, and an <img> or link (GET) changes nothing.
+  bool allowed = endpoint->kind == Kind::kRead ? request.method == "GET" || request.method == "HEAD"
+                                               : request.method == "POST";
+  if (!allowed) {
+    std::string allow = endpoint->kind == Kind::kRead ? "GET, HEAD" : "POST";
+    auto response = AdminError(405, "this endpoint takes " + allow);
+    response.SetHeader("Allow", allow);
+    return respond(std::move(response));
+  }
+  if (endpoint->kind == Kind::kRead) {
+    return respond(endpoint->path == "/_mallard/health" ? Health() : LocalStackHealth());
+  }
+  if (!options_.admin_token.empty()) {
+    switch (http::CheckBearerToken(request, options_.admin_token)) {
+      case http::BearerCheck::kMissing: {
+        auto response = AdminError(401, "this endpoint needs Authorization: Bearer <admin token>");
+        response.SetHeader("WWW-Authenticate", "Bearer realm=\"mallard\"");
+        return respond(std::move(response));
+      }
+      case http::BearerCheck::kWrong:
+        return respond(AdminError(403, "the admin token does not match"));
+      case http::BearerCheck::kAccepted:
+        break;
+    }
+  }
+  // Off the network thread: backends on a shared store (Redis) delete their keys with I/O.
+  boost::asio::post(*workers_, [this, path = request.path, respond = std::move(respond)] {
+    try {
+      ResetAll();
+    } catch (const std::exception& e) {
+      spdlog::error("reset through {} failed: {}", path, e.what());
+      return respond(AdminError(500, "reset failed"));
+    }
+    spdlog::info("state reset through {}", path);
+    respond(JsonResponse(200, json::object{{"status", "reset"}}));
+  });
 }
 
 http::HttpResponse Gateway::RejectOversizedBody(const http::HttpRequest& request, std::size_t limit) {

@@ -3,6 +3,7 @@
 // (X-Amz-Target prefix, then the SigV4 service name, then the awsQuery Action), decodes with the
 // right protocol codec, builds the RequestContext (region from the credential scope, account from
 // the access key) and renders results and errors in the protocol the client spoke.
+#include <boost/asio/thread_pool.hpp>
 #include <boost/json/object.hpp>
 
 #include <map>
@@ -29,16 +30,30 @@ struct GatewayOptions {
   // (access key -> secret) or by credentials STS issued. Off by default, as in LocalStack.
   bool verify_signatures = false;
   std::map<std::string, std::string> secret_by_access_key;
+  // Requests with a larger body are decoded, routed and invoked on the gateway's worker pool: the
+  // cost of parsing and validating a body grows with its size (about 1 ms per 100 KiB of JSON)
+  // and would otherwise hold a network thread and every connection it serves. Smaller bodies cost
+  // less than the hand-off (see bench/large_body_stall.py).
+  std::size_t offload_body_threshold = 64 * 1024;
+  // Threads of that pool. Bounded: work beyond them waits in the pool's queue, and each waiting
+  // request's body is already in memory (at most body_limit per connection).
+  unsigned offload_threads = 2;
+  // When non-empty, the state-changing admin endpoints (/_mallard/reset, /moto-api/reset) require
+  // `Authorization: Bearer <admin_token>`: 401 without it, 403 with another token. Health stays open.
+  std::string admin_token;
 };
 
 class Gateway final : public http::HttpHandler {
  public:
   Gateway(GatewayOptions options, std::vector<std::shared_ptr<services::Service>> services);
+  // Waits for work on the pool (a request being decoded or invoked there) to finish.
+  ~Gateway() override;
 
   void Handle(http::HttpRequest request, http::Responder respond) override;
   http::HttpResponse RejectOversizedBody(const http::HttpRequest& request, std::size_t limit) override;
   http::HttpResponse RejectMalformedRequest(const std::string& reason) override;
   void OnShutdown() override { ShutdownAll(); }
+  void Offload(std::function<void()> work) override;
 
   void ResetAll();
   void ShutdownAll();
@@ -50,6 +65,8 @@ class Gateway final : public http::HttpHandler {
   std::shared_ptr<services::Service> BySigningName(const std::string& name) const;
   http::HttpResponse Health() const;
   http::HttpResponse LocalStackHealth() const;
+  // /_mallard/*, /moto-api/*, /_localstack/*: methods checked, the admin token when set, no CORS.
+  void HandleAdmin(const http::HttpRequest& request, http::Responder respond);
   std::string DefaultQueryNamespace() const;
   void Dispatch(Route route, http::HttpRequest request, http::Responder respond);
   // --auth sigv4 (gateway_auth.cpp): nullopt when the request may proceed, else the error answer in
@@ -58,6 +75,7 @@ class Gateway final : public http::HttpHandler {
 
   GatewayOptions options_;
   std::vector<std::shared_ptr<services::Service>> services_;
+  std::unique_ptr<boost::asio::thread_pool> workers_;
 };
 
 }  // namespace mallard::gateway

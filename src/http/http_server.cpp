@@ -1,6 +1,7 @@
 #include "http/http_server.hpp"
 
 #include "http/content_encoding.hpp"
+#include "http/request_conversion.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -8,9 +9,15 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <functional>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace mallard::http {
@@ -41,35 +48,84 @@ auto AsyncHandle(HttpHandler& handler, HttpRequest request, Token&& token) {
       token, std::move(request));
 }
 
-HttpRequest ToNeutral(const bhttp::request<bhttp::string_body>& message, std::string remote) {
-  HttpRequest request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  auto question = request.target.find('?');
-  request.path = request.target.substr(0, question);
-  if (question != std::string::npos) request.query = request.target.substr(question + 1);
-  request.headers.reserve(16);
-  for (const auto& field : message) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    request.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  request.body = message.body();
-  request.remote_address = std::move(remote);
-  return request;
+// Runs `work` through the handler's Offload (off the network threads) and resumes the awaiting
+// coroutine on its own executor with the result.
+template <typename Value, typename Token>
+auto AsyncOffload(HttpHandler& handler, std::function<Value()> work, Token&& token) {
+  return asio::async_initiate<Token, void(Value)>(
+      [&handler](auto completion, std::function<Value()> work) {
+        using Completion = decltype(completion);
+        auto shared_completion = std::make_shared<Completion>(std::move(completion));
+        auto executor = asio::get_associated_executor(*shared_completion);
+        auto guard = std::make_shared<asio::executor_work_guard<decltype(executor)>>(executor);
+        handler.Offload([shared_completion, guard, work = std::move(work)] {
+          asio::post(guard->get_executor(), [shared_completion, value = work()]() mutable {
+            (*shared_completion)(std::move(value));
+          });
+          guard->reset();
+        });
+      },
+      token, std::move(work));
 }
 
-HttpRequest HeadersOnly(const bhttp::request_header<>& header) {
-  HttpRequest request;
-  request.method = std::string(header.method_string());
-  request.target = std::string(header.target());
-  for (const auto& field : header) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    request.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  return request;
+// The address as people write it: [v6]:port.
+std::string AddressText(const std::string& host, std::uint16_t port) {
+  bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
+
+std::string ListenFailureReason(const boost::system::error_code& error) {
+  if (error == asio::error::address_in_use) return "address already in use";
+  if (error == asio::error::access_denied) return "permission denied (ports below 1024 need privileges)";
+  if (error.value() == EADDRNOTAVAIL) return "the address is not one of this machine's";
+  std::string text = error.message();
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+// Accept failures that persist (the process is out of file descriptors: EMFILE, ENFILE, ENOBUFS)
+// would spin the accept loop: the pending connection stays in the backlog and the listener is
+// ready again at once. The loop waits before retrying, 100 ms doubling to 1 s while the error
+// persists, and logs the first failure, then at most one line per kReportInterval with the count.
+class AcceptBackoff {
+ public:
+  static constexpr auto kFirstDelay = std::chrono::milliseconds(100);
+  static constexpr auto kMaxDelay = std::chrono::milliseconds(1000);
+  static constexpr auto kReportInterval = std::chrono::seconds(10);
+
+  std::chrono::milliseconds Failed(const boost::system::error_code& error) {
+    auto now = std::chrono::steady_clock::now();
+    ++failures_;
+    delay_ = failures_ == 1 ? kFirstDelay : std::min(delay_ * 2, std::chrono::milliseconds(kMaxDelay));
+    if (failures_ == 1) {
+      bool out_of_descriptors = error.value() == EMFILE || error.value() == ENFILE;
+      spdlog::warn("accept failed: {}; retrying every {}-{} ms until it succeeds{}", error.message(), kFirstDelay.count(),
+                   kMaxDelay.count(), out_of_descriptors ? " (out of file descriptors: raise `ulimit -n`)" : "");
+      last_report_ = now;
+      unreported_ = 0;
+    } else if (now - last_report_ >= kReportInterval) {
+      spdlog::warn("accept still failing: {} ({} more failures since the last report)", error.message(), unreported_ + 1);
+      last_report_ = now;
+      unreported_ = 0;
+    } else {
+      ++unreported_;
+    }
+    return delay_;
+  }
+
+  void Succeeded() {
+    if (failures_ == 0) return;
+    spdlog::info("accepting connections again after {} failed attempts", failures_);
+    failures_ = 0;
+    unreported_ = 0;
+  }
+
+ private:
+  std::uint64_t failures_ = 0;
+  std::uint64_t unreported_ = 0;
+  std::chrono::milliseconds delay_{0};
+  std::chrono::steady_clock::time_point last_report_;
+};
 
 bhttp::response<bhttp::string_body> ToBeast(HttpResponse response, unsigned version, bool keep_alive,
                                             bool head_request) {
@@ -97,6 +153,10 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{io};
   asio::signal_set signals{io};
   asio::steady_timer grace_timer{io};
+  asio::steady_timer accept_retry_timer{io};
+  // The accept loop and BeginStop run here, so closing the acceptor and cancelling the retry timer
+  // never race with the loop using them.
+  asio::strand<asio::io_context::executor_type> control{asio::make_strand(io)};
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
   std::mutex connections_mutex;
@@ -107,6 +167,7 @@ struct HttpServer::Impl {
       : options(std::move(opts)), handler(std::move(h)) {}
 
   asio::awaitable<void> Accept() {
+    AcceptBackoff backoff;
     for (;;) {
       // Each connection runs on a strand of its own: its coroutine may resume on any network
       // thread, and shutdown reaches into it (cancel) from another one. One network thread is a
@@ -116,10 +177,16 @@ struct HttpServer::Impl {
       auto [error, socket] = co_await acceptor.async_accept(executor, asio::as_tuple(asio::use_awaitable));
       if (error) {
         if (error == asio::error::operation_aborted || stopping) co_return;
-        spdlog::warn("accept failed: {}", error.message());
+        // A client that gave up before its connection was accepted: nothing to wait for.
+        if (error == asio::error::connection_aborted) continue;
+        accept_retry_timer.expires_after(backoff.Failed(error));
+        co_await accept_retry_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (stopping) co_return;
         continue;
       }
-      socket.set_option(tcp::no_delay(true));
+      backoff.Succeeded();
+      boost::system::error_code no_delay_error;
+      socket.set_option(tcp::no_delay(true), no_delay_error);
       auto connection = std::make_shared<Connection>(std::move(socket));
       std::list<std::shared_ptr<Connection>>::iterator position;
       {
@@ -189,11 +256,19 @@ struct HttpServer::Impl {
       bool head_request = message.method() == bhttp::verb::head;
       unsigned version = message.version();
       connection->stream.expires_never();
+      // The body is moved, not copied: a copy of a large body would cost the network thread.
+      std::string body = std::move(message.body());
       HttpRequest neutral = ToNeutral(message, remote);
+      neutral.body = std::move(body);
       HttpResponse response;
       if (const std::string* encoding = neutral.Header("content-encoding");
           encoding != nullptr && (*encoding == "gzip" || *encoding == "x-gzip")) {
-        auto inflated = GunzipBounded(neutral.body, options.body_limit);
+        // Inflating may produce up to body_limit bytes from a small input: never on this thread.
+        std::function<std::optional<std::string>()> gunzip = [compressed = std::move(neutral.body),
+                                                                limit = options.body_limit] {
+          return GunzipBounded(compressed, limit);
+        };
+        auto inflated = co_await AsyncOffload(*handler, std::move(gunzip), asio::use_awaitable);
         if (!inflated) {
           response = handler->RejectMalformedRequest("the gzip-encoded body is corrupt or inflates past the body limit");
           keep_alive = false;
@@ -224,6 +299,7 @@ struct HttpServer::Impl {
     spdlog::info("shutting down: no new connections; waiting for in-flight requests");
     boost::system::error_code ignored;
     acceptor.close(ignored);
+    accept_retry_timer.cancel();
     signals.cancel(ignored);
     handler->OnShutdown();
     {
@@ -270,17 +346,45 @@ HttpServer::~HttpServer() {
   Join();
 }
 
-std::uint16_t HttpServer::Start() {
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur >= limit.rlim_max) {
+    spdlog::debug("open-file limit: {} (already the hard limit)", limit.rlim_cur);
+    return;
+  }
+  auto before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::debug("open-file limit stays {}: raising it to {} failed: {}", before, limit.rlim_max, std::strerror(errno));
+    return;
+  }
+  spdlog::debug("open-file limit raised from {} to {}", before, limit.rlim_cur);
+}
+
+Result<std::uint16_t, ListenError> HttpServer::Start() {
   auto& impl = *impl_;
+  auto address = AddressText(impl.options.host, impl.options.port);
+  boost::system::error_code error;
   tcp::resolver resolver(impl.io);
-  auto endpoints = resolver.resolve(impl.options.host, std::to_string(impl.options.port));
+  auto endpoints = resolver.resolve(impl.options.host, std::to_string(impl.options.port), error);
+  if (error || endpoints.empty()) {
+    return Fail(ListenError{address, "cannot resolve the host: " + (error ? error.message() : std::string("no address"))});
+  }
   auto endpoint = endpoints.begin()->endpoint();
-  impl.acceptor.open(endpoint.protocol());
-  impl.acceptor.set_option(asio::socket_base::reuse_address(true));
-  impl.acceptor.bind(endpoint);
-  impl.acceptor.listen(asio::socket_base::max_listen_connections);
+  // Each step's error is a value: nothing has started yet, so the caller only reports and exits.
+  if (impl.acceptor.open(endpoint.protocol(), error); !error) {
+    impl.acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  }
+  if (!error) impl.acceptor.bind(endpoint, error);
+  if (!error) impl.acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    boost::system::error_code ignored;
+    impl.acceptor.close(ignored);
+    return Fail(ListenError{address, ListenFailureReason(error)});
+  }
   auto port = impl.acceptor.local_endpoint().port();
-  asio::co_spawn(impl.io, impl.Accept(), asio::detached);
+  asio::co_spawn(impl.control, impl.Accept(), asio::detached);
   for (unsigned i = 0; i < std::max(1u, impl.options.threads); ++i) {
     impl.threads.emplace_back([&impl] {
       for (;;) {
@@ -299,16 +403,16 @@ std::uint16_t HttpServer::Start() {
 void HttpServer::StopOnSignals() {
   impl_->signals.add(SIGINT);
   impl_->signals.add(SIGTERM);
-  impl_->signals.async_wait([this](boost::system::error_code error, int signal_number) {
+  impl_->signals.async_wait(asio::bind_executor(impl_->control, [this](boost::system::error_code error, int signal_number) {
     if (error) return;
     spdlog::info("received signal {}", signal_number);
     impl_->BeginStop();
-  });
+  }));
 }
 
 void HttpServer::Stop() {
   if (!impl_) return;
-  asio::post(impl_->io, [impl = impl_.get()] { impl->BeginStop(); });
+  asio::post(impl_->control, [impl = impl_.get()] { impl->BeginStop(); });
 }
 
 void HttpServer::Join() {

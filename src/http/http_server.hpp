@@ -6,9 +6,21 @@
 #include <memory>
 #include <string>
 
+#include "common/result.hpp"
 #include "http/http_types.hpp"
 
 namespace mallard::http {
+
+// Why a listener could not start, for the one-line message the commands print before exiting 1.
+struct ListenError {
+  std::string address;  // "127.0.0.1:4566", "[::1]:4566"
+  std::string reason;   // "address already in use"
+  std::string Message() const { return "cannot listen on " + address + ": " + reason; }
+};
+
+// Raises the soft RLIMIT_NOFILE to the hard limit (each connection holds a descriptor; the
+// distribution default of 1024 runs out under load long before the hard limit). Logs at debug.
+void RaiseOpenFileLimit();
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -27,9 +39,9 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts the worker threads; returns the bound port. Throws std::runtime_error when
-  // the address cannot be bound.
-  std::uint16_t Start();
+  // Binds and starts the worker threads; returns the bound port. When the address cannot be bound
+  // nothing has been started, and the error says which address and why.
+  Result<std::uint16_t, ListenError> Start();
   // Graceful: stops accepting, lets in-flight requests complete, then ends the threads.
   void Stop();
   // Blocks until the server has stopped (after Stop(), or after SIGINT/SIGTERM when

@@ -59,6 +59,9 @@ class HttpHandler {
   // Called once when the server begins a graceful stop, so that requests parked in long waits can
   // complete now instead of holding the shutdown.
   virtual void OnShutdown() {}
+  // Runs `work` off the network threads (the server decodes large gzip bodies through it), on a
+  // pool of the handler's; the default runs it in place.
+  virtual void Offload(std::function<void()> work) { work(); }
 };
 
 }  // namespace mallard::http

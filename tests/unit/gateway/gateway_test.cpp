@@ -1,12 +1,24 @@
 // Gateway behaviour independent of any real service: routing by X-Amz-Target, response
-// compression and the x-amz-crc32 checksum of the bytes sent.
+// compression, the x-amz-crc32 checksum of the bytes sent, and large bodies handled off the
+// network thread.
 #include "gateway/gateway.hpp"
 
+#include <arpa/inet.h>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
 #include "http/content_encoding.hpp"
+#include "http/http_server.hpp"
 
 namespace mallard::gateway {
 namespace {
@@ -94,6 +106,171 @@ TEST(GatewayTest, GunzipRefusesBombsAndGarbage) {
   EXPECT_TRUE(http::AcceptsGzip("br, gzip;q=0.5"));
   EXPECT_FALSE(http::AcceptsGzip("gzip;q=0"));
   EXPECT_FALSE(http::AcceptsGzip("identity"));
+}
+
+// Echoes its input; an input with a "hold" member blocks Invoke (on the calling thread, as the
+// in-memory DynamoDB backend validates items inline) until Release().
+class GateService final : public services::Service {
+ public:
+  const services::ServiceDescriptor& Descriptor() const override {
+    static const services::ServiceDescriptor descriptor = [] {
+      services::ServiceDescriptor d;
+      d.name = "gate";
+      d.signing_name = "gate";
+      d.json_target_prefix = "Gate_20240101";
+      d.operations = {"Echo"};
+      return d;
+    }();
+    return descriptor;
+  }
+  const protocol::OperationShapes* QueryShapes(std::string_view) const override { return nullptr; }
+  void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override {
+    if (request.input.contains("hold")) {
+      std::unique_lock lock(mutex_);
+      held_ = true;
+      changed_.notify_all();
+      changed_.wait(lock, [this] { return released_; });
+    }
+    done(boost::json::object{{"bytes", request.input.contains("hold") ? request.input.at("hold").as_string().size() : 0}});
+  }
+  void Reset() override {}
+  std::string BackendName() const override { return "none"; }
+
+  bool WaitUntilHeld(std::chrono::seconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [this] { return held_; });
+  }
+  void Release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool held_ = false;
+  bool released_ = false;
+};
+
+http::HttpRequest GateRequest(std::string body) {
+  http::HttpRequest request;
+  request.method = "POST";
+  request.path.assign(1, '/');
+  request.target.assign(1, '/');
+  request.headers = {{"x-amz-target", "Gate_20240101.Echo"}, {"content-type", "application/x-amz-json-1.0"}};
+  request.body = std::move(body);
+  return request;
+}
+
+std::string HeldBody(std::size_t size) { return R"({"hold":")" + std::string(size, 'x') + R"("})"; }
+
+// A large request's decoding and Invoke run on the gateway's pool: Handle returns at once, and the
+// thread that called it (a network thread) answers a small request while the large one is held.
+TEST(GatewayTest, LargeBodyIsHandledOffTheCallingThread) {
+  auto gate = std::make_shared<GateService>();
+  Gateway gateway(GatewayOptions{}, {gate});
+  std::promise<http::HttpResponse> large_answer;
+  std::promise<void> handle_returned;
+  std::thread caller([&] {
+    gateway.Handle(GateRequest(HeldBody(200 * 1024)),
+                   [&large_answer](http::HttpResponse response) { large_answer.set_value(std::move(response)); });
+    handle_returned.set_value();
+  });
+  ASSERT_TRUE(gate->WaitUntilHeld(std::chrono::seconds(10)));
+  bool returned = handle_returned.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  EXPECT_TRUE(returned) << "Handle held the calling thread while the service validated a large body";
+  if (returned) {
+    http::HttpResponse small;
+    gateway.Handle(GateRequest(R"({"a":1})"), [&small](http::HttpResponse response) { small = std::move(response); });
+    EXPECT_EQ(small.status, 200) << small.body;
+  }
+  gate->Release();
+  caller.join();
+  auto large = large_answer.get_future().get();
+  EXPECT_EQ(large.status, 200);
+  EXPECT_EQ(large.body, R"({"bytes":204800})");
+}
+
+int ConnectTo(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  return fd;
+}
+
+void SendRequest(int fd, const std::string& body) {
+  std::string raw = "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Amz-Target: Gate_20240101.Echo\r\n"
+                    "Content-Type: application/x-amz-json-1.0\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body;
+  for (std::size_t sent = 0; sent < raw.size();) {
+    auto n = ::send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    sent += static_cast<std::size_t>(n);
+  }
+}
+
+std::string ReadAll(int fd) {
+  std::string response;
+  char buffer[4096];
+  for (ssize_t got; (got = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) response.append(buffer, static_cast<std::size_t>(got));
+  return response;
+}
+
+// The same over HTTP with one network thread: while a large request is held in its service, a
+// small request on another connection is answered.
+TEST(GatewayTest, OneNetworkThreadAnswersSmallRequestsWhileALargeOneIsProcessed) {
+  auto gate = std::make_shared<GateService>();
+  auto gateway = std::make_shared<Gateway>(GatewayOptions{}, std::vector<std::shared_ptr<services::Service>>{gate});
+  http::HttpServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  http::HttpServer server(options, gateway);
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok()) << port.error().Message();
+
+  int large = ConnectTo(*port);
+  ASSERT_GE(large, 0);
+  SendRequest(large, HeldBody(1 << 20));
+  ASSERT_TRUE(gate->WaitUntilHeld(std::chrono::seconds(10)));
+
+  int small = ConnectTo(*port);
+  ASSERT_GE(small, 0);
+  SendRequest(small, R"({"a":1})");
+  std::string small_response = ReadAll(small);  // times out after 10 s if the network thread is held
+  ::close(small);
+  EXPECT_NE(small_response.find("200 OK"), std::string::npos) << "no answer while a large request was processed";
+
+  gate->Release();
+  std::string large_response = ReadAll(large);
+  ::close(large);
+  EXPECT_NE(large_response.find(R"({"bytes":1048576})"), std::string::npos) << large_response.substr(0, 300);
+  server.Stop();
+  server.Join();
+}
+
+TEST(GatewayTest, ListenOnATakenPortIsAnErrorNamingTheAddress) {
+  auto gateway = std::make_shared<Gateway>(GatewayOptions{}, std::vector<std::shared_ptr<services::Service>>{});
+  http::HttpServerOptions options;
+  options.port = 0;
+  http::HttpServer first(options, gateway);
+  auto port = first.Start();
+  ASSERT_TRUE(port.ok());
+  options.port = *port;
+  http::HttpServer second(options, gateway);
+  auto taken = second.Start();
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().Message(), "cannot listen on 127.0.0.1:" + std::to_string(*port) + ": address already in use");
+  first.Stop();
+  first.Join();
 }
 
 }  // namespace
