@@ -34,6 +34,7 @@ struct ServeConfig {
   std::vector<std::string> pipe_schemas;
   std::string pipe_group = "default";
   int pipe_api_port = -1;
+  bool sql_allow_host_files = false;  // client SQL may read/write any host file (default: the lake's only)
   std::string sqlengine_duckdb;  // empty = the build's default (":memory:" with DuckDB, else "off")
   std::string backend_dynamodb = "memory";
   // Bearer token the state-changing admin endpoints (and a hosted pipe's API) require; empty: none.

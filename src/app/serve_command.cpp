@@ -90,6 +90,10 @@ int RunServe(CLI::App& command, ServeConfig& config) {
       return 2;
     }
   }
+  if (auto sandboxed = SandboxSqlEngine(config, sqlengine_backend, lake.get()); !sandboxed.empty()) {
+    spdlog::error("{}", sandboxed);
+    return 2;
+  }
   if (!config.pipe_source.empty() && !lake) {
     spdlog::error("--pipe-source needs a lake to write to: set --lake-catalog");
     return 2;

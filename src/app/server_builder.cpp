@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/config.hpp"
 #include "backends/memory/memory_dynamodb_backend.hpp"
 #include "backends/memory/memory_sqs_backend.hpp"
 #include "backends/redis/redis_dynamodb_backend.hpp"
@@ -135,7 +136,7 @@ std::unique_ptr<sqs::SqsBackend> MakeSqsBackend(const std::string& spec, std::st
   if (spec.rfind("redis://", 0) == 0) {
     auto endpoint = redis::ParseRedisUrl(spec);
     if (!endpoint) {
-      error = "invalid SQS backend '" + spec + "': " + endpoint.error();
+      error = "invalid SQS backend '" + WithoutPassword(spec) + "': " + endpoint.error();
       return nullptr;
     }
     auto backend = std::make_unique<sqs::RedisSqsBackend>(*endpoint);
@@ -145,7 +146,7 @@ std::unique_ptr<sqs::SqsBackend> MakeSqsBackend(const std::string& spec, std::st
     }
     return backend;
   }
-  error = "unknown SQS backend '" + spec + "'; this build has: memory, redis://HOST:PORT[/DB][?prefix=NAME]";
+  error = "unknown SQS backend '" + WithoutPassword(spec) + "'; this build has: memory, redis://HOST:PORT[/DB][?prefix=NAME]";
   return nullptr;
 }
 
@@ -156,7 +157,7 @@ std::shared_ptr<dynamodb::DynamoDbBackend> MakeDynamoDbBackend(const std::string
   if (spec.rfind("redis://", 0) == 0) {
     auto endpoint = redis::ParseRedisUrl(spec);
     if (!endpoint) {
-      error = "invalid DynamoDB backend '" + spec + "': " + endpoint.error();
+      error = "invalid DynamoDB backend '" + WithoutPassword(spec) + "': " + endpoint.error();
       return nullptr;
     }
     auto backend = std::make_shared<dynamodb::RedisDynamoDbBackend>(*endpoint);
@@ -165,7 +166,7 @@ std::shared_ptr<dynamodb::DynamoDbBackend> MakeDynamoDbBackend(const std::string
       spdlog::warn("dynamodb backend: {}; requests will fail until Redis answers", reachable.error().detail);
     return backend;
   }
-  error = "unknown DynamoDB backend '" + spec + "'; this build has: memory, redis://HOST:PORT[/DB][?prefix=NAME]";
+  error = "unknown DynamoDB backend '" + WithoutPassword(spec) + "'; this build has: memory, redis://HOST:PORT[/DB][?prefix=NAME]";
   return nullptr;
 }
 

@@ -72,6 +72,32 @@ std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengin
 #endif
 }
 
+std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sqlengine::QueryExecutionBackend>& backend,
+                             const lake::Lake* lake) {
+#ifdef MALLARD_HAVE_DUCKDB
+  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbQueryBackend>(backend);
+  if (!duck) return {};
+  duckdb::SandboxOptions options;
+  options.allow_host_files = config.sql_allow_host_files;
+  // The lake's views read its Parquet files; its catalog is read by the lake's own DuckDB
+  // databases, never by this engine, so the catalog file stays out of reach (an ATTACH of it
+  // would let a client rewrite the lake's history).
+  if (lake) options.allowed_directories.push_back(lake->DataPath());
+  if (auto locked = duck->Lock(options); !locked.ok()) return "cannot lock the SQL engine's configuration: " + locked.error();
+  if (config.sql_allow_host_files) {
+    spdlog::warn("SQL engine: --sql-allow-host-files: Athena and Redshift Data queries can read and write every "
+                 "file this process can");
+  } else {
+    spdlog::info("SQL engine: client SQL reads only {}", lake ? lake->DataPath() : std::string("no files"));
+  }
+#else
+  (void)config;
+  (void)backend;
+  (void)lake;
+#endif
+  return {};
+}
+
 ServerBuilder& AddSqlEngineServices(ServerBuilder& builder, std::shared_ptr<sqlengine::QueryExecutionBackend> backend) {
   builder.AddService([backend](const services::ServiceRuntime& runtime) {
     return std::make_shared<athena::AthenaService>(backend, runtime);

@@ -23,6 +23,13 @@ std::shared_ptr<sqlengine::QueryExecutionBackend> MakeSqlEngineBackend(const std
 // an error text, empty on success.
 std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::QueryExecutionBackend>& backend,
                        std::shared_ptr<lake::Lake>* opened_lake = nullptr);
+// Confines the DuckDB engine's file access to the lake's data directory (all host files with
+// --sql-allow-host-files) and locks its configuration, so client SQL can neither read or write
+// other files nor change settings for everyone. Call after AttachLake, before the server starts.
+// `lake` may be null (no lake attached). Returns an error text, empty on success; does nothing
+// for the in-memory backend.
+std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sqlengine::QueryExecutionBackend>& backend,
+                             const lake::Lake* lake);
 // Registers Athena and Redshift Data on `builder`, both on `backend`.
 ServerBuilder& AddSqlEngineServices(ServerBuilder& builder, std::shared_ptr<sqlengine::QueryExecutionBackend> backend);
 // The same on a temporary builder, for a `AddSqlEngineServices(ServerBuilder(), backend).With…().Start()` chain.

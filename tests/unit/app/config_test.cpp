@@ -47,4 +47,28 @@ TEST(ConfigTest, RejectsBadAccountMapAndBadFile) {
   EXPECT_NE(ApplyConfigFile(command, config), "");
 }
 
+// Passwords never reach a log line or an error message, whatever form the spec takes.
+TEST(ConfigTest, WithoutPasswordMasksEveryForm) {
+  EXPECT_EQ(WithoutPassword("redis://:s3cret@127.0.0.1:6379/0"), "redis://:***@127.0.0.1:6379/0");
+  EXPECT_EQ(WithoutPassword("redis://user:s3cret@host/0?prefix=a"), "redis://user:***@host/0?prefix=a");
+  EXPECT_EQ(WithoutPassword("redis://user:p@ss:w/rd@host:99999"), "redis://user:***@host:99999");
+  EXPECT_EQ(WithoutPassword("postgres://u:s3cret@db:5432/lake?sslmode=disable"), "postgres://u:***@db:5432/lake?sslmode=disable");
+  EXPECT_EQ(WithoutPassword("postgresql://db/lake?user=u&password=s3cret&sslmode=disable"),
+            "postgresql://db/lake?user=u&password=***&sslmode=disable");
+  EXPECT_EQ(WithoutPassword("postgresql://db/lake?Password=s3cret"), "postgresql://db/lake?Password=***");
+  EXPECT_EQ(WithoutPassword("host=db password=s3cret dbname=lake"), "host=db password=*** dbname=lake");
+  EXPECT_EQ(WithoutPassword("host=db password = 's3 c\\'ret' dbname=lake"), "host=db password =*** dbname=lake");
+  EXPECT_EQ(WithoutPassword("postgres:password=s3cret host=db"), "postgres:password=*** host=db");
+  EXPECT_EQ(WithoutPassword("host=db\tPASSWORD=s3cret"), "host=db\tPASSWORD=***");
+  // Nothing to mask: left as it is (a file path, a URL without credentials, a look-alike key).
+  EXPECT_EQ(WithoutPassword("/var/lib/lake.duckdb"), "/var/lib/lake.duckdb");
+  EXPECT_EQ(WithoutPassword("redis://127.0.0.1:6379/0?prefix=a@b"), "redis://127.0.0.1:6379/0?prefix=a@b");
+  EXPECT_EQ(WithoutPassword("host=db mypassword=x"), "host=db mypassword=x");
+  EXPECT_EQ(WithoutPassword("password"), "password");
+  EXPECT_EQ(WithoutPassword(""), "");
+  // A value that runs to the end, or an unterminated quote, is masked to the end.
+  EXPECT_EQ(WithoutPassword("password='abc"), "password=***");
+  EXPECT_EQ(WithoutPassword("password="), "password=***");
+}
+
 }  // namespace mallard::app
