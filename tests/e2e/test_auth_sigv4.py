@@ -398,3 +398,38 @@ def test_bad_auth_configuration_exits_2(tmp_path, args, message):
                             timeout=30, env=server_env(), stdin=subprocess.DEVNULL)
     assert result.returncode == 2, result.stdout + result.stderr
     assert message in result.stdout + result.stderr
+
+
+def test_bad_account_in_credentials_file_exits_2(tmp_path):
+    from conftest import mallard_bin, server_env
+    credentials = tmp_path / "credentials"
+    credentials.write_text(f"[ci]\naws_access_key_id = {KEY}\naws_secret_access_key = s\naws_account_id = 42\n")
+    result = subprocess.run([str(mallard_bin()), "serve", "--port", "0", "--auth", "sigv4", "--credentials-file",
+                             str(credentials)], capture_output=True, text=True, timeout=30, env=server_env(),
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert "profile [ci]: aws_account_id must be 12 digits" in result.stdout + result.stderr
+
+
+def test_auth_from_the_toml_file(tmp_path):
+    config = tmp_path / "mallard.toml"
+    config.write_text(f'[auth]\nmode = "sigv4"\ncredentials = ["{SECOND_KEY}:{SECOND_SECRET}:999988887777"]\n')
+    handle = start_server(tmp_path / "mallard.log", ["--config", str(config)])
+    try:
+        assert client(handle, "sts", SECOND_KEY, SECOND_SECRET).get_caller_identity()["Account"] == "999988887777"
+        code, status, _ = error_of(client(handle, "sts", SECOND_KEY, "wrong").get_caller_identity)
+        assert (code, status) == ("SignatureDoesNotMatch", 403)
+    finally:
+        stop_server(handle)
+
+
+def test_presigned_url_with_session_credentials(auth_server):
+    issued = client(auth_server, "sts").get_session_token(DurationSeconds=900)["Credentials"]
+    credentials = Credentials(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"])
+    request = AWSRequest(method="GET", url=f"{auth_server.endpoint}/?Action=ListQueues&Version=2012-11-05")
+    botocore.auth.SigV4QueryAuth(credentials, "sqs", REGION, expires=60).add_auth(request)
+    url = request.prepare().url
+    assert "X-Amz-Security-Token=" in url
+    assert fetch(url)[0] == 200
+    status, body = fetch(url.replace("X-Amz-Security-Token=", "X-Amz-Security-Token=x"))
+    assert (status, query_error(body)["Code"]) == (403, "SignatureDoesNotMatch"), "the token is signed"
