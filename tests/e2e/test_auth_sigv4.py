@@ -433,3 +433,27 @@ def test_presigned_url_with_session_credentials(auth_server):
     assert fetch(url)[0] == 200
     status, body = fetch(url.replace("X-Amz-Security-Token=", "X-Amz-Security-Token=x"))
     assert (status, query_error(body)["Code"]) == (403, "SignatureDoesNotMatch"), "the token is signed"
+
+
+def test_javascript_sdk_v3_signatures_verify(auth_server, tmp_path):
+    """@aws-sdk/client-sqs (awsJson 1.0, its own signer) against the verifier."""
+    import shutil
+    from sqs_e2e import JS_DIR, JsSqsHelper
+    if shutil.which("node") is None or not (JS_DIR / "node_modules" / "@aws-sdk" / "client-sqs").is_dir():
+        pytest.skip("node or @aws-sdk/client-sqs is not installed")
+    for secret, expected_ok in ((SECRET, True), ("wrong", False)):
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": secret}
+        helper = JsSqsHelper(auth_server.endpoint, env, tmp_path / f"node-{expected_ok}.log")
+        try:
+            created = helper.request("CreateQueue", {"QueueName": "from-js"})
+            sent = helper.request("ListQueues", {}, capture=True)
+        finally:
+            helper.close()
+        assert created["ok"] is expected_ok, created
+        if expected_ok:
+            assert created["output"]["QueueUrl"].endswith(f"/{ACCOUNT}/from-js")
+            assert sent["ok"], sent
+        else:
+            error = created["error"]
+            assert error["httpStatusCode"] == 403, error
+            assert "SignatureDoesNotMatch" in (error.get("Code"), error.get("name")), error
