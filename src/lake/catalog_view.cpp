@@ -27,8 +27,9 @@ std::string JoinPath(const std::string& base, const CatalogValue& path, bool rel
   return base + *path;
 }
 
-// Builds the column trees of every table from rows ordered parent-first.
-void AttachColumns(std::vector<TableEntry>& tables, const std::vector<CatalogRow>& rows) {
+// Builds the column trees of every table from rows ordered parent-first. A column that names itself
+// as parent (a damaged catalog) is refused: attaching it would move it into its own children.
+LakeStatus AttachColumns(std::vector<TableEntry>& tables, const std::vector<CatalogRow>& rows) {
   std::map<std::int64_t, std::vector<CatalogRow>> by_table;
   for (const auto& row : rows) by_table[CatalogInt(row[0])].push_back(row);
   for (auto& table : tables) {
@@ -45,8 +46,13 @@ void AttachColumns(std::vector<TableEntry>& tables, const std::vector<CatalogRow
       column.initial_default = row[5];
       column.default_value = row[6];
       column.nulls_allowed = !row[7] || CatalogBool(row[7]);
+      std::int64_t parent = row[8] ? CatalogInt(row[8]) : -1;
+      if (parent == column.column_id) {
+        return LakeFail(LakeErrorCode::kInvalid, "catalog column " + std::to_string(parent) + " of table " +
+                                                     std::to_string(table.table_id) + " is its own parent");
+      }
+      order.emplace_back(parent, column.column_id);
       nodes[column.column_id] = std::move(column);
-      order.emplace_back(row[8] ? CatalogInt(row[8]) : -1, CatalogInt(row[1]));
     }
     // Children were ordered after their parents; attach bottom-up so grandchildren land first.
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
@@ -59,6 +65,7 @@ void AttachColumns(std::vector<TableEntry>& tables, const std::vector<CatalogRow
       if (parent < 0) table.columns.push_back(std::move(nodes[id]));
     }
   }
+  return Done{};
 }
 
 }  // namespace
@@ -162,7 +169,7 @@ LakeResult<CatalogView> LoadCatalogView(CatalogStore& store, const SnapshotRow& 
                                        "FROM ducklake_column c WHERE " +
                                        VisibleAt("c", s) +
                                        " ORDER BY table_id, parent_column NULLS FIRST, column_order, column_id"));
-  AttachColumns(view.tables, column_rows);
+  MALLARD_RETURN_IF_ERROR(AttachColumns(view.tables, column_rows));
   // Column ids are never reused: live files may still hold a dropped column's field id. Its
   // catalog rows may be gone (snapshot expiry by older versions removed them), so the ids in the
   // files' statistics count too.

@@ -215,5 +215,43 @@ TEST_P(LakeTest, FilesRegisteredWithANameMappingAreRefusedClearly) {
             LakeErrorCode::kUnsupported);
 }
 
+// Answers each catalog query with the next canned result (fuzz/targets/fuzz_lake_catalog.cpp does
+// the same with fuzzed rows).
+class CannedCatalogStore final : public CatalogStore {
+ public:
+  explicit CannedCatalogStore(std::vector<std::vector<CatalogRow>> results) : results_(std::move(results)) {}
+  std::string Dialect() const override { return "duckdb"; }
+  LakeStatus Execute(const std::string&) override { return Done{}; }
+  LakeResult<std::vector<CatalogRow>> Query(const std::string&) override {
+    return next_ < results_.size() ? results_[next_++] : std::vector<CatalogRow>{};
+  }
+  LakeStatus Begin() override { return Done{}; }
+  LakeStatus Commit() override { return Done{}; }
+  void Rollback() override {}
+
+ private:
+  std::vector<std::vector<CatalogRow>> results_;
+  std::size_t next_ = 0;
+};
+
+// Found by fuzz_lake_catalog: a column row naming itself as parent_column moved the column into its
+// own children (heap-use-after-free). Another writer's catalog may be damaged; it must be an error.
+TEST(CatalogViewTest, AColumnThatIsItsOwnParentIsAnErrorNotACrash) {
+  const CatalogValue null;
+  CannedCatalogStore store({
+      {{"0", "main", "main/", "true"}},                                                       // schemas
+      {{"1", "0", "0190a0b0-0000-7000-8000-000000000001", "t", "t/", "true"}},                 // tables
+      {{"1", "1", "0", "id", "int64", null, null, "true", null},                             // columns
+       {"1", "2", "1", "s", "struct", null, null, "true", "2"}},
+      {{"1", "2"}},                                                                            // max ids
+  });
+  SnapshotRow snapshot;
+  snapshot.snapshot_id = 1;
+  auto view = LoadCatalogView(store, snapshot, "/lake/");
+  ASSERT_FALSE(view.ok());
+  EXPECT_EQ(view.error().code, LakeErrorCode::kInvalid);
+  EXPECT_NE(view.error().message.find("its own parent"), std::string::npos) << view.error().message;
+}
+
 }  // namespace
 }  // namespace mallard::lake
