@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "app/auth_config.hpp"
+#include "app/backend_health.hpp"
 #include "app/server_builder.hpp"
 #ifdef MALLARD_HAVE_DUCKDB
 #include "app/pipe_command.hpp"
@@ -58,6 +59,8 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   gateway_options.admin_token = config.admin_token;
   gateway_options.version = MALLARD_VERSION;
   gateway_options.build_info = BuildInfo();
+  auto backend_health = std::make_shared<services::BackendHealthBoard>();
+  gateway_options.backend_health = backend_health;
   if (auto error = ParseAccountMap(config.account_map, gateway_options.account_by_access_key); !error.empty()) {
     spdlog::error("{}", error);
     return 2;
@@ -117,6 +120,8 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     return 1;
   }
   std::unique_ptr<Server> server = std::move(started_server).value();
+  // Probes the Redis backends in the background for the health endpoints (stopped on return).
+  BackendHealthMonitor backend_health_monitor(backend_health, ProbesForServe(config));
 #ifdef MALLARD_HAVE_DUCKDB
   std::unique_ptr<PipeRuntime> pipe;
   if (!config.pipe_source.empty()) {

@@ -116,25 +116,41 @@ void Gateway::ShutdownAll() {
 }
 
 http::HttpResponse Gateway::Health() const {
+  // Backend reachability comes from the board, refreshed in the background: this request never
+  // waits for a backend. HTTP 200 either way, so readiness probes see the process is up; the
+  // top-level status says "degraded" while any backend is unavailable.
   json::object services;
+  bool degraded = false;
   for (const auto& service : services_) {
     const auto& descriptor = service->Descriptor();
     json::array protocols;
     if (!descriptor.json_target_prefix.empty()) protocols.emplace_back(descriptor.json_1_1 ? "awsJson1.1" : "awsJson1.0");
     if (!descriptor.query_xmlns.empty()) protocols.emplace_back("awsQuery");
-    services[descriptor.name] = json::object{{"status", "running"},
-                                             {"backend", service->BackendName()},
-                                             {"protocols", std::move(protocols)},
-                                             {"operations", descriptor.operations.size()}};
+    auto health = options_.backend_health ? options_.backend_health->Find(descriptor.name) : std::nullopt;
+    bool available = !health || health->available;
+    json::object entry{{"status", available ? "running" : "unavailable"},
+                       {"backend", service->BackendName()},
+                       {"protocols", std::move(protocols)},
+                       {"operations", descriptor.operations.size()}};
+    if (!available) {
+      entry["reason"] = health->reason;
+      degraded = true;
+    }
+    services[descriptor.name] = std::move(entry);
   }
-  json::object body{{"status", "running"}, {"version", options_.version}, {"services", std::move(services)},
-                    {"build", options_.build_info}};
+  json::object body{{"status", degraded ? "degraded" : "running"}, {"version", options_.version},
+                    {"services", std::move(services)}, {"build", options_.build_info}};
   return JsonResponse(200, body);
 }
 
 http::HttpResponse Gateway::LocalStackHealth() const {
+  // LocalStack's service states: "running" once a service answers, "error" when it cannot.
   json::object services;
-  for (const auto& service : services_) services[service->Descriptor().name] = "running";
+  for (const auto& service : services_) {
+    const auto& name = service->Descriptor().name;
+    auto health = options_.backend_health ? options_.backend_health->Find(name) : std::nullopt;
+    services[name] = !health || health->available ? "running" : "error";
+  }
   return JsonResponse(200, json::object{{"services", std::move(services)}, {"edition", "mallard"},
                                         {"version", options_.version}});
 }

@@ -43,6 +43,8 @@ struct GatewayOptions {
   // When non-empty, the state-changing admin endpoints (/_mallard/reset, /moto-api/reset) require
   // `Authorization: Bearer <admin_token>`: 401 without it, 403 with another token. Health stays open.
   std::string admin_token;
+  // Backend reachability the health endpoints report (null: every backend counts as running).
+  std::shared_ptr<services::BackendHealthBoard> backend_health;
 };
 
 class Gateway final : public http::HttpHandler {

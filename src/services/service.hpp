@@ -3,6 +3,9 @@
 // through its backend interface; it never sees HTTP or wire formats, only OperationRequests.
 #include <boost/json/object.hpp>
 
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +25,34 @@ struct ServiceDescriptor {
   std::string query_xmlns;           // non-empty = the service accepts awsQuery
   bool crc32_header = false;         // responses carry x-amz-crc32 of the bytes sent (DynamoDB)
   std::vector<std::string> operations;
+};
+
+// Whether a service's backend (its Redis, say) answers, as last probed.
+struct BackendHealth {
+  bool available = true;
+  std::string reason;  // why not, for the health endpoint (never a password)
+};
+
+// The last probed backend health of each service, by service name. Probes run on a thread of
+// their own (app/backend_health.hpp) and record here; the health endpoint only reads, so it never
+// waits for a backend.
+class BackendHealthBoard {
+ public:
+  void Record(const std::string& service, BackendHealth health) {
+    std::lock_guard lock(mutex_);
+    by_service_[service] = std::move(health);
+  }
+  // nullopt: never probed (an in-process backend, or no probe yet).
+  std::optional<BackendHealth> Find(const std::string& service) const {
+    std::lock_guard lock(mutex_);
+    auto found = by_service_.find(service);
+    if (found == by_service_.end()) return std::nullopt;
+    return found->second;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, BackendHealth> by_service_;
 };
 
 class Service {
