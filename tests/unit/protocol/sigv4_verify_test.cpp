@@ -384,6 +384,28 @@ TEST(SigV4VerifyTest, HostAndDateMustBeSigned) {
                  "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
 }
 
+TEST(SigV4VerifyTest, HttpDateHeaderStandsInForXAmzDate) {
+  auto request = Vanilla();
+  RemoveHeader(request, "x-amz-date");
+  SetHeader(request, "date", "Sun, 30 Aug 2015 12:36:00 GMT");
+  SetHeader(request, "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=date;host, "
+            "Signature=0000000000000000000000000000000000000000000000000000000000000000");
+  auto rejection = Verify(request);
+  ASSERT_TRUE(rejection.has_value());
+  EXPECT_EQ(rejection->failure, AuthFailure::SignatureMismatch) << rejection->message;
+  // Signed as sent, dated in the string to sign in ISO 8601 basic format.
+  EXPECT_NE(rejection->message.find("\ndate:Sun, 30 Aug 2015 12:36:00 GMT\nhost:example.amazonaws.com\n\ndate;host\n"),
+            std::string::npos) << rejection->message;
+  EXPECT_NE(rejection->message.find("'AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"),
+            std::string::npos) << rejection->message;
+  EXPECT_EQ(Verify(request, {}, kSuiteTimeMillis + 16 * 60 * 1000)->failure, AuthFailure::SignatureExpired);
+  SetHeader(request, "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host, "
+            "Signature=0000000000000000000000000000000000000000000000000000000000000000");
+  ExpectRejected(Verify(request), AuthFailure::SignatureMismatch, "'Date' must be a 'SignedHeader' in the AWS Authorization.");
+}
+
 TEST(SigV4VerifyTest, AlgorithmAndCredentialScopeAreChecked) {
   auto request = Vanilla();
   std::string authorization = kVanillaAuthorization;
