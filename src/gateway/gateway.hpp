@@ -58,6 +58,8 @@ class Gateway final : public http::HttpHandler {
   http::HttpResponse RejectMalformedRequest(const std::string& reason) override;
   void OnShutdown() override { ShutdownAll(); }
   void Offload(std::function<void()> work) override;
+  // Waits for the pool: after a shutdown grace period ran out, a request may still be running there.
+  void OnStopped() override { workers_->join(); }
 
   void ResetAll();
   void ShutdownAll();

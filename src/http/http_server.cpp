@@ -417,10 +417,12 @@ void HttpServer::Stop() {
 
 void HttpServer::Join() {
   std::lock_guard lock(impl_->join_mutex);
+  bool had_threads = !impl_->threads.empty();
   for (auto& thread : impl_->threads) {
     if (thread.joinable()) thread.join();
   }
   impl_->threads.clear();
+  if (had_threads) impl_->handler->OnStopped();
 }
 
 }  // namespace mallard::http

@@ -62,6 +62,9 @@ class HttpHandler {
   // Runs `work` off the network threads (the server decodes large gzip bodies through it), on a
   // pool of the handler's; the default runs it in place.
   virtual void Offload(std::function<void()> work) { work(); }
+  // Called by Join once the network threads have ended: work still running for the server (on an
+  // Offload pool) must finish now, as its completions refer to the server about to be destroyed.
+  virtual void OnStopped() {}
 };
 
 }  // namespace mallard::http
