@@ -5,10 +5,37 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/monotonic_resource.hpp>
 
+#include <cmath>
+#include <vector>
+
 #include "common/encoding.hpp"
 
 namespace mallard::protocol {
 namespace json = boost::json;
+
+namespace {
+
+// Boost.JSON 1.81 reads a zero mantissa with a huge exponent ("-0.00e890") as 0 x inf = NaN; the
+// number is zero, and a NaN would render as invalid JSON wherever the value is echoed. No other
+// input yields NaN, so every NaN becomes zero (the sign is lost: x86's NaN from 0 x inf is always
+// negative). Iterative: the walk must not
+// recurse per nesting level.
+void RepairZeroTimesHugeExponent(json::value& document) {
+  std::vector<json::value*> pending{&document};
+  while (!pending.empty()) {
+    json::value* node = pending.back();
+    pending.pop_back();
+    if (node->is_double()) {
+      if (std::isnan(node->get_double())) *node = 0.0;
+    } else if (node->is_object()) {
+      for (auto& member : node->get_object()) pending.push_back(&member.value());
+    } else if (node->is_array()) {
+      for (auto& item : node->get_array()) pending.push_back(&item);
+    }
+  }
+}
+
+}  // namespace
 
 Result<json::object> DecodeJsonBody(std::string_view body) {
   std::size_t first = body.find_first_not_of(" \t\r\n");
@@ -24,6 +51,7 @@ Result<json::object> DecodeJsonBody(std::string_view body) {
                                    error.message()));
   }
   json::value document = parser.release();
+  RepairZeroTimesHugeExponent(document);
   if (!document.is_object()) {
     return Fail(AwsError::Make("SerializationException", 400, "The request body must be a JSON object."));
   }

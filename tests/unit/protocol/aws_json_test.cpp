@@ -1,5 +1,6 @@
 #include "protocol/aws_json.hpp"
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 namespace mallard::protocol {
@@ -27,6 +28,19 @@ TEST(AwsJsonTest, AcceptsDynamoDbDepthButBoundsHostileNesting) {
   EXPECT_TRUE(DecodeJsonBody(legal).ok());
   std::string hostile(100000, '[');
   EXPECT_FALSE(DecodeJsonBody("{\"a\":" + hostile).ok());
+}
+
+// Boost.JSON 1.81 parsed "-0.00e890" (zero with a huge exponent) as NaN, which renders as invalid
+// JSON; found by fuzz_aws_json.
+TEST(AwsJsonTest, ZeroWithHugeExponentIsZeroNotNaN) {
+  auto decoded = DecodeJsonBody(R"({"n": -0.00e890, "m": [0e999], "s": "\u00e9"})");
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->at("n").as_double(), 0.0);
+  EXPECT_EQ(decoded->at("m").as_array().at(0).as_double(), 0.0);
+  auto rendered = RenderJsonResult(*decoded, false, "rid");
+  boost::system::error_code error;
+  boost::json::parse(rendered.body, error);
+  EXPECT_FALSE(error) << rendered.body;
 }
 
 TEST(AwsJsonTest, ErrorShapeCarriesTypeHeadersAndQueryCode) {
