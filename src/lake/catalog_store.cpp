@@ -22,10 +22,6 @@ const char* LakeErrorCodeName(LakeErrorCode code) {
   return "Unknown";
 }
 
-namespace {
-
-// The spec begins with `keyword =` for a keyword libpq knows (host, dbname, password, …): meant
-// as a connection string, whether or not the rest parses.
 bool StartsWithLibpqKeyword(const std::string& spec) {
   std::size_t start = spec.find_first_not_of(" \t");
   if (start == std::string::npos) return false;
@@ -40,6 +36,8 @@ bool StartsWithLibpqKeyword(const std::string& spec) {
   PQconninfoFree(defaults);
   return known;
 }
+
+namespace {
 
 // A libpq keyword/value connection string ("host=db dbname=lake user=u password=…").
 bool IsLibpqKeywordString(const std::string& spec) {

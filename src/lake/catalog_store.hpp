@@ -35,6 +35,9 @@ class CatalogStore {
 // `read_only`: the caller only reads, so a DuckDB file another process holds is read from a copy.
 LakeResult<std::unique_ptr<CatalogStore>> OpenCatalogStore(const std::string& spec, bool read_only = false);
 bool IsPostgresCatalogSpec(const std::string& spec);
+// The spec begins with `keyword =` for a keyword libpq knows (host, dbname, password, …): meant as
+// a connection string, whether or not the rest parses; never a file name.
+bool StartsWithLibpqKeyword(const std::string& spec);
 
 // SQL text helpers shared by every statement the lake builds.
 std::string SqlString(const std::string& value);         // 'it''s'

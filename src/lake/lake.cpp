@@ -50,14 +50,21 @@ constexpr const char* kSnapshotInfoQuery =
 }  // namespace
 
 LakeResult<std::shared_ptr<Lake>> Lake::Open(const LakeOptions& options) {
-  if (options.read_only && !IsPostgresCatalogSpec(options.catalog) && options.catalog != ":memory:" &&
-      !std::filesystem::exists(options.catalog)) {
+  // (A connection string that does not parse is left to OpenCatalogStore, which refuses it
+  // without echoing it: it may hold a password.)
+  if (options.read_only && !IsPostgresCatalogSpec(options.catalog) && !StartsWithLibpqKeyword(options.catalog) &&
+      options.catalog != ":memory:" && !std::filesystem::exists(options.catalog)) {
     return LakeFail(LakeErrorCode::kNotFound, "no DuckLake catalog at '" + options.catalog + "'");
   }
   MALLARD_ASSIGN_OR_RETURN(auto store, OpenCatalogStore(options.catalog, options.read_only));
   MALLARD_ASSIGN_OR_RETURN(bool exists, CatalogExists(*store));
   std::string data_path;
-  if (!exists && options.read_only) return LakeFail(LakeErrorCode::kNotFound, "no DuckLake at '" + options.catalog + "'");
+  if (!exists && options.read_only) {
+    // A connection string is not echoed: it may hold a password.
+    return LakeFail(LakeErrorCode::kNotFound, IsPostgresCatalogSpec(options.catalog)
+                                                  ? std::string("no DuckLake in that PostgreSQL database")
+                                                  : "no DuckLake at '" + options.catalog + "'");
+  }
   if (!exists) {
     MALLARD_ASSIGN_OR_RETURN(data_path, ResolveDataPath(options));
     std::error_code error;
