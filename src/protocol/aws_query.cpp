@@ -210,7 +210,7 @@ Status<> ParseFormInto(std::string_view text, FormParameters& params) {
     if (!key || !value) {
       return Fail(AwsError::Make("MalformedQueryString", 400,
                                  "The query string contains a malformed percent-encoded sequence: " +
-                                     std::string(pair.substr(0, 64))));
+                                     std::string(Utf8Prefix(pair, 64))));
     }
     params[std::move(*key)] = std::move(*value);
   }
