@@ -376,9 +376,19 @@ Result<Done, std::string> SyncGroup::Resync(const std::string& text) {
   auto described = DescribeSourceTable(*meta, *parsed);
   if (!described.ok()) return Fail(Message(described.error()));
   if (auto unsupported = described->Unsupported()) return Fail("table " + parsed->Label() + ": " + *unsupported);
-  MALLARD_ASSIGN_OR_RETURN(TableName name, DetachTable(text));
-  progress_[name.Label()] = TableProgress{name, name, TableState::kSnapshot, 0, 0, 0, ""};
-  return StartTable(name, true, &*meta);
+  {
+    std::lock_guard lock(tables_mutex_);
+    restarting_.insert(*parsed);
+  }
+  auto detached = DetachTable(text);
+  Result<Done, std::string> started = detached.ok() ? Result<Done, std::string>(Done{}) : Fail(detached.error());
+  if (detached.ok()) {
+    progress_[detached->Label()] = TableProgress{*detached, *detached, TableState::kSnapshot, 0, 0, 0, ""};
+    started = StartTable(*detached, true, &*meta);
+  }
+  std::lock_guard lock(tables_mutex_);
+  restarting_.erase(*parsed);
+  return started;
 }
 
 std::shared_ptr<TableFlusher> SyncGroup::FlusherFor(std::uint32_t relation) {
@@ -529,7 +539,8 @@ Result<Done, PgError> SyncGroup::Stream(pg::ReplicationConnection& connection) {
       auto replayed = streamed.Replay(commit->xid, [&](std::string_view payload) -> Result<Done, std::string> {
         auto held = pg::DecodePgOutput(payload, /*inside_stream=*/true, kStreamingProtocolVersion);
         if (!held.ok()) return Fail(held.error());
-        Handle(held->message, commit->commit_lsn.value, streamed_transaction);
+        auto handled = Handle(held->message, commit->commit_lsn.value, streamed_transaction);
+        if (!handled.ok()) return Fail(handled.error().message);
         return Done{};
       });
       if (!replayed.ok()) {
@@ -556,20 +567,29 @@ Result<Done, PgError> SyncGroup::Stream(pg::ReplicationConnection& connection) {
       continue;
     }
     if (auto* relation = std::get_if<pg::RelationMessage>(&message)) {
-      HandleRelation(*relation, transaction);
+      MALLARD_RETURN_IF_ERROR(HandleRelation(*relation, transaction));
       continue;
     }
-    Handle(message, transaction.commit_lsn, transaction);
+    MALLARD_RETURN_IF_ERROR(Handle(message, transaction.commit_lsn, transaction));
   }
   return Done{};
 }
 
-void SyncGroup::HandleRelation(const pg::RelationMessage& relation, OpenTransaction& transaction) {
+Result<Done, PgError> SyncGroup::HandleRelation(const pg::RelationMessage& relation, OpenTransaction& transaction) {
   TableName name{relation.schema, relation.name};
   relations_[relation.oid] = RelationTarget{name, {}};
   std::shared_ptr<TableFlusher> flusher = FlusherFor(relation.oid);
-  if (!flusher) return;
+  if (!flusher) return Done{};
   pg::PgConnection* meta = SourceCatalog();
+  auto unreadable = [&](const std::string& why) -> Result<Done, PgError> {
+    source_catalog_.reset();
+    return Fail(PgError{PgError::Code::kConnection,
+                        "cannot describe " + name.Label() + " from the source catalog (" + why + "); starting the stream over", ""});
+  };
+  // A catalog query that failed for another reason than a missing object (the table or type was
+  // dropped since the stream's position) is the connection's failure.
+  auto lost = [](const PgError& error) { return error.code != PgError::Code::kObjectMissing; };
+  if (!meta) return unreadable("cannot connect");
   auto schema = std::make_shared<TableSchema>();
   schema->source = name;
   schema->target = flusher->Status().progress.target;
@@ -577,10 +597,13 @@ void SyncGroup::HandleRelation(const pg::RelationMessage& relation, OpenTransact
   std::shared_ptr<const TableSchema> previous;
   if (auto found = relation_schemas_.find(relation.oid); found != relation_schemas_.end()) previous = found->second;
   std::set<std::string> full_identity_keys;
-  if (relation.replica_identity == 'f' && meta) {
+  if (relation.replica_identity == 'f') {
     // Under REPLICA IDENTITY FULL every column is flagged; the real key comes from the catalog.
-    if (auto described = DescribeSourceTable(*meta, name); described.ok()) {
+    auto described = DescribeSourceTable(*meta, name);
+    if (described.ok()) {
       for (const auto& key : described->KeyNames()) full_identity_keys.insert(key);
+    } else if (lost(described.error())) {
+      return unreadable(described.error().message);
     }
   }
   for (const auto& column : relation.columns) {
@@ -590,9 +613,12 @@ void SyncGroup::HandleRelation(const pg::RelationMessage& relation, OpenTransact
     mapped.type_modifier = column.type_modifier;
     mapped.key = relation.replica_identity == 'f' ? full_identity_keys.count(column.name) > 0 : column.key;
     auto cached = source_types_.find({column.type_oid, column.type_modifier});
-    if (cached == source_types_.end() && meta) {
-      if (auto type = DescribeType(*meta, column.type_oid, column.type_modifier); type.ok()) {
+    if (cached == source_types_.end()) {
+      auto type = DescribeType(*meta, column.type_oid, column.type_modifier);
+      if (type.ok()) {
         cached = source_types_.emplace(std::pair{column.type_oid, column.type_modifier}, *type).first;
+      } else if (lost(type.error())) {
+        return unreadable(type.error().message);
       }
     }
     if (cached != source_types_.end()) {
@@ -609,20 +635,30 @@ void SyncGroup::HandleRelation(const pg::RelationMessage& relation, OpenTransact
   }
   if (same) {
     relation_schemas_[relation.oid] = schema;
-    return;
+    return Done{};
   }
   // A column the lake does not have yet is added with what the table's existing rows hold in it:
   // pgoutput does not carry defaults, the catalog keeps the value PostgreSQL gave them. Read now,
   // as close to the ALTER as the stream allows (the missing value does not change afterwards).
   std::optional<std::map<std::string, ColumnBackfill>> backfill;
   std::map<std::string, AttributeNumber> attnums;
-  if (meta) {
-    if (auto described = DescribeColumnBackfill(*meta, relation.oid); described.ok()) backfill = std::move(described).value();
+  {
+    auto described = DescribeColumnBackfill(*meta, relation.oid);
+    if (described.ok()) {
+      backfill = std::move(described).value();
+    } else if (lost(described.error())) {
+      return unreadable(described.error().message);
+    }
     // The catalog is read later than the stream's position: a column renamed or dropped again
     // since is not found, and one whose name another column of another type took since (renamed
     // while the pipe was away, its name reused) is not taken for it. Either way attnum stays
     // unknown and the shape decides.
-    if (auto numbers = DescribeAttributeNumbers(*meta, relation.oid); numbers.ok()) attnums = std::move(numbers).value();
+    auto numbers = DescribeAttributeNumbers(*meta, relation.oid);
+    if (numbers.ok()) {
+      attnums = std::move(numbers).value();
+    } else if (lost(numbers.error())) {
+      return unreadable(numbers.error().message);
+    }
   }
   for (auto& column : schema->columns) {
     if (auto found = attnums.find(column.name); found != attnums.end() && found->second.type_oid == column.type_oid) {
@@ -631,7 +667,7 @@ void SyncGroup::HandleRelation(const pg::RelationMessage& relation, OpenTransact
   }
   for (auto& column : schema->columns) {
     if (!backfill) {
-      column.backfill = {ColumnBackfill::Kind::kUnknown, "", "while the source catalog could not be read"};
+      column.backfill = {ColumnBackfill::Kind::kUnknown, "", "to a table dropped since"};
     } else if (auto found = backfill->find(column.name); found != backfill->end()) {
       column.backfill = found->second;
     } else {
@@ -643,6 +679,7 @@ void SyncGroup::HandleRelation(const pg::RelationMessage& relation, OpenTransact
   item.kind = QueueItem::Kind::kSchema;
   item.schema = schema;
   Route(relation.oid, std::move(item), transaction);
+  return Done{};
 }
 
 void SyncGroup::Route(std::uint32_t relation, QueueItem item, OpenTransaction& transaction) {
@@ -662,10 +699,11 @@ void SyncGroup::Route(std::uint32_t relation, QueueItem item, OpenTransaction& t
   }
 }
 
-void SyncGroup::Handle(const pg::PgOutputMessage& message, std::uint64_t commit_lsn, OpenTransaction& transaction) {
+Result<Done, PgError> SyncGroup::Handle(const pg::PgOutputMessage& message, std::uint64_t commit_lsn,
+                                        OpenTransaction& transaction) {
   transaction.commit_lsn = commit_lsn;
   if (auto* relation = std::get_if<pg::RelationMessage>(&message)) {
-    HandleRelation(*relation, transaction);
+    return HandleRelation(*relation, transaction);
   } else if (auto* insert = std::get_if<pg::InsertMessage>(&message)) {
     QueueItem item;
     item.op = 'I';
@@ -700,6 +738,7 @@ void SyncGroup::Handle(const pg::PgOutputMessage& message, std::uint64_t commit_
     }
   }
   // Origin, Type and logical messages carry nothing the lake needs.
+  return Done{};
 }
 
 void SyncGroup::Commit(OpenTransaction& transaction, std::uint64_t end_lsn) {
@@ -761,6 +800,12 @@ GroupStatus SyncGroup::Status() {
   status.changes = changes_.load();
   std::lock_guard lock(tables_mutex_);
   for (const auto& [name, table] : tables_) status.tables.push_back(table.flusher->Status());
+  for (const auto& name : restarting_) {
+    if (tables_.count(name)) continue;
+    TableStatus restarting;
+    restarting.progress = TableProgress{name, name, TableState::kSnapshot, 0, 0, 0, ""};
+    status.tables.push_back(std::move(restarting));
+  }
   return status;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -93,8 +94,11 @@ class SyncGroup {
 
   void ReaderLoop();
   Result<Done, pg::PgError> Stream(pg::ReplicationConnection& connection);
-  void Handle(const pg::PgOutputMessage& message, std::uint64_t commit_lsn, OpenTransaction& transaction);
-  void HandleRelation(const pg::RelationMessage& relation, OpenTransaction& transaction);
+  // Both fail when the source catalog cannot be read: a relation described without its types,
+  // defaults and attribute numbers would be taken for a type change or lose an added column's
+  // values, so the stream starts over from the slot instead (after a PostgreSQL restart, say).
+  Result<Done, PgError> Handle(const pg::PgOutputMessage& message, std::uint64_t commit_lsn, OpenTransaction& transaction);
+  Result<Done, PgError> HandleRelation(const pg::RelationMessage& relation, OpenTransaction& transaction);
   void Route(std::uint32_t relation, QueueItem item, OpenTransaction& transaction);
   void Commit(OpenTransaction& transaction, std::uint64_t end_lsn);
   // Resyncs the tables whose flushers asked for it (reader thread).
@@ -123,6 +127,9 @@ class SyncGroup {
 
   std::mutex tables_mutex_;
   std::map<TableName, Table> tables_;
+  // Tables between the stop of their old flusher and the start of the new one (a resync): still
+  // listed by Status(), as SNAPSHOT.
+  std::set<TableName> restarting_;
   // Relation OIDs of the stream → table and (cached, so routing a change takes no lock) its
   // flusher; reader thread only.
   struct RelationTarget {

@@ -1,5 +1,6 @@
 #include "cdc/table_flusher.hpp"
 
+#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -682,8 +683,9 @@ lake::LakeStatus TableFlusher::FlushOnce(std::uint64_t upto_lsn, std::uint64_t a
   if (next.state == TableState::kCatchup || next.state == TableState::kError) next.state = TableState::kStreaming;
   next.error.clear();
   transaction->SetCommitInfo(std::string("mallard pipe"), std::string("cdc " + group_ + " " + schema_->source.Label()),
-                             std::string("{\"source\":\"postgres\",\"table\":" + SqlString(schema_->source.Label()) +
-                                         ",\"commit_lsn\":" + std::to_string(applied_lsn) + "}"));
+                             boost::json::serialize(boost::json::object{{"source", "postgres"},
+                                                                        {"table", schema_->source.Label()},
+                                                                        {"commit_lsn", applied_lsn}}));
   MALLARD_RETURN_IF_ERROR(CommitWithProgress(*transaction, next));
   applied_lsn_ = next.applied_lsn;
   skip_through_ = std::max(skip_through_.load(), next.applied_lsn);

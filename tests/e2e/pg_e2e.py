@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,14 @@ class PostgresServer:
     def restart(self) -> None:
         """Stops the server abruptly (every connection drops) and starts it again on the same port."""
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+        self._start()
+
+    def restart_after(self, while_down, down_seconds: float = 0) -> None:
+        """Stops the server abruptly, calls `while_down()`, keeps it down `down_seconds` more and
+        starts it again on the same port."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+        while_down()
+        time.sleep(down_seconds)
         self._start()
 
     def stop(self) -> None:

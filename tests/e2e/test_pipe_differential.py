@@ -24,9 +24,9 @@ deterministic test at the end."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
-import re
 import threading
 import time
 
@@ -253,10 +253,10 @@ def time_travel(postgres, lake_database: str, catalog: str, workload: Workload, 
     flushes = []
     for line in out.splitlines():
         snapshot, _, info = line.partition("|")
-        table = re.search(r"\"table\":['\"]public\.(\w+)['\"]", info)
-        lsn = re.search(r"\"commit_lsn\":(\d+)", info)
-        assert table and lsn, f"{label} unexpected commit info of snapshot {snapshot}: {info}"
-        flushes.append((int(snapshot), table.group(1), int(lsn.group(1))))
+        parsed = json.loads(info)  # the commit info is JSON, as the DuckLake spec describes it
+        assert parsed.get("source") == "postgres" and str(parsed.get("table", "")).startswith("public.") \
+            and isinstance(parsed.get("commit_lsn"), int), f"{label} unexpected commit info of snapshot {snapshot}: {info}"
+        flushes.append((int(snapshot), parsed["table"][len("public."):], parsed["commit_lsn"]))
     checked = skipped = 0
     problems = []
     for snapshot, name, lsn in rng.sample(flushes, min(samples, len(flushes))):
@@ -375,6 +375,7 @@ def resync_after_type_change(runner: PipeRunner, workload: Workload, label: str)
     """A column type change that is not a widening stops the table (README: until resync); a resync
     rebuilds the lake table with the source's columns and types."""
     name, column = workload.change_type()
+    change = workload.txns[-1]
     deadline = time.monotonic() + 90
     failed = None
     while time.monotonic() < deadline:
@@ -382,6 +383,11 @@ def resync_after_type_change(runner: PipeRunner, workload: Workload, label: str)
         failed = table_status(runner.pipe, f"public.{name}")
         if failed and failed["state"] == "ERROR" and "changed type" in (failed["last_error"] or ""):
             break
+        if failed and failed.get("snapshot_lsn") and lsn_int(failed["snapshot_lsn"]) >= change.hi:
+            # A resync for another reason (a restart finding a column added and dropped while it was
+            # away) snapshotted the table after the change: the lake has the new type already, and
+            # the final comparison checks it.
+            return
         time.sleep(0.2)
     assert failed and "changed type" in (failed["last_error"] or ""), f"{label} {name}.{column}: {failed}"
     status, body = runner.pipe.api("POST", f"/tables/public.{name}/resync")
