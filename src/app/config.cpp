@@ -128,7 +128,7 @@ void AddServeOptions(CLI::App& command, ServeConfig& config) {
       ->envname("MALLARD_SQL_ALLOW_HOST_FILES");
   command.add_option("--lake-catalog", config.lake_catalog,
                      "DuckLake to attach to the SQL engine (tables as views in schema `lake`): a DuckDB catalog "
-                     "file, or postgres://… for a PostgreSQL catalog; created when absent")
+                     "file, or a PostgreSQL catalog (postgres://… or 'host=… dbname=…'); created when absent")
       ->envname("MALLARD_LAKE_CATALOG");
   command.add_option("--lake-data-path", config.lake_data_path,
                      "Directory of the lake's Parquet files (required for a new PostgreSQL catalog)")

@@ -110,7 +110,8 @@ std::shared_ptr<LakeCommand> AddLakeCommand(CLI::App& app) {
   auto* root = app.add_subcommand("lake", "Inspect and maintain a DuckLake (catalog + Parquet files)");
   command->root = root;
   root->require_subcommand(1);
-  root->add_option("--catalog", command->catalog, "DuckDB catalog file, or postgres://… for a PostgreSQL catalog")
+  root->add_option("--catalog", command->catalog,
+                   "DuckDB catalog file, or a PostgreSQL catalog: postgres://… or 'host=… dbname=… user=…'")
       ->envname("MALLARD_LAKE_CATALOG")
       ->required();
   root->add_option("--data-path", command->data_path, "Directory of the Parquet files (for a new lake)")
