@@ -11,6 +11,7 @@
 #include "protocol/aws_json.hpp"
 #include "protocol/aws_query.hpp"
 #include "services/sqs/sqs_attributes.hpp"
+#include "services/sqs/sqs_input.hpp"
 #include "services/sqs/sqs_message_md5.hpp"
 #include "services/sqs/sqs_shapes.hpp"
 #include "services/sqs/sqs_validation.hpp"
@@ -36,6 +37,11 @@ void CheckAccepted(const sqs::MessageAttributes& attributes, std::string_view in
 // The message attribute path of SendMessage as the service sees it after either protocol decoded
 // the request.
 void CheckSendInput(const json::object& request, std::string_view input) {
+  // The typed readers every SQS operation uses on its input (integers arrive as any JSON number).
+  for (const char* field : {"DelaySeconds", "MaxNumberOfMessages", "VisibilityTimeout", "WaitTimeSeconds"})
+    (void)sqs::input::OptionalInt(request, field);
+  (void)sqs::input::OptionalString(request, "QueueUrl");
+  (void)sqs::input::StringList(request, "AttributeNames");
   if (const auto* body = request.if_contains("MessageBody"); body && body->is_string()) {
     std::string text(body->get_string());
     if (sqs::IsValidMessageText(text) && !fuzz::IsXmlText(text))

@@ -2,6 +2,7 @@
 // Typed access to an operation's JSON input, producing SQS's errors for missing or mistyped members.
 #include <boost/json.hpp>
 
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -30,8 +31,12 @@ inline Result<std::optional<std::int64_t>> OptionalInt(const boost::json::object
   if (!value || value->is_null()) return std::optional<std::int64_t>();
   if (value->is_int64()) return std::optional<std::int64_t>(value->get_int64());
   if (value->is_uint64()) return std::optional<std::int64_t>(static_cast<std::int64_t>(value->get_uint64()));
-  if (value->is_double() && value->get_double() == static_cast<double>(static_cast<std::int64_t>(value->get_double()))) {
-    return std::optional<std::int64_t>(static_cast<std::int64_t>(value->get_double()));
+  if (value->is_double()) {
+    // Range first: converting a double outside int64's range (1e300, infinity, NaN) is undefined.
+    double number = value->get_double();
+    if (number >= -9223372036854775808.0 && number < 9223372036854775808.0 && number == std::trunc(number)) {
+      return std::optional<std::int64_t>(static_cast<std::int64_t>(number));
+    }
   }
   return Fail(errors::InvalidParameterValue("Value " + boost::json::serialize(*value) + " for parameter " +
                                             std::string(name) + " is invalid. Reason: must be an integer."));

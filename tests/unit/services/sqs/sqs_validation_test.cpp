@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "services/sqs/sqs_input.hpp"
 #include "services/sqs/sqs_message_md5.hpp"
 
 namespace mallard::sqs {
@@ -29,6 +30,25 @@ TEST(SqsValidationTest, MessageTextCharacters) {
 }
 
 // The digest boto3 verifies for these three attributes (String, Number, Binary), per AWS's algorithm.
+// Overlong forms decoded to allowed characters ("\xC0\xAF" is '/') and were stored; every later
+// ReceiveMessage returning them was invalid XML/JSON.
+TEST(SqsValidationTest, MessageTextIsStrictUtf8) {
+  for (const char* bad : {"\xC0\xAF", "\xE0\x80\xAF", "\xF0\x80\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80",
+                          "\x80", "\xFF"}) {
+    EXPECT_FALSE(IsValidMessageText(std::string("a") + bad + "b")) << bad;
+  }
+  EXPECT_EQ(FirstInvalidMessageCharacter("ok\xC0\xAF").value_or(""), "#xC0");
+  EXPECT_EQ(FirstInvalidMessageCharacter("ok\xEF\xBF\xBF").value_or(""), "#xFFFF");
+  EXPECT_EQ(FirstInvalidMessageCharacter(std::string("a\0", 2)).value_or(""), "#x0");
+  EXPECT_FALSE(FirstInvalidMessageCharacter("caf\xC3\xA9 \xF4\x8F\xBF\xBF").has_value());
+  auto status = CheckMessageText("\x07", "the message body");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, "InvalidMessageContents");
+  EXPECT_EQ(status.error().message,
+            "Invalid binary character '#x7' was found in the message body, the set of allowed characters is "
+            "#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].");
+}
+
 TEST(SqsValidationTest, Md5OfMessageAttributesMatchesAws) {
   auto input = json::parse(R"({"s":{"DataType":"String","StringValue":"x"},
                                "n":{"DataType":"Number","StringValue":"1.5"},
@@ -59,6 +79,22 @@ TEST(SqsValidationTest, BatchEntryIds) {
   EXPECT_FALSE(IsValidBatchEntryId(""));
   EXPECT_FALSE(IsValidBatchEntryId("a.b"));
   EXPECT_FALSE(IsValidBatchEntryId(std::string(81, 'a')));
+}
+
+// Integers may arrive as any JSON number (botocore sends 5, some clients 5.0). A double outside
+// int64's range was converted before it was checked: undefined behaviour, found by
+// fuzz_sqs_attributes under UBSan ({"DelaySeconds": 1e300}).
+TEST(SqsValidationTest, IntegerInputsOutsideInt64AreInvalidNotConverted) {
+  auto read = [](const char* json_text) { return input::OptionalInt(json::parse(json_text).as_object(), "n"); };
+  ASSERT_TRUE(read(R"({"n": 5.0})").ok());
+  EXPECT_EQ(**read(R"({"n": 5.0})"), 5);
+  EXPECT_EQ(**read(R"({"n": -9223372036854775808.0})"), INT64_MIN);
+  for (const char* bad : {R"({"n": 1e300})", R"({"n": -1e300})", R"({"n": 9223372036854775808.0})", R"({"n": 1e400})",
+                          R"({"n": 2.5})"}) {
+    auto result = read(bad);
+    ASSERT_FALSE(result.ok()) << bad;
+    EXPECT_EQ(result.error().code, "InvalidParameterValue") << bad;
+  }
 }
 
 }  // namespace mallard::sqs
