@@ -32,12 +32,12 @@ std::size_t Depth(const json::value& value) {
 // Equality, except that doubles may differ in the last bits: Boost.JSON 1.81 parses numbers with
 // a fast, not always correctly rounded algorithm, so serialise-then-parse can move a double by an
 // ulp. That is the library's documented behaviour, not a rendering bug.
-bool HasNaN(const json::value& value) {
+bool HasNonFinite(const json::value& value) {
   std::vector<const json::value*> stack{&value};
   while (!stack.empty()) {
     const json::value* node = stack.back();
     stack.pop_back();
-    if (node->is_double() && std::isnan(node->get_double())) return true;
+    if (node->is_double() && !std::isfinite(node->get_double())) return true;
     if (node->is_object())
       for (const auto& member : node->get_object()) stack.push_back(&member.value());
     else if (node->is_array())
@@ -91,11 +91,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   json::value as_value(object);
   if (Depth(as_value) > protocol::kMaxJsonDepth + 1)
     fuzz::FailCheck("DecodeJsonBody accepted a document deeper than kMaxJsonDepth", body);
-  // Boost.JSON 1.81 parses some valid numbers (e.g. -0.00e890: zero times an overflowing power) to
-  // NaN, which it then serialises as `NaN` — not JSON. Known finding "json-nan".
-  if (HasNaN(as_value)) {
-    if (fuzz::KnownFindingIgnored("json-nan")) return 0;
-    fuzz::FailCheck("DecodeJsonBody accepted a number that decodes to NaN (it renders as invalid JSON)", body);
+  // Boost.JSON 1.81 parses numbers beyond double's range to infinity (1e400) and a zero with a huge
+  // exponent (-0.00e890) to NaN, and serialises them as `Infinity` / `NaN` — not JSON; service
+  // code then converts them to integers (undefined behaviour). Known finding "json-nonfinite".
+  if (HasNonFinite(as_value)) {
+    if (fuzz::KnownFindingIgnored("json-nonfinite")) return 0;
+    fuzz::FailCheck("DecodeJsonBody accepted a number that is not finite (it renders as invalid JSON)", body);
   }
   auto rendered = protocol::RenderJsonResult(object, true, "req-1");
   fuzz::CheckStrictJson(rendered.body, "RenderJsonResult");
