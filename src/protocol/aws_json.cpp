@@ -15,24 +15,27 @@ namespace json = boost::json;
 
 namespace {
 
-// Boost.JSON 1.81 reads a zero mantissa with a huge exponent ("-0.00e890") as 0 x inf = NaN; the
-// number is zero, and a NaN would render as invalid JSON wherever the value is echoed. No other
-// input yields NaN, so every NaN becomes zero (the sign is lost: x86's NaN from 0 x inf is always
-// negative). Iterative: the walk must not
-// recurse per nesting level.
-void RepairZeroTimesHugeExponent(json::value& document) {
+// Boost.JSON 1.81 reads a number beyond double's range ("1e400") as infinity and a zero mantissa
+// with a huge exponent ("-0.00e890") as 0 x inf = NaN, and would write both back as `Infinity` /
+// `NaN`, which is not JSON (and service code converting them to integers is undefined behaviour).
+// A NaN can only come from such a zero, so it becomes 0 (the sign is lost: x86's NaN from 0 x inf is
+// always negative); an infinite number has no meaning in any request, so it refuses the body.
+// Iterative: the walk must not recurse per nesting level. Returns false on an infinite number.
+bool RepairNonFiniteNumbers(json::value& document) {
   std::vector<json::value*> pending{&document};
   while (!pending.empty()) {
     json::value* node = pending.back();
     pending.pop_back();
     if (node->is_double()) {
       if (std::isnan(node->get_double())) *node = 0.0;
+      else if (std::isinf(node->get_double())) return false;
     } else if (node->is_object()) {
       for (auto& member : node->get_object()) pending.push_back(&member.value());
     } else if (node->is_array()) {
       for (auto& item : node->get_array()) pending.push_back(&item);
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -51,7 +54,10 @@ Result<json::object> DecodeJsonBody(std::string_view body) {
                                    error.message()));
   }
   json::value document = parser.release();
-  RepairZeroTimesHugeExponent(document);
+  if (!RepairNonFiniteNumbers(document)) {
+    return Fail(AwsError::Make("SerializationException", 400,
+                               "A number in the request body is outside the range of a double."));
+  }
   if (!document.is_object()) {
     return Fail(AwsError::Make("SerializationException", 400, "The request body must be a JSON object."));
   }

@@ -30,8 +30,8 @@ TEST(AwsJsonTest, AcceptsDynamoDbDepthButBoundsHostileNesting) {
   EXPECT_FALSE(DecodeJsonBody("{\"a\":" + hostile).ok());
 }
 
-// Boost.JSON 1.81 parsed "-0.00e890" (zero with a huge exponent) as NaN, which renders as invalid
-// JSON; found by fuzz_aws_json.
+// Boost.JSON 1.81 parsed "-0.00e890" (zero with a huge exponent) as NaN and "1e400" as infinity,
+// which render as invalid JSON; found by fuzz_aws_json.
 TEST(AwsJsonTest, ZeroWithHugeExponentIsZeroNotNaN) {
   auto decoded = DecodeJsonBody(R"({"n": -0.00e890, "m": [0e999], "s": "\u00e9"})");
   ASSERT_TRUE(decoded.ok());
@@ -41,6 +41,15 @@ TEST(AwsJsonTest, ZeroWithHugeExponentIsZeroNotNaN) {
   boost::system::error_code error;
   boost::json::parse(rendered.body, error);
   EXPECT_FALSE(error) << rendered.body;
+}
+
+TEST(AwsJsonTest, NumberBeyondDoubleRangeIsSerializationException) {
+  for (const char* body : {R"({"Limit": 1e400})", R"({"a": [1, {"b": -10123e167889}]})"}) {
+    auto decoded = DecodeJsonBody(body);
+    ASSERT_FALSE(decoded.ok()) << body;
+    EXPECT_EQ(decoded.error().code, "SerializationException");
+  }
+  EXPECT_TRUE(DecodeJsonBody(R"({"a": 1.7976931348623157e308, "b": 5e-324})").ok());
 }
 
 TEST(AwsJsonTest, ErrorShapeCarriesTypeHeadersAndQueryCode) {
