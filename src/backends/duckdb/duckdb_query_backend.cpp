@@ -133,6 +133,15 @@ std::string RefusedStatementType(const StatementPolicy& policy, duckdb_statement
   if (policy.locked && type == DUCKDB_STATEMENT_TYPE_LOAD) {
     return "INSTALL and LOAD are not available: the SQL engine loads no extensions at run time";
   }
+  // Informational pragmas (table_info, version, show_tables, database_size) are planned as
+  // SELECTs; what remains of type PRAGMA changes state past lock_configuration: enable_profiling
+  // prints every later query of the connection to the server's stdout (forged log lines),
+  // enable_verification/disable_optimizer slow queries down, enable_checkpoint_on_shutdown and
+  // disable_object_cache are engine-wide.
+  if (policy.locked && type == DUCKDB_STATEMENT_TYPE_PRAGMA) {
+    return "This PRAGMA is not available: it changes the SQL engine's behaviour (informational pragmas such as "
+           "table_info, show_tables and version work)";
+  }
   if (policy.files_confined) {
     switch (type) {
       case DUCKDB_STATEMENT_TYPE_COPY:

@@ -90,6 +90,10 @@ TEST_F(SqlEngineSandboxTest, LockedEngineReadsOnlyTheLake) {
            "RESET lock_configuration",
            "CALL enable_logging(storage => 'stdout')",
            "SELECT * FROM query('SELECT * FROM enable' || '_logging()')",
+           "PRAGMA enable_profiling",
+           "PRAGMA enable_verification",
+           "PRAGMA disable_optimizer",
+           "PRAGMA enable_checkpoint_on_shutdown",
        }) {
     auto outcome = RunClientSql(*duck_, sql);
     EXPECT_FALSE(outcome.succeeded) << sql;
@@ -97,6 +101,9 @@ TEST_F(SqlEngineSandboxTest, LockedEngineReadsOnlyTheLake) {
   }
   EXPECT_FALSE(fs::exists(root_ / "host" / "out.csv"));
   EXPECT_FALSE(fs::exists(root_ / "lake" / "b.parquet"));
+  // Informational pragmas are SELECTs and still work.
+  EXPECT_TRUE(RunClientSql(*duck_, "PRAGMA version").succeeded);
+  EXPECT_TRUE(RunClientSql(*duck_, "PRAGMA show_tables").succeeded);
   // Per-query settings a client's own connection needs still work.
   EXPECT_TRUE(RunClientSql(*duck_, "SET search_path = 'main'").succeeded);
   auto setting = RunClientSql(*duck_, "SELECT current_setting('memory_limit') <> '1.0 MiB'");
