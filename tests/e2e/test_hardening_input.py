@@ -313,6 +313,11 @@ def test_athena_expression_longer_than_the_model_allows(athena):
     with pytest.raises(athena.exceptions.InvalidRequestException) as excinfo:
         athena.list_table_metadata(CatalogName="AwsDataCatalog", DatabaseName="default", Expression="a" * 257)
     assert "Member must have length less than or equal to 256" in str(excinfo.value)
+    # Lengths count characters, as Smithy does: 256 two-byte characters are within the bound.
+    assert athena.list_table_metadata(CatalogName="AwsDataCatalog", DatabaseName="default",
+                                      Expression="\u00e9" * 256)["TableMetadataList"] == []
+    with pytest.raises(athena.exceptions.InvalidRequestException):
+        athena.list_table_metadata(CatalogName="AwsDataCatalog", DatabaseName="default", Expression="\u00e9" * 257)
 
 
 def test_redshift_like_patterns_on_long_names_stay_fast(redshift):

@@ -26,7 +26,14 @@ Result<std::optional<std::string>> ApiInput::Optional(const char* name, std::siz
   if (value == nullptr || value->is_null()) return std::optional<std::string>();
   if (!value->is_string()) return Fail(make_error_("Value for " + std::string(name) + " must be a string."));
   std::string text(value->get_string());
-  if (text.size() > max_length) {
+  // Smithy lengths count characters, not UTF-8 bytes (a 262,144-character QueryString of "é" is
+  // valid); only text longer in bytes than the bound needs counting.
+  const auto characters = [](const std::string& utf8) {
+    std::size_t count = 0;
+    for (unsigned char c : utf8) count += (c & 0xC0) != 0x80;
+    return count;
+  };
+  if (text.size() > max_length && characters(text) > max_length) {
     return Fail(Invalid(name, text.size() > 64 ? "" : text,
                         "Member must have length less than or equal to " + std::to_string(max_length)));
   }
