@@ -36,7 +36,10 @@ lake::LakeStatus EnsureProgressTable(lake::Lake& lake) {
   transaction->AddCatalogStatement(
       "CREATE TABLE IF NOT EXISTS mallard_cdc_tables(group_name VARCHAR NOT NULL, source_schema VARCHAR NOT NULL, "
       "source_table VARCHAR NOT NULL, target_schema VARCHAR, target_table VARCHAR, state VARCHAR, snapshot_lsn BIGINT, "
-      "applied_lsn BIGINT, rows_synced BIGINT, error VARCHAR)");
+      "applied_lsn BIGINT, rows_synced BIGINT, error VARCHAR, partial_lsn BIGINT, partial_changes BIGINT)");
+  // Catalogs made before the partial position existed get its columns (appended, as above).
+  transaction->AddCatalogStatement("ALTER TABLE mallard_cdc_tables ADD COLUMN IF NOT EXISTS partial_lsn BIGINT");
+  transaction->AddCatalogStatement("ALTER TABLE mallard_cdc_tables ADD COLUMN IF NOT EXISTS partial_changes BIGINT");
   MALLARD_ASSIGN_OR_RETURN(auto ignored, transaction->Commit());
   (void)ignored;
   return Done{};
@@ -45,7 +48,7 @@ lake::LakeStatus EnsureProgressTable(lake::Lake& lake) {
 lake::LakeResult<std::vector<TableProgress>> LoadProgress(lake::Lake& lake, const std::string& group) {
   MALLARD_ASSIGN_OR_RETURN(auto rows, lake.QueryCatalog(
       "SELECT source_schema, source_table, target_schema, target_table, state, snapshot_lsn, applied_lsn, rows_synced, "
-      "error FROM mallard_cdc_tables WHERE group_name = " + SqlString(group) + " ORDER BY source_schema, source_table"));
+      "error, partial_lsn, partial_changes FROM mallard_cdc_tables WHERE group_name = " + SqlString(group) + " ORDER BY source_schema, source_table"));
   std::vector<TableProgress> out;
   for (const auto& row : rows) {
     TableProgress progress;
@@ -56,6 +59,8 @@ lake::LakeResult<std::vector<TableProgress>> LoadProgress(lake::Lake& lake, cons
     progress.applied_lsn = static_cast<std::uint64_t>(lake::CatalogInt(row[6]));
     progress.rows_synced = lake::CatalogInt(row[7]);
     progress.error = row[8].value_or("");
+    progress.partial_lsn = static_cast<std::uint64_t>(lake::CatalogInt(row[9]));
+    progress.partial_changes = lake::CatalogInt(row[10]);
     out.push_back(std::move(progress));
   }
   return out;
@@ -69,7 +74,8 @@ std::vector<std::string> ProgressStatements(const std::string& group, const Tabl
               std::to_string(static_cast<std::int64_t>(progress.snapshot_lsn)) + ", " +
               std::to_string(static_cast<std::int64_t>(progress.applied_lsn)) + ", " +
               std::to_string(progress.rows_synced) + ", " + (progress.error.empty() ? "NULL" : SqlString(progress.error)) +
-              ")"};
+              ", " + std::to_string(static_cast<std::int64_t>(progress.partial_lsn)) + ", " +
+              std::to_string(progress.partial_changes) + ")"};
 }
 
 std::vector<std::string> ForgetProgressStatements(const std::string& group, const TableName& source) {

@@ -25,6 +25,12 @@ struct TableProgress {
   std::uint64_t applied_lsn = 0;
   std::int64_t rows_synced = 0;
   std::string error;
+  // A transaction in the lake in part: a column change or TRUNCATE inside it was applied as a lake
+  // commit of its own, with the rows before it. Its first `partial_changes` row changes (and
+  // TRUNCATEs) of this table, in stream order, are in the lake; a replay of the transaction skips
+  // them and the descriptions among them (they describe columns the lake no longer has).
+  std::uint64_t partial_lsn = 0;
+  std::int64_t partial_changes = 0;
 };
 
 lake::LakeStatus EnsureProgressTable(lake::Lake& lake);

@@ -438,8 +438,13 @@ void SyncGroup::ReaderLoop() {
       }
       spdlog::warn("pipe {}: replication stream ended: {}; reconnecting", config_.group, outcome.error().message);
     }
-    // The slot will send everything not yet confirmed again: start over from it.
+    // The slot will send everything not yet confirmed again: start over from it. What the old
+    // stream received is no longer a position to confirm: the flushers drop its unapplied changes
+    // below, so an idle moment of the new stream must not confirm past them (a kill before they
+    // arrive again would lose them for good).
     inflight_.clear();
+    received_lsn_ = confirmed_lsn_.load();
+    last_keepalive_end_ = confirmed_lsn_.load();
     relations_.clear();
     relation_schemas_.clear();
     source_types_.clear();  // a type may have been altered while we were away

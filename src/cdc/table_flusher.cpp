@@ -179,6 +179,11 @@ lake::LakeStatus TableFlusher::CommitWithProgress(lake::LakeTransaction& transac
   return Done{};
 }
 
+std::pair<std::uint64_t, std::int64_t> TableFlusher::PartialPosition() const {
+  std::lock_guard lock(mutex_);
+  return {progress_.partial_lsn, progress_.partial_changes};
+}
+
 std::string TableFlusher::ResyncRequested() const {
   std::lock_guard lock(mutex_);
   return resync_reason_;
@@ -190,6 +195,8 @@ void TableFlusher::SnapshotDone(std::uint64_t snapshot_lsn, std::int64_t rows) {
   std::lock_guard lock(mutex_);
   progress_.snapshot_lsn = snapshot_lsn;
   progress_.applied_lsn = snapshot_lsn > 0 ? snapshot_lsn - 1 : 0;
+  progress_.partial_lsn = 0;
+  progress_.partial_changes = 0;
   progress_.rows_synced = rows;
   progress_.state = TableState::kCatchup;
   skip_through_ = progress_.applied_lsn;
@@ -401,8 +408,46 @@ void TableFlusher::Process(QueueItem item) {
   }
   if (item.commit_lsn <= skip_through_.load()) return;  // already in the lake
   if (halted_) return;  // the table waits for a resync
+  if (item.kind != QueueItem::Kind::kCommit) {
+    if (item.commit_lsn != txn_lsn_) {
+      txn_lsn_ = item.commit_lsn;
+      txn_changes_ = 0;
+    }
+    if (item.kind != QueueItem::Kind::kSchema) ++txn_changes_;
+    auto [partial_lsn, partial_changes] = PartialPosition();
+    // The part of a transaction a column change inside it already put in the lake (replayed after
+    // a restart or reconnect): its rows are there, and its descriptions are of columns the lake no
+    // longer has — applied again they would undo the change (an added column dropped, a widened
+    // type "narrowed"), mapped onto the new columns its rows would read NULL where PostgreSQL shows
+    // a default.
+    if (item.commit_lsn == partial_lsn &&
+        (item.kind == QueueItem::Kind::kSchema ? txn_changes_ < partial_changes : txn_changes_ <= partial_changes)) {
+      return;
+    }
+  }
   switch (item.kind) {
     case QueueItem::Kind::kRow:
+      if (item.schema && item.schema != schema_ && item.schema != row_schema_checked_) {
+        // A row is mapped onto the table's columns by name. Described with other columns than the
+        // table has (its relation description never reached this table as a change), it would
+        // silently read NULL in a column it lacks: the description is applied as a change first.
+        SchemaDiff diff = DiffColumns(schema_->columns, item.schema->columns);
+        if (!diff.changes.empty() || diff.error || diff.resync) {
+          spdlog::warn("pipe {}: a change of {} arrived with columns the table does not have; its description is "
+                       "applied first", group_, label_);
+          QueueItem change;
+          change.kind = QueueItem::Kind::kSchema;
+          change.schema = item.schema;
+          change.seq = item.seq;
+          change.commit_lsn = item.commit_lsn;
+          Process(std::move(change));
+          if (barrier_) {
+            held_.push_back(std::move(item));
+            break;
+          }
+        }
+        row_schema_checked_ = item.schema;
+      }
       Append(item);
       break;
     case QueueItem::Kind::kCommit:
@@ -467,6 +512,8 @@ void TableFlusher::Run() {
       ReleaseBuffer();
       barrier_.reset();
       held_.clear();
+      txn_lsn_ = 0;  // the stream sends the open transaction again from its first change
+      txn_changes_ = 0;
       pending_transactions_ = 0;
       oldest_commit_unix_ms_ = 0;
       drop_requested_ = false;
@@ -679,6 +726,14 @@ lake::LakeStatus TableFlusher::FlushOnce(std::uint64_t upto_lsn, std::uint64_t a
     next = progress_;
   }
   next.applied_lsn = std::max(next.applied_lsn, applied_lsn);
+  if (applied_lsn < upto_lsn && txn_lsn_ == upto_lsn) {
+    // The rows before a column change inside transaction upto_lsn (see ApplyBarrier).
+    next.partial_lsn = upto_lsn;
+    next.partial_changes = txn_changes_;
+  } else if (next.applied_lsn >= next.partial_lsn) {
+    next.partial_lsn = 0;
+    next.partial_changes = 0;
+  }
   next.rows_synced += inserted;
   if (next.state == TableState::kCatchup || next.state == TableState::kError) next.state = TableState::kStreaming;
   next.error.clear();
@@ -760,6 +815,10 @@ bool TableFlusher::ApplyBarrier(const QueueItem& barrier) {
       next = progress_;
     }
     next.applied_lsn = std::max(next.applied_lsn, barrier.commit_lsn - 1);
+    if (txn_lsn_ == barrier.commit_lsn) {
+      next.partial_lsn = barrier.commit_lsn;
+      next.partial_changes = txn_changes_;
+    }
     MALLARD_RETURN_IF_ERROR(CommitWithProgress(*transaction, next));
     applied_lsn_ = next.applied_lsn;
     if (next_schema) {

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cdc/change_queue.hpp"
@@ -103,6 +104,8 @@ class TableFlusher {
   lake::LakeStatus FillUnchangedValues(duckdb::Connection& connection);
   void PurgeThrough(std::uint64_t lsn);
   bool ApplyBarrier(const QueueItem& barrier);
+  // progress_'s partial_lsn and partial_changes.
+  std::pair<std::uint64_t, std::int64_t> PartialPosition() const;
   lake::LakeStatus EnsureBuffer();
   void ReleaseBuffer();
   void RecordFailure(const std::string& message);
@@ -121,6 +124,8 @@ class TableFlusher {
   const std::string group_;
   const std::string label_;  // the source table, for logs from any thread
   std::shared_ptr<const TableSchema> schema_;  // the lake table's columns, as the source types them
+  // The last row description found to map onto schema_ by name without a column change.
+  std::shared_ptr<const TableSchema> row_schema_checked_;
   std::shared_ptr<lake::Lake> lake_;
   const FlushSettings settings_;
   std::shared_ptr<FlushGate> gate_;
@@ -140,6 +145,10 @@ class TableFlusher {
   std::string resync_reason_;
   std::atomic<std::uint64_t> skip_through_{0};
   std::atomic<std::uint64_t> applied_lsn_{0};
+  // The transaction being received and its row changes (and TRUNCATEs) so far, in stream order:
+  // the position of a column change inside it (see TableProgress::partial_changes).
+  std::uint64_t txn_lsn_ = 0;
+  std::int64_t txn_changes_ = 0;
   std::atomic<std::uint64_t> last_received_lsn_{0};
   const bool append_mode_;
 

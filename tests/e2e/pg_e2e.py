@@ -68,7 +68,12 @@ class PostgresServer:
         try:
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
         finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
+            # MALLARD_E2E_KEEP_POSTGRES=1 keeps the cluster (lake catalogs included) for a post-mortem:
+            # start it again with pg_ctl -D <dir>/data as the postgres user.
+            if os.environ.get("MALLARD_E2E_KEEP_POSTGRES") == "1":
+                print(f"PostgreSQL cluster kept in {self.dir}")
+            else:
+                shutil.rmtree(self.dir, ignore_errors=True)
 
     def conninfo(self, database: str = "postgres") -> str:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname={database}"

@@ -434,35 +434,52 @@ def test_lake_table_dropped_while_the_pipe_is_stopped(postgres, database, lake_c
         pipe.stop()
 
 
-def test_killed_between_a_mid_transaction_rename_and_the_commit(postgres, database, lake_catalog, tmp_path):
-    """A transaction changes rows, renames a column, changes more rows. The pipe flushes the rows
-    before the rename and applies the rename as their own lake commits at once; killed before the
-    rest is flushed, it replays the whole transaction from the slot into a lake that has the new
-    name already. The rows before the rename must keep the renamed column's values (they read
-    NULL once: the stream described them with the old name)."""
-    postgres.psql("CREATE TABLE mid (id int PRIMARY KEY, v int, doc jsonb NOT NULL DEFAULT '7'::jsonb); "
-                  "INSERT INTO mid (id, v) SELECT g, g FROM generate_series(1, 20) g", database)
-    items = "SELECT id, v, r FROM mid ORDER BY id"
+MID_TRANSACTION_CHANGES = {
+    # change: (ALTER, rows after it, query, expected first and last rows)
+    "rename": ("ALTER TABLE mid RENAME COLUMN doc TO r",
+               "INSERT INTO mid VALUES (22, 22, '[2]', 1.5); UPDATE mid SET r = '8' WHERE id = 4",
+               "SELECT id, v, r, amount FROM mid ORDER BY id", ("1,-1,7,1.00", "22,22,[2],1.50")),
+    "widen": ("ALTER TABLE mid ALTER COLUMN amount TYPE numeric(14,3)",
+              "INSERT INTO mid VALUES (22, 22, '[2]', 12345678901.125)",
+              "SELECT id, v, doc, amount FROM mid ORDER BY id", ("1,-1,7,1.000", "22,22,[2],12345678901.125")),
+    "add_default": ("ALTER TABLE mid ADD COLUMN plan text NOT NULL DEFAULT 'free'",
+                    "INSERT INTO mid VALUES (22, 22, '[2]', 1.5, 'pro')",
+                    "SELECT id, v, doc, amount, plan FROM mid ORDER BY id", ("1,-1,7,1.00,free", "22,22,[2],1.50,pro")),
+}
+
+
+@pytest.mark.parametrize("change", sorted(MID_TRANSACTION_CHANGES))
+def test_killed_between_a_mid_transaction_change_and_the_commit(postgres, database, lake_catalog, tmp_path, change):
+    """A transaction changes rows (moving keys too), changes a column, changes more rows. The pipe
+    applies the rows before the change and the change as lake commits of their own at once; killed
+    before the rest is flushed, it gets the whole transaction again from the slot, into a lake that
+    has the new columns. The part already applied must be skipped: applied again, its description
+    undid the change (a widened type seen as narrowed stopped the table) or its rows read NULL in
+    an added column whose default PostgreSQL shows."""
+    alter, after, query, (first, last) = MID_TRANSACTION_CHANGES[change]
+    postgres.psql("CREATE TABLE mid (id int PRIMARY KEY, v int, doc jsonb NOT NULL DEFAULT '7'::jsonb, amount numeric(10,2)); "
+                  "INSERT INTO mid (id, v, amount) SELECT g, g, g FROM generate_series(1, 20) g", database)
     pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "mid", "--flush-interval-ms", "600000",
                       "--flush-batch-rows", "1000000")
     try:
         pipe.wait_state("public.mid", "STREAMING")
-        postgres.psql("BEGIN; UPDATE mid SET v = -v WHERE id <= 3; "
-                      "INSERT INTO mid VALUES (21, 21, '[1]'); "
-                      "ALTER TABLE mid RENAME COLUMN doc TO r; "
-                      "INSERT INTO mid VALUES (22, 22, '[2]'); UPDATE mid SET r = '8' WHERE id = 4; COMMIT", database)
-        # The rename is in the lake once its barrier is applied; the rows after it stay buffered.
+        before = latest_snapshot(lake_catalog)
+        postgres.psql(f"BEGIN; UPDATE mid SET v = -v WHERE id <= 3; UPDATE mid SET id = id + 100 WHERE id IN (5, 6); "
+                      f"INSERT INTO mid VALUES (21, 21, '[1]', 2); {alter}; {after}; COMMIT", database)
+        # The change is in the lake once its barrier is applied (two commits: the rows before it,
+        # then the change); the rows after it stay buffered.
         deadline = time.monotonic() + 60
-        while lake_header(lake_catalog, "mid") != "id,v,r" and time.monotonic() < deadline:
+        while latest_snapshot(lake_catalog) < before + 2 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert lake_header(lake_catalog, "mid") == "id,v,r"
+        assert latest_snapshot(lake_catalog) >= before + 2
     finally:
         pipe.stop(kill=True)
     pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "mid", name="pipe2")
     try:
-        rows = equal(postgres, database, lake_catalog, "mid", items)
-        assert rows[0] == "1,-1,7" and rows[20] == "21,21,[1]" and rows[21] == "22,22,[2]", rows
-        pipe.wait_state("public.mid", "STREAMING")
+        rows = equal(postgres, database, lake_catalog, "mid", query)
+        assert rows[0] == first and rows[-3] == last, rows
+        state = pipe.wait_state("public.mid", "STREAMING")
+        assert state["last_error"] is None, state
     finally:
         pipe.stop()
 
