@@ -22,8 +22,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ddb_e2e import (av, create_table, expect_error, item, plain, read_stream, shards, stream_arn, validation,
-                     wait_records)
+from ddb_e2e import (av, create_table, expect_error, item, plain, raw_call, read_stream, shards, stream_arn, streams_client,
+                     validation, wait_records)
 
 VIEW_TYPES = ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"]
 
@@ -234,3 +234,86 @@ def test_ttl_deletion_record(dynamodb, dynamodbstreams):
     assert plain(ttl["dynamodb"]["OldImage"]) == {"pk": "old", "exp": past}
     assert "NewImage" not in ttl["dynamodb"]
     assert "userIdentity" not in by_key["user-deleted"]
+
+
+# ---- DescribeStream paging and ShardFilter, ListStreams start, the first sequence number ----------------------
+# ScyllaDB's test/alternator/test_streams.py (run against AWS) fixes these: ExclusiveStartShardId naming the last
+# shard, or a shard that does not exist, gives an empty Shards list (not an error); CHILD_SHARDS of a shard without
+# children is empty; a ShardFilter without Type or ShardId, of another Type or with a ShardId of the wrong length is
+# ValidationException naming shardFilter.shardId; a malformed ExclusiveStartStreamArn is ValidationException.
+
+
+def test_describe_stream_exclusive_start_shard_id(mallard, dynamodb, dynamodbstreams):
+    table = stream_table(dynamodb, "KEYS_ONLY")
+    arn = stream_arn(dynamodb, table)
+    desc = dynamodbstreams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert len(desc["Shards"]) == 1 and "LastEvaluatedShardId" not in desc
+    last = desc["Shards"][-1]["ShardId"]
+    after_last = dynamodbstreams.describe_stream(StreamArn=arn, ExclusiveStartShardId=last)["StreamDescription"]
+    assert after_last["Shards"] == [] and after_last["StreamArn"] == arn
+    unknown = dynamodbstreams.describe_stream(StreamArn=arn, ExclusiveStartShardId="shardId-" + "z" * 40)
+    assert unknown["StreamDescription"]["Shards"] == []
+    unchecked = streams_client(mallard.endpoint, validate=False)  # boto3 would refuse the short id itself
+    expect_error(unchecked.describe_stream, "ValidationException",
+                 contains=["'exclusiveStartShardId'", "length greater than or equal to 28"],
+                 StreamArn=arn, ExclusiveStartShardId="shardId-short")
+
+
+def test_describe_stream_child_shards_filter(mallard, dynamodb, dynamodbstreams):
+    """Raw requests: the Debian botocore (1.29) predates ShardFilter."""
+    table = stream_table(dynamodb, "KEYS_ONLY")
+    arn = stream_arn(dynamodb, table)
+    shard_id = shards(dynamodbstreams, arn)[0]["ShardId"]
+
+    def describe(shard_filter):
+        return raw_call(mallard.port, "DescribeStream", {"StreamArn": arn, "ShardFilter": shard_filter},
+                        prefix="DynamoDBStreams_20120810")
+
+    filtered = describe({"Type": "CHILD_SHARDS", "ShardId": shard_id})
+    assert filtered.status == 200, filtered.body
+    desc = filtered.json()["StreamDescription"]
+    assert desc["StreamArn"] == arn and desc["TableName"] == table and desc["StreamViewType"] == "KEYS_ONLY"
+    assert desc["Shards"] == []  # one open shard: it has no children
+    for bad in ({"Type": "PARENT_SHARDS", "ShardId": shard_id}, {"ShardId": shard_id}, {"Type": "CHILD_SHARDS"},
+                {"Type": "CHILD_SHARDS", "ShardId": "qwerty"}, "CHILD_SHARDS"):
+        answer = describe(bad)
+        assert answer.status == 400 and answer.json()["__type"].endswith("ValidationException"), (bad, answer.body)
+    assert "shardFilter.shardId" in describe({"Type": "CHILD_SHARDS", "ShardId": "qwerty"}).json()["message"]
+
+
+def test_list_streams_rejects_malformed_exclusive_start(dynamodb, dynamodbstreams):
+    table = stream_table(dynamodb, "KEYS_ONLY")
+    validation(dynamodbstreams.list_streams, TableName=table,
+               ExclusiveStartStreamArn="kossaapaaasdafsdaasdasdasdasasdasfadfadfasdasdas")
+    # Well-formed but unknown: nothing after it.
+    arn = stream_arn(dynamodb, table)
+    unknown = arn.replace(f"table/{table}/", "table/no-such-table/")
+    assert dynamodbstreams.list_streams(ExclusiveStartStreamArn=unknown)["Streams"] == []
+
+
+def test_get_records_at_first_sequence_number_on_fresh_server(tmp_path):
+    """The first stream of a fresh server starts at the first sequence number there is; AT_SEQUENCE_NUMBER there
+    must read the shard from its start (it answered TrimmedDataAccessException). A server of its own, so no other
+    test has handed out sequence numbers (on Redis the reset before each test clears the counter as well)."""
+    import os
+    import shlex
+
+    from conftest import start_server, stop_server
+    from ddb_e2e import ddb_client
+
+    handle = start_server(tmp_path / "fresh.log", shlex.split(os.environ.get("MALLARD_E2E_SERVER_ARGS", "")))
+    try:
+        ddb, streams = ddb_client(handle.endpoint), streams_client(handle.endpoint)
+        table = stream_table(ddb, "KEYS_ONLY")
+        arn = stream_arn(ddb, table)
+        for i in range(2):
+            ddb.put_item(TableName=table, Item=item(pk=f"k{i}"))
+        shard = shards(streams, arn)[0]
+        first = shard["SequenceNumberRange"]["StartingSequenceNumber"]
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                              ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=first)
+        records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+        assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["k0", "k1"]
+        assert records[0]["dynamodb"]["SequenceNumber"] == first
+    finally:
+        stop_server(handle)

@@ -4,6 +4,10 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+#include <optional>
+#include <vector>
+
 #include "common/encoding.hpp"
 #include "services/dynamodb/ddb_input.hpp"
 #include "services/dynamodb/ddb_table_codec.hpp"
@@ -97,6 +101,59 @@ bool IsStreamArn(const std::string& arn) {
          arn.find(":table/") != std::string::npos && arn.find("/stream/") != std::string::npos;
 }
 
+// ShardId is 28 to 65 characters (botocore's dynamodbstreams model); `path` is the member as AWS prints it.
+Status<> CheckShardId(const std::string& path, const std::string& shard_id) {
+  if (shard_id.size() < 28)
+    return Fail(input::ConstraintError(path, "'" + shard_id + "'", "Member must have length greater than or equal to 28"));
+  if (shard_id.size() > 65)
+    return Fail(input::ConstraintError(path, "'" + shard_id + "'", "Member must have length less than or equal to 65"));
+  return Done{};
+}
+
+// DescribeStream's ShardFilter: CHILD_SHARDS (the only type AWS has) of the shard `parent_shard_id`.
+struct ShardFilter {
+  std::string parent_shard_id;
+};
+
+Result<std::optional<ShardFilter>> ReadShardFilter(const Json& in) {
+  MALLARD_ASSIGN_OR_RETURN(const Json* filter, input::OptionalObject(in, "ShardFilter"));
+  if (!filter) return std::optional<ShardFilter>();
+  MALLARD_ASSIGN_OR_RETURN(auto type, input::OptionalString(*filter, "Type"));
+  if (!type) return Fail(input::MissingMember("shardFilter.type"));
+  if (*type != "CHILD_SHARDS")
+    return Fail(input::ConstraintError("shardFilter.type", "'" + *type + "'",
+                                       "Member must satisfy enum value set: [CHILD_SHARDS]"));
+  MALLARD_ASSIGN_OR_RETURN(auto shard_id, input::OptionalString(*filter, "ShardId"));
+  if (!shard_id) return Fail(input::MissingMember("shardFilter.shardId"));
+  MALLARD_RETURN_IF_ERROR(CheckShardId("shardFilter.shardId", *shard_id));
+  return std::optional<ShardFilter>(ShardFilter{*shard_id});
+}
+
+// Narrows `shards` (in the stream's order) to the page DescribeStream returns: those after
+// ExclusiveStartShardId (none when it is the last shard or unknown, as AWS answers), the children of
+// the filter's shard, at most `limit`. Returns whether shards beyond the page remain.
+bool SelectShards(std::vector<StreamShard>& shards, const std::optional<std::string>& exclusive_start,
+                  const std::optional<ShardFilter>& filter, std::size_t limit) {
+  auto first = shards.begin();
+  if (exclusive_start) {
+    first = std::find_if(shards.begin(), shards.end(),
+                         [&](const StreamShard& shard) { return shard.shard_id == *exclusive_start; });
+    if (first != shards.end()) ++first;
+  }
+  std::vector<StreamShard> selected;
+  bool more = false;
+  for (auto it = first; it != shards.end(); ++it) {
+    if (filter && it->parent_shard_id != filter->parent_shard_id) continue;
+    if (selected.size() == limit) {
+      more = true;
+      break;
+    }
+    selected.push_back(std::move(*it));
+  }
+  shards = std::move(selected);
+  return more;
+}
+
 AwsError StreamNotFound(const std::string& arn) {
   return errors::ResourceNotFound("Requested resource not found: Stream: " + arn + " not found");
 }
@@ -148,6 +205,9 @@ protocol::OperationResult DynamoDbStreamsService::Dispatch(const protocol::Opera
     MALLARD_ASSIGN_OR_RETURN(auto start, input::OptionalString(in, "ExclusiveStartStreamArn"));
     if (limit && (*limit < 1 || *limit > 100))
       return Fail(input::ConstraintError("Limit", "'" + std::to_string(*limit) + "'", "Member must have value between 1 and 100"));
+    // A start that cannot be a stream ARN is rejected (AWS answers ValidationException; ScyllaDB's
+    // test_list_streams_with_nonexistent_last_stream, run against AWS); a well-formed unknown one lists nothing.
+    if (start && !IsStreamArn(*start)) return Fail(Validation("Invalid ExclusiveStartStreamArn"));
     auto streams = backend_->ListStreams(scope, table ? codec::TableNameFromArnOrName(*table) : "");
     if (!streams) return Fail(errors::FromBackend(streams.error()));
     json::array listed;
@@ -176,10 +236,18 @@ protocol::OperationResult DynamoDbStreamsService::Dispatch(const protocol::Opera
     MALLARD_ASSIGN_OR_RETURN(auto limit, input::OptionalInt(in, "Limit"));
     if (limit && (*limit < 1 || *limit > 100))
       return Fail(input::ConstraintError("Limit", "'" + std::to_string(*limit) + "'", "Member must have value between 1 and 100"));
+    MALLARD_ASSIGN_OR_RETURN(auto start, input::OptionalString(in, "ExclusiveStartShardId"));
+    if (start) {
+      MALLARD_RETURN_IF_ERROR(CheckShardId("exclusiveStartShardId", *start));
+    }
+    MALLARD_ASSIGN_OR_RETURN(auto filter, ReadShardFilter(in));
     if (!IsStreamArn(arn)) return Fail(Validation("Invalid StreamArn"));
     auto stream = backend_->DescribeStream(scope, arn);
     if (!stream) return Fail(errors::LookupFailed(stream.error(), StreamNotFound(arn)));
-    return Json{{"StreamDescription", codec::StreamDescriptionJson(*stream)}};
+    const bool more = SelectShards(stream->shards, start, filter, static_cast<std::size_t>(limit.value_or(100)));
+    auto description = codec::StreamDescriptionJson(*stream);
+    if (more) description["LastEvaluatedShardId"] = stream->shards.back().shard_id;
+    return Json{{"StreamDescription", std::move(description)}};
   }
 
   if (request.operation == "GetShardIterator") {
@@ -215,7 +283,12 @@ protocol::OperationResult DynamoDbStreamsService::Dispatch(const protocol::Opera
           (!shard->ending_sequence_number.empty() && *sequence > shard->ending_sequence_number))
         return Fail(errors::TrimmedDataAccess("The requested sequence number " + *sequence +
                                               " is not within the range of the shard " + shard_id));
-      iterator.after_sequence = type == "AT_SEQUENCE_NUMBER" ? Predecessor(*sequence) : *sequence;
+      // AT the shard's first sequence number reads the whole shard: its predecessor belongs to no
+      // shard (on a fresh server it is sequence 0, which no backend accepts as a position).
+      if (type == "AFTER_SEQUENCE_NUMBER")
+        iterator.after_sequence = *sequence;
+      else if (*sequence != shard->starting_sequence_number)
+        iterator.after_sequence = Predecessor(*sequence);
     }
     return Json{{"ShardIterator", EncodeIterator(iterator)}};
   }
