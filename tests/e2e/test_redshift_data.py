@@ -167,3 +167,25 @@ def test_aws_cli_executes_a_statement(aws_cli):
     assert status == "FINISHED"
     result = aws_cli("redshift-data", "get-statement-result", "--id", started["Id"])
     assert result["Records"] == [[{"stringValue": "cli"}]]
+
+
+def test_malformed_statement_id_is_validation_error_and_unknown_is_not_found(redshift):
+    # The model's UUID pattern: a malformed id fails validation before any lookup, as Redshift Data
+    # answers; a well-formed id (with or without a sub-statement suffix) that names nothing is
+    # ResourceNotFoundException.
+    pattern = "[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\\d{0,2})?"
+    for malformed in ["not-a-statement-id", "5B1B6F3C-0000-4000-8000-000000000000", "5b1b6f3c-0000-4000-8000-000000000000:123"]:
+        for call in (redshift.describe_statement, redshift.get_statement_result, redshift.cancel_statement):
+            with pytest.raises(ClientError) as excinfo:
+                call(Id=malformed)
+            error = excinfo.value.response["Error"]
+            assert error["Code"] == "ValidationException", (call, malformed)
+            assert error["Message"] == (
+                f"1 validation error detected: Value '{malformed}' at 'id' failed to satisfy constraint: "
+                f"Member must satisfy regular expression pattern: {pattern}"
+            )
+    for unknown in ["5b1b6f3c-0000-4000-8000-000000000000", "5b1b6f3c-0000-4000-8000-000000000000:2"]:
+        for call in (redshift.describe_statement, redshift.get_statement_result, redshift.cancel_statement):
+            with pytest.raises(ClientError) as excinfo:
+                call(Id=unknown)
+            assert excinfo.value.response["Error"]["Code"] == "ResourceNotFoundException", (call, unknown)

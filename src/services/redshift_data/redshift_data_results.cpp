@@ -29,6 +29,9 @@ std::size_t EstimatedSize(const sqlengine::SqlValue& value) {
 RedshiftDataService::Result RedshiftDataService::GetStatementResult(const Request& request) {
   sqlengine::ApiInput input(request.input, &InvalidInput);
   MALLARD_ASSIGN_OR_RETURN(auto id, input.Required("Id", 64));
+  if (!IsStatementId(id)) {
+    return Fail(input.Invalid("Id", id, std::string("Member must satisfy regular expression pattern: ") + kStatementIdPattern));
+  }
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
   StatementView view;
   bool is_batch = false;

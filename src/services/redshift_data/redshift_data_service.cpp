@@ -256,6 +256,9 @@ RedshiftDataService::Result RedshiftDataService::Submit(const Request& request, 
 RedshiftDataService::Result RedshiftDataService::DescribeStatement(const Request& request) {
   ApiInput input(request.input, &InvalidInput);
   MALLARD_ASSIGN_OR_RETURN(auto id, input.Required("Id", 64));
+  if (!IsStatementId(id)) {
+    return Fail(input.Invalid("Id", id, std::string("Member must satisfy regular expression pattern: ") + kStatementIdPattern));
+  }
   std::lock_guard lock(mutex_);
   Partition& partition = PartitionFor(request);
   auto found = partition.statements.find(ParentId(id));
@@ -288,6 +291,9 @@ RedshiftDataService::Result RedshiftDataService::DescribeStatement(const Request
 RedshiftDataService::Result RedshiftDataService::CancelStatement(const Request& request) {
   ApiInput input(request.input, &InvalidInput);
   MALLARD_ASSIGN_OR_RETURN(auto id, input.Required("Id", 64));
+  if (!IsStatementId(id)) {
+    return Fail(input.Invalid("Id", id, std::string("Member must satisfy regular expression pattern: ") + kStatementIdPattern));
+  }
   std::shared_ptr<sqlengine::QueryJob> job;
   {
     std::lock_guard lock(mutex_);

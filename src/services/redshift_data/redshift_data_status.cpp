@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "services/sqlengine/api_input.hpp"
 
 namespace mallard::redshift_data {
@@ -24,6 +26,20 @@ int SubStatementIndex(const std::string& id) {
     index = index * 10 + (c - '0');
   }
   return index - 1;
+}
+
+bool IsStatementId(std::string_view id) {
+  const auto is_lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  constexpr std::size_t kUuidLength = 36;
+  if (id.size() < kUuidLength) return false;
+  for (std::size_t i = 0; i < kUuidLength; ++i) {
+    const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash_position ? id[i] != '-' : !is_lower_alnum(id[i])) return false;
+  }
+  std::string_view suffix = id.substr(kUuidLength);
+  if (suffix.empty()) return true;
+  if (suffix[0] != ':' || suffix.size() > 3) return false;
+  return std::all_of(suffix.begin() + 1, suffix.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::string StatusName(JobState state) {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "services/redshift_data/redshift_data_service.hpp"
 
@@ -14,6 +15,11 @@ namespace mallard::redshift_data {
 std::string ParentId(const std::string& id);
 // "ID:2" → 1 (0-based); -1 without a suffix or when the suffix is not a number.
 int SubStatementIndex(const std::string& id);
+// The model's statement id pattern (UUID: [a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\d{0,2})?),
+// checked by hand: a malformed id is a ValidationException, a well-formed unknown one
+// ResourceNotFoundException, as Redshift Data answers.
+bool IsStatementId(std::string_view id);
+inline constexpr const char* kStatementIdPattern = "[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\\d{0,2})?";
 std::string StatusName(sqlengine::JobState state);
 
 struct StatementView {
