@@ -90,3 +90,88 @@ def test_conditional_operator_needs_legacy_conditions(dynamodb, table):
     validation(dynamodb.scan, contains="Can not use both expression and non-expression parameters in the same request",
                TableName=table, FilterExpression="v > :z", ExpressionAttributeValues={":z": av(0)},
                ConditionalOperator="OR")
+
+
+# ---- Behaviour ScyllaDB's test/alternator suite (run against AWS) fixes ------------------------------------------
+
+ANY_TYPE_VALUES = {"l": [1, "a"], "m": {"x": 1}, "b": True, "z": None, "ss": {"a", "b"}}
+
+
+def test_eq_and_ne_accept_every_type(dynamodb):
+    """EQ / NE compare lists, maps, booleans and NULL too (test_query_filter_eq / _ne), in Expected, QueryFilter and
+    ScanFilter; Mallard answered 'ComparisonOperator EQ is not valid for L AttributeValue type'."""
+    table = create_table(dynamodb, hash_key=("pk", "S"), range_key=("sk", "N"))
+    dynamodb.put_item(TableName=table, Item=item(pk="p", sk=1, **ANY_TYPE_VALUES))
+    dynamodb.put_item(TableName=table, Item=item(pk="p", sk=2, l=[2], m={"x": 2}, b=False, z="not null", ss={"c"}))
+    for name, value in ANY_TYPE_VALUES.items():
+        scanned = dynamodb.scan(TableName=table, ScanFilter={name: cond("EQ", value)})["Items"]
+        assert [plain(i)["sk"] for i in scanned] == [1], name
+        queried = dynamodb.query(TableName=table, KeyConditions={"pk": cond("EQ", "p")},
+                                 QueryFilter={name: cond("NE", value)})["Items"]
+        assert [plain(i)["sk"] for i in queried] == [2], name
+        dynamodb.update_item(TableName=table, Key=item(pk="p", sk=1), Expected={name: cond("EQ", value)},
+                             AttributeUpdates={"hit": {"Value": av(name)}})
+        expect_error(dynamodb.put_item, "ConditionalCheckFailedException", TableName=table,
+                     Item=item(pk="p", sk=1, **ANY_TYPE_VALUES), Expected={name: cond("NE", value)})
+        # The Exists/Value form is EQ as well.
+        dynamodb.update_item(TableName=table, Key=item(pk="p", sk=1), Expected={name: {"Value": av(value)}},
+                             AttributeUpdates={"hit": {"Value": av(name)}})
+    # Other operators keep their type rules.
+    validation(dynamodb.scan, "One or more parameter values were invalid: ComparisonOperator LT is not valid for L "
+               "AttributeValue type", TableName=table, ScanFilter={"l": cond("LT", [1])})
+
+
+def test_not_contains_on_a_missing_attribute_is_false(dynamodb):
+    """test_update_expected_1_not_contains: NOT_CONTAINS, like CONTAINS, fails when the attribute is missing."""
+    table = create_table(dynamodb)
+    dynamodb.put_item(TableName=table, Item=item(pk="k", s="hello"))
+    expect_error(dynamodb.update_item, "ConditionalCheckFailedException", TableName=table, Key=item(pk="k"),
+                 Expected={"missing": cond("NOT_CONTAINS", "x")}, AttributeUpdates={"z": {"Value": av(1)}})
+    dynamodb.update_item(TableName=table, Key=item(pk="k"), Expected={"s": cond("NOT_CONTAINS", "x")},
+                         AttributeUpdates={"z": {"Value": av(1)}})
+    assert [plain(i)["pk"] for i in dynamodb.scan(TableName=table, ScanFilter={"missing": cond("NOT_CONTAINS", "x")})
+            ["Items"]] == []
+
+
+def test_conditional_operator_needs_two_or_more_conditions(dynamodb, table):
+    """Without Expected / a filter, and with fewer than two conditions, ConditionalOperator is a ValidationException
+    (AWS's messages as captured against DynamoDB: ExtendDB PR #213; test_update_expected_empty)."""
+    without = "ConditionalOperator cannot be used without Filter or Expected"
+    too_few = "ConditionalOperator can only be used when Filter or Expected has two or more elements"
+    key = item(pk="p", sk=1)
+    validation(dynamodb.update_item, without, TableName=table, Key=key, AttributeUpdates={"z": {"Value": av(1)}},
+               ConditionalOperator="OR")
+    validation(dynamodb.put_item, without, TableName=table, Item=key, ConditionalOperator="AND")
+    validation(dynamodb.delete_item, without, TableName=table, Key=key, ConditionalOperator="AND")
+    validation(dynamodb.scan, without, TableName=table, ConditionalOperator="OR")
+    validation(dynamodb.query, without, TableName=table, KeyConditions={"pk": cond("EQ", "p")}, ConditionalOperator="OR")
+    validation(dynamodb.update_item, too_few, TableName=table, Key=key, AttributeUpdates={"z": {"Value": av(1)}},
+               Expected={}, ConditionalOperator="AND")
+    validation(dynamodb.put_item, too_few, TableName=table, Item=key, Expected={"v": cond("NOT_NULL")},
+               ConditionalOperator="OR")
+    validation(dynamodb.scan, too_few, TableName=table, ScanFilter={"v": cond("NOT_NULL")}, ConditionalOperator="OR")
+    assert plain(dynamodb.get_item(TableName=table, Key=key)["Item"])["v"] == 10  # nothing was written
+
+
+def test_empty_attributes_to_get_and_gsi_updates_are_invalid(dynamodb_nv, table):
+    """AttributesToGet has length >= 1 (botocore's model; dynalite's getItem test quotes AWS's message);
+    GlobalSecondaryIndexUpdates: [] updates nothing (dynalite's updateTable test)."""
+    empty = "1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must " \
+            "have length greater than or equal to 1"
+    validation(dynamodb_nv.get_item, empty, TableName=table, Key=item(pk="p", sk=1), AttributesToGet=[])
+    validation(dynamodb_nv.query, empty, TableName=table, KeyConditions={"pk": cond("EQ", "p")}, AttributesToGet=[])
+    validation(dynamodb_nv.scan, empty, TableName=table, AttributesToGet=[])
+    validation(dynamodb_nv.update_table, "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+               "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required", TableName=table,
+               GlobalSecondaryIndexUpdates=[])
+
+
+def test_empty_attribute_updates_create_the_key_only_item(dynamodb, table):
+    """test_update_item_non_existent: AttributeUpdates {} on a missing item creates it with just its key; an update
+    that only deletes attributes does not."""
+    dynamodb.update_item(TableName=table, Key=item(pk="new", sk=1), AttributeUpdates={})
+    assert plain(dynamodb.get_item(TableName=table, Key=item(pk="new", sk=1))["Item"]) == {"pk": "new", "sk": 1}
+    dynamodb.update_item(TableName=table, Key=item(pk="new", sk=2), AttributeUpdates={"a": {"Action": "DELETE"}})
+    assert "Item" not in dynamodb.get_item(TableName=table, Key=item(pk="new", sk=2))
+    dynamodb.update_item(TableName=table, Key=item(pk="new", sk=3))
+    assert plain(dynamodb.get_item(TableName=table, Key=item(pk="new", sk=3))["Item"]) == {"pk": "new", "sk": 3}

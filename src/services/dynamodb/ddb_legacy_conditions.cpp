@@ -18,10 +18,13 @@ struct OpSpec {
   int min_args;
   int max_args;
   bool scalar_only;  // S, N, B (else sets allowed too)
+  bool any_type = false;  // every AttributeValue type (EQ, NE)
 };
 
 constexpr OpSpec kOps[] = {
-    {"EQ", LegacyOp::EQ, 1, 1, false},           {"NE", LegacyOp::NE, 1, 1, false},
+    // EQ and NE compare any type, L, M, BOOL and NULL included, in Expected and in the filters alike
+    // (ScyllaDB's test_query_filter_eq / _ne, run against AWS; the API reference lists only scalars and sets).
+    {"EQ", LegacyOp::EQ, 1, 1, false, true},     {"NE", LegacyOp::NE, 1, 1, false, true},
     {"LE", LegacyOp::LE, 1, 1, true},            {"LT", LegacyOp::LT, 1, 1, true},
     {"GE", LegacyOp::GE, 1, 1, true},            {"GT", LegacyOp::GT, 1, 1, true},
     {"NOT_NULL", LegacyOp::NOT_NULL, 0, 0, true}, {"NULL", LegacyOp::NUL, 0, 0, true},
@@ -68,7 +71,7 @@ Result<std::uint32_t> AddLeaf(Condition& condition, const std::string& attribute
     if (value.type != values[0].type) return Fail(Invalid("AttributeValues inside AttributeValueList must be of same type"));
   }
   for (const AttributeValue& value : values) {
-    bool ok = value.IsScalarKeyType() || (!spec->scalar_only && value.IsSet());
+    bool ok = spec->any_type || value.IsScalarKeyType() || (!spec->scalar_only && value.IsSet());
     if (spec->op == LegacyOp::BEGINS_WITH) ok = value.type == AttrType::S || value.type == AttrType::B;
     if (!ok) {
       return Fail(Invalid("ComparisonOperator " + std::string(spec->name) + " is not valid for " + std::string(TypeTag(value.type)) +
@@ -107,14 +110,31 @@ Result<std::uint32_t> AddLeaf(Condition& condition, const std::string& attribute
     case LegacyOp::IN: node.op = CondOp::In; break;
     case LegacyOp::BETWEEN: node.op = CondOp::Between; break;
   }
+  const DocumentPath attribute_path = node.operands.front().path;
   condition.nodes.push_back(std::move(node));
   auto index = static_cast<std::uint32_t>(condition.nodes.size() - 1);
   if (!negate) return index;
+  // NOT_CONTAINS is false for a missing attribute, like CONTAINS (ScyllaDB's
+  // test_update_expected_1_not_contains, run against AWS): attribute_exists(a) AND NOT contains(a, v).
+  auto push = [&](CondNode added) {
+    condition.nodes.push_back(std::move(added));
+    return static_cast<std::uint32_t>(condition.nodes.size() - 1);
+  };
+  CondNode exists_node;
+  exists_node.op = CondOp::AttributeExists;
+  Operand exists_path;
+  exists_path.kind = Operand::Kind::Path;
+  exists_path.path = attribute_path;
+  exists_node.operands.push_back(std::move(exists_path));
+  const std::uint32_t exists = push(std::move(exists_node));
   CondNode not_node;
   not_node.op = CondOp::Not;
   not_node.children = {index};
-  condition.nodes.push_back(std::move(not_node));
-  return static_cast<std::uint32_t>(condition.nodes.size() - 1);
+  const std::uint32_t not_contains = push(std::move(not_node));
+  CondNode both;
+  both.op = CondOp::And;
+  both.children = {exists, not_contains};
+  return push(std::move(both));
 }
 
 Result<Condition> Combine(Condition condition, const std::vector<std::uint32_t>& leaves, std::string_view conditional_operator) {

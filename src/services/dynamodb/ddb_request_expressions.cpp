@@ -4,6 +4,23 @@
 #include "services/dynamodb/ddb_item_rules.hpp"
 
 namespace mallard::dynamodb {
+namespace {
+
+// ConditionalOperator combines two or more legacy conditions; AWS rejects it without them (messages
+// as AWS answers, quoted from captures against DynamoDB in ExtendDB's PR #213; ScyllaDB's
+// test_update_expected_empty and test_conditional_operator_expected_missing, run against AWS).
+Status<> CheckConditionalOperator(const boost::json::object& input, const ExpressionUse& use) {
+  const auto* given = input.if_contains("ConditionalOperator");
+  if (!given || given->is_null() || !(use.condition || use.filter)) return Done{};
+  const auto* conditions = input.if_contains(use.condition ? "Expected" : use.filter_legacy_name);
+  if (!conditions || conditions->is_null())
+    return Fail(errors::Validation("ConditionalOperator cannot be used without Filter or Expected"));
+  if (conditions->is_object() && conditions->get_object().size() < 2)
+    return Fail(errors::Validation("ConditionalOperator can only be used when Filter or Expected has two or more elements"));
+  return Done{};
+}
+
+}  // namespace
 
 Result<RequestExpressions> ParseRequestExpressions(const boost::json::object& input, const ExpressionUse& use,
                                                    const KeySchemaInfo* keys) {
@@ -25,12 +42,15 @@ Result<RequestExpressions> ParseRequestExpressions(const boost::json::object& in
   MALLARD_ASSIGN_OR_RETURN(parsed.inputs, rules::ParseExpressionInputs(input));
   MALLARD_ASSIGN_OR_RETURN(auto conditional_operator,
                            input::EnumMember(input, "ConditionalOperator", {"AND", "OR"}, "AND"));
+  MALLARD_RETURN_IF_ERROR(CheckConditionalOperator(input, use));
   if (use.projection) {
     MALLARD_ASSIGN_OR_RETURN(auto text, rules::ExpressionText(input, "ProjectionExpression"));
     MALLARD_ASSIGN_OR_RETURN(auto legacy, input::OptionalArray(input, "AttributesToGet"));
     if (text) {
       MALLARD_ASSIGN_OR_RETURN(parsed.projection, ParseProjection(*text, parsed.inputs));
     } else if (legacy) {
+      if (legacy->empty())
+        return Fail(input::ConstraintError("AttributesToGet", "'[]'", "Member must have length greater than or equal to 1"));
       MALLARD_ASSIGN_OR_RETURN(parsed.projection, ConvertAttributesToGet(*legacy));
     }
   }

@@ -22,6 +22,8 @@ struct RequestExpressions {
 
   // The update in whichever style the request used.
   bool HasUpdate() const { return update || legacy_update; }
+  // AttributeUpdates: {} (an UpdateExpression always has an action).
+  bool HasNoActions() const { return legacy_update && legacy_update->updates.empty(); }
   Result<Item> ApplyUpdate(const Item* old_item, Item key) const {
     return update ? update->Apply(old_item, std::move(key)) : legacy_update->Apply(old_item, std::move(key));
   }

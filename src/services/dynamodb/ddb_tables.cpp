@@ -120,7 +120,7 @@ Status<> ApplyTableUpdate(const json::object& input, TableDefinition& table, std
     changed = true;
   }
   MALLARD_ASSIGN_OR_RETURN(auto gsi_updates, input::OptionalArray(input, "GlobalSecondaryIndexUpdates"));
-  if (gsi_updates) {
+  if (gsi_updates && !gsi_updates->empty()) {  // [] changes nothing: "At least one of …" below, as AWS answers
     int creates_or_deletes = 0;
     for (const auto& update_value : *gsi_updates) {
       if (!update_value.is_object()) return Fail(input::WrongType("GlobalSecondaryIndexUpdates", "structure"));
