@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from ddb_e2e import av, create_table, item, plain
+from ddb_e2e import av, create_table, item, plain, validation
 
 ITEM = dict(
     pk="k", s="hello", n=5, n2=10, b=b"\x01\x02", t=True, nul=None, ss={"a", "b"}, ns={1, 2}, bs={b"\x01"},
@@ -195,3 +195,76 @@ def test_all_clauses_together_any_order(upd):
 def test_set_with_name_that_needs_placeholder(upd):
     got = upd("SET #n = :v, #s.#k = :v", {":v": "z"}, {"#n": "name", "#s": "m", "#k": "status"})
     assert got["name"] == "z" and got["m"]["status"] == "z"
+
+
+# --- Behaviour ScyllaDB's test/alternator suite (run against AWS) fixes -------------------------------------
+
+
+def test_set_past_the_end_appends_in_index_order(upd):
+    """Developer Guide: elements added past the end of a list in one SET are sorted by element number
+    (test_nested_attribute_update_array_out_of_bounds)."""
+    got = upd("SET l[84] = :a1, l[37] = :a2, l[17] = :a3, l[50] = :a4", {":a1": "a1", ":a2": "a2", ":a3": "a3",
+                                                                       ":a4": "a4"})
+    assert got["l"] == ["x", 3, ["y"], "a3", "a2", "a4", "a1"]
+    # An index equal to the old length is past the end too, whatever order the SET names them in.
+    got = upd("SET l[8] = :b, l[7] = :a, l[0] = :z", {":a": "A", ":b": "B", ":z": "Z"})
+    assert got["l"] == ["Z", 3, ["y"], "a3", "a2", "a4", "a1", "A", "B"]
+
+
+def test_size_and_attribute_type_of_a_value_operand(cond_table, dynamodb):
+    """size(:v) is the size of the value, attribute_type(:v, :t) its type (test_update_condition_size / _attribute_type);
+    both answered 'Operator or function requires a document path'."""
+    assert matches(dynamodb, cond_table, "size(:hello) = :five") is True
+    assert matches(dynamodb, cond_table, "size(:lst) = :one") is True
+    assert matches(dynamodb, cond_table, "attribute_type(:five, :N)") is True
+    assert matches(dynamodb, cond_table, "attribute_type(:five, :S)") is False
+    # On a missing item too: the values alone decide.
+    dynamodb.update_item(TableName=cond_table, Key=item(pk="absent"), UpdateExpression="SET z = :one",
+                         ConditionExpression="size(:hello) > :one AND attribute_type(:hello, :S)",
+                         ExpressionAttributeValues={":one": av(1), ":hello": av("hello"), ":S": av("S")})
+    validation(dynamodb.update_item, "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+               "operator or function: size, operand type: N", TableName=cond_table, Key=item(pk="k"),
+               UpdateExpression="SET z = :one", ConditionExpression="size(:one) > :one",
+               ExpressionAttributeValues={":one": av(1)})
+
+
+def test_names_start_with_a_letter(upd, dynamodb):
+    """test_update_expression_name_token: '_abc' and '123a' are not names; AWS answers
+    'Syntax error; token: "_", near: "SET _123"'. Placeholders may start with anything alphanumeric or '_'."""
+    table = create_table(dynamodb)
+    key = item(pk="k")
+    validation(dynamodb.update_item, 'Invalid UpdateExpression: Syntax error; token: "_", near: "SET _123"',
+               TableName=table, Key=key, UpdateExpression="SET _123 = :v", ExpressionAttributeValues={":v": av(1)})
+    for expr in ("SET _abc = :v", "SET 123a = :v", "SET a = _f(:v)"):
+        validation(dynamodb.update_item, contains="Syntax error", TableName=table, Key=key, UpdateExpression=expr,
+                   ExpressionAttributeValues={":v": av(1)})
+    validation(dynamodb.scan, contains=['Invalid FilterExpression: Syntax error; token: "_"'], TableName=table,
+               FilterExpression="_x = :v", ExpressionAttributeValues={":v": av(1)})
+    validation(dynamodb.get_item, contains=['Invalid ProjectionExpression: Syntax error; token: "_"'], TableName=table,
+               Key=key, ProjectionExpression="a, _b")
+    got = upd("SET A123_ = :v, #_ = :v, #1a = :v", {":v": 1}, {"#_": "under", "#1a": "digit"})
+    assert got["A123_"] == 1 and got["under"] == 1 and got["digit"] == 1
+
+
+def test_nested_list_append_is_rejected(upd, dynamodb):
+    """test_update_expression_function_nesting: AWS parses list_append(list_append(...), ...) and refuses it; a
+    list_append around if_not_exists is fine."""
+    table = create_table(dynamodb)
+    for expr in ("SET a = list_append(list_append(:v1, :v2), :v3)", "SET a = list_append(:v1, list_append(:v2, :v3))"):
+        validation(dynamodb.update_item, "Invalid UpdateExpression: The function is not allowed to be used this way in "
+                   "an expression; function: list_append", TableName=table, Key=item(pk="k"), UpdateExpression=expr,
+                   ExpressionAttributeValues={":v1": av(["a"]), ":v2": av(["b"]), ":v3": av(["c"])})
+    got = upd("SET nl = list_append(if_not_exists(nl, :empty), :more)", {":empty": [], ":more": [1]})
+    assert got["nl"] == [1]
+
+
+def test_remove_nested_path_on_a_missing_item(dynamodb):
+    """test_nested_attribute_remove_from_missing_item: on a missing item REMOVE x.y and x[0] succeed and create nothing;
+    on an existing item without x they stay errors."""
+    table = create_table(dynamodb)
+    for expr in ("REMOVE x.y", "REMOVE x[0]", "REMOVE x.y, z[3].w"):
+        dynamodb.update_item(TableName=table, Key=item(pk="absent"), UpdateExpression=expr)
+        assert "Item" not in dynamodb.get_item(TableName=table, Key=item(pk="absent"))
+    dynamodb.put_item(TableName=table, Item=item(pk="here"))
+    validation(dynamodb.update_item, "The document path provided in the update expression is invalid for update",
+               TableName=table, Key=item(pk="here"), UpdateExpression="REMOVE x.y")

@@ -100,7 +100,7 @@ struct Operand {
   enum class Kind : unsigned char { Path, Value, Size };
   Kind kind = Kind::Path;
   DocumentPath path;                     // Path, Size
-  const AttributeValue* value = nullptr;  // Value
+  const AttributeValue* value = nullptr;  // Value; Size of a value (size(:v))
 };
 
 enum class CondOp : unsigned char {

@@ -341,7 +341,10 @@ class ConditionParser : public detail::ParserBase {
     }
     if (spec->is_size) {
       out.operand.kind = Operand::Kind::Size;
-      if (!args.empty()) out.operand.path = std::move(args[0].path);
+      if (!args.empty()) {
+        out.operand.path = std::move(args[0].path);
+        if (args[0].kind == Operand::Kind::Value) out.operand.value = args[0].value;
+      }
       return out;
     }
     Expr condition = MakeCondition(spec->op, std::move(args));
@@ -369,12 +372,14 @@ class ConditionParser : public detail::ParserBase {
         if (auto type = StaticType(args[0]); type && (*type == AttrType::N || *type == AttrType::BOOL || *type == AttrType::NUL)) {
           Defer(ErrCat::Condition, "Incorrect operand type for operator or function; operator or function: size, operand type: " +
                                        std::string(detail::TypeName(*type)));
-        } else {
+        } else if (args[0].kind != Operand::Kind::Value) {  // size(:v) is the size of the value itself
           requires_path(args[0]);
         }
         return;
       case CondOp::AttributeType: {
-        if (!requires_path(args[0])) return;
+        // The type of a value operand is checked too (ScyllaDB's test_update_condition_attribute_type, run
+        // against AWS), although the API reference asks for a path.
+        if (args[0].kind != Operand::Kind::Value && !requires_path(args[0])) return;
         auto type = StaticType(args[1]);
         if (!type || *type != AttrType::S) {
           Defer(ErrCat::Condition, "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: " +

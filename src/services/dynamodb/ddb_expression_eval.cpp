@@ -33,7 +33,8 @@ void Resolve(const Operand& operand, const Item* item, Resolved& out) {
       out.value = item ? ResolvePath(*item, operand.path) : nullptr;
       return;
     case Operand::Kind::Size: {
-      const AttributeValue* value = item ? ResolvePath(*item, operand.path) : nullptr;
+      // size(:v) measures the value; size(path) the item's attribute.
+      const AttributeValue* value = operand.value ? operand.value : item ? ResolvePath(*item, operand.path) : nullptr;
       if (!value) return;
       std::size_t size = 0;
       switch (value->type) {

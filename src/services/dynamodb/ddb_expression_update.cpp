@@ -74,7 +74,8 @@ class UpdateParser : public detail::ParserBase {
     for (const UpdateAction& action : update_.actions) CheckOverlap(seen, action.path, overlap);
     if (overlap[0]) Defer(ErrCat::PathOverlap, *overlap[0]);
     if (overlap[1]) Defer(ErrCat::PathConflict, *overlap[1]);
-    if (auto error = DeferredError({ErrCat::Reserved, ErrCat::UnknownFunction, ErrCat::Section, ErrCat::AttrName, ErrCat::AttrVal,
+    if (auto error = DeferredError({ErrCat::Reserved, ErrCat::UnknownFunction, ErrCat::MisusedFunction, ErrCat::Section,
+                                    ErrCat::AttrName, ErrCat::AttrVal,
                                     ErrCat::PathOverlap, ErrCat::PathConflict, ErrCat::Operand, ErrCat::Function,
                                     ErrCat::PathDepth})) {
       return Fail(std::move(*error));
@@ -246,6 +247,12 @@ class UpdateParser : public detail::ParserBase {
         Defer(ErrCat::Function, "Operator or function requires a document path; operator or function: if_not_exists");
       }
     } else {
+      // AWS parses list_append(list_append(…), …) but refuses it (ScyllaDB's
+      // test_update_expression_function_nesting, run against AWS).
+      for (const UpdateValue& arg : args) {
+        if (arg.kind == UpdateValue::Kind::ListAppend)
+          Defer(ErrCat::MisusedFunction, "The function is not allowed to be used this way in an expression; function: list_append");
+      }
       CheckLiteral("list_append", args[0], AttrType::L);
       CheckLiteral("list_append", args[1], AttrType::L);
     }
