@@ -2,18 +2,65 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
+import urllib.error
+import urllib.request
 import uuid
 
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
 import pytest
 from botocore.exceptions import ClientError
 
 from sqlengine_e2e import OUTPUT, athena_rows, athena_run, athena_wait, client
+from sqs_e2e import ACCESS_KEY, REGION, SECRET_KEY
 
 
 @pytest.fixture
 def athena(mallard):
     return client("athena", mallard.endpoint)
+
+
+class AthenaJsonApi:
+    """Signed awsJson calls by operation name, for operations and members newer than the system's
+    botocore (capacity reservations, EnableMinimumEncryptionConfiguration): `api.get_work_group(...)`
+    posts AmazonAthena.GetWorkGroup and returns the parsed body, or raises ClientError as boto3 does
+    (modelled error members such as ResourceName at the top level of the response)."""
+
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint
+        self.region_name = REGION
+
+    def __getattr__(self, snake_name: str):
+        operation = "".join(part.capitalize() for part in snake_name.split("_"))
+
+        def call(**params):
+            body = json.dumps(params).encode()
+            request = botocore.awsrequest.AWSRequest(
+                method="POST", url=self.endpoint + "/", data=body,
+                headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"AmazonAthena.{operation}"})
+            botocore.auth.SigV4Auth(botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY), "athena",
+                                    REGION).add_auth(request)
+            prepared = urllib.request.Request(self.endpoint + "/", data=body, method="POST",
+                                              headers=dict(request.headers.items()))
+            try:
+                with urllib.request.urlopen(prepared, timeout=30) as response:
+                    return json.loads(response.read() or b"{}")
+            except urllib.error.HTTPError as failure:
+                payload = json.loads(failure.read() or b"{}")
+                code = re.sub(r"^.*#", "", payload.pop("__type", ""))
+                message = payload.pop("message", payload.pop("Message", ""))
+                raise ClientError({"Error": {"Code": code, "Message": message}, **payload}, operation) from None
+
+        return call
+
+
+@pytest.fixture
+def athena_api(mallard):
+    return AthenaJsonApi(mallard.endpoint)
 
 
 def error_of(excinfo) -> dict:
@@ -253,3 +300,272 @@ def test_aws_cli_runs_a_query(aws_cli):
     assert state == "SUCCEEDED"
     results = aws_cli("athena", "get-query-results", "--query-execution-id", query_id)
     assert [r["Data"][0]["VarCharValue"] for r in results["ResultSet"]["Rows"]] == ["source", "cli"]
+
+
+# ---- issue 15: database DDL, work group shapes, tags and capacity reservations ---------------------
+
+
+def database_names(athena, catalog="AwsDataCatalog") -> list[str]:
+    return [d["Name"] for d in athena.list_databases(CatalogName=catalog)["DatabaseList"]]
+
+
+def test_create_and_drop_database_as_athena_does(athena):
+    # Backticks, IF NOT EXISTS, lower-cased names, COMMENT/LOCATION/DBPROPERTIES accepted.
+    created = athena_run(athena, "CREATE DATABASE `Sales_DB` COMMENT 'team sales' LOCATION 's3://b/sales/' "
+                                 "WITH DBPROPERTIES ('creator' = 'me')")
+    assert created["Status"]["State"] == "SUCCEEDED", created["Status"]
+    assert created["StatementType"] == "DDL"
+    assert "sales_db" in database_names(athena)
+    database = athena.get_database(CatalogName="AwsDataCatalog", DatabaseName="SALES_DB")["Database"]
+    assert database == {"Name": "sales_db", "Description": "team sales", "Parameters": {}}
+    assert athena_run(athena, "CREATE DATABASE IF NOT EXISTS sales_db")["Status"]["State"] == "SUCCEEDED"
+    assert athena_run(athena, "CREATE DATABASE sales_db")["Status"]["State"] == "FAILED"
+    # Table names are lower-cased too, and looked up case-insensitively.
+    athena_run(athena, "CREATE TABLE Orders (id INT)", database="sales_db")
+    tables = athena.list_table_metadata(CatalogName="awsdatacatalog", DatabaseName="sales_db")["TableMetadataList"]
+    assert [t["Name"] for t in tables] == ["orders"]
+    assert athena.get_table_metadata(CatalogName="AWSDATACATALOG", DatabaseName="Sales_Db",
+                                     TableName="ORDERS")["TableMetadata"]["Name"] == "orders"
+    # DROP without CASCADE keeps a database that has tables; CASCADE drops it with them.
+    assert athena_run(athena, "DROP DATABASE sales_db")["Status"]["State"] == "FAILED"
+    dropped = athena_run(athena, "DROP DATABASE `sales_db` CASCADE;")
+    assert dropped["Status"]["State"] == "SUCCEEDED", dropped["Status"]
+    assert "sales_db" not in database_names(athena)
+    assert athena_run(athena, "DROP DATABASE IF EXISTS sales_db")["Status"]["State"] == "SUCCEEDED"
+    assert athena_run(athena, "DROP SCHEMA never_made")["Status"]["State"] == "FAILED"
+    failed = athena_run(athena, "DROP DATABASE default")
+    assert failed["Status"]["State"] == "FAILED" and "default" in failed["Status"]["StateChangeReason"]
+    malformed = athena_run(athena, "CREATE DATABASE")
+    assert malformed["Status"]["State"] == "FAILED"
+
+
+def test_database_ddl_stays_inside_the_sql_sandbox(athena):
+    # A database is an engine schema: nothing is attached, no file appears, and file access stays shut.
+    count_databases = "SELECT count(*) FROM duckdb_databases()"
+    before = athena_rows(athena, count_databases)[1]
+    assert athena_run(athena, "CREATE DATABASE boxed")["Status"]["State"] == "SUCCEEDED"
+    assert athena_rows(athena, count_databases)[1] == before
+    escaped = athena_run(athena, "CREATE DATABASE `x'; ATTACH '/tmp/escape.db` ")
+    assert escaped["Status"]["State"] == "FAILED"
+    assert athena_run(athena, "SELECT * FROM read_csv('/etc/passwd')", database="boxed")["Status"]["State"] == "FAILED"
+
+
+def test_database_created_in_a_catalog_is_listed_under_it(athena):
+    athena.create_data_catalog(Name="other", Type="GLUE", Parameters={"catalog-id": "123456789012"})
+    query_id = athena.start_query_execution(QueryString="CREATE DATABASE in_other",
+                                            QueryExecutionContext={"Catalog": "other"},
+                                            ResultConfiguration={"OutputLocation": OUTPUT})["QueryExecutionId"]
+    assert athena_wait(athena, query_id)["Status"]["State"] == "SUCCEEDED"
+    assert database_names(athena, "other") == ["in_other"]
+    assert "in_other" not in database_names(athena)
+    athena.get_database(CatalogName="other", DatabaseName="in_other")
+    with pytest.raises(ClientError) as excinfo:
+        athena.get_database(CatalogName="AwsDataCatalog", DatabaseName="in_other")
+    assert error_of(excinfo)["Code"] == "MetadataException"
+    # An unknown catalog lists no databases, as Athena answers.
+    assert athena.list_databases(CatalogName="no_such_catalog")["DatabaseList"] == []
+    # awsdatacatalog in any case is the account's catalog.
+    assert database_names(athena, "awsdatacatalog") == database_names(athena, "AwsDataCatalog")
+    query_id = athena.start_query_execution(QueryString="SELECT 1", QueryExecutionContext={"Catalog": "awsdatacatalog"},
+                                            ResultConfiguration={"OutputLocation": OUTPUT})["QueryExecutionId"]
+    assert athena_wait(athena, query_id)["Status"]["State"] == "SUCCEEDED"
+    assert athena.get_data_catalog(Name="AWSDATACATALOG")["DataCatalog"]["Name"] == "AwsDataCatalog"
+
+
+def test_default_database_has_a_description(athena):
+    listed = athena.list_databases(CatalogName="AwsDataCatalog")["DatabaseList"]
+    assert {"Name": "default", "Description": "Default Hive database", "Parameters": {}} in listed
+    assert athena.get_database(CatalogName="AwsDataCatalog", DatabaseName="default")["Database"] == {
+        "Name": "default", "Description": "Default Hive database", "Parameters": {}}
+
+
+def test_work_group_configuration_and_messages_as_aws_returns_them(athena, athena_api):
+    primary = athena_api.get_work_group(WorkGroup="primary")["WorkGroup"]
+    assert primary["Configuration"] == {
+        "ResultConfiguration": {},
+        "EnforceWorkGroupConfiguration": False,
+        "PublishCloudWatchMetricsEnabled": False,
+        "RequesterPaysEnabled": False,
+        "EngineVersion": {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
+        "EnableMinimumEncryptionConfiguration": False,
+    }
+    athena.create_work_group(Name="enforced", Configuration={"ResultConfiguration": {"OutputLocation": "s3://wg/out/"}})
+    configuration = athena.get_work_group(WorkGroup="enforced")["WorkGroup"]["Configuration"]
+    assert configuration["EnforceWorkGroupConfiguration"] is True
+    # Enforced: the work group's output location wins over the request's.
+    query_id = athena.start_query_execution(QueryString="SELECT 1", WorkGroup="enforced",
+                                            ResultConfiguration={"OutputLocation": OUTPUT})["QueryExecutionId"]
+    assert athena_wait(athena, query_id)["ResultConfiguration"]["OutputLocation"].startswith("s3://wg/out/")
+    with pytest.raises(ClientError) as excinfo:
+        athena.create_work_group(Name="enforced")
+    assert (error_of(excinfo)["Code"], error_of(excinfo)["Message"]) == ("InvalidRequestException",
+                                                                         "WorkGroup already exists")
+    for call in (lambda: athena.get_work_group(WorkGroup="nobody"),
+                 lambda: athena.start_query_execution(QueryString="SELECT 1", WorkGroup="nobody",
+                                                      ResultConfiguration={"OutputLocation": OUTPUT})):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert (error_of(excinfo)["Code"], error_of(excinfo)["Message"]) == ("InvalidRequestException",
+                                                                             "WorkGroup does not exist")
+    athena.create_data_catalog(Name="dup", Type="GLUE", Parameters={"catalog-id": "123456789012"})
+    for name in ("dup", "awsdatacatalog"):
+        with pytest.raises(ClientError) as excinfo:
+            athena.create_data_catalog(Name=name, Type="GLUE")
+        assert (error_of(excinfo)["Code"], error_of(excinfo)["Message"]) == ("InvalidRequestException",
+                                                                             "DataCatalog already exists")
+
+
+def account_of(athena) -> str:
+    return athena.get_data_catalog(Name="AwsDataCatalog")["DataCatalog"]["Parameters"]["catalog-id"]
+
+
+def test_tags_on_work_groups_catalogs_and_reservations(athena_api):
+    athena = athena_api
+    account = account_of(athena)
+    athena.create_work_group(Name="tagged", Tags=[{"Key": "team", "Value": "data"}])
+    athena.create_data_catalog(Name="tagged_catalog", Type="GLUE", Parameters={"catalog-id": account},
+                               Tags=[{"Key": "a", "Value": "1"}])
+    athena.create_capacity_reservation(Name="tagged-res", TargetDpus=24, Tags=[{"Key": "r", "Value": ""}])
+    region = REGION
+    group_arn = f"arn:aws:athena:{region}:{account}:workgroup/tagged"
+    catalog_arn = f"arn:aws:athena:{region}:{account}:datacatalog/tagged_catalog"
+    reservation_arn = f"arn:aws:athena:{region}:{account}:capacity-reservation/tagged-res"
+    assert athena.list_tags_for_resource(ResourceARN=group_arn)["Tags"] == [{"Key": "team", "Value": "data"}]
+    assert athena.list_tags_for_resource(ResourceARN=catalog_arn)["Tags"] == [{"Key": "a", "Value": "1"}]
+    assert athena.list_tags_for_resource(ResourceARN=reservation_arn)["Tags"] == [{"Key": "r", "Value": ""}]
+    athena.tag_resource(ResourceARN=group_arn, Tags=[{"Key": "team", "Value": "ml"}, {"Key": "env", "Value": "dev"}])
+    assert athena.list_tags_for_resource(ResourceARN=group_arn)["Tags"] == [
+        {"Key": "team", "Value": "ml"}, {"Key": "env", "Value": "dev"}]
+    athena.untag_resource(ResourceARN=group_arn, TagKeys=["team", "absent"])
+    assert athena.list_tags_for_resource(ResourceARN=group_arn)["Tags"] == [{"Key": "env", "Value": "dev"}]
+    # primary and AwsDataCatalog exist from the start and can be tagged.
+    athena.tag_resource(ResourceARN=f"arn:aws:athena:{region}:{account}:workgroup/primary",
+                        Tags=[{"Key": "k", "Value": "v"}])
+
+    # Validation: malformed ARN → InvalidRequestException; a well-formed ARN naming nothing →
+    # ResourceNotFoundException with ResourceName; limits of the model and of Athena.
+    with pytest.raises(ClientError) as excinfo:
+        athena.list_tags_for_resource(ResourceARN="not-an-arn")
+    assert error_of(excinfo)["Code"] == "InvalidRequestException"
+    missing = f"arn:aws:athena:{region}:{account}:workgroup/missing"
+    for call in (lambda: athena.list_tags_for_resource(ResourceARN=missing),
+                 lambda: athena.tag_resource(ResourceARN=missing, Tags=[{"Key": "k", "Value": "v"}]),
+                 lambda: athena.untag_resource(ResourceARN=missing, TagKeys=["k"])):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert error_of(excinfo)["Code"] == "ResourceNotFoundException"
+        assert excinfo.value.response["ResourceName"] == missing
+    bad_tags = [
+        [{"Key": "k" * 129, "Value": "v"}],
+        [{"Key": "", "Value": "v"}],
+        [{"Key": "k", "Value": "v" * 257}],
+        [{"Key": "bad#key", "Value": "v"}],
+        [{"Key": "aws:reserved", "Value": "v"}],
+        [{"Key": f"k{i}", "Value": "v"} for i in range(51)],
+    ]
+    for tags in bad_tags:
+        with pytest.raises(ClientError) as excinfo:
+            athena.tag_resource(ResourceARN=group_arn, Tags=tags)
+        assert error_of(excinfo)["Code"] == "InvalidRequestException", tags
+    with pytest.raises(ClientError) as excinfo:
+        athena.tag_resource(ResourceARN=group_arn, Tags=[{"Key": "k" * 129, "Value": "v"}])
+    assert error_of(excinfo)["Message"] == (
+        f"1 validation error detected: Value '{'k' * 129}' at 'tags.1.member.key' failed to satisfy constraint: "
+        "Member must have length less than or equal to 128")
+    # 49 more tags reach the limit of 50 with the one there; one more is refused.
+    athena.tag_resource(ResourceARN=group_arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(49)])
+    with pytest.raises(ClientError) as excinfo:
+        athena.tag_resource(ResourceARN=group_arn, Tags=[{"Key": "one-more", "Value": "v"}])
+    assert error_of(excinfo)["Code"] == "InvalidRequestException"
+    with pytest.raises(ClientError) as excinfo:
+        athena.list_tags_for_resource(ResourceARN=group_arn, MaxResults=10)
+    assert error_of(excinfo)["Code"] == "InvalidRequestException"
+    first = athena.list_tags_for_resource(ResourceARN=group_arn, MaxResults=75)
+    assert len(first["Tags"]) == 50 and "NextToken" not in first
+    # Deleting a resource drops its tags.
+    athena.delete_work_group(WorkGroup="tagged")
+    athena.create_work_group(Name="tagged")
+    assert athena.list_tags_for_resource(ResourceARN=group_arn)["Tags"] == []
+
+
+def wait_reservation(athena, name: str, status: str, timeout: float = 10.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        reservation = athena.get_capacity_reservation(Name=name)["CapacityReservation"]
+        if reservation["Status"] == status:
+            return reservation
+        assert time.monotonic() < deadline, reservation
+        time.sleep(0.05)
+
+
+def test_capacity_reservation_lifecycle(athena_api):
+    athena = athena_api
+    athena.create_capacity_reservation(Name="res-1", TargetDpus=24)
+    reservation = athena.get_capacity_reservation(Name="res-1")["CapacityReservation"]
+    assert (reservation["Status"], reservation["TargetDpus"], reservation["AllocatedDpus"]) == ("PENDING", 24, 0)
+    assert reservation["LastAllocation"]["Status"] == "PENDING"
+    active = wait_reservation(athena, "res-1", "ACTIVE")
+    assert active["AllocatedDpus"] == 24 and active["LastAllocation"]["Status"] == "SUCCEEDED"
+    assert "LastSuccessfulAllocationTime" in active
+    assert [r["Name"] for r in athena.list_capacity_reservations()["CapacityReservations"]] == ["res-1"]
+
+    athena.update_capacity_reservation(Name="res-1", TargetDpus=32)
+    updated = athena.get_capacity_reservation(Name="res-1")["CapacityReservation"]
+    assert updated["TargetDpus"] == 32 and updated["Status"] == "UPDATE_PENDING"
+    assert wait_reservation(athena, "res-1", "ACTIVE")["AllocatedDpus"] == 32
+
+    athena.create_work_group(Name="reserved")
+    athena.put_capacity_assignment_configuration(CapacityReservationName="res-1",
+                                                 CapacityAssignments=[{"WorkGroupNames": ["reserved", "primary"]}])
+    assert athena.get_capacity_assignment_configuration(CapacityReservationName="res-1")[
+        "CapacityAssignmentConfiguration"] == {"CapacityReservationName": "res-1",
+                                               "CapacityAssignments": [{"WorkGroupNames": ["reserved", "primary"]}]}
+    with pytest.raises(ClientError) as excinfo:
+        athena.put_capacity_assignment_configuration(CapacityReservationName="res-1",
+                                                     CapacityAssignments=[{"WorkGroupNames": ["nobody"]}])
+    assert error_of(excinfo)["Code"] == "InvalidRequestException"
+
+    # Delete needs a cancelled reservation; cancelling takes CANCELLING → CANCELLED.
+    with pytest.raises(ClientError) as excinfo:
+        athena.delete_capacity_reservation(Name="res-1")
+    assert error_of(excinfo)["Code"] == "InvalidRequestException"
+    athena.cancel_capacity_reservation(Name="res-1")
+    assert athena.get_capacity_reservation(Name="res-1")["CapacityReservation"]["Status"] == "CANCELLING"
+    with pytest.raises(ClientError) as excinfo:
+        athena.update_capacity_reservation(Name="res-1", TargetDpus=40)
+    assert error_of(excinfo)["Code"] == "InvalidRequestException"
+    cancelled = wait_reservation(athena, "res-1", "CANCELLED")
+    assert cancelled["AllocatedDpus"] == 0
+    with pytest.raises(ClientError) as excinfo:
+        athena.cancel_capacity_reservation(Name="res-1")
+    assert error_of(excinfo)["Code"] == "InvalidRequestException"
+    # A cancelled reservation keeps its name until deleted.
+    with pytest.raises(ClientError) as excinfo:
+        athena.create_capacity_reservation(Name="res-1", TargetDpus=24)
+    assert error_of(excinfo)["Code"] == "InvalidRequestException"
+    athena.delete_capacity_reservation(Name="res-1")
+    assert athena.list_capacity_reservations()["CapacityReservations"] == []
+    with pytest.raises(ClientError) as excinfo:
+        athena.get_capacity_reservation(Name="res-1")
+    assert error_of(excinfo)["Code"] == "InvalidRequestException"
+
+
+def test_capacity_reservation_validation(athena_api):
+    athena = athena_api
+    with pytest.raises(ClientError) as excinfo:
+        athena.create_capacity_reservation(Name="small", TargetDpus=8)
+    assert error_of(excinfo) == {**error_of(excinfo), "Code": "InvalidRequestException",
+                                 "Message": "1 validation error detected: Value '8' at 'targetDpus' failed to satisfy "
+                                            "constraint: Member must have value greater than or equal to 24"}
+    with pytest.raises(ClientError) as excinfo:
+        athena.create_capacity_reservation(Name="bad name!", TargetDpus=24)
+    assert error_of(excinfo)["Code"] == "InvalidRequestException"
+    assert "regular expression pattern" in error_of(excinfo)["Message"]
+    for call in (lambda: athena.get_capacity_reservation(Name="absent"),
+                 lambda: athena.cancel_capacity_reservation(Name="absent"),
+                 lambda: athena.delete_capacity_reservation(Name="absent"),
+                 lambda: athena.update_capacity_reservation(Name="absent", TargetDpus=24),
+                 lambda: athena.get_capacity_assignment_configuration(CapacityReservationName="absent")):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert error_of(excinfo)["Code"] == "InvalidRequestException"

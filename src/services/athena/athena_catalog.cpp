@@ -3,6 +3,8 @@
 // engine's default schema (DuckDB's "main"), so unqualified names mean the same table everywhere.
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 
 #include "services/athena/athena_errors.hpp"
 #include "services/athena/athena_service.hpp"
@@ -13,6 +15,7 @@
 namespace mallard::athena {
 namespace json = boost::json;
 using sqlengine::ApiInput;
+using sqlengine::JobState;
 
 namespace {
 
@@ -30,15 +33,19 @@ DataCatalogRecord DefaultCatalog(const std::string& account) {
   return DataCatalogRecord{kDefaultCatalog, "GLUE", "", json::object{{"catalog-id", account}}};
 }
 
-// The engine schema behind an Athena database must exist: MetadataException otherwise.
-Status<> RequireSchema(sqlengine::QueryExecutionBackend& backend, const std::string& schema,
-                       const std::string& database) {
-  auto schemas = backend.ListSchemas();
-  if (!schemas.ok()) return Fail(errors::InternalServer(schemas.error()));
-  if (std::find(schemas->begin(), schemas->end(), schema) == schemas->end()) {
-    return Fail(errors::MetadataNotFound("Database " + database + " not found."));
-  }
-  return Ok();
+// Glue's description of the database every account starts with.
+constexpr const char* kDefaultDatabaseDescription = "Default Hive database";
+
+std::string Lowered(std::string_view text) {
+  std::string lowered(text);
+  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lowered;
+}
+
+bool SameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 Status<> CheckCatalogType(const ApiInput& input, const std::string& type) {
@@ -50,18 +57,21 @@ Status<> CheckCatalogType(const ApiInput& input, const std::string& type) {
 
 }  // namespace
 
+bool IsDefaultCatalog(std::string_view name) { return SameName(name, kDefaultCatalog); }
+
 std::string AthenaService::EngineSchema(const std::string& athena_database) const {
   std::string lowered = athena_database;
   for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return lowered == "default" ? runner_->Backend().DefaultSchema() : athena_database;
 }
 
+// Athena (Glue) keeps database and table names in lower case, whatever case the DDL used.
 std::string AthenaService::AthenaDatabase(const std::string& engine_schema) const {
-  return engine_schema == runner_->Backend().DefaultSchema() ? "default" : engine_schema;
+  return engine_schema == runner_->Backend().DefaultSchema() ? "default" : Lowered(engine_schema);
 }
 
 Status<> AthenaService::CheckCatalog(const Request& request, const std::string& catalog) {
-  if (catalog == kDefaultCatalog) return Ok();
+  if (IsDefaultCatalog(catalog)) return Ok();
   std::lock_guard lock(mutex_);
   if (PartitionFor(request).catalogs.count(catalog) != 0) return Ok();
   return Fail(errors::MetadataNotFound("Catalog " + catalog + " not found."));
@@ -78,9 +88,11 @@ AthenaService::Result AthenaService::CreateDataCatalog(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto parameters, input.Object("Parameters"));
   std::lock_guard lock(mutex_);
   Partition& partition = PartitionFor(request);
-  if (name == kDefaultCatalog || partition.catalogs.count(name) != 0) {
-    return Fail(errors::InvalidRequest("Catalog " + name + " already exists."));
+  if (IsDefaultCatalog(name) || partition.catalogs.count(name) != 0) {
+    return Fail(errors::InvalidRequest("DataCatalog already exists"));
   }
+  MALLARD_ASSIGN_OR_RETURN(auto tags, ReadTags(request.input));
+  if (!tags.empty()) partition.tags[ResourceArn(request, "datacatalog", name)] = std::move(tags);
   DataCatalogRecord catalog{name, type, description.value_or(""), std::move(parameters)};
   Json described = DescribeCatalog(catalog);
   partition.catalogs.emplace(name, std::move(catalog));
@@ -90,7 +102,7 @@ AthenaService::Result AthenaService::CreateDataCatalog(const Request& request) {
 AthenaService::Result AthenaService::GetDataCatalog(const Request& request) {
   ApiInput input(request.input, &InvalidInput);
   MALLARD_ASSIGN_OR_RETURN(auto name, input.Required("Name", 256));
-  if (name == kDefaultCatalog) return Json{{"DataCatalog", DescribeCatalog(DefaultCatalog(request.context.account_id))}};
+  if (IsDefaultCatalog(name)) return Json{{"DataCatalog", DescribeCatalog(DefaultCatalog(request.context.account_id))}};
   std::lock_guard lock(mutex_);
   Partition& partition = PartitionFor(request);
   auto found = partition.catalogs.find(name);
@@ -138,34 +150,95 @@ AthenaService::Result AthenaService::UpdateDataCatalog(const Request& request) {
 AthenaService::Result AthenaService::DeleteDataCatalog(const Request& request) {
   ApiInput input(request.input, &InvalidInput);
   MALLARD_ASSIGN_OR_RETURN(auto name, input.Required("Name", 256));
-  if (name == kDefaultCatalog) return Fail(errors::InvalidRequest("Catalog " + name + " cannot be deleted."));
+  if (IsDefaultCatalog(name)) return Fail(errors::InvalidRequest("Catalog " + name + " cannot be deleted."));
   std::lock_guard lock(mutex_);
   Partition& partition = PartitionFor(request);
   auto found = partition.catalogs.find(name);
   if (found == partition.catalogs.end()) return Fail(errors::InvalidRequest("Catalog " + name + " was not found."));
   Json described = DescribeCatalog(found->second);
   partition.catalogs.erase(found);
+  partition.tags.erase(ResourceArn(request, "datacatalog", name));
   return Json{{"DataCatalog", std::move(described)}};
 }
 
 // ---- databases and tables (the engine's catalogue) -----------------------------------------
+
+void AthenaService::SettleDatabaseDdl(Partition& partition) {
+  std::size_t settled = 0;
+  for (; settled < partition.pending_database_ddl.size(); ++settled) {
+    auto found = partition.executions.find(partition.pending_database_ddl[settled]);
+    if (found == partition.executions.end()) continue;
+    const ExecutionRecord& execution = found->second;
+    JobState state = execution.job ? execution.job->Read().state : execution.settled_state;
+    if (state == JobState::Queued || state == JobState::Running) break;  // later ones wait: order matters
+    if (state != JobState::Succeeded || !execution.database_ddl) continue;
+    const DatabaseDdl& ddl = *execution.database_ddl;
+    if (!ddl.create) {
+      partition.databases.erase(ddl.database);
+    } else if (!ddl.if_clause || partition.databases.count(ddl.database) == 0) {
+      const bool default_catalog = execution.catalog.empty() || IsDefaultCatalog(execution.catalog);
+      partition.databases[ddl.database] = DatabaseRecord{default_catalog ? "" : execution.catalog, ddl.comment};
+    }
+  }
+  partition.pending_database_ddl.erase(partition.pending_database_ddl.begin(),
+                                       partition.pending_database_ddl.begin() + static_cast<std::ptrdiff_t>(settled));
+}
+
+Result<std::string> AthenaService::VisibleSchema(const Request& request, const std::string& catalog,
+                                                 const std::string& database) {
+  auto schemas = runner_->Backend().ListSchemas();
+  if (!schemas.ok()) return Fail(errors::InternalServer(schemas.error()));
+  const std::string wanted = SameName(database, "default") ? runner_->Backend().DefaultSchema() : Lowered(database);
+  auto schema = std::find_if(schemas->begin(), schemas->end(), [&](const std::string& name) {
+    return name == runner_->Backend().DefaultSchema() ? wanted == name : SameName(name, wanted);
+  });
+  if (schema != schemas->end()) {
+    std::lock_guard lock(mutex_);
+    Partition& partition = PartitionFor(request);
+    SettleDatabaseDdl(partition);
+    auto record = partition.databases.find(AthenaDatabase(*schema));
+    const std::string owner = record == partition.databases.end() ? "" : record->second.catalog;
+    if (IsDefaultCatalog(catalog) ? owner.empty() : owner == catalog) return *schema;
+  }
+  return Fail(errors::MetadataNotFound("Database " + database + " not found."));
+}
 
 AthenaService::Result AthenaService::ListDatabases(const Request& request) {
   ApiInput input(request.input, &InvalidInput);
   MALLARD_ASSIGN_OR_RETURN(auto catalog, input.Required("CatalogName", 256));
   MALLARD_ASSIGN_OR_RETURN(auto max_results, input.Int("MaxResults", 1, 50));
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
-  MALLARD_RETURN_IF_ERROR(CheckCatalog(request, catalog));
   auto schemas = runner_->Backend().ListSchemas();
   if (!schemas.ok()) return Fail(errors::InternalServer(schemas.error()));
-  std::vector<std::string> names;
-  for (const auto& schema : schemas.value()) names.push_back(AthenaDatabase(schema));
-  std::sort(names.begin(), names.end());
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(names.size(), token, max_results.value_or(50),
+  // Each database shows under the catalog it was created in (AwsDataCatalog unless the creating
+  // query named another); a catalog Athena does not know lists no databases, as Athena answers.
+  std::vector<std::pair<std::string, std::string>> databases;  // name, description
+  {
+    std::lock_guard lock(mutex_);
+    Partition& partition = PartitionFor(request);
+    SettleDatabaseDdl(partition);
+    const bool default_catalog = IsDefaultCatalog(catalog);
+    if (default_catalog || partition.catalogs.count(catalog) != 0) {
+      for (const auto& schema : schemas.value()) {
+        std::string name = AthenaDatabase(schema);
+        auto record = partition.databases.find(name);
+        const std::string owner = record == partition.databases.end() ? "" : record->second.catalog;
+        if (default_catalog ? !owner.empty() : owner != catalog) continue;
+        std::string description = record == partition.databases.end() ? "" : record->second.description;
+        if (name == "default" && description.empty()) description = kDefaultDatabaseDescription;
+        databases.emplace_back(std::move(name), std::move(description));
+      }
+    }
+  }
+  std::sort(databases.begin(), databases.end());
+  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(databases.size(), token, max_results.value_or(50),
                                                           "databases/" + catalog, &InvalidInput));
   json::array listed;
   for (std::size_t i = window.start; i < window.end; ++i) {
-    listed.push_back(Json{{"Name", names[i]}, {"Parameters", Json{}}});
+    Json database{{"Name", databases[i].first}};
+    if (!databases[i].second.empty()) database["Description"] = databases[i].second;
+    database["Parameters"] = Json{};
+    listed.push_back(std::move(database));
   }
   Json output{{"DatabaseList", std::move(listed)}};
   if (window.next_token) output["NextToken"] = *window.next_token;
@@ -177,9 +250,21 @@ AthenaService::Result AthenaService::GetDatabase(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto catalog, input.Required("CatalogName", 256));
   MALLARD_ASSIGN_OR_RETURN(auto database, input.Required("DatabaseName", 128));
   MALLARD_RETURN_IF_ERROR(CheckCatalog(request, catalog));
-  std::string schema = EngineSchema(database);
-  MALLARD_RETURN_IF_ERROR(RequireSchema(runner_->Backend(), schema, database));
-  return Json{{"Database", Json{{"Name", AthenaDatabase(schema)}, {"Parameters", Json{}}}}};
+  MALLARD_ASSIGN_OR_RETURN(auto schema, VisibleSchema(request, catalog, database));
+  std::string name = AthenaDatabase(schema);
+  std::string description;
+  {
+    std::lock_guard lock(mutex_);
+    Partition& partition = PartitionFor(request);
+    if (auto record = partition.databases.find(name); record != partition.databases.end()) {
+      description = record->second.description;
+    }
+  }
+  if (name == "default" && description.empty()) description = kDefaultDatabaseDescription;
+  Json described{{"Name", name}};
+  if (!description.empty()) described["Description"] = description;
+  described["Parameters"] = Json{};
+  return Json{{"Database", std::move(described)}};
 }
 
 namespace {
@@ -192,7 +277,7 @@ json::object DescribeTableMetadata(const sqlengine::TableInfo& table) {
   json::object parameters{{"numRows", std::to_string(table.estimated_rows)}};
   // As Athena marks an Iceberg table ("table_type": "ICEBERG"), a lake table says what it is.
   if (!table.storage_format.empty()) parameters["table_type"] = table.storage_format;
-  return json::object{{"Name", table.name},
+  return json::object{{"Name", Lowered(table.name)},
                       {"TableType", table.is_view ? "VIRTUAL_VIEW" : "EXTERNAL_TABLE"},
                       {"Columns", std::move(columns)},
                       {"PartitionKeys", json::array{}},
@@ -209,15 +294,14 @@ AthenaService::Result AthenaService::ListTableMetadata(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto max_results, input.Int("MaxResults", 1, 50));
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
   MALLARD_RETURN_IF_ERROR(CheckCatalog(request, catalog));
-  std::string schema = EngineSchema(database);
-  MALLARD_RETURN_IF_ERROR(RequireSchema(runner_->Backend(), schema, database));
+  MALLARD_ASSIGN_OR_RETURN(auto schema, VisibleSchema(request, catalog, database));
   auto tables = runner_->Backend().ListTables(schema);
   if (!tables.ok()) return Fail(errors::InternalServer(tables.error()));
   std::vector<const sqlengine::TableInfo*> matching;
   for (const auto& table : tables.value()) {
     // Hive's pattern language (`*`, `|`), matched without std::regex: a 60,000-character table name
     // overflowed std::regex's recursion.
-    if (!expression || expression->empty() || sqlengine::MatchesHivePattern(table.name, *expression)) {
+    if (!expression || expression->empty() || sqlengine::MatchesHivePattern(Lowered(table.name), *expression)) {
       matching.push_back(&table);
     }
   }
@@ -236,10 +320,14 @@ AthenaService::Result AthenaService::GetTableMetadata(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto database, input.Required("DatabaseName", 128));
   MALLARD_ASSIGN_OR_RETURN(auto table_name, input.Required("TableName", 128));
   MALLARD_RETURN_IF_ERROR(CheckCatalog(request, catalog));
-  auto table = runner_->Backend().DescribeTable(EngineSchema(database), table_name);
-  if (!table.ok()) return Fail(errors::InternalServer(table.error()));
-  if (!table.value()) return Fail(errors::MetadataNotFound("Table " + database + "." + table_name + " not found."));
-  return Json{{"TableMetadata", DescribeTableMetadata(**table)}};
+  MALLARD_ASSIGN_OR_RETURN(auto schema, VisibleSchema(request, catalog, database));
+  // Names are matched as Athena matches them: case-insensitively.
+  auto tables = runner_->Backend().ListTables(schema);
+  if (!tables.ok()) return Fail(errors::InternalServer(tables.error()));
+  auto table = std::find_if(tables->begin(), tables->end(),
+                            [&](const sqlengine::TableInfo& info) { return SameName(info.name, table_name); });
+  if (table == tables->end()) return Fail(errors::MetadataNotFound("Table " + database + "." + table_name + " not found."));
+  return Json{{"TableMetadata", DescribeTableMetadata(*table)}};
 }
 
 }  // namespace mallard::athena

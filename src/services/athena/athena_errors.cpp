@@ -14,8 +14,8 @@ AwsError QueryNotFound(const std::string& id) {
   return InvalidRequest("QueryExecution " + id + " was not found");
 }
 
-AwsError WorkGroupNotFound(const std::string& name) {
-  return InvalidRequest("WorkGroup " + name + " is not found.");
+AwsError WorkGroupNotFound() {
+  return InvalidRequest("WorkGroup does not exist");
 }
 
 AwsError MetadataNotFound(const std::string& message) {

@@ -10,7 +10,7 @@ namespace mallard::athena::errors {
 // InvalidRequestException with AthenaErrorCode (INVALID_INPUT unless stated).
 AwsError InvalidRequest(const std::string& message, const std::string& athena_error_code = "INVALID_INPUT");
 AwsError QueryNotFound(const std::string& id);
-AwsError WorkGroupNotFound(const std::string& name);
+AwsError WorkGroupNotFound();
 AwsError MetadataNotFound(const std::string& message);
 AwsError ResourceNotFound(const std::string& message, const std::string& resource_name);
 AwsError InternalServer(const std::string& message);

@@ -22,13 +22,16 @@ namespace {
 
 const std::vector<std::string>& OperationNames() {
   static const std::vector<std::string> names = {
-      "BatchGetNamedQuery", "BatchGetPreparedStatement", "BatchGetQueryExecution", "CreateDataCatalog",
-      "CreateNamedQuery", "CreatePreparedStatement", "CreateWorkGroup", "DeleteDataCatalog", "DeleteNamedQuery",
-      "DeletePreparedStatement", "DeleteWorkGroup", "GetDataCatalog", "GetDatabase", "GetNamedQuery",
-      "GetPreparedStatement", "GetQueryExecution", "GetQueryResults", "GetQueryRuntimeStatistics",
-      "GetTableMetadata", "GetWorkGroup", "ListDataCatalogs", "ListDatabases", "ListNamedQueries",
-      "ListPreparedStatements", "ListQueryExecutions", "ListTableMetadata", "ListWorkGroups", "StartQueryExecution",
-      "StopQueryExecution", "UpdateDataCatalog", "UpdateNamedQuery", "UpdatePreparedStatement", "UpdateWorkGroup"};
+      "BatchGetNamedQuery", "BatchGetPreparedStatement", "BatchGetQueryExecution", "CancelCapacityReservation",
+      "CreateCapacityReservation", "CreateDataCatalog", "CreateNamedQuery", "CreatePreparedStatement",
+      "CreateWorkGroup", "DeleteCapacityReservation", "DeleteDataCatalog", "DeleteNamedQuery",
+      "DeletePreparedStatement", "DeleteWorkGroup", "GetCapacityAssignmentConfiguration", "GetCapacityReservation",
+      "GetDataCatalog", "GetDatabase", "GetNamedQuery", "GetPreparedStatement", "GetQueryExecution", "GetQueryResults",
+      "GetQueryRuntimeStatistics", "GetTableMetadata", "GetWorkGroup", "ListCapacityReservations",
+      "ListDataCatalogs", "ListDatabases", "ListNamedQueries", "ListPreparedStatements", "ListQueryExecutions",
+      "ListTableMetadata", "ListTagsForResource", "ListWorkGroups", "PutCapacityAssignmentConfiguration",
+      "StartQueryExecution", "StopQueryExecution", "TagResource", "UntagResource", "UpdateCapacityReservation",
+      "UpdateDataCatalog", "UpdateNamedQuery", "UpdatePreparedStatement", "UpdateWorkGroup"};
   return names;
 }
 
@@ -155,6 +158,17 @@ AthenaService::Result AthenaService::Dispatch(const Request& request) {
       {"GetDatabase", &AthenaService::GetDatabase},
       {"ListTableMetadata", &AthenaService::ListTableMetadata},
       {"GetTableMetadata", &AthenaService::GetTableMetadata},
+      {"TagResource", &AthenaService::TagResource},
+      {"UntagResource", &AthenaService::UntagResource},
+      {"ListTagsForResource", &AthenaService::ListTagsForResource},
+      {"CreateCapacityReservation", &AthenaService::CreateCapacityReservation},
+      {"GetCapacityReservation", &AthenaService::GetCapacityReservation},
+      {"ListCapacityReservations", &AthenaService::ListCapacityReservations},
+      {"UpdateCapacityReservation", &AthenaService::UpdateCapacityReservation},
+      {"CancelCapacityReservation", &AthenaService::CancelCapacityReservation},
+      {"DeleteCapacityReservation", &AthenaService::DeleteCapacityReservation},
+      {"PutCapacityAssignmentConfiguration", &AthenaService::PutCapacityAssignmentConfiguration},
+      {"GetCapacityAssignmentConfiguration", &AthenaService::GetCapacityAssignmentConfiguration},
   };
   auto found = handlers.find(request.operation);
   if (found == handlers.end()) return Fail(errors::UnknownOperation(request.operation));
@@ -338,9 +352,24 @@ AthenaService::Result AthenaService::StartQueryExecution(const Request& request)
   record.result_configuration = std::move(effective_result);
   record.submitted_ms = Now();
 
-  if (!record.catalog.empty() && record.catalog != "AwsDataCatalog" && partition.catalogs.count(record.catalog) == 0) {
+  DatabaseDdlParse database_ddl = ParseDatabaseDdl(query);
+  if (!record.catalog.empty() && !IsDefaultCatalog(record.catalog) && partition.catalogs.count(record.catalog) == 0) {
     record.settled_state = JobState::Failed;
     record.settled_outcomes = FailedOutcome("CATALOG_NOT_FOUND: Catalog '" + record.catalog + "' does not exist");
+  } else if (!database_ddl.error.empty()) {
+    record.settled_state = JobState::Failed;
+    record.settled_outcomes = FailedOutcome(database_ddl.error);
+  } else if (database_ddl.ddl && !database_ddl.ddl->create && database_ddl.ddl->database == "default") {
+    record.settled_state = JobState::Failed;
+    record.settled_outcomes = FailedOutcome("FAILED: SemanticException Can not drop default database");
+  } else if (database_ddl.ddl) {
+    // CREATE/DROP DATABASE becomes CREATE/DROP SCHEMA in the engine; which catalog the database
+    // belongs to is recorded once the engine has carried it out.
+    sqlengine::QueryRequest engine_request;
+    engine_request.statements.push_back(EngineStatement(*database_ddl.ddl, EngineSchema(database_ddl.ddl->database)));
+    record.database_ddl = std::move(database_ddl.ddl);
+    record.job = runner_->Submit(std::move(engine_request));
+    partition.pending_database_ddl.push_back(record.id);
   } else {
     sqlengine::QueryRequest engine_request;
     bool needs_engine = true;

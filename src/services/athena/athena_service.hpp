@@ -11,6 +11,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "services/athena/athena_ddl.hpp"
 #include "services/service.hpp"
 #include "services/service_runtime.hpp"
 #include "services/sqlengine/query_runner.hpp"
@@ -32,6 +33,8 @@ struct ExecutionRecord {
   // Queries settled by the service itself (PREPARE, a bad parameter): their state and outcome.
   sqlengine::JobState settled_state = sqlengine::JobState::Succeeded;
   std::shared_ptr<const std::vector<sqlengine::QueryOutcome>> settled_outcomes;
+  // CREATE/DROP DATABASE: applied to the partition's database records once the engine succeeds.
+  std::optional<DatabaseDdl> database_ddl;
 };
 
 struct WorkGroupRecord {
@@ -58,6 +61,32 @@ struct PreparedStatementRecord {
   std::string description;
   std::int64_t last_modified_ms = 0;
 };
+
+// A database created through Athena DDL: the data catalog it belongs to ("" = AwsDataCatalog) and
+// its COMMENT. Databases without a record (made through Redshift Data or DuckDB's own CREATE
+// SCHEMA, or before a restart) belong to AwsDataCatalog.
+struct DatabaseRecord {
+  std::string catalog;
+  std::string description;
+};
+
+// Tags of an Athena resource (work group, data catalog, capacity reservation), in insertion order.
+using TagList = std::vector<std::pair<std::string, std::string>>;
+
+struct CapacityReservationRecord {
+  std::string name;
+  std::string status;  // PENDING → ACTIVE, CANCELLING → CANCELLED
+  std::int64_t target_dpus = 0;
+  std::int64_t created_ms = 0;
+  std::int64_t allocation_requested_ms = 0;
+  std::int64_t allocation_completed_ms = 0;
+  std::int64_t cancel_requested_ms = 0;
+  std::vector<std::vector<std::string>> assignments;  // CapacityAssignments[].WorkGroupNames
+  bool has_assignment_configuration = false;
+};
+
+// "AwsDataCatalog" in any case: Athena's name for the account's Glue catalog.
+bool IsDefaultCatalog(std::string_view name);
 
 struct DataCatalogRecord {
   std::string name;
@@ -93,6 +122,10 @@ class AthenaService final : public services::Service {
     std::map<std::string, std::string> named_query_tokens;
     std::map<std::pair<std::string, std::string>, PreparedStatementRecord> prepared_statements;
     std::map<std::string, DataCatalogRecord> catalogs;
+    std::map<std::string, DatabaseRecord> databases;      // by lower-cased name
+    std::vector<std::string> pending_database_ddl;        // execution ids, in submission order
+    std::map<std::string, TagList> tags;                  // by resource ARN
+    std::map<std::string, CapacityReservationRecord> capacity_reservations;
   };
 
   Result Dispatch(const Request& request);
@@ -145,6 +178,32 @@ class AthenaService final : public services::Service {
   Result ListTableMetadata(const Request& request);
   Result GetTableMetadata(const Request& request);
   Status<> CheckCatalog(const Request& request, const std::string& catalog);
+  // Applies the finished CREATE/DROP DATABASE executions to `databases` (caller holds mutex_).
+  void SettleDatabaseDdl(Partition& partition);
+  // The engine schema of `database` as `catalog` shows it (case-insensitive), or MetadataException.
+  ::mallard::Result<std::string> VisibleSchema(const Request& request, const std::string& catalog,
+                                               const std::string& database);
+
+  // Tags and capacity reservations (athena_capacity.cpp).
+  Result TagResource(const Request& request);
+  Result UntagResource(const Request& request);
+  Result ListTagsForResource(const Request& request);
+  Result CreateCapacityReservation(const Request& request);
+  Result GetCapacityReservation(const Request& request);
+  Result ListCapacityReservations(const Request& request);
+  Result UpdateCapacityReservation(const Request& request);
+  Result CancelCapacityReservation(const Request& request);
+  Result DeleteCapacityReservation(const Request& request);
+  Result PutCapacityAssignmentConfiguration(const Request& request);
+  Result GetCapacityAssignmentConfiguration(const Request& request);
+  // Moves reservations along PENDING → ACTIVE and CANCELLING → CANCELLED (caller holds mutex_).
+  void AdvanceCapacityReservations(Partition& partition);
+  // The ARN of an Athena resource of this request's account and region ("workgroup", "datacatalog",
+  // "capacity-reservation").
+  static std::string ResourceArn(const Request& request, std::string_view kind, const std::string& name);
+  // Validates the Tags member of a request (TagResource, Create*).
+  ::mallard::Result<TagList> ReadTags(const boost::json::object& input) const;
+  Status<> FindTaggedResource(const Request& request, Partition& partition, const std::string& arn);
   std::string EngineSchema(const std::string& athena_database) const;
   std::string AthenaDatabase(const std::string& engine_schema) const;
 

@@ -34,11 +34,17 @@ json::object EngineVersion() {
 }
 
 json::object DescribeWorkGroup(const WorkGroupRecord& group) {
+  // Athena answers with every flag spelled out and an empty ResultConfiguration when none is set
+  // (the primary work group: {ResultConfiguration: {}, EnforceWorkGroupConfiguration: false, ...}).
   json::object configuration = group.configuration;
+  if (!configuration.contains("ResultConfiguration")) configuration["ResultConfiguration"] = json::object{};
   if (!configuration.contains("EnforceWorkGroupConfiguration")) configuration["EnforceWorkGroupConfiguration"] = false;
   if (!configuration.contains("PublishCloudWatchMetricsEnabled")) configuration["PublishCloudWatchMetricsEnabled"] = false;
   if (!configuration.contains("RequesterPaysEnabled")) configuration["RequesterPaysEnabled"] = false;
   configuration["EngineVersion"] = EngineVersion();
+  if (!configuration.contains("EnableMinimumEncryptionConfiguration")) {
+    configuration["EnableMinimumEncryptionConfiguration"] = false;
+  }
   json::object described{{"Name", group.name},
                          {"State", group.state},
                          {"Configuration", std::move(configuration)},
@@ -96,7 +102,7 @@ void ApplyConfigurationUpdates(json::object& configuration, const json::object& 
 
 Result<WorkGroupRecord*> AthenaService::FindWorkGroup(Partition& partition, const std::string& name) {
   auto found = partition.work_groups.find(name);
-  if (found == partition.work_groups.end()) return Fail(errors::WorkGroupNotFound(name));
+  if (found == partition.work_groups.end()) return Fail(errors::WorkGroupNotFound());
   return &found->second;
 }
 
@@ -110,11 +116,16 @@ AthenaService::Result AthenaService::CreateWorkGroup(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto configuration, input.Object("Configuration"));
   std::lock_guard lock(mutex_);
   Partition& partition = PartitionFor(request);
-  if (partition.work_groups.count(name) != 0) return Fail(errors::InvalidRequest("WorkGroup is already created"));
+  if (partition.work_groups.count(name) != 0) return Fail(errors::InvalidRequest("WorkGroup already exists"));
+  MALLARD_ASSIGN_OR_RETURN(auto tags, ReadTags(request.input));
+  if (!tags.empty()) partition.tags[ResourceArn(request, "workgroup", name)] = std::move(tags);
   WorkGroupRecord group;
   group.name = name;
   group.description = description.value_or("");
   configuration.erase("EngineVersion");
+  // A work group created through the API enforces its settings unless told otherwise (Athena's
+  // default; only the account's primary work group starts with enforcement off).
+  if (!configuration.contains("EnforceWorkGroupConfiguration")) configuration["EnforceWorkGroupConfiguration"] = true;
   group.configuration = std::move(configuration);
   group.created_ms = Now();
   partition.work_groups.emplace(name, std::move(group));
@@ -190,6 +201,7 @@ AthenaService::Result AthenaService::DeleteWorkGroup(const Request& request) {
   std::erase_if(partition.named_queries, [&](const auto& entry) { return entry.second.work_group == name; });
   std::erase_if(partition.prepared_statements, [&](const auto& entry) { return entry.first.first == name; });
   partition.work_groups.erase(name);
+  partition.tags.erase(ResourceArn(request, "workgroup", name));
   return Json{};
 }
 
