@@ -62,6 +62,36 @@ http::HttpResponse AdminError(int status, std::string message) {
   return JsonResponse(status, json::object{{"error", std::move(message)}});
 }
 
+// A CORS preflight (OPTIONS with an Origin) is allowed whatever it asks: the methods and headers it
+// names in Access-Control-Request-Method/-Headers are echoed back, as DynamoDB does. OPTIONS without
+// an Origin is not CORS, and DynamoDB answers it 404 UnknownOperationException.
+http::HttpResponse Preflight(const http::HttpRequest& request) {
+  http::HttpResponse response;
+  if (request.Header("origin") == nullptr) {
+    response.status = 404;
+    response.body = "<UnknownOperationException/>\n";
+    return response;
+  }
+  if (const std::string* method = request.Header("access-control-request-method")) {
+    response.SetHeader("Access-Control-Allow-Methods", *method);
+  }
+  if (const std::string* headers = request.Header("access-control-request-headers")) {
+    response.SetHeader("Access-Control-Allow-Headers", *headers);
+  }
+  response.SetHeader("Access-Control-Max-Age", "172800");
+  return response;
+}
+
+http::HttpResponse RootHealth(const http::HttpRequest& request) {
+  const std::string* host = request.Header("host");
+  http::HttpResponse response;
+  response.body = "healthy: " + (host != nullptr && !host->empty() ? *host : std::string("localhost")) + " ";
+  response.SetHeader("Content-Type", "text/plain");
+  auto checksum = crc32(0L, reinterpret_cast<const Bytef*>(response.body.data()), static_cast<uInt>(response.body.size()));
+  response.SetHeader("x-amz-crc32", std::to_string(checksum));
+  return response;
+}
+
 }  // namespace
 
 Gateway::Gateway(GatewayOptions options, std::vector<std::shared_ptr<services::Service>> services)
@@ -182,30 +212,28 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
       raw_respond(std::move(response));
     });
   }
-  // Every AWS answer carries a request id, routing errors included, and the CORS headers that let
-  // browser code (the JavaScript SDK in a page) read it.
-  http::Responder respond = [raw_respond = std::move(raw_respond), request_id](http::HttpResponse response) {
+  // Every AWS answer carries a request id, routing errors included. A request from browser code (it
+  // has an Origin) also gets the CORS headers that let the page read the answer; other requests get
+  // none, as AWS sends none.
+  const bool cross_origin = request.Header("origin") != nullptr;
+  http::Responder respond = [raw_respond = std::move(raw_respond), request_id, cross_origin](http::HttpResponse response) {
     bool has_id = false;
     for (const auto& [name, value] : response.headers) has_id = has_id || name == "x-amzn-RequestId";
     if (!has_id) response.headers.emplace_back("x-amzn-RequestId", request_id);
-    response.SetHeader("Access-Control-Allow-Origin", "*");
-    response.SetHeader("Access-Control-Expose-Headers",
-                       "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-query-error, x-amz-crc32, x-amz-request-id, ETag");
+    if (cross_origin) {
+      response.SetHeader("Access-Control-Allow-Origin", "*");
+      response.SetHeader("Access-Control-Expose-Headers",
+                         "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-query-error, x-amz-crc32, x-amz-request-id, ETag");
+    }
     raw_respond(std::move(response));
   };
   bool is_read = request.method == "GET" || request.method == "HEAD";
-  if (request.method == "OPTIONS") {
-    http::HttpResponse preflight;
-    preflight.SetHeader("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH");
-    const std::string* asked = request.Header("access-control-request-headers");
-    preflight.SetHeader("Access-Control-Allow-Headers", asked ? *asked : std::string("*"));
-    preflight.SetHeader("Access-Control-Max-Age", "86400");
-    return respond(std::move(preflight));
-  }
-  // Any probe of the root answers 200 with a short body (as DynamoDB does), never an error.
+  if (request.method == "OPTIONS") return respond(Preflight(request));
+  // A probe of the root answers as DynamoDB's endpoint does: 200 and "healthy: <host> " (the host the
+  // client named, and a trailing space as AWS sends it). Signed or not, never an error.
   if (request.path == "/" && is_read && request.Header("x-amz-target") == nullptr &&
       request.query.find("Action=") == std::string::npos) {
-    return respond(JsonResponse(200, json::object{{"status", "healthy"}, {"service", "mallard"}}));
+    return respond(RootHealth(request));
   }
 
   // --auth sigv4: checked before routing, so no service sees an unverified request. Large bodies get
@@ -450,8 +478,20 @@ void Gateway::HandleAdmin(const http::HttpRequest& request, http::Responder resp
 }
 
 http::HttpResponse Gateway::RejectOversizedBody(const http::HttpRequest& request, std::size_t limit) {
+  return ErrorForUnreadBody(request, common_errors::RequestEntityTooLarge(limit));
+}
+
+http::HttpResponse Gateway::RejectUndecodableBody(const http::HttpRequest& request, const std::string& reason) {
+  // DynamoDB answers an unknown Content-Encoding, and a body that is not in the coding its header
+  // names (corrupt, truncated or empty gzip), with a 500.
+  spdlog::debug("undecodable request body: {}", reason);
+  return ErrorForUnreadBody(request, common_errors::InternalFailure());
+}
+
+// An error for a request whose body was not read or decoded: in the shape of the service its
+// headers route to (X-Amz-Target, else the SigV4 scope), else awsQuery.
+http::HttpResponse Gateway::ErrorForUnreadBody(const http::HttpRequest& request, const AwsError& error) const {
   auto request_id = NewUuid();
-  auto error = common_errors::RequestEntityTooLarge(limit);
   if (const std::string* target = request.Header("x-amz-target")) {
     auto dot = target->rfind('.');
     if (auto service = ByTargetPrefix(dot == std::string::npos ? *target : target->substr(0, dot))) {

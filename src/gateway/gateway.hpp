@@ -56,6 +56,7 @@ class Gateway final : public http::HttpHandler {
   void Handle(http::HttpRequest request, http::Responder respond) override;
   http::HttpResponse RejectOversizedBody(const http::HttpRequest& request, std::size_t limit) override;
   http::HttpResponse RejectMalformedRequest(const std::string& reason) override;
+  http::HttpResponse RejectUndecodableBody(const http::HttpRequest& request, const std::string& reason) override;
   void OnShutdown() override { ShutdownAll(); }
   void Offload(std::function<void()> work) override;
   // Waits for the pool: after a shutdown grace period ran out, a request may still be running there.
@@ -74,6 +75,7 @@ class Gateway final : public http::HttpHandler {
   // /_mallard/*, /moto-api/*, /_localstack/*: methods checked, the admin token when set, no CORS.
   void HandleAdmin(const http::HttpRequest& request, http::Responder respond);
   std::string DefaultQueryNamespace() const;
+  http::HttpResponse ErrorForUnreadBody(const http::HttpRequest& request, const AwsError& error) const;
   void Dispatch(Route route, http::HttpRequest request, http::Responder respond);
   // --auth sigv4 (gateway_auth.cpp): nullopt when the request may proceed, else the error answer in
   // the shape of the service it routes to.

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <list>
 #include <mutex>
@@ -127,10 +128,25 @@ class AcceptBackoff {
   std::chrono::steady_clock::time_point last_report_;
 };
 
+}  // namespace
+
+std::string HttpDate(std::time_t when) {
+  std::tm utc{};
+  ::gmtime_r(&when, &utc);
+  char text[40];
+  auto length = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return std::string(text, length);
+}
+
+namespace {
+
 bhttp::response<bhttp::string_body> ToBeast(HttpResponse response, unsigned version, bool keep_alive,
                                             bool head_request) {
   bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), version};
   for (auto& [name, value] : response.headers) message.set(name, value);
+  // Every AWS response carries a Date (RFC 9110 6.6.1: an origin server with a clock must send it);
+  // SDKs use it to correct clock skew.
+  if (message.find(bhttp::field::date) == message.end()) message.set(bhttp::field::date, HttpDate(std::time(nullptr)));
   auto body_size = response.body.size();
   message.body() = head_request ? std::string() : std::move(response.body);
   message.keep_alive(keep_alive);
@@ -261,21 +277,25 @@ struct HttpServer::Impl {
       HttpRequest neutral = ToNeutral(message, remote);
       neutral.body = std::move(body);
       HttpResponse response;
-      if (const std::string* encoding = neutral.Header("content-encoding");
-          encoding != nullptr && (*encoding == "gzip" || *encoding == "x-gzip")) {
+      const std::string* encoding = neutral.Header("content-encoding");
+      BodyDecoding coding = encoding == nullptr ? BodyDecoding::kPlain : ClassifyContentEncoding(*encoding);
+      if (coding == BodyDecoding::kUnsupported) {
+        response = handler->RejectUndecodableBody(neutral, "Content-Encoding " + *encoding + " is not supported");
+      } else if (coding == BodyDecoding::kDecoded) {
         // Inflating may produce up to body_limit bytes from a small input: never on this thread.
-        std::function<std::optional<std::string>()> gunzip = [compressed = std::move(neutral.body),
-                                                                limit = options.body_limit] {
-          return GunzipBounded(compressed, limit);
+        std::function<DecodedBody()> decode = [compressed = std::move(neutral.body), coding_name = *encoding,
+                                               limit = options.body_limit] {
+          return DecodeContentEncoding(coding_name, compressed, limit);
         };
-        auto inflated = co_await AsyncOffload(*handler, std::move(gunzip), asio::use_awaitable);
-        if (!inflated) {
-          response = handler->RejectMalformedRequest("the gzip-encoded body is corrupt or inflates past the body limit");
-          keep_alive = false;
-        } else {
-          neutral.body = std::move(*inflated);
+        auto decoded = co_await AsyncOffload(*handler, std::move(decode), asio::use_awaitable);
+        if (decoded.outcome == BodyDecoding::kDecoded) {
+          neutral.body = std::move(decoded.body);
           std::erase_if(neutral.headers, [](const auto& header) { return header.first == "content-encoding"; });
           response = co_await AsyncHandle(*handler, std::move(neutral), asio::use_awaitable);
+        } else if (decoded.outcome == BodyDecoding::kTooLarge) {
+          response = handler->RejectOversizedBody(neutral, options.body_limit);
+        } else {
+          response = handler->RejectUndecodableBody(neutral, "the body is not valid " + *encoding);
         }
       } else {
         response = co_await AsyncHandle(*handler, std::move(neutral), asio::use_awaitable);

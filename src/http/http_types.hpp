@@ -56,6 +56,12 @@ class HttpHandler {
   virtual HttpResponse RejectOversizedBody(const HttpRequest& request, std::size_t limit) = 0;
   // The answer for bytes that are not HTTP/1.1 at all.
   virtual HttpResponse RejectMalformedRequest(const std::string& reason) = 0;
+  // The answer for a body the server cannot decode: an unknown Content-Encoding, or a body that is
+  // not in the coding its header names. `request` carries the headers (its body is not usable).
+  virtual HttpResponse RejectUndecodableBody(const HttpRequest& request, const std::string& reason) {
+    (void)request;
+    return RejectMalformedRequest(reason);
+  }
   // Called once when the server begins a graceful stop, so that requests parked in long waits can
   // complete now instead of holding the shutdown.
   virtual void OnShutdown() {}

@@ -108,6 +108,112 @@ TEST(GatewayTest, GunzipRefusesBombsAndGarbage) {
   EXPECT_FALSE(http::AcceptsGzip("identity"));
 }
 
+std::string Deflate(const std::string& plain, int window_bits) {
+  z_stream stream{};
+  deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
+  std::string output(deflateBound(&stream, static_cast<uLong>(plain.size())), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+  stream.avail_in = static_cast<uInt>(plain.size());
+  stream.next_out = reinterpret_cast<Bytef*>(output.data());
+  stream.avail_out = static_cast<uInt>(output.size());
+  deflate(&stream, Z_FINISH);
+  output.resize(stream.total_out);
+  deflateEnd(&stream);
+  return output;
+}
+
+// DynamoDB accepts gzip (members concatenated, bytes after the last member ignored) and answers an
+// unknown coding or a body that is not in its coding with a 500 (ScyllaDB's AWS-verified
+// test_compressed_request.py); deflate is accepted in both its zlib and raw forms.
+TEST(ContentEncodingTest, DecodesWhatDynamoDbDecodes) {
+  const std::string plain = R"({"TableName":"t"})";
+  using http::BodyDecoding;
+  auto decode = [](std::string_view coding, const std::string& body) {
+    return http::DecodeContentEncoding(coding, body, 1 << 20);
+  };
+  EXPECT_EQ(decode("gzip", http::Gzip(plain)).body, plain);
+  EXPECT_EQ(decode(" X-GZip ", http::Gzip(plain)).body, plain);
+  EXPECT_EQ(decode("gzip", http::Gzip(plain.substr(0, 5)) + http::Gzip(plain.substr(5))).body, plain);
+  EXPECT_EQ(decode("gzip", http::Gzip(plain) + "junk").body, plain);
+  EXPECT_EQ(decode("deflate", Deflate(plain, MAX_WBITS)).body, plain);
+  EXPECT_EQ(decode("deflate", Deflate(plain, -MAX_WBITS)).body, plain);
+  EXPECT_EQ(decode("identity", plain).outcome, BodyDecoding::kPlain);
+  EXPECT_EQ(decode("", plain).outcome, BodyDecoding::kPlain);
+  EXPECT_EQ(decode("garbage", plain).outcome, BodyDecoding::kUnsupported);
+  EXPECT_EQ(decode("br", plain).outcome, BodyDecoding::kUnsupported);
+  EXPECT_EQ(decode("gzip", plain).outcome, BodyDecoding::kCorrupt);
+  EXPECT_EQ(decode("gzip", "").outcome, BodyDecoding::kCorrupt);
+  std::string gzipped = http::Gzip(plain);
+  EXPECT_EQ(decode("gzip", gzipped.substr(0, gzipped.size() - 1)).outcome, BodyDecoding::kCorrupt);
+  // A second member that starts like gzip but is broken is corrupt, not ignored.
+  EXPECT_EQ(decode("gzip", gzipped + gzipped.substr(0, 12)).outcome, BodyDecoding::kCorrupt);
+  EXPECT_EQ(decode("deflate", plain).outcome, BodyDecoding::kCorrupt);
+  EXPECT_EQ(http::DecodeContentEncoding("gzip", http::Gzip(std::string(2 << 20, ' ')), 1 << 20).outcome,
+            BodyDecoding::kTooLarge);
+}
+
+TEST(HttpDateTest, IsAnImfFixdate) {
+  EXPECT_EQ(http::HttpDate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(http::HttpDate(1796472655), "Sat, 05 Dec 2026 12:10:55 GMT");
+}
+
+http::HttpResponse Handled(Gateway& gateway, http::HttpRequest request) {
+  http::HttpResponse captured;
+  gateway.Handle(std::move(request), [&captured](http::HttpResponse response) { captured = std::move(response); });
+  return captured;
+}
+
+http::HttpRequest Bare(std::string method, std::vector<std::pair<std::string, std::string>> headers) {
+  http::HttpRequest request;
+  request.method = std::move(method);
+  request.path.assign(1, '/');
+  request.target.assign(1, '/');
+  request.headers = std::move(headers);
+  return request;
+}
+
+TEST(GatewayTest, RootProbeAnswersHealthyAndTheHost) {
+  Gateway gateway(GatewayOptions{}, {std::make_shared<EchoService>()});
+  auto response = Handled(gateway, Bare("GET", {{"host", "dynamodb.us-east-1.amazonaws.com"}}));
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "healthy: dynamodb.us-east-1.amazonaws.com ");
+  ASSERT_NE(FindHeader(response, "x-amz-crc32"), nullptr);
+  EXPECT_EQ(*FindHeader(response, "x-amz-crc32"), Crc32Of(response.body));
+}
+
+TEST(GatewayTest, CorsHeadersOnlyForRequestsWithAnOrigin) {
+  Gateway gateway(GatewayOptions{}, {std::make_shared<EchoService>()});
+  auto plain = Call(gateway, "{}", false);
+  for (const auto& [name, value] : plain.headers) EXPECT_EQ(name.rfind("Access-Control-", 0), std::string::npos) << name;
+  EXPECT_EQ(Handled(gateway, Bare("OPTIONS", {})).status, 404);
+
+  auto preflight = Handled(gateway, Bare("OPTIONS", {{"origin", "http://example.com"},
+                                                     {"access-control-request-method", "dog"},
+                                                     {"access-control-request-headers", "cat, meerkat"}}));
+  EXPECT_EQ(preflight.status, 200);
+  ASSERT_NE(FindHeader(preflight, "Access-Control-Allow-Methods"), nullptr);
+  EXPECT_EQ(*FindHeader(preflight, "Access-Control-Allow-Methods"), "dog");
+  EXPECT_EQ(*FindHeader(preflight, "Access-Control-Allow-Headers"), "cat, meerkat");
+  EXPECT_EQ(*FindHeader(preflight, "Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(*FindHeader(preflight, "Access-Control-Max-Age"), "172800");
+
+  auto request = Bare("POST", {{"x-amz-target", "Echo_20240101.Echo"}, {"origin", "http://example.com"}});
+  request.body = "{}";
+  auto cross_origin = Handled(gateway, std::move(request));
+  EXPECT_EQ(cross_origin.status, 200);
+  ASSERT_NE(FindHeader(cross_origin, "Access-Control-Allow-Origin"), nullptr);
+  EXPECT_NE(FindHeader(cross_origin, "Access-Control-Expose-Headers"), nullptr);
+  EXPECT_EQ(FindHeader(cross_origin, "Access-Control-Max-Age"), nullptr);
+}
+
+TEST(GatewayTest, UndecodableBodyIsA500InTheServicesShape) {
+  Gateway gateway(GatewayOptions{}, {std::make_shared<EchoService>()});
+  auto request = Bare("POST", {{"x-amz-target", "Echo_20240101.Echo"}, {"content-encoding", "garbage"}});
+  auto response = gateway.RejectUndecodableBody(request, "unknown coding");
+  EXPECT_EQ(response.status, 500);
+  EXPECT_NE(response.body.find("InternalFailure"), std::string::npos) << response.body;
+}
+
 // Echoes its input; an input with a "hold" member blocks Invoke (on the calling thread, as the
 // in-memory DynamoDB backend validates items inline) until Release().
 class GateService final : public services::Service {
