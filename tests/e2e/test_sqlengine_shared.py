@@ -30,6 +30,24 @@ def test_table_created_through_redshift_is_read_through_athena(mallard):
     assert "shared_from_redshift" in [t["Name"] for t in tables]
 
 
+def test_athena_databases_are_redshift_schemas_both_ways(mallard):
+    # CREATE/DROP DATABASE through Athena is a schema Redshift Data sees (lower-cased, as both
+    # services name it), and a schema made through Redshift Data is an AwsDataCatalog database.
+    athena = client("athena", mallard.endpoint)
+    redshift = client("redshift-data", mallard.endpoint)
+    target = {"WorkgroupName": "mallard", "Database": "dev"}
+    assert athena_run(athena, "CREATE DATABASE `Shared_Db`")["Status"]["State"] == "SUCCEEDED"
+    assert "shared_db" in redshift.list_schemas(**target)["Schemas"]
+    assert redshift_run(redshift, "CREATE TABLE shared_db.t AS SELECT 1 AS x")["Status"] == "FINISHED"
+    _, rows = athena_rows(athena, "SELECT x FROM t", database="SHARED_DB")
+    assert rows == [["x"], ["1"]]
+    assert redshift_run(redshift, "CREATE SCHEMA from_redshift")["Status"] == "FINISHED"
+    names = [d["Name"] for d in athena.list_databases(CatalogName="AwsDataCatalog")["DatabaseList"]]
+    assert "from_redshift" in names and "shared_db" in names
+    assert athena_run(athena, "DROP DATABASE shared_db CASCADE")["Status"]["State"] == "SUCCEEDED"
+    assert "shared_db" not in redshift.list_schemas(**target)["Schemas"]
+
+
 def test_file_database_persists_across_restart(tmp_path):
     database = tmp_path / "catalog.duckdb"
     log = tmp_path / "mallard.log"
