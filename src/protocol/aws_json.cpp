@@ -85,7 +85,8 @@ http::HttpResponse RenderJsonError(const AwsError& error, const JsonErrorStyle& 
   std::string type = style.type_namespace + error.code;
   response.headers.emplace_back("Content-Type", style.json_1_1 ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0");
   response.headers.emplace_back("x-amzn-RequestId", request_id);
-  response.headers.emplace_back("x-amzn-ErrorType", error.code);
+  // SQS (the query-compatible service) names the error there as in `__type`, namespace included.
+  response.headers.emplace_back("x-amzn-ErrorType", style.query_compatible ? type : error.code);
   if (style.query_compatible) {
     response.headers.emplace_back("x-amzn-query-error",
                                   error.query_code + (error.fault == FaultSide::Sender ? ";Sender" : ";Receiver"));

@@ -19,7 +19,9 @@ inline constexpr std::size_t kMaxJsonDepth = 256;
 struct JsonErrorStyle {
   bool json_1_1 = false;
   std::string type_namespace;   // e.g. "com.amazonaws.sqs#"; empty = bare code
-  bool query_compatible = false;  // also send x-amzn-query-error: <query code>;<Sender|Receiver>
+  // Also send x-amzn-query-error: <query code>;<Sender|Receiver>, and the namespaced type in
+  // x-amzn-ErrorType (SQS: com.amazonaws.sqs#QueueDoesNotExist).
+  bool query_compatible = false;
 };
 
 // Parses a request body. An empty body is an empty object. Anything that is not one JSON object

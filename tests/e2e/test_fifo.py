@@ -34,6 +34,30 @@ def test_fifo_requires_deduplication_id_without_content_based(sqs):
     sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url, MessageBody="x", MessageGroupId="g")
 
 
+def test_fifo_batch_entry_without_group_id_fails_whole_request(sqs):
+    # AWS refuses the request (HTTP 400), not the entry: nothing of the batch is sent.
+    url = fifo_queue(sqs)
+    entries = [{"Id": "ok", "MessageBody": "a", "MessageGroupId": "g", "MessageDeduplicationId": "d1"},
+               {"Id": "nogroup", "MessageBody": "b", "MessageDeduplicationId": "d2"}]
+    error = sqs.expect_error("InvalidParameterValue", "SendMessageBatch", QueueUrl=url, Entries=entries)
+    assert error.message == "The request must contain the parameter MessageGroupId."
+    assert sqs.receive(url) == []
+
+
+def test_fifo_batch_entry_without_deduplication_id_fails_whole_request(sqs):
+    url = fifo_queue(sqs)
+    entries = [{"Id": "ok", "MessageBody": "a", "MessageGroupId": "g", "MessageDeduplicationId": "d1"},
+               {"Id": "nodedup", "MessageBody": "b", "MessageGroupId": "g"}]
+    error = sqs.expect_error("InvalidParameterValue", "SendMessageBatch", QueueUrl=url, Entries=entries)
+    assert error.message == ("The queue should either have ContentBasedDeduplication enabled or "
+                             "MessageDeduplicationId provided explicitly")
+    assert sqs.receive(url) == []
+    # With content-based deduplication the id may be left out.
+    url = fifo_queue(sqs, content_based=True)
+    out = sqs.call("SendMessageBatch", QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "a", "MessageGroupId": "g"}])
+    assert [entry["Id"] for entry in out["Successful"]] == ["a"]
+
+
 def test_fifo_rejects_per_message_delay(sqs):
     url = fifo_queue(sqs, content_based=True)
     sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url, MessageBody="x", MessageGroupId="g",

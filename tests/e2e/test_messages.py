@@ -101,12 +101,23 @@ def test_send_message_delay_out_of_range(sqs):
 
 
 def test_send_message_max_size(sqs):
-    """Classic SQS limit (the one this project implements): 262,144 bytes; one more is rejected."""
+    """AWS's limit since 2025 (SendMessage in the API reference: "The maximum size is 1 MiB or
+    1,048,576 bytes"), also the default MaximumMessageSize; one more byte is rejected."""
     url = sqs.create_queue()
-    body = "x" * 262144
+    body = "x" * 1048576
     sent = sqs.send(url, body)
     assert sent["MD5OfMessageBody"] == md5_hex(body)
-    sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url, MessageBody="x" * 262145)
+    error = sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url, MessageBody="x" * 1048577)
+    assert error.message == "One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes."
+
+
+def test_send_message_size_counts_attributes_against_one_mib(sqs):
+    # Body plus the attribute's name, type and value: one byte over 1 MiB in total.
+    url = sqs.create_queue()
+    attributes = {"k": {"DataType": "String", "StringValue": "x"}}
+    sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url,
+                     MessageBody="a" * (1048576 - len("kStringx") + 1), MessageAttributes=attributes)
+    sqs.send(url, "a" * (1048576 - len("kStringx")), MessageAttributes=attributes)
 
 
 def test_send_message_over_queue_maximum_size(sqs):
@@ -146,6 +157,22 @@ def test_send_message_invalid_attribute(sqs, attribute):
     sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url, MessageBody="x",
                      MessageAttributes={"attr": attribute})
     assert sqs.receive(url) == []
+
+
+def test_send_message_attribute_names_as_aws_judges_them(sqs):
+    # AWS's own baseline: Latin-1 letters are allowed in names; the refusals are worded per rule.
+    url = sqs.create_queue()
+    valid = {"attr.1\u00f8\u00df\u00e4": {"StringValue": "Valida", "DataType": "String"}}
+    assert sqs.send(url, "ok", MessageAttributes=valid)["MD5OfMessageAttributes"] == md5_of_message_attributes(valid)
+    error = sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url, MessageBody="x",
+                             MessageAttributes={"AMAZON.-Invalid-attr": {"StringValue": "v", "DataType": "String"}})
+    assert error.message.startswith("You can't use message attribute names beginning with 'AWS.' or 'Amazon.'.")
+    error = sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url, MessageBody="x",
+                             MessageAttributes={"Invalid-!-attr": {"StringValue": "v", "DataType": "String"}})
+    assert error.message.startswith("Message (user) attributes name can only contain")
+    error = sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url, MessageBody="x",
+                             MessageAttributes={"ErrorDetails": {"StringValue": "", "DataType": "String"}})
+    assert error.message == "Message (user) attribute 'ErrorDetails' must contain a non-empty value of type 'String'."
 
 
 def test_send_message_allowed_control_characters(sqs):
@@ -205,10 +232,32 @@ def test_send_message_batch_ids_not_distinct(sqs):
 
 def test_send_message_batch_too_long(sqs):
     url = sqs.create_queue()
-    # Every entry fits on its own, together they exceed 262,144 bytes.
-    entries = [{"Id": f"e{i}", "MessageBody": "z" * 40000} for i in range(7)]
-    sqs.expect_error("BatchRequestTooLong", "SendMessageBatch", QueueUrl=url, Entries=entries)
+    # Every entry fits on its own, together they exceed 1,048,576 bytes.
+    entries = [{"Id": f"e{i}", "MessageBody": "z" * 160000} for i in range(7)]
+    error = sqs.expect_error("BatchRequestTooLong", "SendMessageBatch", QueueUrl=url, Entries=entries)
+    assert error.message == "Batch requests cannot be longer than 1048576 bytes. You have sent 1120000 bytes."
     assert sqs.receive(url) == []
+
+
+def test_send_message_batch_total_counts_attributes_and_fails_whole_request(sqs):
+    # AWS's case: one entry of exactly 1 MiB with its attribute, one more byte in a second entry.
+    url = sqs.create_queue()
+    attributes = {"k": {"DataType": "String", "StringValue": "x"}}
+    entries = [{"Id": "1", "MessageBody": "a" * (1048576 - len("kStringx")), "MessageAttributes": attributes},
+               {"Id": "2", "MessageBody": "a"}]
+    error = sqs.expect_error("BatchRequestTooLong", "SendMessageBatch", QueueUrl=url, Entries=entries)
+    assert error.message == "Batch requests cannot be longer than 1048576 bytes. You have sent 1048577 bytes."
+    assert sqs.receive(url) == []
+
+
+def test_send_message_batch_entry_over_queue_maximum_is_a_failed_entry(sqs):
+    url = sqs.create_queue(attributes={"MaximumMessageSize": "1024"})
+    result = sqs.call("SendMessageBatch", QueueUrl=url, Entries=[{"Id": "fits", "MessageBody": "a" * 1024},
+                                                                 {"Id": "over", "MessageBody": "a" * 1025}])
+    assert [entry["Id"] for entry in result["Successful"]] == ["fits"]
+    assert result["Failed"] == [{"Id": "over", "SenderFault": True, "Code": "InvalidParameterValue",
+                                 "Message": "One or more parameters cannot be validated. Reason: Message must be "
+                                            "shorter than 1024 bytes."}]
 
 
 def test_send_message_batch_empty(sqs):
@@ -470,7 +519,9 @@ def test_short_poll_on_empty_queue_returns_immediately(sqs):
 @pytest.mark.parametrize("handle", ["garbage", "AQEB" + "x" * 100])
 def test_delete_message_invalid_handle(sqs, handle):
     url = sqs.create_queue()
-    sqs.expect_error("ReceiptHandleIsInvalid", "DeleteMessage", QueueUrl=url, ReceiptHandle=handle)
+    error = sqs.expect_error("ReceiptHandleIsInvalid", "DeleteMessage", QueueUrl=url, ReceiptHandle=handle)
+    # DeleteMessage quotes the handle (AWS-recorded); ChangeMessageVisibility does not (below).
+    assert error.message == f'The input receipt handle "{handle}" is not a valid receipt handle.'
 
 
 def test_delete_message_with_stale_or_used_handle_succeeds(sqs):
@@ -564,8 +615,9 @@ def test_change_visibility_message_not_inflight(sqs):
 
 def test_change_visibility_invalid_handle(sqs):
     url = sqs.create_queue()
-    sqs.expect_error("ReceiptHandleIsInvalid", "ChangeMessageVisibility", QueueUrl=url, ReceiptHandle="garbage",
-                     VisibilityTimeout=10)
+    error = sqs.expect_error("ReceiptHandleIsInvalid", "ChangeMessageVisibility", QueueUrl=url,
+                             ReceiptHandle="garbage", VisibilityTimeout=10)
+    assert error.message == "The input receipt handle is invalid."
 
 
 def test_change_visibility_out_of_range(sqs):
@@ -589,6 +641,7 @@ def test_change_visibility_batch(sqs):
     assert sorted(e["Id"] for e in out["Successful"]) == ["c0", "c1"]
     assert [f["Id"] for f in out["Failed"]] == ["bad"]
     assert out["Failed"][0]["Code"] == "ReceiptHandleIsInvalid"
+    assert out["Failed"][0]["Message"] == "The input receipt handle is invalid."
     assert out["Failed"][0]["SenderFault"] is True
     assert sorted(m["Body"] for m in sqs.drain(url, 2)) == ["b1", "b2"]
 

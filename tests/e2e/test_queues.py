@@ -94,6 +94,16 @@ def test_get_queue_url_missing(sqs):
     sqs.expect_error("QueueDoesNotExist", "GetQueueUrl", QueueName=unique("missing"))
 
 
+def test_bare_queue_name_as_queue_url(sqs):
+    # SQS accepts the queue's name instead of its URL: a queue of the caller's account.
+    name = unique("bare")
+    url = sqs.create_queue(name)
+    sqs.send(name, "by name")
+    assert sqs.receive_bodies(url) == ["by name"]
+    assert sqs.queue_attributes(name, "QueueArn")["QueueArn"].endswith(":" + name)
+    sqs.expect_error("QueueDoesNotExist", "SendMessage", QueueUrl=unique("nobody"), MessageBody="x")
+
+
 def test_delete_queue(sqs):
     name = unique("del")
     url = sqs.create_queue(name)
@@ -234,7 +244,7 @@ def test_set_queue_attributes(sqs):
 VALID_RANGES = {
     "VisibilityTimeout": (0, 43200),
     "DelaySeconds": (0, 900),
-    "MaximumMessageSize": (1024, 262144),
+    "MaximumMessageSize": (1024, 1048576),
     "MessageRetentionPeriod": (60, 1209600),
     "ReceiveMessageWaitTimeSeconds": (0, 20),
 }
@@ -252,7 +262,7 @@ def test_set_queue_attributes_boundaries_accepted(sqs, attribute):
 @pytest.mark.parametrize("attribute,value", [
     ("VisibilityTimeout", "-1"), ("VisibilityTimeout", "43201"),
     ("DelaySeconds", "-1"), ("DelaySeconds", "901"),
-    ("MaximumMessageSize", "1023"), ("MaximumMessageSize", "262145"),
+    ("MaximumMessageSize", "1023"), ("MaximumMessageSize", "1048577"),
     ("MessageRetentionPeriod", "59"), ("MessageRetentionPeriod", "1209601"),
     ("ReceiveMessageWaitTimeSeconds", "-1"), ("ReceiveMessageWaitTimeSeconds", "21"),
     ("VisibilityTimeout", "abc"), ("DelaySeconds", "1.5"),
@@ -261,7 +271,7 @@ def test_set_queue_attributes_out_of_range(sqs, attribute, value):
     url = sqs.create_queue()
     sqs.expect_error("InvalidAttributeValue", "SetQueueAttributes", QueueUrl=url, Attributes={attribute: value})
     # The rejected value was not stored.
-    default = {"VisibilityTimeout": "30", "DelaySeconds": "0", "MaximumMessageSize": "262144",
+    default = {"VisibilityTimeout": "30", "DelaySeconds": "0", "MaximumMessageSize": "1048576",
                "MessageRetentionPeriod": "345600", "ReceiveMessageWaitTimeSeconds": "0"}[attribute]
     assert sqs.queue_attributes(url, attribute) == {attribute: default}
 
@@ -314,6 +324,19 @@ def test_tags(sqs):
     assert sqs.call("ListQueueTags", QueueUrl=url).get("Tags", {}) == {}
 
 
+def test_untag_queue_empty_tag_keys(sqs):
+    url = sqs.create_queue(tags={"team": "core"})
+    error = sqs.expect_error("InvalidParameterValue", "UntagQueue", QueueUrl=url, TagKeys=[])
+    assert error.message == "Tag keys must be between 1 and 128 characters in length."
+    assert sqs.call("ListQueueTags", QueueUrl=url).get("Tags") == {"team": "core"}
+
+
+@pytest.mark.parametrize("operation", ["CreateQueue", "GetQueueUrl"])
+def test_empty_queue_name_is_invalid_parameter_value(sqs, operation):
+    error = sqs.expect_error("InvalidParameterValue", operation, QueueName="")
+    assert error.message == "Value for parameter QueueName is invalid. Reason: Must specify a queue name."
+
+
 def test_tags_on_missing_queue(sqs, mallard):
     sqs.expect_error("QueueDoesNotExist", "ListQueueTags", QueueUrl=mallard.queue_url(unique("never")))
 
@@ -361,4 +384,13 @@ def test_add_permission_duplicate_label(sqs):
 
 def test_remove_unknown_permission(sqs):
     url = sqs.create_queue()
-    sqs.expect_error("InvalidParameterValue", "RemovePermission", QueueUrl=url, Label="nope")
+    error = sqs.expect_error("InvalidParameterValue", "RemovePermission", QueueUrl=url, Label="nope")
+    assert error.message == "Value nope for parameter Label is invalid. Reason: can't find label."
+
+
+def test_add_permission_empty_account_ids(sqs):
+    url = sqs.create_queue()
+    error = sqs.expect_error("InvalidParameterValue", "AddPermission", QueueUrl=url, Label="none",
+                             AWSAccountIds=[], Actions=["SendMessage"])
+    assert error.message == "Value [] for parameter PrincipalId is invalid. Reason: Unable to verify."
+    assert _statements(sqs, url) == []

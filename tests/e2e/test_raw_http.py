@@ -29,6 +29,8 @@ def assert_json_error(response, status: int, code: str | None, query_code: str |
     body = response.json()
     assert isinstance(body.get("__type"), str) and body["__type"], body
     assert isinstance(body.get("message", body.get("Message")), str), body
+    # SQS names the error in x-amzn-ErrorType exactly as in `__type`, namespace included.
+    assert response.headers.get("x-amzn-errortype") == body["__type"], (response.headers, body)
     if code is not None:
         assert body["__type"].split("#")[-1] == code, body
         assert body["__type"] == f"com.amazonaws.sqs#{code}", body
@@ -108,7 +110,7 @@ def test_json_malformed_body(raw_post, body):
 
 def test_json_empty_body_is_missing_parameter(raw_post):
     response = raw_post(json_headers("GetQueueUrl"), "{}")
-    assert_json_error(response, 400, "MissingParameter", "MissingParameter")
+    assert_json_error(response, 400, "MissingRequiredParameterException", "MissingParameter")
 
 
 def test_json_wrong_parameter_type(raw_post):
@@ -153,19 +155,19 @@ def test_query_send_message_missing_body(raw_post, query_client):
 def test_json_send_message_missing_body(raw_post, query_client):
     url = query_client.create_queue()
     response = raw_post(json_headers("SendMessage"), json.dumps({"QueueUrl": url}))
-    assert_json_error(response, 400, "MissingParameter", "MissingParameter")
+    assert_json_error(response, 400, "MissingRequiredParameterException", "MissingParameter")
 
 
 def test_query_oversize_message(raw_post, query_client):
     url = query_client.create_queue()
-    response = raw_post(FORM, query({"Action": "SendMessage", "QueueUrl": url, "MessageBody": "o" * 262145}))
+    response = raw_post(FORM, query({"Action": "SendMessage", "QueueUrl": url, "MessageBody": "o" * 1048577}))
     assert_query_error(response, 400, "InvalidParameterValue")
 
 
 def test_json_oversize_message(raw_post, query_client):
     url = query_client.create_queue()
-    response = raw_post(json_headers("SendMessage"), json.dumps({"QueueUrl": url, "MessageBody": "o" * 262145}))
-    assert_json_error(response, 400, "InvalidParameterValue", "InvalidParameterValue")
+    response = raw_post(json_headers("SendMessage"), json.dumps({"QueueUrl": url, "MessageBody": "o" * 1048577}))
+    assert_json_error(response, 400, "InvalidParameterValueException", "InvalidParameterValue")
 
 
 def test_query_bad_receipt_handle(raw_post, query_client):

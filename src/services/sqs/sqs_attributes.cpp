@@ -20,7 +20,7 @@ struct IntRange {
 };
 constexpr IntRange kIntegerAttributes[] = {
     {"DelaySeconds", 0, 900},
-    {"MaximumMessageSize", 1024, 262144},
+    {"MaximumMessageSize", 1024, static_cast<std::int64_t>(kMaxMessageBytes)},
     {"MessageRetentionPeriod", 60, 1209600},
     {"ReceiveMessageWaitTimeSeconds", 0, 20},
     {"VisibilityTimeout", 0, 43200},
@@ -125,7 +125,7 @@ Result<std::string> CanonicalRedriveAllowPolicy(const std::string& text) {
 
 AttributeMap DefaultQueueAttributes(bool fifo) {
   AttributeMap attributes = {
-      {"DelaySeconds", "0"},          {"MaximumMessageSize", "262144"}, {"MessageRetentionPeriod", "345600"},
+      {"DelaySeconds", "0"},          {"MaximumMessageSize", std::to_string(kMaxMessageBytes)}, {"MessageRetentionPeriod", "345600"},
       {"ReceiveMessageWaitTimeSeconds", "0"}, {"VisibilityTimeout", "30"}, {"SqsManagedSseEnabled", "true"},
   };
   if (fifo) {

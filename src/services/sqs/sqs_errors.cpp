@@ -5,7 +5,9 @@ namespace {
 
 AwsError Make(std::string shape, std::string query_code, int status, std::string message,
               FaultSide fault = FaultSide::Sender) {
-  return AwsError{std::move(shape), std::move(query_code), status, fault, std::move(message), {}};
+  AwsError error = AwsError::Make(std::move(shape), status, std::move(message), fault);
+  error.query_code = std::move(query_code);
+  return error;
 }
 
 }  // namespace
@@ -30,7 +32,8 @@ AwsError InvalidAttributeValue(const std::string& message) {
 }
 AwsError ReceiptHandleIsInvalid(const std::string& handle) {
   return Make("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", 404,
-              "The input receipt handle \"" + handle + "\" is not a valid receipt handle.");
+              handle.empty() ? std::string("The input receipt handle is invalid.")
+                             : "The input receipt handle \"" + handle + "\" is not a valid receipt handle.");
 }
 AwsError MessageNotInflight() {
   return Make("MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight", 400,
@@ -54,7 +57,7 @@ AwsError BatchEntryIdsNotDistinct(const std::string& id) {
 }
 AwsError BatchRequestTooLong(std::size_t bytes) {
   return Make("BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong", 400,
-              "Batch requests cannot be longer than 262144 bytes. You have sent " + std::to_string(bytes) + " bytes.");
+              "Batch requests cannot be longer than 1048576 bytes. You have sent " + std::to_string(bytes) + " bytes.");
 }
 AwsError InvalidBatchEntryId() {
   return Make("InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId", 400,
@@ -76,11 +79,14 @@ AwsError ResourceNotFound(const std::string& message) {
 AwsError UnsupportedOperation(const std::string& message) {
   return Make("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", 400, message);
 }
+// Not in SQS's model: AWS's awsJson `__type` for these is another name than the query code
+// (recorded from AWS: com.amazonaws.sqs#InvalidParameterValueException, #MissingRequiredParameterException).
 AwsError InvalidParameterValue(const std::string& message) {
-  return Make("InvalidParameterValue", "InvalidParameterValue", 400, message);
+  return Make("InvalidParameterValueException", "InvalidParameterValue", 400, message);
 }
 AwsError MissingParameter(const std::string& name) {
-  return Make("MissingParameter", "MissingParameter", 400, "The request must contain the parameter " + name + ".");
+  return Make("MissingRequiredParameterException", "MissingParameter", 400,
+              "The request must contain the parameter " + name + ".");
 }
 AwsError InvalidAddress(const std::string& url) {
   return Make("InvalidAddress", "InvalidAddress", 404, "The address " + url + " is not valid for this endpoint.");

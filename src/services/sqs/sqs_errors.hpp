@@ -12,6 +12,7 @@ AwsError QueueNameExists(const std::string& name);
 AwsError QueueDeletedRecently(const std::string& name);
 AwsError InvalidAttributeName(const std::string& name);
 AwsError InvalidAttributeValue(const std::string& message);
+// DeleteMessage quotes the handle; ChangeMessageVisibility answers without it (`handle` empty).
 AwsError ReceiptHandleIsInvalid(const std::string& handle);
 AwsError MessageNotInflight();
 AwsError PurgeQueueInProgress(const std::string& queue_arn);

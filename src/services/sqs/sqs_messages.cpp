@@ -90,8 +90,9 @@ std::string SenderIdOf(const RequestContext& context) {
   return UserIdForAccessKey(context.access_key_id.empty() ? context.account_id : context.access_key_id);
 }
 
+// `in_batch`: SQS words the size error of a batch entry differently ("cannot be validated").
 Result<NewMessage> PrepareMessage(const json::object& entry, const QueueRecord& queue, const std::string& sender_id,
-                                  std::int64_t* payload_bytes) {
+                                  bool in_batch) {
   NewMessage message;
   MALLARD_ASSIGN_OR_RETURN(auto body, input::OptionalString(entry, "MessageBody"));
   if (!body || body->empty()) return Fail(errors::MissingParameter("MessageBody"));
@@ -104,10 +105,11 @@ Result<NewMessage> PrepareMessage(const json::object& entry, const QueueRecord& 
   auto bytes = MessagePayloadBytes(message.body, message.attributes);
   auto limit = AttributeInt(queue.attributes, "MaximumMessageSize", kMaxMessageBytes);
   if (static_cast<std::int64_t>(bytes) > limit) {
-    return Fail(errors::InvalidParameterValue("One or more parameters are invalid. Reason: Message must be shorter than " +
-                                              std::to_string(limit) + " bytes."));
+    return Fail(errors::InvalidParameterValue(std::string(in_batch ? "One or more parameters cannot be validated."
+                                                                   : "One or more parameters are invalid.") +
+                                              " Reason: Message must be shorter than " + std::to_string(limit) +
+                                              " bytes."));
   }
-  if (payload_bytes) *payload_bytes = static_cast<std::int64_t>(bytes);
 
   MALLARD_ASSIGN_OR_RETURN(auto delay, input::OptionalInt(entry, "DelaySeconds"));
   MALLARD_ASSIGN_OR_RETURN(auto group, input::OptionalString(entry, "MessageGroupId"));
@@ -158,6 +160,49 @@ Result<NewMessage> PrepareMessage(const json::object& entry, const QueueRecord& 
   return message;
 }
 
+// A FIFO batch with an entry lacking its group id, or its deduplication id on a queue without
+// content-based deduplication, fails as a whole (not as a Failed entry), as SQS answers it.
+Status<> CheckFifoBatchEntries(const json::array& entries, const QueueRecord& queue) {
+  auto content_based = queue.attributes.find("ContentBasedDeduplication");
+  const bool dedup_required = content_based == queue.attributes.end() || content_based->second != "true";
+  auto missing = [](const json::object& entry, const char* name) {
+    const auto* value = entry.if_contains(name);
+    return !value || value->is_null() || (value->is_string() && value->get_string().empty());
+  };
+  for (const auto& entry : entries) {
+    const auto& fields = entry.get_object();
+    if (dedup_required && missing(fields, "MessageDeduplicationId")) {
+      return Fail(errors::InvalidParameterValue(
+          "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"));
+    }
+    if (missing(fields, "MessageGroupId")) {
+      return Fail(errors::InvalidParameterValue("The request must contain the parameter MessageGroupId."));
+    }
+  }
+  return Done{};
+}
+
+// The bytes a batch entry adds to the request's total, counted before any entry is validated (SQS
+// refuses an oversized batch as a whole): body plus each attribute's name, type and value.
+std::size_t RawEntryBytes(const json::object& entry) {
+  std::size_t total = 0;
+  if (const auto* body = entry.if_contains("MessageBody"); body && body->is_string()) total += body->get_string().size();
+  const auto* attributes = entry.if_contains("MessageAttributes");
+  if (!attributes || !attributes->is_object()) return total;
+  for (const auto& attribute : attributes->get_object()) {
+    total += attribute.key().size();
+    if (!attribute.value().is_object()) continue;
+    const auto& fields = attribute.value().get_object();
+    if (const auto* type = fields.if_contains("DataType"); type && type->is_string()) total += type->get_string().size();
+    if (const auto* text = fields.if_contains("StringValue"); text && text->is_string()) total += text->get_string().size();
+    if (const auto* binary = fields.if_contains("BinaryValue"); binary && binary->is_string()) {
+      auto decoded = Base64Decode(binary->get_string());
+      total += decoded ? decoded->size() : binary->get_string().size();
+    }
+  }
+  return total;
+}
+
 json::object SendResultJson(const NewMessage& message, const SendResult& result) {
   json::object output;
   output["MD5OfMessageBody"] = message.md5_of_body;
@@ -175,7 +220,7 @@ json::object SendResultJson(const NewMessage& message, const SendResult& result)
 OperationResult SqsService::SendMessage(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
   MALLARD_ASSIGN_OR_RETURN(auto queue, LoadQueue(key));
-  MALLARD_ASSIGN_OR_RETURN(auto message, PrepareMessage(request.input, queue, SenderIdOf(request.context), nullptr));
+  MALLARD_ASSIGN_OR_RETURN(auto message, PrepareMessage(request.input, queue, SenderIdOf(request.context), false));
   auto results = backend_->SendMessages(key, {message}, Now());
   if (!results) return Fail(ToAwsError(results.error()));
   return SendResultJson(message, results->front());
@@ -185,26 +230,24 @@ OperationResult SqsService::SendMessageBatch(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
   MALLARD_ASSIGN_OR_RETURN(auto entries, BatchEntries(request.input, "SendMessageBatchRequestEntry"));
   MALLARD_ASSIGN_OR_RETURN(auto queue, LoadQueue(key));
+  if (queue.fifo) MALLARD_RETURN_IF_ERROR(CheckFifoBatchEntries(entries, queue));
+  std::size_t total_bytes = 0;
+  for (const auto& entry : entries) total_bytes += RawEntryBytes(entry.get_object());
+  if (total_bytes > kMaxMessageBytes) return Fail(errors::BatchRequestTooLong(total_bytes));
   std::vector<NewMessage> accepted;
   std::vector<std::string> accepted_ids;
   json::array failed;
-  std::int64_t total_bytes = 0;
   auto sender_id = SenderIdOf(request.context);
   for (const auto& entry : entries) {
     const auto& fields = entry.get_object();
     std::string id(fields.at("Id").get_string());
-    std::int64_t bytes = 0;
-    auto message = PrepareMessage(fields, queue, sender_id, &bytes);
+    auto message = PrepareMessage(fields, queue, sender_id, true);
     if (!message) {
       failed.push_back(FailureJson(id, message.error()));
       continue;
     }
-    total_bytes += bytes;
     accepted.push_back(std::move(message).value());
     accepted_ids.push_back(std::move(id));
-  }
-  if (total_bytes > static_cast<std::int64_t>(kMaxMessageBytes)) {
-    return Fail(errors::BatchRequestTooLong(static_cast<std::size_t>(total_bytes)));
   }
   json::array successful;
   if (!accepted.empty()) {
@@ -244,6 +287,7 @@ Status<> ChangeVisibilityByReceipt(SqsBackend& backend, const QueueKey& key, con
                                               " for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided."));
   }
   auto changed = backend.ChangeVisibility(key, receipt, *timeout, now);
+  if (!changed && changed.error().code == BackendErrc::InvalidReceipt) return Fail(errors::ReceiptHandleIsInvalid(""));
   if (!changed) return Fail(ToAwsError(changed.error()));
   return Done{};
 }

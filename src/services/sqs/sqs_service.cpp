@@ -181,6 +181,8 @@ Result<QueueKey> SqsService::ResolveQueue(const Request& request) const {
   // awsQuery clients may address the queue by the request path instead ("/ACCOUNT/NAME").
   std::string address = url && !url->empty() ? *url : request.http_path;
   if (address.empty() || address == "/") return Fail(errors::MissingParameter("QueueUrl"));
+  // SQS also accepts the queue's bare name there: a queue of the caller's account.
+  if (address.find('/') == std::string::npos) return QueueKey{request.context.account_id, request.context.region, address};
   std::string_view path = address;
   if (auto scheme = path.find("://"); scheme != std::string_view::npos) {
     path = path.substr(scheme + 3);
@@ -275,8 +277,22 @@ Status<> SqsService::ValidateRedrive(const QueueKey& source, bool source_fifo, c
 
 // ---- queue lifecycle -----------------------------------------------------------------------
 
+namespace {
+
+// QueueName given but empty is a bad value, not a missing parameter, as SQS answers it.
+Result<std::string> QueueNameInput(const json::object& input) {
+  MALLARD_ASSIGN_OR_RETURN(auto name, input::OptionalString(input, "QueueName"));
+  if (!name) return Fail(errors::MissingParameter("QueueName"));
+  if (name->empty()) {
+    return Fail(errors::InvalidParameterValue("Value for parameter QueueName is invalid. Reason: Must specify a queue name."));
+  }
+  return std::move(*name);
+}
+
+}  // namespace
+
 OperationResult SqsService::CreateQueue(const Request& request) {
-  MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(request.input, "QueueName"));
+  MALLARD_ASSIGN_OR_RETURN(auto name, QueueNameInput(request.input));
   MALLARD_ASSIGN_OR_RETURN(auto given, input::OptionalObject(request.input, "Attributes"));
   MALLARD_ASSIGN_OR_RETURN(auto tags, input::OptionalObject(request.input, "tags"));
   bool fifo = false;
@@ -335,7 +351,7 @@ OperationResult SqsService::DeleteQueue(const Request& request) {
 }
 
 OperationResult SqsService::GetQueueUrl(const Request& request) {
-  MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(request.input, "QueueName"));
+  MALLARD_ASSIGN_OR_RETURN(auto name, QueueNameInput(request.input));
   MALLARD_ASSIGN_OR_RETURN(auto owner, input::OptionalString(request.input, "QueueOwnerAWSAccountId"));
   QueueKey key{owner && !owner->empty() ? *owner : request.context.account_id, request.context.region, name};
   MALLARD_ASSIGN_OR_RETURN(auto record, LoadQueue(key));
@@ -450,7 +466,7 @@ OperationResult SqsService::TagQueue(const Request& request) {
 OperationResult SqsService::UntagQueue(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
   MALLARD_ASSIGN_OR_RETURN(auto keys, input::StringList(request.input, "TagKeys"));
-  if (keys.empty()) return Fail(errors::MissingParameter("TagKeys"));
+  if (keys.empty()) return Fail(errors::InvalidParameterValue("Tag keys must be between 1 and 128 characters in length."));
   auto updated = backend_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
     for (const auto& tag_key : keys) record.tags.erase(tag_key);
     return Done{};
@@ -479,8 +495,10 @@ OperationResult SqsService::AddPermission(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto label, input::RequiredString(request.input, "Label"));
   MALLARD_ASSIGN_OR_RETURN(auto accounts, input::StringList(request.input, "AWSAccountIds"));
   MALLARD_ASSIGN_OR_RETURN(auto actions, input::StringList(request.input, "Actions"));
-  if (accounts.empty()) return Fail(errors::MissingParameter("AWSAccountIds"));
   if (actions.empty()) return Fail(errors::MissingParameter("Actions"));
+  if (accounts.empty()) {
+    return Fail(errors::InvalidParameterValue("Value [] for parameter PrincipalId is invalid. Reason: Unable to verify."));
+  }
   if (!IsValidLabel(label)) {
     return Fail(errors::InvalidParameterValue("Value " + label + " for parameter Label is invalid. Reason: Can only "
                                               "include alphanumeric characters, hyphens, or underscores. 1 to 80 in length."));
@@ -536,7 +554,7 @@ OperationResult SqsService::RemovePermission(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto label, input::RequiredString(request.input, "Label"));
   auto updated = backend_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
     auto not_found = errors::InvalidParameterValue("Value " + label +
-                                                   " for parameter Label is invalid. Reason: can't find label on existing policy.");
+                                                   " for parameter Label is invalid. Reason: can't find label.");
     auto existing = record.attributes.find("Policy");
     if (existing == record.attributes.end()) return Fail(not_found);
     boost::system::error_code error;

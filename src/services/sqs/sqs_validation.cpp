@@ -70,16 +70,37 @@ bool IsValidNumberAttribute(const std::string& text) {
   return magnitude >= -128 && magnitude <= 126;
 }
 
-bool IsValidAttributeName(const std::string& name) {
-  if (name.empty() || name.size() > 256) return false;
-  if (name.front() == '.' || name.back() == '.') return false;
-  if (name.find("..") != std::string::npos) return false;
-  for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+// Letters SQS allows in message attribute names beyond ASCII: U+00C0 to U+017F (Latin-1 letters and
+// Latin Extended-A, e.g. "attr.1øßä"), two UTF-8 bytes each.
+bool IsAttributeNameLetter(const std::string& name, std::size_t& i) {
+  const auto c = static_cast<unsigned char>(name[i]);
+  if (std::isalnum(c) || c == '_' || c == '-' || c == '.') {
+    ++i;
+    return true;
+  }
+  Utf8Step step = DecodeUtf8At(name, i);
+  if (!step.valid || step.code_point < 0xC0 || step.code_point > 0x17F) return false;
+  i += step.length;
+  return true;
+}
+
+// nullopt when `name` is a valid message (user) attribute name; otherwise SQS's message for it.
+std::optional<std::string> AttributeNameProblem(const std::string& name) {
+  if (name.size() >= 256) return std::string("Message (user) attribute names must be shorter than 256 Bytes");
+  for (std::size_t i = 0; i < name.size();) {
+    if (!IsAttributeNameLetter(name, i)) {
+      return std::string("Message (user) attributes name can only contain upper and lower score characters, digits, "
+                         "periods, hyphens and underscores. ");
+    }
   }
   auto lower = name;
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower.rfind("aws.", 0) != 0 && lower.rfind("amazon.", 0) != 0;
+  if (name.empty() || lower.rfind("aws.", 0) == 0 || lower.rfind("amazon.", 0) == 0 || name.front() == '.' ||
+      name.back() == '.' || name.find("..") != std::string::npos) {
+    return std::string("You can't use message attribute names beginning with 'AWS.' or 'Amazon.'. These strings are "
+                       "reserved for internal use. Additionally, they cannot start or end with '.'.");
+  }
+  return std::nullopt;
 }
 
 std::string StringField(const json::object& object, const char* key) {
@@ -179,12 +200,8 @@ Result<MessageAttributes> ParseMessageAttributes(const json::value& input, bool 
       if (name != "AWSTraceHeader") {
         return Fail(errors::InvalidParameterValue("Message system attribute name '" + name + "' is invalid."));
       }
-    } else if (!IsValidAttributeName(name)) {
-      return Fail(errors::InvalidParameterValue(
-          "Message (user) attribute '" + name +
-          "' must contain a non-empty attribute name and may only contain alphanumeric characters, hyphens, "
-          "underscores, or periods; it may not start or end with a period, contain consecutive periods, or "
-          "start with 'AWS.' or 'Amazon.'."));
+    } else if (auto problem = AttributeNameProblem(name)) {
+      return Fail(errors::InvalidParameterValue(*problem));
     }
     if (!entry.value().is_object()) {
       return Fail(errors::InvalidParameterValue("The message attribute '" + name + "' must contain a value."));
@@ -225,7 +242,8 @@ Result<MessageAttributes> ParseMessageAttributes(const json::value& input, bool 
         return Fail(errors::InvalidParameterValue("The message attribute '" + name + "' has an invalid binary value (not base64)."));
       }
       if (decoded->empty()) {
-        return Fail(errors::InvalidParameterValue("The message attribute '" + name + "' must contain non-empty message attribute value for message attribute type 'Binary'."));
+        return Fail(errors::InvalidParameterValue("Message (user) attribute '" + name +
+                                                  "' must contain a non-empty value of type 'Binary'."));
       }
       value.binary_value = std::move(*decoded);
     } else {
@@ -236,9 +254,9 @@ Result<MessageAttributes> ParseMessageAttributes(const json::value& input, bool 
       }
       value.string_value = std::string(text->get_string());
       if (value.string_value.empty()) {
-        return Fail(errors::InvalidParameterValue("The message attribute '" + name +
-                                                  "' must contain non-empty message attribute value for message attribute type '" +
-                                                  base_type + "'."));
+        // AWS's wording, recorded for an empty String value.
+        return Fail(errors::InvalidParameterValue("Message (user) attribute '" + name +
+                                                  "' must contain a non-empty value of type '" + base_type + "'."));
       }
       MALLARD_RETURN_IF_ERROR(CheckMessageText(value.string_value, "the message attribute '" + name + "' value"));
       if (base_type == "Number" && !IsValidNumberAttribute(value.string_value)) {

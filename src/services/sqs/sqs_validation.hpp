@@ -11,7 +11,9 @@
 
 namespace mallard::sqs {
 
-inline constexpr std::size_t kMaxMessageBytes = 262144;
+// 1 MiB since AWS raised the limit in 2025: the largest MaximumMessageSize, its default, and the
+// largest total of a SendMessageBatch.
+inline constexpr std::size_t kMaxMessageBytes = 1048576;
 inline constexpr std::size_t kMaxBatchEntries = 10;
 inline constexpr std::size_t kMaxMessageAttributes = 10;
 

@@ -57,14 +57,27 @@ TEST(AwsJsonTest, ErrorShapeCarriesTypeHeadersAndQueryCode) {
   auto response = RenderJsonError(error, JsonErrorStyle{false, "com.amazonaws.sqs#", true}, "rid");
   EXPECT_EQ(response.status, 400);
   EXPECT_EQ(response.body, R"({"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"gone"})");
-  bool saw_query_error = false;
+  bool saw_query_error = false, saw_error_type = false;
   for (const auto& [name, value] : response.headers) {
     if (name == "x-amzn-query-error") {
       saw_query_error = true;
       EXPECT_EQ(value, "AWS.SimpleQueueService.NonExistentQueue;Sender");
     }
+    if (name == "x-amzn-ErrorType") {
+      saw_error_type = true;
+      EXPECT_EQ(value, "com.amazonaws.sqs#QueueDoesNotExist");  // namespaced, as SQS sends it
+    }
   }
   EXPECT_TRUE(saw_query_error);
+  EXPECT_TRUE(saw_error_type);
+}
+
+TEST(AwsJsonTest, ErrorTypeHeaderOfOtherServicesIsTheBareCode) {
+  auto error = AwsError::Make("ResourceNotFoundException", 400, "gone");
+  auto response = RenderJsonError(error, JsonErrorStyle{false, "com.amazonaws.athena#", false}, "rid");
+  for (const auto& [name, value] : response.headers) {
+    if (name == "x-amzn-ErrorType") EXPECT_EQ(value, "ResourceNotFoundException");
+  }
 }
 
 }  // namespace mallard::protocol

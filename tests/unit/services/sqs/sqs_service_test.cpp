@@ -80,7 +80,7 @@ TEST_F(SqsServiceTest, CreateIsIdempotentOnlyForMatchingAttributes) {
   EXPECT_EQ(Error("CreateQueue", R"({"QueueName":"q","Attributes":{"VisibilityTimeout":"11"}})"), "QueueNameExists");
   EXPECT_EQ(Error("CreateQueue", R"({"QueueName":"q2","Attributes":{"VisibilityTimeout":"43201"}})"), "InvalidAttributeValue");
   EXPECT_EQ(Error("CreateQueue", R"({"QueueName":"q2","Attributes":{"Bogus":"1"}})"), "InvalidAttributeName");
-  EXPECT_EQ(Error("CreateQueue", R"({"QueueName":"q3","Attributes":{"FifoQueue":"true"}})"), "InvalidParameterValue");
+  EXPECT_EQ(Error("CreateQueue", R"({"QueueName":"q3","Attributes":{"FifoQueue":"true"}})"), "InvalidParameterValueException");
 }
 
 TEST_F(SqsServiceTest, VisibilityTimeoutHidesAndThenRevealsAMessage) {
@@ -116,7 +116,7 @@ TEST_F(SqsServiceTest, VisibilityCannotExtendPastTwelveHoursFromTheReceive) {
                        std::string(received[0].at("ReceiptHandle").as_string()) + R"(","VisibilityTimeout":)";
   Advance(20000);
   Ok("ChangeMessageVisibility", change + "43180}");
-  EXPECT_EQ(Error("ChangeMessageVisibility", change + "43181}"), "InvalidParameterValue");
+  EXPECT_EQ(Error("ChangeMessageVisibility", change + "43181}"), "InvalidParameterValueException");
 }
 
 TEST_F(SqsServiceTest, DelayAndCounts) {
@@ -146,9 +146,9 @@ TEST_F(SqsServiceTest, RetentionDropsOldMessages) {
 TEST_F(SqsServiceTest, FifoKeepsGroupOrderLocksGroupsAndDeduplicates) {
   auto url = Create("q.fifo", R"({"FifoQueue":"true"})");
   EXPECT_EQ(Error("SendMessage", R"({"QueueUrl":")" + url + R"(","MessageBody":"x","MessageDeduplicationId":"d"})"),
-            "MissingParameter");
+            "MissingRequiredParameterException");
   EXPECT_EQ(Error("SendMessage", R"({"QueueUrl":")" + url + R"(","MessageBody":"x","MessageGroupId":"g"})"),
-            "InvalidParameterValue");
+            "InvalidParameterValueException");
   for (const char* body : {"a1", "a2", "a3"}) {
     Send(url, body, std::string(R"(,"MessageGroupId":"A","MessageDeduplicationId":")") + body + "\"");
   }
@@ -179,7 +179,7 @@ TEST_F(SqsServiceTest, FifoRefusesAnExpiredReceipt) {
   Advance(5000);
   EXPECT_EQ(Error("DeleteMessage", R"({"QueueUrl":")" + url + R"(","ReceiptHandle":")" +
                                        std::string(first[0].at("ReceiptHandle").as_string()) + "\"}"),
-            "InvalidParameterValue");
+            "InvalidParameterValueException");
   auto again = Receive(url, 1);
   ASSERT_EQ(again.size(), 1u);
   Ok("DeleteMessage", R"({"QueueUrl":")" + url + R"(","ReceiptHandle":")" +
@@ -205,7 +205,7 @@ TEST_F(SqsServiceTest, RedriveMovesToDeadLetterQueueAndMoveTaskBringsItBack) {
   auto dlq = Create("dlq");
   auto source = Create("src", R"({"VisibilityTimeout":"1","RedrivePolicy":"{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:dlq\",\"maxReceiveCount\":\"2\"}"})");
   EXPECT_EQ(Error("SetQueueAttributes", R"({"QueueUrl":")" + source + R"(","Attributes":{"RedrivePolicy":"{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:none\",\"maxReceiveCount\":2}"}})"),
-            "InvalidParameterValue");
+            "InvalidParameterValueException");
   Send(source, "poison");
   for (int attempt = 0; attempt < 2; ++attempt) {
     ASSERT_EQ(Receive(source).size(), 1u);

@@ -18,7 +18,7 @@ TEST(SqsValidationTest, QueueNames) {
   EXPECT_TRUE(ValidateQueueName("orders.fifo", true).ok());
   EXPECT_FALSE(ValidateQueueName("orders", true).ok());
   EXPECT_FALSE(ValidateQueueName(".fifo", true).ok());
-  EXPECT_EQ(ValidateQueueName("bad name", false).error().code, "InvalidParameterValue");
+  EXPECT_EQ(ValidateQueueName("bad name", false).error().code, "InvalidParameterValueException");
 }
 
 TEST(SqsValidationTest, MessageTextCharacters) {
@@ -74,6 +74,35 @@ TEST(SqsValidationTest, RejectsBadMessageAttributes) {
   EXPECT_FALSE(ParseMessageAttributes(eleven, false).ok());
 }
 
+// AWS accepts Latin-1/Latin Extended-A letters in attribute names and words each refusal on its own.
+TEST(SqsValidationTest, MessageAttributeNamesAsAwsJudgesThem) {
+  auto message_for = [](const std::string& name) {
+    json::object attributes;
+    attributes[name] = json::parse(R"({"DataType":"String","StringValue":"v"})");
+    auto result = ParseMessageAttributes(attributes, false);
+    return result.ok() ? std::string("OK") : result.error().message;
+  };
+  EXPECT_EQ(message_for("attr.1\xC3\xB8\xC3\x9F\xC3\xA4"), "OK");  // attr.1øßä
+  EXPECT_EQ(message_for(std::string(255, 'a')), "OK");
+  EXPECT_EQ(message_for(std::string(256, 'a')), "Message (user) attribute names must be shorter than 256 Bytes");
+  const std::string bad_characters =
+      "Message (user) attributes name can only contain upper and lower score characters, digits, periods, hyphens "
+      "and underscores. ";
+  for (const char* name : {"Invalid-!-attr", "Invalid-(-attr", "sp ace", "euro\xE2\x82\xAC"}) {
+    EXPECT_EQ(message_for(name), bad_characters) << name;
+  }
+  const std::string reserved =
+      "You can't use message attribute names beginning with 'AWS.' or 'Amazon.'. These strings are reserved for "
+      "internal use. Additionally, they cannot start or end with '.'.";
+  for (const char* name : {"aWs.-Invalid-attr", "AMAZON.-x", ".-Invalid-attr", "trailing."}) {
+    EXPECT_EQ(message_for(name), reserved) << name;
+  }
+  json::object empty_value;
+  empty_value["ErrorDetails"] = json::parse(R"({"DataType":"String","StringValue":""})");
+  EXPECT_EQ(ParseMessageAttributes(empty_value, false).error().message,
+            "Message (user) attribute 'ErrorDetails' must contain a non-empty value of type 'String'.");
+}
+
 TEST(SqsValidationTest, BatchEntryIds) {
   EXPECT_TRUE(IsValidBatchEntryId("a-B_9"));
   EXPECT_FALSE(IsValidBatchEntryId(""));
@@ -93,7 +122,7 @@ TEST(SqsValidationTest, IntegerInputsOutsideInt64AreInvalidNotConverted) {
                           R"({"n": 2.5})"}) {
     auto result = read(bad);
     ASSERT_FALSE(result.ok()) << bad;
-    EXPECT_EQ(result.error().code, "InvalidParameterValue") << bad;
+    EXPECT_EQ(result.error().code, "InvalidParameterValueException") << bad;
   }
 }
 
