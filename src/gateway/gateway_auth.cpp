@@ -72,6 +72,13 @@ std::optional<http::HttpResponse> Gateway::Authenticate(const http::HttpRequest&
   };
   auto rejection = protocol::VerifySigV4(request, lookup, protocol::SigV4Check{WallClockMillis(), descriptor.signing_name});
   if (!rejection) return std::nullopt;
+  // STS's federation calls need no credentials at all (the model marks them smithy.api#noAuth):
+  // an unsigned one goes through, a signed one is still verified.
+  if (rejection->failure == protocol::AuthFailure::MissingAuthentication && descriptor.signing_name == "sts") {
+    std::string operation = json ? request.Header("x-amz-target")->substr(request.Header("x-amz-target")->rfind('.') + 1)
+                                 : QueryAction(request);
+    if (operation == "AssumeRoleWithWebIdentity" || operation == "AssumeRoleWithSAML") return std::nullopt;
+  }
   spdlog::debug("sigv4: {} request refused: {}", descriptor.name, rejection->message);
 
   const std::string* host = request.Header("host");

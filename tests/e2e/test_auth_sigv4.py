@@ -457,3 +457,39 @@ def test_javascript_sdk_v3_signatures_verify(auth_server, tmp_path):
             error = created["error"]
             assert error["httpStatusCode"] == 403, error
             assert "SignatureDoesNotMatch" in (error.get("Code"), error.get("name")), error
+
+
+def test_unsigned_web_identity_and_saml_federation_need_no_credentials(auth_server):
+    """AssumeRoleWithWebIdentity and AssumeRoleWithSAML are smithy.api#noAuth in STS's model: AWS takes
+    them unsigned. The credentials they issue then sign requests like AssumeRole's do."""
+    from test_sts import jwt, saml_assertion
+
+    token = jwt({"iss": "https://issuer.example.com", "sub": "subject-1", "aud": "app", "exp": 4102444800})
+    body = ("Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A444455556666%3Arole%2Fweb"
+            f"&RoleSessionName=web-session&WebIdentityToken={token}&DurationSeconds=900")
+    response = http_request(auth_server.port, "POST", "/", {"Content-Type": "application/x-www-form-urlencoded"}, body)
+    assert response.status == 200, response.body
+    root = ET.fromstring(response.body)
+    ns = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
+    key = root.find(".//sts:Credentials/sts:AccessKeyId", ns).text
+    secret = root.find(".//sts:Credentials/sts:SecretAccessKey", ns).text
+    session_token = root.find(".//sts:Credentials/sts:SessionToken", ns).text
+    assert client(auth_server, "sts", key, secret, session_token).get_caller_identity()["Arn"] == \
+        "arn:aws:sts::444455556666:assumed-role/web/web-session"
+    url = client(auth_server, "sqs", key, secret, session_token).create_queue(QueueName="web-queue")["QueueUrl"]
+    assert "/444455556666/web-queue" in url
+    code, status, _ = error_of(client(auth_server, "sqs", key, "wrong", session_token).list_queues)
+    assert (code, status) == ("SignatureDoesNotMatch", 403)
+
+    saml = boto3.client("sts", endpoint_url=auth_server.endpoint, region_name=REGION,
+                        config=Config(signature_version=botocore.UNSIGNED, retries={"max_attempts": 1}))
+    issued = saml.assume_role_with_saml(RoleArn="arn:aws:iam::111122223333:role/saml-role",
+                                        PrincipalArn="arn:aws:iam::111122223333:saml-provider/corp-idp",
+                                        SAMLAssertion=saml_assertion())["Credentials"]
+    assert client(auth_server, "sts", issued["AccessKeyId"], issued["SecretAccessKey"],
+                  issued["SessionToken"]).get_caller_identity()["Account"] == "111122223333"
+    # Every other STS call still needs a signature.
+    unsigned = http_request(auth_server.port, "POST", "/", {"Content-Type": "application/x-www-form-urlencoded"},
+                            "Action=GetFederationToken&Version=2011-06-15&Name=bob")
+    assert unsigned.status == 403
+    assert query_error(unsigned.body)["Code"] == "MissingAuthenticationToken"

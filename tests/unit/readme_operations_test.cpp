@@ -10,6 +10,7 @@
 #include "services/dynamodb/ddb_service.hpp"
 #include "services/dynamodb/ddb_streams_service.hpp"
 #include "services/sqs/sqs_service.hpp"
+#include "services/sts/sts_service.hpp"
 
 namespace mallard {
 
@@ -33,6 +34,10 @@ void ExpectListed(const services::Service& service) {
 
 TEST(ReadmeOperationsTest, EverySqsOperationIsListed) {
   ExpectListed(sqs::SqsService(std::make_unique<sqs::MemorySqsBackend>(), services::ServiceRuntime{}));
+}
+
+TEST(ReadmeOperationsTest, EveryStsOperationIsListed) {
+  ExpectListed(sts::StsService(std::make_shared<CredentialRegistry>(), services::ServiceRuntime{}));
 }
 
 TEST(ReadmeOperationsTest, EveryDynamoDbAndStreamsOperationIsListed) {

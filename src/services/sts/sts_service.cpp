@@ -86,6 +86,52 @@ struct StsModel {
     operations["GetSessionToken"] = {
         arena.Structure({{"DurationSeconds", "", integer}, {"SerialNumber", "", text}, {"TokenCode", "", text}}),
         arena.Structure({{"Credentials", "", credentials}})};
+    auto policy_arns = arena.List(arena.Structure({{"arn", "", text}}));
+    auto assumed_role_user = arena.Structure({{"AssumedRoleId", "", text}, {"Arn", "", text}});
+    operations["AssumeRoleWithWebIdentity"] = {
+        arena.Structure({{"RoleArn", "", text},
+                         {"RoleSessionName", "", text},
+                         {"WebIdentityToken", "", text},
+                         {"ProviderId", "", text},
+                         {"PolicyArns", "", policy_arns},
+                         {"Policy", "", text},
+                         {"DurationSeconds", "", integer}}),
+        arena.Structure({{"Credentials", "", credentials},
+                         {"SubjectFromWebIdentityToken", "", text},
+                         {"AssumedRoleUser", "", assumed_role_user},
+                         {"PackedPolicySize", "", integer},
+                         {"Provider", "", text},
+                         {"Audience", "", text},
+                         {"SourceIdentity", "", text}})};
+    operations["AssumeRoleWithSAML"] = {
+        arena.Structure({{"RoleArn", "", text},
+                         {"PrincipalArn", "", text},
+                         {"SAMLAssertion", "", text},
+                         {"PolicyArns", "", policy_arns},
+                         {"Policy", "", text},
+                         {"DurationSeconds", "", integer}}),
+        arena.Structure({{"Credentials", "", credentials},
+                         {"AssumedRoleUser", "", assumed_role_user},
+                         {"PackedPolicySize", "", integer},
+                         {"Subject", "", text},
+                         {"SubjectType", "", text},
+                         {"Issuer", "", text},
+                         {"Audience", "", text},
+                         {"NameQualifier", "", text},
+                         {"SourceIdentity", "", text}})};
+    operations["GetFederationToken"] = {
+        arena.Structure({{"Name", "", text},
+                         {"Policy", "", text},
+                         {"PolicyArns", "", policy_arns},
+                         {"DurationSeconds", "", integer},
+                         {"Tags", "", arena.List(tag)}}),
+        arena.Structure({{"Credentials", "", credentials},
+                         {"FederatedUser", "", arena.Structure({{"FederatedUserId", "", text}, {"Arn", "", text}})},
+                         {"PackedPolicySize", "", integer}})};
+    operations["DecodeAuthorizationMessage"] = {arena.Structure({{"EncodedMessage", "", text}}),
+                                                arena.Structure({{"DecodedMessage", "", text}})};
+    operations["GetAccessKeyInfo"] = {arena.Structure({{"AccessKeyId", "", text}}),
+                                      arena.Structure({{"Account", "", text}})};
   }
 };
 
@@ -96,8 +142,9 @@ const StsModel& Model() {
 
 }  // namespace
 
-StsService::StsService(std::shared_ptr<CredentialRegistry> credentials, services::ServiceRuntime runtime)
-    : credentials_(std::move(credentials)), runtime_(std::move(runtime)) {}
+StsService::StsService(std::shared_ptr<CredentialRegistry> credentials, services::ServiceRuntime runtime,
+                       AccountOfKey account_of_key)
+    : credentials_(std::move(credentials)), runtime_(std::move(runtime)), account_of_key_(std::move(account_of_key)) {}
 
 const services::ServiceDescriptor& StsService::Descriptor() const {
   static const services::ServiceDescriptor descriptor = [] {
@@ -108,7 +155,9 @@ const services::ServiceDescriptor& StsService::Descriptor() const {
     // STS's Smithy service name, for clients that speak awsJson to it.
     d.json_target_prefix = "AWSSecurityTokenServiceV20110615";
     d.json_error_namespace = "com.amazonaws.sts#";
-    d.operations = {"AssumeRole", "GetCallerIdentity", "GetSessionToken"};
+    d.operations = {"AssumeRole",         "AssumeRoleWithSAML",         "AssumeRoleWithWebIdentity",
+                    "DecodeAuthorizationMessage", "GetAccessKeyInfo", "GetCallerIdentity",
+                    "GetFederationToken", "GetSessionToken"};
     return d;
   }();
   return descriptor;
@@ -123,6 +172,11 @@ void StsService::Invoke(protocol::OperationRequest request, protocol::OperationC
   if (request.operation == "GetCallerIdentity") return done(GetCallerIdentity(request));
   if (request.operation == "AssumeRole") return done(AssumeRole(request));
   if (request.operation == "GetSessionToken") return done(GetSessionToken(request));
+  if (request.operation == "AssumeRoleWithWebIdentity") return done(AssumeRoleWithWebIdentity(request));
+  if (request.operation == "AssumeRoleWithSAML") return done(AssumeRoleWithSAML(request));
+  if (request.operation == "GetFederationToken") return done(GetFederationToken(request));
+  if (request.operation == "DecodeAuthorizationMessage") return done(DecodeAuthorizationMessage(request));
+  if (request.operation == "GetAccessKeyInfo") return done(GetAccessKeyInfo(request));
   done(Fail(AwsError::Make("InvalidAction", 400, "The action " + request.operation + " is not valid for this endpoint.")));
 }
 

@@ -1,6 +1,9 @@
 #pragma once
-// StsService: GetCallerIdentity, AssumeRole and GetSessionToken over awsQuery. Issued credentials
-// are recorded in the CredentialRegistry so requests signed with them map to the right account.
+// StsService: GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML,
+// GetSessionToken, GetFederationToken, DecodeAuthorizationMessage and GetAccessKeyInfo over awsQuery
+// (and awsJson). Issued credentials are recorded in the CredentialRegistry so requests signed with
+// them map to the right account and, under --auth sigv4, verify.
+#include <functional>
 #include <memory>
 
 #include "common/credential_registry.hpp"
@@ -11,7 +14,10 @@ namespace mallard::sts {
 
 class StsService final : public services::Service {
  public:
-  StsService(std::shared_ptr<CredentialRegistry> credentials, services::ServiceRuntime runtime);
+  // The account of a long-term access key (GetAccessKeyInfo); the gateway's account map in a server.
+  using AccountOfKey = std::function<std::string(const std::string& access_key_id)>;
+  StsService(std::shared_ptr<CredentialRegistry> credentials, services::ServiceRuntime runtime,
+             AccountOfKey account_of_key = nullptr);
 
   const services::ServiceDescriptor& Descriptor() const override;
   const protocol::OperationShapes* QueryShapes(std::string_view operation) const override;
@@ -23,10 +29,16 @@ class StsService final : public services::Service {
   protocol::OperationResult GetCallerIdentity(const protocol::OperationRequest& request);
   protocol::OperationResult AssumeRole(const protocol::OperationRequest& request);
   protocol::OperationResult GetSessionToken(const protocol::OperationRequest& request);
+  protocol::OperationResult AssumeRoleWithWebIdentity(const protocol::OperationRequest& request);
+  protocol::OperationResult AssumeRoleWithSAML(const protocol::OperationRequest& request);
+  protocol::OperationResult GetFederationToken(const protocol::OperationRequest& request);
+  protocol::OperationResult DecodeAuthorizationMessage(const protocol::OperationRequest& request);
+  protocol::OperationResult GetAccessKeyInfo(const protocol::OperationRequest& request);
   boost::json::object IssueCredentials(CallerIdentity identity, std::int64_t duration_seconds);
 
   std::shared_ptr<CredentialRegistry> credentials_;
   services::ServiceRuntime runtime_;
+  AccountOfKey account_of_key_;
 };
 
 }  // namespace mallard::sts
