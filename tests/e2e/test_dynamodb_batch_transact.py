@@ -240,3 +240,41 @@ def test_concurrent_add_and_transfers(dynamodb, table):
     x, y = get(dynamodb, table, "x")["bal"], get(dynamodb, table, "y")["bal"]
     assert x + y == 2000, (x, y)
     assert x == 1000 and y == 1000  # 4 threads each way, 20 transfers of 3 each
+
+
+def test_transact_key_type_mismatch_cancels_with_validation_error(dynamodb, table):
+    """A key of the wrong type is the cancellation reason of its action, not a ValidationException for the request:
+    the first such action gets ValidationError, every other None, even a condition that would fail (ScyllaDB's
+    test_transact_write_cancellation_reasons_validationerror, run against AWS)."""
+    e = expect_error(dynamodb.transact_write_items, "TransactionCanceledException",
+                     "Transaction cancelled, please refer cancellation reasons for specific reasons "
+                     "[ValidationError, None, None]", TransactItems=[
+                         {"Put": {"TableName": table, "Item": item(pk=7)}},
+                         {"Put": {"TableName": table, "Item": item(pk=8)}},
+                         {"Put": {"TableName": table, "Item": item(pk="x"), "ConditionExpression": "attribute_exists(pk)"}},
+                     ])
+    reasons = e.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["ValidationError", "None", "None"]
+    assert reasons[0]["Message"] == "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N"
+    assert all("Message" not in r or r["Message"] is None for r in reasons[1:])
+    # A Key of the wrong type in Update / Delete / ConditionCheck, alone in its transaction.
+    for action in ({"Delete": {"TableName": table, "Key": item(pk=1)}},
+                   {"ConditionCheck": {"TableName": table, "Key": item(pk=1), "ConditionExpression": "attribute_exists(pk)"}},
+                   {"Update": {"TableName": table, "Key": item(pk=1), "UpdateExpression": "SET a = :v",
+                               "ExpressionAttributeValues": {":v": av(1)}}}):
+        e = expect_error(dynamodb.transact_write_items, "TransactionCanceledException", TransactItems=[action])
+        assert [r["Code"] for r in e.response["CancellationReasons"]] == ["ValidationError"]
+    assert get(dynamodb, table, "x") is None
+    # Request errors still come first: a missing placeholder beats the mistyped key.
+    validation(dynamodb.transact_write_items, contains="#xyz", TransactItems=[
+        {"Put": {"TableName": table, "Item": item(pk=7)}},
+        {"Put": {"TableName": table, "Item": item(pk="y"), "ConditionExpression": "attribute_exists(#xyz)"}}])
+
+
+def test_transact_aggregate_size_limit(dynamodb, table):
+    """The aggregate size of a transaction's items is at most 4 MB (API reference); AWS's message ends '…size cannot
+    exceed 4 MB' (ScyllaDB's test_transact_write_items_put_5MB)."""
+    big = "x" * 100_000
+    validation(dynamodb.transact_write_items, "Transaction size cannot exceed 4 MB",
+               TransactItems=[{"Put": {"TableName": table, "Item": item(pk=f"k{i}", x=big)}} for i in range(50)])
+    assert dynamodb.scan(TableName=table, Select="COUNT")["Count"] == 0

@@ -3,6 +3,7 @@
 // interleave with them.
 #include <boost/json/serialize.hpp>
 
+#include <optional>
 #include <set>
 
 #include "services/dynamodb/ddb_input.hpp"
@@ -38,6 +39,36 @@ Status<> CheckTransactItemCount(const json::array* items) {
                                        items->empty() ? "Member must have length greater than or equal to 1"
                                                       : "Member must have length less than or equal to 100"));
   return Done{};
+}
+
+// A key attribute given with the wrong type is, in a transaction, not a ValidationException for
+// the request but the cancellation reason of its action (ScyllaDB's
+// test_transact_write_cancellation_reasons_validationerror, run against AWS). Empty or oversize key
+// values stay request errors. Returns the reason's message.
+std::optional<std::string> ItemKeyTypeMismatch(const KeySchema& keys, const Item& item) {
+  for (const KeyElement* element : {&keys.partition, keys.sort ? &*keys.sort : nullptr}) {
+    if (!element) continue;
+    auto it = item.find(element->name);
+    if (it != item.end() && it->second.type != element->type)
+      return "One or more parameter values were invalid: Type mismatch for key " + element->name + " expected: " +
+             std::string(TypeTag(element->type)) + " actual: " + std::string(TypeTag(it->second.type));
+  }
+  return std::nullopt;
+}
+
+// The same for a Key: every key attribute is there as one AttributeValue, but of another type.
+bool KeyTypeMismatch(const KeySchema& keys, const json::value* key_json) {
+  if (!key_json || !key_json->is_object()) return false;
+  const auto& key = key_json->get_object();
+  if (key.size() != (keys.sort ? 2u : 1u)) return false;
+  bool mismatch = false;
+  for (const KeyElement* element : {&keys.partition, keys.sort ? &*keys.sort : nullptr}) {
+    if (!element) continue;
+    const auto* value = key.if_contains(element->name);
+    if (!value || !value->is_object() || value->get_object().size() != 1) return false;
+    mismatch = mismatch || value->get_object().begin()->key() != TypeTag(element->type);
+  }
+  return mismatch;
 }
 
 std::string ItemIdentity(const TableDefinition& table, const Item& key) {
@@ -118,6 +149,8 @@ Result<Json> DynamoDbService::TransactWriteItems(const Call& call) {
   std::vector<TransactAction> actions;
   std::set<std::string> seen;
   std::size_t total_bytes = 0;
+  // The first action whose key has the wrong type, and its reason: AWS stops checking items there.
+  std::optional<std::pair<std::size_t, std::string>> key_type_error;
   for (const auto& value : *items) {
     if (!value.is_object()) return Fail(input::WrongType("TransactItems", "structure"));
     const auto& entry = value.get_object();
@@ -142,11 +175,20 @@ Result<Json> DynamoDbService::TransactWriteItems(const Call& call) {
     MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(*body, "TableName"));
     MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
     TransactAction action{kind, std::move(table), {}, {}, {}, false};
+    bool mistyped_key = false;
     if (kind == TransactAction::Kind::Put) {
       MALLARD_ASSIGN_OR_RETURN(action.item, rules::ParseItem(body->if_contains("Item")));
-      MALLARD_RETURN_IF_ERROR(rules::ValidateItem(action.table, action.item));
+      if (auto mismatch = ItemKeyTypeMismatch(action.table.keys, action.item)) {
+        mistyped_key = true;
+        if (!key_type_error) key_type_error.emplace(actions.size(), std::move(*mismatch));
+      } else {
+        MALLARD_RETURN_IF_ERROR(rules::ValidateItem(action.table, action.item));
+      }
       action.key = ExtractKey(action.table.keys, action.item);
       total_bytes += ItemSize(action.item);
+    } else if (KeyTypeMismatch(action.table.keys, body->if_contains("Key"))) {
+      mistyped_key = true;
+      if (!key_type_error) key_type_error.emplace(actions.size(), "The provided key element does not match the schema");
     } else {
       MALLARD_ASSIGN_OR_RETURN(action.key, rules::ParseKey(action.table, body->if_contains("Key")));
     }
@@ -164,12 +206,24 @@ Result<Json> DynamoDbService::TransactWriteItems(const Call& call) {
                                  ". This attribute is part of the key"));
     }
     MALLARD_ASSIGN_OR_RETURN(action.return_old_on_failure, rules::ParseReturnOldOnConditionFailure(*body));
-    if (!seen.insert(ItemIdentity(action.table, action.key)).second)
+    if (!mistyped_key && !seen.insert(ItemIdentity(action.table, action.key)).second)
       return Fail(Validation("Transaction request cannot include multiple operations on one item"));
     actions.push_back(std::move(action));
   }
-  if (total_bytes > kMaxTransactionBytes)
-    return Fail(Validation("Transaction size has exceeded the maximum allowed size of 4 MB"));
+  // "The aggregate size of the items in the transaction cannot exceed 4 MB" (API reference); the
+  // message's ending is AWS's ("…size cannot exceed 4 MB", ScyllaDB's test_transact_write_items_put_5MB).
+  if (total_bytes > kMaxTransactionBytes) return Fail(Validation("Transaction size cannot exceed 4 MB"));
+  if (key_type_error) {
+    json::array reasons;
+    std::string summary;
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+      const bool failed = i == key_type_error->first;
+      reasons.push_back(failed ? Json{{"Code", "ValidationError"}, {"Message", key_type_error->second}}
+                               : Json{{"Code", "None"}});
+      summary += (i ? ", " : "") + std::string(failed ? "ValidationError" : "None");
+    }
+    return Fail(errors::TransactionCanceled(summary, json::serialize(reasons)));
+  }
 
   std::vector<ItemRef> refs;
   for (const auto& action : actions) refs.push_back({action.table.name, action.key});
