@@ -153,6 +153,12 @@ void AddServeOptions(CLI::App& command, ServeConfig& config) {
   command.add_option("--backend-dynamodb", config.backend_dynamodb, "DynamoDB backend: memory or redis://HOST:PORT[/DB][?prefix=NAME]")
       ->envname("MALLARD_BACKEND_DYNAMODB")
       ->capture_default_str();
+  command.add_option("--ddb-table-transition-ms", config.ddb_table_transition_ms,
+                     "How long DynamoDB tables stay CREATING/UPDATING/DELETING and new indexes CREATING, in "
+                     "milliseconds (0: instant)")
+      ->envname("MALLARD_DDB_TABLE_TRANSITION_MS")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3600000}))
+      ->capture_default_str();
   // No capture_default_str: the token must never appear in --help or a log.
   command.add_option("--admin-token", config.admin_token,
                      "Require `Authorization: Bearer TOKEN` on the state-changing admin endpoints (/_mallard/reset, "
@@ -183,6 +189,7 @@ std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
   FillFrom(command, "--backend-sqs", table["backends"]["sqs"], config.backend_sqs);
   FillFrom(command, "--sqlengine-duckdb", table["backends"]["sqlengine_duckdb"], config.sqlengine_duckdb);
   FillFrom(command, "--backend-dynamodb", table["backends"]["dynamodb"], config.backend_dynamodb);
+  FillFrom(command, "--ddb-table-transition-ms", table["dynamodb"]["table_transition_ms"], config.ddb_table_transition_ms);
   FillFrom(command, "--sql-allow-host-files", table["backends"]["sql_allow_host_files"], config.sql_allow_host_files);
   FillFrom(command, "--lake-catalog", table["lake"]["catalog"], config.lake_catalog);
   FillFrom(command, "--lake-data-path", table["lake"]["data_path"], config.lake_data_path);

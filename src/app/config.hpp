@@ -37,6 +37,9 @@ struct ServeConfig {
   bool sql_allow_host_files = false;  // client SQL may read/write any host file (default: the lake's only)
   std::string sqlengine_duckdb;  // empty = the build's default (":memory:" with DuckDB, else "off")
   std::string backend_dynamodb = "memory";
+  // How long DynamoDB tables stay CREATING/UPDATING/DELETING (and new indexes CREATING); 0: instant.
+  // 500 ms, as dynalite: long enough that code which does not wait for ACTIVE fails here as on AWS.
+  std::int64_t ddb_table_transition_ms = 500;
   // Bearer token the state-changing admin endpoints (and a hosted pipe's API) require; empty: none.
   std::string admin_token;
 };

@@ -114,6 +114,7 @@ int RunServe(CLI::App& command, ServeConfig& config) {
                             .WithGateway(std::move(gateway_options))
                             .WithSqsBackend(std::move(sqs_backend))
                             .WithDynamoDbBackend(std::move(dynamodb_backend))
+                            .WithDynamoDbOptions({.table_transition_millis = config.ddb_table_transition_ms})
                             .TryStart();
   if (!started_server.ok()) {
     std::fprintf(stderr, "mallard: %s\n", started_server.error().Message().c_str());

@@ -28,17 +28,15 @@ class RunningServer final : public Server {
  public:
   RunningServer(http::HttpServerOptions http_options, gateway::GatewayOptions gateway_options,
                 std::unique_ptr<sqs::SqsBackend> sqs_backend,
-                std::shared_ptr<dynamodb::DynamoDbBackend> dynamodb_backend, Clock clock,
-                const std::vector<ServerBuilder::ServiceFactory>& extra_services)
+                std::shared_ptr<dynamodb::DynamoDbBackend> dynamodb_backend, dynamodb::DynamoDbOptions dynamodb_options,
+                Clock clock, const std::vector<ServerBuilder::ServiceFactory>& extra_services)
       : timer_work_(asio::make_work_guard(timer_io_)), blocking_pool_(4) {
     services::ServiceRuntime runtime{timer_io_.get_executor(), &blocking_pool_, std::move(clock)};
     std::vector<std::shared_ptr<services::Service>> services;
     services.push_back(std::make_shared<sqs::SqsService>(std::move(sqs_backend), runtime));
-    services.push_back(std::make_shared<dynamodb::DynamoDbService>(dynamodb_backend, runtime));
+    services.push_back(std::make_shared<dynamodb::DynamoDbService>(dynamodb_backend, runtime, dynamodb_options));
     services.push_back(std::make_shared<dynamodb::DynamoDbStreamsService>(dynamodb_backend, runtime));
-    // GetAccessKeyInfo answers with the gateway's account map; the gateway exists before any request.
-    services.push_back(std::make_shared<sts::StsService>(
-        gateway_options.credentials, runtime, [this](const std::string& key) { return gateway_->AccountFor(key); }));
+    services.push_back(std::make_shared<sts::StsService>(gateway_options.credentials, runtime));
     for (const auto& factory : extra_services) services.push_back(factory(runtime));
     gateway_ = std::make_shared<gateway::Gateway>(std::move(gateway_options), std::move(services));
     timer_thread_ = std::thread([this] { timer_io_.run(); });
@@ -107,6 +105,10 @@ ServerBuilder& ServerBuilder::WithDynamoDbBackend(std::shared_ptr<dynamodb::Dyna
   dynamodb_backend_ = std::move(backend);
   return *this;
 }
+ServerBuilder& ServerBuilder::WithDynamoDbOptions(dynamodb::DynamoDbOptions options) {
+  dynamodb_options_ = options;
+  return *this;
+}
 ServerBuilder& ServerBuilder::WithClock(Clock clock) {
   clock_ = std::move(clock);
   return *this;
@@ -120,7 +122,7 @@ Result<std::unique_ptr<Server>, http::ListenError> ServerBuilder::TryStart() {
   if (!sqs_backend_) sqs_backend_ = std::make_unique<sqs::MemorySqsBackend>();
   if (!dynamodb_backend_) dynamodb_backend_ = std::make_shared<dynamodb::MemoryDynamoDbBackend>();
   auto server = std::make_unique<RunningServer>(http_options_, gateway_options_, std::move(sqs_backend_), dynamodb_backend_,
-                                                clock_, extra_services_);
+                                                dynamodb_options_, clock_, extra_services_);
   if (auto listening = server->Listen(); !listening.ok()) return Fail(listening.error());
   return std::unique_ptr<Server>(std::move(server));
 }

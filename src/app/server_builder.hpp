@@ -11,6 +11,7 @@
 #include "services/service.hpp"
 #include "services/service_runtime.hpp"
 #include "services/dynamodb/ddb_backend.hpp"
+#include "services/dynamodb/ddb_service.hpp"
 #include "services/sqs/sqs_backend.hpp"
 
 namespace mallard::app {
@@ -34,6 +35,8 @@ class ServerBuilder {
   ServerBuilder& WithGateway(gateway::GatewayOptions options);
   ServerBuilder& WithSqsBackend(std::unique_ptr<sqs::SqsBackend> backend);
   ServerBuilder& WithDynamoDbBackend(std::shared_ptr<dynamodb::DynamoDbBackend> backend);
+  // DynamoDB service settings (table transition time); the default makes transitions instant.
+  ServerBuilder& WithDynamoDbOptions(dynamodb::DynamoDbOptions options);
   ServerBuilder& WithClock(Clock clock);
   // Registers any further service.
   ServerBuilder& AddService(ServiceFactory factory);
@@ -48,6 +51,7 @@ class ServerBuilder {
   gateway::GatewayOptions gateway_options_;
   std::unique_ptr<sqs::SqsBackend> sqs_backend_;
   std::shared_ptr<dynamodb::DynamoDbBackend> dynamodb_backend_;
+  dynamodb::DynamoDbOptions dynamodb_options_;
   Clock clock_ = SystemClock();
   std::vector<ServiceFactory> extra_services_;
 };

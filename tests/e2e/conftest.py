@@ -85,8 +85,13 @@ def mallard_bin() -> Path:
 
 
 def server_env() -> dict[str, str]:
-    """The server's environment: ours without MALLARD_* (so no stray config/port/limits leak in)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("MALLARD_")}
+    """The server's environment: ours without MALLARD_* (so no stray config/port/limits leak in).
+    DynamoDB tables become ACTIVE at once (MALLARD_DDB_TABLE_TRANSITION_MS=0): tests that do not test
+    the CREATING/UPDATING/DELETING transitions stay fast and deterministic; the tests that do pass
+    --ddb-table-transition-ms, which wins over the environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLARD_")}
+    env["MALLARD_DDB_TABLE_TRANSITION_MS"] = "0"
+    return env
 
 
 def free_port() -> int:

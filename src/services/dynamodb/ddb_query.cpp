@@ -31,6 +31,9 @@ Result<ReadPlan> PlanRead(const json::object& input, TableDefinition table) {
   if (index_name) {
     plan.index = plan.table.FindIndex(*index_name);
     if (!plan.index) return Fail(Validation("The table does not have the specified index: " + *index_name));
+    // A global index UpdateTable added is CREATING until its backfill ends (LoadTable shows it so).
+    if (plan.index->global && plan.index->status == "CREATING")
+      return Fail(Validation("Cannot read from backfilling global secondary index"));
   }
   MALLARD_ASSIGN_OR_RETURN(plan.select, input::EnumMember(input, "Select",
                                                           {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES",

@@ -15,8 +15,9 @@ namespace {
 constexpr std::int64_t kTtlSweepMillis = 1000;
 }
 
-DynamoDbService::DynamoDbService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceRuntime runtime)
-    : backend_(std::move(backend)), runtime_(std::move(runtime)) {
+DynamoDbService::DynamoDbService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceRuntime runtime,
+                                 DynamoDbOptions options)
+    : backend_(std::move(backend)), runtime_(std::move(runtime)), transitions_(options.table_transition_millis) {
   if (runtime_.timers) {
     ttl_timer_ = std::make_unique<asio::steady_timer>(runtime_.timers);
     ScheduleTtlSweep();
@@ -113,6 +114,7 @@ OperationResult DynamoDbService::Dispatch(const Call& call, const std::string& o
 
 void DynamoDbService::Reset() {
   backend_->Reset();
+  transitions_.Clear();
   std::lock_guard lock(idempotency_mutex_);
   idempotent_calls_.clear();
 }

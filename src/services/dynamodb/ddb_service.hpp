@@ -11,14 +11,22 @@
 #include <mutex>
 
 #include "services/dynamodb/ddb_backend.hpp"
+#include "services/dynamodb/ddb_table_transitions.hpp"
 #include "services/service.hpp"
 #include "services/service_runtime.hpp"
 
 namespace mallard::dynamodb {
 
+struct DynamoDbOptions {
+  // How long tables stay CREATING / UPDATING / DELETING and new indexes CREATING (backfilling);
+  // 0: instant. `mallard serve` sets --ddb-table-transition-ms; embedding code and tests get 0.
+  std::int64_t table_transition_millis = 0;
+};
+
 class DynamoDbService final : public services::Service {
  public:
-  DynamoDbService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceRuntime runtime);
+  DynamoDbService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceRuntime runtime,
+                  DynamoDbOptions options = {});
   ~DynamoDbService() override;
 
   const services::ServiceDescriptor& Descriptor() const override;
@@ -93,6 +101,7 @@ class DynamoDbService final : public services::Service {
 
   std::shared_ptr<DynamoDbBackend> backend_;
   services::ServiceRuntime runtime_;
+  TableTransitions transitions_;
   std::unique_ptr<boost::asio::steady_timer> ttl_timer_;
   // Where the next TTL sweep of a table resumes (touched only by the sweep, one at a time).
   std::map<std::pair<Scope, std::string>, Item> ttl_cursors_;

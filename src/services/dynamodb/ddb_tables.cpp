@@ -22,30 +22,74 @@ Result<TableDefinition> DynamoDbService::LoadTable(const Scope& scope, const std
     if (table.error().code == BackendErrc::TableNotFound) return Fail(errors::ResourceNotFound());
     return Fail(errors::FromBackend(table.error()));
   }
-  return std::move(table).value();
+  TableDefinition loaded = std::move(table).value();
+  if (auto transition = transitions_.Current(scope, loaded.name, runtime_.clock())) {
+    // AWS answers reads and writes of a table still being created as if it did not exist yet;
+    // an UPDATING table serves them (its new indexes are CREATING: Query/Scan refuse them).
+    if (transition->table_status == "CREATING") return Fail(errors::ResourceNotFound());
+    ApplyTransition(*transition, loaded);
+  }
+  return loaded;
 }
 
 Result<Json> DynamoDbService::DescribeTableJson(const Call& call, const TableDefinition& table) const {
   auto stats = backend_->GetTableStats(call.scope, table.name);
   TableStats values = stats ? std::move(stats).value() : TableStats{};
-  return codec::TableDescriptionJson(table, values);
+  Json description = codec::TableDescriptionJson(table, values);
+  // An index added by UpdateTable is CREATING while DynamoDB backfills it from the table's items.
+  if (table.status == "UPDATING" && description.contains("GlobalSecondaryIndexes")) {
+    for (auto& index : description["GlobalSecondaryIndexes"].as_array()) {
+      auto& entry = index.as_object();
+      if (entry["IndexStatus"] == "CREATING") entry["Backfilling"] = true;
+    }
+  }
+  return description;
 }
+
+namespace {
+
+AwsError TableInUse(const TableTransition& transition, const std::string& table) {
+  const std::string prefix = "Attempt to change a resource which is still in use: ";
+  if (transition.table_status == "CREATING") return errors::ResourceInUse(prefix + "Table is being created: " + table);
+  if (transition.table_status == "DELETING") return errors::ResourceInUse(prefix + "Table is being deleted: " + table);
+  return errors::ResourceInUse(prefix + "Table: " + table + " is in the process of being updated.");
+}
+
+}  // namespace
 
 Result<Json> DynamoDbService::CreateTable(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto table, codec::ParseCreateTable(call.input, call.scope, call.now_millis));
+  // A table still DELETING holds its name (the backend has dropped it already).
+  if (auto transition = transitions_.Current(call.scope, table.name, call.now_millis);
+      transition && transition->table_status == "DELETING")
+    return Fail(errors::ResourceInUse("Table already exists: " + table.name));
   if (auto created = backend_->CreateTable(call.scope, table); !created) {
     if (created.error().code == BackendErrc::TableExists)
       return Fail(errors::ResourceInUse("Table already exists: " + table.name));
     return Fail(errors::FromBackend(created.error()));
   }
+  // AWS's answer says CREATING (with its global indexes), whether or not the table is ACTIVE by
+  // the time the client asks again.
+  std::set<std::string> global_indexes;
+  for (auto& index : table.indexes) {
+    if (!index.global) continue;
+    global_indexes.insert(index.name);
+    index.status = "CREATING";
+  }
+  table.status = "CREATING";
+  transitions_.Begin(call.scope, table.name, "CREATING", call.now_millis, std::move(global_indexes));
   MALLARD_ASSIGN_OR_RETURN(auto description, DescribeTableJson(call, table));
   return Json{{"TableDescription", std::move(description)}};
 }
 
 Result<Json> DynamoDbService::DescribeTable(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(call.input, "TableName"));
-  auto table = backend_->GetTable(call.scope, codec::TableNameFromArnOrName(name));
-  if (!table) return Fail(errors::LookupFailed(table.error(), errors::TableNotFound(codec::TableNameFromArnOrName(name))));
+  const std::string table_name = codec::TableNameFromArnOrName(name);
+  auto transition = transitions_.Current(call.scope, table_name, call.now_millis);
+  if (transition && transition->table_status == "DELETING") return Json{{"Table", transition->deleted_description}};
+  auto table = backend_->GetTable(call.scope, table_name);
+  if (!table) return Fail(errors::LookupFailed(table.error(), errors::TableNotFound(table_name)));
+  if (transition) ApplyTransition(*transition, *table);
   MALLARD_ASSIGN_OR_RETURN(auto description, DescribeTableJson(call, *table));
   return Json{{"Table", std::move(description)}};
 }
@@ -74,8 +118,9 @@ Status<> ApplyTableUpdate(const json::object& input, TableDefinition& table, std
           "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"));
     table.billing_mode = billing;
     table.billing_mode_changed_millis = now_millis;
-    changed = true;
   }
+  // The current billing mode, named again, is an update AWS accepts (it changes nothing).
+  if (!billing.empty()) changed = true;
   if (throughput_json) {
     if (table.billing_mode == "PAY_PER_REQUEST")
       return Fail(InvalidParameter(
@@ -191,6 +236,8 @@ Status<> ApplyTableUpdate(const json::object& input, TableDefinition& table, std
     table.table_class = table_class;
     changed = true;
   }
+  // WarmThroughput alone is an update too.
+  if (input.contains("WarmThroughput")) changed = true;
   if (!changed)
     return Fail(Validation(
         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
@@ -203,7 +250,13 @@ Status<> ApplyTableUpdate(const json::object& input, TableDefinition& table, std
 Result<Json> DynamoDbService::UpdateTable(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(call.input, "TableName"));
   const std::string table_name = codec::TableNameFromArnOrName(name);
+  // A table still being created, updated or deleted cannot change yet.
+  if (auto transition = transitions_.Current(call.scope, table_name, call.now_millis))
+    return Fail(TableInUse(*transition, table_name));
+  std::set<std::string> indexes_before;
   auto updated = backend_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) {
+    indexes_before.clear();
+    for (const auto& index : table.indexes) indexes_before.insert(index.name);
     return ApplyTableUpdate(call.input, table, call.now_millis);
   });
   if (!updated) {
@@ -211,13 +264,33 @@ Result<Json> DynamoDbService::UpdateTable(const Call& call) {
     return Fail(errors::FromBackend(updated.error()));
   }
   if (!updated->ok()) return Fail(std::move(*updated).error());
-  MALLARD_ASSIGN_OR_RETURN(auto description, DescribeTableJson(call, updated->value()));
+  TableDefinition table = std::move(*updated).value();
+  // The answer says UPDATING, and an index this request added is CREATING (backfilling).
+  std::set<std::string> backfilling;
+  for (auto& index : table.indexes) {
+    if (index.global && !indexes_before.count(index.name)) {
+      backfilling.insert(index.name);
+      index.status = "CREATING";
+    }
+  }
+  table.status = "UPDATING";
+  transitions_.Begin(call.scope, table_name, "UPDATING", call.now_millis, std::move(backfilling));
+  MALLARD_ASSIGN_OR_RETURN(auto description, DescribeTableJson(call, table));
   return Json{{"TableDescription", std::move(description)}};
 }
 
 Result<Json> DynamoDbService::DeleteTable(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(call.input, "TableName"));
   const std::string table_name = codec::TableNameFromArnOrName(name);
+  if (auto transition = transitions_.Current(call.scope, table_name, call.now_millis)) {
+    // Deleting a table that is DELETING already is no error (DeleteTable API reference).
+    if (transition->table_status == "DELETING") return Json{{"TableDescription", transition->deleted_description}};
+    if (!transition->backfilling_indexes.empty() && transition->table_status == "UPDATING")
+      return Fail(errors::ResourceInUse(
+          "Attempt to change a resource which is still in use: Cannot delete table while indexes are being created, "
+          "updated, or deleted."));
+    return Fail(TableInUse(*transition, table_name));
+  }
   auto table = backend_->GetTable(call.scope, table_name);
   if (!table) return Fail(errors::LookupFailed(table.error(), errors::TableNotFound(table_name)));
   if (table->deletion_protection)
@@ -228,7 +301,9 @@ Result<Json> DynamoDbService::DeleteTable(const Call& call) {
   if (!deleted) return Fail(errors::LookupFailed(deleted.error(), errors::TableNotFound(table_name)));
   TableDefinition gone = std::move(deleted).value();
   gone.status = "DELETING";
-  return Json{{"TableDescription", codec::TableDescriptionJson(gone, stats ? stats.value() : TableStats{})}};
+  Json description = codec::TableDescriptionJson(gone, stats ? stats.value() : TableStats{});
+  transitions_.Begin(call.scope, table_name, "DELETING", call.now_millis, {}, description);
+  return Json{{"TableDescription", std::move(description)}};
 }
 
 Result<Json> DynamoDbService::ListTables(const Call& call) {
@@ -241,6 +316,12 @@ Result<Json> DynamoDbService::ListTables(const Call& call) {
   if (start) MALLARD_RETURN_IF_ERROR(codec::ValidateTableName(*start, "ExclusiveStartTableName"));
   auto names = backend_->ListTables(call.scope);
   if (!names) return Fail(errors::FromBackend(names.error()));
+  // Tables still DELETING are listed until they are gone, as AWS lists them.
+  if (auto deleting = transitions_.Deleting(call.scope, call.now_millis); !deleting.empty()) {
+    names->insert(names->end(), deleting.begin(), deleting.end());
+    std::sort(names->begin(), names->end());
+    names->erase(std::unique(names->begin(), names->end()), names->end());
+  }
   const std::size_t page = static_cast<std::size_t>(limit.value_or(kMaxListTables));
   json::array listed;
   auto it = start ? std::upper_bound(names->begin(), names->end(), *start) : names->begin();

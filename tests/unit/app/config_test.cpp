@@ -36,6 +36,29 @@ TEST(ConfigTest, LayersFlagOverEnvironmentOverFile) {
   EXPECT_EQ(accounts.at("AKIAFILE"), "123456789012");
 }
 
+// --ddb-table-transition-ms: 500 ms by default; flag over MALLARD_DDB_TABLE_TRANSITION_MS over
+// [dynamodb] table_transition_ms.
+TEST(ConfigTest, TableTransitionTimeLayers) {
+  auto parse = [](std::vector<std::string> args, const char* toml, const char* env) {
+    std::string path = ::testing::TempDir() + "/mallard_transition_test.toml";
+    std::ofstream(path) << toml;
+    if (env) ::setenv("MALLARD_DDB_TABLE_TRANSITION_MS", env, 1);
+    CLI::App command;
+    ServeConfig config;
+    AddServeOptions(command, config);
+    args.insert(args.begin(), {"--config", path});
+    std::reverse(args.begin(), args.end());
+    command.parse(args);
+    EXPECT_EQ(ApplyConfigFile(command, config), "");
+    ::unsetenv("MALLARD_DDB_TABLE_TRANSITION_MS");
+    return config.ddb_table_transition_ms;
+  };
+  EXPECT_EQ(parse({}, "", nullptr), 500);
+  EXPECT_EQ(parse({}, "[dynamodb]\ntable_transition_ms = 20\n", nullptr), 20);
+  EXPECT_EQ(parse({}, "[dynamodb]\ntable_transition_ms = 20\n", "0"), 0);
+  EXPECT_EQ(parse({"--ddb-table-transition-ms", "7"}, "[dynamodb]\ntable_transition_ms = 20\n", "0"), 7);
+}
+
 TEST(ConfigTest, RejectsBadAccountMapAndBadFile) {
   std::map<std::string, std::string> accounts;
   EXPECT_NE(ParseAccountMap({"KEY=123"}, accounts), "");
