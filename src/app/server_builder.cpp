@@ -36,7 +36,9 @@ class RunningServer final : public Server {
     services.push_back(std::make_shared<sqs::SqsService>(std::move(sqs_backend), runtime));
     services.push_back(std::make_shared<dynamodb::DynamoDbService>(dynamodb_backend, runtime, dynamodb_options));
     services.push_back(std::make_shared<dynamodb::DynamoDbStreamsService>(dynamodb_backend, runtime));
-    services.push_back(std::make_shared<sts::StsService>(gateway_options.credentials, runtime));
+    // GetAccessKeyInfo answers with the gateway's account map; the gateway exists before any request.
+    services.push_back(std::make_shared<sts::StsService>(
+        gateway_options.credentials, runtime, [this](const std::string& key) { return gateway_->AccountFor(key); }));
     for (const auto& factory : extra_services) services.push_back(factory(runtime));
     gateway_ = std::make_shared<gateway::Gateway>(std::move(gateway_options), std::move(services));
     timer_thread_ = std::thread([this] { timer_io_.run(); });
