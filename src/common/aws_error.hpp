@@ -16,10 +16,23 @@ struct AwsError {
   // A JSON object whose members the awsJson renderer adds to the error body (DynamoDB's
   // CancellationReasons and Item); kept serialised so that common code needs no JSON library.
   std::string extra_json;
+  // awsJson: the `__type` namespace when it is not the service's own (DynamoDB names
+  // ValidationException in com.amazon.coral.validate#, SerializationException in
+  // com.amazon.coral.service#); empty = the service's.
+  std::string type_namespace;
+  // awsJson: the body member that carries the message. AWS's coral deserialiser writes
+  // SerializationException's as "Message"; empty = no message member at all (DynamoDB's answer to
+  // a body that is not JSON).
+  std::string message_member = "message";
 
   static AwsError Make(std::string code, int http_status, std::string message,
                        FaultSide fault = FaultSide::Sender) {
-    AwsError error{code, code, http_status, fault, std::move(message), {}};
+    AwsError error;
+    error.code = code;
+    error.query_code = std::move(code);
+    error.http_status = http_status;
+    error.fault = fault;
+    error.message = std::move(message);
     return error;
   }
 };

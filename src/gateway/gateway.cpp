@@ -353,8 +353,9 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
   auto render_error = [descriptor, is_query, query_as_json](const AwsError& error, const std::string& request_id) {
     if (query_as_json) return protocol::RenderQueryErrorAsJson(error, request_id);
     if (is_query) return protocol::RenderQueryError(error, protocol::QueryStyle{descriptor->query_xmlns}, request_id);
-    return protocol::RenderJsonError(
-        error, {descriptor->json_1_1, descriptor->json_error_namespace, descriptor->query_compatible}, request_id);
+    const protocol::JsonErrorStyle style{descriptor->json_1_1, descriptor->json_error_namespace, descriptor->query_compatible};
+    if (descriptor->json_error_on_the_wire) return protocol::RenderJsonError(descriptor->json_error_on_the_wire(error), style, request_id);
+    return protocol::RenderJsonError(error, style, request_id);
   };
 
   if (!is_query) {

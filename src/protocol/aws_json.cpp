@@ -82,7 +82,7 @@ http::HttpResponse RenderJsonResult(const json::object& output, bool json_1_1, c
 http::HttpResponse RenderJsonError(const AwsError& error, const JsonErrorStyle& style, const std::string& request_id) {
   http::HttpResponse response;
   response.status = error.http_status;
-  std::string type = style.type_namespace + error.code;
+  std::string type = (error.type_namespace.empty() ? style.type_namespace : error.type_namespace) + error.code;
   response.headers.emplace_back("Content-Type", style.json_1_1 ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0");
   response.headers.emplace_back("x-amzn-RequestId", request_id);
   // SQS (the query-compatible service) names the error there as in `__type`, namespace included.
@@ -93,7 +93,7 @@ http::HttpResponse RenderJsonError(const AwsError& error, const JsonErrorStyle& 
   }
   json::object body;
   body["__type"] = type;
-  body["message"] = error.message;
+  if (!error.message_member.empty()) body[error.message_member] = error.message;
   if (!error.extra_json.empty()) {
     boost::system::error_code parse_error;
     // Extra members may carry client bytes too; SerializeJson repairs them rather than losing them.

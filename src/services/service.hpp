@@ -24,6 +24,9 @@ struct ServiceDescriptor {
   bool query_compatible = false;     // awsJson errors also carry x-amzn-query-error
   std::string query_xmlns;           // non-empty = the service accepts awsQuery
   bool crc32_header = false;         // responses carry x-amz-crc32 of the bytes sent (DynamoDB)
+  // awsJson: rewrites every error before it is rendered, the gateway's own (unknown operation, a body
+  // that is not JSON) included; DynamoDB puts its request-layer errors in coral namespaces.
+  AwsError (*json_error_on_the_wire)(AwsError) = nullptr;
   std::vector<std::string> operations;
 };
 

@@ -1,8 +1,42 @@
 #include "services/dynamodb/ddb_errors.hpp"
 
+#include <algorithm>
+#include <iterator>
+#include <string_view>
+
 namespace mallard::dynamodb::errors {
 
-AwsError Validation(std::string message) { return AwsError::Make("ValidationException", 400, std::move(message)); }
+AwsError Validation(std::string message) { return OnTheWire(AwsError::Make("ValidationException", 400, std::move(message))); }
+
+AwsError Serialization(std::string message) {
+  AwsError error = AwsError::Make("SerializationException", 400, std::move(message));
+  error.type_namespace = "com.amazon.coral.service#";
+  error.message_member = error.message.empty() ? "" : "Message";
+  return error;
+}
+
+AwsError OnTheWire(AwsError error) {
+  static constexpr std::string_view kCoralService[] = {
+      "SerializationException", "UnknownOperationException", "AccessDeniedException", "UnrecognizedClientException",
+      "MissingAuthenticationTokenException", "InvalidSignatureException", "IncompleteSignatureException",
+      "InternalFailure", "RequestEntityTooLarge"};
+  const bool already_on_the_wire = !error.type_namespace.empty();
+  if (error.code == "ValidationException") {
+    error.type_namespace = "com.amazon.coral.validate#";
+  } else if (std::find(std::begin(kCoralService), std::end(kCoralService), error.code) != std::end(kCoralService)) {
+    error.type_namespace = "com.amazon.coral.service#";
+  }
+  if (error.code == "SerializationException") {
+    // The service's deserialiser checks (errors::Serialization) have set the namespace already; any
+    // other SerializationException is the gateway's: the body is not JSON, which DynamoDB answers
+    // with the type alone.
+    if (!already_on_the_wire) error.message.clear();
+    error.message_member = error.message.empty() ? "" : "Message";
+  }
+  // AWS names the operation it does not know in nothing but the type.
+  if (error.code == "UnknownOperationException") error.message_member = "";
+  return error;
+}
 
 AwsError InvalidParameter(const std::string& detail) {
   return Validation("One or more parameter values were invalid: " + detail);

@@ -8,6 +8,16 @@
 namespace mallard::dynamodb::errors {
 
 AwsError Validation(std::string message);
+// AWS's deserialiser's error: com.amazon.coral.service#SerializationException with "Message" (an
+// empty message: no message member, as for a body that is not JSON).
+AwsError Serialization(std::string message);
+// The error as DynamoDB (and DynamoDB Streams) put it on the wire: ValidationException in
+// com.amazon.coral.validate#; the deserialiser's and the request layer's errors (SerializationException,
+// UnknownOperationException, AccessDeniedException, UnrecognizedClientException,
+// MissingAuthenticationTokenException, ...) in com.amazon.coral.service#; the service's own errors
+// keep com.amazonaws.dynamodb.v20120810#. Applied to every error the services and the gateway answer
+// for them, so no error site can forget it.
+AwsError OnTheWire(AwsError error);
 // "One or more parameter values were invalid: <detail>"
 AwsError InvalidParameter(const std::string& detail);
 AwsError ResourceNotFound(std::string message = "Requested resource not found");

@@ -34,6 +34,13 @@ AwsError ConditionFailure(const Item* current, bool return_old) {
   return errors::ConditionalCheckFailed();
 }
 
+// A key's attribute values are judged (empty values, bad numbers, ...) before its table is looked up;
+// whether they match the table's schema only after.
+Status<> PrecheckKeyValues(const json::value* key_json) {
+  if (key_json && key_json->is_object()) MALLARD_RETURN_IF_ERROR(DecodeMap(key_json->get_object()));
+  return Done{};
+}
+
 AwsError TableMissing(const BackendError& error) {
   if (error.code == BackendErrc::TableNotFound) return errors::ResourceNotFound();
   return errors::FromBackend(error);
@@ -43,14 +50,15 @@ AwsError TableMissing(const BackendError& error) {
 
 Result<Json> DynamoDbService::PutItem(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
-  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
   MALLARD_ASSIGN_OR_RETURN(auto item, rules::ParseItem(call.input.if_contains("Item")));
-  MALLARD_RETURN_IF_ERROR(rules::ValidateItem(table, item));
   MALLARD_ASSIGN_OR_RETURN(auto return_values,
                            rules::ParseReturnValues(call.input, {"NONE", "ALL_OLD"}, "ReturnValues can only be ALL_OLD or NONE"));
   MALLARD_ASSIGN_OR_RETURN(bool return_old_on_failure, rules::ParseReturnOldOnConditionFailure(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.condition = true}));
+  // Only a request AWS would accept reaches the table lookup (issue 15: validation order).
+  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
+  MALLARD_RETURN_IF_ERROR(rules::ValidateItem(table, item));
 
   const std::size_t new_size = ItemSize(item);
   std::size_t old_size = 0;
@@ -78,11 +86,12 @@ Result<Json> DynamoDbService::PutItem(const Call& call) {
 
 Result<Json> DynamoDbService::GetItem(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
-  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
-  MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
+  MALLARD_RETURN_IF_ERROR(PrecheckKeyValues(call.input.if_contains("Key")));
   MALLARD_ASSIGN_OR_RETURN(auto consistent, input::OptionalBool(call.input, "ConsistentRead"));
   MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.projection = true}));
+  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
+  MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
   auto found = backend_->GetItems(call.scope, {ItemRef{table.name, std::move(key)}});
   if (!found) return Fail(TableMissing(found.error()));
   Json output;
@@ -99,13 +108,14 @@ Result<Json> DynamoDbService::GetItem(const Call& call) {
 
 Result<Json> DynamoDbService::DeleteItem(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
-  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
-  MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
+  MALLARD_RETURN_IF_ERROR(PrecheckKeyValues(call.input.if_contains("Key")));
   MALLARD_ASSIGN_OR_RETURN(auto return_values,
                            rules::ParseReturnValues(call.input, {"NONE", "ALL_OLD"}, "ReturnValues can only be ALL_OLD or NONE"));
   MALLARD_ASSIGN_OR_RETURN(bool return_old_on_failure, rules::ParseReturnOldOnConditionFailure(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.condition = true}));
+  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
+  MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
   auto written = backend_->WriteItems(
       call.scope, {ItemRef{table.name, std::move(key)}},
       [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
@@ -128,13 +138,14 @@ Result<Json> DynamoDbService::DeleteItem(const Call& call) {
 
 Result<Json> DynamoDbService::UpdateItem(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
-  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
-  MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
+  MALLARD_RETURN_IF_ERROR(PrecheckKeyValues(call.input.if_contains("Key")));
   MALLARD_ASSIGN_OR_RETURN(auto return_values,
                            rules::ParseReturnValues(call.input, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, ""));
   MALLARD_ASSIGN_OR_RETURN(bool return_old_on_failure, rules::ParseReturnOldOnConditionFailure(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.condition = true, .update = true}));
+  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
+  MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
   if (expressions.HasUpdate()) MALLARD_RETURN_IF_ERROR(RejectKeyUpdates(table, expressions));
 
   std::optional<Item> new_item;
@@ -204,27 +215,31 @@ Result<Json> DynamoDbService::BatchGetItem(const Call& call) {
   for (const auto& [name, value] : *request_items) {
     if (!value.is_object()) return Fail(input::WrongType("RequestItems", "structure"));
     const auto& table_request = value.get_object();
-    MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, std::string(name)));
     MALLARD_ASSIGN_OR_RETURN(auto keys_json, input::OptionalArray(table_request, "Keys"));
     if (!keys_json) return Fail(input::MissingMember("Keys"));
     if (keys_json->empty())
       return Fail(input::ConstraintError("RequestItems." + std::string(name) + ".member.keys", "'[]'",
                                          "Member must have length greater than or equal to 1"));
-    TableRequest request{std::move(table), {}, {}, false, &table_request};
-    std::set<std::string> seen;
-    for (const auto& key_json : *keys_json) {
-      MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(request.table, &key_json));
-      if (!seen.insert(json::serialize(MapToJson(key))).second)
-        return Fail(Validation("Provided list of item keys contains duplicates"));
-      request.keys.push_back(std::move(key));
-    }
-    total_keys += request.keys.size();
+    TableRequest request{{}, {}, {}, false, &table_request};
+    request.table.name = std::string(name);  // looked up once the whole request has been judged
+    for (const auto& key_json : *keys_json) MALLARD_RETURN_IF_ERROR(PrecheckKeyValues(&key_json));
+    total_keys += keys_json->size();
     if (total_keys > kMaxBatchGetKeys)
       return Fail(Validation("Too many items requested for the BatchGetItem call"));
     MALLARD_ASSIGN_OR_RETURN(request.expressions, ParseRequestExpressions(table_request, {.projection = true}));
     MALLARD_ASSIGN_OR_RETURN(auto consistent, input::OptionalBool(table_request, "ConsistentRead"));
     request.consistent = consistent.value_or(false);
     requests.push_back(std::move(request));
+  }
+  for (auto& request : requests) {
+    MALLARD_ASSIGN_OR_RETURN(request.table, LoadTable(call.scope, request.table.name));
+    std::set<std::string> seen;
+    for (const auto& key_json : request.raw->at("Keys").get_array()) {
+      MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(request.table, &key_json));
+      if (!seen.insert(json::serialize(MapToJson(key))).second)
+        return Fail(Validation("Provided list of item keys contains duplicates"));
+      request.keys.push_back(std::move(key));
+    }
   }
   Json responses, unprocessed;
   json::array capacities;
@@ -286,6 +301,16 @@ Result<Json> DynamoDbService::BatchWriteItem(const Call& call) {
   }
   if (request_items->empty())
     return Fail(input::ConstraintError("RequestItems", "'{}'", "Member must have length greater than or equal to 1"));
+  // Items and key values are judged before any table is looked up, as AWS does.
+  for (const auto& [name, value] : *request_items) {
+    for (const auto& request_value : value.get_array()) {
+      if (!request_value.is_object()) continue;
+      const auto* put = request_value.get_object().if_contains("PutRequest");
+      const auto* remove = request_value.get_object().if_contains("DeleteRequest");
+      if (put && put->is_object()) MALLARD_RETURN_IF_ERROR(rules::ParseItem(put->get_object().if_contains("Item")));
+      if (remove && remove->is_object()) MALLARD_RETURN_IF_ERROR(PrecheckKeyValues(remove->get_object().if_contains("Key")));
+    }
+  }
   for (const auto& [name, value] : *request_items) {
     MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, std::string(name)));
     tables.push_back(std::move(table));

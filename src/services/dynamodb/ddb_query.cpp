@@ -125,11 +125,11 @@ Status<> RejectKeyAttributesInFilter(const Condition& filter, const KeySchema& k
 
 Result<Json> DynamoDbService::Query(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
+  if (!call.input.contains("KeyConditionExpression") && !call.input.contains("KeyConditions"))
+    return Fail(Validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
   MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
   MALLARD_ASSIGN_OR_RETURN(auto plan, PlanRead(call.input, std::move(table)));
   const KeySchema& keys = plan.index ? plan.index->keys : plan.table.keys;
-  if (!call.input.contains("KeyConditionExpression") && !call.input.contains("KeyConditions"))
-    return Fail(Validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
   const KeySchemaInfo key_info = rules::KeyInfo(keys);
   MALLARD_ASSIGN_OR_RETURN(auto expressions,
                            ParseRequestExpressions(call.input,
@@ -159,8 +159,6 @@ Result<Json> DynamoDbService::Query(const Call& call) {
 
 Result<Json> DynamoDbService::Scan(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
-  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
-  MALLARD_ASSIGN_OR_RETURN(auto plan, PlanRead(call.input, std::move(table)));
   MALLARD_ASSIGN_OR_RETURN(auto expressions,
                            ParseRequestExpressions(call.input, {.filter = true, .projection = true,
                                                                 .filter_legacy_name = "ScanFilter"}));
@@ -182,6 +180,9 @@ Result<Json> DynamoDbService::Scan(const Call& call) {
   if (segment && *segment >= *total)
     return Fail(Validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: " +
                            std::to_string(*segment) + " is not less than TotalSegments: " + std::to_string(*total)));
+  // Only now, with the request judged, the table (issue 15: validation order).
+  MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
+  MALLARD_ASSIGN_OR_RETURN(auto plan, PlanRead(call.input, std::move(table)));
   ScanRequest request;
   request.table = plan.table.name;
   request.index = plan.index ? plan.index->name : "";

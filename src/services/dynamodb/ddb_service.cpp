@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include "services/dynamodb/ddb_errors.hpp"
+#include "services/dynamodb/ddb_request_validation.hpp"
 #include "services/dynamodb/ddb_table_codec.hpp"
 
 namespace mallard::dynamodb {
@@ -35,6 +36,7 @@ const services::ServiceDescriptor& DynamoDbService::Descriptor() const {
     d.json_1_1 = false;
     d.json_error_namespace = "com.amazonaws.dynamodb.v20120810#";
     d.crc32_header = true;
+    d.json_error_on_the_wire = &errors::OnTheWire;
     d.operations = {"CreateTable", "DescribeTable", "UpdateTable", "DeleteTable", "ListTables",
                     "UpdateTimeToLive", "DescribeTimeToLive", "TagResource", "UntagResource",
                     "ListTagsOfResource", "DescribeLimits", "DescribeEndpoints", "CreateBackup",
@@ -62,6 +64,9 @@ OperationResult DynamoDbService::Run(const RequestContext& context, const std::s
                                      const boost::json::object& input) {
   Call call{context, input, Scope{context.account_id, context.region}, runtime_.clock()};
   try {
+    // AWS judges the request's wire types and constraints before the operation looks at anything.
+    if (auto rejected = request_validation::CheckRequest(request_validation::ModelService::DynamoDb, operation, input))
+      return Fail(std::move(*rejected));
     return Dispatch(call, operation);
   } catch (const std::exception& e) {
     spdlog::error("dynamodb.{} failed: {} (request {})", operation, e.what(), context.request_id);

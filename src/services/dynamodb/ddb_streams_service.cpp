@@ -10,6 +10,7 @@
 
 #include "common/encoding.hpp"
 #include "services/dynamodb/ddb_input.hpp"
+#include "services/dynamodb/ddb_request_validation.hpp"
 #include "services/dynamodb/ddb_table_codec.hpp"
 
 namespace mallard::dynamodb {
@@ -172,6 +173,7 @@ const services::ServiceDescriptor& DynamoDbStreamsService::Descriptor() const {
     d.json_target_prefix = "DynamoDBStreams_20120810";
     d.json_error_namespace = "com.amazonaws.dynamodb.v20120810#";
     d.crc32_header = true;
+    d.json_error_on_the_wire = &errors::OnTheWire;
     d.operations = {"ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"};
     return d;
   }();
@@ -182,7 +184,12 @@ void DynamoDbStreamsService::Invoke(protocol::OperationRequest request, protocol
   auto work = [this, request = std::move(request), done = std::move(done)] {
     protocol::OperationResult result = Fail(errors::InternalServerError("unexpected failure"));
     try {
-      result = Dispatch(request);
+      // Wire types and constraints first, as AWS judges them (ddb_request_validation.hpp).
+      if (auto rejected = request_validation::CheckRequest(request_validation::ModelService::Streams,
+                                                           request.operation, request.input))
+        result = Fail(std::move(*rejected));
+      else
+        result = Dispatch(request);
     } catch (const std::exception& e) {
       spdlog::error("dynamodbstreams.{} failed: {}", request.operation, e.what());
     }

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "common/encoding.hpp"
+#include "services/dynamodb/ddb_errors.hpp"
 
 namespace mallard::dynamodb {
 namespace json = boost::json;
@@ -416,14 +417,14 @@ const DecodeFailure* FirstFailure(const Decoder& decoder) {
 }
 
 AwsError ToAwsError(const DecodeFailure& failure) {
-  if (failure.serialization) return AwsError::Make("SerializationException", 400, failure.message);
+  if (failure.serialization) return errors::Serialization(failure.message);
   std::string message;
   if (failure.prefixed) {
     message.reserve(kInvalidPrefix.size() + failure.message.size());
     message.append(kInvalidPrefix);
   }
   message.append(failure.message);
-  return AwsError::Make("ValidationException", 400, std::move(message));
+  return errors::Validation(std::move(message));
 }
 
 bool DecodeMapInto(Decoder& decoder, const json::object& wire, AttributeMap& out) {
