@@ -75,6 +75,34 @@ def test_fifo_name_without_fifo_attribute_rejected(sqs):
     sqs.expect_error("InvalidParameterValue", "CreateQueue", QueueName=unique("nofifoattr") + ".fifo")
 
 
+@pytest.mark.parametrize("attribute,value,message", [
+    ("FifoQueue", "false", "Unknown Attribute FifoQueue."),
+    ("ContentBasedDeduplication", "false", "Unknown Attribute ContentBasedDeduplication."),
+    ("DeduplicationScope", "queue", "You can specify the DeduplicationScope only when FifoQueue is set to true."),
+    ("FifoThroughputLimit", "perQueue", "You can specify the FifoThroughputLimit only when FifoQueue is set to true."),
+])
+def test_standard_queue_refuses_fifo_attributes_as_aws_words_it(sqs, attribute, value, message):
+    # AWS-recorded (LocalStack's test_create_standard_queue_with_fifo_attribute_raises_error).
+    error = sqs.expect_error("InvalidAttributeName", "CreateQueue", QueueName=unique("std"),
+                             Attributes={attribute: value})
+    assert error.message == message
+
+
+def test_fifo_queue_attribute_can_be_set_again_but_not_changed(sqs):
+    # AWS-recorded (LocalStack's test_set_unsupported_attribute_fifo / _standard).
+    standard = sqs.create_queue()
+    for value in ("true", "false"):
+        error = sqs.expect_error("InvalidAttributeName", "SetQueueAttributes", QueueUrl=standard,
+                                 Attributes={"FifoQueue": value})
+        assert error.message == "Unknown Attribute FifoQueue."
+    fifo = sqs.create_queue(unique("fifo") + ".fifo", {"FifoQueue": "true"})
+    sqs.call("SetQueueAttributes", QueueUrl=fifo, Attributes={"FifoQueue": "true"})
+    error = sqs.expect_error("InvalidAttributeValue", "SetQueueAttributes", QueueUrl=fifo,
+                             Attributes={"FifoQueue": "false"})
+    assert error.message == "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported."
+    assert sqs.queue_attributes(fifo, "FifoQueue") == {"FifoQueue": "true"}
+
+
 def test_fifo_attribute_without_fifo_suffix_rejected(sqs):
     sqs.expect_error("InvalidParameterValue", "CreateQueue", QueueName=unique("nosuffix"),
                      Attributes={"FifoQueue": "true"})

@@ -27,6 +27,10 @@ AwsError QueueDeletedRecently(const std::string& name) {
 AwsError InvalidAttributeName(const std::string& name) {
   return Make("InvalidAttributeName", "InvalidAttributeName", 400, "Unknown Attribute " + name + ".");
 }
+AwsError FifoOnlyAttribute(const std::string& name) {
+  return Make("InvalidAttributeName", "InvalidAttributeName", 400,
+              "You can specify the " + name + " only when FifoQueue is set to true.");
+}
 AwsError InvalidAttributeValue(const std::string& message) {
   return Make("InvalidAttributeValue", "InvalidAttributeValue", 400, message);
 }

@@ -11,6 +11,8 @@ AwsError QueueDoesNotExist();
 AwsError QueueNameExists(const std::string& name);
 AwsError QueueDeletedRecently(const std::string& name);
 AwsError InvalidAttributeName(const std::string& name);
+// DeduplicationScope or FifoThroughputLimit given to a standard queue (AWS's recorded wording).
+AwsError FifoOnlyAttribute(const std::string& name);
 AwsError InvalidAttributeValue(const std::string& message);
 // DeleteMessage quotes the handle; ChangeMessageVisibility answers without it (`handle` empty).
 AwsError ReceiptHandleIsInvalid(const std::string& handle);
