@@ -12,7 +12,9 @@ struct KeyTerm {
   std::vector<const AttributeValue*> values;
 };
 
-AwsError KeyError(std::string_view detail) { return InvalidExpression(ExpressionKind::KeyCondition, detail); }
+// The key-schema checks of a KeyConditionExpression answer without the "Invalid KeyConditionExpression: "
+// prefix of parse errors (dynalite's query tests, which compare AWS's messages exactly).
+AwsError KeyError(std::string_view detail) { return ValidationError(std::string(detail)); }
 
 std::string_view OpName(CondOp op) {
   switch (op) {
@@ -36,6 +38,14 @@ Status<> Collect(const Condition& condition, std::uint32_t index, std::vector<Ke
   }
   std::string_view bad = OpName(node.op);
   if (!bad.empty()) return Fail(AwsError::Make("ValidationException", 400, "Invalid operator used in KeyConditionExpression: " + std::string(bad)));
+  // BETWEEN and begins_with name the key first; AWS checks that before nested operations
+  // (":a between size(b) and size(a)" is this error, dynalite's query tests).
+  if ((node.op == CondOp::Between || node.op == CondOp::BeginsWith) && !node.operands.empty() &&
+      node.operands[0].kind == Operand::Kind::Value) {
+    return Fail(KeyError(std::string("Invalid condition in KeyConditionExpression: ") +
+                         (node.op == CondOp::Between ? "BETWEEN" : "begins_with") +
+                         " operator must have the key attribute as its first operand"));
+  }
   const DocumentPath* path = nullptr;
   std::size_t path_index = 0;
   for (std::size_t i = 0; i < node.operands.size(); ++i) {
