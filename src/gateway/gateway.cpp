@@ -6,6 +6,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string_view>
@@ -394,6 +395,9 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
                                                protocol::QueryStyle{descriptor->query_xmlns}, request_id);
       } else {
         response = protocol::RenderJsonResult(result.value(), descriptor->json_1_1, request_id);
+        const auto& empty_body = descriptor->empty_body_operations;
+        if (result.value().empty() && std::find(empty_body.begin(), empty_body.end(), operation_name) != empty_body.end())
+          response.body.clear();
       }
     } catch (const std::exception& e) {
       spdlog::error("rendering {}.{} failed: {} (request {})", descriptor->name, operation_name, e.what(), request_id);

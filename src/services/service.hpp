@@ -28,6 +28,8 @@ struct ServiceDescriptor {
   // that is not JSON) included; DynamoDB puts its request-layer errors in coral namespaces.
   AwsError (*json_error_on_the_wire)(AwsError) = nullptr;
   std::vector<std::string> operations;
+  // awsJson operations whose success has no body at all (not "{}"): DynamoDB's TagResource/UntagResource.
+  std::vector<std::string> empty_body_operations;
 };
 
 // Whether a service's backend (its Redis, say) answers, as last probed.

@@ -284,3 +284,95 @@ def test_crc32_header(mallard, dynamodb, table):
     assert result.status == 400
     assert result.json()["__type"] == "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
     assert result.json()["message"] == NOT_FOUND
+
+
+# --- Limits enforced on writes (issue 15, item 7) -------------------------------------------------
+
+HASH_TOO_BIG = "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"
+RANGE_TOO_BIG = ("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size "
+                 "limit of 1024 bytes")
+
+
+def test_key_size_limits_use_aws_wording(dynamodb, table):
+    # "of2048" without a space is AWS's text (quoted by dynalite's and moto's AWS-checked tests).
+    validation(dynamodb.put_item, HASH_TOO_BIG, TableName=table, Item=item(pk="a" * 2049))
+    validation(dynamodb.get_item, HASH_TOO_BIG, TableName=table, Key=item(pk="é" * 1025))  # 2,050 UTF-8 bytes
+    dynamodb.put_item(TableName=table, Item=item(pk="a" * 2048))
+
+
+def test_index_key_size_limits(dynamodb):
+    name = create_table(dynamodb, hash_key=("pk", "S"), range_key=("sk", "S"),
+                        extra_attrs=[("gh", "S"), ("gr", "B"), ("lr", "S")],
+                        GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": [
+                            {"AttributeName": "gh", "KeyType": "HASH"}, {"AttributeName": "gr", "KeyType": "RANGE"}],
+                            "Projection": {"ProjectionType": "ALL"}}],
+                        LocalSecondaryIndexes=[{"IndexName": "lsi", "KeySchema": [
+                            {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "lr", "KeyType": "RANGE"}],
+                            "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    base = item(pk="p", sk="s")
+    validation(dynamodb.put_item, HASH_TOO_BIG, TableName=name, Item={**base, **item(gh="x" * 2049)})
+    validation(dynamodb.put_item, RANGE_TOO_BIG, TableName=name, Item={**base, **item(gh="x", gr=b"\x01" * 1025)})
+    validation(dynamodb.put_item, RANGE_TOO_BIG, TableName=name, Item={**base, **item(lr="y" * 1025)})
+    validation(dynamodb.update_item, HASH_TOO_BIG, TableName=name, Key=base, UpdateExpression="SET gh = :v",
+               ExpressionAttributeValues={":v": {"S": "x" * 2049}})
+    dynamodb.put_item(TableName=name, Item={**base, **item(gh="x" * 2048, gr=b"\x01" * 1024, lr="y" * 1024)})
+
+
+def test_attribute_name_limits(dynamodb, table):
+    longest = "n" * 65535
+    dynamodb.put_item(TableName=table, Item={**item(pk="long"), longest: {"S": "v"}})
+    assert longest in dynamodb.get_item(TableName=table, Key=item(pk="long"))["Item"]
+    validation(dynamodb.put_item, contains="65535", TableName=table, Item={**item(pk="x"), "n" * 65536: {"S": "v"}})
+    validation(dynamodb.update_item, contains="65535", TableName=table, Key=item(pk="x"),
+               UpdateExpression="SET #n = :v", ExpressionAttributeNames={"#n": "n" * 65536},
+               ExpressionAttributeValues={":v": {"S": "v"}})
+    validation(dynamodb.put_item, contains="Empty attribute name", TableName=table, Item={**item(pk="x"), "": {"S": "v"}})
+    assert "Item" not in dynamodb.get_item(TableName=table, Key=item(pk="x"))
+
+
+# --- Capacity and item collection metrics (issue 15, item 11) ----------------------------------------
+
+
+def test_capacity_minimums_and_index_reads(dynamodb):
+    name = create_table(dynamodb, extra_attrs=[("g", "S")], GlobalSecondaryIndexes=[
+        {"IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+         "Projection": {"ProjectionType": "ALL"}}])
+    dynamodb.put_item(TableName=name, Item=item(pk="here", g="x"))
+    # A key that finds nothing still costs the minimum read: 0.5 (eventually consistent) per key.
+    out = dynamodb.batch_get_item(RequestItems={name: {"Keys": [item(pk="here"), item(pk="gone1"), item(pk="gone2")]}},
+                                  ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"] == [{"TableName": name, "CapacityUnits": 1.5, "ReadCapacityUnits": 1.5}]
+    # A Query of an index charges the index, not the table.
+    out = dynamodb.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
+                         ExpressionAttributeValues={":g": {"S": "x"}}, ReturnConsumedCapacity="INDEXES")
+    cc = out["ConsumedCapacity"]
+    assert cc["CapacityUnits"] == 0.5 and cc["Table"] == {"CapacityUnits": 0.0}
+    assert cc["GlobalSecondaryIndexes"] == {"by_g": {"CapacityUnits": 0.5}}
+    # Scan rounds the bytes it read up to 4 KB units: 3 items of ~3 KB are 9 KB -> 3 units, halved.
+    for i in range(3):
+        dynamodb.put_item(TableName=name, Item=item(pk=f"big{i}", d="x" * 3000))
+    out = dynamodb.scan(TableName=name, ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"]["CapacityUnits"] == 1.5
+
+
+def test_item_collection_metrics_on_tables_with_a_local_index(dynamodb):
+    plain_table = create_table(dynamodb, hash_key=("pk", "S"), range_key=("sk", "N"))
+    out = dynamodb.put_item(TableName=plain_table, Item=item(pk="a", sk=1), ReturnItemCollectionMetrics="SIZE")
+    assert "ItemCollectionMetrics" not in out
+    name = create_table(dynamodb, hash_key=("pk", "S"), range_key=("sk", "N"), extra_attrs=[("l", "S")],
+                        LocalSecondaryIndexes=[{"IndexName": "lsi", "KeySchema": [
+                            {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "l", "KeyType": "RANGE"}],
+                            "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    expected = {"ItemCollectionKey": {"pk": {"S": "a"}}, "SizeEstimateRangeGB": [0.0, 1.0]}
+    out = dynamodb.put_item(TableName=name, Item=item(pk="a", sk=1, l="x"), ReturnItemCollectionMetrics="SIZE")
+    assert out["ItemCollectionMetrics"] == expected
+    assert "ItemCollectionMetrics" not in dynamodb.put_item(TableName=name, Item=item(pk="a", sk=2))
+    out = dynamodb.update_item(TableName=name, Key=item(pk="a", sk=1), UpdateExpression="SET v = :v",
+                               ExpressionAttributeValues={":v": {"N": "1"}}, ReturnItemCollectionMetrics="SIZE")
+    assert out["ItemCollectionMetrics"] == expected
+    out = dynamodb.delete_item(TableName=name, Key=item(pk="a", sk=1), ReturnItemCollectionMetrics="SIZE")
+    assert out["ItemCollectionMetrics"] == expected
+    out = dynamodb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": item(pk="b", sk=1)}}]},
+                                    ReturnItemCollectionMetrics="SIZE")
+    assert out["ItemCollectionMetrics"] == {name: [{"ItemCollectionKey": {"pk": {"S": "b"}},
+                                                    "SizeEstimateRangeGB": [0.0, 1.0]}]}

@@ -279,3 +279,70 @@ def test_scan_filter_paging_and_parallel(dynamodb):
     validation(dynamodb.scan, TableName=name, Segment=0)
     out = dynamodb.scan(TableName=name, Select="COUNT")
     assert out["Count"] == 60 and "Items" not in out
+
+
+# --- ExclusiveStartKey and GSI backfill (issue 15, item 7) ------------------------------------------
+
+START_KEY_INVALID = "The provided starting key is invalid"
+
+
+def test_exclusive_start_key_must_be_exactly_a_key_of_what_is_read(dynamodb):
+    name = create_table(dynamodb, hash_key=("pk", "S"), range_key=("sk", "N"), extra_attrs=[("g", "S")],
+                        GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": [
+                            {"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}])
+    for i in range(4):
+        dynamodb.put_item(TableName=name, Item=item(pk="a", sk=i, g="x"))
+    query = {"TableName": name, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": av("a")}}
+    # A valid start key pages on.
+    assert len(dynamodb.query(**query, ExclusiveStartKey=item(pk="a", sk=1))["Items"]) == 2
+    validation(dynamodb.query, START_KEY_INVALID, **query, ExclusiveStartKey=item(pk="a", sk=1, extra="x"))
+    validation(dynamodb.query, START_KEY_INVALID, **query, ExclusiveStartKey=item(pk="a"))
+    validation(dynamodb.query, START_KEY_INVALID, **query, ExclusiveStartKey=item(pk="a", sk="1"))
+    # Outside the query's partition.
+    validation(dynamodb.query, START_KEY_INVALID, **query, ExclusiveStartKey=item(pk="b", sk=1))
+    validation(dynamodb.scan, START_KEY_INVALID, TableName=name, ExclusiveStartKey=item(pk="a", sk=1, g="x"))
+    # An index's start key carries the index key and the table key, nothing else.
+    gsi = {"TableName": name, "IndexName": "gsi", "KeyConditionExpression": "g = :g",
+           "ExpressionAttributeValues": {":g": av("x")}}
+    assert len(dynamodb.query(**gsi, ExclusiveStartKey=item(g="x", pk="a", sk=0))["Items"]) == 3
+    validation(dynamodb.query, START_KEY_INVALID, **gsi, ExclusiveStartKey=item(g="x"))
+    validation(dynamodb.query, START_KEY_INVALID, **gsi, ExclusiveStartKey=item(pk="a", sk=0))
+
+
+def test_exclusive_start_key_outside_the_scan_segment(dynamodb):
+    name = create_table(dynamodb)
+    for i in range(40):
+        dynamodb.put_item(TableName=name, Item=item(pk=f"k{i}"))
+    first = dynamodb.scan(TableName=name, Segment=0, TotalSegments=2)["Items"]
+    second = dynamodb.scan(TableName=name, Segment=1, TotalSegments=2)["Items"]
+    assert first and second
+    key0 = {"pk": first[0]["pk"]}
+    key1 = {"pk": second[0]["pk"]}
+    dynamodb.scan(TableName=name, Segment=0, TotalSegments=2, ExclusiveStartKey=key0)
+    dynamodb.scan(TableName=name, Segment=1, TotalSegments=2, ExclusiveStartKey=key1)
+    validation(dynamodb.scan, START_KEY_INVALID, TableName=name, Segment=1, TotalSegments=2, ExclusiveStartKey=key0)
+    validation(dynamodb.scan, START_KEY_INVALID, TableName=name, Segment=0, TotalSegments=2, ExclusiveStartKey=key1)
+
+
+def test_gsi_backfill_skips_empty_and_oversized_keys(dynamodb):
+    name = create_table(dynamodb)
+    dynamodb.put_item(TableName=name, Item=item(pk="good", g="fine"))
+    dynamodb.put_item(TableName=name, Item=item(pk="empty", g=""))
+    dynamodb.put_item(TableName=name, Item=item(pk="huge", g="x" * 2049))
+    dynamodb.put_item(TableName=name, Item=item(pk="none"))
+    dynamodb.update_table(TableName=name, AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                          GlobalSecondaryIndexUpdates=[{"Create": {
+                              "IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                              "Projection": {"ProjectionType": "KEYS_ONLY"}}}])
+    import time
+    deadline = time.monotonic() + 10
+    while True:
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        index = table["GlobalSecondaryIndexes"][0]
+        if index["IndexStatus"] == "ACTIVE" and not index.get("Backfilling"):
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    items = dynamodb.scan(TableName=name, IndexName="byg")["Items"]
+    assert [plain(i) for i in items] == [{"pk": "good", "g": "fine"}]
+    assert index["ItemCount"] == 1

@@ -392,3 +392,213 @@ def test_describe_endpoints(dynamodb):
     assert len(endpoints) >= 1
     assert isinstance(endpoints[0]["Address"], str) and endpoints[0]["Address"]
     assert endpoints[0]["CachePeriodInMinutes"] == 1440
+
+
+# --- Limits on names and tags (issue 15, item 7) ---------------------------------------------------
+
+
+def test_key_and_projected_attribute_names_limited_to_255_bytes(dynamodb):
+    long = "a" * 256
+    # AttributeDefinitions names are KeySchemaAttributeName (1-255), even when the key schema uses a short name.
+    validation(dynamodb.create_table, contains=["attributeDefinitions.2.member.attributeName", "255"],
+               TableName=unique("names"), BillingMode="PAY_PER_REQUEST", KeySchema=key_schema(("pk", "HASH")),
+               AttributeDefinitions=attr_defs(("pk", "S"), (long, "S")))
+    validation(dynamodb.create_table, contains="255", TableName=unique("names"), BillingMode="PAY_PER_REQUEST",
+               KeySchema=key_schema(("pk", "HASH")), AttributeDefinitions=attr_defs(("pk", "S"), ("g", "S")),
+               GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": key_schema(("g", "HASH")),
+                                        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": [long]}}])
+    ok = "b" * 255
+    name = create_table(dynamodb, hash_key=(ok, "S"), extra_attrs=[("g", "S")],
+                        GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": key_schema(("g", "HASH")),
+                                                 "Projection": {"ProjectionType": "INCLUDE",
+                                                                "NonKeyAttributes": ["c" * 255]}}])
+    assert dynamodb.describe_table(TableName=name)["Table"]["KeySchema"][0]["AttributeName"] == ok
+
+
+def test_tag_limits_at_creation_and_on_tag_resource(dynamodb):
+    def create(tags):
+        return dynamodb.create_table(TableName=unique("tags"), BillingMode="PAY_PER_REQUEST",
+                                     KeySchema=key_schema(("pk", "HASH")), AttributeDefinitions=attr_defs(("pk", "S")),
+                                     Tags=tags)
+
+    too_many = [{"Key": f"k{i}", "Value": "v"} for i in range(51)]
+    expect_error(create, "LimitExceededException", tags=too_many)
+    validation(create, contains=["tags.1.member.key", "pattern"], tags=[{"Key": "bad!", "Value": "v"}])
+    validation(create, contains=["tags.2.member.value", "pattern"],
+               tags=[{"Key": "ok", "Value": "v"}, {"Key": "k", "Value": "#"}])
+    # Lengths are UTF-8 bytes: 43 three-byte characters are 129 bytes.
+    validation(create, contains=["tags.1.member.key", "128"], tags=[{"Key": "€" * 43, "Value": "v"}])
+    validation(create, "System tags (aws:*) cannot be added or modified", tags=[{"Key": "aws:x", "Value": "v"}])
+    name = create([{"Key": "Env Name_1.a:b/c=d+e-f@g", "Value": "ünïcode ok"}] +
+                  [{"Key": f"k{i}", "Value": ""} for i in range(49)])["TableDescription"]["TableName"]
+    arn = dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
+    assert len(dynamodb.list_tags_of_resource(ResourceArn=arn)["Tags"]) == 50
+    validation(dynamodb.tag_resource, contains=["tags.1.member.value", "256"], ResourceArn=arn,
+               Tags=[{"Key": "x", "Value": "€" * 86}])
+    validation(dynamodb.tag_resource, contains="pattern", ResourceArn=arn, Tags=[{"Key": "a|b", "Value": "v"}])
+    expect_error(dynamodb.tag_resource, "LimitExceededException", ResourceArn=arn, Tags=[{"Key": "one-more", "Value": "v"}])
+
+
+# --- Response shapes (issue 15, item 11) ------------------------------------------------------------
+# botocore 1.29 (Debian) predates RecoveryPeriodInDays, WarmThroughput and the resource-policy operations:
+# those requests go out as signed raw awsJson 1.0 (ddb_e2e.raw_call).
+
+from ddb_e2e import raw_call  # noqa: E402
+
+
+def test_delete_table_returns_the_reduced_description(dynamodb):
+    name = create_table(dynamodb, extra_attrs=[("g", "S")], StreamSpecification={
+        "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}, GlobalSecondaryIndexes=[
+        {"IndexName": "gsi", "KeySchema": key_schema(("g", "HASH")), "Projection": {"ProjectionType": "ALL"}}])
+    dynamodb.put_item(TableName=name, Item=item(pk="a"))
+    arn = dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
+    out = dynamodb.delete_table(TableName=name)["TableDescription"]
+    # As AWS answers (CLI/SDK examples of real responses): no key schema, definitions, indexes or stream.
+    assert set(out) == {"TableName", "TableStatus", "ProvisionedThroughput", "TableSizeBytes", "ItemCount",
+                        "TableArn", "TableId", "BillingModeSummary"}
+    assert out["TableStatus"] == "DELETING" and out["TableArn"] == arn and out["ItemCount"] == 1
+    assert out["ProvisionedThroughput"] == {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0,
+                                            "WriteCapacityUnits": 0}
+    assert out["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_tag_and_untag_answer_with_an_empty_body(dynamodb, mallard):
+    name = create_table(dynamodb)
+    arn = dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
+    tagged = raw_call(mallard.port, "TagResource", {"ResourceArn": arn, "Tags": [{"Key": "a", "Value": "1"}]})
+    assert tagged.status == 200 and tagged.body == b""
+    untagged = raw_call(mallard.port, "UntagResource", {"ResourceArn": arn, "TagKeys": ["a"]})
+    assert untagged.status == 200 and untagged.body == b""
+    assert dynamodb.list_tags_of_resource(ResourceArn=arn)["Tags"] == []
+
+
+def test_sse_description_is_echoed(dynamodb):
+    kms = f"arn:aws:kms:us-east-1:{'0' * 12}:"
+    plain_table = create_table(dynamodb)
+    assert "SSEDescription" not in dynamodb.describe_table(TableName=plain_table)["Table"]
+    name = create_table(dynamodb, SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "my-key-id"})
+    sse = dynamodb.describe_table(TableName=name)["Table"]["SSEDescription"]
+    assert sse == {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": kms + "key/my-key-id"}
+    name = create_table(dynamodb, SSESpecification={"Enabled": True})
+    assert dynamodb.describe_table(TableName=name)["Table"]["SSEDescription"]["KMSMasterKeyArn"] == \
+        kms + "alias/aws/dynamodb"
+    dynamodb.update_table(TableName=name, SSESpecification={"Enabled": False})
+    assert "SSEDescription" not in wait_active(dynamodb, name)
+
+
+def test_point_in_time_recovery_period(dynamodb, mallard):
+    name = create_table(dynamodb)
+    described = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+    assert described["PointInTimeRecoveryDescription"] == {"PointInTimeRecoveryStatus": "DISABLED"}
+    out = raw_call(mallard.port, "UpdateContinuousBackups", {
+        "TableName": name, "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True,
+                                                                "RecoveryPeriodInDays": 7}})
+    assert out.status == 200, out.body
+    pitr = out.json()["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert pitr["PointInTimeRecoveryStatus"] == "ENABLED" and pitr["RecoveryPeriodInDays"] == 7
+    pitr = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]
+    assert pitr.get("RecoveryPeriodInDays", 7) == 7
+    bad = raw_call(mallard.port, "UpdateContinuousBackups", {
+        "TableName": name, "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True,
+                                                                "RecoveryPeriodInDays": 36}})
+    assert bad.status == 400 and "recoveryPeriodInDays" in bad.json()["message"]
+    # Re-enabling without a period goes back to the default of 35 days.
+    out = raw_call(mallard.port, "UpdateContinuousBackups", {
+        "TableName": name, "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}})
+    assert out.json()["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]["RecoveryPeriodInDays"] == 35
+
+
+# --- Resource policies and WarmThroughput (issue 15, item 12) ----------------------------------------
+
+
+def policy_for(resource: str, action: str = "dynamodb:GetItem") -> str:
+    import json
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:root"}, "Action": [action],
+        "Resource": resource}]})
+
+
+def test_resource_policies(dynamodb, mallard):
+    name = create_table(dynamodb, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    table = dynamodb.describe_table(TableName=name)["Table"]
+    arn, stream = table["TableArn"], table["LatestStreamArn"]
+
+    def call(op, **payload):
+        return raw_call(mallard.port, op, payload)
+
+    missing = call("GetResourcePolicy", ResourceArn=arn)
+    assert missing.status == 400
+    assert missing.json() == {"__type": "com.amazonaws.dynamodb.v20120810#PolicyNotFoundException",
+                              "message": f"Resource-based policy not found for the provided ResourceArn: {arn}"}
+    first = call("PutResourcePolicy", ResourceArn=arn, Policy=policy_for(arn), ExpectedRevisionId="NO_POLICY")
+    assert first.status == 200, first.body
+    revision = first.json()["RevisionId"]
+    got = call("GetResourcePolicy", ResourceArn=arn).json()
+    assert got == {"Policy": policy_for(arn), "RevisionId": revision}
+    # The same document again keeps its revision; a new one gets a later revision.
+    assert call("PutResourcePolicy", ResourceArn=arn, Policy=policy_for(arn)).json()["RevisionId"] == revision
+    second = call("PutResourcePolicy", ResourceArn=arn, Policy=policy_for(arn + "/index/*", "dynamodb:Query"),
+                  ExpectedRevisionId=revision).json()["RevisionId"]
+    assert second != revision and second > revision
+    stale = call("PutResourcePolicy", ResourceArn=arn, Policy=policy_for(arn), ExpectedRevisionId=revision)
+    assert stale.json()["message"] == (
+        "Resource-based policy not found for the provided ResourceArn: Requested update for policy with revision id "
+        f"{revision}, but the policy associated to target table {name} has revision id {second}.")
+    exists = call("PutResourcePolicy", ResourceArn=arn, Policy=policy_for(arn), ExpectedRevisionId="NO_POLICY")
+    assert exists.json()["message"] == (
+        "Resource-based policy not found for the provided ResourceArn: Requested policy update expecting none to be "
+        f"present for table {name}, but a policy exists with revision id {second}.")
+    # The stream is a policy slot of its own.
+    assert call("GetResourcePolicy", ResourceArn=stream).status == 400
+    assert call("PutResourcePolicy", ResourceArn=stream, Policy=policy_for(stream, "dynamodb:GetRecords")).status == 200
+    assert call("GetResourcePolicy", ResourceArn=arn).json()["RevisionId"] == second
+    # Validation as AWS answers.
+    bad_doc = call("PutResourcePolicy", ResourceArn=arn, Policy="{not json")
+    assert bad_doc.status == 400 and "Invalid policy document" in bad_doc.json()["message"]
+    other = call("PutResourcePolicy", ResourceArn=arn, Policy=policy_for(arn + "-other"))
+    assert "is invalid for ARN" in other.json()["message"]
+    assert call("GetResourcePolicy", ResourceArn=name).json()["message"] == (
+        f"One or more parameter values were invalid: ARNs must start with 'arn:': {name}")
+    assert call("GetResourcePolicy", ResourceArn=arn + "/index/gsi").json()["message"].startswith(
+        "One or more parameter values were invalid: Invalid resource arn provided, only table or stream is accepted.")
+    gone = call("GetResourcePolicy", ResourceArn=arn + "x")
+    assert gone.json()["__type"].endswith("#ResourceNotFoundException")
+    assert gone.json()["message"] == f"Requested resource not found: Table: {name}x not found"
+    # Delete: with a wrong expected revision, then for real; deleting nothing answers without a revision.
+    wrong = call("DeleteResourcePolicy", ResourceArn=arn, ExpectedRevisionId="unknown")
+    assert wrong.json()["__type"].endswith("#PolicyNotFoundException")
+    assert call("DeleteResourcePolicy", ResourceArn=arn).json() == {"RevisionId": second}
+    assert call("GetResourcePolicy", ResourceArn=arn).status == 400
+    assert call("DeleteResourcePolicy", ResourceArn=arn).json() == {}
+    big = call("PutResourcePolicy", ResourceArn=arn, Policy=policy_for(arn)[:-2] + ', "Sid": "' + "x" * 21000 + '"}]}')
+    assert big.status == 400
+
+
+def test_warm_throughput(dynamodb, mallard):
+    name = unique("warm")
+    created = raw_call(mallard.port, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST", "KeySchema": key_schema(("pk", "HASH")),
+        "AttributeDefinitions": attr_defs(("pk", "S"), ("g", "S")),
+        "WarmThroughput": {"ReadUnitsPerSecond": 15000},
+        "GlobalSecondaryIndexes": [{"IndexName": "gsi", "KeySchema": key_schema(("g", "HASH")),
+                                    "Projection": {"ProjectionType": "ALL"}}]})
+    assert created.status == 200, created.body
+    wait_active(dynamodb, name)
+    table = raw_call(mallard.port, "DescribeTable", {"TableName": name}).json()["Table"]
+    assert table["WarmThroughput"] == {"ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    assert table["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    # A WarmThroughput-only UpdateTable is an update; warm throughput only grows.
+    updated = raw_call(mallard.port, "UpdateTable", {"TableName": name,
+                                                      "WarmThroughput": {"WriteUnitsPerSecond": 5000}})
+    assert updated.status == 200, updated.body
+    wait_active(dynamodb, name)
+    table = raw_call(mallard.port, "DescribeTable", {"TableName": name}).json()["Table"]
+    assert table["WarmThroughput"]["WriteUnitsPerSecond"] == 5000
+    lower = raw_call(mallard.port, "UpdateTable", {"TableName": name, "WarmThroughput": {"ReadUnitsPerSecond": 13000}})
+    assert lower.status == 400 and lower.json()["__type"].endswith("ValidationException")
+    too_low = raw_call(mallard.port, "CreateTable", {
+        "TableName": unique("warm"), "BillingMode": "PAY_PER_REQUEST", "KeySchema": key_schema(("pk", "HASH")),
+        "AttributeDefinitions": attr_defs(("pk", "S")), "WarmThroughput": {"ReadUnitsPerSecond": 100}})
+    assert too_low.status == 400

@@ -77,7 +77,7 @@ std::atomic<std::uint64_t> next_sequence{1};
 
 void IndexInsert(Table& table, const std::string& primary_key, const Item& item) {
   for (const auto& index : table.definition.indexes) {
-    if (!HasKeyAttributes(index.keys, item)) continue;  // sparse: the item is not in this index
+    if (!IsIndexable(index.keys, item)) continue;  // sparse: the item is not in this index
     auto& data = table.indexes[index.name];
     data.entries.emplace(EncodeIndexKey(index.keys, table.definition.keys, item), primary_key);
     data.size_bytes += static_cast<std::int64_t>(ItemSize(ProjectForIndex(index, table.definition.keys, item)));
@@ -86,7 +86,7 @@ void IndexInsert(Table& table, const std::string& primary_key, const Item& item)
 
 void IndexErase(Table& table, const Item& item) {
   for (const auto& index : table.definition.indexes) {
-    if (!HasKeyAttributes(index.keys, item)) continue;
+    if (!IsIndexable(index.keys, item)) continue;
     auto& data = table.indexes[index.name];
     if (data.entries.erase(EncodeIndexKey(index.keys, table.definition.keys, item)) != 0)
       data.size_bytes -= static_cast<std::int64_t>(ItemSize(ProjectForIndex(index, table.definition.keys, item)));
@@ -97,7 +97,7 @@ void RebuildIndex(Table& table, const IndexDefinition& index) {
   auto& data = table.indexes[index.name];
   data = {};
   for (const auto& [key, item] : table.items) {
-    if (!HasKeyAttributes(index.keys, item)) continue;
+    if (!IsIndexable(index.keys, item)) continue;
     data.entries.emplace(EncodeIndexKey(index.keys, table.definition.keys, item), key);
     data.size_bytes += static_cast<std::int64_t>(ItemSize(ProjectForIndex(index, table.definition.keys, item)));
   }

@@ -168,7 +168,7 @@ void AddItemChange(ApplyCall& call, const RedisDynamoDbBackend::KeyNames& keys, 
                    const std::optional<Item>& before, const std::optional<Item>& after) {
   const std::string stats = keys.Stats(table_id);
   auto index_op = [&](const char* op, const IndexDefinition& index, const Item& item) {
-    if (!HasKeyAttributes(index.keys, item)) return;  // sparse: not in this index
+    if (!IsIndexable(index.keys, item)) return;  // sparse: not in this index
     const std::size_t size = ItemSize(ProjectForIndex(index, definition.keys, item));
     call.Op({op, keys.Index(table_id, index.name), EncodeIndexKey(index.keys, definition.keys, item), stats,
              RedisDynamoDbBackend::KeyNames::IndexCountField(index.name),
@@ -385,7 +385,7 @@ BackendResult<Done> RedisDynamoDbBackend::FillIndex(const std::string& table_id,
     for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
       auto item = codec::ItemFromText(fields[i + 1].text);
       if (!item) return Corrupt("item: " + item.error());
-      if (!HasKeyAttributes(index.keys, *item)) continue;
+      if (!IsIndexable(index.keys, *item)) continue;
       // Added only if the item is still as read: a later write has maintained the index itself.
       call.Op({"IXFILL", items_key, fields[i].text, fields[i + 1].text, keys_->Index(table_id, index.name),
                EncodeIndexKey(index.keys, definition.keys, *item), keys_->Stats(table_id),

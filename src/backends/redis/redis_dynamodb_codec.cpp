@@ -89,6 +89,19 @@ Throughput ThroughputFrom(const json::object& object) {
   return {Int(object, "r"), Int(object, "w"), Int(object, "li"), Int(object, "ld"), Int(object, "dt")};
 }
 
+json::object WarmJson(const WarmThroughput& warm) {
+  return {{"r", warm.read_units_per_second}, {"w", warm.write_units_per_second}};
+}
+
+WarmThroughput WarmFrom(const json::object& object) { return {Int(object, "r"), Int(object, "w")}; }
+
+json::object PoliciesJson(const std::map<std::string, ResourcePolicy>& policies) {
+  json::object out;
+  for (const auto& [resource, policy] : policies)
+    out[resource] = json::object{{"doc", policy.document}, {"rev", policy.revision_id}};
+  return out;
+}
+
 json::object IndexJson(const IndexDefinition& index) {
   json::array included;
   for (const auto& name : index.projection.non_key_attributes) included.emplace_back(name);
@@ -99,7 +112,8 @@ json::object IndexJson(const IndexDefinition& index) {
           {"incl", std::move(included)},
           {"tp", ThroughputJson(index.throughput)},
           {"status", index.status},
-          {"arn", index.arn}};
+          {"arn", index.arn},
+          {"warm", WarmJson(index.warm)}};
 }
 
 IndexDefinition IndexFrom(const json::object& object) {
@@ -113,6 +127,7 @@ IndexDefinition IndexFrom(const json::object& object) {
   index.throughput = ThroughputFrom(Obj(object, "tp"));
   index.status = Str(object, "status");
   index.arn = Str(object, "arn");
+  index.warm = WarmFrom(Obj(object, "warm"));
   return index;
 }
 
@@ -145,7 +160,11 @@ json::object TableJson(const TableDefinition& table) {
           {"tags", std::move(tags)},
           {"from_backup", table.restored_from_backup_arn},
           {"from_table", table.restored_from_table_arn},
-          {"restored", table.restored_millis}};
+          {"restored", table.restored_millis},
+          {"pitr_days", table.pitr_recovery_days},
+          {"sse_key", table.sse_kms_key_arn},
+          {"warm", WarmJson(table.warm)},
+          {"policies", PoliciesJson(table.policies)}};
 }
 
 TableDefinition TableFrom(const json::object& object) {
@@ -178,6 +197,12 @@ TableDefinition TableFrom(const json::object& object) {
   table.restored_from_backup_arn = Str(object, "from_backup");
   table.restored_from_table_arn = Str(object, "from_table");
   table.restored_millis = Int(object, "restored");
+  table.pitr_recovery_days = object.contains("pitr_days") ? Int(object, "pitr_days") : 35;
+  table.sse_kms_key_arn = Str(object, "sse_key");
+  table.warm = WarmFrom(Obj(object, "warm"));
+  for (const auto& [resource, policy] : Obj(object, "policies"))
+    if (policy.is_object())
+      table.policies[std::string(resource)] = {Str(policy.get_object(), "doc"), Str(policy.get_object(), "rev")};
   return table;
 }
 

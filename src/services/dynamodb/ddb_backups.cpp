@@ -208,12 +208,19 @@ Result<Json> DynamoDbService::RestoreTableFromBackup(const Call& call) {
 
 namespace {
 
+constexpr std::int64_t kMillisPerDay = 24LL * 3600 * 1000;
+
+// The oldest restorable moment: PITR's start, or the recovery period back from now if that is later.
+std::int64_t EarliestRestorable(const TableDefinition& table, std::int64_t now_millis) {
+  return std::max(table.pitr_enabled_millis, now_millis - table.pitr_recovery_days * kMillisPerDay);
+}
+
 Json ContinuousBackupsJson(const TableDefinition& table, std::int64_t now_millis) {
   Json pitr{{"PointInTimeRecoveryStatus", table.pitr_enabled ? "ENABLED" : "DISABLED"}};
   if (table.pitr_enabled) {
-    pitr["EarliestRestorableDateTime"] = codec::EpochSeconds(table.pitr_enabled_millis);
+    pitr["RecoveryPeriodInDays"] = table.pitr_recovery_days;
+    pitr["EarliestRestorableDateTime"] = codec::EpochSeconds(EarliestRestorable(table, now_millis));
     pitr["LatestRestorableDateTime"] = codec::EpochSeconds(now_millis);
-    pitr["RecoveryPeriodInDays"] = 35;
   }
   return Json{{"ContinuousBackupsDescription",
                Json{{"ContinuousBackupsStatus", "ENABLED"}, {"PointInTimeRecoveryDescription", std::move(pitr)}}}};
@@ -227,10 +234,18 @@ Result<Json> DynamoDbService::UpdateContinuousBackups(const Call& call) {
   if (!spec) return Fail(input::MissingMember("PointInTimeRecoverySpecification"));
   MALLARD_ASSIGN_OR_RETURN(auto enabled, input::OptionalBool(*spec, "PointInTimeRecoveryEnabled"));
   if (!enabled) return Fail(input::MissingMember("PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled"));
+  // RecoveryPeriodInDays: 1-35, 35 when absent (PointInTimeRecoverySpecification in the API reference).
+  MALLARD_ASSIGN_OR_RETURN(auto days, input::OptionalInt(*spec, "RecoveryPeriodInDays"));
+  if (days && (*days < 1 || *days > 35))
+    return Fail(input::ConstraintError("PointInTimeRecoverySpecification.recoveryPeriodInDays",
+                                       "'" + std::to_string(*days) + "'",
+                                       *days < 1 ? "Member must have value greater than or equal to 1"
+                                                 : "Member must have value less than or equal to 35"));
   const std::string name = codec::TableNameFromArnOrName(table_name);
   auto updated = backend_->UpdateTable(call.scope, name, [&](TableDefinition& table) -> Status<> {
     if (*enabled && !table.pitr_enabled) table.pitr_enabled_millis = call.now_millis;
     table.pitr_enabled = *enabled;
+    if (*enabled) table.pitr_recovery_days = days.value_or(35);
     return Done{};
   });
   if (!updated) return Fail(errors::LookupFailed(updated.error(), errors::TableNotFoundForBackup(name)));
@@ -259,7 +274,7 @@ Result<Json> DynamoDbService::RestoreTableToPointInTime(const Call& call) {
   if (const auto* time = call.input.if_contains("RestoreDateTime"); time && !use_latest.value_or(false)) {
     if (!time->is_number()) return Fail(input::WrongType("RestoreDateTime", "timestamp"));
     as_of = static_cast<std::int64_t>(std::llround(time->to_number<double>() * 1000.0));
-    if (as_of < source->pitr_enabled_millis - 1000 || as_of > call.now_millis)
+    if (as_of < EarliestRestorable(*source, call.now_millis) - 1000 || as_of > call.now_millis)
       return Fail(errors::InvalidRestoreTime("Restore time must be within the restorable time range of the table"));
   }
   MALLARD_ASSIGN_OR_RETURN(auto target, RestoredDefinition(call, *source, target_name));

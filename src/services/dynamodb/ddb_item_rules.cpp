@@ -1,5 +1,6 @@
 #include "services/dynamodb/ddb_item_rules.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "services/dynamodb/ddb_input.hpp"
@@ -12,9 +13,20 @@ using errors::Validation;
 namespace {
 constexpr std::size_t kMaxPartitionKeyBytes = 2048;
 constexpr std::size_t kMaxSortKeyBytes = 1024;
+constexpr std::size_t kMaxAttributeNameBytes = 65535;
 
 std::size_t KeyBytes(const AttributeValue& value) {
   return value.type == AttrType::N ? value.number.StorageSize() : value.bytes.size();
+}
+
+// AWS's wording, including the missing space in "of2048" (quoted by dynalite's and moto's tests, which
+// were checked against DynamoDB).
+Status<> CheckKeySize(const AttributeValue& value, bool sort) {
+  if (!sort && KeyBytes(value) > kMaxPartitionKeyBytes)
+    return Fail(InvalidParameter("Size of hashkey has exceeded the maximum size limit of2048 bytes"));
+  if (sort && KeyBytes(value) > kMaxSortKeyBytes)
+    return Fail(InvalidParameter("Aggregated size of all range keys has exceeded the size limit of 1024 bytes"));
+  return Done{};
 }
 
 Status<> CheckKeyValue(const KeyElement& element, const AttributeValue& value, bool sort) {
@@ -25,10 +37,16 @@ Status<> CheckKeyValue(const KeyElement& element, const AttributeValue& value, b
     return Fail(Validation(
         "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty " +
         std::string(value.type == AttrType::S ? "string" : "binary") + " value. Key: " + element.name));
-  if (!sort && KeyBytes(value) > kMaxPartitionKeyBytes)
-    return Fail(InvalidParameter("Size of hashkey has exceeded the maximum size limit of 2048 bytes"));
-  if (sort && KeyBytes(value) > kMaxSortKeyBytes)
-    return Fail(InvalidParameter("Aggregated size of all range keys has exceeded the size limit of 1024 bytes"));
+  return CheckKeySize(value, sort);
+}
+
+// Attribute names: at most 64 KB - 1 (AWS accepts 65,535 bytes and refuses 65,536), never empty.
+Status<> CheckAttributeNames(const Item& item) {
+  for (const auto& [name, value] : item) {
+    if (name.empty()) return Fail(InvalidParameter("Empty attribute name in the item"));
+    if (name.size() > kMaxAttributeNameBytes)
+      return Fail(InvalidParameter("Attribute name length exceeds the maximum of 65535 bytes"));
+  }
   return Done{};
 }
 
@@ -56,8 +74,11 @@ Status<> ValidateItem(const TableDefinition& table, const Item& item) {
             "One or more parameter values are not valid. A value specified for a secondary index key is not "
             "supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: " +
             index.name + ", IndexKey: " + element->name));
+      // Index keys have the table's key limits (2,048 bytes hash, 1,024 bytes range).
+      MALLARD_RETURN_IF_ERROR(CheckKeySize(it->second, element != &index.keys.partition));
     }
   }
+  MALLARD_RETURN_IF_ERROR(CheckAttributeNames(item));
   if (ItemSize(item) > kMaxItemSize) return Fail(Validation("Item size has exceeded the maximum allowed size"));
   return Done{};
 }
@@ -137,22 +158,57 @@ double ReadUnits(std::size_t bytes, bool consistent) {
 
 double WriteUnits(std::size_t bytes) { return std::max(1.0, std::ceil(static_cast<double>(bytes) / 1024.0)); }
 
+namespace {
+// A Capacity structure as DynamoDB fills it per table and index: CapacityUnits only (responses
+// recorded from DynamoDB leave the Read/WriteCapacityUnits split out there).
+json::object Units(double units, bool) { return json::object{{"CapacityUnits", units}}; }
+}  // namespace
+
 json::object CapacityJson(const TableDefinition& table, double units, bool write, CapacityDetail detail,
                           const std::vector<std::string>& written_indexes) {
   const double total = units * static_cast<double>(1 + (write ? written_indexes.size() : 0));
   json::object capacity{{"TableName", table.name}, {"CapacityUnits", total}};
   capacity[write ? "WriteCapacityUnits" : "ReadCapacityUnits"] = total;
   if (detail == CapacityDetail::Indexes) {
-    capacity["Table"] = json::object{{"CapacityUnits", units}};
+    capacity["Table"] = Units(units, write);
     json::object globals, locals;
     for (const auto& name : write ? written_indexes : std::vector<std::string>{}) {
       const IndexDefinition* index = table.FindIndex(name);
-      if (index) (index->global ? globals : locals)[name] = json::object{{"CapacityUnits", units}};
+      if (index) (index->global ? globals : locals)[name] = Units(units, write);
     }
     if (!globals.empty()) capacity["GlobalSecondaryIndexes"] = std::move(globals);
     if (!locals.empty()) capacity["LocalSecondaryIndexes"] = std::move(locals);
   }
   return capacity;
+}
+
+json::object IndexReadCapacityJson(const TableDefinition& table, const std::string& index_name, double units,
+                                   CapacityDetail detail) {
+  json::object capacity{{"TableName", table.name}, {"CapacityUnits", units}, {"ReadCapacityUnits", units}};
+  const IndexDefinition* index = table.FindIndex(index_name);
+  if (detail == CapacityDetail::Indexes && index) {
+    capacity["Table"] = Units(0, false);
+    capacity[index->global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes"] =
+        json::object{{index_name, Units(units, false)}};
+  }
+  return capacity;
+}
+
+Result<bool> ParseItemCollectionMetrics(const json::object& input) {
+  MALLARD_ASSIGN_OR_RETURN(auto value, input::EnumMember(input, "ReturnItemCollectionMetrics", {"SIZE", "NONE"}, "NONE"));
+  return value == "SIZE";
+}
+
+std::optional<json::object> ItemCollectionMetricsJson(const TableDefinition& table, const Item& key) {
+  const bool has_local_index = std::any_of(table.indexes.begin(), table.indexes.end(),
+                                           [](const IndexDefinition& index) { return !index.global; });
+  if (!has_local_index) return std::nullopt;
+  json::object collection_key;
+  collection_key[table.keys.partition.name] = ValueToJson(key.at(table.keys.partition.name));
+  // DynamoDB's estimate of the item collection's size, a range in GB; a collection far below 1 GB
+  // (everything a local store holds per partition here) is reported as [0.0, 1.0].
+  return json::object{{"ItemCollectionKey", std::move(collection_key)},
+                      {"SizeEstimateRangeGB", json::array{0.0, 1.0}}};
 }
 
 std::vector<std::string> WrittenIndexes(const TableDefinition& table, const Item* old_item, const Item* new_item) {

@@ -35,6 +35,15 @@ double WriteUnits(std::size_t bytes);
 // `units` on the table and again on every index in `written_indexes`.
 boost::json::object CapacityJson(const TableDefinition& table, double units, bool write, CapacityDetail detail,
                                  const std::vector<std::string>& written_indexes = {});
+// The same for a read of `units` from the index `index_name` (a Query or Scan of an index): the
+// table's share is 0 and the units are the index's.
+boost::json::object IndexReadCapacityJson(const TableDefinition& table, const std::string& index_name, double units,
+                                          CapacityDetail detail);
+// ReturnItemCollectionMetrics: SIZE (true) or NONE (false, or absent).
+Result<bool> ParseItemCollectionMetrics(const boost::json::object& input);
+// ItemCollectionMetrics for a write of the item with `key`: only tables with a local secondary index
+// have item collections; for others DynamoDB returns none (nullopt).
+std::optional<boost::json::object> ItemCollectionMetricsJson(const TableDefinition& table, const Item& key);
 // Indexes a write touches: those where the old or the new item has the index's key attributes.
 std::vector<std::string> WrittenIndexes(const TableDefinition& table, const Item* old_item, const Item* new_item);
 

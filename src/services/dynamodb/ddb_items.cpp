@@ -55,6 +55,7 @@ Result<Json> DynamoDbService::PutItem(const Call& call) {
                            rules::ParseReturnValues(call.input, {"NONE", "ALL_OLD"}, "ReturnValues can only be ALL_OLD or NONE"));
   MALLARD_ASSIGN_OR_RETURN(bool return_old_on_failure, rules::ParseReturnOldOnConditionFailure(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  MALLARD_ASSIGN_OR_RETURN(bool collection_metrics, rules::ParseItemCollectionMetrics(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.condition = true}));
   // Only a request AWS would accept reaches the table lookup (issue 15: validation order).
   MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
@@ -81,6 +82,8 @@ Result<Json> DynamoDbService::PutItem(const Call& call) {
     output["ConsumedCapacity"] =
         rules::CapacityJson(table, rules::WriteUnits(std::max(new_size, old_size)), true, capacity,
                             rules::WrittenIndexes(table, old_item ? &*old_item : nullptr, &item));
+  if (collection_metrics)
+    if (auto metrics = rules::ItemCollectionMetricsJson(table, ref.key)) output["ItemCollectionMetrics"] = std::move(*metrics);
   return output;
 }
 
@@ -113,11 +116,12 @@ Result<Json> DynamoDbService::DeleteItem(const Call& call) {
                            rules::ParseReturnValues(call.input, {"NONE", "ALL_OLD"}, "ReturnValues can only be ALL_OLD or NONE"));
   MALLARD_ASSIGN_OR_RETURN(bool return_old_on_failure, rules::ParseReturnOldOnConditionFailure(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  MALLARD_ASSIGN_OR_RETURN(bool collection_metrics, rules::ParseItemCollectionMetrics(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.condition = true}));
   MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
   MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
   auto written = backend_->WriteItems(
-      call.scope, {ItemRef{table.name, std::move(key)}},
+      call.scope, {ItemRef{table.name, key}},
       [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
         if (expressions.condition && !expressions.condition->Matches(current[0]))
           return Fail(ConditionFailure(current[0], return_old_on_failure));
@@ -133,6 +137,8 @@ Result<Json> DynamoDbService::DeleteItem(const Call& call) {
     output["ConsumedCapacity"] =
         rules::CapacityJson(table, rules::WriteUnits(old_item ? ItemSize(*old_item) : 0), true, capacity,
                             rules::WrittenIndexes(table, old_item ? &*old_item : nullptr, nullptr));
+  if (collection_metrics)
+    if (auto metrics = rules::ItemCollectionMetricsJson(table, key)) output["ItemCollectionMetrics"] = std::move(*metrics);
   return output;
 }
 
@@ -143,6 +149,7 @@ Result<Json> DynamoDbService::UpdateItem(const Call& call) {
                            rules::ParseReturnValues(call.input, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, ""));
   MALLARD_ASSIGN_OR_RETURN(bool return_old_on_failure, rules::ParseReturnOldOnConditionFailure(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  MALLARD_ASSIGN_OR_RETURN(bool collection_metrics, rules::ParseItemCollectionMetrics(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.condition = true, .update = true}));
   MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
   MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
@@ -194,6 +201,8 @@ Result<Json> DynamoDbService::UpdateItem(const Call& call) {
         rules::CapacityJson(table, rules::WriteUnits(bytes), true, capacity,
                             rules::WrittenIndexes(table, old_item ? &*old_item : nullptr, new_item ? &*new_item : nullptr));
   }
+  if (collection_metrics && (old_item || new_item))
+    if (auto metrics = rules::ItemCollectionMetricsJson(table, key)) output["ItemCollectionMetrics"] = std::move(*metrics);
   return output;
 }
 
@@ -258,7 +267,10 @@ Result<Json> DynamoDbService::BatchGetItem(const Call& call) {
         continue;
       }
       const auto& item = found.value()[i];
-      if (!item) continue;
+      if (!item) {
+        units += rules::ReadUnits(0, request.consistent);  // a key that finds nothing costs the minimum
+        continue;
+      }
       const std::size_t bytes = ItemSize(*item);
       response_bytes += bytes;
       units += rules::ReadUnits(bytes, request.consistent);
@@ -282,6 +294,7 @@ Result<Json> DynamoDbService::BatchWriteItem(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto request_items, input::OptionalObject(call.input, "RequestItems"));
   if (!request_items) return Fail(input::MissingMember("RequestItems"));
   MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  MALLARD_ASSIGN_OR_RETURN(bool collection_metrics, rules::ParseItemCollectionMetrics(call.input));
   struct Write {
     const TableDefinition* table;
     bool put;
@@ -340,6 +353,7 @@ Result<Json> DynamoDbService::BatchWriteItem(const Call& call) {
     }
   }
   std::map<std::string, double> units_by_table;
+  std::map<std::string, json::array> metrics_by_table;
   for (auto& write : writes) {
     ItemRef ref{write.table->name, ExtractKey(write.table->keys, write.item_or_key)};
     const std::size_t bytes = write.put ? ItemSize(write.item_or_key) : 0;
@@ -354,8 +368,16 @@ Result<Json> DynamoDbService::BatchWriteItem(const Call& call) {
         {call.now_millis, false});
     if (!written) return Fail(TableMissing(written.error()));
     units_by_table[write.table->name] += rules::WriteUnits(std::max(bytes, old_bytes));
+    if (collection_metrics)
+      if (auto metrics = rules::ItemCollectionMetricsJson(*write.table, ref.key))
+        metrics_by_table[write.table->name].push_back(std::move(*metrics));
   }
   Json output{{"UnprocessedItems", Json{}}};
+  if (collection_metrics) {
+    Json metrics;
+    for (auto& [name, list] : metrics_by_table) metrics[name] = std::move(list);
+    output["ItemCollectionMetrics"] = std::move(metrics);
+  }
   if (capacity != rules::CapacityDetail::None) {
     json::array capacities;
     for (const auto& table : tables)

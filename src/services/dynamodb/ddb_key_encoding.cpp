@@ -79,6 +79,16 @@ bool HasKeyAttributes(const KeySchema& keys, const Item& item) {
   return has(keys.partition) && (!keys.sort || has(*keys.sort));
 }
 
+bool IsIndexable(const KeySchema& keys, const Item& item) {
+  if (!HasKeyAttributes(keys, item)) return false;
+  auto fits = [&](const KeyElement& element, std::size_t limit) {
+    const AttributeValue& value = item.at(element.name);
+    if (value.type == AttrType::N) return true;  // at most 38 digits: always within the limits
+    return !value.bytes.empty() && value.bytes.size() <= limit;
+  };
+  return fits(keys.partition, 2048) && (!keys.sort || fits(*keys.sort, 1024));
+}
+
 Item ExtractKey(const KeySchema& keys, const Item& item) {
   Item key;
   key.emplace(keys.partition.name, item.at(keys.partition.name));

@@ -26,5 +26,9 @@ std::string EncodeIndexKey(const KeySchema& index_keys, const KeySchema& table_k
 std::string SegmentStart(int segment, int total);
 // True when `item` has every key attribute of `keys` with the right type (sparse indexes skip the rest).
 bool HasKeyAttributes(const KeySchema& keys, const Item& item);
+// True when `item` belongs in an index with these keys: it has them (HasKeyAttributes), no string or
+// binary one is empty and none exceeds DynamoDB's key sizes (2,048 bytes hash, 1,024 bytes range).
+// Writes refuse such items; an index added later skips the existing ones, as DynamoDB's backfill does.
+bool IsIndexable(const KeySchema& keys, const Item& item);
 
 }  // namespace mallard::dynamodb

@@ -46,6 +46,20 @@ struct Throughput {
   std::int64_t decreases_today = 0;
 };
 
+// WarmThroughput: the read and write units per second a table or GSI can serve at once. DynamoDB
+// reports it for every table (at least 12,000 reads and 4,000 writes per second); a request may only
+// raise it.
+struct WarmThroughput {
+  std::int64_t read_units_per_second = 0;   // 0 = not set: DescribeTable reports the minimum
+  std::int64_t write_units_per_second = 0;
+};
+
+// A resource-based policy (PutResourcePolicy) of a table or one of its streams.
+struct ResourcePolicy {
+  std::string document;     // the JSON text as given
+  std::string revision_id;  // changes with every new document
+};
+
 struct IndexDefinition {
   std::string name;
   bool global = true;
@@ -54,6 +68,7 @@ struct IndexDefinition {
   Throughput throughput;  // GSIs of provisioned tables
   std::string status = "ACTIVE";
   std::string arn;
+  WarmThroughput warm;  // GSIs
 };
 
 struct StreamSettings {
@@ -85,6 +100,14 @@ struct TableDefinition {
   std::string restored_from_backup_arn;
   std::string restored_from_table_arn;
   std::int64_t restored_millis = 0;
+  // Point-in-time recovery window in days (UpdateContinuousBackups RecoveryPeriodInDays, 1-35).
+  std::int64_t pitr_recovery_days = 35;
+  // SSESpecification Enabled=true: the KMS key's ARN, which SSEDescription echoes; empty = the AWS
+  // owned key, which DescribeTable does not describe.
+  std::string sse_kms_key_arn;
+  WarmThroughput warm;
+  // Resource-based policies by resource: "" = the table, a stream label = that stream.
+  std::map<std::string, ResourcePolicy> policies;
 
   const IndexDefinition* FindIndex(const std::string& index_name) const {
     for (const auto& index : indexes)

@@ -1,8 +1,11 @@
 // DynamoDB Query and Scan: pages come from the backend (key conditions, order, Limit, the 1 MB
 // budget); filters, projections and Select run here, after the page is read, as in DynamoDB —
 // Limit counts evaluated items, so Count <= ScannedCount.
+#include <set>
+
 #include "services/dynamodb/ddb_input.hpp"
 #include "services/dynamodb/ddb_item_rules.hpp"
+#include "services/dynamodb/ddb_key_encoding.hpp"
 #include "services/dynamodb/ddb_request_expressions.hpp"
 #include "services/dynamodb/ddb_service.hpp"
 
@@ -69,6 +72,34 @@ Result<ReadPlan> PlanRead(const json::object& input, TableDefinition table) {
   return plan;
 }
 
+AwsError InvalidStartKey() { return Validation("The provided starting key is invalid"); }
+
+// AWS accepts an ExclusiveStartKey only when it is exactly a key of what is read: the table's key
+// attributes (and the index's), with their types, and nothing else.
+Status<> CheckStartKeyShape(const ReadPlan& plan, const Item& start) {
+  std::set<std::string> expected;
+  auto has = [&](const KeyElement& element) {
+    expected.insert(element.name);
+    auto it = start.find(element.name);
+    return it != start.end() && it->second.type == element.type;
+  };
+  bool ok = has(plan.table.keys.partition) && (!plan.table.keys.sort || has(*plan.table.keys.sort));
+  if (plan.index) ok = ok && has(plan.index->keys.partition) && (!plan.index->keys.sort || has(*plan.index->keys.sort));
+  if (!ok || start.size() != expected.size()) return Fail(InvalidStartKey());
+  return Done{};
+}
+
+// The parallel-scan segment a partition falls in: the backends cut the 32-bit partition hash space
+// into `total` ranges starting at 2^32 * segment / total (SegmentStart).
+int SegmentOf(const AttributeValue& partition, int total) {
+  const std::uint64_t hash = PartitionHash(partition);
+  auto start = [&](std::uint64_t segment) { return (std::uint64_t{1} << 32) * segment / static_cast<std::uint64_t>(total); };
+  std::uint64_t segment = hash * static_cast<std::uint64_t>(total) >> 32;
+  while (segment + 1 < static_cast<std::uint64_t>(total) && start(segment + 1) <= hash) ++segment;
+  while (segment > 0 && start(segment) > hash) --segment;
+  return static_cast<int>(segment);
+}
+
 SortOp ToBackendOp(SortKeyCondition::Op op) {
   switch (op) {
     case SortKeyCondition::Op::Eq: return SortOp::Eq;
@@ -97,9 +128,11 @@ Json RenderPage(const ReadPlan& plan, const RequestExpressions& expressions, Pag
   output["Count"] = count;
   output["ScannedCount"] = static_cast<std::int64_t>(page.items.size());
   if (page.last_evaluated_key) output["LastEvaluatedKey"] = MapToJson(*page.last_evaluated_key);
-  if (plan.capacity != rules::CapacityDetail::None)
-    output["ConsumedCapacity"] =
-        rules::CapacityJson(plan.table, rules::ReadUnits(page.bytes_read, plan.consistent), false, plan.capacity);
+  if (plan.capacity != rules::CapacityDetail::None) {
+    const double units = rules::ReadUnits(page.bytes_read, plan.consistent);
+    output["ConsumedCapacity"] = plan.index ? rules::IndexReadCapacityJson(plan.table, plan.index->name, units, plan.capacity)
+                                            : rules::CapacityJson(plan.table, units, false, plan.capacity);
+  }
   return output;
 }
 
@@ -149,6 +182,10 @@ Result<Json> DynamoDbService::Query(const Call& call) {
     request.sort = SortCondition{ToBackendOp(sort.op), sort.value, sort.value2};
   }
   request.forward = forward.value_or(true);
+  if (plan.exclusive_start_key) {
+    MALLARD_RETURN_IF_ERROR(CheckStartKeyShape(plan, *plan.exclusive_start_key));
+    if (!Equals(plan.exclusive_start_key->at(keys.partition.name), request.partition)) return Fail(InvalidStartKey());
+  }
   request.exclusive_start_key = plan.exclusive_start_key;
   request.limit = static_cast<std::size_t>(plan.limit.value_or(0));
   request.whole_items = WantsWholeItems(plan, expressions);
@@ -188,6 +225,12 @@ Result<Json> DynamoDbService::Scan(const Call& call) {
   request.index = plan.index ? plan.index->name : "";
   request.segment = static_cast<int>(segment.value_or(0));
   request.total_segments = static_cast<int>(total.value_or(1));
+  if (plan.exclusive_start_key) {
+    MALLARD_RETURN_IF_ERROR(CheckStartKeyShape(plan, *plan.exclusive_start_key));
+    const KeySchema& keys = plan.index ? plan.index->keys : plan.table.keys;
+    if (SegmentOf(plan.exclusive_start_key->at(keys.partition.name), request.total_segments) != request.segment)
+      return Fail(InvalidStartKey());
+  }
   request.exclusive_start_key = plan.exclusive_start_key;
   request.limit = static_cast<std::size_t>(plan.limit.value_or(0));
   request.whole_items = WantsWholeItems(plan, expressions);

@@ -44,7 +44,9 @@ const services::ServiceDescriptor& DynamoDbService::Descriptor() const {
                     "RestoreTableToPointInTime", "UpdateContinuousBackups", "DescribeContinuousBackups",
                     "PutItem", "GetItem", "UpdateItem", "DeleteItem", "BatchGetItem", "BatchWriteItem",
                     "TransactGetItems", "TransactWriteItems", "Query", "Scan", "ExecuteStatement",
-                    "BatchExecuteStatement", "ExecuteTransaction"};
+                    "BatchExecuteStatement", "ExecuteTransaction", "PutResourcePolicy", "GetResourcePolicy",
+                    "DeleteResourcePolicy"};
+    d.empty_body_operations = {"TagResource", "UntagResource"};
     return d;
   }();
   return descriptor;
@@ -111,6 +113,9 @@ OperationResult DynamoDbService::Dispatch(const Call& call, const std::string& o
       {"BatchExecuteStatement", &DynamoDbService::BatchExecuteStatement},
       {"ExecuteTransaction", &DynamoDbService::ExecuteTransaction},
   };
+      {"PutResourcePolicy", &DynamoDbService::PutResourcePolicy},
+      {"GetResourcePolicy", &DynamoDbService::GetResourcePolicy},
+      {"DeleteResourcePolicy", &DynamoDbService::DeleteResourcePolicy},
   auto it = handlers.find(operation);
   if (it == handlers.end())
     return Fail(AwsError::Make("UnknownOperationException", 400, "Unknown operation " + operation));

@@ -68,6 +68,10 @@ class DynamoDbService final : public services::Service {
   Result<Json> ListTagsOfResource(const Call& call);
   Result<Json> DescribeLimits(const Call& call);
   Result<Json> DescribeEndpoints(const Call& call);
+  // Resource-based policies (ddb_resource_policies.cpp).
+  Result<Json> PutResourcePolicy(const Call& call);
+  Result<Json> GetResourcePolicy(const Call& call);
+  Result<Json> DeleteResourcePolicy(const Call& call);
   // Backups and point-in-time recovery (ddb_backups.cpp).
   Result<Json> CreateBackup(const Call& call);
   Result<Json> DescribeBackup(const Call& call);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <set>
@@ -19,6 +20,11 @@ namespace {
 constexpr std::size_t kMaxGlobalIndexes = 20;
 constexpr std::size_t kMaxLocalIndexes = 5;
 constexpr std::size_t kMaxNonKeyAttributes = 100;
+constexpr std::size_t kMaxKeyAttributeNameBytes = 255;
+constexpr std::size_t kMaxTagsPerResource = 50;
+// The warm throughput every new table and GSI has (DynamoDB Developer Guide, "warm throughput").
+constexpr std::int64_t kMinWarmReadUnits = 12000;
+constexpr std::int64_t kMinWarmWriteUnits = 4000;
 
 bool IsTableNameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
@@ -76,6 +82,10 @@ Result<IndexProjection> ParseProjection(const json::object* json, const std::str
     for (const auto& value : *non_key) {
       if (!value.is_string()) return Fail(input::WrongType("NonKeyAttributes", "string"));
       std::string name(value.get_string());
+      // Attributes projected by name are limited like key names (AWS refuses 256 bytes).
+      if (name.empty() || name.size() > kMaxKeyAttributeNameBytes)
+        return Fail(InvalidParameter("Projected attribute name length must be between 1 and 255 bytes: index " +
+                                     index_name));
       if (!seen.insert(name).second)
         return Fail(InvalidParameter("Duplicate NonKeyAttribute: " + name + " for index: " + index_name));
       projection.non_key_attributes.push_back(std::move(name));
@@ -118,6 +128,46 @@ Status<> ValidateTableName(const std::string& name, std::string_view member) {
   return Fail(Validation(message));
 }
 
+namespace {
+// AWS's tag alphabet: letters, digits, white space and + - = . _ : / @. Letters and spaces outside
+// ASCII are accepted as a whole (no Unicode category tables here): every non-ASCII character passes.
+bool IsTagText(const std::string& text) {
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80 || std::isalnum(u) || std::isspace(u)) continue;
+    if (std::string_view("+-=._:/@").find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+}  // namespace
+
+Result<std::vector<std::pair<std::string, std::string>>> ParseTags(const json::array& json) {
+  std::vector<std::pair<std::string, std::string>> tags;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    if (!json[i].is_object()) return Fail(input::WrongType("Tags", "structure"));
+    MALLARD_ASSIGN_OR_RETURN(auto key, input::RequiredString(json[i].get_object(), "Key"));
+    MALLARD_ASSIGN_OR_RETURN(auto value, input::RequiredString(json[i].get_object(), "Value"));
+    const std::string path = "tags." + std::to_string(i + 1) + ".member.";
+    // Lengths are UTF-8 bytes, as DynamoDB counts them (128 for keys, 256 for values).
+    if (key.empty() || key.size() > 128)
+      return Fail(input::ConstraintError(path + "key", "'" + key + "'",
+                                         key.empty() ? "Member must have length greater than or equal to 1"
+                                                     : "Member must have length less than or equal to 128"));
+    if (value.size() > 256)
+      return Fail(input::ConstraintError(path + "value", "'" + value + "'",
+                                         "Member must have length less than or equal to 256"));
+    if (!IsTagText(key))
+      return Fail(input::ConstraintError(path + "key", "'" + key + "'",
+                                         "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"));
+    if (!IsTagText(value))
+      return Fail(input::ConstraintError(path + "value", "'" + value + "'",
+                                         "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"));
+    if (key.rfind("aws:", 0) == 0) return Fail(Validation("System tags (aws:*) cannot be added or modified"));
+    tags.emplace_back(std::move(key), std::move(value));
+  }
+  return tags;
+}
+
 std::string TableNameFromArnOrName(const std::string& name_or_arn) {
   if (name_or_arn.rfind("arn:", 0) != 0) return name_or_arn;
   const auto slash = name_or_arn.find(":table/");
@@ -136,6 +186,13 @@ Result<std::map<std::string, AttrType>> ParseAttributeDefinitions(const json::ar
     if (!value.is_object()) return Fail(input::WrongType("AttributeDefinitions", "structure"));
     const auto& element = value.get_object();
     MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(element, "AttributeName"));
+    // KeySchemaAttributeName: 1-255 bytes, like the key schema that names them.
+    if (name.empty() || name.size() > kMaxKeyAttributeNameBytes)
+      return Fail(input::ConstraintError("AttributeDefinitions." + std::to_string(definitions.size() + 1) +
+                                             ".member.attributeName",
+                                         "'" + name + "'",
+                                         name.empty() ? "Member must have length greater than or equal to 1"
+                                                      : "Member must have length less than or equal to 255"));
     MALLARD_ASSIGN_OR_RETURN(auto type, input::EnumMember(element, "AttributeType", {"B", "N", "S"}, ""));
     if (type.empty()) return Fail(input::MissingMember("AttributeType"));
     AttrType parsed = AttrType::S;
@@ -238,8 +295,80 @@ Result<IndexDefinition> ParseIndex(const json::object& json, const TableDefiniti
     if (!index.keys.sort)
       return Fail(InvalidParameter("Index KeySchema does not have a range key for index: " + index.name));
   }
+  MALLARD_ASSIGN_OR_RETURN(auto warm_json, input::OptionalObject(json, "WarmThroughput"));
+  if (warm_json) {
+    if (!global) return Fail(InvalidParameter("WarmThroughput cannot be specified for LocalSecondaryIndex: " + index.name));
+    MALLARD_ASSIGN_OR_RETURN(index.warm, ParseWarmThroughput(*warm_json, "index " + index.name));
+  }
   index.arn = table.arn + "/index/" + index.name;
   return index;
+}
+
+Result<std::string> ParseSseSpecification(const json::object& json, const Scope& scope) {
+  MALLARD_ASSIGN_OR_RETURN(auto enabled, input::OptionalBool(json, "Enabled"));
+  MALLARD_ASSIGN_OR_RETURN(auto type, input::EnumMember(json, "SSEType", {"AES256", "KMS"}, ""));
+  MALLARD_ASSIGN_OR_RETURN(auto key, input::OptionalString(json, "KMSMasterKeyId"));
+  if (!enabled.value_or(false)) {
+    if (key) return Fail(InvalidParameter("KMSMasterKeyId can only be specified when SSE is enabled"));
+    return std::string();  // the AWS owned key
+  }
+  if (type == "AES256") return Fail(InvalidParameter("SSEType AES256 is not supported"));
+  // A key id, key ARN, alias name or alias ARN; DynamoDB reports the key's ARN. The default is the
+  // AWS managed key alias/aws/dynamodb.
+  const std::string kms = "arn:aws:kms:" + scope.region + ":" + scope.account + ":";
+  if (!key || key->empty()) return kms + "alias/aws/dynamodb";
+  if (key->rfind("arn:", 0) == 0) return *key;
+  if (key->rfind("alias/", 0) == 0) return kms + *key;
+  return kms + "key/" + *key;
+}
+
+Result<WarmThroughput> ParseWarmThroughput(const json::object& json, std::string_view member) {
+  WarmThroughput warm;
+  MALLARD_ASSIGN_OR_RETURN(auto read, input::OptionalInt(json, "ReadUnitsPerSecond"));
+  MALLARD_ASSIGN_OR_RETURN(auto write, input::OptionalInt(json, "WriteUnitsPerSecond"));
+  if (!read && !write)
+    return Fail(InvalidParameter("At least one of ReadUnitsPerSecond or WriteUnitsPerSecond must be specified in " +
+                                 std::string(member)));
+  if (read && *read < kMinWarmReadUnits)
+    return Fail(InvalidParameter("Requested ReadUnitsPerSecond " + std::to_string(*read) + " for " +
+                                 std::string(member) + " is lower than the minimum of " +
+                                 std::to_string(kMinWarmReadUnits)));
+  if (write && *write < kMinWarmWriteUnits)
+    return Fail(InvalidParameter("Requested WriteUnitsPerSecond " + std::to_string(*write) + " for " +
+                                 std::string(member) + " is lower than the minimum of " +
+                                 std::to_string(kMinWarmWriteUnits)));
+  warm.read_units_per_second = read.value_or(0);
+  warm.write_units_per_second = write.value_or(0);
+  return warm;
+}
+
+Status<> RaiseWarmThroughput(WarmThroughput& current, const WarmThroughput& requested) {
+  auto raise = [](std::int64_t& value, std::int64_t wanted, std::int64_t floor, const char* name) -> Status<> {
+    if (wanted == 0) return Done{};
+    if (wanted < std::max(value, floor))
+      return Fail(InvalidParameter(std::string("Requested ") + name + " " + std::to_string(wanted) +
+                                   " is lower than the current value " + std::to_string(std::max(value, floor)) +
+                                   "; warm throughput can only be increased"));
+    value = wanted;
+    return Done{};
+  };
+  MALLARD_RETURN_IF_ERROR(raise(current.read_units_per_second, requested.read_units_per_second, kMinWarmReadUnits,
+                                "ReadUnitsPerSecond"));
+  return raise(current.write_units_per_second, requested.write_units_per_second, kMinWarmWriteUnits,
+               "WriteUnitsPerSecond");
+}
+
+json::object WarmThroughputJson(const WarmThroughput& warm, const Throughput& throughput, const std::string& billing_mode,
+                                const std::string& status) {
+  // At least the minimum every table and GSI gets, and at least what is provisioned.
+  const bool provisioned = billing_mode == "PROVISIONED";
+  std::int64_t read = std::max(warm.read_units_per_second, kMinWarmReadUnits);
+  std::int64_t write = std::max(warm.write_units_per_second, kMinWarmWriteUnits);
+  if (provisioned) {
+    read = std::max(read, throughput.read_units);
+    write = std::max(write, throughput.write_units);
+  }
+  return json::object{{"ReadUnitsPerSecond", read}, {"WriteUnitsPerSecond", write}, {"Status", status}};
 }
 
 Result<TableDefinition> ParseCreateTable(const json::object& input, const Scope& scope, std::int64_t now_millis) {
@@ -308,17 +437,23 @@ Result<TableDefinition> ParseCreateTable(const json::object& input, const Scope&
   }
   MALLARD_ASSIGN_OR_RETURN(auto tags_json, input::OptionalArray(input, "Tags"));
   if (tags_json) {
-    for (const auto& tag : *tags_json) {
-      if (!tag.is_object()) return Fail(input::WrongType("Tags", "structure"));
-      MALLARD_ASSIGN_OR_RETURN(auto key, input::RequiredString(tag.get_object(), "Key"));
-      MALLARD_ASSIGN_OR_RETURN(auto value, input::RequiredString(tag.get_object(), "Value"));
-      table.tags[key] = value;
-    }
+    MALLARD_ASSIGN_OR_RETURN(auto tags, ParseTags(*tags_json));
+    for (auto& [key, value] : tags) table.tags[key] = std::move(value);
+    if (table.tags.size() > kMaxTagsPerResource)
+      return Fail(errors::LimitExceeded("Too many tags for resource: the limit is 50"));
   }
   MALLARD_ASSIGN_OR_RETURN(table.table_class,
                            input::EnumMember(input, "TableClass", {"STANDARD", "STANDARD_INFREQUENT_ACCESS"}, "STANDARD"));
   MALLARD_ASSIGN_OR_RETURN(auto protection, input::OptionalBool(input, "DeletionProtectionEnabled"));
   table.deletion_protection = protection.value_or(false);
+  MALLARD_ASSIGN_OR_RETURN(auto sse_json, input::OptionalObject(input, "SSESpecification"));
+  if (sse_json) {
+    MALLARD_ASSIGN_OR_RETURN(table.sse_kms_key_arn, ParseSseSpecification(*sse_json, scope));
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto warm_json, input::OptionalObject(input, "WarmThroughput"));
+  if (warm_json) {
+    MALLARD_ASSIGN_OR_RETURN(table.warm, ParseWarmThroughput(*warm_json, "table " + table.name));
+  }
   return table;
 }
 
@@ -388,6 +523,7 @@ json::object TableDescriptionJson(const TableDefinition& table, const TableStats
     if (index.global) {
       entry["IndexStatus"] = index.status;
       entry["ProvisionedThroughput"] = ThroughputJson(index.throughput, table.billing_mode);
+      entry["WarmThroughput"] = WarmThroughputJson(index.warm, index.throughput, table.billing_mode, index.status);
       globals.push_back(std::move(entry));
     } else {
       locals.push_back(std::move(entry));
@@ -404,6 +540,10 @@ json::object TableDescriptionJson(const TableDefinition& table, const TableStats
   if (table.table_class != "STANDARD")
     json["TableClassSummary"] = json::object{{"TableClass", table.table_class}};
   json["DeletionProtectionEnabled"] = table.deletion_protection;
+  if (!table.sse_kms_key_arn.empty())
+    json["SSEDescription"] =
+        json::object{{"Status", "ENABLED"}, {"SSEType", "KMS"}, {"KMSMasterKeyArn", table.sse_kms_key_arn}};
+  json["WarmThroughput"] = WarmThroughputJson(table.warm, table.throughput, table.billing_mode, table.status);
   if (!table.restored_from_backup_arn.empty() || !table.restored_from_table_arn.empty()) {
     json::object restore;
     if (!table.restored_from_backup_arn.empty()) restore["SourceBackupArn"] = table.restored_from_backup_arn;
@@ -411,6 +551,26 @@ json::object TableDescriptionJson(const TableDefinition& table, const TableStats
     restore["RestoreDateTime"] = EpochSeconds(table.restored_millis);
     restore["RestoreInProgress"] = false;
     json["RestoreSummary"] = std::move(restore);
+  }
+  return json;
+}
+
+json::object DeletedTableDescriptionJson(const TableDefinition& table, const TableStats& stats) {
+  // DeleteTable answers with a reduced description (AWS CLI/SDK examples of real responses): no key
+  // schema, attribute definitions, indexes or creation time.
+  json::object json{{"TableName", table.name},
+                    {"TableStatus", "DELETING"},
+                    {"ProvisionedThroughput", ThroughputJson(table.throughput, table.billing_mode)},
+                    {"TableSizeBytes", stats.size_bytes},
+                    {"ItemCount", stats.item_count},
+                    {"TableArn", table.arn},
+                    {"TableId", table.table_id}};
+  json["ProvisionedThroughput"].as_object().erase("LastIncreaseDateTime");
+  json["ProvisionedThroughput"].as_object().erase("LastDecreaseDateTime");
+  if (table.billing_mode == "PAY_PER_REQUEST") {
+    json["BillingModeSummary"] = json::object{
+        {"BillingMode", table.billing_mode},
+        {"LastUpdateToPayPerRequestDateTime", EpochSeconds(table.billing_mode_changed_millis)}};
   }
   return json;
 }

@@ -23,13 +23,25 @@ Result<TableDefinition> ParseCreateTable(const boost::json::object& input, const
 Result<IndexDefinition> ParseIndex(const boost::json::object& json, const TableDefinition& table, bool global);
 Result<std::map<std::string, AttrType>> ParseAttributeDefinitions(const boost::json::array& json);
 Result<StreamSettings> ParseStreamSpecification(const boost::json::object& json);
+// SSESpecification: the KMS key ARN SSEDescription will report, or "" for the AWS owned key (Enabled false).
+Result<std::string> ParseSseSpecification(const boost::json::object& json, const Scope& scope);
+// WarmThroughput of CreateTable, a GSI or UpdateTable; values below the minimum (12,000 / 4,000) are refused.
+Result<WarmThroughput> ParseWarmThroughput(const boost::json::object& json, std::string_view member);
+// UpdateTable's WarmThroughput: values may only grow.
+Status<> RaiseWarmThroughput(WarmThroughput& current, const WarmThroughput& requested);
+boost::json::object WarmThroughputJson(const WarmThroughput& warm, const Throughput& throughput,
+                                       const std::string& billing_mode, const std::string& status);
 Result<Throughput> ParseThroughput(const boost::json::object& json, std::string_view member);
 Status<> CheckIndexKeysDefined(const TableDefinition& table);
+// Tags of CreateTable and TagResource: AWS's lengths (UTF-8 bytes), alphabet and reserved "aws:" prefix.
+Result<std::vector<std::pair<std::string, std::string>>> ParseTags(const boost::json::array& json);
 
 boost::json::array KeySchemaJson(const KeySchema& keys);
 boost::json::object ProjectionJson(const IndexProjection& projection);
 boost::json::object ThroughputJson(const Throughput& throughput, const std::string& billing_mode);
 boost::json::object TableDescriptionJson(const TableDefinition& table, const TableStats& stats);
+// What DeleteTable returns: AWS's reduced description with TableStatus DELETING.
+boost::json::object DeletedTableDescriptionJson(const TableDefinition& table, const TableStats& stats);
 boost::json::object StreamDescriptionJson(const StreamDescription& stream);
 double EpochSeconds(std::int64_t millis);
 std::string StreamLabel(std::int64_t millis);

@@ -208,8 +208,15 @@ Status<> ApplyTableUpdate(const json::object& input, TableDefinition& table, std
         if (it == table.indexes.end())
           return Fail(errors::ResourceNotFound("Requested resource not found: Index: " + name + " not found"));
         MALLARD_ASSIGN_OR_RETURN(auto throughput, input::OptionalObject(*modify, "ProvisionedThroughput"));
-        if (!throughput) return Fail(input::MissingMember("ProvisionedThroughput"));
-        MALLARD_ASSIGN_OR_RETURN(it->throughput, codec::ParseThroughput(*throughput, "ProvisionedThroughput"));
+        MALLARD_ASSIGN_OR_RETURN(auto index_warm, input::OptionalObject(*modify, "WarmThroughput"));
+        if (index_warm) {
+          MALLARD_ASSIGN_OR_RETURN(auto warm, codec::ParseWarmThroughput(*index_warm, "index " + name));
+          MALLARD_RETURN_IF_ERROR(codec::RaiseWarmThroughput(it->warm, warm));
+        }
+        if (!throughput && !index_warm) return Fail(input::MissingMember("ProvisionedThroughput"));
+        if (throughput) {
+          MALLARD_ASSIGN_OR_RETURN(it->throughput, codec::ParseThroughput(*throughput, "ProvisionedThroughput"));
+        }
       }
     }
     // Definitions may only name attributes that some key uses.
@@ -236,8 +243,25 @@ Status<> ApplyTableUpdate(const json::object& input, TableDefinition& table, std
     table.table_class = table_class;
     changed = true;
   }
-  // WarmThroughput alone is an update too.
-  if (input.contains("WarmThroughput")) changed = true;
+  // WarmThroughput alone is an update too; it may only grow.
+  MALLARD_ASSIGN_OR_RETURN(auto warm_json, input::OptionalObject(input, "WarmThroughput"));
+  if (warm_json) {
+    MALLARD_ASSIGN_OR_RETURN(auto warm, codec::ParseWarmThroughput(*warm_json, "table " + table.name));
+    MALLARD_RETURN_IF_ERROR(codec::RaiseWarmThroughput(table.warm, warm));
+    changed = true;
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto sse_json, input::OptionalObject(input, "SSESpecification"));
+  if (sse_json) {
+    // The table's ARN carries the region and account the KMS key ARN is reported in.
+    Scope scope;
+    if (auto parts = table.arn.find(":dynamodb:"); parts != std::string::npos) {
+      const std::string rest = table.arn.substr(parts + 10);
+      scope.region = rest.substr(0, rest.find(':'));
+      scope.account = rest.substr(scope.region.size() + 1, rest.find(':', scope.region.size() + 1) - scope.region.size() - 1);
+    }
+    MALLARD_ASSIGN_OR_RETURN(table.sse_kms_key_arn, codec::ParseSseSpecification(*sse_json, scope));
+    changed = true;
+  }
   if (!changed)
     return Fail(Validation(
         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
@@ -303,7 +327,7 @@ Result<Json> DynamoDbService::DeleteTable(const Call& call) {
   gone.status = "DELETING";
   Json description = codec::TableDescriptionJson(gone, stats ? stats.value() : TableStats{});
   transitions_.Begin(call.scope, table_name, "DELETING", call.now_millis, {}, description);
-  return Json{{"TableDescription", std::move(description)}};
+  return Json{{"TableDescription", codec::DeletedTableDescriptionJson(gone, stats ? stats.value() : TableStats{})}};
 }
 
 Result<Json> DynamoDbService::ListTables(const Call& call) {
@@ -382,18 +406,7 @@ Result<Json> DynamoDbService::TagResource(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(call.input, "ResourceArn"));
   MALLARD_ASSIGN_OR_RETURN(auto tags_json, input::OptionalArray(call.input, "Tags"));
   if (!tags_json) return Fail(input::MissingMember("Tags"));
-  std::vector<std::pair<std::string, std::string>> tags;
-  for (const auto& tag : *tags_json) {
-    if (!tag.is_object()) return Fail(input::WrongType("Tags", "structure"));
-    MALLARD_ASSIGN_OR_RETURN(auto key, input::RequiredString(tag.get_object(), "Key"));
-    MALLARD_ASSIGN_OR_RETURN(auto value, input::RequiredString(tag.get_object(), "Value"));
-    if (key.empty() || key.size() > 128)
-      return Fail(input::ConstraintError("tags.member.key", "'" + key + "'", "Member must have length between 1 and 128"));
-    if (value.size() > 256)
-      return Fail(input::ConstraintError("tags.member.value", "'" + value + "'", "Member must have length less than or equal to 256"));
-    if (key.rfind("aws:", 0) == 0) return Fail(Validation("System tags (aws:*) cannot be added or modified"));
-    tags.emplace_back(key, value);
-  }
+  MALLARD_ASSIGN_OR_RETURN(auto tags, codec::ParseTags(*tags_json));
   MALLARD_ASSIGN_OR_RETURN(auto table_name, TableFromResourceArn(call, arn));
   auto updated = backend_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) -> Status<> {
     for (const auto& [key, value] : tags) table.tags[key] = value;

@@ -581,6 +581,75 @@ TEST_P(DynamoDbBackendBehaviour, ResetForgetsTablesItemsStreamsAndBackups) {
   EXPECT_FALSE((*found)[0]);
 }
 
+// Issue 15: an index added later leaves out items whose key there is empty or too large (the
+// writes that made them could not have been refused: the attribute was no key then).
+TEST_P(DynamoDbBackendBehaviour, NewIndexSkipsEmptyAndOversizedKeys) {
+  Put({{"pk", Str("good")}, {"sk", Num("1")}, {"h", Str("x")}});
+  Put({{"pk", Str("empty")}, {"sk", Num("1")}, {"h", Str("")}});
+  Put({{"pk", Str("huge")}, {"sk", Num("1")}, {"h", Str(std::string(2049, 'x'))}});
+  Put({{"pk", Str("range")}, {"sk", Num("1")}, {"h", Str("x")}, {"r", Str(std::string(1025, 'r'))}});
+  IndexDefinition by_h;
+  by_h.name = "by_h";
+  by_h.keys.partition = {"h", AttrType::S};
+  IndexDefinition by_h_r = by_h;
+  by_h_r.name = "by_h_r";
+  by_h_r.keys.sort = KeyElement{"r", AttrType::S};
+  auto updated = backend_->UpdateTable(scope_, "t", [&](TableDefinition& table) -> Status<> {
+    table.indexes.push_back(by_h);
+    table.indexes.push_back(by_h_r);
+    return Done{};
+  });
+  ASSERT_TRUE(updated.ok() && updated->ok());
+  ScanRequest scan;
+  scan.table = "t";
+  scan.index = "by_h";
+  auto page = peer_->Scan(scope_, scan);
+  ASSERT_TRUE(page.ok());
+  std::set<std::string> found;
+  for (const auto& item : page->items) found.insert(item.at("pk").bytes);
+  EXPECT_EQ(found, (std::set<std::string>{"good", "range"}));
+  scan.index = "by_h_r";
+  page = peer_->Scan(scope_, scan);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->items.empty());
+  auto stats = peer_->GetTableStats(scope_, "t");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->indexes.at("by_h").item_count, 2);
+  EXPECT_EQ(stats->indexes.at("by_h_r").item_count, 0);
+}
+
+// Issue 15: the table state added for resource policies, SSE, warm throughput and the PITR window
+// is kept by every store (a second server sees it) and goes with the table.
+TEST_P(DynamoDbBackendBehaviour, KeepsPoliciesSseWarmThroughputAndRecoveryPeriod) {
+  auto updated = backend_->UpdateTable(scope_, "t", [&](TableDefinition& table) -> Status<> {
+    table.policies[""] = {R"({"Version":"2012-10-17"})", "1000"};
+    table.policies["2026-01-01T00:00:00.000"] = {"{}", "2000"};
+    table.sse_kms_key_arn = "arn:aws:kms:us-east-1:000000000000:key/k";
+    table.warm = {15000, 5000};
+    table.indexes[0].warm = {13000, 0};
+    table.pitr_recovery_days = 7;
+    return Done{};
+  });
+  ASSERT_TRUE(updated.ok() && updated->ok());
+  auto seen = peer_->GetTable(scope_, "t");
+  ASSERT_TRUE(seen.ok());
+  ASSERT_EQ(seen->policies.size(), 2u);
+  EXPECT_EQ(seen->policies.at("").document, R"({"Version":"2012-10-17"})");
+  EXPECT_EQ(seen->policies.at("").revision_id, "1000");
+  EXPECT_EQ(seen->policies.at("2026-01-01T00:00:00.000").revision_id, "2000");
+  EXPECT_EQ(seen->sse_kms_key_arn, "arn:aws:kms:us-east-1:000000000000:key/k");
+  EXPECT_EQ(seen->warm.read_units_per_second, 15000);
+  EXPECT_EQ(seen->warm.write_units_per_second, 5000);
+  EXPECT_EQ(seen->indexes[0].warm.read_units_per_second, 13000);
+  EXPECT_EQ(seen->pitr_recovery_days, 7);
+  ASSERT_TRUE(backend_->DeleteTable(scope_, "t").ok());
+  ASSERT_TRUE(backend_->CreateTable(scope_, MakeTable("t", false)).ok());
+  auto fresh = peer_->GetTable(scope_, "t");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE(fresh->policies.empty());
+  EXPECT_EQ(fresh->pitr_recovery_days, 35);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DynamoDbBackendBehaviour, ::testing::ValuesIn(Backends()),
                          [](const auto& info) { return info.param.name; });
 
