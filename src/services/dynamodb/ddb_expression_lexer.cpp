@@ -1,6 +1,7 @@
 // Tokenizer and the parser machinery shared by every expression kind.
 #include "services/dynamodb/ddb_expression_lexer.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "common/encoding.hpp"
@@ -244,13 +245,15 @@ Result<DocumentPath> ParserBase::ParsePath(std::span<const std::string_view> sto
       ++pos_;
       if (!At(Tok::Number)) return Fail(SyntaxError());
       std::string_view digits = Text(Peek());
-      if (digits.size() > 9) return Fail(SyntaxError());
-      std::uint32_t index = 0;
-      for (char c : digits) index = index * 10 + static_cast<std::uint32_t>(c - '0');
+      // An index past a 32-bit int is AWS's range error (ScyllaDB's test_projection_expression_path
+      // quotes it: "List index is not within the allowable range; index: [99999999999999]").
+      std::uint64_t index = 0;
+      for (char c : digits) index = std::min<std::uint64_t>(index * 10 + static_cast<std::uint64_t>(c - '0'), 1ULL << 40);
+      if (index > 2147483647ULL) return Fail(Invalid("List index is not within the allowable range; index: [" + std::string(digits) + "]"));
       ++pos_;
       if (!At(Tok::RBracket)) return Fail(SyntaxError());
       ++pos_;
-      path.push_back(PathElement{std::string(), index, true});
+      path.push_back(PathElement{std::string(), static_cast<std::uint32_t>(index), true});
     } else {
       break;
     }

@@ -229,6 +229,17 @@ TEST(ConditionLimitsTest, HostileInputsNeverCrash) {
   }
 }
 
+TEST(ConditionLimitsTest, ListIndexPastInt32IsARangeError) {
+  // AWS's message (ScyllaDB's test_projection_expression_path, run against AWS); it was a syntax error.
+  auto inputs = InputsOf("", "");
+  auto projection = ParseProjection("a[99999999999999]", inputs);
+  ASSERT_FALSE(projection.ok());
+  EXPECT_EQ(projection.error().message,
+            "Invalid ProjectionExpression: List index is not within the allowable range; index: [99999999999999]");
+  EXPECT_TRUE(ParseProjection("a[2147483647]", inputs).ok());
+  EXPECT_FALSE(ParseProjection("a[2147483648]", inputs).ok());
+}
+
 TEST(ConditionLimitsTest, InOperandCount) {
   auto inputs = InputsOf("", R"({":v": {"S": "x"}})");
   std::string text = "a IN (:v";
