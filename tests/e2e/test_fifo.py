@@ -184,12 +184,24 @@ def test_fifo_send_message_batch(sqs):
     assert sqs.receive_bodies(url, MaxNumberOfMessages=10) == ["b0", "b1", "b2", "b3"]
 
 
-@pytest.mark.parametrize("attribute,value", [("MessageGroupId", "has space"), ("MessageDeduplicationId", "x" * 129)])
+@pytest.mark.parametrize("attribute,value", [("MessageGroupId", "has space"), ("MessageDeduplicationId", "x" * 129),
+                                             ("MessageDeduplicationId", "")])
 def test_fifo_invalid_ids(sqs, attribute, value):
     url = fifo_queue(sqs)
     kwargs = {"MessageGroupId": "g", "MessageDeduplicationId": "d"}
     kwargs[attribute] = value
-    sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url, MessageBody="x", **kwargs)
+    error = sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url, MessageBody="x", **kwargs)
+    # AWS-recorded wording, an empty id included ("Value  for parameter MessageDeduplicationId …").
+    assert error.message == (f"Value {value} for parameter {attribute} is invalid. Reason: {attribute} can only "
+                             "include alphanumeric and punctuation characters. 1 to 128 in length.")
+
+
+@pytest.mark.parametrize("group", ["", "a" * 129, "group 123"])
+def test_standard_queue_invalid_message_group_id(sqs, group):
+    url = sqs.create_queue()
+    error = sqs.expect_error("InvalidParameterValue", "SendMessage", QueueUrl=url, MessageBody="x", MessageGroupId=group)
+    assert error.message == (f"Value {group} for parameter MessageGroupId is invalid. Reason: MessageGroupId can only "
+                             "include alphanumeric and punctuation characters. 1 to 128 in length.")
 
 
 def test_fifo_attribute_cannot_be_set_on_standard_queue(sqs):

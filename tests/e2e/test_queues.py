@@ -52,7 +52,9 @@ def test_create_queue_idempotent_with_same_attributes(sqs):
 def test_create_queue_with_different_attributes_fails(sqs):
     name = unique("idem")
     sqs.create_queue(name, {"VisibilityTimeout": "60"})
-    sqs.expect_error("QueueNameExists", "CreateQueue", QueueName=name, Attributes={"VisibilityTimeout": "61"})
+    error = sqs.expect_error("QueueNameExists", "CreateQueue", QueueName=name, Attributes={"VisibilityTimeout": "61"})
+    # AWS names the attribute (recorded: "…a different value for attribute DelaySeconds", no period).
+    assert error.message == "A queue already exists with the same name and a different value for attribute VisibilityTimeout"
 
 
 @pytest.mark.parametrize("name", ["x" * 81, "has space", "bad!char", "dot.name", "slash/name", "\u00fcnicode"])
@@ -335,7 +337,17 @@ def test_purge_queue(sqs):
 def test_purge_twice_within_60s(sqs):
     url = sqs.create_queue()
     sqs.call("PurgeQueue", QueueUrl=url)
-    sqs.expect_error("PurgeQueueInProgress", "PurgeQueue", QueueUrl=url)
+    error = sqs.expect_error("PurgeQueueInProgress", "PurgeQueue", QueueUrl=url)
+    name = url.rsplit("/", 1)[1]
+    assert error.message == f"Only one PurgeQueue operation on {name} is allowed every 60 seconds."
+
+
+def test_missing_queue_is_worded_per_protocol(sqs, mallard):
+    # AWS-recorded: awsQuery still says "…for this wsdl version.", awsJson does not.
+    error = sqs.expect_error("QueueDoesNotExist", "GetQueueAttributes", QueueUrl=mallard.queue_url(unique("gone")))
+    expected = {"query": "The specified queue does not exist for this wsdl version.",
+                "json": "The specified queue does not exist."}[sqs.protocol]
+    assert error.message == expected
 
 
 # --- Tags ----------------------------------------------------------------------------------------

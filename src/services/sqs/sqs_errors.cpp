@@ -16,9 +16,10 @@ AwsError QueueDoesNotExist() {
   return Make("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", 400,
               "The specified queue does not exist.");
 }
-AwsError QueueNameExists(const std::string& name) {
+AwsError QueueNameExists(const std::string& attribute) {
+  // AWS names the first attribute that differs (recorded: "…a different value for attribute DelaySeconds").
   return Make("QueueNameExists", "QueueAlreadyExists", 400,
-              "A queue already exists with the same name and a different value for attribute(s).");
+              "A queue already exists with the same name and a different value for attribute " + attribute);
 }
 AwsError QueueDeletedRecently(const std::string& name) {
   return Make("QueueDeletedRecently", "AWS.SimpleQueueService.QueueDeletedRecently", 400,
@@ -43,9 +44,9 @@ AwsError MessageNotInflight() {
   return Make("MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight", 400,
               "The message referred to isn't in flight.");
 }
-AwsError PurgeQueueInProgress(const std::string& queue_arn) {
+AwsError PurgeQueueInProgress(const std::string& queue_name) {
   return Make("PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress", 403,
-              "Only one PurgeQueue operation on " + queue_arn + " is allowed every 60 seconds.");
+              "Only one PurgeQueue operation on " + queue_name + " is allowed every 60 seconds.");
 }
 AwsError EmptyBatchRequest(const std::string& entry_shape) {
   return Make("EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest", 400,

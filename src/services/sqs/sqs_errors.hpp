@@ -8,7 +8,7 @@
 namespace mallard::sqs::errors {
 
 AwsError QueueDoesNotExist();
-AwsError QueueNameExists(const std::string& name);
+AwsError QueueNameExists(const std::string& attribute);  // the attribute that differs
 AwsError QueueDeletedRecently(const std::string& name);
 AwsError InvalidAttributeName(const std::string& name);
 // DeduplicationScope or FifoThroughputLimit given to a standard queue (AWS's recorded wording).
@@ -17,7 +17,7 @@ AwsError InvalidAttributeValue(const std::string& message);
 // DeleteMessage quotes the handle; ChangeMessageVisibility answers without it (`handle` empty).
 AwsError ReceiptHandleIsInvalid(const std::string& handle);
 AwsError MessageNotInflight();
-AwsError PurgeQueueInProgress(const std::string& queue_arn);
+AwsError PurgeQueueInProgress(const std::string& queue_name);
 AwsError EmptyBatchRequest(const std::string& entry_shape);
 AwsError TooManyEntriesInBatchRequest(std::size_t count);
 AwsError BatchEntryIdsNotDistinct(const std::string& id);

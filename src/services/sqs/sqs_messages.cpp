@@ -127,7 +127,7 @@ Result<NewMessage> PrepareMessage(const json::object& entry, const QueueRecord& 
     if (!IsValidFifoToken(*group)) {
       return Fail(errors::InvalidParameterValue("Value " + *group + " for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length."));
     }
-    if (dedup && !dedup->empty()) {
+    if (dedup) {  // given, even empty: it must be valid (AWS-recorded: "Value  for parameter …")
       if (!IsValidFifoToken(*dedup)) {
         return Fail(errors::InvalidParameterValue("Value " + *dedup + " for parameter MessageDeduplicationId is invalid. Reason: MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length."));
       }
@@ -147,7 +147,7 @@ Result<NewMessage> PrepareMessage(const json::object& entry, const QueueRecord& 
     }
     if (group) {
       if (!IsValidFifoToken(*group)) {
-        return Fail(errors::InvalidParameterValue("Value " + *group + " for parameter MessageGroupId is invalid."));
+        return Fail(errors::InvalidParameterValue("Value " + *group + " for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length."));
       }
       message.group_id = *group;  // fair queues: accepted and returned, no ordering implied
     }

@@ -125,6 +125,18 @@ void SqsService::RunBackendWork(std::function<void()> work) {
 }
 
 void SqsService::Invoke(Request request, protocol::OperationCallback done) {
+  if (request.protocol == protocol::WireProtocol::AwsQuery) {
+    // SQS words a missing queue differently per protocol (AWS-recorded): awsQuery still says
+    // "…for this wsdl version.", awsJson "The specified queue does not exist.".
+    done = [done = std::move(done)](OperationResult result) {
+      if (!result.ok() && result.error().code == "QueueDoesNotExist") {
+        AwsError error = std::move(result).error();
+        error.message = "The specified queue does not exist for this wsdl version.";
+        result = Fail(std::move(error));
+      }
+      done(std::move(result));
+    };
+  }
   if (request.operation == "ReceiveMessage") {
     ReceiveMessage(std::move(request), std::move(done));
     return;
@@ -334,9 +346,9 @@ OperationResult SqsService::CreateQueue(const Request& request) {
     for (const auto& [attribute, value] : attributes) {
       auto current = existing.find(attribute);
       std::string current_value = current == existing.end() ? std::string() : current->second;
-      if (current_value != value) return Fail(errors::QueueNameExists(name));
+      if (current_value != value) return Fail(errors::QueueNameExists(attribute));
     }
-    if (outcome->record.fifo != fifo) return Fail(errors::QueueNameExists(name));
+    if (outcome->record.fifo != fifo) return Fail(errors::QueueNameExists("FifoQueue"));
   }
   Json output;
   output["QueueUrl"] = QueueUrl(request, key);
@@ -438,7 +450,7 @@ OperationResult SqsService::PurgeQueue(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
   auto purged = backend_->PurgeQueue(key, Now());
   if (!purged) {
-    if (purged.error().code == BackendErrc::PurgeInProgress) return Fail(errors::PurgeQueueInProgress(key.Arn()));
+    if (purged.error().code == BackendErrc::PurgeInProgress) return Fail(errors::PurgeQueueInProgress(key.name));
     return Fail(ToAwsError(purged.error()));
   }
   return Json();
