@@ -252,3 +252,22 @@ def test_at_most_ten_violations_are_listed(mallard):
     assert body["__type"] == VALIDATE
     assert body["message"].startswith("10 validation errors detected: ")
     assert body["message"].count("failed to satisfy constraint") == 10
+
+
+# --- Tagging operations judge their ResourceArn first ------------------------------------------------
+
+
+@pytest.mark.parametrize("operation", ["TagResource", "UntagResource", "ListTagsOfResource"])
+def test_tagging_resource_arn_is_judged_first(mallard, operation):
+    assert_validation(mallard, operation, {}, "Invalid TableArn")
+    for arn, shown in [("", "*"), ("abcd", "abcd"), ("a:b:c:d:e/f", "a:b:c:d:e/f")]:
+        status, body = call(mallard, operation, {"ResourceArn": arn})
+        assert status == 400
+        assert body == {"__type": "com.amazon.coral.service#AccessDeniedException",
+                        "Message": f"User: arn:aws:iam::000000000000:root is not authorized to perform: "
+                                   f"dynamodb:{operation} on resource: {shown}"}
+
+
+def test_tag_resource_constraints_follow_the_arn_check(mallard):
+    assert_validation(mallard, "TagResource", {"ResourceArn": "a:b:c:d:e:f/g"},
+                      "1 validation error detected: " + null_at("tags"))

@@ -316,11 +316,13 @@ class ConstraintWalk {
  public:
   // Operations whose table name AWS checks first, with a message of its own (see CheckRequest).
   bool table_name_checked_first = false;
+  std::string skip_top_member;  // judged before the walk, in words of its own
   std::vector<std::string> violations;
 
   void Members(const ModelShape& shape, const json::object& object, const std::string& prefix) {
     for (const auto& [name, member] : shape.members) {
       if (Full()) return;
+      if (prefix.empty() && name == skip_top_member) continue;
       const json::value* value = object.if_contains(name);
       const std::string path = prefix + LowerFirst(name);
       if (!value || value->is_null()) {
@@ -451,6 +453,41 @@ class ConstraintWalk {
   }
 };
 
+bool IsTaggingOperation(std::string_view operation) {
+  return operation == "TagResource" || operation == "UntagResource" || operation == "ListTagsOfResource";
+}
+
+// "<anything>:<5 more parts>/<anything>": what AWS's tagging operations need to see before they
+// consider the caller allowed (checked without a regex: six colon-separated non-empty parts, a '/' in
+// the last, something after it).
+bool LooksLikeResourceArn(std::string_view arn) {
+  std::size_t parts = 0, start = 0;
+  while (parts < 5) {
+    const std::size_t colon = arn.find(':', start);
+    if (colon == std::string_view::npos || colon == start) return false;
+    start = colon + 1;
+    ++parts;
+  }
+  const std::string_view last = arn.substr(start);
+  const std::size_t slash = last.find('/');
+  return slash != std::string_view::npos && slash > 0 && slash + 1 < last.size();
+}
+
+// The tagging operations judge their ResourceArn before the model's constraints, in words of their own.
+std::optional<AwsError> TaggingResourceArnError(std::string_view operation, const json::object& input,
+                                                std::string_view caller_arn) {
+  const json::value* arn = input.if_contains("ResourceArn");
+  if (!arn || arn->is_null()) return errors::Validation("Invalid TableArn");
+  const std::string_view text(arn->get_string().data(), arn->get_string().size());
+  if (LooksLikeResourceArn(text)) return std::nullopt;
+  AwsError denied = errors::OnTheWire(AwsError::Make(
+      "AccessDeniedException", 400,
+      "User: " + std::string(caller_arn) + " is not authorized to perform: dynamodb:" + std::string(operation) +
+          " on resource: " + (text.empty() ? std::string("*") : std::string(text))));
+  denied.message_member = "Message";
+  return denied;
+}
+
 // AWS checks these operations' TableName before anything else, with messages of their own.
 bool ChecksTableNameFirst(std::string_view operation) {
   return operation == "CreateTable" || operation == "DeleteTable" || operation == "DescribeTable" ||
@@ -459,7 +496,8 @@ bool ChecksTableNameFirst(std::string_view operation) {
 
 }  // namespace
 
-std::optional<AwsError> CheckRequest(ModelService service, std::string_view operation, const json::object& input) {
+std::optional<AwsError> CheckRequest(ModelService service, std::string_view operation, const json::object& input,
+                                     std::string_view caller_arn) {
   const Models& models = LoadedModels();
   const ServiceModel& model = service == ModelService::DynamoDb ? models.dynamodb : models.streams;
   auto found = model.operations.find(operation);
@@ -469,6 +507,10 @@ std::optional<AwsError> CheckRequest(ModelService service, std::string_view oper
   if (auto error = MemberTypeError(shape, input)) return errors::Serialization(std::move(*error));
 
   ConstraintWalk walk;
+  if (service == ModelService::DynamoDb && IsTaggingOperation(operation)) {
+    if (auto error = TaggingResourceArnError(operation, input, caller_arn)) return error;
+    walk.skip_top_member = "ResourceArn";
+  }
   if (ChecksTableNameFirst(operation)) {
     walk.table_name_checked_first = true;
     const json::value* name = input.if_contains("TableName");

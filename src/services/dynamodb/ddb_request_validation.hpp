@@ -23,7 +23,9 @@ namespace mallard::dynamodb::request_validation {
 enum class ModelService : unsigned char { DynamoDb, Streams };
 
 // nullopt when the request passes both stages (or the operation has no input shape in the model).
+// `caller_arn` names the caller in the AccessDeniedException AWS answers for a ResourceArn that is not
+// an ARN at all (TagResource, UntagResource, ListTagsOfResource).
 std::optional<AwsError> CheckRequest(ModelService service, std::string_view operation,
-                                     const boost::json::object& input);
+                                     const boost::json::object& input, std::string_view caller_arn = {});
 
 }  // namespace mallard::dynamodb::request_validation

@@ -67,7 +67,8 @@ OperationResult DynamoDbService::Run(const RequestContext& context, const std::s
   Call call{context, input, Scope{context.account_id, context.region}, runtime_.clock()};
   try {
     // AWS judges the request's wire types and constraints before the operation looks at anything.
-    if (auto rejected = request_validation::CheckRequest(request_validation::ModelService::DynamoDb, operation, input))
+    if (auto rejected = request_validation::CheckRequest(request_validation::ModelService::DynamoDb, operation, input,
+                                                         context.caller_arn))
       return Fail(std::move(*rejected));
     return Dispatch(call, operation);
   } catch (const std::exception& e) {
