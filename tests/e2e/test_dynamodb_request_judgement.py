@@ -271,3 +271,18 @@ def test_tagging_resource_arn_is_judged_first(mallard, operation):
 def test_tag_resource_constraints_follow_the_arn_check(mallard):
     assert_validation(mallard, "TagResource", {"ResourceArn": "a:b:c:d:e:f/g"},
                       "1 validation error detected: " + null_at("tags"))
+
+
+# --- Transactions: every action is judged before any table is looked up ------------------------------
+
+
+def test_transaction_actions_are_judged_before_the_lookup(mallard):
+    unused = "Value provided in ExpressionAttributeValues unused in expressions: keys: {:u}"
+    assert_validation(mallard, "TransactWriteItems", {"TransactItems": [
+        {"Delete": {"TableName": "missing_one", "Key": {"a": {"S": "x"}}}},
+        {"Put": {"TableName": "missing_two", "Item": {"a": {"S": "y"}}, "ConditionExpression": "attribute_exists(a)",
+                 "ExpressionAttributeValues": {":u": {"S": "z"}}}}]}, unused)
+    assert_validation(mallard, "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": "missing_one", "Key": {"a": {"S": "x"}}}},
+        {"Get": {"TableName": "missing_two", "Key": {"a": {}}}}]},
+        "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")

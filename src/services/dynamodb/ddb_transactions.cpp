@@ -75,12 +75,38 @@ std::string ItemIdentity(const TableDefinition& table, const Item& key) {
   return table.name + "\n" + json::serialize(MapToJson(key));
 }
 
+// Everything an action is judged on without its table (attribute values, expressions and their
+// placeholders, one kind per action) comes before any table is looked up, as AWS judges a request
+// (issue 15: validation order). The main loop repeats these checks with the table at hand.
+Status<> JudgeActionsBeforeLookup(const json::array& items, std::initializer_list<const char*> kinds) {
+  for (const auto& value : items) {
+    if (!value.is_object()) continue;
+    int present = 0;
+    for (const char* kind : kinds) {
+      const json::value* body = value.get_object().if_contains(kind);
+      if (!body || !body->is_object()) continue;
+      ++present;
+      const auto& fields = body->get_object();
+      for (const char* map : {"Item", "Key"})
+        if (const auto* values = fields.if_contains(map); values && values->is_object())
+          MALLARD_RETURN_IF_ERROR(DecodeMap(values->get_object()));
+      const bool get = std::string_view(kind) == "Get";
+      MALLARD_RETURN_IF_ERROR(ParseRequestExpressions(
+          fields, {.condition = !get, .projection = get, .update = std::string_view(kind) == "Update"}));
+    }
+    if (kinds.size() > 1 && present > 1)
+      return Fail(Validation("TransactItems can only contain one of Check, Put, Update or Delete"));
+  }
+  return Done{};
+}
+
 }  // namespace
 
 Result<Json> DynamoDbService::TransactGetItems(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto items, input::OptionalArray(call.input, "TransactItems"));
   MALLARD_RETURN_IF_ERROR(CheckTransactItemCount(items));
   MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  MALLARD_RETURN_IF_ERROR(JudgeActionsBeforeLookup(*items, {"Get"}));
   std::vector<ItemRef> refs;
   std::vector<RequestExpressions> projections;
   std::vector<TableDefinition> tables;
@@ -127,6 +153,7 @@ Result<Json> DynamoDbService::TransactWriteItems(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto items, input::OptionalArray(call.input, "TransactItems"));
   MALLARD_RETURN_IF_ERROR(CheckTransactItemCount(items));
   MALLARD_ASSIGN_OR_RETURN(auto capacity, rules::ParseCapacityDetail(call.input));
+  MALLARD_RETURN_IF_ERROR(JudgeActionsBeforeLookup(*items, {"ConditionCheck", "Put", "Delete", "Update"}));
   MALLARD_ASSIGN_OR_RETURN(auto token, input::OptionalString(call.input, "ClientRequestToken"));
   if (token && (token->empty() || token->size() > 36))
     return Fail(input::ConstraintError("ClientRequestToken", "'" + *token + "'",
