@@ -286,3 +286,9 @@ def test_transaction_actions_are_judged_before_the_lookup(mallard):
         {"Get": {"TableName": "missing_one", "Key": {"a": {"S": "x"}}}},
         {"Get": {"TableName": "missing_two", "Key": {"a": {}}}}]},
         "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+
+
+def test_update_table_with_nothing_to_update_is_judged_before_the_lookup(mallard):
+    assert_validation(mallard, "UpdateTable", {"TableName": "missing_table"},
+                      "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+                      "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")

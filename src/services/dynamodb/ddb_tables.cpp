@@ -96,6 +96,10 @@ Result<Json> DynamoDbService::DescribeTable(const Call& call) {
 
 namespace {
 
+constexpr const char* kNothingToUpdate =
+    "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
+    "SSESpecification or ReplicaUpdates is required";
+
 // Applies one UpdateTable request to a table definition; runs inside the backend's atomic update.
 Status<> ApplyTableUpdate(const json::object& input, TableDefinition& table, std::int64_t now_millis) {
   bool changed = false;
@@ -262,17 +266,28 @@ Status<> ApplyTableUpdate(const json::object& input, TableDefinition& table, std
     MALLARD_ASSIGN_OR_RETURN(table.sse_kms_key_arn, codec::ParseSseSpecification(*sse_json, scope));
     changed = true;
   }
-  if (!changed)
-    return Fail(Validation(
-        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
-        "SSESpecification or ReplicaUpdates is required"));
+  if (!changed) return Fail(Validation(kNothingToUpdate));
   return Done{};
+}
+
+// Whether the request names anything UpdateTable could change. AWS answers kNothingToUpdate before it
+// looks the table up (issue 15: validation order); what the named changes amount to is judged with
+// the table (ApplyTableUpdate).
+bool NamesAnUpdate(const json::object& input) {
+  for (const char* member : {"ProvisionedThroughput", "BillingMode", "StreamSpecification", "SSESpecification",
+                             "ReplicaUpdates", "DeletionProtectionEnabled", "TableClass", "WarmThroughput",
+                             "OnDemandThroughput"}) {
+    if (const auto* value = input.if_contains(member); value && !value->is_null()) return true;
+  }
+  const auto* gsi_updates = input.if_contains("GlobalSecondaryIndexUpdates");
+  return gsi_updates && gsi_updates->is_array() && !gsi_updates->get_array().empty();
 }
 
 }  // namespace
 
 Result<Json> DynamoDbService::UpdateTable(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(call.input, "TableName"));
+  if (!NamesAnUpdate(call.input)) return Fail(Validation(kNothingToUpdate));
   const std::string table_name = codec::TableNameFromArnOrName(name);
   // A table still being created, updated or deleted cannot change yet.
   if (auto transition = transitions_.Current(call.scope, table_name, call.now_millis))
