@@ -292,3 +292,12 @@ def test_update_table_with_nothing_to_update_is_judged_before_the_lookup(mallard
     assert_validation(mallard, "UpdateTable", {"TableName": "missing_table"},
                       "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
                       "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
+
+
+def test_query_placeholders_are_judged_before_the_lookup(mallard):
+    assert_validation(mallard, "Query", {"TableName": "missing_table", "KeyConditionExpression": "a = :v"},
+                      "Invalid KeyConditionExpression: An expression attribute value used in expression is not "
+                      "defined; attribute value: :v")
+    assert_validation(mallard, "Query", {"TableName": "missing_table", "KeyConditionExpression": "a = :v",
+                                         "ExpressionAttributeValues": {":v": {"S": "x"}, ":u": {"S": "y"}}},
+                      "Value provided in ExpressionAttributeValues unused in expressions: keys: {:u}")

@@ -154,12 +154,31 @@ Status<> RejectKeyAttributesInFilter(const Condition& filter, const KeySchema& k
   return Done{};
 }
 
+// The part of a Query's expressions AWS judges before the table: the syntax of each expression and
+// its placeholders (undefined or unused). Only for requests in expression style; the key condition's
+// key-schema rules, and everything legacy, are judged with the table by ParseRequestExpressions, which
+// repeats these checks in the same order (projection, filter, key condition, unused placeholders).
+Status<> JudgeQueryExpressionsBeforeLookup(const json::object& input) {
+  for (const char* legacy : {"KeyConditions", "QueryFilter", "AttributesToGet", "ConditionalOperator"})
+    if (input.contains(legacy)) return Done{};
+  MALLARD_ASSIGN_OR_RETURN(auto key_condition, rules::ExpressionText(input, "KeyConditionExpression"));
+  if (!key_condition) return Done{};
+  MALLARD_ASSIGN_OR_RETURN(auto inputs, rules::ParseExpressionInputs(input));
+  MALLARD_ASSIGN_OR_RETURN(auto projection, rules::ExpressionText(input, "ProjectionExpression"));
+  if (projection) MALLARD_RETURN_IF_ERROR(ParseProjection(*projection, inputs));
+  MALLARD_ASSIGN_OR_RETURN(auto filter, rules::ExpressionText(input, "FilterExpression"));
+  if (filter) MALLARD_RETURN_IF_ERROR(ParseCondition(*filter, ExpressionKind::Filter, inputs));
+  MALLARD_RETURN_IF_ERROR(ParseCondition(*key_condition, ExpressionKind::KeyCondition, inputs));
+  return inputs.CheckAllUsed();
+}
+
 }  // namespace
 
 Result<Json> DynamoDbService::Query(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
   if (!call.input.contains("KeyConditionExpression") && !call.input.contains("KeyConditions"))
     return Fail(Validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
+  MALLARD_RETURN_IF_ERROR(JudgeQueryExpressionsBeforeLookup(call.input));
   MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
   MALLARD_ASSIGN_OR_RETURN(auto plan, PlanRead(call.input, std::move(table)));
   const KeySchema& keys = plan.index ? plan.index->keys : plan.table.keys;
