@@ -113,10 +113,10 @@ OperationResult DynamoDbService::Dispatch(const Call& call, const std::string& o
       {"ExecuteStatement", &DynamoDbService::ExecuteStatement},
       {"BatchExecuteStatement", &DynamoDbService::BatchExecuteStatement},
       {"ExecuteTransaction", &DynamoDbService::ExecuteTransaction},
-  };
       {"PutResourcePolicy", &DynamoDbService::PutResourcePolicy},
       {"GetResourcePolicy", &DynamoDbService::GetResourcePolicy},
       {"DeleteResourcePolicy", &DynamoDbService::DeleteResourcePolicy},
+  };
   auto it = handlers.find(operation);
   if (it == handlers.end())
     return Fail(AwsError::Make("UnknownOperationException", 400, "Unknown operation " + operation));
