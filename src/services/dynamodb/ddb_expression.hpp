@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
@@ -196,6 +197,10 @@ struct KeySchemaInfo {
   AttrType partition_type = AttrType::S;
   std::optional<std::string> sort_name;
   AttrType sort_type = AttrType::S;
+  // Multi-attribute index keys: the other HASH and RANGE attributes, in KeySchema order.
+  std::vector<std::pair<std::string, AttrType>> more_partition;
+  std::vector<std::pair<std::string, AttrType>> more_sort;
+  bool IsMultiAttribute() const { return !more_partition.empty() || !more_sort.empty(); }
 };
 
 struct SortKeyCondition {
@@ -209,7 +214,22 @@ struct SortKeyCondition {
 struct KeyCondition {
   AttributeValue partition_value;
   std::optional<SortKeyCondition> sort;
+  // Multi-attribute index keys: the values of the other HASH attributes, and the equalities on the
+  // leading RANGE attributes; `sort` then applies to the RANGE attribute after them.
+  std::vector<AttributeValue> more_partition_values;
+  std::vector<AttributeValue> sort_prefix;
 };
+
+// One condition of a Query's key condition (expression or legacy KeyConditions), by attribute.
+struct KeyConditionTerm {
+  std::string name;
+  SortKeyCondition::Op op = SortKeyCondition::Op::Eq;
+  std::vector<const AttributeValue*> values;
+};
+// The key condition of a Query on a multi-attribute index key: equality on every HASH attribute and,
+// on the RANGE attributes in KeySchema order, equalities then at most one final condition.
+Result<KeyCondition> ReduceMultiAttributeKeyCondition(const std::vector<KeyConditionTerm>& terms,
+                                                      const KeySchemaInfo& schema);
 
 Result<KeyCondition> ParseKeyCondition(std::string_view text, ExpressionInputs& inputs,
                                        const KeySchemaInfo& schema);
