@@ -383,13 +383,7 @@ struct PageBuilder {
     page.bytes_read += ItemSize(returned);
     const bool stop = (limit != 0 && page.items.size() + 1 >= limit) || page.bytes_read >= max_bytes;
     if (stop) {
-      Item last = ExtractKey(definition.keys, item);
-      if (index) {
-        auto copy = [&](const KeyElement& element) { last.insert_or_assign(element.name, item.at(element.name)); };
-        copy(index->keys.partition);
-        if (index->keys.sort) copy(*index->keys.sort);
-      }
-      page.last_evaluated_key = std::move(last);
+      page.last_evaluated_key = LastEvaluatedKey(definition, index, item);
       full = true;
     }
     page.items.push_back(std::move(returned));
@@ -443,7 +437,7 @@ BackendResult<Page> MemoryDynamoDbBackend::Query(const Scope& scope, const Query
   const TableDefinition& definition = table->definition;
   MALLARD_ASSIGN_OR_RETURN(const IndexDefinition* index, ResolveIndex(definition, request.index));
   const KeySchema& keys = index ? index->keys : definition.keys;
-  const std::string prefix = PartitionPrefix(request.partition);
+  const std::string prefix = QueryPrefix(request);
   std::string low = prefix;
   std::string high = PrefixSuccessor(prefix);
   if (request.sort) {
@@ -459,7 +453,7 @@ BackendResult<Page> MemoryDynamoDbBackend::Query(const Scope& scope, const Query
   if (request.exclusive_start_key) {
     const Item& start = *request.exclusive_start_key;
     MALLARD_ASSIGN_OR_RETURN(const std::string encoded, EncodeStartKey(definition, index, start));
-    if (PartitionPrefix(start.at(keys.partition.name)) != prefix)
+    if (PartitionPrefixOf(keys, start) != PartitionPrefix(request.partition, request.more_partition))
       return BackendFail(BackendErrc::InvalidStartKey,
                          "The provided starting key is outside query boundaries based on provided conditions");
     if (request.forward)
@@ -468,11 +462,7 @@ BackendResult<Page> MemoryDynamoDbBackend::Query(const Scope& scope, const Query
       high = std::min(high, encoded);
   }
   PageBuilder builder{definition, index, request.limit, request.max_bytes, request.whole_items, {}};
-  auto position = [&](const Item& item) {
-    if (!keys.sort) return 0;
-    auto it = item.find(keys.sort->name);
-    return SortPosition(request.sort, it == item.end() ? nullptr : &it->second);
-  };
+  auto position = [&](const Item& item) { return QueryPosition(keys, request, item); };
   if (low < high) WalkTableOrIndex(*table, index, low, high, request.forward, position, builder);
   return std::move(builder.page);
 }

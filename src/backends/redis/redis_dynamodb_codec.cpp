@@ -69,6 +69,14 @@ KeyElement KeyElementFrom(const json::object& object) {
 json::object KeysJson(const KeySchema& keys) {
   json::object out{{"p", KeyElementJson(keys.partition)}};
   if (keys.sort) out["s"] = KeyElementJson(*keys.sort);
+  // Multi-attribute GSI keys only, so definitions stored before them read back unchanged.
+  auto elements = [](const std::vector<KeyElement>& more) {
+    json::array array;
+    for (const auto& element : more) array.push_back(KeyElementJson(element));
+    return array;
+  };
+  if (!keys.more_partition.empty()) out["mp"] = elements(keys.more_partition);
+  if (!keys.more_sort.empty()) out["ms"] = elements(keys.more_sort);
   return out;
 }
 
@@ -76,6 +84,12 @@ KeySchema KeysFrom(const json::object& object) {
   KeySchema keys;
   keys.partition = KeyElementFrom(Obj(object, "p"));
   if (object.contains("s")) keys.sort = KeyElementFrom(Obj(object, "s"));
+  if (object.contains("mp"))
+    for (const auto& element : Arr(object, "mp"))
+      if (element.is_object()) keys.more_partition.push_back(KeyElementFrom(element.get_object()));
+  if (object.contains("ms"))
+    for (const auto& element : Arr(object, "ms"))
+      if (element.is_object()) keys.more_sort.push_back(KeyElementFrom(element.get_object()));
   return keys;
 }
 

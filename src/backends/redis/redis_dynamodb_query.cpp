@@ -55,7 +55,10 @@ BackendResult<Page> RedisDynamoDbBackend::ReadRange(const TableState& table, con
   const TableDefinition& definition = table.definition;
   const IndexDefinition* index = walk.index;
   const std::string set = index ? keys_->Index(table.id, index->name) : keys_->Order(table.id);
-  const std::string mode = !index ? "T" : index->keys.sort ? "S" : "I";
+  // How RangeBatch finds the item key in a member: "T" the member is it, "I" it follows the
+  // partition, "S" one sort component more, "2".."4" that many (multi-attribute sort keys).
+  const std::size_t sort_count = index ? index->keys.SortCount() : 0;
+  const std::string mode = !index ? "T" : sort_count == 0 ? "I" : sort_count == 1 ? "S" : std::to_string(sort_count);
   std::string min = "[" + walk.low;
   std::string max = walk.high.empty() ? "+" : "(" + walk.high;
   Page page;
@@ -67,12 +70,7 @@ BackendResult<Page> RedisDynamoDbBackend::ReadRange(const TableState& table, con
     Item returned = index && !walk.whole_items ? ProjectForIndex(*index, definition.keys, item) : item;
     page.bytes_read += ItemSize(returned);
     if ((walk.limit != 0 && page.items.size() + 1 >= walk.limit) || page.bytes_read >= walk.max_bytes) {
-      Item last = ExtractKey(definition.keys, item);
-      if (index) {
-        last.insert_or_assign(index->keys.partition.name, item.at(index->keys.partition.name));
-        if (index->keys.sort) last.insert_or_assign(index->keys.sort->name, item.at(index->keys.sort->name));
-      }
-      page.last_evaluated_key = std::move(last);
+      page.last_evaluated_key = LastEvaluatedKey(definition, index, item);
       done = true;
     }
     page.items.push_back(std::move(returned));
@@ -112,7 +110,7 @@ BackendResult<Page> RedisDynamoDbBackend::Query(const Scope& scope, const QueryR
   const TableDefinition& definition = table.definition;
   MALLARD_ASSIGN_OR_RETURN(const IndexDefinition* index, ResolveIndex(definition, request.index));
   const KeySchema& keys = index ? index->keys : definition.keys;
-  const std::string prefix = PartitionPrefix(request.partition);
+  const std::string prefix = QueryPrefix(request);
   RangeWalk walk;
   walk.index = index;
   walk.low = prefix;
@@ -139,7 +137,7 @@ BackendResult<Page> RedisDynamoDbBackend::Query(const Scope& scope, const QueryR
   if (request.exclusive_start_key) {
     const Item& start = *request.exclusive_start_key;
     MALLARD_ASSIGN_OR_RETURN(const std::string encoded, EncodeStartKey(definition, index, start));
-    if (PartitionPrefix(start.at(keys.partition.name)) != prefix)
+    if (PartitionPrefixOf(keys, start) != PartitionPrefix(request.partition, request.more_partition))
       return BackendFail(BackendErrc::InvalidStartKey,
                          "The provided starting key is outside query boundaries based on provided conditions");
     if (request.forward)
@@ -151,11 +149,7 @@ BackendResult<Page> RedisDynamoDbBackend::Query(const Scope& scope, const QueryR
   walk.limit = request.limit;
   walk.max_bytes = request.max_bytes;
   walk.whole_items = request.whole_items;
-  walk.position = [&](const Item& item) {
-    if (!keys.sort) return 0;
-    auto it = item.find(keys.sort->name);
-    return SortPosition(request.sort, it == item.end() ? nullptr : &it->second);
-  };
+  walk.position = [&](const Item& item) { return QueryPosition(keys, request, item); };
   if (!walk.high.empty() && walk.low >= walk.high) return Page{};
   return ReadRange(table, walk);
 }

@@ -117,7 +117,8 @@ return {'OK', unpack(sequences)}
 const redis::RedisScript& RangeBatch() {
   // Index members are the index key followed by the table's primary key; the index key part is
   // the partition (4-byte hash, 4-byte length, bytes) and, with a sort key, an escaped component
-  // that ends at the first pair of zero bytes (zero bytes inside it are always followed by 0xff).
+  // that ends at the first pair of zero bytes (zero bytes inside it are always followed by 0xff);
+  // a multi-attribute sort key has one such component per RANGE attribute (mode "2".."4").
   static const redis::RedisScript script(R"lua(
 local members
 if ARGV[3] == 'F' then
@@ -131,7 +132,11 @@ for k, member in ipairs(members) do
   if ARGV[7] ~= 'T' then
     local b1, b2, b3, b4 = string.byte(member, 5, 8)
     local position = 9 + ((b1 * 256 + b2) * 256 + b3) * 256 + b4
-    if ARGV[7] == 'S' then position = string.find(member, '\0\0', position, true) + 2 end
+    if ARGV[7] == 'S' then
+      position = string.find(member, '\0\0', position, true) + 2
+    elseif ARGV[7] ~= 'I' then
+      for _ = 1, tonumber(ARGV[7]) do position = string.find(member, '\0\0', position, true) + 2 end
+    end
     key = string.sub(member, position)
   end
   items[k] = redis.call('HGET', ARGV[2], key)

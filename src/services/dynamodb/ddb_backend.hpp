@@ -79,6 +79,10 @@ struct QueryRequest {
   std::string table;
   std::string index;  // empty = the table itself
   AttributeValue partition;
+  // Multi-attribute index keys: the values of the other HASH attributes (KeySchema order), and
+  // equalities on the leading RANGE attributes; `sort` then applies to the RANGE attribute after them.
+  std::vector<AttributeValue> more_partition;
+  std::vector<AttributeValue> sort_prefix;
   std::optional<SortCondition> sort;
   bool forward = true;
   std::optional<Item> exclusive_start_key;

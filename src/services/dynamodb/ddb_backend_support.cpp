@@ -38,9 +38,36 @@ Item ProjectForIndex(const IndexDefinition& index, const KeySchema& table_keys, 
   };
   copy(index.keys.partition.name);
   if (index.keys.sort) copy(index.keys.sort->name);
+  for (const auto& element : index.keys.more_partition) copy(element.name);
+  for (const auto& element : index.keys.more_sort) copy(element.name);
   if (index.projection.type == ProjectionType::Include)
     for (const auto& name : index.projection.non_key_attributes) copy(name);
   return projected;
+}
+
+std::string QueryPrefix(const QueryRequest& request) {
+  std::string prefix = PartitionPrefix(request.partition, request.more_partition);
+  for (const auto& value : request.sort_prefix) AppendSortComponent(prefix, value);
+  return prefix;
+}
+
+const KeyElement* ConditionedSortKey(const KeySchema& keys, const QueryRequest& request) {
+  if (!request.sort || request.sort_prefix.size() >= keys.SortCount()) return nullptr;
+  return &keys.SortAt(request.sort_prefix.size());
+}
+
+int QueryPosition(const KeySchema& keys, const QueryRequest& request, const Item& item) {
+  const KeyElement* conditioned = ConditionedSortKey(keys, request);
+  if (!conditioned) return 0;
+  auto it = item.find(conditioned->name);
+  return SortPosition(request.sort, it == item.end() ? nullptr : &it->second);
+}
+
+Item LastEvaluatedKey(const TableDefinition& definition, const IndexDefinition* index, const Item& item) {
+  Item last = ExtractKey(definition.keys, item);
+  if (index)
+    for (auto& [name, value] : ExtractKey(index->keys, item)) last.insert_or_assign(name, std::move(value));
+  return last;
 }
 
 int SortPosition(const std::optional<SortCondition>& sort, const AttributeValue* value) {

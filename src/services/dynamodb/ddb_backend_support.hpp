@@ -19,6 +19,16 @@ StreamRecord MakeStreamRecord(const TableDefinition& table, const std::optional<
 // What an index stores of `item`: all of it, or the table and index keys plus included attributes.
 Item ProjectForIndex(const IndexDefinition& index, const KeySchema& table_keys, const Item& item);
 
+// The ordering-key prefix every entry a Query reads starts with: its partition, then the leading
+// RANGE values it fixes by equality (multi-attribute keys).
+std::string QueryPrefix(const QueryRequest& request);
+// The key attribute a Query's sort condition applies to (nullptr when it has none).
+const KeyElement* ConditionedSortKey(const KeySchema& keys, const QueryRequest& request);
+// Where a Query's sort condition places `item`, as SortPosition.
+int QueryPosition(const KeySchema& keys, const QueryRequest& request, const Item& item);
+// The key attributes of `item` that name where a page ends: the table's, and the index's.
+Item LastEvaluatedKey(const TableDefinition& definition, const IndexDefinition* index, const Item& item);
+
 // -1: `value` lies before the sort condition's range (in key order), 0: inside, 1: after.
 // A missing condition or value is inside.
 int SortPosition(const std::optional<SortCondition>& sort, const AttributeValue* value);

@@ -40,6 +40,20 @@ Status<> CheckKeyValue(const KeyElement& element, const AttributeValue& value, b
   return CheckKeySize(value, sort);
 }
 
+// Every key element of an index's key: HASH ones, then RANGE ones (nullptr for an absent sort key).
+std::vector<const KeyElement*> IndexKeyElements(const KeySchema& keys) {
+  std::vector<const KeyElement*> elements{&keys.partition, keys.sort ? &*keys.sort : nullptr};
+  for (const auto& element : keys.more_partition) elements.push_back(&element);
+  for (const auto& element : keys.more_sort) elements.push_back(&element);
+  return elements;
+}
+
+bool IsRangeElement(const KeySchema& keys, const KeyElement* element) {
+  if (keys.sort && element == &*keys.sort) return true;
+  return !keys.more_sort.empty() && element >= keys.more_sort.data() &&
+         element < keys.more_sort.data() + keys.more_sort.size();
+}
+
 // Attribute names: at most 64 KB - 1 (AWS accepts 65,535 bytes and refuses 65,536), never empty.
 Status<> CheckAttributeNames(const Item& item) {
   for (const auto& [name, value] : item) {
@@ -61,7 +75,9 @@ Status<> ValidateItem(const TableDefinition& table, const Item& item) {
   MALLARD_RETURN_IF_ERROR(check_key(table.keys.partition, false));
   if (table.keys.sort) MALLARD_RETURN_IF_ERROR(check_key(*table.keys.sort, true));
   for (const auto& index : table.indexes) {
-    for (const KeyElement* element : {&index.keys.partition, index.keys.sort ? &*index.keys.sort : nullptr}) {
+    // Multi-attribute keys: the values of each part count together against the part's limit.
+    std::size_t hash_bytes = 0, range_bytes = 0;
+    for (const KeyElement* element : IndexKeyElements(index.keys)) {
       if (!element) continue;
       auto it = item.find(element->name);
       if (it == item.end()) continue;  // sparse index: the item is simply not indexed
@@ -75,7 +91,15 @@ Status<> ValidateItem(const TableDefinition& table, const Item& item) {
             "supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: " +
             index.name + ", IndexKey: " + element->name));
       // Index keys have the table's key limits (2,048 bytes hash, 1,024 bytes range).
-      MALLARD_RETURN_IF_ERROR(CheckKeySize(it->second, element != &index.keys.partition));
+      const bool range = IsRangeElement(index.keys, element);
+      MALLARD_RETURN_IF_ERROR(CheckKeySize(it->second, range));
+      (range ? range_bytes : hash_bytes) += KeyBytes(it->second);
+    }
+    if (index.keys.IsMultiAttribute()) {
+      if (hash_bytes > kMaxPartitionKeyBytes)
+        return Fail(InvalidParameter("Size of hashkey has exceeded the maximum size limit of2048 bytes"));
+      if (range_bytes > kMaxSortKeyBytes)
+        return Fail(InvalidParameter("Aggregated size of all range keys has exceeded the size limit of 1024 bytes"));
     }
   }
   MALLARD_RETURN_IF_ERROR(CheckAttributeNames(item));
@@ -141,6 +165,8 @@ KeySchemaInfo KeyInfo(const KeySchema& keys) {
     info.sort_name = keys.sort->name;
     info.sort_type = keys.sort->type;
   }
+  for (const auto& element : keys.more_partition) info.more_partition.emplace_back(element.name, element.type);
+  for (const auto& element : keys.more_sort) info.more_sort.emplace_back(element.name, element.type);
   return info;
 }
 
@@ -216,8 +242,9 @@ std::vector<std::string> WrittenIndexes(const TableDefinition& table, const Item
   for (const auto& index : table.indexes) {
     auto indexed = [&](const Item* item) {
       if (!item) return false;
-      if (!item->count(index.keys.partition.name)) return false;
-      return !index.keys.sort || item->count(index.keys.sort->name) > 0;
+      bool all = true;
+      ForEachKeyElement(index.keys, [&](const KeyElement& element) { all = all && item->count(element.name) > 0; });
+      return all;
     };
     if (indexed(old_item) || indexed(new_item)) names.push_back(index.name);
   }

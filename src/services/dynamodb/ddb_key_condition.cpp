@@ -6,11 +6,7 @@
 namespace mallard::dynamodb {
 namespace {
 
-struct KeyTerm {
-  std::string name;
-  SortKeyCondition::Op op = SortKeyCondition::Op::Eq;
-  std::vector<const AttributeValue*> values;
-};
+using KeyTerm = KeyConditionTerm;
 
 // The key-schema checks of a KeyConditionExpression answer without the "Invalid KeyConditionExpression: "
 // prefix of parse errors (dynalite's query tests, which compare AWS's messages exactly).
@@ -93,6 +89,7 @@ Result<KeyCondition> ParseKeyCondition(std::string_view text, ExpressionInputs& 
   MALLARD_ASSIGN_OR_RETURN(Condition condition, ParseCondition(text, ExpressionKind::KeyCondition, inputs));
   std::vector<KeyTerm> terms;
   MALLARD_RETURN_IF_ERROR(Collect(condition, condition.root, terms));
+  if (schema.IsMultiAttribute()) return ReduceMultiAttributeKeyCondition(terms, schema);
   std::size_t key_count = schema.sort_name ? 2 : 1;
   if (terms.size() > key_count) {
     return Fail(ValidationError("The number of query conditions (" + std::to_string(terms.size()) +

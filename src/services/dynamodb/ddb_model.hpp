@@ -29,6 +29,18 @@ struct KeyElement {
 struct KeySchema {
   KeyElement partition;
   std::optional<KeyElement> sort;
+  // A global index's key may have up to four HASH and four RANGE attributes (multi-attribute keys,
+  // AWS since November 2025): `partition` and `sort` are the first of each, these the others, in
+  // KeySchema order. Always empty for tables, local indexes and single-attribute GSI keys, so code
+  // that knows only `partition` and `sort` keeps working for them unchanged.
+  std::vector<KeyElement> more_partition;
+  std::vector<KeyElement> more_sort;
+
+  bool IsMultiAttribute() const { return !more_partition.empty() || !more_sort.empty(); }
+  std::size_t PartitionCount() const { return 1 + more_partition.size(); }
+  const KeyElement& PartitionAt(std::size_t i) const { return i == 0 ? partition : more_partition[i - 1]; }
+  std::size_t SortCount() const { return sort ? 1 + more_sort.size() : 0; }
+  const KeyElement& SortAt(std::size_t i) const { return i == 0 ? *sort : more_sort[i - 1]; }
 };
 
 enum class ProjectionType : unsigned char { All, KeysOnly, Include };
@@ -59,6 +71,16 @@ struct ResourcePolicy {
   std::string document;     // the JSON text as given
   std::string revision_id;  // changes with every new document
 };
+
+// Calls `visit` with every key element of `keys` (KeySchema or const KeySchema): the HASH ones,
+// then the RANGE ones, each in KeySchema order.
+template <typename Keys, typename Visit>
+void ForEachKeyElement(Keys& keys, Visit visit) {
+  visit(keys.partition);
+  for (auto& element : keys.more_partition) visit(element);
+  if (keys.sort) visit(*keys.sort);
+  for (auto& element : keys.more_sort) visit(element);
+}
 
 struct IndexDefinition {
   std::string name;

@@ -84,15 +84,15 @@ Status<> CheckStartKeyShape(const ReadPlan& plan, const Item& start) {
     return it != start.end() && it->second.type == element.type;
   };
   bool ok = has(plan.table.keys.partition) && (!plan.table.keys.sort || has(*plan.table.keys.sort));
-  if (plan.index) ok = ok && has(plan.index->keys.partition) && (!plan.index->keys.sort || has(*plan.index->keys.sort));
+  if (plan.index) ForEachKeyElement(plan.index->keys, [&](const KeyElement& element) { ok = has(element) && ok; });
   if (!ok || start.size() != expected.size()) return Fail(InvalidStartKey());
   return Done{};
 }
 
 // The parallel-scan segment a partition falls in: the backends cut the 32-bit partition hash space
 // into `total` ranges starting at 2^32 * segment / total (SegmentStart).
-int SegmentOf(const AttributeValue& partition, int total) {
-  const std::uint64_t hash = PartitionHash(partition);
+int SegmentOf(std::uint32_t partition_hash, int total) {
+  const std::uint64_t hash = partition_hash;
   auto start = [&](std::uint64_t segment) { return (std::uint64_t{1} << 32) * segment / static_cast<std::uint64_t>(total); };
   std::uint64_t segment = hash * static_cast<std::uint64_t>(total) >> 32;
   while (segment + 1 < static_cast<std::uint64_t>(total) && start(segment + 1) <= hash) ++segment;
@@ -147,7 +147,9 @@ Status<> RejectKeyAttributesInFilter(const Condition& filter, const KeySchema& k
   for (const auto& path : filter.paths()) {
     if (path.empty() || path[0].is_index) continue;
     const std::string& name = path[0].name;
-    if (name == keys.partition.name || (keys.sort && name == keys.sort->name))
+    bool key = false;
+    ForEachKeyElement(keys, [&](const KeyElement& element) { key = key || element.name == name; });
+    if (key)
       return Fail(Validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: " +
                              name));
   }
@@ -196,6 +198,8 @@ Result<Json> DynamoDbService::Query(const Call& call) {
   request.table = plan.table.name;
   request.index = plan.index ? plan.index->name : "";
   request.partition = expressions.key_condition->partition_value;
+  request.more_partition = expressions.key_condition->more_partition_values;
+  request.sort_prefix = expressions.key_condition->sort_prefix;
   if (expressions.key_condition->sort) {
     const auto& sort = *expressions.key_condition->sort;
     request.sort = SortCondition{ToBackendOp(sort.op), sort.value, sort.value2};
@@ -204,6 +208,9 @@ Result<Json> DynamoDbService::Query(const Call& call) {
   if (plan.exclusive_start_key) {
     MALLARD_RETURN_IF_ERROR(CheckStartKeyShape(plan, *plan.exclusive_start_key));
     if (!Equals(plan.exclusive_start_key->at(keys.partition.name), request.partition)) return Fail(InvalidStartKey());
+    for (std::size_t i = 0; i < request.more_partition.size(); ++i)
+      if (!Equals(plan.exclusive_start_key->at(keys.PartitionAt(i + 1).name), request.more_partition[i]))
+        return Fail(InvalidStartKey());
   }
   request.exclusive_start_key = plan.exclusive_start_key;
   request.limit = static_cast<std::size_t>(plan.limit.value_or(0));
@@ -247,7 +254,7 @@ Result<Json> DynamoDbService::Scan(const Call& call) {
   if (plan.exclusive_start_key) {
     MALLARD_RETURN_IF_ERROR(CheckStartKeyShape(plan, *plan.exclusive_start_key));
     const KeySchema& keys = plan.index ? plan.index->keys : plan.table.keys;
-    if (SegmentOf(plan.exclusive_start_key->at(keys.partition.name), request.total_segments) != request.segment)
+    if (SegmentOf(PartitionHashOf(keys, *plan.exclusive_start_key), request.total_segments) != request.segment)
       return Fail(InvalidStartKey());
   }
   request.exclusive_start_key = plan.exclusive_start_key;

@@ -22,6 +22,9 @@ constexpr std::size_t kMaxLocalIndexes = 5;
 constexpr std::size_t kMaxNonKeyAttributes = 100;
 constexpr std::size_t kMaxKeyAttributeNameBytes = 255;
 constexpr std::size_t kMaxTagsPerResource = 50;
+// A global index's key may have up to four HASH and four RANGE attributes (multi-attribute keys;
+// DynamoDB Developer Guide, "Multi-attribute key schema").
+constexpr std::size_t kMaxMultiAttributeKeyParts = 4;
 // The warm throughput every new table and GSI has (DynamoDB Developer Guide, "warm throughput").
 constexpr std::int64_t kMinWarmReadUnits = 12000;
 constexpr std::int64_t kMinWarmWriteUnits = 4000;
@@ -31,10 +34,63 @@ bool IsTableNameChar(char c) {
          c == '-';
 }
 
+// The key schema of a global index: one to four HASH attributes, then up to four RANGE attributes.
+// Message wording: "The first KeySchemaElement…", "All HASH key attributes must precede RANGE key
+// attributes in the KeySchema" and "The KeySchema exceeds the maximum allowed number of HASH key
+// attributes" are AWS's (probed against DynamoDB by alchemy-run/alchemy#1216), with the
+// "Invalid KeySchema: " prefix of AWS's other key-schema messages; the duplicate-name one is ours.
+Result<KeySchema> ParseMultiAttributeKeySchema(const json::array& json, const std::map<std::string, AttrType>& definitions,
+                                               std::string_view member) {
+  KeySchema keys;
+  std::size_t hashes = 0, ranges = 0;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    if (!json[i].is_object()) return Fail(input::WrongType(member, "structure"));
+    const auto& element = json[i].get_object();
+    MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(element, "AttributeName"));
+    MALLARD_ASSIGN_OR_RETURN(auto type, input::EnumMember(element, "KeyType", {"HASH", "RANGE"}, ""));
+    if (type.empty()) return Fail(input::MissingMember("KeyType"));
+    if (name.empty() || name.size() > 255)
+      return Fail(input::ConstraintError("AttributeName", "'" + name + "'",
+                                         "Member must have length between 1 and 255"));
+    AttrType attribute_type = AttrType::S;
+    if (auto it = definitions.find(name); it != definitions.end()) attribute_type = it->second;
+    KeyElement key{name, attribute_type};
+    if (type == "HASH") {
+      if (i == 0) {
+        keys.partition = std::move(key);
+      } else {
+        if (ranges != 0)
+          return Fail(Validation("Invalid KeySchema: All HASH key attributes must precede RANGE key attributes in the KeySchema"));
+        keys.more_partition.push_back(std::move(key));
+      }
+      ++hashes;
+    } else {
+      if (i == 0) return Fail(Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"));
+      if (!keys.sort) keys.sort = std::move(key);
+      else keys.more_sort.push_back(std::move(key));
+      ++ranges;
+    }
+  }
+  if (hashes > kMaxMultiAttributeKeyParts)
+    return Fail(Validation("Invalid KeySchema: The KeySchema exceeds the maximum allowed number of HASH key attributes"));
+  if (ranges > kMaxMultiAttributeKeyParts)
+    return Fail(Validation("Invalid KeySchema: The KeySchema exceeds the maximum allowed number of RANGE key attributes"));
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const std::string name(json[i].get_object().at("AttributeName").get_string());
+    if (names.insert(name).second) continue;
+    if (hashes == 1 && ranges == 1)
+      return Fail(Validation("Both the Hash Key and the Range Key element in the KeySchema have the same name"));
+    return Fail(Validation("Invalid KeySchema: Duplicate key attribute name: " + name));
+  }
+  return keys;
+}
+
 Result<KeySchema> ParseKeySchema(const json::array& json, const std::map<std::string, AttrType>& definitions,
-                                 std::string_view member) {
+                                 std::string_view member, bool global_index = false) {
   if (json.empty())
     return Fail(input::ConstraintError(member, "'[]'", "Member must have length greater than or equal to 1"));
+  if (global_index) return ParseMultiAttributeKeySchema(json, definitions, member);
   if (json.size() > 2)
     return Fail(input::ConstraintError(member, fmt::format("'{}'", json::serialize(json)),
                                        "Member must have length less than or equal to 2"));
@@ -239,10 +295,8 @@ Result<StreamSettings> ParseStreamSpecification(const json::object& json) {
 Status<> CheckIndexKeysDefined(const TableDefinition& table) {
   std::set<std::string> used{table.keys.partition.name};
   if (table.keys.sort) used.insert(table.keys.sort->name);
-  for (const auto& index : table.indexes) {
-    used.insert(index.keys.partition.name);
-    if (index.keys.sort) used.insert(index.keys.sort->name);
-  }
+  for (const auto& index : table.indexes)
+    ForEachKeyElement(index.keys, [&](const KeyElement& element) { used.insert(element.name); });
   std::string missing;
   for (const auto& name : used)
     if (table.attribute_definitions.count(name) == 0) missing += (missing.empty() ? "" : ", ") + name;
@@ -269,7 +323,7 @@ Result<IndexDefinition> ParseIndex(const json::object& json, const TableDefiniti
                            "pattern: [a-zA-Z0-9_.-]+ and have length between 3 and 255"));
   MALLARD_ASSIGN_OR_RETURN(auto key_json, input::OptionalArray(json, "KeySchema"));
   if (!key_json) return Fail(input::MissingMember("KeySchema"));
-  MALLARD_ASSIGN_OR_RETURN(index.keys, ParseKeySchema(*key_json, table.attribute_definitions, "KeySchema"));
+  MALLARD_ASSIGN_OR_RETURN(index.keys, ParseKeySchema(*key_json, table.attribute_definitions, "KeySchema", global));
   MALLARD_ASSIGN_OR_RETURN(auto projection_json, input::OptionalObject(json, "Projection"));
   MALLARD_ASSIGN_OR_RETURN(index.projection, ParseProjection(projection_json, index.name));
   MALLARD_ASSIGN_OR_RETURN(auto throughput_json, input::OptionalObject(json, "ProvisionedThroughput"));
@@ -425,10 +479,7 @@ Result<TableDefinition> ParseCreateTable(const json::object& input, const Scope&
   auto typed = [&](KeyElement& element) { element.type = table.attribute_definitions.at(element.name); };
   typed(table.keys.partition);
   if (table.keys.sort) typed(*table.keys.sort);
-  for (auto& index : table.indexes) {
-    typed(index.keys.partition);
-    if (index.keys.sort) typed(*index.keys.sort);
-  }
+  for (auto& index : table.indexes) ForEachKeyElement(index.keys, typed);
 
   MALLARD_ASSIGN_OR_RETURN(auto stream_json, input::OptionalObject(input, "StreamSpecification"));
   if (stream_json) {
@@ -459,8 +510,10 @@ Result<TableDefinition> ParseCreateTable(const json::object& input, const Scope&
 
 json::array KeySchemaJson(const KeySchema& keys) {
   json::array schema;
-  schema.push_back(json::object{{"AttributeName", keys.partition.name}, {"KeyType", "HASH"}});
-  if (keys.sort) schema.push_back(json::object{{"AttributeName", keys.sort->name}, {"KeyType", "RANGE"}});
+  for (std::size_t i = 0; i < keys.PartitionCount(); ++i)
+    schema.push_back(json::object{{"AttributeName", keys.PartitionAt(i).name}, {"KeyType", "HASH"}});
+  for (std::size_t i = 0; i < keys.SortCount(); ++i)
+    schema.push_back(json::object{{"AttributeName", keys.SortAt(i).name}, {"KeyType", "RANGE"}});
   return schema;
 }
 

@@ -195,8 +195,7 @@ Status<> ApplyTableUpdate(const json::object& input, TableDefinition& table, std
           auto it = table.attribute_definitions.find(element.name);
           if (it != table.attribute_definitions.end()) element.type = it->second;
         };
-        typed(index.keys.partition);
-        if (index.keys.sort) typed(*index.keys.sort);
+        ForEachKeyElement(index.keys, typed);
         table.indexes.push_back(std::move(index));
       } else if (remove) {
         MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(*remove, "IndexName"));
@@ -228,10 +227,7 @@ Status<> ApplyTableUpdate(const json::object& input, TableDefinition& table, std
     auto keep = [&](const KeyElement& element) { used[element.name] = table.attribute_definitions[element.name]; };
     keep(table.keys.partition);
     if (table.keys.sort) keep(*table.keys.sort);
-    for (const auto& index : table.indexes) {
-      keep(index.keys.partition);
-      if (index.keys.sort) keep(*index.keys.sort);
-    }
+    for (const auto& index : table.indexes) ForEachKeyElement(index.keys, keep);
     table.attribute_definitions = std::move(used);
     changed = true;
   }

@@ -80,6 +80,9 @@ partiql::KeyLookup KeyLookupFor(DynamoDbBackend& backend, const Scope& scope) {
       const IndexDefinition* index = table->FindIndex(index_name);
       if (!index) return std::nullopt;
       keys = &index->keys;
+      // A multi-attribute index key has no single partition attribute for the planner to find in
+      // the WHERE clause: a SELECT from such an index scans it, with the WHERE clause as filter.
+      if (keys->IsMultiAttribute()) return partiql::KeyNames{"", std::nullopt};
     }
     partiql::KeyNames names{keys->partition.name, std::nullopt};
     if (keys->sort) names.sort = keys->sort->name;
