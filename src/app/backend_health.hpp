@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "app/config.hpp"
-#include "services/service.hpp"
+#include "services/kit/service.hpp"
 
 namespace mallard::app {
 

@@ -31,7 +31,7 @@ class RunningServer final : public Server {
                 std::shared_ptr<dynamodb::DynamoDbBackend> dynamodb_backend, dynamodb::DynamoDbOptions dynamodb_options,
                 Clock clock, const std::vector<ServerBuilder::ServiceFactory>& extra_services)
       : timer_work_(asio::make_work_guard(timer_io_)), blocking_pool_(4) {
-    services::ServiceRuntime runtime{timer_io_.get_executor(), &blocking_pool_, std::move(clock)};
+    services::ServiceContext runtime{timer_io_.get_executor(), &blocking_pool_, std::move(clock)};
     std::vector<std::shared_ptr<services::Service>> services;
     services.push_back(std::make_shared<sqs::SqsService>(std::move(sqs_backend), runtime));
     services.push_back(std::make_shared<dynamodb::DynamoDbService>(dynamodb_backend, runtime, dynamodb_options));

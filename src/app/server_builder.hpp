@@ -8,8 +8,8 @@
 
 #include "gateway/gateway.hpp"
 #include "http/http_server.hpp"
-#include "services/service.hpp"
-#include "services/service_runtime.hpp"
+#include "services/kit/service.hpp"
+#include "services/kit/service_context.hpp"
 #include "services/dynamodb/ddb_backend.hpp"
 #include "services/dynamodb/ddb_service.hpp"
 #include "services/sqs/sqs_backend.hpp"
@@ -29,7 +29,7 @@ class Server {
 
 class ServerBuilder {
  public:
-  using ServiceFactory = std::function<std::shared_ptr<services::Service>(const services::ServiceRuntime&)>;
+  using ServiceFactory = std::function<std::shared_ptr<services::Service>(const services::ServiceContext&)>;
 
   ServerBuilder& WithHttp(http::HttpServerOptions options);
   ServerBuilder& WithGateway(gateway::GatewayOptions options);

@@ -99,10 +99,10 @@ std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sq
 }
 
 ServerBuilder& AddSqlEngineServices(ServerBuilder& builder, std::shared_ptr<sqlengine::QueryExecutionBackend> backend) {
-  builder.AddService([backend](const services::ServiceRuntime& runtime) {
+  builder.AddService([backend](const services::ServiceContext& runtime) {
     return std::make_shared<athena::AthenaService>(backend, runtime);
   });
-  builder.AddService([backend](const services::ServiceRuntime& runtime) {
+  builder.AddService([backend](const services::ServiceContext& runtime) {
     return std::make_shared<redshift_data::RedshiftDataService>(backend, runtime);
   });
   return builder;

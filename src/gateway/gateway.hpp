@@ -14,7 +14,7 @@
 
 #include "common/credential_registry.hpp"
 #include "http/http_types.hpp"
-#include "services/service.hpp"
+#include "services/kit/service.hpp"
 
 namespace mallard::gateway {
 

@@ -33,17 +33,17 @@ void ExpectListed(const services::Service& service) {
 }  // namespace
 
 TEST(ReadmeOperationsTest, EverySqsOperationIsListed) {
-  ExpectListed(sqs::SqsService(std::make_unique<sqs::MemorySqsBackend>(), services::ServiceRuntime{}));
+  ExpectListed(sqs::SqsService(std::make_unique<sqs::MemorySqsBackend>(), services::ServiceContext{}));
 }
 
 TEST(ReadmeOperationsTest, EveryStsOperationIsListed) {
-  ExpectListed(sts::StsService(std::make_shared<CredentialRegistry>(), services::ServiceRuntime{}));
+  ExpectListed(sts::StsService(std::make_shared<CredentialRegistry>(), services::ServiceContext{}));
 }
 
 TEST(ReadmeOperationsTest, EveryDynamoDbAndStreamsOperationIsListed) {
   auto backend = std::make_shared<dynamodb::MemoryDynamoDbBackend>();
-  ExpectListed(dynamodb::DynamoDbService(backend, services::ServiceRuntime{}));
-  ExpectListed(dynamodb::DynamoDbStreamsService(backend, services::ServiceRuntime{}));
+  ExpectListed(dynamodb::DynamoDbService(backend, services::ServiceContext{}));
+  ExpectListed(dynamodb::DynamoDbStreamsService(backend, services::ServiceContext{}));
 }
 
 }  // namespace mallard

@@ -11,12 +11,12 @@
 
 #include "services/athena/athena_errors.hpp"
 #include "services/athena/athena_service.hpp"
-#include "services/sqlengine/api_input.hpp"
+#include "services/kit/api_input.hpp"
 
 namespace mallard::athena {
 namespace json = boost::json;
-using sqlengine::ApiInput;
-using sqlengine::EpochSeconds;
+using services::kit::ApiInput;
+using services::kit::EpochSeconds;
 
 namespace {
 
@@ -237,7 +237,7 @@ AthenaService::Result AthenaService::ListTagsForResource(const Request& request)
   MALLARD_RETURN_IF_ERROR(FindTaggedResource(request, partition, arn));
   TagList tags;
   if (auto found = partition.tags.find(arn); found != partition.tags.end()) tags = found->second;
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(tags.size(), token, static_cast<std::size_t>(max_results.value_or(100)),
+  MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(tags.size(), token, static_cast<std::size_t>(max_results.value_or(100)),
                                                           "tags/" + arn, &InvalidInput));
   Json output{{"Tags", TagArray(tags, window.start, window.end)}};
   if (window.next_token) output["NextToken"] = *window.next_token;
@@ -322,7 +322,7 @@ AthenaService::Result AthenaService::ListCapacityReservations(const Request& req
   AdvanceCapacityReservations(partition);
   std::vector<const CapacityReservationRecord*> reservations;
   for (const auto& [name, reservation] : partition.capacity_reservations) reservations.push_back(&reservation);
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(reservations.size(), token, max_results.value_or(50),
+  MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(reservations.size(), token, max_results.value_or(50),
                                                           "capacity-reservations", &InvalidInput));
   json::array listed;
   for (std::size_t i = window.start; i < window.end; ++i) listed.push_back(DescribeReservation(*reservations[i]));

@@ -9,12 +9,12 @@
 #include "services/athena/athena_errors.hpp"
 #include "services/athena/athena_service.hpp"
 #include "services/athena/athena_types.hpp"
-#include "services/sqlengine/api_input.hpp"
+#include "services/kit/api_input.hpp"
 #include "services/sqlengine/sql_text.hpp"
 
 namespace mallard::athena {
 namespace json = boost::json;
-using sqlengine::ApiInput;
+using services::kit::ApiInput;
 using sqlengine::JobState;
 
 namespace {
@@ -119,7 +119,7 @@ AthenaService::Result AthenaService::ListDataCatalogs(const Request& request) {
     std::lock_guard lock(mutex_);
     for (const auto& [name, catalog] : PartitionFor(request).catalogs) catalogs.push_back(catalog);
   }
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(catalogs.size(), token, max_results.value_or(50), "catalogs",
+  MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(catalogs.size(), token, max_results.value_or(50), "catalogs",
                                                           &InvalidInput));
   json::array listed;
   for (std::size_t i = window.start; i < window.end; ++i) {
@@ -231,7 +231,7 @@ AthenaService::Result AthenaService::ListDatabases(const Request& request) {
     }
   }
   std::sort(databases.begin(), databases.end());
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(databases.size(), token, max_results.value_or(50),
+  MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(databases.size(), token, max_results.value_or(50),
                                                           "databases/" + catalog, &InvalidInput));
   json::array listed;
   for (std::size_t i = window.start; i < window.end; ++i) {
@@ -305,7 +305,7 @@ AthenaService::Result AthenaService::ListTableMetadata(const Request& request) {
       matching.push_back(&table);
     }
   }
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(matching.size(), token, max_results.value_or(50),
+  MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(matching.size(), token, max_results.value_or(50),
                                                           "tables/" + catalog + "/" + schema, &InvalidInput));
   json::array listed;
   for (std::size_t i = window.start; i < window.end; ++i) listed.push_back(DescribeTableMetadata(*matching[i]));

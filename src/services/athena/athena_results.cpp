@@ -6,7 +6,7 @@
 #include "services/athena/athena_errors.hpp"
 #include "services/athena/athena_service.hpp"
 #include "services/athena/athena_types.hpp"
-#include "services/sqlengine/api_input.hpp"
+#include "services/kit/api_input.hpp"
 
 namespace mallard::athena {
 namespace json = boost::json;
@@ -34,7 +34,7 @@ json::object ColumnInfo(const sqlengine::SqlColumn& column) {
 }  // namespace
 
 AthenaService::Result AthenaService::GetQueryResults(const Request& request) {
-  sqlengine::ApiInput input(request.input, &InvalidInput);
+  services::kit::ApiInput input(request.input, &InvalidInput);
   MALLARD_ASSIGN_OR_RETURN(auto id, input.Required("QueryExecutionId", 128));
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
   MALLARD_ASSIGN_OR_RETURN(auto max_results, input.Int("MaxResults", 1, 1000));
@@ -74,7 +74,7 @@ AthenaService::Result AthenaService::GetQueryResults(const Request& request) {
   std::size_t total = outcome.rows.size() + (header ? 1 : 0);
   std::size_t start = 0;
   if (token) {
-    auto offset = sqlengine::DecodePageToken(id, *token);
+    auto offset = services::kit::DecodePageToken(id, *token);
     if (!offset || *offset > total) return Fail(errors::InvalidRequest("Invalid NextToken: " + *token));
     start = *offset;
   }
@@ -103,12 +103,12 @@ AthenaService::Result AthenaService::GetQueryResults(const Request& request) {
       {"UpdateCount", outcome.rows_affected > 0 ? outcome.rows_affected : 0},
       {"ResultSet", json::object{{"Rows", std::move(rows)},
                                  {"ResultSetMetadata", json::object{{"ColumnInfo", std::move(column_info)}}}}}};
-  if (end < total) output["NextToken"] = sqlengine::EncodePageToken(id, end);
+  if (end < total) output["NextToken"] = services::kit::EncodePageToken(id, end);
   return output;
 }
 
 AthenaService::Result AthenaService::GetQueryRuntimeStatistics(const Request& request) {
-  sqlengine::ApiInput input(request.input, &InvalidInput);
+  services::kit::ApiInput input(request.input, &InvalidInput);
   MALLARD_ASSIGN_OR_RETURN(auto id, input.Required("QueryExecutionId", 128));
   std::lock_guard lock(mutex_);
   Partition& partition = PartitionFor(request);

@@ -8,14 +8,14 @@
 
 #include "common/ids.hpp"
 #include "services/athena/athena_errors.hpp"
-#include "services/sqlengine/api_input.hpp"
+#include "services/kit/api_input.hpp"
 #include "services/sqlengine/operation_runner.hpp"
 #include "services/sqlengine/sql_text.hpp"
 
 namespace mallard::athena {
 namespace json = boost::json;
-using sqlengine::ApiInput;
-using sqlengine::EpochSeconds;
+using services::kit::ApiInput;
+using services::kit::EpochSeconds;
 using sqlengine::JobState;
 
 namespace {
@@ -92,7 +92,7 @@ std::shared_ptr<const std::vector<sqlengine::QueryOutcome>> EmptySuccess() {
 
 }  // namespace
 
-AthenaService::AthenaService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend, services::ServiceRuntime runtime,
+AthenaService::AthenaService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend, services::ServiceContext runtime,
                              unsigned query_workers)
     : runner_(std::make_unique<sqlengine::QueryRunner>(std::move(backend), query_workers, runtime.clock)),
       runtime_(std::move(runtime)) {}
@@ -475,7 +475,7 @@ AthenaService::Result AthenaService::BatchGetQueryExecution(const Request& reque
   MALLARD_ASSIGN_OR_RETURN(auto ids, input.Strings("QueryExecutionIds", 1, 50));
   std::lock_guard lock(mutex_);
   Partition& partition = PartitionFor(request);
-  return sqlengine::BatchGet(
+  return services::kit::BatchGet(
       ids, "QueryExecutions", "UnprocessedQueryExecutionIds", "QueryExecutionId", "INVALID_INPUT",
       [&](const std::string& id) -> std::optional<Json> {
         auto found = partition.executions.find(id);
@@ -501,7 +501,7 @@ AthenaService::Result AthenaService::ListQueryExecutions(const Request& request)
   }
   std::size_t start = 0;
   if (token) {
-    auto offset = sqlengine::DecodePageToken("executions/" + work_group, *token);
+    auto offset = services::kit::DecodePageToken("executions/" + work_group, *token);
     if (!offset) return Fail(errors::InvalidRequest("Invalid NextToken: " + *token));
     start = *offset;
   }
@@ -509,7 +509,7 @@ AthenaService::Result AthenaService::ListQueryExecutions(const Request& request)
   json::array page;
   for (std::size_t i = start; i < ids.size() && page.size() < limit; ++i) page.emplace_back(ids[i]);
   Json output{{"QueryExecutionIds", std::move(page)}};
-  if (start + limit < ids.size()) output["NextToken"] = sqlengine::EncodePageToken("executions/" + work_group, start + limit);
+  if (start + limit < ids.size()) output["NextToken"] = services::kit::EncodePageToken("executions/" + work_group, start + limit);
   return output;
 }
 

@@ -12,8 +12,8 @@
 #include <unordered_map>
 
 #include "services/athena/athena_ddl.hpp"
-#include "services/service.hpp"
-#include "services/service_runtime.hpp"
+#include "services/kit/service.hpp"
+#include "services/kit/service_context.hpp"
 #include "services/sqlengine/query_runner.hpp"
 
 namespace mallard::athena {
@@ -97,7 +97,7 @@ struct DataCatalogRecord {
 
 class AthenaService final : public services::Service {
  public:
-  AthenaService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend, services::ServiceRuntime runtime,
+  AthenaService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend, services::ServiceContext runtime,
                 unsigned query_workers = 4);
   ~AthenaService() override;
 
@@ -208,7 +208,7 @@ class AthenaService final : public services::Service {
   std::string AthenaDatabase(const std::string& engine_schema) const;
 
   std::unique_ptr<sqlengine::QueryRunner> runner_;
-  services::ServiceRuntime runtime_;
+  services::ServiceContext runtime_;
   std::mutex mutex_;
   std::unordered_map<std::string, Partition> partitions_;
 };

@@ -7,12 +7,12 @@
 #include "common/ids.hpp"
 #include "services/athena/athena_errors.hpp"
 #include "services/athena/athena_service.hpp"
-#include "services/sqlengine/api_input.hpp"
+#include "services/kit/api_input.hpp"
 
 namespace mallard::athena {
 namespace json = boost::json;
-using sqlengine::ApiInput;
-using sqlengine::EpochSeconds;
+using services::kit::ApiInput;
+using services::kit::EpochSeconds;
 
 namespace {
 
@@ -148,7 +148,7 @@ AthenaService::Result AthenaService::ListWorkGroups(const Request& request) {
   Partition& partition = PartitionFor(request);
   std::vector<const WorkGroupRecord*> groups;
   for (const auto& [name, group] : partition.work_groups) groups.push_back(&group);
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(groups.size(), token, max_results.value_or(50), "workgroups",
+  MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(groups.size(), token, max_results.value_or(50), "workgroups",
                                                           &InvalidInput));
   json::array listed;
   for (std::size_t i = window.start; i < window.end; ++i) {
@@ -254,7 +254,7 @@ AthenaService::Result AthenaService::ListNamedQueries(const Request& request) {
     if (query.work_group == group) ids.push_back(id);
   }
   std::size_t limit = max_results && *max_results > 0 ? static_cast<std::size_t>(*max_results) : 50;
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(ids.size(), token, limit, "named/" + group, &InvalidInput));
+  MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(ids.size(), token, limit, "named/" + group, &InvalidInput));
   json::array listed;
   for (std::size_t i = window.start; i < window.end; ++i) listed.emplace_back(ids[i]);
   Json output{{"NamedQueryIds", std::move(listed)}};
@@ -267,7 +267,7 @@ AthenaService::Result AthenaService::BatchGetNamedQuery(const Request& request) 
   MALLARD_ASSIGN_OR_RETURN(auto ids, input.Strings("NamedQueryIds", 1, 50));
   std::lock_guard lock(mutex_);
   Partition& partition = PartitionFor(request);
-  return sqlengine::BatchGet(
+  return services::kit::BatchGet(
       ids, "NamedQueries", "UnprocessedNamedQueryIds", "NamedQueryId", "INVALID_INPUT",
       [&](const std::string& id) -> std::optional<Json> {
         auto found = partition.named_queries.find(id);
@@ -357,7 +357,7 @@ AthenaService::Result AthenaService::ListPreparedStatements(const Request& reque
   for (const auto& [key, statement] : partition.prepared_statements) {
     if (key.first == work_group) statements.push_back(&statement);
   }
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(statements.size(), token, max_results.value_or(50),
+  MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(statements.size(), token, max_results.value_or(50),
                                                           "prepared/" + work_group, &InvalidInput));
   json::array listed;
   for (std::size_t i = window.start; i < window.end; ++i) {
@@ -376,7 +376,7 @@ AthenaService::Result AthenaService::BatchGetPreparedStatement(const Request& re
   std::lock_guard lock(mutex_);
   Partition& partition = PartitionFor(request);
   MALLARD_RETURN_IF_ERROR(FindWorkGroup(partition, work_group));
-  return sqlengine::BatchGet(
+  return services::kit::BatchGet(
       names, "PreparedStatements", "UnprocessedPreparedStatementNames", "StatementName", "STATEMENT_NOT_FOUND",
       [&](const std::string& name) -> std::optional<Json> {
         auto found = partition.prepared_statements.find({work_group, name});

@@ -16,7 +16,7 @@ namespace {
 constexpr std::int64_t kTtlSweepMillis = 1000;
 }
 
-DynamoDbService::DynamoDbService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceRuntime runtime,
+DynamoDbService::DynamoDbService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceContext runtime,
                                  DynamoDbOptions options)
     : backend_(std::move(backend)), runtime_(std::move(runtime)), transitions_(options.table_transition_millis) {
   if (runtime_.timers) {

@@ -12,8 +12,8 @@
 
 #include "services/dynamodb/ddb_backend.hpp"
 #include "services/dynamodb/ddb_table_transitions.hpp"
-#include "services/service.hpp"
-#include "services/service_runtime.hpp"
+#include "services/kit/service.hpp"
+#include "services/kit/service_context.hpp"
 
 namespace mallard::dynamodb {
 
@@ -25,7 +25,7 @@ struct DynamoDbOptions {
 
 class DynamoDbService final : public services::Service {
  public:
-  DynamoDbService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceRuntime runtime,
+  DynamoDbService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceContext runtime,
                   DynamoDbOptions options = {});
   ~DynamoDbService() override;
 
@@ -104,7 +104,7 @@ class DynamoDbService final : public services::Service {
   Result<Json> DescribeTableJson(const Call& call, const TableDefinition& table) const;
 
   std::shared_ptr<DynamoDbBackend> backend_;
-  services::ServiceRuntime runtime_;
+  services::ServiceContext runtime_;
   TableTransitions transitions_;
   std::unique_ptr<boost::asio::steady_timer> ttl_timer_;
   // Where the next TTL sweep of a table resumes (touched only by the sweep, one at a time).

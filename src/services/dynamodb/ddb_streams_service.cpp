@@ -162,7 +162,7 @@ AwsError StreamNotFound(const std::string& arn) {
 }  // namespace
 
 DynamoDbStreamsService::DynamoDbStreamsService(std::shared_ptr<DynamoDbBackend> backend,
-                                               services::ServiceRuntime runtime)
+                                               services::ServiceContext runtime)
     : backend_(std::move(backend)), runtime_(std::move(runtime)) {}
 
 const services::ServiceDescriptor& DynamoDbStreamsService::Descriptor() const {

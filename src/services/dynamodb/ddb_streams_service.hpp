@@ -4,14 +4,14 @@
 #include <memory>
 
 #include "services/dynamodb/ddb_backend.hpp"
-#include "services/service.hpp"
-#include "services/service_runtime.hpp"
+#include "services/kit/service.hpp"
+#include "services/kit/service_context.hpp"
 
 namespace mallard::dynamodb {
 
 class DynamoDbStreamsService final : public services::Service {
  public:
-  DynamoDbStreamsService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceRuntime runtime);
+  DynamoDbStreamsService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceContext runtime);
 
   const services::ServiceDescriptor& Descriptor() const override;
   const protocol::OperationShapes* QueryShapes(std::string_view) const override { return nullptr; }
@@ -23,7 +23,7 @@ class DynamoDbStreamsService final : public services::Service {
   protocol::OperationResult Dispatch(const protocol::OperationRequest& request);
 
   std::shared_ptr<DynamoDbBackend> backend_;
-  services::ServiceRuntime runtime_;
+  services::ServiceContext runtime_;
 };
 
 }  // namespace mallard::dynamodb

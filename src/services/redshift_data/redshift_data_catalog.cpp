@@ -5,12 +5,12 @@
 #include "services/redshift_data/redshift_data_errors.hpp"
 #include "services/redshift_data/redshift_data_service.hpp"
 #include "services/redshift_data/redshift_data_types.hpp"
-#include "services/sqlengine/api_input.hpp"
+#include "services/kit/api_input.hpp"
 #include "services/sqlengine/sql_text.hpp"
 
 namespace mallard::redshift_data {
 namespace json = boost::json;
-using sqlengine::ApiInput;
+using services::kit::ApiInput;
 
 namespace {
 
@@ -33,7 +33,7 @@ RedshiftDataService::Result RedshiftDataService::ListDatabases(const Request& re
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
   std::vector<std::string> databases{"dev"};
   std::size_t limit = max_results && *max_results > 0 ? static_cast<std::size_t>(*max_results) : 1000;
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(databases.size(), token, limit, "databases", &InvalidInput));
+  MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(databases.size(), token, limit, "databases", &InvalidInput));
   json::array listed;
   for (std::size_t i = window.start; i < window.end; ++i) listed.emplace_back(databases[i]);
   Json output{{"Databases", std::move(listed)}};
@@ -56,7 +56,7 @@ RedshiftDataService::Result RedshiftDataService::ListSchemas(const Request& requ
   }
   std::sort(names.begin(), names.end());
   std::size_t limit = max_results && *max_results > 0 ? static_cast<std::size_t>(*max_results) : 1000;
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(names.size(), token, limit, "schemas", &InvalidInput));
+  MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(names.size(), token, limit, "schemas", &InvalidInput));
   json::array listed;
   for (std::size_t i = window.start; i < window.end; ++i) listed.emplace_back(names[i]);
   Json output{{"Schemas", std::move(listed)}};
@@ -81,7 +81,7 @@ RedshiftDataService::Result RedshiftDataService::ListTables(const Request& reque
     matching.push_back(Json{{"name", table.name}, {"schema", schema}, {"type", table.is_view ? "VIEW" : "TABLE"}});
   }
   std::size_t limit = max_results && *max_results > 0 ? static_cast<std::size_t>(*max_results) : 1000;
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(matching.size(), token, limit, "tables", &InvalidInput));
+  MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(matching.size(), token, limit, "tables", &InvalidInput));
   json::array listed;
   for (std::size_t i = window.start; i < window.end; ++i) listed.push_back(std::move(matching[i]));
   Json output{{"Tables", std::move(listed)}};
@@ -108,7 +108,7 @@ RedshiftDataService::Result RedshiftDataService::DescribeTable(const Request& re
     }
   }
   std::size_t limit = max_results && *max_results > 0 ? static_cast<std::size_t>(*max_results) : 1000;
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(columns.size(), token, limit,
+  MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(columns.size(), token, limit,
                                                           "columns/" + redshift_schema + "/" + table.value_or(""),
                                                           &InvalidInput));
   json::array listed;

@@ -5,7 +5,7 @@
 #include "services/redshift_data/redshift_data_service.hpp"
 #include "services/redshift_data/redshift_data_status.hpp"
 #include "services/redshift_data/redshift_data_types.hpp"
-#include "services/sqlengine/api_input.hpp"
+#include "services/kit/api_input.hpp"
 
 namespace mallard::redshift_data {
 namespace json = boost::json;
@@ -27,7 +27,7 @@ std::size_t EstimatedSize(const sqlengine::SqlValue& value) {
 }  // namespace
 
 RedshiftDataService::Result RedshiftDataService::GetStatementResult(const Request& request) {
-  sqlengine::ApiInput input(request.input, &InvalidInput);
+  services::kit::ApiInput input(request.input, &InvalidInput);
   MALLARD_ASSIGN_OR_RETURN(auto id, input.Required("Id", 64));
   if (!IsStatementId(id)) {
     return Fail(input.Invalid("Id", id, std::string("Member must satisfy regular expression pattern: ") + kStatementIdPattern));
@@ -51,7 +51,7 @@ RedshiftDataService::Result RedshiftDataService::GetStatementResult(const Reques
   if (outcome == nullptr || !outcome->has_result_set) return Fail(NoResult(id));
   std::size_t start = 0;
   if (token) {
-    auto offset = sqlengine::DecodePageToken(id, *token);
+    auto offset = services::kit::DecodePageToken(id, *token);
     if (!offset || *offset > outcome->rows.size()) return Fail(errors::Validation("Invalid NextToken: " + *token));
     start = *offset;
   }
@@ -73,7 +73,7 @@ RedshiftDataService::Result RedshiftDataService::GetStatementResult(const Reques
   Json output{{"Records", std::move(records)},
               {"ColumnMetadata", std::move(metadata)},
               {"TotalNumRows", static_cast<std::int64_t>(outcome->rows.size())}};
-  if (index < outcome->rows.size()) output["NextToken"] = sqlengine::EncodePageToken(id, index);
+  if (index < outcome->rows.size()) output["NextToken"] = services::kit::EncodePageToken(id, index);
   return output;
 }
 

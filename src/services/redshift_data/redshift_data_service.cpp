@@ -9,14 +9,14 @@
 #include "common/ids.hpp"
 #include "services/redshift_data/redshift_data_errors.hpp"
 #include "services/redshift_data/redshift_data_status.hpp"
-#include "services/sqlengine/api_input.hpp"
+#include "services/kit/api_input.hpp"
 #include "services/sqlengine/operation_runner.hpp"
 #include "services/sqlengine/sql_text.hpp"
 
 namespace mallard::redshift_data {
 namespace json = boost::json;
-using sqlengine::ApiInput;
-using sqlengine::EpochSeconds;
+using services::kit::ApiInput;
+using services::kit::EpochSeconds;
 using sqlengine::JobState;
 
 namespace {
@@ -41,7 +41,7 @@ json::array ParameterList(const json::array& parameters) {
 }  // namespace
 
 RedshiftDataService::RedshiftDataService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend,
-                                         services::ServiceRuntime runtime, unsigned query_workers,
+                                         services::ServiceContext runtime, unsigned query_workers,
                                          std::size_t page_bytes)
     : runner_(std::make_unique<sqlengine::QueryRunner>(std::move(backend), query_workers, runtime.clock)),
       runtime_(std::move(runtime)),
@@ -354,7 +354,7 @@ RedshiftDataService::Result RedshiftDataService::ListStatements(const Request& r
     matching.push_back(std::move(summary));
   }
   std::size_t limit = max_results && *max_results > 0 ? static_cast<std::size_t>(*max_results) : 100;
-  MALLARD_ASSIGN_OR_RETURN(auto window, sqlengine::PageOf(matching.size(), token, limit, "statements", &InvalidInput));
+  MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(matching.size(), token, limit, "statements", &InvalidInput));
   json::array listed;
   for (std::size_t i = window.start; i < window.end; ++i) listed.push_back(std::move(matching[i]));
   Json output{{"Statements", std::move(listed)}};

@@ -10,8 +10,8 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "services/service.hpp"
-#include "services/service_runtime.hpp"
+#include "services/kit/service.hpp"
+#include "services/kit/service_context.hpp"
 #include "services/sqlengine/query_runner.hpp"
 
 namespace mallard::redshift_data {
@@ -39,7 +39,7 @@ struct StatementRecord {
 class RedshiftDataService final : public services::Service {
  public:
   // `page_bytes` caps one GetStatementResult page, as Redshift caps it at 100 MB.
-  RedshiftDataService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend, services::ServiceRuntime runtime,
+  RedshiftDataService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend, services::ServiceContext runtime,
                       unsigned query_workers = 4, std::size_t page_bytes = 100 * 1024 * 1024);
   ~RedshiftDataService() override;
 
@@ -96,7 +96,7 @@ class RedshiftDataService final : public services::Service {
   Result DescribeTable(const Request& request);
 
   std::unique_ptr<sqlengine::QueryRunner> runner_;
-  services::ServiceRuntime runtime_;
+  services::ServiceContext runtime_;
   std::size_t page_bytes_;
   std::mutex mutex_;
   std::unordered_map<std::string, Partition> partitions_;

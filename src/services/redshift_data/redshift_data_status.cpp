@@ -4,11 +4,11 @@
 
 #include <algorithm>
 
-#include "services/sqlengine/api_input.hpp"
+#include "services/kit/api_input.hpp"
 
 namespace mallard::redshift_data {
 namespace json = boost::json;
-using sqlengine::EpochSeconds;
+using services::kit::EpochSeconds;
 using sqlengine::JobState;
 using sqlengine::QueryOutcome;
 

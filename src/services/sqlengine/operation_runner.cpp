@@ -5,7 +5,7 @@
 
 namespace mallard::sqlengine {
 
-void RunOperation(const services::ServiceRuntime& runtime, bool reads_engine, std::string label,
+void RunOperation(const services::ServiceContext& runtime, bool reads_engine, std::string label,
                   std::function<protocol::OperationResult()> handler, AwsError internal_error,
                   protocol::OperationCallback done) {
   auto run = [label = std::move(label), handler = std::move(handler), internal_error = std::move(internal_error),

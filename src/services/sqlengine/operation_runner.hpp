@@ -6,11 +6,11 @@
 #include <string>
 
 #include "protocol/operation.hpp"
-#include "services/service_runtime.hpp"
+#include "services/kit/service_context.hpp"
 
 namespace mallard::sqlengine {
 
-void RunOperation(const services::ServiceRuntime& runtime, bool reads_engine, std::string label,
+void RunOperation(const services::ServiceContext& runtime, bool reads_engine, std::string label,
                   std::function<protocol::OperationResult()> handler, AwsError internal_error,
                   protocol::OperationCallback done);
 

@@ -80,7 +80,7 @@ AwsError ToAwsError(const BackendError& error) {
   return errors::InternalFailure(error.detail);
 }
 
-SqsService::SqsService(std::unique_ptr<SqsBackend> backend, services::ServiceRuntime runtime)
+SqsService::SqsService(std::unique_ptr<SqsBackend> backend, services::ServiceContext runtime)
     : backend_(std::move(backend)), runtime_(std::move(runtime)), runner_id_(NewUuid()) {
   if (runtime_.timers) ScheduleMoveTaskSweep(std::make_shared<asio::steady_timer>(runtime_.timers));
 }

@@ -9,15 +9,15 @@
 #include <mutex>
 #include <set>
 
-#include "services/service.hpp"
-#include "services/service_runtime.hpp"
+#include "services/kit/service.hpp"
+#include "services/kit/service_context.hpp"
 #include "services/sqs/sqs_backend.hpp"
 
 namespace mallard::sqs {
 
 class SqsService final : public services::Service {
  public:
-  SqsService(std::unique_ptr<SqsBackend> backend, services::ServiceRuntime runtime);
+  SqsService(std::unique_ptr<SqsBackend> backend, services::ServiceContext runtime);
   ~SqsService() override;
 
   const services::ServiceDescriptor& Descriptor() const override;
@@ -86,7 +86,7 @@ class SqsService final : public services::Service {
   std::int64_t Now() const { return runtime_.clock(); }
 
   std::unique_ptr<SqsBackend> backend_;
-  services::ServiceRuntime runtime_;
+  services::ServiceContext runtime_;
   std::mutex pending_mutex_;
   std::set<std::shared_ptr<PendingReceive>> pending_;
   std::mutex move_tasks_mutex_;

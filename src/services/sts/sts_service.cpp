@@ -142,7 +142,7 @@ const StsModel& Model() {
 
 }  // namespace
 
-StsService::StsService(std::shared_ptr<CredentialRegistry> credentials, services::ServiceRuntime runtime,
+StsService::StsService(std::shared_ptr<CredentialRegistry> credentials, services::ServiceContext runtime,
                        AccountOfKey account_of_key)
     : credentials_(std::move(credentials)), runtime_(std::move(runtime)), account_of_key_(std::move(account_of_key)) {}
 

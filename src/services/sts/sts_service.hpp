@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "common/credential_registry.hpp"
-#include "services/service.hpp"
-#include "services/service_runtime.hpp"
+#include "services/kit/service.hpp"
+#include "services/kit/service_context.hpp"
 
 namespace mallard::sts {
 
@@ -16,7 +16,7 @@ class StsService final : public services::Service {
  public:
   // The account of a long-term access key (GetAccessKeyInfo); the gateway's account map in a server.
   using AccountOfKey = std::function<std::string(const std::string& access_key_id)>;
-  StsService(std::shared_ptr<CredentialRegistry> credentials, services::ServiceRuntime runtime,
+  StsService(std::shared_ptr<CredentialRegistry> credentials, services::ServiceContext runtime,
              AccountOfKey account_of_key = nullptr);
 
   const services::ServiceDescriptor& Descriptor() const override;
@@ -37,7 +37,7 @@ class StsService final : public services::Service {
   boost::json::object IssueCredentials(CallerIdentity identity, std::int64_t duration_seconds);
 
   std::shared_ptr<CredentialRegistry> credentials_;
-  services::ServiceRuntime runtime_;
+  services::ServiceContext runtime_;
   AccountOfKey account_of_key_;
 };
 

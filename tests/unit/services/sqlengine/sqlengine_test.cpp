@@ -218,7 +218,7 @@ boost::json::object Call(services::Service& service, const std::string& operatio
 }
 
 TEST(RedshiftDataPagingTest, ResultPagesStayUnderTheByteBound) {
-  redshift_data::RedshiftDataService service(OpenDuckDb(), services::ServiceRuntime{}, 1, 4096);
+  redshift_data::RedshiftDataService service(OpenDuckDb(), services::ServiceContext{}, 1, 4096);
   auto started = Call(service, "ExecuteStatement",
                       {{"Sql", "SELECT range AS n, repeat('x', 100) AS pad FROM range(500)"},
                        {"WorkgroupName", "w"},
@@ -295,8 +295,8 @@ TEST(SqlEngineReadmeTest, EveryAthenaAndRedshiftDataOperationIsListed) {
   std::stringstream readme;
   readme << file.rdbuf();
   auto backend = std::make_shared<MemoryQueryBackend>();
-  athena::AthenaService athena(backend, services::ServiceRuntime{}, 1);
-  redshift_data::RedshiftDataService redshift(backend, services::ServiceRuntime{}, 1);
+  athena::AthenaService athena(backend, services::ServiceContext{}, 1);
+  redshift_data::RedshiftDataService redshift(backend, services::ServiceContext{}, 1);
   for (const services::Service* service : {static_cast<services::Service*>(&athena), static_cast<services::Service*>(&redshift)}) {
     for (const auto& operation : service->Descriptor().operations) {
       EXPECT_NE(readme.str().find(operation), std::string::npos) << operation << " is missing from README.md";

@@ -20,7 +20,7 @@ class SqsServiceTest : public ::testing::Test {
   SqsServiceTest()
       : work_(asio::make_work_guard(io_)),
         service_(std::make_unique<MemorySqsBackend>(),
-                 services::ServiceRuntime{io_.get_executor(), nullptr, [this] { return now_.load(); }}) {
+                 services::ServiceContext{io_.get_executor(), nullptr, [this] { return now_.load(); }}) {
     thread_ = std::thread([this] { io_.run(); });
   }
   ~SqsServiceTest() override {

@@ -11,7 +11,7 @@
 
 #include "common/result.hpp"
 
-namespace mallard::sqlengine {
+namespace mallard::services::kit {
 
 class ApiInput {
  public:
@@ -56,9 +56,9 @@ boost::json::object BatchGet(const std::vector<std::string>& keys, const char* f
 // Milliseconds since the epoch as an awsJson timestamp (epoch seconds with a fraction).
 inline double EpochSeconds(std::int64_t millis) { return static_cast<double>(millis) / 1000.0; }
 
-}  // namespace mallard::sqlengine
+}  // namespace mallard::services::kit
 
-namespace mallard::sqlengine {
+namespace mallard::services::kit {
 
 // Opaque paging tokens: where the next page starts, bound to what is being paged (a query id, a
 // listing) so that a token from one listing is refused by another.
@@ -75,4 +75,4 @@ struct PageWindow {
 Result<PageWindow> PageOf(std::size_t total, const std::optional<std::string>& token, std::size_t limit,
                           const std::string& scope, ApiInput::ErrorMaker make_error);
 
-}  // namespace mallard::sqlengine
+}  // namespace mallard::services::kit

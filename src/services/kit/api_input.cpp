@@ -1,8 +1,8 @@
-#include "services/sqlengine/api_input.hpp"
+#include "services/kit/api_input.hpp"
 
 #include <cctype>
 
-namespace mallard::sqlengine {
+namespace mallard::services::kit {
 namespace json = boost::json;
 namespace {
 
@@ -104,11 +104,11 @@ Result<json::array> ApiInput::Array(const char* name) const {
   return value->get_array();
 }
 
-}  // namespace mallard::sqlengine
+}  // namespace mallard::services::kit
 
 #include "common/encoding.hpp"
 
-namespace mallard::sqlengine {
+namespace mallard::services::kit {
 
 std::string EncodePageToken(const std::string& scope, std::size_t offset) {
   return Base64Encode("p1|" + std::to_string(offset) + "|" + scope);
@@ -140,4 +140,4 @@ Result<PageWindow> PageOf(std::size_t total, const std::optional<std::string>& t
   return window;
 }
 
-}  // namespace mallard::sqlengine
+}  // namespace mallard::services::kit

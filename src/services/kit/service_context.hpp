@@ -8,7 +8,7 @@
 
 namespace mallard::services {
 
-struct ServiceRuntime {
+struct ServiceContext {
   boost::asio::any_io_executor timers;     // long-poll timers, background tasks
   boost::asio::thread_pool* blocking_pool;  // backend calls that may wait on I/O
   Clock clock = SystemClock();
