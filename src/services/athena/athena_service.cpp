@@ -9,7 +9,6 @@
 #include "common/ids.hpp"
 #include "services/athena/athena_errors.hpp"
 #include "services/kit/api_input.hpp"
-#include "services/sqlengine/operation_runner.hpp"
 #include "services/sqlengine/sql_text.hpp"
 
 namespace mallard::athena {
@@ -19,21 +18,6 @@ using services::kit::EpochSeconds;
 using sqlengine::JobState;
 
 namespace {
-
-const std::vector<std::string>& OperationNames() {
-  static const std::vector<std::string> names = {
-      "BatchGetNamedQuery", "BatchGetPreparedStatement", "BatchGetQueryExecution", "CancelCapacityReservation",
-      "CreateCapacityReservation", "CreateDataCatalog", "CreateNamedQuery", "CreatePreparedStatement",
-      "CreateWorkGroup", "DeleteCapacityReservation", "DeleteDataCatalog", "DeleteNamedQuery",
-      "DeletePreparedStatement", "DeleteWorkGroup", "GetCapacityAssignmentConfiguration", "GetCapacityReservation",
-      "GetDataCatalog", "GetDatabase", "GetNamedQuery", "GetPreparedStatement", "GetQueryExecution", "GetQueryResults",
-      "GetQueryRuntimeStatistics", "GetTableMetadata", "GetWorkGroup", "ListCapacityReservations",
-      "ListDataCatalogs", "ListDatabases", "ListNamedQueries", "ListPreparedStatements", "ListQueryExecutions",
-      "ListTableMetadata", "ListTagsForResource", "ListWorkGroups", "PutCapacityAssignmentConfiguration",
-      "StartQueryExecution", "StopQueryExecution", "TagResource", "UntagResource", "UpdateCapacityReservation",
-      "UpdateDataCatalog", "UpdateNamedQuery", "UpdatePreparedStatement", "UpdateWorkGroup"};
-  return names;
-}
 
 AwsError InvalidInput(std::string message) { return errors::InvalidRequest(message); }
 
@@ -95,7 +79,8 @@ std::shared_ptr<const std::vector<sqlengine::QueryOutcome>> EmptySuccess() {
 AthenaService::AthenaService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend, services::ServiceContext runtime,
                              unsigned query_workers)
     : runner_(std::make_unique<sqlengine::QueryRunner>(std::move(backend), query_workers, runtime.clock)),
-      runtime_(std::move(runtime)) {}
+      runtime_(std::move(runtime)),
+      executor_("athena", runtime_, errors::InternalServer("Internal error")) {}
 
 AthenaService::~AthenaService() { Shutdown(); }
 
@@ -106,73 +91,67 @@ const services::ServiceDescriptor& AthenaService::Descriptor() const {
     d.signing_name = "athena";
     d.json_target_prefix = "AmazonAthena";
     d.json_1_1 = true;
-    d.operations = OperationNames();
+    d.operations = Operations().Names();
     return d;
   }();
   return descriptor;
 }
 
 void AthenaService::Invoke(Request request, protocol::OperationCallback done) {
-  static const std::unordered_set<std::string> engine_reads = {"ListDatabases", "GetDatabase", "ListTableMetadata",
-                                                              "GetTableMetadata"};
-  bool reads_engine = engine_reads.count(request.operation) != 0;
-  std::string label = "athena." + request.operation + " (request " + request.context.request_id + ")";
-  auto shared = std::make_shared<Request>(std::move(request));
-  sqlengine::RunOperation(runtime_, reads_engine, std::move(label), [this, shared] { return Dispatch(*shared); },
-                          errors::InternalServer("Internal error"), std::move(done));
+  executor_.Dispatch(*this, Operations(), std::move(request), &errors::UnknownOperation, std::move(done));
 }
 
-AthenaService::Result AthenaService::Dispatch(const Request& request) {
-  using Handler = Result (AthenaService::*)(const Request&);
-  static const std::unordered_map<std::string, Handler> handlers = {
-      {"StartQueryExecution", &AthenaService::StartQueryExecution},
-      {"GetQueryExecution", &AthenaService::GetQueryExecution},
-      {"BatchGetQueryExecution", &AthenaService::BatchGetQueryExecution},
-      {"ListQueryExecutions", &AthenaService::ListQueryExecutions},
-      {"StopQueryExecution", &AthenaService::StopQueryExecution},
-      {"GetQueryResults", &AthenaService::GetQueryResults},
-      {"GetQueryRuntimeStatistics", &AthenaService::GetQueryRuntimeStatistics},
-      {"CreateWorkGroup", &AthenaService::CreateWorkGroup},
-      {"GetWorkGroup", &AthenaService::GetWorkGroup},
-      {"ListWorkGroups", &AthenaService::ListWorkGroups},
-      {"UpdateWorkGroup", &AthenaService::UpdateWorkGroup},
-      {"DeleteWorkGroup", &AthenaService::DeleteWorkGroup},
-      {"CreateNamedQuery", &AthenaService::CreateNamedQuery},
-      {"GetNamedQuery", &AthenaService::GetNamedQuery},
-      {"ListNamedQueries", &AthenaService::ListNamedQueries},
-      {"BatchGetNamedQuery", &AthenaService::BatchGetNamedQuery},
-      {"UpdateNamedQuery", &AthenaService::UpdateNamedQuery},
-      {"DeleteNamedQuery", &AthenaService::DeleteNamedQuery},
-      {"CreatePreparedStatement", &AthenaService::CreatePreparedStatement},
-      {"GetPreparedStatement", &AthenaService::GetPreparedStatement},
-      {"ListPreparedStatements", &AthenaService::ListPreparedStatements},
-      {"BatchGetPreparedStatement", &AthenaService::BatchGetPreparedStatement},
-      {"UpdatePreparedStatement", &AthenaService::UpdatePreparedStatement},
-      {"DeletePreparedStatement", &AthenaService::DeletePreparedStatement},
-      {"CreateDataCatalog", &AthenaService::CreateDataCatalog},
-      {"GetDataCatalog", &AthenaService::GetDataCatalog},
-      {"ListDataCatalogs", &AthenaService::ListDataCatalogs},
-      {"UpdateDataCatalog", &AthenaService::UpdateDataCatalog},
-      {"DeleteDataCatalog", &AthenaService::DeleteDataCatalog},
-      {"ListDatabases", &AthenaService::ListDatabases},
-      {"GetDatabase", &AthenaService::GetDatabase},
-      {"ListTableMetadata", &AthenaService::ListTableMetadata},
-      {"GetTableMetadata", &AthenaService::GetTableMetadata},
-      {"TagResource", &AthenaService::TagResource},
-      {"UntagResource", &AthenaService::UntagResource},
-      {"ListTagsForResource", &AthenaService::ListTagsForResource},
-      {"CreateCapacityReservation", &AthenaService::CreateCapacityReservation},
-      {"GetCapacityReservation", &AthenaService::GetCapacityReservation},
-      {"ListCapacityReservations", &AthenaService::ListCapacityReservations},
-      {"UpdateCapacityReservation", &AthenaService::UpdateCapacityReservation},
-      {"CancelCapacityReservation", &AthenaService::CancelCapacityReservation},
-      {"DeleteCapacityReservation", &AthenaService::DeleteCapacityReservation},
-      {"PutCapacityAssignmentConfiguration", &AthenaService::PutCapacityAssignmentConfiguration},
-      {"GetCapacityAssignmentConfiguration", &AthenaService::GetCapacityAssignmentConfiguration},
+const services::kit::OperationTable<AthenaService>& AthenaService::Operations() {
+  using services::kit::RunOn;
+  // Query operations hand engine work to the QueryRunner and return at once; the catalogue
+  // reads query the engine themselves, so they run on the service's pool.
+  static const services::kit::OperationTable<AthenaService> table = {
+      {"StartQueryExecution", &AthenaService::StartQueryExecution, RunOn::Inline},
+      {"GetQueryExecution", &AthenaService::GetQueryExecution, RunOn::Inline},
+      {"BatchGetQueryExecution", &AthenaService::BatchGetQueryExecution, RunOn::Inline},
+      {"ListQueryExecutions", &AthenaService::ListQueryExecutions, RunOn::Inline},
+      {"StopQueryExecution", &AthenaService::StopQueryExecution, RunOn::Inline},
+      {"GetQueryResults", &AthenaService::GetQueryResults, RunOn::Inline},
+      {"GetQueryRuntimeStatistics", &AthenaService::GetQueryRuntimeStatistics, RunOn::Inline},
+      {"CreateWorkGroup", &AthenaService::CreateWorkGroup, RunOn::Inline},
+      {"GetWorkGroup", &AthenaService::GetWorkGroup, RunOn::Inline},
+      {"ListWorkGroups", &AthenaService::ListWorkGroups, RunOn::Inline},
+      {"UpdateWorkGroup", &AthenaService::UpdateWorkGroup, RunOn::Inline},
+      {"DeleteWorkGroup", &AthenaService::DeleteWorkGroup, RunOn::Inline},
+      {"CreateNamedQuery", &AthenaService::CreateNamedQuery, RunOn::Inline},
+      {"GetNamedQuery", &AthenaService::GetNamedQuery, RunOn::Inline},
+      {"ListNamedQueries", &AthenaService::ListNamedQueries, RunOn::Inline},
+      {"BatchGetNamedQuery", &AthenaService::BatchGetNamedQuery, RunOn::Inline},
+      {"UpdateNamedQuery", &AthenaService::UpdateNamedQuery, RunOn::Inline},
+      {"DeleteNamedQuery", &AthenaService::DeleteNamedQuery, RunOn::Inline},
+      {"CreatePreparedStatement", &AthenaService::CreatePreparedStatement, RunOn::Inline},
+      {"GetPreparedStatement", &AthenaService::GetPreparedStatement, RunOn::Inline},
+      {"ListPreparedStatements", &AthenaService::ListPreparedStatements, RunOn::Inline},
+      {"BatchGetPreparedStatement", &AthenaService::BatchGetPreparedStatement, RunOn::Inline},
+      {"UpdatePreparedStatement", &AthenaService::UpdatePreparedStatement, RunOn::Inline},
+      {"DeletePreparedStatement", &AthenaService::DeletePreparedStatement, RunOn::Inline},
+      {"CreateDataCatalog", &AthenaService::CreateDataCatalog, RunOn::Inline},
+      {"GetDataCatalog", &AthenaService::GetDataCatalog, RunOn::Inline},
+      {"ListDataCatalogs", &AthenaService::ListDataCatalogs, RunOn::Inline},
+      {"UpdateDataCatalog", &AthenaService::UpdateDataCatalog, RunOn::Inline},
+      {"DeleteDataCatalog", &AthenaService::DeleteDataCatalog, RunOn::Inline},
+      {"ListDatabases", &AthenaService::ListDatabases, RunOn::Pool},
+      {"GetDatabase", &AthenaService::GetDatabase, RunOn::Pool},
+      {"ListTableMetadata", &AthenaService::ListTableMetadata, RunOn::Pool},
+      {"GetTableMetadata", &AthenaService::GetTableMetadata, RunOn::Pool},
+      {"TagResource", &AthenaService::TagResource, RunOn::Inline},
+      {"UntagResource", &AthenaService::UntagResource, RunOn::Inline},
+      {"ListTagsForResource", &AthenaService::ListTagsForResource, RunOn::Inline},
+      {"CreateCapacityReservation", &AthenaService::CreateCapacityReservation, RunOn::Inline},
+      {"GetCapacityReservation", &AthenaService::GetCapacityReservation, RunOn::Inline},
+      {"ListCapacityReservations", &AthenaService::ListCapacityReservations, RunOn::Inline},
+      {"UpdateCapacityReservation", &AthenaService::UpdateCapacityReservation, RunOn::Inline},
+      {"CancelCapacityReservation", &AthenaService::CancelCapacityReservation, RunOn::Inline},
+      {"DeleteCapacityReservation", &AthenaService::DeleteCapacityReservation, RunOn::Inline},
+      {"PutCapacityAssignmentConfiguration", &AthenaService::PutCapacityAssignmentConfiguration, RunOn::Inline},
+      {"GetCapacityAssignmentConfiguration", &AthenaService::GetCapacityAssignmentConfiguration, RunOn::Inline},
   };
-  auto found = handlers.find(request.operation);
-  if (found == handlers.end()) return Fail(errors::UnknownOperation(request.operation));
-  return (this->*(found->second))(request);
+  return table;
 }
 
 void AthenaService::Reset() {

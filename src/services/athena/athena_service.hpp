@@ -13,6 +13,7 @@
 
 #include "services/athena/athena_ddl.hpp"
 #include "services/kit/service.hpp"
+#include "services/kit/operation_executor.hpp"
 #include "services/kit/service_context.hpp"
 #include "services/sqlengine/query_runner.hpp"
 
@@ -128,7 +129,8 @@ class AthenaService final : public services::Service {
     std::map<std::string, CapacityReservationRecord> capacity_reservations;
   };
 
-  Result Dispatch(const Request& request);
+  // The one list of operations: name, handler, where it runs (engine reads go to the pool).
+  static const services::kit::OperationTable<AthenaService>& Operations();
   Partition& PartitionFor(const Request& request);  // caller holds mutex_
   std::int64_t Now() const { return runtime_.clock(); }
 
@@ -209,6 +211,7 @@ class AthenaService final : public services::Service {
 
   std::unique_ptr<sqlengine::QueryRunner> runner_;
   services::ServiceContext runtime_;
+  services::kit::OperationExecutor executor_;
   std::mutex mutex_;
   std::unordered_map<std::string, Partition> partitions_;
 };

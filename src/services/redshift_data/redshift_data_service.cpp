@@ -10,7 +10,6 @@
 #include "services/redshift_data/redshift_data_errors.hpp"
 #include "services/redshift_data/redshift_data_status.hpp"
 #include "services/kit/api_input.hpp"
-#include "services/sqlengine/operation_runner.hpp"
 #include "services/sqlengine/sql_text.hpp"
 
 namespace mallard::redshift_data {
@@ -22,13 +21,6 @@ using sqlengine::JobState;
 namespace {
 
 constexpr const char* kDatabase = "dev";  // the database name Redshift clusters start with
-
-const std::vector<std::string>& OperationNames() {
-  static const std::vector<std::string> names = {
-      "BatchExecuteStatement", "CancelStatement", "DescribeStatement", "DescribeTable", "ExecuteStatement",
-      "GetStatementResult", "ListDatabases", "ListSchemas", "ListStatements", "ListTables"};
-  return names;
-}
 
 AwsError InvalidInput(std::string message) { return errors::Validation(message); }
 
@@ -45,6 +37,7 @@ RedshiftDataService::RedshiftDataService(std::shared_ptr<sqlengine::QueryExecuti
                                          std::size_t page_bytes)
     : runner_(std::make_unique<sqlengine::QueryRunner>(std::move(backend), query_workers, runtime.clock)),
       runtime_(std::move(runtime)),
+      executor_("redshift-data", runtime_, errors::InternalServer("Internal error")),
       page_bytes_(page_bytes) {}
 
 RedshiftDataService::~RedshiftDataService() { Shutdown(); }
@@ -56,41 +49,33 @@ const services::ServiceDescriptor& RedshiftDataService::Descriptor() const {
     d.signing_name = "redshift-data";
     d.json_target_prefix = "RedshiftData";
     d.json_1_1 = true;
-    d.operations = OperationNames();
+    d.operations = Operations().Names();
     return d;
   }();
   return descriptor;
 }
 
 void RedshiftDataService::Invoke(Request request, protocol::OperationCallback done) {
-  // Catalogue reads query the engine, and a result page may render up to 100 MB: both go to the
-  // blocking pool rather than a network thread.
-  static const std::unordered_set<std::string> engine_reads = {"ListSchemas", "ListTables", "DescribeTable",
-                                                              "GetStatementResult"};
-  bool reads_engine = engine_reads.count(request.operation) != 0;
-  std::string label = "redshift-data." + request.operation + " (request " + request.context.request_id + ")";
-  auto shared = std::make_shared<Request>(std::move(request));
-  sqlengine::RunOperation(runtime_, reads_engine, std::move(label), [this, shared] { return Dispatch(*shared); },
-                          errors::InternalServer("Internal error"), std::move(done));
+  executor_.Dispatch(*this, Operations(), std::move(request), &errors::UnknownOperation, std::move(done));
 }
 
-RedshiftDataService::Result RedshiftDataService::Dispatch(const Request& request) {
-  using Handler = Result (RedshiftDataService::*)(const Request&);
-  static const std::unordered_map<std::string, Handler> handlers = {
-      {"ExecuteStatement", &RedshiftDataService::ExecuteStatement},
-      {"BatchExecuteStatement", &RedshiftDataService::BatchExecuteStatement},
-      {"DescribeStatement", &RedshiftDataService::DescribeStatement},
-      {"CancelStatement", &RedshiftDataService::CancelStatement},
-      {"ListStatements", &RedshiftDataService::ListStatements},
-      {"GetStatementResult", &RedshiftDataService::GetStatementResult},
-      {"ListDatabases", &RedshiftDataService::ListDatabases},
-      {"ListSchemas", &RedshiftDataService::ListSchemas},
-      {"ListTables", &RedshiftDataService::ListTables},
-      {"DescribeTable", &RedshiftDataService::DescribeTable},
+const services::kit::OperationTable<RedshiftDataService>& RedshiftDataService::Operations() {
+  using services::kit::RunOn;
+  // Catalogue reads query the engine, and a result page may render up to 100 MB: both run on the
+  // service's pool rather than a network thread.
+  static const services::kit::OperationTable<RedshiftDataService> table = {
+      {"ExecuteStatement", &RedshiftDataService::ExecuteStatement, RunOn::Inline},
+      {"BatchExecuteStatement", &RedshiftDataService::BatchExecuteStatement, RunOn::Inline},
+      {"DescribeStatement", &RedshiftDataService::DescribeStatement, RunOn::Inline},
+      {"CancelStatement", &RedshiftDataService::CancelStatement, RunOn::Inline},
+      {"ListStatements", &RedshiftDataService::ListStatements, RunOn::Inline},
+      {"GetStatementResult", &RedshiftDataService::GetStatementResult, RunOn::Pool},
+      {"ListDatabases", &RedshiftDataService::ListDatabases, RunOn::Inline},
+      {"ListSchemas", &RedshiftDataService::ListSchemas, RunOn::Pool},
+      {"ListTables", &RedshiftDataService::ListTables, RunOn::Pool},
+      {"DescribeTable", &RedshiftDataService::DescribeTable, RunOn::Pool},
   };
-  auto found = handlers.find(request.operation);
-  if (found == handlers.end()) return Fail(errors::UnknownOperation(request.operation));
-  return (this->*(found->second))(request);
+  return table;
 }
 
 void RedshiftDataService::Reset() {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "services/kit/service.hpp"
+#include "services/kit/operation_executor.hpp"
 #include "services/kit/service_context.hpp"
 #include "services/sqlengine/query_runner.hpp"
 
@@ -68,7 +69,8 @@ class RedshiftDataService final : public services::Service {
     std::string secret_arn;
   };
 
-  Result Dispatch(const Request& request);
+  // The one list of operations: name, handler, where it runs (engine reads go to the pool).
+  static const services::kit::OperationTable<RedshiftDataService>& Operations();
   Partition& PartitionFor(const Request& request);  // caller holds mutex_
   std::int64_t Now() const { return runtime_.clock(); }
   ::mallard::Result<Target> ReadTarget(const Request& request, bool database_required) const;
@@ -97,6 +99,7 @@ class RedshiftDataService final : public services::Service {
 
   std::unique_ptr<sqlengine::QueryRunner> runner_;
   services::ServiceContext runtime_;
+  services::kit::OperationExecutor executor_;
   std::size_t page_bytes_;
   std::mutex mutex_;
   std::unordered_map<std::string, Partition> partitions_;

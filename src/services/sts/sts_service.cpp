@@ -140,11 +140,37 @@ const StsModel& Model() {
   return model;
 }
 
+// The awsQuery shapes of `operation` (every row of the operation table has them).
+protocol::OperationShapes Shapes(const char* operation) { return Model().operations.at(operation); }
+
+AwsError UnknownAction(const std::string& operation) {
+  return AwsError::Make("InvalidAction", 400, "The action " + operation + " is not valid for this endpoint.");
+}
+
 }  // namespace
 
 StsService::StsService(std::shared_ptr<CredentialRegistry> credentials, services::ServiceContext runtime,
                        AccountOfKey account_of_key)
-    : credentials_(std::move(credentials)), runtime_(std::move(runtime)), account_of_key_(std::move(account_of_key)) {}
+    : credentials_(std::move(credentials)),
+      runtime_(std::move(runtime)),
+      executor_("sts", runtime_, common_errors::InternalFailure()),
+      account_of_key_(std::move(account_of_key)) {}
+
+const services::kit::OperationTable<StsService>& StsService::Operations() {
+  using services::kit::RunOn;
+  // Every STS operation works on in-process state (the credential registry): inline.
+  static const services::kit::OperationTable<StsService> table = {
+      {"GetCallerIdentity", &StsService::GetCallerIdentity, RunOn::Inline, Shapes("GetCallerIdentity")},
+      {"AssumeRole", &StsService::AssumeRole, RunOn::Inline, Shapes("AssumeRole")},
+      {"GetSessionToken", &StsService::GetSessionToken, RunOn::Inline, Shapes("GetSessionToken")},
+      {"AssumeRoleWithWebIdentity", &StsService::AssumeRoleWithWebIdentity, RunOn::Inline, Shapes("AssumeRoleWithWebIdentity")},
+      {"AssumeRoleWithSAML", &StsService::AssumeRoleWithSAML, RunOn::Inline, Shapes("AssumeRoleWithSAML")},
+      {"GetFederationToken", &StsService::GetFederationToken, RunOn::Inline, Shapes("GetFederationToken")},
+      {"DecodeAuthorizationMessage", &StsService::DecodeAuthorizationMessage, RunOn::Inline, Shapes("DecodeAuthorizationMessage")},
+      {"GetAccessKeyInfo", &StsService::GetAccessKeyInfo, RunOn::Inline, Shapes("GetAccessKeyInfo")},
+  };
+  return table;
+}
 
 const services::ServiceDescriptor& StsService::Descriptor() const {
   static const services::ServiceDescriptor descriptor = [] {
@@ -155,29 +181,18 @@ const services::ServiceDescriptor& StsService::Descriptor() const {
     // STS's Smithy service name, for clients that speak awsJson to it.
     d.json_target_prefix = "AWSSecurityTokenServiceV20110615";
     d.json_error_namespace = "com.amazonaws.sts#";
-    d.operations = {"AssumeRole",         "AssumeRoleWithSAML",         "AssumeRoleWithWebIdentity",
-                    "DecodeAuthorizationMessage", "GetAccessKeyInfo", "GetCallerIdentity",
-                    "GetFederationToken", "GetSessionToken"};
+    d.operations = Operations().Names();
     return d;
   }();
   return descriptor;
 }
 
 const protocol::OperationShapes* StsService::QueryShapes(std::string_view operation) const {
-  auto found = Model().operations.find(operation);
-  return found == Model().operations.end() ? nullptr : &found->second;
+  return Operations().Shapes(operation);
 }
 
 void StsService::Invoke(protocol::OperationRequest request, protocol::OperationCallback done) {
-  if (request.operation == "GetCallerIdentity") return done(GetCallerIdentity(request));
-  if (request.operation == "AssumeRole") return done(AssumeRole(request));
-  if (request.operation == "GetSessionToken") return done(GetSessionToken(request));
-  if (request.operation == "AssumeRoleWithWebIdentity") return done(AssumeRoleWithWebIdentity(request));
-  if (request.operation == "AssumeRoleWithSAML") return done(AssumeRoleWithSAML(request));
-  if (request.operation == "GetFederationToken") return done(GetFederationToken(request));
-  if (request.operation == "DecodeAuthorizationMessage") return done(DecodeAuthorizationMessage(request));
-  if (request.operation == "GetAccessKeyInfo") return done(GetAccessKeyInfo(request));
-  done(Fail(AwsError::Make("InvalidAction", 400, "The action " + request.operation + " is not valid for this endpoint.")));
+  executor_.Dispatch(*this, Operations(), std::move(request), &UnknownAction, std::move(done));
 }
 
 json::object StsService::IssueCredentials(CallerIdentity identity, std::int64_t duration_seconds) {

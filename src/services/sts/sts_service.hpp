@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "common/credential_registry.hpp"
+#include "services/kit/operation_executor.hpp"
 #include "services/kit/service.hpp"
 #include "services/kit/service_context.hpp"
 
@@ -26,6 +27,8 @@ class StsService final : public services::Service {
   std::string BackendName() const override { return "memory"; }
 
  private:
+  // The one list of operations: name, handler, where it runs, awsQuery shapes.
+  static const services::kit::OperationTable<StsService>& Operations();
   protocol::OperationResult GetCallerIdentity(const protocol::OperationRequest& request);
   protocol::OperationResult AssumeRole(const protocol::OperationRequest& request);
   protocol::OperationResult GetSessionToken(const protocol::OperationRequest& request);
@@ -38,6 +41,7 @@ class StsService final : public services::Service {
 
   std::shared_ptr<CredentialRegistry> credentials_;
   services::ServiceContext runtime_;
+  services::kit::OperationExecutor executor_;
   AccountOfKey account_of_key_;
 };
 
