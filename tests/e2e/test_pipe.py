@@ -421,7 +421,7 @@ def test_large_transactions_streamed_while_in_progress(postgres, database, lake_
 
 def test_server_hosts_the_pipeline_and_athena_reads_it(postgres, database, lake_catalog, tmp_path):
     from conftest import start_server, stop_server
-    from sqlengine_e2e import athena_rows, client, redshift_records
+    from sqlengine_e2e import athena_rows, athena_run, client, redshift_records
     make_items(postgres, database, 100)
     server = start_server(tmp_path / "mallard.log", [
         "--lake-catalog", lake_catalog, "--lake-data-path", str(tmp_path / "data"),
@@ -433,6 +433,13 @@ def test_server_hosts_the_pipeline_and_athena_reads_it(postgres, database, lake_
         rows = []
         while time.monotonic() < deadline:
             postgres.psql("SELECT 1", database)
+            # Until the pipe's snapshot has created the lake table the query fails with "does not
+            # exist"; that, and only that, means "not yet".
+            execution = athena_run(athena, "SELECT count(*) AS n FROM lake_public.items")
+            if execution["Status"]["State"] == "FAILED":
+                assert "does not exist" in execution["Status"].get("StateChangeReason", ""), execution["Status"]
+                time.sleep(0.2)
+                continue
             _, rows = athena_rows(athena, "SELECT count(*) AS n FROM lake_public.items")
             if rows == [["n"], ["100"]]:
                 break
