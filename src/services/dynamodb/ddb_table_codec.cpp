@@ -34,6 +34,26 @@ bool IsTableNameChar(char c) {
          c == '-';
 }
 
+// One KeySchemaElement: its attribute (typed by AttributeDefinitions; S until they are checked)
+// and whether it is the HASH part. Shared by table/LSI and multi-attribute GSI key schemas.
+struct KeySchemaEntry {
+  KeyElement key;
+  bool hash = false;
+};
+Result<KeySchemaEntry> ReadKeySchemaElement(const json::value& json, const std::map<std::string, AttrType>& definitions,
+                                            std::string_view member) {
+  if (!json.is_object()) return Fail(input::WrongType(member, "structure"));
+  const auto& element = json.get_object();
+  MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(element, "AttributeName"));
+  MALLARD_ASSIGN_OR_RETURN(auto type, input::EnumMember(element, "KeyType", {"HASH", "RANGE"}, ""));
+  if (type.empty()) return Fail(input::MissingMember("KeyType"));
+  if (name.empty() || name.size() > 255)
+    return Fail(input::ConstraintError("AttributeName", "'" + name + "'", "Member must have length between 1 and 255"));
+  AttrType attribute_type = AttrType::S;
+  if (auto it = definitions.find(name); it != definitions.end()) attribute_type = it->second;
+  return KeySchemaEntry{KeyElement{std::move(name), attribute_type}, type == "HASH"};
+}
+
 // The key schema of a global index: one to four HASH attributes, then up to four RANGE attributes.
 // Message wording: "The first KeySchemaElement…", "All HASH key attributes must precede RANGE key
 // attributes in the KeySchema" and "The KeySchema exceeds the maximum allowed number of HASH key
@@ -45,18 +65,9 @@ Result<KeySchema> ParseMultiAttributeKeySchema(const json::array& json, const st
   std::size_t hashes = 0, ranges = 0;
   std::set<std::string> names;
   for (std::size_t i = 0; i < json.size(); ++i) {
-    if (!json[i].is_object()) return Fail(input::WrongType(member, "structure"));
-    const auto& element = json[i].get_object();
-    MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(element, "AttributeName"));
-    MALLARD_ASSIGN_OR_RETURN(auto type, input::EnumMember(element, "KeyType", {"HASH", "RANGE"}, ""));
-    if (type.empty()) return Fail(input::MissingMember("KeyType"));
-    if (name.empty() || name.size() > 255)
-      return Fail(input::ConstraintError("AttributeName", "'" + name + "'",
-                                         "Member must have length between 1 and 255"));
-    AttrType attribute_type = AttrType::S;
-    if (auto it = definitions.find(name); it != definitions.end()) attribute_type = it->second;
-    KeyElement key{name, attribute_type};
-    if (type == "HASH") {
+    MALLARD_ASSIGN_OR_RETURN(auto entry, ReadKeySchemaElement(json[i], definitions, member));
+    KeyElement key = std::move(entry.key);
+    if (entry.hash) {
       if (i == 0) {
         keys.partition = std::move(key);
       } else {
@@ -97,23 +108,14 @@ Result<KeySchema> ParseKeySchema(const json::array& json, const std::map<std::st
   KeySchema keys;
   bool have_hash = false;
   for (std::size_t i = 0; i < json.size(); ++i) {
-    if (!json[i].is_object()) return Fail(input::WrongType(member, "structure"));
-    const auto& element = json[i].get_object();
-    MALLARD_ASSIGN_OR_RETURN(auto name, input::RequiredString(element, "AttributeName"));
-    MALLARD_ASSIGN_OR_RETURN(auto type, input::EnumMember(element, "KeyType", {"HASH", "RANGE"}, ""));
-    if (type.empty()) return Fail(input::MissingMember("KeyType"));
-    if (name.empty() || name.size() > 255)
-      return Fail(input::ConstraintError("AttributeName", "'" + name + "'",
-                                         "Member must have length between 1 and 255"));
-    AttrType attribute_type = AttrType::S;
-    if (auto it = definitions.find(name); it != definitions.end()) attribute_type = it->second;
-    if (type == "HASH") {
-      if (i != 0) return Fail(Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"));
-      keys.partition = {name, attribute_type};
+    MALLARD_ASSIGN_OR_RETURN(auto entry, ReadKeySchemaElement(json[i], definitions, member));
+    if (entry.hash != (i == 0))  // a HASH after the first element, or a first element that is not HASH
+      return Fail(Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"));
+    if (entry.hash) {
+      keys.partition = std::move(entry.key);
       have_hash = true;
     } else {
-      if (i == 0) return Fail(Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"));
-      keys.sort = KeyElement{name, attribute_type};
+      keys.sort = std::move(entry.key);
     }
   }
   if (!have_hash) return Fail(Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"));
