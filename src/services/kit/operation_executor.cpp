@@ -7,15 +7,17 @@ namespace mallard::services::kit {
 
 void OperationExecutor::Run(RunOn run_on, const protocol::OperationRequest& request,
                             std::function<protocol::OperationResult()> work, protocol::OperationCallback done) const {
-  auto run = [label = service_ + "." + request.operation + " (request " + request.context.request_id + ")",
-              internal_error = internal_error_, work = std::move(work), done = std::move(done)] {
-    protocol::OperationResult result = Fail(internal_error);
+  // `request` outlives the work (Dispatch keeps it alive in `work`); the log label is built only
+  // when something failed, not on every request.
+  auto run = [this, &request, work = std::move(work), done = std::move(done)] {
+    protocol::OperationResult result = Fail(internal_error_);
     try {
       result = work();
     } catch (const std::exception& e) {
-      spdlog::error("{} failed: {}", label, e.what());
+      spdlog::error("{}.{} (request {}) failed: {}", service_, request.operation, request.context.request_id, e.what());
     } catch (...) {
-      spdlog::error("{} failed with a non-standard exception", label);
+      spdlog::error("{}.{} (request {}) failed with a non-standard exception", service_, request.operation,
+                    request.context.request_id);
     }
     done(std::move(result));
   };

@@ -20,11 +20,6 @@ class OperationExecutor {
   OperationExecutor(std::string service, ServiceContext context, AwsError internal_error)
       : service_(std::move(service)), context_(std::move(context)), internal_error_(std::move(internal_error)) {}
 
-  // Runs `work` on the network thread (Inline) or on the service's pool (Pool; inline when the
-  // context has no pool, as in unit tests) and completes `done` exactly once with its result.
-  void Run(RunOn run_on, const protocol::OperationRequest& request, std::function<protocol::OperationResult()> work,
-           protocol::OperationCallback done) const;
-
   // Looks `request.operation` up in `table` and runs its handler on `service`; an unknown
   // operation completes with `unknown(operation)`.
   template <typename Svc>
@@ -38,6 +33,12 @@ class OperationExecutor {
   }
 
  private:
+  // Runs `work` on the network thread (Inline) or on the service's pool (Pool; inline when the
+  // context has no pool, as in unit tests) and completes `done` exactly once with its result.
+  // `request` must outlive the work: Dispatch keeps it alive inside `work`.
+  void Run(RunOn run_on, const protocol::OperationRequest& request, std::function<protocol::OperationResult()> work,
+           protocol::OperationCallback done) const;
+
   std::string service_;
   ServiceContext context_;
   AwsError internal_error_;
