@@ -37,7 +37,14 @@ struct Fixture {
   AttributeMap item;
   json::object names;
   AttributeMap values;
-  KeySchemaInfo schema{"pk", AttrType::S, std::string("sk"), AttrType::N};
+  KeySchemaInfo schema{.partition_name = "pk", .partition_type = AttrType::S, .sort_name = "sk", .sort_type = AttrType::N};
+  // A multi-attribute GSI key (two HASH, two RANGE attributes): the prefix rules of its key conditions.
+  KeySchemaInfo multi_schema{.partition_name = "pk",
+                             .partition_type = AttrType::S,
+                             .sort_name = "sk",
+                             .sort_type = AttrType::N,
+                             .more_partition = {{"pk2", AttrType::N}},
+                             .more_sort = {{"sk2", AttrType::S}}};
   Fixture() {
     item = std::move(MapFromJson(json::parse(kItem).as_object())).value();
     names = json::parse(kNames).as_object();
@@ -93,7 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
     case 2: {
-      auto condition = ParseKeyCondition(text, inputs, fixture.schema);
+      // The top bit picks the key schema, so both shapes of key condition are fuzzed.
+      auto condition = ParseKeyCondition(text, inputs, (data[0] & 0x80) ? fixture.multi_schema : fixture.schema);
       if (!Ok(condition, utf8, text)) break;
       if (condition->sort) (void)condition->sort->Matches(fixture.item.at("sk"));
       break;
