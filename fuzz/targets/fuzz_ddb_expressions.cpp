@@ -8,9 +8,9 @@
 
 #include "fuzz/targets/strict_checks.hpp"
 #include "protocol/aws_json.hpp"
-#include "services/dynamodb/ddb_expression.hpp"
-#include "services/dynamodb/ddb_partiql_ast.hpp"
-#include "services/dynamodb/ddb_partiql_translate.hpp"
+#include "services/dynamodb/expression/ddb_expression.hpp"
+#include "services/dynamodb/partiql/ddb_partiql_ast.hpp"
+#include "services/dynamodb/partiql/ddb_partiql_translate.hpp"
 
 namespace json = boost::json;
 using namespace mallard;

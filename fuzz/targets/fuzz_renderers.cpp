@@ -8,7 +8,7 @@
 #include "fuzz/targets/strict_checks.hpp"
 #include "protocol/aws_json.hpp"
 #include "protocol/aws_query.hpp"
-#include "services/sqs/sqs_shapes.hpp"
+#include "services/sqs/model/sqs_shapes.hpp"
 
 namespace json = boost::json;
 using namespace mallard;

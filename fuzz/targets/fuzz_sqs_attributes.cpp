@@ -10,11 +10,11 @@
 #include "fuzz/targets/strict_checks.hpp"
 #include "protocol/aws_json.hpp"
 #include "protocol/aws_query.hpp"
-#include "services/sqs/sqs_attributes.hpp"
-#include "services/sqs/sqs_input.hpp"
-#include "services/sqs/sqs_message_md5.hpp"
-#include "services/sqs/sqs_shapes.hpp"
-#include "services/sqs/sqs_validation.hpp"
+#include "services/sqs/model/sqs_attributes.hpp"
+#include "services/sqs/model/sqs_input.hpp"
+#include "services/sqs/model/sqs_message_md5.hpp"
+#include "services/sqs/model/sqs_shapes.hpp"
+#include "services/sqs/model/sqs_validation.hpp"
 
 namespace json = boost::json;
 using namespace mallard;

@@ -1,75 +1,13 @@
 #include "app/config.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <string_view>
-
 #include "app/config_file.hpp"
+#include "app/service_registry.hpp"
 
 namespace mallard::app {
 
-namespace {
+void AddServeOptions(CLI::App& command, ServeConfig& config) { AddServeOptions(command, config, BuiltInModules()); }
 
-bool IsKeyBoundary(char c) { return c == '?' || c == '&' || c == ':' || std::isspace(static_cast<unsigned char>(c)); }
-
-// Masks the value of every `password=…` in `spec`: a URL query parameter (up to the next '&') or
-// a libpq keyword/value pair (a quoted value with \' escapes, or up to the next white space).
-std::string MaskPasswordParameters(const std::string& spec) {
-  constexpr std::string_view kKey = "password";
-  std::string out;
-  std::size_t position = 0;
-  while (position < spec.size()) {
-    bool key_here = (position == 0 || IsKeyBoundary(spec[position - 1])) && spec.size() - position >= kKey.size();
-    if (key_here) {
-      for (std::size_t i = 0; i < kKey.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(spec[position + i])) != kKey[i]) key_here = false;
-      }
-    }
-    std::size_t equals = position + kKey.size();
-    if (key_here) {
-      while (equals < spec.size() && (spec[equals] == ' ' || spec[equals] == '\t')) ++equals;
-      key_here = equals < spec.size() && spec[equals] == '=';
-    }
-    if (!key_here) {
-      out += spec[position++];
-      continue;
-    }
-    bool in_url_query = position > 0 && (spec[position - 1] == '?' || spec[position - 1] == '&');
-    out.append(spec, position, equals + 1 - position);
-    std::size_t value = equals + 1;
-    while (!in_url_query && value < spec.size() && (spec[value] == ' ' || spec[value] == '\t')) ++value;
-    std::size_t end = value;
-    if (!in_url_query && end < spec.size() && spec[end] == '\'') {
-      for (++end; end < spec.size() && spec[end] != '\''; ++end) {
-        if (spec[end] == '\\') ++end;
-      }
-      end = std::min(end + 1, spec.size());
-    } else {
-      while (end < spec.size() && (in_url_query ? spec[end] != '&' : !std::isspace(static_cast<unsigned char>(spec[end])))) ++end;
-    }
-    out += "***";
-    position = end;
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string WithoutPassword(const std::string& spec) {
-  std::string masked = MaskPasswordParameters(spec);
-  auto scheme = masked.find("://");
-  if (scheme == std::string::npos) return masked;
-  // scheme://user:password@host…: the authority ends at the first '/', '?' or '#' after the scheme,
-  // but a password may hold those too, so the last '@' before the query decides.
-  auto query = masked.find('?', scheme + 3);
-  auto at = masked.rfind('@', query == std::string::npos ? std::string::npos : query);
-  if (at == std::string::npos || at < scheme) return masked;
-  auto colon = masked.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return masked;
-  return masked.substr(0, colon + 1) + "***" + masked.substr(at);
-}
-
-void AddServeOptions(CLI::App& command, ServeConfig& config) {
+void AddServeOptions(CLI::App& command, ServeConfig& config, const std::vector<services::kit::ServiceModule>& modules) {
   command.add_option("--config", config.config_path, "TOML configuration file")->envname("MALLARD_CONFIG");
   command.add_option("--host", config.host, "Address to listen on")->envname("MALLARD_HOST")->capture_default_str();
   command.add_option("--port", config.port, "Port to listen on (0 picks a free one)")
@@ -113,11 +51,6 @@ void AddServeOptions(CLI::App& command, ServeConfig& config) {
   command.add_option("--shutdown-grace", config.shutdown_grace_seconds, "Seconds in-flight requests get on shutdown")
       ->envname("MALLARD_SHUTDOWN_GRACE")
       ->capture_default_str();
-  command.add_option("--backend-sqs", config.backend_sqs,
-                     "SQS backend: memory, or redis://HOST:PORT[/DB][?prefix=NAME] (state shared by every "
-                     "server on that Redis and prefix)")
-      ->envname("MALLARD_BACKEND_SQS")
-      ->capture_default_str();
   command.add_option("--sqlengine-duckdb", config.sqlengine_duckdb,
                      "SQL engine of Athena and Redshift Data: a DuckDB file PATH, :memory:, or off (queries "
                      "recorded, empty results); default :memory: when built with DuckDB")
@@ -150,23 +83,30 @@ void AddServeOptions(CLI::App& command, ServeConfig& config) {
       ->envname("MALLARD_PIPE_API_PORT")
       ->check(CLI::Range(-1, 65535))
       ->capture_default_str();
-  command.add_option("--backend-dynamodb", config.backend_dynamodb, "DynamoDB backend: memory or redis://HOST:PORT[/DB][?prefix=NAME]")
-      ->envname("MALLARD_BACKEND_DYNAMODB")
-      ->capture_default_str();
-  command.add_option("--ddb-table-transition-ms", config.ddb_table_transition_ms,
-                     "How long DynamoDB tables stay CREATING/UPDATING/DELETING and new indexes CREATING, in "
-                     "milliseconds (0: instant)")
-      ->envname("MALLARD_DDB_TABLE_TRANSITION_MS")
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3600000}))
-      ->capture_default_str();
   // No capture_default_str: the token must never appear in --help or a log.
   command.add_option("--admin-token", config.admin_token,
                      "Require `Authorization: Bearer TOKEN` on the state-changing admin endpoints (/_mallard/reset, "
                      "/moto-api/reset) and a hosted pipe's API; set it when listening beyond loopback")
       ->envname("MALLARD_ADMIN_TOKEN");
+  // Each module's own settings: its store, its knobs (the registry declares them).
+  for (const auto& module : modules) {
+    for (const auto& setting : module.settings) {
+      std::string& value = config.module_settings[module.name][setting.key];
+      value = setting.default_value;
+      auto* option = command.add_option(setting.flag, value, setting.help)->envname(setting.env)->capture_default_str();
+      if (setting.integer_range) {
+        option->type_name("INT")->check(CLI::Range(setting.integer_range->min, setting.integer_range->max));
+      }
+    }
+  }
 }
 
 std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
+  return ApplyConfigFile(command, config, BuiltInModules());
+}
+
+std::string ApplyConfigFile(CLI::App& command, ServeConfig& config,
+                            const std::vector<services::kit::ServiceModule>& modules) {
   if (config.config_path.empty()) return {};
   toml::table table;
   try {
@@ -186,10 +126,7 @@ std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
   FillFrom(command, "--auth", table["auth"]["mode"], config.auth);
   FillFrom(command, "--credentials-file", table["auth"]["credentials_file"], config.credentials_file);
   FillFrom(command, "--credential", table["auth"]["credentials"], config.credentials);
-  FillFrom(command, "--backend-sqs", table["backends"]["sqs"], config.backend_sqs);
   FillFrom(command, "--sqlengine-duckdb", table["backends"]["sqlengine_duckdb"], config.sqlengine_duckdb);
-  FillFrom(command, "--backend-dynamodb", table["backends"]["dynamodb"], config.backend_dynamodb);
-  FillFrom(command, "--ddb-table-transition-ms", table["dynamodb"]["table_transition_ms"], config.ddb_table_transition_ms);
   FillFrom(command, "--sql-allow-host-files", table["backends"]["sql_allow_host_files"], config.sql_allow_host_files);
   FillFrom(command, "--lake-catalog", table["lake"]["catalog"], config.lake_catalog);
   FillFrom(command, "--lake-data-path", table["lake"]["data_path"], config.lake_data_path);
@@ -198,6 +135,22 @@ std::string ApplyConfigFile(CLI::App& command, ServeConfig& config) {
   FillFrom(command, "--pipe-api-port", table["pipe"]["api_port"], config.pipe_api_port);
   FillFrom(command, "--pipe-tables", table["pipe"]["tables"], config.pipe_tables);
   FillFrom(command, "--pipe-schemas", table["pipe"]["schemas"], config.pipe_schemas);
+  for (const auto& module : modules) {
+    for (const auto& setting : module.settings) {
+      std::string& value = config.module_settings[module.name][setting.key];
+      const auto node = table[setting.toml_table][setting.toml_key];
+      if (!node || command.get_option(setting.flag)->count() > 0) continue;
+      // An integer setting may be written as a TOML integer; the module checks its range on open.
+      if (auto text = node.value<std::string>()) {
+        value = *text;
+      } else if (auto number = node.value<std::int64_t>()) {
+        value = std::to_string(*number);
+      } else {
+        return "config file " + config.config_path + ": [" + setting.toml_table + "] " + setting.toml_key +
+               " must be a string or an integer";
+      }
+    }
+  }
   if (command.get_option("--account")->count() == 0) {
     if (auto* accounts = table["aws"]["accounts"].as_table()) {
       for (const auto& [key, value] : *accounts) {

@@ -6,10 +6,13 @@
 #include <map>
 #include <string>
 
+#include "common/redaction.hpp"
+#include "services/kit/service_module.hpp"
+
 namespace mallard::app {
 
-// A backend or catalog spec for logs: the password of scheme://user:password@host is masked.
-std::string WithoutPassword(const std::string& spec);
+// A store or catalog spec for logs: the password masked (common/redaction.hpp).
+using mallard::WithoutPassword;
 
 struct ServeConfig {
   std::string config_path;
@@ -25,7 +28,6 @@ struct ServeConfig {
   std::vector<std::string> credentials;   // "ACCESS_KEY:SECRET[:ACCOUNT]"
   std::size_t body_limit_bytes = 16 * 1024 * 1024;
   int shutdown_grace_seconds = 30;
-  std::string backend_sqs = "memory";
   std::string lake_catalog;    // empty = no lake attached to the SQL engine
   std::string lake_data_path;  // empty = the catalog's own (or "<catalog>.files/" for a new lake)
   // A change-data-capture pipeline hosted by the server, into the attached lake (empty source: none).
@@ -36,19 +38,22 @@ struct ServeConfig {
   int pipe_api_port = -1;
   bool sql_allow_host_files = false;  // client SQL may read/write any host file (default: the lake's only)
   std::string sqlengine_duckdb;  // empty = the build's default (":memory:" with DuckDB, else "off")
-  std::string backend_dynamodb = "memory";
-  // How long DynamoDB tables stay CREATING/UPDATING/DELETING (and new indexes CREATING); 0: instant.
-  // 500 ms, as dynalite: long enough that code which does not wait for ACTIVE fails here as on AWS.
-  std::int64_t ddb_table_transition_ms = 500;
+  // Each service module's settings (its store, its own knobs), by module name then setting key, as
+  // the module declares them (app/service_registry.cpp); AddServeOptions fills in the defaults.
+  std::map<std::string, services::kit::SettingValues> module_settings;
   // Bearer token the state-changing admin endpoints (and a hosted pipe's API) require; empty: none.
   std::string admin_token;
 };
 
-// Registers every serve option (with its MALLARD_* environment variable) on `command`.
+// Registers every serve option (with its MALLARD_* environment variable) on `command`, the
+// settings of every module in `modules` included.
 void AddServeOptions(CLI::App& command, ServeConfig& config);
+void AddServeOptions(CLI::App& command, ServeConfig& config, const std::vector<services::kit::ServiceModule>& modules);
 // After parsing: fills options given neither on the command line nor in the environment from
 // the TOML file. Returns an error message, or "" on success.
 std::string ApplyConfigFile(CLI::App& command, ServeConfig& config);
+std::string ApplyConfigFile(CLI::App& command, ServeConfig& config,
+                            const std::vector<services::kit::ServiceModule>& modules);
 // Parses the account map entries; returns an error message or "".
 std::string ParseAccountMap(const std::vector<std::string>& entries, std::map<std::string, std::string>& out);
 

@@ -12,7 +12,7 @@
 namespace mallard::app {
 namespace {
 
-Result<Done, std::string> RefreshViews(lake::Lake& lake, duckdb::DuckDbQueryBackend& backend) {
+Result<Done, std::string> RefreshViews(lake::Lake& lake, duckdb::DuckDbSqlEngine& backend) {
   auto tables = lake.ListTables();
   if (!tables.ok()) return Fail(tables.error().message);
   auto schemas = lake.ListSchemas();
@@ -32,7 +32,7 @@ Result<Done, std::string> RefreshViews(lake::Lake& lake, duckdb::DuckDbQueryBack
       continue;
     }
     sql += "CREATE OR REPLACE VIEW " + view + " AS " + *scan + ";\n";
-    sql += "COMMENT ON VIEW " + view + " IS '" + std::string(duckdb::DuckDbQueryBackend::kStorageViewComment) +
+    sql += "COMMENT ON VIEW " + view + " IS '" + std::string(duckdb::DuckDbSqlEngine::kStorageViewComment) +
            "DUCKLAKE';\n";
   }
   auto existing = backend.SelectAdmin("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal AND "
@@ -218,7 +218,7 @@ Result<std::string, std::string> RewriteLakeTimeTravel(lake::Lake& lake, const s
 }
 
 Result<Done, std::string> AttachLakeToSqlEngine(std::shared_ptr<lake::Lake> lake,
-                                                std::shared_ptr<duckdb::DuckDbQueryBackend> backend) {
+                                                std::shared_ptr<duckdb::DuckDbSqlEngine> backend) {
   // The views follow the lake's latest snapshot: refreshed after this process's commits, and —
   // since other processes may commit to a PostgreSQL catalog — checked before each statement.
   struct Freshness {
@@ -226,7 +226,7 @@ Result<Done, std::string> AttachLakeToSqlEngine(std::shared_ptr<lake::Lake> lake
     std::int64_t snapshot = -1;
   };
   auto freshness = std::make_shared<Freshness>();
-  std::weak_ptr<duckdb::DuckDbQueryBackend> weak_backend = backend;
+  std::weak_ptr<duckdb::DuckDbSqlEngine> weak_backend = backend;
   lake::Lake* raw_lake = lake.get();
   auto refresh = [raw_lake, weak_backend, freshness](std::optional<std::int64_t> committed) -> Result<Done, std::string> {
     auto target = weak_backend.lock();

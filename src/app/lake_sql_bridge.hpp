@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "backends/duckdb/duckdb_query_backend.hpp"
+#include "sqlengine/duckdb/duckdb_sql_engine.hpp"
 #include "lake/lake.hpp"
 
 namespace mallard::app {
@@ -21,6 +21,6 @@ Result<std::string, std::string> RewriteLakeTimeTravel(lake::Lake& lake, const s
 
 // Creates the views, keeps them current, and installs the time-travel rewrite.
 Result<Done, std::string> AttachLakeToSqlEngine(std::shared_ptr<lake::Lake> lake,
-                                                std::shared_ptr<duckdb::DuckDbQueryBackend> backend);
+                                                std::shared_ptr<duckdb::DuckDbSqlEngine> backend);
 
 }  // namespace mallard::app

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "cdc/sync_group.hpp"
-#include "http/http_types.hpp"
+#include "common/http_types.hpp"
 
 namespace mallard::app {
 

@@ -7,14 +7,15 @@
 #include <cstdio>
 
 #include "app/auth_config.hpp"
-#include "app/backend_health.hpp"
+#include "app/store_health.hpp"
 #include "app/server_builder.hpp"
+#include "app/service_registry.hpp"
 #ifdef MALLARD_HAVE_DUCKDB
 #include "app/pipe_command.hpp"
 #endif
 #include "app/sql_engine_setup.hpp"
 #ifdef MALLARD_HAVE_DUCKDB
-#include "backends/duckdb/duckdb_info.hpp"
+#include "infra/duckdb/duckdb_info.hpp"
 #endif
 
 namespace mallard::app {
@@ -22,22 +23,35 @@ namespace json = boost::json;
 
 namespace {
 
+// Per module: the store kinds this build can open (the health endpoint's "build" member).
 json::object BuildInfo() {
-  json::object backends;
-  json::array sqs;
-  for (const auto& name : AvailableSqsBackends()) sqs.emplace_back(name);
-  backends["sqs"] = std::move(sqs);
+  json::object stores;
+  for (const auto& module : BuiltInModules()) {
+    if (module.stores.empty()) continue;
+    json::array kinds;
+    for (const auto& store : module.stores) kinds.emplace_back(store.scheme);
+    stores[module.name] = std::move(kinds);
+  }
 #ifdef MALLARD_HAVE_DUCKDB
-  return json::object{{"backends", std::move(backends)}, {"duckdb", mallard::duckdb::DuckDbVersion()}};
+  return json::object{{"backends", std::move(stores)}, {"duckdb", mallard::duckdb::DuckDbVersion()}};
 #else
-  return json::object{{"backends", std::move(backends)}, {"duckdb", nullptr}};
+  return json::object{{"backends", std::move(stores)}, {"duckdb", nullptr}};
 #endif
 }
 
 }  // namespace
 
 std::string BuildDescription() {
-  std::string text = "Backends in this build: sqs = memory, redis";
+  std::string text = "Services in this build: ";
+  bool first = true;
+  for (const auto& module : BuiltInModules()) {
+    text += (first ? "" : ", ") + module.name;
+    first = false;
+    if (module.stores.empty()) continue;
+    std::string kinds;
+    for (const auto& store : module.stores) kinds += (kinds.empty() ? "" : ", ") + store.scheme;
+    text += " (stores: " + kinds + ")";
+  }
 #ifdef MALLARD_HAVE_DUCKDB
   text += "; DuckDB " + mallard::duckdb::DuckDbVersion();
 #else
@@ -59,7 +73,7 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   gateway_options.admin_token = config.admin_token;
   gateway_options.version = MALLARD_VERSION;
   gateway_options.build_info = BuildInfo();
-  auto backend_health = std::make_shared<services::BackendHealthBoard>();
+  auto backend_health = std::make_shared<services::StoreHealthBoard>();
   gateway_options.backend_health = backend_health;
   if (auto error = ParseAccountMap(config.account_map, gateway_options.account_by_access_key); !error.empty()) {
     spdlog::error("{}", error);
@@ -70,18 +84,8 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     return 2;
   }
   std::string backend_error;
-  auto sqs_backend = MakeSqsBackend(config.backend_sqs, backend_error);
-  if (!sqs_backend) {
-    spdlog::error("{}", backend_error);
-    return 2;
-  }
-  auto dynamodb_backend = MakeDynamoDbBackend(config.backend_dynamodb, backend_error);
-  if (!dynamodb_backend) {
-    spdlog::error("{}", backend_error);
-    return 2;
-  }
   std::string sqlengine_spec = config.sqlengine_duckdb.empty() ? DefaultSqlEngineSpec() : config.sqlengine_duckdb;
-  auto sqlengine_backend = MakeSqlEngineBackend(sqlengine_spec, backend_error);
+  auto sqlengine_backend = MakeSqlEngine(sqlengine_spec, backend_error);
   if (!sqlengine_backend) {
     spdlog::error("{}", backend_error);
     return 2;
@@ -101,6 +105,21 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     spdlog::error("--pipe-source needs a lake to write to: set --lake-catalog");
     return 2;
   }
+  services::kit::ModuleResources resources;
+  resources.Provide(gateway_options.credentials);
+  resources.Provide(sqlengine_backend);
+  auto opened_modules = OpenModules(BuiltInModules(), config.module_settings, resources);
+  if (!opened_modules) {
+    spdlog::error("{}", opened_modules.error());
+    return 2;
+  }
+  // Probes the remote stores in the background for the health endpoints (stopped on return).
+  std::vector<StoreProbe> probes = ProbesFor(*opened_modules);
+  std::string store_summary;
+  for (const auto& entry : *opened_modules) {
+    if (entry.module.stores.empty()) continue;
+    store_summary += (store_summary.empty() ? "" : ", ") + entry.module.name + " backend: " + entry.opened.store_description;
+  }
   http::HttpServerOptions http_options;
   http_options.host = config.host;
   http_options.port = static_cast<std::uint16_t>(config.port);
@@ -109,20 +128,17 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   http_options.shutdown_grace_seconds = static_cast<unsigned>(config.shutdown_grace_seconds);
   // The server listens before a hosted pipe starts: a server that cannot listen must not have
   // created a publication or replication slot on the source first.
-  auto started_server = AddSqlEngineServices(ServerBuilder(), sqlengine_backend)
+  auto started_server = ServerBuilder()
                             .WithHttp(http_options)
                             .WithGateway(std::move(gateway_options))
-                            .WithSqsBackend(std::move(sqs_backend))
-                            .WithDynamoDbBackend(std::move(dynamodb_backend))
-                            .WithDynamoDbOptions({.table_transition_millis = config.ddb_table_transition_ms})
+                            .WithModules(std::move(opened_modules).value())
                             .TryStart();
   if (!started_server.ok()) {
     std::fprintf(stderr, "mallard: %s\n", started_server.error().Message().c_str());
     return 1;
   }
   std::unique_ptr<Server> server = std::move(started_server).value();
-  // Probes the Redis backends in the background for the health endpoints (stopped on return).
-  BackendHealthMonitor backend_health_monitor(backend_health, ProbesForServe(config));
+  StoreHealthMonitor store_health_monitor(backend_health, std::move(probes));
 #ifdef MALLARD_HAVE_DUCKDB
   std::unique_ptr<PipeRuntime> pipe;
   if (!config.pipe_source.empty()) {
@@ -152,8 +168,7 @@ int RunServe(CLI::App& command, ServeConfig& config) {
 #endif
   server->StopOnSignals();
   spdlog::info("athena and redshift-data SQL engine: {}", sqlengine_spec == "off" ? "memory (DuckDB off)" : "duckdb " + sqlengine_spec);
-  spdlog::info("mallard {} listening on http://{}:{} (sqs backend: {}, dynamodb backend: {})", MALLARD_VERSION,
-               config.host, server->Port(), WithoutPassword(config.backend_sqs), WithoutPassword(config.backend_dynamodb));
+  spdlog::info("mallard {} listening on http://{}:{} ({})", MALLARD_VERSION, config.host, server->Port(), store_summary);
   server->Join();
 #ifdef MALLARD_HAVE_DUCKDB
   if (pipe) pipe->Stop();

@@ -2,44 +2,63 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include <stdexcept>
 #include <thread>
 
-#include <spdlog/spdlog.h>
-
-#include "app/config.hpp"
-#include "backends/memory/memory_dynamodb_backend.hpp"
-#include "backends/memory/memory_sqs_backend.hpp"
-#include "backends/redis/redis_dynamodb_backend.hpp"
-#include "backends/redis/redis_sqs_backend.hpp"
-#include "services/dynamodb/ddb_service.hpp"
-#include "services/dynamodb/ddb_streams_service.hpp"
-#include "services/sqs/sqs_service.hpp"
-#include "services/sts/sts_service.hpp"
+#include "app/service_registry.hpp"
+#include "services/kit/executor_directory.hpp"
+#include "services/kit/peer_directory.hpp"
+#include "sqlengine/memory/memory_sql_engine.hpp"
 
 namespace mallard::app {
 namespace asio = boost::asio;
+namespace kit = services::kit;
+
+Result<std::vector<OpenModule>, std::string> OpenModules(const std::vector<kit::ServiceModule>& modules,
+                                                         const std::map<std::string, kit::SettingValues>& settings,
+                                                         const kit::ModuleResources& resources) {
+  std::vector<OpenModule> opened;
+  for (const auto& module : modules) {
+    kit::SettingValues values;
+    for (const auto& setting : module.settings) values[setting.key] = setting.default_value;
+    if (auto given = settings.find(module.name); given != settings.end()) {
+      for (const auto& [key, value] : given->second) values[key] = value;
+    }
+    auto open = module.open(values, resources);
+    if (!open) return Fail(open.error());
+    opened.push_back({module, std::move(open).value()});
+  }
+  return opened;
+}
 
 namespace {
 
 class RunningServer final : public Server {
  public:
   RunningServer(http::HttpServerOptions http_options, gateway::GatewayOptions gateway_options,
-                std::unique_ptr<sqs::SqsBackend> sqs_backend,
-                std::shared_ptr<dynamodb::DynamoDbBackend> dynamodb_backend, dynamodb::DynamoDbOptions dynamodb_options,
-                Clock clock, const std::vector<ServerBuilder::ServiceFactory>& extra_services)
-      : timer_work_(asio::make_work_guard(timer_io_)), blocking_pool_(4) {
-    services::ServiceContext runtime{timer_io_.get_executor(), &blocking_pool_, std::move(clock)};
+                const std::vector<OpenModule>& modules, Clock clock,
+                const std::vector<ServerBuilder::ServiceFactory>& extra_services)
+      : timer_work_(asio::make_work_guard(timer_io_)) {
+    auto context_for = [&](const std::string& pool, unsigned threads) {
+      services::ServiceContext context;
+      context.timers = timer_io_.get_executor();
+      context.blocking_pool = &executors_.Pool(pool, threads);
+      context.clock = clock;
+      context.peers = &peers_;
+      context.executors = &executors_;
+      // The gateway exists before any request, so before any call of this.
+      context.account_of_key = [this](const std::string& key) { return gateway_->AccountFor(key); };
+      return context;
+    };
     std::vector<std::shared_ptr<services::Service>> services;
-    services.push_back(std::make_shared<sqs::SqsService>(std::move(sqs_backend), runtime));
-    services.push_back(std::make_shared<dynamodb::DynamoDbService>(dynamodb_backend, runtime, dynamodb_options));
-    services.push_back(std::make_shared<dynamodb::DynamoDbStreamsService>(dynamodb_backend, runtime));
-    // GetAccessKeyInfo answers with the gateway's account map; the gateway exists before any request.
-    services.push_back(std::make_shared<sts::StsService>(
-        gateway_options.credentials, runtime, [this](const std::string& key) { return gateway_->AccountFor(key); }));
-    for (const auto& factory : extra_services) services.push_back(factory(runtime));
+    for (const auto& entry : modules) {
+      for (auto& service : entry.opened.build(context_for(entry.module.name, entry.module.pool_threads))) {
+        services.push_back(std::move(service));
+      }
+    }
+    for (const auto& factory : extra_services) services.push_back(factory(context_for("extra", 2)));
+    for (const auto& service : services) peers_.Add(service);
     gateway_ = std::make_shared<gateway::Gateway>(std::move(gateway_options), std::move(services));
     timer_thread_ = std::thread([this] { timer_io_.run(); });
     http_ = std::make_unique<http::HttpServer>(std::move(http_options), gateway_);
@@ -76,13 +95,14 @@ class RunningServer final : public Server {
     timer_work_.reset();
     timer_io_.stop();
     if (timer_thread_.joinable()) timer_thread_.join();
-    blocking_pool_.join();
+    executors_.Join();
   }
 
  private:
   asio::io_context timer_io_;
   asio::executor_work_guard<asio::io_context::executor_type> timer_work_;
-  asio::thread_pool blocking_pool_;
+  services::ExecutorDirectory executors_;  // outlives the services, which post to it
+  services::PeerDirectory peers_;
   std::thread timer_thread_;
   std::shared_ptr<gateway::Gateway> gateway_;
   std::unique_ptr<http::HttpServer> http_;
@@ -99,20 +119,12 @@ ServerBuilder& ServerBuilder::WithGateway(gateway::GatewayOptions options) {
   gateway_options_ = std::move(options);
   return *this;
 }
-ServerBuilder& ServerBuilder::WithSqsBackend(std::unique_ptr<sqs::SqsBackend> backend) {
-  sqs_backend_ = std::move(backend);
-  return *this;
-}
-ServerBuilder& ServerBuilder::WithDynamoDbBackend(std::shared_ptr<dynamodb::DynamoDbBackend> backend) {
-  dynamodb_backend_ = std::move(backend);
-  return *this;
-}
-ServerBuilder& ServerBuilder::WithDynamoDbOptions(dynamodb::DynamoDbOptions options) {
-  dynamodb_options_ = options;
-  return *this;
-}
 ServerBuilder& ServerBuilder::WithClock(Clock clock) {
   clock_ = std::move(clock);
+  return *this;
+}
+ServerBuilder& ServerBuilder::WithModules(std::vector<OpenModule> modules) {
+  modules_ = std::move(modules);
   return *this;
 }
 ServerBuilder& ServerBuilder::AddService(ServiceFactory factory) {
@@ -121,10 +133,16 @@ ServerBuilder& ServerBuilder::AddService(ServiceFactory factory) {
 }
 
 Result<std::unique_ptr<Server>, http::ListenError> ServerBuilder::TryStart() {
-  if (!sqs_backend_) sqs_backend_ = std::make_unique<sqs::MemorySqsBackend>();
-  if (!dynamodb_backend_) dynamodb_backend_ = std::make_shared<dynamodb::MemoryDynamoDbBackend>();
-  auto server = std::make_unique<RunningServer>(http_options_, gateway_options_, std::move(sqs_backend_), dynamodb_backend_,
-                                                dynamodb_options_, clock_, extra_services_);
+  if (!modules_) {
+    kit::ModuleResources resources;
+    resources.Provide(gateway_options_.credentials);
+    resources.Provide<sqlengine::SqlEngine>(std::make_shared<sqlengine::MemorySqlEngine>());
+    auto opened = OpenModules(BuiltInModules(), {}, resources);
+    // The defaults are in-process stores: they cannot fail to open unless the build is broken.
+    if (!opened) throw std::logic_error("default modules failed to open: " + opened.error());
+    modules_ = std::move(opened).value();
+  }
+  auto server = std::make_unique<RunningServer>(http_options_, gateway_options_, *modules_, clock_, extra_services_);
   if (auto listening = server->Listen(); !listening.ok()) return Fail(listening.error());
   return std::unique_ptr<Server>(std::move(server));
 }
@@ -133,47 +151,6 @@ std::unique_ptr<Server> ServerBuilder::Start() {
   auto started = TryStart();
   if (!started.ok()) throw std::runtime_error(started.error().Message());
   return std::move(started).value();
-}
-
-std::vector<std::string> AvailableSqsBackends() { return {"memory", "redis"}; }
-
-std::unique_ptr<sqs::SqsBackend> MakeSqsBackend(const std::string& spec, std::string& error) {
-  if (spec.empty() || spec == "memory") return std::make_unique<sqs::MemorySqsBackend>();
-  if (spec.rfind("redis://", 0) == 0) {
-    auto endpoint = redis::ParseRedisUrl(spec);
-    if (!endpoint) {
-      error = "invalid SQS backend '" + WithoutPassword(spec) + "': " + endpoint.error();
-      return nullptr;
-    }
-    auto backend = std::make_unique<sqs::RedisSqsBackend>(*endpoint);
-    // A Redis that is down now is not fatal: requests fail with ServiceUnavailable until it is up.
-    if (auto reachable = backend->Ping(); !reachable) {
-      spdlog::warn("sqs backend: {}; requests will fail until Redis answers", reachable.error().detail);
-    }
-    return backend;
-  }
-  error = "unknown SQS backend '" + WithoutPassword(spec) + "'; this build has: memory, redis://HOST:PORT[/DB][?prefix=NAME]";
-  return nullptr;
-}
-
-std::vector<std::string> AvailableDynamoDbBackends() { return {"memory", "redis"}; }
-
-std::shared_ptr<dynamodb::DynamoDbBackend> MakeDynamoDbBackend(const std::string& spec, std::string& error) {
-  if (spec.empty() || spec == "memory") return std::make_shared<dynamodb::MemoryDynamoDbBackend>();
-  if (spec.rfind("redis://", 0) == 0) {
-    auto endpoint = redis::ParseRedisUrl(spec);
-    if (!endpoint) {
-      error = "invalid DynamoDB backend '" + WithoutPassword(spec) + "': " + endpoint.error();
-      return nullptr;
-    }
-    auto backend = std::make_shared<dynamodb::RedisDynamoDbBackend>(*endpoint);
-    // A Redis that is down now is not fatal: requests fail with ServiceUnavailable until it is up.
-    if (auto reachable = backend->Ping(); !reachable)
-      spdlog::warn("dynamodb backend: {}; requests will fail until Redis answers", reachable.error().detail);
-    return backend;
-  }
-  error = "unknown DynamoDB backend '" + WithoutPassword(spec) + "'; this build has: memory, redis://HOST:PORT[/DB][?prefix=NAME]";
-  return nullptr;
 }
 
 }  // namespace mallard::app

@@ -1,7 +1,8 @@
 #pragma once
-// ServerBuilder: assembles services, backends, gateway and HTTP server into a running Mallard.
+// ServerBuilder: assembles the service modules, gateway and HTTP server into a running Mallard.
 // The binary uses it, and so do C++ tests that embed the server in-process on an ephemeral port.
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,9 +11,7 @@
 #include "http/http_server.hpp"
 #include "services/kit/service.hpp"
 #include "services/kit/service_context.hpp"
-#include "services/dynamodb/ddb_backend.hpp"
-#include "services/dynamodb/ddb_service.hpp"
-#include "services/sqs/sqs_backend.hpp"
+#include "services/kit/service_module.hpp"
 
 namespace mallard::app {
 
@@ -27,18 +26,30 @@ class Server {
   virtual void StopOnSignals() = 0;
 };
 
+// A module whose store is open, ready to build its services.
+struct OpenModule {
+  services::kit::ServiceModule module;
+  services::kit::OpenedModule opened;
+};
+
+// Opens every module of `modules` with its settings from `settings` (a missing value: the
+// module's default) and the shared `resources`. The error names the module's problem (an unknown
+// store scheme, a value out of range) for the operator.
+Result<std::vector<OpenModule>, std::string> OpenModules(const std::vector<services::kit::ServiceModule>& modules,
+                                                         const std::map<std::string, services::kit::SettingValues>& settings,
+                                                         const services::kit::ModuleResources& resources);
+
 class ServerBuilder {
  public:
   using ServiceFactory = std::function<std::shared_ptr<services::Service>(const services::ServiceContext&)>;
 
   ServerBuilder& WithHttp(http::HttpServerOptions options);
   ServerBuilder& WithGateway(gateway::GatewayOptions options);
-  ServerBuilder& WithSqsBackend(std::unique_ptr<sqs::SqsBackend> backend);
-  ServerBuilder& WithDynamoDbBackend(std::shared_ptr<dynamodb::DynamoDbBackend> backend);
-  // DynamoDB service settings (table transition time); the default makes transitions instant.
-  ServerBuilder& WithDynamoDbOptions(dynamodb::DynamoDbOptions options);
   ServerBuilder& WithClock(Clock clock);
-  // Registers any further service.
+  // Modules already opened (OpenModules); without this call, TryStart opens the built-in modules
+  // with their default settings, Athena and Redshift Data on the in-memory SQL engine.
+  ServerBuilder& WithModules(std::vector<OpenModule> modules);
+  // Registers any further service (tests), on a pool of its own.
   ServerBuilder& AddService(ServiceFactory factory);
   // Binds and starts serving; when the address cannot be bound, the error names it and nothing
   // is left running.
@@ -49,18 +60,9 @@ class ServerBuilder {
  private:
   http::HttpServerOptions http_options_;
   gateway::GatewayOptions gateway_options_;
-  std::unique_ptr<sqs::SqsBackend> sqs_backend_;
-  std::shared_ptr<dynamodb::DynamoDbBackend> dynamodb_backend_;
-  dynamodb::DynamoDbOptions dynamodb_options_;
   Clock clock_ = SystemClock();
+  std::optional<std::vector<OpenModule>> modules_;
   std::vector<ServiceFactory> extra_services_;
 };
-
-// Backends this build can construct, per service, for --help and the health endpoint.
-std::vector<std::string> AvailableSqsBackends();
-// "memory" (later: "redis://HOST:PORT/DB"). Returns nullptr and sets `error` for an unknown spec.
-std::unique_ptr<sqs::SqsBackend> MakeSqsBackend(const std::string& spec, std::string& error);
-std::vector<std::string> AvailableDynamoDbBackends();
-std::shared_ptr<dynamodb::DynamoDbBackend> MakeDynamoDbBackend(const std::string& spec, std::string& error);
 
 }  // namespace mallard::app

@@ -3,14 +3,12 @@
 #include <filesystem>
 #include <thread>
 
-#include "backends/memory/memory_query_backend.hpp"
-#include "services/athena/athena_service.hpp"
-#include "services/redshift_data/redshift_data_service.hpp"
+#include "sqlengine/memory/memory_sql_engine.hpp"
 #ifdef MALLARD_HAVE_DUCKDB
 #include <spdlog/spdlog.h>
 
 #include "app/lake_sql_bridge.hpp"
-#include "backends/duckdb/duckdb_query_backend.hpp"
+#include "sqlengine/duckdb/duckdb_sql_engine.hpp"
 #include "lake/lake.hpp"
 #endif
 
@@ -24,8 +22,8 @@ std::string DefaultSqlEngineSpec() {
 #endif
 }
 
-std::shared_ptr<sqlengine::QueryExecutionBackend> MakeSqlEngineBackend(const std::string& spec, std::string& error) {
-  if (spec == "off" || spec == "memory") return std::make_shared<sqlengine::MemoryQueryBackend>();
+std::shared_ptr<sqlengine::SqlEngine> MakeSqlEngine(const std::string& spec, std::string& error) {
+  if (spec == "off" || spec == "memory") return std::make_shared<sqlengine::MemorySqlEngine>();
 #ifdef MALLARD_HAVE_DUCKDB
   duckdb::DatabaseOptions options;
   options.path = spec.empty() ? ":memory:" : spec;
@@ -37,7 +35,7 @@ std::shared_ptr<sqlengine::QueryExecutionBackend> MakeSqlEngineBackend(const std
   } else {
     options.temp_directory = (std::filesystem::temp_directory_path() / "mallard-duckdb-spill").string();
   }
-  auto backend = duckdb::DuckDbQueryBackend::Open(options);
+  auto backend = duckdb::DuckDbSqlEngine::Open(options);
   if (!backend.ok()) {
     error = "cannot open DuckDB database '" + options.path + "' for --sqlengine-duckdb: " + backend.error();
     return nullptr;
@@ -49,10 +47,10 @@ std::shared_ptr<sqlengine::QueryExecutionBackend> MakeSqlEngineBackend(const std
 #endif
 }
 
-std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::QueryExecutionBackend>& backend,
+std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& backend,
                        std::shared_ptr<lake::Lake>* opened_lake) {
 #ifdef MALLARD_HAVE_DUCKDB
-  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbQueryBackend>(backend);
+  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbSqlEngine>(backend);
   if (!duck) return "--lake-catalog needs the DuckDB SQL engine (--sqlengine-duckdb is off)";
   lake::LakeOptions options;
   options.catalog = config.lake_catalog;
@@ -72,10 +70,10 @@ std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengin
 #endif
 }
 
-std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sqlengine::QueryExecutionBackend>& backend,
+std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& backend,
                              const lake::Lake* lake) {
 #ifdef MALLARD_HAVE_DUCKDB
-  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbQueryBackend>(backend);
+  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbSqlEngine>(backend);
   if (!duck) return {};
   duckdb::SandboxOptions options;
   options.allow_host_files = config.sql_allow_host_files;
@@ -96,16 +94,6 @@ std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sq
   (void)lake;
 #endif
   return {};
-}
-
-ServerBuilder& AddSqlEngineServices(ServerBuilder& builder, std::shared_ptr<sqlengine::QueryExecutionBackend> backend) {
-  builder.AddService([backend](const services::ServiceContext& runtime) {
-    return std::make_shared<athena::AthenaService>(backend, runtime);
-  });
-  builder.AddService([backend](const services::ServiceContext& runtime) {
-    return std::make_shared<redshift_data::RedshiftDataService>(backend, runtime);
-  });
-  return builder;
 }
 
 }  // namespace mallard::app

@@ -1,12 +1,11 @@
 #pragma once
-// The SQL engine behind Athena and Redshift Data: one QueryExecutionBackend shared by both
+// The SQL engine behind Athena and Redshift Data: one SqlEngine shared by both
 // services, so a table created through one is visible through the other.
 #include <memory>
 #include <string>
 
 #include "app/config.hpp"
-#include "app/server_builder.hpp"
-#include "services/sqlengine/query_execution_backend.hpp"
+#include "sqlengine/sql_engine.hpp"
 
 namespace mallard::lake {
 class Lake;
@@ -18,24 +17,16 @@ namespace mallard::app {
 std::string DefaultSqlEngineSpec();
 // "off" → the in-memory backend (queries recorded, empty results); ":memory:" or a file path → a
 // DuckDB database. Returns nullptr and sets `error` when the spec cannot be honoured.
-std::shared_ptr<sqlengine::QueryExecutionBackend> MakeSqlEngineBackend(const std::string& spec, std::string& error);
+std::shared_ptr<sqlengine::SqlEngine> MakeSqlEngine(const std::string& spec, std::string& error);
 // Opens --lake-catalog and attaches it to `backend` (which must be the DuckDB engine). Returns
 // an error text, empty on success.
-std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::QueryExecutionBackend>& backend,
+std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& backend,
                        std::shared_ptr<lake::Lake>* opened_lake = nullptr);
 // Confines the DuckDB engine's file access to the lake's data directory (all host files with
 // --sql-allow-host-files) and locks its configuration, so client SQL can neither read or write
 // other files nor change settings for everyone. Call after AttachLake, before the server starts.
 // `lake` may be null (no lake attached). Returns an error text, empty on success; does nothing
 // for the in-memory backend.
-std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sqlengine::QueryExecutionBackend>& backend,
+std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& backend,
                              const lake::Lake* lake);
-// Registers Athena and Redshift Data on `builder`, both on `backend`.
-ServerBuilder& AddSqlEngineServices(ServerBuilder& builder, std::shared_ptr<sqlengine::QueryExecutionBackend> backend);
-// The same on a temporary builder, for a `AddSqlEngineServices(ServerBuilder(), backend).With…().Start()` chain.
-inline ServerBuilder& AddSqlEngineServices(ServerBuilder&& builder,
-                                           std::shared_ptr<sqlengine::QueryExecutionBackend> backend) {
-  return AddSqlEngineServices(builder, std::move(backend));
-}
-
 }  // namespace mallard::app

@@ -12,7 +12,7 @@
 
 #include "cdc/pg/pg_connection.hpp"
 #include "common/ids.hpp"
-#include "duckdb/duckdb_wrapper.hpp"
+#include "infra/duckdb/duckdb_wrapper.hpp"
 #include "lake/lake_transaction.hpp"
 #include "lake/parquet_files.hpp"
 

@@ -27,7 +27,7 @@
 #include "cdc/change_queue.hpp"
 #include "cdc/flush_settings.hpp"
 #include "cdc/progress_store.hpp"
-#include "duckdb/duckdb_wrapper.hpp"
+#include "infra/duckdb/duckdb_wrapper.hpp"
 #include "lake/lake.hpp"
 
 namespace mallard::cdc {

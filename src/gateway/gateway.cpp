@@ -160,7 +160,7 @@ http::HttpResponse Gateway::Health() const {
     auto health = options_.backend_health ? options_.backend_health->Find(descriptor.name) : std::nullopt;
     bool available = !health || health->available;
     json::object entry{{"status", available ? "running" : "unavailable"},
-                       {"backend", service->BackendName()},
+                       {"backend", service->StoreName()},
                        {"protocols", std::move(protocols)},
                        {"operations", descriptor.operations.size()}};
     if (!available) {

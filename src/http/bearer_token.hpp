@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "http/http_types.hpp"
+#include "common/http_types.hpp"
 
 namespace mallard::http {
 

@@ -7,7 +7,7 @@
 #include <cctype>
 #include <string>
 
-#include "http/http_types.hpp"
+#include "common/http_types.hpp"
 
 namespace mallard::http {
 

@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "duckdb/duckdb_wrapper.hpp"
+#include "infra/duckdb/duckdb_wrapper.hpp"
 #include "lake/catalog_store.hpp"
 
 namespace mallard::lake {

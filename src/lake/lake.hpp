@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "duckdb/duckdb_wrapper.hpp"
+#include "infra/duckdb/duckdb_wrapper.hpp"
 #include "lake/catalog_store.hpp"
 #include "lake/catalog_view.hpp"
 #include "lake/lake_types.hpp"

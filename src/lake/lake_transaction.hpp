@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "duckdb/duckdb_wrapper.hpp"
+#include "infra/duckdb/duckdb_wrapper.hpp"
 #include "lake/catalog_view.hpp"
 #include "lake/lake.hpp"
 #include "lake/parquet_files.hpp"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "duckdb/duckdb_wrapper.hpp"
+#include "infra/duckdb/duckdb_wrapper.hpp"
 #include "lake/catalog_store.hpp"
 
 namespace mallard::lake {

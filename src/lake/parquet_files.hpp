@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "duckdb/duckdb_wrapper.hpp"
+#include "infra/duckdb/duckdb_wrapper.hpp"
 #include "lake/lake_types.hpp"
 
 namespace mallard::lake {

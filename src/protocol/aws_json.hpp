@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
-#include "http/http_types.hpp"
+#include "common/http_types.hpp"
 
 namespace mallard::protocol {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
-#include "http/http_types.hpp"
+#include "common/http_types.hpp"
 #include "protocol/shape.hpp"
 
 namespace mallard::protocol {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "http/http_types.hpp"
+#include "common/http_types.hpp"
 
 namespace mallard::protocol {
 

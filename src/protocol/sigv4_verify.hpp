@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "common/aws_error.hpp"
-#include "http/http_types.hpp"
+#include "common/http_types.hpp"
 
 namespace mallard::protocol {
 

@@ -10,7 +10,7 @@
 #include "services/athena/athena_service.hpp"
 #include "services/athena/athena_types.hpp"
 #include "services/kit/api_input.hpp"
-#include "services/sqlengine/sql_text.hpp"
+#include "sqlengine/sql_text.hpp"
 
 namespace mallard::athena {
 namespace json = boost::json;
@@ -62,12 +62,12 @@ bool IsDefaultCatalog(std::string_view name) { return SameName(name, kDefaultCat
 std::string AthenaService::EngineSchema(const std::string& athena_database) const {
   std::string lowered = athena_database;
   for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lowered == "default" ? runner_->Backend().DefaultSchema() : athena_database;
+  return lowered == "default" ? runner_->Engine().DefaultSchema() : athena_database;
 }
 
 // Athena (Glue) keeps database and table names in lower case, whatever case the DDL used.
 std::string AthenaService::AthenaDatabase(const std::string& engine_schema) const {
-  return engine_schema == runner_->Backend().DefaultSchema() ? "default" : Lowered(engine_schema);
+  return engine_schema == runner_->Engine().DefaultSchema() ? "default" : Lowered(engine_schema);
 }
 
 Status<> AthenaService::CheckCatalog(const Request& request, const std::string& catalog) {
@@ -186,11 +186,11 @@ void AthenaService::SettleDatabaseDdl(Partition& partition) {
 
 Result<std::string> AthenaService::VisibleSchema(const Request& request, const std::string& catalog,
                                                  const std::string& database) {
-  auto schemas = runner_->Backend().ListSchemas();
+  auto schemas = runner_->Engine().ListSchemas();
   if (!schemas.ok()) return Fail(errors::InternalServer(schemas.error()));
-  const std::string wanted = SameName(database, "default") ? runner_->Backend().DefaultSchema() : Lowered(database);
+  const std::string wanted = SameName(database, "default") ? runner_->Engine().DefaultSchema() : Lowered(database);
   auto schema = std::find_if(schemas->begin(), schemas->end(), [&](const std::string& name) {
-    return name == runner_->Backend().DefaultSchema() ? wanted == name : SameName(name, wanted);
+    return name == runner_->Engine().DefaultSchema() ? wanted == name : SameName(name, wanted);
   });
   if (schema != schemas->end()) {
     std::lock_guard lock(mutex_);
@@ -208,7 +208,7 @@ AthenaService::Result AthenaService::ListDatabases(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto catalog, input.Required("CatalogName", 256));
   MALLARD_ASSIGN_OR_RETURN(auto max_results, input.Int("MaxResults", 1, 50));
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
-  auto schemas = runner_->Backend().ListSchemas();
+  auto schemas = runner_->Engine().ListSchemas();
   if (!schemas.ok()) return Fail(errors::InternalServer(schemas.error()));
   // Each database shows under the catalog it was created in (AwsDataCatalog unless the creating
   // query named another); a catalog Athena does not know lists no databases, as Athena answers.
@@ -295,7 +295,7 @@ AthenaService::Result AthenaService::ListTableMetadata(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
   MALLARD_RETURN_IF_ERROR(CheckCatalog(request, catalog));
   MALLARD_ASSIGN_OR_RETURN(auto schema, VisibleSchema(request, catalog, database));
-  auto tables = runner_->Backend().ListTables(schema);
+  auto tables = runner_->Engine().ListTables(schema);
   if (!tables.ok()) return Fail(errors::InternalServer(tables.error()));
   std::vector<const sqlengine::TableInfo*> matching;
   for (const auto& table : tables.value()) {
@@ -322,7 +322,7 @@ AthenaService::Result AthenaService::GetTableMetadata(const Request& request) {
   MALLARD_RETURN_IF_ERROR(CheckCatalog(request, catalog));
   MALLARD_ASSIGN_OR_RETURN(auto schema, VisibleSchema(request, catalog, database));
   // Names are matched as Athena matches them: case-insensitively.
-  auto tables = runner_->Backend().ListTables(schema);
+  auto tables = runner_->Engine().ListTables(schema);
   if (!tables.ok()) return Fail(errors::InternalServer(tables.error()));
   auto table = std::find_if(tables->begin(), tables->end(),
                             [&](const sqlengine::TableInfo& info) { return SameName(info.name, table_name); });

@@ -9,7 +9,7 @@
 #include "common/ids.hpp"
 #include "services/athena/athena_errors.hpp"
 #include "services/kit/api_input.hpp"
-#include "services/sqlengine/sql_text.hpp"
+#include "sqlengine/sql_text.hpp"
 
 namespace mallard::athena {
 namespace json = boost::json;
@@ -76,9 +76,9 @@ std::shared_ptr<const std::vector<sqlengine::QueryOutcome>> EmptySuccess() {
 
 }  // namespace
 
-AthenaService::AthenaService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend, services::ServiceContext runtime,
+AthenaService::AthenaService(std::shared_ptr<sqlengine::SqlEngine> engine, services::ServiceContext runtime,
                              unsigned query_workers)
-    : runner_(std::make_unique<sqlengine::QueryRunner>(std::move(backend), query_workers, runtime.clock)),
+    : runner_(std::make_unique<sqlengine::QueryRunner>(std::move(engine), query_workers, runtime.clock)),
       runtime_(std::move(runtime)),
       executor_("athena", runtime_, errors::InternalServer("Internal error")) {}
 
@@ -160,7 +160,7 @@ void AthenaService::Reset() {
     std::lock_guard lock(mutex_);
     partitions_.clear();
   }
-  runner_->Backend().Reset();
+  runner_->Engine().Reset();
 }
 
 void AthenaService::Shutdown() { runner_->CancelAll(); }

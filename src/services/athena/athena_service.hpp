@@ -1,5 +1,5 @@
 #pragma once
-// AthenaService: Amazon Athena (awsJson 1.1, AmazonAthena.*) on a QueryExecutionBackend. Queries
+// AthenaService: Amazon Athena (awsJson 1.1, AmazonAthena.*) on a SqlEngine. Queries
 // run asynchronously on the service's own worker pool; work groups, named queries, prepared
 // statements and data catalogs are API state kept here; databases and tables are read from the
 // engine's catalogue, which Redshift Data shares.
@@ -15,7 +15,7 @@
 #include "services/kit/service.hpp"
 #include "services/kit/operation_executor.hpp"
 #include "services/kit/service_context.hpp"
-#include "services/sqlengine/query_runner.hpp"
+#include "sqlengine/query_runner.hpp"
 
 namespace mallard::athena {
 
@@ -98,7 +98,7 @@ struct DataCatalogRecord {
 
 class AthenaService final : public services::Service {
  public:
-  AthenaService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend, services::ServiceContext runtime,
+  AthenaService(std::shared_ptr<sqlengine::SqlEngine> engine, services::ServiceContext runtime,
                 unsigned query_workers = 4);
   ~AthenaService() override;
 
@@ -106,7 +106,7 @@ class AthenaService final : public services::Service {
   const protocol::OperationShapes* QueryShapes(std::string_view) const override { return nullptr; }
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override;
-  std::string BackendName() const override { return runner_->Backend().Name(); }
+  std::string StoreName() const override { return runner_->Engine().Name(); }
   void Shutdown() override;
 
  private:

@@ -1,6 +1,6 @@
 #include "services/athena/athena_types.hpp"
 
-#include "services/sqlengine/sql_format.hpp"
+#include "sqlengine/sql_format.hpp"
 
 namespace mallard::athena {
 using sqlengine::SqlType;

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "services/sqlengine/sql_types.hpp"
+#include "sqlengine/sql_types.hpp"
 
 namespace mallard::athena {
 

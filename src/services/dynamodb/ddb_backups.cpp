@@ -111,21 +111,21 @@ Result<Json> DynamoDbService::CreateBackup(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto backup_name, input::RequiredString(call.input, "BackupName"));
   MALLARD_RETURN_IF_ERROR(codec::ValidateTableName(backup_name, "BackupName"));
   const std::string name = codec::TableNameFromArnOrName(table_name);
-  auto table = backend_->GetTable(call.scope, name);
+  auto table = store_->GetTable(call.scope, name);
   if (!table) return Fail(errors::LookupFailed(table.error(), errors::TableNotFoundForBackup(name)));
   BackupDescription backup;
   backup.arn = BackupArn(*table, call.now_millis);
   backup.name = backup_name;
   backup.table_name = name;
   backup.created_millis = call.now_millis;
-  auto stored = backend_->CreateBackup(call.scope, std::move(backup));
+  auto stored = store_->CreateBackup(call.scope, std::move(backup));
   if (!stored) return Fail(errors::LookupFailed(stored.error(), errors::TableNotFoundForBackup(name)));
   return Json{{"BackupDetails", BackupDetailsJson(*stored)}};
 }
 
 Result<Json> DynamoDbService::DescribeBackup(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(call.input, "BackupArn"));
-  auto backup = backend_->GetBackup(call.scope, arn);
+  auto backup = store_->GetBackup(call.scope, arn);
   if (!backup) return Fail(errors::LookupFailed(backup.error(), errors::BackupNotFound(arn)));
   return Json{{"BackupDescription", BackupDescriptionJson(*backup)}};
 }
@@ -143,8 +143,8 @@ Result<Json> DynamoDbService::ListBackups(const Call& call) {
     if (!value || !value->is_number()) return std::nullopt;
     return value->to_number<double>();
   };
-  auto backups = backend_->ListBackups(call.scope);
-  if (!backups) return Fail(errors::FromBackend(backups.error()));
+  auto backups = store_->ListBackups(call.scope);
+  if (!backups) return Fail(errors::FromStore(backups.error()));
   json::array summaries;
   bool started = !start;
   std::string last;
@@ -181,7 +181,7 @@ Result<Json> DynamoDbService::ListBackups(const Call& call) {
 
 Result<Json> DynamoDbService::DeleteBackup(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(call.input, "BackupArn"));
-  auto backup = backend_->DeleteBackup(call.scope, arn);
+  auto backup = store_->DeleteBackup(call.scope, arn);
   if (!backup) return Fail(errors::LookupFailed(backup.error(), errors::BackupNotFound(arn)));
   BackupDescription deleted = std::move(backup).value();
   deleted.status = "DELETED";
@@ -191,16 +191,16 @@ Result<Json> DynamoDbService::DeleteBackup(const Call& call) {
 Result<Json> DynamoDbService::RestoreTableFromBackup(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto target_name, input::RequiredString(call.input, "TargetTableName"));
   MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(call.input, "BackupArn"));
-  auto backup = backend_->GetBackup(call.scope, arn);
+  auto backup = store_->GetBackup(call.scope, arn);
   if (!backup) return Fail(errors::LookupFailed(backup.error(), errors::BackupNotFound(arn)));
   MALLARD_ASSIGN_OR_RETURN(auto target, RestoredDefinition(call, backup->table, target_name));
   target.restored_from_backup_arn = arn;
   target.restored_from_table_arn = backup->table.arn;
-  auto restored = backend_->RestoreTable(call.scope, target, {arn, "", 0});
+  auto restored = store_->RestoreTable(call.scope, target, {arn, "", 0});
   if (!restored) {
-    if (restored.error().code == BackendErrc::TableExists) return Fail(errors::TableAlreadyExists(target_name));
-    if (restored.error().code == BackendErrc::BackupNotFound) return Fail(errors::BackupNotFound(arn));
-    return Fail(errors::FromBackend(restored.error()));
+    if (restored.error().code == StoreErrc::TableExists) return Fail(errors::TableAlreadyExists(target_name));
+    if (restored.error().code == StoreErrc::BackupNotFound) return Fail(errors::BackupNotFound(arn));
+    return Fail(errors::FromStore(restored.error()));
   }
   MALLARD_ASSIGN_OR_RETURN(auto description, DescribeTableJson(call, target));
   return Json{{"TableDescription", std::move(description)}};
@@ -242,7 +242,7 @@ Result<Json> DynamoDbService::UpdateContinuousBackups(const Call& call) {
                                        *days < 1 ? "Member must have value greater than or equal to 1"
                                                  : "Member must have value less than or equal to 35"));
   const std::string name = codec::TableNameFromArnOrName(table_name);
-  auto updated = backend_->UpdateTable(call.scope, name, [&](TableDefinition& table) -> Status<> {
+  auto updated = store_->UpdateTable(call.scope, name, [&](TableDefinition& table) -> Status<> {
     if (*enabled && !table.pitr_enabled) table.pitr_enabled_millis = call.now_millis;
     table.pitr_enabled = *enabled;
     if (*enabled) table.pitr_recovery_days = days.value_or(35);
@@ -255,7 +255,7 @@ Result<Json> DynamoDbService::UpdateContinuousBackups(const Call& call) {
 Result<Json> DynamoDbService::DescribeContinuousBackups(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto table_name, input::RequiredString(call.input, "TableName"));
   const std::string name = codec::TableNameFromArnOrName(table_name);
-  auto table = backend_->GetTable(call.scope, name);
+  auto table = store_->GetTable(call.scope, name);
   if (!table) return Fail(errors::LookupFailed(table.error(), errors::TableNotFoundForBackup(name)));
   return ContinuousBackupsJson(*table, call.now_millis);
 }
@@ -267,7 +267,7 @@ Result<Json> DynamoDbService::RestoreTableToPointInTime(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto use_latest, input::OptionalBool(call.input, "UseLatestRestorableTime"));
   if (!source_name && !source_arn) return Fail(Validation("Either SourceTableName or SourceTableArn must be specified"));
   const std::string name = codec::TableNameFromArnOrName(source_name ? *source_name : *source_arn);
-  auto source = backend_->GetTable(call.scope, name);
+  auto source = store_->GetTable(call.scope, name);
   if (!source) return Fail(errors::LookupFailed(source.error(), errors::SourceTableNotFound(name)));
   if (!source->pitr_enabled) return Fail(errors::PointInTimeRecoveryUnavailable(name));
   std::int64_t as_of = call.now_millis;
@@ -279,9 +279,9 @@ Result<Json> DynamoDbService::RestoreTableToPointInTime(const Call& call) {
   }
   MALLARD_ASSIGN_OR_RETURN(auto target, RestoredDefinition(call, *source, target_name));
   target.restored_from_table_arn = source->arn;
-  auto restored = backend_->RestoreTable(call.scope, target, {"", name, as_of});
+  auto restored = store_->RestoreTable(call.scope, target, {"", name, as_of});
   if (!restored) {
-    if (restored.error().code == BackendErrc::TableExists) return Fail(errors::TableAlreadyExists(target_name));
+    if (restored.error().code == StoreErrc::TableExists) return Fail(errors::TableAlreadyExists(target_name));
     return Fail(errors::LookupFailed(restored.error(), errors::SourceTableNotFound(name)));
   }
   MALLARD_ASSIGN_OR_RETURN(auto description, DescribeTableJson(call, target));

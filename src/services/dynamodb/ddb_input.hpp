@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/result.hpp"
-#include "services/dynamodb/ddb_errors.hpp"
+#include "services/dynamodb/model/ddb_errors.hpp"
 
 namespace mallard::dynamodb::input {
 

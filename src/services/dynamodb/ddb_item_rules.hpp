@@ -6,8 +6,8 @@
 #include <optional>
 
 #include "common/result.hpp"
-#include "services/dynamodb/ddb_expression.hpp"
-#include "services/dynamodb/ddb_model.hpp"
+#include "services/dynamodb/expression/ddb_expression.hpp"
+#include "services/dynamodb/model/ddb_model.hpp"
 
 namespace mallard::dynamodb::rules {
 

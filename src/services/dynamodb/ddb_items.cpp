@@ -41,9 +41,9 @@ Status<> PrecheckKeyValues(const json::value* key_json) {
   return Done{};
 }
 
-AwsError TableMissing(const BackendError& error) {
-  if (error.code == BackendErrc::TableNotFound) return errors::ResourceNotFound();
-  return errors::FromBackend(error);
+AwsError TableMissing(const StoreError& error) {
+  if (error.code == StoreErrc::TableNotFound) return errors::ResourceNotFound();
+  return errors::FromStore(error);
 }
 
 }  // namespace
@@ -64,7 +64,7 @@ Result<Json> DynamoDbService::PutItem(const Call& call) {
   const std::size_t new_size = ItemSize(item);
   std::size_t old_size = 0;
   ItemRef ref{table.name, ExtractKey(table.keys, item)};
-  auto written = backend_->WriteItems(
+  auto written = store_->WriteItems(
       call.scope, {ref},
       [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
         if (expressions.condition && !expressions.condition->Matches(current[0]))
@@ -95,7 +95,7 @@ Result<Json> DynamoDbService::GetItem(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.projection = true}));
   MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
   MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
-  auto found = backend_->GetItems(call.scope, {ItemRef{table.name, std::move(key)}});
+  auto found = store_->GetItems(call.scope, {ItemRef{table.name, std::move(key)}});
   if (!found) return Fail(TableMissing(found.error()));
   Json output;
   std::size_t bytes = 0;
@@ -120,7 +120,7 @@ Result<Json> DynamoDbService::DeleteItem(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto expressions, ParseRequestExpressions(call.input, {.condition = true}));
   MALLARD_ASSIGN_OR_RETURN(auto table, LoadTable(call.scope, table_name));
   MALLARD_ASSIGN_OR_RETURN(auto key, rules::ParseKey(table, call.input.if_contains("Key")));
-  auto written = backend_->WriteItems(
+  auto written = store_->WriteItems(
       call.scope, {ItemRef{table.name, key}},
       [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
         if (expressions.condition && !expressions.condition->Matches(current[0]))
@@ -156,7 +156,7 @@ Result<Json> DynamoDbService::UpdateItem(const Call& call) {
   if (expressions.HasUpdate()) MALLARD_RETURN_IF_ERROR(RejectKeyUpdates(table, expressions));
 
   std::optional<Item> new_item;
-  auto written = backend_->WriteItems(
+  auto written = store_->WriteItems(
       call.scope, {ItemRef{table.name, key}},
       [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
         if (expressions.condition && !expressions.condition->Matches(current[0]))
@@ -256,7 +256,7 @@ Result<Json> DynamoDbService::BatchGetItem(const Call& call) {
   for (auto& request : requests) {
     std::vector<ItemRef> refs;
     for (auto& key : request.keys) refs.push_back({request.table.name, key});
-    auto found = backend_->GetItems(call.scope, refs);
+    auto found = store_->GetItems(call.scope, refs);
     if (!found) return Fail(TableMissing(found.error()));
     json::array items;
     json::array left_over;
@@ -358,7 +358,7 @@ Result<Json> DynamoDbService::BatchWriteItem(const Call& call) {
     ItemRef ref{write.table->name, ExtractKey(write.table->keys, write.item_or_key)};
     const std::size_t bytes = write.put ? ItemSize(write.item_or_key) : 0;
     std::size_t old_bytes = 0;
-    auto written = backend_->WriteItems(
+    auto written = store_->WriteItems(
         call.scope, {ref},
         [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
           old_bytes = current[0] ? ItemSize(*current[0]) : 0;

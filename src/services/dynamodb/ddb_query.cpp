@@ -1,11 +1,11 @@
-// DynamoDB Query and Scan: pages come from the backend (key conditions, order, Limit, the 1 MB
+// DynamoDB Query and Scan: pages come from the store (key conditions, order, Limit, the 1 MB
 // budget); filters, projections and Select run here, after the page is read, as in DynamoDB —
 // Limit counts evaluated items, so Count <= ScannedCount.
 #include <set>
 
 #include "services/dynamodb/ddb_input.hpp"
 #include "services/dynamodb/ddb_item_rules.hpp"
-#include "services/dynamodb/ddb_key_encoding.hpp"
+#include "services/dynamodb/model/ddb_key_encoding.hpp"
 #include "services/dynamodb/ddb_request_expressions.hpp"
 #include "services/dynamodb/ddb_service.hpp"
 
@@ -89,7 +89,7 @@ Status<> CheckStartKeyShape(const ReadPlan& plan, const Item& start) {
   return Done{};
 }
 
-// The parallel-scan segment a partition falls in: the backends cut the 32-bit partition hash space
+// The parallel-scan segment a partition falls in: the stores cut the 32-bit partition hash space
 // into `total` ranges starting at 2^32 * segment / total (SegmentStart).
 int SegmentOf(std::uint32_t partition_hash, int total) {
   const std::uint64_t hash = partition_hash;
@@ -100,7 +100,7 @@ int SegmentOf(std::uint32_t partition_hash, int total) {
   return static_cast<int>(segment);
 }
 
-SortOp ToBackendOp(SortKeyCondition::Op op) {
+SortOp ToStoreOp(SortKeyCondition::Op op) {
   switch (op) {
     case SortKeyCondition::Op::Eq: return SortOp::Eq;
     case SortKeyCondition::Op::Lt: return SortOp::Lt;
@@ -202,7 +202,7 @@ Result<Json> DynamoDbService::Query(const Call& call) {
   request.sort_prefix = expressions.key_condition->sort_prefix;
   if (expressions.key_condition->sort) {
     const auto& sort = *expressions.key_condition->sort;
-    request.sort = SortCondition{ToBackendOp(sort.op), sort.value, sort.value2};
+    request.sort = SortCondition{ToStoreOp(sort.op), sort.value, sort.value2};
   }
   request.forward = forward.value_or(true);
   if (plan.exclusive_start_key) {
@@ -215,8 +215,8 @@ Result<Json> DynamoDbService::Query(const Call& call) {
   request.exclusive_start_key = plan.exclusive_start_key;
   request.limit = static_cast<std::size_t>(plan.limit.value_or(0));
   request.whole_items = WantsWholeItems(plan, expressions);
-  auto page = backend_->Query(call.scope, request);
-  if (!page) return Fail(errors::FromBackend(page.error()));
+  auto page = store_->Query(call.scope, request);
+  if (!page) return Fail(errors::FromStore(page.error()));
   return RenderPage(plan, expressions, std::move(page).value());
 }
 
@@ -260,8 +260,8 @@ Result<Json> DynamoDbService::Scan(const Call& call) {
   request.exclusive_start_key = plan.exclusive_start_key;
   request.limit = static_cast<std::size_t>(plan.limit.value_or(0));
   request.whole_items = WantsWholeItems(plan, expressions);
-  auto page = backend_->Scan(call.scope, request);
-  if (!page) return Fail(errors::FromBackend(page.error()));
+  auto page = store_->Scan(call.scope, request);
+  if (!page) return Fail(errors::FromStore(page.error()));
   return RenderPage(plan, expressions, std::move(page).value());
 }
 

@@ -6,8 +6,8 @@
 
 #include <optional>
 
-#include "services/dynamodb/ddb_expression.hpp"
-#include "services/dynamodb/ddb_legacy_conditions.hpp"
+#include "services/dynamodb/expression/ddb_expression.hpp"
+#include "services/dynamodb/expression/ddb_legacy_conditions.hpp"
 
 namespace mallard::dynamodb {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/encoding.hpp"
-#include "services/dynamodb/ddb_errors.hpp"
+#include "services/dynamodb/model/ddb_errors.hpp"
 
 namespace mallard::dynamodb::request_validation {
 namespace json = boost::json;

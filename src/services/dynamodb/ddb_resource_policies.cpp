@@ -152,7 +152,7 @@ Result<Json> DynamoDbService::PutResourcePolicy(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto target, ParseResourceArn(call, arn));
   MALLARD_RETURN_IF_ERROR(ValidatePolicyDocument(document, target, call.scope));
   std::string revision;
-  auto updated = backend_->UpdateTable(call.scope, target.table, [&](TableDefinition& table) -> Status<> {
+  auto updated = store_->UpdateTable(call.scope, target.table, [&](TableDefinition& table) -> Status<> {
     MALLARD_RETURN_IF_ERROR(CheckTargetExists(table, target));
     auto it = table.policies.find(target.stream_label);
     const ResourcePolicy* current = it == table.policies.end() ? nullptr : &it->second;
@@ -182,7 +182,7 @@ Result<Json> DynamoDbService::PutResourcePolicy(const Call& call) {
 Result<Json> DynamoDbService::GetResourcePolicy(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(call.input, "ResourceArn"));
   MALLARD_ASSIGN_OR_RETURN(auto target, ParseResourceArn(call, arn));
-  auto table = backend_->GetTable(call.scope, target.table);
+  auto table = store_->GetTable(call.scope, target.table);
   if (!table) return Fail(errors::LookupFailed(table.error(), errors::TableNotFound(target.table)));
   MALLARD_RETURN_IF_ERROR(CheckTargetExists(*table, target));
   auto it = table->policies.find(target.stream_label);
@@ -195,7 +195,7 @@ Result<Json> DynamoDbService::DeleteResourcePolicy(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto expected, input::OptionalString(call.input, "ExpectedRevisionId"));
   MALLARD_ASSIGN_OR_RETURN(auto target, ParseResourceArn(call, arn));
   std::string removed;
-  auto updated = backend_->UpdateTable(call.scope, target.table, [&](TableDefinition& table) -> Status<> {
+  auto updated = store_->UpdateTable(call.scope, target.table, [&](TableDefinition& table) -> Status<> {
     MALLARD_RETURN_IF_ERROR(CheckTargetExists(table, target));
     auto it = table.policies.find(target.stream_label);
     if (it == table.policies.end()) {

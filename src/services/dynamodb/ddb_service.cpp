@@ -4,7 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
-#include "services/dynamodb/ddb_errors.hpp"
+#include "services/dynamodb/model/ddb_errors.hpp"
 #include "services/dynamodb/ddb_request_validation.hpp"
 #include "services/dynamodb/ddb_table_codec.hpp"
 
@@ -16,9 +16,9 @@ namespace {
 constexpr std::int64_t kTtlSweepMillis = 1000;
 }
 
-DynamoDbService::DynamoDbService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceContext runtime,
+DynamoDbService::DynamoDbService(std::shared_ptr<DynamoDbStore> store, services::ServiceContext runtime,
                                  DynamoDbOptions options)
-    : backend_(std::move(backend)), runtime_(std::move(runtime)), transitions_(options.table_transition_millis) {
+    : store_(std::move(store)), runtime_(std::move(runtime)), transitions_(options.table_transition_millis) {
   if (runtime_.timers) {
     ttl_timer_ = std::make_unique<asio::steady_timer>(runtime_.timers);
     ScheduleTtlSweep();
@@ -56,7 +56,7 @@ void DynamoDbService::Invoke(protocol::OperationRequest request, protocol::Opera
   auto work = [this, request = std::move(request), done = std::move(done)]() mutable {
     done(Run(request.context, request.operation, request.input));
   };
-  if (backend_->IsInline() || runtime_.blocking_pool == nullptr)
+  if (store_->IsInline() || runtime_.blocking_pool == nullptr)
     work();
   else
     asio::post(*runtime_.blocking_pool, std::move(work));
@@ -124,7 +124,7 @@ OperationResult DynamoDbService::Dispatch(const Call& call, const std::string& o
 }
 
 void DynamoDbService::Reset() {
-  backend_->Reset();
+  store_->Reset();
   transitions_.Clear();
   std::lock_guard lock(idempotency_mutex_);
   idempotent_calls_.clear();
@@ -148,7 +148,7 @@ void DynamoDbService::ScheduleTtlSweep() {
       }
       if (!stopping_) asio::post(ttl_timer_->get_executor(), [this] { if (!stopping_) ScheduleTtlSweep(); });
     };
-    if (backend_->IsInline() || runtime_.blocking_pool == nullptr)
+    if (store_->IsInline() || runtime_.blocking_pool == nullptr)
       sweep();
     else
       asio::post(*runtime_.blocking_pool, sweep);

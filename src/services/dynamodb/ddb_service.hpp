@@ -1,7 +1,7 @@
 #pragma once
-// DynamoDbService: the DynamoDB API (awsJson 1.0, DynamoDB_20120810) over a DynamoDbBackend.
+// DynamoDbService: the DynamoDB API (awsJson 1.0, DynamoDB_20120810) over a DynamoDbStore.
 // Validation, the expression language and AWS semantics live here; items, indexes and stream
-// records live in the backend. DynamoDbStreamsService (ddb_streams_service.hpp) shares the backend.
+// records live in the store. DynamoDbStreamsService (ddb_streams_service.hpp) shares the store.
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
@@ -10,7 +10,7 @@
 #include <memory>
 #include <mutex>
 
-#include "services/dynamodb/ddb_backend.hpp"
+#include "services/dynamodb/model/ddb_store.hpp"
 #include "services/dynamodb/ddb_table_transitions.hpp"
 #include "services/kit/service.hpp"
 #include "services/kit/service_context.hpp"
@@ -25,7 +25,7 @@ struct DynamoDbOptions {
 
 class DynamoDbService final : public services::Service {
  public:
-  DynamoDbService(std::shared_ptr<DynamoDbBackend> backend, services::ServiceContext runtime,
+  DynamoDbService(std::shared_ptr<DynamoDbStore> store, services::ServiceContext runtime,
                   DynamoDbOptions options = {});
   ~DynamoDbService() override;
 
@@ -33,7 +33,7 @@ class DynamoDbService final : public services::Service {
   const protocol::OperationShapes* QueryShapes(std::string_view) const override { return nullptr; }
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override;
-  std::string BackendName() const override { return backend_->Name(); }
+  std::string StoreName() const override { return store_->Name(); }
   void Shutdown() override;
 
   // Runs one operation on the calling thread (PartiQL runs native operations through this).
@@ -103,7 +103,7 @@ class DynamoDbService final : public services::Service {
   Result<TableDefinition> LoadTable(const Scope& scope, const std::string& name_or_arn) const;
   Result<Json> DescribeTableJson(const Call& call, const TableDefinition& table) const;
 
-  std::shared_ptr<DynamoDbBackend> backend_;
+  std::shared_ptr<DynamoDbStore> store_;
   services::ServiceContext runtime_;
   TableTransitions transitions_;
   std::unique_ptr<boost::asio::steady_timer> ttl_timer_;

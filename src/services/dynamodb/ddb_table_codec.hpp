@@ -4,7 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include "common/result.hpp"
-#include "services/dynamodb/ddb_backend.hpp"
+#include "services/dynamodb/model/ddb_store.hpp"
 
 namespace mallard::dynamodb::codec {
 

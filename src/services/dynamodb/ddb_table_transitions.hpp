@@ -5,10 +5,10 @@
 // AWS takes seconds for each; clients must wait for ACTIVE (waiters, DescribeTable polling) before
 // using a new table, and code that forgets works against an endpoint whose tables are ACTIVE at once
 // and fails against AWS. So each transition lasts a configurable time (--ddb-table-transition-ms;
-// 0: instant). The state lives here, in the service's memory, beside the backend's tables: a
+// 0: instant). The state lives here, in the service's memory, beside the store's tables: a
 // transition is a presentation of time passing, not data, and a server restart ends it early.
 //
-// Deletion: the backend drops the table and its items at once (AWS answers reads of a DELETING table
+// Deletion: the store drops the table and its items at once (AWS answers reads of a DELETING table
 // ResourceNotFoundException anyway); DescribeTable, ListTables and a second DeleteTable keep seeing
 // the table, DELETING, until the transition ends, and CreateTable of its name is refused until then.
 #include <boost/json/object.hpp>
@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "services/dynamodb/ddb_model.hpp"
+#include "services/dynamodb/model/ddb_model.hpp"
 
 namespace mallard::dynamodb {
 

@@ -17,10 +17,10 @@ constexpr std::size_t kMaxTagsPerResource = 50;
 }  // namespace
 
 Result<TableDefinition> DynamoDbService::LoadTable(const Scope& scope, const std::string& name_or_arn) const {
-  auto table = backend_->GetTable(scope, codec::TableNameFromArnOrName(name_or_arn));
+  auto table = store_->GetTable(scope, codec::TableNameFromArnOrName(name_or_arn));
   if (!table) {
-    if (table.error().code == BackendErrc::TableNotFound) return Fail(errors::ResourceNotFound());
-    return Fail(errors::FromBackend(table.error()));
+    if (table.error().code == StoreErrc::TableNotFound) return Fail(errors::ResourceNotFound());
+    return Fail(errors::FromStore(table.error()));
   }
   TableDefinition loaded = std::move(table).value();
   if (auto transition = transitions_.Current(scope, loaded.name, runtime_.clock())) {
@@ -33,7 +33,7 @@ Result<TableDefinition> DynamoDbService::LoadTable(const Scope& scope, const std
 }
 
 Result<Json> DynamoDbService::DescribeTableJson(const Call& call, const TableDefinition& table) const {
-  auto stats = backend_->GetTableStats(call.scope, table.name);
+  auto stats = store_->GetTableStats(call.scope, table.name);
   TableStats values = stats ? std::move(stats).value() : TableStats{};
   Json description = codec::TableDescriptionJson(table, values);
   // An index added by UpdateTable is CREATING while DynamoDB backfills it from the table's items.
@@ -59,14 +59,14 @@ AwsError TableInUse(const TableTransition& transition, const std::string& table)
 
 Result<Json> DynamoDbService::CreateTable(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto table, codec::ParseCreateTable(call.input, call.scope, call.now_millis));
-  // A table still DELETING holds its name (the backend has dropped it already).
+  // A table still DELETING holds its name (the store has dropped it already).
   if (auto transition = transitions_.Current(call.scope, table.name, call.now_millis);
       transition && transition->table_status == "DELETING")
     return Fail(errors::ResourceInUse("Table already exists: " + table.name));
-  if (auto created = backend_->CreateTable(call.scope, table); !created) {
-    if (created.error().code == BackendErrc::TableExists)
+  if (auto created = store_->CreateTable(call.scope, table); !created) {
+    if (created.error().code == StoreErrc::TableExists)
       return Fail(errors::ResourceInUse("Table already exists: " + table.name));
-    return Fail(errors::FromBackend(created.error()));
+    return Fail(errors::FromStore(created.error()));
   }
   // AWS's answer says CREATING (with its global indexes), whether or not the table is ACTIVE by
   // the time the client asks again.
@@ -87,7 +87,7 @@ Result<Json> DynamoDbService::DescribeTable(const Call& call) {
   const std::string table_name = codec::TableNameFromArnOrName(name);
   auto transition = transitions_.Current(call.scope, table_name, call.now_millis);
   if (transition && transition->table_status == "DELETING") return Json{{"Table", transition->deleted_description}};
-  auto table = backend_->GetTable(call.scope, table_name);
+  auto table = store_->GetTable(call.scope, table_name);
   if (!table) return Fail(errors::LookupFailed(table.error(), errors::TableNotFound(table_name)));
   if (transition) ApplyTransition(*transition, *table);
   MALLARD_ASSIGN_OR_RETURN(auto description, DescribeTableJson(call, *table));
@@ -100,7 +100,7 @@ constexpr const char* kNothingToUpdate =
     "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
     "SSESpecification or ReplicaUpdates is required";
 
-// Applies one UpdateTable request to a table definition; runs inside the backend's atomic update.
+// Applies one UpdateTable request to a table definition; runs inside the store's atomic update.
 Status<> ApplyTableUpdate(const json::object& input, TableDefinition& table, std::int64_t now_millis) {
   bool changed = false;
   MALLARD_ASSIGN_OR_RETURN(auto definitions_json, input::OptionalArray(input, "AttributeDefinitions"));
@@ -289,14 +289,14 @@ Result<Json> DynamoDbService::UpdateTable(const Call& call) {
   if (auto transition = transitions_.Current(call.scope, table_name, call.now_millis))
     return Fail(TableInUse(*transition, table_name));
   std::set<std::string> indexes_before;
-  auto updated = backend_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) {
+  auto updated = store_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) {
     indexes_before.clear();
     for (const auto& index : table.indexes) indexes_before.insert(index.name);
     return ApplyTableUpdate(call.input, table, call.now_millis);
   });
   if (!updated) {
-    if (updated.error().code == BackendErrc::TableNotFound) return Fail(errors::TableNotFound(table_name));
-    return Fail(errors::FromBackend(updated.error()));
+    if (updated.error().code == StoreErrc::TableNotFound) return Fail(errors::TableNotFound(table_name));
+    return Fail(errors::FromStore(updated.error()));
   }
   if (!updated->ok()) return Fail(std::move(*updated).error());
   TableDefinition table = std::move(*updated).value();
@@ -326,13 +326,13 @@ Result<Json> DynamoDbService::DeleteTable(const Call& call) {
           "updated, or deleted."));
     return Fail(TableInUse(*transition, table_name));
   }
-  auto table = backend_->GetTable(call.scope, table_name);
+  auto table = store_->GetTable(call.scope, table_name);
   if (!table) return Fail(errors::LookupFailed(table.error(), errors::TableNotFound(table_name)));
   if (table->deletion_protection)
     return Fail(Validation(
         "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first."));
-  auto stats = backend_->GetTableStats(call.scope, table_name);
-  auto deleted = backend_->DeleteTable(call.scope, table_name);
+  auto stats = store_->GetTableStats(call.scope, table_name);
+  auto deleted = store_->DeleteTable(call.scope, table_name);
   if (!deleted) return Fail(errors::LookupFailed(deleted.error(), errors::TableNotFound(table_name)));
   TableDefinition gone = std::move(deleted).value();
   gone.status = "DELETING";
@@ -349,8 +349,8 @@ Result<Json> DynamoDbService::ListTables(const Call& call) {
                                        *limit < 1 ? "Member must have value greater than or equal to 1"
                                                   : "Member must have value less than or equal to 100"));
   if (start) MALLARD_RETURN_IF_ERROR(codec::ValidateTableName(*start, "ExclusiveStartTableName"));
-  auto names = backend_->ListTables(call.scope);
-  if (!names) return Fail(errors::FromBackend(names.error()));
+  auto names = store_->ListTables(call.scope);
+  if (!names) return Fail(errors::FromStore(names.error()));
   // Tables still DELETING are listed until they are gone, as AWS lists them.
   if (auto deleting = transitions_.Deleting(call.scope, call.now_millis); !deleting.empty()) {
     names->insert(names->end(), deleting.begin(), deleting.end());
@@ -377,7 +377,7 @@ Result<Json> DynamoDbService::UpdateTimeToLive(const Call& call) {
     return Fail(input::ConstraintError("TimeToLiveSpecification.AttributeName", "'" + attribute + "'",
                                        "Member must have length between 1 and 255"));
   const std::string table_name = codec::TableNameFromArnOrName(name);
-  auto updated = backend_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) -> Status<> {
+  auto updated = store_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) -> Status<> {
     if (*enabled && !table.ttl_attribute.empty()) return Fail(Validation("TimeToLive is already enabled"));
     if (!*enabled && table.ttl_attribute.empty()) return Fail(Validation("TimeToLive is already disabled"));
     if (!*enabled && table.ttl_attribute != attribute)
@@ -419,7 +419,7 @@ Result<Json> DynamoDbService::TagResource(const Call& call) {
   if (!tags_json) return Fail(input::MissingMember("Tags"));
   MALLARD_ASSIGN_OR_RETURN(auto tags, codec::ParseTags(*tags_json));
   MALLARD_ASSIGN_OR_RETURN(auto table_name, TableFromResourceArn(call, arn));
-  auto updated = backend_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) -> Status<> {
+  auto updated = store_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) -> Status<> {
     for (const auto& [key, value] : tags) table.tags[key] = value;
     if (table.tags.size() > kMaxTagsPerResource)
       return Fail(errors::LimitExceeded("Too many tags for resource: the limit is 50"));
@@ -435,7 +435,7 @@ Result<Json> DynamoDbService::UntagResource(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto keys_json, input::OptionalArray(call.input, "TagKeys"));
   if (!keys_json) return Fail(input::MissingMember("TagKeys"));
   MALLARD_ASSIGN_OR_RETURN(auto table_name, TableFromResourceArn(call, arn));
-  auto updated = backend_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) -> Status<> {
+  auto updated = store_->UpdateTable(call.scope, table_name, [&](TableDefinition& table) -> Status<> {
     for (const auto& key : *keys_json)
       if (key.is_string()) table.tags.erase(std::string(key.get_string()));
     return Done{};
@@ -447,7 +447,7 @@ Result<Json> DynamoDbService::UntagResource(const Call& call) {
 Result<Json> DynamoDbService::ListTagsOfResource(const Call& call) {
   MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(call.input, "ResourceArn"));
   MALLARD_ASSIGN_OR_RETURN(auto table_name, TableFromResourceArn(call, arn));
-  auto table = backend_->GetTable(call.scope, table_name);
+  auto table = store_->GetTable(call.scope, table_name);
   if (!table)
     return Fail(errors::LookupFailed(
         table.error(), errors::ResourceNotFound("Requested resource not found: ResourcArn: " + arn + " not found")));

@@ -1,5 +1,5 @@
 // TransactGetItems and TransactWriteItems: every item of a transaction is read and written in one
-// backend unit, so the conditions and the writes see one state and concurrent writers never
+// store unit, so the conditions and the writes see one state and concurrent writers never
 // interleave with them.
 #include <boost/json/serialize.hpp>
 
@@ -125,8 +125,8 @@ Result<Json> DynamoDbService::TransactGetItems(const Call& call) {
     projections.push_back(std::move(expressions));
     tables.push_back(std::move(table));
   }
-  auto found = backend_->GetItems(call.scope, refs);
-  if (!found) return Fail(errors::FromBackend(found.error()));
+  auto found = store_->GetItems(call.scope, refs);
+  if (!found) return Fail(errors::FromStore(found.error()));
   json::array responses;
   std::map<std::string, double> units;
   for (std::size_t i = 0; i < refs.size(); ++i) {
@@ -255,7 +255,7 @@ Result<Json> DynamoDbService::TransactWriteItems(const Call& call) {
   std::vector<ItemRef> refs;
   for (const auto& action : actions) refs.push_back({action.table.name, action.key});
   std::vector<std::size_t> written_bytes(actions.size(), 0);
-  auto written = backend_->WriteItems(
+  auto written = store_->WriteItems(
       call.scope, refs,
       [&](const std::vector<const Item*>& current) -> Result<std::vector<ItemWrite>> {
         std::vector<ItemWrite> writes(actions.size());
@@ -296,7 +296,7 @@ Result<Json> DynamoDbService::TransactWriteItems(const Call& call) {
         return writes;
       },
       {call.now_millis, false});
-  if (!written) return Fail(errors::FromBackend(written.error()));
+  if (!written) return Fail(errors::FromStore(written.error()));
   if (!written->ok()) return Fail(std::move(*written).error());
 
   Json output;

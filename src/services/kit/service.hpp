@@ -1,6 +1,6 @@
 #pragma once
 // Service: one AWS service behind the gateway. A service owns its logic and talks to its state only
-// through its backend interface; it never sees HTTP or wire formats, only OperationRequests.
+// through its store interface; it never sees HTTP or wire formats, only OperationRequests.
 #include <boost/json/object.hpp>
 
 #include <map>
@@ -32,23 +32,23 @@ struct ServiceDescriptor {
   std::vector<std::string> empty_body_operations;
 };
 
-// Whether a service's backend (its Redis, say) answers, as last probed.
-struct BackendHealth {
+// Whether a service's store (its Redis, say) answers, as last probed.
+struct StoreHealth {
   bool available = true;
   std::string reason;  // why not, for the health endpoint (never a password)
 };
 
-// The last probed backend health of each service, by service name. Probes run on a thread of
-// their own (app/backend_health.hpp) and record here; the health endpoint only reads, so it never
-// waits for a backend.
-class BackendHealthBoard {
+// The last probed store health of each service, by service name. Probes run on a thread of
+// their own (app/store_health.hpp) and record here; the health endpoint only reads, so it never
+// waits for a store.
+class StoreHealthBoard {
  public:
-  void Record(const std::string& service, BackendHealth health) {
+  void Record(const std::string& service, StoreHealth health) {
     std::lock_guard lock(mutex_);
     by_service_[service] = std::move(health);
   }
-  // nullopt: never probed (an in-process backend, or no probe yet).
-  std::optional<BackendHealth> Find(const std::string& service) const {
+  // nullopt: never probed (an in-process store, or no probe yet).
+  std::optional<StoreHealth> Find(const std::string& service) const {
     std::lock_guard lock(mutex_);
     auto found = by_service_.find(service);
     if (found == by_service_.end()) return std::nullopt;
@@ -57,7 +57,7 @@ class BackendHealthBoard {
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::string, BackendHealth> by_service_;
+  std::map<std::string, StoreHealth> by_service_;
 };
 
 class Service {
@@ -71,8 +71,8 @@ class Service {
   virtual void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) = 0;
   // Drops all state (the reset endpoint).
   virtual void Reset() = 0;
-  // Names the backend in use, for the health endpoint.
-  virtual std::string BackendName() const = 0;
+  // Names the store in use, for the health endpoint.
+  virtual std::string StoreName() const = 0;
   // Completes waiting requests early so that shutdown is prompt.
   virtual void Shutdown() {}
 };

@@ -1,17 +1,32 @@
 #pragma once
-// What a service needs from the process to run without blocking network threads: an executor for
-// timers and completions, a pool for backend calls that do I/O, and a clock.
+// What a service needs from the process: an executor for timers and completions, its own pool for
+// work that may wait on I/O, a clock, the other services (peers), named pools for slow work of its
+// own, and the account an access key belongs to.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
+
+#include <functional>
+#include <string>
 
 #include "common/ids.hpp"
 
 namespace mallard::services {
 
+class PeerDirectory;
+class ExecutorDirectory;
+
 struct ServiceContext {
-  boost::asio::any_io_executor timers;     // long-poll timers, background tasks
-  boost::asio::thread_pool* blocking_pool;  // backend calls that may wait on I/O
+  boost::asio::any_io_executor timers;      // long-poll timers, background tasks
+  // The module's own pool (ExecutorDirectory::Pool(module name)): a slow store or a slow peer of
+  // another module never takes its threads. Null in unit tests: pool work then runs inline.
+  boost::asio::thread_pool* blocking_pool = nullptr;
   Clock clock = SystemClock();
+  // The other services of this server, invoked in-process (null in unit tests of one service).
+  const PeerDirectory* peers = nullptr;
+  // Further named pools for slow work of the service's own (an HTTP delivery, a large export).
+  ExecutorDirectory* executors = nullptr;
+  // The account an access key belongs to, as the gateway maps it (STS GetAccessKeyInfo).
+  std::function<std::string(const std::string& access_key_id)> account_of_key;
 };
 
 }  // namespace mallard::services

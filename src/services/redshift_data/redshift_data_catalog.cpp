@@ -6,7 +6,7 @@
 #include "services/redshift_data/redshift_data_service.hpp"
 #include "services/redshift_data/redshift_data_types.hpp"
 #include "services/kit/api_input.hpp"
-#include "services/sqlengine/sql_text.hpp"
+#include "sqlengine/sql_text.hpp"
 
 namespace mallard::redshift_data {
 namespace json = boost::json;
@@ -47,7 +47,7 @@ RedshiftDataService::Result RedshiftDataService::ListSchemas(const Request& requ
   MALLARD_ASSIGN_OR_RETURN(auto pattern, input.Optional("SchemaPattern", 1024));
   MALLARD_ASSIGN_OR_RETURN(auto max_results, input.Int("MaxResults", 0, 1000));
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
-  auto schemas = runner_->Backend().ListSchemas();
+  auto schemas = runner_->Engine().ListSchemas();
   if (!schemas.ok()) return Fail(errors::InternalServer(schemas.error()));
   std::vector<std::string> names;
   for (const auto& schema : schemas.value()) {
@@ -71,7 +71,7 @@ RedshiftDataService::Result RedshiftDataService::ListTables(const Request& reque
   MALLARD_ASSIGN_OR_RETURN(auto table_pattern, input.Optional("TablePattern", 1024));
   MALLARD_ASSIGN_OR_RETURN(auto max_results, input.Int("MaxResults", 0, 1000));
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
-  auto tables = runner_->Backend().ListTables("");
+  auto tables = runner_->Engine().ListTables("");
   if (!tables.ok()) return Fail(errors::InternalServer(tables.error()));
   std::vector<Json> matching;
   for (const auto& table : tables.value()) {
@@ -97,7 +97,7 @@ RedshiftDataService::Result RedshiftDataService::DescribeTable(const Request& re
   MALLARD_ASSIGN_OR_RETURN(auto max_results, input.Int("MaxResults", 0, 1000));
   MALLARD_ASSIGN_OR_RETURN(auto token, input.Optional("NextToken", 1024));
   std::string redshift_schema = schema.value_or("public");
-  auto tables = runner_->Backend().ListTables(EngineSchema(redshift_schema));
+  auto tables = runner_->Engine().ListTables(EngineSchema(redshift_schema));
   if (!tables.ok()) return Fail(errors::InternalServer(tables.error()));
   std::vector<Json> columns;
   for (const auto& info : tables.value()) {

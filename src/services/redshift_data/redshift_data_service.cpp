@@ -10,7 +10,7 @@
 #include "services/redshift_data/redshift_data_errors.hpp"
 #include "services/redshift_data/redshift_data_status.hpp"
 #include "services/kit/api_input.hpp"
-#include "services/sqlengine/sql_text.hpp"
+#include "sqlengine/sql_text.hpp"
 
 namespace mallard::redshift_data {
 namespace json = boost::json;
@@ -32,10 +32,10 @@ json::array ParameterList(const json::array& parameters) {
 
 }  // namespace
 
-RedshiftDataService::RedshiftDataService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend,
+RedshiftDataService::RedshiftDataService(std::shared_ptr<sqlengine::SqlEngine> engine,
                                          services::ServiceContext runtime, unsigned query_workers,
                                          std::size_t page_bytes)
-    : runner_(std::make_unique<sqlengine::QueryRunner>(std::move(backend), query_workers, runtime.clock)),
+    : runner_(std::make_unique<sqlengine::QueryRunner>(std::move(engine), query_workers, runtime.clock)),
       runtime_(std::move(runtime)),
       executor_("redshift-data", runtime_, errors::InternalServer("Internal error")),
       page_bytes_(page_bytes) {}
@@ -84,7 +84,7 @@ void RedshiftDataService::Reset() {
     std::lock_guard lock(mutex_);
     partitions_.clear();
   }
-  runner_->Backend().Reset();
+  runner_->Engine().Reset();
 }
 
 void RedshiftDataService::Shutdown() { runner_->CancelAll(); }
@@ -94,15 +94,15 @@ RedshiftDataService::Partition& RedshiftDataService::PartitionFor(const Request&
 }
 
 bool RedshiftDataService::IsKnownDatabase(const std::string& database) const {
-  return database == kDatabase || database == runner_->Backend().DatabaseName();
+  return database == kDatabase || database == runner_->Engine().DatabaseName();
 }
 
 std::string RedshiftDataService::EngineSchema(const std::string& redshift_schema) const {
-  return redshift_schema == "public" ? runner_->Backend().DefaultSchema() : redshift_schema;
+  return redshift_schema == "public" ? runner_->Engine().DefaultSchema() : redshift_schema;
 }
 
 std::string RedshiftDataService::RedshiftSchema(const std::string& engine_schema) const {
-  return engine_schema == runner_->Backend().DefaultSchema() ? "public" : engine_schema;
+  return engine_schema == runner_->Engine().DefaultSchema() ? "public" : engine_schema;
 }
 
 ::mallard::Result<RedshiftDataService::Target> RedshiftDataService::ReadTarget(const Request& request,

@@ -1,6 +1,6 @@
 #pragma once
 // RedshiftDataService: the Redshift Data API (awsJson 1.1, RedshiftData.*) on the shared
-// QueryExecutionBackend. Statements run asynchronously on the service's own worker pool; batches
+// SqlEngine. Statements run asynchronously on the service's own worker pool; batches
 // run in one transaction. Redshift's database "dev" and schema "public" are the engine's database
 // and default schema, so tables created through Athena are visible here and the reverse.
 #include <boost/json/object.hpp>
@@ -13,7 +13,7 @@
 #include "services/kit/service.hpp"
 #include "services/kit/operation_executor.hpp"
 #include "services/kit/service_context.hpp"
-#include "services/sqlengine/query_runner.hpp"
+#include "sqlengine/query_runner.hpp"
 
 namespace mallard::redshift_data {
 
@@ -40,7 +40,7 @@ struct StatementRecord {
 class RedshiftDataService final : public services::Service {
  public:
   // `page_bytes` caps one GetStatementResult page, as Redshift caps it at 100 MB.
-  RedshiftDataService(std::shared_ptr<sqlengine::QueryExecutionBackend> backend, services::ServiceContext runtime,
+  RedshiftDataService(std::shared_ptr<sqlengine::SqlEngine> engine, services::ServiceContext runtime,
                       unsigned query_workers = 4, std::size_t page_bytes = 100 * 1024 * 1024);
   ~RedshiftDataService() override;
 
@@ -48,7 +48,7 @@ class RedshiftDataService final : public services::Service {
   const protocol::OperationShapes* QueryShapes(std::string_view) const override { return nullptr; }
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override;
-  std::string BackendName() const override { return runner_->Backend().Name(); }
+  std::string StoreName() const override { return runner_->Engine().Name(); }
   void Shutdown() override;
 
  private:

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "common/encoding.hpp"
-#include "services/sqlengine/sql_format.hpp"
+#include "sqlengine/sql_format.hpp"
 
 namespace mallard::redshift_data {
 namespace json = boost::json;

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "services/sqlengine/sql_types.hpp"
+#include "sqlengine/sql_types.hpp"
 
 namespace mallard::redshift_data {
 

@@ -10,12 +10,12 @@
 
 #include "common/encoding.hpp"
 #include "common/ids.hpp"
-#include "services/sqs/sqs_attributes.hpp"
-#include "services/sqs/sqs_errors.hpp"
-#include "services/sqs/sqs_input.hpp"
-#include "services/sqs/sqs_message_md5.hpp"
+#include "services/sqs/model/sqs_attributes.hpp"
+#include "services/sqs/model/sqs_errors.hpp"
+#include "services/sqs/model/sqs_input.hpp"
+#include "services/sqs/model/sqs_message_md5.hpp"
 #include "services/sqs/sqs_service.hpp"
-#include "services/sqs/sqs_validation.hpp"
+#include "services/sqs/model/sqs_validation.hpp"
 
 namespace mallard::sqs {
 namespace json = boost::json;
@@ -221,7 +221,7 @@ OperationResult SqsService::SendMessage(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
   MALLARD_ASSIGN_OR_RETURN(auto queue, LoadQueue(key));
   MALLARD_ASSIGN_OR_RETURN(auto message, PrepareMessage(request.input, queue, SenderIdOf(request.context), false));
-  auto results = backend_->SendMessages(key, {message}, Now());
+  auto results = store_->SendMessages(key, {message}, Now());
   if (!results) return Fail(ToAwsError(results.error()));
   return SendResultJson(message, results->front());
 }
@@ -251,7 +251,7 @@ OperationResult SqsService::SendMessageBatch(const Request& request) {
   }
   json::array successful;
   if (!accepted.empty()) {
-    auto results = backend_->SendMessages(key, accepted, Now());
+    auto results = store_->SendMessages(key, accepted, Now());
     if (!results) return Fail(ToAwsError(results.error()));
     for (std::size_t index = 0; index < accepted.size(); ++index) {
       auto entry = SendResultJson(accepted[index], (*results)[index]);
@@ -270,14 +270,14 @@ OperationResult SqsService::SendMessageBatch(const Request& request) {
 namespace {
 
 // One delete or visibility change; the single operations and each batch entry share the members.
-Status<> DeleteByReceipt(SqsBackend& backend, const QueueKey& key, const json::object& fields, std::int64_t now) {
+Status<> DeleteByReceipt(SqsStore& store, const QueueKey& key, const json::object& fields, std::int64_t now) {
   MALLARD_ASSIGN_OR_RETURN(auto receipt, input::RequiredString(fields, "ReceiptHandle"));
-  auto deleted = backend.DeleteMessage(key, receipt, now);
+  auto deleted = store.DeleteMessage(key, receipt, now);
   if (!deleted) return Fail(ToAwsError(deleted.error()));
   return Done{};
 }
 
-Status<> ChangeVisibilityByReceipt(SqsBackend& backend, const QueueKey& key, const json::object& fields,
+Status<> ChangeVisibilityByReceipt(SqsStore& store, const QueueKey& key, const json::object& fields,
                                    std::int64_t now) {
   MALLARD_ASSIGN_OR_RETURN(auto receipt, input::RequiredString(fields, "ReceiptHandle"));
   MALLARD_ASSIGN_OR_RETURN(auto timeout, input::OptionalInt(fields, "VisibilityTimeout"));
@@ -286,8 +286,8 @@ Status<> ChangeVisibilityByReceipt(SqsBackend& backend, const QueueKey& key, con
     return Fail(errors::InvalidParameterValue("Value " + std::to_string(*timeout) +
                                               " for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided."));
   }
-  auto changed = backend.ChangeVisibility(key, receipt, *timeout, now);
-  if (!changed && changed.error().code == BackendErrc::InvalidReceipt) return Fail(errors::ReceiptHandleIsInvalid(""));
+  auto changed = store.ChangeVisibility(key, receipt, *timeout, now);
+  if (!changed && changed.error().code == StoreErrc::InvalidReceipt) return Fail(errors::ReceiptHandleIsInvalid(""));
   if (!changed) return Fail(ToAwsError(changed.error()));
   return Done{};
 }
@@ -313,7 +313,7 @@ json::object RunBatch(const json::array& entries, Apply&& apply) {
 
 OperationResult SqsService::DeleteMessage(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
-  MALLARD_RETURN_IF_ERROR(DeleteByReceipt(*backend_, key, request.input, Now()));
+  MALLARD_RETURN_IF_ERROR(DeleteByReceipt(*store_, key, request.input, Now()));
   return Json();
 }
 
@@ -321,12 +321,12 @@ OperationResult SqsService::DeleteMessageBatch(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
   MALLARD_ASSIGN_OR_RETURN(auto entries, BatchEntries(request.input, "DeleteMessageBatchRequestEntry"));
   MALLARD_ASSIGN_OR_RETURN(auto queue, LoadQueue(key));
-  return RunBatch(entries, [&](const json::object& fields) { return DeleteByReceipt(*backend_, key, fields, Now()); });
+  return RunBatch(entries, [&](const json::object& fields) { return DeleteByReceipt(*store_, key, fields, Now()); });
 }
 
 OperationResult SqsService::ChangeMessageVisibility(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
-  MALLARD_RETURN_IF_ERROR(ChangeVisibilityByReceipt(*backend_, key, request.input, Now()));
+  MALLARD_RETURN_IF_ERROR(ChangeVisibilityByReceipt(*store_, key, request.input, Now()));
   return Json();
 }
 
@@ -335,7 +335,7 @@ OperationResult SqsService::ChangeMessageVisibilityBatch(const Request& request)
   MALLARD_ASSIGN_OR_RETURN(auto entries, BatchEntries(request.input, "ChangeMessageVisibilityBatchRequestEntry"));
   MALLARD_ASSIGN_OR_RETURN(auto queue, LoadQueue(key));
   return RunBatch(entries,
-                  [&](const json::object& fields) { return ChangeVisibilityByReceipt(*backend_, key, fields, Now()); });
+                  [&](const json::object& fields) { return ChangeVisibilityByReceipt(*store_, key, fields, Now()); });
 }
 
 // ---- receive and long polling --------------------------------------------------------------
@@ -351,7 +351,7 @@ struct SqsService::ReceivePlan {
 struct SqsService::PendingReceive {
   ReceivePlan plan;
   protocol::OperationCallback done;
-  std::unique_ptr<SqsBackend::Subscription> subscription;
+  std::unique_ptr<SqsStore::Subscription> subscription;
   std::unique_ptr<asio::steady_timer> timer;
   std::int64_t deadline_millis = 0;
   std::mutex mutex;
@@ -461,7 +461,7 @@ json::object ReceivedMessageJson(const ReceivedMessage& received, const std::set
 
 Result<std::optional<json::object>> SqsService::TryReceive(const ReceivePlan& plan,
                                                            std::optional<std::int64_t>* next_visible) {
-  auto outcome = backend_->ReceiveMessages(plan.key, plan.options, Now());
+  auto outcome = store_->ReceiveMessages(plan.key, plan.options, Now());
   if (!outcome) return Fail(ToAwsError(outcome.error()));
   if (next_visible) *next_visible = outcome->next_visible_millis;
   if (outcome->messages.empty()) return std::optional<json::object>();
@@ -476,7 +476,7 @@ Result<std::optional<json::object>> SqsService::TryReceive(const ReceivePlan& pl
 
 void SqsService::ReceiveMessage(Request request, protocol::OperationCallback done) {
   auto shared_request = std::make_shared<Request>(std::move(request));
-  RunBackendWork([this, shared_request, done = std::move(done)]() mutable {
+  RunStoreWork([this, shared_request, done = std::move(done)]() mutable {
     Result<ReceivePlan> plan = Fail(errors::InternalFailure(""));
     Result<std::optional<json::object>> received = Fail(errors::InternalFailure(""));
     try {
@@ -502,7 +502,7 @@ void SqsService::ReceiveMessage(Request request, protocol::OperationCallback don
     }
     // Subscribe before the first attempt so that a message sent in between is not missed.
     std::weak_ptr<PendingReceive> weak = pending;
-    pending->subscription = backend_->WatchQueue(pending->plan.key, [this, weak] {
+    pending->subscription = store_->WatchQueue(pending->plan.key, [this, weak] {
       if (auto locked = weak.lock()) {
         asio::post(runtime_.timers, [this, locked] { RetryPending(locked); });
       }
@@ -522,7 +522,7 @@ void SqsService::RetryPending(const std::shared_ptr<PendingReceive>& pending) {
     }
     pending->retry_running = true;
   }
-  RunBackendWork([this, pending] {
+  RunStoreWork([this, pending] {
     for (;;) {
       std::optional<std::int64_t> next_visible;
       Result<std::optional<json::object>> received = Fail(errors::InternalFailure(""));

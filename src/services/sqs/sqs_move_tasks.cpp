@@ -1,6 +1,6 @@
 // SQS message move tasks (StartMessageMoveTask, CancelMessageMoveTask, ListMessageMoveTasks): the
 // runner that moves messages at the task's rate, and the sweep that takes over a task whose runner
-// stopped reporting (its server died; with a shared backend another server finishes it).
+// stopped reporting (its server died; with a shared store another server finishes it).
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
@@ -8,9 +8,9 @@
 
 #include "common/encoding.hpp"
 #include "common/ids.hpp"
-#include "services/sqs/sqs_attributes.hpp"
-#include "services/sqs/sqs_errors.hpp"
-#include "services/sqs/sqs_input.hpp"
+#include "services/sqs/model/sqs_attributes.hpp"
+#include "services/sqs/model/sqs_errors.hpp"
+#include "services/sqs/model/sqs_input.hpp"
 #include "services/sqs/sqs_service.hpp"
 
 namespace mallard::sqs {
@@ -38,17 +38,17 @@ OperationResult SqsService::StartMessageMoveTask(const Request& request) {
   }
   auto source_key = QueueKeyFromArn(source_arn);
   if (!source_key) return Fail(errors::InvalidParameterValue("Value " + source_arn + " for parameter SourceArn is invalid."));
-  auto source = backend_->GetQueue(*source_key);
+  auto source = store_->GetQueue(*source_key);
   if (!source) return Fail(errors::ResourceNotFound("The resource that you specified for the SourceArn parameter doesn't exist."));
   std::optional<QueueKey> destination_key;
   if (destination_arn && !destination_arn->empty()) {
     destination_key = QueueKeyFromArn(*destination_arn);
-    if (!destination_key || !backend_->GetQueue(*destination_key)) {
+    if (!destination_key || !store_->GetQueue(*destination_key)) {
       return Fail(errors::ResourceNotFound("The resource that you specified for the DestinationArn parameter doesn't exist."));
     }
   }
   // The source must be a dead-letter queue of some queue.
-  auto queues = backend_->ListQueues(source_key->account_id, source_key->region, "");
+  auto queues = store_->ListQueues(source_key->account_id, source_key->region, "");
   if (!queues) return Fail(ToAwsError(queues.error()));
   bool is_dead_letter_queue = false;
   for (const auto& queue : *queues) {
@@ -58,14 +58,14 @@ OperationResult SqsService::StartMessageMoveTask(const Request& request) {
   if (!is_dead_letter_queue) {
     return Fail(errors::InvalidParameterValue("Source queue must be configured as a Dead Letter Queue."));
   }
-  auto existing = backend_->ListMoveTasks(*source_key);
+  auto existing = store_->ListMoveTasks(*source_key);
   if (!existing) return Fail(ToAwsError(existing.error()));
   for (const auto& task : *existing) {
     if (task.status == "RUNNING") {
       return Fail(errors::UnsupportedOperation("There is already a task running. Only one active task is allowed for a source queue arn at a given time."));
     }
   }
-  auto counts = backend_->CountMessages(*source_key, Now());
+  auto counts = store_->CountMessages(*source_key, Now());
   if (!counts) return Fail(ToAwsError(counts.error()));
   MoveTask task;
   json::object handle_fields{{"taskId", NewUuid()}, {"sourceArn", source_arn}};
@@ -77,7 +77,7 @@ OperationResult SqsService::StartMessageMoveTask(const Request& request) {
   task.to_move = counts->visible;
   task.runner = runner_id_;
   task.heartbeat_millis = task.started_millis;
-  auto stored = backend_->PutMoveTask(*source_key, task);
+  auto stored = store_->PutMoveTask(*source_key, task);
   if (!stored) return Fail(ToAwsError(stored.error()));
   RunMoveTask(*source_key, destination_key, task);
   Json output;
@@ -95,7 +95,7 @@ void SqsService::RunMoveTask(QueueKey source, std::optional<QueueKey> destinatio
   const std::int64_t paced_from = std::max(shared_task->started_millis, Now());
   const std::int64_t moved_before = shared_task->moved;
   *step = [this, source, destination, shared_task, timer, step, paced_from, moved_before]() {
-    RunBackendWork([this, source, destination, shared_task, timer, step, paced_from, moved_before]() {
+    RunStoreWork([this, source, destination, shared_task, timer, step, paced_from, moved_before]() {
       MoveTask& task = *shared_task;
       auto next_tick = [&] {
         timer->expires_after(std::chrono::milliseconds(kTickMillis));
@@ -107,8 +107,8 @@ void SqsService::RunMoveTask(QueueKey source, std::optional<QueueKey> destinatio
       // over after this server looked dead).
       auto report = [&] {
         task.heartbeat_millis = Now();
-        auto stored = backend_->PutMoveTask(source, task);
-        return stored.ok() || stored.error().code != BackendErrc::Conflict;
+        auto stored = store_->PutMoveTask(source, task);
+        return stored.ok() || stored.error().code != StoreErrc::Conflict;
       };
       bool stop = false;
       {
@@ -116,9 +116,9 @@ void SqsService::RunMoveTask(QueueKey source, std::optional<QueueKey> destinatio
         stop = cancelled_tasks_.erase(task.task_handle) > 0;
       }
       if (!stop) {
-        // A cancel or a takeover may have come through another server sharing the backend (Redis):
+        // A cancel or a takeover may have come through another server sharing the store (Redis):
         // the stored task is the truth.
-        auto stored = backend_->ListMoveTasks(source);
+        auto stored = store_->ListMoveTasks(source);
         if (stored) {
           for (const auto& current : *stored) {
             if (current.task_handle != task.task_handle) continue;
@@ -143,8 +143,8 @@ void SqsService::RunMoveTask(QueueKey source, std::optional<QueueKey> destinatio
         next_tick();
         return;
       }
-      auto moved = backend_->MoveMessages(source, destination, batch, Now());
-      if (!moved && moved.error().code == BackendErrc::Unavailable) {
+      auto moved = store_->MoveMessages(source, destination, batch, Now());
+      if (!moved && moved.error().code == StoreErrc::Unavailable) {
         next_tick();  // the store is away: try again (another server may take the task over meanwhile)
         return;
       }
@@ -153,7 +153,7 @@ void SqsService::RunMoveTask(QueueKey source, std::optional<QueueKey> destinatio
         task.failure_reason = moved.error().detail.empty() ? "The task failed." : moved.error().detail;
       } else {
         task.moved += *moved;
-        auto counts = backend_->CountMessages(source, Now());
+        auto counts = store_->CountMessages(source, Now());
         bool drained = *moved == 0 && counts && counts->visible == 0;
         if (task.moved >= task.to_move || drained) task.status = "COMPLETED";
       }
@@ -173,7 +173,7 @@ void SqsService::ScheduleMoveTaskSweep(std::shared_ptr<asio::steady_timer> timer
   timer->expires_after(std::chrono::milliseconds(kMoveTaskSweepMillis));
   timer->async_wait([this, alive, timer](boost::system::error_code error) {
     if (error || !*alive) return;
-    RunBackendWork([this, alive, timer] {
+    RunStoreWork([this, alive, timer] {
       if (!*alive) return;
       ResumeOrphanedMoveTasks();
       asio::post(runtime_.timers, [this, alive, timer] {
@@ -184,15 +184,15 @@ void SqsService::ScheduleMoveTaskSweep(std::shared_ptr<asio::steady_timer> timer
 }
 
 void SqsService::ResumeOrphanedMoveTasks() {
-  auto sources = backend_->ListMoveTaskSources();
+  auto sources = store_->ListMoveTaskSources();
   if (!sources) return;
   for (const auto& source : *sources) {
-    auto tasks = backend_->ListMoveTasks(source);
+    auto tasks = store_->ListMoveTasks(source);
     if (!tasks) continue;
     for (auto& task : *tasks) {
       const std::int64_t now = Now();
       if (task.status != "RUNNING" || task.heartbeat_millis >= now - kMoveTaskLeaseMillis) continue;
-      auto claimed = backend_->ClaimMoveTask(source, task.task_handle, runner_id_, now, now - kMoveTaskLeaseMillis);
+      auto claimed = store_->ClaimMoveTask(source, task.task_handle, runner_id_, now, now - kMoveTaskLeaseMillis);
       if (!claimed || !*claimed) continue;
       spdlog::info("sqs: resuming message move task from {} (its runner stopped reporting)", task.source_arn);
       std::optional<QueueKey> destination;
@@ -213,7 +213,7 @@ OperationResult SqsService::CancelMessageMoveTask(const Request& request) {
   }
   auto source_key = QueueKeyFromArn(std::string(fields.at("sourceArn").as_string()));
   if (!source_key) return Fail(errors::ResourceNotFound("Task does not exist."));
-  auto tasks = backend_->ListMoveTasks(*source_key);
+  auto tasks = store_->ListMoveTasks(*source_key);
   if (!tasks) return Fail(ToAwsError(tasks.error()));
   for (auto task : *tasks) {
     if (task.task_handle != handle) continue;
@@ -225,7 +225,7 @@ OperationResult SqsService::CancelMessageMoveTask(const Request& request) {
       cancelled_tasks_.insert(handle);
     }
     task.status = "CANCELLED";
-    auto stored = backend_->PutMoveTask(*source_key, task);
+    auto stored = store_->PutMoveTask(*source_key, task);
     if (!stored) return Fail(ToAwsError(stored.error()));
     Json output;
     output["ApproximateNumberOfMessagesMoved"] = task.moved;
@@ -242,10 +242,10 @@ OperationResult SqsService::ListMessageMoveTasks(const Request& request) {
                                               " for parameter MaxResults is invalid. Reason: must be between 1 and 10."));
   }
   auto source_key = QueueKeyFromArn(source_arn);
-  if (!source_key || !backend_->GetQueue(*source_key)) {
+  if (!source_key || !store_->GetQueue(*source_key)) {
     return Fail(errors::ResourceNotFound("The resource that you specified for the SourceArn parameter doesn't exist."));
   }
-  auto tasks = backend_->ListMoveTasks(*source_key);
+  auto tasks = store_->ListMoveTasks(*source_key);
   if (!tasks) return Fail(ToAwsError(tasks.error()));
   json::array results;
   for (const auto& task : *tasks) {

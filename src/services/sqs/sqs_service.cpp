@@ -8,11 +8,11 @@
 #include <unordered_map>
 
 #include "common/encoding.hpp"
-#include "services/sqs/sqs_attributes.hpp"
-#include "services/sqs/sqs_errors.hpp"
-#include "services/sqs/sqs_input.hpp"
-#include "services/sqs/sqs_shapes.hpp"
-#include "services/sqs/sqs_validation.hpp"
+#include "services/sqs/model/sqs_attributes.hpp"
+#include "services/sqs/model/sqs_errors.hpp"
+#include "services/sqs/model/sqs_input.hpp"
+#include "services/sqs/model/sqs_shapes.hpp"
+#include "services/sqs/model/sqs_validation.hpp"
 
 namespace mallard::sqs {
 namespace json = boost::json;
@@ -59,29 +59,29 @@ bool IsValidLabel(const std::string& label) {
 
 }  // namespace
 
-AwsError ToAwsError(const BackendError& error) {
+AwsError ToAwsError(const StoreError& error) {
   switch (error.code) {
-    case BackendErrc::NotFound: return errors::QueueDoesNotExist();
-    case BackendErrc::AlreadyExists: return errors::QueueNameExists(error.detail);
-    case BackendErrc::DeletedRecently: return errors::QueueDeletedRecently(error.detail);
-    case BackendErrc::PurgeInProgress: return errors::PurgeQueueInProgress(error.detail);
-    case BackendErrc::InvalidReceipt: return errors::ReceiptHandleIsInvalid(error.detail);
-    case BackendErrc::NotInFlight: return errors::MessageNotInflight();
-    case BackendErrc::VisibilityLimit:
+    case StoreErrc::NotFound: return errors::QueueDoesNotExist();
+    case StoreErrc::AlreadyExists: return errors::QueueNameExists(error.detail);
+    case StoreErrc::DeletedRecently: return errors::QueueDeletedRecently(error.detail);
+    case StoreErrc::PurgeInProgress: return errors::PurgeQueueInProgress(error.detail);
+    case StoreErrc::InvalidReceipt: return errors::ReceiptHandleIsInvalid(error.detail);
+    case StoreErrc::NotInFlight: return errors::MessageNotInflight();
+    case StoreErrc::VisibilityLimit:
       return errors::InvalidParameterValue("Value " + error.detail +
                                            " for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout "
                                            "for the message is beyond the limit [43200 seconds]");
-    case BackendErrc::StaleReceipt:
+    case StoreErrc::StaleReceipt:
       return errors::InvalidParameterValue("Value " + error.detail +
                                            " for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.");
-    case BackendErrc::Conflict: return errors::InternalFailure("A concurrent update conflicted; retry.");
-    case BackendErrc::Unavailable: return errors::ServiceUnavailable(error.detail);
+    case StoreErrc::Conflict: return errors::InternalFailure("A concurrent update conflicted; retry.");
+    case StoreErrc::Unavailable: return errors::ServiceUnavailable(error.detail);
   }
   return errors::InternalFailure(error.detail);
 }
 
-SqsService::SqsService(std::unique_ptr<SqsBackend> backend, services::ServiceContext runtime)
-    : backend_(std::move(backend)), runtime_(std::move(runtime)), runner_id_(NewUuid()) {
+SqsService::SqsService(std::shared_ptr<SqsStore> store, services::ServiceContext runtime)
+    : store_(std::move(store)), runtime_(std::move(runtime)), runner_id_(NewUuid()) {
   if (runtime_.timers) ScheduleMoveTaskSweep(std::make_shared<asio::steady_timer>(runtime_.timers));
 }
 
@@ -107,17 +107,17 @@ const protocol::OperationShapes* SqsService::QueryShapes(std::string_view operat
   return SqsOperationShapes(operation);
 }
 
-void SqsService::RunBackendWork(std::function<void()> work) {
+void SqsService::RunStoreWork(std::function<void()> work) {
   // Work runs on timer and pool threads too, where an escaping exception would end the thread;
   // the work items complete their requests themselves, so here a bug is logged and contained.
   auto guarded = [work = std::move(work)] {
     try {
       work();
     } catch (const std::exception& e) {
-      spdlog::error("sqs: unexpected exception in backend work: {}", e.what());
+      spdlog::error("sqs: unexpected exception in store work: {}", e.what());
     }
   };
-  if (backend_->IsInline() || runtime_.blocking_pool == nullptr) {
+  if (store_->IsInline() || runtime_.blocking_pool == nullptr) {
     guarded();
   } else {
     asio::post(*runtime_.blocking_pool, std::move(guarded));
@@ -142,7 +142,7 @@ void SqsService::Invoke(Request request, protocol::OperationCallback done) {
     return;
   }
   auto shared = std::make_shared<Request>(std::move(request));
-  RunBackendWork([this, shared, done = std::move(done)] {
+  RunStoreWork([this, shared, done = std::move(done)] {
     OperationResult result = Fail(errors::InternalFailure(""));
     try {
       result = Dispatch(*shared);
@@ -184,7 +184,7 @@ OperationResult SqsService::Dispatch(const Request& request) {
   return (this->*(found->second))(request);
 }
 
-void SqsService::Reset() { backend_->Reset(); }
+void SqsService::Reset() { store_->Reset(); }
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -216,7 +216,7 @@ Result<QueueKey> SqsService::ResolveQueue(const Request& request) const {
 }
 
 Result<QueueRecord> SqsService::LoadQueue(const QueueKey& key) const {
-  auto record = backend_->GetQueue(key);
+  auto record = store_->GetQueue(key);
   if (!record) return Fail(ToAwsError(record.error()));
   return std::move(record).value();
 }
@@ -265,7 +265,7 @@ Status<> SqsService::ValidateRedrive(const QueueKey& source, bool source_fifo, c
   if (!policy) return Fail(invalid("Redrive policy is not valid."));
   auto target_key = QueueKeyFromArn(policy->dead_letter_target_arn);
   if (!target_key || target_key->region != source.region) return Fail(invalid("Dead-letter target does not exist."));
-  auto target = backend_->GetQueue(*target_key);
+  auto target = store_->GetQueue(*target_key);
   if (!target) return Fail(invalid("Dead-letter target does not exist."));
   if (target->fifo != source_fifo) {
     return Fail(invalid(source_fifo ? "Dead-letter target queue must be a FIFO queue."
@@ -338,7 +338,7 @@ OperationResult SqsService::CreateQueue(const Request& request) {
   }
   auto now = Now();
   record.created_seconds = record.last_modified_seconds = now / 1000;
-  auto outcome = backend_->CreateQueue(record, now);
+  auto outcome = store_->CreateQueue(record, now);
   if (!outcome) return Fail(ToAwsError(outcome.error()));
   if (!outcome->created) {
     // Idempotent only when every attribute asked for matches the existing queue.
@@ -357,7 +357,7 @@ OperationResult SqsService::CreateQueue(const Request& request) {
 
 OperationResult SqsService::DeleteQueue(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
-  auto deleted = backend_->DeleteQueue(key, Now());
+  auto deleted = store_->DeleteQueue(key, Now());
   if (!deleted) return Fail(ToAwsError(deleted.error()));
   return Json();
 }
@@ -374,7 +374,7 @@ OperationResult SqsService::GetQueueUrl(const Request& request) {
 
 OperationResult SqsService::ListQueues(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto prefix, input::OptionalString(request.input, "QueueNamePrefix"));
-  auto queues = backend_->ListQueues(request.context.account_id, request.context.region, prefix.value_or(""));
+  auto queues = store_->ListQueues(request.context.account_id, request.context.region, prefix.value_or(""));
   if (!queues) return Fail(ToAwsError(queues.error()));
   MALLARD_ASSIGN_OR_RETURN(auto page, PageOfQueueUrls(request, *queues, "QueueUrls"));
   if (page.at("QueueUrls").as_array().empty()) page.erase("QueueUrls");
@@ -397,8 +397,8 @@ OperationResult SqsService::GetQueueAttributes(const Request& request) {
   if (wanted("ApproximateNumberOfMessages") || wanted("ApproximateNumberOfMessagesNotVisible") ||
       wanted("ApproximateNumberOfMessagesDelayed")) {
     auto now = Now();
-    (void)backend_->ExpireMessages(key, AttributeInt(record.attributes, "MessageRetentionPeriod", 345600), now);
-    auto counts = backend_->CountMessages(key, now);
+    (void)store_->ExpireMessages(key, AttributeInt(record.attributes, "MessageRetentionPeriod", 345600), now);
+    auto counts = store_->CountMessages(key, now);
     if (!counts) return Fail(ToAwsError(counts.error()));
     if (wanted("ApproximateNumberOfMessages")) attributes["ApproximateNumberOfMessages"] = std::to_string(counts->visible);
     if (wanted("ApproximateNumberOfMessagesNotVisible")) {
@@ -425,7 +425,7 @@ OperationResult SqsService::SetQueueAttributes(const Request& request) {
     MALLARD_RETURN_IF_ERROR(ValidateRedrive(key, current.fifo, redrive->second));
   }
   auto now_seconds = Now() / 1000;
-  auto updated = backend_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
+  auto updated = store_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
     for (const auto& [name, value] : attributes) {
       if (value.empty() && (name == "RedrivePolicy" || name == "RedriveAllowPolicy" || name == "Policy" ||
                             name == "KmsMasterKeyId")) {
@@ -448,9 +448,9 @@ OperationResult SqsService::SetQueueAttributes(const Request& request) {
 
 OperationResult SqsService::PurgeQueue(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
-  auto purged = backend_->PurgeQueue(key, Now());
+  auto purged = store_->PurgeQueue(key, Now());
   if (!purged) {
-    if (purged.error().code == BackendErrc::PurgeInProgress) return Fail(errors::PurgeQueueInProgress(key.name));
+    if (purged.error().code == StoreErrc::PurgeInProgress) return Fail(errors::PurgeQueueInProgress(key.name));
     return Fail(ToAwsError(purged.error()));
   }
   return Json();
@@ -463,7 +463,7 @@ OperationResult SqsService::TagQueue(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto tags, input::OptionalObject(request.input, "Tags"));
   if (tags.empty()) return Fail(errors::MissingParameter("Tags"));
   MALLARD_RETURN_IF_ERROR(ValidateQueueTags(tags));
-  auto updated = backend_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
+  auto updated = store_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
     auto merged = record.tags;
     for (const auto& tag : tags) merged[std::string(tag.key())] = std::string(tag.value().get_string());
     if (merged.size() > 50) return Fail(errors::InvalidParameterValue("Too many tags added for queue " + key.name + "."));
@@ -479,7 +479,7 @@ OperationResult SqsService::UntagQueue(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
   MALLARD_ASSIGN_OR_RETURN(auto keys, input::StringList(request.input, "TagKeys"));
   if (keys.empty()) return Fail(errors::InvalidParameterValue("Tag keys must be between 1 and 128 characters in length."));
-  auto updated = backend_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
+  auto updated = store_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
     for (const auto& tag_key : keys) record.tags.erase(tag_key);
     return Done{};
   });
@@ -524,7 +524,7 @@ OperationResult SqsService::AddPermission(const Request& request) {
     }
   }
   auto arn = key.Arn();
-  auto updated = backend_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
+  auto updated = store_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
     json::object policy;
     if (auto existing = record.attributes.find("Policy"); existing != record.attributes.end() && !existing->second.empty()) {
       boost::system::error_code error;
@@ -564,7 +564,7 @@ OperationResult SqsService::AddPermission(const Request& request) {
 OperationResult SqsService::RemovePermission(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
   MALLARD_ASSIGN_OR_RETURN(auto label, input::RequiredString(request.input, "Label"));
-  auto updated = backend_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
+  auto updated = store_->UpdateQueue(key, [&](QueueRecord& record) -> Status<> {
     auto not_found = errors::InvalidParameterValue("Value " + label +
                                                    " for parameter Label is invalid. Reason: can't find label.");
     auto existing = record.attributes.find("Policy");
@@ -599,7 +599,7 @@ OperationResult SqsService::RemovePermission(const Request& request) {
 OperationResult SqsService::ListDeadLetterSourceQueues(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto key, ResolveQueue(request));
   MALLARD_ASSIGN_OR_RETURN(auto target, LoadQueue(key));
-  auto queues = backend_->ListQueues(key.account_id, key.region, "");
+  auto queues = store_->ListQueues(key.account_id, key.region, "");
   if (!queues) return Fail(ToAwsError(queues.error()));
   std::erase_if(*queues, [&](const QueueRecord& queue) {
     auto policy = ParseRedrivePolicy(queue.attributes);

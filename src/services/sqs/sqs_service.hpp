@@ -1,6 +1,6 @@
 #pragma once
-// SqsService: the whole SQS API on top of an SqsBackend. Validation and AWS semantics live here;
-// state lives in the backend; wire formats live in the protocol codecs.
+// SqsService: the whole SQS API on top of an SqsStore. Validation and AWS semantics live here;
+// state lives in the store; wire formats live in the protocol codecs.
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
@@ -11,20 +11,20 @@
 
 #include "services/kit/service.hpp"
 #include "services/kit/service_context.hpp"
-#include "services/sqs/sqs_backend.hpp"
+#include "services/sqs/model/sqs_store.hpp"
 
 namespace mallard::sqs {
 
 class SqsService final : public services::Service {
  public:
-  SqsService(std::unique_ptr<SqsBackend> backend, services::ServiceContext runtime);
+  SqsService(std::shared_ptr<SqsStore> store, services::ServiceContext runtime);
   ~SqsService() override;
 
   const services::ServiceDescriptor& Descriptor() const override;
   const protocol::OperationShapes* QueryShapes(std::string_view operation) const override;
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override;
-  std::string BackendName() const override { return backend_->Name(); }
+  std::string StoreName() const override { return store_->Name(); }
   void Shutdown() override;
 
  private:
@@ -34,8 +34,8 @@ class SqsService final : public services::Service {
   struct ReceivePlan;
 
   protocol::OperationResult Dispatch(const Request& request);
-  // Runs `work` inline when the backend is in-memory, otherwise on the blocking pool.
-  void RunBackendWork(std::function<void()> work);
+  // Runs `work` inline when the store is in-memory, otherwise on the blocking pool.
+  void RunStoreWork(std::function<void()> work);
 
   // Queue operations (sqs_service.cpp).
   protocol::OperationResult CreateQueue(const Request& request);
@@ -85,7 +85,7 @@ class SqsService final : public services::Service {
   void ResumeOrphanedMoveTasks();
   std::int64_t Now() const { return runtime_.clock(); }
 
-  std::unique_ptr<SqsBackend> backend_;
+  std::shared_ptr<SqsStore> store_;
   services::ServiceContext runtime_;
   std::mutex pending_mutex_;
   std::set<std::shared_ptr<PendingReceive>> pending_;
@@ -95,7 +95,7 @@ class SqsService final : public services::Service {
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };
 
-// Maps a backend status to the SQS error a client sees.
-AwsError ToAwsError(const BackendError& error);
+// Maps a store status to the SQS error a client sees.
+AwsError ToAwsError(const StoreError& error);
 
 }  // namespace mallard::sqs

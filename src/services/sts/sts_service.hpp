@@ -24,7 +24,7 @@ class StsService final : public services::Service {
   const protocol::OperationShapes* QueryShapes(std::string_view operation) const override;
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override { credentials_->Clear(); }
-  std::string BackendName() const override { return "memory"; }
+  std::string StoreName() const override { return "memory"; }
 
  private:
   // The one list of operations: name, handler, where it runs, awsQuery shapes.

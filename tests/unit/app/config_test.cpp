@@ -51,12 +51,12 @@ TEST(ConfigTest, TableTransitionTimeLayers) {
     command.parse(args);
     EXPECT_EQ(ApplyConfigFile(command, config), "");
     ::unsetenv("MALLARD_DDB_TABLE_TRANSITION_MS");
-    return config.ddb_table_transition_ms;
+    return config.module_settings.at("dynamodb").at("table_transition_ms");
   };
-  EXPECT_EQ(parse({}, "", nullptr), 500);
-  EXPECT_EQ(parse({}, "[dynamodb]\ntable_transition_ms = 20\n", nullptr), 20);
-  EXPECT_EQ(parse({}, "[dynamodb]\ntable_transition_ms = 20\n", "0"), 0);
-  EXPECT_EQ(parse({"--ddb-table-transition-ms", "7"}, "[dynamodb]\ntable_transition_ms = 20\n", "0"), 7);
+  EXPECT_EQ(parse({}, "", nullptr), "500");
+  EXPECT_EQ(parse({}, "[dynamodb]\ntable_transition_ms = 20\n", nullptr), "20");
+  EXPECT_EQ(parse({}, "[dynamodb]\ntable_transition_ms = 20\n", "0"), "0");
+  EXPECT_EQ(parse({"--ddb-table-transition-ms", "7"}, "[dynamodb]\ntable_transition_ms = 20\n", "0"), "7");
 }
 
 TEST(ConfigTest, RejectsBadAccountMapAndBadFile) {

@@ -12,14 +12,14 @@
 
 #include <unistd.h>
 
-#include "backends/duckdb/duckdb_query_backend.hpp"
+#include "sqlengine/duckdb/duckdb_sql_engine.hpp"
 
 namespace mallard::app {
 namespace {
 
 namespace fs = std::filesystem;
 
-sqlengine::QueryOutcome RunClientSql(duckdb::DuckDbQueryBackend& backend, const std::string& sql) {
+sqlengine::QueryOutcome RunClientSql(duckdb::DuckDbSqlEngine& backend, const std::string& sql) {
   sqlengine::QueryRequest request;
   request.statements.push_back(sql);
   auto outcomes = backend.Prepare(std::move(request))->Run();
@@ -35,9 +35,9 @@ class SqlEngineSandboxTest : public ::testing::Test {
     fs::create_directories(root_ / "host");
     std::ofstream(root_ / "host" / "secret.csv") << "line\nsecret\n";
     std::string error;
-    auto backend = MakeSqlEngineBackend(":memory:", error);
+    auto backend = MakeSqlEngine(":memory:", error);
     ASSERT_NE(backend, nullptr) << error;
-    duck_ = std::dynamic_pointer_cast<duckdb::DuckDbQueryBackend>(backend);
+    duck_ = std::dynamic_pointer_cast<duckdb::DuckDbSqlEngine>(backend);
     ASSERT_NE(duck_, nullptr);
     ASSERT_TRUE(duck_->ExecuteAdmin("COPY (SELECT 7 AS x) TO '" + Lake() + "a.parquet'").ok());
   }
@@ -46,7 +46,7 @@ class SqlEngineSandboxTest : public ::testing::Test {
   std::string Host() const { return (root_ / "host").string() + "/"; }
 
   fs::path root_;
-  std::shared_ptr<duckdb::DuckDbQueryBackend> duck_;
+  std::shared_ptr<duckdb::DuckDbSqlEngine> duck_;
 };
 
 TEST_F(SqlEngineSandboxTest, UnlockedEngineReadsHostFiles) {
@@ -138,16 +138,16 @@ TEST(SqlEnginePolicyTest, RefusesEngineWideAndDynamicSqlByName) {
 
 TEST(SqlEngineSandboxSetupTest, ServeLocksTheEngineWithoutALake) {
   std::string error;
-  auto backend = MakeSqlEngineBackend(":memory:", error);
+  auto backend = MakeSqlEngine(":memory:", error);
   ASSERT_NE(backend, nullptr);
   ServeConfig config;
   ASSERT_EQ(SandboxSqlEngine(config, backend, nullptr), "");
-  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbQueryBackend>(backend);
+  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbSqlEngine>(backend);
   EXPECT_TRUE(duck->Policy().locked);
   EXPECT_TRUE(duck->Policy().files_confined);
   EXPECT_FALSE(RunClientSql(*duck, "SELECT * FROM read_text('/etc/hostname')").succeeded);
   // The in-memory engine (DuckDB off) has nothing to lock.
-  auto off = MakeSqlEngineBackend("off", error);
+  auto off = MakeSqlEngine("off", error);
   EXPECT_EQ(SandboxSqlEngine(config, off, nullptr), "");
 }
 

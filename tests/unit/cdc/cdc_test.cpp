@@ -18,7 +18,7 @@
 #include "lake/catalog_store.hpp"
 #include "lake/lake_transaction.hpp"
 #include "lake/lake_types.hpp"
-#include "duckdb/duckdb_wrapper.hpp"
+#include "infra/duckdb/duckdb_wrapper.hpp"
 #include "lake/parquet_files.hpp"
 
 namespace mallard::cdc {

@@ -42,7 +42,7 @@ class EchoService final : public services::Service {
     done(request.input);
   }
   void Reset() override {}
-  std::string BackendName() const override { return "none"; }
+  std::string StoreName() const override { return "none"; }
 };
 
 const std::string* FindHeader(const http::HttpResponse& response, const std::string& name) {
@@ -240,7 +240,7 @@ class GateService final : public services::Service {
     done(boost::json::object{{"bytes", request.input.contains("hold") ? request.input.at("hold").as_string().size() : 0}});
   }
   void Reset() override {}
-  std::string BackendName() const override { return "none"; }
+  std::string StoreName() const override { return "none"; }
 
   bool WaitUntilHeld(std::chrono::seconds timeout) {
     std::unique_lock lock(mutex_);

@@ -8,7 +8,7 @@
 
 #include "common/encoding.hpp"
 #include "protocol/aws_json.hpp"
-#include "services/sqs/sqs_shapes.hpp"
+#include "services/sqs/model/sqs_shapes.hpp"
 
 namespace mallard::protocol {
 namespace json = boost::json;

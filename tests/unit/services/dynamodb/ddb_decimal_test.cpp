@@ -1,4 +1,4 @@
-#include "services/dynamodb/ddb_decimal.hpp"
+#include "services/dynamodb/model/ddb_decimal.hpp"
 
 #include <gtest/gtest.h>
 

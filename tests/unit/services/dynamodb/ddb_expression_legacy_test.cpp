@@ -1,6 +1,6 @@
 // Legacy parameters (Expected, QueryFilter/ScanFilter, KeyConditions, AttributesToGet,
 // AttributeUpdates) converted to the shared ASTs.
-#include "services/dynamodb/ddb_legacy_conditions.hpp"
+#include "services/dynamodb/expression/ddb_legacy_conditions.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>

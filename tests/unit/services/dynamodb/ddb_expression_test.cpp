@@ -1,11 +1,11 @@
 // Condition / filter / projection / key-condition expressions: parsing, AWS's validation messages
 // and evaluation, as tables of cases.
-#include "services/dynamodb/ddb_expression.hpp"
+#include "services/dynamodb/expression/ddb_expression.hpp"
 
 #include <gtest/gtest.h>
 
 #include "ddb_expression_test_util.hpp"
-#include "services/dynamodb/ddb_expression_errors.hpp"
+#include "services/dynamodb/expression/ddb_expression_errors.hpp"
 
 namespace mallard::dynamodb {
 namespace {

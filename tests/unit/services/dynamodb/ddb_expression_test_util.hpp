@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "services/dynamodb/ddb_expression.hpp"
+#include "services/dynamodb/expression/ddb_expression.hpp"
 
 namespace mallard::dynamodb::testing {
 

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "ddb_expression_test_util.hpp"
-#include "services/dynamodb/ddb_expression.hpp"
+#include "services/dynamodb/expression/ddb_expression.hpp"
 
 namespace mallard::dynamodb {
 namespace {

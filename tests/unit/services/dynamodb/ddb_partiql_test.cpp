@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "services/dynamodb/ddb_partiql.hpp"
-#include "services/dynamodb/ddb_partiql_ast.hpp"
+#include "services/dynamodb/partiql/ddb_partiql.hpp"
+#include "services/dynamodb/partiql/ddb_partiql_ast.hpp"
 
 namespace mallard::dynamodb::partiql {
 namespace {

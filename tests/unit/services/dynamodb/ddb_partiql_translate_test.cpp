@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "services/dynamodb/ddb_partiql_translate.hpp"
+#include "services/dynamodb/partiql/ddb_partiql_translate.hpp"
 
 namespace mallard::dynamodb::partiql {
 namespace {

@@ -7,7 +7,7 @@
 #include <boost/json/parse.hpp>
 
 #include "protocol/aws_json.hpp"
-#include "services/dynamodb/ddb_errors.hpp"
+#include "services/dynamodb/model/ddb_errors.hpp"
 
 namespace mallard::dynamodb {
 namespace {

@@ -1,4 +1,4 @@
-#include "services/dynamodb/ddb_value.hpp"
+#include "services/dynamodb/model/ddb_value.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>

@@ -54,7 +54,8 @@ TEST(OperationTableTest, NamesAreSortedAndShapesFollowTheRows) {
 
 TEST(OperationExecutorTest, InlineRunsOnTheCallingThreadAndPoolOnThePool) {
   boost::asio::thread_pool pool(1);
-  ServiceContext context{{}, &pool};
+  ServiceContext context;
+  context.blocking_pool = &pool;
   OperationExecutor executor("toy", context, common_errors::InternalFailure());
   ToyService service;
   auto inline_result = RunSync(executor, service, "Echo");
@@ -67,7 +68,7 @@ TEST(OperationExecutorTest, InlineRunsOnTheCallingThreadAndPoolOnThePool) {
 }
 
 TEST(OperationExecutorTest, AnUnknownOperationIsTheServicesError) {
-  OperationExecutor executor("toy", ServiceContext{{}, nullptr}, common_errors::InternalFailure());
+  OperationExecutor executor("toy", ServiceContext{}, common_errors::InternalFailure());
   ToyService service;
   auto result = RunSync(executor, service, "Missing");
   ASSERT_FALSE(result.ok());
@@ -77,7 +78,9 @@ TEST(OperationExecutorTest, AnUnknownOperationIsTheServicesError) {
 
 TEST(OperationExecutorTest, AnEscapingExceptionBecomesTheInternalErrorOnThePoolToo) {
   boost::asio::thread_pool pool(1);
-  OperationExecutor executor("toy", ServiceContext{{}, &pool},
+  ServiceContext context;
+  context.blocking_pool = &pool;
+  OperationExecutor executor("toy", context,
                              AwsError::Make("InternalServerException", 500, "Internal error", FaultSide::Receiver));
   ToyService service;
   auto result = RunSync(executor, service, "Throws");

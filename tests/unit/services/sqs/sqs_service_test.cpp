@@ -1,4 +1,4 @@
-// SqsService behaviour against the in-memory backend, with a clock the tests move by hand.
+// SqsService behaviour against the in-memory store, with a clock the tests move by hand.
 #include "services/sqs/sqs_service.hpp"
 
 #include <boost/asio.hpp>
@@ -9,7 +9,7 @@
 #include <future>
 #include <thread>
 
-#include "backends/memory/memory_sqs_backend.hpp"
+#include "services/sqs/memory/memory_sqs_store.hpp"
 
 namespace mallard::sqs {
 namespace json = boost::json;
@@ -19,7 +19,7 @@ class SqsServiceTest : public ::testing::Test {
  protected:
   SqsServiceTest()
       : work_(asio::make_work_guard(io_)),
-        service_(std::make_unique<MemorySqsBackend>(),
+        service_(std::make_unique<MemorySqsStore>(),
                  services::ServiceContext{io_.get_executor(), nullptr, [this] { return now_.load(); }}) {
     thread_ = std::thread([this] { io_.run(); });
   }

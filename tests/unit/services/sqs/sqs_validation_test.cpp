@@ -1,10 +1,10 @@
-#include "services/sqs/sqs_validation.hpp"
+#include "services/sqs/model/sqs_validation.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "services/sqs/sqs_input.hpp"
-#include "services/sqs/sqs_message_md5.hpp"
+#include "services/sqs/model/sqs_input.hpp"
+#include "services/sqs/model/sqs_message_md5.hpp"
 
 namespace mallard::sqs {
 namespace json = boost::json;

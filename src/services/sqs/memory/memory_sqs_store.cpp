@@ -1,0 +1,605 @@
+#include "services/sqs/memory/memory_sqs_store.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <list>
+#include <mutex>
+#include <limits>
+#include <set>
+#include <unordered_map>
+
+#include "common/encoding.hpp"
+#include "common/ids.hpp"
+
+namespace mallard::sqs {
+namespace {
+
+constexpr std::int64_t kDeduplicationWindowMillis = 5 * 60 * 1000;
+constexpr std::int64_t kRecreateDelayMillis = 60 * 1000;
+constexpr std::int64_t kPurgeIntervalMillis = 60 * 1000;
+constexpr std::uint64_t kSequenceBase = 18000000000000000000ULL;
+
+struct Receipt {
+  std::uint64_t sequence = 0;
+  std::string token;
+  std::string message_id;
+};
+
+std::string EncodeReceipt(std::uint64_t sequence, const std::string& token, const std::string& message_id) {
+  return Base64Encode("mallard-rh:" + std::to_string(sequence) + ":" + token + ":" + message_id);
+}
+
+std::optional<Receipt> DecodeReceipt(const std::string& handle) {
+  auto decoded = Base64Decode(handle);
+  if (!decoded || decoded->rfind("mallard-rh:", 0) != 0) return std::nullopt;
+  std::string_view rest = std::string_view(*decoded).substr(11);
+  auto first = rest.find(':');
+  auto second = first == std::string_view::npos ? first : rest.find(':', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  Receipt receipt;
+  try {
+    receipt.sequence = std::stoull(std::string(rest.substr(0, first)));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  receipt.token = std::string(rest.substr(first + 1, second - first - 1));
+  receipt.message_id = std::string(rest.substr(second + 1));
+  return receipt;
+}
+
+}  // namespace
+
+struct MemorySqsStore::Queue {
+  std::mutex mutex;
+  QueueRecord record;
+  std::uint64_t next_sequence = 1;
+  std::map<std::uint64_t, StoredMessage> messages;                 // by send order
+  std::set<std::pair<std::int64_t, std::uint64_t>> by_visibility;  // (visible_at, sequence)
+  // (retention start, sequence): messages moved in from a source queue are not the newest to expire.
+  std::set<std::pair<std::int64_t, std::uint64_t>> by_retention_start;
+  struct Dedup {
+    SendResult result;
+    std::int64_t expires_millis;
+  };
+  std::unordered_map<std::string, Dedup> deduplication;
+  // FIFO ReceiveRequestAttemptId: a retried receive gets the same messages and receipt handles.
+  struct Attempt {
+    std::vector<std::pair<std::uint64_t, std::string>> received;  // (sequence, receipt token)
+    std::int64_t expires_millis;
+  };
+  std::unordered_map<std::string, Attempt> attempts;
+  std::list<std::function<void()>> watchers;
+
+  void Insert(StoredMessage message, std::uint64_t sequence) {
+    by_visibility.emplace(message.visible_at_millis, sequence);
+    by_retention_start.emplace(message.retention_start_millis, sequence);
+    messages.emplace(sequence, std::move(message));
+  }
+  void Erase(std::map<std::uint64_t, StoredMessage>::iterator it) {
+    by_visibility.erase({it->second.visible_at_millis, it->first});
+    by_retention_start.erase({it->second.retention_start_millis, it->first});
+    messages.erase(it);
+  }
+  void SetVisibleAt(std::uint64_t sequence, StoredMessage& message, std::int64_t visible_at) {
+    by_visibility.erase({message.visible_at_millis, sequence});
+    message.visible_at_millis = visible_at;
+    by_visibility.emplace(visible_at, sequence);
+  }
+  std::int64_t Expire(std::int64_t retention_seconds, std::int64_t now) {
+    std::int64_t expired = 0;
+    while (!by_retention_start.empty() && by_retention_start.begin()->first + retention_seconds * 1000 <= now) {
+      Erase(messages.find(by_retention_start.begin()->second));
+      ++expired;
+    }
+    return expired;
+  }
+  void Notify() {
+    for (auto& watcher : watchers) watcher();
+  }
+  std::uint64_t Store(StoredMessage message) {
+    auto sequence = next_sequence++;
+    if (record.fifo) {
+      char buffer[24];
+      std::snprintf(buffer, sizeof buffer, "%020" PRIu64, kSequenceBase + sequence);
+      message.sequence_number = buffer;
+    }
+    Insert(std::move(message), sequence);
+    return sequence;
+  }
+};
+
+class WatchHandle final : public SqsStore::Subscription {
+ public:
+  WatchHandle(std::weak_ptr<void> queue, std::mutex* mutex, std::list<std::function<void()>>* watchers,
+              std::list<std::function<void()>>::iterator position)
+      : queue_(std::move(queue)), mutex_(mutex), watchers_(watchers), position_(position) {}
+  ~WatchHandle() override {
+    if (auto alive = queue_.lock()) {
+      std::lock_guard lock(*mutex_);
+      watchers_->erase(position_);
+    }
+  }
+
+ private:
+  std::weak_ptr<void> queue_;
+  std::mutex* mutex_;
+  std::list<std::function<void()>>* watchers_;
+  std::list<std::function<void()>>::iterator position_;
+};
+
+class NoopSubscription final : public SqsStore::Subscription {};
+
+MemorySqsStore::MemorySqsStore() = default;
+MemorySqsStore::~MemorySqsStore() = default;
+
+std::shared_ptr<MemorySqsStore::Queue> MemorySqsStore::Find(const QueueKey& key) {
+  std::shared_lock lock(directory_mutex_);
+  auto found = queues_.find(key);
+  return found == queues_.end() ? nullptr : found->second;
+}
+
+StoreResult<CreateOutcome> MemorySqsStore::CreateQueue(const QueueRecord& record, std::int64_t now_millis) {
+  std::unique_lock lock(directory_mutex_);
+  if (auto existing = queues_.find(record.key); existing != queues_.end()) {
+    std::lock_guard queue_lock(existing->second->mutex);
+    return CreateOutcome{false, existing->second->record};
+  }
+  if (auto deleted = deleted_at_millis_.find(record.key); deleted != deleted_at_millis_.end()) {
+    if (now_millis - deleted->second < kRecreateDelayMillis) return StoreFail(StoreErrc::DeletedRecently, record.key.name);
+    deleted_at_millis_.erase(deleted);
+  }
+  auto queue = std::make_shared<Queue>();
+  queue->record = record;
+  queues_.emplace(record.key, queue);
+  return CreateOutcome{true, record};
+}
+
+StoreResult<QueueRecord> MemorySqsStore::GetQueue(const QueueKey& key) {
+  auto queue = Find(key);
+  if (!queue) return StoreFail(StoreErrc::NotFound);
+  std::lock_guard lock(queue->mutex);
+  return queue->record;
+}
+
+StoreResult<Done> MemorySqsStore::DeleteQueue(const QueueKey& key, std::int64_t now_millis) {
+  std::shared_ptr<Queue> removed;
+  {
+    std::unique_lock lock(directory_mutex_);
+    auto found = queues_.find(key);
+    if (found == queues_.end()) return StoreFail(StoreErrc::NotFound);
+    removed = std::move(found->second);
+    queues_.erase(found);
+    deleted_at_millis_[key] = now_millis;
+    move_tasks_.erase(key);
+  }
+  std::lock_guard lock(removed->mutex);
+  removed->Notify();  // waiting receives see the queue is gone
+  return Done{};
+}
+
+StoreResult<std::vector<QueueRecord>> MemorySqsStore::ListQueues(const std::string& account_id,
+                                                                     const std::string& region,
+                                                                     const std::string& prefix) {
+  std::vector<std::shared_ptr<Queue>> matching;
+  {
+    std::shared_lock lock(directory_mutex_);
+    for (auto it = queues_.lower_bound(QueueKey{account_id, region, prefix}); it != queues_.end(); ++it) {
+      if (it->first.account_id != account_id || it->first.region != region ||
+          it->first.name.compare(0, prefix.size(), prefix) != 0) {
+        break;
+      }
+      matching.push_back(it->second);
+    }
+  }
+  std::vector<QueueRecord> records;
+  records.reserve(matching.size());
+  for (auto& queue : matching) {
+    std::lock_guard lock(queue->mutex);
+    records.push_back(queue->record);
+  }
+  return records;
+}
+
+StoreResult<Result<QueueRecord>> MemorySqsStore::UpdateQueue(const QueueKey& key, const QueueMutation& mutate) {
+  auto queue = Find(key);
+  if (!queue) return StoreFail(StoreErrc::NotFound);
+  std::lock_guard lock(queue->mutex);
+  QueueRecord copy = queue->record;
+  auto status = mutate(copy);
+  if (!status) return Result<QueueRecord>(Fail(std::move(status).error()));
+  queue->record = copy;
+  return Result<QueueRecord>(std::move(copy));
+}
+
+StoreResult<std::vector<SendResult>> MemorySqsStore::SendMessages(const QueueKey& key, std::vector<NewMessage> messages,
+                                                                      std::int64_t now_millis) {
+  auto queue = Find(key);
+  if (!queue) return StoreFail(StoreErrc::NotFound);
+  std::vector<SendResult> results;
+  results.reserve(messages.size());
+  std::lock_guard lock(queue->mutex);
+  bool visible_now = false;
+  bool group_scope = queue->record.attributes.count("DeduplicationScope") &&
+                     queue->record.attributes.at("DeduplicationScope") == "messageGroup";
+  for (auto& message : messages) {
+    std::string dedup_key;
+    if (queue->record.fifo) {
+      dedup_key = group_scope ? message.group_id + "\n" + message.deduplication_id : message.deduplication_id;
+      auto found = queue->deduplication.find(dedup_key);
+      if (found != queue->deduplication.end() && found->second.expires_millis > now_millis) {
+        results.push_back(found->second.result);
+        continue;
+      }
+    }
+    StoredMessage stored;
+    stored.message_id = NewUuid();
+    stored.sent_millis = now_millis;
+    stored.retention_start_millis = now_millis;
+    stored.visible_at_millis = now_millis + message.delay_seconds * 1000;
+    visible_now = visible_now || message.delay_seconds == 0;
+    stored.content = std::move(message);
+    SendResult result{stored.message_id, {}};
+    auto sequence = queue->Store(std::move(stored));
+    result.sequence_number = queue->messages.at(sequence).sequence_number;
+    if (queue->record.fifo) {
+      queue->deduplication[dedup_key] = Queue::Dedup{result, now_millis + kDeduplicationWindowMillis};
+    }
+    results.push_back(std::move(result));
+  }
+  if (queue->record.fifo && queue->deduplication.size() > 1024) {
+    std::erase_if(queue->deduplication, [now_millis](const auto& entry) { return entry.second.expires_millis <= now_millis; });
+  }
+  if (visible_now) queue->Notify();
+  return results;
+}
+
+StoreResult<ReceiveOutcome> MemorySqsStore::ReceiveMessages(const QueueKey& key, const ReceiveOptions& options,
+                                                                std::int64_t now_millis) {
+  auto queue = Find(key);
+  if (!queue) return StoreFail(StoreErrc::NotFound);
+  ReceiveOutcome outcome;
+  std::vector<StoredMessage> dead_letters;
+  {
+    std::lock_guard lock(queue->mutex);
+    queue->Expire(options.retention_seconds, now_millis);
+    auto visibility_millis = options.visibility_timeout_seconds * 1000;
+    auto should_redrive = [&](const StoredMessage& message) {
+      return options.dead_letter_queue && options.max_receive_count > 0 &&
+             message.receive_count >= options.max_receive_count;
+    };
+    if (!options.request_attempt_id.empty()) {
+      std::erase_if(queue->attempts, [now_millis](const auto& entry) { return entry.second.expires_millis <= now_millis; });
+      auto attempt = queue->attempts.find(options.request_attempt_id);
+      if (attempt != queue->attempts.end()) {
+        bool unchanged = true;
+        for (const auto& [sequence, token] : attempt->second.received) {
+          auto it = queue->messages.find(sequence);
+          unchanged = unchanged && it != queue->messages.end() && it->second.receipt_token == token &&
+                      it->second.visible_at_millis > now_millis;
+        }
+        if (unchanged) {
+          for (const auto& [sequence, token] : attempt->second.received) {
+            const auto& message = queue->messages.at(sequence);
+            outcome.messages.push_back(ReceivedMessage{message, EncodeReceipt(sequence, token, message.message_id)});
+          }
+          return outcome;
+        }
+        queue->attempts.erase(attempt);
+      }
+    }
+    auto deliver = [&](std::uint64_t sequence, StoredMessage& message) {
+      message.receive_count += 1;
+      if (message.first_receive_millis == 0) message.first_receive_millis = now_millis;
+      message.last_receive_millis = now_millis;
+      message.receipt_token = RandomAlnum(16);
+      queue->SetVisibleAt(sequence, message, now_millis + visibility_millis);
+      outcome.messages.push_back(ReceivedMessage{message, EncodeReceipt(sequence, message.receipt_token, message.message_id)});
+    };
+    if (!queue->record.fifo) {
+      // Walk the visible messages in order with a cursor: a delivered message is re-indexed (with
+      // a zero visibility timeout, still visible now), and must not come round again in this receive.
+      std::set<std::uint64_t> delivered;
+      std::optional<std::pair<std::int64_t, std::uint64_t>> cursor;
+      while (static_cast<int>(outcome.messages.size()) < options.max_messages) {
+        auto next = cursor ? queue->by_visibility.upper_bound(*cursor) : queue->by_visibility.begin();
+        if (next == queue->by_visibility.end() || next->first > now_millis) break;
+        cursor = *next;
+        std::uint64_t sequence = next->second;
+        if (delivered.count(sequence)) continue;
+        auto it = queue->messages.find(sequence);
+        if (should_redrive(it->second)) {
+          dead_letters.push_back(std::move(it->second));
+          queue->Erase(it);
+          continue;
+        }
+        delivered.insert(sequence);
+        deliver(sequence, it->second);
+      }
+    } else {
+      std::set<std::string> blocked_groups;
+      for (auto it = queue->messages.begin();
+           it != queue->messages.end() && static_cast<int>(outcome.messages.size()) < options.max_messages;) {
+        auto& message = it->second;
+        const auto& group = message.content.group_id;
+        if (blocked_groups.count(group)) {
+          ++it;
+          continue;
+        }
+        if (message.visible_at_millis > now_millis) {
+          blocked_groups.insert(group);  // in flight or delayed: later messages of the group wait
+          ++it;
+          continue;
+        }
+        if (should_redrive(message)) {
+          dead_letters.push_back(std::move(message));
+          auto next = std::next(it);
+          queue->Erase(it);
+          it = next;
+          continue;
+        }
+        deliver(it->first, message);
+        ++it;
+      }
+    }
+    if (!options.request_attempt_id.empty() && !outcome.messages.empty()) {
+      Queue::Attempt attempt{{}, now_millis + kDeduplicationWindowMillis};
+      for (const auto& received : outcome.messages) {
+        auto receipt = DecodeReceipt(received.receipt_handle);
+        attempt.received.emplace_back(receipt->sequence, receipt->token);
+      }
+      queue->attempts[options.request_attempt_id] = std::move(attempt);
+    }
+    if (outcome.messages.empty()) {
+      // The next change that could let a receive succeed: a message becoming visible after now.
+      // (A visible FIFO message behind an in-flight group head waits for that head, so the
+      // earliest entry, which may lie in the past, would make long polls spin.)
+      auto next = queue->by_visibility.upper_bound({now_millis, std::numeric_limits<std::uint64_t>::max()});
+      if (next != queue->by_visibility.end()) outcome.next_visible_millis = next->first;
+    }
+  }
+  if (!dead_letters.empty()) {
+    for (auto& message : dead_letters) {
+      message.content.dead_letter_source_arn = key.Arn();
+      message.receive_count = 0;
+      message.first_receive_millis = 0;
+      message.receipt_token.clear();
+    }
+    (void)Transfer(*options.dead_letter_queue, std::move(dead_letters), now_millis, /*into_dead_letter_queue=*/true);
+  }
+  return outcome;
+}
+
+StoreResult<Done> MemorySqsStore::Transfer(const QueueKey& key, std::vector<StoredMessage> messages,
+                                               std::int64_t now_millis, bool into_dead_letter_queue) {
+  auto queue = Find(key);
+  if (!queue) return StoreFail(StoreErrc::NotFound, "The destination queue " + key.Arn() + " does not exist.");
+  std::lock_guard lock(queue->mutex);
+  for (auto& message : messages) {
+    message.visible_at_millis = now_millis;
+    if (into_dead_letter_queue && queue->record.fifo) message.retention_start_millis = now_millis;
+    queue->Store(std::move(message));
+  }
+  queue->Notify();
+  return Done{};
+}
+
+StoreResult<Done> MemorySqsStore::DeleteMessage(const QueueKey& key, const std::string& receipt_handle,
+                                                    std::int64_t now_millis) {
+  auto queue = Find(key);
+  if (!queue) return StoreFail(StoreErrc::NotFound);
+  auto receipt = DecodeReceipt(receipt_handle);
+  if (!receipt) return StoreFail(StoreErrc::InvalidReceipt, receipt_handle);
+  std::lock_guard lock(queue->mutex);
+  auto it = queue->messages.find(receipt->sequence);
+  if (it == queue->messages.end()) return Done{};  // already deleted
+  if (it->second.message_id != receipt->message_id) return StoreFail(StoreErrc::InvalidReceipt, receipt_handle);
+  bool current = it->second.receipt_token == receipt->token;
+  // FIFO queues refuse a receipt whose visibility window is over; standard queues accept a receipt
+  // of an earlier receive and do nothing, as SQS documents.
+  if (queue->record.fifo && (!current || it->second.visible_at_millis <= now_millis)) {
+    return StoreFail(StoreErrc::StaleReceipt, receipt_handle);
+  }
+  if (!current) return Done{};
+  bool was_blocking_group = queue->record.fifo;
+  queue->Erase(it);
+  if (was_blocking_group) queue->Notify();
+  return Done{};
+}
+
+StoreResult<Done> MemorySqsStore::ChangeVisibility(const QueueKey& key, const std::string& receipt_handle,
+                                                       std::int64_t visibility_timeout_seconds, std::int64_t now_millis) {
+  auto queue = Find(key);
+  if (!queue) return StoreFail(StoreErrc::NotFound);
+  auto receipt = DecodeReceipt(receipt_handle);
+  if (!receipt) return StoreFail(StoreErrc::InvalidReceipt, receipt_handle);
+  std::lock_guard lock(queue->mutex);
+  auto it = queue->messages.find(receipt->sequence);
+  if (it == queue->messages.end() || it->second.message_id != receipt->message_id) {
+    return StoreFail(StoreErrc::InvalidReceipt, receipt_handle);
+  }
+  auto& message = it->second;
+  if (message.receive_count == 0 || message.visible_at_millis <= now_millis) return StoreFail(StoreErrc::NotInFlight);
+  if (message.receipt_token != receipt->token) return StoreFail(StoreErrc::StaleReceipt, receipt_handle);
+  constexpr std::int64_t kMaxInFlightMillis = 43200 * 1000;
+  if (now_millis + visibility_timeout_seconds * 1000 - message.last_receive_millis > kMaxInFlightMillis) {
+    return StoreFail(StoreErrc::VisibilityLimit, std::to_string(visibility_timeout_seconds));
+  }
+  queue->SetVisibleAt(it->first, message, now_millis + visibility_timeout_seconds * 1000);
+  if (visibility_timeout_seconds == 0) queue->Notify();
+  return Done{};
+}
+
+StoreResult<Done> MemorySqsStore::PurgeQueue(const QueueKey& key, std::int64_t now_millis) {
+  auto queue = Find(key);
+  if (!queue) return StoreFail(StoreErrc::NotFound);
+  std::lock_guard lock(queue->mutex);
+  if (queue->record.last_purge_millis != 0 && now_millis - queue->record.last_purge_millis < kPurgeIntervalMillis) {
+    return StoreFail(StoreErrc::PurgeInProgress, key.Arn());
+  }
+  queue->record.last_purge_millis = now_millis;
+  queue->messages.clear();
+  queue->by_visibility.clear();
+  queue->by_retention_start.clear();
+  return Done{};
+}
+
+StoreResult<QueueCounts> MemorySqsStore::CountMessages(const QueueKey& key, std::int64_t now_millis) {
+  auto queue = Find(key);
+  if (!queue) return StoreFail(StoreErrc::NotFound);
+  std::lock_guard lock(queue->mutex);
+  QueueCounts counts;
+  for (const auto& [sequence, message] : queue->messages) {
+    if (message.visible_at_millis <= now_millis) {
+      ++counts.visible;
+    } else if (message.receive_count > 0) {
+      ++counts.in_flight;
+    } else {
+      ++counts.delayed;
+    }
+  }
+  return counts;
+}
+
+StoreResult<std::int64_t> MemorySqsStore::ExpireMessages(const QueueKey& key, std::int64_t retention_seconds,
+                                                             std::int64_t now_millis) {
+  auto queue = Find(key);
+  if (!queue) return StoreFail(StoreErrc::NotFound);
+  std::lock_guard lock(queue->mutex);
+  return queue->Expire(retention_seconds, now_millis);
+}
+
+StoreResult<std::int64_t> MemorySqsStore::MoveMessages(const QueueKey& source, const std::optional<QueueKey>& destination,
+                                                           std::int64_t limit, std::int64_t now_millis) {
+  auto queue = Find(source);
+  if (!queue) return StoreFail(StoreErrc::NotFound);
+  std::vector<StoredMessage> taken;
+  {
+    std::lock_guard lock(queue->mutex);
+    for (auto it = queue->messages.begin(); it != queue->messages.end() && static_cast<std::int64_t>(taken.size()) < limit;) {
+      if (it->second.visible_at_millis > now_millis) {
+        ++it;
+        continue;
+      }
+      taken.push_back(std::move(it->second));
+      auto next = std::next(it);
+      queue->Erase(it);
+      it = next;
+    }
+  }
+  std::int64_t moved = 0;
+  std::map<QueueKey, std::vector<StoredMessage>> by_destination;
+  std::vector<StoredMessage> unroutable;
+  for (auto& message : taken) {
+    std::optional<QueueKey> target = destination;
+    if (!target) {
+      // arn:aws:sqs:REGION:ACCOUNT:NAME
+      const auto& arn = message.content.dead_letter_source_arn;
+      std::vector<std::string> parts;
+      std::size_t start = 0;
+      for (std::size_t colon; (colon = arn.find(':', start)) != std::string::npos; start = colon + 1) {
+        parts.push_back(arn.substr(start, colon - start));
+      }
+      parts.push_back(arn.substr(start));
+      if (parts.size() == 6) target = QueueKey{parts[4], parts[3], parts[5]};
+    }
+    message.receive_count = 0;
+    message.first_receive_millis = 0;
+    message.receipt_token.clear();
+    message.content.dead_letter_source_arn.clear();
+    if (!target || !Find(*target)) {
+      unroutable.push_back(std::move(message));
+    } else {
+      by_destination[*target].push_back(std::move(message));
+    }
+  }
+  for (auto& [target, messages] : by_destination) {
+    auto count = static_cast<std::int64_t>(messages.size());
+    if (Transfer(target, std::move(messages), now_millis, /*into_dead_letter_queue=*/false)) moved += count;
+  }
+  if (!unroutable.empty()) {
+    std::lock_guard lock(queue->mutex);
+    for (auto& message : unroutable) queue->Store(std::move(message));
+    return StoreFail(StoreErrc::NotFound, "The message's original source queue no longer exists.");
+  }
+  return moved;
+}
+
+StoreResult<Done> MemorySqsStore::PutMoveTask(const QueueKey& source, const MoveTask& task) {
+  std::unique_lock lock(directory_mutex_);
+  auto& tasks = move_tasks_[source];
+  for (auto& existing : tasks) {
+    if (existing.task_handle == task.task_handle) {
+      // A cancelled task stays cancelled even if its runner writes progress afterwards.
+      if (existing.status == "CANCELLED" && task.status == "RUNNING") {
+        existing.moved = task.moved;
+        return Done{};
+      }
+      if (existing.status == "RUNNING" && existing.runner != task.runner) {
+        return StoreFail(StoreErrc::Conflict, "the task was taken over by another runner");
+      }
+      existing = task;
+      return Done{};
+    }
+  }
+  tasks.insert(tasks.begin(), task);
+  if (tasks.size() > 10) tasks.resize(10);
+  return Done{};
+}
+
+StoreResult<std::vector<MoveTask>> MemorySqsStore::ListMoveTasks(const QueueKey& source) {
+  std::shared_lock lock(directory_mutex_);
+  auto found = move_tasks_.find(source);
+  if (found == move_tasks_.end()) return std::vector<MoveTask>();
+  return found->second;
+}
+
+StoreResult<bool> MemorySqsStore::ClaimMoveTask(const QueueKey& source, const std::string& task_handle,
+                                                    const std::string& runner, std::int64_t now_millis,
+                                                    std::int64_t stale_before_millis) {
+  std::unique_lock lock(directory_mutex_);
+  auto found = move_tasks_.find(source);
+  if (found == move_tasks_.end()) return false;
+  for (auto& task : found->second) {
+    if (task.task_handle != task_handle) continue;
+    if (task.status != "RUNNING" || task.heartbeat_millis >= stale_before_millis) return false;
+    task.runner = runner;
+    task.heartbeat_millis = now_millis;
+    return true;
+  }
+  return false;
+}
+
+StoreResult<std::vector<QueueKey>> MemorySqsStore::ListMoveTaskSources() {
+  std::shared_lock lock(directory_mutex_);
+  std::vector<QueueKey> sources;
+  for (const auto& [source, tasks] : move_tasks_) {
+    if (std::any_of(tasks.begin(), tasks.end(), [](const MoveTask& task) { return task.status == "RUNNING"; })) {
+      sources.push_back(source);
+    }
+  }
+  return sources;
+}
+
+std::unique_ptr<SqsStore::Subscription> MemorySqsStore::WatchQueue(const QueueKey& key, std::function<void()> notify) {
+  auto queue = Find(key);
+  if (!queue) return std::make_unique<NoopSubscription>();
+  std::lock_guard lock(queue->mutex);
+  auto position = queue->watchers.insert(queue->watchers.end(), std::move(notify));
+  return std::make_unique<WatchHandle>(queue, &queue->mutex, &queue->watchers, position);
+}
+
+void MemorySqsStore::Reset() {
+  std::map<QueueKey, std::shared_ptr<Queue>> dropped;
+  {
+    std::unique_lock lock(directory_mutex_);
+    dropped.swap(queues_);
+    deleted_at_millis_.clear();
+    move_tasks_.clear();
+  }
+  for (auto& [key, queue] : dropped) {
+    std::lock_guard lock(queue->mutex);
+    queue->Notify();
+  }
+}
+
+}  // namespace mallard::sqs

@@ -1,0 +1,61 @@
+#pragma once
+// In-memory SqsStore: the default. One mutex per queue (so queues never contend with each
+// other) and a shared mutex for the queue directory. Standard queues keep a (visible_at, seq)
+// index so a receive costs O(log n) per message; FIFO queues scan in sequence order because group
+// locking needs it.
+#include <memory>
+#include <shared_mutex>
+
+#include "services/sqs/model/sqs_store.hpp"
+
+namespace mallard::sqs {
+
+class MemorySqsStore final : public SqsStore {
+ public:
+  MemorySqsStore();
+  ~MemorySqsStore() override;
+
+  std::string Name() const override { return "memory"; }
+  StoreResult<CreateOutcome> CreateQueue(const QueueRecord& record, std::int64_t now_millis) override;
+  StoreResult<QueueRecord> GetQueue(const QueueKey& key) override;
+  StoreResult<Done> DeleteQueue(const QueueKey& key, std::int64_t now_millis) override;
+  StoreResult<std::vector<QueueRecord>> ListQueues(const std::string& account_id, const std::string& region,
+                                                     const std::string& prefix) override;
+  StoreResult<Result<QueueRecord>> UpdateQueue(const QueueKey& key, const QueueMutation& mutate) override;
+  StoreResult<std::vector<SendResult>> SendMessages(const QueueKey& key, std::vector<NewMessage> messages,
+                                                      std::int64_t now_millis) override;
+  StoreResult<ReceiveOutcome> ReceiveMessages(const QueueKey& key, const ReceiveOptions& options,
+                                                std::int64_t now_millis) override;
+  StoreResult<Done> DeleteMessage(const QueueKey& key, const std::string& receipt_handle,
+                                    std::int64_t now_millis) override;
+  StoreResult<Done> ChangeVisibility(const QueueKey& key, const std::string& receipt_handle,
+                                       std::int64_t visibility_timeout_seconds, std::int64_t now_millis) override;
+  StoreResult<Done> PurgeQueue(const QueueKey& key, std::int64_t now_millis) override;
+  StoreResult<QueueCounts> CountMessages(const QueueKey& key, std::int64_t now_millis) override;
+  StoreResult<std::int64_t> ExpireMessages(const QueueKey& key, std::int64_t retention_seconds,
+                                             std::int64_t now_millis) override;
+  StoreResult<std::int64_t> MoveMessages(const QueueKey& source, const std::optional<QueueKey>& destination,
+                                           std::int64_t limit, std::int64_t now_millis) override;
+  StoreResult<Done> PutMoveTask(const QueueKey& source, const MoveTask& task) override;
+  StoreResult<std::vector<MoveTask>> ListMoveTasks(const QueueKey& source) override;
+  StoreResult<bool> ClaimMoveTask(const QueueKey& source, const std::string& task_handle, const std::string& runner,
+                                    std::int64_t now_millis, std::int64_t stale_before_millis) override;
+  StoreResult<std::vector<QueueKey>> ListMoveTaskSources() override;
+  std::unique_ptr<Subscription> WatchQueue(const QueueKey& key, std::function<void()> notify) override;
+  bool IsInline() const override { return true; }
+  void Reset() override;
+
+ private:
+  struct Queue;
+  std::shared_ptr<Queue> Find(const QueueKey& key);
+  // Stores already-stored messages (redrive and move) into `key`, keeping their ids.
+  StoreResult<Done> Transfer(const QueueKey& key, std::vector<StoredMessage> messages, std::int64_t now_millis,
+                               bool into_dead_letter_queue);
+
+  std::shared_mutex directory_mutex_;
+  std::map<QueueKey, std::shared_ptr<Queue>> queues_;
+  std::map<QueueKey, std::int64_t> deleted_at_millis_;
+  std::map<QueueKey, std::vector<MoveTask>> move_tasks_;
+};
+
+}  // namespace mallard::sqs

@@ -1,0 +1,68 @@
+#pragma once
+// QueryRunner: runs queries asynchronously on its own worker pool so that a long query never holds
+// a network thread or the shared blocking pool. Each submitted query is a QueryJob whose state
+// moves QUEUED → RUNNING → SUCCEEDED / FAILED / CANCELLED; Cancel() interrupts the engine.
+#include <boost/asio/thread_pool.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "common/ids.hpp"
+#include "sqlengine/sql_engine.hpp"
+
+namespace mallard::sqlengine {
+
+enum class JobState : std::uint8_t { Queued, Running, Succeeded, Failed, Cancelled };
+
+class QueryJob {
+ public:
+  struct Snapshot {
+    JobState state = JobState::Queued;
+    std::int64_t submitted_ms = 0;
+    std::int64_t started_ms = 0;    // 0 until RUNNING
+    std::int64_t completed_ms = 0;  // 0 until finished
+    // One per statement that ran; set when the job finishes.
+    std::shared_ptr<const std::vector<QueryOutcome>> outcomes;
+  };
+
+  QueryJob(std::unique_ptr<RunningQuery> query, std::int64_t submitted_ms);
+  Snapshot Read() const;
+  // Queued: never runs. Running: the engine is interrupted and the job ends CANCELLED.
+  // Finished: nothing changes. Returns false when the job had already finished.
+  bool Cancel(const Clock& clock);
+
+ private:
+  friend class QueryRunner;
+  void Execute(const Clock& clock);
+
+  mutable std::mutex mutex_;
+  Snapshot snapshot_;
+  bool cancel_requested_ = false;
+  std::unique_ptr<RunningQuery> query_;
+};
+
+class QueryRunner {
+ public:
+  QueryRunner(std::shared_ptr<SqlEngine> engine, unsigned workers, Clock clock);
+  ~QueryRunner();
+
+  SqlEngine& Engine() { return *engine_; }
+  std::shared_ptr<QueryJob> Submit(QueryRequest request);
+  // Cancels every unfinished job (reset, shutdown).
+  void CancelAll();
+  std::int64_t Now() const { return clock_(); }
+  const Clock& GetClock() const { return clock_; }
+
+ private:
+  std::shared_ptr<SqlEngine> engine_;
+  Clock clock_;
+  boost::asio::thread_pool pool_;
+  std::mutex mutex_;
+  std::set<std::shared_ptr<QueryJob>> unfinished_;
+};
+
+}  // namespace mallard::sqlengine
