@@ -643,7 +643,9 @@ LakeStatus LakeTransaction::Apply(CatalogView& view, StagedOp& op, CommitBuilder
       auto& files = *table_files;
       std::vector<std::int64_t> ended;
       for (const auto& [path, expected_deletes] : op.replaced) {
-        auto file = std::find_if(files.begin(), files.end(), [&](const DataFileEntry& f) { return f.path == path; });
+        // An init-capture: clang before 16 cannot capture a structured binding (the fuzz build uses clang).
+        auto file = std::find_if(files.begin(), files.end(),
+                                 [&replaced = path](const DataFileEntry& f) { return f.path == replaced; });
         std::optional<std::string> current;
         if (file != files.end() && file->deletes) current = file->deletes->path;
         if (file == files.end() || current != expected_deletes) {
