@@ -1,4 +1,8 @@
 #include "app/config.hpp"
+#include "app/server_builder.hpp"
+#include "app/service_registry.hpp"
+#include "common/credential_registry.hpp"
+#include "sqlengine/memory/memory_sql_engine.hpp"
 
 #include <gtest/gtest.h>
 
@@ -57,6 +61,39 @@ TEST(ConfigTest, TableTransitionTimeLayers) {
   EXPECT_EQ(parse({}, "[dynamodb]\ntable_transition_ms = 20\n", nullptr), "20");
   EXPECT_EQ(parse({}, "[dynamodb]\ntable_transition_ms = 20\n", "0"), "0");
   EXPECT_EQ(parse({"--ddb-table-transition-ms", "7"}, "[dynamodb]\ntable_transition_ms = 20\n", "0"), "7");
+}
+
+// A TOML value never passes the option parser's range check, so the module checks it when it opens:
+// before issue 16 an out-of-range [dynamodb] table_transition_ms was taken as given.
+TEST(ConfigTest, ModuleSettingsFromTheFileAreCheckedWhenTheModuleOpens) {
+  std::string path = ::testing::TempDir() + "/mallard_module_settings_test.toml";
+  std::ofstream(path) << "[dynamodb]\ntable_transition_ms = 3600001\n[backends]\nsqs = \"memcached://x\"\n";
+  CLI::App command;
+  ServeConfig config;
+  AddServeOptions(command, config);
+  command.parse(std::vector<std::string>{path, "--config"});
+  ASSERT_EQ(ApplyConfigFile(command, config), "");
+  services::kit::ModuleResources resources;
+  resources.Provide(std::make_shared<CredentialRegistry>());
+  resources.Provide<sqlengine::SqlEngine>(std::make_shared<sqlengine::MemorySqlEngine>());
+  auto dynamodb_only = config.module_settings;
+  dynamodb_only.erase("sqs");
+  auto opened = OpenModules(BuiltInModules(), dynamodb_only, resources);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.error().find("--ddb-table-transition-ms"), std::string::npos) << opened.error();
+  auto sqs_only = config.module_settings;
+  sqs_only.erase("dynamodb");
+  opened = OpenModules(BuiltInModules(), sqs_only, resources);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.error().find("unknown SQS backend 'memcached://x'"), std::string::npos) << opened.error();
+  EXPECT_NE(opened.error().find("redis://HOST:PORT[/DB][?prefix=NAME]"), std::string::npos) << opened.error();
+  // A TOML value of the wrong type is named, not ignored.
+  std::ofstream(path) << "[dynamodb]\ntable_transition_ms = [1]\n";
+  CLI::App again;
+  ServeConfig wrong_type;
+  AddServeOptions(again, wrong_type);
+  again.parse(std::vector<std::string>{path, "--config"});
+  EXPECT_NE(ApplyConfigFile(again, wrong_type).find("table_transition_ms"), std::string::npos);
 }
 
 TEST(ConfigTest, RejectsBadAccountMapAndBadFile) {
