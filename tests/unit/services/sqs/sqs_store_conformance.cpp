@@ -1,9 +1,5 @@
-// Behaviour every SqsStore must share, run unchanged against each implementation: the in-memory
-// store always, the Redis store when MALLARD_TEST_REDIS names a server (tests/support/
-// with_redis.sh starts one). Time is passed in by hand, so nothing here sleeps except where another
-// thread or process has to act.
+// The SqsStore conformance cases (sqs_store_conformance.hpp says how a store runs them).
 #include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -12,109 +8,10 @@
 #include <set>
 #include <thread>
 
-#include "services/sqs/memory/memory_sqs_store.hpp"
-#include "services/sqs/redis/redis_sqs_store.hpp"
 #include "common/ids.hpp"
+#include "sqs_store_conformance.hpp"
 
-namespace mallard::sqs {
-namespace {
-
-enum class Kind { kMemory, kRedis };
-
-std::string KindName(const testing::TestParamInfo<Kind>& info) {
-  return info.param == Kind::kMemory ? "Memory" : "Redis";
-}
-
-constexpr std::int64_t kStart = 1'700'000'000'000;
-const std::string kAccount = "000000000000";
-const std::string kRegion = "us-east-1";
-
-QueueRecord MakeRecord(const std::string& name, bool fifo = false) {
-  QueueRecord record;
-  record.key = {kAccount, kRegion, name};
-  record.fifo = fifo;
-  record.attributes = {{"VisibilityTimeout", "30"}};
-  record.created_seconds = record.last_modified_seconds = kStart / 1000;
-  return record;
-}
-
-NewMessage Message(const std::string& body, const std::string& group = "", const std::string& dedup = "") {
-  NewMessage message;
-  message.body = body;
-  message.md5_of_body = "md5-" + body;
-  message.sender_id = "AIDATEST";
-  message.group_id = group;
-  message.deduplication_id = dedup;
-  return message;
-}
-
-ReceiveOptions Options(int max, std::int64_t visibility = 30) {
-  ReceiveOptions options;
-  options.max_messages = max;
-  options.visibility_timeout_seconds = visibility;
-  return options;
-}
-
-std::vector<std::string> Bodies(const ReceiveOutcome& outcome) {
-  std::vector<std::string> bodies;
-  for (const auto& received : outcome.messages) bodies.push_back(received.message.content.body);
-  return bodies;
-}
-
-class SqsStoreConformance : public ::testing::TestWithParam<Kind> {
- protected:
-  void SetUp() override {
-    if (GetParam() == Kind::kRedis) {
-      const char* url = std::getenv("MALLARD_TEST_REDIS");
-      ASSERT_NE(url, nullptr) << "the Redis cases need MALLARD_TEST_REDIS (run under tests/support/with_redis.sh)";
-      auto endpoint = redis::ParseRedisUrl(url);
-      ASSERT_TRUE(endpoint.ok()) << endpoint.error();
-      endpoint->key_prefix = "test-" + RandomHex(8) + ":";  // each test sees only its own keys
-      store_ = std::make_unique<RedisSqsStore>(*endpoint);
-      peer_ = std::make_unique<RedisSqsStore>(*endpoint);
-    } else {
-      store_ = std::make_unique<MemorySqsStore>();
-    }
-  }
-  void TearDown() override {
-    if (store_) store_->Reset();
-  }
-
-  // A second server's view of the same state: another instance on the same Redis and prefix; for
-  // the in-memory store, the same instance.
-  SqsStore& Peer() { return peer_ ? *peer_ : *store_; }
-
-  QueueKey Create(const std::string& name, bool fifo = false,
-                  std::map<std::string, std::string> attributes = {}) {
-    auto record = MakeRecord(name, fifo);
-    for (auto& [attribute, value] : attributes) record.attributes[attribute] = value;
-    auto created = store_->CreateQueue(record, now_);
-    EXPECT_TRUE(created.ok() && created->created) << name;
-    return record.key;
-  }
-  std::vector<SendResult> Send(const QueueKey& key, std::vector<NewMessage> messages) {
-    auto sent = store_->SendMessages(key, std::move(messages), now_);
-    EXPECT_TRUE(sent.ok());
-    return sent.ok() ? *sent : std::vector<SendResult>();
-  }
-  ReceiveOutcome Receive(const QueueKey& key, ReceiveOptions options) {
-    auto received = store_->ReceiveMessages(key, options, now_);
-    EXPECT_TRUE(received.ok()) << (received.ok() ? "" : received.error().detail);
-    return received.ok() ? *received : ReceiveOutcome();
-  }
-  QueueCounts Counts(const QueueKey& key) {
-    auto counts = store_->CountMessages(key, now_);
-    EXPECT_TRUE(counts.ok());
-    return counts.ok() ? *counts : QueueCounts{-1, -1, -1};
-  }
-  static StoreErrc CodeOf(const StoreResult<Done>& result) {
-    return result.ok() ? static_cast<StoreErrc>(255) : result.error().code;
-  }
-
-  std::unique_ptr<SqsStore> store_;
-  std::unique_ptr<SqsStore> peer_;
-  std::int64_t now_ = kStart;
-};
+namespace mallard::sqs::conformance {
 
 TEST_P(SqsStoreConformance, SendReceiveDeleteAndVisibilityTimeout) {
   auto queue = Create("jobs");
@@ -742,53 +639,4 @@ TEST_P(SqsStoreConformance, ASubscriptionMayOutliveItsStore) {
   subscription.reset();
 }
 
-std::vector<Kind> Kinds() {
-  std::vector<Kind> kinds{Kind::kMemory};
-  if (std::getenv("MALLARD_TEST_REDIS")) kinds.push_back(Kind::kRedis);
-  return kinds;
-}
-
-INSTANTIATE_TEST_SUITE_P(Stores, SqsStoreConformance, testing::ValuesIn(Kinds()), KindName);
-
-// ---- Redis only: configuration and failure handling, no server needed ------------------------
-
-TEST(RedisSqsStoreConfig, ParsesUrls) {
-  auto full = redis::ParseRedisUrl("redis://:secret@10.0.0.5:6380/3?prefix=team%3Aa&pool=4&timeout_ms=500");
-  ASSERT_TRUE(full.ok()) << full.error();
-  EXPECT_EQ(full->host, "10.0.0.5");
-  EXPECT_EQ(full->port, 6380);
-  EXPECT_EQ(full->database, 3);
-  EXPECT_EQ(full->password, "secret");
-  EXPECT_EQ(full->key_prefix, "team:a");
-  EXPECT_EQ(full->pool_size, 4u);
-  EXPECT_EQ(full->command_timeout, std::chrono::milliseconds(500));
-  EXPECT_EQ(full->Describe().find("secret"), std::string::npos);
-  auto bare = redis::ParseRedisUrl("redis://localhost");
-  ASSERT_TRUE(bare.ok());
-  EXPECT_EQ(bare->port, 6379);
-  EXPECT_EQ(bare->database, 0);
-  EXPECT_FALSE(redis::ParseRedisUrl("http://localhost").ok());
-  EXPECT_FALSE(redis::ParseRedisUrl("redis://localhost:99999").ok());
-  EXPECT_FALSE(redis::ParseRedisUrl("redis://localhost/x").ok());
-  EXPECT_FALSE(redis::ParseRedisUrl("redis://localhost?colour=blue").ok());
-}
-
-TEST(RedisSqsStoreConfig, UnreachableRedisIsUnavailableAndFast) {
-  // A loopback port nobody listens on: connection refused at once.
-  auto endpoint = redis::ParseRedisUrl("redis://127.0.0.1:1/0?connect_timeout_ms=200").value();
-  RedisSqsStore store(endpoint);
-  auto started = std::chrono::steady_clock::now();
-  for (int i = 0; i < 20; ++i) {
-    auto result = store.SendMessages({kAccount, kRegion, "q"}, {Message("x")}, kStart);
-    ASSERT_FALSE(result.ok());
-    EXPECT_EQ(result.error().code, StoreErrc::Unavailable);
-    EXPECT_FALSE(result.error().detail.empty());
-  }
-  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
-  auto watch = store.WatchQueue({kAccount, kRegion, "q"}, [] {});  // must not block without Redis
-  EXPECT_NE(watch, nullptr);
-  store.Reset();  // logs, never throws
-}
-
-}  // namespace
-}  // namespace mallard::sqs
+}  // namespace mallard::sqs::conformance

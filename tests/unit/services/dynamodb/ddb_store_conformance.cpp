@@ -1,9 +1,5 @@
-// Behaviour every DynamoDbStore must share, run against each implementation: the in-memory
-// store always, the Redis store when MALLARD_TEST_REDIS names a server (tests/support/
-// with_redis.sh starts one): ordering, paging, indexes, atomic write units, stream records, the
-// in-process subscription, table changes, backups and restores.
+// The DynamoDbStore conformance cases (ddb_store_conformance.hpp says how a store runs them).
 #include <gtest/gtest.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -12,103 +8,10 @@
 #include <set>
 #include <thread>
 
-#include "services/dynamodb/memory/memory_dynamodb_store.hpp"
-#include "services/dynamodb/redis/redis_dynamodb_store.hpp"
 #include "common/ids.hpp"
-#include "services/dynamodb/model/ddb_key_encoding.hpp"
+#include "ddb_store_conformance.hpp"
 
-namespace mallard::dynamodb {
-namespace {
-
-// A store and a second view of the same state (another server on the same store; for the
-// in-memory store, the same instance).
-struct StorePair {
-  std::shared_ptr<DynamoDbStore> store;
-  std::shared_ptr<DynamoDbStore> peer;
-};
-struct StoreFactory {
-  std::string name;
-  std::function<StorePair()> make;
-};
-
-StorePair MakeMemory() {
-  auto store = std::make_shared<MemoryDynamoDbStore>();
-  return {store, store};
-}
-
-StorePair MakeRedis() {
-  const char* url = std::getenv("MALLARD_TEST_REDIS");
-  auto endpoint = redis::ParseRedisUrl(url ? url : "");
-  if (!endpoint) return {};
-  endpoint->key_prefix = "ddbtest-" + RandomHex(8) + ":";  // each test sees only its own keys
-  return {std::make_shared<RedisDynamoDbStore>(*endpoint), std::make_shared<RedisDynamoDbStore>(*endpoint)};
-}
-
-std::vector<StoreFactory> Stores() {
-  std::vector<StoreFactory> stores{{"Memory", MakeMemory}};
-  if (std::getenv("MALLARD_TEST_REDIS")) stores.push_back({"Redis", MakeRedis});
-  return stores;
-}
-
-AttributeValue Num(const std::string& text) { return AttributeValue::Number(Decimal::Parse(text).value()); }
-AttributeValue Str(const std::string& text) { return AttributeValue::String(text); }
-AttributeValue NumSet(const std::string& text) {
-  AttributeValue set;
-  set.type = AttrType::NS;
-  set.number_set = {Decimal::Parse(text).value()};
-  return set;
-}
-
-TableDefinition MakeTable(const std::string& name, bool stream) {
-  TableDefinition table;
-  table.name = name;
-  table.arn = "arn:aws:dynamodb:us-east-1:000000000000:table/" + name;
-  table.keys.partition = {"pk", AttrType::S};
-  table.keys.sort = KeyElement{"sk", AttrType::N};
-  table.attribute_definitions = {{"pk", AttrType::S}, {"sk", AttrType::N}, {"g", AttrType::S}};
-  IndexDefinition by_g;
-  by_g.name = "by_g";
-  by_g.keys.partition = {"g", AttrType::S};
-  by_g.projection.type = ProjectionType::KeysOnly;
-  table.indexes.push_back(by_g);
-  if (stream) {
-    table.stream = {true, "NEW_AND_OLD_IMAGES", "2026-01-01T00:00:00.000"};
-  }
-  return table;
-}
-
-class DynamoDbStoreConformance : public ::testing::TestWithParam<StoreFactory> {
- protected:
-  void SetUp() override {
-    auto pair = GetParam().make();
-    ASSERT_TRUE(pair.store) << "MALLARD_TEST_REDIS is not a Redis URL";
-    store_ = pair.store;
-    peer_ = pair.peer;
-    auto created = store_->CreateTable(scope_, MakeTable("t", true));
-    ASSERT_TRUE(created.ok()) << created.error().detail;
-  }
-
-  void Put(Item item, const std::string& table = "t") {
-    const Item key = ExtractKey(MakeTable("t", false).keys, item);
-    auto written = store_->WriteItems(
-        scope_, {ItemRef{table, key}},
-        [&](const std::vector<const Item*>&) -> Result<std::vector<ItemWrite>> {
-          return std::vector<ItemWrite>{{ItemWrite::Kind::Put, item}};
-        },
-        {1000, false});
-    ASSERT_TRUE(written.ok() && written->ok());
-  }
-
-  std::vector<std::string> SortKeys(const Page& page) {
-    std::vector<std::string> keys;
-    for (const auto& item : page.items) keys.push_back(item.at("sk").number.ToString());
-    return keys;
-  }
-
-  Scope scope_{"000000000000", "us-east-1"};
-  std::shared_ptr<DynamoDbStore> store_;
-  std::shared_ptr<DynamoDbStore> peer_;
-};
+namespace mallard::dynamodb::conformance {
 
 TEST_P(DynamoDbStoreConformance, NumericSortKeysOrderNumericallyAndPage) {
   for (const char* sk : {"10", "9", "-1.5", "100", "0.001", "-20"}) Put({{"pk", Str("p")}, {"sk", Num(sk)}});
@@ -719,24 +622,4 @@ TEST_P(DynamoDbStoreConformance, KeepsPoliciesSseWarmThroughputAndRecoveryPeriod
   EXPECT_EQ(fresh->pitr_recovery_days, 35);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, DynamoDbStoreConformance, ::testing::ValuesIn(Stores()),
-                         [](const auto& info) { return info.param.name; });
-
-// ---- Redis only, no server needed -----------------------------------------------------------
-
-TEST(RedisDynamoDbStore, UnreachableRedisIsUnavailableWithoutHanging) {
-  auto endpoint = redis::ParseRedisUrl("redis://127.0.0.1:1/0?timeout_ms=300&connect_timeout_ms=300");
-  ASSERT_TRUE(endpoint.ok()) << endpoint.error();
-  RedisDynamoDbStore store(*endpoint);
-  const auto started = std::chrono::steady_clock::now();
-  auto created = store.CreateTable({"000000000000", "us-east-1"}, MakeTable("t", false));
-  ASSERT_FALSE(created.ok());
-  EXPECT_EQ(created.error().code, StoreErrc::Unavailable);
-  auto read = store.GetItems({"000000000000", "us-east-1"}, {ItemRef{"t", {{"pk", Str("a")}, {"sk", Num("1")}}}});
-  ASSERT_FALSE(read.ok());
-  EXPECT_EQ(read.error().code, StoreErrc::Unavailable);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
-}
-
-}  // namespace
-}  // namespace mallard::dynamodb
+}  // namespace mallard::dynamodb::conformance
