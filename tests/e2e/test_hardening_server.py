@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port, mallard_bin, server_env, stop_server
+from conftest import free_port, http_request, mallard_bin, server_env, stop_server
 from sqs_e2e import ServerHandle, http_request
 
 
@@ -331,3 +331,49 @@ def test_pipe_api_admin_token(pipe_api):
     assert http_request(port, "GET", "/status").status == 200  # reads stay open
     added = http_request(port, "POST", "/tables", {**json_type, "Authorization": "Bearer " + TOKEN}, body)
     assert added.status == 201, added.body
+
+
+# --- the service registry: --help, build info and bad module settings read it (issue 16) -----------
+
+
+def test_help_and_build_info_name_every_service_and_its_stores(mallard):
+    result = run_to_exit("serve", "--help")
+    assert result.returncode == 0, result.stderr
+    footer = result.stdout.strip().splitlines()[-1]
+    assert footer.startswith("Services in this build: "), footer
+    for service in ("sqs (stores: memory, redis)", "dynamodb (stores: memory, redis)", "sts", "athena", "redshift-data"):
+        assert service in footer, footer
+    for flag in ("--backend-sqs", "--backend-dynamodb", "--ddb-table-transition-ms"):
+        assert flag in result.stdout
+    health = http_request(mallard.port, "GET", "/_mallard/health").json()
+    assert health["build"]["backends"]["sqs"] == ["memory", "redis"]
+    assert health["build"]["backends"]["dynamodb"] == ["memory", "redis"]
+    for service in ("sqs", "dynamodb", "dynamodbstreams", "sts", "athena", "redshift-data"):
+        assert service in health["services"], health
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--backend-sqs", "memcached://127.0.0.1"], "unknown SQS backend 'memcached://127.0.0.1'; this build has: memory, redis://"),
+        (["--backend-dynamodb", "redis://:s3cret@127.0.0.1:99999/0"], "invalid DynamoDB backend 'redis://:***@127.0.0.1:99999/0'"),
+    ],
+)
+def test_a_bad_store_setting_is_named_and_exits_2(args, message):
+    result = run_to_exit("serve", "--port", "0", *args)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert message in output, output
+    assert "s3cret" not in output
+
+
+def test_an_out_of_range_setting_in_the_config_file_exits_2(tmp_path):
+    config = tmp_path / "mallard.toml"
+    config.write_text("[dynamodb]\ntable_transition_ms = 3600001\n")
+    # The suite's environment sets MALLARD_DDB_TABLE_TRANSITION_MS, which would beat the file.
+    env = {key: value for key, value in server_env().items() if key != "MALLARD_DDB_TABLE_TRANSITION_MS"}
+    result = subprocess.run([str(mallard_bin()), "serve", "--port", "0", "--config", str(config)],
+                            capture_output=True, text=True, timeout=60, env=env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "--ddb-table-transition-ms" in output and "3600001" in output, output
