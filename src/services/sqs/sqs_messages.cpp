@@ -474,41 +474,33 @@ Result<std::optional<json::object>> SqsService::TryReceive(const ReceivePlan& pl
   return std::optional<json::object>(std::move(output));
 }
 
+// An asynchronous row of the table: the executor runs it where the store needs (and guards this
+// synchronous part); it answers now, or keeps `done` for a long poll that RetryPending finishes.
 void SqsService::ReceiveMessage(Request request, protocol::OperationCallback done) {
-  auto shared_request = std::make_shared<Request>(std::move(request));
-  RunStoreWork([this, shared_request, done = std::move(done)]() mutable {
-    Result<ReceivePlan> plan = Fail(errors::InternalFailure(""));
-    Result<std::optional<json::object>> received = Fail(errors::InternalFailure(""));
-    try {
-      plan = PlanReceive(*shared_request);
-      if (plan && plan->wait_seconds == 0) received = TryReceive(*plan, nullptr);
-    } catch (const std::exception& e) {
-      spdlog::error("sqs.ReceiveMessage failed: {}", e.what());
-      return done(Fail(errors::InternalFailure("")));
+  Result<ReceivePlan> plan = PlanReceive(request);
+  if (!plan) return done(Fail(std::move(plan).error()));
+  if (plan->wait_seconds == 0) {
+    Result<std::optional<json::object>> received = TryReceive(*plan, nullptr);
+    if (!received) return done(Fail(std::move(received).error()));
+    return done(received->has_value() ? std::move(**received) : json::object());
+  }
+  auto pending = std::make_shared<PendingReceive>();
+  pending->plan = std::move(plan).value();
+  pending->done = std::move(done);
+  pending->deadline_millis = Now() + pending->plan.wait_seconds * 1000;
+  pending->timer = std::make_unique<asio::steady_timer>(runtime_.timers);
+  {
+    std::lock_guard lock(pending_mutex_);
+    pending_.insert(pending);
+  }
+  // Subscribe before the first attempt so that a message sent in between is not missed.
+  std::weak_ptr<PendingReceive> weak = pending;
+  pending->subscription = store_->WatchQueue(pending->plan.key, [this, weak] {
+    if (auto locked = weak.lock()) {
+      asio::post(runtime_.timers, [this, locked] { RetryPending(locked); });
     }
-    if (!plan) return done(Fail(std::move(plan).error()));
-    if (plan->wait_seconds == 0) {
-      if (!received) return done(Fail(std::move(received).error()));
-      return done(received->has_value() ? std::move(**received) : json::object());
-    }
-    auto pending = std::make_shared<PendingReceive>();
-    pending->plan = std::move(plan).value();
-    pending->done = std::move(done);
-    pending->deadline_millis = Now() + pending->plan.wait_seconds * 1000;
-    pending->timer = std::make_unique<asio::steady_timer>(runtime_.timers);
-    {
-      std::lock_guard lock(pending_mutex_);
-      pending_.insert(pending);
-    }
-    // Subscribe before the first attempt so that a message sent in between is not missed.
-    std::weak_ptr<PendingReceive> weak = pending;
-    pending->subscription = store_->WatchQueue(pending->plan.key, [this, weak] {
-      if (auto locked = weak.lock()) {
-        asio::post(runtime_.timers, [this, locked] { RetryPending(locked); });
-      }
-    });
-    RetryPending(pending);
   });
+  RetryPending(pending);
 }
 
 void SqsService::RetryPending(const std::shared_ptr<PendingReceive>& pending) {
@@ -525,10 +517,13 @@ void SqsService::RetryPending(const std::shared_ptr<PendingReceive>& pending) {
   RunStoreWork([this, pending] {
     for (;;) {
       std::optional<std::int64_t> next_visible;
+      // A retry runs on a timer or pool thread, after the request's executor guard has returned:
+      // a bug here finishes the poll with the internal error, as the guard would have answered.
       Result<std::optional<json::object>> received = Fail(errors::InternalFailure(""));
       try {
         received = TryReceive(pending->plan, &next_visible);
-      } catch (const std::exception&) {
+      } catch (const std::exception& e) {
+        spdlog::error("sqs.ReceiveMessage failed: {} (long-poll retry)", e.what());
       }
       if (!received) return FinishPending(pending, Fail(std::move(received).error()));
       if (received->has_value()) return FinishPending(pending, std::move(**received));

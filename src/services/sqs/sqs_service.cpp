@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <unordered_map>
+#include <stdexcept>
 
 #include "common/encoding.hpp"
 #include "services/sqs/model/sqs_attributes.hpp"
@@ -20,16 +20,6 @@ namespace asio = boost::asio;
 using protocol::OperationResult;
 
 namespace {
-
-const std::vector<std::string>& OperationNames() {
-  static const std::vector<std::string> names = {
-      "AddPermission", "CancelMessageMoveTask", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
-      "CreateQueue", "DeleteMessage", "DeleteMessageBatch", "DeleteQueue", "GetQueueAttributes", "GetQueueUrl",
-      "ListDeadLetterSourceQueues", "ListMessageMoveTasks", "ListQueueTags", "ListQueues", "PurgeQueue",
-      "ReceiveMessage", "RemovePermission", "SendMessage", "SendMessageBatch", "SetQueueAttributes",
-      "StartMessageMoveTask", "TagQueue", "UntagQueue"};
-  return names;
-}
 
 // Paging tokens are opaque to clients; they carry the last name returned.
 std::string EncodeToken(const std::string& last_name) { return Base64Encode("v1:" + last_name); }
@@ -81,11 +71,57 @@ AwsError ToAwsError(const StoreError& error) {
 }
 
 SqsService::SqsService(std::shared_ptr<SqsStore> store, services::ServiceContext runtime)
-    : store_(std::move(store)), runtime_(std::move(runtime)), runner_id_(NewUuid()) {
+    : store_(std::move(store)),
+      runtime_(std::move(runtime)),
+      executor_("sqs", runtime_, errors::InternalFailure(""), store_->IsInline()),
+      runner_id_(NewUuid()) {
   if (runtime_.timers) ScheduleMoveTaskSweep(std::make_shared<asio::steady_timer>(runtime_.timers));
 }
 
 SqsService::~SqsService() { Shutdown(); }
+
+namespace {
+// A row of the table: every SQS operation works on the store (RunOn::Store: inline in memory, on
+// the pool with Redis), and takes its awsQuery shapes from the SQS model by its name (the model
+// stays apart because the fuzz targets link it alone). A row the model lacks fails the table's
+// first use (server start, every unit test) instead of answering without shapes.
+template <typename Handler>
+services::kit::Operation<SqsService> StoreOperation(const char* name, Handler handler) {
+  const protocol::OperationShapes* shapes = SqsOperationShapes(name);
+  if (shapes == nullptr) throw std::logic_error(std::string("SQS operation without awsQuery shapes: ") + name);
+  return {name, handler, services::kit::RunOn::Store, *shapes};
+}
+}  // namespace
+
+const services::kit::OperationTable<SqsService>& SqsService::Operations() {
+  // ReceiveMessage answers when a message arrives or its wait ends (a long poll): asynchronous.
+  static const services::kit::OperationTable<SqsService> table = {
+      StoreOperation("CreateQueue", &SqsService::CreateQueue),
+      StoreOperation("DeleteQueue", &SqsService::DeleteQueue),
+      StoreOperation("GetQueueUrl", &SqsService::GetQueueUrl),
+      StoreOperation("ListQueues", &SqsService::ListQueues),
+      StoreOperation("GetQueueAttributes", &SqsService::GetQueueAttributes),
+      StoreOperation("SetQueueAttributes", &SqsService::SetQueueAttributes),
+      StoreOperation("PurgeQueue", &SqsService::PurgeQueue),
+      StoreOperation("TagQueue", &SqsService::TagQueue),
+      StoreOperation("UntagQueue", &SqsService::UntagQueue),
+      StoreOperation("ListQueueTags", &SqsService::ListQueueTags),
+      StoreOperation("AddPermission", &SqsService::AddPermission),
+      StoreOperation("RemovePermission", &SqsService::RemovePermission),
+      StoreOperation("ListDeadLetterSourceQueues", &SqsService::ListDeadLetterSourceQueues),
+      StoreOperation("StartMessageMoveTask", &SqsService::StartMessageMoveTask),
+      StoreOperation("CancelMessageMoveTask", &SqsService::CancelMessageMoveTask),
+      StoreOperation("ListMessageMoveTasks", &SqsService::ListMessageMoveTasks),
+      StoreOperation("SendMessage", &SqsService::SendMessage),
+      StoreOperation("SendMessageBatch", &SqsService::SendMessageBatch),
+      StoreOperation("ReceiveMessage", &SqsService::ReceiveMessage),
+      StoreOperation("DeleteMessage", &SqsService::DeleteMessage),
+      StoreOperation("DeleteMessageBatch", &SqsService::DeleteMessageBatch),
+      StoreOperation("ChangeMessageVisibility", &SqsService::ChangeMessageVisibility),
+      StoreOperation("ChangeMessageVisibilityBatch", &SqsService::ChangeMessageVisibilityBatch),
+  };
+  return table;
+}
 
 const services::ServiceDescriptor& SqsService::Descriptor() const {
   static const services::ServiceDescriptor descriptor = [] {
@@ -97,19 +133,20 @@ const services::ServiceDescriptor& SqsService::Descriptor() const {
     d.json_error_namespace = "com.amazonaws.sqs#";
     d.query_compatible = true;
     d.query_xmlns = "http://queue.amazonaws.com/doc/2012-11-05/";
-    d.operations = OperationNames();
+    d.operations = Operations().Names();
     return d;
   }();
   return descriptor;
 }
 
 const protocol::OperationShapes* SqsService::QueryShapes(std::string_view operation) const {
-  return SqsOperationShapes(operation);
+  return Operations().Shapes(operation);
 }
 
 void SqsService::RunStoreWork(std::function<void()> work) {
-  // Work runs on timer and pool threads too, where an escaping exception would end the thread;
-  // the work items complete their requests themselves, so here a bug is logged and contained.
+  // Long-poll retries and move-task steps run on timer and pool threads, outside any request and
+  // so outside the executor's guard, where an escaping exception would end the thread; they
+  // complete their requests themselves, so here a bug is logged and contained.
   auto guarded = [work = std::move(work)] {
     try {
       work();
@@ -137,51 +174,7 @@ void SqsService::Invoke(Request request, protocol::OperationCallback done) {
       done(std::move(result));
     };
   }
-  if (request.operation == "ReceiveMessage") {
-    ReceiveMessage(std::move(request), std::move(done));
-    return;
-  }
-  auto shared = std::make_shared<Request>(std::move(request));
-  RunStoreWork([this, shared, done = std::move(done)] {
-    OperationResult result = Fail(errors::InternalFailure(""));
-    try {
-      result = Dispatch(*shared);
-    } catch (const std::exception& e) {
-      spdlog::error("sqs.{} failed: {} (request {})", shared->operation, e.what(), shared->context.request_id);
-    }
-    done(std::move(result));
-  });
-}
-
-OperationResult SqsService::Dispatch(const Request& request) {
-  using Handler = OperationResult (SqsService::*)(const Request&);
-  static const std::unordered_map<std::string, Handler> handlers = {
-      {"CreateQueue", &SqsService::CreateQueue},
-      {"DeleteQueue", &SqsService::DeleteQueue},
-      {"GetQueueUrl", &SqsService::GetQueueUrl},
-      {"ListQueues", &SqsService::ListQueues},
-      {"GetQueueAttributes", &SqsService::GetQueueAttributes},
-      {"SetQueueAttributes", &SqsService::SetQueueAttributes},
-      {"PurgeQueue", &SqsService::PurgeQueue},
-      {"TagQueue", &SqsService::TagQueue},
-      {"UntagQueue", &SqsService::UntagQueue},
-      {"ListQueueTags", &SqsService::ListQueueTags},
-      {"AddPermission", &SqsService::AddPermission},
-      {"RemovePermission", &SqsService::RemovePermission},
-      {"ListDeadLetterSourceQueues", &SqsService::ListDeadLetterSourceQueues},
-      {"StartMessageMoveTask", &SqsService::StartMessageMoveTask},
-      {"CancelMessageMoveTask", &SqsService::CancelMessageMoveTask},
-      {"ListMessageMoveTasks", &SqsService::ListMessageMoveTasks},
-      {"SendMessage", &SqsService::SendMessage},
-      {"SendMessageBatch", &SqsService::SendMessageBatch},
-      {"DeleteMessage", &SqsService::DeleteMessage},
-      {"DeleteMessageBatch", &SqsService::DeleteMessageBatch},
-      {"ChangeMessageVisibility", &SqsService::ChangeMessageVisibility},
-      {"ChangeMessageVisibilityBatch", &SqsService::ChangeMessageVisibilityBatch},
-  };
-  auto found = handlers.find(request.operation);
-  if (found == handlers.end()) return Fail(errors::InvalidAction(request.operation));
-  return (this->*(found->second))(request);
+  executor_.Dispatch(*this, Operations(), std::move(request), &errors::InvalidAction, std::move(done));
 }
 
 void SqsService::Reset() { store_->Reset(); }

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <set>
 
+#include "services/kit/operation_executor.hpp"
+#include "services/kit/operation_table.hpp"
 #include "services/kit/service.hpp"
 #include "services/kit/service_context.hpp"
 #include "services/sqs/model/sqs_store.hpp"
@@ -33,8 +35,11 @@ class SqsService final : public services::Service {
   struct PendingReceive;
   struct ReceivePlan;
 
-  protocol::OperationResult Dispatch(const Request& request);
-  // Runs `work` inline when the store is in-memory, otherwise on the blocking pool.
+  // The one list of SQS operations: descriptor, dispatch and awsQuery shapes read it.
+  static const services::kit::OperationTable<SqsService>& Operations();
+  // Work that timers and pool threads run outside a request (long-poll retries, move tasks):
+  // inline when the store is in-memory, otherwise on the blocking pool. Requests go through
+  // executor_ instead.
   void RunStoreWork(std::function<void()> work);
 
   // Queue operations (sqs_service.cpp).
@@ -87,6 +92,7 @@ class SqsService final : public services::Service {
 
   std::shared_ptr<SqsStore> store_;
   services::ServiceContext runtime_;
+  services::kit::OperationExecutor executor_;
   std::mutex pending_mutex_;
   std::set<std::shared_ptr<PendingReceive>> pending_;
   std::mutex move_tasks_mutex_;
