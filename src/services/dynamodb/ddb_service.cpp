@@ -18,7 +18,10 @@ constexpr std::int64_t kTtlSweepMillis = 1000;
 
 DynamoDbService::DynamoDbService(std::shared_ptr<DynamoDbStore> store, services::ServiceContext runtime,
                                  DynamoDbOptions options)
-    : store_(std::move(store)), runtime_(std::move(runtime)), transitions_(options.table_transition_millis) {
+    : store_(std::move(store)),
+      runtime_(std::move(runtime)),
+      executor_("dynamodb", runtime_, &errors::InternalServerError, store_->IsInline()),
+      transitions_(options.table_transition_millis) {
   if (runtime_.timers) {
     ttl_timer_ = std::make_unique<asio::steady_timer>(runtime_.timers);
     ScheduleTtlSweep();
@@ -37,90 +40,76 @@ const services::ServiceDescriptor& DynamoDbService::Descriptor() const {
     d.json_error_namespace = "com.amazonaws.dynamodb.v20120810#";
     d.crc32_header = true;
     d.json_error_on_the_wire = &errors::OnTheWire;
-    d.operations = {"CreateTable", "DescribeTable", "UpdateTable", "DeleteTable", "ListTables",
-                    "UpdateTimeToLive", "DescribeTimeToLive", "TagResource", "UntagResource",
-                    "ListTagsOfResource", "DescribeLimits", "DescribeEndpoints", "CreateBackup",
-                    "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
-                    "RestoreTableToPointInTime", "UpdateContinuousBackups", "DescribeContinuousBackups",
-                    "PutItem", "GetItem", "UpdateItem", "DeleteItem", "BatchGetItem", "BatchWriteItem",
-                    "TransactGetItems", "TransactWriteItems", "Query", "Scan", "ExecuteStatement",
-                    "BatchExecuteStatement", "ExecuteTransaction", "PutResourcePolicy", "GetResourcePolicy",
-                    "DeleteResourcePolicy"};
+    d.operations = Operations().Names();
     d.empty_body_operations = {"TagResource", "UntagResource"};
     return d;
   }();
   return descriptor;
 }
 
-void DynamoDbService::Invoke(protocol::OperationRequest request, protocol::OperationCallback done) {
-  auto work = [this, request = std::move(request), done = std::move(done)]() mutable {
-    done(Run(request.context, request.operation, request.input));
+const services::kit::OperationTable<DynamoDbService, DynamoDbService::CallHandler>& DynamoDbService::Operations() {
+  using services::kit::RunOn;
+  // Every operation works on the store: inline in memory, on the pool with Redis (RunOn::Store).
+  static const services::kit::OperationTable<DynamoDbService, CallHandler> table = {
+      {"CreateTable", &DynamoDbService::CreateTable, RunOn::Store},
+      {"DescribeTable", &DynamoDbService::DescribeTable, RunOn::Store},
+      {"UpdateTable", &DynamoDbService::UpdateTable, RunOn::Store},
+      {"DeleteTable", &DynamoDbService::DeleteTable, RunOn::Store},
+      {"ListTables", &DynamoDbService::ListTables, RunOn::Store},
+      {"UpdateTimeToLive", &DynamoDbService::UpdateTimeToLive, RunOn::Store},
+      {"DescribeTimeToLive", &DynamoDbService::DescribeTimeToLive, RunOn::Store},
+      {"TagResource", &DynamoDbService::TagResource, RunOn::Store},
+      {"UntagResource", &DynamoDbService::UntagResource, RunOn::Store},
+      {"ListTagsOfResource", &DynamoDbService::ListTagsOfResource, RunOn::Store},
+      {"DescribeLimits", &DynamoDbService::DescribeLimits, RunOn::Store},
+      {"DescribeEndpoints", &DynamoDbService::DescribeEndpoints, RunOn::Store},
+      {"CreateBackup", &DynamoDbService::CreateBackup, RunOn::Store},
+      {"DescribeBackup", &DynamoDbService::DescribeBackup, RunOn::Store},
+      {"ListBackups", &DynamoDbService::ListBackups, RunOn::Store},
+      {"DeleteBackup", &DynamoDbService::DeleteBackup, RunOn::Store},
+      {"RestoreTableFromBackup", &DynamoDbService::RestoreTableFromBackup, RunOn::Store},
+      {"RestoreTableToPointInTime", &DynamoDbService::RestoreTableToPointInTime, RunOn::Store},
+      {"UpdateContinuousBackups", &DynamoDbService::UpdateContinuousBackups, RunOn::Store},
+      {"DescribeContinuousBackups", &DynamoDbService::DescribeContinuousBackups, RunOn::Store},
+      {"PutItem", &DynamoDbService::PutItem, RunOn::Store},
+      {"GetItem", &DynamoDbService::GetItem, RunOn::Store},
+      {"UpdateItem", &DynamoDbService::UpdateItem, RunOn::Store},
+      {"DeleteItem", &DynamoDbService::DeleteItem, RunOn::Store},
+      {"BatchGetItem", &DynamoDbService::BatchGetItem, RunOn::Store},
+      {"BatchWriteItem", &DynamoDbService::BatchWriteItem, RunOn::Store},
+      {"TransactGetItems", &DynamoDbService::TransactGetItems, RunOn::Store},
+      {"TransactWriteItems", &DynamoDbService::TransactWriteItems, RunOn::Store},
+      {"Query", &DynamoDbService::Query, RunOn::Store},
+      {"Scan", &DynamoDbService::Scan, RunOn::Store},
+      {"ExecuteStatement", &DynamoDbService::ExecuteStatement, RunOn::Store},
+      {"BatchExecuteStatement", &DynamoDbService::BatchExecuteStatement, RunOn::Store},
+      {"ExecuteTransaction", &DynamoDbService::ExecuteTransaction, RunOn::Store},
+      {"PutResourcePolicy", &DynamoDbService::PutResourcePolicy, RunOn::Store},
+      {"GetResourcePolicy", &DynamoDbService::GetResourcePolicy, RunOn::Store},
+      {"DeleteResourcePolicy", &DynamoDbService::DeleteResourcePolicy, RunOn::Store},
   };
-  if (store_->IsInline() || runtime_.blocking_pool == nullptr)
-    work();
-  else
-    asio::post(*runtime_.blocking_pool, std::move(work));
+  return table;
+}
+
+void DynamoDbService::Invoke(protocol::OperationRequest request, protocol::OperationCallback done) {
+  // The executor runs it where the store needs and owns the one exception guard.
+  executor_.Run(services::kit::RunOn::Store, std::move(request), std::move(done),
+                [this](const protocol::OperationRequest& request) {
+                  return Run(request.context, request.operation, request.input);
+                });
 }
 
 OperationResult DynamoDbService::Run(const RequestContext& context, const std::string& operation,
                                      const boost::json::object& input) {
   Call call{context, input, Scope{context.account_id, context.region}, runtime_.clock()};
-  try {
-    // AWS judges the request's wire types and constraints before the operation looks at anything.
-    if (auto rejected = request_validation::CheckRequest(request_validation::ModelService::DynamoDb, operation, input,
-                                                         context.caller_arn))
-      return Fail(std::move(*rejected));
-    return Dispatch(call, operation);
-  } catch (const std::exception& e) {
-    spdlog::error("dynamodb.{} failed: {} (request {})", operation, e.what(), context.request_id);
-    return Fail(errors::InternalServerError(e.what()));
-  }
-}
-
-OperationResult DynamoDbService::Dispatch(const Call& call, const std::string& operation) {
-  using Handler = Result<Json> (DynamoDbService::*)(const Call&);
-  static const std::map<std::string, Handler, std::less<>> handlers = {
-      {"CreateTable", &DynamoDbService::CreateTable},
-      {"DescribeTable", &DynamoDbService::DescribeTable},
-      {"UpdateTable", &DynamoDbService::UpdateTable},
-      {"DeleteTable", &DynamoDbService::DeleteTable},
-      {"ListTables", &DynamoDbService::ListTables},
-      {"UpdateTimeToLive", &DynamoDbService::UpdateTimeToLive},
-      {"DescribeTimeToLive", &DynamoDbService::DescribeTimeToLive},
-      {"TagResource", &DynamoDbService::TagResource},
-      {"UntagResource", &DynamoDbService::UntagResource},
-      {"ListTagsOfResource", &DynamoDbService::ListTagsOfResource},
-      {"DescribeLimits", &DynamoDbService::DescribeLimits},
-      {"DescribeEndpoints", &DynamoDbService::DescribeEndpoints},
-      {"CreateBackup", &DynamoDbService::CreateBackup},
-      {"DescribeBackup", &DynamoDbService::DescribeBackup},
-      {"ListBackups", &DynamoDbService::ListBackups},
-      {"DeleteBackup", &DynamoDbService::DeleteBackup},
-      {"RestoreTableFromBackup", &DynamoDbService::RestoreTableFromBackup},
-      {"RestoreTableToPointInTime", &DynamoDbService::RestoreTableToPointInTime},
-      {"UpdateContinuousBackups", &DynamoDbService::UpdateContinuousBackups},
-      {"DescribeContinuousBackups", &DynamoDbService::DescribeContinuousBackups},
-      {"PutItem", &DynamoDbService::PutItem},
-      {"GetItem", &DynamoDbService::GetItem},
-      {"UpdateItem", &DynamoDbService::UpdateItem},
-      {"DeleteItem", &DynamoDbService::DeleteItem},
-      {"BatchGetItem", &DynamoDbService::BatchGetItem},
-      {"BatchWriteItem", &DynamoDbService::BatchWriteItem},
-      {"TransactGetItems", &DynamoDbService::TransactGetItems},
-      {"TransactWriteItems", &DynamoDbService::TransactWriteItems},
-      {"Query", &DynamoDbService::Query},
-      {"Scan", &DynamoDbService::Scan},
-      {"ExecuteStatement", &DynamoDbService::ExecuteStatement},
-      {"BatchExecuteStatement", &DynamoDbService::BatchExecuteStatement},
-      {"ExecuteTransaction", &DynamoDbService::ExecuteTransaction},
-      {"PutResourcePolicy", &DynamoDbService::PutResourcePolicy},
-      {"GetResourcePolicy", &DynamoDbService::GetResourcePolicy},
-      {"DeleteResourcePolicy", &DynamoDbService::DeleteResourcePolicy},
-  };
-  auto it = handlers.find(operation);
-  if (it == handlers.end())
-    return Fail(AwsError::Make("UnknownOperationException", 400, "Unknown operation " + operation));
-  return (this->*(it->second))(call);
+  // AWS judges the request's wire types and constraints before the operation looks at anything
+  // (an unknown operation included).
+  if (auto rejected = request_validation::CheckRequest(request_validation::ModelService::DynamoDb, operation, input,
+                                                       context.caller_arn))
+    return Fail(std::move(*rejected));
+  const auto* row = Operations().Find(operation);
+  if (row == nullptr) return Fail(AwsError::Make("UnknownOperationException", 400, "Unknown operation " + operation));
+  return (this->*(row->handler))(call);
 }
 
 void DynamoDbService::Reset() {

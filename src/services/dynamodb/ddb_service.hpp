@@ -12,6 +12,8 @@
 
 #include "services/dynamodb/model/ddb_store.hpp"
 #include "services/dynamodb/ddb_table_transitions.hpp"
+#include "services/kit/operation_executor.hpp"
+#include "services/kit/operation_table.hpp"
 #include "services/kit/service.hpp"
 #include "services/kit/service_context.hpp"
 
@@ -36,7 +38,8 @@ class DynamoDbService final : public services::Service {
   std::string StoreName() const override { return store_->Name(); }
   void Shutdown() override;
 
-  // Runs one operation on the calling thread (PartiQL runs native operations through this).
+  // Judges the request, then runs its operation, on the calling thread (Invoke runs it through the
+  // executor; PartiQL runs native operations through it).
   protocol::OperationResult Run(const RequestContext& context, const std::string& operation,
                                 const boost::json::object& input);
   // Deletes items whose TTL attribute has passed, in every table with TTL enabled.
@@ -52,7 +55,10 @@ class DynamoDbService final : public services::Service {
   using Json = boost::json::object;
 
  private:
-  protocol::OperationResult Dispatch(const Call& call, const std::string& operation);
+  using CallHandler = Result<Json> (DynamoDbService::*)(const Call&);
+  // The one list of DynamoDB operations: the descriptor and Run's dispatch read it. Its handlers
+  // take a Call, which Run builds after judging the request.
+  static const services::kit::OperationTable<DynamoDbService, CallHandler>& Operations();
   void ScheduleTtlSweep();
 
   // Control plane (ddb_tables.cpp).
@@ -105,6 +111,7 @@ class DynamoDbService final : public services::Service {
 
   std::shared_ptr<DynamoDbStore> store_;
   services::ServiceContext runtime_;
+  services::kit::OperationExecutor executor_;
   TableTransitions transitions_;
   std::unique_ptr<boost::asio::steady_timer> ttl_timer_;
   // Where the next TTL sweep of a table resumes (touched only by the sweep, one at a time).

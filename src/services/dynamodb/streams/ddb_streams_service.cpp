@@ -1,9 +1,5 @@
 #include "services/dynamodb/streams/ddb_streams_service.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include <boost/asio/post.hpp>
-
 #include <algorithm>
 #include <optional>
 #include <vector>
@@ -163,7 +159,9 @@ AwsError StreamNotFound(const std::string& arn) {
 
 DynamoDbStreamsService::DynamoDbStreamsService(std::shared_ptr<DynamoDbStore> store,
                                                services::ServiceContext runtime)
-    : store_(std::move(store)), runtime_(std::move(runtime)) {}
+    : store_(std::move(store)),
+      runtime_(std::move(runtime)),
+      executor_("dynamodbstreams", runtime_, errors::InternalServerError("unexpected failure"), store_->IsInline()) {}
 
 const services::ServiceDescriptor& DynamoDbStreamsService::Descriptor() const {
   static const services::ServiceDescriptor descriptor = [] {
@@ -174,159 +172,170 @@ const services::ServiceDescriptor& DynamoDbStreamsService::Descriptor() const {
     d.json_error_namespace = "com.amazonaws.dynamodb.v20120810#";
     d.crc32_header = true;
     d.json_error_on_the_wire = &errors::OnTheWire;
-    d.operations = {"ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"};
+    d.operations = Operations().Names();
     return d;
   }();
   return descriptor;
 }
 
-void DynamoDbStreamsService::Invoke(protocol::OperationRequest request, protocol::OperationCallback done) {
-  auto work = [this, request = std::move(request), done = std::move(done)] {
-    protocol::OperationResult result = Fail(errors::InternalServerError("unexpected failure"));
-    try {
-      // Wire types and constraints first, as AWS judges them (ddb_request_validation.hpp).
-      if (auto rejected = request_validation::CheckRequest(request_validation::ModelService::Streams,
-                                                           request.operation, request.input))
-        result = Fail(std::move(*rejected));
-      else
-        result = Dispatch(request);
-    } catch (const std::exception& e) {
-      spdlog::error("dynamodbstreams.{} failed: {}", request.operation, e.what());
-    }
-    done(std::move(result));
+const services::kit::OperationTable<DynamoDbStreamsService>& DynamoDbStreamsService::Operations() {
+  using services::kit::RunOn;
+  // Rows for their names and handlers; Judged runs them, after the request's judgement.
+  static const services::kit::OperationTable<DynamoDbStreamsService> table = {
+      {"ListStreams", &DynamoDbStreamsService::ListStreams, RunOn::Store},
+      {"DescribeStream", &DynamoDbStreamsService::DescribeStream, RunOn::Store},
+      {"GetShardIterator", &DynamoDbStreamsService::GetShardIterator, RunOn::Store},
+      {"GetRecords", &DynamoDbStreamsService::GetRecords, RunOn::Store},
   };
-  if (store_->IsInline() || runtime_.blocking_pool == nullptr)
-    work();
-  else
-    boost::asio::post(*runtime_.blocking_pool, std::move(work));
+  return table;
 }
 
-protocol::OperationResult DynamoDbStreamsService::Dispatch(const protocol::OperationRequest& request) {
+void DynamoDbStreamsService::Invoke(protocol::OperationRequest request, protocol::OperationCallback done) {
+  // Every operation reads the store: inline in memory, on the pool with Redis (RunOn::Store).
+  executor_.Run(services::kit::RunOn::Store, std::move(request), std::move(done),
+                [this](const protocol::OperationRequest& request) { return Judged(request); });
+}
+
+protocol::OperationResult DynamoDbStreamsService::Judged(const protocol::OperationRequest& request) {
+  // Wire types and constraints first, as AWS judges them (ddb_request_validation.hpp), then the
+  // operation (an unknown one after the judgement, as before the table).
+  if (auto rejected = request_validation::CheckRequest(request_validation::ModelService::Streams, request.operation,
+                                                       request.input))
+    return Fail(std::move(*rejected));
+  const auto* row = Operations().Find(request.operation);
+  if (row == nullptr) return Fail(AwsError::Make("UnknownOperationException", 400, "Unknown operation " + request.operation));
+  return (this->*(row->handler))(request);
+}
+
+protocol::OperationResult DynamoDbStreamsService::ListStreams(const protocol::OperationRequest& request) {
+  const Scope scope{request.context.account_id, request.context.region};
+  const Json& in = request.input;
+  MALLARD_ASSIGN_OR_RETURN(auto table, input::OptionalString(in, "TableName"));
+  MALLARD_ASSIGN_OR_RETURN(auto limit, input::OptionalInt(in, "Limit"));
+  MALLARD_ASSIGN_OR_RETURN(auto start, input::OptionalString(in, "ExclusiveStartStreamArn"));
+  if (limit && (*limit < 1 || *limit > 100))
+    return Fail(input::ConstraintError("Limit", "'" + std::to_string(*limit) + "'", "Member must have value between 1 and 100"));
+  // A start that cannot be a stream ARN is rejected (AWS answers ValidationException; ScyllaDB's
+  // test_list_streams_with_nonexistent_last_stream, run against AWS); a well-formed unknown one lists nothing.
+  if (start && !IsStreamArn(*start)) return Fail(Validation("Invalid ExclusiveStartStreamArn"));
+  auto streams = store_->ListStreams(scope, table ? codec::TableNameFromArnOrName(*table) : "");
+  if (!streams) return Fail(errors::FromStore(streams.error()));
+  json::array listed;
+  bool started = !start;
+  std::string last;
+  bool more = false;
+  for (const auto& stream : *streams) {
+    if (!started) {
+      started = stream.arn == *start;
+      continue;
+    }
+    if (listed.size() >= static_cast<std::size_t>(limit.value_or(100))) {
+      more = true;
+      break;
+    }
+    listed.push_back(Json{{"StreamArn", stream.arn}, {"TableName", stream.table_name}, {"StreamLabel", stream.label}});
+    last = stream.arn;
+  }
+  Json output{{"Streams", std::move(listed)}};
+  if (more) output["LastEvaluatedStreamArn"] = last;
+  return output;
+}
+
+protocol::OperationResult DynamoDbStreamsService::DescribeStream(const protocol::OperationRequest& request) {
+  const Scope scope{request.context.account_id, request.context.region};
+  const Json& in = request.input;
+  MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(in, "StreamArn"));
+  MALLARD_ASSIGN_OR_RETURN(auto limit, input::OptionalInt(in, "Limit"));
+  if (limit && (*limit < 1 || *limit > 100))
+    return Fail(input::ConstraintError("Limit", "'" + std::to_string(*limit) + "'", "Member must have value between 1 and 100"));
+  MALLARD_ASSIGN_OR_RETURN(auto start, input::OptionalString(in, "ExclusiveStartShardId"));
+  if (start) {
+    MALLARD_RETURN_IF_ERROR(CheckShardId("exclusiveStartShardId", *start));
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto filter, ReadShardFilter(in));
+  if (!IsStreamArn(arn)) return Fail(Validation("Invalid StreamArn"));
+  auto stream = store_->DescribeStream(scope, arn);
+  if (!stream) return Fail(errors::LookupFailed(stream.error(), StreamNotFound(arn)));
+  const bool more = SelectShards(stream->shards, start, filter, static_cast<std::size_t>(limit.value_or(100)));
+  auto description = codec::StreamDescriptionJson(*stream);
+  if (more) description["LastEvaluatedShardId"] = stream->shards.back().shard_id;
+  return Json{{"StreamDescription", std::move(description)}};
+}
+
+protocol::OperationResult DynamoDbStreamsService::GetShardIterator(const protocol::OperationRequest& request) {
   const Scope scope{request.context.account_id, request.context.region};
   const Json& in = request.input;
   const std::int64_t now = runtime_.clock();
-
-  if (request.operation == "ListStreams") {
-    MALLARD_ASSIGN_OR_RETURN(auto table, input::OptionalString(in, "TableName"));
-    MALLARD_ASSIGN_OR_RETURN(auto limit, input::OptionalInt(in, "Limit"));
-    MALLARD_ASSIGN_OR_RETURN(auto start, input::OptionalString(in, "ExclusiveStartStreamArn"));
-    if (limit && (*limit < 1 || *limit > 100))
-      return Fail(input::ConstraintError("Limit", "'" + std::to_string(*limit) + "'", "Member must have value between 1 and 100"));
-    // A start that cannot be a stream ARN is rejected (AWS answers ValidationException; ScyllaDB's
-    // test_list_streams_with_nonexistent_last_stream, run against AWS); a well-formed unknown one lists nothing.
-    if (start && !IsStreamArn(*start)) return Fail(Validation("Invalid ExclusiveStartStreamArn"));
-    auto streams = store_->ListStreams(scope, table ? codec::TableNameFromArnOrName(*table) : "");
-    if (!streams) return Fail(errors::FromStore(streams.error()));
-    json::array listed;
-    bool started = !start;
-    std::string last;
-    bool more = false;
-    for (const auto& stream : *streams) {
-      if (!started) {
-        started = stream.arn == *start;
-        continue;
-      }
-      if (listed.size() >= static_cast<std::size_t>(limit.value_or(100))) {
-        more = true;
-        break;
-      }
-      listed.push_back(Json{{"StreamArn", stream.arn}, {"TableName", stream.table_name}, {"StreamLabel", stream.label}});
-      last = stream.arn;
-    }
-    Json output{{"Streams", std::move(listed)}};
-    if (more) output["LastEvaluatedStreamArn"] = last;
-    return output;
+  MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(in, "StreamArn"));
+  MALLARD_ASSIGN_OR_RETURN(auto shard_id, input::RequiredString(in, "ShardId"));
+  MALLARD_ASSIGN_OR_RETURN(auto type, input::EnumMember(in, "ShardIteratorType",
+                                                        {"TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER",
+                                                         "AFTER_SEQUENCE_NUMBER"},
+                                                        ""));
+  if (type.empty()) return Fail(input::MissingMember("ShardIteratorType"));
+  MALLARD_ASSIGN_OR_RETURN(auto sequence, input::OptionalString(in, "SequenceNumber"));
+  const bool positioned = type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER";
+  if (positioned && !sequence)
+    return Fail(Validation("Must specify a sequence number for iterator type " + type));
+  if (!positioned && sequence)
+    return Fail(Validation("Sequence number must not be specified for iterator type " + type));
+  if (sequence && !IsSequenceNumber(*sequence)) return Fail(Validation("Invalid SequenceNumber: " + *sequence));
+  if (!IsStreamArn(arn)) return Fail(Validation("Invalid StreamArn"));
+  auto stream = store_->DescribeStream(scope, arn);
+  if (!stream) return Fail(errors::LookupFailed(stream.error(), StreamNotFound(arn)));
+  const StreamShard* shard = nullptr;
+  for (const auto& candidate : stream->shards)
+    if (candidate.shard_id == shard_id) shard = &candidate;
+  if (!shard) return Fail(errors::ResourceNotFound("Requested resource not found: Shard does not exist"));
+  ShardIterator iterator{arn, shard_id, "", now};
+  if (type == "LATEST") {
+    auto latest = store_->LatestSequence(scope, arn, shard_id);
+    if (!latest) return Fail(errors::FromStore(latest.error()));
+    iterator.after_sequence = *latest;
+  } else if (positioned) {
+    if (sequence->size() != shard->starting_sequence_number.size() ||
+        *sequence < shard->starting_sequence_number ||
+        (!shard->ending_sequence_number.empty() && *sequence > shard->ending_sequence_number))
+      return Fail(errors::TrimmedDataAccess("The requested sequence number " + *sequence +
+                                            " is not within the range of the shard " + shard_id));
+    // AT the shard's first sequence number reads the whole shard: its predecessor belongs to no
+    // shard (on a fresh server it is sequence 0, which no store accepts as a position).
+    if (type == "AFTER_SEQUENCE_NUMBER")
+      iterator.after_sequence = *sequence;
+    else if (*sequence != shard->starting_sequence_number)
+      iterator.after_sequence = Predecessor(*sequence);
   }
+  return Json{{"ShardIterator", EncodeIterator(iterator)}};
+}
 
-  if (request.operation == "DescribeStream") {
-    MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(in, "StreamArn"));
-    MALLARD_ASSIGN_OR_RETURN(auto limit, input::OptionalInt(in, "Limit"));
-    if (limit && (*limit < 1 || *limit > 100))
-      return Fail(input::ConstraintError("Limit", "'" + std::to_string(*limit) + "'", "Member must have value between 1 and 100"));
-    MALLARD_ASSIGN_OR_RETURN(auto start, input::OptionalString(in, "ExclusiveStartShardId"));
-    if (start) {
-      MALLARD_RETURN_IF_ERROR(CheckShardId("exclusiveStartShardId", *start));
-    }
-    MALLARD_ASSIGN_OR_RETURN(auto filter, ReadShardFilter(in));
-    if (!IsStreamArn(arn)) return Fail(Validation("Invalid StreamArn"));
-    auto stream = store_->DescribeStream(scope, arn);
-    if (!stream) return Fail(errors::LookupFailed(stream.error(), StreamNotFound(arn)));
-    const bool more = SelectShards(stream->shards, start, filter, static_cast<std::size_t>(limit.value_or(100)));
-    auto description = codec::StreamDescriptionJson(*stream);
-    if (more) description["LastEvaluatedShardId"] = stream->shards.back().shard_id;
-    return Json{{"StreamDescription", std::move(description)}};
+protocol::OperationResult DynamoDbStreamsService::GetRecords(const protocol::OperationRequest& request) {
+  const Scope scope{request.context.account_id, request.context.region};
+  const Json& in = request.input;
+  const std::int64_t now = runtime_.clock();
+  MALLARD_ASSIGN_OR_RETURN(auto text, input::RequiredString(in, "ShardIterator"));
+  MALLARD_ASSIGN_OR_RETURN(auto limit, input::OptionalInt(in, "Limit"));
+  if (limit && (*limit < 1 || *limit > kMaxRecordsPerCall))
+    return Fail(input::ConstraintError("Limit", "'" + std::to_string(*limit) + "'", "Member must have value between 1 and 1000"));
+  auto iterator = DecodeIterator(text);
+  if (!iterator) return Fail(Validation("Invalid ShardIterator"));
+  if (now - iterator->issued_millis > kIteratorLifetimeMillis)
+    return Fail(errors::ExpiredIterator("Iterator expired. The iterator was created at time " +
+                                        std::to_string(iterator->issued_millis) + " while right now it is " +
+                                        std::to_string(now) + ". The iterator is valid for 15 minutes."));
+  auto read = store_->ReadStream(scope, iterator->stream_arn, iterator->shard_id, iterator->after_sequence,
+                                   static_cast<std::size_t>(limit.value_or(kMaxRecordsPerCall)), now);
+  if (!read) {
+    if (read.error().code == StoreErrc::StreamNotFound) return Fail(StreamNotFound(iterator->stream_arn));
+    return Fail(errors::FromStore(read.error()));
   }
-
-  if (request.operation == "GetShardIterator") {
-    MALLARD_ASSIGN_OR_RETURN(auto arn, input::RequiredString(in, "StreamArn"));
-    MALLARD_ASSIGN_OR_RETURN(auto shard_id, input::RequiredString(in, "ShardId"));
-    MALLARD_ASSIGN_OR_RETURN(auto type, input::EnumMember(in, "ShardIteratorType",
-                                                          {"TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER",
-                                                           "AFTER_SEQUENCE_NUMBER"},
-                                                          ""));
-    if (type.empty()) return Fail(input::MissingMember("ShardIteratorType"));
-    MALLARD_ASSIGN_OR_RETURN(auto sequence, input::OptionalString(in, "SequenceNumber"));
-    const bool positioned = type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER";
-    if (positioned && !sequence)
-      return Fail(Validation("Must specify a sequence number for iterator type " + type));
-    if (!positioned && sequence)
-      return Fail(Validation("Sequence number must not be specified for iterator type " + type));
-    if (sequence && !IsSequenceNumber(*sequence)) return Fail(Validation("Invalid SequenceNumber: " + *sequence));
-    if (!IsStreamArn(arn)) return Fail(Validation("Invalid StreamArn"));
-    auto stream = store_->DescribeStream(scope, arn);
-    if (!stream) return Fail(errors::LookupFailed(stream.error(), StreamNotFound(arn)));
-    const StreamShard* shard = nullptr;
-    for (const auto& candidate : stream->shards)
-      if (candidate.shard_id == shard_id) shard = &candidate;
-    if (!shard) return Fail(errors::ResourceNotFound("Requested resource not found: Shard does not exist"));
-    ShardIterator iterator{arn, shard_id, "", now};
-    if (type == "LATEST") {
-      auto latest = store_->LatestSequence(scope, arn, shard_id);
-      if (!latest) return Fail(errors::FromStore(latest.error()));
-      iterator.after_sequence = *latest;
-    } else if (positioned) {
-      if (sequence->size() != shard->starting_sequence_number.size() ||
-          *sequence < shard->starting_sequence_number ||
-          (!shard->ending_sequence_number.empty() && *sequence > shard->ending_sequence_number))
-        return Fail(errors::TrimmedDataAccess("The requested sequence number " + *sequence +
-                                              " is not within the range of the shard " + shard_id));
-      // AT the shard's first sequence number reads the whole shard: its predecessor belongs to no
-      // shard (on a fresh server it is sequence 0, which no store accepts as a position).
-      if (type == "AFTER_SEQUENCE_NUMBER")
-        iterator.after_sequence = *sequence;
-      else if (*sequence != shard->starting_sequence_number)
-        iterator.after_sequence = Predecessor(*sequence);
-    }
-    return Json{{"ShardIterator", EncodeIterator(iterator)}};
+  json::array records;
+  for (const auto& record : read->records) records.push_back(RecordJson(record, scope.region));
+  Json output{{"Records", std::move(records)}};
+  if (!read->shard_closed) {
+    ShardIterator next{iterator->stream_arn, iterator->shard_id, read->next_after_sequence, now};
+    output["NextShardIterator"] = EncodeIterator(next);
   }
-
-  if (request.operation == "GetRecords") {
-    MALLARD_ASSIGN_OR_RETURN(auto text, input::RequiredString(in, "ShardIterator"));
-    MALLARD_ASSIGN_OR_RETURN(auto limit, input::OptionalInt(in, "Limit"));
-    if (limit && (*limit < 1 || *limit > kMaxRecordsPerCall))
-      return Fail(input::ConstraintError("Limit", "'" + std::to_string(*limit) + "'", "Member must have value between 1 and 1000"));
-    auto iterator = DecodeIterator(text);
-    if (!iterator) return Fail(Validation("Invalid ShardIterator"));
-    if (now - iterator->issued_millis > kIteratorLifetimeMillis)
-      return Fail(errors::ExpiredIterator("Iterator expired. The iterator was created at time " +
-                                          std::to_string(iterator->issued_millis) + " while right now it is " +
-                                          std::to_string(now) + ". The iterator is valid for 15 minutes."));
-    auto read = store_->ReadStream(scope, iterator->stream_arn, iterator->shard_id, iterator->after_sequence,
-                                     static_cast<std::size_t>(limit.value_or(kMaxRecordsPerCall)), now);
-    if (!read) {
-      if (read.error().code == StoreErrc::StreamNotFound) return Fail(StreamNotFound(iterator->stream_arn));
-      return Fail(errors::FromStore(read.error()));
-    }
-    json::array records;
-    for (const auto& record : read->records) records.push_back(RecordJson(record, scope.region));
-    Json output{{"Records", std::move(records)}};
-    if (!read->shard_closed) {
-      ShardIterator next{iterator->stream_arn, iterator->shard_id, read->next_after_sequence, now};
-      output["NextShardIterator"] = EncodeIterator(next);
-    }
-    return output;
-  }
-  return Fail(AwsError::Make("UnknownOperationException", 400, "Unknown operation " + request.operation));
+  return output;
 }
 
 }  // namespace mallard::dynamodb

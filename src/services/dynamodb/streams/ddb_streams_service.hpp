@@ -4,6 +4,8 @@
 #include <memory>
 
 #include "services/dynamodb/model/ddb_store.hpp"
+#include "services/kit/operation_executor.hpp"
+#include "services/kit/operation_table.hpp"
 #include "services/kit/service.hpp"
 #include "services/kit/service_context.hpp"
 
@@ -20,10 +22,18 @@ class DynamoDbStreamsService final : public services::Service {
   std::string StoreName() const override { return store_->Name(); }
 
  private:
-  protocol::OperationResult Dispatch(const protocol::OperationRequest& request);
+  // The one list of DynamoDB Streams operations: descriptor and dispatch read it.
+  static const services::kit::OperationTable<DynamoDbStreamsService>& Operations();
+  // The request's judgement, then its operation.
+  protocol::OperationResult Judged(const protocol::OperationRequest& request);
+  protocol::OperationResult ListStreams(const protocol::OperationRequest& request);
+  protocol::OperationResult DescribeStream(const protocol::OperationRequest& request);
+  protocol::OperationResult GetShardIterator(const protocol::OperationRequest& request);
+  protocol::OperationResult GetRecords(const protocol::OperationRequest& request);
 
   std::shared_ptr<DynamoDbStore> store_;
   services::ServiceContext runtime_;
+  services::kit::OperationExecutor executor_;
 };
 
 }  // namespace mallard::dynamodb
