@@ -120,6 +120,15 @@ const services::kit::OperationTable<SqsService>& SqsService::Operations() {
       StoreOperation("ChangeMessageVisibility", &SqsService::ChangeMessageVisibility),
       StoreOperation("ChangeMessageVisibilityBatch", &SqsService::ChangeMessageVisibilityBatch),
   };
+  // The rows take their shapes from the model by name; an operation the model has and no row
+  // names would be shapes nobody serves: both name the same operations, checked once.
+  static const bool same_operations = [] {
+    if (table.Names() != SqsModelOperationNames()) {
+      throw std::logic_error("SQS: the operation table and the awsQuery model name different operations");
+    }
+    return true;
+  }();
+  (void)same_operations;
   return table;
 }
 

@@ -164,12 +164,23 @@ struct SqsModel {
   void Add(const char* name, const Shape* input, const Shape* output) { operations[name] = {input, output}; }
 };
 
+const SqsModel& Model() {
+  static const SqsModel model;
+  return model;
+}
+
 }  // namespace
 
 const protocol::OperationShapes* SqsOperationShapes(std::string_view operation) {
-  static const SqsModel model;
+  const SqsModel& model = Model();
   auto found = model.operations.find(operation);
   return found == model.operations.end() ? nullptr : &found->second;
+}
+
+std::vector<std::string> SqsModelOperationNames() {
+  std::vector<std::string> names;
+  for (const auto& [name, shapes] : Model().operations) names.push_back(name);
+  return names;  // a std::map's keys: sorted
 }
 
 }  // namespace mallard::sqs
