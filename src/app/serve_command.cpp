@@ -73,8 +73,8 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   gateway_options.admin_token = config.admin_token;
   gateway_options.version = MALLARD_VERSION;
   gateway_options.build_info = BuildInfo();
-  auto backend_health = std::make_shared<services::StoreHealthBoard>();
-  gateway_options.backend_health = backend_health;
+  auto store_health = std::make_shared<services::StoreHealthBoard>();
+  gateway_options.store_health = store_health;
   if (auto error = ParseAccountMap(config.account_map, gateway_options.account_by_access_key); !error.empty()) {
     spdlog::error("{}", error);
     return 2;
@@ -83,21 +83,21 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     spdlog::error("{}", error);
     return 2;
   }
-  std::string backend_error;
+  std::string engine_error;
   std::string sqlengine_spec = config.sqlengine_duckdb.empty() ? DefaultSqlEngineSpec() : config.sqlengine_duckdb;
-  auto sqlengine_backend = MakeSqlEngine(sqlengine_spec, backend_error);
-  if (!sqlengine_backend) {
-    spdlog::error("{}", backend_error);
+  auto sql_engine = MakeSqlEngine(sqlengine_spec, engine_error);
+  if (!sql_engine) {
+    spdlog::error("{}", engine_error);
     return 2;
   }
   std::shared_ptr<lake::Lake> lake;
   if (!config.lake_catalog.empty()) {
-    if (auto attached = AttachLake(config, sqlengine_backend, &lake); !attached.empty()) {
+    if (auto attached = AttachLake(config, sql_engine, &lake); !attached.empty()) {
       spdlog::error("{}", attached);
       return 2;
     }
   }
-  if (auto sandboxed = SandboxSqlEngine(config, sqlengine_backend, lake.get()); !sandboxed.empty()) {
+  if (auto sandboxed = SandboxSqlEngine(config, sql_engine, lake.get()); !sandboxed.empty()) {
     spdlog::error("{}", sandboxed);
     return 2;
   }
@@ -107,7 +107,7 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   }
   services::kit::ModuleResources resources;
   resources.Provide(gateway_options.credentials);
-  resources.Provide(sqlengine_backend);
+  resources.Provide(sql_engine);
   auto opened_modules = OpenModules(BuiltInModules(), config.module_settings, resources);
   if (!opened_modules) {
     spdlog::error("{}", opened_modules.error());
@@ -138,7 +138,7 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     return 1;
   }
   std::unique_ptr<Server> server = std::move(started_server).value();
-  StoreHealthMonitor store_health_monitor(backend_health, std::move(probes));
+  StoreHealthMonitor store_health_monitor(store_health, std::move(probes));
 #ifdef MALLARD_HAVE_DUCKDB
   std::unique_ptr<PipeRuntime> pipe;
   if (!config.pipe_source.empty()) {

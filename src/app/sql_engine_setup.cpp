@@ -35,22 +35,22 @@ std::shared_ptr<sqlengine::SqlEngine> MakeSqlEngine(const std::string& spec, std
   } else {
     options.temp_directory = (std::filesystem::temp_directory_path() / "mallard-duckdb-spill").string();
   }
-  auto backend = duckdb::DuckDbSqlEngine::Open(options);
-  if (!backend.ok()) {
-    error = "cannot open DuckDB database '" + options.path + "' for --sqlengine-duckdb: " + backend.error();
+  auto engine = duckdb::DuckDbSqlEngine::Open(options);
+  if (!engine.ok()) {
+    error = "cannot open DuckDB database '" + options.path + "' for --sqlengine-duckdb: " + engine.error();
     return nullptr;
   }
-  return backend.value();
+  return engine.value();
 #else
   error = "--sqlengine-duckdb " + spec + ": this build has no DuckDB (configure with -DMALLARD_WITH_DUCKDB=ON), use 'off'";
   return nullptr;
 #endif
 }
 
-std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& backend,
+std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& engine,
                        std::shared_ptr<lake::Lake>* opened_lake) {
 #ifdef MALLARD_HAVE_DUCKDB
-  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbSqlEngine>(backend);
+  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbSqlEngine>(engine);
   if (!duck) return "--lake-catalog needs the DuckDB SQL engine (--sqlengine-duckdb is off)";
   lake::LakeOptions options;
   options.catalog = config.lake_catalog;
@@ -70,10 +70,10 @@ std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengin
 #endif
 }
 
-std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& backend,
+std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& engine,
                              const lake::Lake* lake) {
 #ifdef MALLARD_HAVE_DUCKDB
-  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbSqlEngine>(backend);
+  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbSqlEngine>(engine);
   if (!duck) return {};
   duckdb::SandboxOptions options;
   options.allow_host_files = config.sql_allow_host_files;
@@ -90,7 +90,7 @@ std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sq
   }
 #else
   (void)config;
-  (void)backend;
+  (void)engine;
   (void)lake;
 #endif
   return {};

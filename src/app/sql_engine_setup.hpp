@@ -15,18 +15,18 @@ namespace mallard::app {
 
 // The default --sqlengine-duckdb value of this build: ":memory:" with DuckDB, "off" without.
 std::string DefaultSqlEngineSpec();
-// "off" → the in-memory backend (queries recorded, empty results); ":memory:" or a file path → a
+// "off" → the in-memory engine (queries recorded, empty results); ":memory:" or a file path → a
 // DuckDB database. Returns nullptr and sets `error` when the spec cannot be honoured.
 std::shared_ptr<sqlengine::SqlEngine> MakeSqlEngine(const std::string& spec, std::string& error);
-// Opens --lake-catalog and attaches it to `backend` (which must be the DuckDB engine). Returns
+// Opens --lake-catalog and attaches it to `engine` (which must be the DuckDB engine). Returns
 // an error text, empty on success.
-std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& backend,
+std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& engine,
                        std::shared_ptr<lake::Lake>* opened_lake = nullptr);
 // Confines the DuckDB engine's file access to the lake's data directory (all host files with
 // --sql-allow-host-files) and locks its configuration, so client SQL can neither read or write
 // other files nor change settings for everyone. Call after AttachLake, before the server starts.
 // `lake` may be null (no lake attached). Returns an error text, empty on success; does nothing
-// for the in-memory backend.
-std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& backend,
+// for the in-memory engine.
+std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& engine,
                              const lake::Lake* lake);
 }  // namespace mallard::app

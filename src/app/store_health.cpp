@@ -28,9 +28,9 @@ void StoreHealthMonitor::Run() {
       // Log changes only, not every probe.
       if (health.available != was_available[i]) {
         if (health.available) {
-          spdlog::info("backend of {} is reachable again", probes_[i].services.front());
+          spdlog::info("store of {} is reachable again", probes_[i].services.front());
         } else {
-          spdlog::warn("backend of {} is unavailable: {}", probes_[i].services.front(), health.reason);
+          spdlog::warn("store of {} is unavailable: {}", probes_[i].services.front(), health.reason);
         }
         was_available[i] = health.available;
       }

@@ -1,8 +1,8 @@
 #pragma once
-// Backend reachability for the health endpoints: each remote backend (a Redis) is probed every
+// Store reachability for the health endpoints: each remote store (a Redis) is probed every
 // interval on a thread of its own, with short timeouts and a connection of its own, and the result
 // is recorded on a StoreHealthBoard the gateway reads. So a health request never waits for a
-// backend, and a Redis that is down, hangs or refuses the password shows within one interval.
+// store, and a Redis that is down, hangs or refuses the password shows within one interval.
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -18,7 +18,7 @@
 namespace mallard::app {
 
 struct StoreProbe {
-  std::vector<std::string> services;  // the services this backend serves ("dynamodb", "dynamodbstreams")
+  std::vector<std::string> services;  // the services this store serves ("dynamodb", "dynamodbstreams")
   std::function<services::StoreHealth()> probe;  // blocking, bounded by its own timeouts
 };
 

@@ -157,7 +157,7 @@ http::HttpResponse Gateway::Health() const {
     json::array protocols;
     if (!descriptor.json_target_prefix.empty()) protocols.emplace_back(descriptor.json_1_1 ? "awsJson1.1" : "awsJson1.0");
     if (!descriptor.query_xmlns.empty()) protocols.emplace_back("awsQuery");
-    auto health = options_.backend_health ? options_.backend_health->Find(descriptor.name) : std::nullopt;
+    auto health = options_.store_health ? options_.store_health->Find(descriptor.name) : std::nullopt;
     bool available = !health || health->available;
     json::object entry{{"status", available ? "running" : "unavailable"},
                        {"backend", service->StoreName()},
@@ -179,7 +179,7 @@ http::HttpResponse Gateway::LocalStackHealth() const {
   json::object services;
   for (const auto& service : services_) {
     const auto& name = service->Descriptor().name;
-    auto health = options_.backend_health ? options_.backend_health->Find(name) : std::nullopt;
+    auto health = options_.store_health ? options_.store_health->Find(name) : std::nullopt;
     services[name] = !health || health->available ? "running" : "error";
   }
   return JsonResponse(200, json::object{{"services", std::move(services)}, {"edition", "mallard"},

@@ -44,7 +44,7 @@ struct GatewayOptions {
   // `Authorization: Bearer <admin_token>`: 401 without it, 403 with another token. Health stays open.
   std::string admin_token;
   // Backend reachability the health endpoints report (null: every backend counts as running).
-  std::shared_ptr<services::StoreHealthBoard> backend_health;
+  std::shared_ptr<services::StoreHealthBoard> store_health;
 };
 
 class Gateway final : public http::HttpHandler {

@@ -1,7 +1,7 @@
 #pragma once
 // SqlEngine: the SQL engine behind Athena and Redshift Data. One engine instance is
 // shared by both services, so what one creates the other sees. Implementations: the DuckDB
-// engine (src/engines/duckdb) and the in-memory one (src/engines/memory), which records queries
+// engine (src/sqlengine/duckdb) and the in-memory one (src/sqlengine/memory), which records queries
 // and answers them with empty result sets.
 #include <memory>
 #include <optional>

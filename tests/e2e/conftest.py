@@ -1,4 +1,4 @@
-"""Harness for the SQS end-to-end tests.
+"""Harness for the end-to-end tests (every service, the pipeline, the admin endpoints).
 
 Starts one `mallard serve` per session on a free loopback port, resets its state before every test,
 and offers clients for both SQS wire protocols:

@@ -2,7 +2,7 @@
 // DynamoDbStore: everything DynamoDB keeps — tables, items with their secondary indexes, stream
 // records, backups. Each call is a whole atomic unit: a conditional write or a transaction is one
 // WriteItems call whose decision runs against the items as they are at commit time, so a shared
-// store (Redis, with WATCH/MULTI) can run it optimistically and an in-memory store under its locks.
+// store (Redis: a read script, the decision, a compare-and-set write script) can run it optimistically and an in-memory store under its locks.
 //
 // Thread-safety: every method may be called concurrently from any thread.
 // Errors: stores return StoreError values (services/kit/store_error.hpp); the service maps them to AWS errors.

@@ -42,7 +42,7 @@ struct RedisDynamoDbStore::Listeners {
   std::map<std::uint64_t, StreamListener> by_id;
 };
 
-namespace redis_backend {
+namespace redis_store {
 
 constexpr std::int64_t kStreamRetentionMillis = 24LL * 3600 * 1000;
 
@@ -102,5 +102,5 @@ void AddItemChange(ApplyCall& call, const RedisDynamoDbStore::KeyNames& keys, co
                    const TableDefinition& definition, const std::string& primary_key,
                    const std::optional<Item>& before, const std::optional<Item>& after);
 
-}  // namespace redis_backend
+}  // namespace redis_store
 }  // namespace mallard::dynamodb

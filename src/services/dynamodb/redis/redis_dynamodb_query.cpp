@@ -13,7 +13,7 @@
 namespace mallard::dynamodb {
 
 using redis::RedisReply;
-using namespace redis_backend;
+using namespace redis_store;
 
 namespace {
 

@@ -18,7 +18,7 @@
 namespace mallard::dynamodb {
 
 using redis::RedisReply;
-using namespace redis_backend;
+using namespace redis_store;
 namespace codec = redis_codec;
 
 namespace {
@@ -57,7 +57,7 @@ std::string GlobEscape(const std::string& text) {
 
 // ---- Shared helpers (redis_dynamodb_internal.hpp) ---------------------------------------------
 
-namespace redis_backend {
+namespace redis_store {
 
 StoreResult<RedisReply> Checked(redis::RedisResult<RedisReply> reply) {
   if (!reply) return Unavailable(reply.error());
@@ -195,7 +195,7 @@ void AddItemChange(ApplyCall& call, const RedisDynamoDbStore::KeyNames& keys, co
   if (size_delta != 0) call.Op({"HINCRBY", stats, "size", std::to_string(size_delta)});
 }
 
-}  // namespace redis_backend
+}  // namespace redis_store
 
 RedisDynamoDbStore::RedisDynamoDbStore(redis::RedisEndpoint endpoint)
     : pool_(endpoint), keys_(std::make_unique<KeyNames>()), listeners_(std::make_shared<Listeners>()) {
