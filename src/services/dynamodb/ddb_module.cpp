@@ -1,10 +1,7 @@
 #include "services/dynamodb/ddb_module.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include "common/redaction.hpp"
-#include "infra/redis/redis_connection.hpp"
-#include "infra/redis/redis_probe.hpp"
+#include "infra/redis/redis_store_opening.hpp"
 #include "services/dynamodb/ddb_service.hpp"
 #include "services/dynamodb/memory/memory_dynamodb_store.hpp"
 #include "services/dynamodb/redis/redis_dynamodb_store.hpp"
@@ -68,18 +65,11 @@ kit::ServiceModule DynamoDbModule() {
     if (scheme == "memory") {
       store = std::make_shared<MemoryDynamoDbStore>();
     } else if (scheme == "redis") {
-      auto endpoint = redis::ParseRedisUrl(spec);
-      if (!endpoint) return Fail("invalid DynamoDB backend '" + WithoutPassword(spec) + "': " + endpoint.error());
-      auto redis_store = std::make_shared<RedisDynamoDbStore>(*endpoint);
-      // A Redis that is down now is not fatal: requests fail with ServiceUnavailable until it is up.
-      if (auto reachable = redis_store->Ping(); !reachable) {
-        spdlog::warn("dynamodb backend: {}; requests will fail until Redis answers", reachable.error().detail);
-      }
-      store = std::move(redis_store);
-      opened.probe = redis::RedisProbe(spec, std::chrono::milliseconds(500));
+      MALLARD_ASSIGN_OR_RETURN(auto redis_store, redis::OpenRedisStore<RedisDynamoDbStore>(spec, "DynamoDB backend"));
+      store = std::move(redis_store.store);
+      opened.probe = std::move(redis_store.probe);
     } else {
-      return Fail("unknown DynamoDB backend '" + WithoutPassword(spec) + "'; this build has: " +
-                  kit::StoreSyntaxes(Stores()));
+      return Fail(kit::UnknownStoreMessage("DynamoDB backend", spec, Stores()));
     }
     DynamoDbOptions options{.table_transition_millis = *transition_ms};
     opened.build = [store, options](const services::ServiceContext& context) {

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "common/redaction.hpp"
+
 namespace mallard::services::kit {
 
 std::string StoreScheme(const std::string& spec) {
@@ -16,6 +18,10 @@ std::string StoreSyntaxes(const std::vector<StoreKind>& stores) {
     text += store.syntax;
   }
   return text;
+}
+
+std::string UnknownStoreMessage(const std::string& label, const std::string& spec, const std::vector<StoreKind>& stores) {
+  return "unknown " + label + " '" + WithoutPassword(spec) + "'; this build has: " + StoreSyntaxes(stores);
 }
 
 Result<std::int64_t, std::string> IntegerSetting(const ServiceModule& module, const SettingValues& values,

@@ -89,6 +89,8 @@ struct ServiceModule {
 std::string StoreScheme(const std::string& spec);
 // "memory, redis://HOST:PORT[/DB][?prefix=NAME]": the syntaxes of `stores`, for messages and --help.
 std::string StoreSyntaxes(const std::vector<StoreKind>& stores);
+// "unknown SQS backend 'memcached://…'; this build has: memory, redis://…" (password masked).
+std::string UnknownStoreMessage(const std::string& label, const std::string& spec, const std::vector<StoreKind>& stores);
 // An integer setting's value, checked against its range; the error names the flag.
 Result<std::int64_t, std::string> IntegerSetting(const ServiceModule& module, const SettingValues& values,
                                                  const std::string& key);

@@ -1,10 +1,7 @@
 #include "services/sqs/sqs_module.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include "common/redaction.hpp"
-#include "infra/redis/redis_connection.hpp"
-#include "infra/redis/redis_probe.hpp"
+#include "infra/redis/redis_store_opening.hpp"
 #include "services/sqs/memory/memory_sqs_store.hpp"
 #include "services/sqs/redis/redis_sqs_store.hpp"
 #include "services/sqs/sqs_service.hpp"
@@ -32,17 +29,11 @@ Result<kit::OpenedModule, std::string> Open(const kit::SettingValues& settings, 
   if (scheme == "memory") {
     store = std::make_shared<MemorySqsStore>();
   } else if (scheme == "redis") {
-    auto endpoint = redis::ParseRedisUrl(spec);
-    if (!endpoint) return Fail("invalid SQS backend '" + WithoutPassword(spec) + "': " + endpoint.error());
-    auto redis_store = std::make_shared<RedisSqsStore>(*endpoint);
-    // A Redis that is down now is not fatal: requests fail with ServiceUnavailable until it is up.
-    if (auto reachable = redis_store->Ping(); !reachable) {
-      spdlog::warn("sqs backend: {}; requests will fail until Redis answers", reachable.error().detail);
-    }
-    store = std::move(redis_store);
-    opened.probe = redis::RedisProbe(spec, std::chrono::milliseconds(500));
+    MALLARD_ASSIGN_OR_RETURN(auto redis_store, redis::OpenRedisStore<RedisSqsStore>(spec, "SQS backend"));
+    store = std::move(redis_store.store);
+    opened.probe = std::move(redis_store.probe);
   } else {
-    return Fail("unknown SQS backend '" + WithoutPassword(spec) + "'; this build has: " + kit::StoreSyntaxes(Stores()));
+    return Fail(kit::UnknownStoreMessage("SQS backend", spec, Stores()));
   }
   opened.build = [store](const services::ServiceContext& context) {
     return std::vector<std::shared_ptr<services::Service>>{std::make_shared<SqsService>(store, context)};
