@@ -39,7 +39,7 @@ std::string Get(std::uint16_t port, const std::string& path) {
 TEST(StoreHealthTest, HealthEndpointsReportTheBoard) {
   auto board = std::make_shared<services::StoreHealthBoard>();
   gateway::GatewayOptions gateway_options;
-  gateway_options.backend_health = board;
+  gateway_options.store_health = board;
   http::HttpServerOptions options;
   options.port = 0;
   auto server = ServerBuilder().WithHttp(options).WithGateway(gateway_options).Start();
