@@ -47,7 +47,7 @@ const services::ServiceDescriptor& DynamoDbService::Descriptor() const {
   return descriptor;
 }
 
-const services::kit::OperationTable<DynamoDbService, DynamoDbService::CallHandler>& DynamoDbService::Operations() {
+const DynamoDbService::Table& DynamoDbService::Operations() {
   using services::kit::RunOn;
   // Every operation works on the store: inline in memory, on the pool with Redis (RunOn::Store).
   static const services::kit::OperationTable<DynamoDbService, CallHandler> table = {
@@ -92,22 +92,29 @@ const services::kit::OperationTable<DynamoDbService, DynamoDbService::CallHandle
 }
 
 void DynamoDbService::Invoke(protocol::OperationRequest request, protocol::OperationCallback done) {
-  // The executor runs it where the store needs and owns the one exception guard.
-  executor_.Run(services::kit::RunOn::Store, std::move(request), std::move(done),
-                [this](const protocol::OperationRequest& request) {
-                  return Run(request.context, request.operation, request.input);
-                });
+  // AWS judges the request before the operation is looked up (Run), so the executor cannot
+  // dispatch through the table itself; the row still says where the operation runs. An unknown
+  // operation touches no store: inline.
+  const auto* row = Operations().Find(request.operation);
+  const services::kit::RunOn run_on = row != nullptr ? row->run_on : services::kit::RunOn::Inline;
+  executor_.Run(run_on, std::move(request), std::move(done), [this, row](const protocol::OperationRequest& request) {
+    return RunRow(request.context, row, request.operation, request.input);
+  });
 }
 
 OperationResult DynamoDbService::Run(const RequestContext& context, const std::string& operation,
                                      const boost::json::object& input) {
+  return RunRow(context, Operations().Find(operation), operation, input);
+}
+
+OperationResult DynamoDbService::RunRow(const RequestContext& context, const Table::Row* row,
+                                        const std::string& operation, const boost::json::object& input) {
   Call call{context, input, Scope{context.account_id, context.region}, runtime_.clock()};
   // AWS judges the request's wire types and constraints before the operation looks at anything
   // (an unknown operation included).
   if (auto rejected = request_validation::CheckRequest(request_validation::ModelService::DynamoDb, operation, input,
                                                        context.caller_arn))
     return Fail(std::move(*rejected));
-  const auto* row = Operations().Find(operation);
   if (row == nullptr) return Fail(AwsError::Make("UnknownOperationException", 400, "Unknown operation " + operation));
   return (this->*(row->handler))(call);
 }

@@ -58,7 +58,11 @@ class DynamoDbService final : public services::Service {
   using CallHandler = Result<Json> (DynamoDbService::*)(const Call&);
   // The one list of DynamoDB operations: the descriptor and Run's dispatch read it. Its handlers
   // take a Call, which Run builds after judging the request.
-  static const services::kit::OperationTable<DynamoDbService, CallHandler>& Operations();
+  using Table = services::kit::OperationTable<DynamoDbService, CallHandler>;
+  static const Table& Operations();
+  // Run with the operation's row already looked up (null: not an operation; judged first anyway).
+  protocol::OperationResult RunRow(const RequestContext& context, const Table::Row* row, const std::string& operation,
+                                   const boost::json::object& input);
   void ScheduleTtlSweep();
 
   // Control plane (ddb_tables.cpp).

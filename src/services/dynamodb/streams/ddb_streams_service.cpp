@@ -178,7 +178,7 @@ const services::ServiceDescriptor& DynamoDbStreamsService::Descriptor() const {
   return descriptor;
 }
 
-const services::kit::OperationTable<DynamoDbStreamsService>& DynamoDbStreamsService::Operations() {
+const DynamoDbStreamsService::Table& DynamoDbStreamsService::Operations() {
   using services::kit::RunOn;
   // Rows for their names and handlers; Judged runs them, after the request's judgement.
   static const services::kit::OperationTable<DynamoDbStreamsService> table = {
@@ -191,18 +191,20 @@ const services::kit::OperationTable<DynamoDbStreamsService>& DynamoDbStreamsServ
 }
 
 void DynamoDbStreamsService::Invoke(protocol::OperationRequest request, protocol::OperationCallback done) {
-  // Every operation reads the store: inline in memory, on the pool with Redis (RunOn::Store).
-  executor_.Run(services::kit::RunOn::Store, std::move(request), std::move(done),
-                [this](const protocol::OperationRequest& request) { return Judged(request); });
+  // Judged before the lookup (as AWS does), so the executor runs it where the row says; an unknown
+  // operation touches no store: inline.
+  const auto* row = Operations().Find(request.operation);
+  const services::kit::RunOn run_on = row != nullptr ? row->run_on : services::kit::RunOn::Inline;
+  executor_.Run(run_on, std::move(request), std::move(done),
+                [this, row](const protocol::OperationRequest& request) { return Judged(request, row); });
 }
 
-protocol::OperationResult DynamoDbStreamsService::Judged(const protocol::OperationRequest& request) {
+protocol::OperationResult DynamoDbStreamsService::Judged(const protocol::OperationRequest& request, const Table::Row* row) {
   // Wire types and constraints first, as AWS judges them (ddb_request_validation.hpp), then the
   // operation (an unknown one after the judgement, as before the table).
   if (auto rejected = request_validation::CheckRequest(request_validation::ModelService::Streams, request.operation,
                                                        request.input))
     return Fail(std::move(*rejected));
-  const auto* row = Operations().Find(request.operation);
   if (row == nullptr) return Fail(AwsError::Make("UnknownOperationException", 400, "Unknown operation " + request.operation));
   return (this->*(row->handler))(request);
 }

@@ -23,9 +23,10 @@ class DynamoDbStreamsService final : public services::Service {
 
  private:
   // The one list of DynamoDB Streams operations: descriptor and dispatch read it.
-  static const services::kit::OperationTable<DynamoDbStreamsService>& Operations();
-  // The request's judgement, then its operation.
-  protocol::OperationResult Judged(const protocol::OperationRequest& request);
+  using Table = services::kit::OperationTable<DynamoDbStreamsService>;
+  static const Table& Operations();
+  // The request's judgement, then its operation (`row`: looked up once by Invoke; null: unknown).
+  protocol::OperationResult Judged(const protocol::OperationRequest& request, const Table::Row* row);
   protocol::OperationResult ListStreams(const protocol::OperationRequest& request);
   protocol::OperationResult DescribeStream(const protocol::OperationRequest& request);
   protocol::OperationResult GetShardIterator(const protocol::OperationRequest& request);
