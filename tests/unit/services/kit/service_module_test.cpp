@@ -4,7 +4,11 @@
 #include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <future>
+#include <limits>
+#include <optional>
+#include <random>
 #include <thread>
 
 #include "services/kit/executor_directory.hpp"
@@ -114,6 +118,66 @@ TEST(ServiceModuleTest, StoreSchemesAndIntegerSettings) {
   EXPECT_FALSE(kit::IntegerSetting(module, {{"wait_ms", "7ms"}}, "wait_ms").ok());
   EXPECT_FALSE(kit::IntegerSetting(module, {{"wait_ms", ""}}, "wait_ms").ok());
   EXPECT_FALSE(kit::IntegerSetting(module, {}, "nope").ok());
+}
+
+}  // namespace
+}  // namespace mallard::services
+
+namespace mallard::services {
+namespace {
+
+// The reference: a decimal integer is an optional '-' then digits, nothing else, within int64 and
+// the setting's range. Written independently of IntegerSetting (no from_chars).
+std::optional<std::int64_t> ReferenceInteger(const std::string& text, std::int64_t min, std::int64_t max) {
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && text[i] == '-') negative = true, ++i;
+  if (i == text.size()) return std::nullopt;
+  __int128 value = 0;
+  for (; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    value = value * 10 + (text[i] - '0');
+    if (value > (static_cast<__int128>(1) << 64)) return std::nullopt;
+  }
+  if (negative) value = -value;
+  if (value < std::numeric_limits<std::int64_t>::min() || value > std::numeric_limits<std::int64_t>::max()) {
+    return std::nullopt;
+  }
+  if (value < min || value > max) return std::nullopt;
+  return static_cast<std::int64_t>(value);
+}
+
+// Seeded and reproducible (MALLARD_SETTING_SEED=n replays another seed): random texts from an
+// alphabet that makes near-misses likely ('+', spaces, a second '-', huge digit runs).
+TEST(ServiceModuleTest, IntegerSettingAgreesWithAReferenceOnRandomTexts) {
+  const char* seed_text = std::getenv("MALLARD_SETTING_SEED");
+  const std::uint32_t seed = seed_text ? static_cast<std::uint32_t>(std::strtoul(seed_text, nullptr, 10)) : 20261206u;
+  std::mt19937 random(seed);
+  const std::string alphabet = "0123456789000999-+ x.e";
+  kit::ServiceModule module;
+  module.name = "toy";
+  kit::ModuleSetting setting;
+  setting.key = "n";
+  setting.flag = "--toy-n";
+  setting.default_value = "0";
+  for (int round = 0; round < 20000; ++round) {
+    const std::int64_t bounds[] = {0, -5, 100, 3600000, std::numeric_limits<std::int64_t>::min(),
+                                   std::numeric_limits<std::int64_t>::max()};
+    std::int64_t a = bounds[random() % 6], b = bounds[random() % 6];
+    setting.integer_range = kit::ModuleSetting::Range{std::min(a, b), std::max(a, b)};
+    module.settings = {setting};
+    std::string text;
+    const std::size_t length = random() % 24;
+    for (std::size_t i = 0; i < length; ++i) text += alphabet[random() % alphabet.size()];
+    auto expected = ReferenceInteger(text, setting.integer_range->min, setting.integer_range->max);
+    auto got = kit::IntegerSetting(module, {{"n", text}}, "n");
+    ASSERT_EQ(got.ok(), expected.has_value()) << "seed " << seed << " text '" << text << "'";
+    if (expected) {
+      ASSERT_EQ(*got, *expected) << "seed " << seed << " text '" << text << "'";
+    } else {
+      ASSERT_NE(got.error().find("--toy-n"), std::string::npos) << got.error();
+    }
+  }
 }
 
 }  // namespace
