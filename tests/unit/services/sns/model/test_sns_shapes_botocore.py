@@ -2,7 +2,8 @@
 of all 42 operations are serialised by botocore's query serializer into the exact form bodies an SDK
 sends, and must decode (FormToJson) to the same values; seeded random outputs are rendered by
 RenderQueryResult and must parse back with botocore's query parser to the same values. Plus the
-documented responses of sns_shapes_test.cpp, parsed here rather than only compared as text.
+documented responses of sns_shapes_test.cpp, parsed here rather than only compared as text, and
+damaged bodies (bad indexes, missing keys, wrong scalars, broken escapes), which must get an answer.
 
 The C++ side is mallard_sns_model_tests' SnsShapesAgainstBotocore.AnswersCasesFile (path in
 MALLARD_SNS_MODEL_TESTS, which ctest sets). MALLARD_SNS_SHAPES_SEED=n replays a seed;
@@ -227,3 +228,58 @@ def test_documented_outputs_parse_with_botocore():
     for (operation, output), answer in zip(DOCUMENTED_OUTPUTS, run_cases(cases)):
         expected = expected_parsed(MODEL.operation_model(operation).output_shape, output)
         assert canonical(parse_xml(operation, answer["xml"])) == canonical(expected), answer["xml"]
+
+
+def mangle(rng: random.Random, body: str) -> str:
+    """A botocore body with its keys and values damaged the ways a hand-written client damages them."""
+    pairs = [(pair.split("=", 1) + [""])[:2] for pair in body.split("&")]
+    for _ in range(rng.randint(1, 4)):
+        if not pairs:
+            break
+        target = rng.randrange(len(pairs))
+        key, value = pairs[target]
+        parts = key.split(".")
+        choice = rng.randrange(9)
+        if choice == 0:  # an index AWS never sends
+            numbered = [i for i, part in enumerate(parts) if part.isdigit()]
+            if numbered:
+                parts[rng.choice(numbered)] = rng.choice(["0", "-1", "01", "1e3", "99999999999999999999", "", "+1"])
+        elif choice == 1:  # a segment dropped or doubled
+            position = rng.randrange(len(parts))
+            parts = parts[:position] + parts[position + 1:] if rng.random() < 0.5 else \
+                parts[:position] + [parts[position]] + parts[position:]
+        elif choice == 2:  # the key or the value of a map entry missing
+            pairs.pop(target)
+            continue
+        elif choice == 3:  # a scalar with a value its type cannot hold
+            value = rng.choice(["", "yes", "1.5", "-", "9" * 30, "%zz", "true"])
+        elif choice == 4:  # a duplicate entry under the same index
+            pairs.append([key, value + "2"])
+        elif choice == 5:  # a stray suffix
+            parts.append(rng.choice(["member", "entry", "1", "key", "Value", ""]))
+        elif choice == 6:  # a prefix on its own ("Tags" without ".member.1")
+            parts = parts[:1]
+        elif choice == 7:  # a broken escape
+            value = value + "%"
+        else:  # dots doubled or trailing
+            parts = [part + ("." if rng.random() < 0.5 else "") for part in parts]
+        pairs[target] = [".".join(parts), value]
+    return "&".join(f"{key}={value}" for key, value in pairs)
+
+
+def test_damaged_bodies_get_an_answer_never_a_crash():
+    rng = random.Random(SEED + 2)
+    cases = []
+    for operation in sorted(MODEL.operation_names):
+        shape = MODEL.operation_model(operation).input_shape
+        for _ in range(PER_OPERATION):
+            params = random_value(rng, shape, False) if shape is not None else {}
+            cases.append({"kind": "decode", "operation": operation, "body": mangle(rng, form_body(operation, params))})
+    answers = run_cases(cases)
+    for case, answer in zip(cases, answers):
+        if answer["ok"]:
+            assert isinstance(answer["input"], dict), case
+        else:
+            assert answer["code"] in ("InvalidParameterValue", "MalformedQueryString"), (case, answer)
+    # Enough of them still decode that the damage is exercised past the parameter parser.
+    assert sum(answer["ok"] for answer in answers) > len(answers) // 4
