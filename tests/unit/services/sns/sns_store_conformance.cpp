@@ -320,6 +320,23 @@ TEST_P(SnsStoreConformance, DeduplicationWithinTheWindowReturnsTheFirstMessageId
   EXPECT_FALSE(d2_expired->has_value());
 }
 
+// A window of zero (or less) remembers nothing: the same id at the same instant is new again.
+TEST_P(SnsStoreConformance, DeduplicationWithAnEmptyWindowRemembersNothing) {
+  for (std::int64_t window : {0, -5}) {
+    for (int i = 0; i < 2; ++i) {
+      auto remembered = store_->RememberDeduplication(kTopicArn, "z", i ? "m1" : "m0", kStart, window);
+      ASSERT_TRUE(remembered.ok());
+      EXPECT_FALSE(remembered->has_value()) << "window " << window;
+    }
+  }
+  auto one_milli = store_->RememberDeduplication(kTopicArn, "y", "m1", kStart, 1);
+  ASSERT_TRUE(one_milli.ok());
+  EXPECT_FALSE(one_milli->has_value());
+  auto same_instant = store_->RememberDeduplication(kTopicArn, "y", "m2", kStart, 1);
+  ASSERT_TRUE(same_instant.ok());
+  EXPECT_EQ(*same_instant, std::optional<std::string>("m1"));
+}
+
 TEST_P(SnsStoreConformance, SequenceNumbersIncreasePerScope) {
   for (std::uint64_t expected = 1; expected <= 5; ++expected) {
     auto next = (expected % 2 ? *store_ : Peer()).NextSequenceNumber(kTopicArn);
