@@ -108,10 +108,20 @@ bool ConditionMatchesValue(const Condition& condition, const MessageValue& value
   return false;
 }
 
-bool KeyMatches(const filter_detail::KeyRule& rule, const std::vector<MessageValue>& values) {
+// AWS "Key matching": "exists": true needs "a non-null and non-empty value"; "exists": false
+// matches a missing key, but "only matches if at least one attribute is present. An empty set of
+// attributes results in the filter not matching" (`no_attributes`: MessageAttributes scope only).
+bool HasValue(const std::vector<MessageValue>& values) {
+  return std::any_of(values.begin(), values.end(), [](const MessageValue& value) {
+    return value.kind != ValueKind::Null && !(value.kind == ValueKind::String && value.text.empty());
+  });
+}
+
+bool KeyMatches(const filter_detail::KeyRule& rule, const std::vector<MessageValue>& values, bool no_attributes = false) {
   for (const auto& condition : rule.conditions) {
     if (condition.kind == ConditionKind::Exists) {
-      if (condition.exists != values.empty()) return true;
+      bool present = HasValue(values);
+      if (condition.exists ? present : (!present && !no_attributes)) return true;
       continue;
     }
     for (const auto& value : values) {
@@ -172,7 +182,7 @@ bool AttributesMatchNode(const PolicyNode& node, const AttributeMap& attributes)
   for (const auto& rule : node.keys) {
     auto found = attributes.find(rule.name);
     std::vector<MessageValue> values = found == attributes.end() ? std::vector<MessageValue>{} : AttributeValues(found->second);
-    if (!KeyMatches(rule, values)) return false;
+    if (!KeyMatches(rule, values, attributes.empty())) return false;
   }
   if (!node.children.empty()) return false;  // nested policies are MessageBody-only (Parse refuses them)
   for (const auto& group : node.or_groups) {

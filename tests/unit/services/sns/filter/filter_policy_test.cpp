@@ -4,6 +4,7 @@
 // independently (MALLARD_SNS_FILTER_SEED=n replays a run).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <random>
@@ -248,6 +249,9 @@ TEST(FilterPolicyAttributes, DocumentationExamples) {
   EXPECT_FALSE(MatchesExample(R"({"store":[{"exists":false}]})"));
   EXPECT_TRUE(MatchesExample(R"({"store":[{"exists":true}]})"));
   EXPECT_TRUE(MatchesExample(R"({"coupon":[{"exists":false}]})"));
+  // "exists": false "only matches if at least one attribute is present".
+  EXPECT_FALSE(MustParse(R"({"coupon":[{"exists":false}]})").Matches({}));
+  EXPECT_TRUE(MustParse(R"({"coupon":[{"exists":false}]})").Matches(Attrs({{"b", "Binary", "AAEC"}})));
   EXPECT_FALSE(MatchesExample(R"({"coupon":[{"exists":true}]})"));
   EXPECT_TRUE(MatchesExample(R"({"event":[{"anything-but":["order_cancelled","order_failed"]}]})"));
   EXPECT_FALSE(MatchesExample(R"({"event":[{"anything-but":["order_placed","order_failed"]}]})"));
@@ -348,7 +352,11 @@ TEST(FilterPolicyBody, NestedKeysArraysAndTypes) {
   EXPECT_TRUE(MustParse(R"({"orders":{"state":[{"anything-but":"done"}]}})", kBody).MatchesBody(orders));
 
   EXPECT_TRUE(MustParse(R"({"a":[null]})", kBody).MatchesBody(R"({"a":null})"));
-  EXPECT_TRUE(MustParse(R"({"a":[{"exists":true}]})", kBody).MatchesBody(R"({"a":null})"));
+  // "exists": true needs a non-null, non-empty value (AWS "Key matching").
+  EXPECT_FALSE(MustParse(R"({"a":[{"exists":true}]})", kBody).MatchesBody(R"({"a":null})"));
+  EXPECT_FALSE(MustParse(R"({"a":[{"exists":true}]})", kBody).MatchesBody(R"({"a":""})"));
+  EXPECT_TRUE(MustParse(R"({"a":[{"exists":false}]})", kBody).MatchesBody(R"({"a":null})"));
+  EXPECT_TRUE(MustParse(R"({"a":[{"exists":true}]})", kBody).MatchesBody(R"({"a":[null,0]})"));
   EXPECT_FALSE(MustParse(R"({"a":[{"exists":true}]})", kBody).MatchesBody(R"({"a":{"b":1}})"));
   EXPECT_FALSE(MustParse(R"({"a":[{"anything-but":"x"}]})", kBody).MatchesBody(R"({"a":null})"));
   EXPECT_TRUE(MustParse(R"({"a":{"b":[{"exists":false}]}})", kBody).MatchesBody("{}"));
@@ -395,8 +403,12 @@ std::string Lower(std::string text) {
   return text;
 }
 
-bool ReferenceMatches(const RefCondition& condition, const std::vector<RefValue>& values) {
-  if (condition.kind == 6) return condition.exists == !values.empty();
+bool ReferenceMatches(const RefCondition& condition, const std::vector<RefValue>& values, bool no_attributes) {
+  if (condition.kind == 6) {
+    // A key exists when it has a non-empty value; "exists": false needs some attribute present.
+    bool present = std::any_of(values.begin(), values.end(), [](const RefValue& v) { return v.is_number || !v.text.empty(); });
+    return condition.exists ? present : !present && !no_attributes;
+  }
   for (const auto& value : values) {
     auto contains = [](const auto& list, const auto& item) { return std::find(list.begin(), list.end(), item) != list.end(); };
     switch (condition.kind) {
@@ -525,7 +537,7 @@ TEST(FilterPolicyRandomised, SingleKeyPoliciesAgainstReference) {
       attributes["k"] = {"String.Array", array + "]"};
     }
     if (random() % 3 == 0) attributes["other"] = {"String", word()};
-    bool expected = ReferenceMatches(condition, values);
+    bool expected = ReferenceMatches(condition, values, attributes.empty());
     bool actual = policy->Matches(attributes);
     if (expected != actual) {
       std::string message_text;
