@@ -35,6 +35,7 @@ import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
 import ddb_e2e  # noqa: E402
+import sns_e2e  # noqa: E402
 from sqs_e2e import (  # noqa: E402
     ACCESS_KEY,
     JS_DIR,
@@ -308,6 +309,52 @@ def query_client(make_client) -> SqsClient:
 @pytest.fixture
 def json_client(make_client) -> SqsClient:
     return make_client("json")
+
+
+@pytest.fixture
+def sns(mallard):
+    """boto3 SNS client (awsQuery) for us-east-1; see sns_e2e.py."""
+    return sns_e2e.sns_client(mallard.endpoint)
+
+
+@pytest.fixture
+def sns_nv(mallard):
+    """boto3 SNS client with client-side parameter validation off, so the server's validation is what answers."""
+    return sns_e2e.sns_client(mallard.endpoint, validate=False)
+
+
+@pytest.fixture
+def sns_queues(mallard) -> sns_e2e.SnsQueues:
+    """SQS queues of the same server as SNS subscribers: create(fifo=...) -> (url, arn), receive(url, n)."""
+    return sns_e2e.SnsQueues(boto_sqs(mallard, REGION))
+
+
+@pytest.fixture
+def http_endpoint():
+    """http_endpoint(script=[500, 200], default_status=200) -> a loopback sns_e2e.HttpEndpoint, closed after the test."""
+    endpoints: list[sns_e2e.HttpEndpoint] = []
+
+    def make(script=None, default_status=200) -> sns_e2e.HttpEndpoint:
+        endpoint = sns_e2e.HttpEndpoint(list(script or []), default_status)
+        endpoints.append(endpoint)
+        return endpoint
+
+    yield make
+    for endpoint in endpoints:
+        endpoint.close()
+
+
+@pytest.fixture(scope="session")
+def js_sns(mallard, tmp_path_factory) -> sns_e2e.JsSnsHelper:
+    """The node helper driving @aws-sdk/client-sns: js_sns.call(op, input) -> {ok, output|error}."""
+    if shutil.which("node") is None:
+        pytest.fail("node is not installed; the JS SDK tests need it", pytrace=False)
+    if not (JS_DIR / "node_modules" / "@aws-sdk" / "client-sns").is_dir():
+        pytest.fail(f"@aws-sdk/client-sns is not installed: run `npm ci --prefix {JS_DIR.relative_to(REPO_ROOT)}`",
+                    pytrace=False)
+    helper = sns_e2e.JsSnsHelper(mallard.endpoint, dict(os.environ), tmp_path_factory.mktemp("node") / "sns_client.stderr")
+    yield helper
+    helper.close()
 
 
 @pytest.fixture
