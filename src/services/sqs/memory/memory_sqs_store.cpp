@@ -460,6 +460,19 @@ StoreResult<QueueCounts> MemorySqsStore::CountMessages(const QueueKey& key, std:
   return counts;
 }
 
+StoreResult<std::vector<PeekedMessage>> MemorySqsStore::PeekMessages(const QueueKey& key, std::int64_t now_millis) {
+  auto queue = Find(key);
+  if (!queue) return StoreFail(StoreErrc::NotFound);
+  std::lock_guard lock(queue->mutex);
+  std::vector<PeekedMessage> peeked;
+  peeked.reserve(queue->messages.size());
+  // `messages` is keyed by sequence: send order, and so each FIFO group's order too.
+  for (const auto& [sequence, message] : queue->messages) {
+    peeked.push_back(PeekedMessage{message, PeekedStateOf(message, now_millis)});
+  }
+  return peeked;
+}
+
 StoreResult<std::int64_t> MemorySqsStore::ExpireMessages(const QueueKey& key, std::int64_t retention_seconds,
                                                              std::int64_t now_millis) {
   auto queue = Find(key);

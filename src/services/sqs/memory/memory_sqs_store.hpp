@@ -32,6 +32,7 @@ class MemorySqsStore final : public SqsStore {
                                        std::int64_t visibility_timeout_seconds, std::int64_t now_millis) override;
   StoreResult<Done> PurgeQueue(const QueueKey& key, std::int64_t now_millis) override;
   StoreResult<QueueCounts> CountMessages(const QueueKey& key, std::int64_t now_millis) override;
+  StoreResult<std::vector<PeekedMessage>> PeekMessages(const QueueKey& key, std::int64_t now_millis) override;
   StoreResult<std::int64_t> ExpireMessages(const QueueKey& key, std::int64_t retention_seconds,
                                              std::int64_t now_millis) override;
   StoreResult<std::int64_t> MoveMessages(const QueueKey& source, const std::optional<QueueKey>& destination,

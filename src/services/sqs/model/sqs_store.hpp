@@ -52,6 +52,24 @@ struct ReceiveOutcome {
   std::optional<std::int64_t> next_visible_millis;
 };
 
+// A message as it stands, read without receiving it (LocalStack's /_aws/sqs/messages endpoint).
+struct PeekedMessage {
+  enum class State : unsigned char {
+    Visible,   // a receive now could return it
+    InFlight,  // received and not yet visible again
+    Delayed,   // never received and not visible yet (DelaySeconds)
+  };
+  StoredMessage message;
+  State state = State::Visible;
+};
+
+// The state of `message` at `now_millis`, by the rule CountMessages counts with: visible once its
+// time has come; otherwise in flight when received at least once, else delayed.
+inline PeekedMessage::State PeekedStateOf(const StoredMessage& message, std::int64_t now_millis) {
+  if (message.visible_at_millis <= now_millis) return PeekedMessage::State::Visible;
+  return message.receive_count > 0 ? PeekedMessage::State::InFlight : PeekedMessage::State::Delayed;
+}
+
 struct CreateOutcome {
   bool created = false;
   QueueRecord record;  // the new queue, or the existing one when !created
@@ -89,6 +107,10 @@ class SqsStore {
                                                std::int64_t visibility_timeout_seconds, std::int64_t now_millis) = 0;
   virtual StoreResult<Done> PurgeQueue(const QueueKey& key, std::int64_t now_millis) = 0;
   virtual StoreResult<QueueCounts> CountMessages(const QueueKey& key, std::int64_t now_millis) = 0;
+  // Every message of the queue with its state at `now_millis`, in send order (which is also each
+  // FIFO group's order), read in one atomic step and changing nothing: no receive count, visibility,
+  // receipt token or receive attempt moves. Messages past retention are listed until expired.
+  virtual StoreResult<std::vector<PeekedMessage>> PeekMessages(const QueueKey& key, std::int64_t now_millis) = 0;
   // Drops messages older than the queue's retention period.
   virtual StoreResult<std::int64_t> ExpireMessages(const QueueKey& key, std::int64_t retention_seconds,
                                                      std::int64_t now_millis) = 0;

@@ -476,6 +476,19 @@ return {0, visible, in_flight, invisible - in_flight}
   return script;
 }
 
+// KEYS: meta. Returns {0, message...}: every message in send order, each as read_message gives
+// it. Reads only, so a peek never moves a receive count, a visibility or a receipt token.
+const redis::RedisScript& PeekMessages() {
+  static const auto script = Make(R"lua(
+local base = open_queue(KEYS[1])
+if not base then return {1} end
+local result = {0}
+for _, seq in ipairs(redis.call('ZRANGE', base .. 'order', 0, -1)) do result[#result + 1] = read_message(base, seq) end
+return result
+)lua");
+  return script;
+}
+
 // KEYS: meta. ARGV: now, retention ms. Returns {0, expired}.
 const redis::RedisScript& ExpireMessages() {
   static const auto script = Make(R"lua(

@@ -49,6 +49,7 @@ const redis::RedisScript& DeleteMessage();
 const redis::RedisScript& ChangeVisibility();
 const redis::RedisScript& PurgeQueue();
 const redis::RedisScript& CountMessages();
+const redis::RedisScript& PeekMessages();
 const redis::RedisScript& ExpireMessages();
 const redis::RedisScript& MoveMessages();
 const redis::RedisScript& PutMoveTask();

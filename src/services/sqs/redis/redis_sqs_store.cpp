@@ -332,6 +332,23 @@ StoreResult<QueueCounts> RedisSqsStore::CountMessages(const QueueKey& key, std::
   return QueueCounts{reply->elements[1].AsInteger(), reply->elements[2].AsInteger(), reply->elements[3].AsInteger()};
 }
 
+StoreResult<std::vector<PeekedMessage>> RedisSqsStore::PeekMessages(const QueueKey& key, std::int64_t now_millis) {
+  auto reply = Script(scripts::PeekMessages(), {MetaKey(key)}, {});
+  if (!reply) return Unexpected<StoreError>{std::move(reply).error()};
+  if (auto status = StatusOf(*reply); status != scripts::kOk) return StatusError(status, key.name);
+  std::vector<PeekedMessage> peeked;
+  peeked.reserve(reply->elements.size() - 1);
+  for (std::size_t i = 1; i < reply->elements.size(); ++i) {
+    // The fields of a receive's reply; the receipt handle it would build is not one anybody got.
+    auto read = ReceivedFrom(reply->elements[i]);
+    if (!read) return Unexpected<StoreError>{std::move(read).error()};
+    StoredMessage message = std::move(read->message);
+    auto state = PeekedStateOf(message, now_millis);
+    peeked.push_back(PeekedMessage{std::move(message), state});
+  }
+  return peeked;
+}
+
 StoreResult<std::int64_t> RedisSqsStore::ExpireMessages(const QueueKey& key, std::int64_t retention_seconds,
                                                             std::int64_t now_millis) {
   auto reply = Script(scripts::ExpireMessages(), {MetaKey(key)},
