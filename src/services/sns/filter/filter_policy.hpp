@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/fwd.hpp>
+
 #include "common/result.hpp"
 
 namespace mallard::sns {
@@ -53,6 +55,9 @@ class FilterPolicy {  // immutable after Parse; safe to share across threads
   // MessageBody scope: whether this body is delivered. A body that is not a JSON object never
   // matches (unless the policy is empty).
   bool MatchesBody(std::string_view message_body) const;
+  // The same on a body the caller parsed once for all of a topic's subscriptions (a value that is
+  // not an object never matches unless the policy is empty).
+  bool MatchesParsedBody(const boost::json::value& message_body) const;
 
   FilterPolicyScope scope() const { return scope_; }
   // True for "{}": every message matches.

@@ -244,8 +244,14 @@ bool FilterPolicy::MatchesBody(std::string_view message_body) const {
   if (scope_ != FilterPolicyScope::MessageBody) return false;
   bool ok = false;
   json::value body = ParseBounded(message_body, ok);
-  if (!ok || !body.is_object()) return false;
-  return BodyMatchesNode(*root_, &body.get_object());
+  if (!ok) return false;
+  return MatchesParsedBody(body);
+}
+
+bool FilterPolicy::MatchesParsedBody(const json::value& message_body) const {
+  if (root_ == nullptr) return true;
+  if (scope_ != FilterPolicyScope::MessageBody || !message_body.is_object()) return false;
+  return BodyMatchesNode(*root_, &message_body.get_object());
 }
 
 }  // namespace mallard::sns

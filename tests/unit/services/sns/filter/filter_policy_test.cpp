@@ -12,7 +12,10 @@
 #include <string>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "services/sns/filter/filter_policy.hpp"
+#include "services/sns/filter/policy_text.hpp"
 
 namespace mallard::sns {
 namespace {
@@ -330,6 +333,27 @@ TEST(FilterPolicyAttributes, TypesNumbersArraysAndIps) {
   EXPECT_TRUE(MustParse(R"({"ip":[{"cidr":"::ffff:10.0.0.0/120"}]})").Matches(ip("::ffff:10.0.0.9")));
 }
 
+TEST(FilterPolicyValidation, CompactTextAsJacksonWritesIt) {
+  using filter_detail::JavaDoubleToString;
+  // Java's Double.toString: decimal between 1e-3 and 1e7, computerized notation outside.
+  EXPECT_EQ(JavaDoubleToString(100.0), "100.0");
+  EXPECT_EQ(JavaDoubleToString(1.5), "1.5");
+  EXPECT_EQ(JavaDoubleToString(-0.5), "-0.5");
+  EXPECT_EQ(JavaDoubleToString(0.001), "0.001");
+  EXPECT_EQ(JavaDoubleToString(0.0001), "1.0E-4");
+  EXPECT_EQ(JavaDoubleToString(9999999.0), "9999999.0");
+  EXPECT_EQ(JavaDoubleToString(1e7), "1.0E7");
+  EXPECT_EQ(JavaDoubleToString(12345678.9), "1.23456789E7");
+  EXPECT_EQ(JavaDoubleToString(1.5e-7), "1.5E-7");
+  EXPECT_EQ(JavaDoubleToString(1e21), "1.0E21");
+  EXPECT_EQ(JavaDoubleToString(123.456), "123.456");
+  EXPECT_EQ(JavaDoubleToString(0.0), "0.0");
+  EXPECT_EQ(JavaDoubleToString(-0.0), "-0.0");
+  EXPECT_EQ(filter_detail::JacksonCompactText(boost::json::parse(
+                R"({ "a" : [ "q\"\\/\u0001\u00e9", 1, -2, 2.50, 1e400, true, null ], "b": {} })")),
+            R"({"a":["q\"\\/\u0001)" "\xC3\xA9" R"(",1,-2,2.5,"Infinity",true,null],"b":{}})");
+}
+
 // ---- Matching the message body ----
 
 TEST(FilterPolicyBody, NestedKeysArraysAndTypes) {
@@ -369,6 +393,8 @@ TEST(FilterPolicyBody, NestedKeysArraysAndTypes) {
   // A MessageBody policy does not apply to attributes, nor the reverse.
   EXPECT_FALSE(MustParse(R"({"a":["x"]})", kBody).Matches(Attrs({{"a", "String", "x"}})));
   EXPECT_FALSE(MustParse(R"({"a":["x"]})").MatchesBody(R"({"a":"x"})"));
+  EXPECT_TRUE(MustParse(R"({"a":["x"]})", kBody).MatchesParsedBody(boost::json::parse(R"({"a":["y","x"]})")));
+  EXPECT_FALSE(MustParse(R"({"a":["x"]})", kBody).MatchesParsedBody(boost::json::parse(R"(["x"])")));
 }
 
 // ---- Seeded randomised comparison against a reference model ----
