@@ -213,6 +213,22 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
       raw_respond(std::move(response));
     });
   }
+  // /_aws/…: paths a service answers itself (LocalStack's inspection endpoints, SNS's certificate).
+  if (StartsWith(request.path, "/_aws/")) {
+    for (const auto& service : services_) {
+      if (!service->AnswersPath(request.path)) continue;
+      try {
+        return service->HandleHttp(request, [raw_respond, request_id](http::HttpResponse response) {
+          response.SetHeader("x-amzn-RequestId", request_id);
+          raw_respond(std::move(response));
+        });
+      } catch (const std::exception& e) {
+        spdlog::error("{} {} failed: {}", request.method, request.path, e.what());
+        return raw_respond(AdminError(500, "internal error"));
+      }
+    }
+    return raw_respond(AdminError(404, "no such endpoint"));
+  }
   // Every AWS answer carries a request id, routing errors included. A request from browser code (it
   // has an Origin) also gets the CORS headers that let the page read the answer; other requests get
   // none, as AWS sends none.

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/http_types.hpp"
 #include "protocol/operation.hpp"
 #include "protocol/shape.hpp"
 
@@ -75,6 +76,19 @@ class Service {
   virtual std::string StoreName() const = 0;
   // Completes waiting requests early so that shutdown is prompt.
   virtual void Shutdown() {}
+  // Paths outside the AWS protocols that the service answers itself, under /_aws/ (LocalStack's
+  // inspection endpoints, SNS's signing certificate). The gateway asks each service in turn.
+  virtual bool AnswersPath(std::string_view path) const {
+    (void)path;
+    return false;
+  }
+  // Answers such a path; calls `respond` exactly once, possibly later; must not block on I/O.
+  virtual void HandleHttp(const http::HttpRequest& request, http::Responder respond) {
+    (void)request;
+    http::HttpResponse response;
+    response.status = 404;
+    respond(std::move(response));
+  }
 };
 
 }  // namespace mallard::services
