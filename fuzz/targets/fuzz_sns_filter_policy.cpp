@@ -2,7 +2,8 @@
 // MatchesBody against a message made from the rest of the input.
 // Properties beyond "no crash": every refusal is InvalidParameter with both AWS message forms
 // ("Invalid parameter: ..." and its Subscribe variant) carrying the same reason; the empty policy
-// matches everything; matching is deterministic and a copied policy answers the same.
+// matches everything; matching is deterministic, a copied policy answers the same, and
+// MatchesParsedBody agrees with MatchesBody.
 //
 // Input layout: byte 0 picks the scope (bit 0: MessageBody); the rest is "<policy>\n<message>",
 // where the message is used as the body (MessageBody) and, when it is a JSON object, turned into
@@ -81,6 +82,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::FailCheck("matching is not deterministic", input);
   }
   if (policy.matches_everything() && !(by_attributes && by_body)) fuzz::FailCheck("{} refused a message", input);
+  json::parse_options options;
+  options.max_depth = 64;  // within MatchesBody's own bound, so both parse or neither matters
+  boost::system::error_code error;
+  json::value parsed_body = json::parse(message, error, json::storage_ptr(), options);
+  if (!error && policy.MatchesParsedBody(parsed_body) != by_body) {
+    fuzz::FailCheck("MatchesParsedBody disagrees with MatchesBody", input);
+  }
   if (!policy.matches_everything()) {
     // A policy of one scope never matches through the other.
     bool other = scope == sns::FilterPolicyScope::MessageBody ? by_attributes : by_body;
