@@ -2,8 +2,10 @@
 // The SnsStore conformance suite: behaviour every SnsStore must share. A store instantiates it in
 // its own test file with a factory (tests/unit/services/sns/<store>/…):
 //   INSTANTIATE_TEST_SUITE_P(Memory, SnsStoreConformance, testing::Values(SnsStoreFactory{…}), FactoryName);
-// The cases live in sns_store_conformance.cpp, compiled into each store's test executable. Time is
-// passed in by hand (the contract's now_millis), so nothing sleeps.
+// The cases live in sns_store_conformance.cpp and (seeded randomised comparisons with reference
+// models; MALLARD_SNS_STORE_SEED=n replays) sns_store_conformance_random.cpp, both compiled into
+// each store's test executable. Time is passed in by hand (the contract's now_millis), so nothing
+// sleeps.
 #include <gtest/gtest.h>
 
 #include <cstdint>
