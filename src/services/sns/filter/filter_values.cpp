@@ -1,4 +1,5 @@
 // Number and IP address helpers shared by the filter policy compiler and matcher.
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 
@@ -121,6 +122,13 @@ std::optional<IpAddress> ParseIpAddress(std::string_view text) {
     address.bytes[2 * i + 1] = static_cast<std::uint8_t>(head[i] & 0xFF);
   }
   address.size = 16;
+  // An IPv4-mapped address (::ffff:a.b.c.d) is that IPv4 address, as Java's InetAddress reads it.
+  bool mapped = head[5] == 0xFFFF && std::all_of(head.begin(), head.begin() + 5, [](std::uint16_t g) { return g == 0; });
+  if (mapped) {
+    std::copy(address.bytes.begin() + 12, address.bytes.begin() + 16, address.bytes.begin());
+    std::fill(address.bytes.begin() + 4, address.bytes.end(), 0);
+    address.size = 4;
+  }
   return address;
 }
 

@@ -330,7 +330,13 @@ TEST(FilterPolicyAttributes, TypesNumbersArraysAndIps) {
   EXPECT_FALSE(v6.Matches(ip("2001:db9::1")));
   EXPECT_FALSE(v6.Matches(ip("10.0.0.1")));
   EXPECT_TRUE(MustParse(R"({"ip":["::1"]})").Matches(ip("0:0:0:0:0:0:0:1")));
-  EXPECT_TRUE(MustParse(R"({"ip":[{"cidr":"::ffff:10.0.0.0/120"}]})").Matches(ip("::ffff:10.0.0.9")));
+  // An IPv4-mapped IPv6 address is its IPv4 address (Java's InetAddress reads it so).
+  EXPECT_TRUE(MustParse(R"({"ip":[{"cidr":"::ffff:10.0.0.0/24"}]})").Matches(ip("10.0.0.9")));
+  EXPECT_TRUE(v4.Matches(ip("::ffff:10.0.0.9")));
+  EXPECT_TRUE(v4.Matches(ip("::FFFF:a00:9")));
+  EXPECT_EQ(ErrorOf(R"({"ip":[{"cidr":"::ffff:10.0.0.0/120"}]})"), "Invalid parameter: FilterPolicy: IPv4 mask bits must be < 32");
+  EXPECT_TRUE(MustParse(R"({"ip":["10.0.0.9"]})").Matches(ip("::ffff:10.0.0.9")));
+  EXPECT_FALSE(MustParse(R"({"ip":["10.0.0.9"]})").Matches(ip("10.0.0.10")));
 }
 
 TEST(FilterPolicyValidation, CompactTextAsJacksonWritesIt) {
