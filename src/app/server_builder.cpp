@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "http/outbound_http_client.hpp"
 #include "app/service_registry.hpp"
 #include "services/kit/executor_directory.hpp"
 #include "services/kit/peer_directory.hpp"
@@ -49,6 +50,7 @@ class RunningServer final : public Server {
       context.executors = &executors_;
       // The gateway exists before any request, so before any call of this.
       context.account_of_key = [this](const std::string& key) { return gateway_->AccountFor(key); };
+      context.default_region = gateway_options.default_region;
       return context;
     };
     std::vector<std::shared_ptr<services::Service>> services;
@@ -137,6 +139,7 @@ Result<std::unique_ptr<Server>, http::ListenError> ServerBuilder::TryStart() {
     kit::ModuleResources resources;
     resources.Provide(gateway_options_.credentials);
     resources.Provide<sqlengine::SqlEngine>(std::make_shared<sqlengine::MemorySqlEngine>());
+    resources.Provide<OutboundHttp>(std::make_shared<http::OutboundHttpClient>(2));
     auto opened = OpenModules(BuiltInModules(), {}, resources);
     // The defaults are in-process stores: they cannot fail to open unless the build is broken.
     if (!opened) throw std::logic_error("default modules failed to open: " + opened.error());

@@ -27,6 +27,9 @@ struct ServiceContext {
   ExecutorDirectory* executors = nullptr;
   // The account an access key belongs to, as the gateway maps it (STS GetAccessKeyInfo).
   std::function<std::string(const std::string& access_key_id)> account_of_key;
+  // The region of a request that names none (no SigV4 scope): the server's --default-region. Paths a
+  // service answers itself (/_aws/…) need it, as they bypass the gateway's request context.
+  std::string default_region = "us-east-1";
 };
 
 }  // namespace mallard::services

@@ -418,6 +418,8 @@ bool WantsMessageAttribute(const std::vector<std::string>& filters, const std::s
   return false;
 }
 
+}  // namespace
+
 json::object ReceivedMessageJson(const ReceivedMessage& received, const std::set<std::string>& system_names,
                                  const std::vector<std::string>& attribute_filters) {
   const auto& stored = received.message;
@@ -456,8 +458,6 @@ json::object ReceivedMessageJson(const ReceivedMessage& received, const std::set
   }
   return message;
 }
-
-}  // namespace
 
 Result<std::optional<json::object>> SqsService::TryReceive(const ReceivePlan& plan,
                                                            std::optional<std::int64_t>* next_visible) {

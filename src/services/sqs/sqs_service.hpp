@@ -28,6 +28,10 @@ class SqsService final : public services::Service {
   void Reset() override;
   std::string StoreName() const override { return store_->Name(); }
   void Shutdown() override;
+  // LocalStack's developer endpoint (sqs_developer_api.cpp): /_aws/sqs/messages lists a queue's
+  // messages in ReceiveMessage's shape without receiving them.
+  bool AnswersPath(std::string_view path) const override;
+  void HandleHttp(const http::HttpRequest& request, http::Responder respond) override;
 
  private:
   using Json = boost::json::object;
@@ -100,6 +104,11 @@ class SqsService final : public services::Service {
   const std::string runner_id_;  // this service instance, as the runner of the move tasks it runs
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };
+
+// A message as ReceiveMessage returns it: the system attributes named (or "All") and the message
+// attributes the filters select (sqs_messages.cpp).
+boost::json::object ReceivedMessageJson(const ReceivedMessage& received, const std::set<std::string>& system_names,
+                                        const std::vector<std::string>& attribute_filters);
 
 // Maps a store status to the SQS error a client sees.
 AwsError ToAwsError(const StoreError& error);
