@@ -274,6 +274,17 @@ def test_errors(mallard, query_client):
     # A broken escape is a clear error, not a crash.
     bad = http_request(mallard.port, "GET", "/_aws/sqs/messages?QueueUrl=%zz")
     assert bad.status == 400
+    assert http_request(mallard.port, "GET", f"/_aws/sqs/messages/%zz/{ACCOUNT}/q%").status == 400
+    form = http_request(mallard.port, "POST", "/_aws/sqs/messages",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"},
+                        body="Action=ReceiveMessage&QueueUrl=%G0")
+    assert form.status == 400 and form.headers["content-type"].startswith("text/xml")
+    deep = http_request(mallard.port, "POST", "/_aws/sqs/messages",
+                        headers={"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.ReceiveMessage"},
+                        body="[" * 100000)
+    assert deep.status == 400
+    huge = http_request(mallard.port, "GET", "/_aws/sqs/messages?QueueUrl=http://h/" + "a/" * 2000 + "b")
+    assert huge.status == 404
     assert http_request(mallard.port, "GET", "/_mallard/health").status == 200
 
 
@@ -329,3 +340,75 @@ def test_as_endpoint_of_an_aws_json_client(mallard, query_client):
     not_json = http_request(mallard.port, "POST", "/_aws/sqs/messages", headers=headers, body=b"{", sign=True)
     assert not_json.status == 400
     assert len(query_client.receive(url, MaxNumberOfMessages=10)) == 2
+
+
+# --- queue URLs: a seeded random comparison with LocalStack's parser -------------------------------
+
+
+def localstack_parse_queue_url(queue_url: str):
+    """LocalStack's parse_queue_url (localstack/services/sqs/utils.py), the reference: (account,
+    region or None, name), or None where it raises ValueError."""
+    from urllib.parse import urlparse
+    url = urlparse(queue_url.rstrip("/"))
+    path_parts = url.path.lstrip("/").split("/")
+    domain_parts = url.netloc.split(".")
+    if len(path_parts) not in (2, 4):
+        return None
+    account_id, queue_name = path_parts[-2:]
+    if len(path_parts) == 4:
+        if path_parts[0] != "queue":
+            return None
+        region = path_parts[1]
+    elif url.netloc.startswith("sqs."):
+        region = domain_parts[1]
+    elif ".queue." in url.netloc:
+        if domain_parts[1] != "queue":
+            return None
+        region = domain_parts[0]
+    elif url.netloc.startswith("queue"):
+        region = "us-east-1"
+    else:
+        region = None
+    return account_id, region, queue_name
+
+
+def test_queue_urls_resolve_as_localstack_parses_them(mallard, make_client):
+    import os
+    import random
+    seed = int(os.environ.get("MALLARD_SQS_PEEK_URL_SEED") or random.randrange(1 << 30))
+    print(f"MALLARD_SQS_PEEK_URL_SEED={seed} replays this run")
+    rng = random.Random(seed)
+    names = {REGION: unique("here"), OTHER_REGION: unique("there")}
+    for region, name in names.items():
+        client = make_client("query", region)
+        client.send(client.create_queue(name), f"in {region}")
+    regions = [REGION, OTHER_REGION, "ap-south-2"]
+    hosts = ["localhost:4566", "127.0.0.1:4566", "sqs.{r}.localhost.localstack.cloud:4566", "{r}.queue.localhost.localstack.cloud",
+             "queue.localhost.localstack.cloud:4566", "sqs.amazonaws.com", "x.queue.y", "{r}.queuey.z", "queue", "sqs.", ""]
+    for attempt in range(200):
+        region = rng.choice(regions)
+        account = rng.choice([ACCOUNT, "111111111111", ""])
+        name = rng.choice(list(names.values()) + ["absent", ""])
+        parts = rng.choice([[account, name], ["queue", region, account, name], [name], ["x", region, account, name],
+                            [account, name, "extra"], ["queue", region, account, name, ""]])
+        path = "/".join(parts) + rng.choice(["", "/", "//"])
+        host = rng.choice(hosts).format(r=region)
+        url = rng.choice(["http://", "https://", "//", ""]) + host + ("/" if host else "") + path
+        expected = localstack_parse_queue_url(url)
+        status, document = peek_json(mallard, {"QueueUrl": url})
+        context = f"{url!r} (seed {seed})"
+        if not url:  # an empty QueueUrl is a missing one, before any parsing
+            assert status == 400, context
+            assert document["ErrorResponse"]["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue", context
+            continue
+        if expected is None:
+            assert status == 404 and document["ErrorResponse"]["Error"]["Code"] == "InvalidAddress", context
+            continue
+        exp_account, exp_region, exp_name = expected
+        exp_region = exp_region or REGION  # unsigned: the server's default region
+        if exp_account == ACCOUNT and names.get(exp_region) == exp_name:
+            assert status == 200, context
+            assert [m["Body"] for m in json_messages(document)] == [f"in {exp_region}"], context
+        else:
+            assert status == 400, context
+            assert document["ErrorResponse"]["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue", context
