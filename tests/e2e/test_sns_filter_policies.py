@@ -50,7 +50,9 @@ ATTRIBUTE_CASES = {
     "exists-true": ({"k": [{"exists": True}]},
                     [({"k": s("any")}, True), ({"k": n("1")}, True), ({"other": s("x")}, False)]),
     "exists-false": ({"k": [{"exists": False}]},
-                     [({"other": s("x")}, True), ({}, True), ({"k": s("any")}, False)]),
+                     # AWS's Key matching page: "exists": false only matches if at least one
+                     # attribute is present; a message without attributes does not match.
+                     [({"other": s("x")}, True), ({}, False), ({"k": s("any")}, False)]),
     "cidr-v4": ({"ip": [{"cidr": "10.0.0.0/24"}]},
                 [({"ip": s("10.0.0.5")}, True), ({"ip": s("10.0.0.255")}, True), ({"ip": s("10.0.1.5")}, False),
                  ({"ip": s("not-an-ip")}, False)]),
@@ -176,13 +178,37 @@ def test_bad_policy_at_subscribe(sns, sns_queues, policy, reason):
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
 
 
+def test_unparseable_policy_at_subscribe(sns, sns_queues):
+    # LocalStack's test_subscribe_invalid_filter_policy, validated against AWS 2026-01-13.
+    topic = sns.create_topic(Name=unique_name())["TopicArn"]
+    _, arn = sns_queues.create()
+    expect_sns_error(lambda: sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                                           Attributes={"FilterPolicy": "invalid-json"}),
+                     "InvalidParameter",
+                     "Invalid parameter: Attributes Reason: FilterPolicy: failed to parse JSON. Unrecognized token "
+                     "'invalid': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n"
+                     " at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 8]")
+
+
+def test_unparseable_redrive_policy(sns, sns_queues):
+    # LocalStack's test_validate_set_sub_attributes, validated against AWS 2025-10-06.
+    topic, _, sub = subscribed_queue(sns, sns_queues, {"k": ["v"]}, None)
+    expect_sns_error(lambda: sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy",
+                                                             AttributeValue="{invalidjson}"),
+                     "InvalidParameter",
+                     "Invalid parameter: RedrivePolicy: failed to parse JSON. Unexpected character ('i' (code 105)): "
+                     "was expecting double-quote to start field name\n at [Source: REDACTED "
+                     "(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 2]")
+
+
 def test_bad_policies_at_set_subscription_attributes(sns, sns_queues):
     topic, _, sub = subscribed_queue(sns, sns_queues, {"k": ["v"]}, None)
 
     def set_policy(value, name="FilterPolicy"):
         return lambda: sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName=name, AttributeValue=value)
 
-    expect_sns_error(set_policy("{invalid json}"), "InvalidParameter",
+    # LocalStack's test_validate_set_sub_attributes, validated against AWS 2025-10-06.
+    expect_sns_error(set_policy("{invalidjson}"), "InvalidParameter",
                      "Invalid parameter: FilterPolicy: failed to parse JSON. Unexpected character ('i' (code 105)): "
                      "was expecting double-quote to start field name\n at [Source: REDACTED "
                      "(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 2]")

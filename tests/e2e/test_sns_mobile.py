@@ -30,7 +30,8 @@ def test_sms_messages_recorded_and_cleared(sns, mallard):
     [first] = messages["+15551234567"]
     assert first["PhoneNumber"] == "+15551234567"
     assert first["Message"] == "code 1234"
-    assert first["MessageAttributes"]["AWS.SNS.SMS.SMSType"]["StringValue"] == "Transactional"
+    # LocalStack records the request's attribute map as it came (DataType/StringValue).
+    assert first["MessageAttributes"]["AWS.SNS.SMS.SMSType"] == {"DataType": "String", "StringValue": "Transactional"}
     assert messages["+15557654321"][0]["MessageId"] == message_id
     # Filtered by number.
     status, body = inspect(mallard, "GET", "/_aws/sns/sms-messages", phoneNumber="+15557654321")

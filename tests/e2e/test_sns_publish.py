@@ -142,10 +142,16 @@ def test_empty_message_and_bad_subjects(sns, sns_queues):
     expect_sns_error(lambda: sns.publish(TopicArn=topic, Message=""), "InvalidParameter", "Invalid parameter: Empty message")
     expect_sns_error(lambda: sns.publish(TopicArn=topic, Message="m", Subject="line\nbreak"), "InvalidParameter",
                      "Invalid parameter: Subject")
-    expect_sns_error(lambda: sns.publish(TopicArn=topic, Message="m", Subject="s" * 100), "InvalidParameter",
+    # The API reference says "less than 100 characters"; AWS accepts exactly 100 and refuses 101
+    # (recorded in getmoto/moto#1503).
+    expect_sns_error(lambda: sns.publish(TopicArn=topic, Message="m", Subject="s" * 101), "InvalidParameter",
                      "Invalid parameter: Subject")
-    sns.publish(TopicArn=topic, Message="m", Subject="s" * 99)
-    assert sns_queues.one_envelope(url)["Subject"] == "s" * 99
+    # "ASCII text that begins with a letter, number, or punctuation mark; no line breaks or control characters".
+    for bad in (" leading space", "tab\there", "caf\u00e9"):
+        expect_sns_error(lambda: sns.publish(TopicArn=topic, Message="m", Subject=bad), "InvalidParameter",
+                         "Invalid parameter: Subject")
+    sns.publish(TopicArn=topic, Message="m", Subject="s" * 100)
+    assert sns_queues.one_envelope(url)["Subject"] == "s" * 100
 
 
 def test_message_size_limits(sns, sns_queues):
@@ -292,14 +298,21 @@ def test_fifo_publish_batch(sns, sns_queues):
     numbers = [int(s["SequenceNumber"]) for s in sorted(answer["Successful"], key=lambda s: int(s["Id"][1:]))]
     assert numbers == sorted(numbers) and len(set(numbers)) == 10
     assert [m["Body"] for m in sns_queues.receive(url, 10)] == [f"b{i}" for i in range(10)]
-    # Per-entry failure: the group id is required for each entry.
-    answer = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+    # An entry without a group id fails the whole request, as AWS answers (recorded in LocalStack's
+    # test_publish_batch_exceptions snapshot), and nothing of it is delivered.
+    expect_sns_error(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
         {"Id": "ok", "Message": "fine", "MessageGroupId": "g", "MessageDeduplicationId": "x1"},
-        {"Id": "bad", "Message": "no group", "MessageDeduplicationId": "x2"}])
-    assert [s["Id"] for s in answer["Successful"]] == ["ok"]
-    [failed] = answer["Failed"]
-    assert failed["Id"] == "bad" and failed["Code"] == "InvalidParameter" and failed["SenderFault"] is True
-    assert failed["Message"] == "Invalid parameter: The MessageGroupId parameter is required for FIFO topics"
+        {"Id": "bad", "Message": "no group", "MessageDeduplicationId": "x2"}]), "InvalidParameter",
+        "Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+    expect_sns_error(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "1", "Message": "no dedup id", "MessageGroupId": "g"}]),
+        "InvalidParameter", "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or "
+                            "MessageDeduplicationId provided explicitly")
+    expect_sns_error(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "1", "Message": json.dumps({"sqs": "x"}), "MessageStructure": "json", "MessageGroupId": "g",
+         "MessageDeduplicationId": "x3"}]),
+        "InvalidParameter", "Invalid parameter: Message Structure - No default entry in JSON message body")
+    assert sns_queues.receive_now(url) == []
 
 
 def test_fifo_topic_to_standard_queue_is_allowed(sns, sns_queues):
