@@ -141,7 +141,7 @@ class SnsQueues:
         got: list[dict] = []
         while True:
             messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30,
-                                                MessageAttributeNames=["All"]).get("Messages", [])
+                                                MessageAttributeNames=["All"], AttributeNames=["All"]).get("Messages", [])
             if not messages:
                 return got
             got.extend(messages)
