@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <vector>
 #include <future>
 #include <thread>
 
@@ -278,6 +280,90 @@ TEST_F(SqsServiceTest, ListQueuesPagesInNameOrder) {
   ASSERT_EQ(next["QueueUrls"].as_array().size(), 1u);
   EXPECT_EQ(next["QueueUrls"].as_array()[0], "http://h/000000000000/c");
   EXPECT_FALSE(next.contains("NextToken"));
+}
+
+
+// ---- /_aws/sqs/messages (sqs_developer_api.cpp) ---------------------------------------------
+
+namespace {
+http::HttpResponse Answer(SqsService& service, const std::string& method, const std::string& target,
+                          const std::string& accept = "") {
+  http::HttpRequest request;
+  request.method = method;
+  request.target = target;
+  auto question = target.find('?');
+  request.path = target.substr(0, question);
+  request.query = question == std::string::npos ? std::string() : target.substr(question + 1);
+  if (!accept.empty()) request.headers.emplace_back("accept", accept);
+  std::promise<http::HttpResponse> promise;
+  auto future = promise.get_future();
+  service.HandleHttp(request, [&promise](http::HttpResponse response) { promise.set_value(std::move(response)); });
+  return future.get();
+}
+
+// The listed messages as (body, receive count, IsVisible or "-") from the JSON answer.
+std::vector<std::string> Listed(const http::HttpResponse& response) {
+  std::vector<std::string> listed;
+  auto document = json::parse(response.body).as_object();
+  const auto& result = document["ReceiveMessageResponse"].as_object()["ReceiveMessageResult"];
+  if (result.is_null()) return listed;
+  json::value messages = result.as_object().at("Message");
+  if (!messages.is_array()) messages = json::array{messages};
+  for (const auto& message : messages.as_array()) {
+    std::map<std::string, std::string> attributes;
+    for (const auto& attribute : message.as_object().at("Attribute").as_array()) {
+      attributes[std::string(attribute.at("Name").as_string())] = std::string(attribute.at("Value").as_string());
+    }
+    listed.push_back(std::string(message.at("Body").as_string()) + "/" + attributes["ApproximateReceiveCount"] + "/" +
+                     (attributes.count("IsVisible") ? attributes["IsVisible"] : "-"));
+  }
+  return listed;
+}
+}  // namespace
+
+TEST_F(SqsServiceTest, DeveloperEndpointAnswersOnlyItsPaths) {
+  for (const char* path : {"/_aws/sqs/messages", "/_aws/sqs/messages/us-east-1/000000000000/q"}) {
+    EXPECT_TRUE(service_.AnswersPath(path)) << path;
+  }
+  for (const char* path : {"/_aws/sqs/messages/", "/_aws/sqs/messagesx", "/_aws/sqs/messages/us-east-1/000000000000",
+                           "/_aws/sqs/messages/us-east-1//q", "/_aws/sqs/messages/a/b/c/d", "/_aws/sqs", "/_aws/sns/sms-messages"}) {
+    EXPECT_FALSE(service_.AnswersPath(path)) << path;
+  }
+}
+
+TEST_F(SqsServiceTest, DeveloperEndpointFollowsTheClockWithoutReceiving) {
+  auto url = Create("peeked", R"({"MessageRetentionPeriod":"60"})");
+  Send(url, "a");
+  Send(url, "b");
+  ASSERT_EQ(Receive(url, 1).size(), 1u);
+  const std::string target = "/_aws/sqs/messages/us-east-1/000000000000/peeked?ShowInvisible=true";
+  auto answer = Answer(service_, "GET", target, "application/json");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(Listed(answer), (std::vector<std::string>{"a/1/false", "b/0/true"}));
+  EXPECT_EQ(Listed(Answer(service_, "GET", "/_aws/sqs/messages?QueueUrl=" + url, "application/json")),
+            (std::vector<std::string>{"b/0/-"}));
+  // The visibility timeout ends: "a" is listed visible again, still received once.
+  Advance(30'000);
+  EXPECT_EQ(Listed(Answer(service_, "GET", target, "application/json")),
+            (std::vector<std::string>{"a/1/true", "b/0/true"}));
+  auto again = Receive(url, 10);
+  ASSERT_EQ(again.size(), 2u);
+  std::map<std::string, std::string> counts;
+  for (const auto& message : again) {
+    counts[std::string(message.at("Body").as_string())] =
+        std::string(message.at("Attributes").at("ApproximateReceiveCount").as_string());
+  }
+  EXPECT_EQ(counts, (std::map<std::string, std::string>{{"a", "2"}, {"b", "1"}}));
+  // Past the retention period the messages are gone, as for a receive.
+  Advance(61'000);
+  EXPECT_TRUE(Listed(Answer(service_, "GET", target, "application/json")).empty());
+  // XML by default; a missing queue in awsQuery's words.
+  auto xml = Answer(service_, "GET", target);
+  EXPECT_NE(xml.body.find("<ReceiveMessageResponse"), std::string::npos) << xml.body;
+  auto missing = Answer(service_, "GET", "/_aws/sqs/messages/us-east-1/000000000000/absent");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(missing.body.find("AWS.SimpleQueueService.NonExistentQueue"), std::string::npos) << missing.body;
+  EXPECT_EQ(Answer(service_, "DELETE", target).status, 405);
 }
 
 }  // namespace mallard::sqs
