@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "http/outbound_http_client.hpp"
 #include "app/auth_config.hpp"
 #include "app/store_health.hpp"
 #include "app/server_builder.hpp"
@@ -108,6 +109,8 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   services::kit::ModuleResources resources;
   resources.Provide(gateway_options.credentials);
   resources.Provide(sql_engine);
+  // Outbound HTTP (SNS delivering to HTTP/S subscribers): its own threads, never a network thread.
+  resources.Provide<OutboundHttp>(std::make_shared<http::OutboundHttpClient>(2));
   auto opened_modules = OpenModules(BuiltInModules(), config.module_settings, resources);
   if (!opened_modules) {
     spdlog::error("{}", opened_modules.error());

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "http/outbound_http_client.hpp"
 #include "app/service_registry.hpp"
 #include "services/kit/executor_directory.hpp"
 #include "services/kit/peer_directory.hpp"
@@ -138,6 +139,7 @@ Result<std::unique_ptr<Server>, http::ListenError> ServerBuilder::TryStart() {
     kit::ModuleResources resources;
     resources.Provide(gateway_options_.credentials);
     resources.Provide<sqlengine::SqlEngine>(std::make_shared<sqlengine::MemorySqlEngine>());
+    resources.Provide<OutboundHttp>(std::make_shared<http::OutboundHttpClient>(2));
     auto opened = OpenModules(BuiltInModules(), {}, resources);
     // The defaults are in-process stores: they cannot fail to open unless the build is broken.
     if (!opened) throw std::logic_error("default modules failed to open: " + opened.error());

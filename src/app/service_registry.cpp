@@ -3,6 +3,7 @@
 #include "services/athena/athena_module.hpp"
 #include "services/dynamodb/ddb_module.hpp"
 #include "services/redshift_data/redshift_data_module.hpp"
+#include "services/sns/sns_module.hpp"
 #include "services/sqs/sqs_module.hpp"
 #include "services/sts/sts_module.hpp"
 
@@ -12,6 +13,7 @@ const std::vector<services::kit::ServiceModule>& BuiltInModules() {
   // No static-initialiser registration: the list is here, in one place, in a known order.
   static const std::vector<services::kit::ServiceModule> modules = {
       sqs::SqsModule(),
+      sns::SnsModule(),
       dynamodb::DynamoDbModule(),
       sts::StsModule(),
       athena::AthenaModule(),

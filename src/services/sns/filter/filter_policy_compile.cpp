@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "services/sns/filter/filter_policy.hpp"
+#include "services/sns/filter/json_syntax_error.hpp"
 #include "services/sns/filter/filter_policy_model.hpp"
 #include "services/sns/filter/policy_text.hpp"
 #include "services/sns/filter/policy_token_reader.hpp"
@@ -502,7 +503,10 @@ Result<FilterPolicy, FilterPolicyError> FilterPolicy::Parse(std::string_view pol
   options.max_depth = kMaxPolicyDepth;
   boost::system::error_code parse_error;
   json::value tree = json::parse(policy_json, parse_error, json::storage_ptr(), options);
-  if (parse_error) return Fail(PolicyError("failed to parse JSON."));
+  if (parse_error) {
+    std::string detail = JacksonSyntaxError(policy_json);
+    return Fail(PolicyError(detail.empty() ? "failed to parse JSON." : "failed to parse JSON. " + detail));
+  }
   // SNS compiles the tree written back compactly (see policy_text.hpp): positions count in it.
   const std::string compact = filter_detail::JacksonCompactText(tree);
 

@@ -127,14 +127,16 @@ StoreResult<Done> MemorySnsStore::ScheduleDelivery(DeliveryTask task) {
 StoreResult<std::vector<DeliveryTask>> MemorySnsStore::ClaimDueDeliveries(std::int64_t now_millis,
                                                                           std::int64_t lease_millis, std::size_t limit) {
   std::lock_guard lock(mutex_);
+  // The due tasks are chosen first and leased after, so a lease that ends at once (zero or less)
+  // cannot hand the same task out twice in one claim.
   std::vector<DeliveryTask> claimed;
-  while (claimed.size() < limit && !tasks_by_due_.empty() && tasks_by_due_.begin()->first <= now_millis) {
-    auto [due, id] = *tasks_by_due_.begin();
-    tasks_by_due_.erase(tasks_by_due_.begin());
-    auto& task = tasks_.at(id);
-    claimed.push_back(task);  // as it was scheduled (its due time is the one it was claimed at)
-    task.due_millis = now_millis + lease_millis;
-    tasks_by_due_.emplace(task.due_millis, id);
+  for (auto it = tasks_by_due_.begin(); claimed.size() < limit && it != tasks_by_due_.end() && it->first <= now_millis; ++it) {
+    claimed.push_back(tasks_.at(it->second));  // as it was scheduled (its due time is the one it was claimed at)
+  }
+  for (const auto& task : claimed) {
+    tasks_by_due_.erase({task.due_millis, task.id});
+    tasks_.at(task.id).due_millis = now_millis + lease_millis;
+    tasks_by_due_.emplace(now_millis + lease_millis, task.id);
   }
   return claimed;
 }

@@ -28,7 +28,8 @@ Result<MessageAttributes> ReadMessageAttributes(const boost::json::value* input,
 std::size_t MessageAttributesSize(const MessageAttributes& attributes);
 // The envelope's "MessageAttributes" member: {"name": {"Type": "String", "Value": "v"}}.
 boost::json::object EnvelopeAttributes(const MessageAttributes& attributes);
-// The SQS SendMessage MessageAttributes input for raw delivery: {"name": {"DataType", "StringValue"|"BinaryValue"}}.
+// The request shape of attributes, {"name": {"DataType", "StringValue" or "BinaryValue"}}: SQS SendMessage's input
+// for raw delivery, and the records of sent SMS and push messages (as LocalStack shows them).
 boost::json::object SqsMessageAttributes(const MessageAttributes& attributes);
 
 }  // namespace mallard::sns
