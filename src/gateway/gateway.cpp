@@ -219,7 +219,10 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
       if (!service->AnswersPath(request.path)) continue;
       try {
         return service->HandleHttp(request, [raw_respond, request_id](http::HttpResponse response) {
-          response.SetHeader("x-amzn-RequestId", request_id);
+          // A service that names its own request id in the body keeps it in the header too.
+          bool has_id = false;
+          for (const auto& header : response.headers) has_id = has_id || header.first == "x-amzn-RequestId";
+          if (!has_id) response.SetHeader("x-amzn-RequestId", request_id);
           raw_respond(std::move(response));
         });
       } catch (const std::exception& e) {
