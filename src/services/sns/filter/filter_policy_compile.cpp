@@ -501,12 +501,17 @@ Result<FilterPolicy, FilterPolicyError> FilterPolicy::Parse(std::string_view pol
   // The whole text must be JSON first (SNS answers "failed to parse JSON." before any rule).
   json::parse_options options;
   options.max_depth = kMaxPolicyDepth;
+  // Jackson reads the first value and ignores what trails it (FAIL_ON_TRAILING_TOKENS is off by
+  // default): write_some stops at the end of the first value.
   boost::system::error_code parse_error;
-  json::value tree = json::parse(policy_json, parse_error, json::storage_ptr(), options);
-  if (parse_error) {
+  json::stream_parser parser(json::storage_ptr(), options);
+  parser.write_some(policy_json.data(), policy_json.size(), parse_error);
+  if (!parse_error && !parser.done()) parser.finish(parse_error);
+  if (parse_error || !parser.done()) {
     std::string detail = JacksonSyntaxError(policy_json);
     return Fail(PolicyError(detail.empty() ? "failed to parse JSON." : "failed to parse JSON. " + detail));
   }
+  json::value tree = parser.release();
   // SNS compiles the tree written back compactly (see policy_text.hpp): positions count in it.
   const std::string compact = filter_detail::JacksonCompactText(tree);
 
