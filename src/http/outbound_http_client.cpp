@@ -170,8 +170,9 @@ class Exchange;
 // What the client's threads share: the I/O context, the TLS context and the live exchanges.
 struct Core {
   OutboundHttpClientOptions options;
-  asio::io_context io;
+  // Before io: anything io's destructor releases may still use the TLS context.
   ssl::context tls{ssl::context::tls_client};
+  asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   std::mutex mutex;
