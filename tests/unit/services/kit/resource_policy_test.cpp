@@ -3,8 +3,10 @@
 // and the set qualifiers, principals by account, ARN and service, refusals of malformed documents,
 // and WildcardMatch against an independent dynamic-programming matcher on seeded random input
 // (MALLARD_RESOURCE_POLICY_SEED=n replays a run).
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <random>
@@ -519,40 +521,265 @@ TEST(WildcardMatch, AgreesWithADynamicProgrammingReferenceOnRandomInput) {
   EXPECT_LT(matched, 38000);
 }
 
-// ArnMatch against its definition: the six parts, each matched by the reference glob.
+// The reference ARN match: the six parts (the last keeps its colons), each matched by the reference
+// glob; a pattern that is not ARN-shaped against the whole text.
+bool SplitArnForReference(const std::string& arn, std::vector<std::string>& parts) {
+  parts.clear();
+  std::size_t start = 0;
+  for (int i = 0; i < 5; ++i) {
+    std::size_t colon = arn.find(':', start);
+    if (colon == std::string::npos) return false;
+    parts.push_back(arn.substr(start, colon - start));
+    start = colon + 1;
+  }
+  parts.push_back(arn.substr(start));
+  return true;
+}
+
+bool ReferenceArnMatch(const std::string& pattern, const std::string& arn) {
+  std::vector<std::string> pattern_parts, arn_parts;
+  if (!SplitArnForReference(pattern, pattern_parts)) return ReferenceMatch(pattern, arn, false);
+  if (!SplitArnForReference(arn, arn_parts)) return false;
+  for (int i = 0; i < 6; ++i) {
+    if (!ReferenceMatch(pattern_parts[i], arn_parts[i], false)) return false;
+  }
+  return true;
+}
+
 TEST(WildcardMatch, ArnMatchAgreesWithPartwiseReferenceOnRandomInput) {
   const unsigned seed = SeedFromEnvironment();
   SCOPED_TRACE("MALLARD_RESOURCE_POLICY_SEED=" + std::to_string(seed));
   std::mt19937 random(seed);
-  auto split = [](const std::string& arn, std::vector<std::string>& parts) {
-    parts.clear();
-    std::size_t start = 0;
-    for (int i = 0; i < 5; ++i) {
-      std::size_t colon = arn.find(':', start);
-      if (colon == std::string::npos) return false;
-      parts.push_back(arn.substr(start, colon - start));
-      start = colon + 1;
-    }
-    parts.push_back(arn.substr(start));
-    return true;
-  };
   const std::string alphabet = "ab*?:";
   for (int round = 0; round < 20000; ++round) {
     std::string pattern, arn;
     for (std::size_t i = 0, n = 4 + random() % 12; i < n; ++i) pattern += alphabet[random() % alphabet.size()];
     for (std::size_t i = 0, n = 4 + random() % 12; i < n; ++i) arn += "ab:"[random() % 3];
-    std::vector<std::string> pattern_parts, arn_parts;
-    bool expected;
-    if (!split(pattern, pattern_parts)) {
-      expected = ReferenceMatch(pattern, arn, false);
-    } else if (!split(arn, arn_parts)) {
-      expected = false;
-    } else {
-      expected = true;
-      for (int i = 0; i < 6; ++i) expected = expected && ReferenceMatch(pattern_parts[i], arn_parts[i], false);
-    }
-    ASSERT_EQ(ArnMatch(pattern, arn), expected) << "pattern '" << pattern << "' arn '" << arn << "'";
+    ASSERT_EQ(ArnMatch(pattern, arn), ReferenceArnMatch(pattern, arn)) << "pattern '" << pattern << "' arn '" << arn << "'";
   }
+}
+
+// ---- Parse + Evaluate against a model -------------------------------------------------------------
+// Random policies are generated as plain structures, written out as JSON for ResourcePolicy, and
+// decided by a reference written here from IAM's documented rules (Deny wins, then Allow, else the
+// implicit deny; a missing key fails a condition except for negated operators, IfExists and Null).
+
+constexpr const char* kAccountA = "111122223333";
+constexpr const char* kAccountB = "444455556666";
+constexpr const char* kUserB = "arn:aws:iam::444455556666:user/bob";
+
+enum class ModelPrincipal { Anyone, AccountA, AccountBRoot, SnsService, UserB };
+enum class ModelOperator { StringEquals, StringNotEquals, StringEqualsIfExists, StringLike, NullTrue };
+
+struct ModelCondition {
+  ModelOperator op;
+  std::string key;  // as written in the policy (its case varies)
+  std::vector<std::string> values;
+};
+
+struct ModelStatement {
+  bool allow = true;
+  bool not_principal = false;
+  std::vector<ModelPrincipal> principals;
+  bool not_action = false;
+  std::vector<std::string> actions;
+  int resource_element = 0;  // 0 none, 1 Resource, 2 NotResource
+  std::vector<std::string> resources;
+  std::vector<ModelCondition> conditions;
+};
+
+struct ModelCaller {
+  std::string account, arn, service;
+};
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+bool ModelPrincipalMatches(ModelPrincipal principal, const ModelCaller& caller) {
+  switch (principal) {
+    case ModelPrincipal::Anyone: return true;
+    case ModelPrincipal::AccountA: return caller.account == kAccountA;
+    case ModelPrincipal::AccountBRoot: return caller.account == kAccountB;
+    case ModelPrincipal::SnsService: return caller.service == "sns.amazonaws.com";
+    case ModelPrincipal::UserB: return caller.arn == kUserB;
+  }
+  return false;
+}
+
+bool ModelConditionHolds(const ModelCondition& condition, const std::map<std::string, std::string>& context) {
+  const std::string* actual = nullptr;
+  for (const auto& [key, value] : context) {
+    if (Lower(key) == Lower(condition.key)) actual = &value;
+  }
+  auto any = [&](auto predicate) {
+    for (const std::string& value : condition.values) {
+      if (predicate(value)) return true;
+    }
+    return false;
+  };
+  switch (condition.op) {
+    case ModelOperator::StringEquals: return actual && any([&](const std::string& v) { return v == *actual; });
+    case ModelOperator::StringNotEquals: return !actual || !any([&](const std::string& v) { return v == *actual; });
+    case ModelOperator::StringEqualsIfExists: return !actual || any([&](const std::string& v) { return v == *actual; });
+    case ModelOperator::StringLike:
+      return actual && any([&](const std::string& v) { return ReferenceMatch(v, *actual, false); });
+    case ModelOperator::NullTrue: return actual == nullptr;
+  }
+  return false;
+}
+
+PolicyDecision ModelDecision(const std::vector<ModelStatement>& statements, const ModelCaller& caller,
+                             const PolicyRequest& request) {
+  bool allowed = false;
+  for (const ModelStatement& statement : statements) {
+    bool principal = false;
+    for (ModelPrincipal p : statement.principals) principal = principal || ModelPrincipalMatches(p, caller);
+    if (principal == statement.not_principal) continue;
+    bool action = false;
+    for (const std::string& a : statement.actions) action = action || ReferenceMatch(a, request.action, true);
+    if (action == statement.not_action) continue;
+    if (statement.resource_element != 0) {
+      bool resource = false;
+      for (const std::string& r : statement.resources) resource = resource || ReferenceArnMatch(r, request.resource);
+      if (resource == (statement.resource_element == 2)) continue;
+    }
+    bool conditions = true;
+    for (const ModelCondition& c : statement.conditions) conditions = conditions && ModelConditionHolds(c, request.context);
+    if (!conditions) continue;
+    if (!statement.allow) return PolicyDecision::ExplicitDeny;
+    allowed = true;
+  }
+  return allowed ? PolicyDecision::Allow : PolicyDecision::ImplicitDeny;
+}
+
+// One string or a list, as IAM accepts either.
+boost::json::value StringOrList(const std::vector<std::string>& items, std::mt19937& random) {
+  if (items.size() == 1 && random() % 2 == 0) return boost::json::value(items[0]);
+  boost::json::array list;
+  for (const std::string& item : items) list.emplace_back(item);
+  return list;
+}
+
+std::string ModelJson(const std::vector<ModelStatement>& statements, std::mt19937& random) {
+  boost::json::array list;
+  for (const ModelStatement& statement : statements) {
+    boost::json::object object;
+    object["Effect"] = statement.allow ? "Allow" : "Deny";
+    boost::json::value principal;
+    if (statement.principals.size() == 1 && statement.principals[0] == ModelPrincipal::Anyone && random() % 2) {
+      principal = "*";
+    } else {
+      boost::json::array aws, service;
+      for (ModelPrincipal p : statement.principals) {
+        switch (p) {
+          case ModelPrincipal::Anyone: aws.emplace_back("*"); break;
+          case ModelPrincipal::AccountA: aws.emplace_back(kAccountA); break;
+          case ModelPrincipal::AccountBRoot: aws.emplace_back(std::string("arn:aws:iam::") + kAccountB + ":root"); break;
+          case ModelPrincipal::SnsService: service.emplace_back("sns.amazonaws.com"); break;
+          case ModelPrincipal::UserB: aws.emplace_back(kUserB); break;
+        }
+      }
+      boost::json::object by_type;
+      if (!aws.empty()) by_type["AWS"] = aws;
+      if (!service.empty()) by_type["Service"] = service;
+      principal = by_type;
+    }
+    object[statement.not_principal ? "NotPrincipal" : "Principal"] = principal;
+    object[statement.not_action ? "NotAction" : "Action"] = StringOrList(statement.actions, random);
+    if (statement.resource_element != 0) {
+      object[statement.resource_element == 1 ? "Resource" : "NotResource"] = StringOrList(statement.resources, random);
+    }
+    if (!statement.conditions.empty()) {
+      boost::json::object block;
+      for (const ModelCondition& c : statement.conditions) {
+        static const char* kNames[] = {"StringEquals", "StringNotEquals", "StringEqualsIfExists", "StringLike", "Null"};
+        boost::json::value& by_key = block[kNames[static_cast<int>(c.op)]];
+        if (!by_key.is_object()) by_key = boost::json::object();
+        by_key.get_object()[c.key] = StringOrList(c.values, random);
+      }
+      object["Condition"] = block;
+    }
+    list.push_back(object);
+  }
+  boost::json::object document{{"Version", random() % 2 ? "2012-10-17" : "2008-10-17"}};
+  if (list.size() == 1 && random() % 2) {
+    document["Statement"] = list[0];
+  } else {
+    document["Statement"] = list;
+  }
+  return boost::json::serialize(document);
+}
+
+TEST(ResourcePolicy, EvaluationAgreesWithAModelOnRandomPoliciesAndRequests) {
+  const unsigned seed = SeedFromEnvironment();
+  SCOPED_TRACE("MALLARD_RESOURCE_POLICY_SEED=" + std::to_string(seed));
+  std::mt19937 random(seed);
+  auto pick = [&](const std::vector<std::string>& from) { return from[random() % from.size()]; };
+  const std::vector<std::string> action_patterns = {"sns:Publish", "SNS:publish", "sns:*", "sns:Get*", "*",
+                                                    "sqs:SendMessage", "sns:?ublish", "SNS:Subscribe"};
+  const std::vector<std::string> actions = {"sns:Publish", "SNS:Subscribe", "sqs:SendMessage", "sns:GetTopicAttributes"};
+  const std::vector<std::string> resource_patterns = {kTopicArn, "*", "arn:aws:sns:*:111122223333:*",
+                                                      "arn:aws:sns:us-east-1:111122223333:o*", "arn:aws:sqs:*:*:q",
+                                                      "arn:aws:sns:us-east-?:111122223333:t"};
+  const std::vector<std::string> resources = {kTopicArn, kOtherTopicArn, kQueueArn, "arn:aws:sns:eu-west-1:111122223333:t"};
+  const std::vector<std::string> keys = {"k1", "K1", "aws:SourceArn", "AWS:sourcearn"};
+  const std::vector<std::string> values = {"a", "b", "ab", "a*", kTopicArn};
+  const std::vector<ModelCaller> callers = {{kAccountA, std::string("arn:aws:iam::") + kAccountA + ":root", ""},
+                                            {kAccountB, kUserB, ""},
+                                            {"", "", "sns.amazonaws.com"},
+                                            {"", "", ""}};
+  int decided[3] = {0, 0, 0};
+  for (int round = 0; round < 3000; ++round) {
+    std::vector<ModelStatement> statements(1 + random() % 3);
+    for (ModelStatement& statement : statements) {
+      statement.allow = random() % 3 != 0;
+      statement.not_principal = random() % 6 == 0;
+      for (std::size_t i = 0, n = 1 + random() % 2; i < n; ++i) {
+        statement.principals.push_back(static_cast<ModelPrincipal>(random() % 5));
+      }
+      statement.not_action = random() % 5 == 0;
+      for (std::size_t i = 0, n = 1 + random() % 2; i < n; ++i) statement.actions.push_back(pick(action_patterns));
+      statement.resource_element = static_cast<int>(random() % 3);
+      for (std::size_t i = 0, n = 1 + random() % 2; i < n; ++i) statement.resources.push_back(pick(resource_patterns));
+      for (std::size_t i = 0, n = random() % 3; i < n; ++i) {
+        ModelCondition condition{static_cast<ModelOperator>(random() % 5), pick(keys), {}};
+        if (condition.op == ModelOperator::NullTrue) {
+          condition.values = {"true"};
+        } else {
+          for (std::size_t j = 0, m = 1 + random() % 2; j < m; ++j) condition.values.push_back(pick(values));
+        }
+        // One operator and key per block entry: a repeated pair would overwrite in JSON.
+        bool repeated = false;
+        for (const ModelCondition& other : statement.conditions) {
+          repeated = repeated || (other.op == condition.op && other.key == condition.key);
+        }
+        if (!repeated) statement.conditions.push_back(std::move(condition));
+      }
+    }
+    const std::string text = ModelJson(statements, random);
+    auto parsed = ResourcePolicy::Parse(text);
+    ASSERT_TRUE(parsed.ok()) << text << "\n" << parsed.error().message;
+    for (int request_round = 0; request_round < 8; ++request_round) {
+      const ModelCaller& caller = callers[random() % callers.size()];
+      PolicyRequest request;
+      request.principal_account = caller.account;
+      request.principal_arn = caller.arn;
+      request.service_principal = caller.service;
+      request.action = pick(actions);
+      request.resource = pick(resources);
+      if (random() % 2) request.context["k1"] = pick(values);
+      if (random() % 2) request.context["aws:SourceArn"] = pick({kTopicArn, kOtherTopicArn});
+      const PolicyDecision expected = ModelDecision(statements, caller, request);
+      ++decided[static_cast<int>(expected)];
+      ASSERT_EQ(parsed->Evaluate(request), expected)
+          << text << "\ncaller " << caller.account << " " << caller.arn << " " << caller.service << " action "
+          << request.action << " resource " << request.resource << " k1=" << request.context["k1"];
+    }
+  }
+  // Every answer occurs often enough that the comparison means something.
+  for (int count : decided) EXPECT_GT(count, 1000);
 }
 
 }  // namespace
