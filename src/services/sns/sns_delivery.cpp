@@ -41,35 +41,60 @@ std::string TextMember(const json::object& object, const char* name) {
 }  // namespace
 
 void SnsService::DeliverToSubscribers(std::shared_ptr<FanoutJob> job, std::function<void()> done) {
-  // Completes `done` when every queue delivery has answered: one count per delivery in flight,
-  // plus one for this loop, released at its end (so a delivery completing synchronously cannot
-  // finish the job early).
+  // Completes `done` when every queue has its messages: one count per queue subscription, plus
+  // one for this loop, released at its end (so a delivery completing synchronously cannot finish
+  // the job early). A queue gets a job's messages one after another, each once the previous one
+  // is stored, so a batch keeps its order in the queue whatever the SQS store (Redis runs sends on
+  // a pool, where independent sends may overtake each other).
   auto remaining = std::make_shared<std::atomic<std::size_t>>(1);
   auto finish = std::make_shared<std::function<void()>>(std::move(done));
-  auto one_done = std::make_shared<std::function<void()>>([remaining, finish] {
+  std::function<void()> one_done = [remaining, finish] {
     if (remaining->fetch_sub(1) == 1) (*finish)();
-  });
-  for (const auto& message : job->messages) {
-    auto filter_attributes = FilterAttributes(message.attributes);
-    for (const auto& subscription : job->subscriptions) {
-      if (subscription.pending) continue;
-      if (!subscription.Attribute("FilterPolicy").empty()) {
-        auto policy = FilterOf(subscription);
-        if (!policy) continue;  // a stored policy that no longer parses lets nothing through
-        bool matches = policy->scope() == FilterPolicyScope::MessageBody
-                           ? policy->MatchesBody(message.TextFor(subscription.protocol))
-                           : policy->Matches(filter_attributes);
-        if (!matches) continue;
-      }
-      if (subscription.protocol == "sqs") remaining->fetch_add(1);
-      DeliverOne(job, subscription, message, one_done);
+  };
+  std::vector<std::map<std::string, FilterAttribute, std::less<>>> filter_attributes;
+  for (const auto& message : job->messages) filter_attributes.push_back(FilterAttributes(message.attributes));
+  for (std::size_t s = 0; s < job->subscriptions.size(); ++s) {
+    const SubscriptionRecord& subscription = job->subscriptions[s];
+    if (subscription.pending) continue;
+    std::shared_ptr<const FilterPolicy> policy;
+    if (!subscription.Attribute("FilterPolicy").empty()) {
+      policy = FilterOf(subscription);
+      if (!policy) continue;  // a stored policy that no longer parses lets nothing through
     }
+    auto matching = std::make_shared<std::vector<std::size_t>>();
+    for (std::size_t m = 0; m < job->messages.size(); ++m) {
+      const OutgoingMessage& message = job->messages[m];
+      bool matches = policy == nullptr ||
+                     (policy->scope() == FilterPolicyScope::MessageBody ? policy->MatchesBody(message.TextFor(subscription.protocol))
+                                                                       : policy->Matches(filter_attributes[m]));
+      if (matches) matching->push_back(m);
+    }
+    if (matching->empty()) continue;
+    if (subscription.protocol != "sqs") {
+      for (std::size_t m : *matching) DeliverOne(job, subscription, job->messages[m], [] {});
+      continue;
+    }
+    remaining->fetch_add(1);
+    DeliverInOrder(job, s, std::move(matching), 0, one_done);
   }
-  (*one_done)();
+  one_done();
+}
+
+void SnsService::DeliverInOrder(const std::shared_ptr<FanoutJob>& job, std::size_t subscription,
+                                std::shared_ptr<const std::vector<std::size_t>> messages, std::size_t next,
+                                std::function<void()> done) {
+  if (next == messages->size()) return done();
+  auto self = weak_from_this();
+  DeliverOne(job, job->subscriptions[subscription], job->messages[(*messages)[next]],
+             [self, job, subscription, messages, next, done]() mutable {
+               auto service = self.lock();
+               if (!service) return done();
+               service->DeliverInOrder(job, subscription, std::move(messages), next + 1, std::move(done));
+             });
 }
 
 void SnsService::DeliverOne(const std::shared_ptr<FanoutJob>& job, const SubscriptionRecord& subscription,
-                            const OutgoingMessage& message, const std::shared_ptr<std::function<void()>>& one_done) {
+                            const OutgoingMessage& message, std::function<void()> delivered) {
   const TopicRecord& topic = job->topic;
   const std::string& protocol = subscription.protocol;
   const std::string& text = message.TextFor(protocol);
@@ -100,12 +125,12 @@ void SnsService::DeliverOne(const std::shared_ptr<FanoutJob>& job, const Subscri
     auto self = weak_from_this();
     SubscriptionRecord copy = subscription;
     DeliverToQueue(subscription.endpoint, std::move(send), topic.account, topic.arn, job->caller,
-                   [self, copy, dlq_body, one_done](bool delivered, std::string error) {
-                     if (!delivered) {
+                   [self, copy, dlq_body, delivered](bool stored, std::string error) {
+                     if (!stored) {
                        spdlog::info("sns: delivery to {} failed: {}", copy.endpoint, error);
                        if (auto service = self.lock()) service->SendToDeadLetterQueue(copy, dlq_body, error);
                      }
-                     (*one_done)();
+                     delivered();
                    });
     return;
   }

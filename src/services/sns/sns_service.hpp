@@ -151,8 +151,14 @@ class SnsService final : public services::Service, public std::enable_shared_fro
   // Delivers one message to every subscriber of `topic`; completes `done` once every SQS delivery
   // (in-process, fast) has answered; HTTP deliveries are scheduled and complete later.
   void DeliverToSubscribers(std::shared_ptr<FanoutJob> job, std::function<void()> done);
+  // Messages `messages[next…]` of the job to one queue subscriber, each once the previous one is
+  // stored (so the queue keeps their order); `done` runs after the last.
+  void DeliverInOrder(const std::shared_ptr<FanoutJob>& job, std::size_t subscription,
+                      std::shared_ptr<const std::vector<std::size_t>> messages, std::size_t next,
+                      std::function<void()> done);
+  // One message to one subscriber; `delivered` runs once it is handed over (for a queue: stored).
   void DeliverOne(const std::shared_ptr<FanoutJob>& job, const SubscriptionRecord& subscription,
-                  const OutgoingMessage& message, const std::shared_ptr<std::function<void()>>& one_done);
+                  const OutgoingMessage& message, std::function<void()> delivered);
   // Sends to an SQS queue through the SQS service, as the topic's owner; in strict mode only when
   // the queue's policy allows the topic (`source_arn`).
   void DeliverToQueue(const std::string& queue_arn, Json send_input, const std::string& owner_account,
