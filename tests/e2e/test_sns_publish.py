@@ -322,3 +322,52 @@ def test_fifo_topic_to_standard_queue_is_allowed(sns, sns_queues):
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     sns.publish(TopicArn=topic, Message="to standard", MessageGroupId="g", MessageDeduplicationId="d")
     assert [m["Body"] for m in sns_queues.receive(url, 1)] == ["to standard"]
+
+
+# ---------------------------------------------------------------------------------------------
+# --sns-queue-policy strict: a queue receives only if its policy lets the topic send, as on AWS.
+# ---------------------------------------------------------------------------------------------
+
+
+def queue_policy_for(queue_arn: str, topic_arn: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "topic-may-send", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "sqs:SendMessage", "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}}}]})
+
+
+def test_strict_queue_policy(tmp_path):
+    from conftest import start_server, stop_server
+    from sns_e2e import SnsQueues, sns_client
+
+    server = start_server(tmp_path / "strict.log", ["--sns-queue-policy", "strict"])
+    try:
+        sns = sns_client(server.endpoint)
+        queues = SnsQueues(boto_sqs_for(server))
+        topic = sns.create_topic(Name=unique_name())["TopicArn"]
+        other_topic = topic + "-other"
+        allowed_url, allowed_arn = queues.create()
+        queues.sqs.set_queue_attributes(QueueUrl=allowed_url, Attributes={"Policy": queue_policy_for(allowed_arn, topic)})
+        bare_url, bare_arn = queues.create()
+        wrong_url, wrong_arn = queues.create()
+        queues.sqs.set_queue_attributes(QueueUrl=wrong_url, Attributes={"Policy": queue_policy_for(wrong_arn, other_topic)})
+        for arn in (allowed_arn, bare_arn, wrong_arn):
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+        sns.publish(TopicArn=topic, Message="only where allowed")
+        assert [m["Body"] for m in queues.receive_now(allowed_url)] == ["only where allowed"]
+        assert queues.receive_now(bare_url) == []
+        assert queues.receive_now(wrong_url) == []
+    finally:
+        rc, _ = stop_server(server)
+        assert rc == 0, server.log_text()[-3000:]
+
+
+def boto_sqs_for(server):
+    """An SQS client of that server (conftest's boto_sqs caches one client per region, for the session server)."""
+    import boto3
+    from botocore.config import Config
+
+    from sqs_e2e import ACCESS_KEY, REGION, SECRET_KEY
+    return boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                                 region_name=REGION).client(
+        "sqs", endpoint_url=server.endpoint, config=Config(retries={"max_attempts": 1, "mode": "standard"}))
