@@ -301,3 +301,31 @@ def test_list_subscriptions_pages_of_100(sns):
     everything = all_pages(sns.list_subscriptions)
     assert [len(p) for p in everything] == [100, 4]
     assert {s["SubscriptionArn"] for p in everything for s in p} == subs | {other_sub}
+
+
+def test_another_account_acts_only_as_the_topic_policy_allows(sns, mallard, sns_queues):
+    import boto3
+    from botocore.config import Config
+
+    # A 12-digit access key id is its own account (README, "Account").
+    other = boto3.session.Session(aws_access_key_id="111122223333", aws_secret_access_key="x", region_name=REGION).client(
+        "sns", endpoint_url=mallard.endpoint, config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+    arn = sns.create_topic(Name=unique_name())["TopicArn"]
+    refused = f"User: arn:aws:iam::111122223333:root is not authorized to perform: SNS:Publish on resource: {arn}"
+    expect_sns_error(lambda: other.publish(TopicArn=arn, Message="m"), "AuthorizationError", status=403,
+                     message_prefix=refused)
+    url, queue_arn = sns_queues.create()
+    sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    sns.add_permission(TopicArn=arn, Label="other-publishes", AWSAccountId=["111122223333"], ActionName=["Publish"])
+    other.publish(TopicArn=arn, Message="from another account")
+    assert [m["Body"] for m in sns_queues.receive_now(url)] == ["from another account"]
+    # Only what was granted.
+    expect_sns_error(lambda: other.get_topic_attributes(TopicArn=arn), "AuthorizationError", status=403,
+                     message_prefix="User: arn:aws:iam::111122223333:root is not authorized to perform: "
+                                    f"SNS:GetTopicAttributes on resource: {arn}")
+    sns.remove_permission(TopicArn=arn, Label="other-publishes")
+    expect_sns_error(lambda: other.publish(TopicArn=arn, Message="m"), "AuthorizationError", status=403,
+                     message_prefix=refused)
+    # Its own topics are its own: the same name is another topic in its account.
+    own = other.create_topic(Name=arn.rsplit(":", 1)[1])["TopicArn"]
+    assert own == arn.replace(ACCOUNT, "111122223333")
