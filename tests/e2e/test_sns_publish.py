@@ -371,3 +371,16 @@ def boto_sqs_for(server):
     return boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
                                  region_name=REGION).client(
         "sqs", endpoint_url=server.endpoint, config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+
+
+def test_deleted_queue_sends_to_dead_letter_queue(sns, sns_queues):
+    topic = sns.create_topic(Name=unique_name())["TopicArn"]
+    url, arn = sns_queues.create()
+    dlq_url, dlq_arn = sns_queues.create()
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                  Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})})
+    sns_queues.sqs.delete_queue(QueueUrl=url)
+    message_id = sns.publish(TopicArn=topic, Message="nowhere to go")["MessageId"]
+    [dead] = sns_queues.receive(dlq_url, 1, timeout=5)
+    envelope = json.loads(dead["Body"])
+    assert (envelope["Message"], envelope["MessageId"], envelope["TopicArn"]) == ("nowhere to go", message_id, topic)
