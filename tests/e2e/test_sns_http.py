@@ -257,3 +257,31 @@ def test_signing_certificate_is_served(sns, sns_queues, mallard):
     assert certificate.public_key().key_size >= 2048
     # The canonical string is what this test builds: keys in byte order, Subject only when present.
     assert canonical_string(envelope).startswith(b"Message\nm\nMessageId\n")
+
+
+def test_no_delay_retries_come_first(sns, http_endpoint):
+    endpoint = http_endpoint(script=[200, 500, 500, 500], default_status=200)
+    topic = sns.create_topic(Name=unique_name())["TopicArn"]
+    policy = {"healthyRetryPolicy": {"numRetries": 3, "numNoDelayRetries": 1, "minDelayTarget": 1,
+                                     "maxDelayTarget": 1}}
+    subscribe_http(sns, topic, endpoint, {"DeliveryPolicy": json.dumps(policy)})
+    sns.publish(TopicArn=topic, Message="phases")
+    attempts = endpoint.wait(4, "Notification", timeout=8)
+    gaps = [b.at - a.at for a, b in zip(attempts, attempts[1:])]
+    assert gaps[0] < 0.5, f"the no-delay retry waited: gaps {gaps}"
+    assert all(0.8 <= gap <= 3.0 for gap in gaps[1:]), f"gaps {gaps}, the policy asks for 1 s"
+
+
+def test_throttle_policy_spaces_deliveries(sns, http_endpoint):
+    endpoint = http_endpoint()
+    topic = sns.create_topic(Name=unique_name())["TopicArn"]
+    subscribe_http(sns, topic, endpoint, {"DeliveryPolicy": json.dumps(
+        {"healthyRetryPolicy": {"numRetries": 0}, "throttlePolicy": {"maxReceivesPerSecond": 2}})})
+    for i in range(6):
+        sns.publish(TopicArn=topic, Message=f"t{i}")
+    deliveries = endpoint.wait(6, "Notification", timeout=8)
+    span = deliveries[-1].at - deliveries[0].at
+    # Whatever the limiter (sliding or fixed windows, bursts or even spacing), 6 deliveries at 2 per
+    # second span at least one second; unthrottled they arrive within milliseconds.
+    assert span >= 0.95, f"6 deliveries at 2 per second took {span:.2f} s"
+    assert sorted(d.json()["Message"] for d in deliveries) == [f"t{i}" for i in range(6)]
