@@ -132,10 +132,55 @@ std::optional<IpAddress> ParseIpAddress(std::string_view text) {
   return address;
 }
 
+namespace {
+
+// Lower case of the upper-case letters of the alphabets a policy is likely to use: ASCII, Latin-1,
+// Latin Extended-A, Greek and Cyrillic (SNS folds with Java's full Unicode tables; the letters
+// outside these blocks compare as they are).
+std::uint32_t LowerCodePoint(std::uint32_t c) {
+  if (c >= 'A' && c <= 'Z') return c + 0x20;
+  if (c < 0xC0) return c;
+  if (c <= 0xDE) return c == 0xD7 ? c : c + 0x20;
+  if (c >= 0x100 && c <= 0x137) return c | 1;  // pairs: even upper, odd lower
+  if (c >= 0x139 && c <= 0x148) return (c & 1) ? c + 1 : c;
+  if (c >= 0x14A && c <= 0x177) return c | 1;
+  if (c == 0x178) return 0xFF;
+  if (c >= 0x179 && c <= 0x17E) return (c & 1) ? c + 1 : c;
+  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 0x20;
+  if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+  if (c >= 0x410 && c <= 0x42F) return c + 0x20;
+  return c;
+}
+
+void AppendCodePoint(std::string& out, std::uint32_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+}  // namespace
+
 std::string FoldCase(std::string_view text) {
-  std::string folded(text);
-  for (char& c : folded) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  std::string folded;
+  folded.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    auto lead = static_cast<unsigned char>(text[i]);
+    // Two-byte sequences hold every letter folded here; anything else is copied byte for byte.
+    if (lead >= 0xC2 && lead <= 0xDF && i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) {
+      std::uint32_t c = ((lead & 0x1Fu) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3Fu);
+      AppendCodePoint(folded, LowerCodePoint(c));
+      i += 2;
+      continue;
+    }
+    folded.push_back(lead < 0x80 ? static_cast<char>(LowerCodePoint(lead)) : text[i]);
+    ++i;
   }
   return folded;
 }

@@ -275,6 +275,14 @@ TEST(FilterPolicyAttributes, DocumentationExamples) {
   EXPECT_TRUE(MatchesExample(R"({"store":[{"anything-but":{"equals-ignore-case":"other"}}]})"));
   EXPECT_FALSE(MatchesExample(R"({"coupon":[{"anything-but":"x"}]})"));  // anything-but needs the key
   EXPECT_FALSE(MatchesExample(R"({"store":["Example_Corp"]})"));         // case-sensitive
+  // equals-ignore-case folds beyond ASCII (Latin-1, Latin Extended-A, Greek, Cyrillic).
+  auto word = [](const char* value) { return Attrs({{"w", "String", value}}); };
+  EXPECT_TRUE(MustParse(R"({"w":[{"equals-ignore-case":"\u00c9COLE"}]})").Matches(word("\xC3\xA9" "cole")));
+  EXPECT_TRUE(MustParse(R"({"w":[{"equals-ignore-case":"\u0394\u0395\u039b\u03a4\u0391"}]})").Matches(word("\xCE\xB4\xCE\xB5\xCE\xBB\xCF\x84\xCE\xB1")));
+  EXPECT_TRUE(MustParse(R"({"w":[{"equals-ignore-case":"\u041c\u0418\u0420"}]})").Matches(word("\xD0\xBC\xD0\xB8\xD1\x80")));
+  EXPECT_TRUE(MustParse(R"({"w":[{"equals-ignore-case":"\u0141\u00f3d\u017a"}]})").Matches(word("\xC5\x82\xC3\xB3" "d\xC5\xBA")));
+  EXPECT_FALSE(MustParse(R"({"w":[{"equals-ignore-case":"\u00d7"}]})").Matches(word("\xC3\xB7")));  // × is no letter
+  EXPECT_FALSE(MustParse(R"({"w":[{"anything-but":{"equals-ignore-case":"\u00c9COLE"}}]})").Matches(word("\xC3\xA9" "cole")));
   // AND across keys: one failing key fails the policy.
   EXPECT_FALSE(MatchesExample(R"({"store":["example_corp"],"event":["order_cancelled"]})"));
 }
