@@ -21,9 +21,8 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::int64_t kLeaseMillis = 60000;       // longer than an attempt's timeout and its bookkeeping
 constexpr std::size_t kClaimBatch = 64;
-constexpr auto kHttpTimeout = std::chrono::seconds(15);  // AWS gives an HTTP/S endpoint 15 s
+constexpr std::int64_t kHttpTimeoutMillis = 15000;  // AWS gives an HTTP/S endpoint 15 s
 
 std::map<std::string, FilterAttribute, std::less<>> FilterAttributes(const MessageAttributes& attributes) {
   std::map<std::string, FilterAttribute, std::less<>> out;
@@ -325,7 +324,7 @@ void SnsService::RunDueDeliveries() {
   do {
     claim_again_.store(false);
     if (!alive_->load()) break;
-    auto claimed = store_->ClaimDueDeliveries(Now(), kLeaseMillis, kClaimBatch);
+    auto claimed = store_->ClaimDueDeliveries(Now(), options_.delivery_lease_millis, kClaimBatch);
     if (!claimed) {
       spdlog::warn("sns: claiming deliveries failed: {}", claimed.error().detail);
       break;
@@ -364,7 +363,7 @@ void SnsService::AttemptDelivery(DeliveryTask task) {
   outbound.method = "POST";
   outbound.url = TextMember(document, "url");
   outbound.body = TextMember(document, "body");
-  outbound.timeout = kHttpTimeout;
+  outbound.timeout = std::chrono::milliseconds(std::min(kHttpTimeoutMillis, options_.delivery_lease_millis / 2));
   outbound.headers = {{"Content-Type", policy.content_type},
                       {"x-amz-sns-message-type", type},
                       {"x-amz-sns-message-id", TextMember(document, "message_id")},

@@ -43,6 +43,7 @@ Result<kit::OpenedModule, std::string> Open(const kit::SettingValues& settings, 
   auto signer = MessageSigner::Generate();
   if (!signer) return Fail("SNS could not make its signing key: " + signer.error());
   SnsOptions options;
+  MALLARD_ASSIGN_OR_RETURN(options.delivery_lease_millis, kit::IntegerSetting(SnsModule(), settings, "delivery_lease_ms"));
   options.http = resources.Find<OutboundHttp>();
   options.signer = std::move(signer).value();
   options.strict_queue_policy = queue_policy == "strict";
@@ -84,6 +85,17 @@ kit::ServiceModule SnsModule() {
           .help = "SNS delivery to SQS: permissive (every subscribed queue receives) or strict (only queues whose "
                   "policy allows the topic, as in AWS)",
           .integer_range = std::nullopt,
+      },
+      {
+          .key = "delivery_lease_ms",
+          .flag = "--sns-delivery-lease-ms",
+          .env = "MALLARD_SNS_DELIVERY_LEASE_MS",
+          .toml_table = "sns",
+          .toml_key = "delivery_lease_ms",
+          .default_value = "60000",
+          .help = "How long a server holds an HTTP/S delivery it is attempting; on a shared store, another server "
+                  "takes the delivery over when its server stopped and this much time passed",
+          .integer_range = kit::ModuleSetting::Range{1000, 3600000},
       },
   };
   module.open = Open;

@@ -44,6 +44,10 @@ struct SnsOptions {
   bool store_in_process = true;
   // Threads of the pool that runs HTTP delivery bookkeeping (the requests themselves are async).
   unsigned delivery_threads = 2;
+  // How long a claimed HTTP/S delivery stays this server's; a server that stops mid-attempt loses
+  // it to another server on the same store after this long. An attempt's timeout is at most half
+  // of it (and AWS's 15 s), so a live server's attempt ends before anyone else may take it.
+  std::int64_t delivery_lease_millis = 60000;
 };
 
 class SnsService final : public services::Service, public std::enable_shared_from_this<SnsService> {
