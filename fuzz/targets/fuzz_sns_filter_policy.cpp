@@ -1,7 +1,8 @@
 // SNS filter policies: FilterPolicy::Parse over arbitrary text in both scopes, then Matches and
 // MatchesBody against a message made from the rest of the input.
 // Properties beyond "no crash": every refusal is InvalidParameter with both AWS message forms
-// ("Invalid parameter: ..." and its Subscribe variant) carrying the same reason; the empty policy
+// ("Invalid parameter: ..." and its Subscribe variant) carrying the same reason; the same policy
+// tree spelled differently (whitespace, escapes, number spelling) gets the same answer; the empty policy
 // matches everything; matching is deterministic, a copied policy answers the same, and
 // MatchesParsedBody agrees with MatchesBody.
 //
@@ -62,6 +63,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view message = newline == std::string_view::npos ? std::string_view() : input.substr(newline + 1);
 
   auto parsed = sns::FilterPolicy::Parse(policy_text, scope);
+  // SNS compiles the parsed tree, not the text: the same tree written differently (Boost's
+  // spelling: other escapes, 1.5E0 for 1.5) must give the same answer, refusal text included.
+  {
+    boost::system::error_code error;
+    json::parse_options options;
+    options.max_depth = 32;
+    json::stream_parser first(json::storage_ptr(), options);
+    first.write_some(policy_text.data(), policy_text.size(), error);
+    if (!error && !first.done()) first.finish(error);
+    if (!error && first.done()) {
+      json::value tree = first.release();
+      std::string respelled = json::serialize(tree);
+      boost::system::error_code reparse_error;
+      // Only when the respelling is the same tree: "Infinity" is not JSON, and Boost's number
+      // parsing is not exact for long mantissas, so a respelled double may come back one ulp off.
+      json::value reparsed = json::parse(respelled, reparse_error);
+      if (!reparse_error && reparsed == tree) {
+        auto again = sns::FilterPolicy::Parse(respelled, scope);
+        if (again.ok() != parsed.ok() || (!again.ok() && again.error().message != parsed.error().message)) {
+          fuzz::FailCheck("the same policy tree spelled differently answered differently: " + respelled, input);
+        }
+      }
+    }
+  }
   if (!parsed.ok()) {
     const auto& error = parsed.error();
     if (error.code != "InvalidParameter") fuzz::FailCheck("refusal with code " + error.code, input);
