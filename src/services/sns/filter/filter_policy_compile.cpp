@@ -8,8 +8,8 @@
 #include <boost/json.hpp>
 
 #include "services/sns/filter/filter_policy.hpp"
-#include "services/sns/filter/json_syntax_error.hpp"
 #include "services/sns/filter/filter_policy_model.hpp"
+#include "services/sns/filter/json_syntax_error.hpp"
 #include "services/sns/filter/policy_text.hpp"
 #include "services/sns/filter/policy_token_reader.hpp"
 
@@ -254,12 +254,11 @@ class PolicyCompiler {
     if (token != PolicyToken::String) return Barf("Invalid member in numeric match: " + reader_.Text());
     const std::string op = reader_.Text();
     token = reader_.Next();
-    auto bound = [&](double value) -> std::optional<std::int64_t> { return ComparableKey(value); };
     if (op == "=" || op == "<" || op == "<=") {
       if (token != PolicyToken::Number) return Barf("Value of " + (op == "=" ? std::string("equals") : op) + " must be numeric");
       double value = DoubleFromToken();
       if (reader_.Next() != PolicyToken::EndArray) return Barf("Too many elements in numeric expression");
-      auto key = bound(value);
+      auto key = ComparableKey(value);
       if (!key) return Barf(std::string(kOutOfRangeMessage));
       if (op == "=") {
         condition.low = condition.high = key;
@@ -275,7 +274,7 @@ class PolicyCompiler {
       token = reader_.Next();
       condition.low_open = op == ">";
       if (token == PolicyToken::EndArray) {
-        condition.low = bound(bottom);
+        condition.low = ComparableKey(bottom);
         if (!condition.low) return Barf(std::string(kOutOfRangeMessage));
         return true;
       }
@@ -286,8 +285,8 @@ class PolicyCompiler {
       double top = DoubleFromToken();
       if (reader_.Next() != PolicyToken::EndArray) return Barf("Too many terms in numeric range expression");
       if (bottom >= top) return Barf("Bottom must be less than top");
-      condition.low = bound(bottom);
-      condition.high = bound(top);
+      condition.low = ComparableKey(bottom);
+      condition.high = ComparableKey(top);
       condition.high_open = top_op == "<";
       if (!condition.low || !condition.high) return Barf(std::string(kOutOfRangeMessage));
       return true;
