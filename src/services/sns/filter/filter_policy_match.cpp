@@ -194,38 +194,97 @@ bool AttributesMatchNode(const PolicyNode& node, const AttributeMap& attributes)
 }
 
 // ---- MessageBody ----
+//
+// SNS compares key paths joined with dots (AWS-validated in LocalStack's
+// test_filter_policy_on_message_body_dot_attribute): the policy key "a.b" matches {"a": {"b": …}}
+// and {"a.b": …}, and the nested policy {"a": {"b": …}} matches {"a.b": …} too. An object of the
+// body is seen as a view: its members, by name, where a name may stand for several path steps.
 
-// `object` is null when the body has no object at this path (a nested policy then sees only absent keys).
-bool BodyMatchesNode(const PolicyNode& node, const json::object* object) {
+using BodyView = std::vector<std::pair<std::string_view, const json::value*>>;
+
+BodyView ViewOf(const json::object& object) {
+  BodyView view;
+  view.reserve(object.size());
+  for (const auto& member : object) view.emplace_back(member.key(), &member.value());
+  return view;
+}
+
+bool StartsWithStep(std::string_view path, std::string_view name) {
+  return path.size() > name.size() && path[name.size()] == '.' && path.substr(0, name.size()) == name;
+}
+
+// The objects a value holds: itself, or the objects in an array (of arrays).
+void ObjectsIn(const json::value& value, std::vector<const json::object*>& out) {
+  std::vector<const json::value*> pending{&value};
+  while (!pending.empty()) {
+    const json::value* next = pending.back();
+    pending.pop_back();
+    if (next->is_object()) out.push_back(&next->get_object());
+    if (next->is_array()) {
+      const auto& array = next->get_array();
+      for (auto it = array.rbegin(); it != array.rend(); ++it) pending.push_back(&*it);
+    }
+  }
+}
+
+// The leaf values at `path` (relative to `view`).
+void CollectValues(const BodyView& view, std::string_view path, std::vector<MessageValue>& out) {
+  for (const auto& [name, value] : view) {
+    if (name == path) {
+      AppendJsonScalar(*value, out);
+    } else if (StartsWithStep(path, name)) {
+      std::vector<const json::object*> objects;
+      ObjectsIn(*value, objects);
+      for (const json::object* object : objects) CollectValues(ViewOf(*object), path.substr(name.size() + 1), out);
+    }
+  }
+}
+
+// The views a nested policy object at `path` is matched against: each object found there (each
+// element of an array of objects on its own), with the members the body spells as "path.x".
+void ChildViews(const BodyView& view, std::string_view path, std::vector<BodyView>& out) {
+  BodyView dotted;
+  for (const auto& [name, value] : view) {
+    if (StartsWithStep(name, path)) dotted.emplace_back(name.substr(path.size() + 1), value);
+  }
+  std::size_t first = out.size();
+  for (const auto& [name, value] : view) {
+    if (name == path) {
+      std::vector<const json::object*> objects;
+      ObjectsIn(*value, objects);
+      for (const json::object* object : objects) {
+        BodyView child = ViewOf(*object);
+        child.insert(child.end(), dotted.begin(), dotted.end());
+        out.push_back(std::move(child));
+      }
+    } else if (StartsWithStep(path, name)) {
+      std::vector<const json::object*> objects;
+      ObjectsIn(*value, objects);
+      for (const json::object* object : objects) ChildViews(ViewOf(*object), path.substr(name.size() + 1), out);
+    }
+  }
+  if (out.size() == first && !dotted.empty()) out.push_back(std::move(dotted));
+}
+
+// An empty view stands for a path the body does not have (a nested policy then sees only absent keys).
+bool BodyMatchesNode(const PolicyNode& node, const BodyView& view) {
   for (const auto& rule : node.keys) {
     std::vector<MessageValue> values;
-    if (object != nullptr) {
-      if (const json::value* found = object->if_contains(rule.name)) AppendJsonScalar(*found, values);
-    }
+    CollectValues(view, rule.name, values);
     if (!KeyMatches(rule, values)) return false;
   }
   for (const auto& child : node.children) {
-    const json::value* found = object != nullptr ? object->if_contains(child.name) : nullptr;
-    std::vector<const json::object*> candidates;
-    std::vector<const json::value*> pending;
-    if (found != nullptr) pending.push_back(found);
-    while (!pending.empty()) {  // arrays (of arrays) of objects: each object is a candidate
-      const json::value* value = pending.back();
-      pending.pop_back();
-      if (value->is_object()) candidates.push_back(&value->get_object());
-      if (value->is_array()) {
-        for (const auto& element : value->get_array()) pending.push_back(&element);
-      }
-    }
+    std::vector<BodyView> candidates;
+    ChildViews(view, child.name, candidates);
     bool matched = candidates.empty()
-                       ? BodyMatchesNode(child, nullptr)
+                       ? BodyMatchesNode(child, BodyView{})
                        : std::any_of(candidates.begin(), candidates.end(),
-                                     [&](const json::object* candidate) { return BodyMatchesNode(child, candidate); });
+                                     [&](const BodyView& candidate) { return BodyMatchesNode(child, candidate); });
     if (!matched) return false;
   }
   for (const auto& group : node.or_groups) {
     bool any = std::any_of(group.begin(), group.end(),
-                           [&](const PolicyNode& alternative) { return BodyMatchesNode(alternative, object); });
+                           [&](const PolicyNode& alternative) { return BodyMatchesNode(alternative, view); });
     if (!any) return false;
   }
   return true;
@@ -251,7 +310,7 @@ bool FilterPolicy::MatchesBody(std::string_view message_body) const {
 bool FilterPolicy::MatchesParsedBody(const json::value& message_body) const {
   if (root_ == nullptr) return true;
   if (scope_ != FilterPolicyScope::MessageBody || !message_body.is_object()) return false;
-  return BodyMatchesNode(*root_, &message_body.get_object());
+  return BodyMatchesNode(*root_, ViewOf(message_body.get_object()));
 }
 
 }  // namespace mallard::sns

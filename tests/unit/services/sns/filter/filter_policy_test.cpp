@@ -478,6 +478,57 @@ TEST(FilterPolicyBody, NestedKeysArraysAndTypes) {
   EXPECT_TRUE(MustParse(R"({"n":[1.5]})", kBody).MatchesBody(R"({"n":1.50})"));
   EXPECT_TRUE(MustParse(R"({"n":[{"numeric":["=",3]}]})", kBody).MatchesBody(R"({"n":[1,[2,[3]]]})"));
   EXPECT_TRUE(MustParse(R"({"$or":[{"a":["x"]},{"b":{"c":["y"]}}]})", kBody).MatchesBody(R"({"b":{"c":"y"}})"));
+  // Key paths compare joined with dots (AWS-validated: LocalStack's
+  // test_filter_policy_on_message_body_dot_attribute).
+  auto dotted = MustParse(R"({"object.nested":["string.value"]})", kBody);
+  EXPECT_TRUE(dotted.MatchesBody(R"({"object":{"nested":"string.value"}})"));
+  EXPECT_TRUE(dotted.MatchesBody(R"({"object.nested":"string.value"})"));
+  EXPECT_FALSE(dotted.MatchesBody(R"({"object":{"nested":"test-auto"}})"));
+  auto deep = MustParse(R"({"object.nested.test":["string.value"]})", kBody);
+  for (const char* body : {R"({"object":{"nested":{"test":"string.value"}}})", R"({"object.nested.test":"string.value"})",
+                           R"({"object.nested":{"test":"string.value"}})", R"({"object":{"nested.test":"string.value"}})"}) {
+    EXPECT_TRUE(deep.MatchesBody(body)) << body;
+  }
+  EXPECT_FALSE(deep.MatchesBody(R"({"object":{"nested":{"test":"string.notvalue"}}})"));
+  EXPECT_TRUE(MustParse(R"({"object":{"nested":["v"]}})", kBody).MatchesBody(R"({"object.nested":"v"})"));
+  EXPECT_TRUE(MustParse(R"({"a":{"b":["1"],"c":["2"]}})", kBody).MatchesBody(R"({"a":{"b":"1"},"a.c":"2"})"));
+  EXPECT_FALSE(MustParse(R"({"a.b":["1"]})", kBody).MatchesBody(R"({"ab":"1","a":"x"})"));
+  // AWS-validated (test_filter_policy_on_message_body_empty_array_payload): "" is a value to match.
+  EXPECT_TRUE(MustParse(R"({"detail":{"eventVersion":[""]}})", kBody)
+                  .MatchesBody(R"({"resources":[],"detail":{"eventVersion":"","responseElements":null}})"));
+  // AWS-validated (test_filter_policy_on_message_body_array_of_object_attributes, the S3 example of
+  // AWS's payload-filtering blog): one record must hold both the key and the event name.
+  auto s3 = MustParse(R"({"Records":{"s3":{"object":{"key":[{"prefix":"auto-"}]}},"eventName":[{"prefix":"ObjectCreated:"}]}})", kBody);
+  auto record = [](const char* event, const char* object) {
+    return std::string(R"({"Records":[{"eventSource":"aws:s3","eventName":")") + event + R"(","s3":{"object":)" + object + "}}]}";
+  };
+  EXPECT_TRUE(s3.MatchesBody(record("ObjectCreated:Put", R"({"key":"auto-insurance-2314.xml","size":17})")));
+  EXPECT_FALSE(s3.MatchesBody(record("ObjectRemoved:Delete", R"({"key":"auto-insurance-2314.xml","size":17})")));
+  EXPECT_FALSE(s3.MatchesBody(record("ObjectCreated:Put", R"({"key":"home-insurance-2314.xml","size":17})")));
+  EXPECT_TRUE(s3.MatchesBody(
+      R"({"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":[[{"key":"auto-insurance-2314.xml","size":17}]]}},)"
+      R"({"eventName":"ObjectRemoved:Delete","s3":{"object":{"key":"home-insurance-2314.xml","size":17}}}]})"));
+  // AWS-validated (test_filter_policy_on_message_body_or_attribute): $or at the top and nested.
+  auto ors = MustParse(R"({"$or":[{"metricName":["CPUUtilization","ReadLatency"]},{"namespace":["AWS/EC2","AWS/ES"]}],)"
+                       R"("detail":{"scope":["Service"],"$or":[{"source":["aws.cloudwatch"]},{"type":["CloudWatch Alarm State Change"]}]}})",
+                       kBody);
+  for (const char* body : {
+           R"({"metricName":"CPUUtilization","detail":{"scope":"aws.cloudwatch","type":"CloudWatch Alarm State Change"}})",
+           R"({"metricName":"CPUUtilization","detail":{"scope":"Service","type":"CPUUtilization"}})",
+           R"({"metricName":"CPUUtilization","detail":{"type":"CloudWatch Alarm State Change"}})",
+           R"({"metricName":"CPUUtilization","detail":{"scope":"Service"}})",
+           R"({"metricName":"CPUUtilization","scope":"Service"})",
+           R"({"metricName":"AWS/EC2","detail":{"scope":"Service","type":"CloudWatch Alarm State Change"}})",
+           R"({"namespace":"CPUUtilization","detail":{"scope":"Service","type":"CloudWatch Alarm State Change"}})"}) {
+    EXPECT_FALSE(ors.MatchesBody(body)) << body;
+  }
+  for (const char* body : {R"({"metricName":"CPUUtilization","detail":{"scope":"Service","source":"aws.cloudwatch"}})",
+                           R"({"metricName":"ReadLatency","detail":{"scope":"Service","source":"aws.cloudwatch"}})",
+                           R"({"namespace":"AWS/EC2","detail":{"scope":"Service","source":"aws.cloudwatch"}})",
+                           R"({"namespace":"AWS/ES","detail":{"scope":"Service","source":"aws.cloudwatch"}})",
+                           R"({"metricName":"CPUUtilization","detail":{"scope":"Service","type":"CloudWatch Alarm State Change"}})"}) {
+    EXPECT_TRUE(ors.MatchesBody(body)) << body;
+  }
   // A MessageBody policy does not apply to attributes, nor the reverse.
   EXPECT_FALSE(MustParse(R"({"a":["x"]})", kBody).Matches(Attrs({{"a", "String", "x"}})));
   EXPECT_FALSE(MustParse(R"({"a":["x"]})").MatchesBody(R"({"a":"x"})"));
