@@ -395,4 +395,33 @@ RedisResult<RedisReply> RedisPool::Eval(const RedisScript& script, const std::ve
   return reply;
 }
 
+std::string GlobEscape(const std::string& text) {
+  std::string escaped;
+  for (char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return escaped;
+}
+
+RedisResult<Done> UnlinkKeysWithPrefix(RedisPool& pool, const std::string& prefix) {
+  std::string cursor = "0";
+  const std::string pattern = GlobEscape(prefix) + "*";
+  do {
+    auto page = pool.Run({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+    if (!page) return Fail(page.error());
+    if (page->IsError() || page->elements.size() != 2) {
+      return Fail(RedisError{page->IsError() ? page->text : std::string("unexpected SCAN reply")});
+    }
+    cursor = page->elements[0].AsText();
+    std::vector<std::string> unlink = {"UNLINK"};
+    for (const auto& key : page->elements[1].elements) unlink.push_back(key.AsText());
+    if (unlink.size() == 1) continue;
+    auto removed = pool.Run(unlink);
+    if (!removed) return Fail(removed.error());
+    if (removed->IsError()) return Fail(RedisError{removed->text});
+  } while (cursor != "0");
+  return Done{};
+}
+
 }  // namespace mallard::redis

@@ -132,4 +132,12 @@ class RedisPool {
   std::string last_connect_error_;
 };
 
+// `text` as a literal inside a SCAN MATCH pattern (* ? [ ] \ escaped).
+std::string GlobEscape(const std::string& text);
+
+// Deletes every key that begins with `prefix` (a store's reset): a page of SCAN at a time, each
+// page with one UNLINK, so Redis is never blocked for long. Not atomic: a key written meanwhile may
+// stay. Stops at the first failure (an error reply included) and says why.
+RedisResult<Done> UnlinkKeysWithPrefix(RedisPool& pool, const std::string& prefix);
+
 }  // namespace mallard::redis

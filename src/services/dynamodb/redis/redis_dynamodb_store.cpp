@@ -44,14 +44,6 @@ void BackOff(int attempt) {
   std::this_thread::sleep_for(std::chrono::microseconds(100 * (1 + static_cast<int>(random() % ceiling))));
 }
 
-std::string GlobEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -211,18 +203,9 @@ StoreResult<Done> RedisDynamoDbStore::Ping() {
 
 void RedisDynamoDbStore::Reset() {
   // Every key of this deployment's DynamoDB, found with SCAN so Redis is never blocked long.
-  std::string cursor = "0";
-  do {
-    auto reply = Checked(pool_.Run({"SCAN", cursor, "MATCH", GlobEscape(keys_->root) + "*", "COUNT", "1000"}));
-    if (!reply || reply->elements.size() != 2) {
-      spdlog::error("dynamodb/redis: reset failed: {}", reply ? "unexpected SCAN reply" : reply.error().detail);
-      return;
-    }
-    cursor = reply->elements[0].AsText();
-    std::vector<std::string> unlink{"UNLINK"};
-    for (const auto& key : reply->elements[1].elements) unlink.push_back(key.text);
-    if (unlink.size() > 1 && !Checked(pool_.Run(unlink))) return;
-  } while (cursor != "0");
+  if (auto reset = redis::UnlinkKeysWithPrefix(pool_, keys_->root); !reset) {
+    spdlog::error("dynamodb/redis: reset failed: {}", reset.error().message);
+  }
 }
 
 StoreResult<std::string> RedisDynamoDbStore::NextId() {

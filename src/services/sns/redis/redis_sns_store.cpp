@@ -188,15 +188,6 @@ std::string LimitArgument(std::size_t limit) {
   return std::to_string(limit > kMax ? kMax : limit);
 }
 
-// SCAN patterns treat * ? [ ] \ specially; the prefix is matched literally.
-std::string GlobEscape(const std::string& text) {
-  std::string escaped;
-  for (char c : text) {
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') escaped += '\\';
-    escaped += c;
-  }
-  return escaped;
-}
 
 }  // namespace
 
@@ -385,24 +376,9 @@ StoreResult<std::optional<std::int64_t>> RedisSnsStore::NextDeliveryDue() {
 }
 
 void RedisSnsStore::Reset() {
-  std::string cursor = "0";
-  const std::string pattern = GlobEscape(prefix_) + "*";
-  do {
-    auto page = Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-    if (!page || page->elements.size() != 2) {
-      spdlog::error("sns redis store: reset could not list keys: {}", page ? "bad SCAN reply" : page.error().detail);
-      return;
-    }
-    cursor = page->elements[0].AsText();
-    std::vector<std::string> unlink = {"UNLINK"};
-    for (const auto& key : page->elements[1].elements) unlink.push_back(key.AsText());
-    if (unlink.size() > 1) {
-      if (auto removed = Command(unlink); !removed) {
-        spdlog::error("sns redis store: reset could not delete keys: {}", removed.error().detail);
-        return;
-      }
-    }
-  } while (cursor != "0");
+  if (auto reset = redis::UnlinkKeysWithPrefix(pool_, prefix_); !reset) {
+    spdlog::error("sns redis store: reset stopped: {}", reset.error().message);
+  }
 }
 
 }  // namespace mallard::sns

@@ -84,15 +84,6 @@ std::string DeduplicationScopeOf(const QueueRecord& record) {
   return scope != record.attributes.end() && scope->second == "messageGroup" ? "messageGroup" : "queue";
 }
 
-// SCAN patterns treat * ? [ ] \ specially; a prefix is matched literally.
-std::string GlobEscape(const std::string& text) {
-  std::string escaped;
-  for (char c : text) {
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') escaped += '\\';
-    escaped += c;
-  }
-  return escaped;
-}
 
 class WatchSubscription final : public SqsStore::Subscription {
  public:
@@ -456,24 +447,10 @@ std::unique_ptr<SqsStore::Subscription> RedisSqsStore::WatchQueue(const QueueKey
 }
 
 void RedisSqsStore::Reset() {
-  std::string cursor = "0";
-  const std::string pattern = GlobEscape(prefix_) + "*";
-  do {
-    auto page = Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-    if (!page || page->elements.size() != 2) {
-      spdlog::error("sqs redis store: reset could not list keys: {}", page ? "bad SCAN reply" : page.error().detail);
-      return;
-    }
-    cursor = page->elements[0].AsText();
-    std::vector<std::string> unlink = {"UNLINK"};
-    for (const auto& key : page->elements[1].elements) unlink.push_back(key.AsText());
-    if (unlink.size() > 1) {
-      if (auto removed = Command(unlink); !removed) {
-        spdlog::error("sqs redis store: reset could not delete keys: {}", removed.error().detail);
-        return;
-      }
-    }
-  } while (cursor != "0");
+  if (auto reset = redis::UnlinkKeysWithPrefix(pool_, prefix_); !reset) {
+    spdlog::error("sqs redis store: reset stopped: {}", reset.error().message);
+    return;
+  }
   (void)Command({"PUBLISH", prefix_ + "reset", ""});
 }
 
