@@ -313,7 +313,7 @@ def test_another_account_acts_only_as_the_topic_policy_allows(sns, mallard, sns_
     arn = sns.create_topic(Name=unique_name())["TopicArn"]
     refused = f"User: arn:aws:iam::111122223333:root is not authorized to perform: SNS:Publish on resource: {arn}"
     expect_sns_error(lambda: other.publish(TopicArn=arn, Message="m"), "AuthorizationError", status=403,
-                     message_prefix=refused)
+                     message=refused + " because no resource-based policy allows the SNS:Publish action")
     url, queue_arn = sns_queues.create()
     sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
     sns.add_permission(TopicArn=arn, Label="other-publishes", AWSAccountId=["111122223333"], ActionName=["Publish"])

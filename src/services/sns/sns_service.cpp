@@ -151,9 +151,14 @@ Result<std::pair<TopicRecord, std::uint64_t>> SnsService::TopicForAction(const R
     ask.context["aws:PrincipalAccount"] = request.context.account_id;
     std::string policy_text = topic->Attribute("Policy", DefaultTopicPolicy(arn, topic->account));
     auto policy = kit::ResourcePolicy::Parse(policy_text);
-    if (!policy || policy->Evaluate(ask) != kit::PolicyDecision::Allow) {
+    auto decision = policy ? policy->Evaluate(ask) : kit::PolicyDecision::ImplicitDeny;
+    if (decision != kit::PolicyDecision::Allow) {
+      // AWS's wording names why: an explicit deny, or no statement allowing it.
+      std::string why = decision == kit::PolicyDecision::ExplicitDeny
+                            ? " with an explicit deny in a resource-based policy"
+                            : " because no resource-based policy allows the SNS:" + action + " action";
       return Fail(errors::AuthorizationError("User: " + request.context.caller_arn + " is not authorized to perform: SNS:" +
-                                             action + " on resource: " + arn));
+                                             action + " on resource: " + arn + why));
     }
   }
   return std::make_pair(std::move(*topic), (*record)->version);
