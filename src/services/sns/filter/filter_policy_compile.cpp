@@ -294,81 +294,62 @@ class PolicyCompiler {
     return Barf("Unrecognized numeric range operator: " + op);
   }
 
+  // SNS's compiler predates Event Ruler's anything-but suffix and equals-ignore-case forms: inside
+  // anything-but an object may hold "prefix" only (AWS answers {"suffix": …} and {"exists": …}
+  // with "Unsupported anything-but pattern", recorded 2024-05), with that version's messages.
   bool ParseAnythingBut(Condition& condition) {
     PolicyToken token = reader_.Next();
-    bool ignore_case = false;
     if (token == PolicyToken::StartObject) {
       if (reader_.Next() != PolicyToken::FieldName) return Barf("Anything-But expression name not found");
       const std::string inner = reader_.Name();
-      ignore_case = inner == "equals-ignore-case";
-      if (!ignore_case) {
-        if (inner != "prefix" && inner != "suffix") return Barf("Unsupported anything-but pattern: " + inner);
-        if (reader_.Next() != PolicyToken::String) return Barf("prefix/suffix match pattern must be a string");
-        std::string text = reader_.Text();
-        if (text.empty()) return Barf("Null prefix/suffix not allowed");
-        if (reader_.Next() != PolicyToken::EndObject) return Barf("Only one key allowed in match expression");
-        if (reader_.Next() != PolicyToken::EndObject) return Barf("Only one key allowed in match expression");
-        condition.kind = inner == "prefix" ? ConditionKind::AnythingButPrefix : ConditionKind::AnythingButSuffix;
-        condition.text = std::move(text);
-        return true;
-      }
-      token = reader_.Next();
+      if (inner != "prefix") return Barf("Unsupported anything-but pattern: " + inner);
+      if (reader_.Next() != PolicyToken::String) return Barf("prefix match pattern must be a string");
+      std::string text = reader_.Text();
+      if (text.empty()) return Barf("Null prefix not allowed");
+      if (reader_.Next() != PolicyToken::EndObject) return Barf("Only one key allowed in match expression");
+      if (reader_.Next() != PolicyToken::EndObject) return Barf("Only one key allowed in match expression");
+      condition.kind = ConditionKind::AnythingButPrefix;
+      condition.text = std::move(text);
+      return true;
     }
     if (token != PolicyToken::StartArray && token != PolicyToken::String && token != PolicyToken::Number) {
       return Barf("Value of anything-but must be an array or single string/number value.");
     }
-    bool ok = token == PolicyToken::StartArray ? AnythingButList(condition, ignore_case)
-                                               : AnythingButSingle(condition, token, ignore_case);
+    bool ok = token == PolicyToken::StartArray ? AnythingButList(condition) : AnythingButSingle(condition, token);
     if (!ok) return false;
     if (reader_.Next() != PolicyToken::EndObject) return Barf("Too many elements in numeric expression");
-    if (ignore_case && reader_.Next() != PolicyToken::EndObject) return Barf("Too many elements in numeric expression");
     return true;
   }
 
-  bool AnythingButList(Condition& condition, bool ignore_case) {
+  bool AnythingButList(Condition& condition) {
     bool has_number = false, has_string = false;
     while (true) {
       PolicyToken token = reader_.Next();
       if (token == PolicyToken::EndArray) break;
       if (token == PolicyToken::String) {
-        std::string text = reader_.Text();
-        condition.strings.push_back(ignore_case ? filter_detail::FoldCase(text) : std::move(text));
+        condition.strings.push_back(reader_.Text());
         has_string = true;
-      } else if (token == PolicyToken::Number && !ignore_case) {
+      } else if (token == PolicyToken::Number) {
         auto key = ComparableKey(DoubleFromToken());
         if (!key) return Barf(std::string(kOutOfRangeMessage));
         condition.numbers.push_back(*key);
         has_number = true;
       } else if (token == PolicyToken::Malformed) {
         return Malformed();
-      } else if (ignore_case) {
-        return Barf("Inside anything-but/ignore-case list, nummeric|start|null|boolean is not supported.");
       } else {
         return Barf("Inside anything but list, start|null|boolean is not supported.");
       }
     }
-    if (ignore_case) {
-      condition.kind = ConditionKind::AnythingButIgnoreCase;
-    } else {
-      if (has_number == has_string) {
-        return Barf("Inside anything but list, either all values are number or string, mixed type is not supported");
-      }
-      condition.kind = has_number ? ConditionKind::AnythingButNumbers : ConditionKind::AnythingButStrings;
+    if (has_number == has_string) {
+      return Barf("Inside anything but list, either all values are number or string, mixed type is not supported");
     }
+    condition.kind = has_number ? ConditionKind::AnythingButNumbers : ConditionKind::AnythingButStrings;
     std::sort(condition.strings.begin(), condition.strings.end());
     std::sort(condition.numbers.begin(), condition.numbers.end());
     return true;
   }
 
-  bool AnythingButSingle(Condition& condition, PolicyToken token, bool ignore_case) {
-    if (ignore_case) {
-      if (token != PolicyToken::String) {
-        return Barf("Inside anything-but/ignore-case list, number|start|null|boolean is not supported.");
-      }
-      condition.kind = ConditionKind::AnythingButIgnoreCase;
-      condition.strings.push_back(filter_detail::FoldCase(reader_.Text()));
-      return true;
-    }
+  bool AnythingButSingle(Condition& condition, PolicyToken token) {
     if (token == PolicyToken::String) {
       condition.kind = ConditionKind::AnythingButStrings;
       condition.strings.push_back(reader_.Text());

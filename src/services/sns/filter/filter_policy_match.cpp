@@ -78,19 +78,12 @@ bool ConditionMatchesValue(const Condition& condition, const MessageValue& value
     case ConditionKind::AnythingButStrings:
       if (value.kind == ValueKind::Null) return false;
       return !is_string || !std::binary_search(condition.strings.begin(), condition.strings.end(), value.text);
-    case ConditionKind::AnythingButIgnoreCase:
-      if (value.kind == ValueKind::Null) return false;
-      return !is_string ||
-             !std::binary_search(condition.strings.begin(), condition.strings.end(), filter_detail::FoldCase(value.text));
     case ConditionKind::AnythingButNumbers:
       return value.kind == ValueKind::Number && value.key &&
              !std::binary_search(condition.numbers.begin(), condition.numbers.end(), *value.key);
     case ConditionKind::AnythingButPrefix:
       if (value.kind == ValueKind::Null) return false;
       return !is_string || !StartsWith(value.text, condition.text);
-    case ConditionKind::AnythingButSuffix:
-      if (value.kind == ValueKind::Null) return false;
-      return !is_string || !EndsWith(value.text, condition.text);
     case ConditionKind::NumericRange: {
       if (value.kind != ValueKind::Number || !value.key) return false;
       std::int64_t key = *value.key;

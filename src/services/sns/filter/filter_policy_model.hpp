@@ -45,10 +45,8 @@ enum class ConditionKind : unsigned char {
   Suffix,                   // {"suffix": "x"}
   EqualsIgnoreCase,         // {"equals-ignore-case": "x"}
   AnythingButStrings,       // {"anything-but": "x"} / ["x", "y"]
-  AnythingButIgnoreCase,    // {"anything-but": {"equals-ignore-case": "x" | [...]}}
   AnythingButNumbers,       // {"anything-but": 1} / [1, 2]
   AnythingButPrefix,        // {"anything-but": {"prefix": "x"}}
-  AnythingButSuffix,        // {"anything-but": {"suffix": "x"}}
   NumericRange,             // {"numeric": ["=", 1]} / [">", 1, "<=", 2] ...
   Exists,                   // {"exists": true|false}
   Cidr,                     // {"cidr": "10.0.0.0/24"}
@@ -56,9 +54,9 @@ enum class ConditionKind : unsigned char {
 
 struct Condition {
   ConditionKind kind = ConditionKind::ExactString;
-  std::string text;                   // ExactString, Prefix, Suffix, EqualsIgnoreCase (folded), AnythingBut{Prefix,Suffix}
+  std::string text;                   // ExactString, Prefix, Suffix, EqualsIgnoreCase (folded), AnythingButPrefix
   std::optional<IpAddress> ip;        // ExactString that is an IP address literal
-  std::vector<std::string> strings;   // AnythingButStrings, AnythingButIgnoreCase (folded)
+  std::vector<std::string> strings;   // AnythingButStrings
   std::vector<std::int64_t> numbers;  // AnythingButNumbers (keys)
   NumberValue number;                 // ExactNumber
   // NumericRange: bounds as keys; an absent bound is unbounded.
