@@ -41,6 +41,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev googletest
   redis-server postgresql
   awscli python3-boto3 python3-pytest python3-requests
+  python3-cryptography       # SNS signatures checked by a verifier of its own (unit and e2e tests)
   ca-certificates openssl
 )
 # Node.js may come from elsewhere (e.g. NodeSource, whose nodejs bundles npm and conflicts with

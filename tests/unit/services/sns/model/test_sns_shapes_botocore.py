@@ -154,7 +154,7 @@ def run_cases(cases: list[dict]) -> list[dict]:
             for case in cases:
                 out.write(json.dumps(case, ensure_ascii=False) + "\n")
         environment = dict(os.environ, MALLARD_SNS_SHAPES_CASES=cases_path, MALLARD_SNS_SHAPES_RESULTS=results_path)
-        finished = subprocess.run([EXECUTABLE, "--gtest_filter=SnsShapesAgainstBotocore.AnswersCasesFile"],
+        finished = subprocess.run([EXECUTABLE, "--gtest_filter=*SnsShapesAgainstBotocore.AnswersCasesFile*"],
                                   env=environment, capture_output=True, text=True, timeout=120)
         assert finished.returncode == 0, finished.stdout + finished.stderr
         with open(results_path, encoding="utf-8") as results:
