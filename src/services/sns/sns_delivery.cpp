@@ -52,6 +52,14 @@ void SnsService::DeliverToSubscribers(std::shared_ptr<FanoutJob> job, std::funct
   };
   std::vector<std::map<std::string, FilterAttribute, std::less<>>> filter_attributes;
   for (const auto& message : job->messages) filter_attributes.push_back(FilterAttributes(message.attributes));
+  // MessageBody policies read the body as JSON: parsed once per text, whatever the number of
+  // subscriptions (nullopt: not JSON, which only an empty policy matches).
+  std::map<const std::string*, std::optional<json::value>> parsed_bodies;
+  auto body_matches = [&](const FilterPolicy& policy, const std::string& text) {
+    auto found = parsed_bodies.find(&text);
+    if (found == parsed_bodies.end()) found = parsed_bodies.emplace(&text, FilterPolicy::ParseBody(text)).first;
+    return found->second ? policy.MatchesParsedBody(*found->second) : policy.MatchesBody(text);
+  };
   for (std::size_t s = 0; s < job->subscriptions.size(); ++s) {
     const SubscriptionRecord& subscription = job->subscriptions[s];
     if (subscription.pending) continue;
@@ -64,7 +72,7 @@ void SnsService::DeliverToSubscribers(std::shared_ptr<FanoutJob> job, std::funct
     for (std::size_t m = 0; m < job->messages.size(); ++m) {
       const OutgoingMessage& message = job->messages[m];
       bool matches = policy == nullptr ||
-                     (policy->scope() == FilterPolicyScope::MessageBody ? policy->MatchesBody(message.TextFor(subscription.protocol))
+                     (policy->scope() == FilterPolicyScope::MessageBody ? body_matches(*policy, message.TextFor(subscription.protocol))
                                                                        : policy->Matches(filter_attributes[m]));
       if (matches) matching->push_back(m);
     }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -58,6 +59,9 @@ class FilterPolicy {  // immutable after Parse; safe to share across threads
   // The same on a body the caller parsed once for all of a topic's subscriptions (a value that is
   // not an object never matches unless the policy is empty).
   bool MatchesParsedBody(const boost::json::value& message_body) const;
+  // A body parsed as MatchesBody parses it (the same depth bound), for MatchesParsedBody; nullopt
+  // when it is not JSON (or nests deeper than the bound), which no non-empty policy matches.
+  static std::optional<boost::json::value> ParseBody(std::string_view message_body);
 
   FilterPolicyScope scope() const { return scope_; }
   // True for "{}": every message matches.

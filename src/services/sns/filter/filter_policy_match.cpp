@@ -300,6 +300,13 @@ bool FilterPolicy::MatchesBody(std::string_view message_body) const {
   return MatchesParsedBody(body);
 }
 
+std::optional<json::value> FilterPolicy::ParseBody(std::string_view message_body) {
+  bool ok = false;
+  json::value body = ParseBounded(message_body, ok);
+  if (!ok) return std::nullopt;
+  return body;
+}
+
 bool FilterPolicy::MatchesParsedBody(const json::value& message_body) const {
   if (root_ == nullptr) return true;
   if (scope_ != FilterPolicyScope::MessageBody || !message_body.is_object()) return false;
