@@ -579,6 +579,20 @@ class Workload:
         self.next_key += n
         return first
 
+    def fresh_for(self, values) -> dict:
+        """A fresh key for each distinct value, in order. Only as many numbers as values are used:
+        shifting a whole range (the earlier way) reserved its span each time, spans compounded, and
+        keys left the integer range after enough key changes (seed 1599013565, step ~60)."""
+        distinct = sorted(set(values))
+        base = self.fresh(len(distinct))
+        return {value: base + i for i, value in enumerate(distinct)}
+
+    @staticmethod
+    def moved(column: str, mapping: dict) -> str:
+        """`column`'s new value: each old key to its fresh one (a CASE, one statement for all rows)."""
+        cases = " ".join(f"WHEN {old} THEN {new}" for old, new in mapping.items())
+        return f"CASE {q(column)} {cases} END"
+
     def new_key(self, table: Table):
         n = self.fresh()
         if table.shape == "int":
@@ -764,20 +778,17 @@ class Workload:
             extra = f", {q(c.name)} = {update_value(rng, c.kind, c.name, not c.not_null)}"
         where = self.key_match(table, keys)
         if table.shape == "int":
-            low, high = min(keys), max(keys)
-            base = self.fresh(high - low + 1)
-            mapping = {k: k - low + base for k in keys}
-            sql = f"UPDATE {table.name} SET {q(key_cols[0].name)} = {q(key_cols[0].name)} + {base - low}{extra} WHERE {where};"
+            mapping = self.fresh_for(keys)
+            sql = f"UPDATE {table.name} SET {q(key_cols[0].name)} = {self.moved(key_cols[0].name, mapping)}{extra} WHERE {where};"
         elif table.shape == "text":
             self.counter += 1
             mapping = {k: f"{k}~{self.counter}" for k in keys}
             sql = f"UPDATE {table.name} SET {q(key_cols[0].name)} = {q(key_cols[0].name)} || '~{self.counter}'{extra} WHERE {where};"
         else:
             if rng.random() < 0.5:
-                low, high = min(k[0] for k in keys), max(k[0] for k in keys)
-                base = self.fresh(high - low + 1)
-                mapping = {k: (k[0] - low + base, k[1]) for k in keys}
-                sql = f"UPDATE {table.name} SET {q(key_cols[0].name)} = {q(key_cols[0].name)} + {base - low}{extra} WHERE {where};"
+                firsts = self.fresh_for([k[0] for k in keys])
+                mapping = {k: (firsts[k[0]], k[1]) for k in keys}
+                sql = f"UPDATE {table.name} SET {q(key_cols[0].name)} = {self.moved(key_cols[0].name, firsts)}{extra} WHERE {where};"
             else:
                 self.counter += 1
                 mapping = {k: (k[0], f"{k[1]}~{self.counter}") for k in keys}
