@@ -287,15 +287,16 @@ protocol::OperationResult SnsService::Unsubscribe(const Request& request) {
     return Fail(loaded.error());
   }
   const auto& subscription = loaded->first;
-  // The subscriber's or the topic owner's account may unsubscribe; a subscription confirmed with
-  // AuthenticateOnUnsubscribe only by them, signed.
+  // The subscriber's or the topic owner's account may unsubscribe. Anyone else only through the
+  // UnsubscribeURL (an unsigned request), and not even so once the subscription was confirmed with
+  // AuthenticateOnUnsubscribe.
   auto topic = LoadTopic(subscription.topic_arn);
   std::string topic_owner = topic ? topic->account : parsed.account;
-  if (request.context.account_id != subscription.owner && request.context.account_id != topic_owner) {
-    if (subscription.confirmation_authenticated || request.context.access_key_id.empty() == false) {
-      return Fail(errors::AuthorizationError("User: " + request.context.caller_arn +
-                                             " is not authorized to perform: SNS:Unsubscribe on resource: " + arn));
-    }
+  bool owner = request.context.account_id == subscription.owner || request.context.account_id == topic_owner;
+  bool signed_request = !request.context.access_key_id.empty();
+  if (!owner && (signed_request || subscription.confirmation_authenticated)) {
+    return Fail(errors::AuthorizationError("User: " + request.context.caller_arn +
+                                           " is not authorized to perform: SNS:Unsubscribe on resource: " + arn));
   }
   auto removed = store_->Delete(Collection::Subscription, arn);
   if (!removed && removed.error().code != StoreErrc::NotFound) return Fail(errors::FromStore(removed.error()));
