@@ -329,3 +329,23 @@ def test_another_account_acts_only_as_the_topic_policy_allows(sns, mallard, sns_
     # Its own topics are its own: the same name is another topic in its account.
     own = other.create_topic(Name=arn.rsplit(":", 1)[1])["TopicArn"]
     assert own == arn.replace(ACCOUNT, "111122223333")
+
+
+def test_only_the_owners_unsubscribe_when_signed(sns, mallard, sns_queues):
+    """Another account's signed Unsubscribe is refused; the owner's succeeds (and the unsigned
+    UnsubscribeURL path is covered in test_sns_http.py)."""
+    import boto3
+    from botocore.config import Config
+
+    other = boto3.session.Session(aws_access_key_id="111122223333", aws_secret_access_key="x", region_name=REGION).client(
+        "sns", endpoint_url=mallard.endpoint, config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+    arn = sns.create_topic(Name=unique_name())["TopicArn"]
+    _, queue_arn = sns_queues.create()
+    subscription = sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"]
+    expect_sns_error(lambda: other.unsubscribe(SubscriptionArn=subscription), "AuthorizationError", status=403,
+                     message="User: arn:aws:iam::111122223333:root is not authorized to perform: SNS:Unsubscribe "
+                             f"on resource: {subscription}")
+    assert sns.get_subscription_attributes(SubscriptionArn=subscription)["Attributes"]["SubscriptionArn"] == subscription
+    sns.unsubscribe(SubscriptionArn=subscription)
+    expect_sns_error(lambda: sns.get_subscription_attributes(SubscriptionArn=subscription), "NotFound",
+                     "Subscription does not exist", status=404)
