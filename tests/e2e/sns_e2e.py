@@ -181,6 +181,7 @@ class HttpEndpoint:
     script: list[int | None] = field(default_factory=list)
     default_status: int | None = 200
     requests: list[ReceivedRequest] = field(default_factory=list)
+    tls: bool = False  # https://, with a self-signed certificate made for the endpoint
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -212,12 +213,22 @@ class HttpEndpoint:
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        if self.tls:
+            import ssl
+            import tempfile
+            directory = Path(tempfile.mkdtemp(prefix="mallard-sns-tls-"))
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                            "-subj", "/CN=127.0.0.1", "-keyout", str(directory / "key.pem"),
+                            "-out", str(directory / "cert.pem")], check=True, capture_output=True)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(directory / "cert.pem", directory / "key.pem")
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name="sns-http-endpoint", daemon=True)
         self._thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/sns"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self._server.server_address[1]}/sns"
 
     def _record(self, request: ReceivedRequest) -> int | None:
         with self._changed:
@@ -264,7 +275,7 @@ def subscribe_http(sns, topic: str, endpoint: HttpEndpoint, attributes: dict | N
                    *, confirm: bool = True) -> str:
     """Subscribe `endpoint`, wait for its SubscriptionConfirmation and (by default) confirm it by GET."""
     before = len(endpoint.of_type("SubscriptionConfirmation"))
-    kwargs: dict[str, Any] = {"TopicArn": topic, "Protocol": "http", "Endpoint": endpoint.url,
+    kwargs: dict[str, Any] = {"TopicArn": topic, "Protocol": "https" if endpoint.tls else "http", "Endpoint": endpoint.url,
                               "ReturnSubscriptionArn": True}
     if attributes:
         kwargs["Attributes"] = attributes

@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from cryptography.exceptions import InvalidSignature
 
-from sns_e2e import (SNS_XMLNS, TIMESTAMP_RE, UUID_RE, canonical_string, confirm_by_get, expect_sns_error,
-                     fetch_certificate, subscribe_http, unique_name, verify_envelope)
+from sns_e2e import (SNS_XMLNS, TIMESTAMP_RE, UUID_RE, HttpEndpoint, canonical_string, confirm_by_get,
+                     expect_sns_error, fetch_certificate, subscribe_http, unique_name, verify_envelope)
 
 FAST_RETRIES = {"healthyRetryPolicy": {"minDelayTarget": 1, "maxDelayTarget": 1, "numRetries": 2}}
 
@@ -285,3 +285,23 @@ def test_throttle_policy_spaces_deliveries(sns, http_endpoint):
     # second span at least one second; unthrottled they arrive within milliseconds.
     assert span >= 0.95, f"6 deliveries at 2 per second took {span:.2f} s"
     assert sorted(d.json()["Message"] for d in deliveries) == [f"t{i}" for i in range(6)]
+
+
+def test_https_subscriber_with_a_self_signed_certificate(sns):
+    """An https endpoint (TLS, a self-signed certificate, as local endpoints have) is confirmed and
+    receives its notifications, signed, like an http one."""
+    endpoint = HttpEndpoint(tls=True)
+    try:
+        topic = sns.create_topic(Name=unique_name())["TopicArn"]
+        subscription = subscribe_http(sns, topic, endpoint)
+        assert endpoint.url.startswith("https://")
+        attributes = sns.get_subscription_attributes(SubscriptionArn=subscription)["Attributes"]
+        assert attributes["Protocol"] == "https" and attributes["PendingConfirmation"] == "false"
+        message_id = sns.publish(TopicArn=topic, Message="over tls", Subject="tls")["MessageId"]
+        [notification] = endpoint.wait(1, "Notification")
+        envelope = notification.json()
+        assert envelope["MessageId"] == message_id and envelope["Message"] == "over tls"
+        assert notification.headers["x-amz-sns-subscription-arn"] == subscription
+        verify_envelope(envelope)
+    finally:
+        endpoint.close()
