@@ -30,7 +30,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from sqs_e2e import ACCESS_KEY, ACCOUNT, JS_DIR, REGION, SECRET_KEY, _from_wire, _to_wire, http_request
+from sqs_e2e import ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, JsSqsHelper, _from_wire, http_request
 
 SNS_XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/"
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -334,85 +334,17 @@ def verify_envelope(envelope: dict) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-class JsSnsHelper:
+class JsSnsHelper(JsSqsHelper):
+    """The node process driving @aws-sdk/client-sns (js/sns_client.mjs), on the SQS helper's line protocol."""
+
     def __init__(self, endpoint: str, env: dict[str, str], stderr_path: Path):
-        self.stderr_path = stderr_path
-        self._stderr = open(stderr_path, "wb")
-        child_env = dict(env, MALLARD_ENDPOINT=endpoint, NODE_NO_WARNINGS="1")
-        self.proc = subprocess.Popen(["node", str(JS_DIR / "sns_client.mjs")], cwd=str(JS_DIR),
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=child_env)
-        self._lock = threading.Lock()
-        self._pending: dict[int, dict] = {}
-        self._next_id = 0
-        self._ready = threading.Event()
-        self._dead: str | None = None
-        threading.Thread(target=self._read_loop, name="js-sns-reader", daemon=True).start()
-        if not self._ready.wait(30) or self._dead:
-            self.close()
-            raise RuntimeError(f"the node SNS helper did not start; stderr: {self.stderr_tail()}")
-
-    def stderr_tail(self, limit: int = 4000) -> str:
-        try:
-            return self.stderr_path.read_text(errors="replace")[-limit:]
-        except OSError:
-            return ""
-
-    def _read_loop(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            try:
-                answer = json.loads(line)
-            except ValueError:
-                continue
-            if answer.get("id") == "ready":
-                self._ready.set()
-                continue
-            with self._lock:
-                slot = self._pending.get(answer.get("id"))
-            if slot is not None:
-                slot["answer"] = answer
-                slot["event"].set()
-        self._dead = f"exited with {self.proc.wait()}"
-        self._ready.set()
-        with self._lock:
-            for slot in self._pending.values():
-                slot["event"].set()
+        super().__init__(endpoint, env, stderr_path, script_name="sns_client.mjs", label="SNS")
 
     def call(self, op: str, input: dict | None = None, *, region: str = REGION, timeout: float = 30.0) -> dict:
         """The helper's answer: {"ok": true, "output": {..., "$metadata": ...}} or {"ok": false, "error": {...}}."""
-        if self._dead:
-            raise RuntimeError(f"the node SNS helper is gone ({self._dead}); stderr: {self.stderr_tail()}")
-        event = threading.Event()
-        with self._lock:
-            request_id = self._next_id
-            self._next_id += 1
-            slot = {"event": event, "answer": None}
-            self._pending[request_id] = slot
-            assert self.proc.stdin is not None
-            self.proc.stdin.write((json.dumps({"id": request_id, "op": op, "input": _to_wire(input or {}),
-                                               "region": region}) + "\n").encode("utf-8"))
-            self.proc.stdin.flush()
-        try:
-            if not event.wait(timeout):
-                raise TimeoutError(f"JS SDK {op} did not answer within {timeout}s")
-            if slot["answer"] is None:
-                raise RuntimeError(f"the node SNS helper died during {op}; stderr: {self.stderr_tail()}")
-            answer = slot["answer"]
-            if answer.get("ok"):
-                metadata = answer["output"].get("$metadata")
-                answer["output"] = _from_wire(answer["output"])
-                answer["output"]["$metadata"] = metadata
-            return answer
-        finally:
-            with self._lock:
-                self._pending.pop(request_id, None)
-
-    def close(self) -> None:
-        try:
-            if self.proc.stdin:
-                self.proc.stdin.close()
-            self.proc.wait(5)
-        except Exception:
-            self.proc.kill()
-        finally:
-            self._stderr.close()
+        answer = self.request(op, input, region=region, timeout=timeout)
+        if answer.get("ok"):
+            metadata = answer["output"].get("$metadata")
+            answer["output"] = _from_wire(answer["output"])
+            answer["output"]["$metadata"] = metadata
+        return answer

@@ -233,10 +233,13 @@ def _from_wire(value: Any) -> Any:
 
 
 class JsSqsHelper:
-    """The long-running node process driving @aws-sdk/client-sqs (see js/sqs_json_client.mjs)."""
+    """The long-running node process driving @aws-sdk/client-sqs (see js/sqs_json_client.mjs); other
+    SDK clients speak the same line protocol (js/sns_client.mjs) through `script` and `label`."""
 
-    def __init__(self, endpoint: str, env: dict[str, str], stderr_path: Path):
-        script = JS_DIR / "sqs_json_client.mjs"
+    def __init__(self, endpoint: str, env: dict[str, str], stderr_path: Path, *,
+                 script_name: str = "sqs_json_client.mjs", label: str = "SQS"):
+        script = JS_DIR / script_name
+        self.label = label
         self.stderr_path = stderr_path
         self._stderr = open(stderr_path, "wb")
         child_env = dict(env)
@@ -255,13 +258,13 @@ class JsSqsHelper:
         self._next_id = 0
         self._ready = threading.Event()
         self._dead: str | None = None
-        self._reader = threading.Thread(target=self._read_loop, name="js-sqs-reader", daemon=True)
+        self._reader = threading.Thread(target=self._read_loop, name=f"js-{label.lower()}-reader", daemon=True)
         self._reader.start()
         if not self._ready.wait(30):
             self.close()
-            raise RuntimeError(f"the node SQS helper did not start; stderr: {self.stderr_tail()}")
+            raise RuntimeError(f"the node {label} helper did not start; stderr: {self.stderr_tail()}")
         if self._dead:
-            raise RuntimeError(f"the node SQS helper died: {self._dead}; stderr: {self.stderr_tail()}")
+            raise RuntimeError(f"the node {label} helper died: {self._dead}; stderr: {self.stderr_tail()}")
 
     def stderr_tail(self, limit: int = 4000) -> str:
         try:
@@ -294,7 +297,7 @@ class JsSqsHelper:
                 timeout: float = 60.0) -> dict:
         """Send one operation; returns the helper's raw answer {ok, output|error, wire?}."""
         if self._dead:
-            raise RuntimeError(f"the node SQS helper is gone ({self._dead}); stderr: {self.stderr_tail()}")
+            raise RuntimeError(f"the node {self.label} helper is gone ({self._dead}); stderr: {self.stderr_tail()}")
         event = threading.Event()
         with self._lock:
             request_id = self._next_id
@@ -311,7 +314,7 @@ class JsSqsHelper:
             if not event.wait(timeout):
                 raise TimeoutError(f"JS SDK {op} did not answer within {timeout}s")
             if slot["answer"] is None:
-                raise RuntimeError(f"the node SQS helper died during {op}; stderr: {self.stderr_tail()}")
+                raise RuntimeError(f"the node {self.label} helper died during {op}; stderr: {self.stderr_tail()}")
             return slot["answer"]
         finally:
             with self._lock:
