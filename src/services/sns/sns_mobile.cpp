@@ -46,13 +46,6 @@ json::object AttributesOf(const json::object& document) {
   return attributes != nullptr && attributes->is_object() ? attributes->get_object() : json::object{};
 }
 
-Result<std::string> AfterKey(const json::object& input, const char* member = "NextToken") {
-  auto token = input::Text(input, member);
-  if (!token || token->empty()) return std::string();
-  auto decoded = Base64Decode(*token);
-  if (!decoded) return Fail(errors::InvalidParameter(std::string("Invalid parameter: ") + member));
-  return std::move(*decoded);
-}
 
 AwsError InvalidPhoneFormat() {
   return errors::InvalidParameter("Invalid parameter: PhoneNumber Reason: input incorrectly formatted");
@@ -97,14 +90,12 @@ protocol::OperationResult SnsService::CheckIfPhoneNumberIsOptedOut(const Request
 }
 
 protocol::OperationResult SnsService::ListPhoneNumbersOptedOut(const Request& request) {
-  MALLARD_ASSIGN_OR_RETURN(auto after, AfterKey(request.input, "nextToken"));
   std::string prefix = AccountScope(request.context) + ":";
-  auto page = store_->List(Collection::PhoneOptOut, prefix, after, kPageSize + 1);
-  if (!page) return Fail(errors::FromStore(page.error()));
+  MALLARD_ASSIGN_OR_RETURN(auto page, ListPage(Collection::PhoneOptOut, prefix, request.input, "nextToken"));
   json::array numbers;
-  for (std::size_t i = 0; i < page->size() && i < kPageSize; ++i) numbers.emplace_back((*page)[i].key.substr(prefix.size()));
+  for (const auto& record : page.records) numbers.emplace_back(record.key.substr(prefix.size()));
   Json output{{"phoneNumbers", std::move(numbers)}};
-  if (page->size() > kPageSize) output["nextToken"] = Base64Encode((*page)[kPageSize - 1].key);
+  if (page.next_token) output["nextToken"] = *page.next_token;
   return output;
 }
 
@@ -150,19 +141,13 @@ protocol::OperationResult SnsService::SetSMSAttributes(const Request& request) {
       }
     }
   }
-  std::string key = AccountScope(request.context);
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    auto found = store_->Get(Collection::SmsSettings, key);
-    if (!found) return Fail(errors::FromStore(found.error()));
-    json::object stored = *found ? DocumentObject((*found)->document) : json::object{};
-    for (const auto& [name, value] : attributes) stored[name] = value;
-    auto put = store_->Put(Collection::SmsSettings, key, json::serialize(stored), *found ? (*found)->version : 0);
-    if (put) return Json{};
-    if (put.error().code != StoreErrc::Conflict && put.error().code != StoreErrc::AlreadyExists) {
-      return Fail(errors::FromStore(put.error()));
-    }
-  }
-  return Fail(errors::FromStore(StoreError{StoreErrc::Conflict, {}}));
+  MALLARD_RETURN_IF_ERROR(UpdateDocument(Collection::SmsSettings, AccountScope(request.context),
+                                         [&](std::optional<Json> stored) -> Result<Json> {
+                                           Json settings = stored ? std::move(*stored) : Json{};
+                                           for (const auto& [name, value] : attributes) settings[name] = value;
+                                           return settings;
+                                         }));
+  return Json{};
 }
 
 protocol::OperationResult SnsService::GetSMSSandboxAccountStatus(const Request&) {
@@ -218,20 +203,19 @@ protocol::OperationResult SnsService::VerifySMSSandboxPhoneNumber(const Request&
 }
 
 protocol::OperationResult SnsService::ListSMSSandboxPhoneNumbers(const Request& request) {
-  MALLARD_ASSIGN_OR_RETURN(auto after, AfterKey(request.input));
   std::size_t limit = kPageSize;
   if (auto max = input::Text(request.input, "MaxResults")) {
     limit = static_cast<std::size_t>(std::clamp(std::atoi(max->c_str()), 1, 100));
   }
-  auto page = store_->List(Collection::SandboxNumber, AccountScope(request.context) + ":", after, limit + 1);
-  if (!page) return Fail(errors::FromStore(page.error()));
+  MALLARD_ASSIGN_OR_RETURN(auto page, ListPage(Collection::SandboxNumber, AccountScope(request.context) + ":",
+                                               request.input, "NextToken", limit));
   json::array numbers;
-  for (std::size_t i = 0; i < page->size() && i < limit; ++i) {
-    json::object document = DocumentObject((*page)[i].document);
+  for (const auto& record : page.records) {
+    json::object document = DocumentObject(record.document);
     numbers.push_back(Json{{"PhoneNumber", document["PhoneNumber"]}, {"Status", document["Status"]}});
   }
   Json output{{"PhoneNumbers", std::move(numbers)}};
-  if (page->size() > limit) output["NextToken"] = Base64Encode((*page)[limit - 1].key);
+  if (page.next_token) output["NextToken"] = *page.next_token;
   return output;
 }
 
@@ -326,35 +310,28 @@ protocol::OperationResult SnsService::SetPlatformApplicationAttributes(const Req
   (void)parsed;
   AttributeMap attributes = input::Map(request.input, "Attributes");
   if (attributes.empty()) return Fail(errors::MemberMustNotBeNull("attributes"));
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    auto found = store_->Get(Collection::PlatformApplication, arn);
-    if (!found) return Fail(errors::FromStore(found.error()));
-    if (!*found) return Fail(errors::NotFound("PlatformApplication does not exist"));
-    json::object document = DocumentObject((*found)->document);
-    json::object stored = AttributesOf(document);
+  MALLARD_RETURN_IF_ERROR(UpdateDocument(Collection::PlatformApplication, arn, [&](std::optional<Json> document) -> Result<Json> {
+    if (!document) return Fail(errors::NotFound("PlatformApplication does not exist"));
+    json::object stored = AttributesOf(*document);
     for (const auto& [key, value] : attributes) stored[key] = value;
-    document["attributes"] = std::move(stored);
-    auto put = store_->Put(Collection::PlatformApplication, arn, json::serialize(document), (*found)->version);
-    if (put) return Json{};
-    if (put.error().code != StoreErrc::Conflict) return Fail(errors::FromStore(put.error()));
-  }
-  return Fail(errors::FromStore(StoreError{StoreErrc::Conflict, {}}));
+    (*document)["attributes"] = std::move(stored);
+    return std::move(*document);
+  }));
+  return Json{};
 }
 
 protocol::OperationResult SnsService::ListPlatformApplications(const Request& request) {
-  MALLARD_ASSIGN_OR_RETURN(auto after, AfterKey(request.input));
   std::string prefix = "arn:aws:sns:" + request.context.region + ":" + request.context.account_id + ":app/";
-  auto page = store_->List(Collection::PlatformApplication, prefix, after, kPageSize + 1);
-  if (!page) return Fail(errors::FromStore(page.error()));
+  MALLARD_ASSIGN_OR_RETURN(auto page, ListPage(Collection::PlatformApplication, prefix, request.input));
   json::array applications;
-  for (std::size_t i = 0; i < page->size() && i < kPageSize; ++i) {
-    json::object attributes = AttributesOf(DocumentObject((*page)[i].document));
+  for (const auto& record : page.records) {
+    json::object attributes = AttributesOf(DocumentObject(record.document));
     attributes.erase("PlatformCredential");
     attributes.erase("PlatformPrincipal");
-    applications.push_back(Json{{"PlatformApplicationArn", (*page)[i].key}, {"Attributes", std::move(attributes)}});
+    applications.push_back(Json{{"PlatformApplicationArn", record.key}, {"Attributes", std::move(attributes)}});
   }
   Json output{{"PlatformApplications", std::move(applications)}};
-  if (page->size() > kPageSize) output["NextToken"] = Base64Encode((*page)[kPageSize - 1].key);
+  if (page.next_token) output["NextToken"] = *page.next_token;
   return output;
 }
 
@@ -450,19 +427,14 @@ protocol::OperationResult SnsService::SetEndpointAttributes(const Request& reque
                                            "must be at most 2048 bytes long in UTF-8 encoding"));
     }
   }
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    auto found = store_->Get(Collection::PlatformEndpoint, arn);
-    if (!found) return Fail(errors::FromStore(found.error()));
-    if (!*found) return Fail(errors::NotFound("Endpoint does not exist"));
-    json::object document = DocumentObject((*found)->document);
-    json::object stored = AttributesOf(document);
+  MALLARD_RETURN_IF_ERROR(UpdateDocument(Collection::PlatformEndpoint, arn, [&](std::optional<Json> document) -> Result<Json> {
+    if (!document) return Fail(errors::NotFound("Endpoint does not exist"));
+    json::object stored = AttributesOf(*document);
     for (const auto& [key, value] : attributes) stored[key] = value;
-    document["attributes"] = std::move(stored);
-    auto put = store_->Put(Collection::PlatformEndpoint, arn, json::serialize(document), (*found)->version);
-    if (put) return Json{};
-    if (put.error().code != StoreErrc::Conflict) return Fail(errors::FromStore(put.error()));
-  }
-  return Fail(errors::FromStore(StoreError{StoreErrc::Conflict, {}}));
+    (*document)["attributes"] = std::move(stored);
+    return std::move(*document);
+  }));
+  return Json{};
 }
 
 protocol::OperationResult SnsService::ListEndpointsByPlatformApplication(const Request& request) {
@@ -471,17 +443,15 @@ protocol::OperationResult SnsService::ListEndpointsByPlatformApplication(const R
   auto application = store_->Get(Collection::PlatformApplication, application_arn);
   if (!application) return Fail(errors::FromStore(application.error()));
   if (!*application) return Fail(errors::NotFound("PlatformApplication does not exist"));
-  MALLARD_ASSIGN_OR_RETURN(auto after, AfterKey(request.input));
   std::string prefix = "arn:aws:sns:" + parsed.region + ":" + parsed.account + ":endpoint/" +
                        parsed.resource.substr(std::string("app/").size()) + "/";
-  auto page = store_->List(Collection::PlatformEndpoint, prefix, after, kPageSize + 1);
-  if (!page) return Fail(errors::FromStore(page.error()));
+  MALLARD_ASSIGN_OR_RETURN(auto page, ListPage(Collection::PlatformEndpoint, prefix, request.input));
   json::array endpoints;
-  for (std::size_t i = 0; i < page->size() && i < kPageSize; ++i) {
-    endpoints.push_back(Json{{"EndpointArn", (*page)[i].key}, {"Attributes", AttributesOf(DocumentObject((*page)[i].document))}});
+  for (const auto& record : page.records) {
+    endpoints.push_back(Json{{"EndpointArn", record.key}, {"Attributes", AttributesOf(DocumentObject(record.document))}});
   }
   Json output{{"Endpoints", std::move(endpoints)}};
-  if (page->size() > kPageSize) output["NextToken"] = Base64Encode((*page)[kPageSize - 1].key);
+  if (page.next_token) output["NextToken"] = *page.next_token;
   return output;
 }
 

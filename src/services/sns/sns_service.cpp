@@ -1,8 +1,10 @@
 #include "services/sns/sns_service.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/encoding.hpp"
 #include "services/kit/executor_directory.hpp"
 #include "services/kit/resource_policy.hpp"
 #include "services/sns/model/sns_errors.hpp"
@@ -218,6 +220,47 @@ Result<std::vector<SubscriptionRecord>> SnsService::SubscriptionsOf(const std::s
     after = page->back().key;
   }
   return out;
+}
+
+Result<ListingPage> SnsService::ListPage(Collection collection, const std::string& prefix, const Json& input,
+                                                    const char* token_member, std::size_t limit) const {
+  std::string after;
+  if (const auto* token = input.if_contains(token_member); token != nullptr && token->is_string() && !token->get_string().empty()) {
+    auto decoded = Base64Decode(std::string_view(token->get_string()));
+    if (!decoded) return Fail(errors::InvalidParameter(std::string("Invalid parameter: ") + token_member));
+    after = std::move(*decoded);
+  }
+  auto records = store_->List(collection, prefix, after, limit + 1);
+  if (!records) return Fail(errors::FromStore(records.error()));
+  ListingPage page;
+  page.records = std::move(records).value();
+  if (page.records.size() > limit) {
+    page.records.resize(limit);
+    page.next_token = Base64Encode(page.records.back().key);
+  }
+  return page;
+}
+
+Status<> SnsService::UpdateDocument(Collection collection, const std::string& key,
+                                    const std::function<Result<Json>(std::optional<Json>)>& change) {
+  for (int attempt = 0; attempt < kOptimisticAttempts; ++attempt) {
+    auto found = store_->Get(collection, key);
+    if (!found) return Fail(errors::FromStore(found.error()));
+    std::optional<Json> current;
+    if (*found) {
+      auto parsed = ParseJson((*found)->document);
+      current = parsed && parsed->is_object() ? std::move(parsed->get_object()) : Json{};
+    }
+    MALLARD_ASSIGN_OR_RETURN(auto updated, change(std::move(current)));
+    auto put = store_->Put(collection, key, boost::json::serialize(updated), *found ? (*found)->version : 0);
+    if (put) return Done{};
+    // A concurrent change (or creation) won: read again and re-apply.
+    if (put.error().code != StoreErrc::Conflict && put.error().code != StoreErrc::AlreadyExists &&
+        put.error().code != StoreErrc::NotFound) {
+      return Fail(errors::FromStore(put.error()));
+    }
+  }
+  return Fail(errors::FromStore(StoreError{StoreErrc::Conflict, {}}));
 }
 
 std::shared_ptr<const FilterPolicy> SnsService::FilterOf(const SubscriptionRecord& subscription) const {

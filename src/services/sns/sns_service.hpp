@@ -32,6 +32,12 @@ namespace mallard::sns {
 struct FanoutJob;
 struct OutgoingMessage;
 
+// One page of a store listing and the token of the page after it (SnsService::ListPage).
+struct ListingPage {
+  std::vector<StoredRecord> records;
+  std::optional<std::string> next_token;
+};
+
 struct SnsOptions {
   // HTTP/HTTPS deliveries go through this client; null: they fail as unreachable (and retry).
   std::shared_ptr<OutboundHttp> http;
@@ -147,6 +153,14 @@ class SnsService final : public services::Service, public std::enable_shared_fro
   Result<SubscriptionRecord> UpdateSubscription(const std::string& arn,
                                                 const std::function<Status<>(SubscriptionRecord&)>& change);
   Result<std::vector<SubscriptionRecord>> SubscriptionsOf(const std::string& topic_arn) const;
+  // One page of a listing, as every SNS List* pages: the records under `prefix` after the request's
+  // token (`token_member`, opaque: the last key, base64), at most `limit`, and the next page's token.
+  Result<ListingPage> ListPage(Collection collection, const std::string& prefix, const Json& input,
+                               const char* token_member = "NextToken", std::size_t limit = 100) const;
+  // Rewrites the JSON document under `key` with optimistic retries: `change` gets the document read
+  // (nullopt when there is none) and returns the one to write, or the error to answer.
+  Status<> UpdateDocument(Collection collection, const std::string& key,
+                          const std::function<Result<Json>(std::optional<Json>)>& change);
   std::int64_t Now() const { return context_.clock(); }
   // The filter policy of a subscription, parsed once per (subscription, text).
   std::shared_ptr<const FilterPolicy> FilterOf(const SubscriptionRecord& subscription) const;

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <set>
 
-#include "common/encoding.hpp"
 #include "common/ids.hpp"
 #include "services/sns/filter/json_syntax_error.hpp"
 #include "services/sns/model/delivery_policy.hpp"
@@ -19,7 +18,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t kPageSize = 100;
 constexpr std::size_t kFifoSubscriptionsPerTopic = 100;
 constexpr std::size_t kSubscriptionsPerTopic = 12500000;
 constexpr std::size_t kLargeMessageSubscriptionsPerTopic = 100;  // topics with MaximumMessageSize above 256 KiB
@@ -327,42 +325,29 @@ json::object SubscriptionSummary(const SubscriptionRecord& subscription) {
               {"TopicArn", subscription.topic_arn}};
 }
 
-Result<std::string> AfterKey(const json::object& input) {
-  auto token = input::Text(input, "NextToken");
-  if (!token || token->empty()) return std::string();
-  auto decoded = Base64Decode(*token);
-  if (!decoded) return Fail(errors::InvalidParameter("Invalid parameter: NextToken"));
-  return std::move(*decoded);
+json::object SubscriptionsPage(const ListingPage& page) {
+  json::array subscriptions;
+  for (const auto& record : page.records) {
+    if (auto subscription = SubscriptionFromDocument(record.document)) subscriptions.push_back(SubscriptionSummary(*subscription));
+  }
+  json::object output{{"Subscriptions", std::move(subscriptions)}};
+  if (page.next_token) output["NextToken"] = *page.next_token;
+  return output;
 }
+
 
 }  // namespace
 
 protocol::OperationResult SnsService::ListSubscriptions(const Request& request) {
-  MALLARD_ASSIGN_OR_RETURN(auto after, AfterKey(request.input));
   const std::string prefix = "arn:aws:sns:" + request.context.region + ":" + request.context.account_id + ":";
-  auto page = store_->List(Collection::Subscription, prefix, after, kPageSize + 1);
-  if (!page) return Fail(errors::FromStore(page.error()));
-  json::array subscriptions;
-  for (std::size_t i = 0; i < page->size() && i < kPageSize; ++i) {
-    if (auto subscription = SubscriptionFromDocument((*page)[i].document)) subscriptions.push_back(SubscriptionSummary(*subscription));
-  }
-  Json output{{"Subscriptions", std::move(subscriptions)}};
-  if (page->size() > kPageSize) output["NextToken"] = Base64Encode((*page)[kPageSize - 1].key);
-  return output;
+  MALLARD_ASSIGN_OR_RETURN(auto page, ListPage(Collection::Subscription, prefix, request.input));
+  return SubscriptionsPage(page);
 }
 
 protocol::OperationResult SnsService::ListSubscriptionsByTopic(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto loaded, TopicForAction(request, "TopicArn", "ListSubscriptionsByTopic"));
-  MALLARD_ASSIGN_OR_RETURN(auto after, AfterKey(request.input));
-  auto page = store_->List(Collection::Subscription, loaded.first.arn + ":", after, kPageSize + 1);
-  if (!page) return Fail(errors::FromStore(page.error()));
-  json::array subscriptions;
-  for (std::size_t i = 0; i < page->size() && i < kPageSize; ++i) {
-    if (auto subscription = SubscriptionFromDocument((*page)[i].document)) subscriptions.push_back(SubscriptionSummary(*subscription));
-  }
-  Json output{{"Subscriptions", std::move(subscriptions)}};
-  if (page->size() > kPageSize) output["NextToken"] = Base64Encode((*page)[kPageSize - 1].key);
-  return output;
+  MALLARD_ASSIGN_OR_RETURN(auto page, ListPage(Collection::Subscription, loaded.first.arn + ":", request.input));
+  return SubscriptionsPage(page);
 }
 
 protocol::OperationResult SnsService::GetSubscriptionAttributes(const Request& request) {

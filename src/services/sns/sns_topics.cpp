@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <set>
 
-#include "common/encoding.hpp"
 #include "services/kit/resource_policy.hpp"
 #include "services/sns/model/delivery_policy.hpp"
 #include "services/sns/model/sns_errors.hpp"
@@ -17,7 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t kPageSize = 100;
 constexpr std::size_t kTopicsPerAccount = 100000;  // standard topics; FIFO topics count too
 constexpr std::size_t kTagsPerTopic = 50;
 
@@ -115,15 +113,7 @@ Result<Tags> ReadTags(const json::object& input, const char* member) {
   return tags;
 }
 
-std::string PageToken(const std::string& last_key) { return Base64Encode(last_key); }
 
-Result<std::string> AfterKey(const json::object& input) {
-  auto token = input::Text(input, "NextToken");
-  if (!token || token->empty()) return std::string();
-  auto decoded = Base64Decode(*token);
-  if (!decoded) return Fail(errors::InvalidParameter("Invalid parameter: NextToken"));
-  return std::move(*decoded);
-}
 
 }  // namespace
 
@@ -252,14 +242,12 @@ protocol::OperationResult SnsService::SetTopicAttributes(const Request& request)
 }
 
 protocol::OperationResult SnsService::ListTopics(const Request& request) {
-  MALLARD_ASSIGN_OR_RETURN(auto after, AfterKey(request.input));
   const std::string prefix = "arn:aws:sns:" + request.context.region + ":" + request.context.account_id + ":";
-  auto page = store_->List(Collection::Topic, prefix, after, kPageSize + 1);
-  if (!page) return Fail(errors::FromStore(page.error()));
+  MALLARD_ASSIGN_OR_RETURN(auto page, ListPage(Collection::Topic, prefix, request.input));
   json::array topics;
-  for (std::size_t i = 0; i < page->size() && i < kPageSize; ++i) topics.push_back(Json{{"TopicArn", (*page)[i].key}});
+  for (const auto& record : page.records) topics.push_back(Json{{"TopicArn", record.key}});
   Json output{{"Topics", std::move(topics)}};
-  if (page->size() > kPageSize) output["NextToken"] = PageToken((*page)[kPageSize - 1].key);
+  if (page.next_token) output["NextToken"] = *page.next_token;
   return output;
 }
 
