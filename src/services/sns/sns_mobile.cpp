@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <set>
 
-#include "common/encoding.hpp"
 #include "common/ids.hpp"
 #include "services/sns/model/phone_numbers.hpp"
 #include "services/sns/model/sns_errors.hpp"

@@ -17,7 +17,8 @@ using kit::RunOn;
 
 namespace {
 
-constexpr int kOptimisticAttempts = 20;  // a change lost to a concurrent one is re-read and re-applied
+constexpr int kOptimisticAttempts = 20;
+const std::string kAttributeScope = "MessageAttributes";  // a filter policy's scope when none is set  // a change lost to a concurrent one is re-read and re-applied
 
 AwsError UnknownOperation(const std::string& operation) { return errors::InvalidAction(operation); }
 
@@ -110,7 +111,7 @@ void SnsService::Invoke(protocol::OperationRequest request, protocol::OperationC
 
 void SnsService::Reset() {
   store_->Reset();
-  std::lock_guard lock(filter_mutex_);
+  std::unique_lock lock(filter_mutex_);
   filters_.clear();
 }
 
@@ -264,24 +265,27 @@ Status<> SnsService::UpdateDocument(Collection collection, const std::string& ke
 }
 
 std::shared_ptr<const FilterPolicy> SnsService::FilterOf(const SubscriptionRecord& subscription) const {
-  std::string text = subscription.Attribute("FilterPolicy");
-  if (text.empty()) return nullptr;
-  std::string scope = subscription.Attribute("FilterPolicyScope", "MessageAttributes");
-  std::string cache_key = scope + "\n" + text;
+  const auto policy_text = subscription.attributes.find("FilterPolicy");
+  if (policy_text == subscription.attributes.end() || policy_text->second.empty()) return nullptr;
+  const auto scope_text = subscription.attributes.find("FilterPolicyScope");
+  const std::string& scope = scope_text == subscription.attributes.end() ? kAttributeScope : scope_text->second;
   {
-    std::lock_guard lock(filter_mutex_);
+    // The common case, on every publish: the policy parsed before, found without copying its text.
+    std::shared_lock lock(filter_mutex_);
     auto found = filters_.find(subscription.arn);
-    if (found != filters_.end() && found->second.first == cache_key) return found->second.second;
+    if (found != filters_.end() && found->second.scope == scope && found->second.text == policy_text->second) {
+      return found->second.policy;
+    }
   }
-  auto parsed = FilterPolicy::Parse(text, scope == "MessageBody" ? FilterPolicyScope::MessageBody
-                                                                 : FilterPolicyScope::MessageAttributes);
+  auto parsed = FilterPolicy::Parse(policy_text->second, scope == "MessageBody" ? FilterPolicyScope::MessageBody
+                                                                                : FilterPolicyScope::MessageAttributes);
   // A stored policy was valid when set; one that no longer parses matches nothing rather than everything.
   std::shared_ptr<const FilterPolicy> policy =
       parsed ? std::make_shared<const FilterPolicy>(std::move(parsed).value()) : nullptr;
   if (!policy) spdlog::warn("sns: subscription {} has a filter policy that does not parse", subscription.arn);
-  std::lock_guard lock(filter_mutex_);
+  std::unique_lock lock(filter_mutex_);
   if (filters_.size() > 100000) filters_.clear();
-  filters_[subscription.arn] = {cache_key, policy};
+  filters_[subscription.arn] = CachedFilter{scope, policy_text->second, policy};
   return policy;
 }
 

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -229,8 +230,15 @@ class SnsService final : public services::Service, public std::enable_shared_fro
   std::shared_ptr<boost::asio::steady_timer> tick_;
   std::atomic<bool> claim_running_{false};
   std::atomic<bool> claim_again_{false};
-  mutable std::mutex filter_mutex_;
-  mutable std::map<std::string, std::pair<std::string, std::shared_ptr<const FilterPolicy>>> filters_;  // by sub arn
+  // Parsed filter policies by subscription ARN, with the text and scope they were parsed from.
+  // Read on every publish by every subscription: readers share the lock.
+  struct CachedFilter {
+    std::string scope;
+    std::string text;
+    std::shared_ptr<const FilterPolicy> policy;
+  };
+  mutable std::shared_mutex filter_mutex_;
+  mutable std::map<std::string, CachedFilter, std::less<>> filters_;
   std::mutex throttle_mutex_;
   std::map<std::string, std::int64_t> next_allowed_millis_;  // by subscription: its throttle
 };
