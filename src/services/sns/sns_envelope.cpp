@@ -19,7 +19,7 @@ std::string SnsTimestamp(std::int64_t epoch_millis) {
   std::time_t seconds = static_cast<std::time_t>(epoch_millis / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  char buffer[40];
+  char buffer[80];  // room for any year gmtime_r can produce (GCC checks the worst case)
   std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
                 utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(epoch_millis % 1000));
   return buffer;
