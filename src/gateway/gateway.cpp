@@ -98,7 +98,9 @@ http::HttpResponse RootHealth(const http::HttpRequest& request) {
 Gateway::Gateway(GatewayOptions options, std::vector<std::shared_ptr<services::Service>> services)
     : options_(std::move(options)),
       services_(std::move(services)),
-      workers_(std::make_unique<boost::asio::thread_pool>(std::max(1u, options_.offload_threads))) {}
+      workers_(std::make_unique<boost::asio::thread_pool>(std::max(1u, options_.offload_threads))) {
+  for (const auto& service : services_) has_rest_services_ = has_rest_services_ || !service->Descriptor().rest_protocol.empty();
+}
 
 Gateway::~Gateway() { workers_->join(); }
 
@@ -232,6 +234,10 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
     }
     return raw_respond(AdminError(404, "no such endpoint"));
   }
+  // REST services (S3) answer in their own shape, CORS included (a bucket's CORS configuration).
+  if (auto rest_service = RestServiceFor(request)) {
+    return DispatchRest(std::move(rest_service), std::move(request), std::move(request_id), std::move(raw_respond));
+  }
   // Every AWS answer carries a request id, routing errors included. A request from browser code (it
   // has an Origin) also gets the CORS headers that let the page read the answer; other requests get
   // none, as AWS sends none.
@@ -337,17 +343,10 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
   Dispatch(std::move(route), std::move(request), std::move(respond));
 }
 
-void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder respond) {
-  // Descriptors live as long as the gateway's services, so the completion refers to them instead
-  // of copying styles and names per request.
-  const services::ServiceDescriptor* descriptor = &route.service->Descriptor();
-  protocol::OperationRequest operation;
-  operation.operation = std::move(route.operation);
-  operation.protocol = route.protocol;
-  operation.http_path = request.path;
-  auto& context = operation.context;
-  context.request_id = route.request_id;
-  const auto& scope = route.scope;
+RequestContext Gateway::ContextFor(const std::optional<protocol::CredentialScope>& scope,
+                                   const http::HttpRequest& request, std::string request_id) const {
+  RequestContext context;
+  context.request_id = std::move(request_id);
   context.region = scope && !scope->region.empty() ? scope->region : options_.default_region;
   context.access_key_id = scope ? scope->access_key_id : std::string();
   // Only STS-issued keys (ASIA…) can be in the registry; long-term keys skip its lock.
@@ -366,6 +365,57 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
   const std::string* forwarded_proto = request.Header("x-forwarded-proto");
   context.endpoint_base = (forwarded_proto ? *forwarded_proto : std::string("http")) + "://" +
                           (host && !host->empty() ? *host : std::string("localhost:4566"));
+  return context;
+}
+
+std::shared_ptr<services::Service> Gateway::RestServiceFor(const http::HttpRequest& request) const {
+  if (!has_rest_services_) return nullptr;
+  if (auto scope = protocol::CredentialScopeOf(request)) {
+    auto service = BySigningName(scope->service);
+    return service && !service->Descriptor().rest_protocol.empty() ? service : nullptr;
+  }
+  if (request.Header("x-amz-target") != nullptr) return nullptr;
+  for (const auto& service : services_) {
+    if (!service->Descriptor().rest_protocol.empty() && service->ClaimsRequest(request)) return service;
+  }
+  return nullptr;
+}
+
+http::BodyReading Gateway::BodyReadingFor(const http::HttpRequest& request) {
+  if (auto service = RestServiceFor(request)) return service->BodyReadingFor(request);
+  return http::BodyReading::kBuffered;
+}
+
+void Gateway::DispatchRest(std::shared_ptr<services::Service> service, http::HttpRequest request,
+                           std::string request_id, http::Responder respond) {
+  // --auth sigv4: the REST service's own rules and error shape (gateway_auth.cpp).
+  std::optional<services::RestRequest::VerifiedSignature> signature;
+  if (options_.verify_signatures) {
+    if (auto rejected = Authenticate(request, request_id)) return respond(std::move(*rejected));
+  }
+  services::RestRequest rest;
+  rest.context = ContextFor(protocol::CredentialScopeOf(request), request, std::move(request_id));
+  rest.signature = std::move(signature);
+  rest.http = std::move(request);
+  const auto& descriptor = service->Descriptor();
+  try {
+    service->HandleRest(std::move(rest), std::move(respond));
+  } catch (const std::exception& e) {
+    // HandleRest owns `respond` once called; an exception before it took over is a bug to log.
+    spdlog::error("{} request failed: {}", descriptor.name, e.what());
+  }
+}
+
+void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder respond) {
+  // Descriptors live as long as the gateway's services, so the completion refers to them instead
+  // of copying styles and names per request.
+  const services::ServiceDescriptor* descriptor = &route.service->Descriptor();
+  protocol::OperationRequest operation;
+  operation.operation = std::move(route.operation);
+  operation.protocol = route.protocol;
+  operation.http_path = request.path;
+  operation.context = ContextFor(route.scope, request, route.request_id);
+  auto& context = operation.context;
 
   bool is_query = route.protocol == WireProtocol::AwsQuery;
   const std::string* accept = request.Header("accept");

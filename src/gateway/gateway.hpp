@@ -14,6 +14,7 @@
 
 #include "common/credential_registry.hpp"
 #include "common/http_types.hpp"
+#include "protocol/sigv4.hpp"
 #include "services/kit/service.hpp"
 
 namespace mallard::gateway {
@@ -54,6 +55,7 @@ class Gateway final : public http::HttpHandler {
   ~Gateway() override;
 
   void Handle(http::HttpRequest request, http::Responder respond) override;
+  http::BodyReading BodyReadingFor(const http::HttpRequest& request) override;
   http::HttpResponse RejectOversizedBody(const http::HttpRequest& request, std::size_t limit) override;
   http::HttpResponse RejectMalformedRequest(const std::string& reason) override;
   http::HttpResponse RejectUndecodableBody(const http::HttpRequest& request, const std::string& reason) override;
@@ -77,12 +79,20 @@ class Gateway final : public http::HttpHandler {
   std::string DefaultQueryNamespace() const;
   http::HttpResponse ErrorForUnreadBody(const http::HttpRequest& request, const AwsError& error) const;
   void Dispatch(Route route, http::HttpRequest request, http::Responder respond);
+  // A REST service (S3) the request is for: by its SigV4 signing name, else the service claims it
+  // (unsigned requests); null for every other request.
+  std::shared_ptr<services::Service> RestServiceFor(const http::HttpRequest& request) const;
+  void DispatchRest(std::shared_ptr<services::Service> service, http::HttpRequest request, std::string request_id,
+                    http::Responder respond);
+  RequestContext ContextFor(const std::optional<protocol::CredentialScope>& scope, const http::HttpRequest& request,
+                            std::string request_id) const;
   // --auth sigv4 (gateway_auth.cpp): nullopt when the request may proceed, else the error answer in
   // the shape of the service it routes to.
   std::optional<http::HttpResponse> Authenticate(const http::HttpRequest& request, const std::string& request_id) const;
 
   GatewayOptions options_;
   std::vector<std::shared_ptr<services::Service>> services_;
+  bool has_rest_services_ = false;  // skips REST routing entirely while no REST service is registered
   std::unique_ptr<boost::asio::thread_pool> workers_;
 };
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/http_types.hpp"
+#include "common/request_context.hpp"
 #include "protocol/operation.hpp"
 #include "protocol/shape.hpp"
 
@@ -28,6 +29,9 @@ struct ServiceDescriptor {
   // awsJson: rewrites every error before it is rendered, the gateway's own (unknown operation, a body
   // that is not JSON) included; DynamoDB puts its request-layer errors in coral namespaces.
   AwsError (*json_error_on_the_wire)(AwsError) = nullptr;
+  // A REST protocol ("rest-xml": S3): the service takes whole HTTP requests through HandleRest and
+  // answers in its own wire shape; the gateway only routes, authenticates and fills the context.
+  std::string rest_protocol;
   std::vector<std::string> operations;
   // awsJson operations whose success has no body at all (not "{}"): DynamoDB's TagResource/UntagResource.
   std::vector<std::string> empty_body_operations;
@@ -61,6 +65,22 @@ class StoreHealthBoard {
   std::map<std::string, StoreHealth> by_service_;
 };
 
+// A request for a REST service: the HTTP request as it arrived (its body buffered or streamed, as
+// the service chose) and who is calling.
+struct RestRequest {
+  http::HttpRequest http;
+  RequestContext context;
+  // Set when the gateway verified a SigV4 signature (--auth sigv4): what a service needs to verify
+  // the signatures of an aws-chunked body's chunks, which are chained from the request's.
+  struct VerifiedSignature {
+    std::string signing_key;     // the derived key (raw bytes)
+    std::string seed_signature;  // the request's signature (hex)
+    std::string amz_date;        // X-Amz-Date
+    std::string scope;           // "20260101/us-east-1/s3/aws4_request"
+  };
+  std::optional<VerifiedSignature> signature;
+};
+
 class Service {
  public:
   virtual ~Service() = default;
@@ -76,6 +96,25 @@ class Service {
   virtual std::string StoreName() const = 0;
   // Completes waiting requests early so that shutdown is prompt.
   virtual void Shutdown() {}
+  // REST services (Descriptor().rest_protocol): whether an unsigned request is the service's, from
+  // its request line and headers alone (S3: a virtual-hosted bucket host, or a path-style request
+  // that no other protocol claims). Signed requests route by their signing name instead.
+  virtual bool ClaimsRequest(const http::HttpRequest& request) const {
+    (void)request;
+    return false;
+  }
+  // How the body of a request routed here is read (headers only; must not block).
+  virtual http::BodyReading BodyReadingFor(const http::HttpRequest& request) const {
+    (void)request;
+    return http::BodyReading::kBuffered;
+  }
+  // Answers a request routed here; calls `respond` exactly once, possibly later; never blocks.
+  virtual void HandleRest(RestRequest request, http::Responder respond) {
+    (void)request;
+    http::HttpResponse response;
+    response.status = 501;
+    respond(std::move(response));
+  }
   // Paths outside the AWS protocols that the service answers itself, under /_aws/ (LocalStack's
   // inspection endpoints, SNS's signing certificate). The gateway asks each service in turn.
   virtual bool AnswersPath(std::string_view path) const {
