@@ -42,6 +42,25 @@ class [[nodiscard]] Result {
   std::variant<T, E> state_;
 };
 
+// Success with nothing to return, or an error (the S3 store contract's StoreResult<void>):
+// `return {};` succeeds.
+template <typename E>
+class [[nodiscard]] Result<void, E> {
+ public:
+  Result() = default;
+  template <typename F>
+  Result(Unexpected<F> failure) : error_(E(std::move(failure.error))), failed_(true) {}
+
+  bool ok() const { return !failed_; }
+  explicit operator bool() const { return ok(); }
+  const E& error() const& { return error_; }
+  E&& error() && { return std::move(error_); }
+
+ private:
+  E error_{};
+  bool failed_ = false;
+};
+
 struct Done {};
 template <typename E = AwsError>
 using Status = Result<Done, E>;
