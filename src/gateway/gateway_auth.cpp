@@ -1,9 +1,11 @@
 // --auth sigv4: the gateway's side of signature verification. It finds the service a request
 // routes to (its signing name is the scope the signature must carry, its protocol the shape of the
 // error), looks keys up among the configured long-term keys and the credentials STS issued, and
-// renders a rejection as that service would.
+// renders a rejection as that service would. S3 (a service whose descriptor says
+// rest_protocol "rest-xml") is verified by S3's rules (SigV4Check::s3) and answered in S3's XML.
 #include <spdlog/spdlog.h>
 
+#include "common/encoding.hpp"
 #include "common/ids.hpp"
 #include "gateway/gateway.hpp"
 #include "protocol/aws_json.hpp"
@@ -34,6 +36,36 @@ std::string QueryAction(const http::HttpRequest& request) {
   return {};
 }
 
+// S3's error document: <Error><Code/><Message/>[members]<RequestId/><HostId/></Error>, with the
+// members S3 adds (AWSAccessKeyId, StringToSign, ...) in order; a HEAD answer has no body.
+http::HttpResponse RenderS3AuthError(const http::HttpRequest& request, const AwsError& error,
+                                     const protocol::AuthRejection& rejection, const std::string& request_id) {
+  std::string host_id = Base64Encode(request_id + "/mallard-s3");
+  http::HttpResponse response;
+  response.status = error.http_status;
+  response.SetHeader("x-amz-request-id", request_id);
+  response.SetHeader("x-amz-id-2", host_id);
+  if (request.method == "HEAD") return response;
+  std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>";
+  AppendXmlEscaped(body, error.code);
+  body += "</Code><Message>";
+  AppendXmlEscaped(body, error.message);
+  body += "</Message>";
+  for (const auto& [name, value] : rejection.details) {
+    body += '<' + name + '>';
+    AppendXmlEscaped(body, value);
+    body += "</" + name + '>';
+  }
+  body += "<RequestId>";
+  AppendXmlEscaped(body, request_id);
+  body += "</RequestId><HostId>";
+  AppendXmlEscaped(body, host_id);
+  body += "</HostId></Error>";
+  response.SetHeader("Content-Type", "application/xml");
+  response.body = std::move(body);
+  return response;
+}
+
 }  // namespace
 
 std::optional<http::HttpResponse> Gateway::Authenticate(const http::HttpRequest& request,
@@ -55,6 +87,15 @@ std::optional<http::HttpResponse> Gateway::Authenticate(const http::HttpRequest&
         }
       }
     }
+    // A REST service's unsigned (or SigV2-signed) requests carry no scope: the service claims them.
+    if (!service) {
+      for (const auto& candidate : services_) {
+        if (!candidate->Descriptor().rest_protocol.empty() && candidate->ClaimsRequest(request)) {
+          service = candidate;
+          break;
+        }
+      }
+    }
   }
   // Nothing routes the request: routing answers it, and no service state is reachable without a route.
   if (!service) return std::nullopt;
@@ -70,7 +111,12 @@ std::optional<http::HttpResponse> Gateway::Authenticate(const http::HttpRequest&
     }
     return std::nullopt;
   };
-  auto rejection = protocol::VerifySigV4(request, lookup, protocol::SigV4Check{WallClockMillis(), descriptor.signing_name});
+  bool s3 = descriptor.rest_protocol == "rest-xml";
+  protocol::SigV4Check check;
+  check.now_millis = WallClockMillis();
+  check.service = descriptor.signing_name;
+  check.s3 = s3;
+  auto rejection = protocol::VerifySigV4(request, lookup, check);
   if (!rejection) return std::nullopt;
   // STS's federation calls need no credentials at all (the model marks them smithy.api#noAuth):
   // an unsigned one goes through, a signed one is still verified.
@@ -79,7 +125,12 @@ std::optional<http::HttpResponse> Gateway::Authenticate(const http::HttpRequest&
                                  : QueryAction(request);
     if (operation == "AssumeRoleWithWebIdentity" || operation == "AssumeRoleWithSAML") return std::nullopt;
   }
-  spdlog::debug("sigv4: {} request refused: {}", descriptor.name, rejection->message);
+  spdlog::debug("sigv4: {} request refused: {} {}", descriptor.name, rejection->s3_code, rejection->message);
+  if (s3) {
+    protocol::AuthErrorStyle s3_style;
+    s3_style.s3 = true;
+    return RenderS3AuthError(request, protocol::AuthError(*rejection, s3_style), *rejection, request_id);
+  }
 
   const std::string* host = request.Header("host");
   protocol::AuthErrorStyle style;
