@@ -1,0 +1,166 @@
+#include "services/s3/s3_body.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "services/s3/s3_call.hpp"
+#include "services/s3/xml/s3_errors.hpp"
+
+namespace mallard::s3 {
+namespace {
+
+class BodyPump : public std::enable_shared_from_this<BodyPump> {
+ public:
+  BodyPump(std::shared_ptr<S3Call> call, std::unique_ptr<BodyWriter> writer, const codec::DeclaredChecksums& declared,
+           codec::ExpectedDigestForm md5_form, std::uint64_t max_bytes, std::function<void(Result<ReceivedBody>)> done)
+      : call_(std::move(call)),
+        writer_(std::move(writer)),
+        declared_(declared),
+        digests_(std::make_shared<codec::UploadDigests>(declared)),
+        md5_form_(md5_form),
+        max_bytes_(max_bytes),
+        done_(std::move(done)) {
+    if (declared_.aws_chunked()) {
+      std::optional<codec::ChunkSigning> signing;
+      if (const auto& signature = call_->request().signature) {
+        signing = codec::ChunkSigning{signature->signing_key, signature->seed_signature, signature->amz_date,
+                                      signature->scope};
+      }
+      decoder_ = std::make_unique<codec::AwsChunkedDecoder>(declared_.ChunkedOptions(std::move(signing)));
+    }
+  }
+
+  void Start() {
+    auto stream = call_->request().http.body_stream;
+    if (!stream) {
+      // A buffered body (small uploads some clients send without streaming): one piece, then the end.
+      auto self = shared_from_this();
+      call_->RunBlocking([self] {
+        std::string body = std::move(self->call_->request().http.body);
+        if (!body.empty() && !self->Consume(body)) return;
+        self->End();
+      });
+      return;
+    }
+    ReadNext();
+  }
+
+ private:
+  void ReadNext() {
+    auto self = shared_from_this();
+    call_->request().http.body_stream->Read([self](std::string bytes, std::string error) {
+      if (!error.empty()) {
+        spdlog::debug("s3 upload body failed: {} (request {})", error, self->call_->context().request_id);
+        return self->Finish(Fail(errors::IncompleteBody()));
+      }
+      self->call_->RunBlocking([self, bytes = std::move(bytes)]() mutable {
+        if (bytes.empty()) return self->End();
+        if (self->Consume(bytes)) self->ReadNext();
+      });
+    });
+  }
+
+  // Decodes, hashes and stores one piece; false when the upload failed (and `done` has run).
+  bool Consume(std::string_view bytes) {
+    std::string_view payload = bytes;
+    if (decoder_) {
+      decoded_.clear();
+      auto fed = decoder_->Feed(bytes, decoded_);
+      if (!fed) {
+        Finish(Fail(fed.error().ToAwsError()));
+        return false;
+      }
+      payload = decoded_;
+    }
+    if (payload.empty()) return true;
+    received_ += payload.size();
+    if (received_ > max_bytes_) {
+      Finish(Fail(errors::EntityTooLarge(received_, max_bytes_)));
+      return false;
+    }
+    digests_->Update(payload);
+    if (auto appended = writer_->Append(payload); !appended) {
+      Finish(Fail(call_->ToAwsError(appended.error())));
+      return false;
+    }
+    return true;
+  }
+
+  void End() {
+    codec::Trailers trailers;
+    if (decoder_) {
+      auto finished = decoder_->Finish();
+      if (!finished) return Finish(Fail(finished.error().ToAwsError()));
+      trailers = std::move(finished).value();
+      if (auto length = codec::CheckDecodedLength(declared_, decoder_->decoded_bytes()); !length) {
+        return Finish(Fail(length.error()));
+      }
+    } else if (auto declared = call_->request().http.body_stream ? call_->request().http.body_stream->DeclaredLength()
+                                                                 : std::nullopt;
+               declared && *declared != received_) {
+      return Finish(Fail(errors::IncompleteBody()));
+    }
+    if (auto verified = digests_->Verify(trailers, md5_form_); !verified) return Finish(Fail(verified.error()));
+    Finish(ReceivedBody{std::move(writer_), digests_, std::move(trailers)});
+  }
+
+  void Finish(Result<ReceivedBody> outcome) {
+    auto done = std::move(done_);
+    if (done) done(std::move(outcome));
+  }
+
+  std::shared_ptr<S3Call> call_;
+  std::unique_ptr<BodyWriter> writer_;
+  codec::DeclaredChecksums declared_;
+  std::shared_ptr<codec::UploadDigests> digests_;
+  codec::ExpectedDigestForm md5_form_;
+  std::uint64_t max_bytes_;
+  std::function<void(Result<ReceivedBody>)> done_;
+  std::unique_ptr<codec::AwsChunkedDecoder> decoder_;
+  std::string decoded_;
+  std::uint64_t received_ = 0;
+};
+
+class StoreSource final : public http::ResponseBodySource, public std::enable_shared_from_this<StoreSource> {
+ public:
+  StoreSource(std::shared_ptr<const S3Service> service, std::shared_ptr<BodyReader> reader, std::uint64_t offset,
+              std::uint64_t length)
+      : service_(std::move(service)), reader_(std::move(reader)), next_(offset), end_(offset + length), length_(length) {}
+
+  std::uint64_t Length() const override { return length_; }
+
+  void Read(http::BodyReadDone done) override {
+    auto self = shared_from_this();
+    service_->RunBlocking([self, done = std::move(done)] {
+      if (self->next_ >= self->end_) return done(std::string(), std::string());
+      auto want = static_cast<std::size_t>(std::min<std::uint64_t>(self->end_ - self->next_, self->service_->options().read_piece));
+      auto bytes = self->reader_->ReadAt(self->next_, want);
+      if (!bytes) return done(std::string(), "the store could not read the object: " + bytes.error().detail);
+      if (bytes.value().empty()) return done(std::string(), "the object ended early");
+      self->next_ += bytes.value().size();
+      done(std::move(bytes).value(), std::string());
+    });
+  }
+
+ private:
+  std::shared_ptr<const S3Service> service_;
+  std::shared_ptr<BodyReader> reader_;
+  std::uint64_t next_;
+  std::uint64_t end_;
+  std::uint64_t length_;
+};
+
+}  // namespace
+
+void ReceiveBody(const std::shared_ptr<S3Call>& call, std::unique_ptr<BodyWriter> writer,
+                 const codec::DeclaredChecksums& declared, codec::ExpectedDigestForm md5_form, std::uint64_t max_bytes,
+                 std::function<void(Result<ReceivedBody>)> done) {
+  std::make_shared<BodyPump>(call, std::move(writer), declared, md5_form, max_bytes, std::move(done))->Start();
+}
+
+std::shared_ptr<http::ResponseBodySource> StoreBodySource(std::shared_ptr<const S3Service> service,
+                                                          std::shared_ptr<BodyReader> reader, std::uint64_t offset,
+                                                          std::uint64_t length) {
+  return std::make_shared<StoreSource>(std::move(service), std::move(reader), offset, length);
+}
+
+}  // namespace mallard::s3
