@@ -2,6 +2,7 @@
 
 #include "http/content_encoding.hpp"
 #include "http/request_conversion.hpp"
+#include "http/streamed_request_body.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -140,6 +141,12 @@ std::string HttpDate(std::time_t when) {
 
 namespace {
 
+using detail::Connection;
+using detail::DetachOnExit;
+using detail::kContinue;
+using detail::StreamedRequestBody;
+using detail::WantsContinue;
+
 bhttp::response<bhttp::string_body> ToBeast(HttpResponse response, unsigned version, bool keep_alive,
                                             bool head_request) {
   bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), version};
@@ -154,15 +161,29 @@ bhttp::response<bhttp::string_body> ToBeast(HttpResponse response, unsigned vers
   return message;
 }
 
+// Pulls one piece of a response body; resumes the awaiting coroutine on its own executor.
+template <typename Token>
+auto AsyncPull(ResponseBodySource& source, Token&& token) {
+  return asio::async_initiate<Token, void(std::string, std::string)>(
+      [&source](auto completion) {
+        using Completion = decltype(completion);
+        auto shared_completion = std::make_shared<Completion>(std::move(completion));
+        auto executor = asio::get_associated_executor(*shared_completion);
+        auto work = std::make_shared<asio::executor_work_guard<decltype(executor)>>(executor);
+        source.Read([shared_completion, work](std::string bytes, std::string error) {
+          asio::post(work->get_executor(),
+                     [shared_completion, bytes = std::move(bytes), error = std::move(error)]() mutable {
+                       (*shared_completion)(std::move(bytes), std::move(error));
+                     });
+          work->reset();
+        });
+      },
+      token);
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
-  struct Connection {
-    beast::tcp_stream stream;
-    std::atomic<bool> busy{false};  // between reading a request and writing its response
-    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-  };
-
   HttpServerOptions options;
   std::shared_ptr<HttpHandler> handler;
   asio::io_context io{static_cast<int>(options.threads)};
@@ -225,7 +246,7 @@ struct HttpServer::Impl {
   }
 
   asio::awaitable<void> Serve(std::shared_ptr<Connection> connection) {
-    beast::flat_buffer buffer;
+    beast::flat_buffer& buffer = connection->buffer;
     std::string remote;
     {
       boost::system::error_code ignored;
@@ -234,84 +255,215 @@ struct HttpServer::Impl {
     }
     for (;;) {
       if (stopping) break;
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.body_limit(options.body_limit);
-      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      bhttp::request_parser<bhttp::empty_body> header_parser;
+      header_parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      // Each way of reading the body applies its own limit, once the handler has chosen it.
+      header_parser.body_limit(boost::none);
       connection->stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
-      auto [read_error, bytes] =
-          co_await bhttp::async_read(connection->stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      auto [read_error, bytes] = co_await bhttp::async_read_header(connection->stream, buffer, header_parser,
+                                                                   asio::as_tuple(asio::use_awaitable));
       if (read_error == bhttp::error::end_of_stream || read_error == asio::error::eof ||
           read_error == beast::error::timeout || read_error == asio::error::operation_aborted ||
           read_error == asio::error::connection_reset) {
         break;
       }
+      connection->busy = true;
       if (read_error) {
-        connection->busy = true;
-        HttpResponse rejection = read_error == bhttp::error::body_limit
-                                     ? handler->RejectOversizedBody(HeadersOnly(parser.get().base()), options.body_limit)
-                                     : handler->RejectMalformedRequest(read_error.message());
-        auto reply = ToBeast(std::move(rejection), 11, false, false);
-        connection->stream.expires_after(std::chrono::seconds(30));
-        co_await bhttp::async_write(connection->stream, reply, asio::as_tuple(asio::use_awaitable));
-        // Closing with unread request bytes would reset the connection before the client reads
-        // the error, so drain what the client is still sending (bounded in time).
-        boost::system::error_code ignored;
-        connection->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        connection->stream.expires_after(std::chrono::seconds(5));
-        std::array<char, 16384> sink;
-        for (;;) {
-          auto [drain_error, drained] =
-              co_await connection->stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
-          if (drain_error) break;
-        }
+        auto rejection = ToBeast(handler->RejectMalformedRequest(read_error.message()), 11, false, false);
+        co_await WriteAndDrain(*connection, rejection);
         break;
       }
-      connection->busy = true;
-      auto message = parser.release();
-      bool keep_alive = message.keep_alive();
-      bool head_request = message.method() == bhttp::verb::head;
-      unsigned version = message.version();
       connection->stream.expires_never();
-      // The body is moved, not copied: a copy of a large body would cost the network thread.
-      std::string body = std::move(message.body());
-      HttpRequest neutral = ToNeutral(message, remote);
-      neutral.body = std::move(body);
+      const auto& header = header_parser.get();
+      bool keep_alive = header.keep_alive();
+      bool head_request = header.method() == bhttp::verb::head;
+      unsigned version = header.version();
+      HttpRequest neutral = ToNeutralHeaders(header.base(), remote);
+      BodyReading reading = handler->BodyReadingFor(neutral);
+
       HttpResponse response;
-      const std::string* encoding = neutral.Header("content-encoding");
-      BodyDecoding coding = encoding == nullptr ? BodyDecoding::kPlain : ClassifyContentEncoding(*encoding);
-      if (coding == BodyDecoding::kUnsupported) {
-        response = handler->RejectUndecodableBody(neutral, "Content-Encoding " + *encoding + " is not supported");
-      } else if (coding == BodyDecoding::kDecoded) {
-        // Inflating may produce up to body_limit bytes from a small input: never on this thread.
-        std::function<DecodedBody()> decode = [compressed = std::move(neutral.body), coding_name = *encoding,
-                                               limit = options.body_limit] {
-          return DecodeContentEncoding(coding_name, compressed, limit);
-        };
-        auto decoded = co_await AsyncOffload(*handler, std::move(decode), asio::use_awaitable);
-        if (decoded.outcome == BodyDecoding::kDecoded) {
-          neutral.body = std::move(decoded.body);
-          std::erase_if(neutral.headers, [](const auto& header) { return header.first == "content-encoding"; });
-          response = co_await AsyncHandle(*handler, std::move(neutral), asio::use_awaitable);
-        } else if (decoded.outcome == BodyDecoding::kTooLarge) {
-          response = handler->RejectOversizedBody(neutral, options.body_limit);
-        } else {
-          response = handler->RejectUndecodableBody(neutral, "the body is not valid " + *encoding);
-        }
-      } else {
+      DetachOnExit streamed;
+      if (reading == BodyReading::kStreamed) {
+        streamed.body = std::make_shared<StreamedRequestBody>(connection, std::move(header_parser),
+                                                              options.streamed_body_limit, options.idle_timeout_seconds);
+        neutral.body_stream = streamed.body;
         response = co_await AsyncHandle(*handler, std::move(neutral), asio::use_awaitable);
+        // The response's bytes must not interleave with a 100 Continue still being written.
+        if (streamed.body->WritingContinue()) co_await streamed.body->AsyncWaitIdle(true, asio::use_awaitable);
+        if (!streamed.body->Complete()) keep_alive = false;
+      } else {
+        auto declared = header_parser.content_length();
+        if (declared && *declared > options.body_limit) {
+          // Answered at once, without a 100 Continue: the client need not send the body at all.
+          auto rejection = ToBeast(handler->RejectOversizedBody(neutral, options.body_limit), 11, false, false);
+          co_await WriteAndDrain(*connection, rejection);
+          break;
+        }
+        bool send_continue = WantsContinue(header_parser);
+        bhttp::request_parser<bhttp::string_body> parser(std::move(header_parser));
+        parser.body_limit(options.body_limit);  // chunked bodies are counted as they arrive
+        if (send_continue) {
+          connection->stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
+          auto [continue_error, sent] = co_await asio::async_write(
+              connection->stream, asio::buffer(kContinue.data(), kContinue.size()), asio::as_tuple(asio::use_awaitable));
+          if (continue_error) break;
+        }
+        auto body_error = ParseBufferedBody(*connection, parser);
+        if (!body_error && !parser.is_done()) {
+          connection->stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
+          auto [read_body_error, body_bytes] =
+              co_await bhttp::async_read(connection->stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+          body_error = read_body_error;
+        }
+        if (body_error == bhttp::error::end_of_stream || body_error == asio::error::eof ||
+            body_error == beast::error::timeout || body_error == asio::error::operation_aborted ||
+            body_error == asio::error::connection_reset) {
+          break;
+        }
+        if (body_error) {
+          auto rejection = ToBeast(body_error == bhttp::error::body_limit
+                                       ? handler->RejectOversizedBody(neutral, options.body_limit)
+                                       : handler->RejectMalformedRequest(body_error.message()),
+                                   11, false, false);
+          co_await WriteAndDrain(*connection, rejection);
+          break;
+        }
+        connection->stream.expires_never();
+        // The body is moved, not copied: a copy of a large body would cost the network thread.
+        neutral.body = std::move(parser.get().body());
+        const std::string* encoding = neutral.Header("content-encoding");
+        if (reading == BodyReading::kBufferedRaw || encoding == nullptr ||
+            ClassifyContentEncoding(*encoding) == BodyDecoding::kPlain) {
+          response = co_await AsyncHandle(*handler, std::move(neutral), asio::use_awaitable);
+        } else {
+          response = co_await DecodeAndHandle(neutral);
+        }
       }
 
       if (stopping) keep_alive = false;
-      auto reply = ToBeast(std::move(response), version, keep_alive, head_request);
+      bool written = false;
       connection->stream.expires_after(std::chrono::seconds(60));
-      auto [write_error, written] =
-          co_await bhttp::async_write(connection->stream, reply, asio::as_tuple(asio::use_awaitable));
+      if (response.body_source) {
+        written = co_await WriteStreamedResponse(*connection, response, version, keep_alive, head_request);
+      } else {
+        auto reply = ToBeast(std::move(response), version, keep_alive, head_request);
+        auto [write_error, written_bytes] =
+            co_await bhttp::async_write(connection->stream, reply, asio::as_tuple(asio::use_awaitable));
+        written = !write_error;
+      }
+      if (streamed.body && !streamed.body->Complete()) {
+        // The client may still be sending the body nobody read: drain it so that it reads the
+        // response instead of a reset, then close.
+        streamed.body->Detach(true);
+        if (streamed.body->SocketBusy()) co_await streamed.body->AsyncWaitIdle(false, asio::use_awaitable);
+        if (written) co_await DrainAndClose(*connection);
+        break;
+      }
+      // The body was read whole: no read is in flight, and its room is not kept for next requests.
+      if (streamed.body) buffer.shrink_to_fit();
       connection->busy = false;
-      if (write_error || !keep_alive) break;
+      if (!written || !keep_alive) break;
     }
     boost::system::error_code ignored;
     connection->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     connection->stream.socket().close(ignored);
+  }
+
+  // A small request usually arrives whole with its header: its body is parsed from the buffer in
+  // place, without another asynchronous read. The caller reads the rest when it is not done.
+  static boost::system::error_code ParseBufferedBody(Connection& connection,
+                                                     bhttp::request_parser<bhttp::string_body>& parser) {
+    boost::system::error_code error;
+    while (!parser.is_done() && connection.buffer.size() > 0) {
+      auto used = parser.put(connection.buffer.data(), error);
+      connection.buffer.consume(used);
+      if (error == bhttp::error::need_more) return {};
+      if (error || used == 0) break;
+    }
+    return error;
+  }
+
+  // BodyReading::kBuffered with a Content-Encoding: gzip and deflate are decoded before the handler
+  // sees the body; a coding the server does not know is refused.
+  // (Arguments of class type are passed by reference to locals of the caller's frame: GCC 12 has
+  // destroyed by-value coroutine arguments made from temporaries twice.)
+  asio::awaitable<HttpResponse> DecodeAndHandle(HttpRequest& neutral) {
+    const std::string* encoding = neutral.Header("content-encoding");
+    BodyDecoding coding = ClassifyContentEncoding(*encoding);
+    if (coding == BodyDecoding::kUnsupported) {
+      co_return handler->RejectUndecodableBody(neutral, "Content-Encoding " + *encoding + " is not supported");
+    }
+    // Inflating may produce up to body_limit bytes from a small input: never on this thread.
+    std::function<DecodedBody()> decode = [compressed = std::move(neutral.body), coding_name = *encoding,
+                                           limit = options.body_limit] {
+      return DecodeContentEncoding(coding_name, compressed, limit);
+    };
+    auto decoded = co_await AsyncOffload(*handler, std::move(decode), asio::use_awaitable);
+    if (decoded.outcome == BodyDecoding::kDecoded) {
+      neutral.body = std::move(decoded.body);
+      std::erase_if(neutral.headers, [](const auto& header) { return header.first == "content-encoding"; });
+      co_return co_await AsyncHandle(*handler, std::move(neutral), asio::use_awaitable);
+    }
+    if (decoded.outcome == BodyDecoding::kTooLarge) co_return handler->RejectOversizedBody(neutral, options.body_limit);
+    co_return handler->RejectUndecodableBody(neutral, "the body is not valid " + *encoding);
+  }
+
+  // HttpResponse::body_source: the header with Content-Length: Length(), then the source's pieces,
+  // one in memory at a time. False when the connection must close: the write failed, or the source
+  // failed, ended early or gave too much (the client then sees a truncated body, never a wrong one).
+  asio::awaitable<bool> WriteStreamedResponse(Connection& connection, HttpResponse& response, unsigned version,
+                                              bool keep_alive, bool head_request) {
+    auto source = std::move(response.body_source);
+    std::uint64_t length = source->Length();
+    bhttp::response<bhttp::empty_body> message{static_cast<bhttp::status>(response.status), version};
+    for (auto& [name, value] : response.headers) message.set(name, value);
+    if (message.find(bhttp::field::date) == message.end()) message.set(bhttp::field::date, HttpDate(std::time(nullptr)));
+    message.keep_alive(keep_alive);
+    message.content_length(length);
+    bhttp::response_serializer<bhttp::empty_body> serializer{message};
+    auto [header_error, header_bytes] =
+        co_await bhttp::async_write_header(connection.stream, serializer, asio::as_tuple(asio::use_awaitable));
+    if (header_error) co_return false;
+    if (head_request) co_return true;
+    std::uint64_t sent = 0;
+    while (sent < length) {
+      connection.stream.expires_never();  // the source may take its time; the write below is timed
+      auto [piece, error] = co_await AsyncPull(*source, asio::use_awaitable);
+      if (!error.empty() || piece.empty() || piece.size() > length - sent) {
+        spdlog::warn("response body of {} bytes cut after {}: {}", length, sent,
+                     !error.empty() ? error
+                     : piece.empty() ? std::string("the source ended early")
+                                     : "the source gave " + std::to_string(sent + piece.size()) + " bytes or more");
+        co_return false;
+      }
+      connection.stream.expires_after(std::chrono::seconds(60));
+      auto [write_error, written] = co_await asio::async_write(connection.stream, asio::buffer(piece),
+                                                               asio::as_tuple(asio::use_awaitable));
+      if (write_error) co_return false;
+      sent += piece.size();
+    }
+    co_return true;
+  }
+
+  // Writes a rejection; the caller then closes the connection (the rest of the request is not read).
+  asio::awaitable<void> WriteAndDrain(Connection& connection, bhttp::response<bhttp::string_body>& rejection) {
+    connection.stream.expires_after(std::chrono::seconds(30));
+    co_await bhttp::async_write(connection.stream, rejection, asio::as_tuple(asio::use_awaitable));
+    co_await DrainAndClose(connection);
+  }
+
+  // Closing with unread request bytes would reset the connection before the client reads the
+  // response, so this stops sending and drains what the client still sends (bounded in time).
+  asio::awaitable<void> DrainAndClose(Connection& connection) {
+    boost::system::error_code ignored;
+    connection.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    connection.stream.expires_after(std::chrono::seconds(5));
+    std::array<char, 16384> sink;
+    for (;;) {
+      auto [drain_error, drained] =
+          co_await connection.stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+      if (drain_error) break;
+    }
   }
 
   void BeginStop() {

@@ -30,7 +30,11 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 4566;       // 0 picks a free port
   unsigned threads = 2;
+  // Bodies read whole (BodyReading::kBuffered, kBufferedRaw).
   std::size_t body_limit = 16 * 1024 * 1024;
+  // Bodies handed over as a stream (BodyReading::kStreamed): S3 accepts 5 GiB in one PUT, plus the
+  // framing of aws-chunked uploads. Past it the handler's Read fails and the connection closes.
+  std::uint64_t streamed_body_limit = 6ull * 1024 * 1024 * 1024;
   // The request line and headers together. DynamoDB's front end answers 400 Bad Request above 16 KB
   // of headers, and to a request line of 17,000 bytes; Beast answers its header_limit error, which
   // the handler renders as a 400 (RejectMalformedRequest).

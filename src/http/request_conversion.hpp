@@ -11,22 +11,29 @@
 
 namespace mallard::http {
 
-inline HttpRequest ToNeutral(const boost::beast::http::request<boost::beast::http::string_body>& message,
-                             std::string remote) {
+// The request line and headers, without the body: what the server builds as soon as the header is
+// read, so that the handler can choose how the body is read (HttpHandler::BodyReadingFor).
+inline HttpRequest ToNeutralHeaders(const boost::beast::http::request_header<>& header, std::string remote) {
   HttpRequest request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
+  request.method = std::string(header.method_string());
+  request.target = std::string(header.target());
   auto question = request.target.find('?');
   request.path = request.target.substr(0, question);
   if (question != std::string::npos) request.query = request.target.substr(question + 1);
   request.headers.reserve(16);
-  for (const auto& field : message) {
+  for (const auto& field : header) {
     std::string name(field.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     request.headers.emplace_back(std::move(name), std::string(field.value()));
   }
-  request.body = message.body();
   request.remote_address = std::move(remote);
+  return request;
+}
+
+inline HttpRequest ToNeutral(const boost::beast::http::request<boost::beast::http::string_body>& message,
+                             std::string remote) {
+  HttpRequest request = ToNeutralHeaders(message.base(), std::move(remote));
+  request.body = message.body();
   return request;
 }
 
