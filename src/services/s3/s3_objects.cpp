@@ -8,6 +8,7 @@
 #include "services/s3/s3_body.hpp"
 #include "services/s3/s3_call.hpp"
 #include "services/s3/s3_conditions.hpp"
+#include "services/s3/s3_notifications.hpp"
 #include "services/s3/s3_objects.hpp"
 #include "services/s3/xml/s3_errors.hpp"
 
@@ -96,6 +97,7 @@ void PutObject(const std::shared_ptr<S3Call>& call) {
                   record.attributes_json = attributes.ToJson();
                   auto stored = call->store().PutObject(call->bucket(), std::move(record), std::move(body.writer), condition);
                   if (!stored) return call->Fail(stored.error());
+                  NotifyObjectEvent(*call, "ObjectCreated:Put", stored.value());
                   http::HttpResponse response;
                   response.SetHeader("ETag", stored.value().etag);
                   response.SetHeader("x-amz-server-side-encryption", attributes.server_side_encryption);
@@ -253,6 +255,15 @@ void DeleteObject(const std::shared_ptr<S3Call>& call) {
         return call->ReplyEmpty(204, std::move(headers));
       }
       return call->Fail(deleted.error());
+    }
+    if (deleted.value().removed) {
+      ObjectRecord removed;
+      removed.key = call->key();
+      removed.version_id = deleted.value().version_id;
+      removed.delete_marker = deleted.value().delete_marker;
+      NotifyObjectEvent(*call, deleted.value().delete_marker && !version ? "ObjectRemoved:DeleteMarkerCreated"
+                                                                          : "ObjectRemoved:Delete",
+                        removed);
     }
     std::vector<std::pair<std::string, std::string>> headers;
     if (deleted.value().delete_marker) headers.emplace_back("x-amz-delete-marker", "true");
