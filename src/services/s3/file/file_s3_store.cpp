@@ -1,0 +1,446 @@
+// FileS3Store: opening and recovery, buckets, the commit machinery (intents), reset. Objects are
+// in file_s3_objects.cpp, listings in file_s3_listing.cpp, multipart uploads in file_s3_uploads.cpp.
+#include "services/s3/file/file_s3_store.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <system_error>
+
+#include "services/s3/file/file_body.hpp"
+#include "services/s3/file/file_status.hpp"
+
+namespace mallard::s3::file {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Intent names sort in commit order (replay applies them in that order): the time in nanoseconds,
+// then a counter for commits in the same nanosecond.
+std::string NextIntentName() {
+  static std::atomic<std::uint64_t> counter{0};
+  struct timespec now {};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  char name[64];
+  std::snprintf(name, sizeof(name), "%010lld%09ld-%08llu.json", static_cast<long long>(now.tv_sec), now.tv_nsec,
+                static_cast<unsigned long long>(counter.fetch_add(1) % 100000000));
+  return name;
+}
+
+std::vector<fs::path> SortedChildren(const fs::path& dir) {
+  std::vector<fs::path> children;
+  std::error_code error;
+  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) children.push_back(it->path());
+  std::sort(children.begin(), children.end());
+  return children;
+}
+
+}  // namespace
+
+// ---- opening ----
+
+StoreResult<std::unique_ptr<FileS3Store>> FileS3Store::Open(fs::path root, FileS3StoreOptions options) {
+  std::error_code error;
+  fs::create_directories(root, error);
+  if (error) return StoreFail(StoreErrc::Unavailable, "cannot create " + root.string() + ": " + error.message());
+  root = fs::canonical(root, error);
+  if (error) return StoreFail(StoreErrc::Unavailable, "cannot resolve " + root.string() + ": " + error.message());
+  FileLayout layout(root);
+  for (const fs::path& dir : {layout.SidecarRoot(), layout.TmpDir(), layout.IntentsDir(), layout.BucketsDir()}) {
+    if (auto made = MakeDirectories(dir); !made.ok()) return StoreFail(StoreErrc::Unavailable, made.error());
+  }
+  UniqueFd lock(::open(layout.LockFile().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!lock.Valid()) return StoreFail(StoreErrc::Unavailable, ErrnoText("open", layout.LockFile()));
+  if (::flock(lock.Get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return StoreFail(StoreErrc::Unavailable, "another S3 file store has " + root.string() + " open (it holds " +
+                                                   layout.LockFile().string() + "); one process per directory");
+    }
+    return StoreFail(StoreErrc::Unavailable, ErrnoText("flock", layout.LockFile()));
+  }
+  std::unique_ptr<FileS3Store> store(new FileS3Store(root, std::move(options), std::move(lock)));
+  if (auto recovered = store->Recover(); !recovered.ok()) return StoreFail(recovered.error().code, recovered.error().detail);
+  return store;
+}
+
+FileS3Store::FileS3Store(fs::path root, FileS3StoreOptions options, UniqueFd lock)
+    : layout_(std::move(root)), options_(std::move(options)), lock_(std::move(lock)) {}
+
+FileS3Store::~FileS3Store() = default;  // closing the lock file releases the flock
+
+std::string FileS3Store::Name() const { return "file://" + layout_.Root().string(); }
+
+StoreResult<Done> FileS3Store::Recover() {
+  // 1. Finish the commits a crash interrupted, in commit order.
+  for (const fs::path& intent : SortedChildren(layout_.IntentsDir())) {
+    auto text = ReadWholeFile(intent);
+    if (!text.ok()) return StoreFail(StoreErrc::Unavailable, text.error());
+    if (text->has_value()) {
+      // An intent that does not parse was being written when the process died: its commit had
+      // not started (the intent is synced before the first step), so it is dropped.
+      if (auto steps = IntentFromJson(**text)) {
+        std::set<std::string> touched;
+        // A step that cannot be applied (something changed the directory by hand meanwhile: a
+        // directory where the body should go) is skipped: the rest of the commit still lands,
+        // and the store opens; what is on disk is what gets listed.
+        for (const IntentStep& step : *steps) (void)ApplyStep(step, touched);
+        for (const std::string& dir : touched) (void)SyncDirectory(dir);
+      }
+    }
+    if (auto removed = RemoveFileIfPresent(intent); !removed.ok()) return StoreFail(StoreErrc::Unavailable, removed.error());
+  }
+  (void)SyncDirectory(layout_.IntentsDir());
+  // 2. Bodies being written when the process stopped are gone with it.
+  for (const fs::path& temp : SortedChildren(layout_.TmpDir())) {
+    std::error_code error;
+    fs::remove_all(temp, error);
+  }
+  // 3. Buckets, then what each holds; sidecar trees of buckets that no longer exist are removed.
+  std::set<std::string> names;
+  for (const fs::path& file : SortedChildren(layout_.BucketsDir())) {
+    auto text = ReadWholeFile(file);
+    if (!text.ok()) return StoreFail(StoreErrc::Unavailable, text.error());
+    std::optional<BucketRecord> bucket = text->has_value() ? BucketFromJson(**text) : std::nullopt;
+    if (!bucket || file.extension() != ".json" || file.stem().native() != bucket->name ||
+        !IsStorableBucketName(bucket->name)) {
+      continue;  // not a bucket record (left by hand?): ignored, kept
+    }
+    names.insert(bucket->name);
+    MALLARD_RETURN_IF_ERROR(LoadBucket(*bucket));
+  }
+  for (const char* tree : {"current", "escaped", "versions", "uploads", "etags"}) {
+    for (const fs::path& dir : SortedChildren(layout_.SidecarRoot() / tree)) {
+      if (!names.contains(dir.filename().native())) {
+        std::error_code error;
+        fs::remove_all(dir, error);
+      }
+    }
+  }
+  return Done{};
+}
+
+StoreResult<Done> FileS3Store::LoadBucket(const BucketRecord& record) {
+  auto state = std::make_shared<BucketState>();
+  state->record = record;
+  const std::string& name = record.name;
+  if (auto made = MakeDirectories(layout_.BucketDir(name)); !made.ok()) return StoreFail(StoreErrc::Unavailable, made.error());
+
+  // Escaped keys: a body under escaped/ whose record (in current/) names the key it hashes from.
+  for (const fs::path& fan : SortedChildren(layout_.EscapedDir(name))) {
+    for (const fs::path& body : SortedChildren(fan)) {
+      const std::string hash = body.filename().native();
+      auto text = ReadWholeFile(layout_.CurrentRecordFile(name, hash));
+      std::optional<CurrentSidecar> sidecar =
+          text.ok() && text->has_value() ? CurrentFromJson(**text) : std::nullopt;
+      if (sidecar && sidecar->escaped && Sha256Hex(sidecar->record.key) == hash) {
+        state->escaped.insert(sidecar->record.key);
+      } else {
+        // No record says which key this is (only an interrupted commit leaves that, and replay
+        // finished those): the bytes cannot be named, so they go.
+        (void)RemoveFileIfPresent(body);
+      }
+    }
+  }
+
+  // Older versions and delete markers: a history per key; bodies no history names are removed.
+  for (const fs::path& fan : SortedChildren(layout_.VersionsDir(name))) {
+    std::set<std::string> referenced;
+    std::vector<fs::path> bodies;
+    for (const fs::path& file : SortedChildren(fan)) {
+      if (file.extension() != ".json") {
+        bodies.push_back(file);
+        continue;
+      }
+      auto text = ReadWholeFile(file);
+      std::optional<KeyHistory> history = text.ok() && text->has_value() ? HistoryFromJson(**text) : std::nullopt;
+      const std::string hash = file.stem().native();
+      if (!history || Sha256Hex(history->key) != hash) {
+        (void)RemoveFileIfPresent(file);
+        continue;
+      }
+      // A version whose body is gone (removed by hand) is dropped from the history.
+      std::size_t before = history->entries.size();
+      std::erase_if(history->entries, [&](const HistoryEntry& entry) {
+        return !entry.record.delete_marker &&
+               !RegularFileIdentity(layout_.VersionBodyFile(name, hash, entry.body_name)).has_value();
+      });
+      for (const HistoryEntry& entry : history->entries) {
+        if (!entry.body_name.empty()) referenced.insert(hash + "." + entry.body_name);
+      }
+      if (history->entries.empty()) {
+        (void)RemoveFileIfPresent(file);
+        continue;
+      }
+      if (history->entries.size() != before) {
+        if (auto written = WriteFileAtomic(file, HistoryToJson(*history), layout_.TmpDir(), options_.durable);
+            !written.ok()) {
+          return StoreFail(StoreErrc::Unavailable, written.error());
+        }
+      }
+      state->histories.emplace(history->key, std::move(*history));
+    }
+    for (const fs::path& body : bodies) {
+      if (!referenced.contains(body.filename().native())) (void)RemoveFileIfPresent(body);
+    }
+  }
+
+  // Multipart uploads: upload.json names the upload; parts are part-<n>.json naming their body.
+  for (const fs::path& dir : SortedChildren(layout_.UploadsDir(name))) {
+    auto text = ReadWholeFile(dir / "upload.json");
+    std::optional<UploadRecord> upload = text.ok() && text->has_value() ? UploadFromJson(**text) : std::nullopt;
+    if (!upload || Sha256Hex(upload->upload_id) != dir.filename().native()) {
+      std::error_code error;
+      fs::remove_all(dir, error);  // an upload being created or aborted when the process stopped
+      continue;
+    }
+    UploadState upload_state{std::move(*upload), {}};
+    std::set<std::string> referenced;
+    std::vector<fs::path> bodies;
+    for (const fs::path& file : SortedChildren(dir)) {
+      const std::string file_name = file.filename().native();
+      if (file_name == "upload.json") continue;
+      if (!file_name.starts_with("part-") || file.extension() != ".json") {
+        bodies.push_back(file);
+        continue;
+      }
+      auto part_text = ReadWholeFile(file);
+      std::optional<StoredPart> part =
+          part_text.ok() && part_text->has_value() ? PartFromJson(**part_text) : std::nullopt;
+      if (!part || file_name != "part-" + std::to_string(part->record.number) + ".json" ||
+          !RegularFileIdentity(dir / part->body_name).has_value()) {
+        (void)RemoveFileIfPresent(file);
+        continue;
+      }
+      referenced.insert(part->body_name);
+      upload_state.parts.emplace(part->record.number, std::move(*part));
+    }
+    for (const fs::path& body : bodies) {
+      if (!referenced.contains(body.filename().native())) (void)RemoveFileIfPresent(body);
+    }
+    std::string id = upload_state.record.upload_id;
+    state->uploads.emplace(std::move(id), std::move(upload_state));
+  }
+
+  buckets_.emplace(name, std::move(state));
+  return Done{};
+}
+
+// ---- the commit machinery ----
+
+std::string FileS3Store::Relative(const fs::path& path) const {
+  return path.native().substr(layout_.Root().native().size() + 1);
+}
+
+fs::path FileS3Store::Absolute(const std::string& relative) const { return layout_.Root() / relative; }
+
+IoStatus FileS3Store::ApplyStep(const IntentStep& step, std::set<std::string>& touched_dirs) {
+  const fs::path target = Absolute(step.target);
+  switch (step.kind) {
+    case IntentStep::Kind::LinkIfIdentity: {
+      struct stat info {};
+      if (::lstat(target.c_str(), &info) == 0) return Done{};  // done before
+      const fs::path source = Absolute(step.source);
+      auto identity = RegularFileIdentity(source);
+      if (!identity || !step.identity || !(*identity == *step.identity)) return Done{};  // source moved on: done before
+      MALLARD_RETURN_IF_ERROR(MakeDirectories(target.parent_path()));
+      if (::link(source.c_str(), target.c_str()) != 0 && errno != EEXIST) return Fail(ErrnoText("link to", target));
+      touched_dirs.insert(target.parent_path().native());
+      return Done{};
+    }
+    case IntentStep::Kind::Write:
+      return WriteFileAtomic(target, step.content, layout_.TmpDir(), options_.durable);
+    case IntentStep::Kind::Rename: {
+      const fs::path source = Absolute(step.source);
+      struct stat info {};
+      if (::lstat(source.c_str(), &info) != 0) return Done{};  // renamed before
+      MALLARD_RETURN_IF_ERROR(MakeDirectories(target.parent_path()));
+      if (::rename(source.c_str(), target.c_str()) != 0) return Fail(ErrnoText("rename into", target));
+      touched_dirs.insert(target.parent_path().native());
+      touched_dirs.insert(source.parent_path().native());
+      return Done{};
+    }
+    case IntentStep::Kind::Unlink: {
+      if (step.identity) {
+        auto identity = RegularFileIdentity(target);
+        if (!identity || !(*identity == *step.identity)) return Done{};  // gone, or not that file any more
+      }
+      MALLARD_RETURN_IF_ERROR(RemoveFileIfPresent(target));
+      touched_dirs.insert(target.parent_path().native());
+      if (!step.source.empty()) PruneEmptyDirectories(target.parent_path(), Absolute(step.source));
+      return Done{};
+    }
+    case IntentStep::Kind::RemoveTree: {
+      std::error_code error;
+      fs::remove_all(target, error);
+      if (error) return Fail("remove " + target.string() + ": " + error.message());
+      return Done{};
+    }
+  }
+  return Done{};
+}
+
+StoreResult<Done> FileS3Store::RunIntent(const std::vector<IntentStep>& steps,
+                                         const std::function<void()>& intent_written) {
+  const fs::path intent = layout_.IntentsDir() / NextIntentName();
+  if (auto written = WriteFileAtomic(intent, IntentToJson(steps), layout_.TmpDir(), options_.durable); !written.ok()) {
+    return StoreFail(StoreErrc::StorageFailed, written.error());
+  }
+  if (intent_written) intent_written();
+  std::set<std::string> touched;
+  static constexpr const char* kStepNames[] = {"link", "write", "rename", "unlink", "remove_tree"};
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (options_.crash_before_step &&
+        options_.crash_before_step(std::string(kStepNames[static_cast<int>(steps[i].kind)]) + "#" + std::to_string(i))) {
+      return StoreFail(StoreErrc::StorageFailed, "stopped before step " + std::to_string(i) + " (test crash)");
+    }
+    if (auto applied = ApplyStep(steps[i], touched); !applied.ok()) {
+      // The intent stays: the next open finishes the commit.
+      return StoreFail(StoreErrc::StorageFailed, applied.error());
+    }
+  }
+  if (options_.durable) {
+    for (const std::string& dir : touched) (void)SyncDirectory(dir);  // a pruned directory is gone: fine
+  }
+  if (auto removed = RemoveFileIfPresent(intent); !removed.ok()) return StoreFail(StoreErrc::StorageFailed, removed.error());
+  // The intent's removal is made durable before the next commit can depend on it: replaying an
+  // old intent after a newer commit would write the older records back.
+  if (options_.durable) (void)SyncDirectory(layout_.IntentsDir());
+  return Done{};
+}
+
+// ---- buckets ----
+
+StoreResult<std::shared_ptr<FileS3Store::BucketState>> FileS3Store::FindBucket(std::string_view name) {
+  std::shared_lock lock(buckets_mutex_);
+  auto found = buckets_.find(name);
+  if (found == buckets_.end()) return StoreFail(StoreErrc::BucketNotFound, std::string(name));
+  return found->second;
+}
+
+StoreResult<void> FileS3Store::CreateBucket(const BucketRecord& bucket) {
+  if (!IsStorableBucketName(bucket.name)) {
+    return StoreFail(StoreErrc::StorageFailed, "the file store cannot keep a bucket named \"" + bucket.name + "\"");
+  }
+  std::unique_lock lock(buckets_mutex_);
+  if (auto found = buckets_.find(bucket.name); found != buckets_.end()) {
+    return StoreFail(StoreErrc::BucketExists, found->second->record.owner_account);
+  }
+  // The directory first (it may exist: its files become the bucket's objects), then the record,
+  // which is what makes it a bucket.
+  if (auto made = MakeDirectories(layout_.BucketDir(bucket.name)); !made.ok()) {
+    return StoreFail(StoreErrc::StorageFailed, made.error());
+  }
+  if (auto written = WriteFileAtomic(layout_.BucketRecordFile(bucket.name), BucketToJson(bucket), layout_.TmpDir(),
+                                     options_.durable);
+      !written.ok()) {
+    return StoreFail(StoreErrc::StorageFailed, written.error());
+  }
+  auto state = std::make_shared<BucketState>();
+  state->record = bucket;
+  buckets_.emplace(bucket.name, std::move(state));
+  return Succeeded();
+}
+
+StoreResult<BucketRecord> FileS3Store::GetBucket(std::string_view name) {
+  MALLARD_ASSIGN_OR_RETURN(auto state, FindBucket(name));
+  std::shared_lock lock(state->mutex);
+  return state->record;
+}
+
+StoreResult<std::vector<BucketRecord>> FileS3Store::ListBuckets() {
+  std::vector<std::shared_ptr<BucketState>> states;
+  {
+    std::shared_lock lock(buckets_mutex_);
+    for (const auto& [name, state] : buckets_) states.push_back(state);
+  }
+  std::vector<BucketRecord> records;
+  for (const auto& state : states) {
+    std::shared_lock lock(state->mutex);
+    records.push_back(state->record);
+  }
+  return records;
+}
+
+StoreResult<void> FileS3Store::DeleteBucket(std::string_view name) {
+  std::unique_lock lock(buckets_mutex_);
+  auto found = buckets_.find(name);
+  if (found == buckets_.end()) return StoreFail(StoreErrc::BucketNotFound, std::string(name));
+  std::shared_ptr<BucketState> state = found->second;
+  std::unique_lock bucket_lock(state->mutex);
+  const std::string bucket(name);
+  if (!state->escaped.empty() || !state->histories.empty() || !state->uploads.empty() ||
+      !WalkKeys(listing_cache_, layout_.BucketDir(bucket), "", "", 1).empty()) {
+    return StoreFail(StoreErrc::BucketNotEmpty, bucket);
+  }
+  // The record goes first: without it the directory is no bucket, and the next open removes
+  // whatever sidecar trees are left.
+  if (auto removed = RemoveFileIfPresent(layout_.BucketRecordFile(bucket)); !removed.ok()) {
+    return StoreFail(StoreErrc::StorageFailed, removed.error());
+  }
+  if (options_.durable) (void)SyncDirectory(layout_.BucketsDir());
+  for (const fs::path& dir : {layout_.CurrentDir(bucket), layout_.EscapedDir(bucket), layout_.VersionsDir(bucket),
+                              layout_.UploadsDir(bucket), layout_.EtagsDir(bucket)}) {
+    std::error_code error;
+    fs::remove_all(dir, error);
+  }
+  // Empty directories left under the bucket's directory, then the directory itself; anything
+  // that is not an object (a symlink, a socket) stays, and so does the directory holding it.
+  std::vector<fs::path> dirs;
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(layout_.BucketDir(bucket), error), end; !error && it != end;
+       it.increment(error)) {
+    if (it->is_directory(error) && !it->is_symlink(error)) dirs.push_back(it->path());
+  }
+  std::sort(dirs.begin(), dirs.end(), [](const fs::path& a, const fs::path& b) { return a.native().size() > b.native().size(); });
+  for (const fs::path& dir : dirs) ::rmdir(dir.c_str());
+  ::rmdir(layout_.BucketDir(bucket).c_str());
+  state->deleted = true;
+  buckets_.erase(found);
+  listing_cache_.Clear();
+  return Succeeded();
+}
+
+StoreResult<BucketRecord> FileS3Store::UpdateBucket(std::string_view name,
+                                                    const std::function<void(BucketRecord&)>& update) {
+  MALLARD_ASSIGN_OR_RETURN(auto state, FindBucket(name));
+  std::unique_lock lock(state->mutex);
+  if (state->deleted) return StoreFail(StoreErrc::BucketNotFound, std::string(name));
+  BucketRecord updated = state->record;
+  update(updated);
+  // Name, owner and region are the bucket's identity: an update cannot change them.
+  updated.name = state->record.name;
+  updated.owner_account = state->record.owner_account;
+  updated.region = state->record.region;
+  if (auto written = WriteFileAtomic(layout_.BucketRecordFile(updated.name), BucketToJson(updated), layout_.TmpDir(),
+                                     options_.durable);
+      !written.ok()) {
+    return StoreFail(StoreErrc::StorageFailed, written.error());
+  }
+  state->record = updated;
+  return updated;
+}
+
+void FileS3Store::Reset() {
+  std::unique_lock lock(buckets_mutex_);
+  for (auto& [name, state] : buckets_) {
+    std::unique_lock bucket_lock(state->mutex);
+    state->deleted = true;
+    std::error_code error;
+    fs::remove_all(layout_.BucketDir(name), error);
+    (void)RemoveFileIfPresent(layout_.BucketRecordFile(name));
+  }
+  buckets_.clear();
+  for (const char* tree : {"current", "escaped", "versions", "uploads", "etags"}) {
+    std::error_code error;
+    fs::remove_all(layout_.SidecarRoot() / tree, error);
+  }
+  listing_cache_.Clear();
+}
+
+}  // namespace mallard::s3::file

@@ -1,0 +1,173 @@
+#pragma once
+// FileS3Store: the default S3 store. Each object's current version is the plain file
+// ROOT/<bucket>/<key> (for keys that are valid paths: file_layout.hpp), so DuckDB and a person read
+// objects directly; everything else (records, older versions, delete markers, uploads, keys that
+// are not paths) lives in the sidecar tree ROOT/.mallard-s3/. Files that appear in a bucket's
+// directory without an S3 call are objects too (README.md says how their records are derived).
+//
+// Commits are atomic and survive a crash: the bytes are written to a temp file first, then every
+// file the commit changes is named in an intent (ROOT/.mallard-s3/intents/) whose steps are each
+// idempotent; the intent is applied and removed, and replayed at open if the process died halfway.
+//
+// One process per ROOT: Open takes an flock on ROOT/.mallard-s3/lock and fails (Unavailable) while
+// another store holds it. Within the process, a reader/writer lock per bucket: commits and their
+// versioning bookkeeping hold it exclusively, reads share it; bytes are copied outside it.
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "services/s3/file/file_io.hpp"
+#include "services/s3/file/file_layout.hpp"
+#include "services/s3/file/file_records.hpp"
+#include "services/s3/file/file_walk.hpp"
+#include "services/s3/model/s3_store.hpp"
+
+namespace mallard::s3::file {
+
+struct FileS3StoreOptions {
+  // fsync bodies, sidecars, intents and directories before a commit returns. Off only in tests.
+  bool durable = true;
+  // Test hook: called before each step of a commit with its kind and index ("write#1"); returning
+  // true stops the commit there, intent left in place, as if the process had died. The store must
+  // then be destroyed and opened again (which replays the intent).
+  std::function<bool(std::string_view step)> crash_before_step;
+};
+
+class FileS3Store final : public S3Store {
+ public:
+  // Opens (creating when needed) the store at `root`: takes the lock, replays unfinished commits,
+  // removes temp files, loads buckets, older versions, uploads and escaped keys.
+  static StoreResult<std::unique_ptr<FileS3Store>> Open(std::filesystem::path root, FileS3StoreOptions options = {});
+  ~FileS3Store() override;
+
+  std::string Name() const override;
+  std::optional<std::filesystem::path> RootDirectory() const override { return layout_.Root(); }
+
+  StoreResult<void> CreateBucket(const BucketRecord& bucket) override;
+  StoreResult<BucketRecord> GetBucket(std::string_view name) override;
+  StoreResult<std::vector<BucketRecord>> ListBuckets() override;
+  StoreResult<void> DeleteBucket(std::string_view name) override;
+  StoreResult<BucketRecord> UpdateBucket(std::string_view name,
+                                         const std::function<void(BucketRecord&)>& update) override;
+
+  StoreResult<std::unique_ptr<BodyWriter>> NewBody(std::string_view bucket) override;
+  StoreResult<ObjectRecord> PutObject(std::string_view bucket, ObjectRecord record, std::unique_ptr<BodyWriter> body,
+                                      const WriteCondition& condition) override;
+  StoreResult<OpenedObject> GetObject(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                      bool open_body) override;
+  StoreResult<DeleteOutcome> DeleteObject(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                          const ObjectRecord& marker, const WriteCondition& condition) override;
+  StoreResult<ObjectRecord> UpdateObjectAttributes(std::string_view bucket, std::string_view key,
+                                                   std::string_view version_id,
+                                                   const std::function<void(std::string&)>& update) override;
+  StoreResult<std::vector<ObjectRecord>> ListObjects(std::string_view bucket, const KeyRange& range) override;
+  StoreResult<std::vector<ObjectRecord>> ListVersions(std::string_view bucket, const KeyRange& range,
+                                                      std::string_view after_version_id) override;
+
+  StoreResult<void> CreateUpload(std::string_view bucket, const UploadRecord& upload) override;
+  StoreResult<UploadRecord> GetUpload(std::string_view bucket, std::string_view upload_id) override;
+  StoreResult<std::vector<UploadRecord>> ListUploads(std::string_view bucket, const KeyRange& range,
+                                                     std::string_view after_upload_id) override;
+  StoreResult<PartRecord> PutPart(std::string_view bucket, std::string_view upload_id, PartRecord part,
+                                  std::unique_ptr<BodyWriter> body) override;
+  StoreResult<std::vector<PartRecord>> ListParts(std::string_view bucket, std::string_view upload_id) override;
+  StoreResult<void> AbortUpload(std::string_view bucket, std::string_view upload_id) override;
+  StoreResult<ObjectRecord> CompleteUpload(std::string_view bucket, std::string_view upload_id,
+                                           const std::vector<std::uint32_t>& part_numbers, ObjectRecord record,
+                                           const WriteCondition& condition) override;
+
+  void Reset() override;
+
+ private:
+  struct UploadState {
+    UploadRecord record;
+    std::map<std::uint32_t, StoredPart> parts;
+  };
+  struct BucketState {
+    std::shared_mutex mutex;  // exclusive: commits and bookkeeping; shared: reads
+    BucketRecord record;
+    bool deleted = false;
+    std::set<std::string> escaped;                // keys whose current body is under escaped/
+    std::map<std::string, KeyHistory> histories;  // keys with older versions or delete markers
+    std::map<std::string, UploadState> uploads;   // by upload id
+  };
+  // A key's current version as found on disk, with its body opened when asked.
+  struct Current {
+    ObjectRecord record;
+    std::filesystem::path body_path;
+    FileIdentity identity;
+    bool escaped = false;
+    bool derived = false;  // no S3 call wrote this file (or it changed since): the record is derived
+    UniqueFd fd;
+  };
+
+  FileS3Store(std::filesystem::path root, FileS3StoreOptions options, UniqueFd lock);
+
+  StoreResult<std::shared_ptr<BucketState>> FindBucket(std::string_view name);
+  StoreResult<Done> Recover();
+  StoreResult<Done> LoadBucket(const BucketRecord& record);
+
+  // Where the key's current body is (escaped or plain); nullopt for a key that is neither (not a
+  // plain path and not escaped).
+  std::optional<std::pair<std::filesystem::path, bool>> CurrentBodyPath(const BucketState& bucket,
+                                                                        const std::string& key) const;
+  // Where a new current body for the key goes: its plain path when free, else escaped.
+  std::pair<std::filesystem::path, bool> NewBodyPath(const BucketState& bucket, const std::string& key) const;
+  StoreResult<std::optional<Current>> ReadCurrent(const BucketState& bucket, const std::string& key, bool open_body,
+                                                  bool need_etag);
+  StoreResult<std::string> DerivedEtag(const std::string& bucket, const std::string& key_hash,
+                                       const std::filesystem::path& body, const FileIdentity& identity, int fd);
+
+  // Commit machinery.
+  std::string Relative(const std::filesystem::path& path) const;
+  std::filesystem::path Absolute(const std::string& relative) const;
+  IoStatus ApplyStep(const IntentStep& step, std::set<std::string>& touched_dirs);
+  // Writes the intent (synced), then calls `intent_written` (from then on the commit's temp body
+  // belongs to the intent), applies the steps, and removes the intent.
+  StoreResult<Done> RunIntent(const std::vector<IntentStep>& steps, const std::function<void()>& intent_written);
+
+  // Steps that make the key's history `history` (written, or removed when empty).
+  void HistorySteps(const std::string& bucket, const std::string& key_hash, const KeyHistory& history,
+                    std::vector<IntentStep>& steps) const;
+  // Steps that move the current body into the history as an older version (front of `history`).
+  void ArchiveCurrentSteps(const std::string& bucket, const std::string& key_hash, const Current& current,
+                           KeyHistory& history, std::vector<IntentStep>& steps) const;
+  // Steps that remove the current body and its record.
+  void RemoveCurrentSteps(const std::string& bucket, const std::string& key_hash, const Current& current,
+                          std::vector<IntentStep>& steps) const;
+  // When the key has no current body and its newest older version is not a delete marker, steps
+  // that make that version current again. Returns whether it did (and where the body went).
+  std::optional<bool> PromoteSteps(const BucketState& bucket, const std::string& key_hash, KeyHistory& history,
+                                   std::vector<IntentStep>& steps) const;
+  // The shared end of PutObject and CompleteUpload: `tmp` (identity `identity`) becomes the key's
+  // current version under the bucket's versioning. Called with the bucket locked exclusively.
+  StoreResult<ObjectRecord> CommitObject(BucketState& bucket, ObjectRecord record, const std::filesystem::path& tmp,
+                                         const FileIdentity& identity, const WriteCondition& condition,
+                                         std::vector<IntentStep> extra_steps, const std::function<void()>& intent_written);
+  void ApplyEscapedChange(BucketState& bucket, const std::string& key, bool escaped_before, bool escaped_after);
+
+  // Keys with a current body in range (walked plain files merged with escaped keys), at most
+  // range.limit, byte order.
+  std::vector<std::string> CurrentKeys(BucketState& bucket, const KeyRange& range);
+  // Every version of the key, newest first, is_latest set.
+  StoreResult<std::vector<ObjectRecord>> VersionsOf(BucketState& bucket, const std::string& key);
+
+  FileLayout layout_;
+  FileS3StoreOptions options_;
+  UniqueFd lock_;
+  DirectoryListingCache listing_cache_;
+  std::shared_mutex buckets_mutex_;  // the map below; exclusive for create, delete, reset
+  std::map<std::string, std::shared_ptr<BucketState>, std::less<>> buckets_;
+
+  friend class FileBodyWriter;
+};
+
+}  // namespace mallard::s3::file
