@@ -98,7 +98,10 @@ std::string SpacedHex(std::string_view text) {
 AwsError AwsChunkedError::ToAwsError() const {
   switch (code) {
     case AwsChunkedErrc::kChunkTooSmall: {
-      // The status is not documented; 403 is what the recorded AWS exchanges we could find show.
+      // AWS documents neither this code nor its status. The message and the Chunk/BadChunkSize
+      // elements are quoted from S3 answers in versitygw#1665 and #1683; the status is less sure:
+      // another emulator's conformance suite expects 403, versitygw answers 400. 403 kept until a
+      // recorded AWS exchange says otherwise.
       AwsError error = AwsError::Make("InvalidChunkSizeError", 403,
                                       "Only the last chunk is allowed to have a size less than 8192 bytes");
       error.extra_json = JsonObject(

@@ -89,7 +89,7 @@ struct AwsChunkedError {
   std::string signature_provided;
 
   // S3's error for it: IncompleteBody (400, "The request body terminated unexpectedly") for the
-  // framing faults and for a chunk past the limit; InvalidChunkSizeError (403) with Chunk and
+  // framing faults and for a chunk past the limit; InvalidChunkSizeError (403, see the .cpp) with Chunk and
   // BadChunkSize; SignatureDoesNotMatch (403) with StringToSign and SignatureProvided;
   // MalformedTrailerError (400). Extra XML elements travel in AwsError::extra_json as a flat
   // object of strings.
