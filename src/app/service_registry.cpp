@@ -3,6 +3,7 @@
 #include "services/athena/athena_module.hpp"
 #include "services/dynamodb/ddb_module.hpp"
 #include "services/redshift_data/redshift_data_module.hpp"
+#include "services/s3/s3_module.hpp"
 #include "services/sns/sns_module.hpp"
 #include "services/sqs/sqs_module.hpp"
 #include "services/sts/sts_module.hpp"
@@ -14,6 +15,7 @@ const std::vector<services::kit::ServiceModule>& BuiltInModules() {
   static const std::vector<services::kit::ServiceModule> modules = {
       sqs::SqsModule(),
       sns::SnsModule(),
+      s3::S3Module(),
       dynamodb::DynamoDbModule(),
       sts::StsModule(),
       athena::AthenaModule(),
