@@ -391,7 +391,7 @@ void Gateway::DispatchRest(std::shared_ptr<services::Service> service, http::Htt
   // --auth sigv4: the REST service's own rules and error shape (gateway_auth.cpp).
   std::optional<services::RestRequest::VerifiedSignature> signature;
   if (options_.verify_signatures) {
-    if (auto rejected = Authenticate(request, request_id)) return respond(std::move(*rejected));
+    if (auto rejected = Authenticate(request, request_id, &signature)) return respond(std::move(*rejected));
   }
   services::RestRequest rest;
   rest.context = ContextFor(protocol::CredentialScopeOf(request), request, std::move(request_id));

@@ -88,7 +88,11 @@ class Gateway final : public http::HttpHandler {
                             std::string request_id) const;
   // --auth sigv4 (gateway_auth.cpp): nullopt when the request may proceed, else the error answer in
   // the shape of the service it routes to.
-  std::optional<http::HttpResponse> Authenticate(const http::HttpRequest& request, const std::string& request_id) const;
+  // `verified`, when given, receives what a REST service needs of a verified SigV4 signature
+  // (aws-chunked bodies chain their chunk signatures from it).
+  std::optional<http::HttpResponse> Authenticate(const http::HttpRequest& request, const std::string& request_id,
+                                                 std::optional<services::RestRequest::VerifiedSignature>* verified =
+                                                     nullptr) const;
 
   GatewayOptions options_;
   std::vector<std::shared_ptr<services::Service>> services_;

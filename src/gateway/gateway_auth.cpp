@@ -69,7 +69,8 @@ http::HttpResponse RenderS3AuthError(const http::HttpRequest& request, const Aws
 }  // namespace
 
 std::optional<http::HttpResponse> Gateway::Authenticate(const http::HttpRequest& request,
-                                                        const std::string& request_id) const {
+                                                        const std::string& request_id,
+                                                        std::optional<services::RestRequest::VerifiedSignature>* verified) const {
   std::shared_ptr<services::Service> service;
   bool json = false;
   if (const std::string* target = request.Header("x-amz-target")) {
@@ -116,7 +117,20 @@ std::optional<http::HttpResponse> Gateway::Authenticate(const http::HttpRequest&
   check.now_millis = WallClockMillis();
   check.service = descriptor.signing_name;
   check.s3 = s3;
-  auto rejection = protocol::VerifySigV4(request, lookup, check);
+  std::optional<protocol::AuthRejection> rejection;
+  if (s3 && verified != nullptr) {
+    auto details = protocol::VerifySigV4WithDetails(request, lookup, check);
+    if (details) {
+      if (details.value().signature_version == 4) {
+        *verified = services::RestRequest::VerifiedSignature{details.value().signing_key, details.value().seed_signature,
+                                                             details.value().amz_date, details.value().scope};
+      }
+      return std::nullopt;
+    }
+    rejection = std::move(details).error();
+  } else {
+    rejection = protocol::VerifySigV4(request, lookup, check);
+  }
   if (!rejection) return std::nullopt;
   // STS's federation calls need no credentials at all (the model marks them smithy.api#noAuth):
   // an unsigned one goes through, a signed one is still verified.
