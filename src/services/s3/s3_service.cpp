@@ -44,10 +44,6 @@ const services::ServiceDescriptor& S3Service::Descriptor() const {
   return descriptor;
 }
 
-void S3Service::Invoke(protocol::OperationRequest request, protocol::OperationCallback done) {
-  done(Fail(errors::NotImplemented("S3 " + request.operation + " through the in-process peer form")));
-}
-
 void S3Service::Reset() { store_->Reset(); }
 
 bool S3Service::ClaimsRequest(const http::HttpRequest& request) const {

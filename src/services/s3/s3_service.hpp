@@ -37,7 +37,8 @@ class S3Service final : public services::Service, public std::enable_shared_from
 
   const services::ServiceDescriptor& Descriptor() const override;
   const protocol::OperationShapes* QueryShapes(std::string_view) const override { return nullptr; }
-  // S3 is not reachable through the in-process peer form (it takes HTTP requests whole).
+  // The other services' way in (s3_peer.cpp): PutObject, GetObject, HeadObject, DeleteObject,
+  // ListObjectsV2, HeadBucket with JSON input, Body as a string.
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override;
   std::string StoreName() const override { return store_->Name(); }
