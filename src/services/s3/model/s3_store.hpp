@@ -17,10 +17,12 @@
 //                 marker with the candidate id; older versions stay.
 //   Suspended   — a put or delete replaces the version "null" (a delete marker "null" for a
 //                 delete); versions with real ids stay.
-// A delete naming a version id removes that version (a delete marker included) for good.
+// A delete naming a version id removes that version (a delete marker included) for good; naming
+// one that is not there removes nothing and succeeds (removed = false), as S3 answers 204.
 //
 // Order: keys compare as bytes (S3 lists in UTF-8 binary order); within a key, versions are
-// listed newest first.
+// listed newest first — in the order they were written (not by id or time), a Suspended write of
+// "null" becoming the newest.
 //
 // Thread-safety: every method may be called concurrently from any thread. Methods that move
 // bytes (BodyWriter::Append, BodyReader::ReadAt, PutObject, CompleteUpload, ...) may block on
@@ -117,6 +119,8 @@ struct ObjectRecord {
 struct WriteCondition {
   bool if_none_match_any = false;             // If-None-Match: * — fails when a current version exists
   std::optional<std::string> if_match_etag;   // If-Match: fails unless the current version has this ETag
+  // Failing: PreconditionFailed; If-Match with no current object (none, or a delete marker) is
+  // ObjectNotFound, as S3 answers 404 NoSuchKey. A current delete marker satisfies If-None-Match.
 };
 
 // Bytes being written for an object version or a part, before they become visible. Destroying a
@@ -234,6 +238,7 @@ class S3Store {
   virtual StoreResult<void> AbortUpload(std::string_view bucket, std::string_view upload_id) = 0;
   // Joins the parts `part_numbers` (ascending, each uploaded: PartNotFound otherwise) into a new
   // version of the upload's key as PutObject would (record.size = the sum), and ends the upload.
+  // A PartNotFound leaves the upload in progress.
   virtual StoreResult<ObjectRecord> CompleteUpload(std::string_view bucket, std::string_view upload_id,
                                                    const std::vector<std::uint32_t>& part_numbers, ObjectRecord record,
                                                    const WriteCondition& condition) = 0;

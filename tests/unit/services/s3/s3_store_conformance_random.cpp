@@ -406,6 +406,7 @@ TEST_P(S3StoreConformance, RandomisedAgainstReferenceModel) {
         bucket.Add(upload_key, {"", false, bytes, record.etag, record.last_modified_millis, record.attributes_json},
                    record.version_id);
         bucket.uploads.erase(id);
+        ASSERT_EQ(CodeOf(store_->GetUpload(bucket_name, id)), StoreErrc::UploadNotFound) << where << " completed";
         compare_record(*completed, upload_key, bucket.keys[upload_key].front(), true, where + " CompleteUpload");
         break;
       }
