@@ -415,12 +415,11 @@ StoreResult<ObjectRecord> FileS3Store::UpdateObjectAttributes(std::string_view b
     ObjectRecord record = current->record;
     update(record.attributes_json);
     record.is_latest = false;
-    if (auto written = WriteFileAtomic(layout_.CurrentRecordFile(name, hash),
-                                       CurrentToJson(CurrentSidecar{record, current->identity, current->escaped}),
-                                       layout_.TmpDir(), options_.durable);
-        !written.ok()) {
-      return StoreFail(StoreErrc::StorageFailed, written.error());
-    }
+    // Through an intent like every other change of an object's records: an older intent
+    // replayed after a crash must never write its record over this one (RunIntent says why).
+    MALLARD_RETURN_IF_ERROR(RunIntent({Step(IntentStep::Kind::Write, "", Relative(layout_.CurrentRecordFile(name, hash)),
+                                            CurrentToJson(CurrentSidecar{record, current->identity, current->escaped}))},
+                                      {}));
     record.is_latest = true;
     return record;
   }
@@ -439,11 +438,8 @@ StoreResult<ObjectRecord> FileS3Store::UpdateObjectAttributes(std::string_view b
     return StoreFail(StoreErrc::ObjectNotFound, "a delete marker has no attributes document");
   }
   update(history.entries[index].record.attributes_json);
-  if (auto written = WriteFileAtomic(layout_.HistoryFile(name, hash), HistoryToJson(history), layout_.TmpDir(),
-                                     options_.durable);
-      !written.ok()) {
-    return StoreFail(StoreErrc::StorageFailed, written.error());
-  }
+  MALLARD_RETURN_IF_ERROR(RunIntent(
+      {Step(IntentStep::Kind::Write, "", Relative(layout_.HistoryFile(name, hash)), HistoryToJson(history))}, {}));
   ObjectRecord record = history.entries[index].record;
   record.is_latest = !current && index == 0;
   found->second = std::move(history);

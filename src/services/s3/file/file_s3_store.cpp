@@ -85,12 +85,12 @@ StoreResult<Done> FileS3Store::Recover() {
       // An intent that does not parse was being written when the process died: its commit had
       // not started (the intent is synced before the first step), so it is dropped.
       if (auto steps = IntentFromJson(**text)) {
-        std::set<std::string> touched;
+        Touched touched;
         // A step that cannot be applied (something changed the directory by hand meanwhile: a
         // directory where the body should go) is skipped: the rest of the commit still lands,
         // and the store opens; what is on disk is what gets listed.
         for (const IntentStep& step : *steps) (void)ApplyStep(step, touched);
-        for (const std::string& dir : touched) (void)SyncDirectory(dir);
+        SyncTouched(touched);
       }
     }
     if (auto removed = RemoveFileIfPresent(intent); !removed.ok()) return StoreFail(StoreErrc::Unavailable, removed.error());
@@ -239,7 +239,15 @@ std::string FileS3Store::Relative(const fs::path& path) const {
 
 fs::path FileS3Store::Absolute(const std::string& relative) const { return layout_.Root() / relative; }
 
-IoStatus FileS3Store::ApplyStep(const IntentStep& step, std::set<std::string>& touched_dirs) {
+void FileS3Store::SyncTouched(const Touched& touched) {
+  for (const std::string& file : touched.files) {
+    UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (fd.Valid()) ::fsync(fd.Get());  // gone again (a later step removed it): nothing to sync
+  }
+  for (const std::string& dir : touched.dirs) (void)SyncDirectory(dir);  // a pruned directory is gone: fine
+}
+
+IoStatus FileS3Store::ApplyStep(const IntentStep& step, Touched& touched) {
   const fs::path target = Absolute(step.target);
   switch (step.kind) {
     case IntentStep::Kind::LinkIfIdentity: {
@@ -250,20 +258,24 @@ IoStatus FileS3Store::ApplyStep(const IntentStep& step, std::set<std::string>& t
       if (!identity || !step.identity || !(*identity == *step.identity)) return Done{};  // source moved on: done before
       MALLARD_RETURN_IF_ERROR(MakeDirectories(target.parent_path()));
       if (::link(source.c_str(), target.c_str()) != 0 && errno != EEXIST) return Fail(ErrnoText("link to", target));
-      touched_dirs.insert(target.parent_path().native());
+      touched.dirs.insert(target.parent_path().native());
       return Done{};
     }
     case IntentStep::Kind::Write:
-      return WriteFileAtomic(target, step.content, layout_.TmpDir(), options_.durable);
+      // Not synced here: SyncTouched syncs every written file and directory at the end, before
+      // the intent that can redo this write is removed.
+      MALLARD_RETURN_IF_ERROR(WriteFileAtomic(target, step.content, layout_.TmpDir(), false));
+      touched.files.insert(target.native());
+      touched.dirs.insert(target.parent_path().native());
+      return Done{};
     case IntentStep::Kind::Rename: {
       const fs::path source = Absolute(step.source);
       struct stat info {};
       if (::lstat(source.c_str(), &info) != 0) return Done{};  // renamed before
       MALLARD_RETURN_IF_ERROR(MakeDirectories(target.parent_path()));
       if (::rename(source.c_str(), target.c_str()) != 0) return Fail(ErrnoText("rename into", target));
-      touched_dirs.insert(target.parent_path().native());
-      touched_dirs.insert(source.parent_path().native());
-      return Done{};
+      touched.dirs.insert(target.parent_path().native());
+            return Done{};
     }
     case IntentStep::Kind::Unlink: {
       if (step.identity) {
@@ -271,7 +283,7 @@ IoStatus FileS3Store::ApplyStep(const IntentStep& step, std::set<std::string>& t
         if (!identity || !(*identity == *step.identity)) return Done{};  // gone, or not that file any more
       }
       MALLARD_RETURN_IF_ERROR(RemoveFileIfPresent(target));
-      touched_dirs.insert(target.parent_path().native());
+      touched.dirs.insert(target.parent_path().native());
       if (!step.source.empty()) PruneEmptyDirectories(target.parent_path(), Absolute(step.source));
       return Done{};
     }
@@ -287,12 +299,29 @@ IoStatus FileS3Store::ApplyStep(const IntentStep& step, std::set<std::string>& t
 
 StoreResult<Done> FileS3Store::RunIntent(const std::vector<IntentStep>& steps,
                                          const std::function<void()>& intent_written) {
+  // The intent is written in place and synced with its directory before the first step: a crash
+  // while writing it leaves text that does not parse, which the next open drops (nothing had
+  // changed yet). Syncing the directory also makes the removal of every earlier intent durable, so
+  // an older intent is never replayed over this commit's changes.
   const fs::path intent = layout_.IntentsDir() / NextIntentName();
-  if (auto written = WriteFileAtomic(intent, IntentToJson(steps), layout_.TmpDir(), options_.durable); !written.ok()) {
-    return StoreFail(StoreErrc::StorageFailed, written.error());
+  {
+    UniqueFd fd(::open(intent.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd.Valid()) return StoreFail(StoreErrc::StorageFailed, ErrnoText("create", intent));
+    auto written = WriteAll(fd.Get(), IntentToJson(steps), intent);
+    if (written.ok() && options_.durable && ::fsync(fd.Get()) != 0) written = Fail(ErrnoText("fsync", intent));
+    if (!written.ok()) {
+      ::unlink(intent.c_str());
+      return StoreFail(StoreErrc::StorageFailed, written.error());
+    }
+  }
+  if (options_.durable) {
+    if (auto synced = SyncDirectory(layout_.IntentsDir()); !synced.ok()) {
+      ::unlink(intent.c_str());
+      return StoreFail(StoreErrc::StorageFailed, synced.error());
+    }
   }
   if (intent_written) intent_written();
-  std::set<std::string> touched;
+  Touched touched;
   static constexpr const char* kStepNames[] = {"link", "write", "rename", "unlink", "remove_tree"};
   for (std::size_t i = 0; i < steps.size(); ++i) {
     if (options_.crash_before_step &&
@@ -304,13 +333,8 @@ StoreResult<Done> FileS3Store::RunIntent(const std::vector<IntentStep>& steps,
       return StoreFail(StoreErrc::StorageFailed, applied.error());
     }
   }
-  if (options_.durable) {
-    for (const std::string& dir : touched) (void)SyncDirectory(dir);  // a pruned directory is gone: fine
-  }
+  if (options_.durable) SyncTouched(touched);
   if (auto removed = RemoveFileIfPresent(intent); !removed.ok()) return StoreFail(StoreErrc::StorageFailed, removed.error());
-  // The intent's removal is made durable before the next commit can depend on it: replaying an
-  // old intent after a newer commit would write the older records back.
-  if (options_.durable) (void)SyncDirectory(layout_.IntentsDir());
   return Done{};
 }
 

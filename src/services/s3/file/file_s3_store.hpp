@@ -129,7 +129,14 @@ class FileS3Store final : public S3Store {
   // Commit machinery.
   std::string Relative(const std::filesystem::path& path) const;
   std::filesystem::path Absolute(const std::string& relative) const;
-  IoStatus ApplyStep(const IntentStep& step, std::set<std::string>& touched_dirs);
+  // What a commit's steps changed, synced together once they have all run (the intent holds
+  // everything needed to redo them until then).
+  struct Touched {
+    std::set<std::string> files;
+    std::set<std::string> dirs;
+  };
+  IoStatus ApplyStep(const IntentStep& step, Touched& touched);
+  void SyncTouched(const Touched& touched);
   // Writes the intent (synced), then calls `intent_written` (from then on the commit's temp body
   // belongs to the intent), applies the steps, and removes the intent.
   StoreResult<Done> RunIntent(const std::vector<IntentStep>& steps, const std::function<void()>& intent_written);
