@@ -147,6 +147,8 @@ using detail::kContinue;
 using detail::StreamedRequestBody;
 using detail::WantsContinue;
 
+constexpr std::size_t kLargeBodyRoom = 64 * 1024;
+
 bhttp::response<bhttp::string_body> ToBeast(HttpResponse response, unsigned version, bool keep_alive,
                                             bool head_request) {
   bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), version};
@@ -310,10 +312,15 @@ struct HttpServer::Impl {
         }
         auto body_error = ParseBufferedBody(*connection, parser);
         if (!body_error && !parser.is_done()) {
+          // Beast reads as much as the buffer's free room (at least 512 bytes): a large body gets
+          // room for large reads, given back once it is read.
+          bool large = declared && *declared > kLargeBodyRoom;
+          if (large) buffer.reserve(kLargeBodyRoom);
           connection->stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
           auto [read_body_error, body_bytes] =
               co_await bhttp::async_read(connection->stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
           body_error = read_body_error;
+          if (large) buffer.shrink_to_fit();
         }
         if (body_error == bhttp::error::end_of_stream || body_error == asio::error::eof ||
             body_error == beast::error::timeout || body_error == asio::error::operation_aborted ||

@@ -627,6 +627,32 @@ TEST_F(HttpServerStreamingTest, RawBodiesKeepTheirContentEncodingAndBufferedOnes
   EXPECT_EQ(post("/buffered", "aws-chunked", "x").status, 400) << "kBuffered still refuses an unknown coding";
 }
 
+TEST_F(HttpServerStreamingTest, LargeBufferedBodiesArriveWholeOnAKeptConnection) {
+  Start();
+  handler_->on_request = [](HttpRequest request, Responder respond) {
+    PatternChecker checker{std::strtoull(request.Header("x-key")->c_str(), nullptr, 10)};
+    checker.Check(request.body);
+    respond(TestHandler::Text(200, std::to_string(checker.received) + (checker.first_mismatch ? " mismatch" : " ok")));
+  };
+  std::mt19937_64 random(Seed() ^ 0xB0D7);
+  Client client(port_);
+  for (int round = 0; round < 6; ++round) {
+    bool chunked = round % 2 == 1;
+    std::uint64_t key = random();
+    std::uint64_t length = std::uniform_int_distribution<std::uint64_t>(1, 12 * kMiB)(random);
+    ASSERT_TRUE(client.Send(std::string(round % 3 == 0 ? "POST /raw/x" : "POST /buffered") +
+                            " HTTP/1.1\r\nHost: x\r\nX-Key: " + std::to_string(key) + "\r\n" +
+                            (chunked ? std::string("Transfer-Encoding: chunked\r\n")
+                                     : "Content-Length: " + std::to_string(length) + "\r\n") +
+                            "\r\n"));
+    std::thread sender([&] { SendPatternBody(client, key, length, chunked, random); });
+    auto response = client.ReadResponse();
+    sender.join();
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.body, std::to_string(length) + " ok") << "round " << round;
+  }
+}
+
 TEST_F(HttpServerStreamingTest, PipelinedRequestsAroundAStreamedOneKeepTheirOrder) {
   Start();
   handler_->on_request = [this](HttpRequest request, Responder respond) {
