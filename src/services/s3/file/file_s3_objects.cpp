@@ -192,7 +192,10 @@ StoreResult<ObjectRecord> FileS3Store::CommitObject(BucketState& bucket, ObjectR
   const std::string& name = bucket.record.name;
   const std::string key = record.key;
   const std::string hash = Sha256Hex(key);
-  MALLARD_ASSIGN_OR_RETURN(std::optional<Current> current, ReadCurrent(bucket, key, false, true));
+  // The current version's ETag is needed to check If-Match or to keep it as an older version; a
+  // file written by hand would otherwise be read whole for an MD5 nobody uses.
+  const bool need_etag = condition.if_match_etag.has_value() || bucket.record.versioning != Versioning::Unversioned;
+  MALLARD_ASSIGN_OR_RETURN(std::optional<Current> current, ReadCurrent(bucket, key, false, need_etag));
   MALLARD_RETURN_IF_ERROR(CheckCondition(current.has_value(), current ? current->record.etag : "", condition));
 
   const Versioning versioning = bucket.record.versioning;
@@ -321,7 +324,8 @@ StoreResult<DeleteOutcome> FileS3Store::DeleteObject(std::string_view bucket, st
   const std::string& name = state->record.name;
   const std::string key(key_view);
   const std::string hash = Sha256Hex(key);
-  MALLARD_ASSIGN_OR_RETURN(std::optional<Current> current, ReadCurrent(*state, key, false, true));
+  const bool need_etag = condition.if_match_etag.has_value() || state->record.versioning != Versioning::Unversioned;
+  MALLARD_ASSIGN_OR_RETURN(std::optional<Current> current, ReadCurrent(*state, key, false, need_etag));
   auto found = state->histories.find(key);
   KeyHistory history = found != state->histories.end() ? found->second : KeyHistory{key, {}};
   const bool escaped_before = state->escaped.contains(key);

@@ -103,6 +103,8 @@ void WalkDirectory(WalkState& state, const fs::path& dir, const std::string& key
 
 std::shared_ptr<const std::vector<DirectoryEntry>> DirectoryListingCache::Entries(const fs::path& dir) {
   struct stat info {};
+  // A bucket's directory must be a real one on ROOT's filesystem (commits rename and hard-link
+  // across it), so a symlink is not followed here either.
   if (::lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
     return std::make_shared<const std::vector<DirectoryEntry>>();
   }

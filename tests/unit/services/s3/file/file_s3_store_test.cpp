@@ -245,6 +245,26 @@ TEST(FileS3Store, AFileDroppedIntoABucketIsAnObjectAndAChangeIsPickedUp) {
   EXPECT_EQ(got->record.etag, QuotedMd5("replaced by a person"));
 }
 
+TEST(FileS3Store, UnderVersioningAFileWrittenByHandIsKeptAsTheNullVersionWhenOverwritten) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->CreateBucket(Bucket("v", Versioning::Enabled)).ok());
+  WriteFile(dir.path() / "v/k.csv", "by hand");
+  ASSERT_TRUE(Put(*store, "v", "k.csv", "through S3", "v-1").ok());
+  auto versions = store->ListVersions("v", {}, "");
+  ASSERT_TRUE(versions.ok());
+  ASSERT_EQ(versions->size(), 2u);
+  EXPECT_EQ((*versions)[0].version_id, "v-1");
+  EXPECT_EQ((*versions)[1].version_id, "null");
+  EXPECT_EQ((*versions)[1].etag, QuotedMd5("by hand"));
+  EXPECT_EQ(Bytes(*store, "v", "k.csv", "null"), "by hand");
+  EXPECT_EQ(ReadFile(dir.path() / "v/k.csv"), "through S3");
+  // Removing the current version by id brings the hand-written bytes back to the plain path.
+  ASSERT_TRUE(store->DeleteObject("v", "k.csv", "v-1", ObjectRecord{}, {}).ok());
+  EXPECT_EQ(ReadFile(dir.path() / "v/k.csv"), "by hand");
+}
+
 TEST(FileS3Store, ADirectoryMadeByHandBecomesABucketOnlyWhenCreated) {
   TempDir dir;
   WriteFile(dir.path() / "existing/inside.txt", "was here first");
