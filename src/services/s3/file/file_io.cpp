@@ -147,7 +147,8 @@ void PruneEmptyDirectories(fs::path dir, const fs::path& stop) {
 
 IoResult<std::string> QuotedMd5OfFd(int fd, std::uint64_t size, const fs::path& path_for_errors) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_md5(), nullptr) != 1) return Fail(std::string("MD5 unavailable"));
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_md5(), nullptr) != 1)
+    return Fail(std::string("MD5 unavailable"));
   std::vector<char> buffer(1 << 20);
   std::uint64_t offset = 0;
   while (offset < size) {
@@ -201,7 +202,8 @@ IoStatus CopyRange(int from, int to, std::uint64_t size, const fs::path& path_fo
       return Fail(ErrnoText("read", path_for_errors));
     }
     if (got == 0) return Fail("copy " + path_for_errors.string() + ": the part is shorter than its size");
-    MALLARD_RETURN_IF_ERROR(WriteAll(to, std::string_view(buffer.data(), static_cast<std::size_t>(got)), path_for_errors));
+    MALLARD_RETURN_IF_ERROR(
+        WriteAll(to, std::string_view(buffer.data(), static_cast<std::size_t>(got)), path_for_errors));
     in_offset += got;
     copied += static_cast<std::uint64_t>(got);
   }

@@ -32,7 +32,8 @@ std::optional<fs::path> PlainKeyPath(std::string_view key) {
   std::size_t start = 0;
   while (true) {
     std::size_t slash = key.find('/', start);
-    std::string_view segment = key.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    std::string_view segment =
+        key.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (!IsValidSegment(segment)) return std::nullopt;  // also rejects "", so no leading, trailing or double '/'
     relative /= fs::path(std::string(segment));
     if (slash == std::string_view::npos) break;

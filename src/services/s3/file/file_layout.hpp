@@ -70,7 +70,9 @@ class FileLayout {
   // The per-bucket sidecar directories (removed with the bucket).
   std::filesystem::path CurrentDir(std::string_view bucket) const { return sidecar_ / "current" / std::string(bucket); }
   std::filesystem::path EscapedDir(std::string_view bucket) const { return sidecar_ / "escaped" / std::string(bucket); }
-  std::filesystem::path VersionsDir(std::string_view bucket) const { return sidecar_ / "versions" / std::string(bucket); }
+  std::filesystem::path VersionsDir(std::string_view bucket) const {
+    return sidecar_ / "versions" / std::string(bucket);
+  }
   std::filesystem::path UploadsDir(std::string_view bucket) const { return sidecar_ / "uploads" / std::string(bucket); }
   std::filesystem::path EtagsDir(std::string_view bucket) const { return sidecar_ / "etags" / std::string(bucket); }
 

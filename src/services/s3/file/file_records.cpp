@@ -46,8 +46,8 @@ std::optional<bool> Bool(const json::object& object, std::string_view name) {
 }
 
 json::object IdentityJson(const FileIdentity& identity) {
-  return json::object{{"dev", identity.device}, {"ino", identity.inode}, {"size", identity.size},
-                      {"mtime_ns", identity.mtime_ns}};
+  return json::object{
+      {"dev", identity.device}, {"ino", identity.inode}, {"size", identity.size}, {"mtime_ns", identity.mtime_ns}};
 }
 std::optional<FileIdentity> IdentityFrom(const json::value* value) {
   if (!value || !value->is_object()) return std::nullopt;
@@ -82,7 +82,8 @@ std::optional<ObjectRecord> ObjectFrom(const json::value* value) {
   auto modified = Int(object, "last_modified_millis");
   auto owner = String(object, "owner_account");
   auto attributes = String(object, "attributes_json");
-  if (!key || !version_id || !delete_marker || !size || !etag || !modified || !owner || !attributes) return std::nullopt;
+  if (!key || !version_id || !delete_marker || !size || !etag || !modified || !owner || !attributes)
+    return std::nullopt;
   record.key = std::move(*key);
   record.version_id = std::move(*version_id);
   record.delete_marker = *delete_marker;
@@ -96,9 +97,12 @@ std::optional<ObjectRecord> ObjectFrom(const json::value* value) {
 
 std::string_view VersioningName(Versioning versioning) {
   switch (versioning) {
-    case Versioning::Enabled: return "Enabled";
-    case Versioning::Suspended: return "Suspended";
-    case Versioning::Unversioned: break;
+    case Versioning::Enabled:
+      return "Enabled";
+    case Versioning::Suspended:
+      return "Suspended";
+    case Versioning::Unversioned:
+      break;
   }
   return "Unversioned";
 }
@@ -111,11 +115,16 @@ std::optional<Versioning> VersioningFrom(std::string_view name) {
 
 std::string_view StepKindName(IntentStep::Kind kind) {
   switch (kind) {
-    case IntentStep::Kind::LinkIfIdentity: return "link";
-    case IntentStep::Kind::Write: return "write";
-    case IntentStep::Kind::Rename: return "rename";
-    case IntentStep::Kind::Unlink: return "unlink";
-    case IntentStep::Kind::RemoveTree: return "remove_tree";
+    case IntentStep::Kind::LinkIfIdentity:
+      return "link";
+    case IntentStep::Kind::Write:
+      return "write";
+    case IntentStep::Kind::Rename:
+      return "rename";
+    case IntentStep::Kind::Unlink:
+      return "unlink";
+    case IntentStep::Kind::RemoveTree:
+      return "remove_tree";
   }
   return "write";
 }
@@ -131,7 +140,8 @@ std::optional<IntentStep::Kind> StepKindFrom(std::string_view name) {
 
 std::string BucketToJson(const BucketRecord& bucket) {
   json::array configurations;
-  for (const auto& [name, value] : bucket.configurations) configurations.push_back(json::array{json::string(name), json::string(value)});
+  for (const auto& [name, value] : bucket.configurations)
+    configurations.push_back(json::array{json::string(name), json::string(value)});
   return json::serialize(json::object{{"name", bucket.name},
                                       {"owner_account", bucket.owner_account},
                                       {"region", bucket.region},
@@ -246,9 +256,9 @@ std::optional<StoredPart> PartFromJson(std::string_view text) {
   auto attributes = String(*object, "attributes_json");
   auto body = String(*object, "body");
   if (!number || *number > UINT32_MAX || !size || !etag || !modified || !attributes || !body) return std::nullopt;
-  return StoredPart{PartRecord{static_cast<std::uint32_t>(*number), *size, std::move(*etag), *modified,
-                               std::move(*attributes)},
-                    std::move(*body)};
+  return StoredPart{
+      PartRecord{static_cast<std::uint32_t>(*number), *size, std::move(*etag), *modified, std::move(*attributes)},
+      std::move(*body)};
 }
 
 std::string EtagToJson(const CachedEtag& cached) {
@@ -267,10 +277,8 @@ std::optional<CachedEtag> EtagFromJson(std::string_view text) {
 std::string IntentToJson(const std::vector<IntentStep>& steps) {
   json::array array;
   for (const IntentStep& step : steps) {
-    json::object object{{"kind", StepKindName(step.kind)},
-                        {"source", step.source},
-                        {"target", step.target},
-                        {"content", step.content}};
+    json::object object{
+        {"kind", StepKindName(step.kind)}, {"source", step.source}, {"target", step.target}, {"content", step.content}};
     if (step.identity) object["identity"] = IdentityJson(*step.identity);
     array.push_back(std::move(object));
   }

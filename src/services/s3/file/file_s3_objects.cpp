@@ -24,7 +24,8 @@ StoreResult<Done> CheckCondition(bool has_object, const std::string& current_eta
   }
   if (condition.if_match_etag) {
     if (!has_object) return StoreFail(StoreErrc::ObjectNotFound, "If-Match and no current object");
-    if (current_etag != *condition.if_match_etag) return StoreFail(StoreErrc::PreconditionFailed, "If-Match: ETag differs");
+    if (current_etag != *condition.if_match_etag)
+      return StoreFail(StoreErrc::PreconditionFailed, "If-Match: ETag differs");
   }
   return Done{};
 }
@@ -73,7 +74,8 @@ StoreResult<std::optional<FileS3Store::Current>> FileS3Store::ReadCurrent(const 
       return StoreFail(StoreErrc::StorageFailed, ErrnoText("open", current.body_path));
     }
     struct stat info {};
-    if (::fstat(current.fd.Get(), &info) != 0) return StoreFail(StoreErrc::StorageFailed, ErrnoText("fstat", current.body_path));
+    if (::fstat(current.fd.Get(), &info) != 0)
+      return StoreFail(StoreErrc::StorageFailed, ErrnoText("fstat", current.body_path));
     if (!S_ISREG(info.st_mode)) return std::optional<Current>{};
     current.identity = IdentityOf(info);
   } else {
@@ -216,7 +218,8 @@ StoreResult<ObjectRecord> FileS3Store::CommitObject(BucketState& bucket, ObjectR
         continue;
       }
       if (!it->body_name.empty()) {
-        steps.push_back(Step(IntentStep::Kind::Unlink, "", Relative(layout_.VersionBodyFile(name, hash, it->body_name))));
+        steps.push_back(
+            Step(IntentStep::Kind::Unlink, "", Relative(layout_.VersionBodyFile(name, hash, it->body_name))));
       }
       it = history.entries.erase(it);
       history_changed = true;
@@ -283,7 +286,8 @@ StoreResult<OpenedObject> FileS3Store::GetObject(std::string_view bucket, std::s
   auto open_current = [&]() -> OpenedObject {
     OpenedObject opened{std::move(current->record), nullptr};
     if (open_body) {
-      opened.body = std::make_unique<FileBodyReader>(std::move(current->fd), current->identity.size, current->body_path);
+      opened.body =
+          std::make_unique<FileBodyReader>(std::move(current->fd), current->identity.size, current->body_path);
     }
     return opened;
   };
@@ -355,7 +359,8 @@ StoreResult<DeleteOutcome> FileS3Store::DeleteObject(std::string_view bucket, st
             continue;
           }
           if (!it->body_name.empty()) {
-            steps.push_back(Step(IntentStep::Kind::Unlink, "", Relative(layout_.VersionBodyFile(name, hash, it->body_name))));
+            steps.push_back(
+                Step(IntentStep::Kind::Unlink, "", Relative(layout_.VersionBodyFile(name, hash, it->body_name))));
           }
           it = history.entries.erase(it);
         }
@@ -421,9 +426,10 @@ StoreResult<ObjectRecord> FileS3Store::UpdateObjectAttributes(std::string_view b
     record.is_latest = false;
     // Through an intent like every other change of an object's records: an older intent
     // replayed after a crash must never write its record over this one (RunIntent says why).
-    MALLARD_RETURN_IF_ERROR(RunIntent({Step(IntentStep::Kind::Write, "", Relative(layout_.CurrentRecordFile(name, hash)),
-                                            CurrentToJson(CurrentSidecar{record, current->identity, current->escaped}))},
-                                      {}));
+    MALLARD_RETURN_IF_ERROR(
+        RunIntent({Step(IntentStep::Kind::Write, "", Relative(layout_.CurrentRecordFile(name, hash)),
+                        CurrentToJson(CurrentSidecar{record, current->identity, current->escaped}))},
+                  {}));
     record.is_latest = true;
     return record;
   }

@@ -36,7 +36,8 @@ std::string NextIntentName() {
 std::vector<fs::path> SortedChildren(const fs::path& dir) {
   std::vector<fs::path> children;
   std::error_code error;
-  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) children.push_back(it->path());
+  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error))
+    children.push_back(it->path());
   std::sort(children.begin(), children.end());
   return children;
 }
@@ -65,7 +66,8 @@ StoreResult<std::unique_ptr<FileS3Store>> FileS3Store::Open(fs::path root, FileS
     return StoreFail(StoreErrc::Unavailable, ErrnoText("flock", layout.LockFile()));
   }
   std::unique_ptr<FileS3Store> store(new FileS3Store(root, std::move(options), std::move(lock)));
-  if (auto recovered = store->Recover(); !recovered.ok()) return StoreFail(recovered.error().code, recovered.error().detail);
+  if (auto recovered = store->Recover(); !recovered.ok())
+    return StoreFail(recovered.error().code, recovered.error().detail);
   return store;
 }
 
@@ -93,7 +95,8 @@ StoreResult<Done> FileS3Store::Recover() {
         SyncTouched(touched);
       }
     }
-    if (auto removed = RemoveFileIfPresent(intent); !removed.ok()) return StoreFail(StoreErrc::Unavailable, removed.error());
+    if (auto removed = RemoveFileIfPresent(intent); !removed.ok())
+      return StoreFail(StoreErrc::Unavailable, removed.error());
   }
   (void)SyncDirectory(layout_.IntentsDir());
   // 2. Bodies being written when the process stopped are gone with it.
@@ -129,20 +132,21 @@ StoreResult<Done> FileS3Store::LoadBucket(const BucketRecord& record) {
   auto state = std::make_shared<BucketState>();
   state->record = record;
   const std::string& name = record.name;
-  if (auto made = MakeDirectories(layout_.BucketDir(name)); !made.ok()) return StoreFail(StoreErrc::Unavailable, made.error());
+  if (auto made = MakeDirectories(layout_.BucketDir(name)); !made.ok())
+    return StoreFail(StoreErrc::Unavailable, made.error());
 
   // Escaped keys: a body under escaped/ whose record (in current/) names the key it hashes from.
   for (const fs::path& fan : SortedChildren(layout_.EscapedDir(name))) {
     for (const fs::path& body : SortedChildren(fan)) {
       const std::string hash = body.filename().native();
       auto text = ReadWholeFile(layout_.CurrentRecordFile(name, hash));
-      std::optional<CurrentSidecar> sidecar =
-          text.ok() && text->has_value() ? CurrentFromJson(**text) : std::nullopt;
+      std::optional<CurrentSidecar> sidecar = text.ok() && text->has_value() ? CurrentFromJson(**text) : std::nullopt;
       if (sidecar && sidecar->escaped && Sha256Hex(sidecar->record.key) == hash) {
         state->escaped.insert(sidecar->record.key);
-      } else {
-        // No record says which key this is (only an interrupted commit leaves that, and replay
-        // finished those): the bytes cannot be named, so they go.
+      } else if (text.ok() && !text->has_value()) {
+        // No record at all says which key this is (only an interrupted commit leaves that, and
+        // replay finished those): the bytes cannot be named, so they go. A record that exists but
+        // does not parse (damaged by hand) keeps its bytes on disk, unlisted, for a person to see.
         (void)RemoveFileIfPresent(body);
       }
     }
@@ -151,6 +155,7 @@ StoreResult<Done> FileS3Store::LoadBucket(const BucketRecord& record) {
   // Older versions and delete markers: a history per key; bodies no history names are removed.
   for (const fs::path& fan : SortedChildren(layout_.VersionsDir(name))) {
     std::set<std::string> referenced;
+    std::set<std::string> damaged;  // hashes whose history does not parse: their bodies stay
     std::vector<fs::path> bodies;
     for (const fs::path& file : SortedChildren(fan)) {
       if (file.extension() != ".json") {
@@ -161,7 +166,9 @@ StoreResult<Done> FileS3Store::LoadBucket(const BucketRecord& record) {
       std::optional<KeyHistory> history = text.ok() && text->has_value() ? HistoryFromJson(**text) : std::nullopt;
       const std::string hash = file.stem().native();
       if (!history || Sha256Hex(history->key) != hash) {
-        (void)RemoveFileIfPresent(file);
+        // Damaged by hand (the store replaces it atomically): ignored, and nothing it may name
+        // is removed, so the older versions' bytes stay for a person to recover.
+        damaged.insert(hash);
         continue;
       }
       // A version whose body is gone (removed by hand) is dropped from the history.
@@ -186,7 +193,9 @@ StoreResult<Done> FileS3Store::LoadBucket(const BucketRecord& record) {
       state->histories.emplace(history->key, std::move(*history));
     }
     for (const fs::path& body : bodies) {
-      if (!referenced.contains(body.filename().native())) (void)RemoveFileIfPresent(body);
+      const std::string body_name = body.filename().native();
+      if (referenced.contains(body_name) || damaged.contains(body_name.substr(0, body_name.find('.')))) continue;
+      (void)RemoveFileIfPresent(body);
     }
   }
 
@@ -275,7 +284,7 @@ IoStatus FileS3Store::ApplyStep(const IntentStep& step, Touched& touched) {
       MALLARD_RETURN_IF_ERROR(MakeDirectories(target.parent_path()));
       if (::rename(source.c_str(), target.c_str()) != 0) return Fail(ErrnoText("rename into", target));
       touched.dirs.insert(target.parent_path().native());
-            return Done{};
+      return Done{};
     }
     case IntentStep::Kind::Unlink: {
       if (step.identity) {
@@ -325,7 +334,8 @@ StoreResult<Done> FileS3Store::RunIntent(const std::vector<IntentStep>& steps,
   static constexpr const char* kStepNames[] = {"link", "write", "rename", "unlink", "remove_tree"};
   for (std::size_t i = 0; i < steps.size(); ++i) {
     if (options_.crash_before_step &&
-        options_.crash_before_step(std::string(kStepNames[static_cast<int>(steps[i].kind)]) + "#" + std::to_string(i))) {
+        options_.crash_before_step(std::string(kStepNames[static_cast<int>(steps[i].kind)]) + "#" +
+                                   std::to_string(i))) {
       return StoreFail(StoreErrc::StorageFailed, "stopped before step " + std::to_string(i) + " (test crash)");
     }
     if (auto applied = ApplyStep(steps[i], touched); !applied.ok()) {
@@ -334,7 +344,8 @@ StoreResult<Done> FileS3Store::RunIntent(const std::vector<IntentStep>& steps,
     }
   }
   if (options_.durable) SyncTouched(touched);
-  if (auto removed = RemoveFileIfPresent(intent); !removed.ok()) return StoreFail(StoreErrc::StorageFailed, removed.error());
+  if (auto removed = RemoveFileIfPresent(intent); !removed.ok())
+    return StoreFail(StoreErrc::StorageFailed, removed.error());
   return Done{};
 }
 
@@ -421,7 +432,8 @@ StoreResult<void> FileS3Store::DeleteBucket(std::string_view name) {
        it.increment(error)) {
     if (it->is_directory(error) && !it->is_symlink(error)) dirs.push_back(it->path());
   }
-  std::sort(dirs.begin(), dirs.end(), [](const fs::path& a, const fs::path& b) { return a.native().size() > b.native().size(); });
+  std::sort(dirs.begin(), dirs.end(),
+            [](const fs::path& a, const fs::path& b) { return a.native().size() > b.native().size(); });
   for (const fs::path& dir : dirs) ::rmdir(dir.c_str());
   ::rmdir(layout_.BucketDir(bucket).c_str());
   state->deleted = true;

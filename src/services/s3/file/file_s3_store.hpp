@@ -158,7 +158,8 @@ class FileS3Store final : public S3Store {
   // current version under the bucket's versioning. Called with the bucket locked exclusively.
   StoreResult<ObjectRecord> CommitObject(BucketState& bucket, ObjectRecord record, const std::filesystem::path& tmp,
                                          const FileIdentity& identity, const WriteCondition& condition,
-                                         std::vector<IntentStep> extra_steps, const std::function<void()>& intent_written);
+                                         std::vector<IntentStep> extra_steps,
+                                         const std::function<void()>& intent_written);
   void ApplyEscapedChange(BucketState& bucket, const std::string& key, bool escaped_before, bool escaped_after);
 
   // Keys with a current body in range (walked plain files merged with escaped keys), at most

@@ -78,7 +78,8 @@ StoreResult<PartRecord> FileS3Store::PutPart(std::string_view bucket, std::strin
   if (!writer) return StoreFail(StoreErrc::StorageFailed, "the body was not written by this store (NewBody)");
   {
     std::shared_lock lock(state->mutex);
-    if (!state->uploads.contains(std::string(upload_id))) return StoreFail(StoreErrc::UploadNotFound, std::string(upload_id));
+    if (!state->uploads.contains(std::string(upload_id)))
+      return StoreFail(StoreErrc::UploadNotFound, std::string(upload_id));
   }
   part.size = writer->Size();
   MALLARD_ASSIGN_OR_RETURN(FileIdentity identity, writer->Finish(options_.durable));
@@ -94,7 +95,8 @@ StoreResult<PartRecord> FileS3Store::PutPart(std::string_view bucket, std::strin
   }
   writer->Release();
   const fs::path record_file = dir / ("part-" + std::to_string(part.number) + ".json");
-  if (auto written = WriteFileAtomic(record_file, PartToJson(stored), layout_.TmpDir(), options_.durable); !written.ok()) {
+  if (auto written = WriteFileAtomic(record_file, PartToJson(stored), layout_.TmpDir(), options_.durable);
+      !written.ok()) {
     (void)RemoveFileIfPresent(dir / stored.body_name);
     return StoreFail(StoreErrc::StorageFailed, written.error());
   }
@@ -191,8 +193,8 @@ StoreResult<ObjectRecord> FileS3Store::CompleteUpload(std::string_view bucket, s
       IntentStep{IntentStep::Kind::RemoveTree, "", Relative(dir), {}, std::nullopt}};
   FileBodyWriter* raw_writer = writer.get();
   MALLARD_ASSIGN_OR_RETURN(ObjectRecord committed,
-                           CommitObject(*state, std::move(record), writer->Path(), identity, condition, std::move(extra),
-                                        [raw_writer] { raw_writer->Release(); }));
+                           CommitObject(*state, std::move(record), writer->Path(), identity, condition,
+                                        std::move(extra), [raw_writer] { raw_writer->Release(); }));
   state->uploads.erase(found);
   return committed;
 }

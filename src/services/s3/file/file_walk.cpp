@@ -78,8 +78,9 @@ void WalkDirectory(WalkState& state, const fs::path& dir, const std::string& key
   std::string_view after_level = LevelBound(after_rest);
   std::string_view prefix_level = LevelBound(prefix_rest);
   std::string_view start = std::max(after_level, prefix_level);
-  auto it = std::lower_bound(entries->begin(), entries->end(), start,
-                             [](const DirectoryEntry& entry, std::string_view bound) { return entry.sort_name < bound; });
+  auto it =
+      std::lower_bound(entries->begin(), entries->end(), start,
+                       [](const DirectoryEntry& entry, std::string_view bound) { return entry.sort_name < bound; });
   for (; it != entries->end() && state.out.size() < state.limit; ++it) {
     std::string_view sort_name = it->sort_name;
     if (!sort_name.starts_with(prefix_level)) break;  // sorted: past the prefix's range
@@ -88,7 +89,9 @@ void WalkDirectory(WalkState& state, const fs::path& dir, const std::string& key
       bool holds_later = after_rest.empty() || sort_name > after_rest || after_rest.starts_with(sort_name);
       // Holds keys under the prefix when one starts with the other.
       bool holds_prefixed = sort_name.starts_with(prefix_rest) || prefix_rest.starts_with(sort_name);
-      if (holds_later && holds_prefixed) WalkDirectory(state, dir / std::string(sort_name.substr(0, sort_name.size() - 1)), key_prefix + std::string(sort_name));
+      if (holds_later && holds_prefixed)
+        WalkDirectory(state, dir / std::string(sort_name.substr(0, sort_name.size() - 1)),
+                      key_prefix + std::string(sort_name));
       continue;
     }
     if (!after_rest.empty() && sort_name <= after_rest) continue;

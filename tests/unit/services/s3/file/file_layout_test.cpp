@@ -28,9 +28,8 @@ TEST(FileLayout, PlainKeysAreRelativePathsOfValidSegments) {
 }
 
 TEST(FileLayout, KeysThatAreNotPathsAreEscaped) {
-  for (const std::string key :
-       {"", ".", "..", "../x", "x/..", "a/../b", "./x", "x/.", "/leading", "trailing/", "a//b", "/", "//",
-        "../../etc/passwd", "a/./b"}) {
+  for (const std::string key : {"", ".", "..", "../x", "x/..", "a/../b", "./x", "x/.", "/leading", "trailing/", "a//b",
+                                "/", "//", "../../etc/passwd", "a/./b"}) {
     EXPECT_FALSE(PlainKeyPath(key).has_value()) << key;
   }
   EXPECT_FALSE(PlainKeyPath(std::string("nul\0x", 5)).has_value());
@@ -98,8 +97,8 @@ TEST(FileLayout, SidecarNamesAreHashesNotKeys) {
 // The walk gives S3's byte order whatever the directory shapes: compared with a sort of the keys.
 TEST(FileWalk, WalksInByteOrderWithPrefixAfterAndLimit) {
   TempDir dir;
-  std::vector<std::string> keys = {"a", "a-c", "a.b", "ab", "a/b", "a/b/c", "a/\xc3\xa9", "b", "b0/x", "b/",
-                                   "\x01", " ", "z/z/z", "\xe6\x97\xa5", "a/bc", "a/b-"};
+  std::vector<std::string> keys = {"a",    "a-c", "a.b",  "ab", "a/b",   "a/b/c",        "a/\xc3\xa9", "b",
+                                   "b0/x", "b/",  "\x01", " ",  "z/z/z", "\xe6\x97\xa5", "a/bc",       "a/b-"};
   keys.erase(std::remove(keys.begin(), keys.end(), "b/"), keys.end());  // not a file name
   keys.erase(std::remove(keys.begin(), keys.end(), "a"), keys.end());   // "a" is a directory here
   keys.erase(std::remove(keys.begin(), keys.end(), "a/b"), keys.end());
@@ -113,9 +112,12 @@ TEST(FileWalk, WalksInByteOrderWithPrefixAfterAndLimit) {
     auto bound = [&]() -> std::string {
       const std::string& key = sorted[random() % sorted.size()];
       switch (random() % 3) {
-        case 0: return "";
-        case 1: return key.substr(0, random() % (key.size() + 1));
-        default: return key + (random() % 2 ? "\x01" : "/");
+        case 0:
+          return "";
+        case 1:
+          return key.substr(0, random() % (key.size() + 1));
+        default:
+          return key + (random() % 2 ? "\x01" : "/");
       }
     };
     const std::string prefix = bound(), after = bound();

@@ -22,7 +22,8 @@ double MillisSince(Clock::time_point start) {
 StoreResult<ObjectRecord> Put(S3Store& store, const std::string& key, const std::string& bytes) {
   auto writer = store.NewBody("bench");
   if (!writer.ok()) return StoreFail(writer.error().code, writer.error().detail);
-  if (auto appended = (*writer)->Append(bytes); !appended.ok()) return StoreFail(appended.error().code, appended.error().detail);
+  if (auto appended = (*writer)->Append(bytes); !appended.ok())
+    return StoreFail(appended.error().code, appended.error().detail);
   ObjectRecord record;
   record.key = key;
   record.version_id = "v";
@@ -38,7 +39,8 @@ TEST(FileS3StoreBench, DISABLED_ListObjectsPagesOver100kKeysInOneDirectory) {
   TempDir dir;
   auto store = OpenStore(dir.path(), NotDurable());
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->CreateBucket(BucketRecord{"bench", "000000000000", "us-east-1", 1, Versioning::Unversioned, {}}).ok());
+  ASSERT_TRUE(
+      store->CreateBucket(BucketRecord{"bench", "000000000000", "us-east-1", 1, Versioning::Unversioned, {}}).ok());
   auto start = Clock::now();
   char key[64];
   for (std::size_t i = 0; i < count; ++i) {
@@ -81,7 +83,8 @@ TEST(FileS3StoreBench, DISABLED_PutLatencyOf4KiBObjects) {
     options.durable = durable;
     auto store = OpenStore(dir.path(), options);
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->CreateBucket(BucketRecord{"bench", "000000000000", "us-east-1", 1, Versioning::Unversioned, {}}).ok());
+    ASSERT_TRUE(
+        store->CreateBucket(BucketRecord{"bench", "000000000000", "us-east-1", 1, Versioning::Unversioned, {}}).ok());
     const int count = durable ? 300 : 3000;
     auto start = Clock::now();
     for (int i = 0; i < count; ++i) ASSERT_TRUE(Put(*store, "k/" + std::to_string(i), bytes).ok());

@@ -23,7 +23,8 @@ StoreResult<ObjectRecord> Put(S3Store& store, const std::string& key, const std:
                               const std::string& version_id) {
   auto writer = store.NewBody("b");
   if (!writer.ok()) return StoreFail(writer.error().code, writer.error().detail);
-  if (auto appended = (*writer)->Append(bytes); !appended.ok()) return StoreFail(appended.error().code, appended.error().detail);
+  if (auto appended = (*writer)->Append(bytes); !appended.ok())
+    return StoreFail(appended.error().code, appended.error().detail);
   ObjectRecord record;
   record.key = key;
   record.version_id = version_id;

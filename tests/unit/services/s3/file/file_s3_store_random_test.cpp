@@ -82,9 +82,10 @@ TEST(FileS3StoreRandom, StoreCallsAndChangesByHandAgreeWithAModel) {
   ASSERT_TRUE(store->CreateBucket(BucketRecord{"b", "000000000000", "us-east-1", 1, Versioning::Unversioned, {}}).ok());
 
   // Keys that are prefixes of each other, clash as file and directory, or must be escaped.
-  const std::vector<std::string> keys = {"a",   "a/b", "a/b/c", "a/b/d",     "a-c", "a.b", "b",     "b/a",
-                                         "c",   "c/d", "c/d/e", "x//y",      "..",  "d/",  "d/e",   "\xc3\xa9",
-                                         "\xc3\xa9/f", "long/" + std::string(300, 'q'), "z/.hidden", "a/b/c/d"};
+  const std::vector<std::string> keys = {
+      "a",         "a/b",    "a/b/c", "a/b/d", "a-c", "a.b", "b",        "b/a",        "c",
+      "c/d",       "c/d/e",  "x//y",  "..",    "d/",  "d/e", "\xc3\xa9", "\xc3\xa9/f", "long/" + std::string(300, 'q'),
+      "z/.hidden", "a/b/c/d"};
   std::map<std::string, ModelObject> model;
   std::uint32_t counter = 0;
   std::size_t hand_size = 3000;  // sizes written by hand never repeat, nor meet a store-written size
@@ -112,7 +113,9 @@ TEST(FileS3StoreRandom, StoreCallsAndChangesByHandAgreeWithAModel) {
     const fs::path path = plain ? bucket_dir / *plain : fs::path();
     const bool file_there = plain && fs::is_regular_file(fs::symlink_status(path));
     switch (pick(16)) {
-      case 0: case 1: case 2: {  // PutObject through the store
+      case 0:
+      case 1:
+      case 2: {  // PutObject through the store
         const std::string bytes = PatternBytes(pick(4) == 0 ? 0 : pick(2000), ++counter);
         ObjectRecord record;
         record.key = key;
@@ -135,7 +138,8 @@ TEST(FileS3StoreRandom, StoreCallsAndChangesByHandAgreeWithAModel) {
         ASSERT_EQ(deleted->removed, model.erase(key) == 1) << where;
         break;
       }
-      case 4: case 5: {  // a file written by hand: a new object, or one replacing the stored one
+      case 4:
+      case 5: {  // a file written by hand: a new object, or one replacing the stored one
         if (!plain) break;
         // Only where a person could: the path is free, or holds this key's own file (a key the
         // store escaped has no file at its path, and writing one there is not this test's case).
@@ -161,7 +165,8 @@ TEST(FileS3StoreRandom, StoreCallsAndChangesByHandAgreeWithAModel) {
         ASSERT_NE(store, nullptr) << where;
         break;
       }
-      case 8: case 9: {  // GetObject
+      case 8:
+      case 9: {  // GetObject
         auto got = store->GetObject("b", key, "", true);
         auto found = model.find(key);
         if (found == model.end()) {
@@ -188,7 +193,8 @@ TEST(FileS3StoreRandom, StoreCallsAndChangesByHandAgreeWithAModel) {
         ASSERT_EQ(Describe(*updated), Describe(key, found->second)) << where;
         break;
       }
-      case 11: case 12: {  // one page with a prefix and an after bound
+      case 11:
+      case 12: {  // one page with a prefix and an after bound
         const std::string& other = keys[pick(keys.size())];
         KeyRange range{.prefix = pick(2) ? "" : other.substr(0, pick(other.size() + 1)),
                        .after = pick(2) ? "" : keys[pick(keys.size())],

@@ -12,6 +12,7 @@
 
 #include "../s3_store_conformance.hpp"
 #include "file_s3_test_support.hpp"
+#include "services/s3/file/file_layout.hpp"
 
 namespace mallard::s3::file {
 namespace fs = std::filesystem;
@@ -48,12 +49,14 @@ using file::testing_support::TempDir;
 // Each case gets a fresh root, removed with the store. Not durable: the suite is about behaviour,
 // and thousands of fsyncs would only make it slow (the file store's own tests run durable).
 INSTANTIATE_TEST_SUITE_P(File, S3StoreConformance,
-                         ::testing::Values(S3StoreFactory{"File", []() -> std::shared_ptr<S3Store> {
-                           auto dir = std::make_shared<TempDir>();
-                           auto store = OpenStore(dir->path() / "root", NotDurable());
-                           if (!store) return nullptr;
-                           return std::shared_ptr<S3Store>(store.release(), [dir](S3Store* s) { delete s; });
-                         }}),
+                         ::testing::Values(S3StoreFactory{"File",
+                                                          []() -> std::shared_ptr<S3Store> {
+                                                            auto dir = std::make_shared<TempDir>();
+                                                            auto store = OpenStore(dir->path() / "root", NotDurable());
+                                                            if (!store) return nullptr;
+                                                            return std::shared_ptr<S3Store>(
+                                                                store.release(), [dir](S3Store* s) { delete s; });
+                                                          }}),
                          FactoryName);
 
 }  // namespace
@@ -82,7 +85,8 @@ StoreResult<ObjectRecord> Put(S3Store& store, const std::string& bucket, const s
                               const std::string& bytes, const std::string& version_id = "v1") {
   auto writer = store.NewBody(bucket);
   if (!writer.ok()) return StoreFail(writer.error().code, writer.error().detail);
-  if (auto appended = (*writer)->Append(bytes); !appended.ok()) return StoreFail(appended.error().code, appended.error().detail);
+  if (auto appended = (*writer)->Append(bytes); !appended.ok())
+    return StoreFail(appended.error().code, appended.error().detail);
   return store.PutObject(bucket, Record(key, bytes, version_id), std::move(*writer), {});
 }
 
@@ -109,8 +113,8 @@ std::vector<std::string> Versions(S3Store& store, const std::string& bucket) {
   EXPECT_TRUE(listed.ok());
   if (listed.ok()) {
     for (const auto& r : *listed) {
-      out.push_back(r.key + "@" + r.version_id + (r.is_latest ? "*" : "") + (r.delete_marker ? "(marker)" : "") +
-                    " " + r.etag + " " + r.attributes_json);
+      out.push_back(r.key + "@" + r.version_id + (r.is_latest ? "*" : "") + (r.delete_marker ? "(marker)" : "") + " " +
+                    r.etag + " " + r.attributes_json);
     }
   }
   return out;
@@ -163,9 +167,18 @@ TEST(FileS3Store, EscapedKeysNeverCreatePathsOutsideTheirBucket) {
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->CreateBucket(Bucket("b")).ok());
   ASSERT_TRUE(store->CreateBucket(Bucket("other")).ok());
-  const std::vector<std::string> keys = {"../../etc/passwd", "../other/stolen", "..", ".", "../x", "a/../../../y",
-                                         "/abs/path", "x//y", "trailing/", std::string(300, 'q'),
-                                         std::string("nul\0byte", 8), "./.mallard-s3/lock"};
+  const std::vector<std::string> keys = {"../../etc/passwd",
+                                         "../other/stolen",
+                                         "..",
+                                         ".",
+                                         "../x",
+                                         "a/../../../y",
+                                         "/abs/path",
+                                         "x//y",
+                                         "trailing/",
+                                         std::string(300, 'q'),
+                                         std::string("nul\0byte", 8),
+                                         "./.mallard-s3/lock"};
   for (const auto& key : keys) {
     auto put = Put(*store, "b", key, "bytes of " + key);
     ASSERT_TRUE(put.ok()) << key << ": " << put.error().detail;
@@ -215,7 +228,8 @@ TEST(FileS3Store, AFileDroppedIntoABucketIsAnObjectAndAChangeIsPickedUp) {
   EXPECT_TRUE(dropped.is_latest);
   struct stat info {};
   ASSERT_EQ(::stat((dir.path() / "lake/data/part-1.parquet").c_str(), &info), 0);
-  const std::int64_t mtime_millis = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000 + info.st_mtim.tv_nsec / 1'000'000;
+  const std::int64_t mtime_millis =
+      static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000 + info.st_mtim.tv_nsec / 1'000'000;
   EXPECT_EQ(dropped.last_modified_millis, mtime_millis);
   EXPECT_EQ(Bytes(*store, "lake", "data/part-1.parquet"), "duckdb wrote this");
   EXPECT_EQ(Bytes(*store, "lake", "data/part-1.parquet", "null"), "duckdb wrote this");
@@ -299,15 +313,17 @@ TEST(FileS3Store, ReopenBringsEverythingBack) {
     marker.version_id = "m-1";
     marker.last_modified_millis = 1'700'000'000'500;
     ASSERT_TRUE(store->DeleteObject("configured", "gone", "", marker, {}).ok());
-    ASSERT_TRUE(store->UpdateObjectAttributes("configured", "k", "v-1", [](std::string& d) { d = R"({"tags":"a=b"})"; }).ok());
+    ASSERT_TRUE(
+        store->UpdateObjectAttributes("configured", "k", "v-1", [](std::string& d) { d = R"({"tags":"a=b"})"; }).ok());
     ASSERT_TRUE(Put(*store, "plain", "p", "plain bytes").ok());
     UploadRecord upload{"up-1", "big/key", 1'700'000'000'100, "000000000000", R"({"content-type":"x"})"};
     ASSERT_TRUE(store->CreateUpload("plain", upload).ok());
     auto writer = store->NewBody("plain");
     ASSERT_TRUE(writer.ok());
     ASSERT_TRUE((*writer)->Append("part two").ok());
-    ASSERT_TRUE(store->PutPart("plain", "up-1", PartRecord{2, 8, "\"p2\"", 1'700'000'000'200, R"({"c":1})"},
-                               std::move(*writer)).ok());
+    ASSERT_TRUE(
+        store->PutPart("plain", "up-1", PartRecord{2, 8, "\"p2\"", 1'700'000'000'200, R"({"c":1})"}, std::move(*writer))
+            .ok());
     versions_before = Versions(*store, "configured");
   }
   auto store = OpenStore(dir.path());
@@ -337,6 +353,44 @@ TEST(FileS3Store, ReopenBringsEverythingBack) {
   auto completed = store->CompleteUpload("plain", "up-1", {2}, Record("big/key", "part two"), {});
   ASSERT_TRUE(completed.ok()) << completed.error().detail;
   EXPECT_EQ(ReadFile(dir.path() / "plain/big/key"), "part two");
+}
+
+// Sidecars are replaced atomically, so only a person damages one: a damaged record loses to its
+// file, a damaged history is ignored without deleting the bytes it names, nothing crashes.
+TEST(FileS3Store, DamagedSidecarsAreIgnoredNeverTrustedHalfRead) {
+  TempDir dir;
+  {
+    auto store = OpenStore(dir.path());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->CreateBucket(Bucket("b", Versioning::Enabled)).ok());
+    ASSERT_TRUE(Put(*store, "b", "k", "one", "v-1").ok());
+    ASSERT_TRUE(Put(*store, "b", "k", "two", "v-2").ok());
+  }
+  const std::string hash = Sha256Hex("k");
+  const fs::path sidecar = dir.path() / ".mallard-s3";
+  const fs::path record = sidecar / "current/b" / hash.substr(0, 2) / (hash + ".json");
+  const fs::path history = sidecar / "versions/b" / hash.substr(0, 2) / (hash + ".json");
+  ASSERT_TRUE(fs::exists(record));
+  ASSERT_TRUE(fs::exists(history));
+  const std::vector<std::string> damages = {"",        "{", "[1,2]", R"({"record":{"key":5}})", std::string(100, '{'),
+                                            "\xff\xfe"};
+  for (const std::string& damage : damages) {
+    SCOPED_TRACE(damage);
+    WriteFile(record, damage);
+    WriteFile(history, damage);
+    auto store = OpenStore(dir.path());
+    ASSERT_NE(store, nullptr);
+    auto got = store->GetObject("b", "k", "", true);
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(got->record.etag, QuotedMd5("two")) << "the file wins over a record that does not parse";
+    EXPECT_EQ(got->record.version_id, "null");
+    EXPECT_EQ(Versions(*store, "b").size(), 1u);
+  }
+  std::size_t version_bodies = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(sidecar / "versions/b")) {
+    if (entry.is_regular_file() && entry.path().extension() != ".json") ++version_bodies;
+  }
+  EXPECT_EQ(version_bodies, 1u) << "the older version's bytes were removed with its damaged history";
 }
 
 TEST(FileS3Store, ASecondStoreOnTheSameRootFailsClearly) {
