@@ -100,6 +100,13 @@ IoStatus WriteFileAtomic(const fs::path& path, std::string_view content, const f
       return written;
     }
   }
+  // Directories created for the file are entries in their parents: synced too when durable.
+  std::vector<fs::path> created;
+  for (fs::path at = path.parent_path(); !at.empty() && at != at.parent_path(); at = at.parent_path()) {
+    struct stat info {};
+    if (::lstat(at.c_str(), &info) == 0) break;
+    created.push_back(at);
+  }
   if (auto made = MakeDirectories(path.parent_path()); !made.ok()) {
     ::unlink(temp.c_str());
     return made;
@@ -109,7 +116,9 @@ IoStatus WriteFileAtomic(const fs::path& path, std::string_view content, const f
     ::unlink(temp.c_str());
     return Fail(std::move(error));
   }
-  if (durable) return SyncDirectory(path.parent_path());
+  if (!durable) return Done{};
+  MALLARD_RETURN_IF_ERROR(SyncDirectory(path.parent_path()));
+  for (const fs::path& dir : created) MALLARD_RETURN_IF_ERROR(SyncDirectory(dir.parent_path()));
   return Done{};
 }
 

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -256,6 +257,20 @@ void FileS3Store::SyncTouched(const Touched& touched) {
   for (const std::string& dir : touched.dirs) (void)SyncDirectory(dir);  // a pruned directory is gone: fine
 }
 
+IoStatus FileS3Store::MakeParents(const fs::path& dir, Touched& touched) {
+  // The directories that do not exist yet, deepest last: each new one is an entry in its parent,
+  // which must be synced too or a crash could lose the whole path to the new file.
+  std::vector<fs::path> missing;
+  for (fs::path at = dir; !at.empty() && at != layout_.Root() && at != at.parent_path(); at = at.parent_path()) {
+    struct stat info {};
+    if (::lstat(at.c_str(), &info) == 0) break;
+    missing.push_back(at);
+  }
+  MALLARD_RETURN_IF_ERROR(MakeDirectories(dir));
+  for (const fs::path& created : missing) touched.dirs.insert(created.parent_path().native());
+  return Done{};
+}
+
 IoStatus FileS3Store::ApplyStep(const IntentStep& step, Touched& touched) {
   const fs::path target = Absolute(step.target);
   switch (step.kind) {
@@ -265,12 +280,13 @@ IoStatus FileS3Store::ApplyStep(const IntentStep& step, Touched& touched) {
       const fs::path source = Absolute(step.source);
       auto identity = RegularFileIdentity(source);
       if (!identity || !step.identity || !(*identity == *step.identity)) return Done{};  // source moved on: done before
-      MALLARD_RETURN_IF_ERROR(MakeDirectories(target.parent_path()));
+      MALLARD_RETURN_IF_ERROR(MakeParents(target.parent_path(), touched));
       if (::link(source.c_str(), target.c_str()) != 0 && errno != EEXIST) return Fail(ErrnoText("link to", target));
       touched.dirs.insert(target.parent_path().native());
       return Done{};
     }
     case IntentStep::Kind::Write:
+      MALLARD_RETURN_IF_ERROR(MakeParents(target.parent_path(), touched));
       // Not synced here: SyncTouched syncs every written file and directory at the end, before
       // the intent that can redo this write is removed.
       MALLARD_RETURN_IF_ERROR(WriteFileAtomic(target, step.content, layout_.TmpDir(), false));
@@ -281,7 +297,7 @@ IoStatus FileS3Store::ApplyStep(const IntentStep& step, Touched& touched) {
       const fs::path source = Absolute(step.source);
       struct stat info {};
       if (::lstat(source.c_str(), &info) != 0) return Done{};  // renamed before
-      MALLARD_RETURN_IF_ERROR(MakeDirectories(target.parent_path()));
+      MALLARD_RETURN_IF_ERROR(MakeParents(target.parent_path(), touched));
       if (::rename(source.c_str(), target.c_str()) != 0) return Fail(ErrnoText("rename into", target));
       touched.dirs.insert(target.parent_path().native());
       return Done{};

@@ -136,6 +136,8 @@ class FileS3Store final : public S3Store {
     std::set<std::string> dirs;
   };
   IoStatus ApplyStep(const IntentStep& step, Touched& touched);
+  // create_directories, noting the parent of each directory it creates for SyncTouched.
+  IoStatus MakeParents(const std::filesystem::path& dir, Touched& touched);
   void SyncTouched(const Touched& touched);
   // Writes the intent (synced), then calls `intent_written` (from then on the commit's temp body
   // belongs to the intent), applies the steps, and removes the intent.
