@@ -4,6 +4,7 @@
 
 #include "common/encoding.hpp"
 #include "common/ids.hpp"
+#include "services/s3/s3_cors.hpp"
 #include "services/s3/xml/s3_errors.hpp"
 
 namespace mallard::s3 {
@@ -22,6 +23,7 @@ S3Call::S3Call(std::shared_ptr<const S3Service> service, services::RestRequest r
 
 void S3Call::Reply(http::HttpResponse response) {
   if (answered_.exchange(true)) return;
+  ApplyCors(*this, response);  // a request with an Origin gets its bucket's CORS headers
   response.SetHeader("x-amz-request-id", request_.context.request_id);
   response.SetHeader("x-amz-id-2", host_id_);
   if (spdlog::should_log(spdlog::level::debug)) {

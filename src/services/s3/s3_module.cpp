@@ -8,6 +8,7 @@
 
 #include "services/s3/file/file_s3_store.hpp"
 #include "services/s3/memory/memory_s3_store.hpp"
+#include "services/s3/s3_lifecycle.hpp"
 #include "services/s3/s3_service.hpp"
 
 namespace mallard::s3 {
@@ -82,8 +83,18 @@ Result<kit::OpenedModule, std::string> Open(const kit::SettingValues& settings, 
   } else {
     return Fail(kit::UnknownStoreMessage("S3 backend", spec, Stores()));
   }
-  opened.build = [store, options](const services::ServiceContext& context) {
-    return std::vector<std::shared_ptr<services::Service>>{std::make_shared<S3Service>(store, context, options)};
+  // The TOML value never passes the option parser's range check: checked here too.
+  const std::string& interval_text = settings.at("lifecycle_interval_seconds");
+  char* interval_end = nullptr;
+  long long interval_seconds = std::strtoll(interval_text.c_str(), &interval_end, 10);
+  if (interval_text.empty() || *interval_end != '\0' || interval_seconds < 1 || interval_seconds > 86400) {
+    return Fail("invalid S3 lifecycle interval '" + interval_text + "': expected seconds from 1 to 86400");
+  }
+  auto sweep_interval = std::chrono::seconds(interval_seconds);
+  opened.build = [store, options, sweep_interval](const services::ServiceContext& context) {
+    auto service = std::make_shared<S3Service>(store, context, options);
+    StartLifecycleSweep(service, sweep_interval);
+    return std::vector<std::shared_ptr<services::Service>>{service};
   };
   return opened;
 }
@@ -108,6 +119,17 @@ kit::ServiceModule S3Module() {
           .help = "S3 backend: file://DIR (each object's current version a plain file DIR/bucket/key, readable by "
                   "DuckDB), file (a temporary directory removed at exit), or memory",
           .integer_range = std::nullopt,
+      },
+      {
+          .key = "lifecycle_interval_seconds",
+          .flag = "--s3-lifecycle-interval-seconds",
+          .env = "MALLARD_S3_LIFECYCLE_INTERVAL_SECONDS",
+          .toml_table = "s3",
+          .toml_key = "lifecycle_interval_seconds",
+          .default_value = "60",
+          .help = "Seconds between S3 lifecycle sweeps (expiring objects, versions and uploads as buckets' "
+                  "lifecycle rules say)",
+          .integer_range = kit::ModuleSetting::Range{1, 86400},
       },
   };
   module.open = Open;
