@@ -138,7 +138,9 @@ AwsError S3AuthError(const AuthRejection& rejection) {
   if (status >= 500) error.fault = FaultSide::Receiver;
   if (!rejection.details.empty()) {
     boost::json::object members;
-    for (const auto& [name, value] : rejection.details) members[name] = value;
+    // Members echo client bytes (a signature, a header value): kept valid UTF-8, so that the JSON
+    // parses again where the error is rendered.
+    for (const auto& [name, value] : rejection.details) members[name] = ToValidUtf8(value);
     error.extra_json = boost::json::serialize(members);
   }
   return error;
