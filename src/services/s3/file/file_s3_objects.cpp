@@ -61,6 +61,20 @@ std::pair<fs::path, bool> FileS3Store::NewBodyPath(const BucketState& bucket, co
 StoreResult<std::optional<FileS3Store::Current>> FileS3Store::ReadCurrent(const BucketState& bucket,
                                                                           const std::string& key, bool open_body,
                                                                           bool need_etag) {
+  // A file being written by hand can change or vanish while its MD5 is computed: look again.
+  for (int attempt = 0;; ++attempt) {
+    bool changed = false;
+    auto current = ReadCurrentOnce(bucket, key, open_body, need_etag, changed);
+    if (!changed) return current;
+    if (attempt == 8) {
+      return StoreFail(StoreErrc::Conflict, "the file for key " + key + " keeps changing while it is read");
+    }
+  }
+}
+
+StoreResult<std::optional<FileS3Store::Current>> FileS3Store::ReadCurrentOnce(const BucketState& bucket,
+                                                                              const std::string& key, bool open_body,
+                                                                              bool need_etag, bool& changed) {
   auto location = CurrentBodyPath(bucket, key);
   if (!location) return std::optional<Current>{};
   Current current;
@@ -100,8 +114,13 @@ StoreResult<std::optional<FileS3Store::Current>> FileS3Store::ReadCurrent(const 
     current.record.owner_account = bucket.record.owner_account;
     current.record.attributes_json = "{}";
     if (need_etag) {
-      MALLARD_ASSIGN_OR_RETURN(current.record.etag, DerivedEtag(bucket.record.name, hash, current.body_path,
-                                                                current.identity, current.fd.Get()));
+      MALLARD_ASSIGN_OR_RETURN(std::optional<std::string> etag, DerivedEtag(bucket.record.name, hash, current.body_path,
+                                                                            current.identity, current.fd.Get()));
+      if (!etag) {
+        changed = true;
+        return std::optional<Current>{};
+      }
+      current.record.etag = std::move(*etag);
     }
   }
   current.record.delete_marker = false;
@@ -109,24 +128,38 @@ StoreResult<std::optional<FileS3Store::Current>> FileS3Store::ReadCurrent(const 
   return std::optional<Current>(std::move(current));
 }
 
-StoreResult<std::string> FileS3Store::DerivedEtag(const std::string& bucket, const std::string& key_hash,
-                                                  const fs::path& body, const FileIdentity& identity, int fd) {
+StoreResult<std::optional<std::string>> FileS3Store::DerivedEtag(const std::string& bucket, const std::string& key_hash,
+                                                                 const fs::path& body, const FileIdentity& identity,
+                                                                 int fd) {
   const fs::path cache = layout_.EtagCacheFile(bucket, key_hash);
   auto text = ReadWholeFile(cache);
   if (text.ok() && text->has_value()) {
-    if (auto cached = EtagFromJson(**text); cached && cached->identity == identity) return cached->etag;
+    if (auto cached = EtagFromJson(**text); cached && cached->identity == identity) {
+      return std::optional<std::string>(cached->etag);
+    }
   }
   UniqueFd opened;
   if (fd < 0) {
     opened = UniqueFd(::open(body.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (!opened.Valid()) return StoreFail(StoreErrc::StorageFailed, ErrnoText("open", body));
+    if (!opened.Valid()) {
+      if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return std::optional<std::string>{};  // gone
+      return StoreFail(StoreErrc::StorageFailed, ErrnoText("open", body));
+    }
     fd = opened.Get();
   }
+  // The MD5 belongs to `identity` only if the file had it before and after the read: a rewrite
+  // in place meanwhile changes the size or the time (nullopt: the caller looks again).
+  auto unchanged = [&]() {
+    struct stat info {};
+    return ::fstat(fd, &info) == 0 && IdentityOf(info) == identity;
+  };
+  if (!unchanged()) return std::optional<std::string>{};
   auto etag = QuotedMd5OfFd(fd, identity.size, body);
+  if (!unchanged()) return std::optional<std::string>{};
   if (!etag.ok()) return StoreFail(StoreErrc::StorageFailed, etag.error());
   // Only a cache: losing it in a crash costs one more MD5, so it is not synced.
   (void)WriteFileAtomic(cache, EtagToJson(CachedEtag{identity, *etag}), layout_.TmpDir(), false);
-  return *etag;
+  return std::optional<std::string>(*etag);
 }
 
 // ---- commit steps ----

@@ -123,8 +123,14 @@ class FileS3Store final : public S3Store {
   std::pair<std::filesystem::path, bool> NewBodyPath(const BucketState& bucket, const std::string& key) const;
   StoreResult<std::optional<Current>> ReadCurrent(const BucketState& bucket, const std::string& key, bool open_body,
                                                   bool need_etag);
-  StoreResult<std::string> DerivedEtag(const std::string& bucket, const std::string& key_hash,
-                                       const std::filesystem::path& body, const FileIdentity& identity, int fd);
+  // One look; `changed` when the file changed or vanished while its MD5 was computed.
+  StoreResult<std::optional<Current>> ReadCurrentOnce(const BucketState& bucket, const std::string& key, bool open_body,
+                                                      bool need_etag, bool& changed);
+  // The quoted MD5 of a file no S3 call wrote (cached by identity); nullopt when the file changed
+  // or vanished while it was read.
+  StoreResult<std::optional<std::string>> DerivedEtag(const std::string& bucket, const std::string& key_hash,
+                                                      const std::filesystem::path& body, const FileIdentity& identity,
+                                                      int fd);
 
   // Commit machinery.
   std::string Relative(const std::filesystem::path& path) const;
