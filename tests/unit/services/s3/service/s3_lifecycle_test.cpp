@@ -4,6 +4,9 @@
 // uploads aborted — with seeded randomised cases compared against a model written here.
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -322,6 +325,36 @@ TEST_F(LifecycleTest, IncompleteUploadsAborted) {
   ASSERT_TRUE(left);
   ASSERT_EQ(left.value().size(), 1U);
   EXPECT_EQ(left.value()[0].upload_id, "u3");
+}
+
+TEST(LifecycleTimer, SweepsOnTheServiceTimersWithItsClock) {
+  boost::asio::io_context io;
+  auto s3 = std::make_unique<S3Harness>(io.get_executor());
+  s3->CreateBucket("timed");
+  ASSERT_EQ(s3->Send("PUT", "/timed?lifecycle",
+                     Lifecycle("<Rule><ID>r</ID><Filter/><Status>Enabled</Status><Expiration><Days>1</Days></Expiration>"
+                               "</Rule>"))
+                .status,
+            200);
+  auto writer = s3->store->NewBody("timed");
+  ASSERT_TRUE(writer);
+  ObjectRecord record;
+  record.key = "k";
+  record.version_id = "null";
+  record.etag = "\"e\"";
+  record.last_modified_millis = kEpoch2026;
+  ASSERT_TRUE(s3->store->PutObject("timed", record, std::move(writer).value(), {}));
+  StartLifecycleSweep(s3->service, std::chrono::milliseconds(5));
+  auto exists = [&] { return s3->store->GetObject("timed", "k", "", false).ok(); };
+  io.run_for(std::chrono::milliseconds(60));
+  EXPECT_TRUE(exists()) << "not due yet on the service's clock";
+  s3->now_millis = kEpoch2026 + 2 * kDay;  // the due midnight
+  for (int i = 0; i < 100 && exists(); ++i) io.run_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(exists());
+  // The sweeper holds the service weakly: once it is gone, the timer stops re-arming.
+  s3.reset();
+  io.run_for(std::chrono::milliseconds(500));
+  EXPECT_TRUE(io.stopped()) << "the timer kept going after the service was gone";
 }
 
 // Model: due = the midnight after (created + days); written independently of the service's helper.

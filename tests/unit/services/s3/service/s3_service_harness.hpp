@@ -4,6 +4,7 @@
 // moves.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
@@ -18,9 +19,11 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 class S3Harness {
  public:
-  S3Harness() {
+  // `timers`: an executor for the service's background work (the lifecycle sweep's timer).
+  explicit S3Harness(boost::asio::any_io_executor timers = {}) {
     services::ServiceContext context;
-    context.clock = [this] { return now_millis; };
+    context.timers = std::move(timers);
+    context.clock = [this] { return now_millis.load(); };
     S3Options options;
     options.store_in_process = true;
     store = std::make_shared<MemoryS3Store>();
@@ -91,7 +94,7 @@ class S3Harness {
   }
   static std::string ErrorCode(const http::HttpResponse& response) { return Element(response.body, "Code"); }
 
-  std::int64_t now_millis = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+  std::atomic<std::int64_t> now_millis{1'767'225'600'000};  // 2026-01-01T00:00:00Z
   std::string account = "000000000000";
   std::shared_ptr<MemoryS3Store> store;
   std::shared_ptr<S3Service> service;
