@@ -51,6 +51,7 @@ void S3Call::Fail(const AwsError& error, std::vector<std::pair<std::string, std:
   auto response = RenderS3Error(error, request_.context.request_id, host_id_, IsHead());
   for (auto& [name, value] : headers) response.SetHeader(std::move(name), std::move(value));
   if (answered_.exchange(true)) return;
+  ApplyCors(*this, response);  // S3 sends a matching rule's CORS headers with errors too
   if (spdlog::should_log(spdlog::level::debug)) {
     spdlog::debug("s3.{} {} {} {} {}", route_.operation.empty() ? std::string("?") : route_.operation, error.http_status,
                   error.code, request_.context.request_id, route_.address.bucket);

@@ -1,6 +1,6 @@
 // Bucket configurations stored and returned: tagging, policy, encryption, ownership controls,
-// public access block, ACLs (bucket and object), website, logging, request payment, accelerate and
-// object lock. Each is validated as S3 validates it, kept in the bucket record under its own name
+// public access block, ACLs (bucket and object), and object tagging; website, logging, request
+// payment, accelerate and object lock are in s3_bucket_settings.cpp. Each is validated as S3 validates it, kept in the bucket record under its own name
 // as the document GET returns (S3's element order, not the client's), and absent until set.
 // CORS (stored and applied) is in s3_cors.cpp, lifecycle (stored and swept) in s3_lifecycle.cpp.
 #include <boost/json.hpp>
@@ -12,6 +12,7 @@
 #include "services/s3/s3_configuration_common.hpp"
 #include "services/s3/s3_cors.hpp"
 #include "services/s3/s3_lifecycle.hpp"
+#include "services/s3/s3_notifications.hpp"
 #include "services/s3/xml/s3_errors.hpp"
 #include "services/s3/xml/s3_xml.hpp"
 
@@ -479,6 +480,99 @@ void GetObjectAcl(const std::shared_ptr<S3Call>& call) {
   });
 }
 
+// --- object tagging ---
+// The tags live in the version's attributes document (ObjectAttributes::tags), rewritten in place:
+// the bytes, ETag and time stay.
+
+// The version a tagging call names (or the current one), refusing delete markers as S3 does.
+StoreResult<ObjectRecord> TaggedVersion(const S3Call& call, std::string_view method, std::optional<AwsError>& refused) {
+  const std::string* version = call.Query("versionId");
+  auto object = call.store().GetObject(call.bucket(), call.key(), version ? *version : std::string(), false);
+  if (!object) return Fail(object.error());
+  if (object.value().record.delete_marker) {
+    refused = version == nullptr ? errors::NoSuchKey(call.key()) : errors::MethodNotAllowed(method, "DeleteMarker");
+  }
+  return std::move(object.value().record);
+}
+
+std::vector<std::pair<std::string, std::string>> VersionHeader(const ObjectRecord& record) {
+  if (record.version_id.empty() || record.version_id == kNullVersionId) return {};
+  return {{"x-amz-version-id", record.version_id}};
+}
+
+void PutObjectTagging(const std::shared_ptr<S3Call>& call) {
+  auto document = config::ParseRoot(*call, "Tagging");
+  if (!document) return call->Fail(document.error());
+  auto tag_sets = Children(document.value().Root(), "TagSet");
+  if (tag_sets.size() != 1) return call->Fail(errors::MalformedXml());
+  Tags tags;
+  for (pugi::xml_node tag : Children(tag_sets.front(), "Tag")) {
+    auto key = ChildText(tag, "Key");
+    auto value = ChildText(tag, "Value");
+    if (!key || !value) return call->Fail(errors::MalformedXml());
+    tags.emplace_back(*key, *value);
+  }
+  if (auto checked = CheckTags(tags); !checked) return call->Fail(checked.error());
+  for (const auto& [key, value] : tags) {
+    if (key.rfind("aws:", 0) == 0) return call->Fail(InvalidTag("Your TagKey cannot be prefixed with aws:", {{"TagKey", key}}));
+  }
+  call->Run([call, tags = std::move(tags)] {
+    std::optional<AwsError> refused;
+    auto record = TaggedVersion(*call, "PUT", refused);
+    if (!record) return call->Fail(record.error());
+    if (refused) return call->Fail(*refused);
+    auto updated = call->store().UpdateObjectAttributes(call->bucket(), call->key(), record.value().version_id,
+                                                        [&](std::string& json) {
+                                                          auto attributes = ObjectAttributes::FromJson(json);
+                                                          attributes.tags = tags;
+                                                          json = attributes.ToJson();
+                                                        });
+    if (!updated) return call->Fail(updated.error());
+    NotifyObjectEvent(*call, "ObjectTagging:Put", updated.value());
+    call->ReplyEmpty(200, VersionHeader(updated.value()));
+  });
+}
+
+void GetObjectTagging(const std::shared_ptr<S3Call>& call) {
+  call->Run([call] {
+    std::optional<AwsError> refused;
+    auto record = TaggedVersion(*call, "GET", refused);
+    if (!record) return call->Fail(record.error());
+    if (refused) return call->Fail(*refused);
+    XmlWriter xml("Tagging");
+    xml.Open("TagSet");
+    for (const auto& [key, value] : ObjectAttributes::FromJson(record.value().attributes_json).tags) {
+      xml.Open("Tag");
+      xml.Element("Key", key);
+      xml.Element("Value", value);
+      xml.Close();
+    }
+    http::HttpResponse response;
+    response.SetHeader("Content-Type", "application/xml");
+    for (auto& [name, value] : VersionHeader(record.value())) response.SetHeader(name, value);
+    response.body = xml.Finish();
+    call->Reply(std::move(response));
+  });
+}
+
+void DeleteObjectTagging(const std::shared_ptr<S3Call>& call) {
+  call->Run([call] {
+    std::optional<AwsError> refused;
+    auto record = TaggedVersion(*call, "DELETE", refused);
+    if (!record) return call->Fail(record.error());
+    if (refused) return call->Fail(*refused);
+    auto updated = call->store().UpdateObjectAttributes(call->bucket(), call->key(), record.value().version_id,
+                                                        [](std::string& json) {
+                                                          auto attributes = ObjectAttributes::FromJson(json);
+                                                          attributes.tags.clear();
+                                                          json = attributes.ToJson();
+                                                        });
+    if (!updated) return call->Fail(updated.error());
+    NotifyObjectEvent(*call, "ObjectTagging:Delete", updated.value());
+    call->ReplyEmpty(204, VersionHeader(updated.value()));
+  });
+}
+
 }  // namespace
 
 std::vector<S3Operation> ConfigurationOperations() {
@@ -503,6 +597,9 @@ std::vector<S3Operation> ConfigurationOperations() {
       {"GetBucketAcl", GetBucketAcl},
       {"PutObjectAcl", PutObjectAcl},
       {"GetObjectAcl", GetObjectAcl},
+      {"PutObjectTagging", PutObjectTagging},
+      {"GetObjectTagging", GetObjectTagging},
+      {"DeleteObjectTagging", DeleteObjectTagging},
   };
   for (const auto& table : {WebsiteAndOtherOperations(), CorsOperations(), LifecycleOperations()}) {
     operations.insert(operations.end(), table.begin(), table.end());

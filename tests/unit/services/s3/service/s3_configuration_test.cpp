@@ -318,6 +318,64 @@ TEST_F(ConfigurationTest, LoggingPaymentAccelerateObjectLock) {
             "MalformedXML");
 }
 
+void PutStored(S3Harness& s3, const std::string& bucket, const std::string& key, const Tags& tags = {}) {
+  auto writer = s3.store->NewBody(bucket);
+  ASSERT_TRUE(writer);
+  ObjectRecord record;
+  record.key = key;
+  record.version_id = NewVersionId();
+  record.etag = "\"e\"";
+  record.last_modified_millis = s3.now_millis;
+  ObjectAttributes attributes;
+  attributes.tags = tags;
+  attributes.content_type = "text/plain";
+  record.attributes_json = attributes.ToJson();
+  ASSERT_TRUE(s3.store->PutObject(bucket, record, std::move(writer).value(), {}));
+}
+
+TEST_F(ConfigurationTest, ObjectTaggingKeepsTheObject) {
+  PutStored(s3, "conf", "obj", {{"a", "1"}});
+  auto initial = s3.Send("GET", "/conf/obj?tagging");
+  EXPECT_EQ(initial.status, 200);
+  EXPECT_NE(initial.body.find("<TagSet><Tag><Key>a</Key><Value>1</Value></Tag></TagSet>"), std::string::npos) << initial.body;
+  EXPECT_EQ(s3.Send("PUT", "/conf/obj?tagging", Tagging({{"x", "y"}, {"z", ""}})).status, 200);
+  EXPECT_NE(s3.Send("GET", "/conf/obj?tagging").body.find("<Tag><Key>x</Key><Value>y</Value></Tag><Tag><Key>z</Key>"),
+            std::string::npos);
+  auto kept = s3.store->GetObject("conf", "obj", "", false);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(ObjectAttributes::FromJson(kept.value().record.attributes_json).content_type, "text/plain");
+  auto aws = s3.Send("PUT", "/conf/obj?tagging", Tagging({{"aws:prefixed", "v"}}));
+  EXPECT_EQ(S3Harness::Element(aws.body, "Message"), "Your TagKey cannot be prefixed with aws:");
+  EXPECT_EQ(S3Harness::Element(s3.Send("PUT", "/conf/obj?tagging", Tagging({{"k", "1"}, {"k", "2"}})).body, "Message"),
+            "Cannot provide multiple Tags with the same key");
+  std::vector<std::pair<std::string, std::string>> eleven;
+  for (int i = 0; i < 11; ++i) eleven.emplace_back("k" + std::to_string(i), "v");
+  EXPECT_EQ(s3.Send("PUT", "/conf/obj?tagging", Tagging(eleven)).status, 400);
+  EXPECT_EQ(S3Harness::ErrorCode(s3.Send("PUT", "/conf/obj?tagging", "<Tagging><TagSet><Tag><Value>v</Value></Tag></TagSet></Tagging>")),
+            "MalformedXML");
+  EXPECT_EQ(s3.Send("DELETE", "/conf/obj?tagging").status, 204);
+  EXPECT_EQ(s3.Send("GET", "/conf/obj?tagging").body.find("<Tag>"), std::string::npos);
+  EXPECT_EQ(S3Harness::ErrorCode(s3.Send("GET", "/conf/none?tagging")), "NoSuchKey");
+  EXPECT_EQ(S3Harness::ErrorCode(s3.Send("PUT", "/conf/none?tagging", Tagging({{"a", "b"}}))), "NoSuchKey");
+
+  // Versioned: a version id names the version; the current delete marker is NoSuchKey.
+  ASSERT_EQ(s3.Send("PUT", "/conf?versioning", "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>").status, 200);
+  PutStored(s3, "conf", "ver", {{"v", "1"}});
+  std::string first = s3.store->GetObject("conf", "ver", "", false).value().record.version_id;
+  PutStored(s3, "conf", "ver", {{"v", "2"}});
+  auto old_version = s3.Send("GET", "/conf/ver?tagging&versionId=" + first);
+  EXPECT_EQ(S3Harness::Element(old_version.body, "Value"), "1");
+  EXPECT_EQ(*S3Harness::HeaderOf(old_version, "x-amz-version-id"), first);
+  EXPECT_EQ(S3Harness::Element(s3.Send("GET", "/conf/ver?tagging").body, "Value"), "2");
+  ObjectRecord marker;
+  marker.key = "ver";
+  marker.version_id = NewVersionId();
+  marker.delete_marker = true;
+  ASSERT_TRUE(s3.store->DeleteObject("conf", "ver", "", marker, {}));
+  EXPECT_EQ(S3Harness::ErrorCode(s3.Send("GET", "/conf/ver?tagging")), "NoSuchKey");
+  EXPECT_EQ(s3.Send("GET", "/conf/ver?tagging&versionId=" + marker.version_id).status, 405);
+}
+
 // --- CORS ---
 
 std::string CorsRuleXml(const std::vector<std::string>& origins, const std::vector<std::string>& methods,
@@ -415,6 +473,10 @@ TEST_F(ConfigurationTest, CorsPreflightAndReplyHeaders) {
   EXPECT_EQ(S3Harness::HeaderOf(with_origin, "Access-Control-Allow-Headers"), nullptr);
   EXPECT_EQ(S3Harness::HeaderOf(s3.Send("GET", "/conf?location"), "Access-Control-Allow-Origin"), nullptr);
   EXPECT_EQ(S3Harness::HeaderOf(s3.Send("DELETE", "/conf?tagging", "", {{"origin", "http://other.org"}}), "Vary"), nullptr);
+  // Errors carry the matching rule's headers too.
+  auto error = s3.Send("GET", "/conf/absent", "", {{"origin", "http://other.org"}});
+  EXPECT_EQ(error.status, 404);
+  EXPECT_EQ(*S3Harness::HeaderOf(error, "Access-Control-Allow-Origin"), "*");
 }
 
 // An independent matcher: a glob with any number of '*' matched by recursion.
