@@ -489,9 +489,8 @@ StoreResult<ObjectRecord> TaggedVersion(const S3Call& call, std::string_view met
   const std::string* version = call.Query("versionId");
   auto object = call.store().GetObject(call.bucket(), call.key(), version ? *version : std::string(), false);
   if (!object) return Fail(object.error());
-  if (object.value().record.delete_marker) {
-    refused = version == nullptr ? errors::NoSuchKey(call.key()) : errors::MethodNotAllowed(method, "DeleteMarker");
-  }
+  // S3 answers 405 for a delete marker, named by version id or current.
+  if (object.value().record.delete_marker) refused = errors::MethodNotAllowed(method, "DeleteMarker");
   return std::move(object.value().record);
 }
 

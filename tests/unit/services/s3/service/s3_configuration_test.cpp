@@ -358,7 +358,7 @@ TEST_F(ConfigurationTest, ObjectTaggingKeepsTheObject) {
   EXPECT_EQ(S3Harness::ErrorCode(s3.Send("GET", "/conf/none?tagging")), "NoSuchKey");
   EXPECT_EQ(S3Harness::ErrorCode(s3.Send("PUT", "/conf/none?tagging", Tagging({{"a", "b"}}))), "NoSuchKey");
 
-  // Versioned: a version id names the version; the current delete marker is NoSuchKey.
+  // Versioned: a version id names the version; a delete marker, current or named, is 405.
   ASSERT_EQ(s3.Send("PUT", "/conf?versioning", "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>").status, 200);
   PutStored(s3, "conf", "ver", {{"v", "1"}});
   std::string first = s3.store->GetObject("conf", "ver", "", false).value().record.version_id;
@@ -372,7 +372,10 @@ TEST_F(ConfigurationTest, ObjectTaggingKeepsTheObject) {
   marker.version_id = NewVersionId();
   marker.delete_marker = true;
   ASSERT_TRUE(s3.store->DeleteObject("conf", "ver", "", marker, {}));
-  EXPECT_EQ(S3Harness::ErrorCode(s3.Send("GET", "/conf/ver?tagging")), "NoSuchKey");
+  auto current_marker = s3.Send("DELETE", "/conf/ver?tagging");
+  EXPECT_EQ(current_marker.status, 405);
+  EXPECT_EQ(S3Harness::Element(current_marker.body, "Method"), "DELETE");
+  EXPECT_EQ(S3Harness::Element(current_marker.body, "ResourceType"), "DeleteMarker");
   EXPECT_EQ(s3.Send("GET", "/conf/ver?tagging&versionId=" + marker.version_id).status, 405);
 }
 
