@@ -237,7 +237,8 @@ void ApplyCors(const S3Call& call, http::HttpResponse& response) {
   const std::string* stored = bucket.value().Configuration("cors");
   if (stored == nullptr) return;
   auto rules = ParseCorsRules(*stored);
-  auto matched = MatchCorsRule(rules, *origin, call.http().method, {});
+  // S3 matches an actual request's Access-Control-Request-Headers too when a client sends them.
+  auto matched = MatchCorsRule(rules, *origin, call.http().method, RequestedHeaders(call.Header("access-control-request-headers")));
   if (!matched) return;
   AddRuleHeaders(rules[*matched], *origin, response);
 }

@@ -62,6 +62,11 @@ struct LifecycleSweepCounts {
 // I/O): call it from a pool. Emits LifecycleExpiration:* events.
 LifecycleSweepCounts SweepLifecycle(const std::shared_ptr<const S3Service>& service, std::int64_t now_millis);
 
+// The x-amz-expiration header S3 sends with an object a rule will expire (GET, HEAD, PUT):
+// expiry-date="<HTTP date>", rule-id="<id>" for the earliest-due matching enabled Expiration (Days or
+// Date) rule; nullopt when none applies (no configuration, a delete marker, no matching rule).
+std::optional<std::string> ExpirationHeader(const BucketRecord& bucket, const ObjectRecord& record);
+
 // Sweeps every `interval` on the service's timers (the work on its pool, the time from its clock),
 // for as long as the service lives. Does nothing without an executor (unit tests sweep by hand).
 void StartLifecycleSweep(const std::shared_ptr<const S3Service>& service, std::chrono::milliseconds interval);

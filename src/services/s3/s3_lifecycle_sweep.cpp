@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/ids.hpp"
+#include "common/time_format.hpp"
 #include "services/s3/s3_call.hpp"
 #include "services/s3/s3_lifecycle.hpp"
 #include "services/s3/s3_notifications.hpp"
@@ -318,6 +319,25 @@ LifecycleSweepCounts SweepLifecycle(const std::shared_ptr<const S3Service>& serv
     ApplyPlan(service, bucket, plan, now_millis, counts);
   }
   return counts;
+}
+
+std::optional<std::string> ExpirationHeader(const BucketRecord& bucket, const ObjectRecord& record) {
+  const std::string* stored = bucket.Configuration("lifecycle");
+  if (stored == nullptr || record.delete_marker) return std::nullopt;
+  std::optional<std::int64_t> earliest;
+  std::string rule_id;
+  for (const auto& rule : ParseStoredLifecycle(*stored)) {
+    if (!rule.enabled || !MatchesObject(rule.filter, record)) continue;
+    std::optional<std::int64_t> due;
+    if (rule.expiration_days) due = LifecycleDueMillis(record.last_modified_millis, *rule.expiration_days);
+    if (rule.expiration_date_millis) due = *rule.expiration_date_millis;
+    if (due && (!earliest || *due < *earliest)) {
+      earliest = due;
+      rule_id = rule.id;
+    }
+  }
+  if (!earliest) return std::nullopt;
+  return "expiry-date=\"" + FormatHttpDate(*earliest) + "\", rule-id=\"" + rule_id + "\"";
 }
 
 void StartLifecycleSweep(const std::shared_ptr<const S3Service>& service, std::chrono::milliseconds interval) {

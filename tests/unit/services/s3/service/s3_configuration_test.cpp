@@ -476,6 +476,15 @@ TEST_F(ConfigurationTest, CorsPreflightAndReplyHeaders) {
   EXPECT_EQ(S3Harness::HeaderOf(with_origin, "Access-Control-Allow-Headers"), nullptr);
   EXPECT_EQ(S3Harness::HeaderOf(s3.Send("GET", "/conf?location"), "Access-Control-Allow-Origin"), nullptr);
   EXPECT_EQ(S3Harness::HeaderOf(s3.Send("DELETE", "/conf?tagging", "", {{"origin", "http://other.org"}}), "Vary"), nullptr);
+  // Access-Control-Request-Headers on an actual request are matched too (S3 treats it like a preflight's).
+  EXPECT_EQ(S3Harness::HeaderOf(s3.Send("GET", "/conf?location", "", {{"origin", "http://other.org"},
+                                                                      {"access-control-request-headers", "x-amz-date"}}),
+                                "Access-Control-Allow-Origin"),
+            nullptr);
+  EXPECT_NE(S3Harness::HeaderOf(s3.Send("GET", "/conf?location", "", {{"origin", "https://b.example.com"},
+                                                                      {"access-control-request-headers", "X-Amz-Date"}}),
+                                "Access-Control-Allow-Origin"),
+            nullptr);
   // Errors carry the matching rule's headers too.
   auto error = s3.Send("GET", "/conf/absent", "", {{"origin", "http://other.org"}});
   EXPECT_EQ(error.status, 404);

@@ -222,6 +222,23 @@ TEST(LifecycleDue, NextMidnightAfterTheDays) {
   EXPECT_EQ(LifecycleDueMillis(kEpoch2026 - 1, 1), kEpoch2026 + kDay);
 }
 
+TEST_F(LifecycleTest, ExpirationHeaderNamesTheEarliestRule) {
+  Configure("life", "<Rule><ID>late</ID><Filter/><Status>Enabled</Status><Expiration><Days>30</Days></Expiration></Rule>"
+                    "<Rule><ID>soon</ID><Filter><Prefix>tmp/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>2"
+                    "</Days></Expiration></Rule><Rule><ID>off</ID><Filter/><Status>Disabled</Status><Expiration><Days>1"
+                    "</Days></Expiration></Rule>");
+  auto bucket = s3.store->GetBucket("life");
+  ASSERT_TRUE(bucket);
+  ObjectRecord record;
+  record.key = "tmp/x";
+  record.last_modified_millis = kEpoch2026 + 3600 * 1000;
+  EXPECT_EQ(ExpirationHeader(bucket.value(), record), "expiry-date=\"Sun, 04 Jan 2026 00:00:00 GMT\", rule-id=\"soon\"");
+  record.key = "other";
+  EXPECT_EQ(ExpirationHeader(bucket.value(), record), "expiry-date=\"Sun, 01 Feb 2026 00:00:00 GMT\", rule-id=\"late\"");
+  record.delete_marker = true;
+  EXPECT_EQ(ExpirationHeader(bucket.value(), record), std::nullopt);
+}
+
 TEST_F(LifecycleTest, ObjectsExpireExactlyAtTheirDueMidnight) {
   Configure("life", "<Rule><ID>r</ID><Filter><Prefix>tmp/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>2"
                     "</Days></Expiration></Rule>");
