@@ -82,8 +82,9 @@ StoreResult<PartRecord> FileS3Store::PutPart(std::string_view bucket, std::strin
       return StoreFail(StoreErrc::UploadNotFound, std::string(upload_id));
   }
   part.size = writer->Size();
-  MALLARD_ASSIGN_OR_RETURN(FileIdentity identity, writer->Finish(options_.durable));
-  (void)identity;
+  // The bytes reach the disk before the lock is taken (the identity is not needed: the part's
+  // record names its body file).
+  MALLARD_RETURN_IF_ERROR(writer->Finish(options_.durable));
   std::unique_lock lock(state->mutex);
   if (state->deleted) return StoreFail(StoreErrc::BucketNotFound, std::string(bucket));
   auto found = state->uploads.find(std::string(upload_id));
