@@ -159,6 +159,45 @@ void DeleteBucketTagging(const std::shared_ptr<S3Call>& call) { config::Remove(c
 
 AwsError MalformedPolicy(std::string message) { return S3Error("MalformedPolicy", 400, std::move(message)); }
 
+bool NamesAnotherBucket(const boost::json::value& resource, std::string_view bucket) {
+  if (!resource.is_string()) return true;
+  std::string_view arn = resource.as_string();
+  constexpr std::string_view kS3Arn = "arn:aws:s3:::";
+  if (arn.substr(0, kS3Arn.size()) != kS3Arn) return false;  // another partition or service: IAM's business
+  std::string_view named = arn.substr(kS3Arn.size());
+  named = named.substr(0, named.find('/'));
+  if (named.find_first_of("*?") != std::string_view::npos) return false;  // a wildcard may cover this bucket
+  return named != bucket;
+}
+
+// A statement's required members and S3's checks of a bucket policy (the policy is kept, not evaluated).
+std::optional<std::string> CheckStatement(const boost::json::value& value, std::string_view bucket) {
+  if (!value.is_object()) return "Statement is not an object";
+  const auto& statement = value.as_object();
+  const auto* effect = statement.if_contains("Effect");
+  if (effect == nullptr) return "Missing required field Effect";
+  if (!effect->is_string() || (effect->as_string() != "Allow" && effect->as_string() != "Deny")) {
+    return "Invalid effect: " + (effect->is_string() ? std::string(effect->as_string()) : boost::json::serialize(*effect));
+  }
+  if (statement.if_contains("Principal") == nullptr && statement.if_contains("NotPrincipal") == nullptr) {
+    return "Missing required field Principal";
+  }
+  if (statement.if_contains("Action") == nullptr && statement.if_contains("NotAction") == nullptr) {
+    return "Missing required field Action";
+  }
+  const auto* resources = statement.if_contains("Resource");
+  if (resources == nullptr) resources = statement.if_contains("NotResource");
+  if (resources == nullptr) return "Missing required field Resource";
+  if (resources->is_array()) {
+    for (const auto& resource : resources->as_array()) {
+      if (NamesAnotherBucket(resource, bucket)) return "Policy has invalid resource";
+    }
+  } else if (NamesAnotherBucket(*resources, bucket)) {
+    return "Policy has invalid resource";
+  }
+  return std::nullopt;
+}
+
 void PutBucketPolicy(const std::shared_ptr<S3Call>& call) {
   const std::string& body = call->http().body;
   std::size_t first = body.find_first_not_of(" \t\r\n");
@@ -180,6 +219,15 @@ void PutBucketPolicy(const std::shared_ptr<S3Call>& call) {
     if (!version->is_string() || (version->as_string() != "2012-10-17" && version->as_string() != "2008-10-17")) {
       return call->Fail(MalformedPolicy("The policy must contain a valid version string"));
     }
+  }
+  std::vector<const boost::json::value*> statements;
+  if (statement->is_array()) {
+    for (const auto& each : statement->as_array()) statements.push_back(&each);
+  } else {
+    statements.push_back(statement);
+  }
+  for (const auto* each : statements) {
+    if (auto refused = CheckStatement(*each, call->bucket())) return call->Fail(MalformedPolicy(*refused));
   }
   // S3 keeps the document as sent (GetBucketPolicy returns it byte for byte).
   config::Store(call, "policy", body, 204);

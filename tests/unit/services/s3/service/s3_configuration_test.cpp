@@ -83,6 +83,28 @@ TEST_F(ConfigurationTest, PolicyKeptVerbatimWithStatus) {
   }
   EXPECT_EQ(S3Harness::Element(s3.Send("PUT", "/conf?policy", "{}").body, "Message"), "Missing required field Statement");
 
+  struct Refused {
+    std::string policy;
+    std::string message;
+  };
+  for (const auto& [policy, message] : std::vector<Refused>{
+           {R"({"Statement":[{"Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::conf/*"}]})", "Missing required field Effect"},
+           {R"({"Statement":[{"Effect":"Alow","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::conf/*"}]})", "Invalid effect: Alow"},
+           {R"({"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::conf/*"}]})", "Missing required field Principal"},
+           {R"({"Statement":{"Effect":"Allow","Principal":"*","Resource":"arn:aws:s3:::conf/*"}})", "Missing required field Action"},
+           {R"({"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*"}})", "Missing required field Resource"},
+           {R"({"Statement":{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::conf","arn:aws:s3:::other/*"]}})",
+            "Policy has invalid resource"},
+       }) {
+    auto answer = s3.Send("PUT", "/conf?policy", policy);
+    EXPECT_EQ(S3Harness::ErrorCode(answer), "MalformedPolicy") << policy;
+    EXPECT_EQ(S3Harness::Element(answer.body, "Message"), message) << policy;
+  }
+  EXPECT_EQ(s3.Send("PUT", "/conf?policy",
+                    R"({"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"x"},"NotAction":"s3:Get*","Resource":"arn:aws:s3:::con*"}})")
+                .status,
+            204);
+
   std::string open = R"({"Version":"2012-10-17", "Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::conf/*"}]})";
   EXPECT_EQ(s3.Send("PUT", "/conf?policy", open).status, 204);
   auto got = s3.Send("GET", "/conf?policy");
