@@ -8,10 +8,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
 
+#include "services/s3/file/file_s3_store.hpp"
+#include "services/s3/memory/memory_s3_store.hpp"
 #include "services/s3/s3_attributes.hpp"
 #include "services/s3/s3_lifecycle.hpp"
 #include "s3_service_harness.hpp"
@@ -26,7 +29,29 @@ constexpr std::int64_t kEpoch2026 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
 
 std::string Lifecycle(const std::string& rules) { return "<LifecycleConfiguration>" + rules + "</LifecycleConfiguration>"; }
 
-class LifecycleTest : public ::testing::Test {
+// Every lifecycle case runs on both stores: the sweep only uses the store contract.
+enum class StoreKind { Memory, File };
+
+std::shared_ptr<S3Store> MakeStore(StoreKind kind, const std::filesystem::path& root) {
+  if (kind == StoreKind::Memory) return std::make_shared<MemoryS3Store>();
+  auto opened = file::FileS3Store::Open(root);
+  EXPECT_TRUE(opened) << (opened ? "" : opened.error().detail);
+  return opened ? std::shared_ptr<S3Store>(std::move(opened).value()) : std::make_shared<MemoryS3Store>();
+}
+
+struct TempRoot {
+  TempRoot() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "mallard-s3-lifecycle-XXXXXX").string();
+    path = ::mkdtemp(pattern.data()) != nullptr ? std::filesystem::path(pattern) : std::filesystem::path();
+  }
+  ~TempRoot() {
+    std::error_code ignored;
+    if (!path.empty()) std::filesystem::remove_all(path, ignored);
+  }
+  std::filesystem::path path;
+};
+
+class LifecycleTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   void SetUp() override { s3.CreateBucket("life"); }
 
@@ -87,10 +112,14 @@ class LifecycleTest : public ::testing::Test {
               200);
   }
 
-  S3Harness s3;
+  TempRoot root;
+  S3Harness s3{boost::asio::any_io_executor{}, MakeStore(GetParam(), root.path)};
 };
 
-TEST_F(LifecycleTest, RoundTripInSchemaOrder) {
+INSTANTIATE_TEST_SUITE_P(Stores, LifecycleTest, ::testing::Values(StoreKind::Memory, StoreKind::File),
+                         [](const auto& info) { return info.param == StoreKind::Memory ? "Memory" : "File"; });
+
+TEST_P(LifecycleTest, RoundTripInSchemaOrder) {
   auto missing = s3.Send("GET", "/life?lifecycle");
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(S3Harness::ErrorCode(missing), "NoSuchLifecycleConfiguration");
@@ -148,7 +177,7 @@ TEST_F(LifecycleTest, RoundTripInSchemaOrder) {
   EXPECT_EQ(S3Harness::ErrorCode(s3.Send("GET", "/nowhere?lifecycle")), "NoSuchBucket");
 }
 
-TEST_F(LifecycleTest, ValidationErrorsAsS3Answers) {
+TEST_P(LifecycleTest, ValidationErrorsAsS3Answers) {
   struct Case {
     std::string rules;
     std::string code;
@@ -222,7 +251,7 @@ TEST(LifecycleDue, NextMidnightAfterTheDays) {
   EXPECT_EQ(LifecycleDueMillis(kEpoch2026 - 1, 1), kEpoch2026 + kDay);
 }
 
-TEST_F(LifecycleTest, ExpirationHeaderNamesTheEarliestRule) {
+TEST_P(LifecycleTest, ExpirationHeaderNamesTheEarliestRule) {
   Configure("life", "<Rule><ID>late</ID><Filter/><Status>Enabled</Status><Expiration><Days>30</Days></Expiration></Rule>"
                     "<Rule><ID>soon</ID><Filter><Prefix>tmp/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>2"
                     "</Days></Expiration></Rule><Rule><ID>off</ID><Filter/><Status>Disabled</Status><Expiration><Days>1"
@@ -239,7 +268,7 @@ TEST_F(LifecycleTest, ExpirationHeaderNamesTheEarliestRule) {
   EXPECT_EQ(ExpirationHeader(bucket.value(), record), std::nullopt);
 }
 
-TEST_F(LifecycleTest, ObjectsExpireExactlyAtTheirDueMidnight) {
+TEST_P(LifecycleTest, ObjectsExpireExactlyAtTheirDueMidnight) {
   Configure("life", "<Rule><ID>r</ID><Filter><Prefix>tmp/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>2"
                     "</Days></Expiration></Rule>");
   std::int64_t created = kEpoch2026 + 10 * 3600 * 1000;  // 10:00 on day 0 → due 00:00 on day 3
@@ -256,7 +285,7 @@ TEST_F(LifecycleTest, ObjectsExpireExactlyAtTheirDueMidnight) {
   EXPECT_EQ(CurrentKeys("life"), (std::set<std::string>{"keep/a"}));
 }
 
-TEST_F(LifecycleTest, DateTagAndSizeFiltersAndDisabledRules) {
+TEST_P(LifecycleTest, DateTagAndSizeFiltersAndDisabledRules) {
   Configure("life",
             "<Rule><ID>date</ID><Filter><Prefix>d/</Prefix></Filter><Status>Enabled</Status><Expiration><Date>"
             "2026-02-01T00:00:00.000Z</Date></Expiration></Rule>"
@@ -275,7 +304,7 @@ TEST_F(LifecycleTest, DateTagAndSizeFiltersAndDisabledRules) {
   EXPECT_EQ(CurrentKeys("life"), (std::set<std::string>{"plain", "tagged-large", "tagged-other"}));
 }
 
-TEST_F(LifecycleTest, VersionedBucketsGetMarkersAndLoseNoncurrentVersions) {
+TEST_P(LifecycleTest, VersionedBucketsGetMarkersAndLoseNoncurrentVersions) {
   EnableVersioning("life");
   Configure("life",
             "<Rule><ID>r</ID><Filter/><Status>Enabled</Status><Expiration><Days>10</Days></Expiration>"
@@ -306,7 +335,7 @@ TEST_F(LifecycleTest, VersionedBucketsGetMarkersAndLoseNoncurrentVersions) {
   EXPECT_EQ(Versions("life").size(), 2U);
 }
 
-TEST_F(LifecycleTest, ExpiredObjectDeleteMarkersRemoved) {
+TEST_P(LifecycleTest, ExpiredObjectDeleteMarkersRemoved) {
   EnableVersioning("life");
   Configure("life", "<Rule><ID>m</ID><Filter><Prefix>m/</Prefix></Filter><Status>Enabled</Status><Expiration>"
                     "<ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration></Rule>");
@@ -321,7 +350,7 @@ TEST_F(LifecycleTest, ExpiredObjectDeleteMarkersRemoved) {
   EXPECT_EQ(left, (std::set<std::string>{"m/with-version", "m/with-version#marker", "other/alone#marker"}));
 }
 
-TEST_F(LifecycleTest, IncompleteUploadsAborted) {
+TEST_P(LifecycleTest, IncompleteUploadsAborted) {
   Configure("life", "<Rule><ID>u</ID><Filter><Prefix>up/</Prefix></Filter><Status>Enabled</Status>"
                     "<AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation>"
                     "</AbortIncompleteMultipartUpload></Rule>");
@@ -380,7 +409,7 @@ std::int64_t ModelDue(std::int64_t created, std::int64_t days) {
   return (day_index + 1) * kDay;
 }
 
-TEST_F(LifecycleTest, RandomisedSweepsAgainstModel) {
+TEST_P(LifecycleTest, RandomisedSweepsAgainstModel) {
   unsigned seed = std::random_device{}();
   if (const char* fixed = std::getenv("MALLARD_S3_LIFECYCLE_SEED")) seed = static_cast<unsigned>(std::strtoul(fixed, nullptr, 10));
   SCOPED_TRACE("MALLARD_S3_LIFECYCLE_SEED=" + std::to_string(seed));

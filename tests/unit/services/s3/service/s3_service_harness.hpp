@@ -20,13 +20,14 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 class S3Harness {
  public:
   // `timers`: an executor for the service's background work (the lifecycle sweep's timer).
-  explicit S3Harness(boost::asio::any_io_executor timers = {}) {
+  // `backing`: the store (default: a fresh MemoryS3Store).
+  explicit S3Harness(boost::asio::any_io_executor timers = {}, std::shared_ptr<S3Store> backing = nullptr) {
     services::ServiceContext context;
     context.timers = std::move(timers);
     context.clock = [this] { return now_millis.load(); };
     S3Options options;
     options.store_in_process = true;
-    store = std::make_shared<MemoryS3Store>();
+    store = backing != nullptr ? std::move(backing) : std::make_shared<MemoryS3Store>();
     service = std::make_shared<S3Service>(store, context, options);
   }
 
@@ -96,7 +97,7 @@ class S3Harness {
 
   std::atomic<std::int64_t> now_millis{1'767'225'600'000};  // 2026-01-01T00:00:00Z
   std::string account = "000000000000";
-  std::shared_ptr<MemoryS3Store> store;
+  std::shared_ptr<S3Store> store;
   std::shared_ptr<S3Service> service;
 
  private:
