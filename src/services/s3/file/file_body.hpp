@@ -51,6 +51,8 @@ class FileBodyReader final : public BodyReader {
       : fd_(std::move(fd)), size_(size), path_(std::move(path)) {}
   std::uint64_t Size() const override { return size_; }
   StoreResult<std::string> ReadAt(std::uint64_t offset, std::size_t max) override;
+  // For pread by the store (the MD5 of a file no S3 call wrote); the reader keeps ownership.
+  int Fd() const { return fd_.Get(); }
 
  private:
   UniqueFd fd_;

@@ -51,17 +51,51 @@ std::vector<std::string> FileS3Store::CurrentKeys(BucketState& bucket, const Key
 
 StoreResult<std::vector<ObjectRecord>> FileS3Store::ListObjects(std::string_view bucket, const KeyRange& range) {
   MALLARD_ASSIGN_OR_RETURN(auto state, FindBucket(bucket));
+  std::vector<DerivedBody> derived;
+  std::vector<ObjectRecord> records;
+  {
+    std::shared_lock lock(state->mutex);
+    if (state->deleted) return StoreFail(StoreErrc::BucketNotFound, std::string(bucket));
+    MALLARD_ASSIGN_OR_RETURN(records, ListObjectsLocked(*state, range, derived, false));
+  }
+  // The MD5s of files no S3 call wrote, outside the lock: a first listing of large files written
+  // by DuckDB reads them whole, and writers to the bucket need not wait for that.
+  bool changed = false;
+  for (std::size_t i = 0; i < records.size() && !changed; ++i) {
+    if (!derived[i].path) continue;
+    MALLARD_ASSIGN_OR_RETURN(std::optional<std::string> etag, DerivedEtag(state->record.name, Sha256Hex(records[i].key),
+                                                                          *derived[i].path, derived[i].identity, -1));
+    if (etag) {
+      records[i].etag = std::move(*etag);
+    } else {
+      changed = true;
+    }
+  }
+  if (!changed) return records;
+  // A file changed or went while it was read (someone is writing into the bucket by hand): the
+  // page is read again with the MD5s under the lock, where each file is looked at until it holds
+  // still and a file that went is passed over without shortening the page.
   std::shared_lock lock(state->mutex);
   if (state->deleted) return StoreFail(StoreErrc::BucketNotFound, std::string(bucket));
+  derived.clear();
+  return ListObjectsLocked(*state, range, derived, true);
+}
+
+StoreResult<std::vector<ObjectRecord>> FileS3Store::ListObjectsLocked(BucketState& bucket, const KeyRange& range,
+                                                                      std::vector<DerivedBody>& derived,
+                                                                      bool need_etag) {
   std::vector<ObjectRecord> records;
   KeyRange page = range;
   while (records.size() < range.limit) {
     page.limit = range.limit - records.size();
-    std::vector<std::string> keys = CurrentKeys(*state, page);
+    std::vector<std::string> keys = CurrentKeys(bucket, page);
     for (const std::string& key : keys) {
-      MALLARD_ASSIGN_OR_RETURN(std::optional<Current> current, ReadCurrent(*state, key, false, true));
+      MALLARD_ASSIGN_OR_RETURN(std::optional<Current> current, ReadCurrent(bucket, key, false, need_etag));
       // Gone between the walk and now (removed by hand): the page goes on past it.
-      if (current) records.push_back(std::move(current->record));
+      if (!current) continue;
+      derived.push_back(current->derived && !need_etag ? DerivedBody{current->body_path, current->identity}
+                                                       : DerivedBody{});
+      records.push_back(std::move(current->record));
     }
     if (keys.size() < page.limit) break;
     page.after = keys.back();

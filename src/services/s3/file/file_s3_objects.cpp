@@ -309,14 +309,39 @@ StoreResult<ObjectRecord> FileS3Store::PutObject(std::string_view bucket, Object
 StoreResult<OpenedObject> FileS3Store::GetObject(std::string_view bucket, std::string_view key_view,
                                                  std::string_view version_id, bool open_body) {
   MALLARD_ASSIGN_OR_RETURN(auto state, FindBucket(bucket));
+  const std::string key(key_view);
+  DerivedBody derived;
+  OpenedObject opened;
+  {
+    std::shared_lock lock(state->mutex);
+    if (state->deleted) return StoreFail(StoreErrc::BucketNotFound, std::string(bucket));
+    MALLARD_ASSIGN_OR_RETURN(opened, GetObjectLocked(*state, key, version_id, open_body, derived, false));
+  }
+  if (!derived.path) return opened;
+  // A file no S3 call wrote: its MD5 is computed outside the lock (it can take a while for a large
+  // file, and needs nothing the lock protects), from the descriptor the reader holds.
+  const int fd = opened.body ? static_cast<FileBodyReader&>(*opened.body).Fd() : -1;
+  MALLARD_ASSIGN_OR_RETURN(std::optional<std::string> etag,
+                           DerivedEtag(state->record.name, Sha256Hex(key), *derived.path, derived.identity, fd));
+  if (etag) {
+    opened.record.etag = std::move(*etag);
+    return opened;
+  }
+  // Changed while it was read: looked at again under the lock until it holds still.
   std::shared_lock lock(state->mutex);
   if (state->deleted) return StoreFail(StoreErrc::BucketNotFound, std::string(bucket));
-  const std::string key(key_view);
-  MALLARD_ASSIGN_OR_RETURN(std::optional<Current> current, ReadCurrent(*state, key, open_body, true));
-  auto found = state->histories.find(key);
-  const KeyHistory* history = found != state->histories.end() ? &found->second : nullptr;
+  return GetObjectLocked(*state, key, version_id, open_body, derived, true);
+}
+
+StoreResult<OpenedObject> FileS3Store::GetObjectLocked(BucketState& bucket, const std::string& key,
+                                                       std::string_view version_id, bool open_body,
+                                                       DerivedBody& derived, bool need_etag) {
+  MALLARD_ASSIGN_OR_RETURN(std::optional<Current> current, ReadCurrent(bucket, key, open_body, need_etag));
+  auto found = bucket.histories.find(key);
+  const KeyHistory* history = found != bucket.histories.end() ? &found->second : nullptr;
 
   auto open_current = [&]() -> OpenedObject {
+    if (current->derived && !need_etag) derived = DerivedBody{current->body_path, current->identity};
     OpenedObject opened{std::move(current->record), nullptr};
     if (open_body) {
       opened.body =
@@ -329,7 +354,7 @@ StoreResult<OpenedObject> FileS3Store::GetObject(std::string_view bucket, std::s
     OpenedObject opened{entry.record, nullptr};
     opened.record.is_latest = !current && index == 0;
     if (open_body && !entry.record.delete_marker) {
-      const fs::path path = layout_.VersionBodyFile(state->record.name, Sha256Hex(key), entry.body_name);
+      const fs::path path = layout_.VersionBodyFile(bucket.record.name, Sha256Hex(key), entry.body_name);
       UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (!fd.Valid()) return StoreFail(StoreErrc::StorageFailed, ErrnoText("open", path));
       opened.body = std::make_unique<FileBodyReader>(std::move(fd), entry.record.size, path);

@@ -132,6 +132,20 @@ class FileS3Store final : public S3Store {
                                                       const std::filesystem::path& body, const FileIdentity& identity,
                                                       int fd);
 
+  // Where a file no S3 call wrote was found, for its MD5 outside the lock (path unset: none).
+  struct DerivedBody {
+    std::optional<std::filesystem::path> path;
+    FileIdentity identity;
+  };
+  // GetObject's lookup, under the bucket's shared lock; unless `need_etag`, a derived current
+  // version comes back without its ETag and with `derived` set.
+  StoreResult<OpenedObject> GetObjectLocked(BucketState& bucket, const std::string& key, std::string_view version_id,
+                                            bool open_body, DerivedBody& derived, bool need_etag);
+  // ListObjects' page under the bucket's shared lock; unless `need_etag`, records of derived
+  // versions come back without their ETags (`derived` has one entry per record).
+  StoreResult<std::vector<ObjectRecord>> ListObjectsLocked(BucketState& bucket, const KeyRange& range,
+                                                           std::vector<DerivedBody>& derived, bool need_etag);
+
   // Commit machinery.
   std::string Relative(const std::filesystem::path& path) const;
   std::filesystem::path Absolute(const std::string& relative) const;
