@@ -414,10 +414,13 @@ TEST_P(LifecycleTest, RandomisedSweepsAgainstModel) {
   if (const char* fixed = std::getenv("MALLARD_S3_LIFECYCLE_SEED")) seed = static_cast<unsigned>(std::strtoul(fixed, nullptr, 10));
   SCOPED_TRACE("MALLARD_S3_LIFECYCLE_SEED=" + std::to_string(seed));
   std::mt19937 random(seed);
-  for (int round = 0; round < 8; ++round) {
+  for (int round = 0; round < 9; ++round) {
     std::string bucket = "rand-" + std::to_string(round);
     s3.CreateBucket(bucket);
-    bool versioned = round % 2 == 1;
+    // Unversioned, Enabled, and Enabled then Suspended part way (null versions and null markers).
+    bool versioned = round % 3 != 0;
+    bool suspends = round % 3 == 2;
+    bool suspended = false;
     if (versioned) EnableVersioning(bucket);
     std::int64_t days = 1 + static_cast<std::int64_t>(random() % 5);
     std::int64_t noncurrent_days = 1 + static_cast<std::int64_t>(random() % 4);
@@ -433,6 +436,12 @@ TEST_P(LifecycleTest, RandomisedSweepsAgainstModel) {
       std::int64_t time;
       std::uint64_t size;
       bool marker;
+      bool null_id = false;
+    };
+    auto push = [&](std::vector<Version>& versions, Version version) {
+      // A write while suspended replaces the key's "null" version and becomes the newest.
+      if (version.null_id) std::erase_if(versions, [](const Version& v) { return v.null_id; });
+      versions.insert(versions.begin(), version);
     };
     std::map<std::string, std::vector<Version>> model;
     std::int64_t clock = kEpoch2026 + static_cast<std::int64_t>(random() % kDay);
@@ -441,13 +450,20 @@ TEST_P(LifecycleTest, RandomisedSweepsAgainstModel) {
       return v.marker || v.size > min_size;
     };
     for (int step = 0; step < 40; ++step) {
+      if (suspends && step == 15) {
+        ASSERT_EQ(s3.Send("PUT", "/" + bucket + "?versioning",
+                          "<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>")
+                      .status,
+                  200);
+        suspended = true;
+      }
       clock += static_cast<std::int64_t>(random() % (kDay / 2));
       std::string key = std::string(1, static_cast<char>('a' + random() % 2)) + std::to_string(random() % 4);
       std::uint64_t size = random() % 10;
       Put(bucket, key, clock, size);
       auto& versions = model[key];
       if (versioned) {
-        versions.insert(versions.begin(), Version{clock, size, false});
+        push(versions, Version{clock, size, false, suspended});
       } else {
         versions = {Version{clock, size, false}};
       }
@@ -465,7 +481,7 @@ TEST_P(LifecycleTest, RandomisedSweepsAgainstModel) {
           if (only_marker && matches(model_key, kept[0]) && now >= ModelDue(kept[0].time, days)) kept.clear();
           if (!list.empty() && !list[0].marker && matches(model_key, list[0]) && now >= ModelDue(list[0].time, days)) {
             if (versioned) {
-              kept.insert(kept.begin(), Version{now, 0, true});
+              push(kept, Version{now, 0, true, suspended});
             } else {
               kept.clear();
             }
