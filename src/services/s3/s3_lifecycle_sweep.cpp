@@ -17,6 +17,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/ids.hpp"
 #include "common/time_format.hpp"
 #include "services/s3/s3_call.hpp"
@@ -87,54 +89,65 @@ void PlanKeyVersions(const std::vector<LifecycleRule>& rules, const std::vector<
   }
 }
 
+// The prefixes to list for the rules `applies` selects: each rule's, without those another covers
+// (a bucket whose rules all name prefixes is listed only there); {""} when one covers everything.
+template <typename Applies>
+std::vector<std::string> ListingPrefixes(const std::vector<LifecycleRule>& rules, Applies applies) {
+  std::vector<std::string> prefixes;
+  for (const auto& rule : rules) {
+    if (applies(rule)) prefixes.push_back(rule.filter.prefix);
+  }
+  std::sort(prefixes.begin(), prefixes.end());
+  std::vector<std::string> kept;
+  for (auto& prefix : prefixes) {
+    if (kept.empty() || !HasPrefix(prefix, kept.back())) kept.push_back(std::move(prefix));
+  }
+  return kept;
+}
+
+// Every entry under each prefix, in key order (the prefixes do not overlap), paged.
 template <typename Item, typename List>
-bool ListAll(List list, std::vector<Item>& out, std::size_t& errors) {
-  KeyRange range;
-  range.limit = 1000;
-  std::string after_id;
-  while (true) {
-    auto page = list(range, after_id);
-    if (!page) {
-      spdlog::warn("s3 lifecycle: listing failed: {}", page.error().detail);
-      ++errors;
-      return false;
-    }
-    if (page.value().empty()) return true;
-    for (auto& item : page.value()) out.push_back(std::move(item));
-    if (page.value().size() < range.limit) return true;
-    range.after = out.back().key;
-    if constexpr (std::is_same_v<Item, UploadRecord>) {
-      after_id = out.back().upload_id;
-    } else {
-      after_id = out.back().version_id;
+void ListAll(const std::vector<std::string>& prefixes, List list, std::vector<Item>& out, std::size_t& errors) {
+  for (const auto& prefix : prefixes) {
+    KeyRange range;
+    range.prefix = prefix;
+    range.limit = 1000;
+    std::string after_id;
+    while (true) {
+      auto page = list(range, after_id);
+      if (!page) {
+        spdlog::warn("s3 lifecycle: listing failed: {}", page.error().detail);
+        ++errors;
+        break;
+      }
+      if (page.value().empty()) break;
+      bool full = page.value().size() >= range.limit;
+      for (auto& item : page.value()) out.push_back(std::move(item));
+      if (!full) break;
+      range.after = out.back().key;
+      if constexpr (std::is_same_v<Item, UploadRecord>) {
+        after_id = out.back().upload_id;
+      } else {
+        after_id = out.back().version_id;
+      }
     }
   }
+}
+
+bool HasExpiration(const LifecycleRule& rule) {
+  return rule.expiration_days.has_value() || rule.expiration_date_millis.has_value();
 }
 
 Plan PlanBucket(S3Store& store, const BucketRecord& bucket, const std::vector<LifecycleRule>& rules,
                 std::int64_t now_millis, std::size_t& errors) {
   Plan plan;
-  bool expires = false, versions = false, aborts = false;
-  for (const auto& rule : rules) {
-    expires |= rule.expiration_days.has_value() || rule.expiration_date_millis.has_value();
-    versions |= rule.noncurrent_days.has_value() || rule.expired_object_delete_marker || rule.expiration_days.has_value() ||
-                rule.expiration_date_millis.has_value();
-    aborts |= rule.abort_days.has_value();
-  }
-  if (expires) {
+  auto expiring = ListingPrefixes(rules, HasExpiration);
+  if (!expiring.empty()) {
     std::vector<ObjectRecord> current;
     // ListObjects pages by key alone.
-    KeyRange range;
-    while (true) {
-      auto page = store.ListObjects(bucket.name, range);
-      if (!page) {
-        ++errors;
-        break;
-      }
-      for (auto& record : page.value()) current.push_back(std::move(record));
-      if (page.value().size() < range.limit) break;
-      range.after = current.back().key;
-    }
+    ListAll<ObjectRecord>(expiring, [&](const KeyRange& range, const std::string&) {
+      return store.ListObjects(bucket.name, range);
+    }, current, errors);
     for (const auto& record : current) {
       for (const auto& rule : rules) {
         if (MatchesObject(rule.filter, record) && ExpirationDue(rule, record.last_modified_millis, now_millis)) {
@@ -144,9 +157,12 @@ Plan PlanBucket(S3Store& store, const BucketRecord& bucket, const std::vector<Li
       }
     }
   }
-  if (versions && bucket.versioning != Versioning::Unversioned) {
+  auto versioned = ListingPrefixes(rules, [](const LifecycleRule& rule) {
+    return rule.noncurrent_days.has_value() || rule.expired_object_delete_marker || HasExpiration(rule);
+  });
+  if (!versioned.empty() && bucket.versioning != Versioning::Unversioned) {
     std::vector<ObjectRecord> all;
-    ListAll<ObjectRecord>([&](const KeyRange& range, const std::string& after) {
+    ListAll<ObjectRecord>(versioned, [&](const KeyRange& range, const std::string& after) {
       return store.ListVersions(bucket.name, range, after);
     }, all, errors);
     std::size_t start = 0;
@@ -159,9 +175,10 @@ Plan PlanBucket(S3Store& store, const BucketRecord& bucket, const std::vector<Li
       }
     }
   }
-  if (aborts) {
+  auto aborting = ListingPrefixes(rules, [](const LifecycleRule& rule) { return rule.abort_days.has_value(); });
+  if (!aborting.empty()) {
     std::vector<UploadRecord> uploads;
-    ListAll<UploadRecord>([&](const KeyRange& range, const std::string& after) {
+    ListAll<UploadRecord>(aborting, [&](const KeyRange& range, const std::string& after) {
       return store.ListUploads(bucket.name, range, after);
     }, uploads, errors);
     for (const auto& upload : uploads) {

@@ -335,6 +335,29 @@ TEST_P(LifecycleTest, VersionedBucketsGetMarkersAndLoseNoncurrentVersions) {
   EXPECT_EQ(Versions("life").size(), 2U);
 }
 
+TEST_P(LifecycleTest, SweepPagesThroughLargeListings) {
+  EnableVersioning("life");
+  Configure("life", "<Rule><ID>a</ID><Filter><Prefix>a/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>1"
+                    "</Days></Expiration><NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays>"
+                    "</NoncurrentVersionExpiration></Rule><Rule><ID>ab</ID><Filter><Prefix>a/b</Prefix></Filter><Status>"
+                    "Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>");
+  // Two versions per key: version pages of 1,000 split keys between pages; on the memory store the
+  // current listing pages too (the file store syncs every write: fewer keys keep the test quick).
+  const int keys = GetParam() == StoreKind::Memory ? 1100 : 510;
+  for (int i = 0; i < keys; ++i) {
+    std::string key = "a/" + std::to_string(100000 + i);
+    Put("life", key, kEpoch2026);
+    Put("life", key, kEpoch2026 + 1000);
+  }
+  Put("life", "b/keep", kEpoch2026);
+  auto counts = Sweep(kEpoch2026 + 2 * kDay);
+  EXPECT_EQ(counts.noncurrent_deleted, static_cast<std::size_t>(keys));
+  EXPECT_EQ(counts.delete_markers_created, static_cast<std::size_t>(keys));
+  EXPECT_EQ(CurrentKeys("life"), (std::set<std::string>{"b/keep"}));
+  auto versions = Versions("life");
+  EXPECT_EQ(versions.size(), 2U * keys + 1);  // per key: the marker and the version it hid; and b/keep
+}
+
 TEST_P(LifecycleTest, ExpiredObjectDeleteMarkersRemoved) {
   EnableVersioning("life");
   Configure("life", "<Rule><ID>m</ID><Filter><Prefix>m/</Prefix></Filter><Status>Enabled</Status><Expiration>"
