@@ -385,7 +385,25 @@ void PutBucketOwnershipControls(const std::shared_ptr<S3Call>& call) {
   if (rules.size() != 1) return call->Fail(errors::MalformedXml());
   auto ownership = ChildText(rules.front(), "ObjectOwnership");
   if (!ownership || !IsObjectOwnership(*ownership)) return call->Fail(errors::MalformedXml());
-  config::Store(call, "ownership", *ownership);
+  call->Run([call, ownership = *ownership] {
+    bool refused = false;
+    auto updated = call->store().UpdateBucket(call->bucket(), [&](BucketRecord& bucket) {
+      // Disabling ACLs needs a bucket ACL that grants only the owner (S3's prerequisite).
+      const std::string* acl = bucket.Configuration("acl");
+      if (ownership == "BucketOwnerEnforced" && acl != nullptr &&
+          *acl != RenderAccessControlPolicy(bucket.owner_account, OwnerFullControl(bucket.owner_account))) {
+        refused = true;
+        return;
+      }
+      bucket.SetConfiguration("ownership", ownership);
+    });
+    if (!updated) return call->Fail(updated.error());
+    if (refused) {
+      return call->Fail(S3Error("InvalidBucketAclWithObjectOwnership", 400,
+                                "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"));
+    }
+    call->ReplyEmpty(200);
+  });
 }
 
 void GetBucketOwnershipControls(const std::shared_ptr<S3Call>& call) {
@@ -478,8 +496,11 @@ void GetBucketAcl(const std::shared_ptr<S3Call>& call) {
   call->Run([call] {
     auto bucket = call->store().GetBucket(call->bucket());
     if (!bucket) return call->Fail(bucket.error());
+    // With ACLs disabled (bucket owner enforced), S3 answers owner full control whatever was set before.
+    const std::string* ownership = bucket.value().Configuration("ownership");
+    bool enforced = ownership == nullptr || *ownership == "BucketOwnerEnforced";
     const std::string* stored = bucket.value().Configuration("acl");
-    if (stored != nullptr) return call->ReplyXml(*stored);
+    if (stored != nullptr && !enforced) return call->ReplyXml(*stored);
     call->ReplyXml(RenderAccessControlPolicy(bucket.value().owner_account,
                                              OwnerFullControl(bucket.value().owner_account)));
   });

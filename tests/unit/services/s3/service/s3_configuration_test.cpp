@@ -238,6 +238,18 @@ TEST_F(ConfigurationTest, AclsFollowObjectOwnership) {
   auto granted = s3.Send("GET", "/conf?acl");
   EXPECT_NE(granted.body.find("AuthenticatedUsers</URI></Grantee><Permission>READ</Permission>"), std::string::npos);
 
+  // ACLs cannot be disabled while the bucket ACL grants others; once reset to private they can, and
+  // reads then show the owner's full control alone.
+  auto blocked = s3.Send("PUT", "/conf?ownershipControls",
+                         "<OwnershipControls><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule></OwnershipControls>");
+  EXPECT_EQ(S3Harness::ErrorCode(blocked), "InvalidBucketAclWithObjectOwnership");
+  ASSERT_EQ(s3.Send("PUT", "/conf?acl", "", {{"x-amz-acl", "private"}}).status, 200);
+  ASSERT_EQ(s3.Send("PUT", "/conf?ownershipControls",
+                    "<OwnershipControls><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule></OwnershipControls>")
+                .status,
+            200);
+  EXPECT_EQ(s3.Send("GET", "/conf?acl").body.find("Group"), std::string::npos);
+
   EXPECT_EQ(S3Harness::ErrorCode(s3.Send("GET", "/conf/missing?acl")), "NoSuchKey");
   EXPECT_EQ(S3Harness::ErrorCode(s3.Send("PUT", "/conf/missing?acl", "", {{"x-amz-acl", "private"}})), "NoSuchKey");
 }
