@@ -133,6 +133,7 @@ Result<std::vector<Grant>, AwsError> GrantsFromDocument(std::string_view body) {
     }
     grants.push_back(std::move(grant));
   }
+  if (grants.size() > 100) return Fail(MalformedAcl());  // an ACL holds up to 100 grants
   return grants;
 }
 

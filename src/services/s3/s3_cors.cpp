@@ -80,6 +80,11 @@ AwsError Forbidden(std::string message, std::string_view method, const S3Call& c
 }
 
 void PutBucketCors(const std::shared_ptr<S3Call>& call) {
+  // The document is limited to 64 KB (AWS's PutBucketCors reference).
+  if (call->http().body.size() > 64 * 1024) {
+    return call->Fail(S3Error("MaxMessageLengthExceeded", 400, "Your request was too big.",
+                              {{"MaxMessageLengthBytes", std::to_string(64 * 1024)}}));
+  }
   auto document = config::ParseRoot(*call, "CORSConfiguration");
   if (!document) return call->Fail(document.error());
   auto rule_nodes = Children(document.value().Root(), "CORSRule");

@@ -442,6 +442,8 @@ TEST_F(ConfigurationTest, CorsStoredAndValidated) {
   EXPECT_EQ(S3Harness::ErrorCode(s3.Send("PUT", "/conf?cors", "<CORSConfiguration>" + CorsRuleXml({}, {"GET"}, {}, {}, -1) +
                                                                   "</CORSConfiguration>")),
             "MalformedXML");
+  std::string huge = "<CORSConfiguration>" + CorsRuleXml({std::string(70000, 'o')}, {"GET"}, {}, {}, -1) + "</CORSConfiguration>";
+  EXPECT_EQ(S3Harness::ErrorCode(s3.Send("PUT", "/conf?cors", huge)), "MaxMessageLengthExceeded");
   std::string many = "<CORSConfiguration>";
   for (int i = 0; i < 101; ++i) many += CorsRuleXml({"*"}, {"GET"}, {}, {}, -1);
   EXPECT_EQ(S3Harness::ErrorCode(s3.Send("PUT", "/conf?cors", many + "</CORSConfiguration>")), "MalformedXML");
