@@ -208,3 +208,14 @@ def rss_bytes(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     raise AssertionError(f"no VmRSS for pid {pid}")
+
+
+@pytest.fixture(scope="module")
+def memory_s3(tmp_path_factory):
+    """A boto3 client on a server of our own with `--backend-s3 memory`, for tests that write thousands of
+    objects: the file store syncs every PUT to disk (tens of ms each on CI disks), which would cost the
+    suite's time budget without testing anything more."""
+    log_dir = tmp_path_factory.mktemp("mallard-memory")
+    handle = start_server(log_dir / "mallard-memory.log", ["--backend-s3", "memory"])
+    yield s3_client(handle.endpoint)
+    stop_server(handle)
