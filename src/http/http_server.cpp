@@ -301,17 +301,18 @@ struct HttpServer::Impl {
           co_await WriteAndDrain(*connection, rejection);
           break;
         }
-        bool send_continue = WantsContinue(header_parser);
         bhttp::request_parser<bhttp::string_body> parser(std::move(header_parser));
         parser.body_limit(options.body_limit);  // chunked bodies are counted as they arrive
-        if (send_continue) {
-          connection->stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
-          auto [continue_error, sent] = co_await asio::async_write(
-              connection->stream, asio::buffer(kContinue.data(), kContinue.size()), asio::as_tuple(asio::use_awaitable));
-          if (continue_error) break;
-        }
         auto body_error = ParseBufferedBody(*connection, parser);
         if (!body_error && !parser.is_done()) {
+          // A client that sent its body with the header did not wait for the 100 Continue.
+          if (WantsContinue(parser)) {
+            connection->stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
+            auto [continue_error, sent] =
+                co_await asio::async_write(connection->stream, asio::buffer(kContinue.data(), kContinue.size()),
+                                           asio::as_tuple(asio::use_awaitable));
+            if (continue_error) break;
+          }
           // Beast reads as much as the buffer's free room (at least 512 bytes): a large body gets
           // room for large reads, given back once it is read.
           bool large = declared && *declared > kLargeBodyRoom;

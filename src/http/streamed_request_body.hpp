@@ -38,7 +38,8 @@ constexpr std::size_t kStreamedPieceSize = 256 * 1024;
 constexpr const char* kConnectionEnded = "the connection has ended before the body was read";
 
 // True when the client waits for "100 Continue" before sending a body that is still to come.
-bool WantsContinue(const bhttp::request_parser<bhttp::empty_body>& parser) {
+template <typename Body>
+bool WantsContinue(const bhttp::request_parser<Body>& parser) {
   const auto& header = parser.get();
   if (header.version() < 11 || parser.is_done()) return false;
   auto expect = header.find(bhttp::field::expect);
