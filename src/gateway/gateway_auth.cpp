@@ -117,6 +117,8 @@ std::optional<http::HttpResponse> Gateway::Authenticate(const http::HttpRequest&
   check.now_millis = WallClockMillis();
   check.service = descriptor.signing_name;
   check.s3 = s3;
+  std::string virtual_host_bucket = s3 ? service->VirtualHostedBucket(request) : std::string();
+  check.virtual_host_bucket = virtual_host_bucket;
   std::optional<protocol::AuthRejection> rejection;
   if (s3 && verified != nullptr) {
     auto details = protocol::VerifySigV4WithDetails(request, lookup, check);

@@ -103,6 +103,12 @@ class Service {
     (void)request;
     return false;
   }
+  // The bucket a virtual-hosted request names in its Host (S3), empty otherwise: SigV2 signs it as
+  // part of the resource.
+  virtual std::string VirtualHostedBucket(const http::HttpRequest& request) const {
+    (void)request;
+    return {};
+  }
   // How the body of a request routed here is read (headers only; must not block).
   virtual http::BodyReading BodyReadingFor(const http::HttpRequest& request) const {
     (void)request;

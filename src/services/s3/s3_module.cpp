@@ -62,7 +62,11 @@ Result<kit::OpenedModule, std::string> Open(const kit::SettingValues& settings, 
       fs::create_directories(root, error);
       if (error) return Fail("cannot create the S3 directory " + root.string() + ": " + error.message());
     }
-    auto file_store = file::FileS3Store::Open(root);
+    // A temporary root is deleted at exit, so syncing it to disk buys nothing; a named root is
+    // durable: a committed object survives a crash.
+    file::FileS3StoreOptions store_options;
+    store_options.durable = !temporary;
+    auto file_store = file::FileS3Store::Open(root, store_options);
     if (!file_store) {
       if (temporary) {
         std::error_code ignored;

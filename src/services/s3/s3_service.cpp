@@ -25,8 +25,8 @@ bool HasQueryName(std::string_view raw_query, std::string_view name) {
 
 S3Service::S3Service(std::shared_ptr<S3Store> store, services::ServiceContext context, S3Options options)
     : store_(std::move(store)), context_(std::move(context)), options_(options) {
-  for (const auto& table : {BucketOperations(), ObjectOperations(), ListingOperations(), MultipartOperations(),
-                            ConfigurationOperations()}) {
+  for (const auto& table : {BucketOperations(), ObjectOperations(), ListingOperations(), MultipartOperations(), CopyOperations(),
+                            ConfigurationOperations(), VersionOperations()}) {
     for (const auto& operation : table) handlers_.emplace(operation.name, operation.handler);
   }
 }
@@ -46,7 +46,21 @@ const services::ServiceDescriptor& S3Service::Descriptor() const {
 
 void S3Service::Reset() { store_->Reset(); }
 
+std::string S3Service::VirtualHostedBucket(const http::HttpRequest& request) const {
+  const std::string* host = request.Header("host");
+  if (host == nullptr) return {};
+  return BucketFromHost(*host).value_or(std::string());
+}
+
 bool S3Service::ClaimsRequest(const http::HttpRequest& request) const {
+  // An awsQuery Action or form body is never S3's, whatever the host ("sqs.us-east-1.localhost"
+  // looks like a virtual-hosted bucket).
+  if (HasQueryName(request.query, "Action")) return false;
+  const std::string* content_type = request.Header("content-type");
+  if (request.method == "POST" && content_type != nullptr &&
+      content_type->find("x-www-form-urlencoded") != std::string::npos) {
+    return false;
+  }
   const std::string* host = request.Header("host");
   if (host != nullptr && BucketFromHost(*host)) return true;
   // SigV2 ("AWS AKID:signature") and SigV2 presigned URLs are S3's alone.
@@ -56,14 +70,7 @@ bool S3Service::ClaimsRequest(const http::HttpRequest& request) const {
   if (HasQueryName(request.query, "AWSAccessKeyId")) return true;
   // The root is the endpoint's health probe (DynamoDB's), and requests with an Action or a form
   // body are awsQuery (SQS by queue URL): everything else with a path is a path-style S3 request.
-  if (request.path == "/" || request.path.empty()) return false;
-  if (HasQueryName(request.query, "Action")) return false;
-  const std::string* content_type = request.Header("content-type");
-  if (request.method == "POST" && content_type != nullptr &&
-      content_type->find("x-www-form-urlencoded") != std::string::npos) {
-    return false;
-  }
-  return true;
+  return !(request.path == "/" || request.path.empty());
 }
 
 http::BodyReading S3Service::BodyReadingFor(const http::HttpRequest& request) const {

@@ -43,6 +43,7 @@ class S3Service final : public services::Service, public std::enable_shared_from
   void Reset() override;
   std::string StoreName() const override { return store_->Name(); }
   bool ClaimsRequest(const http::HttpRequest& request) const override;
+  std::string VirtualHostedBucket(const http::HttpRequest& request) const override;
   http::BodyReading BodyReadingFor(const http::HttpRequest& request) const override;
   void HandleRest(services::RestRequest request, http::Responder respond) override;
 
@@ -71,6 +72,8 @@ std::vector<S3Operation> BucketOperations();
 std::vector<S3Operation> ObjectOperations();
 std::vector<S3Operation> ListingOperations();
 std::vector<S3Operation> MultipartOperations();
+std::vector<S3Operation> CopyOperations();
 std::vector<S3Operation> ConfigurationOperations();
+std::vector<S3Operation> VersionOperations();
 
 }  // namespace mallard::s3
