@@ -290,6 +290,7 @@ struct HttpServer::Impl {
                                                               options.streamed_body_limit, options.idle_timeout_seconds);
         neutral.body_stream = streamed.body;
         response = co_await AsyncHandle(*handler, std::move(neutral), asio::use_awaitable);
+        streamed.body->Answered();
         // The response's bytes must not interleave with a 100 Continue still being written.
         if (streamed.body->WritingContinue()) co_await streamed.body->AsyncWaitIdle(true, asio::use_awaitable);
         if (!streamed.body->Complete()) keep_alive = false;

@@ -36,6 +36,7 @@ struct Connection {
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::size_t kStreamedPieceSize = 256 * 1024;
 constexpr const char* kConnectionEnded = "the connection has ended before the body was read";
+constexpr const char* kAnswered = "the request was answered before its body was read";
 
 // True when the client waits for "100 Continue" before sending a body that is still to come.
 template <typename Body>
@@ -110,6 +111,8 @@ class StreamedRequestBody final : public RequestBodyStream, public std::enable_s
   // Read to its end without a failure: the connection can carry a next request.
   bool Complete() const { return parser_.is_done() && failure_.empty() && !reading_; }
   bool WritingContinue() const { return writing_continue_; }
+  // The handler has answered: Reads that start from now on fail (one in flight goes on).
+  void Answered() { responding_ = true; }
   bool SocketBusy() const { return writing_continue_ || socket_reading_; }
 
   // Resumes the caller once no 100 Continue is being written (writes_only) or once no socket
@@ -145,6 +148,8 @@ class StreamedRequestBody final : public RequestBodyStream, public std::enable_s
  private:
   void ReadOnStrand(std::shared_ptr<Connection> connection, PendingRead pending) {
     if (ended_) return pending.Complete({}, Complete() ? std::string() : std::string(kConnectionEnded));
+    // A 100 Continue must not cut into the response, and the connection closes after it anyway.
+    if (responding_) return pending.Complete({}, Complete() ? std::string() : std::string(kAnswered));
     if (reading_) return pending.Complete({}, "a Read of this body is already outstanding");
     if (!failure_.empty()) return pending.Complete({}, failure_);
     if (parser_.is_done()) return pending.Complete({}, {});
@@ -236,6 +241,7 @@ class StreamedRequestBody final : public RequestBodyStream, public std::enable_s
   bool writing_continue_ = false;  // the 100 Continue is being written
   bool socket_reading_ = false;    // a socket read of the body is in flight
   bool ended_ = false;
+  bool responding_ = false;
   bool waiter_writes_only_ = false;
   std::function<void()> waiter_;
   std::string failure_;  // once set, every later Read fails with it

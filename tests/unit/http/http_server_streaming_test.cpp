@@ -449,6 +449,12 @@ TEST_F(HttpServerStreamingTest, ContinueIsSentOnTheFirstReadOnly) {
       respond(TestHandler::Text(403, "refused unread"));
       return;
     }
+    if (request.path == "/stream/refuse-then-read") {
+      // A Read after answering must not write a 100 Continue into (or after) the response.
+      respond(TestHandler::Text(403, std::string(300000, 'r')));
+      handler_->Spawn([stream = request.body_stream] { EXPECT_FALSE(ReadPiece(*stream).error.empty()); });
+      return;
+    }
     HandleStreamedCheck(std::move(request), std::move(respond));
   };
   const std::uint64_t key = Seed() ^ 0xC0;
@@ -471,6 +477,15 @@ TEST_F(HttpServerStreamingTest, ContinueIsSentOnTheFirstReadOnly) {
     EXPECT_EQ(response.body, "refused unread");
     EXPECT_EQ(response.Header("connection"), "close");
     EXPECT_TRUE(client.ClosedByServer());
+  }
+  {
+    Client client(port_);
+    ASSERT_TRUE(client.Send("PUT /stream/refuse-then-read HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                            "Content-Length: 5000000\r\n\r\n"));
+    auto response = client.ReadResponse();
+    EXPECT_EQ(response.status, 403);
+    EXPECT_EQ(response.body, std::string(300000, 'r'));
+    EXPECT_TRUE(client.ClosedByServer()) << "nothing may follow the response";
   }
 }
 
