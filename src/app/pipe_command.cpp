@@ -1,5 +1,7 @@
 #include "app/pipe_command.hpp"
 
+#include "app/lake_s3_path.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -30,6 +32,9 @@ void AddPipeOptions(CLI::App& command, PipeOptions& options) {
       ->envname("MALLARD_LAKE_CATALOG");
   command.add_option("--lake-data-path", options.lake_data_path, "Directory of the lake's Parquet files")
       ->envname("MALLARD_LAKE_DATA_PATH");
+  command.add_option("--backend-s3", options.s3_store,
+                     "S3 store of a lake whose data path is s3://bucket/prefix: file://DIR, as the server's")
+      ->envname("MALLARD_BACKEND_S3");
   command.add_option("--group", options.group, "Sync group: names the publication and slot (mallard_<group>)")
       ->envname("MALLARD_PIPE_GROUP")
       ->capture_default_str();
@@ -108,6 +113,7 @@ std::string ApplyPipeConfigFile(CLI::App& command, PipeOptions& options) {
   FillFrom(command, "--pg-streaming", pipe["pg_streaming"], options.pg_streaming);
   FillFrom(command, "--lake-catalog", table["lake"]["catalog"], options.lake_catalog);
   FillFrom(command, "--lake-data-path", table["lake"]["data_path"], options.lake_data_path);
+  FillFrom(command, "--backend-s3", table["backends"]["s3"], options.s3_store);
   return {};
 }
 
@@ -151,6 +157,10 @@ int RunPipe(CLI::App& command, PipeOptions& options) {
   lake::LakeOptions lake_options;
   lake_options.catalog = options.lake_catalog;
   lake_options.data_path = options.lake_data_path;
+  if (auto resolved = ResolveLakeS3Path(lake_options, options.s3_store); !resolved) {
+    spdlog::error("{}", resolved.error());
+    return 2;
+  }
   auto lake = lake::Lake::Open(lake_options);
   if (!lake.ok()) {
     spdlog::error("the lake is unreachable: {}", lake.error().message);

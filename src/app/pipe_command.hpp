@@ -17,6 +17,7 @@ struct PipeOptions {
   std::string source;
   std::string lake_catalog;
   std::string lake_data_path;
+  std::string s3_store;  // --backend-s3: resolves a data path s3://bucket/prefix (file://DIR)
   std::string group = "default";
   std::vector<std::string> tables;
   std::vector<std::string> schemas;

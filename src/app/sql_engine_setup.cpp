@@ -1,5 +1,9 @@
 #include "app/sql_engine_setup.hpp"
 
+#ifdef MALLARD_HAVE_DUCKDB
+#include "app/lake_s3_path.hpp"
+#endif
+
 #include <filesystem>
 #include <thread>
 
@@ -55,6 +59,11 @@ std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengin
   lake::LakeOptions options;
   options.catalog = config.lake_catalog;
   options.data_path = config.lake_data_path;
+  std::string s3_store = "file";
+  if (auto s3 = config.module_settings.find("s3"); s3 != config.module_settings.end()) {
+    if (auto store = s3->second.find("store"); store != s3->second.end()) s3_store = store->second;
+  }
+  if (auto resolved = ResolveLakeS3Path(options, s3_store); !resolved) return resolved.error();
   auto opened = lake::Lake::Open(options);
   if (!opened.ok()) return "cannot open the lake '" + WithoutPassword(config.lake_catalog) + "': " + opened.error().message;
   if (auto attached = AttachLakeToSqlEngine(opened.value(), duck); !attached.ok()) {
