@@ -8,6 +8,8 @@
 #include "services/s3/s3_body.hpp"
 #include "services/s3/s3_call.hpp"
 #include "services/s3/s3_conditions.hpp"
+#include "services/s3/s3_lifecycle.hpp"
+#include "services/s3/xml/s3_xml.hpp"
 #include "services/s3/s3_notifications.hpp"
 #include "services/s3/s3_objects.hpp"
 #include "services/s3/xml/s3_errors.hpp"
@@ -42,6 +44,21 @@ void AddChecksumHeaders(const ObjectAttributes& attributes, http::HttpResponse& 
   if (!attributes.checksum_type.empty()) response.SetHeader("x-amz-checksum-type", attributes.checksum_type);
 }
 
+void ApplyBucketEncryption(const BucketRecord& bucket, bool explicit_sse, ObjectAttributes& attributes) {
+  if (explicit_sse) return;
+  const std::string* configuration = bucket.Configuration("encryption");
+  if (configuration == nullptr) return;
+  auto document = ParseXml(*configuration);
+  if (!document) return;
+  for (auto rule : Children(document.value().Root(), "Rule")) {
+    for (auto defaults : Children(rule, "ApplyServerSideEncryptionByDefault")) {
+      if (auto algorithm = ChildText(defaults, "SSEAlgorithm")) attributes.server_side_encryption = *algorithm;
+      if (auto key = ChildText(defaults, "KMSMasterKeyID")) attributes.kms_key_id = *key;
+    }
+    if (auto bucket_key = ChildText(rule, "BucketKeyEnabled")) attributes.bucket_key_enabled = *bucket_key == "true";
+  }
+}
+
 namespace {
 
 // The payload length a PUT declares: Content-Length, or x-amz-decoded-content-length for
@@ -74,12 +91,17 @@ void PutObject(const std::shared_ptr<S3Call>& call) {
   call->RunBlocking([call, declared = std::move(declared).value(), attributes = std::move(attributes).value(),
                      condition = std::move(condition).value()]() mutable {
     // The bucket is checked before the body is read: a missing bucket costs the client no upload.
+    // The bucket first: a missing one fails before the body is read; its default encryption and
+    // lifecycle rules shape the object and the answer.
+    auto bucket = call->store().GetBucket(call->bucket());
+    if (!bucket) return call->Fail(bucket.error());
+    ApplyBucketEncryption(bucket.value(), call->Header("x-amz-server-side-encryption") != nullptr, attributes);
     auto writer = call->store().NewBody(call->bucket());
     if (!writer) return call->Fail(writer.error());
     ReceiveBody(call, std::move(writer).value(), declared, codec::ExpectedDigestForm::kHex,
                 call->options().max_object_size,
-                [call, attributes = std::move(attributes), condition = std::move(condition)](
-                    Result<ReceivedBody> received) mutable {
+                [call, attributes = std::move(attributes), condition = std::move(condition),
+                 bucket = std::move(bucket).value()](Result<ReceivedBody> received) mutable {
                   if (!received) return call->Fail(received.error());
                   auto& body = received.value();
                   if (auto algorithm = body.digests->algorithm()) {
@@ -101,6 +123,12 @@ void PutObject(const std::shared_ptr<S3Call>& call) {
                   http::HttpResponse response;
                   response.SetHeader("ETag", stored.value().etag);
                   response.SetHeader("x-amz-server-side-encryption", attributes.server_side_encryption);
+                  if (!attributes.kms_key_id.empty()) {
+                    response.SetHeader("x-amz-server-side-encryption-aws-kms-key-id", attributes.kms_key_id);
+                  }
+                  if (auto expiration = ExpirationHeader(bucket, stored.value())) {
+                    response.SetHeader("x-amz-expiration", *expiration);
+                  }
                   if (stored.value().version_id != kNullVersionId) {
                     response.SetHeader("x-amz-version-id", stored.value().version_id);
                   }
@@ -209,6 +237,12 @@ void GetOrHeadObject(const std::shared_ptr<S3Call>& call) {
     const std::string* checksum_mode = call->Header("x-amz-checksum-mode");
     bool with_checksum = checksum_mode != nullptr && *checksum_mode == "ENABLED" && full_object;
     AddObjectHeaders(record, attributes, record.version_id != kNullVersionId, with_checksum, response);
+    if (record.is_latest || !version) {
+      // The rule that will expire the current version (lifecycle), as S3 announces it.
+      if (auto bucket = call->store().GetBucket(call->bucket())) {
+        if (auto expiration = ExpirationHeader(bucket.value(), record)) response.SetHeader("x-amz-expiration", *expiration);
+      }
+    }
     ApplyResponseOverrides(*call, response);
     if (partial) {
       response.status = 206;

@@ -17,6 +17,8 @@ Result<Done> CheckKey(std::string_view key);
 Result<WriteCondition> WriteConditionOf(const S3Call& call);
 // x-amz-checksum-<alg> and x-amz-checksum-type of an object's checksum.
 void AddChecksumHeaders(const ObjectAttributes& attributes, http::HttpResponse& response);
+// The bucket's default encryption (PutBucketEncryption) for a write that names none.
+void ApplyBucketEncryption(const BucketRecord& bucket, bool explicit_sse, ObjectAttributes& attributes);
 // S3's bucket naming rules for CreateBucket.
 bool IsValidBucketName(std::string_view name);
 
