@@ -5,10 +5,14 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <stdlib.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <random>
 
+#include "services/s3/file/file_s3_store.hpp"
 #include "s3_service_harness.hpp"
 
 namespace mallard::s3 {
@@ -89,7 +93,30 @@ std::string BodyOf(const http::HttpResponse& response) {
   }
 }
 
-class MultipartTest : public ::testing::Test {
+// Every case runs on both stores: the service uses only the store contract, and the file store's
+// CompleteUpload joins part files on disk.
+enum class StoreKind { Memory, File };
+
+struct TempRoot {
+  TempRoot() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "mallard-s3-multipart-XXXXXX").string();
+    path = ::mkdtemp(pattern.data()) != nullptr ? std::filesystem::path(pattern) : std::filesystem::path();
+  }
+  ~TempRoot() {
+    std::error_code ignored;
+    if (!path.empty()) std::filesystem::remove_all(path, ignored);
+  }
+  std::filesystem::path path;
+};
+
+std::shared_ptr<S3Store> MakeStore(StoreKind kind, const std::filesystem::path& root) {
+  if (kind == StoreKind::Memory) return std::make_shared<MemoryS3Store>();
+  auto opened = file::FileS3Store::Open(root);
+  EXPECT_TRUE(opened) << (opened ? "" : opened.error().detail);
+  return opened ? std::shared_ptr<S3Store>(std::move(opened).value()) : std::make_shared<MemoryS3Store>();
+}
+
+class MultipartTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   void SetUp() override { s3.CreateBucket("bucket"); }
 
@@ -128,10 +155,11 @@ class MultipartTest : public ::testing::Test {
     return s3.Send("POST", "/bucket/" + key + "?uploadId=" + upload, CompleteBody(parts), std::move(headers));
   }
 
-  S3Harness s3;
+  TempRoot root;
+  S3Harness s3{{}, MakeStore(GetParam(), root.path)};
 };
 
-TEST_F(MultipartTest, UploadsCompletesAndReadsBackWithPartsAndMetadata) {
+TEST_P(MultipartTest, UploadsCompletesAndReadsBackWithPartsAndMetadata) {
   std::string upload = Create("dir/big", {{"content-type", "text/plain"}, {"x-amz-meta-color", "blue"},
                                           {"x-amz-tagging", "a=1"}, {"x-amz-storage-class", "STANDARD_IA"}});
   ASSERT_GE(upload.size(), 60u);
@@ -169,7 +197,7 @@ TEST_F(MultipartTest, UploadsCompletesAndReadsBackWithPartsAndMetadata) {
   EXPECT_EQ(S3Harness::ErrorCode(Complete("dir/big", upload, {{1, etag1, ""}})), "NoSuchUpload");
 }
 
-TEST_F(MultipartTest, PartAndUploadErrorsAreS3s) {
+TEST_P(MultipartTest, PartAndUploadErrorsAreS3s) {
   std::string upload = Create("k");
   for (std::string number : {"0", "10001", "x", ""}) {
     auto response = s3.Send("PUT", "/bucket/k?partNumber=" + number + "&uploadId=" + upload, "x");
@@ -216,7 +244,7 @@ TEST_F(MultipartTest, PartAndUploadErrorsAreS3s) {
   EXPECT_EQ(S3Harness::ErrorCode(s3.Send("DELETE", "/bucket/k2?uploadId=" + aborted)), "NoSuchUpload");
 }
 
-TEST_F(MultipartTest, ConditionalCompleteHonoursIfNoneMatch) {
+TEST_P(MultipartTest, ConditionalCompleteHonoursIfNoneMatch) {
   ASSERT_EQ(s3.Send("PUT", "/bucket/exists", "old").status, 200);
   std::string upload = Create("exists");
   std::string etag = PartEtag("exists", upload, 1, "new");
@@ -227,7 +255,7 @@ TEST_F(MultipartTest, ConditionalCompleteHonoursIfNoneMatch) {
   EXPECT_EQ(BodyOf(s3.Send("GET", "/bucket/exists")), "new");
 }
 
-TEST_F(MultipartTest, ChecksumRulesOfCreateUploadPartAndComplete) {
+TEST_P(MultipartTest, ChecksumRulesOfCreateUploadPartAndComplete) {
   auto bad = [&](Headers headers) {
     auto response = s3.Send("POST", "/bucket/c?uploads", {}, std::move(headers));
     EXPECT_EQ(response.status, 400);
@@ -283,7 +311,7 @@ TEST_F(MultipartTest, ChecksumRulesOfCreateUploadPartAndComplete) {
             "mode.");
 }
 
-TEST_F(MultipartTest, UploadPartCopyCopiesRangesWithS3sErrors) {
+TEST_P(MultipartTest, UploadPartCopyCopiesRangesWithS3sErrors) {
   std::mt19937_64 random(11);
   std::string source = RandomBytes(random, 3 * kMiB + 17);
   ASSERT_EQ(s3.Send("PUT", "/bucket/src%20file", source).status, 200);
@@ -317,7 +345,7 @@ TEST_F(MultipartTest, UploadPartCopyCopiesRangesWithS3sErrors) {
   EXPECT_TRUE(BodyOf(s3.Send("GET", "/bucket/dst")) == source.substr(10, 1048577));
 }
 
-TEST_F(MultipartTest, ListMultipartUploadsRollsUpAndPages) {
+TEST_P(MultipartTest, ListMultipartUploadsRollsUpAndPages) {
   std::vector<std::pair<std::string, std::string>> created;  // key, upload id
   for (std::string key : {"a/1", "a/2", "b", "b", "c/x/y", "d"}) {
     created.emplace_back(key, Create(key));
@@ -355,7 +383,7 @@ TEST_F(MultipartTest, ListMultipartUploadsRollsUpAndPages) {
   EXPECT_EQ(S3Harness::ErrorCode(s3.Send("GET", "/bucket?uploads&max-uploads=x")), "InvalidArgument");
 }
 
-TEST_F(MultipartTest, ListPartsPages) {
+TEST_P(MultipartTest, ListPartsPages) {
   std::string upload = Create("p");
   for (int n : {1, 3, 5, 7}) PartEtag("p", upload, n, std::string(static_cast<std::size_t>(n), 'x'));
   auto first = s3.Send("GET", "/bucket/p?uploadId=" + upload + "&max-parts=2");
@@ -370,7 +398,7 @@ TEST_F(MultipartTest, ListPartsPages) {
 // Random uploads: part sizes around the 5 MiB minimum (exactly 5 MiB, 5 MiB - 1, a 0-byte last
 // part), parts uploaded in random order (some twice: the last upload wins), a random ascending
 // subset completed; the answer (EntityTooSmall or the object) is predicted independently.
-TEST_F(MultipartTest, RandomUploadsMatchAnIndependentComputation) {
+TEST_P(MultipartTest, RandomUploadsMatchAnIndependentComputation) {
   std::uint64_t seed = std::random_device{}();
   if (const char* fixed = std::getenv("MALLARD_S3_MULTIPART_SEED")) seed = std::strtoull(fixed, nullptr, 10);
   SCOPED_TRACE("MALLARD_S3_MULTIPART_SEED=" + std::to_string(seed));
@@ -459,6 +487,9 @@ TEST_F(MultipartTest, RandomUploadsMatchAnIndependentComputation) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, MultipartTest, ::testing::Values(StoreKind::Memory, StoreKind::File),
+                         [](const auto& info) { return info.param == StoreKind::Memory ? "Memory" : "File"; });
 
 }  // namespace
 }  // namespace mallard::s3
