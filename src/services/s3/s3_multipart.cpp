@@ -77,6 +77,15 @@ const std::string& UploadIdOf(const S3Call& call) {
   return id != nullptr ? *id : kEmpty;
 }
 
+// The request's upload: an upload id belongs to one key, and naming it with another is
+// NoSuchUpload as S3 answers.
+Result<UploadRecord> FindUpload(const S3Call& call) {
+  auto upload = call.store().GetUpload(call.bucket(), UploadIdOf(call));
+  if (!upload) return Fail(call.ToAwsError(upload.error()));
+  if (upload.value().key != call.key()) return Fail(errors::NoSuchUpload(UploadIdOf(call)));
+  return std::move(upload).value();
+}
+
 // A non-negative integer query parameter; S3's "Provided <name> not an integer or within integer
 // range" otherwise.
 Result<std::optional<std::int64_t>> IntegerParameter(const S3Call& call, std::string_view name) {
@@ -212,7 +221,7 @@ void UploadPart(const std::shared_ptr<S3Call>& call) {
     return call->Fail(errors::EntityTooLarge(length.value(), call->options().max_object_size));
   }
   call->RunBlocking([call, number = number.value(), declared = std::move(declared).value()]() mutable {
-    auto upload = call->store().GetUpload(call->bucket(), UploadIdOf(*call));
+    auto upload = FindUpload(*call);
     if (!upload) return call->Fail(upload.error());
     auto upload_attributes = ObjectAttributes::FromJson(upload.value().attributes_json);
     bool declared_checksum = declared.algorithm.has_value();
@@ -282,7 +291,7 @@ void UploadPartCopy(const std::shared_ptr<S3Call>& call) {
   auto source = ParseCopySource(*call->Header("x-amz-copy-source"));
   if (!source) return call->Fail(source.error());
   call->RunBlocking([call, number = number.value(), source = std::move(source).value()]() {
-    auto upload = call->store().GetUpload(call->bucket(), UploadIdOf(*call));
+    auto upload = FindUpload(*call);
     if (!upload) return call->Fail(upload.error());
     auto upload_attributes = ObjectAttributes::FromJson(upload.value().attributes_json);
     auto opened = OpenCopySource(*call, source);
@@ -414,6 +423,10 @@ Result<CompletedChecksum> CombineChecksums(const S3Call& call, const ObjectAttri
   bool composite = algorithm && upload.checksum_type == "COMPOSITE";
   auto combined = composite ? codec::CompositeChecksum(used, values) : codec::FullObjectChecksum(used, values);
   if (!combined) return Fail(errors::InternalError("a stored part checksum could not be combined"));
+  // The object's checksum the client computed itself (x-amz-checksum-<alg> on Complete) must match.
+  if (const std::string* declared = call.Header(codec::HeaderName(used)); declared != nullptr && *declared != *combined) {
+    return Fail(S3Error("BadDigest", 400, "The " + LowerName(used) + " you specified did not match the calculated checksum."));
+  }
   result.algorithm = std::string(codec::S3Name(used));
   result.value = std::move(*combined);
   result.type = composite ? "COMPOSITE" : "FULL_OBJECT";
@@ -435,7 +448,7 @@ void CompleteMultipartUpload(const std::shared_ptr<S3Call>& call) {
   auto condition = WriteConditionOf(*call);
   if (!condition) return call->Fail(condition.error());
   call->RunBlocking([call, expected_size, condition = std::move(condition).value()]() {
-    auto upload = call->store().GetUpload(call->bucket(), UploadIdOf(*call));
+    auto upload = FindUpload(*call);
     if (!upload) return call->Fail(upload.error());
     auto upload_attributes = ObjectAttributes::FromJson(upload.value().attributes_json);
     auto requested = ParseCompleteBody(*call, codec::ParseChecksumAlgorithm(upload_attributes.checksum_algorithm));
@@ -517,6 +530,7 @@ void CompleteMultipartUpload(const std::shared_ptr<S3Call>& call) {
 
 void AbortMultipartUpload(const std::shared_ptr<S3Call>& call) {
   call->Run([call]() {
+    if (auto upload = FindUpload(*call); !upload) return call->Fail(upload.error());
     if (auto aborted = call->store().AbortUpload(call->bucket(), UploadIdOf(*call)); !aborted) {
       return call->Fail(aborted.error());
     }
@@ -538,7 +552,7 @@ void ListParts(const std::shared_ptr<S3Call>& call) {
   if (!marker) return call->Fail(marker.error());
   call->Run([call, max = std::min<std::int64_t>(max_parts.value().value_or(1000), 1000),
              marker = marker.value().value_or(0)]() {
-    auto upload = call->store().GetUpload(call->bucket(), UploadIdOf(*call));
+    auto upload = FindUpload(*call);
     if (!upload) return call->Fail(upload.error());
     auto parts = call->store().ListParts(call->bucket(), UploadIdOf(*call));
     if (!parts) return call->Fail(parts.error());

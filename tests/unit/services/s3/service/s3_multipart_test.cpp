@@ -211,6 +211,10 @@ TEST_P(MultipartTest, PartAndUploadErrorsAreS3s) {
   EXPECT_EQ(S3Harness::ErrorCode(missing), "NoSuchUpload");
   EXPECT_EQ(S3Harness::Element(missing.body, "UploadId"), "nope");
   EXPECT_EQ(S3Harness::ErrorCode(s3.Send("POST", "/nobucket/k?uploads")), "NoSuchBucket");
+  // An upload id belongs to its key.
+  EXPECT_EQ(S3Harness::ErrorCode(Part("other", upload, 1, "x")), "NoSuchUpload");
+  EXPECT_EQ(S3Harness::ErrorCode(s3.Send("GET", "/bucket/other?uploadId=" + upload)), "NoSuchUpload");
+  EXPECT_EQ(S3Harness::ErrorCode(s3.Send("DELETE", "/bucket/other?uploadId=" + upload)), "NoSuchUpload");
 
   EXPECT_EQ(S3Harness::ErrorCode(s3.Send("POST", "/bucket/k?uploadId=" + upload, "not xml")), "MalformedXML");
   auto none = s3.Send("POST", "/bucket/k?uploadId=" + upload, "<CompleteMultipartUpload></CompleteMultipartUpload>");
@@ -302,6 +306,20 @@ TEST_P(MultipartTest, ChecksumRulesOfCreateUploadPartAndComplete) {
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(S3Harness::Element(done.body, "ChecksumSHA256"), Base64(Digest(EVP_sha256(), Digest(EVP_sha256(), "abc"))) + "-1");
   EXPECT_EQ(S3Harness::Element(done.body, "ChecksumType"), "COMPOSITE");
+
+  // FULL_OBJECT: the whole object's CRC from the parts', checked against one sent on Complete.
+  auto full = s3.Send("POST", "/bucket/f?uploads", {},
+                      {{"x-amz-checksum-algorithm", "CRC32"}, {"x-amz-checksum-type", "FULL_OBJECT"}});
+  std::string full_upload = S3Harness::Element(full.body, "UploadId");
+  std::string full_etag = PartEtag("f", full_upload, 1, "abc");
+  Listed full_part{1, full_etag, "<ChecksumCRC32>" + Crc32Base64("abc") + "</ChecksumCRC32>"};
+  auto wrong = Complete("f", full_upload, {full_part}, {{"x-amz-checksum-crc32", Crc32Base64("abd")}});
+  EXPECT_EQ(S3Harness::ErrorCode(wrong), "BadDigest");
+  EXPECT_EQ(S3Harness::Element(wrong.body, "Message"), "The crc32 you specified did not match the calculated checksum.");
+  auto right = Complete("f", full_upload, {full_part}, {{"x-amz-checksum-crc32", Crc32Base64("abc")}});
+  ASSERT_EQ(right.status, 200) << right.body;
+  EXPECT_EQ(S3Harness::Element(right.body, "ChecksumCRC32"), Crc32Base64("abc"));
+  EXPECT_EQ(S3Harness::Element(right.body, "ChecksumType"), "FULL_OBJECT");
 
   std::string plain = Create("d");
   std::string plain_etag = PartEtag("d", plain, 1, "x");
