@@ -58,14 +58,23 @@ MSG = {
 }
 
 
+def require_request_id(http_response, model, **_):
+    """S3 puts x-amz-request-id on every answer (success, error, 304, HEAD): checked on every boto3 call."""
+    if not http_response.headers.get("x-amz-request-id"):
+        raise AssertionError(f"{model.name} answered {http_response.status_code} without x-amz-request-id: "
+                             f"{dict(http_response.headers)!r}")
+
+
 def s3_client(endpoint: str, region: str = REGION, *, virtual: bool = False, **config):
     session = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
                                     region_name=region)
-    return session.client(
+    client = session.client(
         "s3", endpoint_url=endpoint,
         config=Config(s3={"addressing_style": "virtual" if virtual else "path"},
                       retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=120,
                       signature_version="s3v4", **config))
+    client.meta.events.register("after-call.s3", require_request_id)
+    return client
 
 
 def bucket_name(prefix: str = "e2e") -> str:
