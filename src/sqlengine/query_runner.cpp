@@ -66,18 +66,19 @@ QueryRunner::~QueryRunner() {
   pool_.join();
 }
 
-std::shared_ptr<QueryJob> QueryRunner::Submit(QueryRequest request) {
+std::shared_ptr<QueryJob> QueryRunner::Submit(QueryRequest request, std::function<void(const QueryJob&)> on_finished) {
   auto job = std::make_shared<QueryJob>(engine_->Prepare(std::move(request)), clock_());
   {
     std::lock_guard lock(mutex_);
     unfinished_.insert(job);
   }
-  boost::asio::post(pool_, [this, job] {
+  boost::asio::post(pool_, [this, job, on_finished = std::move(on_finished)] {
     try {
       job->Execute(clock_);
     } catch (const std::exception& e) {
       spdlog::error("sqlengine: query job failed unexpectedly: {}", e.what());
     }
+    if (on_finished) on_finished(*job);
     std::lock_guard lock(mutex_);
     unfinished_.erase(job);
   });

@@ -51,7 +51,9 @@ class QueryRunner {
   ~QueryRunner();
 
   SqlEngine& Engine() { return *engine_; }
-  std::shared_ptr<QueryJob> Submit(QueryRequest request);
+  // `on_finished` (optional) runs on the runner's pool once the job has settled, whatever its
+  // state (Athena writes the result files to S3 there, off the network threads).
+  std::shared_ptr<QueryJob> Submit(QueryRequest request, std::function<void(const QueryJob&)> on_finished = {});
   // Cancels every unfinished job (reset, shutdown).
   void CancelAll();
   std::int64_t Now() const { return clock_(); }

@@ -10,7 +10,8 @@ from botocore.config import Config
 
 from sqs_e2e import ACCESS_KEY, REGION, SECRET_KEY
 
-OUTPUT = "s3://mallard-athena-results/e2e/"
+OUTPUT_BUCKET = "mallard-athena-results"
+OUTPUT = f"s3://{OUTPUT_BUCKET}/e2e/"
 TERMINAL_ATHENA = {"SUCCEEDED", "FAILED", "CANCELLED"}
 TERMINAL_REDSHIFT = {"FINISHED", "FAILED", "ABORTED"}
 
@@ -18,9 +19,25 @@ TERMINAL_REDSHIFT = {"FINISHED", "FAILED", "ABORTED"}
 def client(service: str, endpoint: str, region: str = REGION):
     session = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
                                     region_name=region)
-    return session.client(service, endpoint_url=endpoint,
+    made = session.client(service, endpoint_url=endpoint,
                           config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5,
                                         read_timeout=60))
+    if service == "athena":
+        ensure_output_bucket(endpoint)
+    return made
+
+
+def ensure_output_bucket(endpoint: str) -> None:
+    """Athena writes every result to OUTPUT's bucket and fails the query when the bucket is missing,
+    as AWS does: an Athena client of these tests has it created (after the per-test reset)."""
+    s3 = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                               region_name="us-east-1").client(
+        "s3", endpoint_url=endpoint, config=Config(retries={"max_attempts": 1, "mode": "standard"},
+                                                   s3={"addressing_style": "path"}))
+    try:
+        s3.create_bucket(Bucket=OUTPUT_BUCKET)
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
 
 
 def athena_wait(athena, query_id: str, timeout: float = 60.0) -> dict:

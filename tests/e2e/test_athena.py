@@ -15,7 +15,7 @@ import botocore.credentials
 import pytest
 from botocore.exceptions import ClientError
 
-from sqlengine_e2e import OUTPUT, athena_rows, athena_run, athena_wait, client
+from sqlengine_e2e import OUTPUT, athena_rows, athena_run, athena_wait, client, ensure_output_bucket
 from sqs_e2e import ACCESS_KEY, REGION, SECRET_KEY
 
 
@@ -285,7 +285,8 @@ def test_catalogue_apis_reflect_the_engine(athena):
     assert athena.get_data_catalog(Name="lake")["DataCatalog"]["Type"] == "HIVE"
 
 
-def test_aws_cli_runs_a_query(aws_cli):
+def test_aws_cli_runs_a_query(aws_cli, mallard):
+    ensure_output_bucket(mallard.endpoint)  # Athena fails a query whose output bucket is missing
     started = aws_cli("athena", "start-query-execution", "--query-string", "SELECT 'cli' AS source",
                       "--result-configuration", f"OutputLocation={OUTPUT}")
     query_id = started["QueryExecutionId"]

@@ -46,12 +46,7 @@ AthenaService::Result AthenaService::GetQueryResults(const Request& request) {
     auto found = partition.executions.find(id);
     if (found == partition.executions.end()) return Fail(errors::QueryNotFound(id));
     statement_type = found->second.statement_type;
-    if (found->second.job) {
-      snapshot = found->second.job->Read();
-    } else {
-      snapshot.state = found->second.settled_state;
-      snapshot.outcomes = found->second.settled_outcomes;
-    }
+    snapshot = ReadExecution(found->second);
   }
   switch (snapshot.state) {
     case JobState::Queued:

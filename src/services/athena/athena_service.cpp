@@ -3,12 +3,15 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 #include <unordered_set>
 
 #include "common/ids.hpp"
 #include "services/athena/athena_errors.hpp"
 #include "services/kit/api_input.hpp"
+#include "services/kit/peer_directory.hpp"
 #include "sqlengine/sql_text.hpp"
 
 namespace mallard::athena {
@@ -74,7 +77,68 @@ std::shared_ptr<const std::vector<sqlengine::QueryOutcome>> EmptySuccess() {
   return std::make_shared<const std::vector<sqlengine::QueryOutcome>>(1, std::move(outcome));
 }
 
+// Runs `writer` with the job's final state (on the query runner's pool).
+std::function<void(const sqlengine::QueryJob&)> OnEngineFinished(ResultWrite writer) {
+  if (!writer) return {};
+  return [writer = std::move(writer)](const sqlengine::QueryJob& job) {
+    auto snapshot = job.Read();
+    writer(snapshot.state, snapshot.outcomes);
+  };
+}
+
 }  // namespace
+
+sqlengine::QueryJob::Snapshot ReadExecution(const ExecutionRecord& record) {
+  sqlengine::QueryJob::Snapshot snapshot;
+  if (record.job) {
+    snapshot = record.job->Read();
+  } else {
+    snapshot.state = record.settled_state;
+    snapshot.submitted_ms = snapshot.started_ms = snapshot.completed_ms = record.submitted_ms;
+    snapshot.outcomes = record.settled_outcomes;
+  }
+  if (snapshot.state != JobState::Succeeded || !record.result_files) return snapshot;
+  // Athena reports SUCCEEDED only once the results are in S3.
+  const ResultFiles& files = *record.result_files;
+  if (!files.Done()) {
+    snapshot.state = JobState::Running;
+    snapshot.completed_ms = 0;
+    return snapshot;
+  }
+  snapshot.completed_ms = std::max(snapshot.completed_ms, files.CompletedMs());
+  if (auto failure = files.Failure()) {
+    snapshot.state = JobState::Failed;
+    auto outcomes = snapshot.outcomes ? *snapshot.outcomes : std::vector<sqlengine::QueryOutcome>{};
+    sqlengine::QueryOutcome failed;
+    failed.error_message = *failure;
+    outcomes.push_back(std::move(failed));
+    snapshot.outcomes = std::make_shared<const std::vector<sqlengine::QueryOutcome>>(std::move(outcomes));
+  }
+  return snapshot;
+}
+
+ResultWrite AthenaService::ResultWriter(ExecutionRecord& record, const RequestContext& caller) {
+  const auto* location = record.result_configuration.if_contains("OutputLocation");
+  if (runtime_.peers == nullptr || !runtime_.peers->Has("s3") || location == nullptr || !location->is_string()) {
+    return {};
+  }
+  record.result_files = std::make_shared<ResultFiles>();
+  std::string url(location->get_string());
+  bool ddl = url.size() >= 4 && url.compare(url.size() - 4, 4, ".txt") == 0;
+  // The write may outlive this service object (the runner's pool is joined in its destructor):
+  // everything it needs is copied here.
+  return [peers = runtime_.peers, caller, url, ddl, clock = runtime_.clock, files = record.result_files,
+          sequence = engine_query_sequence_.fetch_add(1) + 1](
+             JobState state, const std::shared_ptr<const std::vector<sqlengine::QueryOutcome>>& outcomes) {
+    if (state != JobState::Succeeded) {
+      files->Finish(clock(), std::nullopt);  // nothing is written for a failed or cancelled query
+      return;
+    }
+    static const sqlengine::QueryOutcome kEmpty;
+    const auto& outcome = outcomes && !outcomes->empty() ? outcomes->back() : kEmpty;
+    WriteResultFiles(*peers, caller, url, outcome, ddl, EngineQueryId(clock(), sequence), clock, files);
+  };
+}
 
 AthenaService::AthenaService(std::shared_ptr<sqlengine::SqlEngine> engine, services::ServiceContext runtime,
                              unsigned query_workers)
@@ -347,13 +411,23 @@ AthenaService::Result AthenaService::StartQueryExecution(const Request& request)
     sqlengine::QueryRequest engine_request;
     engine_request.statements.push_back(EngineStatement(*database_ddl.ddl, EngineSchema(database_ddl.ddl->database)));
     record.database_ddl = std::move(database_ddl.ddl);
-    record.job = runner_->Submit(std::move(engine_request));
+    record.job = runner_->Submit(std::move(engine_request), OnEngineFinished(ResultWriter(record, request.context)));
     partition.pending_database_ddl.push_back(record.id);
   } else {
     sqlengine::QueryRequest engine_request;
     bool needs_engine = true;
     PlanExecution(partition, record, engine_request, needs_engine);
-    if (needs_engine) record.job = runner_->Submit(std::move(engine_request));
+    if (needs_engine) {
+      record.job = runner_->Submit(std::move(engine_request), OnEngineFinished(ResultWriter(record, request.context)));
+    } else if (record.settled_state == JobState::Succeeded) {
+      // Settled by the service (PREPARE, DEALLOCATE): its (empty) result files all the same, built
+      // on the module's pool.
+      if (auto writer = ResultWriter(record, request.context)) {
+        auto write = [writer, outcomes = record.settled_outcomes] { writer(JobState::Succeeded, outcomes); };
+        if (runtime_.blocking_pool != nullptr) boost::asio::post(*runtime_.blocking_pool, std::move(write));
+        else write();
+      }
+    }
   }
   std::string id = record.id;
   if (token) partition.execution_tokens[*token] = id;
@@ -365,14 +439,7 @@ AthenaService::Result AthenaService::StartQueryExecution(const Request& request)
 // ---- GetQueryExecution and friends ---------------------------------------------------------
 
 boost::json::object AthenaService::DescribeExecution(const ExecutionRecord& record) const {
-  sqlengine::QueryJob::Snapshot snapshot;
-  if (record.job) {
-    snapshot = record.job->Read();
-  } else {
-    snapshot.state = record.settled_state;
-    snapshot.submitted_ms = snapshot.started_ms = snapshot.completed_ms = record.submitted_ms;
-    snapshot.outcomes = record.settled_outcomes;
-  }
+  sqlengine::QueryJob::Snapshot snapshot = ReadExecution(record);
   Json status{{"State", StateName(snapshot.state)}, {"SubmissionDateTime", EpochSeconds(snapshot.submitted_ms)}};
   bool finished = snapshot.completed_ms != 0;
   if (finished) status["CompletionDateTime"] = EpochSeconds(snapshot.completed_ms);

@@ -5,6 +5,7 @@
 // engine's catalogue, which Redshift Data shares.
 #include <boost/json/object.hpp>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include <unordered_map>
 
 #include "services/athena/athena_ddl.hpp"
+#include "services/athena/athena_output.hpp"
 #include "services/kit/service.hpp"
 #include "services/kit/operation_executor.hpp"
 #include "services/kit/service_context.hpp"
@@ -36,7 +38,18 @@ struct ExecutionRecord {
   std::shared_ptr<const std::vector<sqlengine::QueryOutcome>> settled_outcomes;
   // CREATE/DROP DATABASE: applied to the partition's database records once the engine succeeds.
   std::optional<DatabaseDdl> database_ddl;
+  // The result files at OutputLocation (null when this server has no S3 to write them to): the
+  // execution reads RUNNING until they are written and FAILED when they cannot be.
+  std::shared_ptr<ResultFiles> result_files;
 };
+
+// The execution's state as clients see it: the engine job's (or the service's settlement), held at
+// RUNNING until the result files are in S3 and turned FAILED when they could not be written.
+sqlengine::QueryJob::Snapshot ReadExecution(const ExecutionRecord& record);
+
+// Writes an execution's result files, given how its query finished.
+using ResultWrite =
+    std::function<void(sqlengine::JobState, const std::shared_ptr<const std::vector<sqlengine::QueryOutcome>>&)>;
 
 struct WorkGroupRecord {
   std::string name;
@@ -144,6 +157,9 @@ class AthenaService final : public services::Service {
   // Turns SQL plus ExecutionParameters into what the engine runs; handles EXECUTE/PREPARE.
   void PlanExecution(Partition& partition, ExecutionRecord& record, sqlengine::QueryRequest& engine_request,
                      bool& needs_engine);
+  // What runs once `record`'s query has finished: writes its result files to S3 (and sets
+  // record.result_files). Empty when this server has no S3 to write them to.
+  ResultWrite ResultWriter(ExecutionRecord& record, const RequestContext& caller);
 
   // Results (athena_results.cpp).
   Result GetQueryResults(const Request& request);
@@ -214,6 +230,7 @@ class AthenaService final : public services::Service {
   services::kit::OperationExecutor executor_;
   std::mutex mutex_;
   std::unordered_map<std::string, Partition> partitions_;
+  std::atomic<std::uint64_t> engine_query_sequence_{0};  // the NNNNN of engine query ids
 };
 
 }  // namespace mallard::athena
