@@ -10,7 +10,12 @@
 #include <random>
 #include <set>
 
+#include <stdlib.h>
+
+#include <filesystem>
+
 #include "common/encoding.hpp"
+#include "services/s3/file/file_s3_store.hpp"
 #include "services/s3/codec/checksums.hpp"
 #include "services/s3/s3_attributes.hpp"
 #include "services/s3/xml/s3_xml.hpp"
@@ -84,7 +89,29 @@ VersionPage ParseVersionPage(const std::string& body) {
   return page;
 }
 
-class VersionsTest : public ::testing::Test {
+// Every case runs on both stores: the listing's order and markers are the store contract's.
+enum class StoreKind { Memory, File };
+
+struct TempRoot {
+  TempRoot() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "mallard-s3-versions-XXXXXX").string();
+    path = ::mkdtemp(pattern.data()) != nullptr ? std::filesystem::path(pattern) : std::filesystem::path();
+  }
+  ~TempRoot() {
+    std::error_code ignored;
+    if (!path.empty()) std::filesystem::remove_all(path, ignored);
+  }
+  std::filesystem::path path;
+};
+
+std::shared_ptr<S3Store> MakeStore(StoreKind kind, const std::filesystem::path& root) {
+  if (kind == StoreKind::Memory) return std::make_shared<MemoryS3Store>();
+  auto opened = file::FileS3Store::Open(root);
+  EXPECT_TRUE(opened) << (opened ? "" : opened.error().detail);
+  return opened ? std::shared_ptr<S3Store>(std::move(opened).value()) : std::make_shared<MemoryS3Store>();
+}
+
+class VersionsTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   void SetUp() override {
     s3.CreateBucket("ver");
@@ -113,11 +140,15 @@ class VersionsTest : public ::testing::Test {
     EXPECT_EQ(answer.status, 200) << answer.body;
     return ParseVersionPage(answer.body);
   }
-  S3Harness s3;
+  TempRoot root;
+  S3Harness s3{boost::asio::any_io_executor{}, MakeStore(GetParam(), root.path)};
 };
 
+INSTANTIATE_TEST_SUITE_P(Stores, VersionsTest, ::testing::Values(StoreKind::Memory, StoreKind::File),
+                         [](const auto& info) { return info.param == StoreKind::Memory ? "Memory" : "File"; });
+
 // LocalStack's test_list_objects_versions_markers, recorded against AWS.
-TEST_F(VersionsTest, MarkersAsAwsRecorded) {
+TEST_P(VersionsTest, MarkersAsAwsRecorded) {
   std::vector<std::string> ids;  // in creation order, as the recording numbers them (1-based)
   for (const char* key : {"test_0", "test_1", "test_2"}) ids.push_back(Put("ver", key, "version 1"));
   ids.push_back(Put("ver", "test_2", "version 2"));
@@ -172,7 +203,7 @@ TEST_F(VersionsTest, MarkersAsAwsRecorded) {
 }
 
 // LocalStack's test_list_object_versions_pagination_common_prefixes and _with_prefix.
-TEST_F(VersionsTest, CommonPrefixPaginationAsAwsRecorded) {
+TEST_P(VersionsTest, CommonPrefixPaginationAsAwsRecorded) {
   for (const char* key : {"folder/aSubfolder/subFile1", "folder/aSubfolder/subFile2", "folder/file1", "folder/file2"}) {
     Put("ver", key, "content 123");
   }
@@ -204,7 +235,7 @@ TEST_F(VersionsTest, CommonPrefixPaginationAsAwsRecorded) {
       << raw.body;
 }
 
-TEST_F(VersionsTest, EntryShapeEncodingAndErrors) {
+TEST_P(VersionsTest, EntryShapeEncodingAndErrors) {
   std::string version = Put("ver", "a%20b/c", "12345");  // the key "a b/c"
   Delete("ver", "a%20b/c");
   auto answer = s3.Send("GET", "/ver?versions&encoding-type=url");
@@ -234,7 +265,7 @@ TEST_F(VersionsTest, EntryShapeEncodingAndErrors) {
   EXPECT_FALSE(zero.truncated);
 }
 
-TEST_F(VersionsTest, DeleteObjectsNeedsAVerifiedDigest) {
+TEST_P(VersionsTest, DeleteObjectsNeedsAVerifiedDigest) {
   Put("ver", "k", "x");
   std::string body = DeleteBody({{"k", ""}});
   auto missing = s3.Send("POST", "/ver?delete", body);
@@ -284,7 +315,7 @@ TEST_F(VersionsTest, DeleteObjectsNeedsAVerifiedDigest) {
 }
 
 // LocalStack's test_delete_objects (unversioned) and test_delete_objects_versioned, recorded against AWS.
-TEST_F(VersionsTest, DeleteObjectsAsAwsRecorded) {
+TEST_P(VersionsTest, DeleteObjectsAsAwsRecorded) {
   s3.CreateBucket("plain");
   Put("plain", "test-delete", "test-delete");
   std::string body = DeleteBody({{"test-delete", "HPniJFCxqTsMuIH9KX8K8wEjNUgmABCD"}});
@@ -341,7 +372,7 @@ TEST_F(VersionsTest, DeleteObjectsAsAwsRecorded) {
       << matched.body;
 }
 
-TEST_F(VersionsTest, GetObjectAttributes) {
+TEST_P(VersionsTest, GetObjectAttributes) {
   std::string v1 = Put("ver", "obj", "69\n420\n");
   std::string v2 = Put("ver", "obj", "version 2");
   Headers all = {{"x-amz-object-attributes", "ETag, Checksum, ObjectParts, StorageClass, ObjectSize"}};
@@ -390,7 +421,7 @@ TEST_F(VersionsTest, GetObjectAttributes) {
   EXPECT_EQ(S3Harness::ErrorCode(s3.Send("GET", "/ver/none?attributes", "", all)), "NoSuchKey");
 }
 
-TEST_F(VersionsTest, GetObjectAttributesOfParts) {
+TEST_P(VersionsTest, GetObjectAttributesOfParts) {
   // A multipart object's attributes as CompleteMultipartUpload records them (written through the
   // store: the parts' checksums decide whether S3 lists them).
   for (bool composite : {true, false}) {
@@ -493,7 +524,7 @@ void ModelListing(const Model& model, const std::string& prefix, const std::stri
   }
 }
 
-TEST_F(VersionsTest, RandomisedAgainstModel) {
+TEST_P(VersionsTest, RandomisedAgainstModel) {
   unsigned seed = std::random_device{}();
   if (const char* fixed = std::getenv("MALLARD_S3_VERSIONS_SEED")) seed = static_cast<unsigned>(std::strtoul(fixed, nullptr, 10));
   SCOPED_TRACE("MALLARD_S3_VERSIONS_SEED=" + std::to_string(seed));
