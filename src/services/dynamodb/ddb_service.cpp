@@ -7,6 +7,7 @@
 #include "services/dynamodb/model/ddb_errors.hpp"
 #include "services/dynamodb/ddb_request_validation.hpp"
 #include "services/dynamodb/ddb_table_codec.hpp"
+#include "services/dynamodb/transfer/ddb_transfer_jobs.hpp"
 
 namespace mallard::dynamodb {
 namespace asio = boost::asio;
@@ -21,7 +22,8 @@ DynamoDbService::DynamoDbService(std::shared_ptr<DynamoDbStore> store, services:
     : store_(std::move(store)),
       runtime_(std::move(runtime)),
       executor_("dynamodb", runtime_, &errors::InternalServerError, store_->IsInline()),
-      transitions_(options.table_transition_millis) {
+      transitions_(options.table_transition_millis),
+      transfers_(std::make_shared<transfer::TransferJobs>()) {
   if (runtime_.timers) {
     ttl_timer_ = std::make_unique<asio::steady_timer>(runtime_.timers);
     ScheduleTtlSweep();
@@ -87,6 +89,12 @@ const DynamoDbService::Table& DynamoDbService::Operations() {
       {"PutResourcePolicy", &DynamoDbService::PutResourcePolicy, RunOn::Store},
       {"GetResourcePolicy", &DynamoDbService::GetResourcePolicy, RunOn::Store},
       {"DeleteResourcePolicy", &DynamoDbService::DeleteResourcePolicy, RunOn::Store},
+      {"ExportTableToPointInTime", &DynamoDbService::ExportTableToPointInTime, RunOn::Store},
+      {"DescribeExport", &DynamoDbService::DescribeExport, RunOn::Store},
+      {"ListExports", &DynamoDbService::ListExports, RunOn::Store},
+      {"ImportTable", &DynamoDbService::ImportTable, RunOn::Store},
+      {"DescribeImport", &DynamoDbService::DescribeImport, RunOn::Store},
+      {"ListImports", &DynamoDbService::ListImports, RunOn::Store},
   };
   return table;
 }
@@ -122,6 +130,7 @@ OperationResult DynamoDbService::RunRow(const RequestContext& context, const Tab
 void DynamoDbService::Reset() {
   store_->Reset();
   transitions_.Clear();
+  transfers_->Clear();
   std::lock_guard lock(idempotency_mutex_);
   idempotent_calls_.clear();
 }

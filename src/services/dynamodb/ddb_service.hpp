@@ -18,6 +18,9 @@
 #include "services/kit/service_context.hpp"
 
 namespace mallard::dynamodb {
+namespace transfer {
+struct TransferJobs;
+}
 
 struct DynamoDbOptions {
   // How long tables stay CREATING / UPDATING / DELETING and new indexes CREATING (backfilling);
@@ -91,6 +94,13 @@ class DynamoDbService final : public services::Service {
   Result<Json> RestoreTableToPointInTime(const Call& call);
   Result<Json> UpdateContinuousBackups(const Call& call);
   Result<Json> DescribeContinuousBackups(const Call& call);
+  // Exports to and imports from S3 (ddb_export.cpp, ddb_import.cpp).
+  Result<Json> ExportTableToPointInTime(const Call& call);
+  Result<Json> DescribeExport(const Call& call);
+  Result<Json> ListExports(const Call& call);
+  Result<Json> ImportTable(const Call& call);
+  Result<Json> DescribeImport(const Call& call);
+  Result<Json> ListImports(const Call& call);
   // Items (ddb_items.cpp).
   Result<Json> PutItem(const Call& call);
   Result<Json> GetItem(const Call& call);
@@ -121,6 +131,8 @@ class DynamoDbService final : public services::Service {
   // Where the next TTL sweep of a table resumes (touched only by the sweep, one at a time).
   std::map<std::pair<Scope, std::string>, Item> ttl_cursors_;
   std::atomic<bool> stopping_{false};
+  // Export and import descriptions, shared with the jobs that update them.
+  std::shared_ptr<transfer::TransferJobs> transfers_;
 
   // TransactWriteItems idempotency: ClientRequestToken -> the request it came with and its answer,
   // for 10 minutes.
