@@ -38,6 +38,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libhiredis-dev libpq-dev libssl-dev zlib1g-dev
+  libzstd-dev                # DynamoDB ImportTable: ZSTD-compressed input
   libpugixml-dev             # S3: XML request bodies (configurations, DeleteObjects, CompleteMultipartUpload)
   libgtest-dev libgmock-dev libbenchmark-dev googletest
   redis-server postgresql

@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import json
 import random
+import subprocess
 import time
 
 import boto3
@@ -265,6 +266,30 @@ def test_import_dynamodb_json_gzip_and_errors(dynamodb, s3):
     assert sorted(map(normalized, scan_all(dynamodb, "jsoncopy"))) == sorted(map(normalized, items))
     summaries = dynamodb.list_imports(TableArn=imported["TableArn"])["ImportSummaryList"]
     assert [s["ImportArn"] for s in summaries] == [imported["ImportArn"]]
+
+
+def test_import_zstd_ion_and_json(dynamodb, s3):
+    """ZSTD input (made by the zstd CLI, independent of the server's library), two frames in one object."""
+    rng = random.Random(19_04)
+    items = [random_item(rng, i) for i in range(40)]
+    lines = [json.dumps({"Item": wire_json(item)}) for item in items]
+    def zstd(data: bytes) -> bytes:
+        return subprocess.run(["zstd", "-q", "-c"], input=data, capture_output=True, check=True).stdout
+    s3.put_object(Bucket=BUCKET, Key="in/zst/a.json.zst",
+                  Body=zstd("\n".join(lines[:25]).encode() + b"\n") + zstd("\n".join(lines[25:]).encode()))
+    s3.put_object(Bucket=BUCKET, Key="in/zst/b.json.zst", Body=b"this is not zstd")
+    imported = dynamodb.import_table(
+        S3BucketSource={"S3Bucket": BUCKET, "S3KeyPrefix": "in/zst/"}, InputFormat="DYNAMODB_JSON",
+        InputCompressionType="ZSTD",
+        TableCreationParameters={"TableName": "zstdcopy", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                                         {"AttributeName": "sk", "KeyType": "RANGE"}],
+                                 "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                                          {"AttributeName": "sk", "AttributeType": "N"}],
+                                 "BillingMode": "PAY_PER_REQUEST"})["ImportTableDescription"]
+    finished = wait_import(dynamodb, imported["ImportArn"])
+    assert finished["ImportStatus"] == "COMPLETED", finished
+    assert finished["ImportedItemCount"] == 40 and finished["ErrorCount"] == 1  # the damaged object
+    assert sorted(map(normalized, scan_all(dynamodb, "zstdcopy"))) == sorted(map(normalized, items))
 
 
 def test_import_csv_with_header_list_and_delimiter(dynamodb, s3):

@@ -1,6 +1,6 @@
 // ImportTable, DescribeImport, ListImports: creates the table from TableCreationParameters, then a
 // job on DynamoDB's transfer pool reads every object under the S3 source's prefix through S3's peer
-// operations, decompresses it (NONE, GZIP), parses it (CSV, DYNAMODB_JSON, ION) and writes the
+// operations, decompresses it (NONE, GZIP, ZSTD), parses it (CSV, DYNAMODB_JSON, ION) and writes the
 // items. Items that fail to parse or validate are counted in ErrorCount and logged (AWS writes them
 // to CloudWatch Logs; Mallard has no CloudWatch, so the server log holds them).
 #include <spdlog/spdlog.h>
@@ -102,8 +102,10 @@ Json RunImport(DynamoDbStore& store, const services::PeerDirectory* peers, const
       const auto& body = object->at("Body").as_string();
       counts.processed_bytes += static_cast<std::int64_t>(body.size());
       std::string text;
-      if (plan.compression == "GZIP") {
-        auto inflated = transfer::GzipDecompress(std::string_view(body.data(), body.size()), kMaxObjectBytes);
+      if (plan.compression != "NONE") {
+        const std::string_view compressed(body.data(), body.size());
+        auto inflated = plan.compression == "GZIP" ? transfer::GzipDecompress(compressed, kMaxObjectBytes)
+                                                   : transfer::ZstdDecompress(compressed, kMaxObjectBytes);
         if (!inflated) {
           reject(key, inflated.error());
           continue;
@@ -164,9 +166,6 @@ Result<Json> DynamoDbService::ImportTable(const Call& call) {
   if (format.empty()) return Fail(input::MissingMember("InputFormat"));
   MALLARD_ASSIGN_OR_RETURN(auto compression,
                            input::EnumMember(call.input, "InputCompressionType", {"GZIP", "ZSTD", "NONE"}, "NONE"));
-  if (compression == "ZSTD")
-    return Fail(errors::Validation("InputCompressionType ZSTD is not supported by this build of Mallard (no zstd library); "
-                                   "use GZIP or NONE"));
   MALLARD_ASSIGN_OR_RETURN(auto client_token, input::OptionalString(call.input, "ClientToken"));
   MALLARD_ASSIGN_OR_RETURN(auto options, input::OptionalObject(call.input, "InputFormatOptions"));
   MALLARD_ASSIGN_OR_RETURN(auto parameters, input::OptionalObject(call.input, "TableCreationParameters"));

@@ -1,6 +1,7 @@
 #include "services/dynamodb/transfer/ddb_transfer_formats.hpp"
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include <boost/json.hpp>
 
@@ -697,6 +698,52 @@ Result<std::string, std::string> GzipDecompress(std::string_view bytes, std::siz
   }
   inflateEnd(&stream);
   if (status != Z_STREAM_END) return Fail(std::string("The object is not valid gzip data"));
+  return out;
+}
+
+std::string ZstdCompress(std::string_view bytes) {
+  std::string out(ZSTD_compressBound(bytes.size()), '\0');
+  std::size_t size = ZSTD_compress(out.data(), out.size(), bytes.data(), bytes.size(), 3);
+  out.resize(ZSTD_isError(size) ? 0 : size);
+  return out;
+}
+
+Result<std::string, std::string> ZstdDecompress(std::string_view bytes, std::size_t max_output) {
+  // Streaming, so a frame that does not state its size (or lies about it) is still bounded.
+  ZSTD_DStream* stream = ZSTD_createDStream();
+  if (stream == nullptr) return Fail(std::string("Cannot start decompression"));
+  ZSTD_initDStream(stream);
+  std::string out;
+  std::string buffer(ZSTD_DStreamOutSize(), '\0');
+  ZSTD_inBuffer input{bytes.data(), bytes.size(), 0};
+  std::size_t last = 0;
+  while (input.pos < input.size) {
+    ZSTD_outBuffer output{buffer.data(), buffer.size(), 0};
+    last = ZSTD_decompressStream(stream, &output, &input);
+    if (ZSTD_isError(last)) {
+      ZSTD_freeDStream(stream);
+      return Fail(std::string("The object is not valid zstd data: ") + ZSTD_getErrorName(last));
+    }
+    out.append(buffer.data(), output.pos);
+    if (out.size() > max_output) {
+      ZSTD_freeDStream(stream);
+      return Fail(std::string("The decompressed object is larger than the import allows"));
+    }
+    if (output.pos == 0 && last != 0 && input.pos == input.size) break;
+  }
+  // Flush what the decoder still holds for the last frame.
+  while (last != 0) {
+    ZSTD_outBuffer output{buffer.data(), buffer.size(), 0};
+    last = ZSTD_decompressStream(stream, &output, &input);
+    if (ZSTD_isError(last) || output.pos == 0) break;
+    out.append(buffer.data(), output.pos);
+    if (out.size() > max_output) {
+      ZSTD_freeDStream(stream);
+      return Fail(std::string("The decompressed object is larger than the import allows"));
+    }
+  }
+  ZSTD_freeDStream(stream);
+  if (last != 0) return Fail(std::string("The object is not valid zstd data: the last frame is truncated"));
   return out;
 }
 

@@ -47,9 +47,13 @@ struct CsvRows {
 };
 CsvRows ParseCsvItems(std::string_view text, const CsvOptions& options, const TableDefinition& table);
 
-// ---- gzip (RFC 1952) through zlib. Decompression stops with an error past `max_output` bytes
+// ---- gzip (RFC 1952) through zlib, zstd through libzstd. Decompression stops with an error past `max_output` bytes
 // (a hostile or corrupt object never exhausts memory).
 std::string GzipCompress(std::string_view bytes);
 Result<std::string, std::string> GzipDecompress(std::string_view bytes, std::size_t max_output);
+// Zstandard frames (RFC 8878; several frames concatenated read as one), with the same bound.
+Result<std::string, std::string> ZstdDecompress(std::string_view bytes, std::size_t max_output);
+// For tests and tools: one Zstandard frame.
+std::string ZstdCompress(std::string_view bytes);
 
 }  // namespace mallard::dynamodb::transfer

@@ -174,6 +174,22 @@ TEST(TransferFormats, MalformedInputIsAnErrorNotACrash) {
   EXPECT_FALSE(GzipDecompress(GzipCompress(std::string(1 << 20, 'x')), 1000));  // over the limit
 }
 
+TEST(TransferFormats, ZstdRoundTripsConcatenatedFramesAndRefusesDamage) {
+  std::mt19937 rng(19);
+  for (int round = 0; round < 20; ++round) {
+    std::string first, second;
+    for (int i = 0, n = static_cast<int>(rng() % 300000); i < n; ++i) first += static_cast<char>('a' + rng() % (1 + round));
+    for (int i = 0, n = static_cast<int>(rng() % 1000); i < n; ++i) second += static_cast<char>(rng());
+    std::string frames = ZstdCompress(first) + ZstdCompress(second);
+    auto inflated = ZstdDecompress(frames, 1 << 26);
+    ASSERT_TRUE(inflated) << inflated.error();
+    EXPECT_EQ(inflated.value(), first + second);
+    if (frames.size() > 8) EXPECT_FALSE(ZstdDecompress(frames.substr(0, frames.size() - 3), 1 << 26));
+  }
+  EXPECT_FALSE(ZstdDecompress("not zstd at all", 1 << 20));
+  EXPECT_FALSE(ZstdDecompress(ZstdCompress(std::string(1 << 20, 'x')), 1000));
+}
+
 TEST(TransferFormats, CsvQuotingHeadersAndKeyTypes) {
   TableDefinition table;
   table.keys.partition = {"id", AttrType::S};
