@@ -334,6 +334,9 @@ def test_export_failures(dynamodb, s3):
     first = dynamodb.export_table_to_point_in_time(TableArn=arn, S3Bucket=BUCKET, ClientToken="t")["ExportDescription"]
     again = dynamodb.export_table_to_point_in_time(TableArn=arn, S3Bucket=BUCKET, ClientToken="t")["ExportDescription"]
     assert again["ExportArn"] == first["ExportArn"]
+    with pytest.raises(ClientError) as error:
+        dynamodb.export_table_to_point_in_time(TableArn=arn, S3Bucket=BUCKET, ClientToken="t", S3Prefix="other")
+    assert error.value.response["Error"]["Code"] == "ExportConflictException"
 
 
 def test_import_failures(dynamodb, s3):
@@ -349,3 +352,15 @@ def test_import_failures(dynamodb, s3):
                                      TableCreationParameters=dict(parameters, TableName="fresh"))["ImportTableDescription"]
     finished = wait_import(dynamodb, imported["ImportArn"])
     assert finished["ImportStatus"] == "FAILED" and finished["FailureCode"] == "S3NoSuchBucket"
+    # A reused ClientToken answers the first import; with other parameters it is a conflict.
+    source = {"S3Bucket": BUCKET, "S3KeyPrefix": "nothing/"}
+    first = dynamodb.import_table(S3BucketSource=source, InputFormat="CSV", ClientToken="c",
+                                  TableCreationParameters=dict(parameters, TableName="tokened"))["ImportTableDescription"]
+    again = dynamodb.import_table(S3BucketSource=source, InputFormat="CSV", ClientToken="c",
+                                  TableCreationParameters=dict(parameters, TableName="tokened"))["ImportTableDescription"]
+    assert again["ImportArn"] == first["ImportArn"]
+    assert wait_import(dynamodb, first["ImportArn"])["ImportedItemCount"] == 0
+    with pytest.raises(ClientError) as error:
+        dynamodb.import_table(S3BucketSource=source, InputFormat="ION", ClientToken="c",
+                              TableCreationParameters=dict(parameters, TableName="tokened2"))
+    assert error.value.response["Error"]["Code"] == "ImportConflictException"
