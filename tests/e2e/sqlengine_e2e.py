@@ -27,7 +27,7 @@ def client(service: str, endpoint: str, region: str = REGION):
     return made
 
 
-def ensure_output_bucket(endpoint: str) -> None:
+def ensure_output_bucket(endpoint: str, bucket: str = OUTPUT_BUCKET) -> None:
     """Athena writes every result to OUTPUT's bucket and fails the query when the bucket is missing,
     as AWS does: an Athena client of these tests has it created (after the per-test reset)."""
     s3 = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
@@ -35,7 +35,7 @@ def ensure_output_bucket(endpoint: str) -> None:
         "s3", endpoint_url=endpoint, config=Config(retries={"max_attempts": 1, "mode": "standard"},
                                                    s3={"addressing_style": "path"}))
     try:
-        s3.create_bucket(Bucket=OUTPUT_BUCKET)
+        s3.create_bucket(Bucket=bucket)
     except s3.exceptions.BucketAlreadyOwnedByYou:
         pass
 

@@ -223,6 +223,7 @@ def test_list_batch_get_and_client_request_token(athena):
 
 
 def test_work_groups_named_queries_and_prepared_statements(athena):
+    ensure_output_bucket(athena.meta.endpoint_url, "wg-bucket")  # a missing bucket refuses the query
     athena.create_work_group(Name="analysts", Description="team",
                              Configuration={"ResultConfiguration": {"OutputLocation": "s3://wg-bucket/out"}})
     group = athena.get_work_group(WorkGroup="analysts")["WorkGroup"]
@@ -390,13 +391,16 @@ def test_work_group_configuration_and_messages_as_aws_returns_them(athena, athen
         "EngineVersion": {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
         "EnableMinimumEncryptionConfiguration": False,
     }
-    athena.create_work_group(Name="enforced", Configuration={"ResultConfiguration": {"OutputLocation": "s3://wg/out/"}})
+    # A bucket that exists (a missing one refuses the query; "wg" is too short a bucket name for S3).
+    ensure_output_bucket(athena.meta.endpoint_url, "wg-enforced")
+    athena.create_work_group(Name="enforced",
+                             Configuration={"ResultConfiguration": {"OutputLocation": "s3://wg-enforced/out/"}})
     configuration = athena.get_work_group(WorkGroup="enforced")["WorkGroup"]["Configuration"]
     assert configuration["EnforceWorkGroupConfiguration"] is True
     # Enforced: the work group's output location wins over the request's.
     query_id = athena.start_query_execution(QueryString="SELECT 1", WorkGroup="enforced",
                                             ResultConfiguration={"OutputLocation": OUTPUT})["QueryExecutionId"]
-    assert athena_wait(athena, query_id)["ResultConfiguration"]["OutputLocation"].startswith("s3://wg/out/")
+    assert athena_wait(athena, query_id)["ResultConfiguration"]["OutputLocation"].startswith("s3://wg-enforced/out/")
     with pytest.raises(ClientError) as excinfo:
         athena.create_work_group(Name="enforced")
     assert (error_of(excinfo)["Code"], error_of(excinfo)["Message"]) == ("InvalidRequestException",

@@ -179,12 +179,24 @@ def test_succeeded_is_never_reported_before_the_object_exists(athena, s3):
     assert len(get_body(s3, f"runs/{ids[0]}.csv").splitlines()) == 2001
 
 
-def test_missing_bucket_fails_the_query_with_athenas_reason(athena, s3):
-    query_id = start(athena, "SELECT 1 AS x", location="s3://no-such-results-bucket/x/")
+def test_missing_bucket_refuses_the_query_as_athena_does(athena, s3):
+    with pytest.raises(ClientError) as failure:
+        start(athena, "SELECT 1 AS x", location="s3://no-such-results-bucket/x/")
+    error = failure.value.response["Error"]
+    assert error["Code"] == "InvalidRequestException"
+    assert error["Message"] == "Unable to verify/create output bucket no-such-results-bucket"
+    assert athena.list_query_executions()["QueryExecutionIds"] == []
+
+
+def test_bucket_deleted_while_the_query_runs_fails_it(athena, s3):
+    s3.create_bucket(Bucket="vanishing-results")
+    query_id = start(athena, "SELECT sum(i * 2) AS s FROM range(400000000) t(i)",
+                     location="s3://vanishing-results/x/")
+    s3.delete_bucket(Bucket="vanishing-results")  # empty: the query has not written yet
     execution = athena_wait(athena, query_id)
     status = execution["Status"]
     assert status["State"] == "FAILED"
-    assert status["StateChangeReason"] == "Unable to verify/create output bucket no-such-results-bucket"
+    assert status["StateChangeReason"] == "Unable to verify/create output bucket vanishing-results"
     assert status["AthenaError"]["ErrorMessage"] == status["StateChangeReason"]
     with pytest.raises(ClientError) as failure:
         athena.get_query_results(QueryExecutionId=query_id)

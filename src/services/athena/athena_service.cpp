@@ -77,6 +77,23 @@ std::shared_ptr<const std::vector<sqlengine::QueryOutcome>> EmptySuccess() {
   return std::make_shared<const std::vector<sqlengine::QueryOutcome>>(1, std::move(outcome));
 }
 
+// The work group's result configuration applies when the request gives none, and always when the
+// work group enforces it.
+json::object EffectiveResultConfiguration(const json::object& requested, const WorkGroupRecord& work_group) {
+  json::object effective = requested;
+  const auto* group_result = work_group.configuration.if_contains("ResultConfiguration");
+  bool enforce = false;
+  if (const auto* flag = work_group.configuration.if_contains("EnforceWorkGroupConfiguration")) {
+    enforce = flag->is_bool() && flag->get_bool();
+  }
+  if (group_result != nullptr && group_result->is_object()) {
+    for (const auto& member : group_result->get_object()) {
+      if (enforce || !effective.contains(member.key())) effective[member.key()] = member.value();
+    }
+  }
+  return effective;
+}
+
 // Runs `writer` with the job's final state (on the query runner's pool).
 std::function<void(const sqlengine::QueryJob&)> OnEngineFinished(ResultWrite writer) {
   if (!writer) return {};
@@ -170,7 +187,7 @@ const services::kit::OperationTable<AthenaService>& AthenaService::Operations() 
   // Query operations hand engine work to the QueryRunner and return at once; the catalogue
   // reads query the engine themselves, so they run on the service's pool.
   static const services::kit::OperationTable<AthenaService> table = {
-      {"StartQueryExecution", &AthenaService::StartQueryExecution, RunOn::Inline},
+      {"StartQueryExecution", &AthenaService::StartQueryExecutionChecked, RunOn::Inline},
       {"GetQueryExecution", &AthenaService::GetQueryExecution, RunOn::Inline},
       {"BatchGetQueryExecution", &AthenaService::BatchGetQueryExecution, RunOn::Inline},
       {"ListQueryExecutions", &AthenaService::ListQueryExecutions, RunOn::Inline},
@@ -318,6 +335,50 @@ void AthenaService::PlanExecution(Partition& partition, ExecutionRecord& record,
   engine_request.schema = EngineSchema(record.database.empty() ? "default" : record.database);
 }
 
+std::optional<std::string> AthenaService::OutputBucketToVerify(const Request& request) {
+  if (runtime_.peers == nullptr || !runtime_.peers->Has("s3")) return std::nullopt;
+  json::object requested;
+  if (const auto* given = request.input.if_contains("ResultConfiguration"); given != nullptr) {
+    if (!given->is_object()) return std::nullopt;
+    requested = given->get_object();
+  }
+  std::string work_group_name = "primary";
+  if (const auto* given = request.input.if_contains("WorkGroup"); given != nullptr) {
+    if (!given->is_string()) return std::nullopt;
+    work_group_name = std::string(given->get_string());
+  }
+  json::object effective;
+  {
+    std::lock_guard lock(mutex_);
+    Partition& partition = PartitionFor(request);
+    auto found = partition.work_groups.find(work_group_name);
+    if (found == partition.work_groups.end()) return std::nullopt;
+    effective = EffectiveResultConfiguration(requested, found->second);
+  }
+  const auto* location = effective.if_contains("OutputLocation");
+  if (location == nullptr || !location->is_string()) return std::nullopt;
+  auto parsed = ParseS3Location(location->get_string());
+  if (!parsed) return std::nullopt;
+  return std::move(parsed).value().bucket;
+}
+
+void AthenaService::StartQueryExecutionChecked(Request request, protocol::OperationCallback done) {
+  auto bucket = OutputBucketToVerify(request);
+  if (!bucket) return done(StartQueryExecution(request));
+  auto shared = std::make_shared<Request>(std::move(request));
+  runtime_.peers->Invoke(
+      "s3", "HeadBucket", json::object{{"Bucket", *bucket}}, shared->context,
+      [this, shared, bucket = *bucket, done = std::move(done)](protocol::OperationResult answer) {
+        if (!answer.ok() && answer.error().code == "NoSuchBucket") {
+          return done(Fail(errors::InvalidRequest("Unable to verify/create output bucket " + bucket)));
+        }
+        // Back on this module's pool: S3's threads are S3's.
+        auto start = [this, shared, done] { done(StartQueryExecution(*shared)); };
+        if (runtime_.blocking_pool != nullptr) boost::asio::post(*runtime_.blocking_pool, std::move(start));
+        else start();
+      });
+}
+
 AthenaService::Result AthenaService::StartQueryExecution(const Request& request) {
   ApiInput input(request.input, &InvalidInput);
   MALLARD_ASSIGN_OR_RETURN(auto query, input.Required("QueryString", 262144));
@@ -370,19 +431,7 @@ AthenaService::Result AthenaService::StartQueryExecution(const Request& request)
       return Json{{"QueryExecutionId", known->second}};
     }
   }
-  // The work group's result configuration applies when the request gives none, and always when the
-  // work group enforces it.
-  json::object effective_result = result_configuration;
-  const auto* group_result = work_group->configuration.if_contains("ResultConfiguration");
-  bool enforce = false;
-  if (const auto* flag = work_group->configuration.if_contains("EnforceWorkGroupConfiguration")) {
-    enforce = flag->is_bool() && flag->get_bool();
-  }
-  if (group_result != nullptr && group_result->is_object()) {
-    for (const auto& member : group_result->get_object()) {
-      if (enforce || !effective_result.contains(member.key())) effective_result[member.key()] = member.value();
-    }
-  }
+  json::object effective_result = EffectiveResultConfiguration(result_configuration, *work_group);
   const auto* output = effective_result.if_contains("OutputLocation");
   if (output == nullptr || !output->is_string() || output->get_string().empty()) {
     return Fail(errors::InvalidRequest("No output location provided. An output location is required either through the "

@@ -148,6 +148,12 @@ class AthenaService final : public services::Service {
   std::int64_t Now() const { return runtime_.clock(); }
 
   // Query executions (athena_service.cpp).
+  // Verifies the output bucket through S3's HeadBucket first (as Athena refuses a query whose
+  // bucket is missing), then runs StartQueryExecution.
+  void StartQueryExecutionChecked(Request request, protocol::OperationCallback done);
+  // The bucket of the OutputLocation the query would use (request or work group), when there is an
+  // S3 peer to ask and the request gets that far; nullopt leaves every check to StartQueryExecution.
+  std::optional<std::string> OutputBucketToVerify(const Request& request);
   Result StartQueryExecution(const Request& request);
   Result GetQueryExecution(const Request& request);
   Result BatchGetQueryExecution(const Request& request);

@@ -261,15 +261,23 @@ class HeldS3 final : public services::Service {
   const protocol::OperationShapes* QueryShapes(std::string_view) const override { return nullptr; }
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override {
     std::string bucket(request.input.at("Bucket").as_string());
-    if (bucket == "missing") {
+    // "missing" never exists; "vanishing" exists for HeadBucket and is gone by the time of the write.
+    if (bucket == "missing" || (bucket == "vanishing" && request.operation == "PutObject")) {
       return done(Fail(AwsError::Make("NoSuchBucket", 404, "The specified bucket does not exist")));
     }
+    if (request.operation == "HeadBucket") {
+      head_buckets.push_back(bucket);
+      return done(json::object{{"BucketRegion", "us-east-1"}});
+    }
+    EXPECT_EQ(request.operation, "PutObject");
     std::lock_guard lock(mutex_);
     puts_.push_back({request.input, request.context, std::move(done)});
     changed_.notify_all();
   }
   void Reset() override {}
   std::string StoreName() const override { return "held"; }
+
+  std::vector<std::string> head_buckets;  // written on the test's thread only (HeadBucket answers inline)
 
   // Waits for the next held PutObject and returns it (without answering it).
   Put Next() {
@@ -360,13 +368,42 @@ TEST_F(AthenaResultWriteTest, RunningUntilBothObjectsAreWritten) {
   EXPECT_EQ(results.at("ResultSet").at("Rows").as_array().size(), 2u);
 }
 
-TEST_F(AthenaResultWriteTest, MissingBucketFailsTheQuery) {
-  std::string id = Start("SELECT 7 AS n", "s3://missing/p/");
+TEST_F(AthenaResultWriteTest, MissingBucketRefusesTheQueryAsAthenaDoes) {
+  protocol::OperationRequest request;
+  request.operation = "StartQueryExecution";
+  request.input = {{"QueryString", "SELECT 7 AS n"}, {"ResultConfiguration", {{"OutputLocation", "s3://missing/p/"}}}};
+  std::optional<protocol::OperationResult> out;
+  service_->Invoke(std::move(request), [&](protocol::OperationResult result) { out = std::move(result); });
+  ASSERT_TRUE(out && !out->ok());
+  EXPECT_EQ(out->error().code, "InvalidRequestException");
+  EXPECT_EQ(out->error().message, "Unable to verify/create output bucket missing");
+  EXPECT_EQ(Call("ListQueryExecutions", {}).at("QueryExecutionIds").as_array().size(), 0u);
+}
+
+TEST_F(AthenaResultWriteTest, BucketGoneByTheWriteFailsTheQuery) {
+  std::string id = Start("SELECT 7 AS n", "s3://vanishing/p/");
+  EXPECT_EQ(s3_->head_buckets, std::vector<std::string>{"vanishing"});
   ASSERT_EQ(WaitSettled(id), "FAILED");
   auto status = Status(id);
-  EXPECT_EQ(status.at("StateChangeReason").as_string(), "Unable to verify/create output bucket missing");
-  EXPECT_EQ(status.at("AthenaError").at("ErrorMessage").as_string(), "Unable to verify/create output bucket missing");
+  EXPECT_EQ(status.at("StateChangeReason").as_string(), "Unable to verify/create output bucket vanishing");
+  EXPECT_EQ(status.at("AthenaError").at("ErrorMessage").as_string(), "Unable to verify/create output bucket vanishing");
   EXPECT_TRUE(status.contains("CompletionDateTime"));
+}
+
+TEST_F(AthenaResultWriteTest, WorkGroupLocationIsTheOneVerified) {
+  Call("CreateWorkGroup", {{"Name", "wg"},
+                           {"Configuration", {{"ResultConfiguration", {{"OutputLocation", "s3://missing/x/"}}},
+                                              {"EnforceWorkGroupConfiguration", true}}}});
+  protocol::OperationRequest request;
+  request.operation = "StartQueryExecution";
+  request.input = {{"QueryString", "SELECT 1"}, {"WorkGroup", "wg"},
+                   {"ResultConfiguration", {{"OutputLocation", "s3://results/"}}}};
+  request.context.account_id = "123456789012";
+  request.context.region = "eu-west-1";
+  std::optional<protocol::OperationResult> out;
+  service_->Invoke(std::move(request), [&](protocol::OperationResult result) { out = std::move(result); });
+  ASSERT_TRUE(out && !out->ok());
+  EXPECT_EQ(out->error().message, "Unable to verify/create output bucket missing");
 }
 
 TEST_F(AthenaResultWriteTest, DdlWritesTextFiles) {
