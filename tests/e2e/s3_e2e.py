@@ -166,7 +166,10 @@ def s3_cli(mallard):
     """s3_cli("s3", "ls") -> CompletedProcess of Debian's /usr/bin/aws against the session server."""
 
     def run(*args: str, region: str = REGION, timeout: float = 120, check: bool = True):
-        cmd = ["/usr/bin/aws", *args, "--endpoint-url", mallard.endpoint, "--region", region, "--no-cli-pager"]
+        # A 30 s read timeout (the CLI's default is 60 s): no answer here should take more than a second,
+        # so a stalled request fails the test sooner.
+        cmd = ["/usr/bin/aws", *args, "--endpoint-url", mallard.endpoint, "--region", region, "--no-cli-pager",
+               "--cli-read-timeout", "30"]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=dict(os.environ),
                               stdin=subprocess.DEVNULL)
         if check:
