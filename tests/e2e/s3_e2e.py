@@ -71,8 +71,9 @@ def s3_client(endpoint: str, region: str = REGION, *, virtual: bool = False, **c
     client = session.client(
         "s3", endpoint_url=endpoint,
         config=Config(s3={"addressing_style": "virtual" if virtual else "path"},
-                      retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=120,
-                      signature_version="s3v4", **config))
+                      signature_version="s3v4",
+                      **{"retries": {"max_attempts": 1, "mode": "standard"}, "connect_timeout": 5, "read_timeout": 120,
+                         **config}))
     client.meta.events.register("after-call.s3", require_request_id)
     return client
 
