@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/encoding.hpp"
-#include "services/s3/s3_post_object.hpp"
+#include "services/s3/s3_post_form.hpp"
 #include "s3_service_harness.hpp"
 
 namespace mallard::s3 {

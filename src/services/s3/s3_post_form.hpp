@@ -5,8 +5,9 @@
 // arrive; fields after the file are ignored, as S3 ignores them. The policy (base64 JSON: an
 // expiration and conditions) decides which field values the upload may carry.
 //
-// The parser and the policy are here, apart from the handler, so the unit tests and the fuzz
-// target reach them without a server.
+// The parser and the policy are here (s3_post_form.cpp), apart from the handler
+// (s3_post_object.cpp, PostObjectOperations), so the unit tests and the fuzz target reach them
+// without a server.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -87,16 +88,19 @@ class PostPolicy {
   std::int64_t expiration_millis() const { return expiration_millis_; }
   // Expiration (AccessDenied "Policy expired."), every condition but content-length-range
   // against the fields and the bucket, then fields no condition names ("Extra input fields").
-  // `key` is the key field as sent.
+  // The key field is compared with ${filename} already replaced (the caller's `fields`).
   Result<Done> CheckFields(const std::vector<PostFormField>& fields, std::string_view bucket,
                            std::int64_t now_millis) const;
-  // content-length-range against the file's size (AccessDenied naming the condition).
+  // content-length-range against the file's size: EntityTooSmall / EntityTooLarge, as S3 answers;
+  // bounds that are not numbers fail as AccessDenied naming the condition.
   Result<Done> CheckLength(std::uint64_t size) const;
   // The largest size content-length-range allows (for failing early while the file streams).
   std::optional<std::uint64_t> MaxLength() const;
 
   struct Condition {
-    enum class Kind { kEquals, kStartsWith, kLengthRange } kind = Kind::kEquals;
+    // kMalformed: a condition S3 cannot read (unknown operation, wrong arity or types, a field
+    // without '$'): S3 refuses it as a failed condition when it checks the form.
+    enum class Kind { kEquals, kStartsWith, kLengthRange, kMalformed } kind = Kind::kEquals;
     std::string field;  // lower case, without '$'
     std::string value;  // eq / starts-with
     std::optional<std::uint64_t> min, max;  // content-length-range (nullopt: not a number)
