@@ -26,6 +26,17 @@ std::string LowerName(codec::ChecksumAlgorithm algorithm) {
   return name;
 }
 
+std::string LowerHex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
 std::string ChecksumElement(codec::ChecksumAlgorithm algorithm) {
   return "Checksum" + std::string(codec::S3Name(algorithm));
 }
@@ -116,16 +127,6 @@ Result<CopiedBytes> CopyRange(const S3Call& call, BodyReader& reader, std::uint6
 }
 
 namespace {
-
-std::string HexOf(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
 
 // COPY or REPLACE (absent: COPY); anything else is S3's InvalidArgument.
 Result<bool> ReplaceDirective(const S3Call& call, std::string_view header, std::string_view message) {
@@ -229,7 +230,7 @@ void CopyObject(const std::shared_ptr<S3Call>& call) {
     record.key = call->key();
     record.version_id = NewVersionId();
     record.size = copied.value().size;
-    record.etag = "\"" + HexOf(copied.value().md5) + "\"";
+    record.etag = "\"" + LowerHex(copied.value().md5) + "\"";
     record.last_modified_millis = call->NowMillis();
     record.owner_account = call->context().account_id;
     record.attributes_json = attributes.ToJson();

@@ -43,6 +43,8 @@ Result<CopiedBytes> CopyRange(const S3Call& call, BodyReader& reader, std::uint6
 
 // "crc32", "sha256", … (S3 writes algorithm names in lower case in its messages and headers).
 std::string LowerName(codec::ChecksumAlgorithm algorithm);
+// Lower-case hex of raw bytes (ETags are MD5s in this form).
+std::string LowerHex(std::string_view bytes);
 // "ChecksumCRC32", … (the XML element of a checksum value).
 std::string ChecksumElement(codec::ChecksumAlgorithm algorithm);
 

@@ -39,16 +39,6 @@ std::string NewUploadId() {
   return id;
 }
 
-std::string HexOf(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
-
 std::optional<std::string> HexDecode(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
   std::string out;
@@ -315,7 +305,7 @@ void UploadPartCopy(const std::shared_ptr<S3Call>& call) {
     PartRecord part;
     part.number = number;
     part.size = copied.value().size;
-    part.etag = "\"" + HexOf(copied.value().md5) + "\"";
+    part.etag = "\"" + LowerHex(copied.value().md5) + "\"";
     part.last_modified_millis = call->NowMillis();
     part.attributes_json = PartAttributes(algorithm, copied.value().checksum_base64);
     auto stored = call->store().PutPart(call->bucket(), UploadIdOf(*call), part, std::move(writer).value());
@@ -501,7 +491,7 @@ void CompleteMultipartUpload(const std::shared_ptr<S3Call>& call) {
     record.key = call->key();
     record.version_id = NewVersionId();
     record.size = size;
-    record.etag = "\"" + HexOf(md5->Digest()) + "-" + std::to_string(parts.size()) + "\"";
+    record.etag = "\"" + LowerHex(md5->Digest()) + "-" + std::to_string(parts.size()) + "\"";
     record.last_modified_millis = call->NowMillis();
     record.owner_account = call->context().account_id;
     record.attributes_json = attributes.ToJson();
