@@ -26,7 +26,7 @@ bool HasQueryName(std::string_view raw_query, std::string_view name) {
 S3Service::S3Service(std::shared_ptr<S3Store> store, services::ServiceContext context, S3Options options)
     : store_(std::move(store)), context_(std::move(context)), options_(options) {
   for (const auto& table : {BucketOperations(), ObjectOperations(), ListingOperations(), MultipartOperations(), CopyOperations(),
-                            ConfigurationOperations(), VersionOperations()}) {
+                            ConfigurationOperations(), VersionOperations(), NotificationOperations(), PostObjectOperations()}) {
     for (const auto& operation : table) handlers_.emplace(operation.name, operation.handler);
   }
 }
@@ -76,6 +76,11 @@ bool S3Service::ClaimsRequest(const http::HttpRequest& request) const {
 http::BodyReading S3Service::BodyReadingFor(const http::HttpRequest& request) const {
   // Object and part uploads stream (up to 5 GiB each); everything else is a small XML document
   // read whole, its bytes as sent (Content-MD5 covers them).
+  // A browser form upload (PostObject) carries its file in a multipart/form-data body: streamed.
+  if (const std::string* type = request.Header("content-type"); request.method == "POST" && request.query.empty() &&
+                                                                 type != nullptr && type->rfind("multipart/form-data", 0) == 0) {
+    return http::BodyReading::kStreamed;
+  }
   if (request.method != "PUT") return http::BodyReading::kBufferedRaw;
   if (request.Header("x-amz-copy-source") != nullptr) return http::BodyReading::kBufferedRaw;
   const std::string* host = request.Header("host");

@@ -75,5 +75,7 @@ std::vector<S3Operation> MultipartOperations();
 std::vector<S3Operation> CopyOperations();
 std::vector<S3Operation> ConfigurationOperations();
 std::vector<S3Operation> VersionOperations();
+std::vector<S3Operation> PostObjectOperations();
+std::vector<S3Operation> NotificationOperations();
 
 }  // namespace mallard::s3
