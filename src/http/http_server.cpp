@@ -282,6 +282,14 @@ struct HttpServer::Impl {
       unsigned version = header.version();
       HttpRequest neutral = ToNeutralHeaders(header.base(), remote);
       BodyReading reading = handler->BodyReadingFor(neutral);
+      // Expect: 100-continue on a request without a body: the client still waits for the interim
+      // answer (botocore's empty PUT does, and a final answer without it leaves botocore's pooled
+      // connection stalled: boto/botocore#3755), so it gets one before the final answer, as S3 sends.
+      bool continue_for_empty_body = false;
+      if (version >= 11 && header_parser.is_done()) {
+        auto expect = header.find(bhttp::field::expect);
+        continue_for_empty_body = expect != header.end() && beast::iequals(expect->value(), "100-continue");
+      }
 
       HttpResponse response;
       DetachOnExit streamed;
@@ -352,6 +360,11 @@ struct HttpServer::Impl {
       if (stopping) keep_alive = false;
       bool written = false;
       connection->stream.expires_after(std::chrono::seconds(60));
+      if (continue_for_empty_body) {
+        auto [continue_error, sent] = co_await asio::async_write(
+            connection->stream, asio::buffer(kContinue.data(), kContinue.size()), asio::as_tuple(asio::use_awaitable));
+        if (continue_error) break;
+      }
       if (response.body_source) {
         written = co_await WriteStreamedResponse(*connection, response, version, keep_alive, head_request);
       } else {
