@@ -48,11 +48,23 @@ class Connection {
   }
   ~Connection() { ::close(fd_); }
 
+  // Athena writes every result to its OutputLocation in S3: the bucket must exist (a path-style,
+  // unsigned S3 PUT; re-creating one's own bucket in us-east-1 answers 200).
+  void CreateBucket(const std::string& bucket) {
+    Exchange("CreateBucket", "PUT /" + bucket + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
+  }
+
   json::object Call(const std::string& target, const json::object& input) {
     std::string body = json::serialize(input);
     std::string request = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\n"
                           "X-Amz-Target: " + target + "\r\nContent-Length: " + std::to_string(body.size()) +
                           "\r\n\r\n" + body;
+    return json::parse(Exchange(target, request)).as_object();
+  }
+
+ private:
+  // Sends one request and returns the body of its 200 answer.
+  std::string Exchange(const std::string& what, const std::string& request) {
     for (std::size_t sent = 0; sent < request.size();) {
       auto n = ::send(fd_, request.data() + sent, request.size() - sent, 0);
       if (n <= 0) throw std::runtime_error("send failed");
@@ -69,11 +81,10 @@ class Connection {
     while (data.size() < header_end + 4 + length) Receive(data);
     std::string status = data.substr(9, 3);
     std::string response_body = data.substr(header_end + 4, length);
-    if (status != "200") throw std::runtime_error(target + " answered " + status + ": " + response_body);
-    return json::parse(response_body).as_object();
+    if (status != "200") throw std::runtime_error(what + " answered " + status + ": " + response_body);
+    return response_body;
   }
 
- private:
   void Receive(std::string& data) {
     char buffer[65536];
     auto n = ::recv(fd_, buffer, sizeof buffer, 0);
@@ -221,6 +232,7 @@ int main(int argc, char** argv) {
   };
   try {
     Connection http(host, port);
+    http.CreateBucket("bench");
     std::printf("DuckDB threads: %u, iterations: %d (medians; p90 in brackets)\n\n", threads, iterations);
     std::printf("%-18s %16s %16s %16s %12s %12s %10s %10s\n", "query", "direct ms", "athena ms", "redshift ms",
                 "athena +ms", "redshift +ms", "athena x", "redshift x");
