@@ -1,6 +1,8 @@
 // S3 access control lists (see s3_acl.hpp).
 #include "services/s3/s3_acl.hpp"
 
+#include "common/text.hpp"
+
 #include "services/s3/s3_attributes.hpp"
 #include "services/s3/s3_call.hpp"
 #include "services/s3/xml/s3_errors.hpp"
@@ -49,23 +51,17 @@ AwsError UnresolvableEmail() {
                  "The e-mail address you provided does not match any account on record.");
 }
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 // One x-amz-grant-* header: grantees as `type="value"` separated by commas (id, uri, emailAddress).
 Result<Done, AwsError> ParseGrantHeader(std::string_view header_name, std::string_view value, std::string_view permission,
                                         std::vector<Grant>& grants) {
   std::string_view rest = value;
   while (true) {
     auto comma = rest.find(',');
-    std::string_view item = Trim(rest.substr(0, comma));
+    std::string_view item = TrimBlanks(rest.substr(0, comma));
     auto equals = item.find('=');
     if (equals == std::string_view::npos) return Fail(Argument("Argument format not recognized", header_name, value));
-    std::string_view type = Trim(item.substr(0, equals));
-    std::string_view quoted = Trim(item.substr(equals + 1));
+    std::string_view type = TrimBlanks(item.substr(0, equals));
+    std::string_view quoted = TrimBlanks(item.substr(equals + 1));
     if (quoted.size() < 2 || quoted.front() != '"' || quoted.back() != '"') {
       return Fail(Argument("Argument format not recognized", header_name, value));
     }

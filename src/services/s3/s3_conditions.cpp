@@ -1,19 +1,15 @@
 #include "services/s3/s3_conditions.hpp"
 
+#include "common/text.hpp"
+
 #include "common/time_format.hpp"
 #include "services/s3/xml/s3_errors.hpp"
 
 namespace mallard::s3 {
 namespace {
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 std::string_view Unquoted(std::string_view tag) {
-  tag = Trim(tag);
+  tag = TrimBlanks(tag);
   if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
   if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') tag = tag.substr(1, tag.size() - 2);
   return tag;
@@ -41,7 +37,7 @@ bool EtagMatches(std::string_view header_value, std::string_view etag) {
   std::string_view wanted = Unquoted(etag);
   while (!header_value.empty()) {
     auto comma = header_value.find(',');
-    std::string_view candidate = Trim(header_value.substr(0, comma));
+    std::string_view candidate = TrimBlanks(header_value.substr(0, comma));
     header_value = comma == std::string_view::npos ? std::string_view() : header_value.substr(comma + 1);
     if (candidate == "*" || Unquoted(candidate) == wanted) return true;
   }
@@ -82,15 +78,15 @@ std::optional<AwsError> CheckReadConditions(const http::HttpRequest& request, co
 }
 
 Result<std::optional<ByteRange>> ParseRange(std::string_view header, std::uint64_t size) {
-  std::string_view text = Trim(header);
+  std::string_view text = TrimBlanks(header);
   if (text.substr(0, 6) != "bytes=") return std::optional<ByteRange>();
   text.remove_prefix(6);
   // One range only: S3 ignores a list of ranges and sends the whole object.
   if (text.find(',') != std::string_view::npos) return std::optional<ByteRange>();
   auto dash = text.find('-');
   if (dash == std::string_view::npos) return std::optional<ByteRange>();
-  std::string_view first_text = Trim(text.substr(0, dash));
-  std::string_view last_text = Trim(text.substr(dash + 1));
+  std::string_view first_text = TrimBlanks(text.substr(0, dash));
+  std::string_view last_text = TrimBlanks(text.substr(dash + 1));
   std::string requested(header);
   if (first_text.empty()) {
     // Suffix range: the last N bytes.

@@ -1,5 +1,7 @@
 #include "services/s3/codec/aws_chunked.hpp"
 
+#include "common/text.hpp"
+
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -35,52 +37,6 @@ bool IsTokenChar(char c) {
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-std::string_view TrimWhitespace(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-std::string ToLower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-void AppendJsonString(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c < 0x20) {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
-
-std::string JsonObject(std::initializer_list<std::pair<std::string_view, std::string_view>> members) {
-  std::string out = "{";
-  for (const auto& [name, value] : members) {
-    if (out.size() > 1) out += ',';
-    AppendJsonString(out, name);
-    out += ':';
-    AppendJsonString(out, value);
-  }
-  out += '}';
-  return out;
-}
-
 // S3's StringToSignBytes: the bytes in two-digit hex separated by spaces.
 std::string SpacedHex(std::string_view text) {
   std::string hex = HexEncode(text);
@@ -104,7 +60,7 @@ AwsError AwsChunkedError::ToAwsError() const {
       // recorded AWS exchange says otherwise.
       AwsError error = AwsError::Make("InvalidChunkSizeError", 403,
                                       "Only the last chunk is allowed to have a size less than 8192 bytes");
-      error.extra_json = JsonObject(
+      error.extra_json = FlatJsonObject(
           {{"Chunk", std::to_string(chunk_number)}, {"BadChunkSize", std::to_string(bad_chunk_size)}});
       return error;
     }
@@ -113,7 +69,7 @@ AwsError AwsChunkedError::ToAwsError() const {
           "SignatureDoesNotMatch", 403,
           "The request signature we calculated does not match the signature you provided. Check your key and signing "
           "method.");
-      error.extra_json = JsonObject({{"SignatureProvided", signature_provided},
+      error.extra_json = FlatJsonObject({{"SignatureProvided", signature_provided},
                                      {"StringToSign", string_to_sign},
                                      {"StringToSignBytes", SpacedHex(string_to_sign)}});
       return error;
@@ -134,9 +90,9 @@ AwsError AwsChunkedError::ToAwsError() const {
 }
 
 AwsChunkedDecoder::AwsChunkedDecoder(AwsChunkedOptions options) : options_(std::move(options)) {
-  for (std::string& name : options_.declared_trailers) name = ToLower(TrimWhitespace(name));
+  for (std::string& name : options_.declared_trailers) name = AsciiLower(TrimBlanks(name));
   if (options_.signing) {
-    previous_signature_ = ToLower(options_.signing->seed_signature);
+    previous_signature_ = AsciiLower(options_.signing->seed_signature);
     chunk_hash_ = MakeHasher(ChecksumAlgorithm::kSha256);
   }
 }
@@ -251,7 +207,7 @@ Result<Done, AwsChunkedError> AwsChunkedDecoder::OnChunkHeader(std::string_view 
     if (rest.size() != 64 || !std::all_of(rest.begin(), rest.end(), IsHexDigit)) {
       return Fail(AwsChunkedErrc::kMalformedChunkHeader, "chunk-signature is not 64 hex digits");
     }
-    chunk_signature_ = ToLower(rest);
+    chunk_signature_ = AsciiLower(rest);
   } else if (!rest.empty()) {
     return Fail(AwsChunkedErrc::kMalformedChunkHeader, "unexpected text after the chunk size");
   }
@@ -321,8 +277,8 @@ Result<Done, AwsChunkedError> AwsChunkedDecoder::OnTrailerLine(std::string_view 
   if (line.empty()) return OnTrailersEnd();
   std::size_t colon = line.find(':');
   if (colon == std::string_view::npos) return Fail(AwsChunkedErrc::kMalformedTrailer, "trailer line without ':'");
-  std::string_view name = TrimWhitespace(line.substr(0, colon));
-  std::string_view value = TrimWhitespace(line.substr(colon + 1));
+  std::string_view name = TrimBlanks(line.substr(0, colon));
+  std::string_view value = TrimBlanks(line.substr(colon + 1));
   if (name.empty() || !std::all_of(name.begin(), name.end(), IsTokenChar)) {
     return Fail(AwsChunkedErrc::kMalformedTrailer, "trailer name is not a token");
   }
@@ -330,14 +286,14 @@ Result<Done, AwsChunkedError> AwsChunkedDecoder::OnTrailerLine(std::string_view 
                    [](char c) { return c == '\t' || (static_cast<unsigned char>(c) >= 0x20 && c != 0x7F); })) {
     return Fail(AwsChunkedErrc::kMalformedTrailer, "control character in a trailer value");
   }
-  std::string lower = ToLower(name);
+  std::string lower = AsciiLower(name);
   if (trailer_signature_) return Fail(AwsChunkedErrc::kMalformedTrailer, "a trailer after the trailer signature");
   if (lower == kTrailerSignatureName) {
     if (!options_.signed_trailer) return Fail(AwsChunkedErrc::kMalformedTrailer, "unexpected trailer signature");
     if (value.size() != 64 || !std::all_of(value.begin(), value.end(), IsHexDigit)) {
       return Fail(AwsChunkedErrc::kMalformedTrailer, "trailer signature is not 64 hex digits");
     }
-    trailer_signature_ = ToLower(value);
+    trailer_signature_ = AsciiLower(value);
     return Done{};
   }
   bool declared = std::find(options_.declared_trailers.begin(), options_.declared_trailers.end(), lower) !=

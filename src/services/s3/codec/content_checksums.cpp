@@ -1,5 +1,7 @@
 #include "services/s3/codec/content_checksums.hpp"
 
+#include "common/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -20,48 +22,8 @@ constexpr std::string_view kBadPayloadHash =
     "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 "
     "value.";
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-std::string ToLower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-void AppendJsonString(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
-
 AwsError WithDetails(AwsError error, std::initializer_list<std::pair<std::string_view, std::string_view>> details) {
-  std::string json = "{";
-  for (const auto& [name, value] : details) {
-    if (json.size() > 1) json += ',';
-    AppendJsonString(json, name);
-    json += ':';
-    AppendJsonString(json, value);
-  }
-  json += '}';
-  error.extra_json = std::move(json);
+  error.extra_json = FlatJsonObject(details);
   return error;
 }
 
@@ -72,7 +34,7 @@ AwsError InvalidChecksumValue(ChecksumAlgorithm algorithm) {
 }
 
 std::optional<std::uint64_t> ParseDecimal(std::string_view text) {
-  text = Trim(text);
+  text = TrimBlanks(text);
   if (text.empty() || text.size() > 20 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
@@ -87,8 +49,8 @@ std::vector<std::string> CommaList(std::string_view value) {
   std::vector<std::string> items;
   while (true) {
     std::size_t comma = value.find(',');
-    std::string_view item = Trim(value.substr(0, comma));
-    if (!item.empty()) items.push_back(ToLower(item));
+    std::string_view item = TrimBlanks(value.substr(0, comma));
+    if (!item.empty()) items.push_back(AsciiLower(item));
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
@@ -140,7 +102,7 @@ Result<DeclaredChecksums> ReadDeclaredChecksums(const RequestHeaders& headers) {
   for (const auto& [name, value] : headers) {
     if (name == "content-md5") {
       declared.content_md5_header = value;
-      auto raw = Base64DecodeStrict(Trim(value));
+      auto raw = Base64DecodeStrict(TrimBlanks(value));
       if (!raw || raw->size() != 16) {
         return Fail(WithDetails(AwsError::Make("InvalidDigest", 400, "The Content-MD5 you specified was invalid."),
                                 {{"Content-MD5", value}}));
@@ -156,13 +118,13 @@ Result<DeclaredChecksums> ReadDeclaredChecksums(const RequestHeaders& headers) {
       declared.algorithm = algorithm;
       checksum_header_value = value;
     } else if (name == "x-amz-sdk-checksum-algorithm") {
-      auto algorithm = ParseChecksumAlgorithm(Trim(value));
+      auto algorithm = ParseChecksumAlgorithm(TrimBlanks(value));
       if (!algorithm) return Fail(InvalidRequest(std::string(kUnsupportedAlgorithm)));
       declared.sdk_algorithm = algorithm;
     } else if (name == "x-amz-trailer") {
       declared.trailer_names = CommaList(value);
     } else if (name == "x-amz-content-sha256") {
-      MALLARD_ASSIGN_OR_RETURN(declared.payload_hash, ReadPayloadHash(Trim(value), declared.payload_sha256));
+      MALLARD_ASSIGN_OR_RETURN(declared.payload_hash, ReadPayloadHash(TrimBlanks(value), declared.payload_sha256));
     } else if (name == "x-amz-decoded-content-length") {
       declared.decoded_content_length = ParseDecimal(value);
       if (!declared.decoded_content_length) {
@@ -171,7 +133,7 @@ Result<DeclaredChecksums> ReadDeclaredChecksums(const RequestHeaders& headers) {
     }
   }
   if (checksum_header_value) {
-    declared.checksum_value = DecodeChecksumValue(*declared.algorithm, Trim(*checksum_header_value));
+    declared.checksum_value = DecodeChecksumValue(*declared.algorithm, TrimBlanks(*checksum_header_value));
     if (!declared.checksum_value) return Fail(InvalidChecksumValue(*declared.algorithm));
   }
   // A checksum trailer: only the algorithms' names are known trailers.
@@ -207,8 +169,8 @@ std::optional<std::string> StoredContentEncoding(std::string_view content_encodi
   std::string_view rest = content_encoding;
   while (true) {
     std::size_t comma = rest.find(',');
-    std::string_view item = Trim(rest.substr(0, comma));
-    if (!item.empty() && ToLower(item) != "aws-chunked") {
+    std::string_view item = TrimBlanks(rest.substr(0, comma));
+    if (!item.empty() && AsciiLower(item) != "aws-chunked") {
       if (!kept.empty()) kept += ',';
       kept += item;
     }
