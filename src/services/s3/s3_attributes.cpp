@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 
 #include "common/encoding.hpp"
+#include "common/text.hpp"
 #include "common/ids.hpp"
 #include "common/time_format.hpp"
 #include "services/s3/codec/content_checksums.hpp"
@@ -246,12 +247,13 @@ void AddObjectHeaders(const ObjectRecord& record, const ObjectAttributes& attrib
     if (attributes.bucket_key_enabled) response.SetHeader("x-amz-server-side-encryption-bucket-key-enabled", "true");
   }
   if (!attributes.tags.empty()) response.SetHeader("x-amz-tagging-count", std::to_string(attributes.tags.size()));
-  if (with_checksum && !attributes.checksum_algorithm.empty()) {
-    std::string header = "x-amz-checksum-" + attributes.checksum_algorithm;
-    for (auto& c : header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    response.SetHeader(header, attributes.checksum_value);
-    if (!attributes.checksum_type.empty()) response.SetHeader("x-amz-checksum-type", attributes.checksum_type);
-  }
+  if (with_checksum) AddChecksumHeaders(attributes, response);
+}
+
+void AddChecksumHeaders(const ObjectAttributes& attributes, http::HttpResponse& response) {
+  if (attributes.checksum_algorithm.empty()) return;
+  response.SetHeader("x-amz-checksum-" + AsciiLower(attributes.checksum_algorithm), attributes.checksum_value);
+  if (!attributes.checksum_type.empty()) response.SetHeader("x-amz-checksum-type", attributes.checksum_type);
 }
 
 std::string CanonicalUserId(std::string_view account) {

@@ -59,6 +59,9 @@ Result<Done> CheckTags(const Tags& tags);
 void AddObjectHeaders(const ObjectRecord& record, const ObjectAttributes& attributes, bool show_version_id,
                       bool with_checksum, http::HttpResponse& response);
 
+// x-amz-checksum-<alg> and x-amz-checksum-type of an object's checksum (none without one).
+void AddChecksumHeaders(const ObjectAttributes& attributes, http::HttpResponse& response);
+
 // S3's canonical user id of an account: 64 hex digits, stable.
 std::string CanonicalUserId(std::string_view account);
 // A fresh version id (S3's are 32 URL-safe characters).

@@ -36,13 +36,6 @@ Result<WriteCondition> WriteConditionOf(const S3Call& call) {
   return condition;
 }
 
-void AddChecksumHeaders(const ObjectAttributes& attributes, http::HttpResponse& response) {
-  if (attributes.checksum_algorithm.empty()) return;
-  std::string header = "x-amz-checksum-" + attributes.checksum_algorithm;
-  for (auto& c : header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  response.SetHeader(header, attributes.checksum_value);
-  if (!attributes.checksum_type.empty()) response.SetHeader("x-amz-checksum-type", attributes.checksum_type);
-}
 
 void ApplyBucketEncryption(const BucketRecord& bucket, bool explicit_sse, ObjectAttributes& attributes) {
   if (explicit_sse) return;
@@ -101,7 +94,9 @@ void PutObject(const std::shared_ptr<S3Call>& call) {
     ReceiveBody(call, std::move(writer).value(), declared, codec::ExpectedDigestForm::kHex,
                 call->options().max_object_size,
                 [call, attributes = std::move(attributes), condition = std::move(condition),
-                 bucket = std::move(bucket).value()](Result<ReceivedBody> received) mutable {
+                 bucket = std::move(bucket).value(),
+                 declared_checksum = declared.algorithm.has_value() || declared.sdk_algorithm.has_value()](
+                    Result<ReceivedBody> received) mutable {
                   if (!received) return call->Fail(received.error());
                   auto& body = received.value();
                   if (auto algorithm = body.digests->algorithm()) {
@@ -132,14 +127,8 @@ void PutObject(const std::shared_ptr<S3Call>& call) {
                   if (stored.value().version_id != kNullVersionId) {
                     response.SetHeader("x-amz-version-id", stored.value().version_id);
                   }
-                  if (call->Header("x-amz-checksum-" + [&] {
-                        std::string name(attributes.checksum_algorithm);
-                        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                        return name;
-                      }()) != nullptr ||
-                      call->Header("x-amz-sdk-checksum-algorithm") != nullptr || call->Header("x-amz-trailer") != nullptr) {
-                    AddChecksumHeaders(attributes, response);
-                  }
+                  // S3 answers with the checksum when the client named one (header, trailer or algorithm).
+                  if (declared_checksum) AddChecksumHeaders(attributes, response);
                   call->Reply(std::move(response));
                 });
   });

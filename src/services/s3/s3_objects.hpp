@@ -15,8 +15,6 @@ class S3Call;
 Result<Done> CheckKey(std::string_view key);
 // If-None-Match: * and If-Match on a write (PutObject, CompleteMultipartUpload, CopyObject).
 Result<WriteCondition> WriteConditionOf(const S3Call& call);
-// x-amz-checksum-<alg> and x-amz-checksum-type of an object's checksum.
-void AddChecksumHeaders(const ObjectAttributes& attributes, http::HttpResponse& response);
 // The bucket's default encryption (PutBucketEncryption) for a write that names none.
 void ApplyBucketEncryption(const BucketRecord& bucket, bool explicit_sse, ObjectAttributes& attributes);
 // S3's bucket naming rules for CreateBucket.
