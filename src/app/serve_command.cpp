@@ -15,6 +15,7 @@
 #include "app/pipe_command.hpp"
 #endif
 #include "app/sql_engine_setup.hpp"
+#include "services/kit/s3_local_files.hpp"
 #ifdef MALLARD_HAVE_DUCKDB
 #include "infra/duckdb/duckdb_info.hpp"
 #endif
@@ -98,10 +99,6 @@ int RunServe(CLI::App& command, ServeConfig& config) {
       return 2;
     }
   }
-  if (auto sandboxed = SandboxSqlEngine(config, sql_engine, lake.get()); !sandboxed.empty()) {
-    spdlog::error("{}", sandboxed);
-    return 2;
-  }
   if (!config.pipe_source.empty() && !lake) {
     spdlog::error("--pipe-source needs a lake to write to: set --lake-catalog");
     return 2;
@@ -114,6 +111,16 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   auto opened_modules = OpenModules(BuiltInModules(), config.module_settings, resources);
   if (!opened_modules) {
     spdlog::error("{}", opened_modules.error());
+    return 2;
+  }
+  // Locked once the modules are open: the S3 module has chosen where its objects are files, and
+  // client SQL (Athena's external tables and UNLOAD, Redshift's COPY) reads and writes there.
+  std::filesystem::path s3_root;
+  for (const auto& entry : *opened_modules) {
+    if (entry.opened.s3_files) s3_root = entry.opened.s3_files->Root();
+  }
+  if (auto sandboxed = SandboxSqlEngine(config, sql_engine, lake.get(), s3_root); !sandboxed.empty()) {
+    spdlog::error("{}", sandboxed);
     return 2;
   }
   // Probes the remote stores in the background for the health endpoints (stopped on return).

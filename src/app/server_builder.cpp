@@ -41,6 +41,10 @@ class RunningServer final : public Server {
                 const std::vector<OpenModule>& modules, Clock clock,
                 const std::vector<ServerBuilder::ServiceFactory>& extra_services)
       : timer_work_(asio::make_work_guard(timer_io_)) {
+    std::shared_ptr<const services::S3LocalFiles> s3_files;
+    for (const auto& entry : modules) {
+      if (entry.opened.s3_files) s3_files = entry.opened.s3_files;
+    }
     auto context_for = [&](const std::string& pool, unsigned threads) {
       services::ServiceContext context;
       context.timers = timer_io_.get_executor();
@@ -51,6 +55,7 @@ class RunningServer final : public Server {
       // The gateway exists before any request, so before any call of this.
       context.account_of_key = [this](const std::string& key) { return gateway_->AccountFor(key); };
       context.default_region = gateway_options.default_region;
+      context.s3_files = s3_files;
       return context;
     };
     std::vector<std::shared_ptr<services::Service>> services;

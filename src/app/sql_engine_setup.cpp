@@ -80,7 +80,7 @@ std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengin
 }
 
 std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& engine,
-                             const lake::Lake* lake) {
+                             const lake::Lake* lake, const std::filesystem::path& s3_root) {
 #ifdef MALLARD_HAVE_DUCKDB
   auto duck = std::dynamic_pointer_cast<duckdb::DuckDbSqlEngine>(engine);
   if (!duck) return {};
@@ -90,17 +90,21 @@ std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sq
   // databases, never by this engine, so the catalog file stays out of reach (an ATTACH of it
   // would let a client rewrite the lake's history).
   if (lake) options.allowed_directories.push_back(lake->DataPath());
+  if (!s3_root.empty()) options.allowed_directories.push_back(s3_root.string());
   if (auto locked = duck->Lock(options); !locked.ok()) return "cannot lock the SQL engine's configuration: " + locked.error();
   if (config.sql_allow_host_files) {
     spdlog::warn("SQL engine: --sql-allow-host-files: Athena and Redshift Data queries can read and write every "
                  "file this process can");
   } else {
-    spdlog::info("SQL engine: client SQL reads only {}", lake ? lake->DataPath() : std::string("no files"));
+    std::string readable;
+    for (const auto& directory : options.allowed_directories) readable += (readable.empty() ? "" : ", ") + directory;
+    spdlog::info("SQL engine: client SQL reads and writes files only under {}", readable.empty() ? std::string("no directory") : readable);
   }
 #else
   (void)config;
   (void)engine;
   (void)lake;
+  (void)s3_root;
 #endif
   return {};
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The SQL engine behind Athena and Redshift Data: one SqlEngine shared by both
 // services, so a table created through one is visible through the other.
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,8 @@ std::string AttachLake(const ServeConfig& config, const std::shared_ptr<sqlengin
 // other files nor change settings for everyone. Call after AttachLake, before the server starts.
 // `lake` may be null (no lake attached). Returns an error text, empty on success; does nothing
 // for the in-memory engine.
+// `s3_root` is where the S3 file store keeps objects as files (empty for the memory store): client
+// SQL may read and write there (S3 objects), never the store's neighbours.
 std::string SandboxSqlEngine(const ServeConfig& config, const std::shared_ptr<sqlengine::SqlEngine>& engine,
-                             const lake::Lake* lake);
+                             const lake::Lake* lake, const std::filesystem::path& s3_root);
 }  // namespace mallard::app

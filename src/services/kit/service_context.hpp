@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "common/ids.hpp"
@@ -14,6 +15,7 @@ namespace mallard::services {
 
 class PeerDirectory;
 class ExecutorDirectory;
+class S3LocalFiles;
 
 struct ServiceContext {
   boost::asio::any_io_executor timers;      // long-poll timers, background tasks
@@ -30,6 +32,9 @@ struct ServiceContext {
   // The region of a request that names none (no SigV4 scope): the server's --default-region. Paths a
   // service answers itself (/_aws/…) need it, as they bypass the gateway's request context.
   std::string default_region = "us-east-1";
+  // Where the S3 file store keeps objects as plain files, for a SQL engine that reads and writes
+  // them (null when the server has no S3 module; its root is empty for the memory store).
+  std::shared_ptr<const S3LocalFiles> s3_files;
 };
 
 }  // namespace mallard::services

@@ -72,6 +72,9 @@ struct OpenedModule {
   std::function<std::optional<std::string>()> probe;
   // Builds the module's services on the server's context (once, when the server starts).
   std::function<std::vector<std::shared_ptr<Service>>(const ServiceContext&)> build;
+  // Set by the S3 module: where its objects are plain files. The server puts it in every service's
+  // context (ServiceContext::s3_files), so Athena and Redshift Data find S3 objects without S3's store.
+  std::shared_ptr<const S3LocalFiles> s3_files;
 };
 
 struct ServiceModule {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "services/kit/s3_local_files.hpp"
 #include "services/s3/file/file_s3_store.hpp"
 #include "services/s3/memory/memory_s3_store.hpp"
 #include "services/s3/s3_lifecycle.hpp"
@@ -46,6 +47,7 @@ Result<kit::OpenedModule, std::string> Open(const kit::SettingValues& settings, 
     store = std::make_shared<MemoryS3Store>();
     options.store_in_process = true;
     opened.store_description = "memory";
+    opened.s3_files = std::make_shared<services::S3LocalFiles>();
   } else if (scheme == "file") {
     std::string rest = spec.size() > 4 ? spec.substr(4) : std::string();
     bool temporary = rest.empty() || rest == ":" || rest == "://";
@@ -83,6 +85,7 @@ Result<kit::OpenedModule, std::string> Open(const kit::SettingValues& settings, 
         fs::remove_all(root, ignored);
       }
     });
+    opened.s3_files = std::make_shared<services::S3LocalFiles>(root);
     opened.store_description = temporary ? "file (temporary: " + root.string() + ")" : "file://" + root.string();
   } else {
     return Fail(kit::UnknownStoreMessage("S3 backend", spec, Stores()));

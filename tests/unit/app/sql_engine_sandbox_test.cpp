@@ -141,14 +141,14 @@ TEST(SqlEngineSandboxSetupTest, ServeLocksTheEngineWithoutALake) {
   auto backend = MakeSqlEngine(":memory:", error);
   ASSERT_NE(backend, nullptr);
   ServeConfig config;
-  ASSERT_EQ(SandboxSqlEngine(config, backend, nullptr), "");
+  ASSERT_EQ(SandboxSqlEngine(config, backend, nullptr, {}), "");
   auto duck = std::dynamic_pointer_cast<duckdb::DuckDbSqlEngine>(backend);
   EXPECT_TRUE(duck->Policy().locked);
   EXPECT_TRUE(duck->Policy().files_confined);
   EXPECT_FALSE(RunClientSql(*duck, "SELECT * FROM read_text('/etc/hostname')").succeeded);
   // The in-memory engine (DuckDB off) has nothing to lock.
   auto off = MakeSqlEngine("off", error);
-  EXPECT_EQ(SandboxSqlEngine(config, off, nullptr), "");
+  EXPECT_EQ(SandboxSqlEngine(config, off, nullptr, {}), "");
 }
 
 }  // namespace
