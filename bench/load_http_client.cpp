@@ -1,5 +1,6 @@
 #include "load_http_client.hpp"
 
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <system_error>
@@ -61,6 +62,11 @@ asio::awaitable<bool> HttpClient::Connect(std::string& error) {
 
 asio::awaitable<bool> HttpClient::RoundTrip(const std::string& request, HttpResponse& response, std::string& error,
                                             Clock::duration timeout) {
+  co_return co_await RoundTrip(std::string_view(request), std::string_view(), response, error, timeout);
+}
+
+asio::awaitable<bool> HttpClient::RoundTrip(std::string_view head, std::string_view body, HttpResponse& response,
+                                            std::string& error, Clock::duration timeout) {
   timed_out = false;
   deadline = Clock::now() + timeout;
   bool ok = false;
@@ -70,7 +76,8 @@ asio::awaitable<bool> HttpClient::RoundTrip(const std::string& request, HttpResp
     }
     bool reused = used_;
     boost::system::error_code ec;
-    co_await asio::async_write(socket_, asio::buffer(request), asio::redirect_error(asio::use_awaitable, ec));
+    const std::array<asio::const_buffer, 2> pieces{asio::buffer(head), asio::buffer(body)};
+    co_await asio::async_write(socket_, pieces, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       error = "write: " + ec.message();
       Close();

@@ -57,6 +57,10 @@ class HttpClient {
   // retried once on a fresh connection (the server may have closed an idle connection).
   asio::awaitable<bool> RoundTrip(const std::string& request, HttpResponse& response, std::string& error,
                                   Clock::duration timeout);
+  // The same with the request in two pieces written together (head, then a large body that is not
+  // copied into one string per request: s3_load's 16 MiB PUTs).
+  asio::awaitable<bool> RoundTrip(std::string_view head, std::string_view body, HttpResponse& response,
+                                  std::string& error, Clock::duration timeout);
 
  private:
   // Reads more bytes into buf_[end_..). Returns false on EOF or error.
