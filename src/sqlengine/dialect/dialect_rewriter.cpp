@@ -192,6 +192,9 @@ Result<std::string, DialectError> DialectRewriter::Rewrite() {
       if (close >= count) break;
       i = close;
     } else if (token.IsPunct(';') || (token.kind == TokenKind::Word && EndsSelectList(Lower(token.text)))) {
+      // … WITHIN GROUP (ORDER BY …) belongs to an aggregate of the list.
+      const std::size_t previous = Previous(i);
+      if (token.IsKeyword("GROUP") && previous != kNone && tokens_[previous].IsKeyword("WITHIN")) continue;
       list_end = i;
       break;
     }
@@ -246,7 +249,11 @@ Result<std::string, DialectError> DialectRewriter::RewriteSelectList(std::size_t
       const bool last_is_name = last.kind == TokenKind::QuotedIdentifier || last.kind == TokenKind::BacktickIdentifier ||
                                 (last.kind == TokenKind::Word && !IsReserved(Lower(last.text)) &&
                                  !Contains(rules_.never_alias, Lower(last.text)));
-      if (last_is_name && (tokens_[before].IsKeyword("AS") ||
+      // INTERVAL '1' DAY ends with its field, not an alias.
+      static const std::unordered_set<std::string> kIntervalFields = {"year", "month", "day", "hour", "minute", "second"};
+      const bool interval_field = last.kind == TokenKind::Word && tokens_[before].Is(TokenKind::String) &&
+                                  kIntervalFields.count(Lower(last.text)) != 0;
+      if (last_is_name && !interval_field && (tokens_[before].IsKeyword("AS") ||
                            (EndsOperand(before) && !(last.kind == TokenKind::Word && IsNameHere(significant.back(), item_end) == false &&
                                                      Contains(rules_.engine_keywords, Lower(last.text)))))) {
         named = true;
@@ -379,6 +386,7 @@ bool DialectRewriter::IsNameHere(std::size_t index, std::size_t end) const {
   const std::string next_word = next < end && tokens_[next].kind == TokenKind::Word ? Lower(tokens_[next].text) : "";
   const bool next_open = next < end && tokens_[next].IsPunct('(');
   // Keyword phrases the dialects share.
+  if (next_open && Contains(rules_.structural_parens, word)) return false;  // = ANY (…), OVER (…)
   if (word == "if" && (next_word == "not" || next_word == "exists")) return false;
   if ((word == "first" || word == "last") && previous_word == "nulls") return false;
   if ((word == "first" || word == "next") && previous_word == "fetch") return false;
@@ -452,8 +460,16 @@ Result<std::string, DialectError> DialectRewriter::RewriteWord(std::size_t& inde
   const Token& token = tokens_[index];
   if (token.kind == TokenKind::Word) {
     const std::string word = Lower(token.text);
-    if (auto form = rules_.keyword_forms.find(word); form != rules_.keyword_forms.end()) {
-      MALLARD_ASSIGN_OR_RETURN(auto produced, form->second(*this, index, end, depth));
+    const KeywordForm* form = nullptr;
+    if (auto found = rules_.keyword_forms.find(word); found != rules_.keyword_forms.end()) {
+      form = &found->second;
+    } else if (rules_.shared_keyword_forms != nullptr) {
+      if (auto shared = rules_.shared_keyword_forms->find(word); shared != rules_.shared_keyword_forms->end()) {
+        form = &shared->second;
+      }
+    }
+    if (form != nullptr) {
+      MALLARD_ASSIGN_OR_RETURN(auto produced, (*form)(*this, index, end, depth));
       if (produced) {
         index = produced->next;
         return std::move(produced->text);
@@ -673,6 +689,34 @@ Result<std::string, DialectError> DialectRewriter::ParseType(std::size_t& index,
         i = zone_at + 1;
       }
     }
+  }
+  // The engine's own array suffix: T[] (and T[][]).
+  std::size_t bracket = Next(i, end);
+  std::size_t bracket_close = bracket < end ? Next(bracket + 1, end) : end;
+  if (bracket < end && tokens_[bracket].IsPunct('[') && bracket_close < end && tokens_[bracket_close].IsPunct(']')) {
+    std::string element;
+    if (rules_.map_type) {
+      MALLARD_ASSIGN_OR_RETURN(element, rules_.map_type(type));
+    } else {
+      element = type.name;
+    }
+    while (bracket < end && tokens_[bracket].IsPunct('[') && bracket_close < end && tokens_[bracket_close].IsPunct(']')) {
+      TypeName array;
+      array.name = "array";
+      array.line = type.line;
+      array.column = type.column;
+      array.element_types.push_back(std::move(element));
+      if (rules_.map_type) {
+        MALLARD_ASSIGN_OR_RETURN(element, rules_.map_type(array));
+      } else {
+        element = array.element_types[0] + "[]";
+      }
+      i = bracket_close + 1;
+      bracket = Next(i, end);
+      bracket_close = bracket < end ? Next(bracket + 1, end) : end;
+    }
+    index = i;
+    return element;
   }
   index = i;
   if (rules_.map_type) return rules_.map_type(type);

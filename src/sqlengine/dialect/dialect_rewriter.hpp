@@ -102,6 +102,9 @@ struct DialectRules {
   std::function<Result<std::string, DialectError>(const FunctionCall& call)> map_table_function;
   // Keyword forms by lower-case word: CAST, EXTRACT, typed literals, dialect statements.
   std::unordered_map<std::string, KeywordForm> keyword_forms;
+  // The same, shared by every statement of a dialect (built once; consulted after keyword_forms),
+  // so that building the rules per statement copies no hooks.
+  const std::unordered_map<std::string, KeywordForm>* shared_keyword_forms = nullptr;
   // Names unnamed items of the top-level SELECT list: called with the item's 0-based position,
   // returns the alias ("_col0"). Empty: items keep the engine's names.
   std::function<std::string(std::size_t position)> unnamed_column;

@@ -1,0 +1,632 @@
+#include "sqlengine/dialect/athena_dialect.hpp"
+
+#include <unordered_set>
+
+#include "sqlengine/dialect/athena_functions.hpp"
+#include "sqlengine/dialect/dialect_rewriter.hpp"
+#include "sqlengine/dialect/engine_keywords.hpp"
+
+namespace mallard::sqlengine::dialect {
+
+namespace {
+
+using Form = Result<std::optional<FormResult>, DialectError>;
+constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+// Trino's reserved words (Athena engine version 3): only these need quoting as names.
+const std::unordered_set<std::string>& TrinoReserved() {
+  static const std::unordered_set<std::string> kWords = {
+      "alter", "and", "as", "between", "by", "case", "cast", "constraint", "create", "cross", "cube",
+      "current_catalog", "current_date", "current_path", "current_role", "current_schema", "current_time",
+      "current_timestamp", "current_user", "deallocate", "delete", "describe", "distinct", "drop", "else", "end",
+      "escape", "except", "execute", "exists", "extract", "false", "for", "from", "full", "group", "grouping",
+      "having", "in", "inner", "insert", "intersect", "into", "is", "join", "json_array", "json_exists",
+      "json_object", "json_query", "json_table", "json_value", "left", "like", "listagg", "localtime",
+      "localtimestamp", "natural", "normalize", "not", "null", "on", "or", "order", "outer", "prepare",
+      "recursive", "right", "rollup", "select", "skip", "table", "then", "trim", "true", "uescape", "union",
+      "unnest", "using", "values", "when", "where", "with"};
+  return kWords;
+}
+
+// Reserved words that are called like functions.
+const std::unordered_set<std::string>& ReservedCallables() {
+  static const std::unordered_set<std::string> kWords = {"normalize", "listagg",   "json_array", "json_exists",
+                                                         "json_object", "json_query", "json_value", "trim",
+                                                         "grouping"};
+  return kWords;
+}
+
+const std::unordered_set<std::string>& StructuralParens() {
+  static const std::unordered_set<std::string> kWords = {"over", "sets", "any", "some", "all", "lateral",
+                                                         "key",  "check", "unique", "references", "within"};
+  return kWords;
+}
+
+const std::unordered_set<std::string>& NeverAlias() {
+  static const std::unordered_set<std::string> kWords = {
+      "asc",    "desc",   "nulls",  "preceding", "following", "rows",   "range",  "groups",
+      "only",   "ties",   "over",   "filter",    "within",    "respect", "ignore", "tablesample",
+      "window", "exclude", "collate", "qualify"};
+  return kWords;
+}
+
+std::string Position(const DialectRewriter& rewriter, std::size_t index) {
+  SourcePosition position = rewriter.PositionOfToken(index);
+  return "line " + std::to_string(position.line) + ":" + std::to_string(position.column) + ": ";
+}
+
+DialectError Error(std::string code, const DialectRewriter& rewriter, std::size_t index, std::string message) {
+  return DialectError{std::move(code), Position(rewriter, index) + std::move(message)};
+}
+
+// The significant token after `index` when it is `(`, else kNone.
+std::size_t OpenAfter(const DialectRewriter& rewriter, std::size_t index, std::size_t end) {
+  std::size_t open = rewriter.Next(index + 1, end);
+  return open < end && rewriter.Tokens()[open].IsPunct('(') ? open : kNone;
+}
+
+Result<std::size_t, DialectError> CloseOf(const DialectRewriter& rewriter, std::size_t open, std::size_t end) {
+  std::size_t close = rewriter.Close(open, end);
+  if (close >= end) return Fail(rewriter.SyntaxError(rewriter.Tokens().size(), "mismatched input '<EOF>'"));
+  return close;
+}
+
+// ---- types -----------------------------------------------------------------------------------
+
+Result<std::string, DialectError> MapAthenaType(const TypeName& type) {
+  const std::string& name = type.name;
+  auto unknown = [&] {
+    return DialectError{"TYPE_NOT_FOUND", "line " + std::to_string(type.line) + ":" + std::to_string(type.column) +
+                                              ": Unknown type: " + name};
+  };
+  if (name == "array") {
+    if (type.element_types.size() != 1) return Fail(unknown());
+    return type.element_types[0] + "[]";
+  }
+  if (name == "map") {
+    if (type.element_types.size() != 2) return Fail(unknown());
+    return "MAP(" + type.element_types[0] + ", " + type.element_types[1] + ")";
+  }
+  if (name == "row" || name == "struct") {
+    if (type.fields.empty()) return Fail(unknown());
+    std::string text = "STRUCT(";
+    for (std::size_t i = 0; i < type.fields.size(); ++i) {
+      if (i != 0) text += ", ";
+      std::string field = type.fields[i].first.empty() ? "field" + std::to_string(i) : DialectRewriter::Lower(type.fields[i].first);
+      text += QuoteIdentifier(field) + " " + type.fields[i].second;
+    }
+    return text + ")";
+  }
+  if (!type.element_types.empty() || !type.fields.empty()) return Fail(unknown());
+  static const std::unordered_map<std::string, std::string> kSimple = {
+      {"boolean", "BOOLEAN"}, {"tinyint", "TINYINT"}, {"smallint", "SMALLINT"}, {"integer", "INTEGER"},
+      {"int", "INTEGER"}, {"bigint", "BIGINT"}, {"real", "FLOAT"}, {"float", "FLOAT"}, {"double", "DOUBLE"},
+      {"double precision", "DOUBLE"}, {"varchar", "VARCHAR"}, {"character varying", "VARCHAR"},
+      {"string", "VARCHAR"}, {"char", "VARCHAR"}, {"character", "VARCHAR"}, {"varbinary", "BLOB"},
+      {"binary", "BLOB"}, {"date", "DATE"}, {"time", "TIME"}, {"time with time zone", "TIMETZ"},
+      {"timestamp", "TIMESTAMP"}, {"timestamp with time zone", "TIMESTAMPTZ"}, {"json", "JSON"}, {"uuid", "UUID"},
+      {"ipaddress", "VARCHAR"}, {"interval day to second", "INTERVAL"}, {"interval year to month", "INTERVAL"}};
+  if (name == "decimal" || name == "numeric") {
+    if (type.parameters.size() > 2) return Fail(unknown());
+    std::string precision = type.parameters.empty() ? "38" : type.parameters[0];
+    std::string scale = type.parameters.size() == 2 ? type.parameters[1] : "0";
+    return "DECIMAL(" + precision + ", " + scale + ")";
+  }
+  auto found = kSimple.find(name);
+  if (found == kSimple.end()) return Fail(unknown());
+  return found->second;
+}
+
+// ---- keyword forms ---------------------------------------------------------------------------
+
+// CAST(x AS type), TRY_CAST(x AS type).
+Form CastForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth, const char* keyword) {
+  const std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return std::optional<FormResult>();
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  const auto& tokens = rewriter.Tokens();
+  // The last top-level AS separates the value from the type.
+  std::size_t as = kNone;
+  for (std::size_t i = open + 1; i < close; ++i) {
+    if (tokens[i].IsPunct('(') || tokens[i].IsPunct('[')) {
+      i = rewriter.Close(i, close);
+      continue;
+    }
+    if (tokens[i].IsKeyword("AS")) as = i;
+  }
+  if (as == kNone || rewriter.Next(open + 1, as) >= as) {
+    return Fail(rewriter.SyntaxError(as == kNone ? close : as, "mismatched input. Expecting: <expression> AS <type>"));
+  }
+  MALLARD_ASSIGN_OR_RETURN(std::string value, rewriter.RewriteRange(open + 1, as, depth + 1));
+  std::size_t after_type = close;
+  MALLARD_ASSIGN_OR_RETURN(std::string type, rewriter.RewriteType(as + 1, close, &after_type));
+  if (std::size_t rest = rewriter.Next(after_type, close); rest < close) {
+    return Fail(rewriter.SyntaxError(rest, "mismatched input '" + std::string(tokens[rest].text) + "'. Expecting: ')'"));
+  }
+  return std::optional<FormResult>(FormResult{std::string(keyword) + "(" + std::string(TrimSql(value)) + " AS " + type + ")", close + 1});
+}
+
+// EXTRACT(field FROM x): Trino's field names in DuckDB's spelling (day_of_week is ISO: Monday 1).
+Form ExtractForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return std::optional<FormResult>();
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  const auto& tokens = rewriter.Tokens();
+  const std::size_t field = rewriter.Next(open + 1, close);
+  const std::size_t from = rewriter.Next(field + 1, close);
+  if (field >= close || tokens[field].kind != TokenKind::Word || from >= close || !tokens[from].IsKeyword("FROM")) {
+    return Fail(rewriter.SyntaxError(field, "mismatched input. Expecting: EXTRACT(<field> FROM <expression>)"));
+  }
+  static const std::unordered_map<std::string, std::string> kFields = {
+      {"year", "year"},         {"quarter", "quarter"},   {"month", "month"},         {"week", "week"},
+      {"day", "day"},           {"day_of_month", "day"},  {"day_of_week", "isodow"},  {"dow", "isodow"},
+      {"day_of_year", "doy"},   {"doy", "doy"},           {"year_of_week", "isoyear"}, {"yow", "isoyear"},
+      {"hour", "hour"},         {"minute", "minute"},     {"second", "second"},       {"timezone_hour", "timezone_hour"},
+      {"timezone_minute", "timezone_minute"}};
+  auto found = kFields.find(DialectRewriter::Lower(tokens[field].text));
+  if (found == kFields.end()) {
+    return Fail(Error("SYNTAX_ERROR", rewriter, field, "Invalid EXTRACT field: " + std::string(tokens[field].text)));
+  }
+  MALLARD_ASSIGN_OR_RETURN(std::string value, rewriter.RewriteRange(from + 1, close, depth + 1));
+  return std::optional<FormResult>(FormResult{"EXTRACT(" + found->second + " FROM " + std::string(TrimSql(value)) + ")", close + 1});
+}
+
+// A typed literal `word 'text'` (the word directly followed by a string), else kNone.
+std::size_t LiteralAfter(const DialectRewriter& rewriter, std::size_t index, std::size_t end) {
+  const auto& tokens = rewriter.Tokens();
+  const std::size_t previous = rewriter.Previous(index);
+  if (previous != kNone && tokens[previous].IsPunct('.')) return kNone;
+  const std::size_t literal = rewriter.Next(index + 1, end);
+  if (literal >= end || tokens[literal].kind != TokenKind::String) return kNone;
+  return literal;
+}
+
+bool HasTimeZone(std::string_view text) {
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return false;
+  for (char c : text.substr(colon)) {
+    if (c == '+' || c == '-' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  }
+  return false;
+}
+
+Form TypedLiteralForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /*depth*/) {
+  const std::size_t literal = LiteralAfter(rewriter, index, end);
+  if (literal == kNone) return std::optional<FormResult>();
+  const auto& tokens = rewriter.Tokens();
+  if (tokens[literal].unterminated) return Fail(rewriter.SyntaxError(literal, "mismatched input '''. Unterminated string literal"));
+  const std::string word = DialectRewriter::Lower(tokens[index].text);
+  const std::string quoted(tokens[literal].text);
+  const std::string text = StringText(tokens[literal]);
+  std::string out;
+  if (word == "x") {
+    // X'0A0B' only when the quote follows at once, as in Trino.
+    if (tokens[index].offset + 1 != tokens[literal].offset) return std::optional<FormResult>();
+    out = "from_hex(" + quoted + ")";
+  } else if (word == "date") {
+    out = "DATE " + quoted;
+  } else if (word == "time") {
+    out = (HasTimeZone(text) ? "TIMETZ " : "TIME ") + quoted;
+  } else if (word == "timestamp") {
+    out = (HasTimeZone(text) ? "TIMESTAMPTZ " : "TIMESTAMP ") + quoted;
+  } else if (word == "decimal") {
+    // DECIMAL '12.34' is decimal(4, 2): as many digits as written.
+    std::size_t digits = 0;
+    std::size_t scale = 0;
+    bool fraction = false;
+    bool valid = !text.empty();
+    std::string_view body = TrimSql(text);
+    if (!body.empty() && (body[0] == '+' || body[0] == '-')) body.remove_prefix(1);
+    for (char c : body) {
+      if (c >= '0' && c <= '9') {
+        ++digits;
+        if (fraction) ++scale;
+      } else if (c == '.' && !fraction) {
+        fraction = true;
+      } else {
+        valid = false;
+      }
+    }
+    if (!valid || digits == 0) {
+      return Fail(Error("INVALID_LITERAL", rewriter, index, "'" + text + "' is not a valid DECIMAL literal"));
+    }
+    if (digits > 38) {
+      return Fail(Error("INVALID_LITERAL", rewriter, index, "DECIMAL literal '" + text + "' exceeds the maximum precision of 38"));
+    }
+    out = "CAST(" + quoted + " AS DECIMAL(" + std::to_string(digits) + ", " + std::to_string(scale) + "))";
+  } else {
+    static const std::unordered_map<std::string, std::string> kCasts = {
+        {"real", "FLOAT"},       {"double", "DOUBLE"}, {"bigint", "BIGINT"},   {"integer", "INTEGER"},
+        {"int", "INTEGER"},      {"smallint", "SMALLINT"}, {"tinyint", "TINYINT"}, {"varchar", "VARCHAR"},
+        {"char", "VARCHAR"},     {"json", "JSON"},     {"uuid", "UUID"},       {"ipaddress", "VARCHAR"},
+        {"boolean", "BOOLEAN"},  {"varbinary", "BLOB"}};
+    auto found = kCasts.find(word);
+    if (found == kCasts.end()) return std::optional<FormResult>();
+    out = "CAST(" + quoted + " AS " + found->second + ")";
+  }
+  return std::optional<FormResult>(FormResult{std::move(out), literal + 1});
+}
+
+// INTERVAL '1' DAY (Trino: a string and one field; YEAR TO MONTH and DAY TO SECOND ranges).
+Form IntervalForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /*depth*/) {
+  const auto& tokens = rewriter.Tokens();
+  std::size_t literal = rewriter.Next(index + 1, end);
+  std::string sign;
+  if (literal < end && (tokens[literal].IsOperator("-") || tokens[literal].IsOperator("+"))) {
+    sign = std::string(tokens[literal].text);
+    literal = rewriter.Next(literal + 1, end);
+  }
+  if (literal >= end || tokens[literal].kind != TokenKind::String) return std::optional<FormResult>();
+  const std::size_t field = rewriter.Next(literal + 1, end);
+  static const std::unordered_set<std::string> kFields = {"year", "month", "day", "hour", "minute", "second"};
+  if (field >= end || tokens[field].kind != TokenKind::Word || kFields.count(DialectRewriter::Lower(tokens[field].text)) == 0) {
+    return Fail(rewriter.SyntaxError(field, "mismatched input. Expecting: YEAR, MONTH, DAY, HOUR, MINUTE, SECOND"));
+  }
+  const std::size_t to = rewriter.Next(field + 1, end);
+  if (to < end && tokens[to].IsKeyword("TO")) {
+    return Fail(Error("NOT_SUPPORTED", rewriter, index, "INTERVAL ... " + DialectRewriter::Lower(tokens[field].text) +
+                                                            " TO ... ranges are not supported by this endpoint"));
+  }
+  std::string out = "INTERVAL " + std::string(tokens[literal].text) + " " + DialectRewriter::Lower(tokens[field].text);
+  if (sign == "-") out = "(-" + out + ")";
+  return std::optional<FormResult>(FormResult{std::move(out), field + 1});
+}
+
+// UNNEST(a [, b …]) [WITH ORDINALITY]: one array as DuckDB's UNNEST; several zipped side by side
+// (shorter ones padded with NULL) as Trino zips them.
+Form UnnestForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return std::optional<FormResult>();
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  MALLARD_ASSIGN_OR_RETURN(auto arguments, rewriter.CallArguments(open, close, depth + 1));
+  if (arguments.empty()) return Fail(rewriter.SyntaxError(close, "mismatched input ')'. Expecting: <expression>"));
+  const auto& tokens = rewriter.Tokens();
+  std::size_t next = close + 1;
+  bool ordinality = false;
+  std::size_t with = rewriter.Next(next, end);
+  if (with < end && tokens[with].IsKeyword("WITH")) {
+    std::size_t word = rewriter.Next(with + 1, end);
+    if (word < end && tokens[word].IsKeyword("ORDINALITY")) {
+      ordinality = true;
+      next = word + 1;
+    }
+  }
+  if (arguments.size() == 1) {
+    return std::optional<FormResult>(FormResult{"UNNEST(" + arguments[0] + ")" + (ordinality ? " WITH ORDINALITY" : ""), next});
+  }
+  // Each array named once (a placeholder among them is bound once): the ordinal is the row's
+  // number in the zipped, unreordered projection.
+  std::string text = "(SELECT ";
+  for (std::size_t i = 0; i < arguments.size(); ++i) text += (i ? ", " : "") + std::string("UNNEST(") + arguments[i] + ")";
+  text += ")";
+  if (ordinality) text = "(SELECT *, row_number() OVER () FROM " + text + ")";
+  return std::optional<FormResult>(FormResult{std::move(text), next});
+}
+
+// TABLESAMPLE BERNOULLI (p) / SYSTEM (p): p percent of the rows.
+Form TableSampleForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const auto& tokens = rewriter.Tokens();
+  const std::size_t method = rewriter.Next(index + 1, end);
+  if (method >= end || !(tokens[method].IsKeyword("BERNOULLI") || tokens[method].IsKeyword("SYSTEM"))) {
+    return Fail(rewriter.SyntaxError(method, "mismatched input. Expecting: BERNOULLI, SYSTEM"));
+  }
+  const std::size_t open = OpenAfter(rewriter, method, end);
+  if (open == kNone) return Fail(rewriter.SyntaxError(method + 1, "mismatched input. Expecting: '('"));
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  MALLARD_ASSIGN_OR_RETURN(std::string percent, rewriter.RewriteRange(open + 1, close, depth + 1));
+  return std::optional<FormResult>(FormResult{"TABLESAMPLE " + std::string(TrimSql(percent)) + "% (" +
+                                                  DialectRewriter::Lower(tokens[method].text) + ")",
+                                              close + 1});
+}
+
+// position(needle IN haystack).
+Form PositionForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return std::optional<FormResult>();
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  const auto& tokens = rewriter.Tokens();
+  std::size_t in = kNone;
+  for (std::size_t i = open + 1; i < close; ++i) {
+    if (tokens[i].IsPunct('(') || tokens[i].IsPunct('[')) {
+      i = rewriter.Close(i, close);
+      continue;
+    }
+    if (tokens[i].IsKeyword("IN")) {
+      in = i;
+      break;
+    }
+  }
+  if (in == kNone) return std::optional<FormResult>();  // position(a, b): the function table's
+  MALLARD_ASSIGN_OR_RETURN(std::string needle, rewriter.RewriteRange(open + 1, in, depth + 1));
+  MALLARD_ASSIGN_OR_RETURN(std::string haystack, rewriter.RewriteRange(in + 1, close, depth + 1));
+  return std::optional<FormResult>(
+      FormResult{"strpos(" + std::string(TrimSql(haystack)) + ", " + std::string(TrimSql(needle)) + ")", close + 1});
+}
+
+// try(x): NULL instead of an error.
+Form TryForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return std::optional<FormResult>();
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  MALLARD_ASSIGN_OR_RETURN(auto arguments, rewriter.CallArguments(open, close, depth + 1));
+  if (arguments.size() != 1) {
+    return Fail(Error("SYNTAX_ERROR", rewriter, index, "The 'try' function must have exactly one argument"));
+  }
+  return std::optional<FormResult>(FormResult{"TRY(" + arguments[0] + ")", close + 1});
+}
+
+// ARRAY[…] and ROW(…): constructors, not names or calls.
+Form ArrayForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /*depth*/) {
+  const std::size_t bracket = rewriter.Next(index + 1, end);
+  if (bracket >= end || !rewriter.Tokens()[bracket].IsPunct('[')) return std::optional<FormResult>();
+  return std::optional<FormResult>(FormResult{"ARRAY", index + 1});
+}
+
+Form RowForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return std::optional<FormResult>();
+  const std::size_t previous = rewriter.Previous(index);
+  if (previous != kNone && (rewriter.Tokens()[previous].IsPunct('.') || rewriter.Tokens()[previous].IsKeyword("AS"))) {
+    return std::optional<FormResult>();
+  }
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  MALLARD_ASSIGN_OR_RETURN(auto arguments, rewriter.CallArguments(open, close, depth + 1));
+  std::string text = "ROW(";
+  for (std::size_t i = 0; i < arguments.size(); ++i) text += (i ? ", " : "") + arguments[i];
+  return std::optional<FormResult>(FormResult{text + ")", close + 1});
+}
+
+// `t AT (VERSION => n)` / `AT (TIMESTAMP => '…')`: the lake's time travel, passed as written.
+Form AtForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /*depth*/) {
+  const std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return std::optional<FormResult>();
+  const auto& tokens = rewriter.Tokens();
+  const std::size_t kind = rewriter.Next(open + 1, end);
+  const std::size_t arrow = kind < end ? rewriter.Next(kind + 1, end) : end;
+  if (kind >= end || !(tokens[kind].IsKeyword("VERSION") || tokens[kind].IsKeyword("TIMESTAMP")) || arrow >= end ||
+      !tokens[arrow].IsOperator("=>")) {
+    return std::optional<FormResult>();
+  }
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  const std::size_t from = tokens[open].offset;
+  const std::size_t to = tokens[close].offset + 1;
+  return std::optional<FormResult>(FormResult{"AT " + std::string(rewriter.Sql().substr(from, to - from)), close + 1});
+}
+
+// CREATE [OR REPLACE] TABLE [IF NOT EXISTS] name [(column type [NOT NULL] [COMMENT '…'], …)]
+// [COMMENT '…'] [WITH (property = value, …)] [AS query]: column types translated; comments and
+// table properties (Trino's connector options) have no engine equivalent and are dropped.
+Form CreateTableForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  if (rewriter.Previous(index) != kNone) return std::optional<FormResult>();
+  const auto& tokens = rewriter.Tokens();
+  std::string text = "CREATE ";
+  std::size_t i = rewriter.Next(index + 1, end);
+  if (i < end && tokens[i].IsKeyword("OR")) {
+    std::size_t replace = rewriter.Next(i + 1, end);
+    if (replace >= end || !tokens[replace].IsKeyword("REPLACE")) return std::optional<FormResult>();
+    text += "OR REPLACE ";
+    i = rewriter.Next(replace + 1, end);
+  }
+  if (i >= end || !tokens[i].IsKeyword("TABLE")) return std::optional<FormResult>();
+  text += "TABLE ";
+  i = rewriter.Next(i + 1, end);
+  if (i < end && tokens[i].IsKeyword("IF")) {
+    std::size_t word = rewriter.Next(i + 1, end);
+    std::size_t exists = word < end ? rewriter.Next(word + 1, end) : end;
+    if (word < end && tokens[word].IsKeyword("NOT") && exists < end && tokens[exists].IsKeyword("EXISTS")) {
+      text += "IF NOT EXISTS ";
+      i = rewriter.Next(exists + 1, end);
+    }
+  }
+  // The table name: parts and dots.
+  const std::size_t name_begin = i;
+  while (i < end && (tokens[i].kind == TokenKind::Word || tokens[i].kind == TokenKind::QuotedIdentifier ||
+                     tokens[i].kind == TokenKind::BacktickIdentifier)) {
+    std::size_t dot = rewriter.Next(i + 1, end);
+    if (dot < end && tokens[dot].IsPunct('.')) {
+      i = rewriter.Next(dot + 1, end);
+      continue;
+    }
+    i = i + 1;
+    break;
+  }
+  if (i == name_begin) return Fail(rewriter.SyntaxError(name_begin, "mismatched input. Expecting: <identifier>"));
+  MALLARD_ASSIGN_OR_RETURN(std::string name, rewriter.RewriteRange(name_begin, i, depth + 1));
+  text += name;
+  std::size_t next = rewriter.Next(i, end);
+  if (next < end && tokens[next].IsPunct('(')) {
+    MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, next, end));
+    auto pieces = rewriter.SplitTopLevel(next + 1, close);
+    bool definitions = false;
+    for (const auto& [begin, piece_end] : pieces) {
+      std::size_t first = rewriter.Next(begin, piece_end);
+      if (first < piece_end && rewriter.Next(first + 1, piece_end) < piece_end) definitions = true;
+    }
+    if (!definitions) {
+      MALLARD_ASSIGN_OR_RETURN(std::string names, rewriter.RewriteRange(next, close + 1, depth + 1));
+      text += " " + names;
+    } else {
+      text += " (";
+      for (std::size_t k = 0; k < pieces.size(); ++k) {
+        const auto [begin, piece_end] = pieces[k];
+        if (k != 0) text += ", ";
+        std::size_t column = rewriter.Next(begin, piece_end);
+        if (column >= piece_end) return Fail(rewriter.SyntaxError(piece_end, "mismatched input. Expecting: <identifier>"));
+        static const std::unordered_set<std::string> kConstraints = {"constraint", "primary", "unique", "check", "foreign"};
+        if (tokens[column].kind == TokenKind::Word && kConstraints.count(DialectRewriter::Lower(tokens[column].text)) != 0) {
+          MALLARD_ASSIGN_OR_RETURN(std::string constraint, rewriter.RewriteRange(begin, piece_end, depth + 1));
+          text += std::string(TrimSql(constraint));
+          continue;
+        }
+        if (tokens[column].kind != TokenKind::Word && tokens[column].kind != TokenKind::QuotedIdentifier &&
+            tokens[column].kind != TokenKind::BacktickIdentifier) {
+          return Fail(rewriter.SyntaxError(column, "mismatched input '" + std::string(tokens[column].text) + "'. Expecting: <identifier>"));
+        }
+        text += rewriter.EngineIdentifier(NamePart{IdentifierText(tokens[column]), tokens[column].kind != TokenKind::Word,
+                                                   tokens[column].offset});
+        std::size_t after_type = piece_end;
+        MALLARD_ASSIGN_OR_RETURN(std::string type, rewriter.RewriteType(column + 1, piece_end, &after_type));
+        text += " " + type;
+        // Column options: NOT NULL stays, COMMENT '…' goes.
+        std::size_t option = rewriter.Next(after_type, piece_end);
+        std::size_t option_begin = after_type;
+        while (option < piece_end) {
+          if (tokens[option].IsKeyword("COMMENT")) {
+            std::size_t comment = rewriter.Next(option + 1, piece_end);
+            if (comment >= piece_end || tokens[comment].kind != TokenKind::String) {
+              return Fail(rewriter.SyntaxError(comment, "mismatched input. Expecting: <string>"));
+            }
+            MALLARD_ASSIGN_OR_RETURN(std::string kept, rewriter.RewriteRange(option_begin, option, depth + 1));
+            text += kept;
+            option_begin = comment + 1;
+            option = rewriter.Next(option_begin, piece_end);
+            continue;
+          }
+          option = rewriter.Next(option + 1, piece_end);
+        }
+        MALLARD_ASSIGN_OR_RETURN(std::string rest, rewriter.RewriteRange(option_begin, piece_end, depth + 1));
+        text += std::string(TrimSql(rest)).empty() ? "" : " " + std::string(TrimSql(rest));
+      }
+      text += ")";
+    }
+    next = rewriter.Next(close + 1, end);
+  }
+  // Table COMMENT and WITH (properties).
+  while (next < end) {
+    if (tokens[next].IsKeyword("COMMENT")) {
+      std::size_t comment = rewriter.Next(next + 1, end);
+      if (comment >= end || tokens[comment].kind != TokenKind::String) {
+        return Fail(rewriter.SyntaxError(comment, "mismatched input. Expecting: <string>"));
+      }
+      next = rewriter.Next(comment + 1, end);
+      continue;
+    }
+    if (tokens[next].IsKeyword("WITH")) {
+      std::size_t open = rewriter.Next(next + 1, end);
+      if (open < end && tokens[open].IsPunct('(')) {
+        MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+        next = rewriter.Next(close + 1, end);
+        continue;
+      }
+    }
+    break;
+  }
+  MALLARD_ASSIGN_OR_RETURN(std::string rest, rewriter.RewriteRange(next < end ? next : end, end, depth));
+  if (!rest.empty()) text += " " + rest;
+  return std::optional<FormResult>(FormResult{std::move(text), end});
+}
+
+const std::unordered_map<std::string, KeywordForm>& AthenaForms() {
+  static const std::unordered_map<std::string, KeywordForm> kForms = [] {
+    std::unordered_map<std::string, KeywordForm> forms;
+    forms["cast"] = [](DialectRewriter& r, std::size_t i, std::size_t e, int d) { return CastForm(r, i, e, d, "CAST"); };
+    forms["try_cast"] = [](DialectRewriter& r, std::size_t i, std::size_t e, int d) { return CastForm(r, i, e, d, "TRY_CAST"); };
+    forms["extract"] = ExtractForm;
+    for (const char* word : {"x", "date", "time", "timestamp", "decimal", "real", "double", "bigint", "integer", "int",
+                             "smallint", "tinyint", "varchar", "char", "json", "uuid", "ipaddress", "boolean", "varbinary"}) {
+      forms[word] = TypedLiteralForm;
+    }
+    forms["interval"] = IntervalForm;
+    forms["unnest"] = UnnestForm;
+    forms["tablesample"] = TableSampleForm;
+    forms["position"] = PositionForm;
+    forms["try"] = TryForm;
+    forms["array"] = ArrayForm;
+    forms["row"] = RowForm;
+    forms["at"] = AtForm;
+    forms["create"] = CreateTableForm;
+    return forms;
+  }();
+  return kForms;
+}
+
+// The statements Trino has (others are DuckDB's and pass through untouched).
+bool TranslatedStatement(const std::string& lead) {
+  static const std::unordered_set<std::string> kLeads = {"select", "with",  "values", "table",  "insert", "create",
+                                                         "drop",   "alter", "delete", "update", "merge",  "explain"};
+  return kLeads.count(lead) != 0;
+}
+
+bool DmlStatement(const std::string& lead) {
+  static const std::unordered_set<std::string> kLeads = {"select", "with",   "values", "table",
+                                                         "insert", "delete", "update", "merge", "explain"};
+  return kLeads.count(lead) != 0;
+}
+
+}  // namespace
+
+std::string AthenaErrorReason(const DialectError& error) {
+  return error.code.empty() ? error.message : error.code + ": " + error.message;
+}
+
+Result<std::string, DialectError> TranslateAthenaWith(std::string_view sql, const AthenaNames& names,
+                                                      const AthenaFunctionTable& functions) {
+  DialectRules rules;
+  rules.dialect_reserved = &TrinoReserved();
+  rules.engine_keywords = &DuckDbKeywords();
+  rules.reserved_callables = &ReservedCallables();
+  rules.structural_parens = &StructuralParens();
+  rules.never_alias = &NeverAlias();
+  rules.identifier_case = IdentifierCase::LowerAll;
+  rules.shared_keyword_forms = &AthenaForms();
+  rules.map_type = &MapAthenaType;
+  rules.map_function = functions;
+  // DuckDB's table functions (range, read_parquet, …) stay available in FROM, confined by the
+  // engine's sandbox as before; Trino has no table functions of its own that users write there.
+  rules.map_table_function = [](const FunctionCall& call) -> Result<std::string, DialectError> {
+    std::string text = QuoteIdentifier(call.name) + "(";
+    if (!call.name.empty() && call.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos) {
+      text = call.name + "(";
+    }
+    for (std::size_t i = 0; i < call.arguments.size(); ++i) text += (i ? ", " : "") + call.arguments[i];
+    return text + ")";
+  };
+  rules.map_name = [&names](QualifiedName& name) -> Result<Done, DialectError> {
+    for (auto& part : name.parts) part.text = DialectRewriter::Lower(part.text);
+    if (name.parts.size() >= 3 && name.parts[0].text == names.catalog) name.parts.erase(name.parts.begin());
+    if (name.parts.size() >= 2) {
+      if (auto schema = names.engine_schemas.find(name.parts[0].text); schema != names.engine_schemas.end()) {
+        name.parts[0].text = schema->second;
+        name.parts[0].quoted = false;
+      }
+    }
+    return Done{};
+  };
+  rules.unnamed_column = [](std::size_t position) { return "_col" + std::to_string(position); };
+
+  DialectRewriter rewriter(sql, rules);
+  const auto& tokens = rewriter.Tokens();
+  const std::size_t first = rewriter.Next(0, tokens.size());
+  if (first >= tokens.size()) return std::string(sql);
+  const bool bracketed = tokens[first].IsPunct('(');
+  const std::string lead = tokens[first].kind == TokenKind::Word ? DialectRewriter::Lower(tokens[first].text) : "";
+  if (!bracketed && !TranslatedStatement(lead)) return std::string(sql);
+  if (bracketed || DmlStatement(lead)) {
+    for (std::size_t i = first; i < tokens.size(); ++i) {
+      if (tokens[i].kind == TokenKind::BacktickIdentifier) {
+        return Fail(rewriter.SyntaxError(i, "backquoted identifiers are not supported; use double quotes to quote identifiers"));
+      }
+    }
+  }
+  MALLARD_ASSIGN_OR_RETURN(std::string translated, rewriter.Rewrite());
+  if (lead == "values") {
+    // A bare VALUES names its columns _col0, _col1, … as Trino does.
+    std::size_t row = rewriter.Next(first + 1, tokens.size());
+    std::size_t columns = 1;
+    if (row < tokens.size() && tokens[row].IsPunct('(')) {
+      columns = rewriter.SplitTopLevel(row + 1, rewriter.Close(row, tokens.size())).size();
+    }
+    std::string trimmed(TrimSql(translated));
+    if (!trimmed.empty() && trimmed.back() == ';') trimmed.pop_back();
+    std::string list;
+    for (std::size_t i = 0; i < columns; ++i) list += (i ? ", " : "") + QuoteIdentifier("_col" + std::to_string(i));
+    return "SELECT * FROM (" + trimmed + ") AS \"_values\"(" + list + ")";
+  }
+  return translated;
+}
+
+Result<std::string, DialectError> TranslateAthena(std::string_view sql, const AthenaNames& names) {
+  return TranslateAthenaWith(sql, names, &TranslateAthenaCall);
+}
+
+}  // namespace mallard::sqlengine::dialect
