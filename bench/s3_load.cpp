@@ -14,6 +14,7 @@
 #include "s3_load_requests.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -21,6 +22,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -40,6 +42,34 @@ double CpuSeconds() {
   ::getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// utime + stime of another process, from /proc/PID/stat (0 when it cannot be read).
+double ProcessCpuSeconds(int pid) {
+  if (pid <= 0) return 0;
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return 0;
+  char buffer[4096];
+  std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, f);
+  std::fclose(f);
+  buffer[n] = '\0';
+  // Fields after the command name (which may hold spaces) start past the last ')'.
+  std::string_view text(buffer, n);
+  auto close = text.rfind(')');
+  if (close == std::string_view::npos) return 0;
+  std::vector<std::string> fields;
+  std::string current;
+  for (char c : text.substr(close + 1)) {
+    if (c == ' ') {
+      if (!current.empty()) fields.push_back(current);
+      current.clear();
+    } else {
+      current.push_back(c);
+    }
+  }
+  if (fields.size() < 13) return 0;
+  // fields[0] is the state (field 3); utime and stime are fields 14 and 15.
+  return static_cast<double>(std::stoull(fields[11]) + std::stoull(fields[12])) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 struct Shared {
@@ -73,6 +103,7 @@ struct ScenarioResult {
   double mib_per_s = 0;
   bench_load::Latency latency;
   double cpu_cores = 0;
+  double server_cpu_cores = 0;
   std::uint64_t reconnects = 0;
 };
 
@@ -181,19 +212,23 @@ ScenarioResult RunScenario(Shared& sh, const std::string& scenario) {
   for (auto& state : states) asio::co_spawn(state->io, bench_load::Watchdog(state->clients, state->active), asio::detached);
   std::vector<std::thread> threads;
   for (auto& state : states) threads.emplace_back([&state] { state->io.run(); });
-  double cpu_start = 0, cpu_end = 0;
+  double cpu_start = 0, cpu_end = 0, server_start = 0, server_end = 0;
   Clock::time_point measured_start, measured_end;
   if (o.count > 0) {
     cpu_start = CpuSeconds();
+    server_start = ProcessCpuSeconds(o.server_pid);
     measured_start = launch;
     for (auto& t : threads) t.join();
     measured_end = Clock::now();
     cpu_end = CpuSeconds();
+    server_end = ProcessCpuSeconds(o.server_pid);
   } else {
     std::this_thread::sleep_until(sh.window_start);
     cpu_start = CpuSeconds();
+    server_start = ProcessCpuSeconds(o.server_pid);
     std::this_thread::sleep_until(sh.window_end);
     cpu_end = CpuSeconds();
+    server_end = ProcessCpuSeconds(o.server_pid);
     measured_start = sh.window_start;
     measured_end = sh.window_end;
     for (auto& t : threads) t.join();
@@ -215,6 +250,7 @@ ScenarioResult RunScenario(Shared& sh, const std::string& scenario) {
   result.mib_per_s = static_cast<double>(bytes) / (1024.0 * 1024.0) / result.seconds;
   result.latency = bench_load::Summarize(all);
   result.cpu_cores = (cpu_end - cpu_start) / result.seconds;
+  result.server_cpu_cores = (server_end - server_start) / result.seconds;
   return result;
 }
 
@@ -228,6 +264,7 @@ json::object ResultJson(const ScenarioResult& r) {
                       {"mib_per_s", r.mib_per_s},
                       {"latency_ms", bench_load::LatencyJson(r.latency)},
                       {"generator_cpu_cores", r.cpu_cores},
+                      {"server_cpu_cores", r.server_cpu_cores},
                       {"reconnects", r.reconnects}};
 }
 
@@ -269,9 +306,10 @@ int main(int argc, char** argv) {
     std::printf("%s\n", json::serialize(doc).c_str());
   } else {
     for (const auto& r : results) {
-      std::printf("%-20s %-4s %7zu B x%-3d %10.1f req/s %9.1f MiB/s  p50 %s ms  p99 %s ms  generator %.2f cores%s\n",
+      std::printf("%-20s %-4s %7zu B x%-3d %10.1f req/s %9.1f MiB/s  p50 %s ms  p99 %s ms  generator %.2f cores%s%s\n",
                   o.label.c_str(), r.scenario.c_str(), o.size, o.connections, r.requests_per_s, r.mib_per_s,
                   bench_load::Ms(r.latency.p50).c_str(), bench_load::Ms(r.latency.p99).c_str(), r.cpu_cores,
+                  o.server_pid > 0 ? ("  server " + Fixed(r.server_cpu_cores, 2) + " cores").c_str() : "",
                   r.errors ? ("  [" + std::to_string(r.errors) + " errors, first: " + r.first_error + "]").c_str() : "");
     }
   }

@@ -40,6 +40,7 @@ void PrintUsage(std::FILE* out) {
                "  --timeout S         per-request timeout (default 120)\n"
                "  --label TEXT        name of the target in the output\n"
                "  --json              print the results as JSON on stdout\n"
+               "  --server-pid PID    also report the CPU that process used over the measured window\n"
                "  -h, --help          this text\n");
 }
 
@@ -118,6 +119,8 @@ Options ParseOptions(int argc, char** argv) {
       o.timeout = ParseDouble(flag, value());
     } else if (flag == "--label") {
       o.label = value();
+    } else if (flag == "--server-pid") {
+      o.server_pid = static_cast<int>(ParseCount(flag, value()));
     } else if (flag == "--json") {
       o.json_stdout = true;
     } else {

@@ -23,6 +23,7 @@ struct Options {
   double timeout = 120.0;
   std::string label;
   bool json_stdout = false;
+  int server_pid = 0;  // >0: also report that process's CPU over the measured window (/proc)
 };
 
 [[noreturn]] void Die(const std::string& message);
