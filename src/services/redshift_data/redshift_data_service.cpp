@@ -7,6 +7,8 @@
 #include <unordered_set>
 
 #include "common/ids.hpp"
+#include "services/redshift_data/redshift_copy_unload.hpp"
+#include "services/redshift_data/redshift_copy_unload_parse.hpp"
 #include "services/redshift_data/redshift_data_errors.hpp"
 #include "services/redshift_data/redshift_data_status.hpp"
 #include "services/kit/api_input.hpp"
@@ -35,7 +37,8 @@ json::array ParameterList(const json::array& parameters) {
 RedshiftDataService::RedshiftDataService(std::shared_ptr<sqlengine::SqlEngine> engine,
                                          services::ServiceContext runtime, unsigned query_workers,
                                          std::size_t page_bytes)
-    : runner_(std::make_unique<sqlengine::QueryRunner>(std::move(engine), query_workers, runtime.clock)),
+    : runner_(std::make_unique<sqlengine::QueryRunner>(WithCopyUnload(std::move(engine), runtime.s3_files), query_workers,
+                                                       runtime.clock)),
       runtime_(std::move(runtime)),
       executor_("redshift-data", runtime_, errors::InternalServer("Internal error")),
       page_bytes_(page_bytes) {}
@@ -219,7 +222,14 @@ RedshiftDataService::Result RedshiftDataService::Submit(const Request& request, 
     record.settled_error = "database \"" + target.database + "\" does not exist";
   } else {
     sqlengine::QueryRequest engine_request;
-    for (const auto& text : sql) engine_request.statements.push_back(sqlengine::RewriteNamedParameters(text, nullptr));
+    for (const auto& text : sql) {
+      // COPY and UNLOAD reach the engine as written: WithCopyUnload plans and runs them.
+      if (ClassifyBulkStatement(text) != BulkStatementKind::None) {
+        engine_request.statements.push_back(text);
+        continue;
+      }
+      engine_request.statements.push_back(sqlengine::RewriteNamedParameters(text, nullptr));
+    }
     engine_request.single_transaction = is_batch;
     engine_request.parameters = std::move(bound);
     record.job = runner_->Submit(std::move(engine_request));

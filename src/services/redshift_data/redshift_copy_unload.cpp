@@ -1,0 +1,254 @@
+#include "services/redshift_data/redshift_copy_unload.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <system_error>
+
+#include "common/ids.hpp"
+#include "services/redshift_data/redshift_copy_unload_internal.hpp"
+
+namespace mallard::redshift_data {
+
+namespace bulk {
+
+std::vector<sqlengine::QueryOutcome> RunOnEngine(sqlengine::SqlEngine& engine, std::vector<std::string> statements,
+                                                 const std::string& schema) {
+  sqlengine::QueryRequest request;
+  request.statements = std::move(statements);
+  request.schema = schema;
+  return engine.Prepare(std::move(request))->Run();
+}
+
+Result<std::vector<sqlengine::SqlRow>, std::string> SelectRows(sqlengine::SqlEngine& engine, const std::string& sql,
+                                                               const std::string& schema) {
+  auto outcomes = RunOnEngine(engine, {sql}, schema);
+  if (outcomes.empty()) return Fail(std::string("the SQL engine returned no result"));
+  if (!outcomes.back().succeeded) return Fail(outcomes.back().error_message);
+  return std::move(outcomes.back().rows);
+}
+
+std::string SqlString(std::string_view text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    quoted.push_back(c);
+    if (c == '\'') quoted.push_back('\'');
+  }
+  return quoted + "'";
+}
+
+std::string SqlIdentifier(std::string_view name) {
+  std::string quoted = "\"";
+  for (char c : name) {
+    quoted.push_back(c);
+    if (c == '"') quoted.push_back('"');
+  }
+  return quoted + "\"";
+}
+
+std::string SqlPathList(const std::vector<std::string>& paths) {
+  std::string list = "[";
+  for (std::size_t i = 0; i < paths.size(); ++i) list += (i ? ", " : "") + SqlString(paths[i]);
+  return list + "]";
+}
+
+std::vector<std::string> KeysWithPrefix(const std::filesystem::path& bucket_root, const std::string& key_prefix) {
+  // Walk only the directory the prefix ends in: "data/part" → ROOT/bucket/data, entries starting
+  // with "part" (a matching directory is taken whole).
+  std::vector<std::string> keys;
+  std::string directory_part;
+  std::string name_part = key_prefix;
+  if (auto slash = key_prefix.rfind('/'); slash != std::string::npos) {
+    directory_part = key_prefix.substr(0, slash);
+    name_part = key_prefix.substr(slash + 1);
+  }
+  std::error_code error;
+  std::filesystem::path start = directory_part.empty() ? bucket_root : bucket_root / directory_part;
+  if (!std::filesystem::is_directory(start, error)) return keys;
+  std::string key_base = directory_part.empty() ? "" : directory_part + "/";
+  for (std::filesystem::directory_iterator it(start, error), end; !error && it != end; it.increment(error)) {
+    std::string name = it->path().filename().string();
+    if (name.compare(0, name_part.size(), name_part) != 0) continue;
+    if (it->is_symlink(error)) continue;  // the file store never makes links; one made by hand is not an object
+    if (it->is_regular_file(error)) {
+      keys.push_back(key_base + name);
+    } else if (it->is_directory(error)) {
+      std::error_code walk_error;
+      for (std::filesystem::recursive_directory_iterator walk(it->path(), std::filesystem::directory_options::none, walk_error), walk_end;
+           !walk_error && walk != walk_end; walk.increment(walk_error)) {
+        if (walk->is_symlink(walk_error)) {
+          if (walk->is_directory(walk_error)) walk.disable_recursion_pending();
+          continue;
+        }
+        if (!walk->is_regular_file(walk_error)) continue;
+        keys.push_back(key_base + name + "/" + std::filesystem::relative(walk->path(), it->path(), walk_error).generic_string());
+      }
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+}  // namespace bulk
+
+std::string StrptimeFormat(std::string_view format) {
+  // Longest tokens first: "MONTH" before "MON", "HH24" before "HH".
+  static constexpr std::pair<std::string_view, std::string_view> kParts[] = {
+      {"YYYY", "%Y"}, {"MONTH", "%B"}, {"MON", "%b"}, {"HH24", "%H"}, {"HH12", "%I"}, {"HH", "%I"}, {"MI", "%M"},
+      {"SS", "%S"},   {"YY", "%y"},    {"MM", "%m"},  {"DD", "%d"},   {"AM", "%p"},   {"PM", "%p"},
+      {"DAY", "%A"},  {"DY", "%a"},    {"US", "%f"},  {"MS", "%g"},
+  };
+  std::string out;
+  std::size_t i = 0;
+  while (i < format.size()) {
+    bool matched = false;
+    for (const auto& [token, replacement] : kParts) {
+      if (format.size() - i < token.size()) continue;
+      bool equal = true;
+      for (std::size_t k = 0; k < token.size() && equal; ++k) {
+        char c = format[i + k];
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        equal = c == token[k];
+      }
+      if (!equal) continue;
+      out += replacement;
+      i += token.size();
+      matched = true;
+      break;
+    }
+    if (matched) continue;
+    char c = format[i++];
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return {};  // a part with no equivalent
+    if (c == '%') out += "%%";
+    else out.push_back(c);
+  }
+  return out;
+}
+
+namespace {
+
+using sqlengine::QueryOutcome;
+using sqlengine::QueryRequest;
+
+// A request with COPY/UNLOAD: planned, run as one, then finished.
+class BulkRunningQuery final : public sqlengine::RunningQuery {
+ public:
+  BulkRunningQuery(std::shared_ptr<sqlengine::SqlEngine> engine, std::shared_ptr<const services::S3LocalFiles> files,
+                   QueryRequest request)
+      : engine_(std::move(engine)), files_(std::move(files)), request_(std::move(request)) {}
+
+  std::vector<QueryOutcome> Run() override {
+    const std::vector<std::string> original = request_.statements;
+    std::vector<bulk::BulkPlan> plans(original.size());
+    QueryRequest rewritten = request_;
+    const std::string tag = NewUuid().substr(0, 8);
+    for (std::size_t i = 0; i < original.size(); ++i) {
+      if (interrupted_) return {Cancelled()};
+      switch (ClassifyBulkStatement(original[i])) {
+        case BulkStatementKind::Copy:
+          plans[i] = bulk::PlanCopy(*engine_, files_.get(), original[i], request_.schema);
+          break;
+        case BulkStatementKind::Unload:
+          plans[i] = bulk::PlanUnload(*engine_, files_.get(), original[i], request_.schema, tag + "-" + std::to_string(i));
+          break;
+        case BulkStatementKind::None:
+          continue;
+      }
+      // A plan that failed still takes the statement's place, so the statements before it run
+      // (and, in a batch, are rolled back) exactly as when the engine itself fails it.
+      rewritten.statements[i] = plans[i].error.empty() ? plans[i].engine_sql
+                                                       : "SELECT error(" + bulk::SqlString(plans[i].error) + ")";
+    }
+    std::unique_ptr<sqlengine::RunningQuery> inner = engine_->Prepare(std::move(rewritten));
+    {
+      std::lock_guard lock(mutex_);
+      if (interrupted_) return {Cancelled()};
+      inner_ = inner.get();
+    }
+    std::vector<QueryOutcome> outcomes = inner->Run();
+    {
+      std::lock_guard lock(mutex_);
+      inner_ = nullptr;
+    }
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      if (plans[i].kind == BulkStatementKind::None) continue;
+      QueryOutcome* outcome = i < outcomes.size() ? &outcomes[i] : nullptr;
+      if (plans[i].kind == BulkStatementKind::Unload) {
+        if (outcome != nullptr && outcome->succeeded) {
+          bulk::FinishUnload(*engine_, plans[i], request_.schema, *outcome);
+        } else {
+          std::error_code ignored;
+          if (!plans[i].staging.empty()) std::filesystem::remove_all(plans[i].staging, ignored);
+        }
+      }
+      if (outcome == nullptr) continue;
+      if (!plans[i].error.empty() && !outcome->succeeded && !outcome->cancelled) {
+        outcome->error_message = plans[i].error;
+        continue;
+      }
+      if (plans[i].kind == BulkStatementKind::Copy) bulk::FinishCopy(*engine_, plans[i], request_.schema, original[i], *outcome);
+    }
+    return outcomes;
+  }
+
+  void Interrupt() override {
+    interrupted_ = true;
+    std::lock_guard lock(mutex_);
+    if (inner_ != nullptr) inner_->Interrupt();
+  }
+
+ private:
+  static QueryOutcome Cancelled() {
+    QueryOutcome outcome;
+    outcome.cancelled = true;
+    outcome.error_message = "Query was cancelled";
+    return outcome;
+  }
+
+  std::shared_ptr<sqlengine::SqlEngine> engine_;
+  std::shared_ptr<const services::S3LocalFiles> files_;
+  QueryRequest request_;
+  std::atomic<bool> interrupted_{false};
+  std::mutex mutex_;
+  sqlengine::RunningQuery* inner_ = nullptr;
+};
+
+// The engine with COPY and UNLOAD; everything else passes through.
+class CopyUnloadEngine final : public sqlengine::SqlEngine {
+ public:
+  CopyUnloadEngine(std::shared_ptr<sqlengine::SqlEngine> inner, std::shared_ptr<const services::S3LocalFiles> files)
+      : inner_(std::move(inner)), files_(std::move(files)) {}
+
+  std::string Name() const override { return inner_->Name(); }
+  std::string DatabaseName() const override { return inner_->DatabaseName(); }
+  std::string DefaultSchema() const override { return inner_->DefaultSchema(); }
+  std::unique_ptr<sqlengine::RunningQuery> Prepare(QueryRequest request) override {
+    bool bulk_statement = std::any_of(request.statements.begin(), request.statements.end(), [](const std::string& sql) {
+      return ClassifyBulkStatement(sql) != BulkStatementKind::None;
+    });
+    if (!bulk_statement) return inner_->Prepare(std::move(request));
+    return std::make_unique<BulkRunningQuery>(inner_, files_, std::move(request));
+  }
+  Result<std::vector<std::string>, std::string> ListSchemas() override { return inner_->ListSchemas(); }
+  Result<std::vector<sqlengine::TableInfo>, std::string> ListTables(const std::string& schema) override {
+    return inner_->ListTables(schema);
+  }
+  Result<std::optional<sqlengine::TableInfo>, std::string> DescribeTable(const std::string& schema,
+                                                                         const std::string& table) override {
+    return inner_->DescribeTable(schema, table);
+  }
+  void Reset() override { inner_->Reset(); }
+
+ private:
+  std::shared_ptr<sqlengine::SqlEngine> inner_;
+  std::shared_ptr<const services::S3LocalFiles> files_;
+};
+
+}  // namespace
+
+std::shared_ptr<sqlengine::SqlEngine> WithCopyUnload(std::shared_ptr<sqlengine::SqlEngine> engine,
+                                                     std::shared_ptr<const services::S3LocalFiles> s3_files) {
+  return std::make_shared<CopyUnloadEngine>(std::move(engine), std::move(s3_files));
+}
+
+}  // namespace mallard::redshift_data
