@@ -1,0 +1,666 @@
+#include "sqlengine/dialect/redshift_dialect.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "sqlengine/dialect/dialect_rewriter.hpp"
+#include "sqlengine/dialect/engine_keywords.hpp"
+#include "sqlengine/dialect/redshift_ddl.hpp"
+#include "sqlengine/dialect/redshift_functions.hpp"
+
+namespace mallard::sqlengine::dialect {
+
+namespace {
+
+using Form = Result<std::optional<FormResult>, DialectError>;
+constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+Form Decline() { return std::optional<FormResult>(); }
+Form Produce(std::string text, std::size_t next) { return std::optional<FormResult>(FormResult{std::move(text), next}); }
+
+// Redshift's reserved words (Database Developer Guide, "Reserved words").
+const std::unordered_set<std::string>& RedshiftReserved() {
+  static const std::unordered_set<std::string> kWords = {
+      "aes128", "aes256", "all", "allowoverwrite", "analyse", "analyze", "and", "any", "array", "as", "asc",
+      "authorization", "az64", "backup", "between", "binary", "blanksasnull", "both", "bytedict", "bzip2", "case",
+      "cast", "check", "collate", "column", "constraint", "create", "credentials", "cross", "current_date",
+      "current_time", "current_timestamp", "current_user", "current_user_id", "default", "deferrable", "deflate",
+      "defrag", "delta", "delta32k", "desc", "disable", "distinct", "do", "else", "emptyasnull", "enable", "encode",
+      "encrypt", "encryption", "end", "except", "explicit", "false", "for", "foreign", "freeze", "from", "full",
+      "globaldict256", "globaldict64k", "grant", "group", "gzip", "having", "identity", "ignore", "ilike", "in",
+      "initially", "inner", "intersect", "interval", "into", "is", "isnull", "join", "leading", "left", "like",
+      "limit", "localtime", "localtimestamp", "lun", "luns", "lzo", "lzop", "minus", "mostly16", "mostly32",
+      "mostly8", "natural", "new", "not", "notnull", "null", "nulls", "off", "offline", "offset", "oid", "old", "on",
+      "only", "open", "or", "order", "outer", "overlaps", "parallel", "partition", "percent", "permissions", "pivot",
+      "placing", "primary", "raw", "readratio", "recover", "references", "rejectlog", "resort", "respect", "restore",
+      "right", "select", "session_user", "similar", "snapshot", "some", "sysdate", "system", "table", "tag", "tdes",
+      "text255", "text32k", "then", "timestamp", "to", "top", "trailing", "true", "truncatecolumns", "union",
+      "unique", "unnest", "unpivot", "user", "using", "verbose", "wallet", "when", "where", "with", "without"};
+  return kWords;
+}
+
+// Reserved words that are called like functions.
+const std::unordered_set<std::string>& ReservedCallables() {
+  static const std::unordered_set<std::string> kWords = {"left", "right", "isnull", "timestamp"};
+  return kWords;
+}
+
+const std::unordered_set<std::string>& StructuralParens() {
+  static const std::unordered_set<std::string> kWords = {"over",   "filter",  "within", "any",     "some",   "all",
+                                                         "in",     "exists",  "key",    "check",   "unique", "references",
+                                                         "rollup", "cube",    "sets",   "values",  "distkey", "sortkey",
+                                                         "primary", "foreign", "using", "lateral"};
+  return kWords;
+}
+
+const std::unordered_set<std::string>& NeverAlias() {
+  static const std::unordered_set<std::string> kWords = {
+      "asc",  "desc",   "nulls",  "preceding", "following", "rows",   "range",   "only",  "over",
+      "filter", "within", "respect", "ignore",  "window",   "collate", "qualify", "escape"};
+  return kWords;
+}
+
+std::string Lower(std::string_view text) { return DialectRewriter::Lower(text); }
+
+DialectError SyntaxErrorAt(std::string_view sql, std::size_t offset, std::string_view /*detail*/) {
+  // PostgreSQL names the token where parsing stopped.
+  std::vector<Token> tokens = Tokenize(sql.substr(std::min(offset, sql.size())));
+  std::string near;
+  for (const auto& token : tokens) {
+    if (token.IsTrivia()) continue;
+    near = std::string(token.text.substr(0, 64));
+    break;
+  }
+  if (near.empty()) return DialectError{"42601", "syntax error at end of input"};
+  return DialectError{"42601", "syntax error at or near \"" + near + "\""};
+}
+
+// The engine schema for a Redshift schema name in a search path or a qualified name.
+std::string EngineSchemaName(const std::string& schema) { return schema == "public" ? "main" : schema; }
+
+std::string SearchPathText(const RedshiftSession& session) {
+  std::string text;
+  for (const auto& schema : session.search_path) text += (text.empty() ? "" : ", ") + schema;
+  return text;
+}
+
+// The engine schemas of the search path, in order ($user and pg_catalog have no engine schema).
+std::vector<std::string> EngineSearchPath(const RedshiftSession& session) {
+  std::vector<std::string> schemas;
+  for (const auto& schema : session.search_path) {
+    if (schema == "$user" || schema == "pg_catalog" || schema.empty()) continue;
+    schemas.push_back(EngineSchemaName(schema));
+  }
+  return schemas;
+}
+
+std::string ListLiteral(const std::vector<std::string>& items) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) text += (i ? ", " : "") + QuoteString(items[i]);
+  return text + "]::VARCHAR[]";
+}
+
+bool StatementStart(const DialectRewriter& rewriter, std::size_t index) {
+  std::size_t previous = rewriter.Previous(index);
+  return previous == kNone || rewriter.Tokens()[previous].IsPunct(';');
+}
+
+// The first top-level `;` at or after `index`, or `end`.
+std::size_t StatementEnd(const DialectRewriter& rewriter, std::size_t index, std::size_t end) {
+  const auto& tokens = rewriter.Tokens();
+  for (std::size_t i = index; i < end; ++i) {
+    if (tokens[i].IsPunct('(') || tokens[i].IsPunct('[') || tokens[i].IsPunct('{')) {
+      i = rewriter.Close(i, end);
+      continue;
+    }
+    if (tokens[i].IsPunct(';')) return i;
+  }
+  return end;
+}
+
+// The `(` right after token `index`, or kNone.
+std::size_t OpenAfter(const DialectRewriter& rewriter, std::size_t index, std::size_t end) {
+  std::size_t open = rewriter.Next(index + 1, end);
+  return open < end && rewriter.Tokens()[open].IsPunct('(') ? open : kNone;
+}
+
+Result<std::size_t, DialectError> CloseOf(const DialectRewriter& rewriter, std::size_t open, std::size_t end) {
+  std::size_t close = rewriter.Close(open, end);
+  if (close >= end) return Fail(rewriter.SyntaxError(rewriter.Tokens().size(), "unbalanced parenthesis"));
+  return close;
+}
+
+// ---- forms -----------------------------------------------------------------------------------
+
+// CAST(x AS type).
+Form CastForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return Decline();
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  const auto& tokens = rewriter.Tokens();
+  std::size_t as = kNone;
+  for (std::size_t i = open + 1; i < close; ++i) {
+    if (tokens[i].IsPunct('(') || tokens[i].IsPunct('[')) {
+      i = rewriter.Close(i, close);
+      continue;
+    }
+    if (tokens[i].IsKeyword("AS")) as = i;
+  }
+  if (as == kNone || rewriter.Next(open + 1, as) >= as) return Fail(rewriter.SyntaxError(as == kNone ? close : as, ""));
+  MALLARD_ASSIGN_OR_RETURN(std::string value, rewriter.RewriteRange(open + 1, as, depth + 1));
+  MALLARD_ASSIGN_OR_RETURN(auto type, ParseRedshiftType(rewriter, as + 1, close));
+  if (std::size_t rest = rewriter.Next(type.next, close); rest < close) return Fail(rewriter.SyntaxError(rest, ""));
+  return Produce("CAST(" + std::string(TrimSql(value)) + " AS " + type.engine + ")", close + 1);
+}
+
+// CONVERT(type, x).
+Form ConvertForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return Decline();
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  auto pieces = rewriter.SplitTopLevel(open + 1, close);
+  if (pieces.size() != 2) return Decline();
+  MALLARD_ASSIGN_OR_RETURN(auto type, ParseRedshiftType(rewriter, pieces[0].first, pieces[0].second));
+  MALLARD_ASSIGN_OR_RETURN(std::string value, rewriter.RewriteRange(pieces[1].first, pieces[1].second, depth + 1));
+  return Produce("CAST(" + std::string(TrimSql(value)) + " AS " + type.engine + ")", close + 1);
+}
+
+// A type name after `::`.
+Form ColonCastTypeForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /*depth*/) {
+  std::size_t previous = rewriter.Previous(index);
+  if (previous == kNone || !rewriter.Tokens()[previous].IsOperator("::")) return Decline();
+  MALLARD_ASSIGN_OR_RETURN(auto type, ParseRedshiftType(rewriter, index, end));
+  return Produce(type.engine, type.next);
+}
+
+// SELECT TOP n …: the engine's LIMIT at the end of that query.
+Form SelectTopForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const auto& tokens = rewriter.Tokens();
+  std::size_t top = rewriter.Next(index + 1, end);
+  if (top >= end || !tokens[top].IsKeyword("TOP")) return Decline();
+  std::size_t count = rewriter.Next(top + 1, end);
+  if (count >= end || !(tokens[count].Is(TokenKind::Number) || tokens[count].Is(TokenKind::Parameter))) {
+    return Fail(rewriter.SyntaxError(count, ""));
+  }
+  std::size_t scope_end = StatementEnd(rewriter, count + 1, end);
+  MALLARD_ASSIGN_OR_RETURN(std::string rest, rewriter.RewriteRange(count + 1, scope_end, depth));
+  std::string body(rest);
+  while (!body.empty() && (body.back() == ' ' || body.back() == '\n' || body.back() == '\t' || body.back() == '\r')) body.pop_back();
+  return Produce(std::string(tokens[index].text) + body + " LIMIT " + std::string(tokens[count].text) + " ", scope_end);
+}
+
+// APPROXIMATE COUNT(DISTINCT x) and APPROXIMATE PERCENTILE_DISC(p) WITHIN GROUP (ORDER BY x).
+Form ApproximateForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const auto& tokens = rewriter.Tokens();
+  std::size_t function = rewriter.Next(index + 1, end);
+  if (function >= end) return Decline();
+  std::size_t open = OpenAfter(rewriter, function, end);
+  if (open == kNone) return Decline();
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  if (tokens[function].IsKeyword("COUNT")) {
+    std::size_t distinct = rewriter.Next(open + 1, close);
+    if (distinct >= close || !tokens[distinct].IsKeyword("DISTINCT")) return Fail(rewriter.SyntaxError(distinct, ""));
+    MALLARD_ASSIGN_OR_RETURN(std::string value, rewriter.RewriteRange(distinct + 1, close, depth + 1));
+    return Produce("approx_count_distinct(" + std::string(TrimSql(value)) + ")", close + 1);
+  }
+  if (tokens[function].IsKeyword("PERCENTILE_DISC")) {
+    MALLARD_ASSIGN_OR_RETURN(std::string fraction, rewriter.RewriteRange(open + 1, close, depth + 1));
+    std::size_t within = rewriter.Next(close + 1, end);
+    std::size_t group = within < end ? rewriter.Next(within + 1, end) : end;
+    std::size_t group_open = group < end ? OpenAfter(rewriter, group, end) : kNone;
+    if (within >= end || !tokens[within].IsKeyword("WITHIN") || group_open == kNone) return Fail(rewriter.SyntaxError(within, ""));
+    MALLARD_ASSIGN_OR_RETURN(std::size_t group_close, CloseOf(rewriter, group_open, end));
+    std::size_t order = rewriter.Next(group_open + 1, group_close);
+    std::size_t by = order < group_close ? rewriter.Next(order + 1, group_close) : group_close;
+    if (order >= group_close || !tokens[order].IsKeyword("ORDER") || by >= group_close) return Fail(rewriter.SyntaxError(order, ""));
+    MALLARD_ASSIGN_OR_RETURN(std::string value, rewriter.RewriteRange(by + 1, group_close, depth + 1));
+    return Produce("approx_quantile(" + std::string(TrimSql(value)) + ", " + std::string(TrimSql(fraction)) + ")", group_close + 1);
+  }
+  return Decline();
+}
+
+// LISTAGG([DISTINCT] x [, delimiter]) [WITHIN GROUP (ORDER BY …)]: DuckDB's string_agg with the
+// order inside the call.
+Form ListaggForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const auto& tokens = rewriter.Tokens();
+  std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return Decline();
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  MALLARD_ASSIGN_OR_RETURN(auto arguments, rewriter.CallArguments(open, close, depth + 1));
+  if (arguments.empty() || arguments.size() > 2) return Fail(UndefinedFunction("listagg", arguments));
+  std::string delimiter = arguments.size() == 2 ? arguments[1] : "''";
+  std::string order;
+  std::size_t next = close + 1;
+  std::size_t within = rewriter.Next(close + 1, end);
+  if (within < end && tokens[within].IsKeyword("WITHIN")) {
+    std::size_t group = rewriter.Next(within + 1, end);
+    std::size_t group_open = group < end ? OpenAfter(rewriter, group, end) : kNone;
+    if (group >= end || !tokens[group].IsKeyword("GROUP") || group_open == kNone) return Fail(rewriter.SyntaxError(group, ""));
+    MALLARD_ASSIGN_OR_RETURN(std::size_t group_close, CloseOf(rewriter, group_open, end));
+    MALLARD_ASSIGN_OR_RETURN(std::string inner, rewriter.RewriteRange(group_open + 1, group_close, depth + 1));
+    order = " " + std::string(TrimSql(inner));
+    next = group_close + 1;
+  }
+  return Produce("string_agg(" + arguments[0] + ", " + delimiter + order + ")", next);
+}
+
+// RATIO_TO_REPORT(x) OVER (PARTITION BY …): x over the sum of its partition.
+Form RatioToReportForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const auto& tokens = rewriter.Tokens();
+  std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return Decline();
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  MALLARD_ASSIGN_OR_RETURN(auto arguments, rewriter.CallArguments(open, close, depth + 1));
+  if (arguments.size() != 1) return Fail(UndefinedFunction("ratio_to_report", arguments));
+  std::size_t over = rewriter.Next(close + 1, end);
+  std::size_t window_open = over < end ? OpenAfter(rewriter, over, end) : kNone;
+  if (over >= end || !tokens[over].IsKeyword("OVER") || window_open == kNone) {
+    return Fail(DialectError{"42601", "RATIO_TO_REPORT requires an OVER clause"});
+  }
+  MALLARD_ASSIGN_OR_RETURN(std::size_t window_close, CloseOf(rewriter, window_open, end));
+  MALLARD_ASSIGN_OR_RETURN(std::string window, rewriter.RewriteRange(window_open + 1, window_close, depth + 1));
+  return Produce("(CAST(" + arguments[0] + " AS DOUBLE) / sum(" + arguments[0] + ") OVER (" + window + "))", window_close + 1);
+}
+
+// EXTRACT(part FROM x): Redshift's part names; milliseconds and microseconds count only their own
+// field ("EXTRACT returns integers for the specified date part only").
+Form ExtractForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const auto& tokens = rewriter.Tokens();
+  std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return Decline();
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  std::size_t part_token = rewriter.Next(open + 1, close);
+  std::size_t from = part_token < close ? rewriter.Next(part_token + 1, close) : close;
+  if (from >= close || !tokens[from].IsKeyword("FROM")) return Fail(rewriter.SyntaxError(from, ""));
+  std::string part = RedshiftDatePart(tokens[part_token].text);
+  if (part.empty()) return Fail(DialectError{"22023", "timestamp units \"" + std::string(tokens[part_token].text) + "\" not recognized"});
+  MALLARD_ASSIGN_OR_RETURN(std::string value, rewriter.RewriteRange(from + 1, close, depth + 1));
+  std::string v = std::string(TrimSql(value));
+  std::string text;
+  if (part == "millisecond") text = "(extract(millisecond FROM " + v + ") % 1000)";
+  else if (part == "microsecond") text = "(extract(microsecond FROM " + v + ") % 1000)";
+  else text = "extract(" + part + " FROM " + v + ")";
+  return Produce(text, close + 1);
+}
+
+// System relations in FROM position: the hidden catalog's table macros.
+Form SystemRelationForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, const RedshiftSession& session) {
+  const auto& tokens = rewriter.Tokens();
+  std::size_t previous = rewriter.Previous(index);
+  if (previous == kNone) return Decline();
+  const Token& before = tokens[previous];
+  if (!(before.IsKeyword("FROM") || before.IsKeyword("JOIN") || before.IsPunct(','))) return Decline();
+  std::string schema;
+  std::size_t name = index;
+  std::size_t dot = rewriter.Next(index + 1, end);
+  if (dot < end && tokens[dot].IsPunct('.')) {
+    schema = Lower(tokens[index].text);
+    name = rewriter.Next(dot + 1, end);
+    if (name >= end || tokens[name].kind != TokenKind::Word) return Decline();
+  }
+  std::string relation = Lower(tokens[name].text);
+  static const std::unordered_set<std::string> kCatalog = {"svv_tables", "svv_columns", "svv_table_info", "pg_table_def",
+                                                           "svv_external_schemas", "pg_namespace", "stv_sessions",
+                                                           "stv_recents", "stl_query"};
+  std::string macro;
+  if (schema == "information_schema") {
+    if (relation != "tables" && relation != "columns" && relation != "schemata") return Decline();
+    macro = "information_schema_" + relation;
+  } else if (schema.empty() || schema == "pg_catalog") {
+    if (kCatalog.count(relation) == 0) return Decline();
+    macro = relation;
+  } else {
+    return Decline();
+  }
+  std::string arguments;
+  if (macro == "pg_table_def") arguments = ListLiteral(EngineSearchPath(session));
+  if (macro == "stv_sessions" || macro == "stv_recents" || macro == "stl_query") {
+    arguments = QuoteString(session.user) + ", " + std::to_string(session.process_id);
+  }
+  std::string text = std::string(kRedshiftCatalog) + ".main." + macro + "(" + arguments + ")";
+  // Keep the relation's name as its alias unless the query gives one.
+  std::size_t after = rewriter.Next(name + 1, end);
+  bool aliased = after < end && (tokens[after].IsKeyword("AS") ||
+                                 (tokens[after].kind == TokenKind::Word && !RedshiftReserved().count(Lower(tokens[after].text))) ||
+                                 tokens[after].kind == TokenKind::QuotedIdentifier);
+  if (!aliased) text += " AS " + relation;
+  return Produce(text, name + 1);
+}
+
+// SET search_path TO a, b | SET name TO value (session parameters Redshift clients set).
+Form SetForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, RedshiftSession& session) {
+  if (!StatementStart(rewriter, index)) return Decline();
+  const auto& tokens = rewriter.Tokens();
+  std::size_t name = rewriter.Next(index + 1, end);
+  if (name < end && (tokens[name].IsKeyword("SESSION") || tokens[name].IsKeyword("LOCAL"))) name = rewriter.Next(name + 1, end);
+  if (name >= end || tokens[name].kind != TokenKind::Word) return Decline();
+  std::string parameter = Lower(tokens[name].text);
+  std::size_t statement_end = StatementEnd(rewriter, name, end);
+  if (parameter == "time") {  // SET TIME ZONE 'UTC'
+    return Produce("SET VARIABLE mallard_redshift_setting = 'timezone'", statement_end);
+  }
+  std::size_t to = rewriter.Next(name + 1, statement_end);
+  if (to >= statement_end || !(tokens[to].IsKeyword("TO") || tokens[to].IsOperator("="))) {
+    return Fail(rewriter.SyntaxError(to, ""));
+  }
+  if (parameter == "search_path") {
+    std::vector<std::string> path;
+    for (const auto& [begin, piece_end] : rewriter.SplitTopLevel(to + 1, statement_end)) {
+      std::size_t value = rewriter.Next(begin, piece_end);
+      if (value >= piece_end) return Fail(rewriter.SyntaxError(value, ""));
+      const Token& token = tokens[value];
+      if (token.kind == TokenKind::String) {
+        path.push_back(StringText(token));
+      } else if (token.kind == TokenKind::QuotedIdentifier) {
+        path.push_back(IdentifierText(token));
+      } else if (token.kind == TokenKind::Word || token.kind == TokenKind::Parameter) {
+        path.push_back(Lower(token.text));
+      } else {
+        return Fail(rewriter.SyntaxError(value, ""));
+      }
+    }
+    if (path.size() == 1 && path[0] == "default") path = RedshiftSession{}.search_path;
+    session.search_path = path;
+    std::vector<std::string> engine = EngineSearchPath(session);
+    std::string list;
+    for (const auto& schema : engine) list += (list.empty() ? "" : ",") + schema;
+    if (list.empty()) list = "main";
+    return Produce("SET search_path = " + QuoteString(list), statement_end);
+  }
+  static const std::unordered_set<std::string> kSessionParameters = {
+      "datestyle", "timezone", "query_group", "statement_timeout", "enable_result_cache_for_session",
+      "analyze_threshold_percent", "wlm_query_slot_count", "extra_float_digits", "application_name",
+      "describe_field_name_in_uppercase", "enable_case_sensitive_identifier", "client_encoding",
+      "enable_case_sensitive_super_attribute", "json_parse_truncate_strings", "max_concurrency_scaling_clusters",
+      "mv_enable_aqmv_for_session", "navigate_super_null_on_error", "parse_super_null_on_error",
+      "spectrum_query_maxerror", "cast_super_null_on_error", "downcase_delimited_identifier", "seg_stats_threshold"};
+  if (kSessionParameters.count(parameter) == 0) {
+    return Fail(DialectError{"42704", "unrecognized configuration parameter \"" + parameter + "\""});
+  }
+  // Accepted; the engine keeps no such setting (each statement of the Data API is its own session).
+  return Produce("SET VARIABLE mallard_redshift_setting = " + QuoteString(parameter), statement_end);
+}
+
+std::string ShowValue(const std::string& parameter, const RedshiftSession& session) {
+  if (parameter == "search_path") return SearchPathText(session);
+  static const std::unordered_map<std::string, std::string> kDefaults = {
+      {"datestyle", "ISO, MDY"}, {"timezone", "UTC"}, {"query_group", "unset"}, {"statement_timeout", "0"},
+      {"enable_result_cache_for_session", "on"}, {"extra_float_digits", "0"}, {"client_encoding", "UNICODE"},
+      {"server_version", "8.0.2"}, {"standard_conforming_strings", "on"}, {"max_concurrency_scaling_clusters", "1"},
+      {"describe_field_name_in_uppercase", "off"}, {"enable_case_sensitive_identifier", "off"},
+      {"analyze_threshold_percent", "10"}, {"wlm_query_slot_count", "1"}};
+  auto found = kDefaults.find(parameter);
+  return found == kDefaults.end() ? std::string() : found->second;
+}
+
+// SHOW search_path | SHOW <parameter> | SHOW TABLES FROM SCHEMA db.s | SHOW COLUMNS FROM TABLE db.s.t
+// | SHOW SCHEMAS FROM DATABASE db | SHOW DATABASES.
+Form ShowForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, RedshiftSession& session) {
+  if (!StatementStart(rewriter, index)) return Decline();
+  const auto& tokens = rewriter.Tokens();
+  std::size_t what = rewriter.Next(index + 1, end);
+  if (what >= end || tokens[what].kind != TokenKind::Word) return Fail(rewriter.SyntaxError(what, ""));
+  std::string word = Lower(tokens[what].text);
+  std::size_t statement_end = StatementEnd(rewriter, what, end);
+  // The dotted name after FROM <kind>, as Redshift names its parts.
+  auto target = [&](std::string_view kind) -> Result<std::vector<std::string>, DialectError> {
+    std::size_t from = rewriter.Next(what + 1, statement_end);
+    std::size_t keyword = from < statement_end ? rewriter.Next(from + 1, statement_end) : statement_end;
+    if (from >= statement_end || !tokens[from].IsKeyword("FROM") || keyword >= statement_end ||
+        Lower(tokens[keyword].text) != kind) {
+      return Fail(rewriter.SyntaxError(from, ""));
+    }
+    std::vector<std::string> parts;
+    for (std::size_t i = rewriter.Next(keyword + 1, statement_end); i < statement_end; i = rewriter.Next(i + 1, statement_end)) {
+      if (tokens[i].IsPunct('.')) continue;
+      if (tokens[i].kind == TokenKind::Word) parts.push_back(Lower(tokens[i].text));
+      else if (tokens[i].kind == TokenKind::QuotedIdentifier) parts.push_back(IdentifierText(tokens[i]));
+      else if (tokens[i].IsKeyword("LIKE")) break;
+      else return Fail(rewriter.SyntaxError(i, ""));
+    }
+    return parts;
+  };
+  const std::string c = std::string(kRedshiftCatalog) + ".main.";
+  if (word == "tables") {
+    MALLARD_ASSIGN_OR_RETURN(auto parts, target("schema"));
+    if (parts.size() != 2) return Fail(rewriter.SyntaxError(statement_end, ""));
+    return Produce("SELECT table_catalog AS database_name, table_schema AS schema_name, table_name, table_type, "
+                   "NULL::VARCHAR AS table_acl, remarks FROM " + c + "svv_tables() WHERE table_catalog = " +
+                   QuoteString(parts[0]) + " AND table_schema = " + QuoteString(parts[1]) + " ORDER BY table_name",
+                   statement_end);
+  }
+  if (word == "columns") {
+    MALLARD_ASSIGN_OR_RETURN(auto parts, target("table"));
+    if (parts.size() != 3) return Fail(rewriter.SyntaxError(statement_end, ""));
+    return Produce("SELECT table_catalog AS database_name, table_schema AS schema_name, table_name, column_name, "
+                   "ordinal_position, column_default, is_nullable, data_type, character_maximum_length, "
+                   "numeric_precision, remarks FROM " + c + "svv_columns() WHERE table_catalog = " + QuoteString(parts[0]) +
+                   " AND table_schema = " + QuoteString(parts[1]) + " AND table_name = " + QuoteString(parts[2]) +
+                   " ORDER BY ordinal_position", statement_end);
+  }
+  if (word == "schemas") {
+    MALLARD_ASSIGN_OR_RETURN(auto parts, target("database"));
+    if (parts.size() != 1) return Fail(rewriter.SyntaxError(statement_end, ""));
+    return Produce("SELECT catalog_name AS database_name, schema_name, schema_owner, 'local' AS schema_type, "
+                   "NULL::VARCHAR AS schema_acl, NULL::VARCHAR AS source_database, NULL::VARCHAR AS schema_option FROM " +
+                   c + "information_schema_schemata() WHERE catalog_name = " + QuoteString(parts[0]) + " ORDER BY schema_name",
+                   statement_end);
+  }
+  if (word == "databases") {
+    return Produce("SELECT 'dev' AS database_name, 100 AS database_owner, 'local' AS database_type, "
+                   "NULL::VARCHAR AS database_acl, NULL::VARCHAR AS database_options, 'Serializable' AS database_isolation_level",
+                   statement_end);
+  }
+  std::string value = ShowValue(word, session);
+  if (value.empty() && word != "search_path") {
+    return Fail(DialectError{"42704", "unrecognized configuration parameter \"" + word + "\""});
+  }
+  return Produce("SELECT " + QuoteString(value) + " AS " + QuoteIdentifier(word), statement_end);
+}
+
+// RESET search_path | RESET <parameter> | RESET ALL.
+Form ResetForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, RedshiftSession& session) {
+  if (!StatementStart(rewriter, index)) return Decline();
+  const auto& tokens = rewriter.Tokens();
+  std::size_t what = rewriter.Next(index + 1, end);
+  if (what >= end || tokens[what].kind != TokenKind::Word) return Fail(rewriter.SyntaxError(what, ""));
+  std::size_t statement_end = StatementEnd(rewriter, what, end);
+  std::string word = Lower(tokens[what].text);
+  if (word == "search_path" || word == "all") {
+    session.search_path = RedshiftSession{}.search_path;
+    return Produce("SET search_path = 'main'", statement_end);
+  }
+  return Produce("SET VARIABLE mallard_redshift_setting = " + QuoteString(word), statement_end);
+}
+
+const std::unordered_map<std::string, KeywordForm>& SharedForms() {
+  static const std::unordered_map<std::string, KeywordForm> kForms = [] {
+    std::unordered_map<std::string, KeywordForm> forms;
+    forms["cast"] = CastForm;
+    forms["convert"] = ConvertForm;
+    forms["select"] = SelectTopForm;
+    forms["approximate"] = ApproximateForm;
+    forms["listagg"] = ListaggForm;
+    forms["ratio_to_report"] = RatioToReportForm;
+    forms["extract"] = ExtractForm;
+    forms["create"] = CreateTableForm;
+    forms["alter"] = AlterTableForm;
+    forms["sysdate"] = [](DialectRewriter&, std::size_t index, std::size_t, int) -> Form {
+      return Produce("CAST(timezone('UTC', current_timestamp) AS TIMESTAMP)", index + 1);
+    };
+    for (const auto& word : RedshiftTypeWords()) forms[word] = ColonCastTypeForm;
+    return forms;
+  }();
+  return kForms;
+}
+
+// Statements the translator rewrites; others (PRAGMA, CALL, DuckDB's own) pass unchanged.
+bool TranslatedStatement(const std::string& lead) {
+  static const std::unordered_set<std::string> kLeads = {
+      "select", "with", "values", "insert", "update", "delete", "create", "alter", "drop", "truncate",
+      "set", "show", "reset", "explain", "begin", "start", "commit", "end", "rollback", "abort", "grant",
+      "revoke", "comment", "analyze", "vacuum", "merge"};
+  return kLeads.count(lead) != 0;
+}
+
+}  // namespace
+
+Result<std::string, DialectError> TranslateRedshift(std::string_view sql, RedshiftSession& session) {
+  DialectRules rules;
+  rules.dialect_reserved = &RedshiftReserved();
+  rules.engine_keywords = &DuckDbKeywords();
+  rules.reserved_callables = &ReservedCallables();
+  rules.structural_parens = &StructuralParens();
+  rules.never_alias = &NeverAlias();
+  rules.identifier_case = IdentifierCase::LowerUnquoted;
+  rules.shared_keyword_forms = &SharedForms();
+  rules.syntax_error = &SyntaxErrorAt;
+  rules.map_type = [](const TypeName& type) -> Result<std::string, DialectError> {
+    MALLARD_ASSIGN_OR_RETURN(auto mapped, MapRedshiftType(type));
+    return mapped.engine;
+  };
+  RedshiftSession* state = &session;
+  rules.map_function = [state](const FunctionCall& call) -> Result<std::string, DialectError> {
+    if (call.name == "current_schema" && call.arguments.empty()) {
+      auto path = EngineSearchPath(*state);
+      return QuoteString(path.empty() ? "public" : (path[0] == "main" ? "public" : path[0]));
+    }
+    if (call.name == "current_schemas" && call.arguments.size() == 1) {
+      std::string list;
+      for (const auto& schema : state->search_path) {
+        if (schema == "$user") continue;
+        list += (list.empty() ? "" : ",") + schema;
+      }
+      return "CASE WHEN " + call.arguments[0] + " THEN " + QuoteString("{pg_catalog," + list + "}") + " ELSE " +
+             QuoteString("{" + list + "}") + " END";
+    }
+    if (call.name == "pg_backend_pid" && call.arguments.empty()) return std::to_string(state->process_id);
+    if (call.name.find('.') != std::string::npos) {
+      // A dotted name followed by `(`: `INSERT INTO public.t (a, b)` or a schema's function.
+      std::string name = call.name;
+      if (name.rfind("dev.", 0) == 0 && std::count(name.begin(), name.end(), '.') >= 2) name = name.substr(4);
+      if (name.rfind("public.", 0) == 0) name = "main." + name.substr(7);
+      std::string text = name + "(";
+      for (std::size_t i = 0; i < call.arguments.size(); ++i) text += (i ? ", " : "") + call.arguments[i];
+      return text + ")";
+    }
+    return TranslateRedshiftCall(call);
+  };
+  rules.map_table_function = [](const FunctionCall& call) -> Result<std::string, DialectError> {
+    // DuckDB's table functions (range, read_parquet, …) stay available in FROM, confined by the
+    // engine's sandbox as before.
+    std::string text = call.name + "(";
+    for (std::size_t i = 0; i < call.arguments.size(); ++i) text += (i ? ", " : "") + call.arguments[i];
+    return text + ")";
+  };
+  rules.map_name = [](QualifiedName& name) -> Result<Done, DialectError> {
+    for (auto& part : name.parts) {
+      if (!part.quoted) part.text = Lower(part.text);
+    }
+    // dev.public.t: the database is the engine's one database.
+    if (name.parts.size() >= 3 && name.parts[0].text == "dev" && !name.parts[0].quoted) name.parts.erase(name.parts.begin());
+    if (name.parts.size() >= 2 && name.parts[0].text == "public") {
+      name.parts[0].text = "main";
+      name.parts[0].quoted = false;
+    }
+    return Done{};
+  };
+  auto session_form = [state](Form (*form)(DialectRewriter&, std::size_t, std::size_t, RedshiftSession&)) {
+    return [state, form](DialectRewriter& rewriter, std::size_t index, std::size_t end, int) { return form(rewriter, index, end, *state); };
+  };
+  rules.keyword_forms["set"] = session_form(&SetForm);
+  rules.keyword_forms["show"] = session_form(&ShowForm);
+  rules.keyword_forms["reset"] = session_form(&ResetForm);
+  auto user_form = [state](DialectRewriter& rewriter, std::size_t index, std::size_t end, int) -> Form {
+    if (OpenAfter(rewriter, index, end) != kNone) return Decline();
+    return Produce(QuoteString(state->user), index + 1);
+  };
+  rules.keyword_forms["current_user"] = user_form;
+  rules.keyword_forms["user"] = user_form;
+  rules.keyword_forms["session_user"] = user_form;
+  rules.keyword_forms["current_user_id"] = [](DialectRewriter&, std::size_t index, std::size_t, int) -> Form {
+    return Produce("100", index + 1);
+  };
+  auto relation_form = [state](DialectRewriter& rewriter, std::size_t index, std::size_t end, int) {
+    return SystemRelationForm(rewriter, index, end, *state);
+  };
+  for (const char* word : {"svv_tables", "svv_columns", "svv_table_info", "pg_table_def", "svv_external_schemas",
+                           "pg_namespace", "stv_sessions", "stv_recents", "stl_query", "information_schema", "pg_catalog"}) {
+    rules.keyword_forms[word] = relation_form;
+  }
+
+  DialectRewriter rewriter(sql, rules);
+  const auto& tokens = rewriter.Tokens();
+  const std::size_t first = rewriter.Next(0, tokens.size());
+  if (first >= tokens.size()) return std::string(sql);
+  const bool bracketed = tokens[first].IsPunct('(');
+  const std::string lead = tokens[first].kind == TokenKind::Word ? Lower(tokens[first].text) : "";
+  if (!bracketed && !TranslatedStatement(lead)) return std::string(sql);
+  return rewriter.Rewrite();
+}
+
+std::string RedshiftErrorText(const DialectError& error) { return error.message; }
+
+namespace {
+
+// The text between the first pair of double quotes after `from`, or the word up to `stop`.
+std::string QuotedAfter(std::string_view message, std::size_t from) {
+  std::size_t open = message.find('"', from);
+  if (open == std::string_view::npos) return {};
+  std::size_t close = message.find('"', open + 1);
+  if (close == std::string_view::npos) return {};
+  return std::string(message.substr(open + 1, close - open - 1));
+}
+
+std::string WordAfter(std::string_view message, std::string_view marker) {
+  std::size_t at = message.find(marker);
+  if (at == std::string_view::npos) return {};
+  at += marker.size();
+  std::size_t stop = message.find_first_of(" !\n", at);
+  return std::string(message.substr(at, stop == std::string_view::npos ? std::string_view::npos : stop - at));
+}
+
+}  // namespace
+
+std::string RedshiftEngineError(std::string_view message) {
+  // DuckDB adds "\n\nLINE 1: …" context and "Did you mean" hints; Redshift's errors are one line.
+  std::string_view first_line = message.substr(0, message.find('\n'));
+  auto starts = [&](std::string_view prefix) { return first_line.substr(0, prefix.size()) == prefix; };
+  if (starts("Parser Error: syntax error at end of input")) return "syntax error at end of input";
+  if (starts("Parser Error: syntax error at or near")) {
+    return "syntax error at or near \"" + QuotedAfter(first_line, 0) + "\"";
+  }
+  if (starts("Catalog Error: Table with name ")) {
+    std::string name = WordAfter(first_line, "Table with name ");
+    if (first_line.find("does not exist") != std::string_view::npos) return "relation \"" + name + "\" does not exist";
+    if (first_line.find("already exists") != std::string_view::npos) return "relation \"" + name + "\" already exists";
+  }
+  if (starts("Catalog Error: Scalar Function with name ") || starts("Catalog Error: Aggregate Function with name ") ||
+      starts("Catalog Error: Table Function with name ")) {
+    return "function " + WordAfter(first_line, "with name ") + " does not exist";
+  }
+  if (starts("Catalog Error: Schema with name ")) {
+    std::string name = WordAfter(first_line, "Schema with name ");
+    if (first_line.find("does not exist") != std::string_view::npos) return "schema \"" + name + "\" does not exist";
+    if (first_line.find("already exists") != std::string_view::npos) return "schema \"" + name + "\" already exists";
+  }
+  if (starts("Binder Error: Referenced column ")) {
+    return "column \"" + QuotedAfter(first_line, 0) + "\" does not exist";
+  }
+  if (starts("Conversion Error: Could not convert string ")) {
+    std::size_t open = first_line.find('\'');
+    std::size_t close = first_line.rfind('\'');
+    std::string value = open != std::string_view::npos && close > open ? std::string(first_line.substr(open + 1, close - open - 1)) : "";
+    std::string type = first_line.find("INT") != std::string_view::npos ? "integer" : "numeric";
+    return "invalid input syntax for " + type + ": \"" + value + "\"";
+  }
+  if (starts("Constraint Error: NOT NULL constraint failed: ")) {
+    std::string column(first_line.substr(std::string_view("Constraint Error: NOT NULL constraint failed: ").size()));
+    if (auto dot = column.rfind('.'); dot != std::string::npos) column = column.substr(dot + 1);
+    return "Cannot insert a NULL value into column " + column;
+  }
+  return std::string(message.substr(0, message.find("\n\nLINE ")));
+}
+
+}  // namespace mallard::sqlengine::dialect
