@@ -7,6 +7,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "sqlengine/dialect/athena_functions.hpp"
 #include "sqlengine/duckdb/duckdb_result_reader.hpp"
 
 namespace mallard::duckdb {
@@ -379,6 +380,18 @@ Result<std::shared_ptr<DuckDbSqlEngine>, std::string> DuckDbSqlEngine::Open(cons
   auto database = Database::Open(options);
   if (!database.ok()) return Fail(database.error().message);
   auto engine = std::shared_ptr<DuckDbSqlEngine>(new DuckDbSqlEngine(database.value(), "memory"));
+  // Each SQL dialect's set-up (shim macros in the catalog mallard_dialect, the UTC session zone),
+  // before Lock: one line per dialect.
+  const std::vector<std::string>* dialect_setups[] = {
+      &sqlengine::dialect::AthenaEngineSetup(),
+  };
+  for (const auto* setup : dialect_setups) {
+    for (const auto& statement : *setup) {
+      if (auto ran = engine->ExecuteAdmin(statement); !ran.ok()) {
+        return Fail("SQL dialect set-up failed on `" + statement.substr(0, 120) + "`: " + ran.error());
+      }
+    }
+  }
   auto rows = engine->Select("SELECT current_database()", {});
   if (!rows.ok()) return Fail(rows.error());
   if (!rows->empty() && rows->front().size() == 1) engine->database_name_ = rows->front()[0].text;
