@@ -32,13 +32,11 @@ class BodyPump : public std::enable_shared_from_this<BodyPump> {
   void Start() {
     auto stream = call_->request().http.body_stream;
     if (!stream) {
-      // A buffered body (small uploads some clients send without streaming): one piece, then the end.
-      auto self = shared_from_this();
-      call_->RunBlocking([self] {
-        std::string body = std::move(self->call_->request().http.body);
-        if (!body.empty() && !self->Consume(body)) return;
-        self->End();
-      });
+      // A buffered body (a small upload, BodyReadingFor): one piece, then the end. ReceiveBody is
+      // called on the pool, so it is consumed here rather than handed over once more.
+      std::string body = std::move(call_->request().http.body);
+      if (!body.empty() && !Consume(body)) return;
+      End();
       return;
     }
     ReadNext();

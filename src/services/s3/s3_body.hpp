@@ -23,7 +23,7 @@ struct ReceivedBody {
 };
 
 // Reads the request body (streamed or buffered) into `writer` and verifies what the request
-// declared; `done` runs once, on the pool. Bytes past `max_bytes` fail with EntityTooLarge.
+// declared; called on the pool, and `done` runs once, on the pool. Bytes past `max_bytes` fail with EntityTooLarge.
 void ReceiveBody(const std::shared_ptr<S3Call>& call, std::unique_ptr<BodyWriter> writer,
                  const codec::DeclaredChecksums& declared, codec::ExpectedDigestForm md5_form, std::uint64_t max_bytes,
                  std::function<void(Result<ReceivedBody>)> done);

@@ -161,6 +161,9 @@ Result<std::optional<std::uint32_t>> PartNumberOf(const S3Call& call) {
   return std::optional<std::uint32_t>(static_cast<std::uint32_t>(value));
 }
 
+// Objects (or ranges) up to this size are read whole before the answer (GetOrHeadObject).
+constexpr std::uint64_t kInlineReadBytes = 64 * 1024;
+
 void GetOrHeadObject(const std::shared_ptr<S3Call>& call) {
   auto part_number = PartNumberOf(*call);
   if (!part_number) return call->Fail(part_number.error());
@@ -246,6 +249,20 @@ void GetOrHeadObject(const std::shared_ptr<S3Call>& call) {
       return call->Reply(std::move(response));
     }
     std::shared_ptr<BodyReader> reader = std::move(opened.value().body);
+    if (length <= kInlineReadBytes) {
+      // A small object is read here, on the pool, and answered whole: a streamed source would hand
+      // each piece (and then the end) from the network thread to the pool and back.
+      std::string bytes;
+      while (bytes.size() < length) {
+        auto piece = reader->ReadAt(first + bytes.size(), static_cast<std::size_t>(length - bytes.size()));
+        if (!piece) return call->Fail(piece.error());
+        if (piece.value().empty()) return call->Fail(StoreError{StoreErrc::StorageFailed, "the object ended early"});
+        if (bytes.empty()) bytes = std::move(piece).value();
+        else bytes += piece.value();
+      }
+      response.body = std::move(bytes);
+      return call->Reply(std::move(response));
+    }
     response.body_source = StoreBodySource(call->service().shared_from_this(), std::move(reader), first, length);
     call->Reply(std::move(response));
   });
