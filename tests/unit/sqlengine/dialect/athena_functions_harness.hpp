@@ -36,7 +36,8 @@ inline std::string Call(const std::string& name, std::vector<std::string> argume
   return translated.value();
 }
 
-// Rows of a query, each cell as DuckDB's VARCHAR text ("NULL" for NULL); the error text on failure.
+// Rows of a query: text, booleans and integers as text ("NULL" for NULL; cast other types to
+// VARCHAR in the query); the error text on failure.
 inline std::vector<std::vector<std::string>> Rows(const std::string& sql, std::string* error = nullptr) {
   auto rows = Engine().SelectAdmin(sql);
   std::vector<std::vector<std::string>> out;
@@ -47,7 +48,14 @@ inline std::vector<std::vector<std::string>> Rows(const std::string& sql, std::s
   }
   for (const auto& row : *rows) {
     std::vector<std::string> cells;
-    for (const auto& cell : row) cells.push_back(cell.kind == SqlValue::Kind::Null ? "NULL" : cell.text);
+    for (const auto& cell : row) {
+      switch (cell.kind) {
+        case SqlValue::Kind::Null: cells.push_back("NULL"); break;
+        case SqlValue::Kind::Boolean: cells.push_back(cell.boolean ? "true" : "false"); break;
+        case SqlValue::Kind::Integer: cells.push_back(std::to_string(cell.integer)); break;
+        default: cells.push_back(cell.text); break;  // the tests cast other types to VARCHAR
+      }
+    }
     out.push_back(std::move(cells));
   }
   return out;
