@@ -6,8 +6,10 @@
 #   2. scripts/fetch-duckdb.sh "$MALLARD_BUILD_DIR" (pinned, sha512-verified libduckdb from the
 #      npm registry) unless MALLARD_WITH_DUCKDB=OFF; with MALLARD_DUCKDB_BUNDLED=ON it fetches
 #      the DuckDB source tree instead;
-#   3. `npm ci` for tests/e2e/js when that package exists and node_modules is missing or older
-#      than its package-lock.json.
+#   3. `npm ci` for tests/e2e/js and tests/browser when those packages exist and node_modules is
+#      missing or older than its package-lock.json;
+#   4. `npm ci` of console/package-lock.json (the web console's UI library, pinned with integrity
+#      hashes) into BUILD_DIR/_deps/console-npm, which src/console/CMakeLists.txt embeds.
 #
 # Idempotent, and silent when there is nothing to do.
 #
@@ -44,6 +46,7 @@ packages=(
   redis-server postgresql
   awscli python3-boto3 python3-pytest python3-requests
   python3-cryptography       # SNS signatures checked by a verifier of its own (unit and e2e tests)
+  chromium                   # the web console's browser tests (tests/browser, headless)
   ca-certificates openssl
 )
 # Node.js may come from elsewhere (e.g. NodeSource, whose nodejs bundles npm and conflicts with
@@ -85,13 +88,26 @@ else
   "$repo_root/scripts/fetch-duckdb.sh" "$build_dir"
 fi
 
-# ---- 3. JavaScript end-to-end test dependencies ------------------------------------------------
-js_dir=tests/e2e/js
-if [[ -f "$js_dir/package.json" ]]; then
+# ---- 3. JavaScript end-to-end and browser test dependencies -------------------------------------
+for js_dir in tests/e2e/js tests/browser; do
+  [[ -f "$js_dir/package.json" ]] || continue
   [[ -f "$js_dir/package-lock.json" ]] || die "$js_dir/package-lock.json is missing (npm ci needs it; create it with 'npm install --package-lock-only --prefix $js_dir' and commit it)"
   if [[ ! -d "$js_dir/node_modules" || "$js_dir/package-lock.json" -nt "$js_dir/node_modules" ]]; then
     log "npm ci in $js_dir"
     npm ci --prefix "$js_dir" --ignore-scripts --no-audit --no-fund --loglevel=error
     touch "$js_dir/node_modules"   # mark as newer than package-lock.json
   fi
+done
+
+# ---- 4. The web console's UI library -----------------------------------------------------------
+# Installed in the build directory (never in the source tree): npm ci checks every tarball against
+# the lock file's integrity hash. The build embeds the files it needs (src/console/CMakeLists.txt).
+console_npm="$build_dir/_deps/console-npm"
+if [[ ! -d "$console_npm/node_modules" || console/package-lock.json -nt "$console_npm/node_modules" ||
+      console/package.json -nt "$console_npm/node_modules" ]]; then
+  log "npm ci of console/package-lock.json in $console_npm"
+  mkdir -p "$console_npm"
+  cp console/package.json console/package-lock.json "$console_npm/"
+  npm ci --prefix "$console_npm" --ignore-scripts --no-audit --no-fund --loglevel=error
+  touch "$console_npm/node_modules"
 fi

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "common/ids.hpp"
+#include "console/console_assets.hpp"
 #include "http/bearer_token.hpp"
 #include "http/content_encoding.hpp"
 #include "protocol/aws_json.hpp"
@@ -497,6 +498,9 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
 }
 
 void Gateway::HandleAdmin(const http::HttpRequest& request, http::Responder respond) {
+  // The web console's files (src/console): open like health, since they hold no state; what the
+  // page then does goes through the public APIs and the admin endpoints with their own checks.
+  if (console::IsConsolePath(request.path)) return respond(console::ServeConsole(request));
   enum class Kind { kRead, kStateChanging };
   struct Endpoint {
     std::string_view path;
