@@ -46,6 +46,7 @@ packages=(
   redis-server postgresql
   awscli python3-boto3 python3-pytest python3-requests
   python3-cryptography       # SNS signatures checked by a verifier of its own (unit and e2e tests)
+  prometheus                 # promtool: tests/e2e/test_metrics.py checks the metrics page with Prometheus' parser
   chromium                   # the web console's browser tests (tests/browser, headless)
   ca-certificates openssl
 )

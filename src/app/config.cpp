@@ -22,6 +22,12 @@ void AddServeOptions(CLI::App& command, ServeConfig& config, const std::vector<s
       ->envname("MALLARD_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
+  command.add_option("--log-format", config.log_format,
+                     "Log lines as text, or as json: one JSON object per line (requests at debug carry their "
+                     "service, operation, status, error code, account, region, duration and request id as members)")
+      ->envname("MALLARD_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   command.add_option("--default-region", config.default_region, "Region for requests without a SigV4 scope")
       ->envname("MALLARD_DEFAULT_REGION")
       ->capture_default_str();
@@ -118,6 +124,7 @@ std::string ApplyConfigFile(CLI::App& command, ServeConfig& config,
   FillFrom(command, "--port", table["server"]["port"], config.port);
   FillFrom(command, "--threads", table["server"]["threads"], config.threads);
   FillFrom(command, "--log-level", table["server"]["log_level"], config.log_level);
+  FillFrom(command, "--log-format", table["server"]["log_format"], config.log_format);
   FillFrom(command, "--body-limit", table["server"]["body_limit"], config.body_limit_bytes);
   FillFrom(command, "--shutdown-grace", table["server"]["shutdown_grace"], config.shutdown_grace_seconds);
   FillFrom(command, "--admin-token", table["server"]["admin_token"], config.admin_token);

@@ -20,6 +20,7 @@ struct ServeConfig {
   int port = 4566;
   int threads = 2;
   std::string log_level = "info";
+  std::string log_format = "text";  // text | json (one JSON object per line)
   std::string default_region = "us-east-1";
   std::string default_account = "000000000000";
   std::vector<std::string> account_map;  // "ACCESS_KEY=ACCOUNT"

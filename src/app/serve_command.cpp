@@ -12,8 +12,11 @@
 #include "app/server_builder.hpp"
 #include "app/service_registry.hpp"
 #ifdef MALLARD_HAVE_DUCKDB
+#include "app/pipe_api.hpp"
 #include "app/pipe_command.hpp"
+#include "app/pipe_metrics.hpp"
 #endif
+#include "observability/request_log.hpp"
 #include "app/sql_engine_setup.hpp"
 #include "services/kit/s3_local_files.hpp"
 #ifdef MALLARD_HAVE_DUCKDB
@@ -68,6 +71,12 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  observability::LogFormat log_format = observability::LogFormat::kText;
+  if (!observability::ParseLogFormat(config.log_format, log_format)) {
+    spdlog::error("log format must be text or json, not '{}'", config.log_format);
+    return 2;
+  }
+  observability::SetLogFormat(log_format);
   http::RaiseOpenFileLimit();
   gateway::GatewayOptions gateway_options;
   gateway_options.default_region = config.default_region;
@@ -77,6 +86,10 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   gateway_options.build_info = BuildInfo();
   auto store_health = std::make_shared<services::StoreHealthBoard>();
   gateway_options.store_health = store_health;
+  gateway_options.metrics = std::make_shared<observability::Registry>();
+  // Filled once a hosted pipe runs: /_mallard/pipe/status and the pipe's series on the metrics page.
+  auto pipe_status = std::make_shared<gateway::PipeStatusSource>();
+  gateway_options.pipe_status = pipe_status;
   if (auto error = ParseAccountMap(config.account_map, gateway_options.account_by_access_key); !error.empty()) {
     spdlog::error("{}", error);
     return 2;
@@ -168,6 +181,8 @@ int RunServe(CLI::App& command, ServeConfig& config) {
       return 1;
     }
     pipe = std::move(started).value();
+    pipe_status->Set([group = &pipe->Group()] { return PipeStatusJson(group->Status()); },
+                     [group = &pipe->Group()](observability::MetricsSink& sink) { CollectPipeMetrics(group->Status(), sink); });
     spdlog::info("hosting pipeline {} (slot {}) into the lake", config.pipe_group, pipe->Group().Slot());
   }
 #else
@@ -181,6 +196,7 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   spdlog::info("mallard {} listening on http://{}:{} ({})", MALLARD_VERSION, config.host, server->Port(), store_summary);
   server->Join();
 #ifdef MALLARD_HAVE_DUCKDB
+  pipe_status->Clear();
   if (pipe) pipe->Stop();
 #endif
   spdlog::info("mallard stopped");

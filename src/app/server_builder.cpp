@@ -69,6 +69,11 @@ class RunningServer final : public Server {
     gateway_ = std::make_shared<gateway::Gateway>(std::move(gateway_options), std::move(services));
     timer_thread_ = std::thread([this] { timer_io_.run(); });
     http_ = std::make_unique<http::HttpServer>(std::move(http_options), gateway_);
+    // Scrapes go through the gateway, so they end before the server (and this object) does.
+    gateway_->Metrics().AddCollector([this](observability::MetricsSink& sink) {
+      sink.Gauge("mallard_http_connections_open", "Client connections open now.", {},
+                 static_cast<double>(http_->OpenConnections()));
+    });
   }
 
   // Separate from the constructor: a server that cannot listen is still a whole object, so its
@@ -86,6 +91,7 @@ class RunningServer final : public Server {
   }
 
   std::uint16_t Port() const override { return port_; }
+  std::size_t OpenConnections() const override { return http_->OpenConnections(); }
   gateway::Gateway& Gateway() override { return *gateway_; }
 
   void Stop() override {

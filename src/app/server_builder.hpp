@@ -19,6 +19,7 @@ class Server {
  public:
   virtual ~Server() = default;
   virtual std::uint16_t Port() const = 0;
+  virtual std::size_t OpenConnections() const = 0;
   virtual gateway::Gateway& Gateway() = 0;
   // Graceful: no new connections, in-flight requests complete, waiting long polls return.
   virtual void Stop() = 0;

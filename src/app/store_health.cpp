@@ -46,9 +46,13 @@ std::vector<StoreProbe> ProbesFor(const std::vector<OpenModule>& modules) {
   for (const auto& entry : modules) {
     if (!entry.opened.probe) continue;
     probes.push_back({entry.module.service_names, [probe = entry.opened.probe]() -> services::StoreHealth {
+                        auto started = std::chrono::steady_clock::now();
                         auto unavailable = probe();
-                        if (unavailable) return {false, *unavailable};
-                        return {};
+                        services::StoreHealth health;
+                        if (unavailable) health = {false, *unavailable};
+                        health.round_trip_seconds =
+                            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+                        return health;
                       }});
   }
   return probes;

@@ -15,6 +15,7 @@
 #include "console/console_assets.hpp"
 #include "http/bearer_token.hpp"
 #include "http/content_encoding.hpp"
+#include "observability/request_log.hpp"
 #include "protocol/aws_json.hpp"
 #include "protocol/aws_query.hpp"
 #include "protocol/sigv4.hpp"
@@ -101,6 +102,7 @@ Gateway::Gateway(GatewayOptions options, std::vector<std::shared_ptr<services::S
       services_(std::move(services)),
       workers_(std::make_unique<boost::asio::thread_pool>(std::max(1u, options_.offload_threads))) {
   for (const auto& service : services_) has_rest_services_ = has_rest_services_ || !service->Descriptor().rest_protocol.empty();
+  SetUpMetrics();
 }
 
 Gateway::~Gateway() { workers_->join(); }
@@ -209,6 +211,9 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
     });
     return;
   }
+  // An unsigned GET /metrics is the metrics page (Prometheus' default path); signed, presigned or
+  // with a query it is S3's ListObjects of a bucket named "metrics" (gateway_metrics.cpp).
+  if (request.path == "/metrics" && IsMetricsScrape(request)) return ServeMetrics(request, std::move(raw_respond));
   auto request_id = NewUuid();
   if (IsAdminPath(request.path)) {
     return HandleAdmin(request, [raw_respond = std::move(raw_respond), request_id](http::HttpResponse response) {
@@ -397,8 +402,10 @@ void Gateway::DispatchRest(std::shared_ptr<services::Service> service, http::Htt
   services::RestRequest rest;
   rest.context = ContextFor(protocol::CredentialScopeOf(request), request, std::move(request_id));
   rest.signature = std::move(signature);
-  rest.http = std::move(request);
+  rest.operation_name = std::make_shared<std::string>();
   const auto& descriptor = service->Descriptor();
+  respond = MeasureRest(descriptor.name, request, rest.context, rest.operation_name, std::move(respond));
+  rest.http = std::move(request);
   try {
     service->HandleRest(std::move(rest), std::move(respond));
   } catch (const std::exception& e) {
@@ -435,10 +442,15 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
       AwsError error = AwsError::Make("UnknownOperationException", 400,
                                       "The operation " + operation.operation + " is not known to " + descriptor->name + ".");
       error.query_code = "InvalidAction";
+      // Counted under one "unknown" operation: the name is the client's, and unbounded.
+      RecordRequest(descriptor->name, "unknown", Outcome{400, error.code, 0}, &context);
       return respond(render_error(error, context.request_id));
     }
     auto input = protocol::DecodeJsonBody(request.body);
-    if (!input) return respond(render_error(input.error(), context.request_id));
+    if (!input) {
+      RecordRequest(descriptor->name, operation.operation, Outcome{input.error().http_status, input.error().code, 0}, &context);
+      return respond(render_error(input.error(), context.request_id));
+    }
     route.input = std::move(input).value();
   }
   operation.input = std::move(route.input);
@@ -452,6 +464,10 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
   auto started = std::chrono::steady_clock::now();
   auto shared = std::make_shared<std::pair<http::Responder, std::string>>(std::move(respond), operation.operation);
   auto request_id = context.request_id;
+  // The request log needs the account and region after the context moved into the operation: kept
+  // only when debug is on.
+  auto logged_context = observability::RequestLogEnabled() ? std::make_shared<RequestContext>(context) : nullptr;
+  CountInFlight(1);
   auto complete = [=](protocol::OperationResult result) {
     const std::string& operation_name = shared->second;
     http::HttpResponse response;
@@ -483,10 +499,12 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
       auto checksum = crc32(0L, reinterpret_cast<const Bytef*>(response.body.data()), static_cast<uInt>(response.body.size()));
       response.SetHeader("x-amz-crc32", std::to_string(checksum));
     }
-    if (spdlog::should_log(spdlog::level::debug)) {
-      auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-      spdlog::debug("{}.{} {} {:.2f}ms {}", descriptor->name, operation_name, response.status, elapsed, request_id);
-    }
+    Outcome outcome;
+    outcome.status = response.status;
+    if (!result) outcome.error_code = result.error().code;
+    outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    RecordRequest(descriptor->name, operation_name, outcome, logged_context.get());
+    CountInFlight(-1);
     shared->first(std::move(response));
   };
   try {
@@ -509,6 +527,8 @@ void Gateway::HandleAdmin(const http::HttpRequest& request, http::Responder resp
   // moto's server mode resets with POST /moto-api/reset; LocalStack-style fixtures use ours.
   static constexpr Endpoint kEndpoints[] = {{"/_mallard/health", Kind::kRead},
                                             {"/_localstack/health", Kind::kRead},
+                                            {"/_mallard/metrics", Kind::kRead},
+                                            {"/_mallard/pipe/status", Kind::kRead},
                                             {"/_mallard/reset", Kind::kStateChanging},
                                             {"/moto-api/reset", Kind::kStateChanging}};
   const Endpoint* endpoint = nullptr;
@@ -527,6 +547,8 @@ void Gateway::HandleAdmin(const http::HttpRequest& request, http::Responder resp
     return respond(std::move(response));
   }
   if (endpoint->kind == Kind::kRead) {
+    if (endpoint->path == "/_mallard/metrics") return ServeMetrics(request, std::move(respond));
+    if (endpoint->path == "/_mallard/pipe/status") return respond(PipeStatus());
     return respond(endpoint->path == "/_mallard/health" ? Health() : LocalStackHealth());
   }
   if (!options_.admin_token.empty()) {

@@ -6,18 +6,38 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json/object.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/credential_registry.hpp"
 #include "common/http_types.hpp"
+#include "observability/metrics.hpp"
 #include "protocol/sigv4.hpp"
 #include "services/kit/service.hpp"
 
 namespace mallard::gateway {
+
+// A hosted pipe's status for GET /_mallard/pipe/status and its series on the metrics page. The
+// pipe starts after the server listens, so the gateway holds this from the start and the app sets
+// it once the pipe runs (and clears it before the pipe stops).
+class PipeStatusSource {
+ public:
+  void Set(std::function<std::string()> status_json, std::function<void(observability::MetricsSink&)> collect);
+  void Clear() { Set(nullptr, nullptr); }
+  // The pipe's /status document; nullopt while no pipe is hosted.
+  std::optional<std::string> StatusJson() const;
+  void Collect(observability::MetricsSink& sink) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::function<std::string()> status_json_;
+  std::function<void(observability::MetricsSink&)> collect_;
+};
 
 struct GatewayOptions {
   std::string default_region = "us-east-1";
@@ -46,6 +66,11 @@ struct GatewayOptions {
   std::string admin_token;
   // Backend reachability the health endpoints report (null: every backend counts as running).
   std::shared_ptr<services::StoreHealthBoard> store_health;
+  // Where request metrics are counted and from which /_mallard/metrics is rendered (null: the
+  // gateway makes its own). The gateway adds its families and a collector over its services.
+  std::shared_ptr<observability::Registry> metrics;
+  // The hosted pipe, once there is one (null: never).
+  std::shared_ptr<PipeStatusSource> pipe_status;
 };
 
 class Gateway final : public http::HttpHandler {
@@ -67,9 +92,30 @@ class Gateway final : public http::HttpHandler {
   void ResetAll();
   void ShutdownAll();
   std::string AccountFor(const std::string& access_key_id) const;
+  observability::Registry& Metrics() { return *options_.metrics; }
 
  private:
   struct Route;
+  // gateway_metrics.cpp: the request path's instruments, the metrics page and the pipe status.
+  struct Instruments;
+  void SetUpMetrics();
+  void CountInFlight(int delta);
+  // An unsigned GET /metrics without a query string, not addressed to a virtual-hosted bucket:
+  // the metrics page. Anything else on /metrics (signed, presigned, a query) is S3's ListObjects.
+  bool IsMetricsScrape(const http::HttpRequest& request) const;
+  // Renders the page on the worker pool (collectors may read a store).
+  void ServeMetrics(const http::HttpRequest& request, http::Responder respond);
+  http::HttpResponse PipeStatus() const;
+  struct Outcome {
+    int status = 0;
+    std::string_view error_code;
+    double seconds = 0;
+  };
+  void RecordRequest(const std::string& service, std::string_view operation, const Outcome& outcome,
+                     const RequestContext* context);
+  // Wraps a REST service's responder: counts the request, its body bytes in and out, and logs it.
+  http::Responder MeasureRest(const std::string& service, http::HttpRequest& request, const RequestContext& context,
+                              std::shared_ptr<std::string> operation_name, http::Responder respond);
   std::shared_ptr<services::Service> ByTargetPrefix(const std::string& prefix) const;
   std::shared_ptr<services::Service> BySigningName(const std::string& name) const;
   http::HttpResponse Health() const;
@@ -98,6 +144,7 @@ class Gateway final : public http::HttpHandler {
   std::vector<std::shared_ptr<services::Service>> services_;
   bool has_rest_services_ = false;  // skips REST routing entirely while no REST service is registered
   std::unique_ptr<boost::asio::thread_pool> workers_;
+  std::shared_ptr<Instruments> instruments_;  // shared: its type is complete in gateway_metrics.cpp only
 };
 
 }  // namespace mallard::gateway

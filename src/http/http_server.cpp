@@ -198,7 +198,7 @@ struct HttpServer::Impl {
   asio::strand<asio::io_context::executor_type> control{asio::make_strand(io)};
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
-  std::mutex connections_mutex;
+  mutable std::mutex connections_mutex;
   std::list<std::shared_ptr<Connection>> connections;
   std::mutex join_mutex;
 
@@ -592,6 +592,11 @@ Result<std::uint16_t, ListenError> HttpServer::Start() {
     });
   }
   return port;
+}
+
+std::size_t HttpServer::OpenConnections() const {
+  std::lock_guard lock(impl_->connections_mutex);
+  return impl_->connections.size();
 }
 
 void HttpServer::StopOnSignals() {

@@ -60,6 +60,8 @@ class HttpServer {
   void Join();
   // Makes SIGINT and SIGTERM call Stop().
   void StopOnSignals();
+  // Client connections open now (the metrics page's mallard_http_connections_open).
+  std::size_t OpenConnections() const;
 
  private:
   struct Impl;

@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "common/http_types.hpp"
 #include "common/request_context.hpp"
+#include "observability/metrics.hpp"
 #include "protocol/operation.hpp"
 #include "protocol/shape.hpp"
 
@@ -41,6 +43,8 @@ struct ServiceDescriptor {
 struct StoreHealth {
   bool available = true;
   std::string reason;  // why not, for the health endpoint (never a password)
+  // How long the probe took (connect and PING for a Redis), in seconds; negative: not measured.
+  double round_trip_seconds = -1;
 };
 
 // The last probed store health of each service, by service name. Probes run on a thread of
@@ -79,6 +83,9 @@ struct RestRequest {
     std::string scope;           // "20260101/us-east-1/s3/aws4_request"
   };
   std::optional<VerifiedSignature> signature;
+  // Where the service names the operation it routed the request to ("GetObject"), for the
+  // gateway's metrics and request log; null when nobody asks.
+  std::shared_ptr<std::string> operation_name;
 };
 
 class Service {
@@ -96,6 +103,11 @@ class Service {
   virtual std::string StoreName() const = 0;
   // Completes waiting requests early so that shutdown is prompt.
   virtual void Shutdown() {}
+  // Reports the service's own gauges and counters (queue depths, item counts, deliveries) at
+  // scrape time (GET /_mallard/metrics), on the gateway's worker pool: may read the store, must
+  // not take long. Names start with "mallard_<service>_"; per-resource series are capped by the
+  // sink (observability/README.md). The default reports nothing.
+  virtual void CollectMetrics(observability::MetricsSink& sink) const { (void)sink; }
   // REST services (Descriptor().rest_protocol): whether an unsigned request is the service's, from
   // its request line and headers alone (S3: a virtual-hosted bucket host, or a path-style request
   // that no other protocol claims). Signed requests route by their signing name instead.
