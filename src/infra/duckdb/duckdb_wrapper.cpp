@@ -156,6 +156,32 @@ DuckResult<std::vector<PreparedStatement>> Connection::PrepareAll(const std::str
   return statements;
 }
 
+DuckResult<ExtractedStatements> Connection::Extract(const std::string& sql) {
+  duckdb_extracted_statements extracted = nullptr;
+  idx_t count = duckdb_extract_statements(connection_, sql.c_str(), &extracted);
+  ExtractedStatements statements(connection_, extracted, count);
+  if (count == 0 && extracted != nullptr) {
+    const char* message = duckdb_extract_statements_error(extracted);
+    if (message != nullptr) return Fail(DuckDbError{message, DUCKDB_ERROR_PARSER});
+  }
+  return statements;
+}
+
+ExtractedStatements::~ExtractedStatements() {
+  if (statements_ != nullptr) duckdb_destroy_extracted(&statements_);
+}
+
+DuckResult<PreparedStatement> ExtractedStatements::Prepare(std::size_t index) {
+  duckdb_prepared_statement prepared = nullptr;
+  duckdb_state state = duckdb_prepare_extracted_statement(connection_, statements_, index, &prepared);
+  PreparedStatement statement(prepared);
+  if (state != DuckDBSuccess) {
+    const char* message = duckdb_prepare_error(prepared);
+    return Fail(DuckDbError{message != nullptr ? message : "cannot prepare statement", DUCKDB_ERROR_INVALID_INPUT});
+  }
+  return statement;
+}
+
 DuckResult<PreparedStatement> Connection::Prepare(const std::string& sql) {
   duckdb_prepared_statement prepared = nullptr;
   duckdb_state state = duckdb_prepare(connection_, sql.c_str(), &prepared);

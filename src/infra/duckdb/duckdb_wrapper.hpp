@@ -171,6 +171,30 @@ class PreparedStatement {
   duckdb_prepared_statement statement_;
 };
 
+// The statements of one SQL text, each prepared only when asked: a statement may name what an
+// earlier one of the same text creates (`CREATE SEQUENCE s; CREATE TABLE t (id BIGINT DEFAULT
+// nextval('s'))`, `SET search_path = …; SELECT …`), which DuckDB binds only once that one ran.
+class ExtractedStatements {
+ public:
+  ExtractedStatements(ExtractedStatements&& other) noexcept
+      : connection_(other.connection_), statements_(std::exchange(other.statements_, nullptr)), count_(other.count_) {}
+  ExtractedStatements(const ExtractedStatements&) = delete;
+  ExtractedStatements& operator=(const ExtractedStatements&) = delete;
+  ~ExtractedStatements();
+
+  std::size_t Count() const { return count_; }
+  // Prepares statement `index` (0-based) against the catalogue as it is now.
+  DuckResult<PreparedStatement> Prepare(std::size_t index);
+
+ private:
+  friend class Connection;
+  ExtractedStatements(duckdb_connection connection, duckdb_extracted_statements statements, std::size_t count)
+      : connection_(connection), statements_(statements), count_(count) {}
+  duckdb_connection connection_;
+  duckdb_extracted_statements statements_;
+  std::size_t count_;
+};
+
 class Connection {
  public:
   explicit Connection(duckdb_connection connection) : connection_(connection) {}
@@ -181,6 +205,8 @@ class Connection {
 
   // Splits a SQL text into its statements and prepares each.
   DuckResult<std::vector<PreparedStatement>> PrepareAll(const std::string& sql);
+  // Splits a SQL text into its statements, to be prepared and run one after the other.
+  DuckResult<ExtractedStatements> Extract(const std::string& sql);
   DuckResult<PreparedStatement> Prepare(const std::string& sql);
   // Runs statements whose result is not needed (SET, BEGIN, DDL).
   DuckStatus Execute(const std::string& sql);

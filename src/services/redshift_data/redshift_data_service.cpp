@@ -12,6 +12,7 @@
 #include "services/redshift_data/redshift_data_errors.hpp"
 #include "services/redshift_data/redshift_data_status.hpp"
 #include "services/kit/api_input.hpp"
+#include "sqlengine/dialect/redshift_dialect.hpp"
 #include "sqlengine/sql_text.hpp"
 
 namespace mallard::redshift_data {
@@ -222,17 +223,26 @@ RedshiftDataService::Result RedshiftDataService::Submit(const Request& request, 
     record.settled_error = "database \"" + target.database + "\" does not exist";
   } else {
     sqlengine::QueryRequest engine_request;
+    sqlengine::dialect::RedshiftSession session;  // each submission is one Redshift session
+    if (!target.db_user.empty()) session.user = target.db_user;
+    session.process_id = 1073741824 + record.query_id % 100000;
     for (const auto& text : sql) {
       // COPY and UNLOAD reach the engine as written: WithCopyUnload plans and runs them.
       if (ClassifyBulkStatement(text) != BulkStatementKind::None) {
         engine_request.statements.push_back(text);
         continue;
       }
-      engine_request.statements.push_back(sqlengine::RewriteNamedParameters(text, nullptr));
+      // Redshift's SQL in the engine's; the session carries SET search_path to later statements.
+      auto translated = sqlengine::dialect::TranslateRedshift(text, session);
+      if (!translated.ok()) {
+        record.settled_error = sqlengine::dialect::RedshiftErrorText(translated.error());
+        break;
+      }
+      engine_request.statements.push_back(sqlengine::RewriteNamedParameters(translated.value(), nullptr));
     }
     engine_request.single_transaction = is_batch;
     engine_request.parameters = std::move(bound);
-    record.job = runner_->Submit(std::move(engine_request));
+    if (record.settled_error.empty()) record.job = runner_->Submit(std::move(engine_request));
   }
   Json output{{"Id", record.id}, {"CreatedAt", EpochSeconds(record.created_ms)}, {"Database", record.database}};
   if (!record.cluster_identifier.empty()) output["ClusterIdentifier"] = record.cluster_identifier;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "services/kit/api_input.hpp"
+#include "sqlengine/dialect/redshift_dialect.hpp"
 
 namespace mallard::redshift_data {
 namespace json = boost::json;
@@ -67,7 +68,7 @@ StatementView ViewOf(const StatementRecord& record, std::int64_t now) {
     view.outcomes = snapshot.outcomes;
     if (snapshot.state == JobState::Failed && snapshot.outcomes) {
       for (const auto& outcome : *snapshot.outcomes) {
-        if (!outcome.succeeded && !outcome.cancelled) view.error = "ERROR: " + outcome.error_message;
+        if (!outcome.succeeded && !outcome.cancelled) view.error = "ERROR: " + sqlengine::dialect::RedshiftEngineError(outcome.error_message);
       }
     }
   }
@@ -94,7 +95,7 @@ json::object StatementView::Describe(const StatementRecord& record, int sub_inde
     outcome = Outcome(sub_index);
     if (outcome != nullptr) {
       status_text = outcome->cancelled ? "ABORTED" : outcome->succeeded ? "FINISHED" : "FAILED";
-      error_text = outcome->succeeded || outcome->cancelled ? "" : "ERROR: " + outcome->error_message;
+      error_text = outcome->succeeded || outcome->cancelled ? "" : "ERROR: " + sqlengine::dialect::RedshiftEngineError(outcome->error_message);
     } else if (completed_ms != 0) {
       status_text = "ABORTED";  // never ran: an earlier statement of the batch failed or it was cancelled
       error_text.clear();

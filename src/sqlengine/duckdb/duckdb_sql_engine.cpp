@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "sqlengine/dialect/athena_functions.hpp"
+#include "sqlengine/dialect/redshift_functions.hpp"
 #include "sqlengine/duckdb/duckdb_result_reader.hpp"
 
 namespace mallard::duckdb {
@@ -240,22 +241,25 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
       if (!rewritten.ok()) return Failure(DuckDbError{rewritten.error(), DUCKDB_ERROR_BINDER});
       sql = std::move(rewritten).value();
     }
-    auto prepared = connection.PrepareAll(sql);
-    if (!prepared.ok()) return Failure(prepared.error());
-    for (const auto& statement : prepared.value()) {
-      if (auto refused = RefusedStatementType(policy_, statement.StatementType()); !refused.empty()) {
-        return Failure(DuckDbError{refused, DUCKDB_ERROR_PERMISSION});
-      }
-    }
-    std::int64_t planned = SteadyMillis();
+    auto extracted = connection.Extract(sql);
+    if (!extracted.ok()) return Failure(extracted.error());
+    std::int64_t planned = 0;
     QueryOutcome outcome;
     outcome.succeeded = true;
     outcome.statement_kind = StatementKind::Utility;
     // A text with several statements behaves as one: the last statement's result is the result.
-    for (auto& statement : prepared.value()) {
+    // Each is prepared (and checked against the policy) only after the ones before it ran, so it
+    // may use what they created; a refused statement still never runs.
+    for (std::size_t index = 0; index < extracted->Count(); ++index) {
       if (interrupted_) return Cancelled();
-      if (auto bound = BindParameters(statement, request_.parameters); !bound.ok()) return Failure(bound.error());
-      auto executed = statement.ExecuteStreaming();
+      auto statement = extracted->Prepare(index);
+      if (!statement.ok()) return Failure(statement.error());
+      if (auto refused = RefusedStatementType(policy_, statement->StatementType()); !refused.empty()) {
+        return Failure(DuckDbError{refused, DUCKDB_ERROR_PERMISSION});
+      }
+      if (index == 0) planned = SteadyMillis();
+      if (auto bound = BindParameters(statement.value(), request_.parameters); !bound.ok()) return Failure(bound.error());
+      auto executed = statement->ExecuteStreaming();
       if (!executed.ok()) return interrupted_ ? Cancelled() : Failure(executed.error());
       outcome = QueryOutcome{};
       outcome.succeeded = true;
@@ -264,6 +268,7 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
       }
       if (interrupted_) return Cancelled();
     }
+    if (planned == 0) planned = SteadyMillis();
     outcome.planning_millis = planned - started;
     outcome.engine_millis = SteadyMillis() - started;
     return outcome;
@@ -384,6 +389,7 @@ Result<std::shared_ptr<DuckDbSqlEngine>, std::string> DuckDbSqlEngine::Open(cons
   // before Lock: one line per dialect.
   const std::vector<std::string>* dialect_setups[] = {
       &sqlengine::dialect::AthenaEngineSetup(),
+      &sqlengine::dialect::RedshiftEngineSetup(),
   };
   for (const auto* setup : dialect_setups) {
     for (const auto& statement : *setup) {
