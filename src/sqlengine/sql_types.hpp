@@ -96,6 +96,11 @@ struct QueryRequest {
   bool single_transaction = false;      // all statements commit or none (Redshift batches)
   std::string schema;                   // default schema for unqualified names; empty = engine default
   std::vector<SqlParameter> parameters;
+  // Indexes of statements Mallard built itself to write files into the S3 file store (Athena's
+  // CTAS, INSERT INTO an external table, UNLOAD): the sandbox lets each through when it is exactly
+  // one COPY … TO; DuckDB's allowed_directories still confine where it writes. Client SQL never
+  // sets this.
+  std::vector<std::size_t> service_copies;
 };
 
 // Catalogue entries as the engine names them.

@@ -308,7 +308,10 @@ AthenaService::Result AthenaService::ListTableMetadata(const Request& request) {
   MALLARD_ASSIGN_OR_RETURN(auto window, services::kit::PageOf(matching.size(), token, max_results.value_or(50),
                                                           "tables/" + catalog + "/" + schema, &InvalidInput));
   json::array listed;
-  for (std::size_t i = window.start; i < window.end; ++i) listed.push_back(DescribeTableMetadata(*matching[i]));
+  for (std::size_t i = window.start; i < window.end; ++i) {
+    auto external = ExternalTableMetadata(schema, matching[i]->name);  // CREATE EXTERNAL TABLE's own description
+    listed.push_back(external ? std::move(*external) : DescribeTableMetadata(*matching[i]));
+  }
   Json output{{"TableMetadataList", std::move(listed)}};
   if (window.next_token) output["NextToken"] = *window.next_token;
   return output;
@@ -327,6 +330,7 @@ AthenaService::Result AthenaService::GetTableMetadata(const Request& request) {
   auto table = std::find_if(tables->begin(), tables->end(),
                             [&](const sqlengine::TableInfo& info) { return SameName(info.name, table_name); });
   if (table == tables->end()) return Fail(errors::MetadataNotFound("Table " + database + "." + table_name + " not found."));
+  if (auto external = ExternalTableMetadata(schema, table->name)) return Json{{"TableMetadata", std::move(*external)}};
   return Json{{"TableMetadata", DescribeTableMetadata(*table)}};
 }
 

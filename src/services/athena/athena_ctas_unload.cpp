@@ -254,6 +254,7 @@ ExternalPlan PlanCreateTableAs(ExternalCatalog& catalog, const ExternalContext& 
   ExternalPlan plan;
   plan.substatement_type = kind;
   if (ctas.with_data) {
+    plan.service_copies.push_back(plan.statements.size());
     plan.statements.push_back(CopyStatement(*query, *directory, *write, partition_by, context.query_id, false));
   }
   auto registration = RegisterStatements(catalog, context, table, false);
@@ -337,6 +338,7 @@ ExternalPlan PlanInsertInto(ExternalCatalog& catalog, const ExternalContext& con
   std::string shaped = "SELECT " + select + " FROM (" + *query + ") AS mallard_insert(" + aliases + ")";
   std::vector<std::string> partition_by;
   for (const auto& column : table.spec.partition_columns) partition_by.push_back(column.name);
+  plan.service_copies.push_back(plan.statements.size());
   plan.statements.push_back(CopyStatement(shaped, *directory, *write, partition_by, context.query_id, true));
   plan.substatement_type = kind;
   if (!partition_by.empty() && !ProjectionEnabled(table.spec)) {
@@ -385,6 +387,7 @@ ExternalPlan PlanUnload(const ExternalContext& context, const Unload& unload) {
   ExternalPlan plan;
   plan.statement_type = "DML";
   plan.substatement_type = kind;
+  plan.service_copies.push_back(plan.statements.size());
   plan.statements.push_back(CopyStatement(*query, *directory, *write, partition_by, context.query_id, false));
   return plan;
 }

@@ -343,6 +343,8 @@ Result<std::vector<std::string>, std::string> RefreshStatements(ExternalCatalog&
   }
   for (const auto& table : tables) {
     if (names.count(table.spec.table.name) == 0) continue;
+    // A table of another database only when the query names that database too.
+    if (table.database != context.database && names.count(table.database) == 0) continue;
     // Athena reads the table's S3 location at query time: a bucket deleted since fails the query.
     if (auto location = context.files->Resolve(table.spec.location);
         location.ok() && !context.files->BucketExists(location->bucket)) {

@@ -34,6 +34,7 @@ struct ExternalContext {
 struct ExternalPlan {
   std::vector<std::string> statements;  // the last one's result is the query's result
   bool single_transaction = false;
+  std::vector<std::size_t> service_copies;  // the COPY … TO statements Mallard built (QueryRequest::service_copies)
   std::optional<std::string> failure;   // settle FAILED with this message, nothing runs
   std::string statement_type = "DDL";   // Athena's StatementType / SubstatementType
   std::string substatement_type;

@@ -12,6 +12,7 @@
 #include "services/athena/athena_errors.hpp"
 #include "services/kit/api_input.hpp"
 #include "services/kit/peer_directory.hpp"
+#include "sqlengine/dialect/athena_dialect.hpp"
 #include "sqlengine/sql_text.hpp"
 
 namespace mallard::athena {
@@ -242,6 +243,7 @@ void AthenaService::Reset() {
     partitions_.clear();
   }
   runner_->Engine().Reset();
+  external_catalog_->MarkStale();
 }
 
 void AthenaService::Shutdown() { runner_->CancelAll(); }
@@ -312,6 +314,17 @@ void AthenaService::PlanExecution(Partition& partition, ExecutionRecord& record,
     auto using_words = sqlengine::LeadingWords(rest, 1, &using_list);
     if (!using_words.empty()) parameter_texts = sqlengine::SplitLiteralList(using_list);
   }
+  // Athena's SQL (Trino's dialect) becomes the engine's before the parameters are bound (they
+  // stay placeholders); a statement Athena would reject fails here with Athena's error.
+  auto translated = sqlengine::dialect::TranslateAthena(
+      sql, sqlengine::dialect::AthenaNames{{{"default", runner_->Engine().DefaultSchema()}}, "awsdatacatalog"});
+  if (!translated.ok()) {
+    record.settled_state = JobState::Failed;
+    record.settled_outcomes = FailedOutcome(sqlengine::dialect::AthenaErrorReason(translated.error()));
+    needs_engine = false;
+    return;
+  }
+  sql = std::move(translated).value();
   std::vector<sqlengine::BoundLiteral> literals;
   for (const auto& text : parameter_texts) {
     auto literal = sqlengine::ParseSqlLiteral(text);
@@ -462,10 +475,13 @@ AthenaService::Result AthenaService::StartQueryExecution(const Request& request)
     record.database_ddl = std::move(database_ddl.ddl);
     record.job = runner_->Submit(std::move(engine_request), OnEngineFinished(ResultWriter(record, request.context)));
     partition.pending_database_ddl.push_back(record.id);
+  } else if (StartExternalStatement(record, request.context)) {
+    // Athena DDL over S3, CTAS, INSERT INTO an external table, UNLOAD (athena_external_hook.cpp).
   } else {
     sqlengine::QueryRequest engine_request;
     bool needs_engine = true;
     PlanExecution(partition, record, engine_request, needs_engine);
+    if (needs_engine && !PrependExternalRefresh(record, engine_request)) needs_engine = false;
     if (needs_engine) {
       record.job = runner_->Submit(std::move(engine_request), OnEngineFinished(ResultWriter(record, request.context)));
     } else if (record.settled_state == JobState::Succeeded) {
@@ -506,7 +522,10 @@ boost::json::object AthenaService::DescribeExecution(const ExecutionRecord& reco
       bool user_error = true;
       for (const auto& outcome : *snapshot.outcomes) {
         if (!outcome.succeeded && !outcome.cancelled) {
-          reason = outcome.error_message;
+          // Engine errors in Trino's names (TABLE_NOT_FOUND, SYNTAX_ERROR, …), as Athena reports them.
+          std::string database = record.database.empty() ? "default" : record.database;
+          for (char& c : database) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          reason = sqlengine::dialect::AthenaEngineErrorReason(outcome.error_message, database);
           user_error = outcome.user_error;
         }
       }

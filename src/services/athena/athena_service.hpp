@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "services/athena/athena_ddl.hpp"
+#include "services/athena/athena_external_tables.hpp"
 #include "services/athena/athena_output.hpp"
 #include "services/kit/service.hpp"
 #include "services/kit/operation_executor.hpp"
@@ -120,6 +121,8 @@ class AthenaService final : public services::Service {
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override;
   std::string StoreName() const override { return runner_->Engine().Name(); }
+  // Queries by state and duration (athena_metrics.cpp).
+  void CollectMetrics(observability::MetricsSink& sink) const override;
   void Shutdown() override;
 
  private:
@@ -163,6 +166,15 @@ class AthenaService final : public services::Service {
   // Turns SQL plus ExecutionParameters into what the engine runs; handles EXECUTE/PREPARE.
   void PlanExecution(Partition& partition, ExecutionRecord& record, sqlengine::QueryRequest& engine_request,
                      bool& needs_engine);
+  // Athena DDL over S3 (athena_external_hook.cpp): CREATE EXTERNAL TABLE, partitions, SHOW and
+  // DESCRIBE, CTAS, INSERT INTO an external table, UNLOAD. True when `record` was one of them and
+  // is now submitted or settled (caller holds mutex_).
+  bool StartExternalStatement(ExecutionRecord& record, const RequestContext& caller);
+  // Puts the view refreshes of the external tables a query names in front of its statements; false
+  // (and `record` settled FAILED) when a table's files cannot be read.
+  bool PrependExternalRefresh(ExecutionRecord& record, sqlengine::QueryRequest& engine_request);
+  // The catalog APIs' description of an external table (engine schema, table name), if it is one.
+  std::optional<boost::json::object> ExternalTableMetadata(const std::string& schema, const std::string& table);
   // What runs once `record`'s query has finished: writes its result files to S3 (and sets
   // record.result_files). Empty when this server has no S3 to write them to.
   ResultWrite ResultWriter(ExecutionRecord& record, const RequestContext& caller);
@@ -237,6 +249,9 @@ class AthenaService final : public services::Service {
   std::mutex mutex_;
   std::unordered_map<std::string, Partition> partitions_;
   std::atomic<std::uint64_t> engine_query_sequence_{0};  // the NNNNN of engine query ids
+  // External tables' metadata mirror (athena_external_tables.hpp); shared with work that outlives
+  // a call (partitions registered after a CTAS on the runner's pool).
+  std::shared_ptr<external::ExternalCatalog> external_catalog_ = std::make_shared<external::ExternalCatalog>();
 };
 
 }  // namespace mallard::athena

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -217,8 +218,10 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
       }
     }
     bool failed = false;
-    for (const auto& sql : request_.statements) {
-      outcomes.push_back(RunStatement(connection, sql));
+    for (std::size_t index = 0; index < request_.statements.size(); ++index) {
+      const bool service_copy = std::find(request_.service_copies.begin(), request_.service_copies.end(), index) !=
+                                request_.service_copies.end();
+      outcomes.push_back(RunStatement(connection, request_.statements[index], service_copy));
       if (!outcomes.back().succeeded) {
         failed = true;
         break;
@@ -230,7 +233,7 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
     }
   }
 
-  QueryOutcome RunStatement(Connection& connection, const std::string& original_sql) {
+  QueryOutcome RunStatement(Connection& connection, const std::string& original_sql, bool service_copy = false) {
     std::int64_t started = SteadyMillis();
     if (auto refused = RefusedByPolicy(policy_, original_sql); !refused.empty()) {
       return Failure(DuckDbError{refused, DUCKDB_ERROR_PERMISSION});
@@ -254,7 +257,10 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
       if (interrupted_) return Cancelled();
       auto statement = extracted->Prepare(index);
       if (!statement.ok()) return Failure(statement.error());
-      if (auto refused = RefusedStatementType(policy_, statement->StatementType()); !refused.empty()) {
+      // Mallard's own COPY … TO into the S3 store (QueryRequest::service_copies): one statement only.
+      const bool allowed_copy =
+          service_copy && extracted->Count() == 1 && statement->StatementType() == DUCKDB_STATEMENT_TYPE_COPY;
+      if (auto refused = RefusedStatementType(policy_, statement->StatementType()); !refused.empty() && !allowed_copy) {
         return Failure(DuckDbError{refused, DUCKDB_ERROR_PERMISSION});
       }
       if (index == 0) planned = SteadyMillis();
@@ -447,8 +453,11 @@ Result<std::vector<sqlengine::SqlRow>, std::string> DuckDbSqlEngine::Select(
 }
 
 Result<std::vector<std::string>, std::string> DuckDbSqlEngine::ListSchemas() {
+  // Schemas named `_mallard_…` hold Mallard's own bookkeeping (Athena's external-table metadata):
+  // not a database of any API.
   MALLARD_ASSIGN_OR_RETURN(auto rows, Select("SELECT schema_name FROM duckdb_schemas() WHERE database_name = "
-                                             "current_database() AND NOT internal ORDER BY schema_name",
+                                             "current_database() AND NOT internal AND NOT starts_with(schema_name, "
+                                             "'_mallard_') ORDER BY schema_name",
                                              {}));
   std::vector<std::string> names;
   names.push_back(DefaultSchema());
@@ -479,8 +488,10 @@ Result<std::vector<sqlengine::TableInfo>, std::string> DuckDbSqlEngine::ListTabl
       auto rows,
       Select("SELECT schema_name, table_name, false AS is_view, estimated_size, '' FROM duckdb_tables() "
              "WHERE database_name = current_database() AND NOT internal AND (? = '' OR schema_name = ?) "
+             "AND NOT starts_with(schema_name, '_mallard_') "
              "UNION ALL SELECT schema_name, view_name, true, 0, coalesce(comment, '') FROM duckdb_views() "
              "WHERE database_name = current_database() AND NOT internal AND NOT temporary AND (? = '' OR schema_name = ?) "
+             "AND NOT starts_with(schema_name, '_mallard_') "
              "ORDER BY 1, 2",
              {schema, schema, schema, schema}));
   auto connection = database_->Connect();
@@ -495,6 +506,12 @@ Result<std::vector<sqlengine::TableInfo>, std::string> DuckDbSqlEngine::ListTabl
     if (info.is_view && row[4].text.starts_with(kStorageViewComment)) {
       info.is_view = false;
       info.storage_format = row[4].text.substr(kStorageViewComment.size());
+      // A view has no estimated size of its own: a lake table's row count is the lake's (DuckLake
+      // answers count(*) from its file statistics, without reading the data).
+      if (info.storage_format == "DUCKLAKE") {
+        auto counted = Select("SELECT count(*) FROM " + QuoteIdentifier(info.schema) + "." + QuoteIdentifier(info.name), {});
+        if (counted.ok() && !counted->empty() && !counted->front().empty()) info.estimated_rows = counted->front()[0].integer;
+      }
     }
     MALLARD_ASSIGN_OR_RETURN(info.columns, ColumnsOf(connection.value(), info.schema, info.name));
     MALLARD_ASSIGN_OR_RETURN(auto nullable_rows,
