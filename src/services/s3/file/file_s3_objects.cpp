@@ -220,10 +220,10 @@ void FileS3Store::ApplyEscapedChange(BucketState& bucket, const std::string& key
   if (escaped_after) bucket.escaped.insert(key);
 }
 
-StoreResult<ObjectRecord> FileS3Store::CommitObject(BucketState& bucket, ObjectRecord record, const fs::path& tmp,
-                                                    const FileIdentity& identity, const WriteCondition& condition,
-                                                    std::vector<IntentStep> extra_steps,
-                                                    const std::function<void()>& intent_written) {
+StoreResult<FileS3Store::PreparedCommit> FileS3Store::PrepareObject(BucketState& bucket, ObjectRecord record,
+                                                                     const fs::path& tmp, const FileIdentity& identity,
+                                                                     const WriteCondition& condition,
+                                                                     std::vector<IntentStep> extra_steps) {
   const std::string& name = bucket.record.name;
   const std::string key = record.key;
   const std::string hash = Sha256Hex(key);
@@ -269,16 +269,30 @@ StoreResult<ObjectRecord> FileS3Store::CommitObject(BucketState& bucket, ObjectR
                        CurrentToJson(CurrentSidecar{record, identity, escaped})));
   steps.push_back(Step(IntentStep::Kind::Rename, Relative(tmp), Relative(target)));
   for (IntentStep& step : extra_steps) steps.push_back(std::move(step));
-  MALLARD_RETURN_IF_ERROR(RunIntent(steps, intent_written));
+  PreparedCommit prepared;
+  prepared.steps = std::move(steps);
+  prepared.finish = [this, &bucket, key, history = std::move(history), escaped_before, escaped = escaped,
+                     record = std::move(record)]() mutable {
+    if (history.entries.empty()) {
+      bucket.histories.erase(key);
+    } else {
+      bucket.histories[key] = std::move(history);
+    }
+    ApplyEscapedChange(bucket, key, escaped_before, escaped);
+    record.is_latest = true;
+    return std::move(record);
+  };
+  return prepared;
+}
 
-  if (history.entries.empty()) {
-    bucket.histories.erase(key);
-  } else {
-    bucket.histories[key] = std::move(history);
-  }
-  ApplyEscapedChange(bucket, key, escaped_before, escaped);
-  record.is_latest = true;
-  return record;
+StoreResult<ObjectRecord> FileS3Store::CommitObject(BucketState& bucket, ObjectRecord record, const fs::path& tmp,
+                                                    const FileIdentity& identity, const WriteCondition& condition,
+                                                    std::vector<IntentStep> extra_steps,
+                                                    const std::function<void()>& intent_written) {
+  MALLARD_ASSIGN_OR_RETURN(PreparedCommit prepared,
+                           PrepareObject(bucket, std::move(record), tmp, identity, condition, std::move(extra_steps)));
+  MALLARD_RETURN_IF_ERROR(RunIntent(prepared.steps, intent_written));
+  return prepared.finish();
 }
 
 // ---- objects ----
@@ -298,12 +312,11 @@ StoreResult<ObjectRecord> FileS3Store::PutObject(std::string_view bucket, Object
     return StoreFail(StoreErrc::StorageFailed, "the record's size " + std::to_string(record.size) + " is not the " +
                                                    std::to_string(writer->Size()) + " bytes written");
   }
-  // The bytes reach the disk before the lock is taken: a large body never holds up the bucket.
+  // The bytes reach the disk before any lock is taken, in parallel with other writers' bytes: a
+  // large body never holds up the bucket or the commits of others.
   MALLARD_ASSIGN_OR_RETURN(FileIdentity identity, writer->Finish(options_.durable));
-  std::unique_lock lock(state->mutex);
-  if (state->deleted) return StoreFail(StoreErrc::BucketNotFound, std::string(bucket));
-  return CommitObject(*state, std::move(record), writer->Path(), identity, condition, {},
-                      [writer] { writer->Release(); });
+  // Then the commit, together with whatever other puts are waiting (file_s3_group_commit.cpp).
+  return GroupCommitPut(*state, std::move(record), *writer, identity, condition);
 }
 
 StoreResult<OpenedObject> FileS3Store::GetObject(std::string_view bucket, std::string_view key_view,

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <mutex>
 #include <cstdio>
 #include <system_error>
 
@@ -23,14 +24,24 @@ namespace fs = std::filesystem;
 namespace {
 
 // Intent names sort in commit order (replay applies them in that order): the time in nanoseconds,
-// then a counter for commits in the same nanosecond.
+// never less than the last name's (the wall clock can step back), then a counter.
 std::string NextIntentName() {
-  static std::atomic<std::uint64_t> counter{0};
+  static std::mutex mutex;
+  static std::uint64_t last_nanos = 0;
+  static std::uint64_t counter = 0;
   struct timespec now {};
   ::clock_gettime(CLOCK_REALTIME, &now);
+  std::uint64_t nanos = static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(now.tv_nsec);
+  std::uint64_t sequence = 0;
+  {
+    std::lock_guard lock(mutex);
+    nanos = std::max(nanos, last_nanos + 1);
+    last_nanos = nanos;
+    sequence = counter++ % 100000000;
+  }
   char name[64];
-  std::snprintf(name, sizeof(name), "%010lld%09ld-%08llu.json", static_cast<long long>(now.tv_sec), now.tv_nsec,
-                static_cast<unsigned long long>(counter.fetch_add(1) % 100000000));
+  std::snprintf(name, sizeof(name), "%010llu%09llu-%08llu.json", static_cast<unsigned long long>(nanos / 1'000'000'000ULL),
+                static_cast<unsigned long long>(nanos % 1'000'000'000ULL), static_cast<unsigned long long>(sequence));
   return name;
 }
 
@@ -67,6 +78,8 @@ StoreResult<std::unique_ptr<FileS3Store>> FileS3Store::Open(fs::path root, FileS
     return StoreFail(StoreErrc::Unavailable, ErrnoText("flock", layout.LockFile()));
   }
   std::unique_ptr<FileS3Store> store(new FileS3Store(root, std::move(options), std::move(lock)));
+  store->root_fd_ = UniqueFd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!store->root_fd_.Valid()) return StoreFail(StoreErrc::Unavailable, ErrnoText("open", root));
   if (auto recovered = store->Recover(); !recovered.ok())
     return StoreFail(recovered.error().code, recovered.error().detail);
   return store;
@@ -322,36 +335,43 @@ IoStatus FileS3Store::ApplyStep(const IntentStep& step, Touched& touched) {
   return Done{};
 }
 
+StoreResult<fs::path> FileS3Store::WriteIntent(const std::vector<IntentStep>& steps, bool sync) {
+  // Written in place: a crash while it is written leaves text that does not parse, which the next
+  // open drops (nothing had changed yet).
+  fs::path intent = layout_.IntentsDir() / NextIntentName();
+  UniqueFd fd(::open(intent.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd.Valid()) return StoreFail(StoreErrc::StorageFailed, ErrnoText("create", intent));
+  auto written = WriteAll(fd.Get(), IntentToJson(steps), intent);
+  if (written.ok() && sync && ::fsync(fd.Get()) != 0) written = Fail(ErrnoText("fsync", intent));
+  if (written.ok() && sync) written = SyncDirectory(layout_.IntentsDir());
+  if (!written.ok()) {
+    ::unlink(intent.c_str());
+    return StoreFail(StoreErrc::StorageFailed, written.error());
+  }
+  return intent;
+}
+
+bool FileS3Store::CrashBefore(const IntentStep& step, std::size_t index) const {
+  static constexpr const char* kStepNames[] = {"link", "write", "rename", "unlink", "remove_tree"};
+  return options_.crash_before_step &&
+         options_.crash_before_step(std::string(kStepNames[static_cast<int>(step.kind)]) + "#" + std::to_string(index));
+}
+
+IoStatus FileS3Store::SyncFilesystem() const {
+  if (::syncfs(root_fd_.Get()) != 0) return Fail(ErrnoText("syncfs", layout_.Root()));
+  return Done{};
+}
+
 StoreResult<Done> FileS3Store::RunIntent(const std::vector<IntentStep>& steps,
                                          const std::function<void()>& intent_written) {
-  // The intent is written in place and synced with its directory before the first step: a crash
-  // while writing it leaves text that does not parse, which the next open drops (nothing had
-  // changed yet). Syncing the directory also makes the removal of every earlier intent durable, so
-  // an older intent is never replayed over this commit's changes.
-  const fs::path intent = layout_.IntentsDir() / NextIntentName();
-  {
-    UniqueFd fd(::open(intent.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (!fd.Valid()) return StoreFail(StoreErrc::StorageFailed, ErrnoText("create", intent));
-    auto written = WriteAll(fd.Get(), IntentToJson(steps), intent);
-    if (written.ok() && options_.durable && ::fsync(fd.Get()) != 0) written = Fail(ErrnoText("fsync", intent));
-    if (!written.ok()) {
-      ::unlink(intent.c_str());
-      return StoreFail(StoreErrc::StorageFailed, written.error());
-    }
-  }
-  if (options_.durable) {
-    if (auto synced = SyncDirectory(layout_.IntentsDir()); !synced.ok()) {
-      ::unlink(intent.c_str());
-      return StoreFail(StoreErrc::StorageFailed, synced.error());
-    }
-  }
+  // The intent is synced with its directory before the first step. Syncing the directory also
+  // makes the removal of every earlier intent durable, so an older intent is never replayed over
+  // this commit's changes.
+  MALLARD_ASSIGN_OR_RETURN(fs::path intent, WriteIntent(steps, options_.durable));
   if (intent_written) intent_written();
   Touched touched;
-  static constexpr const char* kStepNames[] = {"link", "write", "rename", "unlink", "remove_tree"};
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    if (options_.crash_before_step &&
-        options_.crash_before_step(std::string(kStepNames[static_cast<int>(steps[i].kind)]) + "#" +
-                                   std::to_string(i))) {
+    if (CrashBefore(steps[i], i)) {
       return StoreFail(StoreErrc::StorageFailed, "stopped before step " + std::to_string(i) + " (test crash)");
     }
     if (auto applied = ApplyStep(steps[i], touched); !applied.ok()) {

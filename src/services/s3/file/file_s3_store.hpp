@@ -12,6 +12,8 @@
 // One process per ROOT: Open takes an flock on ROOT/.mallard-s3/lock and fails (Unavailable) while
 // another store holds it. Within the process, a reader/writer lock per bucket: commits and their
 // versioning bookkeeping hold it exclusively, reads share it; bytes are copied outside it.
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -31,6 +33,8 @@
 #include "services/s3/model/s3_store.hpp"
 
 namespace mallard::s3::file {
+
+class FileBodyWriter;
 
 struct FileS3StoreOptions {
   // fsync bodies, sidecars, intents and directories before a commit returns. Off only in tests.
@@ -176,8 +180,18 @@ class FileS3Store final : public S3Store {
   // that make that version current again. Returns whether it did (and where the body went).
   std::optional<bool> PromoteSteps(const BucketState& bucket, const std::string& key_hash, KeyHistory& history,
                                    std::vector<IntentStep>& steps) const;
-  // The shared end of PutObject and CompleteUpload: `tmp` (identity `identity`) becomes the key's
-  // current version under the bucket's versioning. Called with the bucket locked exclusively.
+  // A commit worked out but not yet run: its steps, and what to change in memory once they are
+  // applied (returns the committed record). Prepared and finished under the bucket's exclusive lock.
+  struct PreparedCommit {
+    std::vector<IntentStep> steps;
+    std::function<ObjectRecord()> finish;
+  };
+  // The steps by which `tmp` (identity `identity`) becomes the key's current version under the
+  // bucket's versioning, after the write condition is checked against the current version.
+  StoreResult<PreparedCommit> PrepareObject(BucketState& bucket, ObjectRecord record, const std::filesystem::path& tmp,
+                                            const FileIdentity& identity, const WriteCondition& condition,
+                                            std::vector<IntentStep> extra_steps);
+  // PrepareObject run alone through RunIntent (CompleteUpload). Called with the bucket locked exclusively.
   StoreResult<ObjectRecord> CommitObject(BucketState& bucket, ObjectRecord record, const std::filesystem::path& tmp,
                                          const FileIdentity& identity, const WriteCondition& condition,
                                          std::vector<IntentStep> extra_steps,
@@ -190,9 +204,30 @@ class FileS3Store final : public S3Store {
   // Every version of the key, newest first, is_latest set.
   StoreResult<std::vector<ObjectRecord>> VersionsOf(BucketState& bucket, const std::string& key);
 
+  // Group commit (file_s3_group_commit.cpp): PutObject's commit joins a queue; one caller at a
+  // time leads, committing every waiting put that does not collide with another in one intent and
+  // two syncs of the filesystem, then wakes the others with their results.
+  struct PendingPut;
+  StoreResult<ObjectRecord> GroupCommitPut(BucketState& bucket, ObjectRecord record, FileBodyWriter& writer,
+                                           const FileIdentity& identity, const WriteCondition& condition);
+  // Takes from the queue (commit_mutex_ held) the puts one batch can commit together, in order.
+  std::vector<PendingPut*> TakeBatch();
+  void RunBatch(const std::vector<PendingPut*>& batch);
+  // Writes the intent file (synced when `sync`, with its directory); its path.
+  StoreResult<std::filesystem::path> WriteIntent(const std::vector<IntentStep>& steps, bool sync);
+  // The test hook's verdict before step `index`.
+  bool CrashBefore(const IntentStep& step, std::size_t index) const;
+  // syncfs on ROOT's filesystem: every file and directory the store wrote is on disk after it.
+  IoStatus SyncFilesystem() const;
+
   FileLayout layout_;
   FileS3StoreOptions options_;
   UniqueFd lock_;
+  UniqueFd root_fd_;  // for syncfs
+  std::mutex commit_mutex_;
+  std::condition_variable commit_cv_;
+  std::deque<PendingPut*> commit_queue_;
+  bool committing_ = false;  // a caller is leading a batch
   DirectoryListingCache listing_cache_;
   std::shared_mutex buckets_mutex_;  // the map below; exclusive for create, delete, reset
   std::map<std::string, std::shared_ptr<BucketState>, std::less<>> buckets_;
