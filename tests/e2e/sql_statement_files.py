@@ -73,12 +73,15 @@ def parse_text(text: str, path: Path = Path("<text>")) -> list[Record]:
             if header[1] == "ok" and len(header) > 2:
                 raise FormatError(f"{path}:{i + 1}: 'statement ok' takes nothing after it")
         elif header[0] == "query":
-            if len(header) < 2:
+            # Column names may hold blanks ("my col"): everything after `query`, less a trailing
+            # ` rowsort`, split at commas.
+            names = line.strip()[len("query"):].strip()
+            if names.endswith(" rowsort"):
+                record.rowsort = True
+                names = names[: -len(" rowsort")].rstrip()
+            if not names:
                 raise FormatError(f"{path}:{i + 1}: 'query' needs the expected column names")
-            record.columns = [name.strip() for name in header[1].split(",")]
-            record.rowsort = len(header) > 2 and header[2] == "rowsort"
-            if len(header) > 2 and header[2] != "rowsort":
-                raise FormatError(f"{path}:{i + 1}: unknown query option {header[2]!r}")
+            record.columns = names.split(",")
         else:
             raise FormatError(f"{path}:{i + 1}: a record starts with 'statement' or 'query', not {header[0]!r}")
         i += 1

@@ -7,6 +7,7 @@
 #include "services/athena/athena_service.hpp"
 #include "services/athena/athena_types.hpp"
 #include "services/kit/api_input.hpp"
+#include "sqlengine/dialect/athena_dialect.hpp"
 
 namespace mallard::athena {
 namespace json = boost::json;
@@ -57,7 +58,7 @@ AthenaService::Result AthenaService::GetQueryResults(const Request& request) {
     case JobState::Failed: {
       std::string reason = "Query failed";
       for (const auto& outcome : *snapshot.outcomes) {
-        if (!outcome.succeeded) reason = outcome.error_message;
+        if (!outcome.succeeded) reason = sqlengine::dialect::AthenaEngineErrorReason(outcome.error_message, "default");
       }
       return Fail(errors::InvalidRequest(reason));
     }

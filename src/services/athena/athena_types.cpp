@@ -121,7 +121,9 @@ std::string RenderScalar(const SqlValue& value, const SqlType& type) {
       return sqlengine::FormatTimeOfDay(value.integer, FractionDigits(value.integer)) +
              sqlengine::FormatOffset(value.offset_seconds, true);
     case Kind::Timestamp: return sqlengine::FormatTimestamp(value.integer, FractionDigits(value.integer));
-    case Kind::TimestampTz: return sqlengine::FormatTimestamp(value.integer, FractionDigits(value.integer)) + " UTC";
+    // Athena's `timestamp with time zone` is timestamp(3) with time zone (current_timestamp, from_iso8601_timestamp,
+    // AT TIME ZONE): always three fractional digits (truncated to the millisecond).
+    case Kind::TimestampTz: return sqlengine::FormatTimestamp(value.integer, 3) + " UTC";
     case Kind::Interval: return RenderInterval(value);
     case Kind::List:
     case Kind::Struct:

@@ -190,6 +190,35 @@ bool HasTimeZone(std::string_view text) {
   return false;
 }
 
+// Trino's DATE literal: [+-]YYYY-MM-DD with a real month and day (blanks around allowed).
+bool ValidDateLiteral(std::string_view text) {
+  text = TrimSql(text);
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) text.remove_prefix(1);
+  auto number = [](std::string_view digits, int& value) {
+    if (digits.empty() || digits.size() > 9) return false;
+    value = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return false;
+      value = value * 10 + (c - '0');
+    }
+    return true;
+  };
+  const std::size_t first = text.find('-');
+  const std::size_t second = first == std::string_view::npos ? first : text.find('-', first + 1);
+  if (second == std::string_view::npos) return false;
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  if (!number(text.substr(0, first), year) || !number(text.substr(first + 1, second - first - 1), month) ||
+      !number(text.substr(second + 1), day)) {
+    return false;
+  }
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) return false;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return !(month == 2 && day == 29 && !leap);
+}
+
 Form TypedLiteralForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /*depth*/) {
   const std::size_t literal = LiteralAfter(rewriter, index, end);
   if (literal == kNone) return std::optional<FormResult>();
@@ -204,6 +233,9 @@ Form TypedLiteralForm(DialectRewriter& rewriter, std::size_t index, std::size_t 
     if (tokens[index].offset + 1 != tokens[literal].offset) return std::optional<FormResult>();
     out = "from_hex(" + quoted + ")";
   } else if (word == "date") {
+    if (!ValidDateLiteral(text)) {
+      return Fail(Error("INVALID_LITERAL", rewriter, index, "'" + text + "' is not a valid DATE literal"));
+    }
     out = "DATE " + quoted;
   } else if (word == "time") {
     out = (HasTimeZone(text) ? "TIMETZ " : "TIME ") + quoted;
@@ -516,6 +548,38 @@ Form CreateTableForm(DialectRewriter& rewriter, std::size_t index, std::size_t e
   return std::optional<FormResult>(FormResult{std::move(text), end});
 }
 
+// VALUES 1, 2, 3: Trino's rows need no parentheses; DuckDB's do.
+Form ValuesForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const auto& tokens = rewriter.Tokens();
+  // The rows run to the end of the bracket or to a clause that follows them.
+  static const std::unordered_set<std::string> kAfter = {"order", "limit", "offset", "fetch", "union",
+                                                         "except", "intersect", "on", "returning"};
+  std::size_t stop = index + 1;
+  while (stop < end) {
+    const Token& token = tokens[stop];
+    if (token.IsPunct('(') || token.IsPunct('[')) {
+      std::size_t close = rewriter.Close(stop, end);
+      stop = close < end ? close + 1 : end;
+      continue;
+    }
+    if (token.IsPunct(';') || (token.kind == TokenKind::Word && kAfter.count(DialectRewriter::Lower(token.text)) != 0)) break;
+    ++stop;
+  }
+  std::string text = "VALUES ";
+  bool first_row = true;
+  for (const auto& [begin, row_end] : rewriter.SplitTopLevel(index + 1, stop)) {
+    const std::size_t first = rewriter.Next(begin, row_end);
+    if (first >= row_end) return Fail(rewriter.SyntaxError(row_end, "mismatched input. Expecting: <expression>"));
+    MALLARD_ASSIGN_OR_RETURN(std::string row, rewriter.RewriteRange(begin, row_end, depth + 1));
+    std::string_view trimmed = TrimSql(row);
+    const bool bracketed = tokens[first].IsPunct('(') && rewriter.Close(first, row_end) == rewriter.Previous(row_end);
+    text += (first_row ? "" : ", ") + (bracketed ? std::string(trimmed) : "(" + std::string(trimmed) + ")");
+    first_row = false;
+  }
+  if (stop < end) text += " ";
+  return std::optional<FormResult>(FormResult{std::move(text), stop});
+}
+
 const std::unordered_map<std::string, KeywordForm>& AthenaForms() {
   static const std::unordered_map<std::string, KeywordForm> kForms = [] {
     std::unordered_map<std::string, KeywordForm> forms;
@@ -535,6 +599,7 @@ const std::unordered_map<std::string, KeywordForm>& AthenaForms() {
     forms["row"] = RowForm;
     forms["at"] = AtForm;
     forms["create"] = CreateTableForm;
+    forms["values"] = ValuesForm;
     return forms;
   }();
   return kForms;
@@ -557,6 +622,39 @@ bool DmlStatement(const std::string& lead) {
 
 std::string AthenaErrorReason(const DialectError& error) {
   return error.code.empty() ? error.message : error.code + ": " + error.message;
+}
+
+std::string AthenaEngineErrorReason(std::string_view message, std::string_view database) {
+  const std::size_t newline = message.find('\n');
+  const std::string_view first = message.substr(0, newline);
+  auto after = [&](std::string_view prefix) { return std::string(TrimSql(first.substr(prefix.size()))); };
+  auto starts = [&](std::string_view prefix) { return first.substr(0, prefix.size()) == prefix; };
+  constexpr std::string_view kTable = "Catalog Error: Table with name ";
+  constexpr std::string_view kMissing = " does not exist!";
+  if (starts(kTable) && first.size() > kTable.size() + kMissing.size() &&
+      first.substr(first.size() - kMissing.size()) == kMissing) {
+    const std::string_view name = first.substr(kTable.size(), first.size() - kTable.size() - kMissing.size());
+    return "TABLE_NOT_FOUND: Table 'awsdatacatalog." + std::string(database) + "." + std::string(name) + "' does not exist";
+  }
+  constexpr std::string_view kColumn = "Binder Error: Referenced column \"";
+  if (starts(kColumn)) {
+    const std::size_t close = first.find('"', kColumn.size());
+    if (close != std::string_view::npos && first.substr(close).rfind("\" not found", 0) == 0) {
+      return "COLUMN_NOT_FOUND: Column '" + std::string(first.substr(kColumn.size(), close - kColumn.size())) +
+             "' cannot be resolved";
+    }
+  }
+  static constexpr std::pair<std::string_view, std::string_view> kClasses[] = {
+      {"Parser Error: ", "SYNTAX_ERROR: "},
+      {"Conversion Error: ", "INVALID_CAST_ARGUMENT: "},
+      {"Out of Range Error: ", "NUMERIC_VALUE_OUT_OF_RANGE: "},
+      {"Invalid Input Error: ", "INVALID_FUNCTION_ARGUMENT: "},
+      {"Constraint Error: ", "CONSTRAINT_VIOLATION: "},
+  };
+  for (const auto& [duckdb_class, trino_name] : kClasses) {
+    if (starts(duckdb_class)) return std::string(trino_name) + after(duckdb_class);
+  }
+  return std::string(message);
 }
 
 Result<std::string, DialectError> TranslateAthenaWith(std::string_view sql, const AthenaNames& names,

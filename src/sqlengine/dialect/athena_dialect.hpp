@@ -42,4 +42,10 @@ Result<std::string, DialectError> TranslateAthenaWith(std::string_view sql, cons
 // 'foo' not registered".
 std::string AthenaErrorReason(const DialectError& error);
 
+// Athena's StateChangeReason for an engine (DuckDB) error: the classes users meet renamed to
+// Trino's error names ("Catalog Error: Table with name t does not exist!" → "TABLE_NOT_FOUND:
+// Table 'awsdatacatalog.<database>.t' does not exist", "Parser Error: …" → "SYNTAX_ERROR: …",
+// missing columns, conversions, ranges); other messages unchanged.
+std::string AthenaEngineErrorReason(std::string_view message, std::string_view database);
+
 }  // namespace mallard::sqlengine::dialect

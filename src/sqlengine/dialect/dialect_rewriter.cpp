@@ -193,8 +193,11 @@ Result<std::string, DialectError> DialectRewriter::Rewrite() {
       i = close;
     } else if (token.IsPunct(';') || (token.kind == TokenKind::Word && EndsSelectList(Lower(token.text)))) {
       // … WITHIN GROUP (ORDER BY …) belongs to an aggregate of the list.
+      // `AS limit` names a column.
       const std::size_t previous = Previous(i);
       if (token.IsKeyword("GROUP") && previous != kNone && tokens_[previous].IsKeyword("WITHIN")) continue;
+      if (previous != kNone && (tokens_[previous].IsKeyword("AS") || tokens_[previous].IsPunct('.'))) continue;
+      if (token.IsKeyword("FROM") && previous != kNone && tokens_[previous].IsKeyword("DISTINCT")) continue;  // IS DISTINCT FROM
       list_end = i;
       break;
     }
@@ -246,9 +249,10 @@ Result<std::string, DialectError> DialectRewriter::RewriteSelectList(std::size_t
     if (!named && significant.size() >= 2) {
       const Token& last = tokens_[significant.back()];
       const std::size_t before = significant[significant.size() - 2];
+      const bool after_as = tokens_[before].IsKeyword("AS");
       const bool last_is_name = last.kind == TokenKind::QuotedIdentifier || last.kind == TokenKind::BacktickIdentifier ||
                                 (last.kind == TokenKind::Word && !IsReserved(Lower(last.text)) &&
-                                 !Contains(rules_.never_alias, Lower(last.text)));
+                                 (after_as || !Contains(rules_.never_alias, Lower(last.text))));
       // INTERVAL '1' DAY ends with its field, not an alias.
       static const std::unordered_set<std::string> kIntervalFields = {"year", "month", "day", "hour", "minute", "second"};
       const bool interval_field = last.kind == TokenKind::Word && tokens_[before].Is(TokenKind::String) &&

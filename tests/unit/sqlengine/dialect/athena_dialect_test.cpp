@@ -116,6 +116,27 @@ TEST(AthenaDialect, ErrorsInAthenasShape) {
   EXPECT_EQ(Translate(deep_calls).rfind("ERROR SYNTAX_ERROR: line 1:", 0), 0u);
 }
 
+TEST(AthenaDialect, ValuesRowsWithoutParenthesesAndDateLiterals) {
+  EXPECT_EQ(Translate("VALUES 1, 2, 3"), "SELECT * FROM (VALUES (1), (2), (3)) AS \"_values\"(\"_col0\")");
+  EXPECT_EQ(Translate("SELECT x FROM (VALUES 1, 2) AS t(x)"), "SELECT x FROM (VALUES (1), (2)) AS t(x)");
+  EXPECT_EQ(Translate("INSERT INTO t VALUES (1, 'a'), (2, 'b')"), "INSERT INTO t VALUES (1, 'a'), (2, 'b')");
+  EXPECT_EQ(Translate("SELECT DATE '2020-02-29' d"), "SELECT DATE '2020-02-29' d");
+  EXPECT_EQ(Translate("SELECT DATE '2021-02-29'"), "ERROR INVALID_LITERAL: line 1:8: '2021-02-29' is not a valid DATE literal");
+  EXPECT_EQ(Translate("SELECT DATE '2020-13-01'"), "ERROR INVALID_LITERAL: line 1:8: '2020-13-01' is not a valid DATE literal");
+}
+
+TEST(AthenaDialect, EngineErrorsInTrinosNames) {
+  EXPECT_EQ(AthenaEngineErrorReason("Catalog Error: Table with name nope does not exist!\nDid you mean \"x\"?", "default"),
+            "TABLE_NOT_FOUND: Table 'awsdatacatalog.default.nope' does not exist");
+  EXPECT_EQ(AthenaEngineErrorReason("Binder Error: Referenced column \"zz\" not found in FROM clause!\nLINE 1", "default"),
+            "COLUMN_NOT_FOUND: Column 'zz' cannot be resolved");
+  EXPECT_EQ(AthenaEngineErrorReason("Parser Error: syntax error at or near \"SELEC\"\n\nLINE 1: SELEC", "default"),
+            "SYNTAX_ERROR: syntax error at or near \"SELEC\"");
+  EXPECT_EQ(AthenaEngineErrorReason("Permission Error: Cannot access file", "default"), "Permission Error: Cannot access file");
+  EXPECT_EQ(AthenaEngineErrorReason("FUNCTION_NOT_FOUND: line 1:8: Function 'foo' not registered", "default"),
+            "FUNCTION_NOT_FOUND: line 1:8: Function 'foo' not registered");
+}
+
 TEST(AthenaDialect, DuckDbStatementsAndTableFunctionsPassThrough) {
   EXPECT_EQ(Translate("PRAGMA version"), "PRAGMA version");
   EXPECT_EQ(Translate("SET memory_limit = '1MB'"), "SET memory_limit = '1MB'");
