@@ -5,6 +5,8 @@
 #include <mutex>
 #include <system_error>
 
+#include <spdlog/spdlog.h>
+
 #include "common/ids.hpp"
 #include "services/redshift_data/redshift_copy_unload_internal.hpp"
 
@@ -17,7 +19,11 @@ std::vector<sqlengine::QueryOutcome> RunOnEngine(sqlengine::SqlEngine& engine, s
   sqlengine::QueryRequest request;
   request.statements = std::move(statements);
   request.schema = schema;
-  return engine.Prepare(std::move(request))->Run();
+  auto outcomes = engine.Prepare(std::move(request))->Run();
+  for (const auto& outcome : outcomes) {
+    if (!outcome.succeeded) spdlog::debug("redshift-data COPY/UNLOAD: engine step failed: {}", outcome.error_message);
+  }
+  return outcomes;
 }
 
 Result<std::vector<sqlengine::SqlRow>, std::string> SelectRows(sqlengine::SqlEngine& engine, const std::string& sql,
@@ -158,6 +164,8 @@ class BulkRunningQuery final : public sqlengine::RunningQuery {
       // (and, in a batch, are rolled back) exactly as when the engine itself fails it.
       rewritten.statements[i] = plans[i].error.empty() ? plans[i].engine_sql
                                                        : "SELECT error(" + bulk::SqlString(plans[i].error) + ")";
+      // UNLOAD's COPY … TO is Mallard's own statement into the S3 store: the sandbox lets it through.
+      if (plans[i].kind == BulkStatementKind::Unload && plans[i].error.empty()) rewritten.service_copies.push_back(i);
     }
     std::unique_ptr<sqlengine::RunningQuery> inner = engine_->Prepare(std::move(rewritten));
     {
@@ -166,6 +174,12 @@ class BulkRunningQuery final : public sqlengine::RunningQuery {
       inner_ = inner.get();
     }
     std::vector<QueryOutcome> outcomes = inner->Run();
+    for (std::size_t i = 0; i < outcomes.size() && i < plans.size(); ++i) {
+      if (plans[i].kind != BulkStatementKind::None && !outcomes[i].succeeded) {
+        spdlog::debug("redshift-data COPY/UNLOAD: `{}` failed in the engine: {}", plans[i].engine_sql.substr(0, 2000),
+                      outcomes[i].error_message);
+      }
+    }
     {
       std::lock_guard lock(mutex_);
       inner_ = nullptr;
@@ -217,7 +231,9 @@ class BulkRunningQuery final : public sqlengine::RunningQuery {
 class CopyUnloadEngine final : public sqlengine::SqlEngine {
  public:
   CopyUnloadEngine(std::shared_ptr<sqlengine::SqlEngine> inner, std::shared_ptr<const services::S3LocalFiles> files)
-      : inner_(std::move(inner)), files_(std::move(files)) {}
+      : inner_(std::move(inner)), files_(std::move(files)) {
+    EnsureLoadErrorsTable();
+  }
 
   std::string Name() const override { return inner_->Name(); }
   std::string DatabaseName() const override { return inner_->DatabaseName(); }
@@ -237,9 +253,18 @@ class CopyUnloadEngine final : public sqlengine::SqlEngine {
                                                                          const std::string& table) override {
     return inner_->DescribeTable(schema, table);
   }
-  void Reset() override { inner_->Reset(); }
+  void Reset() override {
+    inner_->Reset();
+    EnsureLoadErrorsTable();
+  }
 
  private:
+  void EnsureLoadErrorsTable() {
+    for (const auto& outcome : bulk::RunOnEngine(*inner_, bulk::LoadErrorsTableSql(), "")) {
+      if (!outcome.succeeded) spdlog::warn("redshift-data: cannot create stl_load_errors: {}", outcome.error_message);
+    }
+  }
+
   std::shared_ptr<sqlengine::SqlEngine> inner_;
   std::shared_ptr<const services::S3LocalFiles> files_;
 };

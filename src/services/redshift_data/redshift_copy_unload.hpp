@@ -18,9 +18,11 @@
 
 namespace mallard::redshift_data {
 
-// Where COPY records rejected rows: Redshift's stl_load_errors columns, in a schema of its own
-// that the Redshift dialect maps the system view names to.
-inline constexpr const char* kLoadErrorsSchema = "mallard_redshift_system";
+// Where COPY records rejected rows: a table with Redshift's stl_load_errors columns, in a schema of
+// Mallard's own (`_mallard_…` schemas are left out of the catalogue APIs). It exists from the start
+// and again after a reset, so a view or macro over it (the Redshift dialect's `stl_load_errors`)
+// always binds.
+inline constexpr const char* kLoadErrorsSchema = "_mallard_redshift_system";
 inline constexpr const char* kLoadErrorsTable = "stl_load_errors";
 
 // `engine` with COPY and UNLOAD; `s3_files` may be null (then both fail, saying why).

@@ -55,6 +55,10 @@ std::string SqlPathList(const std::vector<std::string>& paths);  // ['a', 'b']
 // directory: "data/part" matches "data/part-1" and "data/partition/x"), sorted; plain files only.
 std::vector<std::string> KeysWithPrefix(const std::filesystem::path& bucket_root, const std::string& key_prefix);
 
+// The statements that create stl_load_errors' schema and table when missing (separate statements:
+// the engine prepares the statements of one text together, before the schema would exist).
+std::vector<std::string> LoadErrorsTableSql();
+
 BulkPlan PlanCopy(sqlengine::SqlEngine& engine, const services::S3LocalFiles* files, const std::string& sql,
                   const std::string& schema);
 BulkPlan PlanUnload(sqlengine::SqlEngine& engine, const services::S3LocalFiles* files, const std::string& sql,

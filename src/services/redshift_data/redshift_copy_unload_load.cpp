@@ -29,6 +29,37 @@ bool IsCharacterType(SqlTypeKind kind) {
   return kind == SqlTypeKind::Varchar || kind == SqlTypeKind::Json || kind == SqlTypeKind::Enum || kind == SqlTypeKind::Uuid;
 }
 
+// The engine's spelling of a column's type, for CAST.
+std::string EngineTypeName(const sqlengine::SqlType& type) {
+  if (!type.engine_name.empty()) return type.engine_name;
+  switch (type.kind) {
+    case SqlTypeKind::Boolean: return "BOOLEAN";
+    case SqlTypeKind::TinyInt: return "TINYINT";
+    case SqlTypeKind::SmallInt: return "SMALLINT";
+    case SqlTypeKind::Integer: return "INTEGER";
+    case SqlTypeKind::BigInt: return "BIGINT";
+    case SqlTypeKind::HugeInt: return "HUGEINT";
+    case SqlTypeKind::UTinyInt: return "UTINYINT";
+    case SqlTypeKind::USmallInt: return "USMALLINT";
+    case SqlTypeKind::UInteger: return "UINTEGER";
+    case SqlTypeKind::UBigInt: return "UBIGINT";
+    case SqlTypeKind::UHugeInt: return "UHUGEINT";
+    case SqlTypeKind::Float: return "FLOAT";
+    case SqlTypeKind::Double: return "DOUBLE";
+    case SqlTypeKind::Decimal: return "DECIMAL(" + std::to_string(type.precision) + "," + std::to_string(type.scale) + ")";
+    case SqlTypeKind::Json: return "JSON";
+    case SqlTypeKind::Uuid: return "UUID";
+    case SqlTypeKind::Blob: return "BLOB";
+    case SqlTypeKind::Date: return "DATE";
+    case SqlTypeKind::Time: return "TIME";
+    case SqlTypeKind::TimeTz: return "TIMETZ";
+    case SqlTypeKind::Timestamp: return "TIMESTAMP";
+    case SqlTypeKind::TimestampTz: return "TIMESTAMPTZ";
+    case SqlTypeKind::Interval: return "INTERVAL";
+    default: return "VARCHAR";
+  }
+}
+
 // Redshift's type name in an stl_load_errors row.
 std::string RedshiftTypeName(const sqlengine::SqlType& type) {
   switch (type.kind) {
@@ -45,7 +76,7 @@ std::string RedshiftTypeName(const sqlengine::SqlType& type) {
     case SqlTypeKind::Time: return "time";
     case SqlTypeKind::TimeTz: return "timetz";
     case SqlTypeKind::Varchar: return "varchar";
-    default: return type.engine_name;
+    default: return EngineTypeName(type);
   }
 }
 
@@ -61,18 +92,32 @@ std::pair<int, std::string> ReasonFor(const sqlengine::SqlType& type, const std:
     case SqlTypeKind::Timestamp: case SqlTypeKind::TimestampTz:
       return {1206, "'Invalid timestamp format or value [YYYY-MM-DD HH24:MI:SS]'"};
     case SqlTypeKind::Boolean: return {1206, "'Invalid boolean value: ' || " + raw};
-    default: return {1216, "'Invalid input for type " + type.engine_name + ": ' || " + raw};
+    default: return {1216, "'Invalid input for type " + EngineTypeName(type) + ": ' || " + raw};
   }
 }
 
-std::string LoadErrorsTableSql() {
+}  // namespace
+
+std::vector<std::string> LoadErrorsTableSql() {
   std::string table = SqlIdentifier(kLoadErrorsSchema) + "." + SqlIdentifier(kLoadErrorsTable);
-  return "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier(kLoadErrorsSchema) + "; CREATE TABLE IF NOT EXISTS " + table +
-         " (userid INTEGER, slice INTEGER, tbl INTEGER, starttime TIMESTAMP, session INTEGER, query INTEGER,"
-         " filename VARCHAR, line_number BIGINT, colname VARCHAR, type VARCHAR, col_length VARCHAR, position INTEGER,"
-         " raw_line VARCHAR, raw_field_value VARCHAR, err_code INTEGER, err_reason VARCHAR, is_partial INTEGER,"
-         " start_offset BIGINT, copy_job_id BIGINT)";
+  return {"CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier(kLoadErrorsSchema),
+          "CREATE TABLE IF NOT EXISTS " + table +
+              " (userid INTEGER, slice INTEGER, tbl INTEGER, starttime TIMESTAMP, session INTEGER, query INTEGER,"
+              " filename VARCHAR, line_number BIGINT, colname VARCHAR, type VARCHAR, col_length VARCHAR, position INTEGER,"
+              " raw_line VARCHAR, raw_field_value VARCHAR, err_code INTEGER, err_reason VARCHAR, is_partial INTEGER,"
+              " start_offset BIGINT, copy_job_id BIGINT)"};
 }
+
+namespace {
+
+// Runs `insert` after making the table; true when it recorded at least one row.
+bool RecordLoadErrors(sqlengine::SqlEngine& engine, const std::string& insert, const std::string& schema) {
+  auto statements = LoadErrorsTableSql();
+  statements.push_back(insert);
+  auto ran = RunOnEngine(engine, std::move(statements), schema);
+  return ran.size() == 3 && ran[2].succeeded && ran[2].rows_affected > 0;
+}
+
 
 std::string LoadErrorsTarget() { return SqlIdentifier(kLoadErrorsSchema) + "." + SqlIdentifier(kLoadErrorsTable); }
 
@@ -176,6 +221,13 @@ Result<std::vector<std::string>, std::string> ManifestFiles(const services::S3Lo
   return paths;
 }
 
+std::string CompressionOption(FileCompression compression);
+
+// The JSON readers spell "no compression" differently from read_csv.
+std::string JsonCompressionOption(FileCompression compression) {
+  return compression == FileCompression::None ? "'uncompressed'" : CompressionOption(compression);
+}
+
 std::string CompressionOption(FileCompression compression) {
   switch (compression) {
     case FileCompression::Gzip: return "'gzip'";
@@ -194,7 +246,7 @@ std::string DelimitedReader(const CopyStatement& copy, const std::vector<std::st
                        ", delim = " + SqlString(delimiter) + ", quote = " + SqlString(quote) + ", escape = " +
                        SqlString(csv ? quote : "") + ", nullstr = " + SqlString(copy.null_as.value_or("\\N")) +
                        ", allow_quoted_nulls = false, compression = " + CompressionOption(copy.compression) +
-                       ", null_padding = " + (copy.fill_record ? "true" : "false") + ", filename = true";
+                       ", null_padding = " + (copy.fill_record ? "true" : "false") + ", filename = true, hive_partitioning = false";
   if (column_count == 0) return reader + ", all_varchar = true)";
   reader += ", auto_detect = false, columns = {";
   for (std::size_t i = 0; i < column_count; ++i) reader += (i ? ", " : "") + SqlString("c" + std::to_string(i)) + ": 'VARCHAR'";
@@ -209,7 +261,7 @@ std::string Converted(const CopyStatement& copy, const SqlColumn& column, const 
     if (copy.empty_as_null) nulls += " WHEN " + c + " = '' THEN NULL";
     if (copy.blanks_as_null) nulls += " WHEN trim(" + c + ") = '' THEN NULL";
     std::string converted = nulls.empty() ? value : "CASE" + nulls + " ELSE " + value + " END";
-    return column.type.kind == SqlTypeKind::Varchar ? converted : "TRY_CAST(" + converted + " AS " + column.type.engine_name + ")";
+    return column.type.kind == SqlTypeKind::Varchar ? converted : "TRY_CAST(" + converted + " AS " + EngineTypeName(column.type) + ")";
   }
   std::string raw = "NULLIF(trim(" + c + "), '')";
   if (column.type.kind == SqlTypeKind::Date && !copy.date_format.empty() && copy.date_format != "auto") {
@@ -218,12 +270,12 @@ std::string Converted(const CopyStatement& copy, const SqlColumn& column, const 
   }
   bool timestamp = column.type.kind == SqlTypeKind::Timestamp || column.type.kind == SqlTypeKind::TimestampTz;
   if (timestamp && !copy.time_format.empty() && copy.time_format != "auto") {
-    if (copy.time_format == "epochsecs") return "CAST(to_timestamp(TRY_CAST(" + raw + " AS DOUBLE)) AS " + column.type.engine_name + ")";
-    if (copy.time_format == "epochmillisecs") return "CAST(epoch_ms(TRY_CAST(" + raw + " AS BIGINT)) AS " + column.type.engine_name + ")";
+    if (copy.time_format == "epochsecs") return "CAST(to_timestamp(TRY_CAST(" + raw + " AS DOUBLE)) AS " + EngineTypeName(column.type) + ")";
+    if (copy.time_format == "epochmillisecs") return "CAST(epoch_ms(TRY_CAST(" + raw + " AS BIGINT)) AS " + EngineTypeName(column.type) + ")";
     std::string format = StrptimeFormat(copy.time_format);
-    if (!format.empty()) return "CAST(TRY_STRPTIME(" + raw + ", " + SqlString(format) + ") AS " + column.type.engine_name + ")";
+    if (!format.empty()) return "CAST(TRY_STRPTIME(" + raw + ", " + SqlString(format) + ") AS " + EngineTypeName(column.type) + ")";
   }
-  return "TRY_CAST(" + raw + " AS " + column.type.engine_name + ")";
+  return "TRY_CAST(" + raw + " AS " + EngineTypeName(column.type) + ")";
 }
 
 // A source column's text as loaded: ESCAPE undoes backslash escapes ("\|" → "|").
@@ -376,14 +428,14 @@ BulkPlan PlanCopy(sqlengine::SqlEngine& engine, const services::S3LocalFiles* fi
   if (copy.format == LoadFormat::Parquet || !plan.table_known) {
     std::string select;
     if (copy.format == LoadFormat::Parquet) {
-      select = "SELECT * FROM read_parquet(" + SqlPathList(paths) + ")";
+      select = "SELECT * FROM read_parquet(" + SqlPathList(paths) + ", hive_partitioning = false)";
     } else if (json_auto) {
       plan.engine_sql = "INSERT INTO " + target + " BY NAME SELECT * FROM read_json(" + SqlPathList(paths) +
-                        ", format = 'auto', compression = " + CompressionOption(copy.compression) + ")";
+                        ", format = 'auto', hive_partitioning = false, compression = " + JsonCompressionOption(copy.compression) + ")";
     } else if (copy.format == LoadFormat::Json) {
       select = "SELECT ";
       for (std::size_t i = 0; i < json_paths.size(); ++i) select += (i ? ", " : "") + std::string("json_extract_string(json, ") + SqlString(json_paths[i]) + ")";
-      select += " FROM read_json_objects(" + SqlPathList(paths) + ", format = 'auto', compression = " + CompressionOption(copy.compression) + ")";
+      select += " FROM read_json_objects(" + SqlPathList(paths) + ", format = 'auto', hive_partitioning = false, compression = " + JsonCompressionOption(copy.compression) + ")";
     } else {
       select = "SELECT * EXCLUDE (filename) FROM " + DelimitedReader(copy, paths, 0);
     }
@@ -411,7 +463,7 @@ BulkPlan PlanCopy(sqlengine::SqlEngine& engine, const services::S3LocalFiles* fi
       source_sql += extract + " AS c" + std::to_string(i) + ", ";
     }
     source_sql += "filename, json AS mallard_raw FROM read_json_objects(" + SqlPathList(paths) +
-              ", format = 'auto', filename = true, compression = " + CompressionOption(copy.compression) + ")";
+              ", format = 'auto', filename = true, hive_partitioning = false, compression = " + JsonCompressionOption(copy.compression) + ")";
   } else {
     std::string raw = "concat_ws(" + SqlString(copy.delimiter.value_or(copy.format == LoadFormat::Csv ? "," : "|"));
     for (std::size_t i = 0; i < targets.size(); ++i) raw += ", coalesce(c" + std::to_string(i) + ", '')";
@@ -443,8 +495,9 @@ BulkPlan PlanCopy(sqlengine::SqlEngine& engine, const services::S3LocalFiles* fi
   }
   if (targets.empty()) all_ok = "true";
   first_bad += " ELSE NULL END";
-  converted += ", " + all_ok + " AS mallard_ok, row_number() OVER (PARTITION BY filename) AS mallard_row FROM (" + source_sql + ")";
-  std::string checked = "WITH checked AS (" + converted + ") ";
+  converted += " FROM (" + source_sql + ")";
+  std::string checked = "WITH checked AS (SELECT *, " + all_ok +
+                        " AS mallard_ok, row_number() OVER (PARTITION BY filename) AS mallard_row FROM (" + converted + ")) ";
   std::string values;
   for (std::size_t i = 0; i < targets.size(); ++i) values += (i ? ", " : "") + std::string("v") + std::to_string(i);
   std::int64_t allowed = copy.ignore_all_errors ? std::numeric_limits<std::int64_t>::max() : copy.max_error;
@@ -485,7 +538,7 @@ void FinishCopy(sqlengine::SqlEngine& engine, const BulkPlan& plan, const std::s
   const bool skipped_rows_possible = !plan.error_scan_sql.empty();
   if (outcome.succeeded) {
     // Rows MAXERROR let through are recorded too, as Redshift records them.
-    if (skipped_rows_possible) RunOnEngine(engine, {LoadErrorsTableSql(), plan.error_scan_sql}, schema);
+    if (skipped_rows_possible) RecordLoadErrors(engine, plan.error_scan_sql, schema);
     return;
   }
   const std::string engine_message = outcome.error_message;
@@ -496,8 +549,7 @@ void FinishCopy(sqlengine::SqlEngine& engine, const BulkPlan& plan, const std::s
   }
   bool recorded = false;
   if (skipped_rows_possible) {
-    auto ran = RunOnEngine(engine, {LoadErrorsTableSql(), plan.error_scan_sql}, schema);
-    recorded = ran.size() == 2 && ran[1].succeeded && ran[1].rows_affected > 0;
+    recorded = RecordLoadErrors(engine, plan.error_scan_sql, schema);
   }
   if (!recorded) {
     std::string root_free = plan.first_file;
@@ -505,7 +557,7 @@ void FinishCopy(sqlengine::SqlEngine& engine, const BulkPlan& plan, const std::s
                          " VALUES (100, 0, 0, CAST(now() AS TIMESTAMP), 0, 0, " + SqlString(root_free) + ", " +
                          std::to_string(LineFromEngineMessage(engine_message)) + ", '', '', '0', 0, '', '', 1216, " +
                          SqlString(FirstLine(engine_message)) + ", 0, 0, NULL)";
-    RunOnEngine(engine, {LoadErrorsTableSql(), insert}, schema);
+    RecordLoadErrors(engine, insert, schema);
   }
   outcome.error_message = LoadFailedMessage(plan.table_display);
 }

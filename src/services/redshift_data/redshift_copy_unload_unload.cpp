@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "services/redshift_data/redshift_copy_unload_internal.hpp"
+#include "sqlengine/dialect/redshift_dialect.hpp"
 
 namespace mallard::redshift_data::bulk {
 
@@ -153,7 +154,14 @@ BulkPlan PlanUnload(sqlengine::SqlEngine& engine, const services::S3LocalFiles* 
     return plan;
   }
   // The SELECT's columns, which the text format's fields, the header and the manifest need.
-  std::string query = unload.query;
+  // The quoted SELECT is Redshift's SQL like any statement: translated in a session of its own.
+  sqlengine::dialect::RedshiftSession session;
+  auto translated = sqlengine::dialect::TranslateRedshift(unload.query, session);
+  if (!translated.ok()) {
+    plan.error = sqlengine::dialect::RedshiftErrorText(translated.error());
+    return plan;
+  }
+  std::string query = std::move(translated).value();
   while (!query.empty() && (query.back() == ';' || query.back() == ' ' || query.back() == '\n' || query.back() == '\t' || query.back() == '\r')) query.pop_back();
   auto described = RunOnEngine(engine, {"SELECT * FROM (" + query + "\n) AS q LIMIT 0"}, schema);
   if (described.empty() || !described.back().succeeded) {

@@ -1,0 +1,182 @@
+// COPY and UNLOAD on a real DuckDB engine, locked to a temporary S3 root as the server locks it:
+// files written here are loaded and compared with the rows written (the reference), UNLOAD's
+// files are read back from disk. MALLARD_COPY_UNLOAD_SEED=n replays the random data.
+#include "services/redshift_data/redshift_copy_unload.hpp"
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "sqlengine/duckdb/duckdb_sql_engine.hpp"
+
+namespace mallard::redshift_data {
+namespace {
+
+namespace fs = std::filesystem;
+using sqlengine::QueryOutcome;
+
+std::uint64_t Seed() {
+  const char* text = std::getenv("MALLARD_COPY_UNLOAD_SEED");
+  return text != nullptr ? std::strtoull(text, nullptr, 10) : 20261206;
+}
+
+class CopyUnloadEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // The engine's own message for a failed COPY/UNLOAD step, when a test fails.
+    if (std::getenv("MALLARD_COPY_UNLOAD_DEBUG") != nullptr) spdlog::set_level(spdlog::level::debug);
+    root_ = fs::temp_directory_path() / ("mallard-copy-engine-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    fs::create_directories(root_ / "bkt");
+    fs::create_directories(root_ / ".mallard-s3" / "tmp");
+    auto opened = duckdb::DuckDbSqlEngine::Open(duckdb::DatabaseOptions{});
+    ASSERT_TRUE(opened.ok()) << opened.error();
+    duckdb::SandboxOptions sandbox;
+    sandbox.allowed_directories.push_back(root_.string() + "/");
+    ASSERT_TRUE((*opened)->Lock(sandbox).ok());
+    engine_ = WithCopyUnload(*opened, std::make_shared<services::S3LocalFiles>(root_));
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  std::vector<QueryOutcome> Run(std::vector<std::string> statements, bool batch = false) {
+    sqlengine::QueryRequest request;
+    request.statements = std::move(statements);
+    request.single_transaction = batch;
+    return engine_->Prepare(std::move(request))->Run();
+  }
+  QueryOutcome One(const std::string& sql) {
+    auto outcomes = Run({sql});
+    EXPECT_EQ(outcomes.size(), 1u) << sql;
+    return outcomes.empty() ? QueryOutcome{} : outcomes.back();
+  }
+  void Put(const std::string& key, const std::string& body) {
+    fs::path path = root_ / "bkt" / key;
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << body;
+  }
+  std::string Get(const std::string& key) {
+    std::ifstream in(root_ / "bkt" / key, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+  }
+  // The rows of a query, each cell as text ("NULL" for NULL).
+  std::vector<std::string> Rows(const std::string& sql) {
+    auto outcome = One(sql);
+    EXPECT_TRUE(outcome.succeeded) << sql << ": " << outcome.error_message;
+    std::vector<std::string> rows;
+    for (const auto& row : outcome.rows) {
+      std::string line;
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        const auto& cell = row[i];
+        line += i ? "|" : "";
+        switch (cell.kind) {
+          case sqlengine::SqlValue::Kind::Null: line += "NULL"; break;
+          case sqlengine::SqlValue::Kind::Integer: line += std::to_string(cell.integer); break;
+          case sqlengine::SqlValue::Kind::Boolean: line += cell.boolean ? "t" : "f"; break;
+          default: line += cell.text; break;
+        }
+      }
+      rows.push_back(line);
+    }
+    return rows;
+  }
+
+  fs::path root_;
+  std::shared_ptr<sqlengine::SqlEngine> engine_;
+};
+
+TEST_F(CopyUnloadEngineTest, CopiesCsvAndRecordsBadRows) {
+  Put("csv/a.csv", "id,name\n1,\"x,y\"\n2,\n3,NULL\n");
+  ASSERT_TRUE(One("CREATE TABLE t (id INT, name VARCHAR)").succeeded);
+  auto copied = One("COPY t FROM 's3://bkt/csv/' IAM_ROLE default CSV IGNOREHEADER 1 NULL AS 'NULL'");
+  ASSERT_TRUE(copied.succeeded) << copied.error_message;
+  EXPECT_EQ(copied.rows_affected, 3);
+  EXPECT_EQ(Rows("SELECT * FROM t ORDER BY id"), (std::vector<std::string>{"1|x,y", "2|", "3|NULL"}));
+
+  Put("bad/b.csv", "1,a\nzz,b\n3,c\n");
+  auto failed = One("COPY t FROM 's3://bkt/bad/' IAM_ROLE default CSV");
+  EXPECT_FALSE(failed.succeeded);
+  EXPECT_EQ(failed.error_message, "Load into table 't' failed.  Check 'stl_load_errors' system table for details.");
+  EXPECT_EQ(Rows("SELECT filename, line_number, colname, raw_field_value, err_code FROM _mallard_redshift_system.stl_load_errors"),
+            (std::vector<std::string>{"s3://bkt/bad/b.csv|2|id|zz|1207"}));
+  auto allowed = One("COPY t FROM 's3://bkt/bad/' IAM_ROLE default CSV MAXERROR 1");
+  ASSERT_TRUE(allowed.succeeded) << allowed.error_message;
+  EXPECT_EQ(allowed.rows_affected, 2);
+}
+
+TEST_F(CopyUnloadEngineTest, UnloadsTextAndReloadsParquet) {
+  ASSERT_TRUE(One("CREATE TABLE s AS SELECT range AS id, 'n' || range AS name, range % 2 = 0 AS even FROM range(5)").succeeded);
+  auto unloaded = One("UNLOAD ('select * from s order by id') TO 's3://bkt/out/s_' IAM_ROLE default");
+  ASSERT_TRUE(unloaded.succeeded) << unloaded.error_message;
+  EXPECT_EQ(unloaded.rows_affected, 5);
+  EXPECT_EQ(Get("out/s_0000_part_00"), "0|n0|t\n1|n1|f\n2|n2|t\n3|n3|f\n4|n4|t\n");
+  auto again = One("UNLOAD ('select * from s') TO 's3://bkt/out/s_' IAM_ROLE default");
+  EXPECT_FALSE(again.succeeded);
+  EXPECT_EQ(again.error_message.rfind("Specified unload destination on S3 is not empty.", 0), 0u);
+
+  auto parquet = One("UNLOAD ('select * from s') TO 's3://bkt/pq/' IAM_ROLE default PARQUET PARTITION BY (even) MANIFEST");
+  ASSERT_TRUE(parquet.succeeded) << parquet.error_message;
+  EXPECT_TRUE(fs::exists(root_ / "bkt/pq/even=true/0000_part_00.parquet"));
+  EXPECT_TRUE(fs::exists(root_ / "bkt/pq/even=false/0000_part_00.parquet"));
+  EXPECT_NE(Get("pq/manifest").find("\"content_length\""), std::string::npos);
+  ASSERT_TRUE(One("CREATE TABLE back (id BIGINT, name VARCHAR)").succeeded);
+  auto reloaded = One("COPY back FROM 's3://bkt/pq/even=true/' IAM_ROLE default FORMAT AS PARQUET");
+  ASSERT_TRUE(reloaded.succeeded) << reloaded.error_message;
+  EXPECT_EQ(Rows("SELECT * FROM back ORDER BY id"), (std::vector<std::string>{"0|n0", "2|n2", "4|n4"}));
+  EXPECT_FALSE(fs::exists(root_ / ".mallard-s3/tmp/redshift-unload-x"));
+  EXPECT_TRUE(fs::is_empty(root_ / ".mallard-s3" / "tmp"));
+}
+
+// Seeded random rows through CSV and pipe-delimited text, against the rows written.
+TEST_F(CopyUnloadEngineTest, RandomRowsRoundTrip) {
+  std::mt19937_64 random(Seed());
+  const std::string pieces[] = {"a", "b c", "x,y", "say \"hi\"", "it's", "  ", "é", ""};
+  ASSERT_TRUE(One("CREATE TABLE r (id INT, name VARCHAR, amount DECIMAL(9,2))").succeeded);
+  std::string csv;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 300; ++i) {
+    bool null_name = random() % 10 == 0;
+    std::string name;
+    for (std::size_t k = 1 + random() % 3; k > 0; --k) name += pieces[random() % std::size(pieces)];
+    std::int64_t cents = static_cast<std::int64_t>(random() % 2000000) - 1000000;
+    std::string amount = (cents < 0 ? "-" : "") + std::to_string(std::llabs(cents) / 100) + "." +
+                         (std::llabs(cents) % 100 < 10 ? "0" : "") + std::to_string(std::llabs(cents) % 100);
+    std::string quoted = "\"";
+    for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    quoted += "\"";
+    csv += std::to_string(i) + "," + (null_name ? "NULL" : quoted) + "," + amount + "\n";
+    expected.push_back(std::to_string(i) + "|" + (null_name ? "NULL" : name) + "|" + amount);
+  }
+  Put("rand/data.csv", csv);
+  auto copied = One("COPY r FROM 's3://bkt/rand/data' IAM_ROLE default CSV NULL AS 'NULL'");
+  ASSERT_TRUE(copied.succeeded) << copied.error_message;
+  EXPECT_EQ(Rows("SELECT id, name, CAST(amount AS VARCHAR) FROM r ORDER BY id"), expected);
+}
+
+TEST_F(CopyUnloadEngineTest, BatchWithCopyIsOneTransaction) {
+  Put("b/1.csv", "1\n2\n");
+  Put("bad/1.csv", "x\n");
+  auto batch = Run({"CREATE TABLE b (v INT)", "COPY b FROM 's3://bkt/b/' IAM_ROLE default CSV", "SELECT sum(v) FROM b"}, true);
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_TRUE(batch[1].succeeded) << batch[1].error_message;
+  EXPECT_EQ(batch[1].rows_affected, 2);
+  auto failed = Run({"INSERT INTO b VALUES (10)", "COPY b FROM 's3://bkt/bad/' IAM_ROLE default CSV"}, true);
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_FALSE(failed[1].succeeded);
+  EXPECT_EQ(Rows("SELECT count(*) FROM b"), (std::vector<std::string>{"2"}));
+  auto missing = Run({"COPY b FROM 's3://bkt/none' IAM_ROLE default"});
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0].error_message, "The specified S3 prefix 'none' does not exist");
+}
+
+}  // namespace
+}  // namespace mallard::redshift_data
