@@ -156,6 +156,14 @@ std::vector<Macro> Macros() {
       {"levenshtein_distance",
        "(a, b) AS CASE WHEN regexp_matches(a || b, '[^\\x00-\\x7F]') THEN error('levenshtein_distance: text "
        "beyond ASCII is not supported here') ELSE levenshtein(a, b) END"},
+      // An entry delimiter may end the text; each entry holds the key-value delimiter exactly once.
+      {"split_to_map",
+       "(s, ed, kd) AS map_from_entries(list_transform(list_filter(string_split(s, ed), (mallard_e, mallard_i) -> NOT "
+       "(mallard_e = '' AND mallard_i = len(string_split(s, ed)))), mallard_e -> CASE WHEN len(string_split(mallard_e, "
+       "kd)) <> 2 THEN error('Key-value delimiter must appear exactly once in each entry. Bad input: ''' || mallard_e "
+       "|| '''') ELSE {'key': split_part(mallard_e, kd, 1), 'value': split_part(mallard_e, kd, 2)} END))"},
+      {"timezone_hour", "(x TIMESTAMPTZ) AS CASE WHEN x IS NULL THEN NULL ELSE CAST(0 AS BIGINT) END"},
+      {"timezone_minute", "(x TIMESTAMPTZ) AS CASE WHEN x IS NULL THEN NULL ELSE CAST(0 AS BIGINT) END"},
       {"regexp_position",
        "(s, p) AS CASE WHEN s IS NULL OR p IS NULL THEN NULL WHEN regexp_matches(s, p) THEN "
        "length(regexp_split_to_array(s, p)[1]) + 1 ELSE -1 END"},
@@ -219,6 +227,12 @@ std::vector<Macro> Macros() {
        "list_transform(list_filter(json_extract(j, '$[*]'), mallard_e -> json_type(mallard_e) = 'VARCHAR'), mallard_e "
        "-> json_extract_string(mallard_e, '$')), v) END"},
       // ---- math -----------------------------------------------------------------------------
+      // round(x, d) and truncate(x, d) keep a decimal's scale (2.45 → 2.50); DuckDB narrows it. Adding
+      // x - x widens the result back without changing its value (not for infinities and NaN).
+      {"round", "(x, d) AS CASE WHEN isinf(x) OR isnan(x) THEN round(x, d) ELSE round(x, d) + (x - x) END"},
+      {"truncate", "(x, d) AS CASE WHEN isinf(x) OR isnan(x) THEN trunc(x, d) ELSE trunc(x, d) + (x - x) END"},
+      // length of varbinary counts bytes.
+      {"length", "(x VARCHAR) AS length(x), (x BLOB) AS octet_length(x)"},
       // Trino's sign keeps the argument's type; DuckDB's answers TINYINT.
       {"sign",
        "(x INTEGER) AS CAST(sign(x) AS INTEGER), (x BIGINT) AS CAST(sign(x) AS BIGINT), (x DOUBLE) AS CAST(sign(x) AS "

@@ -304,11 +304,14 @@ std::unordered_map<std::string, AthenaFunction> BuildTable() {
   rename("millisecond", "millisecond(timestamp(p)), millisecond(time(p))", 1, 1, "(millisecond($1) % 1000)");
   rename("last_day_of_month", "last_day_of_month(date), last_day_of_month(timestamp(p))", 1, 1, "$Slast_day_of_month($1)");
   rename("current_timezone", "current_timezone()", 0, 0, "current_setting('TimeZone')");
+  // Every timestamp with time zone here is in the session zone, UTC.
+  rename("timezone_hour", "timezone_hour(timestamp(p) with time zone)", 1, 1, "$Stimezone_hour($1)");
+  rename("timezone_minute", "timezone_minute(timestamp(p) with time zone)", 1, 1, "$Stimezone_minute($1)");
   rename("now", "now()", 0, 0, "current_timestamp");
   rename("date", "date(varchar(x)), date(timestamp(p))", 1, 1, "CAST($1 AS DATE)");
 
   // ---- strings and regular expressions ----------------------------------------------------------
-  rename("length", "length(varchar(x)), length(char(x))", 1, 1, "length($1)");
+  rename("length", "length(varchar(x)), length(char(x)), length(varbinary)", 1, 1, "$Slength($1)");
   rename("lower", "lower(varchar(x))", 1, 1, "lower($1)");
   rename("upper", "upper(varchar(x))", 1, 1, "upper($1)");
   add("trim", "trim(varchar(x)), trim(varchar(x), varchar(y))", {S(1, 2, TrimOrSyntax)});
@@ -329,6 +332,7 @@ std::unordered_map<std::string, AthenaFunction> BuildTable() {
       {R(2, 2, "strpos($*)"), S(3, 3, Unsupported)});
   rename("split", "split(varchar(x), varchar(y)), split(varchar(x), varchar(y), bigint)", 2, 3, "$Ssplit($*)");
   rename("split_part", "split_part(varchar(x), varchar(y), bigint)", 3, 3, "$Ssplit_part($*)");
+  rename("split_to_map", "split_to_map(varchar(x), varchar(y), varchar(z))", 3, 3, "$Ssplit_to_map($*)");
   rename("chr", "chr(bigint)", 1, 1, "chr($1)");
   rename("codepoint", "codepoint(varchar(1))", 1, 1, "unicode($1)");
   rename("translate", "translate(varchar(x), varchar(y), varchar(z))", 3, 3, "translate($*)");
@@ -430,6 +434,8 @@ std::unordered_map<std::string, AthenaFunction> BuildTable() {
   for (std::string name : {"corr", "covar_samp", "covar_pop", "regr_slope", "regr_intercept"}) {
     rename(name, name + "(double, double), " + name + "(real, real)", 2, 2, name + "($*)");
   }
+  // Trino's and DuckDB's kurtosis are both the bias-corrected sample excess kurtosis.
+  rename("kurtosis", "kurtosis(double), kurtosis(bigint)", 1, 1, "kurtosis($1)");
   rename("geometric_mean", "geometric_mean(double), geometric_mean(bigint)", 1, 1, "geomean($1)");
 
   // ---- window functions ----------------------------------------------------------------------------
@@ -471,8 +477,8 @@ std::unordered_map<std::string, AthenaFunction> BuildTable() {
   rename("abs", "abs(T)", 1, 1, "abs($1)");
   for (auto name : {"ceil", "ceiling"}) rename(name, "ceil(T)", 1, 1, "ceil($1)");
   rename("floor", "floor(T)", 1, 1, "floor($1)");
-  rename("round", "round(T), round(T, integer)", 1, 2, "round($*)");
-  rename("truncate", "truncate(double), truncate(T, integer)", 1, 2, "trunc($*)");
+  add("round", "round(T), round(T, integer)", {R(1, 1, "round($1)"), R(2, 2, "$Sround($*)")});
+  add("truncate", "truncate(double), truncate(T, integer)", {R(1, 1, "trunc($1)"), R(2, 2, "$Struncate($*)")});
   rename("mod", "mod(T, T)", 2, 2, "mod($*)");
   for (auto name : {"power", "pow"}) rename(name, "power(double, double)", 2, 2, "power($*)");
   rename("sqrt", "sqrt(double)", 1, 1, "sqrt($1)");

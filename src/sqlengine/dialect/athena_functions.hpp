@@ -16,9 +16,9 @@
 
 namespace mallard::sqlengine::dialect {
 
-// The catalog the dialects' engine set-up creates (an in-memory database attached to the engine):
-// it is not the engine's current database, so ListSchemas/ListTables and Reset never see it.
-// Each dialect keeps its macros in a schema of its own (Athena's: `athena`, Redshift's: `redshift`).
+// The catalog Athena's engine set-up creates (an in-memory database attached to the engine): it is
+// not the engine's current database, so ListSchemas/ListTables and Reset never see it. Athena's
+// macros are in its schema `athena` (Redshift's set-up attaches a catalog of its own).
 inline constexpr std::string_view kDialectCatalog = "mallard_dialect";
 // The prefix of every Athena shim macro call ("mallard_dialect.athena.").
 inline constexpr std::string_view kAthenaShimPrefix = "mallard_dialect.athena.";

@@ -52,7 +52,7 @@ TEST(AthenaFunctions, UnknownFunctionsFailAsAthenaFailsThem) {
   EXPECT_EQ(arity.error().code, "FUNCTION_NOT_FOUND");
   EXPECT_EQ(arity.error().message,
             "line 1:8: Unexpected parameters (varchar(3), integer) for function length. Expected: length(varchar(x)), "
-            "length(char(x))");
+            "length(char(x)), length(varbinary)");
   auto column = TranslateAthenaCall(FunctionCall{"upper", {}, 2, 1});
   ASSERT_FALSE(column.ok());
   EXPECT_EQ(column.error().message, "line 2:1: Unexpected parameters () for function upper. Expected: upper(varchar(x))");
@@ -135,6 +135,7 @@ TEST(AthenaFunctions, DateAndTimeFromTrinosDocumentation) {
   EXPECT_EQ(Eval(Call("millisecond", {"TIMESTAMP '2020-01-01 00:00:01.123'"})), "123");
   EXPECT_EQ(Eval(Call("last_day_of_month", {"DATE '2020-02-10'"})), "2020-02-29");
   EXPECT_EQ(Eval(Call("current_timezone", {})), "UTC");
+  EXPECT_EQ(Eval(Call("timezone_hour", {Call("from_unixtime", {"0"})})), "0");
 }
 
 TEST(AthenaFunctions, StringsAndRegularExpressionsFromTrinosDocumentation) {
@@ -155,6 +156,10 @@ TEST(AthenaFunctions, StringsAndRegularExpressionsFromTrinosDocumentation) {
   EXPECT_EQ(Eval(Call("split_part", {"'a,b,c'", "','", "2"})), "b");
   EXPECT_EQ(Eval(Call("split_part", {"'a,b,c'", "','", "4"})), "NULL");
   EXPECT_EQ(Eval(Call("strpos", {"'high'", "'ig'"})), "2");
+  EXPECT_EQ(Eval(Call("split_to_map", {"'a=1;b=2;'", "';'", "'='"})), "{a=1, b=2}");
+  EXPECT_EQ(Eval(Call("split_to_map", {"''", "';'", "'='"})), "{}");
+  EXPECT_NE(EvalError(Call("split_to_map", {"'a=1;b'", "';'", "'='"})).find("Key-value delimiter must appear exactly once"),
+            std::string::npos);
   EXPECT_EQ(Eval(Call("substr", {"'hello'", "0"})), "");
   EXPECT_EQ(Eval(Call("substr", {"'hello'", "-3", "2"})), "ll");
   EXPECT_EQ(Eval(Call("substring", {"'hello'", "-10"})), "");
@@ -284,7 +289,12 @@ TEST(AthenaFunctions, ConditionalsMathAndAggregates) {
   EXPECT_EQ(Eval(Call("try", {"CAST('x' AS INTEGER)"})), "NULL");
   EXPECT_EQ(Eval(Call("round", {"2.5"})), "3");
   EXPECT_EQ(Eval(Call("round", {"-2.5"})), "-3");
-  EXPECT_EQ(Eval(Call("round", {"2.45", "1"})), "2.5");
+  EXPECT_EQ(Eval(Call("round", {"2.45", "1"})), "2.50");
+  EXPECT_EQ(Eval(Call("round", {"2.45E0", "1"})), "2.5");
+  EXPECT_EQ(Eval(Call("round", {"15", "-1"})), "20");
+  EXPECT_EQ(Eval(Call("round", {"'Infinity'::DOUBLE", "1"})), "inf");
+  EXPECT_EQ(Eval(Call("truncate", {"2.45", "1"})), "2.40");
+  EXPECT_EQ(Eval(Call("length", {Call("to_utf8", {"'héllo'"})})), "6");
   EXPECT_EQ(Eval(Call("truncate", {"-2.75::DOUBLE"})), "-2.0");
   EXPECT_EQ(Eval(Call("mod", {"-5", "3"})), "-2");
   EXPECT_EQ(Eval(Call("sign", {"-2.5::DOUBLE"})), "-1.0");
@@ -296,6 +306,8 @@ TEST(AthenaFunctions, ConditionalsMathAndAggregates) {
     return "(SELECT CAST(" + call + " AS VARCHAR) FROM (VALUES (1, 'a'), (2, 'b'), (2, 'c'), (NULL, 'd')) t(x, y))";
   };
   EXPECT_EQ(Eval(aggregate(Call("approx_distinct", {"x"}))), "2");
+  // aggregate.md's kurtosis: n(n+1)/((n-1)(n-2)(n-3)) sum((x-mean)^4)/stddev^4 - 3(n-1)^2/((n-2)(n-3)); 3.228 for 1,2,3,10.
+  EXPECT_EQ(Eval("(SELECT round(" + Call("kurtosis", {"x"}) + ", 3) FROM (VALUES (1), (2), (3), (10)) t(x))"), "3.228");
   EXPECT_EQ(Eval(aggregate(Call("count_if", {"x = 2"}))), "2");
   EXPECT_EQ(Eval(aggregate(Call("max_by", {"y", "x"}))).size(), 1u);
   EXPECT_EQ(Eval(aggregate(Call("min_by", {"y", "x"}))), "a");
