@@ -14,15 +14,27 @@ namespace {
 constexpr std::size_t kBufferBytes = 1 << 20;
 }
 
-StoreResult<std::unique_ptr<FileBodyWriter>> FileBodyWriter::Create(const fs::path& tmp_dir, std::string bucket) {
+StoreResult<std::unique_ptr<FileBodyWriter>> FileBodyWriter::Create(const fs::path& tmp_dir, std::string bucket,
+                                                                    bool early_writeback) {
   fs::path path = tmp_dir / (RandomName() + ".body");
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!fd.Valid()) return StoreFail(StoreErrc::StorageFailed, ErrnoText("create", path));
-  return std::unique_ptr<FileBodyWriter>(new FileBodyWriter(std::move(path), std::move(fd), std::move(bucket)));
+  return std::unique_ptr<FileBodyWriter>(
+      new FileBodyWriter(std::move(path), std::move(fd), std::move(bucket), early_writeback));
 }
 
-FileBodyWriter::FileBodyWriter(fs::path path, UniqueFd fd, std::string bucket)
-    : path_(std::move(path)), fd_(std::move(fd)), bucket_(std::move(bucket)) {}
+FileBodyWriter::FileBodyWriter(fs::path path, UniqueFd fd, std::string bucket, bool early_writeback)
+    : path_(std::move(path)), fd_(std::move(fd)), bucket_(std::move(bucket)), early_writeback_(early_writeback) {}
+
+void FileBodyWriter::StartWriteback(std::uint64_t written) {
+  // The bytes written to the file so far start for the disk now, while the rest of the upload
+  // arrives: the final fsync then waits for the tail only. Only a hint: an error here is found
+  // again by that fsync.
+  if (!early_writeback_ || written <= written_back_) return;
+  (void)::sync_file_range(fd_.Get(), static_cast<off_t>(written_back_), static_cast<off_t>(written - written_back_),
+                          SYNC_FILE_RANGE_WRITE);
+  written_back_ = written;
+}
 
 FileBodyWriter::~FileBodyWriter() {
   if (!released_) ::unlink(path_.c_str());
@@ -53,8 +65,10 @@ StoreResult<void> FileBodyWriter::Append(std::string_view bytes) {
       failed_ = true;
       return StoreFail(StoreErrc::StorageFailed, written.error());
     }
+    StartWriteback(size_);
     return Succeeded();
   }
+  StartWriteback(size_ - bytes.size());
   buffer_.append(bytes);
   return Succeeded();
 }
@@ -67,6 +81,7 @@ StoreResult<void> FileBodyWriter::AppendFrom(int fd, std::uint64_t size, const f
     return StoreFail(StoreErrc::StorageFailed, copied.error());
   }
   size_ += size;
+  StartWriteback(size_);
   return Succeeded();
 }
 

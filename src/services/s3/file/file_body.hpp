@@ -15,7 +15,10 @@ namespace mallard::s3::file {
 
 class FileBodyWriter final : public BodyWriter {
  public:
-  static StoreResult<std::unique_ptr<FileBodyWriter>> Create(const std::filesystem::path& tmp_dir, std::string bucket);
+  // `early_writeback`: each full buffer written is handed to the disk at once (sync_file_range),
+  // so a large body's final fsync waits only for its tail (for a store that syncs bodies).
+  static StoreResult<std::unique_ptr<FileBodyWriter>> Create(const std::filesystem::path& tmp_dir, std::string bucket,
+                                                            bool early_writeback = false);
   ~FileBodyWriter() override;
 
   StoreResult<void> Append(std::string_view bytes) override;
@@ -33,14 +36,18 @@ class FileBodyWriter final : public BodyWriter {
   void Release() { released_ = true; }
 
  private:
-  FileBodyWriter(std::filesystem::path path, UniqueFd fd, std::string bucket);
+  FileBodyWriter(std::filesystem::path path, UniqueFd fd, std::string bucket, bool early_writeback);
   StoreResult<void> Flush();
+  // Starts writeback of the file's bytes up to `written` not handed over yet (early_writeback_ only).
+  void StartWriteback(std::uint64_t written);
 
   std::filesystem::path path_;
   UniqueFd fd_;
   std::string bucket_;
   std::string buffer_;
   std::uint64_t size_ = 0;
+  std::uint64_t written_back_ = 0;  // bytes handed to the disk by StartWriteback
+  bool early_writeback_ = false;
   bool failed_ = false;
   bool released_ = false;
 };

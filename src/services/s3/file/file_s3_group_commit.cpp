@@ -1,5 +1,6 @@
-// FileS3Store: group commit. Concurrent PutObjects share their syncs: each caller has written and
-// synced its body already (in parallel, outside any lock); its commit then joins a queue. One caller
+// FileS3Store: group commit. Concurrent PutObjects share their syncs: each caller has written its
+// body already (and synced it, in parallel and outside any lock, when it is large); its commit
+// then joins a queue. One caller
 // at a time leads: it takes every waiting put that collides with no other in the batch, locks their
 // buckets, prepares each commit, writes ONE intent listing every step of the batch, syncs the
 // filesystem once (the intent is then durable: from here the batch survives a crash), applies the
@@ -137,9 +138,9 @@ void FileS3Store::RunBatch(const std::vector<PendingPut*>& batch) {
     }
   };
 
-  // 1. The intent, durable together with everything before it — the bodies' directory entries in
-  // tmp/ (the bodies themselves were synced by their writers) and the removal of every earlier
-  // intent, so none is ever replayed over this batch.
+  // 1. The intent, durable together with everything before it — the bodies and their directory
+  // entries in tmp/ (large bodies were synced by their writers already, small ones are written
+  // here) and the removal of every earlier intent, so none is ever replayed over this batch.
   auto intent = WriteIntent(steps, false);
   if (!intent.ok()) return fail_from(0, intent.error().detail);
   if (options_.durable) {

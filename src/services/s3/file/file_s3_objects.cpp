@@ -30,6 +30,10 @@ StoreResult<Done> CheckCondition(bool has_object, const std::string& current_eta
   return Done{};
 }
 
+// PutObject bodies up to this size are not synced by their writer: the group commit's first
+// syncfs, which makes the batch's intent durable, writes them too (file_s3_group_commit.cpp).
+constexpr std::uint64_t kBodySyncedWithBatchBytes = 256 * 1024;
+
 IntentStep Step(IntentStep::Kind kind, std::string source, std::string target, std::string content = {},
                 std::optional<FileIdentity> identity = std::nullopt) {
   return IntentStep{kind, std::move(source), std::move(target), std::move(content), identity};
@@ -299,7 +303,8 @@ StoreResult<ObjectRecord> FileS3Store::CommitObject(BucketState& bucket, ObjectR
 
 StoreResult<std::unique_ptr<BodyWriter>> FileS3Store::NewBody(std::string_view bucket) {
   MALLARD_ASSIGN_OR_RETURN(auto state, FindBucket(bucket));
-  MALLARD_ASSIGN_OR_RETURN(auto writer, FileBodyWriter::Create(layout_.TmpDir(), std::string(bucket)));
+  MALLARD_ASSIGN_OR_RETURN(auto writer,
+                           FileBodyWriter::Create(layout_.TmpDir(), std::string(bucket), options_.durable));
   return std::unique_ptr<BodyWriter>(std::move(writer));
 }
 
@@ -312,9 +317,11 @@ StoreResult<ObjectRecord> FileS3Store::PutObject(std::string_view bucket, Object
     return StoreFail(StoreErrc::StorageFailed, "the record's size " + std::to_string(record.size) + " is not the " +
                                                    std::to_string(writer->Size()) + " bytes written");
   }
-  // The bytes reach the disk before any lock is taken, in parallel with other writers' bytes: a
-  // large body never holds up the bucket or the commits of others.
-  MALLARD_ASSIGN_OR_RETURN(FileIdentity identity, writer->Finish(options_.durable));
+  // A large body reaches the disk before any lock is taken, in parallel with other writers' bytes:
+  // it never holds up the bucket or the commits of others. A small one is synced with its batch's
+  // intent (the batch's first syncfs), which saves each small put a flush of its own.
+  const bool sync_body = options_.durable && writer->Size() > kBodySyncedWithBatchBytes;
+  MALLARD_ASSIGN_OR_RETURN(FileIdentity identity, writer->Finish(sync_body));
   // Then the commit, together with whatever other puts are waiting (file_s3_group_commit.cpp).
   return GroupCommitPut(*state, std::move(record), *writer, identity, condition);
 }

@@ -170,7 +170,8 @@ StoreResult<ObjectRecord> FileS3Store::CompleteUpload(std::string_view bucket, s
       opened.push_back(OpenedPart{std::move(fd), part->second.record.size, part->second.body_name});
     }
   }
-  MALLARD_ASSIGN_OR_RETURN(auto writer, FileBodyWriter::Create(layout_.TmpDir(), std::string(bucket)));
+  MALLARD_ASSIGN_OR_RETURN(auto writer,
+                           FileBodyWriter::Create(layout_.TmpDir(), std::string(bucket), options_.durable));
   for (const OpenedPart& part : opened) {
     MALLARD_RETURN_IF_ERROR(writer->AppendFrom(part.fd.Get(), part.size, dir / part.body_name));
   }
