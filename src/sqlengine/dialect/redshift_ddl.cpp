@@ -450,7 +450,8 @@ Form CreateTableForm(DialectRewriter& rewriter, std::size_t index, std::size_t e
   if (!columns.empty()) text += " (" + columns + ")";
   if (!query.empty()) text += " " + std::string(TrimSql(query));
   if (columns.empty() && query.empty()) return Fail(rewriter.SyntaxError(statement_end, ""));
-  if (!temporary) text += "; COMMENT ON TABLE " + table_name + " IS " + QuoteString(attributes.Json());
+  // IF NOT EXISTS may find the table already there: its record stays the one of its own CREATE.
+  if (!temporary && !if_not_exists) text += "; COMMENT ON TABLE " + table_name + " IS " + QuoteString(attributes.Json());
   return Produce(text, statement_end);
 }
 

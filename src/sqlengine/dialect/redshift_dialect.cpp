@@ -284,6 +284,34 @@ Form ExtractForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, 
   return Produce(text, close + 1);
 }
 
+// SUBSTRING(s FROM start [FOR length]) as the function form (PostgreSQL's start rules).
+Form SubstringForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const auto& tokens = rewriter.Tokens();
+  std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return Decline();
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  std::size_t from = kNone;
+  std::size_t for_word = kNone;
+  for (std::size_t i = open + 1; i < close; ++i) {
+    if (tokens[i].IsPunct('(') || tokens[i].IsPunct('[')) {
+      i = rewriter.Close(i, close);
+      continue;
+    }
+    if (tokens[i].IsKeyword("FROM") && from == kNone) from = i;
+    if (tokens[i].IsKeyword("FOR") && from != kNone) for_word = i;
+  }
+  if (from == kNone) return Decline();
+  MALLARD_ASSIGN_OR_RETURN(std::string text, rewriter.RewriteRange(open + 1, from, depth + 1));
+  MALLARD_ASSIGN_OR_RETURN(std::string start, rewriter.RewriteRange(from + 1, for_word == kNone ? close : for_word, depth + 1));
+  std::vector<std::string> arguments = {std::string(TrimSql(text)), std::string(TrimSql(start))};
+  if (for_word != kNone) {
+    MALLARD_ASSIGN_OR_RETURN(std::string length, rewriter.RewriteRange(for_word + 1, close, depth + 1));
+    arguments.emplace_back(TrimSql(length));
+  }
+  MALLARD_ASSIGN_OR_RETURN(std::string call, TranslateRedshiftCall(FunctionCall{"substring", arguments, 1, 1}));
+  return Produce(call, close + 1);
+}
+
 // System relations in FROM position: the hidden catalog's table macros.
 Form SystemRelationForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, const RedshiftSession& session) {
   const auto& tokens = rewriter.Tokens();
@@ -484,12 +512,19 @@ const std::unordered_map<std::string, KeywordForm>& SharedForms() {
     forms["listagg"] = ListaggForm;
     forms["ratio_to_report"] = RatioToReportForm;
     forms["extract"] = ExtractForm;
+    forms["substring"] = SubstringForm;
     forms["create"] = CreateTableForm;
     forms["alter"] = AlterTableForm;
     forms["sysdate"] = [](DialectRewriter&, std::size_t index, std::size_t, int) -> Form {
       return Produce("CAST(timezone('UTC', current_timestamp) AS TIMESTAMP)", index + 1);
     };
     for (const auto& word : RedshiftTypeWords()) forms[word] = ColonCastTypeForm;
+    // DuckDB's MAP {…} literal (the engine's own SQL keeps working through Redshift Data).
+    forms["map"] = [](DialectRewriter& rewriter, std::size_t index, std::size_t end, int) -> Form {
+      std::size_t brace = rewriter.Next(index + 1, end);
+      if (brace >= end || !rewriter.Tokens()[brace].IsPunct('{')) return Decline();
+      return Produce("MAP", index + 1);
+    };
     return forms;
   }();
   return kForms;
@@ -618,7 +653,9 @@ std::string WordAfter(std::string_view message, std::string_view marker) {
   if (at == std::string_view::npos) return {};
   at += marker.size();
   std::size_t stop = message.find_first_of(" !\n", at);
-  return std::string(message.substr(at, stop == std::string_view::npos ? std::string_view::npos : stop - at));
+  std::string word(message.substr(at, stop == std::string_view::npos ? std::string_view::npos : stop - at));
+  if (word.size() >= 2 && word.front() == '"' && word.back() == '"') word = word.substr(1, word.size() - 2);
+  return word;
 }
 
 }  // namespace

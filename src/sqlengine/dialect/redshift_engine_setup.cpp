@@ -134,8 +134,10 @@ const std::vector<std::string>& RedshiftEngineSetup() {
         "datetime_precision FROM " + Catalog("svv_columns") + "()");
   macro("information_schema_schemata",
         "() AS TABLE SELECT 'dev' AS catalog_name, " + schema + " AS schema_name, 'rdsdb' AS schema_owner "
-        "FROM duckdb_schemas() WHERE database_name = current_database() AND NOT internal ORDER BY 2");
+        "FROM duckdb_schemas() WHERE database_name = current_database() AND (NOT internal OR schema_name = 'main') "
+        "AND NOT starts_with(schema_name, '_mallard_') ORDER BY 2");
   // pg_table_def: one row per column of the tables in the search path (`path`: engine schemas).
+  // sortkey is the column's position in the sort key; an interleaved key alternates the sign.
   macro("pg_table_def",
         "(path) AS TABLE SELECT " + schema + " AS schemaname, table_name AS tablename, column_name AS \"column\", " +
             redshift_type + " AS type, coalesce(declared_encoding, " + Catalog("default_encoding") +
@@ -143,7 +145,9 @@ const std::vector<std::string>& RedshiftEngineSetup() {
             "column_name), 0) > 0)) AS encoding, coalesce(json_extract_string(table_comment, '$.mallard_redshift.distkey') = "
             "column_name, false) AS distkey, CAST(coalesce(list_position(CAST(json_extract_string(table_comment, "
             "'$.mallard_redshift.sortkey') AS VARCHAR[]), column_name), 0) * CASE WHEN json_extract_string(table_comment, "
-            "'$.mallard_redshift.sortkey_style') = 'INTERLEAVED' THEN -1 ELSE 1 END AS INTEGER) AS sortkey, NOT is_nullable "
+            "'$.mallard_redshift.sortkey_style') = 'INTERLEAVED' AND coalesce(list_position(CAST(json_extract_string("
+            "table_comment, '$.mallard_redshift.sortkey') AS VARCHAR[]), column_name), 0) % 2 = 0 THEN -1 ELSE 1 END "
+            "AS INTEGER) AS sortkey, NOT is_nullable "
             "AS notnull FROM (" + columns + ") WHERE list_contains(path, schema_name) ORDER BY list_position(path, schema_name), "
             "table_name, column_index");
   macro("svv_table_info",

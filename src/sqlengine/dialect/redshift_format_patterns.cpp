@@ -227,6 +227,7 @@ struct NumberPattern {
   bool grouped = false;
   bool fill_mode = false;
   bool explicit_sign = false;   // S
+  bool trailing_sign = false;   // S after the digits
   bool trailing_minus = false;  // MI
   bool angle_brackets = false;  // PR
   bool currency = false;        // $ or L
@@ -269,6 +270,7 @@ NumberPattern ParseNumberPattern(std::string_view pattern) {
       }
     } else if (c == 'S') {
       parsed.explicit_sign = true;
+      parsed.trailing_sign = parsed.integer_digits + parsed.fraction_digits > 0;
     } else if (c == '$' || c == 'L') {
       parsed.currency = true;
     }
@@ -303,6 +305,8 @@ Result<std::string, DialectError> NumberToChar(const std::string& value, std::st
                   (p.fill_mode ? "" : " || ' '") + " END";
   } else if (p.trailing_minus) {
     signed_text = body + " || CASE WHEN " + negative + " THEN '-' ELSE " + (p.fill_mode ? "''" : "' '") + " END";
+  } else if (p.explicit_sign && p.trailing_sign) {
+    signed_text = body + " || CASE WHEN " + negative + " THEN '-' ELSE '+' END";
   } else if (p.explicit_sign) {
     signed_text = "CASE WHEN " + negative + " THEN '-' ELSE '+' END || " + body;
   } else {

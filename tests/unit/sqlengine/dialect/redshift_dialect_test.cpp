@@ -191,7 +191,8 @@ TEST(RedshiftFunctions, DateAndTime) {
   EXPECT_EQ(Eval("TO_CHAR(TIMESTAMP '2009-04-05 07:08:09', 'Month DD, YYYY')"), "April     05, 2009");
   EXPECT_EQ(Eval("TO_CHAR(TIMESTAMP '2009-04-05 07:08:09', 'FMMonth DD, YYYY HH12:MI AM')"), "April 05, 2009 07:08 AM");
   EXPECT_EQ(Eval("TO_CHAR(125.8, '999.99')"), " 125.80");
-  EXPECT_EQ(Eval("TO_CHAR(-125.8, '999D99S')"), "-125.80");
+  EXPECT_EQ(Eval("TO_CHAR(-125.8, '999D99S')"), "125.80-");
+  EXPECT_EQ(Eval("TO_CHAR(-125.8, 'S999D99')"), "-125.80");
   EXPECT_EQ(Eval("TO_DATE('02 Oct 2001', 'DD Mon YYYY')"), "2001-10-02");
   EXPECT_EQ(Eval("TO_NUMBER('12,454.8-', '99G999D9S')"), "-12454.8");
   EXPECT_EQ(Eval("TRUNC(111.86)"), "111");

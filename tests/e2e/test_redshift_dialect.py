@@ -1,0 +1,62 @@
+"""Redshift Data speaks Redshift's SQL: every statement file of tests/sql/redshift/ (format:
+tests/sql/README.md) runs through the Redshift Data API with boto3 against a served Mallard (DuckDB
+engine), one pytest case per file, each file one statement at a time (each ExecuteStatement is a
+session of its own, as the Data API runs it). A failure names each record that differed as
+file:line.
+
+    MALLARD_BIN=$PWD/build/mallard /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e/test_redshift_dialect.py -s
+
+With -s each file prints `SQLFILE redshift/x.test: passed/total`.
+
+Values are compared as text: a longValue as its digits, a doubleValue as Python's repr (2.0,
+0.25), a booleanValue as true/false, a stringValue as sent, isNull as NULL.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sql_statement_files import Outcome, run_file, statement_files
+from sqlengine_e2e import client, redshift_run
+
+FILES = statement_files("redshift")
+
+
+def field_text(field: dict) -> str | None:
+    if field.get("isNull"):
+        return None
+    if "longValue" in field:
+        return str(field["longValue"])
+    if "doubleValue" in field:
+        return repr(float(field["doubleValue"]))
+    if "booleanValue" in field:
+        return "true" if field["booleanValue"] else "false"
+    if "blobValue" in field:
+        return field["blobValue"].hex()
+    return field.get("stringValue", "")
+
+
+def redshift_executor(redshift):
+    def execute(sql: str) -> Outcome:
+        described = redshift_run(redshift, sql)
+        if described["Status"] != "FINISHED":
+            return Outcome(error=described.get("Error", described["Status"]))
+        if not described.get("HasResultSet"):
+            return Outcome()
+        columns: list[str] = []
+        rows: list[list[str | None]] = []
+        for page in redshift.get_paginator("get_statement_result").paginate(Id=described["Id"]):
+            columns = [column["name"] for column in page["ColumnMetadata"]]
+            for record in page["Records"]:
+                rows.append([field_text(field) for field in record])
+        return Outcome(columns=columns, rows=rows)
+
+    return execute
+
+
+@pytest.mark.parametrize("path", FILES, ids=[path.name for path in FILES])
+def test_statement_file(mallard, path):
+    redshift = client("redshift-data", mallard.endpoint)
+    result = run_file(path, redshift_executor(redshift))
+    print(f"SQLFILE redshift/{path.name}: {result.passed}/{result.total}")
+    assert not result.failures, f"{len(result.failures)} of {result.total} records failed:\n" + "\n".join(result.failures)
