@@ -190,6 +190,33 @@ HistogramFamily& Registry::AddHistogram(std::string name, std::string help, std:
   return *histograms_.back();
 }
 
+void Registry::ReportTo(MetricsSink& sink) const {
+  auto labels_of = [](const std::vector<std::string>& names, const std::vector<std::string>& values) {
+    Labels labels;
+    for (std::size_t i = 0; i < names.size() && i < values.size(); ++i) labels.emplace_back(names[i], values[i]);
+    return labels;
+  };
+  std::lock_guard lock(mutex_);
+  for (const auto& family : counters_) {
+    for (const auto& [values, counter] : family->Series()) {
+      sink.Counter(family->Name(), family->Help(), labels_of(family->LabelNames(), values),
+                   static_cast<double>(counter->Value()));
+    }
+  }
+  for (const auto& family : gauges_) {
+    for (const auto& [values, gauge] : family->Series()) {
+      sink.Gauge(family->Name(), family->Help(), labels_of(family->LabelNames(), values), static_cast<double>(gauge->Value()));
+    }
+  }
+  for (const auto& family : histograms_) {
+    for (const auto& [values, histogram] : family->Series()) {
+      auto snapshot = histogram->Read();
+      sink.Histogram(family->Name(), family->Help(), labels_of(family->LabelNames(), values), histogram->UpperBounds(),
+                     snapshot.cumulative, snapshot.sum);
+    }
+  }
+}
+
 void Registry::AddCollector(std::function<void(MetricsSink&)> collector) {
   std::lock_guard lock(mutex_);
   collectors_.push_back(std::move(collector));

@@ -164,6 +164,9 @@ class Registry {
   // The Prometheus text exposition (format 0.0.4) of every family and collector, families sorted
   // by name.
   std::string Render() const;
+  // Reports this registry's families (not its collectors) to `sink`: a service keeps counters of
+  // its own in a registry and hands them over from Service::CollectMetrics.
+  void ReportTo(MetricsSink& sink) const;
 
  private:
   void Reserve(const std::string& name, const std::vector<std::string>& label_names);

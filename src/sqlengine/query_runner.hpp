@@ -4,6 +4,7 @@
 // moves QUEUED → RUNNING → SUCCEEDED / FAILED / CANCELLED; Cancel() interrupts the engine.
 #include <boost/asio/thread_pool.hpp>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "common/ids.hpp"
+#include "observability/metrics.hpp"
 #include "sqlengine/sql_engine.hpp"
 
 namespace mallard::sqlengine {
@@ -58,13 +60,22 @@ class QueryRunner {
   void CancelAll();
   std::int64_t Now() const { return clock_(); }
   const Clock& GetClock() const { return clock_; }
+  // The metrics page's SQL series, labelled with the service that owns this runner:
+  // mallard_sql_queries_total{state} (finished queries by final state),
+  // mallard_sql_query_duration_seconds{state} (submission to completion, queueing included) and
+  // mallard_sql_queries_unfinished{state="QUEUED"|"RUNNING"}.
+  void ReportMetrics(observability::MetricsSink& sink, const std::string& service) const;
 
  private:
+  void CountFinished(const QueryJob& job);
   std::shared_ptr<SqlEngine> engine_;
   Clock clock_;
   boost::asio::thread_pool pool_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::set<std::shared_ptr<QueryJob>> unfinished_;
+  // By final state: SUCCEEDED, FAILED, CANCELLED.
+  std::array<observability::Counter, 3> finished_;
+  std::array<std::unique_ptr<observability::Histogram>, 3> durations_;
 };
 
 }  // namespace mallard::sqlengine

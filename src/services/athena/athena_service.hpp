@@ -121,6 +121,8 @@ class AthenaService final : public services::Service {
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override;
   std::string StoreName() const override { return runner_->Engine().Name(); }
+  // Queries by state and duration (athena_metrics.cpp).
+  void CollectMetrics(observability::MetricsSink& sink) const override;
   void Shutdown() override;
 
  private:

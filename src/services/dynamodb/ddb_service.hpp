@@ -39,6 +39,8 @@ class DynamoDbService final : public services::Service {
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override;
   std::string StoreName() const override { return store_->Name(); }
+  // Item counts and sizes per table (ddb_metrics.cpp).
+  void CollectMetrics(observability::MetricsSink& sink) const override;
   void Shutdown() override;
 
   // Judges the request, then runs its operation, on the calling thread (Invoke runs it through the

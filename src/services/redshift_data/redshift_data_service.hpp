@@ -49,6 +49,8 @@ class RedshiftDataService final : public services::Service {
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override;
   std::string StoreName() const override { return runner_->Engine().Name(); }
+  // Statements by state and duration (redshift_data_metrics.cpp).
+  void CollectMetrics(observability::MetricsSink& sink) const override;
   void Shutdown() override;
 
  private:

@@ -136,6 +136,8 @@ void SnsService::DeliverOne(const std::shared_ptr<FanoutJob>& job, const Subscri
                      if (!stored) {
                        spdlog::info("sns: delivery to {} failed: {}", copy.endpoint, error);
                        if (auto service = self.lock()) service->SendToDeadLetterQueue(copy, dlq_body, error);
+                     } else if (auto service = self.lock()) {
+                       service->CountDelivery("sqs", "succeeded");
                      }
                      delivered();
                    });
@@ -146,8 +148,9 @@ void SnsService::DeliverOne(const std::shared_ptr<FanoutJob>& job, const Subscri
     return;
   }
   if (protocol == "sms") {
-    (void)PublishToPhone(Request{job->caller, "Publish", {}, protocol::WireProtocol::AwsQuery, {}}, subscription.endpoint,
-                         text, message.attributes, topic.arn, subscription.arn);
+    auto sent = PublishToPhone(Request{job->caller, "Publish", {}, protocol::WireProtocol::AwsQuery, {}},
+                               subscription.endpoint, text, message.attributes, topic.arn, subscription.arn);
+    CountDelivery(protocol, sent ? "succeeded" : "failed");
     return;
   }
   if (protocol == "application") {
@@ -155,6 +158,7 @@ void SnsService::DeliverOne(const std::shared_ptr<FanoutJob>& job, const Subscri
     auto sent = PublishToEndpoint(request, subscription.endpoint, message.message, message.json_structure ? "json" : "",
                                   message.attributes);
     if (!sent) spdlog::info("sns: delivery to {} failed: {}", subscription.endpoint, sent.error().message);
+    CountDelivery(protocol, sent ? "succeeded" : "failed");
     return;
   }
   // email, email-json, lambda, firehose: recorded as they would be sent.
@@ -164,6 +168,7 @@ void SnsService::DeliverOne(const std::shared_ptr<FanoutJob>& job, const Subscri
   record["Message"] = protocol == "email" ? text : envelope();
   if (protocol == "firehose" && raw) record["Message"] = text;
   RecordSent(protocol == "email-json" ? "email" : protocol, std::move(record));
+  CountDelivery(protocol, "succeeded");
 }
 
 void SnsService::DeliverToQueue(const std::string& queue_arn, Json send_input, const std::string& owner_account,
@@ -211,13 +216,15 @@ void SnsService::DeliverToQueue(const std::string& queue_arn, Json send_input, c
 
 void SnsService::SendToDeadLetterQueue(const SubscriptionRecord& subscription, const std::string& body,
                                        const std::string& error) const {
+  // HTTP/S deliveries given up by the schedule come with the protocol of their URL.
+  std::string protocol = subscription.protocol.empty() ? "http" : subscription.protocol;
   std::string redrive = subscription.Attribute("RedrivePolicy");
-  if (redrive.empty()) return;
+  if (redrive.empty()) return CountDelivery(protocol, "failed");
   auto parsed = ParseJson(redrive);
-  if (!parsed || !parsed->is_object()) return;
+  if (!parsed || !parsed->is_object()) return CountDelivery(protocol, "failed");
   std::string dlq = TextMember(parsed->get_object(), "deadLetterTargetArn");
   auto topic_arn = ParseArn(subscription.topic_arn, "TopicArn");
-  if (!topic_arn) return;
+  if (!topic_arn) return CountDelivery(protocol, "failed");
   Json send{{"MessageBody", body}};
   if (dlq.size() > 5 && dlq.compare(dlq.size() - 5, 5, ".fifo") == 0) {
     send["MessageGroupId"] = subscription.arn.substr(subscription.arn.rfind(':') + 1);
@@ -226,9 +233,11 @@ void SnsService::SendToDeadLetterQueue(const SubscriptionRecord& subscription, c
   RequestContext caller;
   caller.request_id = NewUuid();
   caller.region = topic_arn->region;
-  DeliverToQueue(dlq, std::move(send), topic_arn->account, subscription.topic_arn, caller, [dlq, error](bool delivered, std::string why) {
-    if (!delivered) spdlog::warn("sns: dead-letter queue {} refused a message ({}): {}", dlq, error, why);
-  });
+  DeliverToQueue(dlq, std::move(send), topic_arn->account, subscription.topic_arn, caller,
+                 [self = weak_from_this(), protocol, dlq, error](bool delivered, std::string why) {
+                   if (!delivered) spdlog::warn("sns: dead-letter queue {} refused a message ({}): {}", dlq, error, why);
+                   if (auto service = self.lock()) service->CountDelivery(protocol, delivered ? "dead_lettered" : "failed");
+                 });
 }
 
 void SnsService::RecordSent(const std::string& channel, Json record) const {
@@ -401,7 +410,12 @@ void SnsService::FinishAttempt(DeliveryTask task, Result<OutboundResponse, std::
   }
   json::object document = std::move(parsed->get_object());
   int status = outcome ? outcome->status : 0;
+  std::string url = TextMember(document, "url");
+  std::string protocol = url.rfind("https:", 0) == 0 ? "https" : "http";
+  // Deliveries of messages are counted; subscription confirmations are not.
+  const bool notification = TextMember(document, "type") == "Notification";
   if (status >= 200 && status < 300) {
+    if (notification) CountDelivery(protocol, "succeeded");
     (void)store_->CompleteDelivery(task.id);
     return;
   }
@@ -419,6 +433,7 @@ void SnsService::FinishAttempt(DeliveryTask task, Result<OutboundResponse, std::
       task.due_millis = Now() + static_cast<std::int64_t>(*delay) * 1000;
       auto rescheduled = store_->ScheduleDelivery(task);
       if (!rescheduled) spdlog::warn("sns: rescheduling a delivery failed: {}", rescheduled.error().detail);
+      if (notification) CountDelivery(protocol, "retried");
       return;
     }
   }
@@ -429,6 +444,7 @@ void SnsService::FinishAttempt(DeliveryTask task, Result<OutboundResponse, std::
     subscription.arn = TextMember(document, "subscription");
     subscription.topic_arn = TextMember(document, "topic");
     if (!TextMember(document, "redrive").empty()) subscription.attributes["RedrivePolicy"] = TextMember(document, "redrive");
+    subscription.protocol = protocol;
     SendToDeadLetterQueue(subscription, TextMember(document, "body"), why);
   }
   (void)store_->CompleteDelivery(task.id);

@@ -68,6 +68,8 @@ class SnsService final : public services::Service, public std::enable_shared_fro
   void Reset() override;
   std::string StoreName() const override { return store_->Name(); }
   void Shutdown() override;
+  // Deliveries by protocol and outcome (sns_metrics.cpp).
+  void CollectMetrics(observability::MetricsSink& sink) const override;
   bool AnswersPath(std::string_view path) const override;
   void HandleHttp(const http::HttpRequest& request, http::Responder respond) override;
 
@@ -223,6 +225,16 @@ class SnsService final : public services::Service, public std::enable_shared_fro
  private:
   std::shared_ptr<SnsStore> store_;
   services::ServiceContext context_;
+  // Delivery outcomes for the metrics page (sns_metrics.cpp): succeeded, retried (an HTTP/S attempt
+  // failed and another is scheduled), dead_lettered (given up and moved to the subscription's DLQ)
+  // and failed (given up with no DLQ, or the DLQ refused it).
+  std::unique_ptr<observability::Registry> metrics_ = std::make_unique<observability::Registry>();
+  observability::CounterFamily& deliveries_ =
+      metrics_->AddCounter("mallard_sns_deliveries_total", "SNS deliveries to subscribers by protocol and outcome.",
+                           {"protocol", "outcome"});
+  void CountDelivery(std::string_view protocol, std::string_view outcome) const {
+    deliveries_.With({protocol, outcome}).Add();
+  }
   SnsOptions options_;
   services::kit::OperationExecutor executor_;
   boost::asio::thread_pool* delivery_pool_ = nullptr;

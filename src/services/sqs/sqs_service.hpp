@@ -32,6 +32,8 @@ class SqsService final : public services::Service {
   // messages in ReceiveMessage's shape without receiving them.
   bool AnswersPath(std::string_view path) const override;
   void HandleHttp(const http::HttpRequest& request, http::Responder respond) override;
+  // Queue depths per queue (sqs_metrics.cpp).
+  void CollectMetrics(observability::MetricsSink& sink) const override;
 
  private:
   using Json = boost::json::object;

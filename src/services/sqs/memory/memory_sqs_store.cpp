@@ -177,6 +177,16 @@ StoreResult<Done> MemorySqsStore::DeleteQueue(const QueueKey& key, std::int64_t 
   return Done{};
 }
 
+StoreResult<std::vector<QueueKey>> MemorySqsStore::ListAllQueues(std::size_t limit) {
+  std::vector<QueueKey> keys;
+  std::shared_lock lock(directory_mutex_);
+  for (const auto& [key, queue] : queues_) {
+    if (keys.size() >= limit) break;
+    keys.push_back(key);
+  }
+  return keys;
+}
+
 StoreResult<std::vector<QueueRecord>> MemorySqsStore::ListQueues(const std::string& account_id,
                                                                      const std::string& region,
                                                                      const std::string& prefix) {

@@ -21,6 +21,7 @@ class MemorySqsStore final : public SqsStore {
   StoreResult<Done> DeleteQueue(const QueueKey& key, std::int64_t now_millis) override;
   StoreResult<std::vector<QueueRecord>> ListQueues(const std::string& account_id, const std::string& region,
                                                      const std::string& prefix) override;
+  StoreResult<std::vector<QueueKey>> ListAllQueues(std::size_t limit) override;
   StoreResult<Result<QueueRecord>> UpdateQueue(const QueueKey& key, const QueueMutation& mutate) override;
   StoreResult<std::vector<SendResult>> SendMessages(const QueueKey& key, std::vector<NewMessage> messages,
                                                       std::int64_t now_millis) override;

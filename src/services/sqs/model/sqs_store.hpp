@@ -88,6 +88,9 @@ class SqsStore {
   // Names of queues in the account and region, sorted, beginning with `prefix`.
   virtual StoreResult<std::vector<QueueRecord>> ListQueues(const std::string& account_id, const std::string& region,
                                                              const std::string& prefix) = 0;
+  // Queues of every account and region, at most `limit` of them (the metrics page): in key order
+  // in memory, in SCAN order on Redis.
+  virtual StoreResult<std::vector<QueueKey>> ListAllQueues(std::size_t limit) = 0;
   // Applies `mutate` to the queue record atomically (retried on conflict). `mutate` may refuse with
   // an AwsError, which is returned unchanged.
   using QueueMutation = std::function<Status<>(QueueRecord&)>;

@@ -417,6 +417,37 @@ StoreResult<bool> RedisSqsStore::ClaimMoveTask(const QueueKey& source, const std
   return reply->AsInteger() == 1;
 }
 
+StoreResult<std::vector<QueueKey>> RedisSqsStore::ListAllQueues(std::size_t limit) {
+  // The directories (one sorted set of names per account and region), found with SCAN so Redis is
+  // never blocked long, then their members.
+  const std::string directory_prefix = prefix_ + "dir:";
+  const std::string pattern = redis::GlobEscape(directory_prefix) + "*";
+  std::vector<QueueKey> keys;
+  std::string cursor = "0";
+  do {
+    auto page = Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+    if (!page) return Unexpected<StoreError>{std::move(page).error()};
+    if (page->elements.size() != 2) return StoreFail(StoreErrc::Unavailable, "unexpected SCAN reply");
+    cursor = page->elements[0].AsText();
+    for (const auto& element : page->elements[1].elements) {
+      const std::string directory = element.AsText();
+      // dir:ACCOUNT:REGION, each part URL-encoded (so without ':').
+      auto separator = directory.find(':', directory_prefix.size());
+      if (separator == std::string::npos) continue;
+      auto account = FormUrlDecode(directory.substr(directory_prefix.size(), separator - directory_prefix.size()));
+      auto region = FormUrlDecode(directory.substr(separator + 1));
+      if (!account || !region) continue;
+      auto names = Command({"ZRANGE", directory, "0", std::to_string(limit)});
+      if (!names) return Unexpected<StoreError>{std::move(names).error()};
+      for (const auto& name : names->elements) {
+        if (keys.size() >= limit) return keys;
+        if (auto decoded = FormUrlDecode(name.AsText())) keys.push_back(QueueKey{*account, *region, *decoded});
+      }
+    }
+  } while (cursor != "0" && keys.size() < limit);
+  return keys;
+}
+
 StoreResult<std::vector<QueueKey>> RedisSqsStore::ListMoveTaskSources() {
   auto reply = Command({"SMEMBERS", MoveTaskSourcesKey()});
   if (!reply) return Unexpected<StoreError>{std::move(reply).error()};
