@@ -289,10 +289,15 @@ Form IntervalForm(DialectRewriter& rewriter, std::size_t index, std::size_t end,
     literal = rewriter.Next(literal + 1, end);
   }
   if (literal >= end || tokens[literal].kind != TokenKind::String) return std::optional<FormResult>();
+  if (tokens[literal].unterminated) {
+    return Fail(rewriter.SyntaxError(literal, "mismatched input '''. Unterminated string literal"));
+  }
   const std::size_t field = rewriter.Next(literal + 1, end);
   static const std::unordered_set<std::string> kFields = {"year", "month", "day", "hour", "minute", "second"};
   if (field >= end || tokens[field].kind != TokenKind::Word || kFields.count(DialectRewriter::Lower(tokens[field].text)) == 0) {
-    return Fail(rewriter.SyntaxError(field, "mismatched input. Expecting: YEAR, MONTH, DAY, HOUR, MINUTE, SECOND"));
+    // DuckDB's INTERVAL '1 day 2 hours' (no field) stays as written.
+    if (!sign.empty()) return Fail(rewriter.SyntaxError(field, "mismatched input. Expecting: YEAR, MONTH, DAY, HOUR, MINUTE, SECOND"));
+    return std::optional<FormResult>(FormResult{"INTERVAL " + std::string(tokens[literal].text), literal + 1});
   }
   const std::size_t to = rewriter.Next(field + 1, end);
   if (to < end && tokens[to].IsKeyword("TO")) {
@@ -387,10 +392,15 @@ Form TryForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int 
   return std::optional<FormResult>(FormResult{"TRY(" + arguments[0] + ")", close + 1});
 }
 
-// ARRAY[…] and ROW(…): constructors, not names or calls.
+// ARRAY[…] and ROW(…): constructors, not names or calls (and DuckDB's MAP {…}).
 Form ArrayForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /*depth*/) {
   const std::size_t bracket = rewriter.Next(index + 1, end);
-  if (bracket >= end || !rewriter.Tokens()[bracket].IsPunct('[')) return std::optional<FormResult>();
+  if (bracket >= end) return std::optional<FormResult>();
+  if (rewriter.Tokens()[index].IsKeyword("MAP")) {
+    if (!rewriter.Tokens()[bracket].IsPunct('{')) return std::optional<FormResult>();
+    return std::optional<FormResult>(FormResult{"MAP", index + 1});
+  }
+  if (!rewriter.Tokens()[bracket].IsPunct('[')) return std::optional<FormResult>();
   return std::optional<FormResult>(FormResult{"ARRAY", index + 1});
 }
 
@@ -596,6 +606,7 @@ const std::unordered_map<std::string, KeywordForm>& AthenaForms() {
     forms["position"] = PositionForm;
     forms["try"] = TryForm;
     forms["array"] = ArrayForm;
+    forms["map"] = ArrayForm;
     forms["row"] = RowForm;
     forms["at"] = AtForm;
     forms["create"] = CreateTableForm;
@@ -666,6 +677,7 @@ Result<std::string, DialectError> TranslateAthenaWith(std::string_view sql, cons
   rules.structural_parens = &StructuralParens();
   rules.never_alias = &NeverAlias();
   rules.identifier_case = IdentifierCase::LowerAll;
+  rules.engine_casts_as_written = true;  // DuckDB's x::type, which clients of this endpoint already use
   rules.shared_keyword_forms = &AthenaForms();
   rules.map_type = &MapAthenaType;
   rules.map_function = functions;

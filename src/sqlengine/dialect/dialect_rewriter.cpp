@@ -305,9 +305,43 @@ Result<std::string, DialectError> DialectRewriter::RewriteRange(std::size_t begi
         out.append(token.text);
         ++i;
         break;
+      case TokenKind::Operator:
+        out.append(token.text);
+        ++i;
+        if (rules_.engine_casts_as_written && token.text == "::") {
+          // The type: a (dotted) name, an optional (…) and any [] suffixes, copied as written.
+          std::size_t type = Next(i, end);
+          if (type < end && IsNamePartToken(tokens_[type]) && !tokens_[type].unterminated) {
+            std::size_t last = type;
+            while (true) {
+              std::size_t next = Next(last + 1, end);
+              if (next < end && tokens_[next].IsPunct('.')) {
+                std::size_t part = Next(next + 1, end);
+                if (part < end && IsNamePartToken(tokens_[part]) && !tokens_[part].unterminated) {
+                  last = part;
+                  continue;
+                }
+              }
+              if (next < end && tokens_[next].IsPunct('(')) {
+                std::size_t close = Close(next, end);
+                if (close < end) last = close;
+                next = Next(last + 1, end);
+              }
+              while (next < end && tokens_[next].IsPunct('[')) {
+                std::size_t close = Close(next, end);
+                if (close >= end) break;
+                last = close;
+                next = Next(last + 1, end);
+              }
+              break;
+            }
+            out.append(sql_.substr(tokens_[i].offset, tokens_[last].offset + tokens_[last].text.size() - tokens_[i].offset));
+            i = last + 1;
+          }
+        }
+        break;
       case TokenKind::Number:
       case TokenKind::Parameter:
-      case TokenKind::Operator:
       case TokenKind::Other:
         out.append(token.text);
         ++i;

@@ -112,6 +112,10 @@ struct DialectRules {
   // The error for SQL the dialect cannot parse at byte `offset` ("line 1:8: mismatched input 'x'").
   std::function<DialectError(std::string_view sql, std::size_t offset, std::string_view detail)> syntax_error;
 
+  // `x::type` (the engine's cast, not the dialect's): the type after `::` is copied as written
+  // (a name, an optional `(…)` and `[]` suffixes) instead of being read as names and calls.
+  bool engine_casts_as_written = false;
+
   // Brackets nest at most this deep; deeper input fails with syntax_error.
   int max_depth = 200;
 };
