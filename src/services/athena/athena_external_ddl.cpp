@@ -272,6 +272,63 @@ class Parser {
   std::optional<ParseError> error_;
 };
 
+// Hive unescapes its DDL string literals (BaseSemanticAnalyzer.unescapeSQLString): `'\t'` is a
+// tab, `'\001'` is byte 1, `'\\'` one backslash. Applied to delimiters and SERDEPROPERTIES.
+std::string HiveUnescape(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c != '\\' || i + 1 >= text.size()) {
+      out += c;
+      continue;
+    }
+    char next = text[i + 1];
+    auto octal = [](char d) { return d >= '0' && d <= '7'; };
+    if (i + 3 < text.size() && octal(next) && octal(text[i + 2]) && octal(text[i + 3])) {
+      out += static_cast<char>(((next - '0') * 64 + (text[i + 2] - '0') * 8 + (text[i + 3] - '0')) & 0xff);
+      i += 3;
+      continue;
+    }
+    if (next == 'u' && i + 5 < text.size()) {
+      unsigned code = 0;
+      bool hex = true;
+      for (std::size_t k = i + 2; k < i + 6; ++k) {
+        char h = text[k];
+        int digit = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+        if (digit < 0) hex = false;
+        code = code * 16 + static_cast<unsigned>(digit < 0 ? 0 : digit);
+      }
+      if (hex) {
+        if (code < 0x80) {
+          out += static_cast<char>(code);
+        } else if (code < 0x800) {
+          out += static_cast<char>(0xC0 | (code >> 6));
+          out += static_cast<char>(0x80 | (code & 0x3F));
+        } else {
+          out += static_cast<char>(0xE0 | (code >> 12));
+          out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+          out += static_cast<char>(0x80 | (code & 0x3F));
+        }
+        i += 5;
+        continue;
+      }
+    }
+    switch (next) {
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case 'b': out += '\b'; break;
+      case '0': out += '\0'; break;
+      case 'Z': out += '\x1A'; break;
+      case '%': out += "\\%"; break;
+      case '_': out += "\\_"; break;
+      default: out += next; break;
+    }
+    ++i;
+  }
+  return out;
+}
+
 // ---- types ------------------------------------------------------------------------------------
 
 constexpr int kMaxTypeDepth = 32;  // array<array<…>> nesting: far beyond real tables, bounded stack
@@ -364,7 +421,7 @@ bool ParseColumns(Parser& parser, std::vector<ColumnSpec>& columns, bool allow_c
   return parser.ExpectSymbol(")");
 }
 
-bool ParseProperties(Parser& parser, Properties& properties) {
+bool ParseProperties(Parser& parser, Properties& properties, bool unescape = false) {
   if (!parser.ExpectSymbol("(")) return false;
   do {
     std::string key;
@@ -372,7 +429,7 @@ bool ParseProperties(Parser& parser, Properties& properties) {
     if (!parser.String(key, "a property name") || !parser.ExpectSymbol("=") || !parser.String(value, "a property value")) {
       return false;
     }
-    SetProperty(properties, key, value);
+    SetProperty(properties, key, unescape ? HiveUnescape(value) : value);
   } while (parser.Symbol(","));
   return parser.ExpectSymbol(")");
 }
@@ -458,29 +515,29 @@ bool ParseDelimited(Parser& parser, ExternalTableSpec& spec) {
     std::string value;
     if (parser.Keyword("FIELDS")) {
       if (!parser.Expect("TERMINATED") || !parser.Expect("BY") || !parser.String(value)) return false;
-      SetProperty(spec.serde_properties, "field.delim", value);
-      SetProperty(spec.serde_properties, "serialization.format", value);
+      SetProperty(spec.serde_properties, "field.delim", HiveUnescape(value));
+      SetProperty(spec.serde_properties, "serialization.format", HiveUnescape(value));
       if (parser.Keyword("ESCAPED")) {
         if (!parser.Expect("BY") || !parser.String(value)) return false;
-        SetProperty(spec.serde_properties, "escape.delim", value);
+        SetProperty(spec.serde_properties, "escape.delim", HiveUnescape(value));
       }
     } else if (parser.Keyword("COLLECTION")) {
       if (!parser.Expect("ITEMS") || !parser.Expect("TERMINATED") || !parser.Expect("BY") || !parser.String(value)) {
         return false;
       }
-      SetProperty(spec.serde_properties, "collection.delim", value);
+      SetProperty(spec.serde_properties, "collection.delim", HiveUnescape(value));
     } else if (parser.Keyword("MAP")) {
       if (!parser.Expect("KEYS") || !parser.Expect("TERMINATED") || !parser.Expect("BY") || !parser.String(value)) {
         return false;
       }
-      SetProperty(spec.serde_properties, "mapkey.delim", value);
+      SetProperty(spec.serde_properties, "mapkey.delim", HiveUnescape(value));
     } else if (parser.Keyword("LINES")) {
       if (!parser.Expect("TERMINATED") || !parser.Expect("BY") || !parser.String(value)) return false;
-      if (value != "\n" && value != "\\n") return parser.Problem("LINES TERMINATED BY only supports newline '\\n' right now");
+      if (HiveUnescape(value) != "\n") return parser.Problem("LINES TERMINATED BY only supports newline '\\n' right now");
       SetProperty(spec.serde_properties, "line.delim", "\n");
     } else if (parser.Keyword("NULL")) {
       if (!parser.Expect("DEFINED") || !parser.Expect("AS") || !parser.String(value)) return false;
-      SetProperty(spec.serde_properties, "serialization.null.format", value);
+      SetProperty(spec.serde_properties, "serialization.null.format", HiveUnescape(value));
     } else {
       break;
     }
@@ -525,7 +582,7 @@ bool ParseCreateExternal(Parser& parser, ExternalTableSpec& spec) {
     if (parser.Keyword("SERDE")) {
       if (!parser.String(spec.serde, "a serde class name")) return false;
       if (parser.Keyword("WITH")) {
-        if (!parser.Expect("SERDEPROPERTIES") || !ParseProperties(parser, spec.serde_properties)) return false;
+        if (!parser.Expect("SERDEPROPERTIES") || !ParseProperties(parser, spec.serde_properties, true)) return false;
       }
     } else if (parser.Keyword("DELIMITED")) {
       spec.serde = kLazySimple;

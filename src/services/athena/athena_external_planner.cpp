@@ -352,6 +352,13 @@ Result<std::vector<std::string>, std::string> RefreshStatements(ExternalCatalog&
                   "Error Code: NoSuchBucket; Bucket: " + location->bucket + ")");
     }
     MALLARD_ASSIGN_OR_RETURN(auto sources, CurrentSources(table, *context.files, context.now_seconds));
+    const ReadKind kind = ReadKindOf(table.spec);
+    if ((kind == ReadKind::Orc || kind == ReadKind::Avro) && !sources.empty()) {
+      // The engine (DuckDB 1.4.4) has no ORC or Avro reader it may load: the DDL is kept, reading fails.
+      return Fail("NOT_SUPPORTED: reading " + std::string(kind == ReadKind::Orc ? "ORC" : "Avro") + " files is not "
+                  "supported by this server's SQL engine (table " + table.database + "." + table.spec.table.name +
+                  "); store the data as Parquet, JSON or text");
+    }
     if (catalog.UpdateSignature(table.database, table.spec.table.name, SourceSignature(sources))) {
       statements.push_back(ViewStatement(table, context.engine_schema(table.database), sources));
     }

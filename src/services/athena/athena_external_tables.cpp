@@ -216,9 +216,13 @@ std::string SourceBranch(const ExternalTable& table, const Source& source) {
                             ", header = false, auto_detect = false, null_padding = true, strict_mode = false, "
                             "hive_partitioning = false, skip = " + SkipLines(spec);
       if (open_csv) {
-        options += ", delim = " + QuoteString(Delimiter(spec, "separatorChar", ",")) +
-                   ", quote = " + QuoteString(Delimiter(spec, "quoteChar", "\"")) +
-                   ", escape = " + QuoteString(Delimiter(spec, "escapeChar", "\\"));
+        // OpenCSV reads a doubled quote inside quotes as one quote whatever its escapeChar; DuckDB
+        // has one escape character, so the doubled quote wins over a backslash escapeChar (README).
+        const std::string quote = Delimiter(spec, "quoteChar", "\"");
+        std::string escape = Delimiter(spec, "escapeChar", "\\");
+        if (escape == "\\") escape = quote;
+        options += ", delim = " + QuoteString(Delimiter(spec, "separatorChar", ",")) + ", quote = " + QuoteString(quote) +
+                   ", escape = " + QuoteString(escape);
       } else {
         options += ", delim = " + QuoteString(Delimiter(spec, "field.delim", "\x01")) +
                    ", quote = '', escape = '', nullstr = " + QuoteString(Delimiter(spec, "serialization.null.format", "\\N"));

@@ -82,6 +82,21 @@ TEST(AthenaExternalDdlTest, RowFormats) {
   EXPECT_EQ(*FindProperty(text.serde_properties, "collection.delim"), "|");
   EXPECT_EQ(*FindProperty(text.serde_properties, "mapkey.delim"), ":");
 
+  // Hive unescapes delimiters and SERDEPROPERTIES: '\t' is a tab, '\001' byte 1, '\\' one backslash.
+  auto tabs = As<CreateExternalTable>(ParseExternalStatement(
+                                          "CREATE EXTERNAL TABLE t (a int) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' "
+                                          "COLLECTION ITEMS TERMINATED BY '\\002' LOCATION 's3://b/t/'"))
+                  .spec;
+  EXPECT_EQ(*FindProperty(tabs.serde_properties, "field.delim"), "\t");
+  EXPECT_EQ(*FindProperty(tabs.serde_properties, "collection.delim"), "\x02");
+  auto escaped = As<CreateExternalTable>(ParseExternalStatement(
+                                             "CREATE EXTERNAL TABLE t (a int) ROW FORMAT SERDE 'x.OpenCSVSerde' WITH "
+                                             "SERDEPROPERTIES ('escapeChar' = '\\\\', 'separatorChar' = '\\u0009') "
+                                             "LOCATION 's3://b/t/'"))
+                     .spec;
+  EXPECT_EQ(*FindProperty(escaped.serde_properties, "escapeChar"), "\\");
+  EXPECT_EQ(*FindProperty(escaped.serde_properties, "separatorChar"), "\t");
+
   auto json = ParseExternalStatement(
       "CREATE EXTERNAL TABLE j (a int) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://b/j/'");
   EXPECT_EQ(ReadKindOf(As<CreateExternalTable>(json).spec), ReadKind::Json);
