@@ -290,6 +290,54 @@ def test_hosted_pipe_status_and_series(postgres, database, lake_catalog, tmp_pat
         stop_server(server)
 
 
+def test_redis_backends_depths_items_and_round_trip(tmp_path):
+    """On Redis: queues found by SCAN of the directories (a prefix with glob characters must not match
+    another deployment's keys), tables and items, and the store's probe round trip."""
+    from redis_e2e import RedisServer
+    redis = RedisServer().start()
+    try:
+        # Another deployment's queue under a prefix the glob "m*" would match.
+        other = start_debug_server(tmp_path / "other.log", "--backend-sqs", redis.url(prefix="mx:"))
+        try:
+            boto("sqs", other.endpoint).create_queue(QueueName="not-ours")
+        finally:
+            stop_server(other)
+        handle = start_debug_server(tmp_path / "mallard.log", "--backend-sqs", redis.url(prefix="m*:"),
+                                    "--backend-dynamodb", redis.url(prefix="m*:"))
+        try:
+            sqs, ddb = boto("sqs", handle.endpoint), boto("dynamodb", handle.endpoint)
+            url = sqs.create_queue(QueueName="redis-queue")["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody="one")
+            sqs.send_message(QueueUrl=url, MessageBody="two")
+            sqs.create_queue(QueueName="second")
+            ddb.create_table(TableName="redis-table", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                             BillingMode="PAY_PER_REQUEST")
+            ddb.put_item(TableName="redis-table", Item={"id": {"S": "a"}})
+            deadline = time.monotonic() + 10
+            while True:
+                page = scrape(handle.port)
+                samples = parse_page(page)
+                if sample(samples, "mallard_store_round_trip_seconds", service="sqs") is not None:
+                    break
+                assert time.monotonic() < deadline, page
+                time.sleep(0.1)
+            labels = {"account": ACCOUNT, "region": REGION}
+            assert sample(samples, "mallard_sqs_messages_visible", queue="redis-queue", **labels) == 2
+            assert sample(samples, "mallard_sqs_messages_visible", queue="second", **labels) == 0
+            assert sample(samples, "mallard_sqs_messages_visible", queue="not-ours", **labels) is None
+            assert sample(samples, "mallard_dynamodb_table_items", table="redis-table", **labels) == 1
+            assert 0 < sample(samples, "mallard_store_round_trip_seconds", service="dynamodb") < 5
+            store_up = [value for (name, labels), value in samples.items()
+                        if name == "mallard_store_up" and dict(labels)["service"] == "sqs"]
+            assert store_up == [1]
+            promtool_check(page)
+        finally:
+            stop_server(handle)
+    finally:
+        redis.stop()
+
+
 def test_json_log_format(tmp_path):
     handle = start_debug_server(tmp_path / "mallard.log", "--log-format", "json")
     try:
