@@ -1,12 +1,13 @@
 // FileS3Store: group commit. Concurrent PutObjects share their syncs: each caller has written its
 // body already (and synced it, in parallel and outside any lock, when it is large); its commit
-// then joins a queue. One caller
-// at a time leads: it takes every waiting put that collides with no other in the batch, locks their
-// buckets, prepares each commit, writes ONE intent listing every step of the batch, syncs the
-// filesystem once (the intent is then durable: from here the batch survives a crash), applies the
-// steps, syncs the filesystem once more (every effect durable), removes the intent and hands each
-// caller its result. A batch of N puts costs two syncfs calls instead of N times six fsyncs, and the
-// callers that arrive while a batch runs form the next one.
+// then joins a queue. One caller at a time leads: it takes every waiting put that collides with no
+// other in the batch, locks their buckets, prepares each commit, writes ONE intent listing every
+// step of the batch, and syncs the filesystem once. From then the batch survives a crash (the
+// intent is durable, and so are the small bodies and the previous batch's effects, whose intent
+// it then removes). It applies the steps and hands each caller its result; the intent stays until
+// the next commit's sync has made these effects durable too. A batch of N puts costs one syncfs on
+// the callers' path instead of N times six fsyncs, and the callers that arrive while a batch runs
+// form the next one.
 //
 // Why the batch's puts cannot interfere: two puts of the same key, or of keys one of which is a
 // directory of the other ("a" and "a/b": each one's path decides whether the other's is blocked),
@@ -141,13 +142,11 @@ void FileS3Store::RunBatch(const std::vector<PendingPut*>& batch) {
   // 1. The intent, durable together with everything before it — the bodies and their directory
   // entries in tmp/ (large bodies were synced by their writers already, small ones are written
   // here) and the removal of every earlier intent, so none is ever replayed over this batch.
+  // The same syncfs makes the previous batch's effects durable (its intent then goes).
   auto intent = WriteIntent(steps, false);
   if (!intent.ok()) return fail_from(0, intent.error().detail);
   if (options_.durable) {
-    if (auto synced = SyncFilesystem(); !synced.ok()) {
-      ::unlink(intent->c_str());
-      return fail_from(0, synced.error());
-    }
+    if (auto durable = MakeIntentDurable(*intent, true); !durable.ok()) return fail_from(0, durable.error().detail);
   }
   // From here each body belongs to the intent (replay renames it into place).
   for (Member& member : members) member.put->writer->Release();
@@ -170,19 +169,18 @@ void FileS3Store::RunBatch(const std::vector<PendingPut*>& batch) {
   }
   const std::size_t committed = stopped ? member_index : members.size();
 
-  // 3. Every effect durable, then the intent can go (its removal is made durable by the next
-  // commit's first sync, before that commit changes anything).
-  bool durable_effects = true;
-  if (!stopped && options_.durable) {
-    if (auto synced = SyncFilesystem(); !synced.ok()) {
-      // The intent is on disk and stays: the next open redoes the batch. The callers hear that
-      // their puts may not be on disk yet.
-      durable_effects = false;
-      fail_from(0, synced.error());
+  // 3. The intent stays until the effects are known to be on disk: the next commit's syncfs
+  // (before that commit changes anything) does it and removes the intent; the callers are answered
+  // now, their puts being durable through the intent. Set before the buckets' locks are released,
+  // so no commit can change these files before it has synced them. A stopped batch leaves its
+  // intent for the next open to finish, like RunIntent.
+  if (!stopped) {
+    if (options_.durable) {
+      std::lock_guard sync_lock(sync_mutex_);
+      unsynced_batch_intent_ = *intent;
+    } else if (auto removed = RemoveFileIfPresent(*intent); !removed.ok()) {
+      fail_from(0, removed.error());
     }
-  }
-  if (!stopped && durable_effects) {
-    if (auto removed = RemoveFileIfPresent(*intent); !removed.ok()) fail_from(0, removed.error());
   }
 
   // 4. Memory follows the disk for every commit whose steps all ran.

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <cstdio>
 #include <system_error>
+#include <utility>
 
 #include "services/s3/file/file_body.hpp"
 #include "services/s3/file/file_status.hpp"
@@ -88,7 +89,12 @@ StoreResult<std::unique_ptr<FileS3Store>> FileS3Store::Open(fs::path root, FileS
 FileS3Store::FileS3Store(fs::path root, FileS3StoreOptions options, UniqueFd lock)
     : layout_(std::move(root)), options_(std::move(options)), lock_(std::move(lock)) {}
 
-FileS3Store::~FileS3Store() = default;  // closing the lock file releases the flock
+FileS3Store::~FileS3Store() {
+  // The last batch's effects to disk, and its intent away (else the next open replays it: also
+  // correct, only slower). Closing the lock file then releases the flock.
+  std::lock_guard lock(sync_mutex_);
+  if (unsynced_batch_intent_ && SyncFilesystem().ok()) (void)RemoveFileIfPresent(*unsynced_batch_intent_);
+}
 
 std::string FileS3Store::Name() const { return "file://" + layout_.Root().string(); }
 
@@ -362,12 +368,36 @@ IoStatus FileS3Store::SyncFilesystem() const {
   return Done{};
 }
 
+StoreResult<Done> FileS3Store::MakeIntentDurable(const fs::path& intent, bool whole_filesystem) {
+  std::unique_lock sync_lock(sync_mutex_);
+  std::optional<fs::path> previous = std::exchange(unsynced_batch_intent_, std::nullopt);
+  IoStatus synced = Done{};
+  if (previous || whole_filesystem) {
+    synced = SyncFilesystem();
+  } else {
+    sync_lock.unlock();
+    UniqueFd fd(::open(intent.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.Valid()) synced = Fail(ErrnoText("open", intent));
+    else if (::fsync(fd.Get()) != 0) synced = Fail(ErrnoText("fsync", intent));
+    if (synced.ok()) synced = SyncDirectory(layout_.IntentsDir());
+  }
+  if (!synced.ok()) {
+    ::unlink(intent.c_str());
+    if (previous) unsynced_batch_intent_ = std::move(previous);  // its effects are not known to be durable
+    return StoreFail(StoreErrc::StorageFailed, synced.error());
+  }
+  // The previous batch's effects are on disk: its intent can go (the next sync makes that durable).
+  if (previous) (void)RemoveFileIfPresent(*previous);
+  return Done{};
+}
+
 StoreResult<Done> FileS3Store::RunIntent(const std::vector<IntentStep>& steps,
                                          const std::function<void()>& intent_written) {
-  // The intent is synced with its directory before the first step. Syncing the directory also
-  // makes the removal of every earlier intent durable, so an older intent is never replayed over
-  // this commit's changes.
-  MALLARD_ASSIGN_OR_RETURN(fs::path intent, WriteIntent(steps, options_.durable));
+  // The intent is durable before the first step (MakeIntentDurable). Syncing its directory (or
+  // the filesystem) also makes the removal of every earlier intent durable, so an older intent is
+  // never replayed over this commit's changes.
+  MALLARD_ASSIGN_OR_RETURN(fs::path intent, WriteIntent(steps, false));
+  if (options_.durable) MALLARD_RETURN_IF_ERROR(MakeIntentDurable(intent, false));
   if (intent_written) intent_written();
   Touched touched;
   for (std::size_t i = 0; i < steps.size(); ++i) {

@@ -219,6 +219,11 @@ class FileS3Store final : public S3Store {
   bool CrashBefore(const IntentStep& step, std::size_t index) const;
   // syncfs on ROOT's filesystem: every file and directory the store wrote is on disk after it.
   IoStatus SyncFilesystem() const;
+  // Makes the intent just written (`intent`) durable before its steps run: by one syncfs when
+  // `whole_filesystem` or when a batch left its effects unsynced (which that syncfs makes durable,
+  // so the batch's intent goes; sync_mutex_ is held until it returns); else by fsync of the intent
+  // and its directory. On failure the intent is removed.
+  StoreResult<Done> MakeIntentDurable(const std::filesystem::path& intent, bool whole_filesystem);
 
   FileLayout layout_;
   FileS3StoreOptions options_;
@@ -228,6 +233,13 @@ class FileS3Store final : public S3Store {
   std::condition_variable commit_cv_;
   std::deque<PendingPut*> commit_queue_;
   bool committing_ = false;  // a caller is leading a batch
+  // The last batch's intent, whose steps are applied (and acknowledged: the intent is durable) but
+  // not yet known to be on disk. The next commit's syncfs makes them durable, then removes it
+  // (ClaimUnsyncedBatch). Guarded by sync_mutex_, which is also held from the claim until that
+  // syncfs returns: no commit applies its steps while an earlier batch's effects may still be
+  // only in memory (replaying that batch's intent over them after a crash could undo them).
+  std::mutex sync_mutex_;
+  std::optional<std::filesystem::path> unsynced_batch_intent_;
   DirectoryListingCache listing_cache_;
   std::shared_mutex buckets_mutex_;  // the map below; exclusive for create, delete, reset
   std::map<std::string, std::shared_ptr<BucketState>, std::less<>> buckets_;
