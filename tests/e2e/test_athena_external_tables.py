@@ -370,3 +370,56 @@ def test_errors(athena, s3):
     assert "Duplicate property" in failed(athena, "UNLOAD (SELECT 1) TO 's3://x/y/' WITH (format='JSON', format='JSON')")
     execution = run(athena, f"CREATE EXTERNAL TABLE st (a int) LOCATION 's3://{BUCKET}/st/'")
     assert (execution["StatementType"], execution.get("SubstatementType", "CREATE_TABLE")) == ("DDL", "CREATE_TABLE")
+
+
+def test_metadata_survives_a_restart_with_a_file_engine_and_goes_with_reset(tmp_path):
+    from conftest import start_server, stop_server
+    from sqs_e2e import http_request
+
+    store, engine_file = tmp_path / "s3", tmp_path / "engine.duckdb"
+    store.mkdir()
+    args = ["--backend-s3", f"file://{store}", "--sqlengine-duckdb", str(engine_file)]
+
+    def serve(name: str):
+        handle = start_server(tmp_path / f"{name}.log", args)
+        return handle, client("athena", handle.endpoint)
+
+    handle, athena = serve("first")
+    try:
+        lake = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                                     region_name=REGION).client(
+            "s3", endpoint_url=handle.endpoint, config=Config(s3={"addressing_style": "path"}))
+        lake.create_bucket(Bucket=BUCKET)
+        lake.put_object(Bucket=BUCKET, Key="kept/dt=1/a.csv", Body=b"1,x\n")
+        lake.put_object(Bucket=BUCKET, Key="kept/dt=2/a.csv", Body=b"2,y\n")
+        ok(athena, f"CREATE EXTERNAL TABLE kept (a int, b string) PARTITIONED BY (dt int) ROW FORMAT DELIMITED "
+                   f"FIELDS TERMINATED BY ',' LOCATION 's3://{BUCKET}/kept/' TBLPROPERTIES ('note' = 'stays')")
+        ok(athena, "ALTER TABLE kept ADD PARTITION (dt = 1)")
+    finally:
+        stop_server(handle)
+    handle, athena = serve("second")
+    try:
+        assert ok(athena, "SELECT a, b, dt FROM kept") == [["1", "x", "1"]]
+        assert ok(athena, "SHOW PARTITIONS kept") == [["dt=1"]]
+        ok(athena, "MSCK REPAIR TABLE kept")
+        assert ok(athena, "SELECT a FROM kept ORDER BY a") == [["1"], ["2"]]
+        table = athena.get_table_metadata(CatalogName="AwsDataCatalog", DatabaseName="default", TableName="kept")
+        assert table["TableMetadata"]["Parameters"]["note"] == "stays"
+        assert http_request(handle.port, "POST", "/_mallard/reset", timeout=10).status == 200
+        athena = client("athena", handle.endpoint)
+        assert "Table not found" in failed(athena, "SHOW PARTITIONS kept")
+        assert ok(athena, "SHOW TABLES") == []
+    finally:
+        stop_server(handle)
+
+
+def test_memory_s3_store_refuses_external_tables_clearly(tmp_path):
+    from conftest import start_server, stop_server
+
+    handle = start_server(tmp_path / "memory.log", ["--backend-s3", "memory"])
+    try:
+        athena = client("athena", handle.endpoint)
+        reason = failed(athena, "CREATE EXTERNAL TABLE m (a int) LOCATION 's3://somewhere/m/'")
+        assert "in memory" in reason and "--backend-s3" in reason
+    finally:
+        stop_server(handle)

@@ -257,7 +257,7 @@ ExternalPlan PlanCreateTableAs(ExternalCatalog& catalog, const ExternalContext& 
     plan.service_copies.push_back(plan.statements.size());
     plan.statements.push_back(CopyStatement(*query, *directory, *write, partition_by, context.query_id, false));
   }
-  auto registration = RegisterStatements(catalog, context, table, false);
+  auto registration = RegisterStatements(catalog, context, table, true);
   if (!registration.ok()) return Failed(registration.error(), kind);
   for (auto& statement : *registration) plan.statements.push_back(std::move(statement));
   plan.single_transaction = true;

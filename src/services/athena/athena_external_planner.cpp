@@ -105,13 +105,14 @@ ExternalPlan PlanCreate(ExternalCatalog& catalog, const ExternalContext& context
   if (!EngineHasDatabase(context, table.database)) {
     return Failed("FAILED: SemanticException [Error 10072]: Database does not exist: " + table.database, kind);
   }
-  if (catalog.Find(table.database, table.spec.table.name) || EngineHasTable(context, table.database, table.spec.table.name)) {
+  // The engine's catalogue decides whether the name is taken: metadata whose view went with a
+  // dropped database (DROP DATABASE … CASCADE) is replaced.
+  if (EngineHasTable(context, table.database, table.spec.table.name)) {
     if (create.spec.if_not_exists) return Succeeded(kind);
     return Failed("AlreadyExistsException: Table " + table.database + "." + table.spec.table.name + " already exists", kind);
   }
   if (auto checked = CheckProjection(table.spec); !checked.ok()) return Failed(checked.error(), kind);
-  auto plan = Reregister(catalog, context, table, kind);
-  return plan;
+  return Reregister(catalog, context, table, kind);
 }
 
 ExternalPlan PlanAddPartitions(ExternalCatalog& catalog, const ExternalContext& context, ExternalTable table,
@@ -230,7 +231,13 @@ std::optional<ExternalPlan> PlanExternalStatement(ExternalCatalog& catalog, cons
   if (auto loaded = catalog.Load(*context.engine); !loaded.ok()) return Failed(loaded.error(), "UNKNOWN");
   const ExternalStatement& statement = *parse.statement;
   // The external table a statement names, when it names one.
-  auto external = [&](const TableName& name) { return catalog.Find(DatabaseOf(context, name), name.name); };
+  auto external = [&](const TableName& name) -> std::optional<ExternalTable> {
+    const std::string database = DatabaseOf(context, name);
+    auto table = catalog.Find(database, name.name);
+    // Metadata of a table whose database was dropped with CASCADE is a ghost, not a table.
+    if (table && !EngineHasTable(context, database, name.name)) return std::nullopt;
+    return table;
+  };
 
   if (const auto* create = std::get_if<CreateExternalTable>(&statement)) return PlanCreate(catalog, context, *create);
   if (const auto* drop = std::get_if<DropTable>(&statement)) {
