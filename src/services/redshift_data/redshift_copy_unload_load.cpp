@@ -278,10 +278,47 @@ std::string Converted(const CopyStatement& copy, const SqlColumn& column, const 
   return "TRY_CAST(" + raw + " AS " + EngineTypeName(column.type) + ")";
 }
 
-// A source column's text as loaded: ESCAPE undoes backslash escapes ("\|" → "|").
-std::string SourceText(const CopyStatement& copy, std::size_t index) {
+// A source column's text as loaded. ESCAPE undoes backslash escapes ("\|" → "|") here only when
+// the engine's CSV reader split the fields (compressed files); EscapedTextReader does it otherwise.
+std::string SourceText(const CopyStatement& copy, std::size_t index, bool escapes_undone) {
   std::string c = "c" + std::to_string(index);
-  return copy.escape ? "regexp_replace(" + c + ", '\\\\(.)', '\\1', 'gs')" : c;
+  return copy.escape && !escapes_undone ? "regexp_replace(" + c + ", '\\\\(.)', '\\1', 'gs')" : c;
+}
+
+// A character as an RE2 pattern atom.
+std::string RegexCharacter(unsigned char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  return std::string("\\x{") + kHex[c >> 4] + kHex[c & 15] + "}";
+}
+
+// Redshift's delimited text with ESCAPE, read as Redshift reads it: a backslash escapes the next
+// character, so an escaped newline stays inside the record and an escaped delimiter inside the
+// field. Records and fields are split here, over each file's text (the engine's CSV reader only
+// knows escapes inside quotes). Gives c0…c(n-1) (NULL AS applied, escapes undone), filename,
+// mallard_raw (the record) and mallard_fields (how many fields it had).
+std::string EscapedTextReader(const CopyStatement& copy, const std::vector<std::string>& paths, std::size_t column_count) {
+  std::string delimiter = RegexCharacter(static_cast<unsigned char>(copy.delimiter.value_or("|")[0]));
+  std::string null_as = SqlString(copy.null_as.value_or("\\N"));
+  std::string records =
+      "SELECT filename, unnest(regexp_extract_all(CASE WHEN content = '' OR right(content, 1) = chr(10) THEN content "
+      "ELSE content || chr(10) END, '((?:\\\\.|[^\\n\\\\])*)\\n', 1, 's')) AS mallard_raw FROM read_text(" +
+      SqlPathList(paths) + ")";
+  std::string numbered = "SELECT *, row_number() OVER (PARTITION BY filename) AS mallard_record FROM (" + records + ")";
+  std::string fields = "SELECT *, regexp_extract_all(mallard_raw || " + SqlString(copy.delimiter.value_or("|")) +
+                       ", '((?:\\\\.|[^" + delimiter + "\\\\])*)" + delimiter + "', 1, 's') AS mallard_list FROM (" +
+                       numbered + ") WHERE mallard_record > " + std::to_string(copy.ignore_header) +
+                       (copy.ignore_blank_lines ? " AND mallard_raw <> ''" : "");
+  std::string select = "SELECT ";
+  for (std::size_t i = 0; i < column_count; ++i) {
+    std::string field = "mallard_list[" + std::to_string(i + 1) + "]";
+    if (copy.remove_quotes) {
+      field = "CASE WHEN length(" + field + ") >= 2 AND starts_with(" + field + ", '\"') AND ends_with(" + field +
+              ", '\"') THEN " + field + "[2:-2] ELSE " + field + " END";
+    }
+    select += "CASE WHEN mallard_list[" + std::to_string(i + 1) + "] = " + null_as + " THEN NULL ELSE regexp_replace(" +
+              field + ", '\\\\(.)', '\\1', 'gs') END AS c" + std::to_string(i) + ", ";
+  }
+  return select + "filename, mallard_raw, len(mallard_list) AS mallard_fields FROM (" + fields + ")";
 }
 
 }  // namespace
@@ -447,6 +484,8 @@ BulkPlan PlanCopy(sqlengine::SqlEngine& engine, const services::S3LocalFiles* fi
   // The target is known: every value is read as text and converted here, so a value that does
   // not convert is a rejected row (counted against MAXERROR, recorded in stl_load_errors) and not
   // a failure of the whole statement.
+  // ESCAPE splits records and fields itself (not for compressed files, which only the CSV reader opens).
+  const bool escaped_text = copy.escape && copy.format == LoadFormat::Text && copy.compression == FileCompression::None;
   std::string source_sql;
   if (copy.format == LoadFormat::Json) {
     source_sql = "SELECT ";
@@ -462,38 +501,43 @@ BulkPlan PlanCopy(sqlengine::SqlEngine& engine, const services::S3LocalFiles* fi
       }
       source_sql += extract + " AS c" + std::to_string(i) + ", ";
     }
-    source_sql += "filename, json AS mallard_raw FROM read_json_objects(" + SqlPathList(paths) +
+    source_sql += "filename, json AS mallard_raw, " + std::to_string(targets.size()) + " AS mallard_fields FROM read_json_objects(" + SqlPathList(paths) +
               ", format = 'auto', filename = true, hive_partitioning = false, compression = " + JsonCompressionOption(copy.compression) + ")";
+  } else if (escaped_text) {
+    source_sql = EscapedTextReader(copy, paths, targets.size());
   } else {
     std::string raw = "concat_ws(" + SqlString(copy.delimiter.value_or(copy.format == LoadFormat::Csv ? "," : "|"));
     for (std::size_t i = 0; i < targets.size(); ++i) raw += ", coalesce(c" + std::to_string(i) + ", '')";
-    source_sql = "SELECT *, " + raw + ") AS mallard_raw FROM " + DelimitedReader(copy, paths, targets.size());
+    source_sql = "SELECT *, " + raw + ") AS mallard_raw, " + std::to_string(targets.size()) + " AS mallard_fields FROM " +
+                 DelimitedReader(copy, paths, targets.size());
   }
   std::string converted = "SELECT *";
-  std::string all_ok;
-  std::string first_bad = "CASE";
-  std::string names = "[";
-  std::string types = "[";
-  std::string raws = "[";
-  std::string reasons = "[";
-  std::string codes = "[";
+  // A record with too few fields (unless FILLRECORD) or too many is rejected as a whole: the
+  // lists' first entry describes it, the columns follow.
+  const std::string field_count = std::to_string(targets.size());
+  std::string all_ok = copy.fill_record ? "mallard_fields <= " + field_count : "mallard_fields = " + field_count;
+  std::string first_bad = "CASE WHEN NOT (" + all_ok + ") THEN 1";
+  std::string names = "[''";
+  std::string types = "[''";
+  std::string raws = "[''";
+  std::string reasons = "[CASE WHEN mallard_fields < " + field_count + " THEN 'Delimiter not found' ELSE 'Extra column(s) found' END";
+  std::string codes = "[CASE WHEN mallard_fields < " + field_count + " THEN 1214 ELSE 1216 END";
   for (std::size_t i = 0; i < targets.size(); ++i) {
     std::string index = std::to_string(i);
-    std::string text = SourceText(copy, i);
+    std::string text = SourceText(copy, i, escaped_text);
     converted += ", " + Converted(copy, targets[i], text) + " AS v" + index;
     std::string ok = IsCharacterType(targets[i].type.kind) && targets[i].type.kind == SqlTypeKind::Varchar
                          ? "true"
                          : "(v" + index + " IS NOT NULL OR NULLIF(trim(c" + index + "), '') IS NULL)";
-    all_ok += (i ? " AND " : "") + ok;
-    first_bad += " WHEN NOT " + ok + " THEN " + std::to_string(i + 1);
-    names += (i ? ", " : "") + SqlString(targets[i].name);
-    types += (i ? ", " : "") + SqlString(RedshiftTypeName(targets[i].type));
-    raws += (i ? ", " : "") + std::string("c") + index;
+    all_ok += " AND " + ok;
+    first_bad += " WHEN NOT " + ok + " THEN " + std::to_string(i + 2);
+    names += ", " + SqlString(targets[i].name);
+    types += ", " + SqlString(RedshiftTypeName(targets[i].type));
+    raws += ", c" + index;
     auto [code, reason] = ReasonFor(targets[i].type, "coalesce(c" + index + ", '')");
-    reasons += (i ? ", " : "") + reason;
-    codes += (i ? ", " : "") + std::to_string(code);
+    reasons += ", " + reason;
+    codes += ", " + std::to_string(code);
   }
-  if (targets.empty()) all_ok = "true";
   first_bad += " ELSE NULL END";
   converted += " FROM (" + source_sql + ")";
   std::string checked = "WITH checked AS (SELECT *, " + all_ok +

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -160,6 +161,68 @@ TEST_F(CopyUnloadEngineTest, RandomRowsRoundTrip) {
   auto copied = One("COPY r FROM 's3://bkt/rand/data' IAM_ROLE default CSV NULL AS 'NULL'");
   ASSERT_TRUE(copied.succeeded) << copied.error_message;
   EXPECT_EQ(Rows("SELECT id, name, CAST(amount AS VARCHAR) FROM r ORDER BY id"), expected);
+}
+
+// UNLOAD … ESCAPE [ADDQUOTES] then COPY … ESCAPE [REMOVEQUOTES] gives back values holding the
+// delimiter, backslashes, quotes and newlines (seeded random strings against the rows written).
+TEST_F(CopyUnloadEngineTest, EscapedTextRoundTrips) {
+  std::mt19937_64 random(Seed() + 7);
+  const std::string alphabet[] = {"a", "|", "\\", "\n", "\"", "'", " ", "\\N", "é", "x|y"};
+  ASSERT_TRUE(One("CREATE TABLE src (id INT, body VARCHAR, other VARCHAR)").succeeded);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 200; ++i) {
+    std::string body;
+    for (std::size_t k = random() % 6; k > 0; --k) body += alphabet[random() % std::size(alphabet)];
+    bool null_other = random() % 4 == 0;
+    std::string literal = "'";
+    for (char c : body) literal += c == '\'' ? std::string("''") : std::string(1, c);
+    literal += "'";
+    ASSERT_TRUE(One("INSERT INTO src VALUES (" + std::to_string(i) + ", " + literal + ", " +
+                    (null_other ? "NULL" : "'o" + std::to_string(i) + "'") + ")").succeeded);
+    expected.push_back(std::to_string(i) + "|" + body + "|" + (null_other ? "NULL" : "o" + std::to_string(i)));
+  }
+  for (std::string quotes : {"", " ADDQUOTES"}) {
+    std::string prefix = quotes.empty() ? "esc/plain_" : "esc/quoted_";
+    auto unloaded = One("UNLOAD ('select * from src') TO 's3://bkt/" + prefix + "' IAM_ROLE default ESCAPE NULL AS 'NIL'" + quotes);
+    ASSERT_TRUE(unloaded.succeeded) << unloaded.error_message;
+    ASSERT_TRUE(One("CREATE OR REPLACE TABLE dst (id INT, body VARCHAR, other VARCHAR)").succeeded);
+    auto copied = One("COPY dst FROM 's3://bkt/" + prefix + "' IAM_ROLE default ESCAPE NULL AS 'NIL'" +
+                      (quotes.empty() ? "" : " REMOVEQUOTES"));
+    ASSERT_TRUE(copied.succeeded) << copied.error_message;
+    EXPECT_EQ(copied.rows_affected, 200);
+    EXPECT_EQ(Rows("SELECT * FROM dst ORDER BY id"), expected) << quotes;
+  }
+}
+
+// MAXFILESIZE splits the output into parts named 0000_part_00, 0000_part_01, …; PARALLEL OFF
+// names them 000, 001, …; together they hold every row once.
+TEST_F(CopyUnloadEngineTest, MaxFileSizeSplitsIntoNumberedParts) {
+  ASSERT_TRUE(One("CREATE TABLE big AS SELECT range AS id, repeat('x', 40) AS pad FROM range(300000)").succeeded);
+  for (bool parallel : {true, false}) {
+    std::string prefix = parallel ? "big/p_" : "big/s_";
+    auto unloaded = One("UNLOAD ('select * from big') TO 's3://bkt/" + prefix + "' IAM_ROLE default MAXFILESIZE 5 MB" +
+                        (parallel ? "" : " PARALLEL OFF") + " MANIFEST VERBOSE");
+    ASSERT_TRUE(unloaded.succeeded) << unloaded.error_message;
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(root_ / "bkt" / "big")) {
+      std::string name = entry.path().filename().string();
+      if (name.rfind(prefix.substr(4), 0) == 0) names.push_back(name.substr(2));
+    }
+    std::sort(names.begin(), names.end());
+    ASSERT_GE(names.size(), 3u);  // ~14 MB in 5 MB parts, and the manifest
+    EXPECT_EQ(names.back(), "manifest");
+    for (std::size_t i = 0; i + 1 < names.size(); ++i) {
+      std::string want = parallel ? "0000_part_" + std::string(i < 10 ? "0" : "") + std::to_string(i)
+                                  : std::string(i < 10 ? "00" : "0") + std::to_string(i);
+      EXPECT_EQ(names[i], want);
+      EXPECT_LE(fs::file_size(root_ / "bkt" / "big" / (prefix.substr(4) + names[i])), 6u * 1024 * 1024);
+    }
+    EXPECT_NE(Get(prefix + "manifest").find("\"record_count\":300000"), std::string::npos);
+    ASSERT_TRUE(One("CREATE OR REPLACE TABLE again (id BIGINT, pad VARCHAR)").succeeded);
+    auto copied = One("COPY again FROM 's3://bkt/" + prefix + "0' IAM_ROLE default");
+    ASSERT_TRUE(copied.succeeded) << copied.error_message;
+    EXPECT_EQ(Rows("SELECT count(*), count(DISTINCT id), max(id) FROM again"), (std::vector<std::string>{"300000|300000|299999"}));
+  }
 }
 
 TEST_F(CopyUnloadEngineTest, BatchWithCopyIsOneTransaction) {
