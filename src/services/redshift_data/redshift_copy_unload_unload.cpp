@@ -267,7 +267,12 @@ BulkPlan PlanUnload(sqlengine::SqlEngine& engine, const services::S3LocalFiles* 
     }
   }
   // Partition columns ride along for PARTITION_BY; the engine leaves them out of the files.
-  for (const auto& name : unload.partition_by) select += ", q." + SqlIdentifier(name) + " AS " + SqlIdentifier("mallard_partition_" + name);
+  // A NULL goes to Hive's default partition, as Redshift writes it (the engine would name it NULL,
+  // the same directory as the string 'NULL').
+  for (const auto& name : unload.partition_by) {
+    select += ", coalesce(CAST(q." + SqlIdentifier(name) + " AS VARCHAR), '__HIVE_DEFAULT_PARTITION__') AS " +
+              SqlIdentifier("mallard_partition_" + name);
+  }
   select += " FROM (" + query + "\n) AS q";
 
   std::string target;

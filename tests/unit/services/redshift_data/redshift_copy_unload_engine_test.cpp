@@ -133,6 +133,11 @@ TEST_F(CopyUnloadEngineTest, UnloadsTextAndReloadsParquet) {
   auto reloaded = One("COPY back FROM 's3://bkt/pq/even=true/' IAM_ROLE default FORMAT AS PARQUET");
   ASSERT_TRUE(reloaded.succeeded) << reloaded.error_message;
   EXPECT_EQ(Rows("SELECT * FROM back ORDER BY id"), (std::vector<std::string>{"0|n0", "2|n2", "4|n4"}));
+  auto nulls = One("UNLOAD ('select id, CASE WHEN id = 1 THEN NULL WHEN id = 2 THEN ''NULL'' ELSE ''v'' END AS p from s') "
+                   "TO 's3://bkt/np/' IAM_ROLE default CSV PARTITION BY (p) INCLUDE");
+  ASSERT_TRUE(nulls.succeeded) << nulls.error_message;
+  EXPECT_EQ(Get("np/p=__HIVE_DEFAULT_PARTITION__/0000_part_00"), "1,\n");
+  EXPECT_EQ(Get("np/p=NULL/0000_part_00"), "2,NULL\n");
   EXPECT_FALSE(fs::exists(root_ / ".mallard-s3/tmp/redshift-unload-x"));
   EXPECT_TRUE(fs::is_empty(root_ / ".mallard-s3" / "tmp"));
 }
