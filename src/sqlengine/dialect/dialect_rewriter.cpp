@@ -220,7 +220,6 @@ Result<std::string, DialectError> DialectRewriter::RewriteSelectList(std::size_t
   std::size_t position = 0;
   for (const auto& [item_begin, item_end] : SplitTopLevel(start, end)) {
     if (position != 0) out += ",";
-    MALLARD_ASSIGN_OR_RETURN(std::string text, RewriteRange(item_begin, item_end, depth));
     // The item's significant tokens decide whether it is a plain column, `*`, or already named.
     std::vector<std::size_t> significant;
     for (std::size_t i = item_begin; i < item_end; ++i) {
@@ -264,18 +263,14 @@ Result<std::string, DialectError> DialectRewriter::RewriteSelectList(std::size_t
       }
     }
     if (named) {
+      MALLARD_ASSIGN_OR_RETURN(std::string text, RewriteRange(item_begin, item_end, depth));
       out += text;
     } else {
-      std::string_view trimmed = text;
-      std::size_t trailing = 0;
-      while (trailing < trimmed.size()) {
-        char c = trimmed[trimmed.size() - 1 - trailing];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
-        ++trailing;
-      }
-      out.append(trimmed.substr(0, trimmed.size() - trailing));
-      out += " AS " + QuoteIdentifier(rules_.unnamed_column(position));
-      out.append(trimmed.substr(trimmed.size() - trailing));
+      // The alias goes right after the item's last significant token, before trailing blanks and
+      // comments (`1 + 1 -- note` must not swallow it).
+      MALLARD_ASSIGN_OR_RETURN(std::string body, RewriteRange(item_begin, significant.back() + 1, depth));
+      MALLARD_ASSIGN_OR_RETURN(std::string trailing, RewriteRange(significant.back() + 1, item_end, depth));
+      out += body + " AS " + QuoteIdentifier(rules_.unnamed_column(position)) + trailing;
     }
     ++position;
   }

@@ -37,6 +37,8 @@ TEST(AthenaDialect, NamesUnnamedColumnsAsTrino) {
   EXPECT_EQ(Translate("SELECT DISTINCT a, lower(b) FROM t"), "SELECT DISTINCT a, lower(b) AS \"_col1\" FROM t");
   EXPECT_EQ(Translate("WITH c(a) AS (SELECT 1) SELECT a + 1 FROM c"), "WITH c(a) AS (SELECT 1) SELECT a + 1 AS \"_col0\" FROM c");
   EXPECT_EQ(Translate("SELECT INTERVAL '1' DAY"), "SELECT INTERVAL '1' day AS \"_col0\"");
+  EXPECT_EQ(Translate("SELECT 1 + 1 -- note\n, 2 /* two */ FROM t"),
+            "SELECT 1 + 1 AS \"_col0\" -- note\n, 2 AS \"_col1\" /* two */ FROM t");
   EXPECT_EQ(Translate("SELECT listagg(v, ',') WITHIN GROUP (ORDER BY v) FROM t"),
             "SELECT listagg(v, ',') WITHIN GROUP (ORDER BY v) AS \"_col0\" FROM t");
   EXPECT_EQ(Translate("VALUES (1, 'a'), (2, 'b')"), "SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS \"_values\"(\"_col0\", \"_col1\")");
