@@ -4,8 +4,14 @@
 // (MALLARD_ATHENA_DDL_SEED=n replays one seed).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <random>
+#include <set>
 
 #include "services/athena/athena_external_ddl.hpp"
 #include "services/athena/athena_external_projection.hpp"
@@ -343,6 +349,92 @@ TEST(AthenaExternalDdlTest, SeededMutationsNeverCrash) {
   }
   EXPECT_GT(parsed, 0);
   EXPECT_GT(errors, 0);
+}
+
+}  // namespace
+}  // namespace mallard::athena::external
+
+namespace mallard::athena::external {
+namespace {
+
+// A random directory tree under a bucket (names hidden or not, files empty or not, nested up to
+// four levels) against an independent reference: the directories the view must read are exactly
+// those reachable through non-hidden directories that directly hold a non-hidden, non-empty file.
+TEST(AthenaExternalTablesTest, DataDirectoriesOfRandomTrees) {
+  std::uint64_t seed = std::random_device{}();
+  if (const char* given = std::getenv("MALLARD_ATHENA_DDL_SEED")) seed = std::strtoull(given, nullptr, 10);
+  std::mt19937_64 random(seed);
+  SCOPED_TRACE("MALLARD_ATHENA_DDL_SEED=" + std::to_string(seed));
+  const std::filesystem::path root =
+      std::filesystem::temp_directory_path() / ("mallard-external-" + std::to_string(seed) + "-" + std::to_string(::getpid()));
+  services::S3LocalFiles files(root);
+  for (int round = 0; round < 30; ++round) {
+    std::filesystem::remove_all(root);
+    std::filesystem::create_directories(root / "bucket" / "table");
+    std::set<std::string> expected;
+    std::function<void(const std::filesystem::path&, const std::string&, int, bool)> grow =
+        [&](const std::filesystem::path& directory, const std::string& relative, int depth, bool visible) {
+          const int entries = static_cast<int>(random() % 5);
+          for (int i = 0; i < entries; ++i) {
+            const char* prefixes[] = {"", "", "", "_", "."};
+            std::string name = std::string(prefixes[random() % 5]) + "n" + std::to_string(i);
+            const bool hidden = name[0] == '_' || name[0] == '.';
+            if (depth < 4 && random() % 3 == 0) {
+              std::filesystem::create_directories(directory / name);
+              grow(directory / name, relative + "/" + name, depth + 1, visible && !hidden);
+            } else {
+              const bool empty = random() % 4 == 0;
+              std::ofstream(directory / name) << (empty ? "" : "data");
+              if (visible && !hidden && !empty) expected.insert((root / "bucket" / "table").string() + relative);
+            }
+          }
+        };
+    grow(root / "bucket" / "table", "", 0, true);
+    ExternalTable table;
+    table.database = "default";
+    table.spec.table.name = "t";
+    table.spec.location = "s3://bucket/table/";
+    table.spec.columns.push_back(ColumnSpec{"a", *ParseHiveType("int"), ""});
+    auto sources = CurrentSources(table, files, 0);
+    ASSERT_TRUE(sources.ok()) << sources.error();
+    std::set<std::string> got;
+    for (const auto& source : *sources) got.insert(source.directory.string());
+    ASSERT_EQ(got, expected) << "round " << round;
+    // The view reads each of them, or nothing at all.
+    std::string view = ViewStatement(table, "main", *sources);
+    if (expected.empty()) {
+      EXPECT_NE(view.find("WHERE false"), std::string::npos);
+    } else {
+      for (const auto& directory : expected) EXPECT_NE(view.find(directory + "/[!_.]*"), std::string::npos);
+    }
+  }
+  std::filesystem::remove_all(root);
+}
+
+TEST(AthenaExternalTablesTest, PartitionLocationsAndProjection) {
+  auto spec = ParseExternalStatement(
+      "CREATE EXTERNAL TABLE t (a int) PARTITIONED BY (dt string, n int) LOCATION 's3://bucket/t/' TBLPROPERTIES "
+      "('projection.enabled'='true', 'projection.dt.type'='date', 'projection.dt.format'='yyyy-MM-dd', "
+      "'projection.dt.range'='2024-02-27,2024-03-02', 'projection.n.type'='integer', 'projection.n.range'='8,10', "
+      "'projection.n.digits'='2')");
+  ASSERT_TRUE(spec.statement.has_value());
+  ExternalTable table;
+  table.database = "default";
+  table.spec = std::get<CreateExternalTable>(*spec.statement).spec;
+  services::S3LocalFiles files("/nonexistent-root");
+  auto partitions = EffectivePartitions(table, files, 0);
+  ASSERT_TRUE(partitions.ok()) << partitions.error();
+  ASSERT_EQ(partitions->size(), 5u * 3u);  // 2024 is a leap year: 02-27, 02-28, 02-29, 03-01, 03-02
+  EXPECT_EQ(partitions->front().location, "s3://bucket/t/dt=2024-02-27/n=08/");
+  EXPECT_EQ((*partitions)[8].values[0].second, "2024-02-29");
+  EXPECT_EQ(partitions->back().location, "s3://bucket/t/dt=2024-03-02/n=10/");
+  // Registered partitions with and without their own location.
+  SetProperty(table.spec.table_properties, "projection.enabled", "false");
+  table.partitions = {PartitionSpec{{{"dt", "a b:c"}, {"n", "1"}}, ""}, PartitionSpec{{{"dt", "x"}, {"n", "2"}}, "s3://other/p/"}};
+  partitions = EffectivePartitions(table, files, 0);
+  ASSERT_TRUE(partitions.ok());
+  EXPECT_EQ((*partitions)[0].location, "s3://bucket/t/dt=a b%3Ac/n=1/");
+  EXPECT_EQ((*partitions)[1].location, "s3://other/p/");
 }
 
 }  // namespace
