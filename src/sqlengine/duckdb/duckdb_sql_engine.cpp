@@ -244,6 +244,8 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
       if (!rewritten.ok()) return Failure(DuckDbError{rewritten.error(), DUCKDB_ERROR_BINDER});
       sql = std::move(rewritten).value();
     }
+    auto shim_use = ReadOnlyCatalogUse(policy_, sql);
+    if (!shim_use.refused.empty()) return Failure(DuckDbError{shim_use.refused, DUCKDB_ERROR_PERMISSION});
     auto extracted = connection.Extract(sql);
     if (!extracted.ok()) return Failure(extracted.error());
     std::int64_t planned = 0;
@@ -262,6 +264,11 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
           service_copy && extracted->Count() == 1 && statement->StatementType() == DUCKDB_STATEMENT_TYPE_COPY;
       if (auto refused = RefusedStatementType(policy_, statement->StatementType()); !refused.empty() && !allowed_copy) {
         return Failure(DuckDbError{refused, DUCKDB_ERROR_PERMISSION});
+      }
+      // CREATE [OR REPLACE] MACRO is a statement of type CREATE, as CREATE TABLE … AS SELECT is.
+      if (shim_use.named && (!MayCallShimFunctions(statement->StatementType()) ||
+                             (statement->StatementType() == DUCKDB_STATEMENT_TYPE_CREATE && shim_use.creates_function))) {
+        return Failure(DuckDbError{"Access denied: the SQL dialects' function catalogs are read-only", DUCKDB_ERROR_PERMISSION});
       }
       if (index == 0) planned = SteadyMillis();
       if (auto bound = BindParameters(statement.value(), request_.parameters); !bound.ok()) return Failure(bound.error());
@@ -377,6 +384,62 @@ std::string RefusedByPolicy(const StatementPolicy& policy, std::string_view sql)
   return {};
 }
 
+ShimCatalogUse ReadOnlyCatalogUse(const StatementPolicy& policy, std::string_view sql) {
+  ShimCatalogUse use;
+  if (!policy.locked || policy.read_only_catalogs.empty()) return use;
+  auto word_end = [&](std::size_t at) {
+    while (at < sql.size() && IsWordChar(sql[at])) ++at;
+    return at;
+  };
+  std::size_t position = 0;
+  while (position < sql.size()) {
+    if (!IsWordChar(sql[position])) {
+      ++position;
+      continue;
+    }
+    std::size_t start = position;
+    position = word_end(position);
+    std::string word(sql.substr(start, position - start));
+    for (auto& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    use.creates_function = use.creates_function || word == "macro" || word == "function";
+    bool protected_name = false;
+    for (const auto& name : policy.read_only_catalogs) protected_name = protected_name || word == name;
+    if (!protected_name) continue;
+    use.named = true;
+    // Only `catalog.schema.function(`, the shape the dialect translators write, may follow.
+    std::size_t at = position;
+    bool call = at < sql.size() && sql[at] == '.';
+    if (call) {
+      std::size_t schema_end = word_end(at + 1);
+      call = schema_end > at + 1 && schema_end < sql.size() && sql[schema_end] == '.';
+      if (call) {
+        std::size_t function_end = word_end(schema_end + 1);
+        call = function_end > schema_end + 1 && SkipSpaceAndComments(sql, function_end) < sql.size() &&
+               sql[SkipSpaceAndComments(sql, function_end)] == '(';
+      }
+    }
+    if (!call) {
+      use.refused = "Access denied: " + word + " holds the SQL dialects' functions and is read-only";
+      return use;
+    }
+  }
+  return use;
+}
+
+bool MayCallShimFunctions(duckdb_statement_type type) {
+  switch (type) {
+    case DUCKDB_STATEMENT_TYPE_SELECT:
+    case DUCKDB_STATEMENT_TYPE_INSERT:
+    case DUCKDB_STATEMENT_TYPE_UPDATE:
+    case DUCKDB_STATEMENT_TYPE_DELETE:
+    case DUCKDB_STATEMENT_TYPE_EXPLAIN:
+    case DUCKDB_STATEMENT_TYPE_CREATE:  // CREATE TABLE … AS SELECT; a macro is CREATE_FUNC
+    case DUCKDB_STATEMENT_TYPE_COPY:
+    case DUCKDB_STATEMENT_TYPE_RELATION: return true;
+    default: return false;
+  }
+}
+
 std::string QuoteIdentifier(const std::string& name) {
   std::string quoted = "\"";
   for (char c : name) {
@@ -404,6 +467,7 @@ Result<std::shared_ptr<DuckDbSqlEngine>, std::string> DuckDbSqlEngine::Open(cons
       }
     }
   }
+  engine->policy_.read_only_catalogs.emplace_back(sqlengine::dialect::kDialectCatalog);
   auto rows = engine->Select("SELECT current_database()", {});
   if (!rows.ok()) return Fail(rows.error());
   if (!rows->empty() && rows->front().size() == 1) engine->database_name_ = rows->front()[0].text;

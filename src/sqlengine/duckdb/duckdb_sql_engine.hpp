@@ -27,6 +27,10 @@ struct SandboxOptions {
 struct StatementPolicy {
   bool locked = false;           // no INSTALL/LOAD, no engine-wide logging, no dynamic SQL
   bool files_confined = false;   // no COPY, EXPORT, ATTACH, DETACH
+  // Catalogs of a dialect's shim macros (e.g. Athena's mallard_dialect): once locked, client SQL
+  // may only call their functions (catalog.schema.function(…)) in queries and DML, never name
+  // them otherwise, so no client can replace or drop the functions every client's queries call.
+  std::vector<std::string> read_only_catalogs;
 };
 
 // Why client SQL `sql` is refused under `policy`, or "" when it may run. Looks for the table
@@ -35,6 +39,17 @@ struct StatementPolicy {
 // which would hide those names from this check. Conservative: a name inside a string literal or
 // comment is refused too.
 std::string RefusedByPolicy(const StatementPolicy& policy, std::string_view sql);
+// Whether `sql` names one of the policy's read-only catalogs (a word, ignoring case), and why it is
+// refused ("" when every mention is a function call `catalog.schema.function(`).
+struct ShimCatalogUse {
+  bool named = false;
+  bool creates_function = false;  // the words MACRO or FUNCTION appear (a CREATE of either is refused)
+  std::string refused;
+};
+ShimCatalogUse ReadOnlyCatalogUse(const StatementPolicy& policy, std::string_view sql);
+// Statement types that may call a read-only catalog's functions: queries, DML, CREATE TABLE … AS
+// (a CREATE that holds the word MACRO or FUNCTION is refused).
+bool MayCallShimFunctions(duckdb_statement_type type);
 
 class DuckDbSqlEngine final : public sqlengine::SqlEngine {
  public:

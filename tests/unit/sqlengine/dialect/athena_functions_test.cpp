@@ -322,3 +322,59 @@ TEST(AthenaFunctions, ConditionalsMathAndAggregates) {
 
 }  // namespace
 }  // namespace mallard::sqlengine::dialect
+
+namespace mallard::sqlengine::dialect {
+namespace {
+
+// Once the engine is locked, client SQL may call the shim functions but never replace, drop or
+// otherwise name the catalog that holds them (the functions every client's queries call).
+TEST(AthenaFunctions, ShimCatalogIsReadOnlyToClientSql) {
+  duckdb::DatabaseOptions options;
+  options.threads = 1;
+  auto opened = duckdb::DuckDbSqlEngine::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  auto engine = opened.value();
+  ASSERT_TRUE(engine->Lock(duckdb::SandboxOptions{}).ok());
+  auto run = [&](const std::string& sql) {
+    sqlengine::QueryRequest request;
+    request.statements.push_back(sql);
+    auto outcomes = engine->Prepare(std::move(request))->Run();
+    return outcomes.empty() ? sqlengine::QueryOutcome{} : outcomes.back();
+  };
+  const std::string call = Call("split_part", {"'a,b'", "','", "2"});
+  auto selected = run("SELECT " + call);
+  ASSERT_TRUE(selected.succeeded) << selected.error_message;
+  ASSERT_EQ(selected.rows.size(), 1u);
+  EXPECT_EQ(selected.rows[0][0].text, "b");
+  EXPECT_TRUE(run("CREATE TABLE t AS SELECT " + call + " AS v").succeeded);
+  EXPECT_TRUE(run("INSERT INTO t SELECT " + call).succeeded);
+  // Calls where a name could stand in DDL, but an expression does: ON, FROM inside EXTRACT, WHERE.
+  EXPECT_TRUE(run("SELECT count(*) FROM t a JOIN t b ON " + Call("split_part", {"a.v", "','", "1"}) + " = b.v WHERE " +
+                  Call("split_part", {"b.v", "','", "1"}) + " = 'b'")
+                  .succeeded);
+  EXPECT_TRUE(run("SELECT EXTRACT(year FROM " + Call("date_parse", {"'2020'", "'%Y'"}) + ")").succeeded);
+  for (const std::string attack : {
+           "CREATE OR REPLACE MACRO mallard_dialect.athena.split_part(s, d, i) AS 'pwned'",
+           "DROP MACRO mallard_dialect.athena.split_part",
+           "DROP SCHEMA mallard_dialect.athena CASCADE",
+           "USE mallard_dialect",
+           "SET search_path = 'mallard_dialect.athena'",
+           "DETACH mallard_dialect",
+           "CREATE VIEW v AS SELECT * FROM duckdb_functions() WHERE database_name = 'mallard_dialect'",
+           "SELECT 1; DROP MACRO \"MALLARD_DIALECT\".athena.split_part",
+           "PREPARE p AS CREATE OR REPLACE MACRO mallard_dialect.athena.split_part(s, d, i) AS 'pwned'",
+           "CREATE OR REPLACE FUNCTION mallard_dialect.athena.split_part(s, d, i) AS 'pwned'",
+           "CREATE MACRO IF NOT EXISTS mallard_dialect.athena.fresh(x) AS x",
+           "CREATE OR REPLACE /* x */ MACRO -- y\n mallard_dialect.athena.split_part(s, d, i) AS 'pwned'",
+           "CREATE OR REPLACE TEMP MACRO split_part(s, d, i) AS 'pwned'; SELECT mallard_dialect.athena.split_part('a', 'b', 1)",
+       }) {
+    auto outcome = run(attack);
+    EXPECT_FALSE(outcome.succeeded) << attack;
+  }
+  auto after = run("SELECT " + call);
+  ASSERT_TRUE(after.succeeded) << after.error_message;
+  EXPECT_EQ(after.rows[0][0].text, "b");
+}
+
+}  // namespace
+}  // namespace mallard::sqlengine::dialect
