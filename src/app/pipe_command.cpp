@@ -14,6 +14,7 @@
 #include "app/pipe_api.hpp"
 #include "http/http_server.hpp"
 #include "lake/lake.hpp"
+#include "observability/request_log.hpp"
 
 namespace mallard::app {
 namespace {
@@ -85,6 +86,10 @@ void AddPipeOptions(CLI::App& command, PipeOptions& options) {
   command.add_option("--log-level", options.log_level, "trace, debug, info, warn, error, off")
       ->envname("MALLARD_LOG_LEVEL")
       ->capture_default_str();
+  command.add_option("--log-format", options.log_format, "Log lines as text, or as json: one JSON object per line")
+      ->envname("MALLARD_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
 }
 
 std::string ApplyPipeConfigFile(CLI::App& command, PipeOptions& options) {
@@ -111,6 +116,7 @@ std::string ApplyPipeConfigFile(CLI::App& command, PipeOptions& options) {
   FillFrom(command, "--api-port", pipe["api_port"], options.api_port);
   FillFrom(command, "--admin-token", pipe["admin_token"], options.admin_token);
   FillFrom(command, "--pg-streaming", pipe["pg_streaming"], options.pg_streaming);
+  FillFrom(command, "--log-format", pipe["log_format"], options.log_format);
   FillFrom(command, "--lake-catalog", table["lake"]["catalog"], options.lake_catalog);
   FillFrom(command, "--lake-data-path", table["lake"]["data_path"], options.lake_data_path);
   FillFrom(command, "--backend-s3", table["backends"]["s3"], options.s3_store);
@@ -142,6 +148,12 @@ int RunPipe(CLI::App& command, PipeOptions& options) {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(options.log_level));
+  observability::LogFormat log_format = observability::LogFormat::kText;
+  if (!observability::ParseLogFormat(options.log_format, log_format)) {
+    spdlog::error("log format must be text or json, not '{}'", options.log_format);
+    return 2;
+  }
+  observability::SetLogFormat(log_format);
   http::RaiseOpenFileLimit();
   if (options.source.empty()) {
     spdlog::error("--source (MALLARD_PIPE_SOURCE, [pipe] source) is required");

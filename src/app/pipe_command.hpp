@@ -33,6 +33,7 @@ struct PipeOptions {
   std::string admin_token;  // when set, the API's state-changing requests need it as a Bearer token
   bool pg_streaming = false;
   std::string log_level = "info";
+  std::string log_format = "text";  // text | json (one JSON object per line)
 };
 
 void AddPipeOptions(CLI::App& command, PipeOptions& options);
