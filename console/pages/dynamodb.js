@@ -226,7 +226,7 @@ function ItemBrowser({ table }) {
         <${Field} label="Operation"><select data-testid="ddb-mode" value=${form.mode} onChange=${set('mode')}><option>Scan</option><option>Query</option></select><//>
         <${Field} label="Index"><select data-testid="ddb-index" value=${form.index} onChange=${set('index')}>
           <option value="">table</option>${indexes.map((i) => html`<option>${i}</option>`)}</select><//>
-        <${Field} label="Page size"><select value=${form.limit} onChange=${set('limit')}>${PAGE_SIZES.map((n) => html`<option>${n}</option>`)}</select><//>
+        <${Field} label="Page size"><select data-testid="ddb-page-size" value=${form.limit} onChange=${set('limit')}>${PAGE_SIZES.map((n) => html`<option>${n}</option>`)}</select><//>
         ${form.mode === 'Query' ? html`<label><input type="checkbox" checked=${form.forward} onChange=${set('forward')} /> ascending</label>` : null}
       </div>
       ${form.mode === 'Query' ? html`<${Field} label="Key condition expression"><input data-testid="ddb-key-condition" value=${form.keyCondition}
