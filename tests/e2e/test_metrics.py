@@ -338,6 +338,38 @@ def test_redis_backends_depths_items_and_round_trip(tmp_path):
         redis.stop()
 
 
+def test_sns_http_retries_and_dead_letters_counted(own_server, http_endpoint):
+    from sns_e2e import subscribe_http
+    sns, sqs = boto("sns", own_server.endpoint), boto("sqs", own_server.endpoint)
+    one_retry = json.dumps({"healthyRetryPolicy": {"minDelayTarget": 1, "maxDelayTarget": 1, "numRetries": 1}})
+    # Fails once, then takes it: one retried, one succeeded.
+    flaky = http_endpoint(script=[200, 500], default_status=200)
+    flaky_topic = sns.create_topic(Name="flaky")["TopicArn"]
+    subscribe_http(sns, flaky_topic, flaky, {"DeliveryPolicy": one_retry})
+    # Always fails: one retried, then given up into the dead-letter queue.
+    down = http_endpoint(script=[200], default_status=500)
+    dlq = sqs.create_queue(QueueName="metrics-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    down_topic = sns.create_topic(Name="down")["TopicArn"]
+    subscribe_http(sns, down_topic, down, {"DeliveryPolicy": one_retry,
+                                           "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})})
+    sns.publish(TopicArn=flaky_topic, Message="eventually")
+    sns.publish(TopicArn=down_topic, Message="never")
+    expected = {"succeeded": 1, "retried": 2, "dead_lettered": 1}
+    deadline = time.monotonic() + 15
+    while True:
+        samples = parse_page(scrape(own_server.port))
+        counted = {outcome: sample(samples, "mallard_sns_deliveries_total", protocol="http", outcome=outcome)
+                   for outcome in expected}
+        if counted == expected:
+            break
+        assert time.monotonic() < deadline, counted
+        time.sleep(0.1)
+    assert sample(samples, "mallard_sns_deliveries_total", protocol="http", outcome="failed") is None
+    # Confirmations are not deliveries of messages.
+    assert len(flaky.of_type("SubscriptionConfirmation")) == 1
+
+
 def test_json_log_format(tmp_path):
     handle = start_debug_server(tmp_path / "mallard.log", "--log-format", "json")
     try:
