@@ -10,6 +10,7 @@
 
 #include "services/redshift_data/redshift_copy_unload_internal.hpp"
 #include "sqlengine/dialect/redshift_dialect.hpp"
+#include "sqlengine/dialect/sql_lexer.hpp"
 
 namespace mallard::redshift_data::bulk {
 
@@ -116,6 +117,18 @@ Result<Done, std::string> WriteFileAtomically(const fs::path& path, const std::s
   return Done{};
 }
 
+// Whether the outermost SELECT of `query` has a LIMIT (Redshift refuses it; a LIMIT inside a
+// subquery is fine).
+bool HasOuterLimit(std::string_view query) {
+  int depth = 0;
+  for (const auto& token : sqlengine::dialect::Tokenize(query)) {
+    if (token.IsPunct('(')) ++depth;
+    else if (token.IsPunct(')')) --depth;
+    else if (depth == 0 && token.IsKeyword("LIMIT")) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 BulkPlan PlanUnload(sqlengine::SqlEngine& engine, const services::S3LocalFiles* files, const std::string& sql,
@@ -154,6 +167,10 @@ BulkPlan PlanUnload(sqlengine::SqlEngine& engine, const services::S3LocalFiles* 
     return plan;
   }
   // The SELECT's columns, which the text format's fields, the header and the manifest need.
+  if (HasOuterLimit(unload.query)) {
+    plan.error = "Limit clause is not supported in the outermost select of an UNLOAD statement";
+    return plan;
+  }
   // The quoted SELECT is Redshift's SQL like any statement: translated in a session of its own.
   sqlengine::dialect::RedshiftSession session;
   auto translated = sqlengine::dialect::TranslateRedshift(unload.query, session);
@@ -297,6 +314,11 @@ BulkPlan PlanUnload(sqlengine::SqlEngine& engine, const services::S3LocalFiles* 
 void FinishUnload(sqlengine::SqlEngine& engine, const BulkPlan& plan, const std::string& schema,
                   sqlengine::QueryOutcome& outcome) {
   std::error_code error;
+  if (plan.format == UnloadFormat::Parquet && outcome.rows_affected == 0) {
+    // An empty result writes no Parquet file and no manifest, as Redshift's UNLOAD does.
+    fs::remove_all(plan.staging, error);
+    return;
+  }
   struct Staged {
     fs::path path;
     std::string group;  // "col=value/…" under PARTITION BY, "" otherwise

@@ -124,6 +124,14 @@ TEST_F(CopyUnloadEngineTest, UnloadsTextAndReloadsParquet) {
   EXPECT_FALSE(again.succeeded);
   EXPECT_EQ(again.error_message.rfind("Specified unload destination on S3 is not empty.", 0), 0u);
 
+  auto limited = One("UNLOAD ('select * from s order by id limit 2') TO 's3://bkt/lim/' IAM_ROLE default");
+  EXPECT_EQ(limited.error_message, "Limit clause is not supported in the outermost select of an UNLOAD statement");
+  auto nested = One("UNLOAD ('select * from (select * from s order by id limit 2)') TO 's3://bkt/lim/' IAM_ROLE default");
+  ASSERT_TRUE(nested.succeeded) << nested.error_message;
+  EXPECT_EQ(Get("lim/0000_part_00"), "0|n0|t\n1|n1|f\n");
+  auto empty = One("UNLOAD ('select * from s where id < 0') TO 's3://bkt/empty/' IAM_ROLE default PARQUET MANIFEST");
+  ASSERT_TRUE(empty.succeeded) << empty.error_message;
+  EXPECT_FALSE(fs::exists(root_ / "bkt" / "empty"));
   auto parquet = One("UNLOAD ('select * from s') TO 's3://bkt/pq/' IAM_ROLE default PARQUET PARTITION BY (even) MANIFEST");
   ASSERT_TRUE(parquet.succeeded) << parquet.error_message;
   EXPECT_TRUE(fs::exists(root_ / "bkt/pq/even=true/0000_part_00.parquet"));
