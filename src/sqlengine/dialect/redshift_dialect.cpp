@@ -8,6 +8,7 @@
 #include "sqlengine/dialect/engine_keywords.hpp"
 #include "sqlengine/dialect/redshift_ddl.hpp"
 #include "sqlengine/dialect/redshift_functions.hpp"
+#include "sqlengine/dialect/redshift_select.hpp"
 
 namespace mallard::sqlengine::dialect {
 
@@ -174,22 +175,6 @@ Form ColonCastTypeForm(DialectRewriter& rewriter, std::size_t index, std::size_t
   return Produce(type.engine, type.next);
 }
 
-// SELECT TOP n …: the engine's LIMIT at the end of that query.
-Form SelectTopForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
-  const auto& tokens = rewriter.Tokens();
-  std::size_t top = rewriter.Next(index + 1, end);
-  if (top >= end || !tokens[top].IsKeyword("TOP")) return Decline();
-  std::size_t count = rewriter.Next(top + 1, end);
-  if (count >= end || !(tokens[count].Is(TokenKind::Number) || tokens[count].Is(TokenKind::Parameter))) {
-    return Fail(rewriter.SyntaxError(count, ""));
-  }
-  std::size_t scope_end = StatementEnd(rewriter, count + 1, end);
-  MALLARD_ASSIGN_OR_RETURN(std::string rest, rewriter.RewriteRange(count + 1, scope_end, depth));
-  std::string body(rest);
-  while (!body.empty() && (body.back() == ' ' || body.back() == '\n' || body.back() == '\t' || body.back() == '\r')) body.pop_back();
-  return Produce(std::string(tokens[index].text) + body + " LIMIT " + std::string(tokens[count].text) + " ", scope_end);
-}
-
 // APPROXIMATE COUNT(DISTINCT x) and APPROXIMATE PERCENTILE_DISC(p) WITHIN GROUP (ORDER BY x).
 Form ApproximateForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
   const auto& tokens = rewriter.Tokens();
@@ -310,6 +295,46 @@ Form SubstringForm(DialectRewriter& rewriter, std::size_t index, std::size_t end
   }
   MALLARD_ASSIGN_OR_RETURN(std::string call, TranslateRedshiftCall(FunctionCall{"substring", arguments, 1, 1}));
   return Produce(call, close + 1);
+}
+
+// INTERVAL '1' DAY [TO SECOND]: the field words stay keywords (the rewriter would quote `day`).
+Form IntervalForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /*depth*/) {
+  const auto& tokens = rewriter.Tokens();
+  std::size_t literal = rewriter.Next(index + 1, end);
+  if (literal >= end || !tokens[literal].Is(TokenKind::String)) return Decline();
+  std::string text = "INTERVAL " + std::string(tokens[literal].text);
+  std::size_t next = literal + 1;
+  static const std::unordered_set<std::string> kFields = {"year", "month", "day", "hour", "minute", "second"};
+  std::size_t field = rewriter.Next(next, end);
+  if (field < end && tokens[field].kind == TokenKind::Word && kFields.count(Lower(tokens[field].text)) != 0) {
+    text += " " + Lower(tokens[field].text);
+    next = field + 1;
+    std::size_t to = rewriter.Next(next, end);
+    std::size_t last = to < end ? rewriter.Next(to + 1, end) : end;
+    if (to < end && tokens[to].IsKeyword("TO") && last < end && tokens[last].kind == TokenKind::Word &&
+        kFields.count(Lower(tokens[last].text)) != 0) {
+      // DuckDB reads the leading field only; the literal carries the rest ('1 02:00:00').
+      next = last + 1;
+    }
+  }
+  return Produce(text, next);
+}
+
+// `t AT (VERSION => n)` / `AT (TIMESTAMP => …)`: the lake's time travel, which the engine's own
+// statement rewriter reads; copied as written.
+Form TimeTravelForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /*depth*/) {
+  const auto& tokens = rewriter.Tokens();
+  const std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return Decline();
+  const std::size_t kind = rewriter.Next(open + 1, end);
+  const std::size_t arrow = kind < end ? rewriter.Next(kind + 1, end) : end;
+  if (kind >= end || !(tokens[kind].IsKeyword("VERSION") || tokens[kind].IsKeyword("TIMESTAMP")) || arrow >= end ||
+      !tokens[arrow].IsOperator("=>")) {
+    return Decline();
+  }
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  const std::size_t from = tokens[open].offset;
+  return Produce("AT " + std::string(rewriter.Sql().substr(from, tokens[close].offset + 1 - from)), close + 1);
 }
 
 // System relations in FROM position: the hidden catalog's table macros.
@@ -507,18 +532,26 @@ const std::unordered_map<std::string, KeywordForm>& SharedForms() {
     std::unordered_map<std::string, KeywordForm> forms;
     forms["cast"] = CastForm;
     forms["convert"] = ConvertForm;
-    forms["select"] = SelectTopForm;
+    forms["select"] = [](DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+      return RedshiftSelectForm(rewriter, index, end, depth, RedshiftReserved());
+    };
     forms["approximate"] = ApproximateForm;
     forms["listagg"] = ListaggForm;
     forms["ratio_to_report"] = RatioToReportForm;
     forms["extract"] = ExtractForm;
     forms["substring"] = SubstringForm;
+    forms["at"] = TimeTravelForm;
     forms["create"] = CreateTableForm;
     forms["alter"] = AlterTableForm;
     forms["sysdate"] = [](DialectRewriter&, std::size_t index, std::size_t, int) -> Form {
       return Produce("CAST(timezone('UTC', current_timestamp) AS TIMESTAMP)", index + 1);
     };
     for (const auto& word : RedshiftTypeWords()) forms[word] = ColonCastTypeForm;
+    forms["interval"] = [](DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) -> Form {
+      MALLARD_ASSIGN_OR_RETURN(auto cast, ColonCastTypeForm(rewriter, index, end, depth));
+      if (cast) return cast;
+      return IntervalForm(rewriter, index, end, depth);
+    };
     // DuckDB's MAP {…} literal (the engine's own SQL keeps working through Redshift Data).
     forms["map"] = [](DialectRewriter& rewriter, std::size_t index, std::size_t end, int) -> Form {
       std::size_t brace = rewriter.Next(index + 1, end);

@@ -106,6 +106,8 @@ TEST(RedshiftDialect, PublicAndDevNameTheEnginesDefaultSchema) {
   EXPECT_EQ(Translate("SELECT a FROM \"public\".\"Sales\""), "SELECT a FROM main.\"Sales\"");
   EXPECT_EQ(Translate("SELECT S.A FROM Sales S"), "SELECT s.a FROM sales s");
   EXPECT_EQ(Translate("INSERT INTO public.t (a) VALUES (1)"), "INSERT INTO main.t(a) VALUES (1)");
+  // The lake's time travel is the engine's own syntax, read by its statement rewriter.
+  EXPECT_EQ(Translate("SELECT f.name FROM lake.fruit AT (version => 2) AS f"), "SELECT f.\"name\" FROM lake.fruit AT (version => 2) AS f");
   // DuckDB's keywords are names in Redshift: quoted on the way out.
   EXPECT_EQ(Translate("SELECT 1 AS at, 2 AS last, 3 AS window"), "SELECT 1 AS \"at\", 2 AS \"last\", 3 AS \"window\"");
 }
@@ -115,9 +117,9 @@ TEST(RedshiftDialect, SearchPathIsTheSessions) {
   EXPECT_EQ(Translate("SHOW search_path", &session), "SELECT '$user, public' AS \"search_path\"");
   EXPECT_EQ(Translate("SET search_path TO analytics, public", &session), "SET search_path = 'analytics,main'");
   EXPECT_EQ(Translate("SHOW search_path", &session), "SELECT 'analytics, public' AS \"search_path\"");
-  EXPECT_EQ(Translate("SELECT current_schema()", &session), "SELECT 'analytics'");
+  EXPECT_EQ(Translate("SELECT current_schema()", &session), "SELECT 'analytics' AS \"current_schema\"");
   EXPECT_EQ(Translate("RESET search_path", &session), "SET search_path = 'main'");
-  EXPECT_EQ(Translate("SELECT current_schema()", &session), "SELECT 'public'");
+  EXPECT_EQ(Translate("SELECT current_schema()", &session), "SELECT 'public' AS \"current_schema\"");
   EXPECT_NE(Translate("SELECT * FROM pg_table_def", &session).find("pg_table_def(['main']::VARCHAR[])"), std::string::npos);
   // A batch: the SET applies to the statements after it.
   Ran ran = RunSql({"CREATE SCHEMA analytics", "CREATE TABLE analytics.t (a int)", "SET search_path TO analytics",
@@ -138,11 +140,25 @@ TEST(RedshiftDialect, TopBecomesLimitOfItsQuery) {
             (std::vector<std::vector<std::string>>{{"3"}, {"2"}}));
 }
 
+TEST(RedshiftDialect, UnnamedColumnsAreNamedAsRedshiftNamesThem) {
+  EXPECT_EQ(Translate("SELECT count(*), 1 + 1, a, t.b, c AS d, e f, CASE WHEN a THEN 1 END, DATE_PART(year, x), now() FROM t"),
+            "SELECT count(*) AS \"count\", 1 + 1 AS \"?column?\", a, t.b, c AS d, e f, CASE WHEN a THEN 1 END AS \"case\", "
+            "CAST(date_part('year', x) AS DOUBLE) AS \"pgdate_part\", now() AS \"now\" FROM t");
+  EXPECT_EQ(Translate("SELECT LISTAGG(a, ',') WITHIN GROUP (ORDER BY a), ROW_NUMBER() OVER (ORDER BY a) FROM t"),
+            "SELECT string_agg(a, ',' ORDER BY a) AS \"listagg\", row_number() OVER (ORDER BY a) AS \"row_number\" FROM t");
+  EXPECT_EQ(Translate("SELECT * EXCLUDE (a), INTERVAL '1' DAY FROM t"),
+            "SELECT * exclude(a), INTERVAL '1' day AS \"interval\" FROM t");
+  Ran ran = RunSql({"SELECT count(*), max(n) + 1 FROM (VALUES (1), (2)) v(n)"});
+  EXPECT_EQ(ran.rows, (std::vector<std::vector<std::string>>{{"2", "3"}}));
+}
+
 TEST(RedshiftDialect, TypesAreRedshifts) {
   EXPECT_EQ(Translate("SELECT x::varchar(max), CAST(y AS int2), z::super, w::float8 FROM t"),
-            "SELECT x::VARCHAR, CAST(y AS SMALLINT), z::JSON, w::DOUBLE FROM t");
+            "SELECT x::VARCHAR AS \"varchar\", CAST(y AS SMALLINT) AS \"int2\", z::JSON AS \"super\", w::DOUBLE AS \"float8\" "
+            "FROM t");
   EXPECT_EQ(Translate("SELECT CAST(a AS character varying(20)), CAST(b AS numeric), CONVERT(int8, c) FROM t"),
-            "SELECT CAST(a AS VARCHAR), CAST(b AS DECIMAL(18,0)), CAST(c AS BIGINT) FROM t");
+            "SELECT CAST(a AS VARCHAR) AS \"varchar\", CAST(b AS DECIMAL(18,0)) AS \"numeric\", CAST(c AS BIGINT) AS \"int8\" "
+            "FROM t");
   DialectError geometry = TranslationError("CREATE TABLE g (shape GEOMETRY)");
   EXPECT_EQ(geometry.code, "0A000");
   EXPECT_EQ(geometry.message, "type geometry is not supported by Mallard's Redshift Data");
