@@ -11,6 +11,7 @@ import time
 import pytest
 
 import ddb_e2e
+from conftest import start_server, stop_server
 from console_e2e import ConsoleBrowser
 from sqs_e2e import http_request
 
@@ -557,3 +558,59 @@ def test_s3_buckets_prefixes_metadata_download_upload_delete(console, mallard, t
     console.click("s3-create-bucket")
     console.wait_text("s3-buckets", "console-made-bucket")
     s3.head_bucket(Bucket="console-made-bucket")
+
+
+# ---- --auth sigv4 and the admin token -----------------------------------------------------------
+
+def test_sigv4_server_asks_for_keys_signs_in_the_browser_and_asks_for_the_admin_token(tmp_path):
+    import boto3
+    key, secret, account, token = "AKIACONSOLETEST00001", "console-secret-key", "123456789012", "console-admin-token"
+    server = start_server(tmp_path / "mallard.log", ["--auth", "sigv4", "--credential", f"{key}:{secret}:{account}",
+                                                     "--admin-token", token])
+    browser = None
+    try:
+        sqs = boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{server.port}", region_name="us-east-1",
+                           aws_access_key_id=key, aws_secret_access_key=secret)
+        url = sqs.create_queue(QueueName="signed-queue")["QueueUrl"]
+        browser = ConsoleBrowser(server.port, tmp_path / "downloads", tmp_path / "driver.log")
+        browser.goto("sqs")
+        # The placeholder signature is refused, so the console asks for keys.
+        browser.wait_text("signin", "verifies signatures")
+        browser.fill("signin-key", key)
+        browser.fill("signin-secret", "not-the-secret")
+        browser.click("signin-submit")
+        browser.wait_text("css:[data-testid='signin'] .error", "Signature")
+        browser.fill("signin-secret", secret)
+        browser.click("signin-submit")
+        browser.wait_gone("signin")
+        browser.wait_text("sqs-queues", "signed-queue")
+        browser.wait_text("identity", account)
+        stored = json.loads(browser.evaluate(
+            "JSON.stringify({session: sessionStorage.getItem('mallard.console.credentials'), local: JSON.stringify(localStorage)})"))
+        assert secret in stored["session"] and secret not in stored["local"]  # the keys stay in the tab's session
+
+        # A signed action, confirmed by boto3.
+        browser.click("css:[data-queue='signed-queue']")
+        browser.fill("sqs-send-body", "signed in the browser")
+        browser.click("sqs-send-submit")
+        browser.wait_text("sqs-send", "Sent message")
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+        assert got[0]["Body"] == "signed in the browser"
+        browser.screenshot("sqs-signed-in")
+
+        # The admin token: a reset without it is refused and the console asks for it.
+        browser.goto("overview")
+        browser.click("reset-all")
+        browser.wait_text("admin-token", "--admin-token")
+        browser.fill("admin-token-input", token)
+        browser.click("css:[data-testid='admin-token'] button[type=submit]")
+        browser.wait_gone("admin-token")
+        assert sqs.list_queues().get("QueueUrls") == [url]  # nothing was reset yet
+        browser.click("reset-all")
+        wait_until(lambda: not sqs.list_queues().get("QueueUrls"), what="the reset")
+        errors = [e for e in browser.page_errors() if "Failed to load resource" not in e]
+        assert errors == [], errors
+    finally:
+        if browser is not None:
+            browser.close()
+        stop_server(server)
