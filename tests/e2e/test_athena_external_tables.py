@@ -111,6 +111,13 @@ def test_csv_table_reads_its_files_and_new_ones(athena, s3):
     total = sum(score for _, _, score in first + second + third if score is not None)
     assert ok(athena, "SELECT count(*), count(score), sum(score) FROM default.people") == [
         [str(len(first + second + third)), str(sum(1 for r in first + second + third if r[2] is not None)), text(total)]]
+    # Columns added later read as NULL where the files have none; REPLACE COLUMNS renames by position.
+    ok(athena, "ALTER TABLE people ADD COLUMNS (extra string)")
+    assert ok(athena, "SELECT count(extra) FROM people") == [["0"]]
+    assert "Duplicate column name" in failed(athena, "ALTER TABLE people ADD COLUMNS (name string)")
+    ok(athena, "ALTER TABLE people REPLACE COLUMNS (ident int, label string)")
+    assert ok(athena, "SELECT ident, label FROM people WHERE ident = 0") == [["0", first[0][1]]]
+    ok(athena, "ALTER TABLE people REPLACE COLUMNS (id int, name string, score double)")
     # Deleting objects is seen too.
     s3.delete_object(Bucket=BUCKET, Key="people/late/part-2.csv")
     assert ok(athena, "SELECT count(*) FROM people") == [[str(len(first + second))]]

@@ -684,6 +684,14 @@ std::optional<ExternalStatement> ParseShow(Parser& parser) {
 std::optional<ExternalStatement> ParseAlter(Parser& parser) {
   TableName table;
   if (!parser.QualifiedName(table)) return std::nullopt;
+  if (parser.PeekKeyword("REPLACE") || (parser.PeekKeyword("ADD") && parser.PeekKeyword("COLUMNS", 1))) {
+    ChangeColumns change;
+    change.table = table;
+    change.replace = parser.Keyword("REPLACE");
+    if (!change.replace) parser.Keyword("ADD");
+    if (!parser.Expect("COLUMNS") || !ParseColumns(parser, change.columns, true) || !parser.End()) return std::nullopt;
+    return change;
+  }
   if (parser.Keyword("ADD")) {
     AddPartitions add;
     add.table = table;

@@ -90,6 +90,8 @@ struct AddPartitions { TableName table; bool if_not_exists = false; std::vector<
 struct DropPartitions { TableName table; bool if_exists = false; std::vector<PartitionSpec> partitions; };
 struct SetTableProperties { TableName table; Properties properties; };
 struct SetLocation { TableName table; std::string location; };
+// ALTER TABLE … ADD COLUMNS (…) / REPLACE COLUMNS (…)
+struct ChangeColumns { TableName table; std::vector<ColumnSpec> columns; bool replace = false; };
 struct RepairTable { TableName table; };
 struct ShowTables { std::string database; std::optional<std::string> pattern; };
 struct ShowDatabases { std::optional<std::string> pattern; };
@@ -120,7 +122,7 @@ struct Unload {
 };
 
 using ExternalStatement =
-    std::variant<CreateExternalTable, DropTable, AddPartitions, DropPartitions, SetTableProperties, SetLocation,
+    std::variant<CreateExternalTable, DropTable, AddPartitions, DropPartitions, SetTableProperties, SetLocation, ChangeColumns,
                  RepairTable, ShowTables, ShowDatabases, ShowColumns, ShowPartitions, ShowCreateTable,
                  ShowTableProperties, DescribeTable, CreateTableAs, InsertInto, Unload>;
 

@@ -308,6 +308,24 @@ std::optional<ExternalPlan> PlanExternalStatement(ExternalCatalog& catalog, cons
         },
         set->table, "ALTER_TABLE_SET_LOCATION", false);
   }
+  if (const auto* change = std::get_if<ChangeColumns>(&statement)) {
+    const char* kind = change->replace ? "ALTER_TABLE_REPLACE_COLUMNS" : "ALTER_TABLE_ADD_COLUMNS";
+    return settle(
+        [&](const ExternalTable* found) {
+          ExternalTable table = *found;
+          if (change->replace) table.spec.columns.clear();
+          for (const auto& column : change->columns) {
+            auto same = [&](const ColumnSpec& other) { return other.name == column.name; };
+            if (std::any_of(table.spec.columns.begin(), table.spec.columns.end(), same) ||
+                std::any_of(table.spec.partition_columns.begin(), table.spec.partition_columns.end(), same)) {
+              return Failed("FAILED: SemanticException [Error 10036]: Duplicate column name: " + column.name, kind);
+            }
+            table.spec.columns.push_back(column);
+          }
+          return Reregister(catalog, context, table, kind);
+        },
+        change->table, kind, false);
+  }
   if (const auto* repair = std::get_if<RepairTable>(&statement)) {
     return settle([&](const ExternalTable* table) { return PlanRepair(catalog, context, *table); }, repair->table,
                   "MSCK_REPAIR_TABLE", false);

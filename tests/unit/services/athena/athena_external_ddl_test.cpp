@@ -172,6 +172,10 @@ TEST(AthenaExternalDdlTest, PartitionsAndAlter) {
   EXPECT_EQ(set.properties.size(), 1u);
   EXPECT_EQ(As<SetLocation>(ParseExternalStatement("alter table t set location 's3://b/n/'")).location, "s3://b/n/");
   EXPECT_EQ(As<RepairTable>(ParseExternalStatement("MSCK REPAIR TABLE `T`")).table.name, "t");
+  const auto added = As<ChangeColumns>(ParseExternalStatement("ALTER TABLE t ADD COLUMNS (c string COMMENT 'x', d int)"));
+  EXPECT_FALSE(added.replace);
+  EXPECT_EQ(added.columns.size(), 2u);
+  EXPECT_TRUE(As<ChangeColumns>(ParseExternalStatement("ALTER TABLE t REPLACE COLUMNS (c string)")).replace);
 }
 
 TEST(AthenaExternalDdlTest, ShowAndDescribe) {
@@ -298,6 +302,7 @@ TEST(AthenaExternalDdlTest, SeededMutationsNeverCrash) {
       "ALTER TABLE t ADD IF NOT EXISTS PARTITION (dt='1', h=2) LOCATION 's3://b/x' PARTITION (dt='2', h=3)",
       "ALTER TABLE t DROP IF EXISTS PARTITION (dt='1'), PARTITION (dt='2')",
       "ALTER TABLE t SET TBLPROPERTIES ('a'='b')",
+      "ALTER TABLE db.t ADD COLUMNS (c array<string> COMMENT 'x', d decimal(5,2))",
       "MSCK REPAIR TABLE t",
       "SHOW TABLES IN db 'a*|b'",
       "SHOW COLUMNS IN t FROM db",
