@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <system_error>
 
@@ -398,7 +399,25 @@ BulkPlan PlanCopy(sqlengine::SqlEngine& engine, const services::S3LocalFiles* fi
   std::vector<SqlColumn> targets;
   if (plan.table_known) {
     if (copy.columns.empty()) {
-      targets = table_columns;
+      // IDENTITY columns (the Redshift dialect gives them a sequence named …_identity_seq) take
+      // their generated values: the data fills the other columns, unless EXPLICIT_IDS.
+      std::set<std::string> identity;
+      if (!copy.explicit_ids) {
+        auto rows = SelectRows(engine,
+                               "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = " +
+                                   SqlString(engine_schema.empty() ? engine.DefaultSchema() : engine_schema) +
+                                   " AND table_name = " + SqlString(copy.table) +
+                                   " AND column_default LIKE 'nextval(%\\_identity\\_seq'')' ESCAPE '\\'",
+                               schema);
+        if (rows.ok()) {
+          for (const auto& row : *rows) {
+            if (!row.empty()) identity.insert(row.front().text);
+          }
+        }
+      }
+      for (const auto& column : table_columns) {
+        if (identity.count(column.name) == 0) targets.push_back(column);
+      }
     } else {
       for (const auto& name : copy.columns) {
         auto found = std::find_if(table_columns.begin(), table_columns.end(), [&](const SqlColumn& c) { return c.name == name; });

@@ -238,6 +238,21 @@ TEST_F(CopyUnloadEngineTest, MaxFileSizeSplitsIntoNumberedParts) {
   }
 }
 
+// An IDENTITY column (as the Redshift dialect makes it: a DEFAULT from a sequence named
+// …_identity_seq) takes generated values unless EXPLICIT_IDS; the data fills the other columns.
+TEST_F(CopyUnloadEngineTest, IdentityColumnsAreSkippedUnlessExplicitIds) {
+  ASSERT_TRUE(One("CREATE SEQUENCE \"ids_id_identity_seq\" START WITH 100 INCREMENT BY 1").succeeded);
+  ASSERT_TRUE(One("CREATE TABLE ids (id BIGINT DEFAULT nextval('ids_id_identity_seq'), name VARCHAR)").succeeded);
+  Put("ids/a.txt", "ann\nbob\n");
+  auto copied = One("COPY ids FROM 's3://bkt/ids/a' IAM_ROLE default");
+  ASSERT_TRUE(copied.succeeded) << copied.error_message;
+  EXPECT_EQ(Rows("SELECT * FROM ids ORDER BY id"), (std::vector<std::string>{"100|ann", "101|bob"}));
+  Put("ids2/b.txt", "7|cy\n");
+  auto explicit_ids = One("COPY ids FROM 's3://bkt/ids2/' IAM_ROLE default EXPLICIT_IDS");
+  ASSERT_TRUE(explicit_ids.succeeded) << explicit_ids.error_message;
+  EXPECT_EQ(Rows("SELECT * FROM ids ORDER BY id"), (std::vector<std::string>{"7|cy", "100|ann", "101|bob"}));
+}
+
 TEST_F(CopyUnloadEngineTest, BatchWithCopyIsOneTransaction) {
   Put("b/1.csv", "1\n2\n");
   Put("bad/1.csv", "x\n");
