@@ -12,6 +12,7 @@
 #include "services/athena/athena_errors.hpp"
 #include "services/kit/api_input.hpp"
 #include "services/kit/peer_directory.hpp"
+#include "sqlengine/dialect/athena_dialect.hpp"
 #include "sqlengine/sql_text.hpp"
 
 namespace mallard::athena {
@@ -313,6 +314,17 @@ void AthenaService::PlanExecution(Partition& partition, ExecutionRecord& record,
     auto using_words = sqlengine::LeadingWords(rest, 1, &using_list);
     if (!using_words.empty()) parameter_texts = sqlengine::SplitLiteralList(using_list);
   }
+  // Athena's SQL (Trino's dialect) becomes the engine's before the parameters are bound (they
+  // stay placeholders); a statement Athena would reject fails here with Athena's error.
+  auto translated = sqlengine::dialect::TranslateAthena(
+      sql, sqlengine::dialect::AthenaNames{{{"default", runner_->Engine().DefaultSchema()}}, "awsdatacatalog"});
+  if (!translated.ok()) {
+    record.settled_state = JobState::Failed;
+    record.settled_outcomes = FailedOutcome(sqlengine::dialect::AthenaErrorReason(translated.error()));
+    needs_engine = false;
+    return;
+  }
+  sql = std::move(translated).value();
   std::vector<sqlengine::BoundLiteral> literals;
   for (const auto& text : parameter_texts) {
     auto literal = sqlengine::ParseSqlLiteral(text);
@@ -510,7 +522,10 @@ boost::json::object AthenaService::DescribeExecution(const ExecutionRecord& reco
       bool user_error = true;
       for (const auto& outcome : *snapshot.outcomes) {
         if (!outcome.succeeded && !outcome.cancelled) {
-          reason = outcome.error_message;
+          // Engine errors in Trino's names (TABLE_NOT_FOUND, SYNTAX_ERROR, …), as Athena reports them.
+          std::string database = record.database.empty() ? "default" : record.database;
+          for (char& c : database) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          reason = sqlengine::dialect::AthenaEngineErrorReason(outcome.error_message, database, record.query);
           user_error = outcome.user_error;
         }
       }

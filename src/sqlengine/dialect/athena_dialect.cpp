@@ -5,6 +5,7 @@
 #include "sqlengine/dialect/athena_functions.hpp"
 #include "sqlengine/dialect/dialect_rewriter.hpp"
 #include "sqlengine/dialect/engine_keywords.hpp"
+#include "sqlengine/dialect/sql_lexer.hpp"
 
 namespace mallard::sqlengine::dialect {
 
@@ -635,7 +636,25 @@ std::string AthenaErrorReason(const DialectError& error) {
   return error.code.empty() ? error.message : error.code + ": " + error.message;
 }
 
-std::string AthenaEngineErrorReason(std::string_view message, std::string_view database) {
+namespace {
+
+// "line L:C: " of the first name token of `sql` spelled `name` (case-insensitive, quotes undone),
+// or "" when the user's text has none (the engine named something the translation made).
+std::string PositionOfName(std::string_view sql, std::string_view name) {
+  if (sql.empty() || name.empty()) return {};
+  const std::string wanted = DialectRewriter::Lower(name);
+  for (const auto& token : Tokenize(sql)) {
+    if (token.kind != TokenKind::Word && token.kind != TokenKind::QuotedIdentifier) continue;
+    if (DialectRewriter::Lower(IdentifierText(token)) != wanted) continue;
+    const SourcePosition position = PositionOf(sql, token.offset);
+    return "line " + std::to_string(position.line) + ":" + std::to_string(position.column) + ": ";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string AthenaEngineErrorReason(std::string_view message, std::string_view database, std::string_view sql) {
   const std::size_t newline = message.find('\n');
   const std::string_view first = message.substr(0, newline);
   auto after = [&](std::string_view prefix) { return std::string(TrimSql(first.substr(prefix.size()))); };
@@ -645,15 +664,28 @@ std::string AthenaEngineErrorReason(std::string_view message, std::string_view d
   if (starts(kTable) && first.size() > kTable.size() + kMissing.size() &&
       first.substr(first.size() - kMissing.size()) == kMissing) {
     const std::string_view name = first.substr(kTable.size(), first.size() - kTable.size() - kMissing.size());
-    return "TABLE_NOT_FOUND: Table 'awsdatacatalog." + std::string(database) + "." + std::string(name) + "' does not exist";
+    return "TABLE_NOT_FOUND: " + PositionOfName(sql, name) + "Table 'awsdatacatalog." + std::string(database) + "." +
+           std::string(name) + "' does not exist";
   }
   constexpr std::string_view kColumn = "Binder Error: Referenced column \"";
   if (starts(kColumn)) {
     const std::size_t close = first.find('"', kColumn.size());
     if (close != std::string_view::npos && first.substr(close).rfind("\" not found", 0) == 0) {
-      return "COLUMN_NOT_FOUND: Column '" + std::string(first.substr(kColumn.size(), close - kColumn.size())) +
-             "' cannot be resolved";
+      const std::string_view name = first.substr(kColumn.size(), close - kColumn.size());
+      return "COLUMN_NOT_FOUND: " + PositionOfName(sql, name) + "Column '" + std::string(name) + "' cannot be resolved";
     }
+  }
+  // DuckDB's parser names the token it stopped at; Trino says where it is in the user's text.
+  constexpr std::string_view kSyntax = "Parser Error: syntax error at or near \"";
+  if (starts(kSyntax) && first.size() > kSyntax.size() && first.back() == '"') {
+    const std::string_view near = first.substr(kSyntax.size(), first.size() - kSyntax.size() - 1);
+    const std::string position = PositionOfName(sql, near);
+    if (!position.empty()) return "SYNTAX_ERROR: " + position + "mismatched input '" + std::string(near) + "'";
+  }
+  if (first == "Parser Error: syntax error at end of input") {
+    const SourcePosition position = PositionOf(sql, TrimSql(sql).size() + (TrimSql(sql).data() - sql.data()));
+    return "SYNTAX_ERROR: line " + std::to_string(position.line) + ":" + std::to_string(position.column) +
+           ": mismatched input '<EOF>'";
   }
   static constexpr std::pair<std::string_view, std::string_view> kClasses[] = {
       {"Parser Error: ", "SYNTAX_ERROR: "},

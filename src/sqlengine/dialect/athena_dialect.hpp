@@ -45,7 +45,9 @@ std::string AthenaErrorReason(const DialectError& error);
 // Athena's StateChangeReason for an engine (DuckDB) error: the classes users meet renamed to
 // Trino's error names ("Catalog Error: Table with name t does not exist!" → "TABLE_NOT_FOUND:
 // Table 'awsdatacatalog.<database>.t' does not exist", "Parser Error: …" → "SYNTAX_ERROR: …",
-// missing columns, conversions, ranges); other messages unchanged.
-std::string AthenaEngineErrorReason(std::string_view message, std::string_view database);
+// missing columns, conversions, ranges); other messages unchanged. `sql` is the user's text: the
+// table, column or token the engine names is located in it for Trino's "line L:C: " (left out
+// when the user's text does not hold it).
+std::string AthenaEngineErrorReason(std::string_view message, std::string_view database, std::string_view sql = {});
 
 }  // namespace mallard::sqlengine::dialect

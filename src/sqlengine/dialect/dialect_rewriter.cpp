@@ -225,8 +225,13 @@ Result<std::string, DialectError> DialectRewriter::RewriteSelectList(std::size_t
     for (std::size_t i = item_begin; i < item_end; ++i) {
       if (!tokens_[i].IsTrivia()) significant.push_back(i);
     }
-    bool named = significant.empty();
-    if (!named) {
+    if (significant.empty()) {
+      // `SELECT a, FROM t` (DuckDB takes the trailing comma; Trino does not).
+      const std::string_view at = item_end < tokens_.size() ? tokens_[item_end].text : std::string_view("<EOF>");
+      return Fail(SyntaxError(item_end, "mismatched input '" + std::string(at) + "'. Expecting: <expression>"));
+    }
+    bool named = false;
+    {
       // a, t.a, "a", t.*, *
       bool plain = true;
       for (std::size_t k = 0; k < significant.size() && plain; ++k) {

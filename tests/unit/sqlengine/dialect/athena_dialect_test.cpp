@@ -108,6 +108,8 @@ TEST(AthenaDialect, ErrorsInAthenasShape) {
             "ERROR SYNTAX_ERROR: line 1:8: backquoted identifiers are not supported; use double quotes to quote identifiers");
   EXPECT_EQ(Translate("SELECT (1"), "ERROR SYNTAX_ERROR: line 1:10: mismatched input '<EOF>'");
   EXPECT_EQ(Translate("SELECT 1)"), "ERROR SYNTAX_ERROR: line 1:9: extraneous input ')'");
+  EXPECT_EQ(Translate("SELECT a, FROM t"), "ERROR SYNTAX_ERROR: line 1:11: mismatched input 'FROM'. Expecting: <expression>");
+  EXPECT_EQ(Translate("SELECT"), "ERROR SYNTAX_ERROR: line 1:7: mismatched input '<EOF>'. Expecting: <expression>");
   EXPECT_EQ(Translate("SELECT 'abc"), "ERROR SYNTAX_ERROR: line 1:8: mismatched input '''. Unterminated string literal");
   // Deep nesting is an error, not a stack overflow.
   std::string deep = "SELECT " + std::string(100000, '(') + "1" + std::string(100000, ')');
@@ -135,6 +137,16 @@ TEST(AthenaDialect, EngineErrorsInTrinosNames) {
   EXPECT_EQ(AthenaEngineErrorReason("Parser Error: syntax error at or near \"SELEC\"\n\nLINE 1: SELEC", "default"),
             "SYNTAX_ERROR: syntax error at or near \"SELEC\"");
   EXPECT_EQ(AthenaEngineErrorReason("Permission Error: Cannot access file", "default"), "Permission Error: Cannot access file");
+  // Positions come from the user's text.
+  EXPECT_EQ(AthenaEngineErrorReason("Catalog Error: Table with name nope does not exist!", "sales", "SELECT *\n  FROM Nope"),
+            "TABLE_NOT_FOUND: line 2:8: Table 'awsdatacatalog.sales.nope' does not exist");
+  EXPECT_EQ(AthenaEngineErrorReason("Binder Error: Referenced column \"zz\" not found in FROM clause!", "default",
+                                    "SELECT a, \"ZZ\" FROM t"),
+            "COLUMN_NOT_FOUND: line 1:11: Column 'zz' cannot be resolved");
+  EXPECT_EQ(AthenaEngineErrorReason("Parser Error: syntax error at or near \"SELEC\"", "default", "SELEC 1"),
+            "SYNTAX_ERROR: line 1:1: mismatched input 'SELEC'");
+  EXPECT_EQ(AthenaEngineErrorReason("Parser Error: syntax error at end of input", "default", "SELECT 1 +"),
+            "SYNTAX_ERROR: line 1:11: mismatched input '<EOF>'");
   EXPECT_EQ(AthenaEngineErrorReason("FUNCTION_NOT_FOUND: line 1:8: Function 'foo' not registered", "default"),
             "FUNCTION_NOT_FOUND: line 1:8: Function 'foo' not registered");
 }
