@@ -136,6 +136,12 @@ def test_open_csv_serde_with_quotes_and_header(athena, s3):
         STORED AS TEXTFILE LOCATION 's3://{BUCKET}/open/' TBLPROPERTIES ('skip.header.line.count'='1')""")
     assert ok(athena, "SELECT id, label, amount FROM open_csv ORDER BY id") == [
         ["1", 'a, quoted "label"', "10"], ["2", "plain", None], ["3", "", "7"]]
+    # INSERT INTO writes files the same serde reads back. Like Athena it writes no header line, and
+    # skip.header.line.count applies to every file: the table stops skipping one first.
+    ok(athena, "ALTER TABLE open_csv SET TBLPROPERTIES ('skip.header.line.count' = '0')")
+    s3.put_object(Bucket=BUCKET, Key="open/data.csv", Body=body.split("\n", 1)[1].encode())
+    ok(athena, """INSERT INTO open_csv VALUES (4, 'with "quotes", and commas', 5)""")
+    assert ok(athena, "SELECT label FROM open_csv WHERE id = 4") == [['with "quotes", and commas']]
 
 
 def test_json_table_by_name(athena, s3):

@@ -280,8 +280,8 @@ ExternalPlan PlanInsertInto(ExternalCatalog& catalog, const ExternalContext& con
   switch (ReadKindOf(table.spec)) {
     case ReadKind::Parquet: format_name = "PARQUET"; break;
     case ReadKind::Json: format_name = "JSON"; break;
-    case ReadKind::DelimitedText: format_name = "TEXTFILE"; break;
-    case ReadKind::OpenCsv:
+    case ReadKind::DelimitedText:
+    case ReadKind::OpenCsv: format_name = "TEXTFILE"; break;
     case ReadKind::Orc:
     case ReadKind::Avro:
       plan = Failed("NOT_SUPPORTED: INSERT INTO a table stored with " + table.spec.serde + " is not supported", kind);
@@ -296,6 +296,16 @@ ExternalPlan PlanInsertInto(ExternalCatalog& catalog, const ExternalContext& con
     return failed;
   };
   if (!write.ok()) return fail(write.error());
+  if (ReadKindOf(table.spec) == ReadKind::OpenCsv) {
+    // OpenCSVSerde's files: quoted where needed with its quoteChar, a quote doubled inside quotes.
+    auto property = [&](const char* key, const char* fallback) {
+      const std::string* value = FindProperty(table.spec.serde_properties, key);
+      return value != nullptr && !value->empty() ? *value : std::string(fallback);
+    };
+    const std::string quote = property("quoteChar", "\"");
+    write->copy_options = "FORMAT CSV, HEADER false, DELIMITER " + QuoteString(property("separatorChar", ",")) +
+                          ", QUOTE " + QuoteString(quote) + ", ESCAPE " + QuoteString(quote) + ", NULLSTR '', COMPRESSION gzip";
+  }
   auto directory = TargetDirectory(context, table.spec.location, true, "table");
   if (!directory.ok()) return fail(directory.error());
   auto query = Translated(context, insert.query);
