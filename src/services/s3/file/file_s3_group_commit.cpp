@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "services/s3/file/file_body.hpp"
 #include "services/s3/file/file_s3_store.hpp"
@@ -31,6 +32,8 @@ namespace {
 
 // A batch takes at most this many puts: one intent file stays a few hundred KiB at most.
 constexpr std::size_t kMaxBatch = 256;
+// How long a leader waits for the puts of the last batch's callers to come back (GroupCommitPut).
+constexpr auto kGatherWait = std::chrono::microseconds(500);
 
 // "a" is a directory on the way to "a/b" (or the keys are equal).
 bool PathsCollide(const std::string& a, const std::string& b) {
@@ -61,6 +64,7 @@ StoreResult<ObjectRecord> FileS3Store::GroupCommitPut(BucketState& bucket, Objec
   pending.condition = &condition;
   std::unique_lock queue_lock(commit_mutex_);
   commit_queue_.push_back(&pending);
+  arrival_cv_.notify_one();
   while (!pending.result) {
     if (committing_) {
       commit_cv_.wait(queue_lock);
@@ -69,7 +73,16 @@ StoreResult<ObjectRecord> FileS3Store::GroupCommitPut(BucketState& bucket, Objec
     // Nobody leads: this caller commits the batch (which holds its own put unless an earlier put
     // of a colliding key is waiting too; then it leads again, or waits, for the next one).
     committing_ = true;
+    // The callers answered by the last batch come back together with their next puts, a little
+    // apart: the first to arrive would otherwise commit alone and the rest pay a second sync. A
+    // leader with fewer puts waiting than the last batch held gives the others a moment (never
+    // more than kGatherWait, and only after a batch of several: a lone writer never waits).
+    if (commit_queue_.size() < last_batch_size_) {
+      arrival_cv_.wait_for(queue_lock, kGatherWait,
+                           [&] { return commit_queue_.size() >= last_batch_size_; });
+    }
     std::vector<PendingPut*> batch = TakeBatch();
+    last_batch_size_ = batch.size();
     queue_lock.unlock();
     RunBatch(batch);
     queue_lock.lock();

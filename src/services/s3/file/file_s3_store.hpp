@@ -233,6 +233,8 @@ class FileS3Store final : public S3Store {
   std::condition_variable commit_cv_;
   std::deque<PendingPut*> commit_queue_;
   bool committing_ = false;  // a caller is leading a batch
+  std::condition_variable arrival_cv_;  // a put joined the queue (a leader may be gathering)
+  std::size_t last_batch_size_ = 0;
   // The last batch's intent, whose steps are applied (and acknowledged: the intent is durable) but
   // not yet known to be on disk. The next commit's syncfs makes them durable, then removes it
   // (ClaimUnsyncedBatch). Guarded by sync_mutex_, which is also held from the claim until that
