@@ -164,6 +164,21 @@ def test_json_table_by_name(athena, s3):
                f"ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe' LOCATION 's3://{BUCKET}/json/'")
     assert ok(athena, "SELECT count(*), count(name) FROM events_hcat") == [
         [str(len(records)), str(sum(1 for r in records if "name" in r))]]
+    # Keys in any case (CloudTrail's eventName reads as eventname), scalars from their text, openx's
+    # mapping.<column>, and malformed lines: an error, or NULL rows with ignore.malformed.json.
+    s3.put_object(Bucket=BUCKET, Key="trail/1.json",
+                  Body=b'{"eventName": "PutObject", "eventTime": "2024-05-01T10:00:00Z", "Count": "7", '
+                       b'"user": {"name": "u"}, "src-ip": "10.0.0.1"}\n{"EVENTNAME": "GetObject", "count": 2}\n')
+    ok(athena, f"""CREATE EXTERNAL TABLE trail (eventname string, eventtime timestamp, count int,
+        user struct<name:string>, ip string) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+        WITH SERDEPROPERTIES ('mapping.ip' = 'src-ip') LOCATION 's3://{BUCKET}/trail/'""")
+    assert ok(athena, "SELECT eventname, eventtime, count, user.name, ip FROM trail ORDER BY eventname") == [
+        ["GetObject", None, "2", None, None], ["PutObject", "2024-05-01 10:00:00.000", "7", "u", "10.0.0.1"]]
+    s3.put_object(Bucket=BUCKET, Key="trail/2.json", Body=b"this is not json\n")
+    failed(athena, "SELECT count(*) FROM trail")
+    ok(athena, f"""CREATE EXTERNAL TABLE lenient (eventname string) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+        WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true') LOCATION 's3://{BUCKET}/trail/'""")
+    assert ok(athena, "SELECT count(*), count(eventname) FROM lenient") == [["3", "2"]]
 
 
 def test_empty_location_reads_no_rows_until_files_arrive(athena, s3):

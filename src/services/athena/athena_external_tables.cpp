@@ -198,15 +198,32 @@ std::string SourceBranch(const ExternalTable& table, const Source& source) {
       break;
     }
     case ReadKind::Json: {
-      std::string columns = "{";
-      for (std::size_t i = 0; i < spec.columns.size(); ++i) {
-        if (i > 0) columns += ", ";
-        columns += QuoteString(spec.columns[i].name) + ": " + QuoteString(EngineType(spec.columns[i].type));
+      // One JSON value per line; each column is the value of the key with its name in any case,
+      // as the openx and hcatalog serdes lower-case keys (openx's `mapping.<column>` names another
+      // key). Scalars are converted from their text, so "2" reads as 2 in an int column.
+      const std::string* malformed = FindProperty(spec.serde_properties, "ignore.malformed.json");
+      const bool ignore_malformed = malformed != nullptr && (*malformed == "true" || *malformed == "TRUE");
+      from = "read_json_objects(" + glob + ", format = 'newline_delimited', hive_partitioning = false" +
+             (ignore_malformed ? ", ignore_errors = true" : "") + ")";
+      for (const auto& column : spec.columns) {
+        std::string key;
+        if (const std::string* mapped = FindProperty(spec.serde_properties, "mapping." + column.name)) {
+          key = QuoteString(*mapped);
+        } else {
+          key = "list_filter(json_keys(\"json\"), lambda k: lower(k) = " + QuoteString(column.name) + ")[1]";
+        }
+        const std::string pointer = "'/' || replace(replace(" + key + ", '~', '~0'), '/', '~1')";
+        const std::string& type = column.type.name;
+        std::string expression;
+        if (type == "string" || type == "varchar" || type == "char") {
+          expression = "json_extract_string(\"json\", " + pointer + ")";
+        } else if (type == "array" || type == "map" || type == "struct") {
+          expression = "TRY_CAST(json_extract(\"json\", " + pointer + ") AS " + EngineType(column.type) + ")";
+        } else {
+          expression = "TRY_CAST(json_extract_string(\"json\", " + pointer + ") AS " + EngineType(column.type) + ")";
+        }
+        select.push_back(expression + " AS " + QuoteIdentifier(column.name));
       }
-      columns += "}";
-      from = "read_json(" + glob + ", format = 'newline_delimited', columns = " + columns +
-             ", ignore_errors = true, hive_partitioning = false)";
-      for (const auto& column : spec.columns) select.push_back(QuoteIdentifier(column.name));
       break;
     }
     case ReadKind::DelimitedText:
