@@ -614,3 +614,47 @@ def test_sigv4_server_asks_for_keys_signs_in_the_browser_and_asks_for_the_admin_
         if browser is not None:
             browser.close()
         stop_server(server)
+
+
+# ---- SNS -----------------------------------------------------------------------------------------
+
+def test_sns_topics_subscriptions_filter_policies_and_publish(console, mallard):
+    sns = ddb_e2e._client("sns", mallard.endpoint)
+    sqs = sqs_client(mallard)
+    topic = sns.create_topic(Name="console-news")["TopicArn"]
+    inbox = sqs.create_queue(QueueName="console-inbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn,
+                  Attributes={"FilterPolicy": json.dumps({"color": ["blue"]}), "RawMessageDelivery": "true"})
+    sns.publish(PhoneNumber="+15555550123", Message="an sms from boto3")
+
+    console.goto("sns")
+    console.wait_text("sns-topics", "console-news")
+    console.wait_text("sns-recorded", "an sms from boto3")
+    console.click("css:[data-topic='console-news']")
+    console.wait_text("sns-subscriptions", inbox_arn)
+    subscriptions = console.text("sns-subscriptions")
+    assert '"color"' in subscriptions and "confirmed" in subscriptions
+
+    # Publish with a matching attribute: the filter lets it through to the queue.
+    console.fill("sns-publish-message", "published from the console")
+    console.click("sns-attr-add")
+    console.fill("sns-attr-name-0", "color")
+    console.fill("sns-attr-value-0", "blue")
+    console.click("sns-publish-submit")
+    console.wait_text("sns-publish", "Published message")
+    got = wait_until(lambda: sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=1, WaitTimeSeconds=1).get("Messages"),
+                     what="the published message in the subscribed queue")
+    assert got[0]["Body"] == "published from the console"
+    console.screenshot("sns")
+
+    # Subscribe a second queue from the console, then unsubscribe it.
+    other = sqs.create_queue(QueueName="console-other")["QueueUrl"]
+    other_arn = sqs.get_queue_attributes(QueueUrl=other, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    console.fill("sns-sub-endpoint", other_arn)
+    console.fill("sns-sub-filter", '{"kind": ["alert"]}')
+    console.click("sns-sub-submit")
+    console.wait_text("sns-subscriptions", other_arn)
+    subs = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    made = next(s for s in subs if s["Endpoint"] == other_arn)
+    assert json.loads(sns.get_subscription_attributes(SubscriptionArn=made["SubscriptionArn"])["Attributes"]["FilterPolicy"]) == {"kind": ["alert"]}
