@@ -139,12 +139,25 @@ Form CastForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int
     return Fail(rewriter.SyntaxError(as == kNone ? close : as, "mismatched input. Expecting: <expression> AS <type>"));
   }
   MALLARD_ASSIGN_OR_RETURN(std::string value, rewriter.RewriteRange(open + 1, as, depth + 1));
+  // CAST(x AS varchar(n)) keeps the first n characters in Trino; DuckDB's VARCHAR has no length.
+  std::string length;
+  if (const std::size_t word = rewriter.Next(as + 1, close);
+      word < close && (tokens[word].IsKeyword("VARCHAR") || tokens[word].IsKeyword("CHAR"))) {
+    const std::size_t type_open = rewriter.Next(word + 1, close);
+    const std::size_t number = type_open < close ? rewriter.Next(type_open + 1, close) : close;
+    if (type_open < close && tokens[type_open].IsPunct('(') && number < close && tokens[number].Is(TokenKind::Number) &&
+        tokens[word].IsKeyword("VARCHAR")) {
+      length = std::string(tokens[number].text);
+    }
+  }
   std::size_t after_type = close;
   MALLARD_ASSIGN_OR_RETURN(std::string type, rewriter.RewriteType(as + 1, close, &after_type));
   if (std::size_t rest = rewriter.Next(after_type, close); rest < close) {
     return Fail(rewriter.SyntaxError(rest, "mismatched input '" + std::string(tokens[rest].text) + "'. Expecting: ')'"));
   }
-  return std::optional<FormResult>(FormResult{std::string(keyword) + "(" + std::string(TrimSql(value)) + " AS " + type + ")", close + 1});
+  std::string text = std::string(keyword) + "(" + std::string(TrimSql(value)) + " AS " + type + ")";
+  if (!length.empty()) text = "substr(" + text + ", 1, " + length + ")";
+  return std::optional<FormResult>(FormResult{std::move(text), close + 1});
 }
 
 // EXTRACT(field FROM x): Trino's field names in DuckDB's spelling (day_of_week is ISO: Monday 1).
