@@ -236,6 +236,20 @@ def test_copy_errors_speak_redshift(redshift, s3, bucket):
     assert "bucket does not exist" in run_failed(redshift, f"COPY e FROM 's3://no-such-bucket-{SEED}/x' {ROLE}")
 
 
+def test_copy_and_unload_stay_inside_the_s3_store(redshift, s3, bucket, tmp_path):
+    run_ok(redshift, "CREATE TABLE leak (line VARCHAR(1000))")
+    assert "LOAD source is not supported" in run_failed(redshift, f"COPY leak FROM '/etc/passwd' {ROLE}")
+    assert "'..'" in run_failed(redshift, f"COPY leak FROM 's3://{bucket}/../../../etc/passwd' {ROLE}")
+    manifest = {"entries": [{"url": "file:///etc/passwd", "mandatory": True}]}
+    s3.put_object(Bucket=bucket, Key="evil.manifest", Body=json.dumps(manifest).encode())
+    assert "file:///etc/passwd" in run_failed(redshift, f"COPY leak FROM 's3://{bucket}/evil.manifest' {ROLE} MANIFEST")
+    outside = tmp_path / "out"
+    assert "S3 path" in run_failed(redshift, f"UNLOAD ('select 1') TO '{outside}' {ROLE}")
+    assert "'..'" in run_failed(redshift, f"UNLOAD ('select 1') TO 's3://{bucket}/../../x' {ROLE}")
+    assert rows(redshift, "SELECT count(*) FROM leak") == [(0,)]
+    assert not outside.exists()
+
+
 def test_copy_inside_a_batch_is_one_transaction(redshift, s3, bucket):
     s3.put_object(Bucket=bucket, Key="b/1.csv", Body=b"1\n2\n3\n")
     started = redshift.batch_execute_statement(Sqls=[

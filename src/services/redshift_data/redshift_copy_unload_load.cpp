@@ -212,7 +212,8 @@ Result<std::vector<std::string>, std::string> ManifestFiles(const services::S3Lo
     std::string location(url->as_string());
     auto resolved = files.Resolve(location);
     std::error_code error;
-    if (resolved.ok() && std::filesystem::is_regular_file(resolved->directory, error)) {
+    // A link made by hand under the store is no object (and could lead out of it).
+    if (resolved.ok() && std::filesystem::symlink_status(resolved->directory, error).type() == std::filesystem::file_type::regular) {
       paths.push_back(resolved->directory.string());
     } else if (mandatory) {
       return Fail("Problem reading manifest file - mandatory file " + location + " does not exist");
