@@ -68,6 +68,13 @@ const std::vector<std::string>& RedshiftEngineSetup() {
         "ELSE pos + coalesce(list_sum(list_transform(string_split_regex(substring(s, pos), p, f)[1:occ], x -> length(x))), 0) "
         "+ coalesce(list_sum(list_transform(regexp_extract_all(substring(s, pos), p, 0, f)[1:occ - 1], x -> length(x))), 0) "
         "+ CASE WHEN opt = 1 THEN length(regexp_extract_all(substring(s, pos), p, 0, f)[occ]) ELSE 0 END END");
+  // CRC32: CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) of the string's UTF-8 bytes, as
+  // 8 lower-case hex digits; bit by bit, as DuckDB has no CRC function.
+  macro("crc32",
+        "(s) AS lower(printf('%08x', xor(list_reduce([4294967295::BIGINT] || list_transform(range(0, "
+        "octet_length(encode(CAST(s AS VARCHAR)))), i -> ('0x' || substring(hex(encode(CAST(s AS VARCHAR))), 2 * i + 1, "
+        "2))::BIGINT), (crc, byte) -> list_reduce([xor(crc, byte)] || [0::BIGINT, 0, 0, 0, 0, 0, 0, 0], (acc, x) -> "
+        "xor(acc >> 1, CASE WHEN acc & 1 = 1 THEN 2197175160 ELSE 0 END))), 4294967295)))");
   macro("quote_ident", "(s) AS '\"' || replace(s, '\"', '\"\"') || '\"'");
   macro("quote_literal", "(s) AS '''' || replace(CAST(s AS VARCHAR), '''', '''''') || ''''");
   macro("is_valid_json", "(s) AS coalesce(json_valid(s), false) AND json_type(s) IN ('OBJECT', 'ARRAY')");

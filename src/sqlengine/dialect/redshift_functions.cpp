@@ -497,6 +497,7 @@ const std::unordered_map<std::string, Handler>& Table() {
     t["md5"] = Same(1, 1);
     t["sha2"] = Sha2;
     t["func_sha1"] = Renamed("sha1", 1, 1);
+    t["crc32"] = MacroCall("crc32", 1, 1);
     t["sha1"] = Same(1, 1);
     // Mathematics.
     t["random"] = Same(0, 0);
@@ -633,7 +634,6 @@ DialectError UndefinedFunction(std::string_view name, const std::vector<std::str
 
 const std::vector<LeftOutFunction>& RedshiftLeftOutFunctions() {
   static const std::vector<LeftOutFunction> left_out = {
-      {"crc32", "DuckDB has no CRC-32 function and a SQL bit loop per byte would be the only way"},
       {"fnv_hash", "Redshift's FNV-1a 64-bit seed chaining is not reproducible with DuckDB's hash()"},
       {"checksum", "Redshift's internal checksum algorithm is not documented"},
       {"st_geomfromtext", "GEOMETRY is not supported"},
