@@ -129,6 +129,24 @@ bool HasOuterLimit(std::string_view query) {
   return false;
 }
 
+// Whether `query` is one whole statement that can sit inside `( … )` of the engine's COPY: every
+// bracket it opens it closes (never one it did not open), no string, identifier or comment left
+// open, no `;` before its end. Otherwise a query could close the COPY's brackets and name another
+// file to write.
+bool EmbedsSafely(std::string_view query) {
+  int depth = 0;
+  bool ended = false;
+  for (const auto& token : sqlengine::dialect::Tokenize(query)) {
+    if (token.unterminated) return false;
+    if (token.IsTrivia()) continue;
+    if (ended) return false;  // something after a ';'
+    if (token.IsPunct('(')) ++depth;
+    else if (token.IsPunct(')') && --depth < 0) return false;
+    else if (token.IsPunct(';')) ended = true;
+  }
+  return depth == 0;
+}
+
 }  // namespace
 
 BulkPlan PlanUnload(sqlengine::SqlEngine& engine, const services::S3LocalFiles* files, const std::string& sql,
@@ -180,6 +198,10 @@ BulkPlan PlanUnload(sqlengine::SqlEngine& engine, const services::S3LocalFiles* 
   }
   std::string query = std::move(translated).value();
   while (!query.empty() && (query.back() == ';' || query.back() == ' ' || query.back() == '\n' || query.back() == '\t' || query.back() == '\r')) query.pop_back();
+  if (!EmbedsSafely(query)) {
+    plan.error = "syntax error in the query of UNLOAD: it must be one SELECT statement";
+    return plan;
+  }
   auto described = RunOnEngine(engine, {"SELECT * FROM (" + query + "\n) AS q LIMIT 0"}, schema);
   if (described.empty() || !described.back().succeeded) {
     plan.error = described.empty() ? "the SQL engine returned no result" : described.back().error_message;

@@ -253,6 +253,29 @@ TEST_F(CopyUnloadEngineTest, IdentityColumnsAreSkippedUnlessExplicitIds) {
   EXPECT_EQ(Rows("SELECT * FROM ids ORDER BY id"), (std::vector<std::string>{"7|cy", "100|ann", "101|bob"}));
 }
 
+// UNLOAD's SELECT goes inside the engine's COPY (…) TO: a query that closes those brackets, ends
+// the statement or leaves a comment or string open is refused, and nothing is written.
+TEST_F(CopyUnloadEngineTest, UnloadQueriesCannotBreakOutOfTheirCopy) {
+  const std::string escapes[] = {
+      "select 1) AS q) TO ''" + (root_ / "bkt" / "evil.csv").string() + "'' (FORMAT csv) --",
+      "select 1) AS q) TO ''" + (root_ / ".mallard-s3" / "evil").string() + "'' (FORMAT csv) /*",
+      "select 1; select 2",
+      "select ''x",
+      "select 1)",
+      "select (1",
+  };
+  for (const auto& query : escapes) {
+    auto outcome = One("UNLOAD ('" + query + "') TO 's3://bkt/evil/' IAM_ROLE default");
+    EXPECT_FALSE(outcome.succeeded) << query;
+  }
+  EXPECT_FALSE(fs::exists(root_ / "bkt" / "evil.csv"));
+  EXPECT_FALSE(fs::exists(root_ / ".mallard-s3" / "evil"));
+  EXPECT_FALSE(fs::exists(root_ / "bkt" / "evil"));
+  auto fine = One("UNLOAD ('select '') ; -- ( /*'' AS s -- ) ;\n') TO 's3://bkt/fine/' IAM_ROLE default");
+  ASSERT_TRUE(fine.succeeded) << fine.error_message;
+  EXPECT_EQ(Get("fine/0000_part_00"), ") ; -- ( /*\n");
+}
+
 TEST_F(CopyUnloadEngineTest, BatchWithCopyIsOneTransaction) {
   Put("b/1.csv", "1\n2\n");
   Put("bad/1.csv", "x\n");
