@@ -357,7 +357,7 @@ Result<std::vector<std::string>, std::string> RefreshStatements(ExternalCatalog&
   std::vector<std::string> statements;
   if (context.files == nullptr || context.engine == nullptr) return statements;
   if (auto loaded = catalog.Load(*context.engine); !loaded.ok()) return statements;
-  auto tables = catalog.All();
+  auto tables = catalog.Names();
   if (tables.empty()) return statements;
   std::set<std::string> names;
   for (const auto& token : lex::Tokenize(sql)) {
@@ -366,10 +366,13 @@ Result<std::vector<std::string>, std::string> RefreshStatements(ExternalCatalog&
       names.insert(Lowered(lex::IdentifierText(token)));
     }
   }
-  for (const auto& table : tables) {
-    if (names.count(table.spec.table.name) == 0) continue;
+  for (const auto& [database, name] : tables) {
+    if (names.count(name) == 0) continue;
     // A table of another database only when the query names that database too.
-    if (table.database != context.database && names.count(table.database) == 0) continue;
+    if (database != context.database && names.count(database) == 0) continue;
+    auto found = catalog.Find(database, name);
+    if (!found) continue;
+    const ExternalTable& table = *found;
     // Athena reads the table's S3 location at query time: a bucket deleted since fails the query.
     if (auto location = context.files->Resolve(table.spec.location);
         location.ok() && !context.files->BucketExists(location->bucket)) {

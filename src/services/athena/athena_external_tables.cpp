@@ -566,6 +566,14 @@ std::vector<ExternalTable> ExternalCatalog::All() {
   return all;
 }
 
+std::vector<std::pair<std::string, std::string>> ExternalCatalog::Names() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, std::string>> names;
+  names.reserve(tables_.size());
+  for (const auto& [key, table] : tables_) names.push_back(key);
+  return names;
+}
+
 void ExternalCatalog::Put(const ExternalTable& table) {
   std::lock_guard lock(mutex_);
   tables_[{table.database, table.spec.table.name}] = table;

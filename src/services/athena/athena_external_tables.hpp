@@ -84,6 +84,8 @@ class ExternalCatalog {
   Status<std::string> Load(sqlengine::SqlEngine& engine);
   std::optional<ExternalTable> Find(const std::string& database, const std::string& name);
   std::vector<ExternalTable> All();
+  // (database, table) of every external table: cheap enough for every query.
+  std::vector<std::pair<std::string, std::string>> Names();
   void Put(const ExternalTable& table);
   void Erase(const std::string& database, const std::string& name);
   // The signature the table's view was last built for ("" = unknown: rebuild). Setting returns
