@@ -120,9 +120,10 @@ std::string RenderScalar(const SqlValue& value, const SqlType& type) {
     case Kind::TimeTz:
       return sqlengine::FormatTimeOfDay(value.integer, FractionDigits(value.integer)) +
              sqlengine::FormatOffset(value.offset_seconds, true);
-    case Kind::Timestamp: return sqlengine::FormatTimestamp(value.integer, FractionDigits(value.integer));
-    // Athena's `timestamp with time zone` is timestamp(3) with time zone (current_timestamp, from_iso8601_timestamp,
-    // AT TIME ZONE): always three fractional digits (truncated to the millisecond).
+    // Athena's timestamps are timestamp(3) (Hive tables, localtimestamp, date_parse) and timestamp(3) with time zone
+    // (current_timestamp, from_iso8601_timestamp, AT TIME ZONE): always three fractional digits, truncated to the
+    // millisecond.
+    case Kind::Timestamp: return sqlengine::FormatTimestamp(value.integer, 3);
     case Kind::TimestampTz: return sqlengine::FormatTimestamp(value.integer, 3) + " UTC";
     case Kind::Interval: return RenderInterval(value);
     case Kind::List:
