@@ -238,6 +238,16 @@ def test_metrics_routes_and_pipe_status(own_server):
     path = url.split(str(port), 1)[1]
     response = http_request(port, "GET", path, timeout=5)
     assert response.status == 404
+    # On a virtual-hosted bucket's host, /metrics is that bucket's object "metrics".
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.putrequest("GET", "/metrics", skip_host=True, skip_accept_encoding=True)
+    conn.putheader("Host", f"vbucket.s3.localhost.localstack.cloud:{port}")
+    conn.endheaders()
+    virtual = conn.getresponse()
+    body = virtual.read()
+    conn.close()
+    assert virtual.status == 404 and b"<Code>NoSuchBucket</Code>" in body and b"vbucket" in body, body[:300]
     # Label values from clients are escaped: a queue name cannot contain quotes, but an unknown
     # operation is counted under "unknown", never under the client's text.
     response = http_request(port, "POST", "/", headers={"X-Amz-Target": 'DynamoDB_20120810.Bad"Op\\x',
@@ -336,6 +346,26 @@ def test_redis_backends_depths_items_and_round_trip(tmp_path):
             stop_server(handle)
     finally:
         redis.stop()
+
+
+def test_queue_series_capped_at_1000_then_other(own_server):
+    """1,005 queues with a message each: 1,000 queue series and the other 5 summed in queue="other"."""
+    sqs = boto("sqs", own_server.endpoint)
+    for i in range(1005):
+        url = sqs.create_queue(QueueName=f"cap-{i:04d}")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="x")
+    page = scrape(own_server.port)
+    samples = parse_page(page)
+    visible = {dict(labels)["queue"]: value for (name, labels), value in samples.items()
+               if name == "mallard_sqs_messages_visible"}
+    assert len(visible) == 1001
+    assert visible["other"] == 5 and sample(samples, "mallard_sqs_messages_visible", queue="other", account="other",
+                                                   region="other") == 5
+    assert sum(visible.values()) == 1005
+    # The request counters stay one series per operation and outcome.
+    assert sample(samples, "mallard_requests_total", service="sqs", operation="SendMessage", status="200",
+                  error_code="") == 1005
+    promtool_check(page)
 
 
 def test_sns_http_retries_and_dead_letters_counted(own_server, http_endpoint):
