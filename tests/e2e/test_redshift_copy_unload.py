@@ -202,7 +202,7 @@ def test_copy_with_a_manifest_and_its_mandatory_entries(redshift, s3, bucket):
 
 def load_errors(redshift) -> list[tuple]:
     return rows(redshift, "SELECT filename, line_number, colname, raw_field_value, err_code "
-                          "FROM _mallard_redshift_system.stl_load_errors ORDER BY starttime, line_number")
+                          "FROM stl_load_errors ORDER BY starttime, line_number")
 
 
 def test_bad_rows_fail_the_copy_unless_maxerror_allows_them(redshift, s3, bucket):

@@ -9,6 +9,7 @@
 
 #include "common/ids.hpp"
 #include "services/redshift_data/redshift_copy_unload_internal.hpp"
+#include "sqlengine/dialect/sql_lexer.hpp"
 
 namespace mallard::redshift_data {
 
@@ -227,6 +228,54 @@ class BulkRunningQuery final : public sqlengine::RunningQuery {
   sqlengine::RunningQuery* inner_ = nullptr;
 };
 
+// Whether `sql` mentions stl_load_errors at all (ASCII case-insensitive): the cheap test that
+// keeps every other statement off the lexer.
+bool MentionsLoadErrors(std::string_view sql) {
+  static constexpr std::string_view kName = "stl_load_errors";
+  if (sql.size() < kName.size()) return false;
+  for (std::size_t i = 0; i + kName.size() <= sql.size(); ++i) {
+    std::size_t k = 0;
+    while (k < kName.size()) {
+      char c = sql[i + k];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != kName[k]) break;
+      ++k;
+    }
+    if (k == kName.size()) return true;
+  }
+  return false;
+}
+
+// Redshift's system view stl_load_errors (also as pg_catalog.stl_load_errors) names the table COPY
+// records rejected rows in; a name qualified by another schema is left alone.
+std::string MapLoadErrorsRelation(const std::string& sql) {
+  namespace dialect = sqlengine::dialect;
+  auto tokens = dialect::Tokenize(sql);
+  const std::string target = bulk::SqlIdentifier(kLoadErrorsSchema) + "." + bulk::SqlIdentifier(kLoadErrorsTable);
+  std::string out;
+  std::size_t copied = 0;  // bytes of `sql` already in `out`
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    if (!tokens[i].IsKeyword("STL_LOAD_ERRORS")) continue;
+    std::size_t start = tokens[i].offset;
+    // What precedes it: nothing, or `pg_catalog .`.
+    std::size_t previous = i;
+    while (previous > 0 && tokens[previous - 1].IsTrivia()) --previous;
+    if (previous > 0 && tokens[previous - 1].IsPunct('.')) {
+      std::size_t schema = previous - 1;
+      while (schema > 0 && tokens[schema - 1].IsTrivia()) --schema;
+      if (schema == 0 || !tokens[schema - 1].IsKeyword("PG_CATALOG")) continue;
+      start = tokens[schema - 1].offset;
+      if (start < copied) continue;
+    }
+    out.append(sql, copied, start - copied);
+    out += target;
+    copied = tokens[i].offset + tokens[i].text.size();
+  }
+  if (copied == 0) return sql;
+  out.append(sql, copied, std::string::npos);
+  return out;
+}
+
 // The engine with COPY and UNLOAD; everything else passes through.
 class CopyUnloadEngine final : public sqlengine::SqlEngine {
  public:
@@ -239,6 +288,11 @@ class CopyUnloadEngine final : public sqlengine::SqlEngine {
   std::string DatabaseName() const override { return inner_->DatabaseName(); }
   std::string DefaultSchema() const override { return inner_->DefaultSchema(); }
   std::unique_ptr<sqlengine::RunningQuery> Prepare(QueryRequest request) override {
+    for (auto& statement : request.statements) {
+      if (MentionsLoadErrors(statement) && ClassifyBulkStatement(statement) == BulkStatementKind::None) {
+        statement = MapLoadErrorsRelation(statement);
+      }
+    }
     bool bulk_statement = std::any_of(request.statements.begin(), request.statements.end(), [](const std::string& sql) {
       return ClassifyBulkStatement(sql) != BulkStatementKind::None;
     });

@@ -109,6 +109,13 @@ TEST_F(CopyUnloadEngineTest, CopiesCsvAndRecordsBadRows) {
   EXPECT_EQ(failed.error_message, "Load into table 't' failed.  Check 'stl_load_errors' system table for details.");
   EXPECT_EQ(Rows("SELECT filename, line_number, colname, raw_field_value, err_code FROM _mallard_redshift_system.stl_load_errors"),
             (std::vector<std::string>{"s3://bkt/bad/b.csv|2|id|zz|1207"}));
+  // Redshift's names for the view reach the same rows; another schema's table of that name does not.
+  EXPECT_EQ(Rows("SELECT colname FROM stl_load_errors"), (std::vector<std::string>{"id"}));
+  EXPECT_EQ(Rows("select e.colname from PG_CATALOG . Stl_Load_Errors e where 'stl_load_errors' <> ''"),
+            (std::vector<std::string>{"id"}));
+  ASSERT_TRUE(One("CREATE SCHEMA other").succeeded);
+  ASSERT_TRUE(One("CREATE TABLE other.stl_load_errors (x INT)").succeeded);
+  EXPECT_EQ(Rows("SELECT count(*) FROM other.stl_load_errors"), (std::vector<std::string>{"0"}));
   auto allowed = One("COPY t FROM 's3://bkt/bad/' IAM_ROLE default CSV MAXERROR 1");
   ASSERT_TRUE(allowed.succeeded) << allowed.error_message;
   EXPECT_EQ(allowed.rows_affected, 2);
