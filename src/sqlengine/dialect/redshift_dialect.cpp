@@ -96,6 +96,20 @@ std::vector<std::string> EngineSearchPath(const RedshiftSession& session) {
   return schemas;
 }
 
+// The engine's search path set to the schemas of `schemas` that exist, in order: Redshift skips a
+// schema of the path that does not exist, DuckDB's SET refuses it, and a SET cannot hold a query,
+// so the existing ones go through a variable (the engine runs the two statements one by one).
+std::string EngineSearchPathSql(const std::vector<std::string>& schemas) {
+  if (schemas.empty()) return "SET search_path = 'main'";
+  std::string rows;
+  for (std::size_t i = 0; i < schemas.size(); ++i) {
+    rows += (i ? ", (" : "(") + std::to_string(i) + ", " + QuoteString(schemas[i]) + ")";
+  }
+  return "SET VARIABLE mallard_redshift_search_path = (SELECT coalesce(string_agg(p.s, ',' ORDER BY p.i), 'main') "
+         "FROM (VALUES " + rows + ") p(i, s) WHERE EXISTS (SELECT 1 FROM duckdb_schemas() d WHERE d.database_name = "
+         "current_database() AND d.schema_name = p.s)); SET search_path = getvariable('mallard_redshift_search_path')";
+}
+
 std::string ListLiteral(const std::vector<std::string>& items) {
   std::string text = "[";
   for (std::size_t i = 0; i < items.size(); ++i) text += (i ? ", " : "") + QuoteString(items[i]);
@@ -415,11 +429,7 @@ Form SetForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, Reds
     }
     if (path.size() == 1 && path[0] == "default") path = RedshiftSession{}.search_path;
     session.search_path = path;
-    std::vector<std::string> engine = EngineSearchPath(session);
-    std::string list;
-    for (const auto& schema : engine) list += (list.empty() ? "" : ",") + schema;
-    if (list.empty()) list = "main";
-    return Produce("SET search_path = " + QuoteString(list), statement_end);
+    return Produce(EngineSearchPathSql(EngineSearchPath(session)), statement_end);
   }
   static const std::unordered_set<std::string> kSessionParameters = {
       "datestyle", "timezone", "query_group", "statement_timeout", "enable_result_cache_for_session",
@@ -591,8 +601,8 @@ Result<std::string, DialectError> TranslateRedshift(std::string_view sql, Redshi
   RedshiftSession* state = &session;
   rules.map_function = [state](const FunctionCall& call) -> Result<std::string, DialectError> {
     if (call.name == "current_schema" && call.arguments.empty()) {
-      auto path = EngineSearchPath(*state);
-      return QuoteString(path.empty() ? "public" : (path[0] == "main" ? "public" : path[0]));
+      // The first schema of the path that exists: the engine's, as SET search_path left it.
+      return std::string("CASE current_schema() WHEN 'main' THEN 'public' ELSE current_schema() END");
     }
     if (call.name == "current_schemas" && call.arguments.size() == 1) {
       std::string list;
