@@ -67,7 +67,8 @@ struct GatewayOptions {
   // Backend reachability the health endpoints report (null: every backend counts as running).
   std::shared_ptr<services::StoreHealthBoard> store_health;
   // Where request metrics are counted and from which /_mallard/metrics is rendered (null: the
-  // gateway makes its own). The gateway adds its families and a collector over its services.
+  // gateway makes its own). The gateway adds its families and a collector over its services, so a
+  // registry serves one gateway (a second would register the same names: std::invalid_argument).
   std::shared_ptr<observability::Registry> metrics;
   // The hosted pipe, once there is one (null: never).
   std::shared_ptr<PipeStatusSource> pipe_status;
