@@ -100,9 +100,10 @@ std::size_t PartIndex(const std::string& name) {
   return index;
 }
 
-Result<Done, std::string> WriteFileAtomically(const fs::path& path, const std::string& text) {
-  fs::path temporary = path;
-  temporary += ".mallard-tmp";
+// Writes `text` to `path` through a file in `staging` (on the same file system), so the bucket
+// never shows a half-written manifest or a temporary name.
+Result<Done, std::string> WriteFileAtomically(const fs::path& staging, const fs::path& path, const std::string& text) {
+  fs::path temporary = staging / "manifest.tmp";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out << text;
@@ -413,8 +414,10 @@ void FinishUnload(sqlengine::SqlEngine& engine, const BulkPlan& plan, const std:
       entries.push_back(json::object{{"url", "s3://" + plan.bucket + "/" + key}, {"meta", std::move(meta)}});
     }
   }
-  fs::remove_all(plan.staging, error);
-  if (!plan.manifest) return;
+  if (!plan.manifest) {
+    fs::remove_all(plan.staging, error);
+    return;
+  }
   json::object manifest{{"entries", std::move(entries)}};
   if (plan.manifest_verbose) {
     json::array elements;
@@ -423,7 +426,8 @@ void FinishUnload(sqlengine::SqlEngine& engine, const BulkPlan& plan, const std:
     manifest["meta"] = json::object{{"content_length", total_bytes}, {"record_count", total_records}};
     manifest["author"] = json::object{{"name", "Amazon Redshift"}, {"version", "1.0.0"}};
   }
-  auto written = WriteFileAtomically(plan.bucket_root / (plan.key_prefix + "manifest"), json::serialize(manifest));
+  auto written = WriteFileAtomically(plan.staging, plan.bucket_root / (plan.key_prefix + "manifest"), json::serialize(manifest));
+  fs::remove_all(plan.staging, error);
   if (!written.ok()) {
     outcome.succeeded = false;
     outcome.error_message = written.error();
