@@ -55,13 +55,16 @@ function Chart({ points }) {
   const width = 600;
   const height = 140;
   const max = Math.max(1, ...points.map((p) => p.rate));
-  const x = (i) => (points.length <= 1 ? 0 : (i / (KEEP_POINTS - 1)) * width);
+  // The newest point at the right edge, one step per scrape.
+  const x = (i) => width - (points.length - 1 - i) * (width / (KEEP_POINTS - 1));
   const y = (v) => height - (v / max) * (height - 10);
   const line = (key) => points.map((p, i) => `${x(i).toFixed(1)},${y(p[key]).toFixed(1)}`).join(' ');
   return html`<svg class="chart" viewBox=${`0 0 ${width} ${height}`} role="img" aria-label="request and error rate">
     <polyline points=${line('rate')} class="series-requests" />
     <polyline points=${line('errorRate')} class="series-errors" />
     <text x="4" y="12" class="axis">${max.toFixed(1)} req/s</text>
+    <text x="4" y=${height - 4} class="axis">${Math.round((KEEP_POINTS * POLL_MS) / 60000)} min ago</text>
+    <text x=${width - 4} y=${height - 4} class="axis" text-anchor="end">now</text>
   </svg>`;
 }
 
@@ -109,7 +112,7 @@ export function MetricsChart() {
   return html`<div data-testid="metrics-chart">
     <h3>Requests (last minutes)</h3>
     ${state.error ? html`<p class="error">${String(state.error.message)}</p>` : null}
-    ${state.totals ? html`<p class="muted">${state.totals.total} requests, ${state.totals.errors} errors since start ·
+    ${state.totals ? html`<p class="muted"><span data-testid="metrics-total">${state.totals.total}</span>${' requests, '}<span data-testid="metrics-errors">${state.totals.errors}</span>${' errors since the server started · '}
       <span class="legend-requests">requests/s</span> <span class="legend-errors">errors/s</span></p>` : null}
     <${Chart} points=${state.points} />
   </div>`;

@@ -71,7 +71,7 @@ class ConsoleBrowser:
             pytest.fail(f"browser command {command} {args} failed: {reply['error']}\n"
                         f"screenshot: {reply.get('screenshot')}\npage errors: {reply.get('pageErrors')}\n"
                         f"page text:\n{reply.get('main')}", pytrace=False)
-        return reply["result"]
+        return reply.get("result")  # undefined in the page: no "result" member
 
     # What a person does, by data-testid ("css:..." for a CSS selector).
     def goto(self, hash_path: str = ""):

@@ -113,6 +113,22 @@ def test_overview_shows_services_stores_health_and_build(console, mallard):
     # The request-rate chart when the server has /_mallard/metrics, else a note saying there is none.
     has_metrics = http_request(mallard.port, "GET", "/_mallard/metrics").status == 200
     console.wait_text("css:main", "Requests (last minutes)" if has_metrics else "no request-rate chart")
+    if has_metrics:
+        # Requests and errors made now show up in the chart's totals at its next scrape (every 5 s).
+        errors = int(console.text("metrics-errors"))
+        sqs = sqs_client(mallard)
+        for _ in range(3):
+            with pytest.raises(Exception):
+                sqs.get_queue_url(QueueName="console-no-such-queue")
+        assert console.evaluate("""(async () => {
+          const start = Number(document.querySelector('[data-testid=metrics-errors]').innerText);
+          for (let i = 0; i < 150; i++) {
+            if (Number(document.querySelector('[data-testid=metrics-errors]').innerText) >= start + 3) return true;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          return false;
+        })()""".replace("start + 3", f"{errors} + 3"), answer_within=30)
+        console.evaluate("new Promise((r) => setTimeout(r, 5500))", answer_within=30)  # a second point: a line
     console.screenshot("overview")
 
 
