@@ -136,6 +136,36 @@ TEST(SqlEnginePolicyTest, RefusesEngineWideAndDynamicSqlByName) {
   EXPECT_EQ(duckdb::RefusedByPolicy(duckdb::StatementPolicy{}, "CALL enable_logging()"), "");
 }
 
+// Athena's CTAS/INSERT/UNLOAD: a COPY … TO that Mallard built and marked in
+// QueryRequest::service_copies passes the sandbox's COPY refusal — only as the one statement of its
+// text, only at its own index, and still only into an allowed directory.
+TEST_F(SqlEngineSandboxTest, ServiceCopiesWriteOnlyWhereAllowed) {
+  duckdb::SandboxOptions options;
+  options.allowed_directories = {Lake()};
+  ASSERT_TRUE(duck_->Lock(options).ok());
+  auto run = [&](std::vector<std::string> statements, std::vector<std::size_t> service_copies) {
+    sqlengine::QueryRequest request;
+    request.statements = std::move(statements);
+    request.service_copies = std::move(service_copies);
+    auto outcomes = duck_->Prepare(std::move(request))->Run();
+    return outcomes.empty() ? sqlengine::QueryOutcome{} : outcomes.back();
+  };
+  const std::string copy = "COPY (SELECT 1 AS x) TO '" + Lake() + "out.csv'";
+  EXPECT_FALSE(run({copy}, {}).succeeded);  // client SQL: refused
+  EXPECT_FALSE(fs::exists(root_ / "lake" / "out.csv"));
+  auto marked = run({copy}, {0});
+  EXPECT_TRUE(marked.succeeded) << marked.error_message;
+  EXPECT_TRUE(fs::exists(root_ / "lake" / "out.csv"));
+  // The mark is per index, and a text of two statements is refused even when marked.
+  EXPECT_FALSE(run({"SELECT 1", "COPY (SELECT 2) TO '" + Lake() + "second.csv'"}, {0}).succeeded);
+  EXPECT_FALSE(run({"COPY (SELECT 3) TO '" + Lake() + "x.csv'; COPY (SELECT 4) TO '" + Lake() + "y.csv'"}, {0}).succeeded);
+  EXPECT_FALSE(fs::exists(root_ / "lake" / "second.csv"));
+  EXPECT_FALSE(fs::exists(root_ / "lake" / "x.csv"));
+  // Outside the allowed directories DuckDB's own file check refuses it.
+  EXPECT_FALSE(run({"COPY (SELECT 1) TO '" + Host() + "escape.csv'"}, {0}).succeeded);
+  EXPECT_FALSE(fs::exists(root_ / "host" / "escape.csv"));
+}
+
 TEST(SqlEngineSandboxSetupTest, ServeLocksTheEngineWithoutALake) {
   std::string error;
   auto backend = MakeSqlEngine(":memory:", error);
