@@ -1,5 +1,7 @@
 #include "observability/exposition.hpp"
 
+#include "observability/utf8.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -31,8 +33,19 @@ bool IsValidLabelName(std::string_view name) {
 std::string EscapeLabelValue(std::string_view value) {
   std::string out;
   out.reserve(value.size());
-  for (char c : value) {
-    if (c == '\\') {
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      // The format is UTF-8: a byte that starts no valid sequence (a region or name a client made
+      // up) becomes U+FFFD rather than an unparseable page.
+      std::size_t length = Utf8SequenceLength(value, i);
+      if (length == 0) {
+        out += kReplacementCharacter;
+      } else {
+        out.append(value.substr(i, length));
+        i += length - 1;
+      }
+    } else if (c == '\\') {
       out += "\\\\";
     } else if (c == '"') {
       out += "\\\"";
@@ -128,7 +141,21 @@ ExpositionBuilder::ExpositionBuilder(std::size_t collected_max_series)
     : collected_max_series_(std::max<std::size_t>(collected_max_series, 1)) {}
 
 ExpositionBuilder::Series* ExpositionBuilder::SeriesFor(MetricType type, std::string_view name, std::string_view help,
-                                                        const Labels& labels, bool capped) {
+                                                        const Labels& given_labels, bool capped) {
+  // Label values as they will be written (valid UTF-8), so values that differ only in invalid
+  // bytes are one series rather than two identical lines.
+  const Labels* sanitized = &given_labels;
+  Labels valid;
+  for (const auto& [label, value] : given_labels) {
+    bool ascii = true;
+    for (char c : value) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    if (ascii) continue;
+    valid = given_labels;
+    for (auto& entry : valid) entry.second = ValidUtf8(entry.second);
+    sanitized = &valid;
+    break;
+  }
+  const Labels& labels = *sanitized;
   if (!IsValidMetricName(name)) {
     ++refused_;
     return nullptr;

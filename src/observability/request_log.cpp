@@ -5,29 +5,14 @@
 #include <chrono>
 #include <ctime>
 
+#include "observability/utf8.hpp"
+
 namespace mallard::observability {
 namespace {
 
 // The request a log line is about, set only while LogRequest's own line is formatted: the logger
 // formats synchronously on the calling thread, so the formatter finds the fields here.
 thread_local const RequestLogEntry* current_request = nullptr;
-
-// Length of the valid UTF-8 sequence at `text[i]`, 0 when it is not one.
-std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
-  auto byte = [&](std::size_t at) { return static_cast<unsigned char>(text[at]); };
-  unsigned char lead = byte(i);
-  std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
-  if (length == 0 || i + length > text.size()) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-  }
-  std::uint32_t code = length == 1 ? lead : length == 2 ? lead & 0x1F : length == 3 ? lead & 0x0F : lead & 0x07;
-  for (std::size_t k = 1; k < length; ++k) code = (code << 6) | (byte(i + k) & 0x3F);
-  // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-  static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (code < kSmallest[length] || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF) return 0;
-  return length;
-}
 
 }  // namespace
 
@@ -39,7 +24,7 @@ void AppendJsonText(std::string& out, std::string_view text) {
     if (c >= 0x80) {
       std::size_t length = Utf8SequenceLength(text, i);
       if (length == 0) {
-        out += "\xEF\xBF\xBD";
+        out += kReplacementCharacter;
         ++i;
       } else {
         out.append(text.substr(i, length));

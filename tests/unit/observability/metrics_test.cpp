@@ -55,6 +55,18 @@ TEST(MetricsExposition, LabelValuesEscaped) {
   EXPECT_TRUE(lines.count("c_total{queue=\"plain:/é\"} 1"));
 }
 
+TEST(MetricsExposition, InvalidUtf8InLabelValuesReplacedAndMerged) {
+  Registry registry;
+  auto& family = registry.AddCounter("r_total", "h", {"region"});
+  family.With({"eu\xff"}).Add();
+  family.With({"eu\xfe"}).Add(2);  // differs only in an invalid byte: the same series on the page
+  family.With({"\xc3\xa9t\xc3\xa9"}).Add();  // valid UTF-8 stays
+  auto lines = SampleLines(registry.Render());
+  EXPECT_EQ(lines.size(), 2u) << registry.Render();
+  EXPECT_TRUE(lines.count("r_total{region=\"eu\xEF\xBF\xBD\"} 3")) << registry.Render();
+  EXPECT_TRUE(lines.count("r_total{region=\"\xc3\xa9t\xc3\xa9\"} 1"));
+}
+
 TEST(MetricsExposition, HistogramBucketsCumulativeWithInf) {
   Registry registry;
   auto& latency = registry.AddHistogram("op_seconds", "Latency.", {"op"}, {0.01, 0.1, 1});
