@@ -239,17 +239,22 @@ std::string CompressionOption(FileCompression compression) {
 }
 
 // read_csv for Redshift's delimited text or CSV, every column VARCHAR; `column_count` 0 lets the
-// engine find the number of columns.
-std::string DelimitedReader(const CopyStatement& copy, const std::vector<std::string>& paths, std::size_t column_count) {
+// engine find the number of columns. `counted` reads one column more than the target has and pads
+// short records with NULL, with no null string (NULL AS is applied by the caller), so a NULL is
+// only ever a missing field and the number of fields a record had can be told.
+std::string DelimitedReader(const CopyStatement& copy, const std::vector<std::string>& paths, std::size_t column_count,
+                            bool counted = false) {
   bool csv = copy.format == LoadFormat::Csv;
   std::string delimiter = copy.delimiter.value_or(csv ? "," : "|");
   std::string quote = csv ? copy.csv_quote : copy.remove_quotes ? "\"" : "";
+  std::string null_string = counted ? "chr(1) || 'mallard: no null string' || chr(2)" : SqlString(copy.null_as.value_or("\\N"));
   std::string reader = "read_csv(" + SqlPathList(paths) + ", header = false, skip = " + std::to_string(copy.ignore_header) +
                        ", delim = " + SqlString(delimiter) + ", quote = " + SqlString(quote) + ", escape = " +
-                       SqlString(csv ? quote : "") + ", nullstr = " + SqlString(copy.null_as.value_or("\\N")) +
+                       SqlString(csv ? quote : "") + ", nullstr = " + null_string +
                        ", allow_quoted_nulls = false, compression = " + CompressionOption(copy.compression) +
-                       ", null_padding = " + (copy.fill_record ? "true" : "false") + ", filename = true, hive_partitioning = false";
+                       ", null_padding = " + (copy.fill_record || counted ? "true" : "false") + ", filename = true, hive_partitioning = false";
   if (column_count == 0) return reader + ", all_varchar = true)";
+  if (counted) ++column_count;
   reader += ", auto_detect = false, columns = {";
   for (std::size_t i = 0; i < column_count; ++i) reader += (i ? ", " : "") + SqlString("c" + std::to_string(i)) + ": 'VARCHAR'";
   return reader + "})";
@@ -526,10 +531,22 @@ BulkPlan PlanCopy(sqlengine::SqlEngine& engine, const services::S3LocalFiles* fi
   } else if (escaped_text) {
     source_sql = EscapedTextReader(copy, paths, targets.size());
   } else {
+    // One column more than the target: a record's field count is where its NULL padding starts
+    // (a record with even more fields still fails the whole COPY in the engine's reader).
+    const std::size_t n = targets.size();
+    std::string null_as = SqlString(copy.null_as.value_or("\\N"));
     std::string raw = "concat_ws(" + SqlString(copy.delimiter.value_or(copy.format == LoadFormat::Csv ? "," : "|"));
-    for (std::size_t i = 0; i < targets.size(); ++i) raw += ", coalesce(c" + std::to_string(i) + ", '')";
-    source_sql = "SELECT *, " + raw + ") AS mallard_raw, " + std::to_string(targets.size()) + " AS mallard_fields FROM " +
-                 DelimitedReader(copy, paths, targets.size());
+    std::string fields = "CASE";
+    for (std::size_t i = n + 1; i-- > 0;) fields += " WHEN c" + std::to_string(i) + " IS NOT NULL THEN " + std::to_string(i + 1);
+    fields += " ELSE 0 END";
+    source_sql = "SELECT ";
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string c = "c" + std::to_string(i);
+      source_sql += "CASE WHEN " + c + " = " + null_as + " THEN NULL ELSE " + c + " END AS " + c + ", ";
+    }
+    for (std::size_t i = 0; i <= n; ++i) raw += ", c" + std::to_string(i);
+    source_sql += "filename, " + raw + ") AS mallard_raw, " + fields + " AS mallard_fields FROM " +
+                  DelimitedReader(copy, paths, n, true);
   }
   std::string converted = "SELECT *";
   // A record with too few fields (unless FILLRECORD) or too many is rejected as a whole: the

@@ -121,6 +121,24 @@ TEST_F(CopyUnloadEngineTest, CopiesCsvAndRecordsBadRows) {
   EXPECT_EQ(allowed.rows_affected, 2);
 }
 
+// A record with too few fields, or one too many, is a rejected row like a value that does not
+// convert; FILLRECORD lets short records through with NULLs.
+TEST_F(CopyUnloadEngineTest, RecordsWithTheWrongFieldCountAreRejectedRows) {
+  Put("short/a.csv", "1,a\n2\n3,c,extra\n4,\\N\n5,\"\"\n");
+  ASSERT_TRUE(One("CREATE TABLE f (id INT, name VARCHAR)").succeeded);
+  auto failed = One("COPY f FROM 's3://bkt/short/' IAM_ROLE default CSV");
+  EXPECT_FALSE(failed.succeeded);
+  EXPECT_EQ(Rows("SELECT line_number, err_code, err_reason, raw_line FROM stl_load_errors ORDER BY line_number"),
+            (std::vector<std::string>{"2|1214|Delimiter not found|2", "3|1216|Extra column(s) found|3,c,extra"}));
+  auto allowed = One("COPY f FROM 's3://bkt/short/' IAM_ROLE default CSV MAXERROR 2");
+  ASSERT_TRUE(allowed.succeeded) << allowed.error_message;
+  EXPECT_EQ(Rows("SELECT * FROM f ORDER BY id"), (std::vector<std::string>{"1|a", "4|NULL", "5|"}));
+  ASSERT_TRUE(One("DELETE FROM f").succeeded);
+  auto filled = One("COPY f FROM 's3://bkt/short/' IAM_ROLE default CSV FILLRECORD MAXERROR 1");
+  ASSERT_TRUE(filled.succeeded) << filled.error_message;
+  EXPECT_EQ(Rows("SELECT * FROM f ORDER BY id"), (std::vector<std::string>{"1|a", "2|NULL", "4|NULL", "5|"}));
+}
+
 TEST_F(CopyUnloadEngineTest, UnloadsTextAndReloadsParquet) {
   ASSERT_TRUE(One("CREATE TABLE s AS SELECT range AS id, 'n' || range AS name, range % 2 = 0 AS even FROM range(5)").succeeded);
   auto unloaded = One("UNLOAD ('select * from s order by id') TO 's3://bkt/out/s_' IAM_ROLE default");
