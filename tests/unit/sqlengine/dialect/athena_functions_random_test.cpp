@@ -1,11 +1,13 @@
 // Seeded randomised differential tests of the Athena functions whose translation rewrites the
 // arguments: date_format and date_parse (MySQL specifiers rewritten as strftime/strptime) against a
-// civil-calendar formatter written here from the specifier table of Trino's documentation, and
+// civil-calendar formatter written here from the specifier table of Trino's documentation,
+// date_diff and date_add against Joda's field arithmetic (which Trino uses) written here, and
 // regexp_extract/regexp_like against a backtracking matcher written here (leftmost match, greedy
 // and lazy quantifiers, priority-ordered alternatives: the semantics Java and RE2 share for these
 // constructs). MALLARD_ATHENA_FUNCTIONS_SEED replays a run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -229,6 +231,143 @@ TEST(AthenaFunctionsRandom, DateParseReadsWhatDateFormatWrote) {
   EXPECT_EQ(checked, 8 * 40);
 }
 
+// ---- date_diff and date_add as Joda's ISO chronology computes them (Trino asks Joda) ------------
+
+std::int64_t DaysFromCivil(int year, int month, int day) {
+  year -= month <= 2;
+  std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  std::int64_t yoe = year - era * 400;
+  std::int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+int DaysInMonth(int year, int month) {
+  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && Leap(year) ? 29 : days[month - 1];
+}
+
+constexpr std::int64_t kMillisPerDay = 86400000;
+
+Civil CivilOfMillis(std::int64_t millis) { return CivilOf(millis * 1000); }
+std::int64_t MillisOfDay(const Civil& c) {
+  return ((c.hour * 60LL + c.minute) * 60 + c.second) * 1000 + c.micros / 1000;
+}
+
+// Joda's month difference: whole months from `subtrahend` to `minuend`, a minuend on the last day
+// of its month counting as reaching any later day of the subtrahend's month.
+std::int64_t JodaMonths(std::int64_t minuend, std::int64_t subtrahend) {
+  if (minuend < subtrahend) return -JodaMonths(subtrahend, minuend);
+  Civil m = CivilOfMillis(minuend), s = CivilOfMillis(subtrahend);
+  std::int64_t difference = (m.year - s.year) * 12LL + m.month - s.month;
+  int subtrahend_day = s.day;
+  if (m.day == DaysInMonth(m.year, m.month) && subtrahend_day > m.day) subtrahend_day = m.day;
+  std::int64_t minuend_rem = (m.day - 1) * kMillisPerDay + MillisOfDay(m);
+  std::int64_t subtrahend_rem = (subtrahend_day - 1) * kMillisPerDay + MillisOfDay(s);
+  if (minuend_rem < subtrahend_rem) --difference;
+  return difference;
+}
+
+// Joda's year difference, Feb 29 balanced against a common year.
+std::int64_t JodaYears(std::int64_t minuend, std::int64_t subtrahend) {
+  if (minuend < subtrahend) return -JodaYears(subtrahend, minuend);
+  Civil m = CivilOfMillis(minuend), s = CivilOfMillis(subtrahend);
+  std::int64_t minuend_rem = (m.day_of_year - 1) * kMillisPerDay + MillisOfDay(m);
+  std::int64_t subtrahend_rem = (s.day_of_year - 1) * kMillisPerDay + MillisOfDay(s);
+  const std::int64_t feb29 = (31 + 28) * kMillisPerDay;
+  if (subtrahend_rem >= feb29) {
+    if (Leap(s.year)) {
+      if (!Leap(m.year)) subtrahend_rem -= kMillisPerDay;
+    } else if (Leap(m.year)) {
+      minuend_rem -= kMillisPerDay;
+    }
+  }
+  std::int64_t difference = m.year - s.year;
+  if (minuend_rem < subtrahend_rem) --difference;
+  return difference;
+}
+
+std::int64_t JodaDiff(const std::string& unit, std::int64_t from, std::int64_t to) {
+  std::int64_t span = to - from;  // Java's long division truncates toward zero, as C++'s does
+  if (unit == "millisecond") return span;
+  if (unit == "second") return span / 1000;
+  if (unit == "minute") return span / 60000;
+  if (unit == "hour") return span / 3600000;
+  if (unit == "day") return span / kMillisPerDay;
+  if (unit == "week") return span / (7 * kMillisPerDay);
+  if (unit == "month") return JodaMonths(to, from);
+  if (unit == "quarter") return JodaMonths(to, from) / 3;
+  return JodaYears(to, from);
+}
+
+// Joda's plusMonths: the day of month clamped to the target month's length.
+std::int64_t JodaAdd(const std::string& unit, std::int64_t value, std::int64_t at) {
+  if (unit == "millisecond") return at + value;
+  if (unit == "second") return at + value * 1000;
+  if (unit == "minute") return at + value * 60000;
+  if (unit == "hour") return at + value * 3600000;
+  if (unit == "day") return at + value * kMillisPerDay;
+  if (unit == "week") return at + value * 7 * kMillisPerDay;
+  std::int64_t months = unit == "month" ? value : unit == "quarter" ? value * 3 : value * 12;
+  Civil c = CivilOfMillis(at);
+  std::int64_t index = c.year * 12LL + (c.month - 1) + months;
+  int year = static_cast<int>(index >= 0 ? index / 12 : (index - 11) / 12);
+  int month = static_cast<int>(index - year * 12LL) + 1;
+  int day = std::min(c.day, DaysInMonth(year, month));
+  return DaysFromCivil(year, month, day) * kMillisPerDay + MillisOfDay(c);
+}
+
+std::string MillisLiteral(std::int64_t millis) {
+  Civil c = CivilOfMillis(millis);
+  return "TIMESTAMP '" + TrinoTimestamp(c) + "'";
+}
+
+TEST(AthenaFunctionsRandom, DateDiffAndDateAddAgreeWithJodasChronology) {
+  std::mt19937_64 random(Seed() + 3);
+  const std::vector<std::string> units = {"millisecond", "second", "minute", "hour", "day",
+                                          "week",        "month",  "quarter", "year"};
+  int checked = 0;
+  for (const auto& unit : units) {
+    std::string rows;
+    struct Case {
+      std::int64_t from, to, amount;
+    };
+    std::vector<Case> cases;
+    for (int i = 0; i < 60; ++i) {
+      // Month ends, Feb 29 and midnights are where the rules differ: pick them often.
+      auto pick = [&]() -> std::int64_t {
+        std::int64_t millis = RandomMicros(random, 1950, 2050) / 1000;
+        Civil c = CivilOfMillis(millis);
+        switch (random() % 4) {
+          case 0: return DaysFromCivil(c.year, c.month, DaysInMonth(c.year, c.month)) * kMillisPerDay + MillisOfDay(c);
+          case 1: return DaysFromCivil(2000 + 4 * static_cast<int>(random() % 12), 2, 29) * kMillisPerDay +
+                         static_cast<std::int64_t>(random() % 2) * MillisOfDay(c);
+          case 2: return DaysFromCivil(c.year, c.month, c.day) * kMillisPerDay;
+          default: return millis;
+        }
+      };
+      Case item{pick(), pick(), static_cast<std::int64_t>(random() % 41) - 20};
+      cases.push_back(item);
+      rows += (i ? ", " : "") + std::string("(") + std::to_string(i) + ", " + MillisLiteral(item.from) + ", " +
+              MillisLiteral(item.to) + ", " + std::to_string(item.amount) + ")";
+    }
+    std::string unit_literal = "'" + unit + "'";
+    auto result = Rows("SELECT i, " + Call("date_diff", {unit_literal, "a", "b"}) + ", strftime(" +
+                       Call("date_add", {unit_literal, "n", "a"}) + ", '%Y-%m-%d %H:%M:%S.%g') FROM (VALUES " + rows +
+                       ") t(i, a, b, n) ORDER BY i");
+    ASSERT_EQ(result.size(), cases.size()) << unit;
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      const auto& c = cases[i];
+      std::string where = unit + " " + MillisLiteral(c.from) + " → " + MillisLiteral(c.to) + " (" +
+                          std::to_string(c.amount) + "), seed " + std::to_string(Seed());
+      EXPECT_EQ(result[i][1], std::to_string(JodaDiff(unit, c.from, c.to))) << "date_diff " << where;
+      EXPECT_EQ(result[i][2], TrinoTimestamp(CivilOfMillis(JodaAdd(unit, c.amount, c.from)))) << "date_add " << where;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 9 * 60);
+}
+
 // ---- an independent regular expression matcher ---------------------------------------------------
 
 struct Node {
@@ -403,7 +542,9 @@ TEST(AthenaFunctionsRandom, RegexpExtractAgreesWithABacktrackingMatcher) {
       std::string where = "'" + inputs[i] + "' ~ '" + pattern_text + "', seed " + std::to_string(Seed());
       EXPECT_EQ(result[i][1], found ? found->whole : "NULL") << where;
       EXPECT_EQ(result[i][2], found ? "true" : "false") << where;
-      if (has_group) EXPECT_EQ(result[i][3], found ? found->group1 : "NULL") << where;
+      if (has_group) {
+        EXPECT_EQ(result[i][3], found ? found->group1 : "NULL") << where;
+      }
       ++checked;
     }
   }

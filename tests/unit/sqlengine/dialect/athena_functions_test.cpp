@@ -109,6 +109,14 @@ TEST(AthenaFunctions, DateAndTimeFromTrinosDocumentation) {
     EXPECT_EQ(Eval(Ts(Call("date_trunc", {"'" + unit + "'", "TIMESTAMP '2001-08-22 03:04:05.321'"}))), expected) << unit;
   }
   EXPECT_EQ(Eval("typeof(" + Call("date_trunc", {"'month'", "DATE '2001-08-22'"}) + ")"), "DATE");
+  // Lake and Parquet columns may be TIMESTAMP_MS/_NS or TIMESTAMPTZ; a DATE against a TIMESTAMP compares as timestamps.
+  EXPECT_EQ(Eval(Ts(Call("date_trunc", {"'hour'", "CAST(TIMESTAMP '2001-08-22 03:04:05.321' AS TIMESTAMP_MS)"}))),
+            "2001-08-22 03:00:00.000");
+  EXPECT_EQ(Eval(TsTz(Call("date_trunc", {"'month'", "TIMESTAMPTZ '2001-08-22 03:04:05+00'"}))), "2001-08-01 00:00:00.000 UTC");
+  EXPECT_EQ(Eval(Call("date_diff", {"'hour'", "DATE '2020-03-01'", "TIMESTAMP '2020-03-01 05:00:00'"})), "5");
+  EXPECT_EQ(Eval(Call("date_diff", {"'month'", "DATE '2020-01-31'", "DATE '2020-02-29'"})), "1");
+  // Joda (which Trino asks for the difference) balances Feb 29 against a common year: one year.
+  EXPECT_EQ(Eval(Call("date_diff", {"'year'", "DATE '2020-02-29'", "DATE '2021-02-28'"})), "1");
   EXPECT_NE(EvalError(Call("date_trunc", {"'hour'", "DATE '2001-08-22'"})).find("'hour' is not a valid DATE field"),
             std::string::npos);
   EXPECT_EQ(Eval(Ts(Call("date_add", {"'second'", "86", "TIMESTAMP '2020-03-01 00:00:00'"}))), "2020-03-01 00:01:26.000");
