@@ -189,6 +189,11 @@ def test_empty_location_reads_no_rows_until_files_arrive(athena, s3):
     assert ok(athena, "SELECT * FROM later") == []
     s3.put_object(Bucket=BUCKET, Key="later/x", Body=b"1|one\n2|two\n")
     assert ok(athena, "SELECT a, b FROM later ORDER BY a") == [["1", "one"], ["2", "two"]]
+    # SET LOCATION points the table elsewhere; the next query reads there.
+    s3.put_object(Bucket=BUCKET, Key="moved/y", Body=b"3|three\n")
+    ok(athena, f"ALTER TABLE later SET LOCATION 's3://{BUCKET}/moved/'")
+    assert ok(athena, "SELECT a, b FROM later") == [["3", "three"]]
+    assert [f"  's3://{BUCKET}/moved/'"] in ok(athena, "SHOW CREATE TABLE later")
 
 
 def test_ctas_parquet_read_back_through_an_external_table(athena, s3):
@@ -198,7 +203,8 @@ def test_ctas_parquet_read_back_through_an_external_table(athena, s3):
     ok(athena, f"CREATE EXTERNAL TABLE src (id int, name string, score double) ROW FORMAT DELIMITED "
                f"FIELDS TERMINATED BY ',' LOCATION 's3://{BUCKET}/src/'")
     ok(athena, f"""CREATE TABLE by_parity WITH (format = 'PARQUET', write_compression = 'SNAPPY',
-        external_location = 's3://{BUCKET}/ctas/by_parity/', partitioned_by = ARRAY['parity'])
+        external_location = 's3://{BUCKET}/ctas/by_parity/', partitioned_by = ARRAY['parity'],
+        bucketed_by = ARRAY['id'], bucket_count = 4)
         AS SELECT id, name, score, id % 2 AS parity FROM src""")
     written = keys(s3, "ctas/by_parity/")
     assert written and all(k.startswith(("ctas/by_parity/parity=0/", "ctas/by_parity/parity=1/")) for k in written)
@@ -324,6 +330,9 @@ def test_unload_formats_and_a_non_empty_target(athena, s3):
     assert ok(athena, "SELECT bucket, count(*) FROM unloaded GROUP BY 1 ORDER BY 1") == [
         [str(b), str(sum(1 for i in range(20) if i % 3 == b))] for b in range(3)]
     assert "NOT_SUPPORTED" in failed(athena, f"UNLOAD (SELECT 1) TO 's3://{BUCKET}/out/orc/' WITH (format = 'ORC')")
+    assert "NoSuchBucket" in failed(athena, "UNLOAD (SELECT 1) TO 's3://no-such-bucket-here/x/'")
+    assert "NoSuchBucket" in failed(athena, "CREATE TABLE nowhere WITH (external_location = 's3://no-such-bucket-here/x/') "
+                                            "AS SELECT 1 AS a")
 
 
 def test_show_and_describe(athena, s3):

@@ -109,8 +109,8 @@ Result<std::filesystem::path, std::string> TargetDirectory(const ExternalContext
   if (context.files == nullptr) return Fail(std::string("this server has no S3 to write files to"));
   MALLARD_ASSIGN_OR_RETURN(auto resolved, context.files->Resolve(location));
   if (!context.files->BucketExists(resolved.bucket)) {
-    return Fail("HIVE_PATH_ALREADY_EXISTS: The specified bucket does not exist: " + resolved.bucket +
-                " (Service: Amazon S3; Status Code: 404; Error Code: NoSuchBucket)");
+    return Fail("HIVE_UNKNOWN_ERROR: The specified bucket does not exist (Service: Amazon S3; Status Code: 404; "
+                "Error Code: NoSuchBucket; Bucket: " + resolved.bucket + ")");
   }
   if (!may_hold_files && HoldsFiles(resolved.directory)) {
     {
