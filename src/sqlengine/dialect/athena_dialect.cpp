@@ -449,6 +449,44 @@ Form AtForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /
   return std::optional<FormResult>(FormResult{"AT " + std::string(rewriter.Sql().substr(from, to - from)), close + 1});
 }
 
+// Athena's (Iceberg's) time travel, `t FOR VERSION AS OF n` / `t FOR TIMESTAMP AS OF ts`, as the
+// lake's `t AT (VERSION => n)` / `AT (TIMESTAMP => ts)`. The point is a number, a string, a typed
+// literal or a parenthesized expression.
+Form ForForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const auto& tokens = rewriter.Tokens();
+  const std::size_t kind = rewriter.Next(index + 1, end);
+  const std::size_t as = kind < end ? rewriter.Next(kind + 1, end) : end;
+  const std::size_t of = as < end ? rewriter.Next(as + 1, end) : end;
+  if (kind >= end || !(tokens[kind].IsKeyword("VERSION") || tokens[kind].IsKeyword("TIMESTAMP")) || as >= end ||
+      !tokens[as].IsKeyword("AS") || of >= end || !tokens[of].IsKeyword("OF")) {
+    return std::optional<FormResult>();
+  }
+  std::size_t point = rewriter.Next(of + 1, end);
+  if (point >= end) return Fail(rewriter.SyntaxError(point, "mismatched input '<EOF>'. Expecting: <expression>"));
+  std::size_t last = point;
+  if (tokens[point].IsPunct('(')) {
+    MALLARD_ASSIGN_OR_RETURN(last, CloseOf(rewriter, point, end));
+  } else if (tokens[point].kind == TokenKind::Word) {
+    const std::size_t literal = rewriter.Next(point + 1, end);
+    if (literal >= end || tokens[literal].kind != TokenKind::String) {
+      return Fail(rewriter.SyntaxError(point, "mismatched input '" + std::string(tokens[point].text) +
+                                                  "'. Expecting: a literal or a parenthesized expression"));
+    }
+    last = literal;
+  } else if (tokens[point].kind != TokenKind::Number && tokens[point].kind != TokenKind::String &&
+             tokens[point].kind != TokenKind::Parameter) {
+    return Fail(rewriter.SyntaxError(point, "mismatched input '" + std::string(tokens[point].text) +
+                                                "'. Expecting: a literal or a parenthesized expression"));
+  }
+  // A typed literal gives its string: the lake's time travel takes the point as text.
+  const std::size_t from = tokens[point].kind == TokenKind::Word ? last : point;
+  MALLARD_ASSIGN_OR_RETURN(std::string value, rewriter.RewriteRange(from, last + 1, depth + 1));
+  return std::optional<FormResult>(FormResult{
+      "AT (" + std::string(tokens[kind].IsKeyword("VERSION") ? "VERSION" : "TIMESTAMP") + " => " +
+          std::string(TrimSql(value)) + ")",
+      last + 1});
+}
+
 // CREATE [OR REPLACE] TABLE [IF NOT EXISTS] name [(column type [NOT NULL] [COMMENT '…'], …)]
 // [COMMENT '…'] [WITH (property = value, …)] [AS query]: column types translated; comments and
 // table properties (Trino's connector options) have no engine equivalent and are dropped.
@@ -625,6 +663,7 @@ const std::unordered_map<std::string, KeywordForm>& AthenaForms() {
     forms["at"] = AtForm;
     forms["create"] = CreateTableForm;
     forms["values"] = ValuesForm;
+    forms["for"] = ForForm;
     return forms;
   }();
   return kForms;

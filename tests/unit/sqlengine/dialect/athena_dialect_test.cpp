@@ -151,6 +151,15 @@ TEST(AthenaDialect, EngineErrorsInTrinosNames) {
             "FUNCTION_NOT_FOUND: line 1:8: Function 'foo' not registered");
 }
 
+TEST(AthenaDialect, TimeTravelBecomesTheLakesAtClause) {
+  EXPECT_EQ(Translate("SELECT * FROM lake.fruit FOR VERSION AS OF 2 f"), "SELECT * FROM lake.fruit AT (VERSION => 2) f");
+  EXPECT_EQ(Translate("SELECT * FROM lake.fruit FOR TIMESTAMP AS OF TIMESTAMP '2024-01-01 00:00:00 UTC' WHERE id = 1"),
+            "SELECT * FROM lake.fruit AT (TIMESTAMP => '2024-01-01 00:00:00 UTC') WHERE id = 1");
+  EXPECT_EQ(Translate("SELECT * FROM t FOR TIMESTAMP AS OF (current_timestamp - INTERVAL '1' DAY)"),
+            "SELECT * FROM t AT (TIMESTAMP => (current_timestamp - INTERVAL '1' day))");
+  EXPECT_EQ(Translate("SELECT * FROM t FOR VERSION AS OF"), "ERROR SYNTAX_ERROR: line 1:34: mismatched input '<EOF>'. Expecting: <expression>");
+}
+
 TEST(AthenaDialect, DuckDbStatementsAndTableFunctionsPassThrough) {
   EXPECT_EQ(Translate("PRAGMA version"), "PRAGMA version");
   EXPECT_EQ(Translate("SET memory_limit = '1MB'"), "SET memory_limit = '1MB'");
