@@ -510,7 +510,8 @@ BulkPlan PlanCopy(sqlengine::SqlEngine& engine, const services::S3LocalFiles* fi
   // not convert is a rejected row (counted against MAXERROR, recorded in stl_load_errors) and not
   // a failure of the whole statement.
   // ESCAPE splits records and fields itself (not for compressed files, which only the CSV reader opens).
-  const bool escaped_text = copy.escape && copy.format == LoadFormat::Text && copy.compression == FileCompression::None;
+  const bool escaped_text = copy.escape && copy.format == LoadFormat::Text && copy.compression == FileCompression::None &&
+                            copy.delimiter.value_or("|").size() == 1;
   std::string source_sql;
   if (copy.format == LoadFormat::Json) {
     source_sql = "SELECT ";

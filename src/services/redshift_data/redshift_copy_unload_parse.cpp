@@ -609,7 +609,11 @@ Result<Done, BulkParseError> CheckCopyOptions(const CopyStatement& copy) {
   }
   if (copy.format == LoadFormat::Csv && copy.escape) return refuse("CSV is not compatible with ESCAPE");
   if (copy.format == LoadFormat::Csv && copy.remove_quotes) return refuse("CSV is not compatible with REMOVEQUOTES");
-  if (copy.delimiter && copy.delimiter->size() != 1) return refuse("COPY delimiter must be a single one-byte character");
+  // Redshift takes several characters ('|~|'); the engine's reader up to 4 bytes.
+  if (copy.delimiter && copy.delimiter->empty()) return refuse("COPY delimiter must not be empty");
+  if (copy.delimiter && copy.delimiter->size() > 4) {
+    return refuse("COPY delimiter of more than 4 bytes is not supported by Mallard's COPY");
+  }
   if (copy.format == LoadFormat::Csv && copy.csv_quote.size() != 1) return refuse("COPY quote must be a single one-byte character");
   if (copy.format == LoadFormat::Csv && copy.delimiter && *copy.delimiter == copy.csv_quote) {
     return refuse("COPY delimiter must not appear in the QUOTE specification");

@@ -116,6 +116,10 @@ TEST_F(CopyUnloadEngineTest, CopiesCsvAndRecordsBadRows) {
   ASSERT_TRUE(One("CREATE SCHEMA other").succeeded);
   ASSERT_TRUE(One("CREATE TABLE other.stl_load_errors (x INT)").succeeded);
   EXPECT_EQ(Rows("SELECT count(*) FROM other.stl_load_errors"), (std::vector<std::string>{"0"}));
+  Put("multi/m.txt", "7|~|seven\n8|~|eight\n");
+  auto multi = One("COPY t FROM 's3://bkt/multi/' IAM_ROLE default DELIMITER '|~|'");
+  ASSERT_TRUE(multi.succeeded) << multi.error_message;
+  EXPECT_EQ(Rows("SELECT name FROM t WHERE id >= 7 ORDER BY id"), (std::vector<std::string>{"seven", "eight"}));
   auto allowed = One("COPY t FROM 's3://bkt/bad/' IAM_ROLE default CSV MAXERROR 1");
   ASSERT_TRUE(allowed.succeeded) << allowed.error_message;
   EXPECT_EQ(allowed.rows_affected, 2);

@@ -126,7 +126,10 @@ TEST(RedshiftCopyUnloadParse, ReportsRedshiftsSyntaxErrorsWithPositions) {
 
   EXPECT_FALSE(ParseCopy("COPY t FROM 'dynamodb://table' IAM_ROLE default").ok());
   EXPECT_EQ(ParseCopy("COPY t FROM 's3://bkt/x' CSV ESCAPE").error().message, "CSV is not compatible with ESCAPE");
-  EXPECT_FALSE(ParseCopy("COPY t FROM 's3://bkt/x' DELIMITER '||'").ok());
+  EXPECT_EQ(ParseCopy("COPY t FROM 's3://bkt/x' DELIMITER '|~|'")->delimiter, std::optional<std::string>("|~|"));
+  EXPECT_EQ(ParseCopy("COPY t FROM 's3://bkt/x' DELIMITER '\\174'")->delimiter, std::optional<std::string>("|"));
+  EXPECT_FALSE(ParseCopy("COPY t FROM 's3://bkt/x' DELIMITER '|||||'").ok());
+  EXPECT_FALSE(ParseCopy("COPY t FROM 's3://bkt/x' DELIMITER ''").ok());
   EXPECT_FALSE(ParseCopy("COPY t FROM 's3://bkt/x' MAXERROR 99999999999999999999").ok());
   EXPECT_FALSE(ParseCopy("COPY t FROM 's3://bkt/x' PARQUET DELIMITER ','").ok());
   EXPECT_FALSE(ParseCopy("COPY t () FROM 's3://bkt/x'").ok());
