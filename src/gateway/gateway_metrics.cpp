@@ -5,7 +5,9 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
+#include <unordered_map>
 
 #include "gateway/gateway.hpp"
 #include "observability/request_log.hpp"
@@ -36,6 +38,15 @@ struct Gateway::Instruments {
   observability::Gauge& in_flight;
   observability::CounterFamily& body_bytes_received;
   observability::CounterFamily& body_bytes_sent;
+  // The common case without building label keys: per service and operation of the descriptors
+  // (fixed at construction, so read without a lock), the series of a success (status 200, no
+  // error code) and the latency histogram, resolved on first use (a race resolves to the same
+  // series twice). Everything else goes through the families.
+  struct Operation {
+    std::atomic<observability::Counter*> succeeded{nullptr};
+    std::atomic<observability::Histogram*> duration{nullptr};
+  };
+  std::unordered_map<std::string_view, std::unordered_map<std::string_view, Operation>> operations;
 };
 
 namespace {
@@ -115,7 +126,13 @@ void Gateway::SetUpMetrics() {
                           "Request body bytes a REST service (S3) received, streamed bodies as they are read.", {"service"}),
       registry.AddCounter("mallard_response_body_bytes_total",
                           "Response body bytes a REST service (S3) sent, streamed bodies as they are sent.", {"service"}),
+      {},
   });
+  for (const auto& service : services_) {
+    const auto& descriptor = service->Descriptor();
+    auto& by_operation = instruments_->operations[descriptor.name];
+    for (const auto& operation : descriptor.operations) by_operation.try_emplace(operation);
+  }
   registry.AddCollector([services = services_](observability::MetricsSink& sink) {
     for (const auto& service : services) service->CollectMetrics(sink);
   });
@@ -185,11 +202,29 @@ http::HttpResponse Gateway::PipeStatus() const {
 
 void Gateway::RecordRequest(const std::string& service, std::string_view operation, const Outcome& outcome,
                             const RequestContext* context) {
-  char status[12];
-  auto written = std::snprintf(status, sizeof status, "%d", outcome.status);
-  std::string_view status_text(status, written > 0 ? static_cast<std::size_t>(written) : 0);
-  instruments_->requests.With({service, operation, status_text, outcome.error_code}).Add();
-  instruments_->duration.With({service, operation}).Observe(outcome.seconds);
+  Instruments::Operation* known = nullptr;
+  if (auto by_service = instruments_->operations.find(service); by_service != instruments_->operations.end()) {
+    if (auto found = by_service->second.find(operation); found != by_service->second.end()) known = &found->second;
+  }
+  if (known != nullptr && outcome.status == 200 && outcome.error_code.empty()) {
+    auto* succeeded = known->succeeded.load(std::memory_order_acquire);
+    if (succeeded == nullptr) {
+      succeeded = &instruments_->requests.With({service, operation, "200", ""});
+      known->succeeded.store(succeeded, std::memory_order_release);
+    }
+    succeeded->Add();
+  } else {
+    char status[12];
+    auto written = std::snprintf(status, sizeof status, "%d", outcome.status);
+    std::string_view status_text(status, written > 0 ? static_cast<std::size_t>(written) : 0);
+    instruments_->requests.With({service, operation, status_text, outcome.error_code}).Add();
+  }
+  observability::Histogram* duration = known != nullptr ? known->duration.load(std::memory_order_acquire) : nullptr;
+  if (duration == nullptr) {
+    duration = &instruments_->duration.With({service, operation});
+    if (known != nullptr) known->duration.store(duration, std::memory_order_release);
+  }
+  duration->Observe(outcome.seconds);
   if (context != nullptr && observability::RequestLogEnabled()) {
     observability::LogRequest({service, operation, outcome.status, outcome.error_code, context->account_id,
                                context->region, context->request_id, outcome.seconds * 1000.0});
