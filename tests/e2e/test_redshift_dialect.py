@@ -60,3 +60,19 @@ def test_statement_file(mallard, path):
     result = run_file(path, redshift_executor(redshift))
     print(f"SQLFILE redshift/{path.name}: {result.passed}/{result.total}")
     assert not result.failures, f"{len(result.failures)} of {result.total} records failed:\n" + "\n".join(result.failures)
+
+
+def test_redshift_catalog_is_read_only_to_clients(mallard):
+    """The hidden catalog of Redshift's macros and system relations serves every client: no client
+    may replace or drop what the others' translated SQL calls (it is named only as a call)."""
+    redshift = client("redshift-data", mallard.endpoint)
+    for sql in ("CREATE OR REPLACE MACRO mallard_redshift.main.crc32(s) AS 'x'",
+                "DROP MACRO mallard_redshift.main.crc32",
+                "SELECT 'mallard_redshift'",
+                "USE mallard_redshift"):
+        described = redshift_run(redshift, sql)
+        assert described["Status"] == "FAILED", (sql, described)
+        assert "read-only" in described["Error"], (sql, described)
+    described = redshift_run(redshift, "SELECT CRC32('Amazon Redshift') AS v")
+    assert described["Status"] == "FINISHED", described
+    assert redshift.get_statement_result(Id=described["Id"])["Records"] == [[{"stringValue": "f2726906"}]]

@@ -212,7 +212,7 @@ struct TableAttributes {
 
   std::string Json() const {
     std::string style = diststyle.empty() ? (distkey.empty() ? "AUTO" : "KEY") : diststyle;
-    std::string text = "{\"mallard_redshift\":{\"diststyle\":" + JsonString(style) + ",\"diststyle_text\":" +
+    std::string text = "{\"redshift_attributes\":{\"diststyle\":" + JsonString(style) + ",\"diststyle_text\":" +
                        JsonString(style == "KEY" ? "KEY(" + distkey + ")" : style == "AUTO" ? "AUTO(EVEN)" : style);
     if (!distkey.empty()) text += ",\"distkey\":" + JsonString(distkey);
     if (!sortkey.empty()) {

@@ -3,7 +3,7 @@
 // (varchar(max), character varying(n), int2/int4/int8, float4/float8, super, bpchar, timestamptz,
 // varbyte) in the engine's spelling, and CREATE TABLE / ALTER TABLE with Redshift's physical
 // attributes. DISTSTYLE, DISTKEY, [COMPOUND|INTERLEAVED] SORTKEY, ENCODE and BACKUP are accepted
-// and recorded as the table's comment, a JSON object under "mallard_redshift", together with the
+// and recorded as the table's comment, a JSON object under "redshift_attributes", together with the
 // declared type of each character column (DuckDB keeps no varchar length), so svv_table_info,
 // pg_table_def and svv_columns show them. IDENTITY(seed, step) columns draw from a sequence
 // created with the table.

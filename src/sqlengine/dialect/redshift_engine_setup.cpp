@@ -5,7 +5,7 @@
 //
 // Table attributes Redshift DDL declares (DISTSTYLE, DISTKEY, SORTKEY, ENCODE, BACKUP, declared
 // types such as varchar(100)) are kept by the translator as the table's comment, a JSON object
-// under "mallard_redshift" (see redshift_ddl.cpp); the relations below read them from there.
+// under "redshift_attributes" (see redshift_ddl.cpp); the relations below read them from there.
 #include "sqlengine/dialect/redshift_functions.hpp"
 
 namespace mallard::sqlengine::dialect {
@@ -17,8 +17,8 @@ constexpr const char* kSchemaName = "CASE schema_name WHEN 'main' THEN 'public' 
 
 // The attribute record a table's comment holds, or NULL.
 constexpr const char* kAttributes =
-    "CASE WHEN json_valid(comment) AND json_exists(comment, '$.mallard_redshift') "
-    "THEN json_extract(comment, '$.mallard_redshift') END";
+    "CASE WHEN json_valid(comment) AND json_exists(comment, '$.redshift_attributes') "
+    "THEN json_extract(comment, '$.redshift_attributes') END";
 
 std::string Catalog(const std::string& name) { return std::string(kRedshiftCatalog) + ".main." + name; }
 
@@ -119,8 +119,8 @@ const std::vector<std::string>& RedshiftEngineSetup() {
   const std::string columns =
       "SELECT c.schema_name, c.table_name, c.column_name, c.column_index, c.column_default, c.is_nullable, c.data_type, "
       "c.numeric_precision, c.numeric_precision_radix, c.numeric_scale, c.comment AS column_comment, "
-      "json_extract_string(t.comment, '$.mallard_redshift.types.' || to_json(c.column_name)::VARCHAR) AS declared_type, "
-      "json_extract_string(t.comment, '$.mallard_redshift.encodings.' || to_json(c.column_name)::VARCHAR) AS declared_encoding, "
+      "json_extract_string(t.comment, '$.redshift_attributes.types.' || to_json(c.column_name)::VARCHAR) AS declared_type, "
+      "json_extract_string(t.comment, '$.redshift_attributes.encodings.' || to_json(c.column_name)::VARCHAR) AS declared_encoding, "
       "t.comment AS table_comment "
       "FROM duckdb_columns() c JOIN (" + relations + ") t ON t.schema_name = c.schema_name AND t.table_name = c.table_name "
       "WHERE c.database_name = current_database() AND NOT c.internal";
@@ -148,12 +148,12 @@ const std::vector<std::string>& RedshiftEngineSetup() {
   macro("pg_table_def",
         "(path) AS TABLE SELECT " + schema + " AS schemaname, table_name AS tablename, column_name AS \"column\", " +
             redshift_type + " AS type, coalesce(declared_encoding, " + Catalog("default_encoding") +
-            "(data_type, coalesce(list_position(CAST(json_extract_string(table_comment, '$.mallard_redshift.sortkey') AS VARCHAR[]), "
-            "column_name), 0) > 0)) AS encoding, coalesce(json_extract_string(table_comment, '$.mallard_redshift.distkey') = "
+            "(data_type, coalesce(list_position(CAST(json_extract_string(table_comment, '$.redshift_attributes.sortkey') AS VARCHAR[]), "
+            "column_name), 0) > 0)) AS encoding, coalesce(json_extract_string(table_comment, '$.redshift_attributes.distkey') = "
             "column_name, false) AS distkey, CAST(coalesce(list_position(CAST(json_extract_string(table_comment, "
-            "'$.mallard_redshift.sortkey') AS VARCHAR[]), column_name), 0) * CASE WHEN json_extract_string(table_comment, "
-            "'$.mallard_redshift.sortkey_style') = 'INTERLEAVED' AND coalesce(list_position(CAST(json_extract_string("
-            "table_comment, '$.mallard_redshift.sortkey') AS VARCHAR[]), column_name), 0) % 2 = 0 THEN -1 ELSE 1 END "
+            "'$.redshift_attributes.sortkey') AS VARCHAR[]), column_name), 0) * CASE WHEN json_extract_string(table_comment, "
+            "'$.redshift_attributes.sortkey_style') = 'INTERLEAVED' AND coalesce(list_position(CAST(json_extract_string("
+            "table_comment, '$.redshift_attributes.sortkey') AS VARCHAR[]), column_name), 0) % 2 = 0 THEN -1 ELSE 1 END "
             "AS INTEGER) AS sortkey, NOT is_nullable "
             "AS notnull FROM (" + columns + ") WHERE list_contains(path, schema_name) ORDER BY list_position(path, schema_name), "
             "table_name, column_index");

@@ -468,6 +468,7 @@ Result<std::shared_ptr<DuckDbSqlEngine>, std::string> DuckDbSqlEngine::Open(cons
     }
   }
   engine->policy_.read_only_catalogs.emplace_back(sqlengine::dialect::kDialectCatalog);
+  engine->policy_.read_only_catalogs.emplace_back(sqlengine::dialect::kRedshiftCatalog);
   auto rows = engine->Select("SELECT current_database()", {});
   if (!rows.ok()) return Fail(rows.error());
   if (!rows->empty() && rows->front().size() == 1) engine->database_name_ = rows->front()[0].text;
