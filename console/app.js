@@ -12,6 +12,7 @@ import { DynamoDbPage } from './pages/dynamodb.js';
 import { SqlPage } from './pages/sql.js';
 import { S3Page } from './pages/s3.js';
 import { SnsPage } from './pages/sns.js';
+import { LakePage } from './pages/lake.js';
 
 const PAGES = [
   { id: 'overview', label: 'Overview', component: OverviewPage },
@@ -20,6 +21,7 @@ const PAGES = [
   { id: 'dynamodb', label: 'DynamoDB', component: DynamoDbPage },
   { id: 's3', label: 'S3', component: S3Page },
   { id: 'sql', label: 'SQL', component: SqlPage },
+  { id: 'lake', label: 'Lake & pipe', component: LakePage },
 ];
 
 function parseHash() {

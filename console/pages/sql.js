@@ -206,3 +206,19 @@ export function SqlPage() {
       ]} />
   </section>`;
 }
+
+// Runs one Athena statement with the SQL page's settings (work group, output location) and returns
+// its first page of results; throws the failure reason as Athena gives it. Used by other pages.
+export async function runAthena(sql, overrides = {}) {
+  const settings = { ...loadSettings(), ...overrides };
+  const engine = ENGINES.athena;
+  const id = await engine.start(sql, settings);
+  for (;;) {
+    const described = await engine.describe(id);
+    if (described.state === 'SUCCEEDED') return { id, ...(await engine.page(id, null, true, described)) };
+    if (TERMINAL.has(described.state)) throw new Error(`${described.state}: ${described.error || ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+export { loadSettings as loadSqlSettings, SETTINGS_KEY as SQL_SETTINGS_KEY };

@@ -674,3 +674,48 @@ def test_sns_topics_subscriptions_filter_policies_and_publish(console, mallard):
     subs = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     made = next(s for s in subs if s["Endpoint"] == other_arn)
     assert json.loads(sns.get_subscription_attributes(SubscriptionArn=made["SubscriptionArn"])["Attributes"]["FilterPolicy"]) == {"kind": ["alert"]}
+
+
+# ---- Lake and pipe -------------------------------------------------------------------------------
+
+def test_lake_tables_and_time_travel_to_a_snapshot(tmp_path):
+    import subprocess
+    from conftest import mallard_bin
+    catalog, data = tmp_path / "lake.duckdb", tmp_path / "lake-data"
+    (tmp_path / "first.csv").write_text("id,name\n1,a\n2,b\n")
+    (tmp_path / "second.csv").write_text("id,name\n3,c\n")
+    for csv in ("first.csv", "second.csv"):
+        subprocess.run([str(mallard_bin()), "lake", "--catalog", str(catalog), "--data-path", str(data), "load", "orders",
+                        str(tmp_path / csv)], check=True, capture_output=True, timeout=60)
+    snapshots = subprocess.run([str(mallard_bin()), "lake", "--catalog", str(catalog), "--data-path", str(data), "snapshots"],
+                               check=True, capture_output=True, text=True, timeout=60).stdout
+    first_load = next(line.split("\t")[0] for line in snapshots.splitlines() if "created_table" in line)
+
+    server = start_server(tmp_path / "mallard.log", ["--lake-catalog", str(catalog), "--lake-data-path", str(data)])
+    browser = None
+    try:
+        import boto3
+        boto3.client("s3", endpoint_url=f"http://127.0.0.1:{server.port}", region_name="us-east-1",
+                     aws_access_key_id="test", aws_secret_access_key="test").create_bucket(Bucket="console-lake-results")
+        browser = ConsoleBrowser(server.port, tmp_path / "downloads", tmp_path / "driver.log")
+        browser.goto("lake")
+        browser.wait_text("lake-tables", "lake.orders")
+        assert "id bigint, name string" in browser.text("lake-tables")  # the columns as Athena's catalog types them
+        browser.wait_text("pipe-absent", "No hosted pipe")
+        browser.click("css:[data-lake-table='orders']")
+        browser.fill("lake-output", "s3://console-lake-results/lake/")
+        browser.click("lake-show")
+        browser.wait_text("lake-row-count", "3 rows")
+        browser.select("lake-at-mode", "version")
+        browser.fill("lake-at-value", first_load)
+        browser.click("lake-show")
+        browser.wait_text("lake-row-count", "2 rows")
+        rows = browser.text("lake-rows")
+        assert "a" in rows and "c" not in rows.split("\n", 1)[1]
+        browser.screenshot("lake")
+        errors = [e for e in browser.page_errors() if "Failed to load resource" not in e]
+        assert errors == [], errors
+    finally:
+        if browser is not None:
+            browser.close()
+        stop_server(server)
