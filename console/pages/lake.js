@@ -120,13 +120,13 @@ function PipeStatus() {
       { label: 'Mode', value: (t) => t.mode },
       { label: 'Rows', value: (t) => t.rows_synced },
       { label: 'Lag', value: (t) => `${Number(t.lag_seconds).toFixed(1)} s / ${t.lag_bytes} B` },
-      { label: 'Flushes', value: (t) => `${t.flushes} (${t.failed_flushes} failed) p50 ${t.flush_p50_ms} ms p99 ${t.flush_p99_ms} ms` },
+      { label: 'Flushes', value: (t) => `${t.flushes} (${t.failed_flushes} failed) · p50 ${Number(t.flush_p50_ms).toFixed(1)} ms · p99 ${Number(t.flush_p99_ms).toFixed(1)} ms` },
       { label: 'Last error', value: (t) => t.last_error || '' },
     ]} />
     <h4>Lag while this page is open</h4>
     <${LagChart} history=${history} />
-    <p class="muted">Resync and remove are the pipe API's (<code>POST /tables/{table}/resync</code>, <code>DELETE /tables/{table}</code> on
-      <code>--pipe-api-port</code>, loopback only); this server has no admin endpoint for them yet, so the console cannot call them.</p>
+    <p class="muted">Resync and remove are the pipe API's (<code>POST /tables/{table}/resync</code>, <code>DELETE /tables/{table}</code>
+      on the loopback port <code>--pipe-api-port</code>); this server has no admin endpoint for them yet, so the console cannot call them.</p>
   </div>`;
 }
 

@@ -13,6 +13,7 @@ import pytest
 import ddb_e2e
 from conftest import start_server, stop_server
 from console_e2e import ConsoleBrowser
+from pipe_e2e import database, lake_catalog, postgres  # noqa: F401 (fixtures of the hosted-pipe test)
 from sqs_e2e import http_request
 
 
@@ -713,6 +714,36 @@ def test_lake_tables_and_time_travel_to_a_snapshot(tmp_path):
         rows = browser.text("lake-rows")
         assert "a" in rows and "c" not in rows.split("\n", 1)[1]
         browser.screenshot("lake")
+        errors = [e for e in browser.page_errors() if "Failed to load resource" not in e]
+        assert errors == [], errors
+    finally:
+        if browser is not None:
+            browser.close()
+        stop_server(server)
+
+
+def test_pipe_status_of_a_hosted_pipe(postgres, database, lake_catalog, tmp_path):
+    postgres.psql("CREATE TABLE items (id bigint PRIMARY KEY, name text)", database)
+    postgres.psql("INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 100) g", database)
+    server = start_server(tmp_path / "mallard.log", [
+        "--lake-catalog", lake_catalog, "--lake-data-path", str(tmp_path / "data"),
+        "--pipe-source", postgres.conninfo(database), "--pipe-tables", "items", "--pipe-group", database])
+    browser = None
+    try:
+        browser = ConsoleBrowser(server.port, tmp_path / "downloads", tmp_path / "driver.log")
+        browser.goto("lake")
+        browser.wait_text("pipe-tables", "STREAMING", timeout=60000)
+        postgres.psql("INSERT INTO items SELECT g, 'late ' || g FROM generate_series(101, 150) g", database)
+        status = wait_until(lambda: (lambda s: s if s["tables"][0]["rows_synced"] >= 150 else None)(
+            json.loads(http_request(server.port, "GET", "/_mallard/pipe/status").body)), timeout=60, what="the pipe's rows")
+        table = status["tables"][0]
+        browser.wait_text("pipe-tables", str(table["rows_synced"]))  # the page polls every 3 s
+        browser.wait_text("pipe-tables", table["target"])
+        browser.wait_text("css:[data-testid='pipe-lag-chart'] ~ p", table["target"])
+        browser.goto("lake")
+        browser.wait_text("lake-tables", "lake_public.items")
+        browser.wait_text("pipe-tables", "STREAMING")
+        browser.screenshot("lake-pipe")
         errors = [e for e in browser.page_errors() if "Failed to load resource" not in e]
         assert errors == [], errors
     finally:
