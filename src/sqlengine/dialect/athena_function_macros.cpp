@@ -176,6 +176,21 @@ std::vector<Macro> Macros() {
        "len(a) THEN NULL ELSE false END"},
       {"array_distinct",
        "(a) AS list_filter(a, (mallard_e, mallard_i) -> list_position(a, mallard_e) = mallard_i)"},
+      // The set functions keep first occurrences in order (x's elements, then y's) and treat NULL
+      // as one value, as Trino's typed sets do.
+      {"array_union", "(x, y) AS $shim.array_distinct(list_concat(x, y))"},
+      {"array_intersect",
+       "(x, y) AS $shim.array_distinct(list_filter(x, mallard_e -> list_position(y, mallard_e) IS NOT NULL))"},
+      {"array_except",
+       "(x, y) AS $shim.array_distinct(list_filter(x, mallard_e -> list_position(y, mallard_e) IS NULL))"},
+      // True on a common non-NULL element; NULL when there is none but either array holds a NULL.
+      {"arrays_overlap",
+       "(x, y) AS CASE WHEN x IS NULL OR y IS NULL THEN NULL WHEN len(list_filter(x, mallard_e -> mallard_e IS NOT "
+       "NULL AND list_contains(y, mallard_e))) > 0 THEN true WHEN list_count(x) < len(x) OR list_count(y) < len(y) "
+       "THEN NULL ELSE false END"},
+      {"trim_array",
+       "(x, n) AS CASE WHEN n < 0 OR n > len(x) THEN error('size must not be negative or greater than the array "
+       "cardinality') ELSE list_slice(x, 1, len(x) - n) END"},
       {"array_max", "(a) AS CASE WHEN list_count(a) < len(a) THEN NULL ELSE list_max(a) END"},
       {"array_min", "(a) AS CASE WHEN list_count(a) < len(a) THEN NULL ELSE list_min(a) END"},
       {"array_position",

@@ -379,6 +379,11 @@ std::unordered_map<std::string, AthenaFunction> BuildTable() {
       {R(2, 2, "array_to_string($1, $2)"),
        R(3, 3, "array_to_string(list_transform($1, mallard_e -> coalesce(CAST(mallard_e AS VARCHAR), $3)), $2)")});
   rename("array_distinct", "array_distinct(array(E))", 1, 1, "$Sarray_distinct($1)");
+  rename("array_union", "array_union(array(E), array(E))", 2, 2, "$Sarray_union($*)");
+  rename("array_intersect", "array_intersect(array(E), array(E))", 2, 2, "$Sarray_intersect($*)");
+  rename("array_except", "array_except(array(E), array(E))", 2, 2, "$Sarray_except($*)");
+  rename("arrays_overlap", "arrays_overlap(array(E), array(E))", 2, 2, "$Sarrays_overlap($*)");
+  rename("trim_array", "trim_array(array(E), bigint)", 2, 2, "$Strim_array($*)");
   rename("array_max", "array_max(array(T))", 1, 1, "$Sarray_max($1)");
   rename("array_min", "array_min(array(T))", 1, 1, "$Sarray_min($1)");
   rename("array_position", "array_position(array(T), T)", 2, 2, "$Sarray_position($*)");
@@ -504,6 +509,10 @@ std::unordered_map<std::string, AthenaFunction> BuildTable() {
   }
   rename("atan2", "atan2(double, double)", 2, 2, "atan2($*)");
   rename("uuid", "uuid()", 0, 0, "uuid()");
+  rename("bitwise_and", "bitwise_and(bigint, bigint)", 2, 2, "(CAST($1 AS BIGINT) & CAST($2 AS BIGINT))");
+  rename("bitwise_or", "bitwise_or(bigint, bigint)", 2, 2, "(CAST($1 AS BIGINT) | CAST($2 AS BIGINT))");
+  rename("bitwise_xor", "bitwise_xor(bigint, bigint)", 2, 2, "xor(CAST($1 AS BIGINT), CAST($2 AS BIGINT))");
+  rename("bitwise_not", "bitwise_not(bigint)", 1, 1, "(~CAST($1 AS BIGINT))");
   return t;
 }
 

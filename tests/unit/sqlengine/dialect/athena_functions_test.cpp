@@ -241,6 +241,14 @@ TEST(AthenaFunctions, ArraysAndMapsFromTrinosDocumentation) {
   EXPECT_EQ(Eval(Call("sequence", {"DATE '2020-02-28'", "DATE '2020-03-01'"})), "[2020-02-28, 2020-02-29, 2020-03-01]");
   EXPECT_NE(EvalError(Call("sequence", {"1", "10", "-1"})).find("sequence stop value should be"), std::string::npos);
   EXPECT_EQ(Eval(Call("flatten", {"[[1], [2, 3]]"})), "[1, 2, 3]");
+  EXPECT_EQ(Eval(Call("array_union", {"[1, 2, NULL, 2]", "[3, NULL, 1]"})), "[1, 2, NULL, 3]");
+  EXPECT_EQ(Eval(Call("array_intersect", {"[3, 1, NULL, 2, 1]", "[1, NULL, 3]"})), "[3, 1, NULL]");
+  EXPECT_EQ(Eval(Call("array_except", {"[3, 1, NULL, 2, 2]", "[1]"})), "[3, NULL, 2]");
+  EXPECT_EQ(Eval(Call("arrays_overlap", {"[1, 2]", "[2, 3]"})), "true");
+  EXPECT_EQ(Eval(Call("arrays_overlap", {"[1, NULL]", "[2, 3]"})), "NULL");
+  EXPECT_EQ(Eval(Call("arrays_overlap", {"[1]", "[2, 3]"})), "false");
+  EXPECT_EQ(Eval(Call("trim_array", {"[1, 2, 3, 4]", "1"})), "[1, 2, 3]");
+  EXPECT_EQ(Eval(Call("trim_array", {"[1, 2, 3, 4]", "2"})), "[1, 2]");
   EXPECT_EQ(Eval(Call("any_match", {"[1, NULL]", "x -> x > 1"})), "NULL");
   EXPECT_EQ(Eval(Call("any_match", {"[1, 2]", "x -> x > 1"})), "true");
   EXPECT_EQ(Eval(Call("all_match", {"CAST([] AS INTEGER[])", "x -> x > 1"})), "true");
@@ -310,6 +318,10 @@ TEST(AthenaFunctions, ConditionalsMathAndAggregates) {
   EXPECT_EQ(Eval(Call("is_nan", {Call("nan", {})})), "true");
   EXPECT_EQ(Eval(Call("infinity", {}) + " > 1e308"), "true");
   EXPECT_EQ(Eval(Call("log2", {"8"})), "3.0");
+  EXPECT_EQ(Eval(Call("bitwise_and", {"19", "25"})), "17");
+  EXPECT_EQ(Eval(Call("bitwise_or", {"19", "25"})), "27");
+  EXPECT_EQ(Eval(Call("bitwise_xor", {"19", "25"})), "10");
+  EXPECT_EQ(Eval(Call("bitwise_not", {"0"})), "-1");
   auto aggregate = [](const std::string& call) {
     return "(SELECT CAST(" + call + " AS VARCHAR) FROM (VALUES (1, 'a'), (2, 'b'), (2, 'c'), (NULL, 'd')) t(x, y))";
   };
