@@ -487,6 +487,79 @@ Form ForForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int 
       last + 1});
 }
 
+// information_schema.{schemata,tables,columns,views} as Athena shows them: catalog
+// `awsdatacatalog`, database `default` for the engine's default schema, Trino's column names and
+// lower-case type names, only the engine's own database and none of Mallard's hidden schemas.
+Form InformationSchemaView(DialectRewriter& rewriter, std::size_t index, std::size_t end) {
+  const auto& tokens = rewriter.Tokens();
+  const std::size_t dot = rewriter.Next(index + 1, end);
+  const std::size_t name = dot < end ? rewriter.Next(dot + 1, end) : end;
+  if (dot >= end || !tokens[dot].IsPunct('.') || name >= end ||
+      (tokens[name].kind != TokenKind::Word && tokens[name].kind != TokenKind::QuotedIdentifier)) {
+    return std::optional<FormResult>();
+  }
+  const std::string view = DialectRewriter::Lower(IdentifierText(tokens[name]));
+  static constexpr std::string_view kSchema =
+      "CASE WHEN table_schema = 'main' THEN 'default' ELSE lower(table_schema) END AS table_schema";
+  static constexpr std::string_view kVisible =
+      "table_catalog = current_database() AND table_schema NOT IN ('information_schema', 'pg_catalog') "
+      "AND table_schema NOT LIKE '\\_mallard%' ESCAPE '\\'";
+  std::string query;
+  if (view == "schemata") {
+    query = "SELECT 'awsdatacatalog' AS catalog_name, CASE WHEN schema_name = 'main' THEN 'default' ELSE "
+            "lower(schema_name) END AS schema_name FROM information_schema.schemata WHERE catalog_name = "
+            "current_database() AND schema_name NOT IN ('pg_catalog') AND schema_name NOT LIKE '\\_mallard%' ESCAPE '\\'";
+  } else if (view == "tables") {
+    query = "SELECT 'awsdatacatalog' AS table_catalog, " + std::string(kSchema) +
+            ", lower(table_name) AS table_name, CASE WHEN table_type = 'VIEW' AND coalesce(TABLE_COMMENT, '') NOT LIKE "
+            "'mallard-storage-table:%' THEN 'VIEW' ELSE 'BASE TABLE' END AS table_type FROM information_schema.tables "
+            "WHERE " + std::string(kVisible);
+  } else if (view == "columns") {
+    query = "SELECT 'awsdatacatalog' AS table_catalog, " + std::string(kSchema) +
+            ", lower(table_name) AS table_name, column_name, ordinal_position, column_default, is_nullable, "
+            "CASE data_type WHEN 'FLOAT' THEN 'real' WHEN 'TIMESTAMP' THEN 'timestamp(3)' WHEN 'TIMESTAMP WITH TIME "
+            "ZONE' THEN 'timestamp(3) with time zone' WHEN 'BLOB' THEN 'varbinary' ELSE lower(data_type) END AS "
+            "data_type, COLUMN_COMMENT AS comment, CAST(NULL AS VARCHAR) AS extra_info FROM information_schema.columns "
+            "WHERE " + std::string(kVisible);
+  } else if (view == "views") {
+    query = "SELECT 'awsdatacatalog' AS table_catalog, CASE WHEN schema_name = 'main' THEN 'default' ELSE "
+            "lower(schema_name) END AS table_schema, lower(view_name) AS table_name, sql AS view_definition FROM "
+            "duckdb_views() WHERE database_name = current_database() AND NOT internal AND coalesce(comment, '') NOT "
+            "LIKE 'mallard-storage-table:%' AND schema_name NOT LIKE '\\_mallard%' ESCAPE '\\'";
+  } else {
+    return std::optional<FormResult>();
+  }
+  // Named as the view unless the user gives an alias.
+  std::string text = "(" + query + ")";
+  const std::size_t after = rewriter.Next(name + 1, end);
+  static const std::unordered_set<std::string> kNotAlias = {"limit", "offset", "fetch", "window", "tablesample", "for", "at"};
+  const bool aliased = after < end && (tokens[after].IsKeyword("AS") || tokens[after].kind == TokenKind::QuotedIdentifier ||
+                                       (tokens[after].kind == TokenKind::Word && !rewriter.IsReserved(DialectRewriter::Lower(tokens[after].text)) &&
+                                        kNotAlias.count(DialectRewriter::Lower(tokens[after].text)) == 0));
+  if (!aliased) text += " AS " + view;
+  return std::optional<FormResult>(FormResult{std::move(text), name + 1});
+}
+
+Form InformationSchemaForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /*depth*/) {
+  const std::size_t previous = rewriter.Previous(index);
+  if (previous != kNone && rewriter.Tokens()[previous].IsPunct('.')) return std::optional<FormResult>();
+  return InformationSchemaView(rewriter, index, end);
+}
+
+// awsdatacatalog.information_schema.x: the same views.
+Form CatalogForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /*depth*/) {
+  const auto& tokens = rewriter.Tokens();
+  const std::size_t previous = rewriter.Previous(index);
+  if (previous != kNone && tokens[previous].IsPunct('.')) return std::optional<FormResult>();
+  const std::size_t dot = rewriter.Next(index + 1, end);
+  const std::size_t schema = dot < end ? rewriter.Next(dot + 1, end) : end;
+  if (dot >= end || !tokens[dot].IsPunct('.') || schema >= end ||
+      DialectRewriter::Lower(IdentifierText(tokens[schema])) != "information_schema") {
+    return std::optional<FormResult>();
+  }
+  return InformationSchemaView(rewriter, schema, end);
+}
+
 // CREATE [OR REPLACE] TABLE [IF NOT EXISTS] name [(column type [NOT NULL] [COMMENT '…'], …)]
 // [COMMENT '…'] [WITH (property = value, …)] [AS query]: column types translated; comments and
 // table properties (Trino's connector options) have no engine equivalent and are dropped.
@@ -664,6 +737,8 @@ const std::unordered_map<std::string, KeywordForm>& AthenaForms() {
     forms["create"] = CreateTableForm;
     forms["values"] = ValuesForm;
     forms["for"] = ForForm;
+    forms["information_schema"] = InformationSchemaForm;
+    forms["awsdatacatalog"] = CatalogForm;
     return forms;
   }();
   return kForms;

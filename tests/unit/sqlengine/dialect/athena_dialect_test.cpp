@@ -160,6 +160,15 @@ TEST(AthenaDialect, TimeTravelBecomesTheLakesAtClause) {
   EXPECT_EQ(Translate("SELECT * FROM t FOR VERSION AS OF"), "ERROR SYNTAX_ERROR: line 1:34: mismatched input '<EOF>'. Expecting: <expression>");
 }
 
+TEST(AthenaDialect, InformationSchemaAsAthenaShowsIt) {
+  const std::string tables = Translate("SELECT table_name FROM information_schema.tables WHERE table_schema = 'default'");
+  EXPECT_EQ(tables.rfind("SELECT table_name FROM (SELECT 'awsdatacatalog' AS table_catalog, CASE WHEN table_schema = 'main' "
+                         "THEN 'default'", 0), 0u) << tables;
+  EXPECT_NE(tables.find(") AS tables WHERE table_schema = 'default'"), std::string::npos) << tables;
+  EXPECT_NE(Translate("SELECT * FROM AwsDataCatalog.information_schema.columns c").find(") c"), std::string::npos);
+  EXPECT_EQ(Translate("SELECT * FROM information_schema.other"), "SELECT * FROM information_schema.other");
+}
+
 TEST(AthenaDialect, DuckDbStatementsAndTableFunctionsPassThrough) {
   EXPECT_EQ(Translate("PRAGMA version"), "PRAGMA version");
   EXPECT_EQ(Translate("SET memory_limit = '1MB'"), "SET memory_limit = '1MB'");
