@@ -441,6 +441,14 @@ Form SetForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, Reds
   if (kSessionParameters.count(parameter) == 0) {
     return Fail(DialectError{"42704", "unrecognized configuration parameter \"" + parameter + "\""});
   }
+  for (const auto& [begin, piece_end] : rewriter.SplitTopLevel(to + 1, statement_end)) {
+    std::size_t value = rewriter.Next(begin, piece_end);
+    if (value >= piece_end) return Fail(rewriter.SyntaxError(value, ""));
+    const Token& token = tokens[value];
+    bool simple = token.kind == TokenKind::Word || token.kind == TokenKind::String || token.kind == TokenKind::Number;
+    if (!simple || token.unterminated) return Fail(rewriter.SyntaxError(value, ""));
+    if (std::size_t rest = rewriter.Next(value + 1, piece_end); rest < piece_end) return Fail(rewriter.SyntaxError(rest, ""));
+  }
   // Accepted; the engine keeps no such setting (each statement of the Data API is its own session).
   return Produce("SET VARIABLE mallard_redshift_setting = " + QuoteString(parameter), statement_end);
 }
@@ -466,7 +474,8 @@ Form ShowForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, Red
   if (what >= end || tokens[what].kind != TokenKind::Word) return Fail(rewriter.SyntaxError(what, ""));
   std::string word = Lower(tokens[what].text);
   std::size_t statement_end = StatementEnd(rewriter, what, end);
-  // The dotted name after FROM <kind>, as Redshift names its parts.
+  // The dotted name after FROM <kind>, as Redshift names its parts, and an optional LIKE pattern.
+  std::string like;
   auto target = [&](std::string_view kind) -> Result<std::vector<std::string>, DialectError> {
     std::size_t from = rewriter.Next(what + 1, statement_end);
     std::size_t keyword = from < statement_end ? rewriter.Next(from + 1, statement_end) : statement_end;
@@ -477,20 +486,32 @@ Form ShowForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, Red
     std::vector<std::string> parts;
     for (std::size_t i = rewriter.Next(keyword + 1, statement_end); i < statement_end; i = rewriter.Next(i + 1, statement_end)) {
       if (tokens[i].IsPunct('.')) continue;
+      if (tokens[i].IsKeyword("LIKE")) {  // LIKE 'pattern' filters the names listed
+        std::size_t pattern = rewriter.Next(i + 1, statement_end);
+        if (pattern >= statement_end || !tokens[pattern].Is(TokenKind::String) || tokens[pattern].unterminated) {
+          return Fail(rewriter.SyntaxError(pattern, ""));
+        }
+        if (std::size_t rest = rewriter.Next(pattern + 1, statement_end); rest < statement_end) {
+          return Fail(rewriter.SyntaxError(rest, ""));
+        }
+        like = std::string(tokens[pattern].text);
+        break;
+      }
       if (tokens[i].kind == TokenKind::Word) parts.push_back(Lower(tokens[i].text));
       else if (tokens[i].kind == TokenKind::QuotedIdentifier) parts.push_back(IdentifierText(tokens[i]));
-      else if (tokens[i].IsKeyword("LIKE")) break;
       else return Fail(rewriter.SyntaxError(i, ""));
     }
     return parts;
   };
+  auto like_filter = [&](std::string_view column) { return like.empty() ? std::string() : " AND " + std::string(column) + " LIKE " + like; };
   const std::string c = std::string(kRedshiftCatalog) + ".main.";
   if (word == "tables") {
     MALLARD_ASSIGN_OR_RETURN(auto parts, target("schema"));
     if (parts.size() != 2) return Fail(rewriter.SyntaxError(statement_end, ""));
     return Produce("SELECT table_catalog AS database_name, table_schema AS schema_name, table_name, table_type, "
                    "NULL::VARCHAR AS table_acl, remarks FROM " + c + "svv_tables() WHERE table_catalog = " +
-                   QuoteString(parts[0]) + " AND table_schema = " + QuoteString(parts[1]) + " ORDER BY table_name",
+                   QuoteString(parts[0]) + " AND table_schema = " + QuoteString(parts[1]) + like_filter("table_name") +
+                   " ORDER BY table_name",
                    statement_end);
   }
   if (word == "columns") {
@@ -500,20 +521,34 @@ Form ShowForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, Red
                    "ordinal_position, column_default, is_nullable, data_type, character_maximum_length, "
                    "numeric_precision, remarks FROM " + c + "svv_columns() WHERE table_catalog = " + QuoteString(parts[0]) +
                    " AND table_schema = " + QuoteString(parts[1]) + " AND table_name = " + QuoteString(parts[2]) +
-                   " ORDER BY ordinal_position", statement_end);
+                   like_filter("column_name") + " ORDER BY ordinal_position", statement_end);
   }
   if (word == "schemas") {
     MALLARD_ASSIGN_OR_RETURN(auto parts, target("database"));
     if (parts.size() != 1) return Fail(rewriter.SyntaxError(statement_end, ""));
     return Produce("SELECT catalog_name AS database_name, schema_name, schema_owner, 'local' AS schema_type, "
                    "NULL::VARCHAR AS schema_acl, NULL::VARCHAR AS source_database, NULL::VARCHAR AS schema_option FROM " +
-                   c + "information_schema_schemata() WHERE catalog_name = " + QuoteString(parts[0]) + " ORDER BY schema_name",
+                   c + "information_schema_schemata() WHERE catalog_name = " + QuoteString(parts[0]) + like_filter("schema_name") +
+                   " ORDER BY schema_name",
                    statement_end);
   }
   if (word == "databases") {
+    std::string filter;
+    if (std::size_t rest = rewriter.Next(what + 1, statement_end); rest < statement_end) {
+      std::size_t pattern = rewriter.Next(rest + 1, statement_end);
+      if (!tokens[rest].IsKeyword("LIKE") || pattern >= statement_end || !tokens[pattern].Is(TokenKind::String) ||
+          tokens[pattern].unterminated || rewriter.Next(pattern + 1, statement_end) < statement_end) {
+        return Fail(rewriter.SyntaxError(rest, ""));
+      }
+      filter = " WHERE 'dev' LIKE " + std::string(tokens[pattern].text);
+    }
     return Produce("SELECT 'dev' AS database_name, 100 AS database_owner, 'local' AS database_type, "
-                   "NULL::VARCHAR AS database_acl, NULL::VARCHAR AS database_options, 'Serializable' AS database_isolation_level",
+                   "NULL::VARCHAR AS database_acl, NULL::VARCHAR AS database_options, 'Serializable' AS database_isolation_level" +
+                       filter,
                    statement_end);
+  }
+  if (std::size_t rest = rewriter.Next(what + 1, statement_end); rest < statement_end) {
+    return Fail(rewriter.SyntaxError(rest, ""));
   }
   std::string value = ShowValue(word, session);
   if (value.empty() && word != "search_path") {
@@ -530,6 +565,9 @@ Form ResetForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, Re
   if (what >= end || tokens[what].kind != TokenKind::Word) return Fail(rewriter.SyntaxError(what, ""));
   std::size_t statement_end = StatementEnd(rewriter, what, end);
   std::string word = Lower(tokens[what].text);
+  if (std::size_t rest = rewriter.Next(what + 1, statement_end); rest < statement_end) {
+    return Fail(rewriter.SyntaxError(rest, ""));
+  }
   if (word == "search_path" || word == "all") {
     session.search_path = RedshiftSession{}.search_path;
     return Produce("SET search_path = 'main'", statement_end);

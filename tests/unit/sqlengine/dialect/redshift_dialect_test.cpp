@@ -133,6 +133,13 @@ TEST(RedshiftDialect, SearchPathIsTheSessions) {
   EXPECT_EQ(ran.rows, (std::vector<std::vector<std::string>>{{"main", "public"}}));
   RunSql({"DROP SCHEMA analytics CASCADE"});
   EXPECT_EQ(TranslationError("SET no_such_parameter TO 1").code, "42704");
+  // Nothing is dropped silently: what follows a SHOW/RESET name, or a SET value that is not a
+  // plain list, is a syntax error (the token soup found `SHOW search_path (1,1) :id` answering).
+  EXPECT_EQ(TranslationError("SHOW search_path (1,1) :id").message, "syntax error at or near \"(\"");
+  EXPECT_EQ(TranslationError("RESET search_path :id").code, "42601");
+  EXPECT_EQ(TranslationError("SET datestyle TO (:id)").code, "42601");
+  EXPECT_EQ(TranslationError("SHOW DATABASES :id").code, "42601");
+  EXPECT_NE(Translate("SHOW TABLES FROM SCHEMA dev.public LIKE 'acc%'").find("AND table_name LIKE 'acc%'"), std::string::npos);
   EXPECT_EQ(Translate("SET datestyle TO ISO"), "SET VARIABLE mallard_redshift_setting = 'datestyle'");
 }
 
