@@ -220,7 +220,9 @@ TEST(AthenaDialect, RandomTokenSoupTranslatesOrFailsAndKeepsLiteralsAndPlacehold
     }
     // Athena's real function table too: it may reorder arguments, so only "translates or fails".
     auto real = TranslateAthena(sql, AthenaNames{});
-    if (!real.ok()) EXPECT_FALSE(real.error().code.empty()) << sql;
+    if (!real.ok()) {
+      EXPECT_FALSE(real.error().code.empty()) << sql;
+    }
     auto translated = TranslateAthenaWith(sql, AthenaNames{}, &EchoCall);
     if (!translated.ok()) {
       EXPECT_FALSE(translated.error().code.empty()) << "seed " << seed << " round " << round << ": " << sql;
