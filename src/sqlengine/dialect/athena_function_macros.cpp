@@ -212,6 +212,20 @@ std::vector<Macro> Macros() {
        "OR (st < 0 AND s < e) THEN error('sequence stop value should be greater than or equal to start value if step "
        "is greater than zero otherwise stop should be less than or equal to start') WHEN (e - s) // st >= 10000 THEN "
        "error('result of sequence function must not have more than 10000 entries') ELSE generate_series(s, e, st) END"},
+      // map_agg/multimap_agg over the list of a group's {key, value} pairs (DuckDB has no map
+      // aggregate): rows with a NULL key are skipped, a repeated key keeps its first value (map_agg)
+      // or gathers them all (multimap_agg), a group with no key is NULL. Named like Trino's, so a
+      // FILTER or OVER written after the call fails naming map_agg.
+      {"map_agg",
+       "(l) AS CASE WHEN len(list_filter(l, mallard_e -> mallard_e.key IS NOT NULL)) = 0 THEN NULL ELSE "
+       "map_from_entries(list_filter(list_filter(l, mallard_e -> mallard_e.key IS NOT NULL), (mallard_e, mallard_i) -> "
+       "list_position(list_transform(list_filter(l, mallard_x -> mallard_x.key IS NOT NULL), mallard_x -> "
+       "mallard_x.key), mallard_e.key) = mallard_i)) END"},
+      {"multimap_agg",
+       "(l) AS CASE WHEN len(list_filter(l, mallard_e -> mallard_e.key IS NOT NULL)) = 0 THEN NULL ELSE "
+       "map_from_entries(list_transform($shim.array_distinct(list_transform(list_filter(l, mallard_e -> mallard_e.key "
+       "IS NOT NULL), mallard_e -> mallard_e.key)), mallard_k -> {'key': mallard_k, 'value': list_transform("
+       "list_filter(l, mallard_e -> mallard_e.key = mallard_k), mallard_e -> mallard_e.value)})) END"},
       // ---- JSON (Trino answers NULL for text that is not JSON) --------------------------------
       {"json_extract", "(j, p) AS CASE WHEN json_valid(j) THEN json_extract(j, p) END"},
       {"json_extract_scalar",

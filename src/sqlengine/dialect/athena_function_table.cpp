@@ -433,6 +433,9 @@ std::unordered_map<std::string, AthenaFunction> BuildTable() {
   rename("min_by", "min_by(V, K), min_by(V, K, bigint)", 2, 3, "min_by($*)");
   rename("histogram", "histogram(T)", 1, 1, "histogram($1)");
   rename("array_agg", "array_agg(T)", 1, 1, "array_agg($1)");
+  // Not one DuckDB aggregate: FILTER/OVER after these fail (naming them) instead of applying.
+  rename("map_agg", "map_agg(K, V)", 2, 2, "$Smap_agg(list({'key': $1, 'value': $2}))");
+  rename("multimap_agg", "multimap_agg(K, V)", 2, 2, "$Smultimap_agg(list({'key': $1, 'value': $2}))");
   for (std::string name : {"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop"}) {
     rename(name, name + "(double), " + name + "(bigint)", 1, 1, name + "($1)");
   }

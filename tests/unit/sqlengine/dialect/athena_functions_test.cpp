@@ -332,6 +332,10 @@ TEST(AthenaFunctions, ConditionalsMathAndAggregates) {
   EXPECT_EQ(Eval(aggregate(Call("max_by", {"y", "x"}))).size(), 1u);
   EXPECT_EQ(Eval(aggregate(Call("min_by", {"y", "x"}))), "a");
   EXPECT_EQ(Eval(aggregate(Call("histogram", {"x"}))), "{1=1, 2=2}");
+  EXPECT_EQ(Eval(aggregate(Call("map_agg", {"x", "y"}))), "{1=a, 2=b}");
+  EXPECT_EQ(Eval(aggregate(Call("multimap_agg", {"x", "y"}))), "{1=[a], 2=[b, c]}");
+  EXPECT_EQ(Eval("(SELECT CAST(" + Call("map_agg", {"x", "y"}) + " AS VARCHAR) FROM (VALUES (NULL, 'a')) t(x, y))"), "NULL");
+  EXPECT_NE(EvalError(aggregate(Call("map_agg", {"x", "y"}) + " FILTER (WHERE x > 1)")).find("map_agg"), std::string::npos);
   EXPECT_EQ(Eval(aggregate(Call("bool_and", {"x > 0"}))), "true");
   EXPECT_EQ(Eval(aggregate(Call("every", {"x > 1"}))), "false");
   EXPECT_EQ(Eval(aggregate(Call("arbitrary", {"y"}))).size(), 1u);
