@@ -460,3 +460,22 @@ def test_memory_s3_store_refuses_external_tables_clearly(tmp_path):
         assert "in memory" in reason and "--backend-s3" in reason
     finally:
         stop_server(handle)
+
+
+def test_concurrent_partition_changes_all_land(athena, s3):
+    import concurrent.futures
+
+    ok(athena, f"CREATE EXTERNAL TABLE busy (a int) PARTITIONED BY (x string) LOCATION 's3://{BUCKET}/busy/'")
+    for i in range(12):
+        s3.put_object(Bucket=BUCKET, Key=f"busy/x={i}/f", Body=f"{i}\n".encode())
+
+    def add(i: int) -> str:
+        return run(athena, f"ALTER TABLE busy ADD PARTITION (x = '{i}')")["Status"]["State"]
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        assert list(pool.map(add, range(12))) == ["SUCCEEDED"] * 12
+    assert sorted(row[0] for row in ok(athena, "SHOW PARTITIONS busy")) == sorted(f"x={i}" for i in range(12))
+    assert ok(athena, "SELECT sum(a) FROM busy") == [[str(sum(range(12)))]]
+    # The stored definition (what a restart reads) has every partition too.
+    definition = json.loads(ok(athena, "SELECT definition FROM _mallard_athena.external_tables WHERE table_name = 'busy'")[0][0])
+    assert len(definition["partitions"]) == 12

@@ -407,6 +407,9 @@ void RegisterWrittenPartitions(ExternalCatalog& catalog, const ExternalContext& 
   if (context.files == nullptr) return;
   auto found = catalog.Find(database, name);
   if (!found || ProjectionEnabled(found->spec)) return;
+  std::lock_guard persist(catalog.PersistMutex());
+  found = catalog.Find(database, name);  // again, under the lock: the latest state
+  if (!found) return;
   ExternalTable table = *found;
   auto discovered = DiscoverPartitionDirectories(table, *context.files);
   if (!discovered.ok()) return;

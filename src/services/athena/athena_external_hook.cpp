@@ -89,11 +89,33 @@ bool AthenaService::StartExternalStatement(ExecutionRecord& record, const Reques
     }
     return true;
   }
+  // Catalog DDL without file writes runs at once (below); CTAS/INSERT/UNLOAD as a job.
+  const bool catalog_only = plan->changes_catalog && plan->service_copies.empty();
   sqlengine::QueryRequest engine_request;
   engine_request.statements = std::move(plan->statements);
   engine_request.single_transaction = plan->single_transaction;
   engine_request.service_copies = std::move(plan->service_copies);
   engine_request.schema = context.engine_schema(context.database);
+  if (catalog_only) {
+    // Catalog DDL (metadata row and view) runs now, under the service's lock: one at a time in
+    // submission order, so two ALTER TABLE … ADD PARTITION at once neither conflict in the engine
+    // nor leave it with the older of two states. It takes milliseconds.
+    std::vector<sqlengine::QueryOutcome> outcomes;
+    {
+      std::lock_guard persist(external_catalog_->PersistMutex());
+      outcomes = runner_->Engine().Prepare(std::move(engine_request))->Run();
+    }
+    const bool succeeded = !outcomes.empty() && outcomes.back().succeeded;
+    if (!succeeded) external_catalog_->MarkStale();
+    record.settled_state = succeeded ? JobState::Succeeded : JobState::Failed;
+    record.settled_outcomes = std::make_shared<const std::vector<sqlengine::QueryOutcome>>(std::move(outcomes));
+    if (succeeded && writer) {
+      auto write = [writer, outcomes = record.settled_outcomes] { writer(JobState::Succeeded, outcomes); };
+      if (runtime_.blocking_pool != nullptr) boost::asio::post(*runtime_.blocking_pool, std::move(write));
+      else write();
+    }
+    return true;
+  }
   auto finished = [writer, after_success = plan->after_success, catalog = external_catalog_,
                    changes_catalog = plan->changes_catalog](const sqlengine::QueryJob& job) {
     auto snapshot = job.Read();

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,7 @@ struct ExternalPlan {
   std::string statement_type = "DDL";   // Athena's StatementType / SubstatementType
   std::string substatement_type;
   bool changes_catalog = false;  // the mirror was updated ahead of the engine: a failed job marks it stale
+
   // Runs on the query runner's pool once the engine succeeded, before the result files are written
   // (registers the partitions a CTAS or INSERT wrote).
   std::function<void()> after_success;

@@ -527,6 +527,11 @@ void ExternalCatalog::MarkStale() {
   signatures_.clear();
 }
 
+bool ExternalCatalog::Loaded() {
+  std::lock_guard lock(mutex_);
+  return loaded_;
+}
+
 Status<std::string> ExternalCatalog::Load(sqlengine::SqlEngine& engine) {
   {
     std::lock_guard lock(mutex_);

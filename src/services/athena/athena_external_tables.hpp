@@ -80,6 +80,10 @@ bool HasDataFiles(const std::filesystem::path& directory);
 class ExternalCatalog {
  public:
   void MarkStale();
+  bool Loaded();
+  // Held while one table's state is written to the engine outside a planned job (Reconcile,
+  // partitions registered after a CTAS/INSERT).
+  std::mutex& PersistMutex() { return persist_mutex_; }
   // Loads from the engine when stale; afterwards the calls below read the mirror.
   Status<std::string> Load(sqlengine::SqlEngine& engine);
   std::optional<ExternalTable> Find(const std::string& database, const std::string& name);
@@ -94,6 +98,7 @@ class ExternalCatalog {
 
  private:
   std::mutex mutex_;
+  std::mutex persist_mutex_;
   bool loaded_ = false;
   std::map<std::pair<std::string, std::string>, ExternalTable> tables_;
   std::map<std::pair<std::string, std::string>, std::string> signatures_;
