@@ -361,7 +361,13 @@ Form CreateTableForm(DialectRewriter& rewriter, std::size_t index, std::size_t e
           if (identity_close >= piece_end || numbers.size() != 2) return Fail(rewriter.SyntaxError(open, ""));
           MALLARD_ASSIGN_OR_RETURN(std::string seed, rewriter.RewriteRange(numbers[0].first, numbers[0].second, depth + 1));
           MALLARD_ASSIGN_OR_RETURN(std::string step, rewriter.RewriteRange(numbers[1].first, numbers[1].second, depth + 1));
-          std::string sequence = schema_prefix + QuoteIdentifier(table + "_" + column + "_identity_seq");
+          // A plain name (DuckDB's nextval does not undo "" inside its quoted string).
+          std::string plain = table + "_" + column + "_identity_seq";
+          for (auto& c : plain) {
+            const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+            if (!keep) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : '_';
+          }
+          std::string sequence = schema_prefix + QuoteIdentifier(plain);
           sequences += std::string(if_not_exists ? "CREATE " : "CREATE OR REPLACE ") + (temporary ? "TEMPORARY " : "") +
                        "SEQUENCE " + (if_not_exists ? "IF NOT EXISTS " : "") + sequence + " START WITH " +
                        std::string(TrimSql(seed)) + " INCREMENT BY " + std::string(TrimSql(step)) + "; ";

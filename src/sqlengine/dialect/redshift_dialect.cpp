@@ -351,6 +351,34 @@ Form TimeTravelForm(DialectRewriter& rewriter, std::size_t index, std::size_t en
   return Produce("AT " + std::string(rewriter.Sql().substr(from, tokens[close].offset + 1 - from)), close + 1);
 }
 
+// INSERT INTO [dev.][schema.]table (columns): the table's name mapped as any name (the shared
+// rewriter would read `t (a, b)` after a dotted name as a call).
+Form InsertIntoForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /*depth*/) {
+  const auto& tokens = rewriter.Tokens();
+  std::size_t previous = rewriter.Previous(index);
+  if (previous == kNone || !tokens[previous].IsKeyword("INSERT")) return Decline();
+  std::vector<const Token*> parts;
+  std::size_t i = rewriter.Next(index + 1, end);
+  while (i < end && (tokens[i].kind == TokenKind::Word || tokens[i].kind == TokenKind::QuotedIdentifier)) {
+    if (tokens[i].unterminated) return Fail(rewriter.SyntaxError(i, ""));
+    parts.push_back(&tokens[i]);
+    std::size_t dot = rewriter.Next(i + 1, end);
+    if (dot < end && tokens[dot].IsPunct('.')) {
+      i = rewriter.Next(dot + 1, end);
+      continue;
+    }
+    i = dot;
+    break;
+  }
+  if (parts.empty() || parts.size() > 3 || i >= end || !tokens[i].IsPunct('(')) return Decline();
+  QualifiedName name;
+  for (const Token* part : parts) name.parts.push_back(NamePart{IdentifierText(*part), part->kind != TokenKind::Word, part->offset});
+  MALLARD_RETURN_IF_ERROR(rewriter.Rules().map_name(name));
+  std::string text = "INTO ";
+  for (std::size_t k = 0; k < name.parts.size(); ++k) text += (k ? "." : "") + rewriter.EngineIdentifier(name.parts[k]);
+  return Produce(text + " ", i);
+}
+
 // System relations in FROM position: the hidden catalog's table macros.
 Form SystemRelationForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, const RedshiftSession& session) {
   const auto& tokens = rewriter.Tokens();
@@ -589,6 +617,7 @@ const std::unordered_map<std::string, KeywordForm>& SharedForms() {
     forms["extract"] = ExtractForm;
     forms["substring"] = SubstringForm;
     forms["at"] = TimeTravelForm;
+    forms["into"] = InsertIntoForm;
     forms["create"] = CreateTableForm;
     forms["alter"] = AlterTableForm;
     forms["sysdate"] = [](DialectRewriter&, std::size_t index, std::size_t, int) -> Form {
@@ -653,8 +682,12 @@ Result<std::string, DialectError> TranslateRedshift(std::string_view sql, Redshi
     }
     if (call.name == "pg_backend_pid" && call.arguments.empty()) return std::to_string(state->process_id);
     if (call.name.find('.') != std::string::npos) {
-      // A dotted name followed by `(`: `INSERT INTO public.t (a, b)` or a schema's function.
+      // A dotted name followed by `(`: a schema's function (INSERT INTO's table is a form). The
+      // rewriter hands the parts joined, unquoted: only plain names can be written back.
       std::string name = call.name;
+      if (name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_$.") != std::string::npos) {
+        return Fail(DialectError{"0A000", "a quoted name before \"(\" is not supported here: " + name});
+      }
       if (name.rfind("dev.", 0) == 0 && std::count(name.begin(), name.end(), '.') >= 2) name = name.substr(4);
       if (name.rfind("public.", 0) == 0) name = "main." + name.substr(7);
       std::string text = name + "(";

@@ -105,7 +105,13 @@ TEST(RedshiftDialect, PublicAndDevNameTheEnginesDefaultSchema) {
   EXPECT_EQ(Translate("SELECT a FROM dev.public.sales"), "SELECT a FROM main.sales");
   EXPECT_EQ(Translate("SELECT a FROM \"public\".\"Sales\""), "SELECT a FROM main.\"Sales\"");
   EXPECT_EQ(Translate("SELECT S.A FROM Sales S"), "SELECT s.a FROM sales s");
-  EXPECT_EQ(Translate("INSERT INTO public.t (a) VALUES (1)"), "INSERT INTO main.t(a) VALUES (1)");
+  EXPECT_EQ(Translate("INSERT INTO public.t (a) VALUES (1)"), "INSERT INTO main.t (a) VALUES (1)");
+  EXPECT_EQ(Translate("INSERT INTO dev.s.\"Odd \"\"T\" (a) VALUES (1)"), "INSERT INTO s.\"Odd \"\"T\" (a) VALUES (1)");
+  Ran odd = RunSql({"CREATE SCHEMA s2", "CREATE TABLE s2.\"Odd \"\"T\" (id INT IDENTITY(1,1), v INT)",
+                    "INSERT INTO s2.\"Odd \"\"T\" (v) VALUES (5)", "SELECT id, v FROM s2.\"Odd \"\"T\""});
+  EXPECT_EQ(odd.error, "");
+  EXPECT_EQ(odd.rows, (std::vector<std::vector<std::string>>{{"1", "5"}}));
+  RunSql({"DROP SCHEMA s2 CASCADE"});
   // The lake's time travel is the engine's own syntax, read by its statement rewriter.
   EXPECT_EQ(Translate("SELECT f.name FROM lake.fruit AT (version => 2) AS f"), "SELECT f.\"name\" FROM lake.fruit AT (version => 2) AS f");
   // DuckDB's keywords are names in Redshift: quoted on the way out.
