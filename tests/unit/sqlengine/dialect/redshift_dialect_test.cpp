@@ -355,7 +355,8 @@ TEST(RedshiftDialect, TokenSoupNeverCrashesAndKeepsLiteralsAndParameters) {
       "search_path", "TO", "SHOW", "CREATE", "TABLE", "IDENTITY", "(1,1)", "DISTKEY", "SORTKEY", "ENCODE", "az64",
       "DISTSTYLE", "KEY", "AS", ";", "--c\n", "/*c*/", "\"q\"\"x\"", "at", "last", "window", "svv_tables",
       "pg_table_def", "information_schema", "tables", "EXTRACT", "ms", "CAST", "geometry", "SYSDATE", "user",
-      "RATIO_TO_REPORT", "OVER", "[", "]", "{", "}", "+", "-", "*", "1.5e3", "E'x'", "'unterminated", "\"unclosed"};
+      "RATIO_TO_REPORT", "OVER", "[", "]", "{", "}", "+", "-", "*", "1.5e3", "E'x'", "'unterminated", "\"unclosed",
+      "INSERT", "INTO", "\"Odd \"\"T\"", "s.", "SUBSTRING", "FOR", "INTERVAL", "'1'", "TIMESTAMP", "CONVERT"};
   for (int round = 0; round < 4000; ++round) {
     std::string sql;
     std::vector<std::string> kept;
@@ -369,6 +370,14 @@ TEST(RedshiftDialect, TokenSoupNeverCrashesAndKeepsLiteralsAndParameters) {
     if (!translated.ok()) {
       EXPECT_FALSE(translated.error().message.empty()) << "seed " << seed << " round " << round << ": " << sql;
       continue;
+    }
+    // Lexically whole input gives lexically whole output (no quote lost or split).
+    bool input_whole = true;
+    for (const auto& token : Tokenize(sql)) input_whole = input_whole && !token.unterminated;
+    if (input_whole) {
+      for (const auto& token : Tokenize(*translated)) {
+        EXPECT_FALSE(token.unterminated) << "seed " << seed << " round " << round << ": " << sql << "\n→ " << *translated;
+      }
     }
     // Every complete string literal and named parameter of the input is in the output, unchanged.
     for (const auto& token : Tokenize(sql)) {
