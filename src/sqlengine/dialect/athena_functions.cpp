@@ -143,6 +143,40 @@ Result<std::string, DialectError> ApplyLambda(const FunctionCall& call, std::str
     return text;
   };
   for (auto& parameter : parameters) parameter = lower(parameter);
+  // An inner lambda that rebinds one of these names would have its own uses replaced too: refuse
+  // it rather than answer with the outer value.
+  auto previous_significant = [&](std::size_t index) {
+    while (index > at + 1) {
+      --index;
+      if (!tokens[index].IsTrivia()) return index;
+    }
+    return tokens.size();
+  };
+  for (std::size_t i = at + 1; i < tokens.size(); ++i) {
+    if (!tokens[i].IsOperator("->")) continue;
+    std::vector<std::size_t> inner;  // the inner lambda's parameter tokens
+    std::size_t before = previous_significant(i);
+    if (before < tokens.size() && tokens[before].IsPunct(')')) {
+      for (std::size_t back = previous_significant(before); back < tokens.size() && !tokens[back].IsPunct('(');
+           back = previous_significant(back)) {
+        inner.push_back(back);
+      }
+    } else if (before < tokens.size()) {
+      inner.push_back(before);
+    }
+    for (std::size_t index : inner) {
+      const Token& token = tokens[index];
+      if (!token.Is(TokenKind::Word) && !token.Is(TokenKind::QuotedIdentifier)) continue;
+      std::string name = token.Is(TokenKind::Word) ? lower(IdentifierText(token)) : IdentifierText(token);
+      for (const auto& parameter : parameters) {
+        if (name == parameter) {
+          return Fail(DialectError{"NOT_SUPPORTED", Position(call) + "A lambda inside " + call.name +
+                                                        " that reuses the parameter name '" + parameter +
+                                                        "' is not supported here"});
+        }
+      }
+    }
+  }
   std::string body;
   const Token* previous = nullptr;
   for (std::size_t i = at + 1; i < tokens.size(); ++i) {

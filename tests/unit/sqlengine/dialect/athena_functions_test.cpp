@@ -263,6 +263,14 @@ TEST(AthenaFunctions, ArraysAndMapsFromTrinosDocumentation) {
   EXPECT_EQ(Eval(Call("transform_values", {"map([1, 2, 3], [10, 20, 30])", "(k, v) -> v + k"})), "{1=11, 2=22, 3=33}");
   EXPECT_EQ(Eval(Call("transform_values", {"map(['a', 'b'], [1, 2])", "(k, v) -> k || CAST(v AS VARCHAR)"})),
             "{a=a1, b=b2}");
+  // Inner lambdas: other names work; one that rebinds an outer parameter is refused, not answered wrongly.
+  EXPECT_EQ(Eval(Call("transform_values", {"map(['a'], [[1, 2]])", "(k, v) -> list_transform(v, y -> y + 1)"})),
+            "{a=[2, 3]}");
+  for (const char* shadowing : {"(k, v) -> list_transform(v, k -> k + 1)", "(k, v) -> list_reduce(v, (v, y) -> v + y)"}) {
+    auto refused = TranslateAthenaCall(FunctionCall{"transform_values", {"m", shadowing}, 1, 8});
+    ASSERT_FALSE(refused.ok()) << shadowing;
+    EXPECT_EQ(refused.error().code, "NOT_SUPPORTED");
+  }
 }
 
 TEST(AthenaFunctions, JsonFromTrinosDocumentation) {
