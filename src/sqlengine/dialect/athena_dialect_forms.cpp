@@ -4,6 +4,7 @@
 #include "sqlengine/dialect/athena_dialect_forms.hpp"
 
 #include <unordered_set>
+#include <vector>
 
 #include "sqlengine/dialect/sql_lexer.hpp"
 
@@ -417,6 +418,57 @@ Form AtForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /
   return std::optional<FormResult>(FormResult{"AT " + std::string(rewriter.Sql().substr(from, to - from)), close + 1});
 }
 
+// listagg(x [, separator] [ON OVERFLOW ERROR]) WITHIN GROUP (ORDER BY …) → string_agg(x, separator
+// ORDER BY …); the separator defaults to '' as in Trino.
+Form ListaggForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int depth) {
+  const auto& tokens = rewriter.Tokens();
+  const std::size_t open = OpenAfter(rewriter, index, end);
+  if (open == kNone) return std::optional<FormResult>();
+  MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
+  // ON OVERFLOW ERROR is Trino's default; TRUNCATE has no engine equivalent.
+  std::size_t arguments_end = close;
+  for (std::size_t i = open + 1; i < close; ++i) {
+    if (tokens[i].IsPunct('(') || tokens[i].IsPunct('[')) {
+      i = rewriter.Close(i, close);
+      continue;
+    }
+    if (!tokens[i].IsKeyword("ON")) continue;
+    const std::size_t overflow = rewriter.Next(i + 1, close);
+    const std::size_t behaviour = overflow < close ? rewriter.Next(overflow + 1, close) : close;
+    if (overflow < close && tokens[overflow].IsKeyword("OVERFLOW")) {
+      if (behaviour >= close || !tokens[behaviour].IsKeyword("ERROR") || rewriter.Next(behaviour + 1, close) < close) {
+        return Fail(Error("NOT_SUPPORTED", rewriter, i, "listagg ... ON OVERFLOW TRUNCATE is not supported by this endpoint"));
+      }
+      arguments_end = i;
+      break;
+    }
+  }
+  std::vector<std::string> arguments;
+  for (const auto& [begin, piece_end] : rewriter.SplitTopLevel(open + 1, arguments_end)) {
+    if (rewriter.Next(begin, piece_end) >= piece_end) {
+      return Fail(rewriter.SyntaxError(piece_end, "mismatched input. Expecting: <expression>"));
+    }
+    MALLARD_ASSIGN_OR_RETURN(std::string argument, rewriter.RewriteRange(begin, piece_end, depth + 1));
+    arguments.emplace_back(TrimSql(argument));
+  }
+  if (arguments.empty() || arguments.size() > 2) {
+    return Fail(Error("FUNCTION_NOT_FOUND", rewriter, index,
+                      "Unexpected parameters for function listagg. Expected: listagg(x [, separator]) WITHIN GROUP (ORDER BY ...)"));
+  }
+  const std::size_t within = rewriter.Next(close + 1, end);
+  const std::size_t group = within < end ? rewriter.Next(within + 1, end) : end;
+  const std::size_t order_open = group < end ? rewriter.Next(group + 1, end) : end;
+  if (within >= end || !tokens[within].IsKeyword("WITHIN") || group >= end || !tokens[group].IsKeyword("GROUP") ||
+      order_open >= end || !tokens[order_open].IsPunct('(')) {
+    return Fail(rewriter.SyntaxError(within, "mismatched input. Expecting: WITHIN GROUP (ORDER BY ...)"));
+  }
+  MALLARD_ASSIGN_OR_RETURN(std::size_t order_close, CloseOf(rewriter, order_open, end));
+  MALLARD_ASSIGN_OR_RETURN(std::string order, rewriter.RewriteRange(order_open + 1, order_close, depth + 1));
+  const std::string separator = arguments.size() == 2 ? arguments[1] : "''";
+  return std::optional<FormResult>(FormResult{
+      "string_agg(" + arguments[0] + ", " + separator + " " + std::string(TrimSql(order)) + ")", order_close + 1});
+}
+
 // Athena's (Iceberg's) time travel, `t FOR VERSION AS OF n` / `t FOR TIMESTAMP AS OF ts`, as the
 // lake's `t AT (VERSION => n)` / `AT (TIMESTAMP => ts)`. The point is a number, a string, a typed
 // literal or a parenthesized expression.
@@ -707,6 +759,7 @@ const std::unordered_map<std::string, KeywordForm>& AthenaForms() {
     forms["create"] = CreateTableForm;
     forms["values"] = ValuesForm;
     forms["for"] = ForForm;
+    forms["listagg"] = ListaggForm;
     forms["information_schema"] = InformationSchemaForm;
     forms["awsdatacatalog"] = CatalogForm;
     return forms;

@@ -40,7 +40,13 @@ TEST(AthenaDialect, NamesUnnamedColumnsAsTrino) {
   EXPECT_EQ(Translate("SELECT 1 + 1 -- note\n, 2 /* two */ FROM t"),
             "SELECT 1 + 1 AS \"_col0\" -- note\n, 2 AS \"_col1\" /* two */ FROM t");
   EXPECT_EQ(Translate("SELECT listagg(v, ',') WITHIN GROUP (ORDER BY v) FROM t"),
-            "SELECT listagg(v, ',') WITHIN GROUP (ORDER BY v) AS \"_col0\" FROM t");
+            "SELECT string_agg(v, ',' ORDER BY v) AS \"_col0\" FROM t");
+  EXPECT_EQ(Translate("SELECT listagg(DISTINCT v) WITHIN GROUP (ORDER BY v DESC) AS l FROM t"),
+            "SELECT string_agg(DISTINCT v, '' ORDER BY v DESC) AS l FROM t");
+  EXPECT_EQ(Translate("SELECT listagg(v, ',' ON OVERFLOW ERROR) WITHIN GROUP (ORDER BY v) l FROM t"),
+            "SELECT string_agg(v, ',' ORDER BY v) l FROM t");
+  EXPECT_EQ(Translate("SELECT listagg(v, ',') l FROM t"),
+            "ERROR SYNTAX_ERROR: line 1:24: mismatched input. Expecting: WITHIN GROUP (ORDER BY ...)");
   EXPECT_EQ(Translate("VALUES (1, 'a'), (2, 'b')"), "SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS \"_values\"(\"_col0\", \"_col1\")");
 }
 
