@@ -24,6 +24,7 @@ struct BulkPlan {
   bool table_known = false;    // the target existed when planned (else the engine reports a missing one)
   std::string first_file;      // for a failure recorded without a scan
   bool no_load = false;
+  bool columnar = false;  // PARQUET: errors go to the client only, not to stl_load_errors
 
   // UNLOAD
   std::filesystem::path staging;         // where the engine writes (a directory of its own)

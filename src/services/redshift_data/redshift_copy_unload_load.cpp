@@ -342,6 +342,7 @@ BulkPlan PlanCopy(sqlengine::SqlEngine& engine, const services::S3LocalFiles* fi
   const CopyStatement& copy = *parsed;
   plan.table_display = copy.table;
   plan.no_load = copy.no_load;
+  plan.columnar = copy.format == LoadFormat::Parquet;
   switch (copy.format) {
     case LoadFormat::Avro: plan.error = "FORMAT AS AVRO is not supported: Mallard's SQL engine (DuckDB 1.4.4) reads no Avro; use CSV, JSON or PARQUET"; return plan;
     case LoadFormat::Orc: plan.error = "FORMAT AS ORC is not supported: Mallard's SQL engine (DuckDB 1.4.4) reads no ORC; use CSV, JSON or PARQUET"; return plan;
@@ -629,6 +630,8 @@ void FinishCopy(sqlengine::SqlEngine& engine, const BulkPlan& plan, const std::s
     outcome.error_message = "relation \"" + plan.table_display + "\" does not exist";
     return;
   }
+  // "COPY from columnar data formats": the error goes to the client only, not to stl_load_errors.
+  if (plan.columnar) return;
   bool recorded = false;
   if (skipped_rows_possible) {
     recorded = RecordLoadErrors(engine, plan.error_scan_sql, schema);

@@ -1,5 +1,6 @@
 #include "services/redshift_data/redshift_copy_unload_parse.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "sqlengine/dialect/sql_lexer.hpp"
@@ -604,8 +605,16 @@ Result<Done, BulkParseError> CheckUnloadOptions(const UnloadStatement& unload) {
 Result<Done, BulkParseError> CheckCopyOptions(const CopyStatement& copy) {
   auto refuse = [](std::string message) { return Fail(BulkParseError{std::move(message), 0}); };
   bool columnar = copy.format == LoadFormat::Parquet || copy.format == LoadFormat::Orc;
-  if (columnar && (copy.delimiter || copy.null_as || copy.ignore_header > 0 || copy.compression != FileCompression::None)) {
-    return refuse("COPY from this file format only accepts IAM_ROLE, CREDENTIALS, STATUPDATE, MANIFEST, ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, REGION and COMPUPDATE parameters.");
+  if (columnar) {
+    // "COPY from columnar data formats": only these parameters are supported.
+    static constexpr std::string_view kColumnar[] = {"FORMAT", "IAM_ROLE", "CREDENTIALS", "ACCESS_KEY_ID", "SESSION_TOKEN",
+                                                     "MANIFEST", "STATUPDATE"};
+    for (const auto& name : copy.parameters) {
+      if (std::find(std::begin(kColumnar), std::end(kColumnar), name) == std::end(kColumnar)) {
+        return refuse(name + " is not supported for COPY from columnar data formats (PARQUET, ORC): only IAM_ROLE, "
+                      "CREDENTIALS, ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, MANIFEST and STATUPDATE are");
+      }
+    }
   }
   if (copy.format == LoadFormat::Csv && copy.escape) return refuse("CSV is not compatible with ESCAPE");
   if (copy.format == LoadFormat::Csv && copy.remove_quotes) return refuse("CSV is not compatible with REMOVEQUOTES");
@@ -686,8 +695,15 @@ Result<CopyStatement, BulkParseError> ParseCopy(std::string_view sql) {
     return Fail(cursor.ErrorAt("LOAD source is not supported. (Hint: only S3 based load is allowed)", *source));
   }
   while (!cursor.AtEnd()) {
+    std::string name = AsciiUpper(cursor.Peek()->text);
+    static constexpr std::string_view kFormatWords[] = {"FORMAT", "AS", "CSV", "JSON", "PARQUET", "AVRO", "ORC",
+                                                        "FIXEDWIDTH", "SHAPEFILE"};
+    for (auto word : kFormatWords) {
+      if (name == word) name = "FORMAT";
+    }
     MALLARD_ASSIGN_OR_RETURN(bool known, ParseCopyParameter(cursor, copy));
     if (!known) return Fail(cursor.SyntaxError());
+    copy.parameters.push_back(std::move(name));
   }
   MALLARD_RETURN_IF_ERROR(CheckCopyOptions(copy));
   return copy;

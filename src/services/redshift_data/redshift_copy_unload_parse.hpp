@@ -63,6 +63,9 @@ struct CopyStatement {
   std::string encoding;
   FileCompression compression = FileCompression::None;
   std::string region;
+  // Every parameter as written, upper case, in order ("IAM_ROLE", "FORMAT", "MAXERROR", …): the
+  // columnar formats take only a few of them.
+  std::vector<std::string> parameters;
 };
 
 enum class UnloadFormat { Text, Csv, Json, Parquet };

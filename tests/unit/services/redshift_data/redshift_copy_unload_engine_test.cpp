@@ -170,6 +170,12 @@ TEST_F(CopyUnloadEngineTest, UnloadsTextAndReloadsParquet) {
   auto reloaded = One("COPY back FROM 's3://bkt/pq/even=true/' IAM_ROLE default FORMAT AS PARQUET");
   ASSERT_TRUE(reloaded.succeeded) << reloaded.error_message;
   EXPECT_EQ(Rows("SELECT * FROM back ORDER BY id"), (std::vector<std::string>{"0|n0", "2|n2", "4|n4"}));
+  // A columnar load that fails tells the client the engine's reason and records nothing.
+  ASSERT_TRUE(One("CREATE TABLE narrow (id BIGINT)").succeeded);
+  auto mismatch = One("COPY narrow FROM 's3://bkt/pq/even=true/' IAM_ROLE default FORMAT AS PARQUET");
+  EXPECT_FALSE(mismatch.succeeded);
+  EXPECT_EQ(mismatch.error_message.find("Load into table"), std::string::npos) << mismatch.error_message;
+  EXPECT_EQ(Rows("SELECT count(*) FROM stl_load_errors"), (std::vector<std::string>{"0"}));
   auto nulls = One("UNLOAD ('select id, CASE WHEN id = 1 THEN NULL WHEN id = 2 THEN ''NULL'' ELSE ''v'' END AS p from s') "
                    "TO 's3://bkt/np/' IAM_ROLE default CSV PARTITION BY (p) INCLUDE");
   ASSERT_TRUE(nulls.succeeded) << nulls.error_message;

@@ -132,6 +132,10 @@ TEST(RedshiftCopyUnloadParse, ReportsRedshiftsSyntaxErrorsWithPositions) {
   EXPECT_FALSE(ParseCopy("COPY t FROM 's3://bkt/x' DELIMITER ''").ok());
   EXPECT_FALSE(ParseCopy("COPY t FROM 's3://bkt/x' MAXERROR 99999999999999999999").ok());
   EXPECT_FALSE(ParseCopy("COPY t FROM 's3://bkt/x' PARQUET DELIMITER ','").ok());
+  EXPECT_EQ(ParseCopy("COPY t FROM 's3://bkt/x' IAM_ROLE default FORMAT AS PARQUET MAXERROR 3").error().message.rfind("MAXERROR is not supported for COPY from columnar", 0), 0u);
+  EXPECT_TRUE(ParseCopy("COPY t FROM 's3://bkt/x' IAM_ROLE default FORMAT AS PARQUET MANIFEST STATUPDATE OFF").ok());
+  EXPECT_EQ(ParseCopy("COPY t FROM 's3://bkt/x' IAM_ROLE default CSV GZIP MAXERROR 1")->parameters,
+            (std::vector<std::string>{"IAM_ROLE", "FORMAT", "GZIP", "MAXERROR"}));
   EXPECT_FALSE(ParseCopy("COPY t () FROM 's3://bkt/x'").ok());
   EXPECT_FALSE(ParseCopy("COPY t FROM 's3://bkt/x' FORMAT AS XML").ok());
 }
