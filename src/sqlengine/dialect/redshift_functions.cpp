@@ -114,7 +114,59 @@ DialectError InvalidDatePart(std::string_view argument) {
   return DialectError{"22023", "timestamp units \"" + std::string(TrimSql(argument)) + "\" not recognized"};
 }
 
-std::string Timestamp(const std::string& argument) { return "CAST(" + argument + " AS TIMESTAMP)"; }
+bool AllDigits(std::string_view text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// A date/time literal in one of the input forms Redshift (PostgreSQL, DateStyle ISO, MDY) reads
+// and DuckDB does not — 'YYYYMMDD[ time]', 'MM/DD/YYYY[ time]', 'YYYY/MM/DD[ time]' — in ISO form;
+// anything else unchanged.
+std::string IsoDateLiteral(const std::string& argument) {
+  auto text = StringLiteral(argument);
+  if (!text) return argument;
+  std::string_view value = TrimSql(*text);
+  std::size_t blank = value.find(' ');
+  std::string_view date = value.substr(0, blank);
+  std::string_view rest = blank == std::string_view::npos ? std::string_view() : value.substr(blank);
+  std::string iso;
+  if (date.size() == 8 && AllDigits(date)) {
+    iso = std::string(date.substr(0, 4)) + "-" + std::string(date.substr(4, 2)) + "-" + std::string(date.substr(6, 2));
+  } else if (std::count(date.begin(), date.end(), '/') == 2) {
+    std::size_t first = date.find('/');
+    std::size_t second = date.find('/', first + 1);
+    std::string_view a = date.substr(0, first);
+    std::string_view b = date.substr(first + 1, second - first - 1);
+    std::string_view c = date.substr(second + 1);
+    if (!AllDigits(a) || !AllDigits(b) || !AllDigits(c)) return argument;
+    auto two = [](std::string_view digits) { return digits.size() == 1 ? "0" + std::string(digits) : std::string(digits); };
+    if (a.size() == 4) {
+      iso = std::string(a) + "-" + two(b) + "-" + two(c);  // YYYY/MM/DD
+    } else if (c.size() == 4) {
+      iso = std::string(c) + "-" + two(a) + "-" + two(b);  // MM/DD/YYYY (DateStyle MDY)
+    } else {
+      return argument;
+    }
+  } else {
+    return argument;
+  }
+  return QuoteString(iso + std::string(rest));
+}
+
+std::string Timestamp(const std::string& argument) { return "CAST(" + IsoDateLiteral(argument) + " AS TIMESTAMP)"; }
+
+// A time zone literal: POSIX-style 'UTC+3' / 'GMT-5' (hours west of Greenwich, as PostgreSQL reads
+// them) is IANA's Etc/GMT+3 (which counts the same way); names and abbreviations stay.
+std::string TimeZoneLiteral(const std::string& argument) {
+  auto text = StringLiteral(argument);
+  if (!text || text->size() < 5) return argument;
+  std::string upper;
+  for (char c : *text) upper.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+  if (upper.rfind("UTC", 0) != 0 && upper.rfind("GMT", 0) != 0) return argument;
+  char sign = upper[3];
+  std::string hours = upper.substr(4);
+  if ((sign != '+' && sign != '-') || !AllDigits(hours) || hours.size() > 2 || std::stoi(hours) > 14) return argument;
+  return QuoteString("Etc/GMT" + std::string(1, sign) + std::to_string(std::stoi(hours)));
+}
 
 // A boolean argument given as a literal ("true"/"false"); nullopt otherwise.
 std::optional<bool> BooleanLiteral(std::string_view argument) {
@@ -182,8 +234,8 @@ Result<std::string, DialectError> DatePart(const FunctionCall& call) {
 
 Result<std::string, DialectError> ConvertTimezone(const FunctionCall& call) {
   MALLARD_RETURN_IF_ERROR(Arity(call, 2, 3));
-  std::string source = call.arguments.size() == 3 ? call.arguments[0] : "'UTC'";
-  const std::string& target = call.arguments[call.arguments.size() - 2];
+  std::string source = call.arguments.size() == 3 ? TimeZoneLiteral(call.arguments[0]) : "'UTC'";
+  std::string target = TimeZoneLiteral(call.arguments[call.arguments.size() - 2]);
   const std::string& value = call.arguments.back();
   return "timezone(" + target + ", timezone(" + source + ", " + Timestamp(value) + "))";
 }
