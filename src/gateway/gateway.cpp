@@ -320,30 +320,34 @@ void Gateway::Handle(http::HttpRequest request, http::Responder raw_respond) {
     }
     const auto& descriptor = route.service->Descriptor();
     protocol::QueryStyle style{descriptor.query_xmlns};
+    // Refused before the service sees it, still counted as the service's (operation "unknown" while
+    // the action is not one of its own).
+    auto refuse = [&](const AwsError& error, std::string_view operation, http::HttpResponse response) {
+      RecordRequest(descriptor.name, operation, Outcome{error.http_status, error.code, 0}, nullptr);
+      respond(std::move(response));
+    };
     if (!parsed_query || !parsed_body) {
       const auto& error = !parsed_query ? parsed_query.error() : parsed_body.error();
-      return respond(protocol::RenderQueryError(error, style, request_id));
+      return refuse(error, "unknown", protocol::RenderQueryError(error, style, request_id));
     }
     if (descriptor.query_xmlns.empty()) {
-      return respond(UnroutableError(request,
-                                     AwsError::Make("UnknownOperationException", 400,
-                                                    "Service " + descriptor.name + " expects an X-Amz-Target header."),
-                                     request_id, DefaultQueryNamespace()));
+      auto error = AwsError::Make("UnknownOperationException", 400,
+                                  "Service " + descriptor.name + " expects an X-Amz-Target header.");
+      return refuse(error, "unknown", UnroutableError(request, error, request_id, DefaultQueryNamespace()));
     }
     if (action == form.end() || action->second.empty()) {
-      return respond(protocol::RenderQueryError(
-          AwsError::Make("MissingAction", 400, "Request is missing the required parameter Action."), style, request_id));
+      auto error = AwsError::Make("MissingAction", 400, "Request is missing the required parameter Action.");
+      return refuse(error, "unknown", protocol::RenderQueryError(error, style, request_id));
     }
     route.protocol = WireProtocol::AwsQuery;
     route.operation = action->second;
     const auto* shapes = route.service->QueryShapes(route.operation);
     if (!shapes) {
-      return respond(protocol::RenderQueryError(
-          AwsError::Make("InvalidAction", 400, "The action " + route.operation + " is not valid for this endpoint."), style,
-          request_id));
+      auto error = AwsError::Make("InvalidAction", 400, "The action " + route.operation + " is not valid for this endpoint.");
+      return refuse(error, "unknown", protocol::RenderQueryError(error, style, request_id));
     }
     auto input = protocol::FormToJson(form, shapes->input);
-    if (!input) return respond(protocol::RenderQueryError(input.error(), style, request_id));
+    if (!input) return refuse(input.error(), route.operation, protocol::RenderQueryError(input.error(), style, request_id));
     route.input = std::move(input).value();
   }
   Dispatch(std::move(route), std::move(request), std::move(respond));

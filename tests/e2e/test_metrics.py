@@ -254,9 +254,22 @@ def test_metrics_routes_and_pipe_status(own_server):
                                                          "Content-Type": "application/x-amz-json-1.0"}, body=b"{}",
                             timeout=5)
     assert response.status == 400
+    # awsQuery requests refused before the service runs are still the service's.
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert http_request(port, "POST", "/", form, "Action=NoSuchAction&Version=2012-11-05", sign=True).status == 400
+    bad_input = http_request(port, "POST", "/", form, "Action=SendMessage&QueueUrl=q&MessageBody=x&DelaySeconds=soon",
+                             sign=True)
+    assert bad_input.status == 400
+    bad_code = re.search(rb"<Code>([^<]+)</Code>", bad_input.body).group(1).decode()
     samples = parse_page(scrape(port))
     assert sample(samples, "mallard_requests_total", service="dynamodb", operation="unknown", status="400",
                   error_code="UnknownOperationException") == 1
+    assert sample(samples, "mallard_requests_total", service="sqs", operation="unknown", status="400",
+                  error_code="InvalidAction") == 1
+    sends = [(dict(labels), value) for (name, labels), value in samples.items()
+             if name == "mallard_requests_total" and dict(labels)["operation"] == "SendMessage"]
+    assert len(sends) == 1 and sends[0][1] == 1 and sends[0][0]["status"] == "400", sends
+    assert sends[0][0]["error_code"] == bad_code == "InvalidParameterValue"
     promtool_check(scrape(port))
 
 
