@@ -9,6 +9,10 @@ import { awsJson, AwsError } from '../lib/aws.js';
 const ddb = (operation, input) => awsJson('dynamodb', operation, input);
 const streams = (operation, input) => awsJson('streams', operation, input);
 
+// Tables are described (status, keys, item counts) for the first MAX_DESCRIBED names only; the
+// rest are listed by name and described when opened.
+const MAX_DESCRIBED = 100;
+
 async function listTables() {
   const names = [];
   let start;
@@ -17,7 +21,9 @@ async function listTables() {
     names.push(...(page.TableNames || []));
     start = page.LastEvaluatedTableName;
   } while (start);
-  return Promise.all(names.map((name) => ddb('DescribeTable', { TableName: name }).then((r) => r.Table).catch(() => ({ TableName: name }))));
+  return Promise.all(names.map((name, i) => (i < MAX_DESCRIBED
+    ? ddb('DescribeTable', { TableName: name }).then((r) => r.Table).catch(() => ({ TableName: name }))
+    : { TableName: name, undescribed: true })));
 }
 
 // A DynamoDB JSON attribute value as short text for a grid cell.
@@ -320,7 +326,11 @@ export function DynamoDbPage({ route, navigate }) {
   const tables = useAsync(listTables, []);
   const selectedName = route[0];
   const list = tables.data || [];
-  const selected = list.find((t) => t.TableName === selectedName);
+  const listed = list.find((t) => t.TableName === selectedName);
+  // A table past the described ones is described when opened.
+  const opened = useAsync(async () => (listed && listed.undescribed ? (await ddb('DescribeTable', { TableName: selectedName })).Table : null),
+    [selectedName, !!listed]);
+  const selected = listed && listed.undescribed ? opened.data : listed;
   return html`<section class="split">
     <div class="list-pane">
       <h2>DynamoDB tables</h2>

@@ -8,15 +8,20 @@ import { awsJson, signedFetch, scope, parseXml } from '../lib/aws.js';
 
 const sqs = (operation, input) => awsJson('sqs', operation, input);
 
-async function listQueues() {
+// Attributes (the live counts) are fetched for this many queues per refresh at most; a prefix
+// narrows the list (ListQueues' QueueNamePrefix) when an account has more.
+const MAX_DESCRIBED = 100;
+
+async function listQueues(prefix) {
   const urls = [];
   let token;
   do {
-    const page = await sqs('ListQueues', { MaxResults: 1000, ...(token ? { NextToken: token } : {}) });
+    const page = await sqs('ListQueues', { MaxResults: 1000, ...(prefix ? { QueueNamePrefix: prefix } : {}), ...(token ? { NextToken: token } : {}) });
     urls.push(...(page.QueueUrls || []));
     token = page.NextToken;
   } while (token);
-  return Promise.all(urls.map(async (url) => {
+  urls.sort((a, b) => a.split('/').pop().localeCompare(b.split('/').pop()));
+  const queues = await Promise.all(urls.slice(0, MAX_DESCRIBED).map(async (url) => {
     try {
       const { Attributes = {} } = await sqs('GetQueueAttributes', { QueueUrl: url, AttributeNames: ['All'] });
       return { url, name: url.split('/').pop(), attributes: Attributes };
@@ -25,7 +30,10 @@ async function listQueues() {
       if (error.code === 'QueueDoesNotExist' || error.code === 'AWS.SimpleQueueService.NonExistentQueue') return null;
       throw error;
     }
-  })).then((queues) => queues.filter(Boolean).sort((a, b) => a.name.localeCompare(b.name)));
+  }));
+  const described = queues.filter(Boolean);
+  described.total = urls.length;
+  return described;
 }
 
 // The queue's messages without receiving them: GET /_aws/sqs/messages/<region>/<account>/<queue>
@@ -130,8 +138,7 @@ function Redrive({ queue, queues }) {
   const tasks = useAsync(() => sqs('ListMessageMoveTasks', { SourceArn: arn, MaxResults: 10 }).then((r) => r.Results || []), [arn], 3000);
   return html`<div class="card" data-testid="sqs-redrive">
     <h4>Redrive (dead-letter queue)</h4>
-    <p class="muted">${sources.length ? `Dead-letter queue of: ${sources.map((s) => s.name).join(', ')}.` : 'No queue names this one as its dead-letter queue.'}
-      Moves this queue's messages back to their source queues, or to the queue chosen here.</p>
+    <p class="muted">${sources.length ? `Dead-letter queue of: ${sources.map((s) => s.name).join(', ')}.` : 'No queue names this one as its dead-letter queue.'}${' '}Moves this queue's messages back to their source queues, or to the queue chosen here.</p>
     <div class="row">
       <${Field} label="Destination"><select data-testid="sqs-redrive-destination" value=${destination} onChange=${(e) => setDestination(e.target.value)}>
         <option value="">their original source queues</option>
@@ -176,7 +183,8 @@ function QueueDetail({ queue, queues, onChanged, onDeleted }) {
 }
 
 export function SqsPage({ route, navigate }) {
-  const queues = useAsync(listQueues, [], 3000);
+  const [prefix, setPrefix] = useState('');
+  const queues = useAsync(() => listQueues(prefix), [prefix], 3000);
   const selectedName = route[0];
   const list = queues.data || [];
   const selected = list.find((q) => q.name === selectedName);
@@ -185,6 +193,8 @@ export function SqsPage({ route, navigate }) {
     <div class="list-pane">
       <h2>SQS queues</h2>
       <${CreateQueue} onCreated=${queues.reload} />
+      <input placeholder="filter: queue name prefix" data-testid="sqs-prefix" value=${prefix} onInput=${(e) => setPrefix(e.target.value.trim())} />
+      ${queues.data && queues.data.total > queues.data.length ? html`<p class="muted" data-testid="sqs-capped">${`Showing the first ${queues.data.length} of ${queues.data.total} queues; narrow them with a prefix.`}</p>` : null}
       <${ErrorBox} error=${queues.error} />
       <${Table} testid="sqs-queues" rows=${list} rowKey=${(q) => q.url} onRowClick=${(q) => navigate('sqs', q.name)}
         empty=${queues.loading && !queues.data ? 'Loading…' : 'No queues in this account and region.'} columns=${[

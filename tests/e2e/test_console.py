@@ -215,6 +215,41 @@ def test_sqs_page_send_peek_purge_delete(console, mallard):
     console.wait_gone("css:[data-queue='console-orders']")
 
 
+def test_sqs_many_queues_are_capped_and_filtered_and_fifo_send(console, mallard):
+    sqs = sqs_client(mallard)
+    for i in range(105):
+        sqs.create_queue(QueueName=f"bulk-{i:03d}")
+    fifo = sqs.create_queue(QueueName="console-orders.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    console.goto("sqs")
+    console.wait_text("sqs-capped", "Showing the first 100 of 106 queues")
+    console.fill("sqs-prefix", "console-")
+    console.wait_text("sqs-queues", "console-orders.fifo")
+    console.wait_gone("sqs-capped")
+    assert "bulk-" not in console.text("sqs-queues")
+    console.click("css:[data-queue='console-orders.fifo']")
+    console.fill("sqs-send-body", "fifo from the console")
+    console.fill("sqs-send-group", "group-7")
+    console.click("sqs-attr-add")
+    console.fill("sqs-attr-name-0", "amount")
+    console.select("sqs-attr-type-0", "Number")
+    console.fill("sqs-attr-value-0", "42.5")
+    console.click("sqs-send-submit")
+    # No deduplication ID and no content-based deduplication: SQS's own error as its JSON protocol
+    # gives it (the console speaks awsJson, whose codes end in "Exception").
+    refused = http_request(mallard.port, "POST", "/", body=json.dumps({
+        "QueueUrl": fifo, "MessageBody": "x", "MessageGroupId": "g"}).encode(), headers={
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.SendMessage"})
+    assert refused.status == 400
+    error = json.loads(refused.body)
+    console.wait_text(f"css:[data-testid='sqs-send'] [data-error-code='{error['__type'].split('#')[-1]}']", error["message"])
+    sqs.set_queue_attributes(QueueUrl=fifo, Attributes={"ContentBasedDeduplication": "true"})
+    console.click("sqs-send-submit")
+    console.wait_text("sqs-send", "Sent message")
+    got = sqs.receive_message(QueueUrl=fifo, AttributeNames=["All"], MessageAttributeNames=["All"])["Messages"][0]
+    assert got["Body"] == "fifo from the console" and got["Attributes"]["MessageGroupId"] == "group-7"
+    assert got["MessageAttributes"] == {"amount": {"StringValue": "42.5", "DataType": "Number"}}
+
+
 def test_sqs_redrive_start_and_cancel(console, mallard):
     sqs = sqs_client(mallard)
     dlq = sqs.create_queue(QueueName="console-dlq")["QueueUrl"]
