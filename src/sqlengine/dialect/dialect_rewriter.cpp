@@ -1,5 +1,6 @@
 #include "sqlengine/dialect/dialect_rewriter.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace mallard::sqlengine::dialect {
@@ -123,7 +124,18 @@ std::vector<std::pair<std::size_t, std::size_t>> DialectRewriter::SplitTopLevel(
 }
 
 SourcePosition DialectRewriter::PositionOfToken(std::size_t index) const {
-  return PositionOf(sql_, index < tokens_.size() ? tokens_[index].offset : sql_.size());
+  const std::size_t offset = index < tokens_.size() ? tokens_[index].offset : sql_.size();
+  // Every call names its position: the line starts are found once, then each position is a
+  // binary search (a column count from the start of the text per call was quadratic).
+  if (line_starts_.empty()) {
+    line_starts_.push_back(0);
+    for (std::size_t i = 0; i < sql_.size(); ++i) {
+      if (sql_[i] == '\n') line_starts_.push_back(i + 1);
+    }
+  }
+  auto after = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+  const std::size_t line = static_cast<std::size_t>(after - line_starts_.begin());
+  return SourcePosition{line, offset - line_starts_[line - 1] + 1};
 }
 
 DialectError DialectRewriter::SyntaxError(std::size_t index, std::string_view detail) const {

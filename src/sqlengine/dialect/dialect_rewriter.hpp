@@ -174,6 +174,7 @@ class DialectRewriter {
   const DialectRules& rules_;
   std::vector<Token> tokens_;
   std::size_t pending_angle_closes_ = 0;  // Hive types: `>>` closed an enclosing type as well
+  mutable std::vector<std::size_t> line_starts_;  // byte offsets where lines start, built on first use
 };
 
 // Trims ASCII blanks from both ends.
