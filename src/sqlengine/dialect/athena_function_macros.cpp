@@ -262,10 +262,10 @@ std::vector<Macro> Macros() {
       {"truncate", "(x, d) AS CASE WHEN isinf(x) OR isnan(x) THEN trunc(x, d) ELSE trunc(x, d) + (x - x) END"},
       // length of varbinary counts bytes.
       {"length", "(x VARCHAR) AS length(x), (x BLOB) AS octet_length(x)"},
-      // Trino's sign keeps the argument's type; DuckDB's answers TINYINT.
-      {"sign",
-       "(x INTEGER) AS CAST(sign(x) AS INTEGER), (x BIGINT) AS CAST(sign(x) AS BIGINT), (x DOUBLE) AS CAST(sign(x) AS "
-       "DOUBLE), (x FLOAT) AS CAST(sign(x) AS FLOAT)"},
+      // Trino's sign keeps the argument's type (a decimal's with scale 0) and gives NaN for NaN;
+      // DuckDB's answers TINYINT, 0 for NaN. Adding trunc(greatest(-abs(x), 0)) — zero of that
+      // type, NaN for NaN (NaN sorts above every number), 0 for the infinities — does both.
+      {"sign", "(x) AS sign(x) + trunc(greatest(-abs(x), 0))"},
   };
 }
 

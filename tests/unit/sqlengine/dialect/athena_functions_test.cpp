@@ -323,6 +323,10 @@ TEST(AthenaFunctions, ConditionalsMathAndAggregates) {
   EXPECT_EQ(Eval(Call("mod", {"-5", "3"})), "-2");
   EXPECT_EQ(Eval(Call("sign", {"-2.5::DOUBLE"})), "-1.0");
   EXPECT_EQ(Eval("typeof(" + Call("sign", {"CAST(-7 AS BIGINT)"}) + ")"), "BIGINT");
+  EXPECT_EQ(Eval(Call("sign", {"-2.5"})), "-1");
+  EXPECT_EQ(Eval(Call("sign", {"'-Infinity'::DOUBLE"})), "-1.0");
+  EXPECT_EQ(Eval("isnan(" + Call("sign", {"'NaN'::DOUBLE"}) + ")"), "true");
+  EXPECT_EQ(Eval(Call("sign", {"0"})), "0");
   EXPECT_EQ(Eval(Call("is_nan", {Call("nan", {})})), "true");
   EXPECT_EQ(Eval(Call("infinity", {}) + " > 1e308"), "true");
   EXPECT_EQ(Eval(Call("log2", {"8"})), "3.0");
