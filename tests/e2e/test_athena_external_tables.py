@@ -363,6 +363,13 @@ def test_show_and_describe(athena, s3):
     assert ok(athena, "DESCRIBE native_t") == [["a", "int", ""], ["b", "string", ""]]
     assert ["native_t"] in ok(athena, "SHOW TABLES")
     assert "Table not found" in failed(athena, "DESCRIBE nowhere")
+    # DROP DATABASE … CASCADE takes its external tables' metadata along; the files stay.
+    assert run(athena, "DROP DATABASE showdb")["Status"]["State"] == "FAILED"  # not empty
+    ok(athena, "DROP DATABASE showdb CASCADE")
+    ok(athena, "CREATE DATABASE showdb")
+    ok(athena, "CREATE TABLE showdb.other AS SELECT 1 AS a")  # a table of the engine's own, same name
+    assert ok(athena, "SELECT a FROM showdb.other") == [["1"]]
+    assert ok(athena, "SELECT count(*) FROM _mallard_athena.external_tables WHERE database_name = 'showdb'") == [["0"]]
 
 
 def test_catalog_apis_report_external_tables(athena, s3, mallard):

@@ -5,10 +5,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "services/athena/athena_external_planner.hpp"
 #include "services/athena/athena_external_show.hpp"
 #include "services/athena/athena_service.hpp"
 #include "sqlengine/dialect/athena_dialect.hpp"
+#include "sqlengine/dialect/sql_lexer.hpp"
 
 namespace mallard::athena {
 namespace json = boost::json;
@@ -143,6 +146,18 @@ bool AthenaService::PrependExternalRefresh(ExecutionRecord& record, sqlengine::Q
   }
   engine_request.statements.insert(engine_request.statements.begin(), refresh->begin(), refresh->end());
   return true;
+}
+
+void AthenaService::ForgetExternalTables(const std::string& database, sqlengine::QueryRequest& engine_request) {
+  if (!external_catalog_->Load(runner_->Engine()).ok()) return;
+  const std::string name = Lowered(database);
+  auto tables = external_catalog_->Names();
+  if (std::none_of(tables.begin(), tables.end(), [&](const auto& table) { return table.first == name; })) return;
+  for (auto& statement : external::MetadataSetupStatements()) engine_request.statements.push_back(std::move(statement));
+  engine_request.statements.push_back(std::string("DELETE FROM ") + external::kMetadataTable + " WHERE database_name = " +
+                                      sqlengine::dialect::QuoteString(name));
+  engine_request.single_transaction = true;
+  external_catalog_->MarkStale();  // reloaded from the engine at the next use, whichever way the DROP went
 }
 
 std::optional<json::object> AthenaService::ExternalTableMetadata(const std::string& schema, const std::string& table) {

@@ -472,6 +472,7 @@ AthenaService::Result AthenaService::StartQueryExecution(const Request& request)
     // belongs to is recorded once the engine has carried it out.
     sqlengine::QueryRequest engine_request;
     engine_request.statements.push_back(EngineStatement(*database_ddl.ddl, EngineSchema(database_ddl.ddl->database)));
+    if (!database_ddl.ddl->create) ForgetExternalTables(database_ddl.ddl->database, engine_request);
     record.database_ddl = std::move(database_ddl.ddl);
     record.job = runner_->Submit(std::move(engine_request), OnEngineFinished(ResultWriter(record, request.context)));
     partition.pending_database_ddl.push_back(record.id);

@@ -173,6 +173,9 @@ class AthenaService final : public services::Service {
   // Puts the view refreshes of the external tables a query names in front of its statements; false
   // (and `record` settled FAILED) when a table's files cannot be read.
   bool PrependExternalRefresh(ExecutionRecord& record, sqlengine::QueryRequest& engine_request);
+  // DROP DATABASE: the external tables' metadata rows of `database` go in the same transaction as
+  // its schema (with CASCADE; without it DuckDB refuses a schema that still has their views).
+  void ForgetExternalTables(const std::string& database, sqlengine::QueryRequest& engine_request);
   // The catalog APIs' description of an external table (engine schema, table name), if it is one.
   std::optional<boost::json::object> ExternalTableMetadata(const std::string& schema, const std::string& table);
   // What runs once `record`'s query has finished: writes its result files to S3 (and sets
