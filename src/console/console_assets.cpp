@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "common/encoding.hpp"
+
 namespace mallard::console {
 namespace {
 
@@ -32,6 +34,27 @@ bool MatchesAnyTag(std::string_view header, std::string_view etag) {
     position = end;
   }
   return false;
+}
+
+// Scripts only from the console's own files, plus its one inline script — the import map, which
+// browsers accept only inline — allowed by its SHA-256, taken once from the embedded index.html.
+const std::string& ContentSecurityPolicy() {
+  static const std::string policy = [] {
+    std::string script_src = "'self'";
+    if (const Asset* index = FindAsset("index.html")) {
+      constexpr std::string_view kOpen = "<script type=\"importmap\">";
+      const auto start = index->body.find(kOpen);
+      const auto end = start == std::string_view::npos ? start : index->body.find("</script>", start);
+      if (end != std::string_view::npos) {
+        const auto inline_script = index->body.substr(start + kOpen.size(), end - start - kOpen.size());
+        script_src += " 'sha256-" + Base64Encode(*HexDecode(Sha256Hex(inline_script))) + "'";
+      }
+    }
+    return "default-src 'self'; script-src " + script_src +
+           "; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; "
+           "frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+  }();
+  return policy;
 }
 
 }  // namespace
@@ -72,11 +95,9 @@ http::HttpResponse ServeConsole(const http::HttpRequest& request) {
   response.SetHeader("ETag", std::string(asset->etag));
   response.SetHeader("X-Content-Type-Options", "nosniff");
   // The console drives state-changing calls: it must not be framed by another page (clickjacking).
-  // Inline scripts are the import map only; the page talks to its own origin alone.
+  // The page talks to its own origin alone.
   response.SetHeader("X-Frame-Options", "DENY");
-  response.SetHeader("Content-Security-Policy",
-                     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-                     "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'");
+  response.SetHeader("Content-Security-Policy", ContentSecurityPolicy());
   response.SetHeader("Referrer-Policy", "no-referrer");
   if (const std::string* tags = request.Header("if-none-match"); tags != nullptr && MatchesAnyTag(*tags, asset->etag)) {
     response.status = 304;

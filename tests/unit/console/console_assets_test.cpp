@@ -90,6 +90,19 @@ TEST(ConsoleAssets, EveryFileIsServedWithItsTypeEtagAndSecurityHeaders) {
   }
 }
 
+TEST(ConsoleAssets, ScriptsComeOnlyFromTheConsoleAndTheImportMapByItsHash) {
+  auto response = ServeConsole(Get("/_mallard/console/"));
+  const std::string policy = *HeaderOf(response, "Content-Security-Policy");
+  const auto script_src = policy.substr(policy.find("script-src"), policy.find(';', policy.find("script-src")) - policy.find("script-src"));
+  EXPECT_EQ(script_src.find("unsafe-inline"), std::string::npos) << policy;
+  EXPECT_NE(script_src.find("'self' 'sha256-"), std::string::npos) << policy;
+  EXPECT_NE(policy.find("connect-src 'self'"), std::string::npos);
+  EXPECT_NE(policy.find("frame-ancestors 'none'"), std::string::npos);
+  // The hash is of the import map exactly as embedded: 44 base64 characters of a SHA-256.
+  const auto begin = script_src.find("'sha256-") + 8;
+  EXPECT_EQ(script_src.find('\'', begin) - begin, 44u) << script_src;
+}
+
 TEST(ConsoleAssets, IfNoneMatchGets304ForTheSameTagOnly) {
   const Asset* index = FindAsset("index.html");
   ASSERT_NE(index, nullptr);
