@@ -25,6 +25,7 @@ struct BulkPlan {
   std::string first_file;      // for a failure recorded without a scan
   bool no_load = false;
   bool columnar = false;  // PARQUET: errors go to the client only, not to stl_load_errors
+  bool rows_may_be_skipped = false;  // MAXERROR > 0: a load that succeeded may still have rejected rows
 
   // UNLOAD
   std::filesystem::path staging;         // where the engine writes (a directory of its own)

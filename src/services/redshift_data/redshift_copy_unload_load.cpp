@@ -579,17 +579,23 @@ BulkPlan PlanCopy(sqlengine::SqlEngine& engine, const services::S3LocalFiles* fi
   }
   first_bad += " ELSE NULL END";
   converted += " FROM (" + source_sql + ")";
-  std::string checked = "WITH checked AS (SELECT *, " + all_ok +
-                        " AS mallard_ok, row_number() OVER (PARTITION BY filename) AS mallard_row FROM (" + converted + ")) ";
+  // The load reads the files once (the CTE is materialized for the load and its MAXERROR gate)
+  // and keeps only the converted values; the scan for stl_load_errors, which runs only when rows
+  // were rejected, also numbers the records and keeps the raw text.
   std::string values;
   for (std::size_t i = 0; i < targets.size(); ++i) values += (i ? ", " : "") + std::string("v") + std::to_string(i);
+  std::string loaded = "WITH checked AS MATERIALIZED (SELECT " + (values.empty() ? std::string() : values + ", ") + all_ok +
+                       " AS mallard_ok FROM (" + converted + ")) ";
+  std::string checked = "WITH checked AS (SELECT *, " + all_ok +
+                        " AS mallard_ok, row_number() OVER (PARTITION BY filename) AS mallard_row FROM (" + converted + ")) ";
   std::int64_t allowed = copy.ignore_all_errors ? std::numeric_limits<std::int64_t>::max() : copy.max_error;
+  plan.rows_may_be_skipped = allowed > 0;
   std::string gate = "(SELECT CASE WHEN count(*) FILTER (WHERE NOT mallard_ok) > " + std::to_string(allowed) + " THEN error(" +
                      SqlString(LoadFailedMessage(copy.table)) + ") ELSE 1 END AS mallard_gate FROM checked) AS gate";
   if (copy.no_load) {
-    plan.engine_sql = checked + "SELECT count(*) FROM checked, " + gate + " WHERE mallard_ok AND mallard_gate = 1";
+    plan.engine_sql = loaded + "SELECT count(*) FROM checked, " + gate + " WHERE mallard_ok AND mallard_gate = 1";
   } else {
-    plan.engine_sql = "INSERT INTO " + target + column_list + " " + checked + "SELECT " + (values.empty() ? "*" : values) +
+    plan.engine_sql = "INSERT INTO " + target + column_list + " " + loaded + "SELECT " + (values.empty() ? "*" : values) +
                       " FROM checked, " + gate + " WHERE mallard_ok AND mallard_gate = 1";
   }
   // The local path's characters before the key, to give each rejected row its s3:// name.
@@ -621,7 +627,7 @@ void FinishCopy(sqlengine::SqlEngine& engine, const BulkPlan& plan, const std::s
   const bool skipped_rows_possible = !plan.error_scan_sql.empty();
   if (outcome.succeeded) {
     // Rows MAXERROR let through are recorded too, as Redshift records them.
-    if (skipped_rows_possible) RecordLoadErrors(engine, plan.error_scan_sql, schema);
+    if (skipped_rows_possible && plan.rows_may_be_skipped) RecordLoadErrors(engine, plan.error_scan_sql, schema);
     return;
   }
   const std::string engine_message = outcome.error_message;
