@@ -75,6 +75,11 @@ const std::vector<std::string>& RedshiftEngineSetup() {
         "octet_length(encode(CAST(s AS VARCHAR)))), i -> ('0x' || substring(hex(encode(CAST(s AS VARCHAR))), 2 * i + 1, "
         "2))::BIGINT), (crc, byte) -> list_reduce([xor(crc, byte)] || [0::BIGINT, 0, 0, 0, 0, 0, 0, 0], (acc, x) -> "
         "xor(acc >> 1, CASE WHEN acc & 1 = 1 THEN 2197175160 ELSE 0 END))), 4294967295)))");
+  // SIMILAR TO's pattern (SQL: % any run, _ one character, . ^ $ literal) as the RE2 pattern
+  // DuckDB's SIMILAR TO matches against the whole text.
+  macro("similar_to_regex",
+        "(p) AS '(?s)' || replace(replace(replace(replace(replace(p, '.', '\\.'), '^', '\\^'), '$', '\\$'), "
+        "'%', '.*'), '_', '.')");
   macro("quote_ident", "(s) AS '\"' || replace(s, '\"', '\"\"') || '\"'");
   macro("quote_literal", "(s) AS '''' || replace(CAST(s AS VARCHAR), '''', '''''') || ''''");
   macro("is_valid_json", "(s) AS coalesce(json_valid(s), false) AND json_type(s) IN ('OBJECT', 'ARRAY')");

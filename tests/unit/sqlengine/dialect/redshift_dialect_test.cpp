@@ -266,6 +266,18 @@ TEST(RedshiftFunctions, StringsAndConditionals) {
   EXPECT_EQ(Eval("QUOTE_LITERAL('it''s')"), "'it''s'");
 }
 
+TEST(RedshiftDialect, PatternOperatorsMatchAsPostgresDoes) {
+  EXPECT_EQ(Eval("'abc' ~ 'b'"), "true");
+  EXPECT_EQ(Eval("'abc' ~ '^b'"), "false");
+  EXPECT_EQ(Eval("'a\nb' ~ 'a.b'"), "true");
+  EXPECT_EQ(Eval("'ABC' ~* 'b'"), "true");
+  EXPECT_EQ(Eval("'abc' !~ 'b'"), "false");
+  EXPECT_EQ(Eval("'abc' SIMILAR TO 'a%'"), "true");
+  EXPECT_EQ(Eval("'abc' SIMILAR TO 'a.c'"), "false");
+  EXPECT_EQ(Eval("~5"), "-6");
+  EXPECT_EQ(Translate("SELECT a FROM t WHERE a ~ :p"), "SELECT a FROM t WHERE a ~ ('(?s).*(?:' || :p || ').*')");
+}
+
 TEST(RedshiftFunctions, JsonHashesAndMathematics) {
   EXPECT_EQ(Eval("JSON_EXTRACT_PATH_TEXT('{\"f2\":{\"f3\":1},\"f4\":{\"f5\":99,\"f6\":\"star\"}}', 'f4', 'f6')"), "star");
   EXPECT_EQ(Eval("JSON_EXTRACT_PATH_TEXT('{\"f2\":{\"f3\":1}}', 'f9') = ''"), "true");
@@ -356,7 +368,7 @@ TEST(RedshiftDialect, TokenSoupNeverCrashesAndKeepsLiteralsAndParameters) {
       "DISTSTYLE", "KEY", "AS", ";", "--c\n", "/*c*/", "\"q\"\"x\"", "at", "last", "window", "svv_tables",
       "pg_table_def", "information_schema", "tables", "EXTRACT", "ms", "CAST", "geometry", "SYSDATE", "user",
       "RATIO_TO_REPORT", "OVER", "[", "]", "{", "}", "+", "-", "*", "1.5e3", "E'x'", "'unterminated", "\"unclosed",
-      "INSERT", "INTO", "\"Odd \"\"T\"", "s.", "SUBSTRING", "FOR", "INTERVAL", "'1'", "TIMESTAMP", "CONVERT"};
+      "INSERT", "INTO", "\"Odd \"\"T\"", "s.", "~", "!~", "~*", "SIMILAR", "SUBSTRING", "FOR", "INTERVAL", "'1'", "TIMESTAMP", "CONVERT"};
   for (int round = 0; round < 4000; ++round) {
     std::string sql;
     std::vector<std::string> kept;
