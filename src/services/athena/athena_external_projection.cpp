@@ -175,11 +175,13 @@ Result<std::vector<std::string>, std::string> ColumnValues(const ExternalTableSp
     }
     std::int64_t digits = 0;
     if (const std::string* given = Property(spec, column, "digits")) digits = ParseInteger(*given).value_or(0);
-    if ((*high - *low) / interval >= static_cast<std::int64_t>(kMaxProjectedPartitions)) {
+    // In 128 bits: the range's ends may be any 64-bit integers.
+    if ((static_cast<__int128>(*high) - *low) / interval >= static_cast<__int128>(kMaxProjectedPartitions)) {
       return Fail("Partition projection: projection." + column + " spans more than " +
                   std::to_string(kMaxProjectedPartitions) + " values");
     }
-    for (std::int64_t value = *low; value <= *high; value += interval) {
+    for (__int128 at = *low; at <= *high; at += interval) {
+      const auto value = static_cast<std::int64_t>(at);
       std::string text = std::to_string(value < 0 ? -value : value);
       while (static_cast<std::int64_t>(text.size()) < digits) text.insert(text.begin(), '0');
       values.push_back((value < 0 ? "-" : "") + text);
@@ -351,9 +353,12 @@ Result<std::vector<PartitionSpec>, std::string> ProjectedPartitions(const Extern
   const ExternalTableSpec& spec = table.spec;
   std::vector<std::vector<std::string>> per_column;
   bool injected = false;
+  std::vector<bool> injected_column;
   for (const auto& column : spec.partition_columns) {
     MALLARD_ASSIGN_OR_RETURN(auto values, ColumnValues(spec, column.name, now_seconds));
-    if (values.empty()) injected = true;
+    const std::string* type = Property(spec, column.name, "type");
+    injected_column.push_back(type != nullptr && Lowered(*type) == "injected");
+    if (injected_column.back()) injected = true;
     per_column.push_back(std::move(values));
   }
   std::vector<std::vector<std::string>> combinations;
@@ -364,7 +369,7 @@ Result<std::vector<PartitionSpec>, std::string> ProjectedPartitions(const Extern
     for (auto& values : discovered) {
       bool fits = true;
       for (std::size_t i = 0; i < values.size(); ++i) {
-        if (!per_column[i].empty() && std::find(per_column[i].begin(), per_column[i].end(), values[i]) == per_column[i].end()) {
+        if (!injected_column[i] && std::find(per_column[i].begin(), per_column[i].end(), values[i]) == per_column[i].end()) {
           fits = false;
         }
       }

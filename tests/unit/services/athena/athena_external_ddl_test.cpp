@@ -433,6 +433,19 @@ TEST(AthenaExternalTablesTest, PartitionLocationsAndProjection) {
   EXPECT_EQ(partitions->front().location, "s3://bucket/t/dt=2024-02-27/n=08/");
   EXPECT_EQ((*partitions)[8].values[0].second, "2024-02-29");
   EXPECT_EQ(partitions->back().location, "s3://bucket/t/dt=2024-03-02/n=10/");
+  // A range that ends before it starts projects nothing (not every directory, as injected would);
+  // integer ranges at the ends of 64 bits neither overflow nor loop.
+  SetProperty(table.spec.table_properties, "projection.dt.range", "2024-03-02,2024-03-01");
+  partitions = EffectivePartitions(table, files, 0);
+  ASSERT_TRUE(partitions.ok()) << partitions.error();
+  EXPECT_TRUE(partitions->empty());
+  SetProperty(table.spec.table_properties, "projection.dt.range", "2024-03-01,2024-03-01");
+  SetProperty(table.spec.table_properties, "projection.n.range", "-9223372036854775808,9223372036854775807");
+  EXPECT_FALSE(EffectivePartitions(table, files, 0).ok());
+  SetProperty(table.spec.table_properties, "projection.n.range", "9223372036854775806,9223372036854775807");
+  partitions = EffectivePartitions(table, files, 0);
+  ASSERT_TRUE(partitions.ok()) << partitions.error();
+  EXPECT_EQ(partitions->size(), 2u);
   // Registered partitions with and without their own location.
   SetProperty(table.spec.table_properties, "projection.enabled", "false");
   table.partitions = {PartitionSpec{{{"dt", "a b:c"}, {"n", "1"}}, ""}, PartitionSpec{{{"dt", "x"}, {"n", "2"}}, "s3://other/p/"}};
