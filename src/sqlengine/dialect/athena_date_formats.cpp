@@ -35,8 +35,9 @@ Result<EngineDateFormat, DateFormatError> MysqlFormatToStrftime(std::string_view
       case 'c': out.format += parse ? "%m" : "%-m"; break;
       case 'd': out.format += "%d"; break;
       case 'e': out.format += parse ? "%d" : "%-d"; break;
-      // Trino prints six digits of a value truncated to milliseconds ("123000").
-      case 'f': out.format += parse ? "%f" : "%g000"; break;
+      // Trino prints six digits of a value truncated to milliseconds ("123000") and reads 1 to 9
+      // digits (strptime's %n; the caller truncates to milliseconds).
+      case 'f': out.format += parse ? "%n" : "%g000"; break;
       case 'H': out.format += "%H"; break;
       case 'h':
       case 'I': out.format += "%I"; break;
@@ -52,10 +53,14 @@ Result<EngineDateFormat, DateFormatError> MysqlFormatToStrftime(std::string_view
       case 's': out.format += "%S"; break;
       case 'T': out.format += "%H:%M:%S"; break;
       case 'W': out.format += "%A"; break;
-      case 'Y': out.format += "%Y"; break;
+      case 'Y':
+        out.format += "%Y";
+        out.has_year = true;
+        break;
       case 'y':
         out.format += "%y";
         out.two_digit_year = out.two_digit_year || parse;
+        out.has_year = true;
         break;
       case 'v':
       case 'x':
@@ -118,6 +123,7 @@ Result<EngineDateFormat, DateFormatError> JodaPatternToStrftime(std::string_view
     switch (c) {
       case 'y':
       case 'Y':
+        out.has_year = true;
         if (count == 2) {
           out.format += "%y";
           out.two_digit_year = out.two_digit_year || parse;
@@ -150,8 +156,8 @@ Result<EngineDateFormat, DateFormatError> JodaPatternToStrftime(std::string_view
       case 'S':
         // Joda keeps milliseconds: SSS prints them, SSSSSS and SSSSSSSSS pad with zeros.
         if (parse) {
-          if (count != 3 && count != 6) return unsupported();
-          out.format += "%f";
+          if (count != 3 && count != 6 && count != 9) return unsupported();
+          out.format += "%n";
         } else if (count == 3) {
           out.format += "%g";
         } else if (count == 6) {

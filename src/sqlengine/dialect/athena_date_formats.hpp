@@ -25,6 +25,9 @@ struct DateFormatError {
 struct EngineDateFormat {
   std::string format;
   bool two_digit_year = false;
+  // Whether the format holds a year. Parsing without one, Trino (Joda) starts from 1970-01-01 and
+  // DuckDB from 1900-01-01: the caller adds 70 years.
+  bool has_year = false;
 };
 
 enum class DateFormatUse { Format, Parse };

@@ -26,10 +26,13 @@ Result<EngineDateFormat, DialectError> LiteralFormat(const FunctionCall& call, b
   return std::move(converted).value();
 }
 
-// Trino reads a two-digit year 69 as 2069 (pivot 1970..2069); DuckDB as 1969.
-std::string ParsedTimestamp(const std::string& parsed, bool two_digit_year) {
-  std::string truncated = "date_trunc('millisecond', " + parsed + ")";
-  if (!two_digit_year) return truncated;
+// A parsed timestamp as Trino's: milliseconds (%n may read nanoseconds), 1970 when the format
+// names no year (DuckDB starts from 1900), and a two-digit year 69 read as 2069 (Trino's pivot is
+// 1970..2069; DuckDB reads 1969).
+std::string ParsedTimestamp(const std::string& parsed, const EngineDateFormat& format) {
+  std::string truncated = "CAST(date_trunc('millisecond', " + parsed + ") AS TIMESTAMP)";
+  if (!format.has_year) return "(" + truncated + " + INTERVAL 70 YEAR)";
+  if (!format.two_digit_year) return truncated;
   return "(CASE WHEN year(" + truncated + ") = 1969 THEN " + truncated + " + INTERVAL 100 YEAR ELSE " + truncated +
          " END)";
 }
@@ -41,8 +44,7 @@ Result<std::string, DialectError> DateFormat(const FunctionCall& call) {
 
 Result<std::string, DialectError> DateParse(const FunctionCall& call) {
   MALLARD_ASSIGN_OR_RETURN(auto format, LiteralFormat(call, false, DateFormatUse::Parse));
-  return ParsedTimestamp("strptime(" + call.arguments[0] + ", " + QuoteString(format.format) + ")",
-                         format.two_digit_year);
+  return ParsedTimestamp("strptime(" + call.arguments[0] + ", " + QuoteString(format.format) + ")", format);
 }
 
 Result<std::string, DialectError> FormatDatetime(const FunctionCall& call) {
@@ -53,8 +55,7 @@ Result<std::string, DialectError> FormatDatetime(const FunctionCall& call) {
 Result<std::string, DialectError> ParseDatetime(const FunctionCall& call) {
   MALLARD_ASSIGN_OR_RETURN(auto format, LiteralFormat(call, true, DateFormatUse::Parse));
   return "CAST(" +
-         ParsedTimestamp("strptime(" + call.arguments[0] + ", " + QuoteString(format.format) + ")",
-                         format.two_digit_year) +
+         ParsedTimestamp("strptime(" + call.arguments[0] + ", " + QuoteString(format.format) + ")", format) +
          " AS TIMESTAMPTZ)";
 }
 

@@ -69,6 +69,11 @@ TEST(AthenaFunctions, DateFormatsFromTrinosDocumentation) {
   EXPECT_EQ(Eval(Ts(Call("date_parse", {"'69-1-5 3:04:05.1 PM'", "'%y-%c-%e %l:%i:%s.%f %p'"}))),
             "2069-01-05 15:04:05.100");
   EXPECT_EQ(Eval(Ts(Call("date_parse", {"'70'", "'%y'"}))), "1970-01-01 00:00:00.000");
+  // Without a year Joda starts from 1970-01-01; fractions of 1 to 9 digits, truncated to milliseconds.
+  EXPECT_EQ(Eval(Ts(Call("date_parse", {"'10:20'", "'%H:%i'"}))), "1970-01-01 10:20:00.000");
+  EXPECT_EQ(Eval(Ts(Call("date_parse", {"'03-15 10:20:30.123456789'", "'%m-%d %T.%f'"}))), "1970-03-15 10:20:30.123");
+  EXPECT_EQ(Eval(Ts(Call("date_parse", {"'2020-01-01 00:00:00.5'", "'%Y-%m-%d %T.%f'"}))), "2020-01-01 00:00:00.500");
+  EXPECT_EQ(Eval("typeof(" + Call("date_parse", {"'2020-01-01 00:00:00.5'", "'%Y-%m-%d %T.%f'"}) + ")"), "TIMESTAMP");
   auto unsupported = TranslateAthenaCall(FunctionCall{"date_format", {"x", "'%D'"}, 1, 8});
   ASSERT_FALSE(unsupported.ok());
   EXPECT_EQ(unsupported.error().code, "INVALID_FUNCTION_ARGUMENT");
