@@ -571,6 +571,12 @@ Result<std::vector<sqlengine::TableInfo>, std::string> DuckDbSqlEngine::ListTabl
     if (info.is_view && row[4].text.starts_with(kStorageViewComment)) {
       info.is_view = false;
       info.storage_format = row[4].text.substr(kStorageViewComment.size());
+      // A view has no estimated size of its own: a lake table's row count is the lake's (DuckLake
+      // answers count(*) from its file statistics, without reading the data).
+      if (info.storage_format == "DUCKLAKE") {
+        auto counted = Select("SELECT count(*) FROM " + QuoteIdentifier(info.schema) + "." + QuoteIdentifier(info.name), {});
+        if (counted.ok() && !counted->empty() && !counted->front().empty()) info.estimated_rows = counted->front()[0].integer;
+      }
     }
     MALLARD_ASSIGN_OR_RETURN(info.columns, ColumnsOf(connection.value(), info.schema, info.name));
     MALLARD_ASSIGN_OR_RETURN(auto nullable_rows,
