@@ -43,3 +43,23 @@ def test_statement_file(mallard, path):
     result = run_file(path, athena_executor(athena))
     print(f"SQLFILE athena/{path.name}: {result.passed}/{result.total}")
     assert not result.failures, f"{len(result.failures)} of {result.total} records failed:\n" + "\n".join(result.failures)
+
+
+def test_lake_table_metadata_counts_rows(tmp_path):
+    """GetTableMetadata's numRows for a lake table is its row count (a lake table is a view in the
+    engine, which keeps no size for views; it used to say 0)."""
+    from conftest import start_server, stop_server
+    from test_lake import lake_cli, write_csv
+
+    catalog = str(tmp_path / "lake.duckdb")
+    lake_cli(catalog, "load", "fruit", str(write_csv(tmp_path / "a.csv", "id,name", ["1,apple", "2,pear", "3,fig"])))
+    server = start_server(tmp_path / "mallard.log", ["--lake-catalog", catalog])
+    try:
+        athena = client("athena", server.endpoint)
+        table = athena.get_table_metadata(CatalogName="AwsDataCatalog", DatabaseName="lake",
+                                          TableName="fruit")["TableMetadata"]
+        assert table["Parameters"]["numRows"] == "3"
+        listed = athena.list_table_metadata(CatalogName="AwsDataCatalog", DatabaseName="lake")["TableMetadataList"]
+        assert [t["Parameters"]["numRows"] for t in listed] == ["3"]
+    finally:
+        stop_server(server)
