@@ -7,6 +7,7 @@
 #include "sqlengine/dialect/dialect_rewriter.hpp"
 #include "sqlengine/dialect/engine_keywords.hpp"
 #include "sqlengine/dialect/redshift_ddl.hpp"
+#include "sqlengine/dialect/redshift_dialect_internal.hpp"
 #include "sqlengine/dialect/redshift_functions.hpp"
 #include "sqlengine/dialect/redshift_select.hpp"
 
@@ -19,27 +20,6 @@ constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
 Form Decline() { return std::optional<FormResult>(); }
 Form Produce(std::string text, std::size_t next) { return std::optional<FormResult>(FormResult{std::move(text), next}); }
-
-// Redshift's reserved words (Database Developer Guide, "Reserved words").
-const std::unordered_set<std::string>& RedshiftReserved() {
-  static const std::unordered_set<std::string> kWords = {
-      "aes128", "aes256", "all", "allowoverwrite", "analyse", "analyze", "and", "any", "array", "as", "asc",
-      "authorization", "az64", "backup", "between", "binary", "blanksasnull", "both", "bytedict", "bzip2", "case",
-      "cast", "check", "collate", "column", "constraint", "create", "credentials", "cross", "current_date",
-      "current_time", "current_timestamp", "current_user", "current_user_id", "default", "deferrable", "deflate",
-      "defrag", "delta", "delta32k", "desc", "disable", "distinct", "do", "else", "emptyasnull", "enable", "encode",
-      "encrypt", "encryption", "end", "except", "explicit", "false", "for", "foreign", "freeze", "from", "full",
-      "globaldict256", "globaldict64k", "grant", "group", "gzip", "having", "identity", "ignore", "ilike", "in",
-      "initially", "inner", "intersect", "interval", "into", "is", "isnull", "join", "leading", "left", "like",
-      "limit", "localtime", "localtimestamp", "lun", "luns", "lzo", "lzop", "minus", "mostly16", "mostly32",
-      "mostly8", "natural", "new", "not", "notnull", "null", "nulls", "off", "offline", "offset", "oid", "old", "on",
-      "only", "open", "or", "order", "outer", "overlaps", "parallel", "partition", "percent", "permissions", "pivot",
-      "placing", "primary", "raw", "readratio", "recover", "references", "rejectlog", "resort", "respect", "restore",
-      "right", "select", "session_user", "similar", "snapshot", "some", "sysdate", "system", "table", "tag", "tdes",
-      "text255", "text32k", "then", "timestamp", "to", "top", "trailing", "true", "truncatecolumns", "union",
-      "unique", "unnest", "unpivot", "user", "using", "verbose", "wallet", "when", "where", "with", "without"};
-  return kWords;
-}
 
 // Reserved words that are called like functions.
 const std::unordered_set<std::string>& ReservedCallables() {
@@ -649,67 +629,28 @@ bool TranslatedStatement(const std::string& lead) {
   return kLeads.count(lead) != 0;
 }
 
-// PostgreSQL's regular-expression operators match anywhere in the text (`'abc' ~ 'b'` is true);
-// DuckDB's `~` and SIMILAR TO match the whole text. Before the rewriter runs, `x ~ p`, `x !~ p`,
-// `x ~* p`, `x !~* p` with a one-token pattern (a string, a parameter or a name) get the pattern
-// wrapped to match anywhere ((?s) lets `.` cross lines, (?i) for the starred forms), and a
-// `SIMILAR TO p` pattern goes through a macro from SQL's wildcards (% _, `.` literal) to RE2's.
-// Strings and parameters are copied, never re-quoted from their values.
-std::string PostgresRegexOperators(std::string_view sql) {
-  if (sql.find('~') == std::string_view::npos && sql.find("imilar") == std::string_view::npos &&
-      sql.find("IMILAR") == std::string_view::npos) {
-    return std::string(sql);
-  }
-  std::vector<Token> tokens = Tokenize(sql);
-  auto next = [&](std::size_t i) {
-    while (i < tokens.size() && tokens[i].IsTrivia()) ++i;
-    return i;
-  };
-  std::string out;
-  out.reserve(sql.size() + 32);
-  for (std::size_t i = 0; i < tokens.size(); ++i) {
-    const Token& token = tokens[i];
-    const bool tilde = token.IsOperator("~");
-    const bool not_tilde = token.kind == TokenKind::Operator && token.text == "!" && i + 1 < tokens.size() &&
-                           tokens[i + 1].IsOperator("~");
-    // Binary only: a prefix `~` is bitwise NOT.
-    std::size_t before = i;
-    while (before > 0 && tokens[before - 1].IsTrivia()) --before;
-    const bool after_operand =
-        before > 0 && (tokens[before - 1].Is(TokenKind::String) || tokens[before - 1].Is(TokenKind::Number) ||
-                       tokens[before - 1].Is(TokenKind::Parameter) || tokens[before - 1].Is(TokenKind::QuotedIdentifier) ||
-                       tokens[before - 1].IsPunct(')') || tokens[before - 1].IsPunct(']') ||
-                       (tokens[before - 1].Is(TokenKind::Word) && !RedshiftReserved().count(Lower(tokens[before - 1].text))));
-    if ((tilde || not_tilde) && after_operand) {
-      std::size_t at = not_tilde ? i + 1 : i;
-      bool insensitive = at + 1 < tokens.size() && tokens[at + 1].IsOperator("*");
-      std::size_t operand = next(at + (insensitive ? 2 : 1));
-      if (operand < tokens.size() && !tokens[operand].unterminated &&
-          (tokens[operand].Is(TokenKind::String) || tokens[operand].Is(TokenKind::Parameter) ||
-           tokens[operand].Is(TokenKind::Word) || tokens[operand].Is(TokenKind::QuotedIdentifier))) {
-        out += not_tilde ? "!~ " : "~ ";
-        out += std::string("('") + (insensitive ? "(?si)" : "(?s)") + ".*(?:' || " + std::string(tokens[operand].text) +
-               " || ').*')";
-        i = operand;
-        continue;
-      }
-    }
-    if (token.IsKeyword("SIMILAR")) {
-      std::size_t to = next(i + 1);
-      std::size_t pattern = to < tokens.size() ? next(to + 1) : tokens.size();
-      if (to < tokens.size() && tokens[to].IsKeyword("TO") && pattern < tokens.size() && !tokens[pattern].unterminated &&
-          (tokens[pattern].Is(TokenKind::String) || tokens[pattern].Is(TokenKind::Parameter))) {
-        out += "SIMILAR TO " + std::string(kRedshiftCatalog) + ".main.similar_to_regex(" + std::string(tokens[pattern].text) + ")";
-        i = pattern;
-        continue;
-      }
-    }
-    out.append(token.text);
-  }
-  return out;
-}
-
 }  // namespace
+
+// Redshift's reserved words (Database Developer Guide, "Reserved words").
+const std::unordered_set<std::string>& RedshiftReserved() {
+  static const std::unordered_set<std::string> kWords = {
+      "aes128", "aes256", "all", "allowoverwrite", "analyse", "analyze", "and", "any", "array", "as", "asc",
+      "authorization", "az64", "backup", "between", "binary", "blanksasnull", "both", "bytedict", "bzip2", "case",
+      "cast", "check", "collate", "column", "constraint", "create", "credentials", "cross", "current_date",
+      "current_time", "current_timestamp", "current_user", "current_user_id", "default", "deferrable", "deflate",
+      "defrag", "delta", "delta32k", "desc", "disable", "distinct", "do", "else", "emptyasnull", "enable", "encode",
+      "encrypt", "encryption", "end", "except", "explicit", "false", "for", "foreign", "freeze", "from", "full",
+      "globaldict256", "globaldict64k", "grant", "group", "gzip", "having", "identity", "ignore", "ilike", "in",
+      "initially", "inner", "intersect", "interval", "into", "is", "isnull", "join", "leading", "left", "like",
+      "limit", "localtime", "localtimestamp", "lun", "luns", "lzo", "lzop", "minus", "mostly16", "mostly32",
+      "mostly8", "natural", "new", "not", "notnull", "null", "nulls", "off", "offline", "offset", "oid", "old", "on",
+      "only", "open", "or", "order", "outer", "overlaps", "parallel", "partition", "percent", "permissions", "pivot",
+      "placing", "primary", "raw", "readratio", "recover", "references", "rejectlog", "resort", "respect", "restore",
+      "right", "select", "session_user", "similar", "snapshot", "some", "sysdate", "system", "table", "tag", "tdes",
+      "text255", "text32k", "then", "timestamp", "to", "top", "trailing", "true", "truncatecolumns", "union",
+      "unique", "unnest", "unpivot", "user", "using", "verbose", "wallet", "when", "where", "with", "without"};
+  return kWords;
+}
 
 Result<std::string, DialectError> TranslateRedshift(std::string_view sql, RedshiftSession& session) {
   DialectRules rules;
@@ -811,68 +752,5 @@ Result<std::string, DialectError> TranslateRedshift(std::string_view sql, Redshi
 }
 
 std::string RedshiftErrorText(const DialectError& error) { return error.message; }
-
-namespace {
-
-// The text between the first pair of double quotes after `from`, or the word up to `stop`.
-std::string QuotedAfter(std::string_view message, std::size_t from) {
-  std::size_t open = message.find('"', from);
-  if (open == std::string_view::npos) return {};
-  std::size_t close = message.find('"', open + 1);
-  if (close == std::string_view::npos) return {};
-  return std::string(message.substr(open + 1, close - open - 1));
-}
-
-std::string WordAfter(std::string_view message, std::string_view marker) {
-  std::size_t at = message.find(marker);
-  if (at == std::string_view::npos) return {};
-  at += marker.size();
-  std::size_t stop = message.find_first_of(" !\n", at);
-  std::string word(message.substr(at, stop == std::string_view::npos ? std::string_view::npos : stop - at));
-  if (word.size() >= 2 && word.front() == '"' && word.back() == '"') word = word.substr(1, word.size() - 2);
-  return word;
-}
-
-}  // namespace
-
-std::string RedshiftEngineError(std::string_view message) {
-  // DuckDB adds "\n\nLINE 1: …" context and "Did you mean" hints; Redshift's errors are one line.
-  std::string_view first_line = message.substr(0, message.find('\n'));
-  auto starts = [&](std::string_view prefix) { return first_line.substr(0, prefix.size()) == prefix; };
-  if (starts("Parser Error: syntax error at end of input")) return "syntax error at end of input";
-  if (starts("Parser Error: syntax error at or near")) {
-    return "syntax error at or near \"" + QuotedAfter(first_line, 0) + "\"";
-  }
-  if (starts("Catalog Error: Table with name ")) {
-    std::string name = WordAfter(first_line, "Table with name ");
-    if (first_line.find("does not exist") != std::string_view::npos) return "relation \"" + name + "\" does not exist";
-    if (first_line.find("already exists") != std::string_view::npos) return "relation \"" + name + "\" already exists";
-  }
-  if (starts("Catalog Error: Scalar Function with name ") || starts("Catalog Error: Aggregate Function with name ") ||
-      starts("Catalog Error: Table Function with name ")) {
-    return "function " + WordAfter(first_line, "with name ") + " does not exist";
-  }
-  if (starts("Catalog Error: Schema with name ")) {
-    std::string name = WordAfter(first_line, "Schema with name ");
-    if (first_line.find("does not exist") != std::string_view::npos) return "schema \"" + name + "\" does not exist";
-    if (first_line.find("already exists") != std::string_view::npos) return "schema \"" + name + "\" already exists";
-  }
-  if (starts("Binder Error: Referenced column ")) {
-    return "column \"" + QuotedAfter(first_line, 0) + "\" does not exist";
-  }
-  if (starts("Conversion Error: Could not convert string ")) {
-    std::size_t open = first_line.find('\'');
-    std::size_t close = first_line.rfind('\'');
-    std::string value = open != std::string_view::npos && close > open ? std::string(first_line.substr(open + 1, close - open - 1)) : "";
-    std::string type = first_line.find("INT") != std::string_view::npos ? "integer" : "numeric";
-    return "invalid input syntax for " + type + ": \"" + value + "\"";
-  }
-  if (starts("Constraint Error: NOT NULL constraint failed: ")) {
-    std::string column(first_line.substr(std::string_view("Constraint Error: NOT NULL constraint failed: ").size()));
-    if (auto dot = column.rfind('.'); dot != std::string::npos) column = column.substr(dot + 1);
-    return "Cannot insert a NULL value into column " + column;
-  }
-  return std::string(message.substr(0, message.find("\n\nLINE ")));
-}
 
 }  // namespace mallard::sqlengine::dialect
