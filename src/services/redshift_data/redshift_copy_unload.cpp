@@ -201,7 +201,7 @@ class BulkRunningQuery final : public sqlengine::RunningQuery {
         outcome->error_message = plans[i].error;
         continue;
       }
-      if (plans[i].kind == BulkStatementKind::Copy) bulk::FinishCopy(*engine_, plans[i], request_.schema, original[i], *outcome);
+      if (plans[i].kind == BulkStatementKind::Copy) bulk::FinishCopy(*engine_, plans[i], request_.schema, *outcome);
     }
     return outcomes;
   }

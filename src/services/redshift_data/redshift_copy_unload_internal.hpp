@@ -69,7 +69,7 @@ BulkPlan PlanUnload(sqlengine::SqlEngine& engine, const services::S3LocalFiles* 
 // After the request ran: records a COPY's rejected rows (or its failure) in stl_load_errors and
 // gives the outcome Redshift's message.
 void FinishCopy(sqlengine::SqlEngine& engine, const BulkPlan& plan, const std::string& schema,
-                const std::string& copy_sql, sqlengine::QueryOutcome& outcome);
+                sqlengine::QueryOutcome& outcome);
 // After the request ran: moves the staged files to their Redshift names and writes the manifest;
 // a failure here fails the outcome. Removes the staging directory either way.
 void FinishUnload(sqlengine::SqlEngine& engine, const BulkPlan& plan, const std::string& schema,

@@ -143,30 +143,31 @@ std::string FirstLine(const std::string& text) {
 // Redshift JSONPath ($['a'].b[0]) as the engine's JSON path ($."a"."b"[0]); empty when malformed.
 std::string EngineJsonPath(const std::string& path) {
   if (path.empty() || path[0] != '$') return {};
+  // A member name becomes ."name"; one holding a double quote has no spelling there.
+  auto member = [](const std::string& name) -> std::string {
+    return name.empty() || name.find('"') != std::string::npos ? std::string() : ".\"" + name + "\"";
+  };
   std::string out = "$";
   std::size_t i = 1;
   while (i < path.size()) {
+    std::string part;
     if (path[i] == '.') {
       std::size_t start = ++i;
       while (i < path.size() && path[i] != '.' && path[i] != '[') ++i;
-      if (i == start) return {};
-      out += ".\"" + path.substr(start, i - start) + "\"";
+      part = member(path.substr(start, i - start));
     } else if (path[i] == '[') {
       std::size_t close = path.find(']', i);
       if (close == std::string::npos) return {};
       std::string inner = path.substr(i + 1, close - i - 1);
       if (inner.size() >= 2 && (inner.front() == '\'' || inner.front() == '"') && inner.back() == inner.front()) {
-        out += ".\"" + inner.substr(1, inner.size() - 2) + "\"";
+        part = member(inner.substr(1, inner.size() - 2));
       } else if (!inner.empty() && inner.find_first_not_of("0123456789") == std::string::npos) {
-        out += "[" + inner + "]";
-      } else {
-        return {};
+        part = "[" + inner + "]";
       }
       i = close + 1;
-    } else {
-      return {};
     }
-    if (out.find('"', 0) != std::string::npos && out.find("\"\"") != std::string::npos) return {};
+    if (part.empty()) return {};
+    out += part;
   }
   return out;
 }
@@ -612,9 +613,8 @@ BulkPlan PlanCopy(sqlengine::SqlEngine& engine, const services::S3LocalFiles* fi
   return plan;
 }
 
-void FinishCopy(sqlengine::SqlEngine& engine, const BulkPlan& plan, const std::string& schema, const std::string& copy_sql,
+void FinishCopy(sqlengine::SqlEngine& engine, const BulkPlan& plan, const std::string& schema,
                 sqlengine::QueryOutcome& outcome) {
-  (void)copy_sql;
   if (outcome.cancelled) return;
   if (plan.no_load && outcome.succeeded) {
     outcome.has_result_set = false;
