@@ -91,7 +91,7 @@ export function Table({ columns, rows, onRowClick, rowKey, testid, empty = 'Noth
 
 // A list that renders only the rows in view (plus a margin), so 100k rows cost what 50 do. Rows
 // have a fixed height; `renderRow(item, index)` returns the row's cells.
-export function VirtualList({ items, rowHeight = 28, height = 480, renderRow, header, onEndReached, testid }) {
+export function VirtualList({ items, rowHeight = 28, height = 480, renderRow, header, onEndReached, testid, contentWidth }) {
   const [scrollTop, setScrollTop] = useState(0);
   const viewport = useRef(null);
   const overscan = 10;
@@ -100,7 +100,7 @@ export function VirtualList({ items, rowHeight = 28, height = 480, renderRow, he
   const onScroll = (event) => {
     const top = event.currentTarget.scrollTop;
     setScrollTop(top);
-    if (onEndReached && top + height >= items.length * rowHeight - rowHeight * 5) onEndReached();
+    if (onEndReached && top + height >= items.length * rowHeight - rowHeight * 5 && items.length) onEndReached();
   };
   useEffect(() => {
     if (viewport.current && scrollTop > items.length * rowHeight) viewport.current.scrollTop = 0;
@@ -110,10 +110,12 @@ export function VirtualList({ items, rowHeight = 28, height = 480, renderRow, he
     rows.push(html`<div class="vrow" key=${index} data-index=${index}
       style=${`top:${index * rowHeight}px;height:${rowHeight}px`}>${renderRow(items[index], index)}</div>`);
   }
+  // The header scrolls sideways with the rows (it sits in the same viewport, stuck to its top).
+  const width = contentWidth ? `min-width:${contentWidth}px;` : '';
   return html`<div class="vlist" data-testid=${testid}>
-    ${header ? html`<div class="vheader">${header}</div>` : null}
     <div class="vviewport" ref=${viewport} style=${`height:${height}px`} onScroll=${onScroll}>
-      <div class="vspacer" style=${`height:${items.length * rowHeight}px`}>${rows}</div>
+      ${header ? html`<div class="vheader" style=${width}>${header}</div>` : null}
+      <div class="vspacer" style=${`${width}height:${items.length * rowHeight}px`}>${rows}</div>
     </div>
   </div>`;
 }

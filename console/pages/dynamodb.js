@@ -250,7 +250,7 @@ function ItemBrowser({ table }) {
     <${ErrorBox} error=${error} />
     <p class="muted" data-testid="ddb-count">${result.items.length} items loaded in ${result.pages} page(s) (${result.scanned} scanned)
       ${result.lastKey ? ' · more on the server' : result.pages ? ' · all loaded' : ''} ${loading ? ' · loading…' : ''}</p>
-    <${VirtualList} testid="ddb-item-list" items=${result.items} height=${440} onEndReached=${more}
+    <${VirtualList} testid="ddb-item-list" items=${result.items} height=${440} onEndReached=${more} contentWidth=${80 + columns.length * 180}
       header=${html`<span class="index">#</span>${columns.map((c) => html`<span title=${c}>${c}</span>`)}`}
       renderRow=${(item, index) => html`<span class="vcell index">${index + 1}</span>${columns.map((c) =>
         html`<span class="vcell" data-attr=${c}>${showValue(item[c])}</span>`)}`}
