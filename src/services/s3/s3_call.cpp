@@ -19,10 +19,16 @@ S3Call::S3Call(std::shared_ptr<const S3Service> service, services::RestRequest r
   // S3's x-amz-id-2 is an opaque token of the front end that served the request; ours derives from
   // the request id so a log line and a client error can be matched.
   host_id_ = Base64Encode(request_.context.request_id + "/mallard-s3");
+  service_->CallStarted();
+}
+
+S3Call::~S3Call() {
+  if (!answered_.load()) service_->CallAnswered();
 }
 
 void S3Call::Reply(http::HttpResponse response) {
   if (answered_.exchange(true)) return;
+  service_->CallAnswered();
   ApplyCors(*this, response);  // a request with an Origin gets its bucket's CORS headers
   response.SetHeader("x-amz-request-id", request_.context.request_id);
   response.SetHeader("x-amz-id-2", host_id_);
@@ -51,6 +57,7 @@ void S3Call::Fail(const AwsError& error, std::vector<std::pair<std::string, std:
   auto response = RenderS3Error(error, request_.context.request_id, host_id_, IsHead());
   for (auto& [name, value] : headers) response.SetHeader(std::move(name), std::move(value));
   if (answered_.exchange(true)) return;
+  service_->CallAnswered();
   ApplyCors(*this, response);  // S3 sends a matching rule's CORS headers with errors too
   if (spdlog::should_log(spdlog::level::debug)) {
     spdlog::debug("s3.{} {} {} {} {}", route_.operation.empty() ? std::string("?") : route_.operation, error.http_status,

@@ -22,6 +22,9 @@ class S3Call : public std::enable_shared_from_this<S3Call> {
  public:
   S3Call(std::shared_ptr<const S3Service> service, services::RestRequest request, S3Route route, QueryParameters query,
          http::Responder respond);
+  ~S3Call();
+  S3Call(const S3Call&) = delete;
+  S3Call& operator=(const S3Call&) = delete;
 
   const S3Service& service() const { return *service_; }
   S3Store& store() const { return service_->store(); }

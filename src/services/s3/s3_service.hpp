@@ -5,6 +5,7 @@
 // shape (xml/). Object bodies stream in both directions: an upload is read from the connection a
 // piece at a time and written to the store on the module's pool; a download is read from the
 // store a piece at a time as the connection drains it.
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -54,12 +55,18 @@ class S3Service final : public services::Service, public std::enable_shared_from
   void Run(std::function<void()> work) const;
   // Runs work that moves bytes (always on the pool: a large body must never hold a network thread).
   void RunBlocking(std::function<void()> work) const;
+  // Requests received and not answered yet (S3Call counts them): with few in flight, handing a
+  // small in-process operation to the pool costs more than it spares the network thread.
+  void CallStarted() const { calls_in_flight_.fetch_add(1, std::memory_order_relaxed); }
+  void CallAnswered() const { calls_in_flight_.fetch_sub(1, std::memory_order_relaxed); }
+  int CallsInFlight() const { return calls_in_flight_.load(std::memory_order_relaxed); }
 
  private:
   std::shared_ptr<S3Store> store_;
   services::ServiceContext context_;
   S3Options options_;
   std::unordered_map<std::string_view, Handler> handlers_;
+  mutable std::atomic<int> calls_in_flight_{0};
 };
 
 // The operation tables of each part of the service (s3_buckets.cpp, s3_objects.cpp, ...): name and
