@@ -292,6 +292,11 @@ def test_insert_into_external_tables(athena, s3):
     ok(athena, "INSERT INTO sink (id) VALUES (4)")
     assert ok(athena, "SELECT id, label FROM sink ORDER BY id") == [["1", "one"], ["2", "two"], ["3", "three"], ["4", None]]
     assert len(keys(s3, "sink/")) == 3
+    execution = run(athena, "INSERT INTO sink VALUES (5, 'five')")
+    manifest_bucket, manifest_key = execution["Statistics"]["DataManifestLocation"][len("s3://"):].split("/", 1)
+    listed = s3.get_object(Bucket=manifest_bucket, Key=manifest_key)["Body"].read().decode().splitlines()
+    assert len(listed) == 1 and listed[0].startswith(f"s3://{BUCKET}/sink/{execution['QueryExecutionId']}")
+    assert "DataManifestLocation" not in run(athena, "SELECT 1")["Statistics"]
     ok(athena, f"CREATE EXTERNAL TABLE psink (id int) PARTITIONED BY (dt string) ROW FORMAT DELIMITED "
                f"FIELDS TERMINATED BY '\\t' LOCATION 's3://{BUCKET}/psink/'")
     ok(athena, "INSERT INTO psink VALUES (1, 'a'), (2, 'b'), (3, 'a')")
@@ -311,6 +316,12 @@ def test_unload_formats_and_a_non_empty_target(athena, s3):
     assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
     assert execution["StatementType"] == "DML"
     written = keys(s3, "out/text/")
+    # The data manifest at the output location lists exactly the files written.
+    manifest = execution["Statistics"]["DataManifestLocation"]
+    assert manifest == f"{OUTPUT}{execution['QueryExecutionId']}-manifest.csv"
+    manifest_bucket, manifest_key = manifest[len("s3://"):].split("/", 1)
+    listed = s3.get_object(Bucket=manifest_bucket, Key=manifest_key)["Body"].read().decode().splitlines()
+    assert sorted(listed) == sorted(f"s3://{BUCKET}/{key}" for key in written)
     lines = []
     for key in written:
         lines.extend(gzip.decompress(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()).decode().splitlines())

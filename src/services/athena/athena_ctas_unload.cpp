@@ -1,6 +1,7 @@
 #include "services/athena/athena_ctas_unload.hpp"
 
 #include <algorithm>
+#include <fstream>
 
 #include "services/athena/athena_external_projection.hpp"
 #include "services/athena/athena_types.hpp"
@@ -257,6 +258,7 @@ ExternalPlan PlanCreateTableAs(ExternalCatalog& catalog, const ExternalContext& 
     plan.service_copies.push_back(plan.statements.size());
     plan.statements.push_back(CopyStatement(*query, *directory, *write, partition_by, context.query_id, false));
   }
+  if (ctas.with_data) plan.written_location = WithSlash(location);
   auto registration = RegisterStatements(catalog, context, table, true);
   if (!registration.ok()) return Failed(registration.error(), kind);
   for (auto& statement : *registration) plan.statements.push_back(std::move(statement));
@@ -350,6 +352,7 @@ ExternalPlan PlanInsertInto(ExternalCatalog& catalog, const ExternalContext& con
   for (const auto& column : table.spec.partition_columns) partition_by.push_back(column.name);
   plan.service_copies.push_back(plan.statements.size());
   plan.statements.push_back(CopyStatement(shaped, *directory, *write, partition_by, context.query_id, true));
+  plan.written_location = WithSlash(table.spec.location);
   plan.substatement_type = kind;
   if (!partition_by.empty() && !ProjectionEnabled(table.spec)) {
     plan.after_success = [context, database = table.database, name = table.spec.table.name] {
@@ -399,7 +402,40 @@ ExternalPlan PlanUnload(const ExternalContext& context, const Unload& unload) {
   plan.substatement_type = kind;
   plan.service_copies.push_back(plan.statements.size());
   plan.statements.push_back(CopyStatement(*query, *directory, *write, partition_by, context.query_id, false));
+  plan.written_location = WithSlash(unload.location);
   return plan;
+}
+
+void WriteDataManifest(const ExternalContext& context, const std::string& written_location,
+                       const std::string& manifest_location) {
+  if (context.files == nullptr) return;
+  auto written = context.files->Resolve(written_location);
+  auto manifest = context.files->Resolve(manifest_location);
+  if (!written.ok() || !manifest.ok()) return;
+  std::vector<std::string> urls;
+  std::error_code error;
+  std::filesystem::recursive_directory_iterator entries(written->directory, error), end;
+  for (; !error && entries != end; entries.increment(error)) {
+    std::error_code status_error;
+    if (!entries->is_regular_file(status_error)) continue;
+    if (entries->path().filename().string().rfind(context.query_id, 0) != 0) continue;
+    urls.push_back(written_location + entries->path().lexically_relative(written->directory).generic_string());
+  }
+  std::sort(urls.begin(), urls.end());
+  std::string body;
+  for (const auto& url : urls) body += url + "\n";
+  std::filesystem::create_directories(manifest->directory.parent_path(), error);
+  // Written in the store's own temporary directory (same file system, never listed as an object)
+  // and renamed into place: a reader never sees half a manifest.
+  std::filesystem::path staging = context.files->Root() / ".mallard-s3" / "tmp";
+  if (!std::filesystem::is_directory(staging, error)) staging = manifest->directory.parent_path();
+  const std::filesystem::path temporary = staging / (".athena-" + context.query_id + "-manifest.tmp");
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << body;
+    if (!out) return;
+  }
+  std::filesystem::rename(temporary, manifest->directory, error);
 }
 
 void RegisterWrittenPartitions(ExternalCatalog& catalog, const ExternalContext& context, const std::string& database,

@@ -14,6 +14,11 @@ ExternalPlan PlanInsertInto(ExternalCatalog& catalog, const ExternalContext& con
                             const ExternalTable& table);
 ExternalPlan PlanUnload(const ExternalContext& context, const Unload& unload);
 
+// Writes `manifest_location` (s3://…-manifest.csv): one s3:// URL per line of each file under
+// `written_location` whose name starts with the query id, as Athena's data manifest lists them.
+void WriteDataManifest(const ExternalContext& context, const std::string& written_location,
+                       const std::string& manifest_location);
+
 // After a CTAS or INSERT into a partitioned table succeeded: registers the `k=v/` directories now
 // under its location (not for projected tables, which need no registration).
 void RegisterWrittenPartitions(ExternalCatalog& catalog, const ExternalContext& context, const std::string& database,

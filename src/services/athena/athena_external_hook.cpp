@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "services/athena/athena_ctas_unload.hpp"
 #include "services/athena/athena_external_planner.hpp"
 #include "services/athena/athena_external_show.hpp"
 #include "services/athena/athena_service.hpp"
@@ -119,11 +120,18 @@ bool AthenaService::StartExternalStatement(ExecutionRecord& record, const Reques
     }
     return true;
   }
-  auto finished = [writer, after_success = plan->after_success, catalog = external_catalog_,
+  std::string manifest;
+  if (!plan->written_location.empty() && !context.output_location.empty()) {
+    manifest = context.output_location + record.id + "-manifest.csv";
+    record.data_manifest_location = manifest;
+  }
+  auto finished = [writer, after_success = plan->after_success, catalog = external_catalog_, context,
+                   written = plan->written_location, manifest,
                    changes_catalog = plan->changes_catalog](const sqlengine::QueryJob& job) {
     auto snapshot = job.Read();
     if (snapshot.state == JobState::Succeeded) {
       if (after_success) after_success();
+      if (!manifest.empty()) external::WriteDataManifest(context, written, manifest);
     } else if (changes_catalog) {
       catalog->MarkStale();  // the mirror ran ahead of a change the engine did not make
     }

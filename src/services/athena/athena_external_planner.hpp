@@ -44,6 +44,9 @@ struct ExternalPlan {
   // Runs on the query runner's pool once the engine succeeded, before the result files are written
   // (registers the partitions a CTAS or INSERT wrote).
   std::function<void()> after_success;
+  // Where CTAS/INSERT/UNLOAD write their files (s3://…/): the data manifest lists the files there
+  // whose names start with the query id.
+  std::string written_location;
 };
 
 ExternalPlan Failed(std::string message, std::string substatement_type);

@@ -552,6 +552,10 @@ boost::json::object AthenaService::DescribeExecution(const ExecutionRecord& reco
                   {"ServicePreProcessingTimeInMillis", 0},
                   {"ServiceProcessingTimeInMillis", std::max<std::int64_t>(0, total_millis - queue_millis - engine_millis)},
                   {"ResultReuseInformation", Json{{"ReusedPreviousResult", false}}}};
+  // CTAS, INSERT INTO and UNLOAD list the files they wrote (athena_external_hook.cpp).
+  if (!record.data_manifest_location.empty() && snapshot.state == JobState::Succeeded) {
+    statistics["DataManifestLocation"] = record.data_manifest_location;
+  }
   Json context;
   if (!record.database.empty()) context["Database"] = record.database;
   context["Catalog"] = record.catalog.empty() ? "AwsDataCatalog" : record.catalog;

@@ -42,6 +42,9 @@ struct ExecutionRecord {
   // The result files at OutputLocation (null when this server has no S3 to write them to): the
   // execution reads RUNNING until they are written and FAILED when they cannot be.
   std::shared_ptr<ResultFiles> result_files;
+  // CTAS, INSERT INTO an external table, UNLOAD: `<output location><id>-manifest.csv`, the list of
+  // the data files the query wrote (Statistics.DataManifestLocation).
+  std::string data_manifest_location;
 };
 
 // The execution's state as clients see it: the engine job's (or the service's settlement), held at
