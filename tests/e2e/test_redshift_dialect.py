@@ -76,3 +76,27 @@ def test_redshift_catalog_is_read_only_to_clients(mallard):
     described = redshift_run(redshift, "SELECT CRC32('Amazon Redshift') AS v")
     assert described["Status"] == "FINISHED", described
     assert redshift.get_statement_result(Id=described["Id"])["Records"] == [[{"stringValue": "f2726906"}]]
+
+
+def test_batch_is_one_session_and_search_path_reaches_later_statements(mallard):
+    """A BatchExecuteStatement is one Redshift session: SET search_path applies to the statements
+    after it; the next ExecuteStatement starts again from the default path."""
+    from sqlengine_e2e import REDSHIFT_TARGET, redshift_wait
+
+    redshift = client("redshift-data", mallard.endpoint)
+    batch = redshift.batch_execute_statement(Sqls=[
+        "CREATE SCHEMA analytics",
+        "SET search_path TO analytics, public",
+        "CREATE TABLE visits (n INTEGER)",
+        "INSERT INTO visits VALUES (7)",
+        "SELECT n, current_schema() AS s FROM visits",
+    ], **REDSHIFT_TARGET)
+    described = redshift_wait(redshift, batch["Id"])
+    assert described["Status"] == "FINISHED", described
+    result = redshift.get_statement_result(Id=batch["Id"] + ":5")
+    assert result["Records"] == [[{"longValue": 7}, {"stringValue": "analytics"}]]
+    # The table went to analytics, the first schema of the path; a new session's path is the default.
+    described = redshift_run(redshift, "SELECT count(*) FROM analytics.visits")
+    assert described["Status"] == "FINISHED", described
+    described = redshift_run(redshift, "SELECT n FROM visits")
+    assert described["Status"] == "FAILED" and 'relation "visits" does not exist' in described["Error"], described
