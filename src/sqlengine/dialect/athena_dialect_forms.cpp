@@ -698,6 +698,29 @@ Form CreateTableForm(DialectRewriter& rewriter, std::size_t index, std::size_t e
     }
     break;
   }
+  // CTAS … WITH [NO] DATA (Trino's suffix): NO DATA keeps the columns and none of the rows.
+  std::size_t query_end = end;
+  bool no_data = false;
+  if (next < end && tokens[next].IsKeyword("AS")) {
+    std::size_t last = rewriter.Previous(end);
+    if (last != kNone && last > next && tokens[last].IsPunct(';')) last = rewriter.Previous(last);
+    if (last != kNone && last > next && tokens[last].IsKeyword("DATA")) {
+      std::size_t before = rewriter.Previous(last);
+      const bool with_no = before != kNone && tokens[before].IsKeyword("NO");
+      if (with_no) before = rewriter.Previous(before);
+      if (before != kNone && before > next && tokens[before].IsKeyword("WITH")) {
+        no_data = with_no;
+        query_end = before;
+      }
+    }
+  }
+  if (query_end != end) {
+    const std::size_t query = rewriter.Next(next + 1, query_end);
+    MALLARD_ASSIGN_OR_RETURN(std::string body, rewriter.RewriteRange(query, query_end, depth));
+    std::string trimmed(TrimSql(body));
+    text += no_data ? " AS SELECT * FROM (" + trimmed + ") LIMIT 0" : " AS " + trimmed;
+    return std::optional<FormResult>(FormResult{std::move(text), end});
+  }
   MALLARD_ASSIGN_OR_RETURN(std::string rest, rewriter.RewriteRange(next < end ? next : end, end, depth));
   if (!rest.empty()) text += " " + rest;
   return std::optional<FormResult>(FormResult{std::move(text), end});

@@ -92,6 +92,9 @@ TEST(AthenaDialect, LiteralsAndTypes) {
   EXPECT_EQ(Translate("SELECT CAST(j AS json) j, CAST(i AS ipaddress) i, CAST(d AS decimal(10,2)) d FROM t"),
             "SELECT CAST(j AS JSON) j, CAST(i AS VARCHAR) i, CAST(d AS DECIMAL(10, 2)) d FROM t");
   EXPECT_EQ(Translate("SELECT CAST(x AS hyperloglog) FROM t"), "ERROR TYPE_NOT_FOUND: line 1:18: Unknown type: hyperloglog");
+  EXPECT_EQ(Translate("CREATE TABLE t2 AS SELECT a FROM t WITH NO DATA"), "CREATE TABLE t2 AS SELECT * FROM (SELECT a FROM t) LIMIT 0");
+  EXPECT_EQ(Translate("CREATE TABLE t2 WITH (format = 'ORC') AS SELECT a FROM t LIMIT 5 WITH DATA;"),
+            "CREATE TABLE t2 AS SELECT a FROM t LIMIT 5");
   EXPECT_EQ(Translate("CREATE TABLE t (id int NOT NULL COMMENT 'key', tags array(varchar)) WITH (format = 'ORC')"),
             "CREATE TABLE t (id INTEGER NOT NULL , tags VARCHAR[])");
 }
