@@ -311,6 +311,26 @@ TEST_F(CopyUnloadEngineTest, UnloadQueriesCannotBreakOutOfTheirCopy) {
   EXPECT_EQ(Get("fine/0000_part_00"), ") ; -- ( /*\n");
 }
 
+// DATEFORMAT / TIMEFORMAT: Redshift's patterns, 'auto' and epoch seconds/milliseconds; a value the
+// pattern does not read is a rejected row.
+TEST_F(CopyUnloadEngineTest, DateAndTimeFormats) {
+  ASSERT_TRUE(One("CREATE TABLE dt (d DATE, t TIMESTAMP)").succeeded);
+  Put("dt/a.txt", "01/02/2024|2024-03-04 05:06:07\n12/31/1999|1999-12-31 23:59:59\n");
+  auto patterned = One("COPY dt FROM 's3://bkt/dt/' IAM_ROLE default DATEFORMAT 'MM/DD/YYYY' TIMEFORMAT 'YYYY-MM-DD HH24:MI:SS'");
+  ASSERT_TRUE(patterned.succeeded) << patterned.error_message;
+  Put("ep/a.txt", "2024-01-02|1700000000\n");
+  auto epoch = One("COPY dt FROM 's3://bkt/ep/' IAM_ROLE default DATEFORMAT 'auto' TIMEFORMAT 'epochsecs'");
+  ASSERT_TRUE(epoch.succeeded) << epoch.error_message;
+  Put("ms/a.txt", "2024-01-03|1700000000123\n");
+  auto millis = One("COPY dt FROM 's3://bkt/ms/' IAM_ROLE default TIMEFORMAT AS 'epochmillisecs'");
+  ASSERT_TRUE(millis.succeeded) << millis.error_message;
+  EXPECT_EQ(Rows("SELECT CAST(d AS VARCHAR), CAST(t AS VARCHAR) FROM dt ORDER BY d"),
+            (std::vector<std::string>{"1999-12-31|1999-12-31 23:59:59", "2024-01-02|2024-03-04 05:06:07",
+                                      "2024-01-02|2023-11-14 22:13:20", "2024-01-03|2023-11-14 22:13:20.123"}));
+  Put("baddt/a.txt", "2024-01-02|x\n");
+  EXPECT_FALSE(One("COPY dt FROM 's3://bkt/baddt/' IAM_ROLE default DATEFORMAT 'MM/DD/YYYY'").succeeded);
+}
+
 TEST_F(CopyUnloadEngineTest, BatchWithCopyIsOneTransaction) {
   Put("b/1.csv", "1\n2\n");
   Put("bad/1.csv", "x\n");
