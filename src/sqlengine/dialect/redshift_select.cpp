@@ -262,6 +262,38 @@ Form RedshiftSelectForm(DialectRewriter& rewriter, std::size_t index, std::size_
       text += WithoutTrailingBlanks(std::move(item), &blanks) + " AS " + QuoteIdentifier(name) + blanks;
     }
   }
+  // SELECT … INTO [TEMP] [TABLE] name FROM …: Redshift's CREATE TABLE AS.
+  const std::size_t previous = rewriter.Previous(index);
+  if (list_end < end && tokens[list_end].IsKeyword("INTO") && (previous == kNone || tokens[previous].IsPunct(';'))) {
+    std::size_t k = rewriter.Next(list_end + 1, statement_end);
+    bool temporary = false;
+    if (k < statement_end && (tokens[k].IsKeyword("TEMP") || tokens[k].IsKeyword("TEMPORARY"))) {
+      temporary = true;
+      k = rewriter.Next(k + 1, statement_end);
+    }
+    if (k < statement_end && tokens[k].IsKeyword("TABLE")) k = rewriter.Next(k + 1, statement_end);
+    QualifiedName name;
+    while (k < statement_end && (tokens[k].kind == TokenKind::Word || tokens[k].kind == TokenKind::QuotedIdentifier) &&
+           !tokens[k].unterminated) {
+      name.parts.push_back(NamePart{IdentifierText(tokens[k]), tokens[k].kind != TokenKind::Word, tokens[k].offset});
+      std::size_t dot = rewriter.Next(k + 1, statement_end);
+      k = dot;
+      if (dot < statement_end && tokens[dot].IsPunct('.')) {
+        k = rewriter.Next(dot + 1, statement_end);
+        continue;
+      }
+      break;
+    }
+    if (name.parts.empty() || name.parts.size() > 3) return Fail(rewriter.SyntaxError(k, ""));
+    if (rewriter.Rules().map_name) MALLARD_RETURN_IF_ERROR(rewriter.Rules().map_name(name));
+    std::string table;
+    for (std::size_t p = 0; p < name.parts.size(); ++p) table += (p ? "." : "") + rewriter.EngineIdentifier(name.parts[p]);
+    MALLARD_ASSIGN_OR_RETURN(std::string rest, rewriter.RewriteRange(k, statement_end, depth));
+    std::string query = WithoutTrailingBlanks(text, nullptr) + " " + rest;
+    if (!limit.empty()) query = WithoutTrailingBlanks(query, nullptr) + " LIMIT " + limit;
+    return std::optional<FormResult>(FormResult{
+        std::string("CREATE ") + (temporary ? "TEMPORARY " : "") + "TABLE " + table + " AS " + query, statement_end});
+  }
   if (limit.empty()) return std::optional<FormResult>(FormResult{std::move(text), list_end});
   MALLARD_ASSIGN_OR_RETURN(std::string rest, rewriter.RewriteRange(list_end, statement_end, depth));
   text = WithoutTrailingBlanks(text + rest, nullptr) + " LIMIT " + limit + " ";

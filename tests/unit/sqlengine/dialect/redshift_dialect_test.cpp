@@ -170,6 +170,13 @@ TEST(RedshiftDialect, UnnamedColumnsAreNamedAsRedshiftNamesThem) {
   EXPECT_EQ(ran.rows, (std::vector<std::vector<std::string>>{{"2", "3"}}));
 }
 
+TEST(RedshiftDialect, SelectIntoCreatesATable) {
+  EXPECT_EQ(Translate("SELECT a, b INTO public.c FROM t WHERE a > 1"), "CREATE TABLE main.c AS SELECT a, b FROM t WHERE a > 1");
+  EXPECT_EQ(Translate("SELECT TOP 3 a INTO TEMP x FROM t ORDER BY a"),
+            "CREATE TEMPORARY TABLE x AS SELECT a FROM t ORDER BY a LIMIT 3");
+  EXPECT_EQ(Translate("INSERT INTO t SELECT a FROM u"), "INSERT INTO t SELECT a FROM u");
+}
+
 TEST(RedshiftDialect, TypesAreRedshifts) {
   EXPECT_EQ(Translate("SELECT x::varchar(max), CAST(y AS int2), z::super, w::float8 FROM t"),
             "SELECT x::VARCHAR AS \"varchar\", CAST(y AS SMALLINT) AS \"int2\", z::JSON AS \"super\", w::DOUBLE AS \"float8\" "
