@@ -111,6 +111,16 @@ def test_csv_table_reads_its_files_and_new_ones(athena, s3):
     total = sum(score for _, _, score in first + second + third if score is not None)
     assert ok(athena, "SELECT count(*), count(score), sum(score) FROM default.people") == [
         [str(len(first + second + third)), str(sum(1 for r in first + second + third if r[2] is not None)), text(total)]]
+    # A statement that writes files reads the table as it stands too (a new directory, no SELECT between).
+    s3.put_object(Bucket=BUCKET, Key="people/newer/part-3.csv", Body=b"300,late,1.5\n")
+    ok(athena, f"UNLOAD (SELECT id FROM people WHERE id = 300) TO 's3://{BUCKET}/people-export/' WITH (format = 'JSON')")
+    exported = [s3.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in keys(s3, "people-export/")]
+    assert [json.loads(line) for body in exported for line in gzip.decompress(body).decode().splitlines()] == [{"id": 300}]
+    s3.delete_object(Bucket=BUCKET, Key="people/newer/part-3.csv")
+    # Its view now names a directory without files until the next query rebuilds it: the catalog
+    # APIs still list the table.
+    listed = athena.list_table_metadata(CatalogName="AwsDataCatalog", DatabaseName="default")["TableMetadataList"]
+    assert "people" in [table["Name"] for table in listed]
     # Columns added later read as NULL where the files have none; REPLACE COLUMNS renames by position.
     ok(athena, "ALTER TABLE people ADD COLUMNS (extra string)")
     assert ok(athena, "SELECT count(extra) FROM people") == [["0"]]

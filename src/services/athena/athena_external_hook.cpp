@@ -93,8 +93,22 @@ bool AthenaService::StartExternalStatement(ExecutionRecord& record, const Reques
     }
     return true;
   }
-  // Catalog DDL without file writes runs at once (below); CTAS/INSERT/UNLOAD as a job.
+  // Catalog DDL without file writes runs at once (below); CTAS/INSERT/UNLOAD as a job, after the
+  // views of the external tables their query reads are brought up to date.
   const bool catalog_only = plan->changes_catalog && plan->service_copies.empty();
+  if (!plan->service_copies.empty()) {
+    std::string statements;
+    for (const auto& statement : plan->statements) statements += statement + "\n";
+    auto refresh = external::RefreshStatements(*external_catalog_, context, statements);
+    if (!refresh.ok()) {
+      if (plan->changes_catalog) external_catalog_->MarkStale();
+      record.settled_state = JobState::Failed;
+      record.settled_outcomes = Outcome(false, refresh.error());
+      return true;
+    }
+    plan->statements.insert(plan->statements.begin(), refresh->begin(), refresh->end());
+    for (auto& index : plan->service_copies) index += refresh->size();
+  }
   sqlengine::QueryRequest engine_request;
   engine_request.statements = std::move(plan->statements);
   engine_request.single_transaction = plan->single_transaction;

@@ -203,11 +203,17 @@ bool EngineHasDatabase(const ExternalContext& context, const std::string& databa
   return std::any_of(schemas->begin(), schemas->end(), [&](const std::string& name) { return Lowered(name) == Lowered(schema); });
 }
 
+// By name only, from the engine's catalogue tables: binding the views (ListTables reads every
+// view's columns) would be slow, and a view whose files moved would not bind.
 bool EngineHasTable(const ExternalContext& context, const std::string& database, const std::string& name) {
-  auto tables = context.engine->ListTables(context.engine_schema(database));
-  if (!tables.ok()) return false;
-  return std::any_of(tables->begin(), tables->end(),
-                     [&](const sqlengine::TableInfo& table) { return Lowered(table.name) == name; });
+  const std::string schema = QuoteString(context.engine_schema(database));
+  const std::string table = QuoteString(name);
+  auto rows = RunNow(*context.engine,
+                     {"SELECT count(*) FROM (SELECT table_name AS name FROM duckdb_tables() WHERE database_name = "
+                      "current_database() AND schema_name = " + schema + " UNION ALL SELECT view_name FROM duckdb_views() "
+                      "WHERE database_name = current_database() AND schema_name = " + schema + " AND NOT temporary) "
+                      "WHERE lower(name) = " + table});
+  return rows.ok() && !rows->empty() && !rows->front().empty() && rows->front()[0].integer > 0;
 }
 
 Result<std::vector<std::string>, std::string> RegisterStatements(ExternalCatalog& catalog, const ExternalContext& context,

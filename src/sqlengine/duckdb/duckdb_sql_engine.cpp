@@ -578,7 +578,11 @@ Result<std::vector<sqlengine::TableInfo>, std::string> DuckDbSqlEngine::ListTabl
         if (counted.ok() && !counted->empty() && !counted->front().empty()) info.estimated_rows = counted->front()[0].integer;
       }
     }
-    MALLARD_ASSIGN_OR_RETURN(info.columns, ColumnsOf(connection.value(), info.schema, info.name));
+    // A view that no longer binds (its table dropped; an Athena external table whose files moved
+    // since its view was built) is listed without columns rather than failing every listing.
+    auto columns = ColumnsOf(connection.value(), info.schema, info.name);
+    if (!columns.ok() && !row[2].boolean) return Fail(columns.error());
+    if (columns.ok()) info.columns = std::move(columns).value();
     MALLARD_ASSIGN_OR_RETURN(auto nullable_rows,
                              Select("SELECT is_nullable FROM duckdb_columns() WHERE database_name = current_database() "
                                     "AND schema_name = ? AND table_name = ? ORDER BY column_index",
