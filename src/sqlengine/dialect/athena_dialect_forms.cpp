@@ -284,8 +284,47 @@ Form IntervalForm(DialectRewriter& rewriter, std::size_t index, std::size_t end,
   }
   const std::size_t to = rewriter.Next(field + 1, end);
   if (to < end && tokens[to].IsKeyword("TO")) {
-    return Fail(Error("NOT_SUPPORTED", rewriter, index, "INTERVAL ... " + DialectRewriter::Lower(tokens[field].text) +
-                                                            " TO ... ranges are not supported by this endpoint"));
+    // YEAR TO MONTH ('1-2') and DAY TO SECOND ('2 03:04:05.5'), the two interval types Trino has:
+    // the literal, checked here, is spelled as DuckDB reads it by replace() (the string itself is
+    // passed on unchanged).
+    const std::size_t last_field = rewriter.Next(to + 1, end);
+    const std::string from = DialectRewriter::Lower(tokens[field].text);
+    const std::string until = last_field < end ? DialectRewriter::Lower(tokens[last_field].text) : "";
+    const std::string text = StringText(tokens[literal]);
+    auto digits = [](std::string_view part) {
+      return !part.empty() && part.find_first_not_of("0123456789") == std::string_view::npos;
+    };
+    std::string out;
+    if (from == "year" && until == "month") {
+      const std::size_t dash = text.find('-');
+      if (dash == std::string::npos || !digits(std::string_view(text).substr(0, dash)) ||
+          !digits(std::string_view(text).substr(dash + 1))) {
+        return Fail(Error("INVALID_LITERAL", rewriter, index, "'" + text + "' is not a valid INTERVAL YEAR TO MONTH literal"));
+      }
+      out = "CAST(replace(" + std::string(tokens[literal].text) + ", '-', ' years ') || ' months' AS INTERVAL)";
+    } else if (from == "day" && until == "second") {
+      const std::size_t blank = text.find(' ');
+      std::string_view clock = blank == std::string::npos ? std::string_view() : std::string_view(text).substr(blank + 1);
+      const std::size_t first_colon = clock.find(':');
+      const std::size_t second_colon = first_colon == std::string_view::npos ? first_colon : clock.find(':', first_colon + 1);
+      std::string_view seconds = second_colon == std::string_view::npos ? std::string_view() : clock.substr(second_colon + 1);
+      const std::size_t point = seconds.find('.');
+      const bool valid = blank != std::string::npos && digits(std::string_view(text).substr(0, blank)) &&
+                         second_colon != std::string_view::npos && digits(clock.substr(0, first_colon)) &&
+                         digits(clock.substr(first_colon + 1, second_colon - first_colon - 1)) &&
+                         digits(seconds.substr(0, point)) &&
+                         (point == std::string_view::npos || digits(seconds.substr(point + 1)));
+      if (!valid) {
+        return Fail(Error("INVALID_LITERAL", rewriter, index, "'" + text + "' is not a valid INTERVAL DAY TO SECOND literal"));
+      }
+      out = "CAST(replace(" + std::string(tokens[literal].text) + ", ' ', ' days ') AS INTERVAL)";
+    } else {
+      return Fail(Error("NOT_SUPPORTED", rewriter, index, "INTERVAL ... " + from + " TO " + until +
+                                                              " is not supported by this endpoint (YEAR TO MONTH and "
+                                                              "DAY TO SECOND are)"));
+    }
+    if (sign == "-") out = "(-" + out + ")";
+    return std::optional<FormResult>(FormResult{std::move(out), last_field + 1});
   }
   std::string out = "INTERVAL " + std::string(tokens[literal].text) + " " + DialectRewriter::Lower(tokens[field].text);
   if (sign == "-") out = "(-" + out + ")";

@@ -416,6 +416,9 @@ bool DialectRewriter::EndsOperand(std::size_t index) const {
       const std::size_t previous = Previous(index);
       if (previous == kNone) return false;
       const Token& before = tokens_[previous];
+      // The field that ends an interval literal: INTERVAL '1' DAY, … YEAR TO MONTH.
+      static const std::unordered_set<std::string> kIntervalFields = {"year", "month", "day", "hour", "minute", "second"};
+      if (kIntervalFields.count(lowered) != 0 && (before.Is(TokenKind::String) || before.IsKeyword("TO"))) return true;
       if (before.IsPunct('.') || before.IsPunct('(') || before.IsPunct(',') || before.Is(TokenKind::Operator)) return true;
       return before.kind == TokenKind::Word && ReservedStartsOperand(Lower(before.text)) && IsReserved(Lower(before.text));
     }

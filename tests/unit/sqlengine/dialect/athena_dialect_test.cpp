@@ -99,6 +99,16 @@ TEST(AthenaDialect, LiteralsAndTypes) {
             "CREATE TABLE t (id INTEGER NOT NULL , tags VARCHAR[])");
 }
 
+TEST(AthenaDialect, IntervalRanges) {
+  EXPECT_EQ(Translate("SELECT INTERVAL '1-2' YEAR TO MONTH i"),
+            "SELECT CAST(replace('1-2', '-', ' years ') || ' months' AS INTERVAL) i");
+  EXPECT_EQ(Translate("SELECT INTERVAL '2 03:04:05.5' DAY TO SECOND i"),
+            "SELECT CAST(replace('2 03:04:05.5', ' ', ' days ') AS INTERVAL) i");
+  EXPECT_EQ(Translate("SELECT INTERVAL '1-x' YEAR TO MONTH"),
+            "ERROR INVALID_LITERAL: line 1:8: '1-x' is not a valid INTERVAL YEAR TO MONTH literal");
+  EXPECT_EQ(Translate("SELECT INTERVAL '1' DAY TO HOUR").rfind("ERROR NOT_SUPPORTED: line 1:8:", 0), 0u);
+}
+
 TEST(AthenaDialect, SpecialForms) {
   EXPECT_EQ(Translate("SELECT EXTRACT(day_of_week FROM d) w FROM t"), "SELECT EXTRACT(isodow FROM d) w FROM t");
   EXPECT_EQ(Translate("SELECT position('b' IN s) p FROM t"), "SELECT strpos(s, 'b') p FROM t");
