@@ -37,19 +37,23 @@ function ScopePicker({ onChange }) {
   const [account, setAccount] = useState(scope.account);
   const [region, setRegion] = useState(scope.region);
   const signedIn = storedCredentials();
+  const [invalid, setInvalid] = useState(false);
   const apply = (event) => {
     event.preventDefault();
-    if (!/^\d{12}$/.test(account)) return;
-    setScope(account, region);
+    // Without keys the account is the access key, which names an account only as 12 digits.
+    if (!signedIn && !/^\d{12}$/.test(account)) return setInvalid(true);
+    setInvalid(false);
+    setScope(signedIn ? scope.account : account, region);
     onChange();
   };
   return html`<form class="scope" onSubmit=${apply} data-testid="scope-picker">
     <label>Account <input data-testid="scope-account" value=${signedIn ? '(from your keys)' : account} disabled=${!!signedIn}
-      pattern="\\d{12}" title="12 digits" size="13" onInput=${(e) => setAccount(e.target.value.trim())} /></label>
+title="12 digits" size="13" onInput=${(e) => setAccount(e.target.value.trim())} /></label>
     <label>Region <select data-testid="scope-region" value=${region} onChange=${(e) => setRegion(e.target.value)}>
       ${[...new Set([region, ...REGIONS])].map((r) => html`<option value=${r}>${r}</option>`)}
     </select></label>
     <button type="submit" data-testid="scope-apply">Apply</button>
+    ${invalid ? html`<span class="error" data-testid="scope-invalid">An account is 12 digits.</span>` : null}
   </form>`;
 }
 

@@ -144,6 +144,9 @@ def test_scope_picker_switches_region_and_account(console, mallard):
     west.create_queue(QueueName="console-west-111122223333")
     console.goto("sqs")
     console.wait_text("sqs-queues", "console-east")
+    console.fill("scope-account", "12345")
+    console.click("scope-apply")
+    console.wait_text("scope-invalid", "12 digits")
     console.select("scope-region", "eu-west-1")
     console.fill("scope-account", "111122223333")
     console.click("scope-apply")
@@ -648,6 +651,8 @@ def test_sigv4_server_asks_for_keys_signs_in_the_browser_and_asks_for_the_admin_
         browser.fill("sqs-send-body", "signed in the browser")
         browser.click("sqs-send-submit")
         browser.wait_text("sqs-send", "Sent message")
+        browser.click("sqs-peek-run")  # the developer endpoint, signed like the rest
+        browser.wait_text("sqs-peek-messages", "signed in the browser")
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
         assert got[0]["Body"] == "signed in the browser"
         browser.screenshot("sqs-signed-in")
