@@ -136,7 +136,7 @@ TEST(RedshiftDialect, SearchPathIsTheSessions) {
   // A schema of the path that does not exist is skipped, as Redshift skips it.
   ran = RunSql({"SET search_path TO no_such_schema, public", "SELECT current_setting('search_path'), current_schema()"});
   EXPECT_EQ(ran.error, "");
-  EXPECT_EQ(ran.rows, (std::vector<std::vector<std::string>>{{"main", "public"}}));
+  EXPECT_EQ(ran.rows, (std::vector<std::vector<std::string>>{{"no_such_schema, public", "public"}}));
   RunSql({"DROP SCHEMA analytics CASCADE"});
   EXPECT_EQ(TranslationError("SET no_such_parameter TO 1").code, "42704");
   // Nothing is dropped silently: what follows a SHOW/RESET name, or a SET value that is not a
