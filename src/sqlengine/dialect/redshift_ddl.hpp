@@ -37,4 +37,8 @@ Result<std::optional<FormResult>, DialectError> CreateTableForm(DialectRewriter&
 Result<std::optional<FormResult>, DialectError> AlterTableForm(DialectRewriter& rewriter, std::size_t index,
                                                                std::size_t end, int depth);
 
+// VACUUM … / ANALYZE … with Redshift's options, as the engine's VACUUM t / ANALYZE t.
+Result<std::optional<FormResult>, DialectError> MaintenanceForm(DialectRewriter& rewriter, std::size_t index,
+                                                                std::size_t end, int depth);
+
 }  // namespace mallard::sqlengine::dialect

@@ -359,53 +359,6 @@ Form InsertIntoForm(DialectRewriter& rewriter, std::size_t index, std::size_t en
   return Produce(text + " ", i);
 }
 
-// VACUUM [FULL | SORT ONLY | DELETE ONLY | REINDEX | RECLUSTER] [t] [TO n PERCENT] [BOOST] and
-// ANALYZE [VERBOSE] [t [(columns)]] [PREDICATE COLUMNS | ALL COLUMNS]: the engine's VACUUM t /
-// ANALYZE t (it has no sort order or compression to work on; a missing table still fails).
-Form MaintenanceForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int /*depth*/) {
-  if (!StatementStart(rewriter, index)) return Decline();
-  const auto& tokens = rewriter.Tokens();
-  const bool vacuum = tokens[index].IsKeyword("VACUUM");
-  std::size_t statement_end = StatementEnd(rewriter, index + 1, end);
-  static const std::unordered_set<std::string> kOptions = {"full", "sort", "only", "delete", "reindex", "recluster",
-                                                           "verbose"};
-  std::size_t i = rewriter.Next(index + 1, statement_end);
-  while (i < statement_end && tokens[i].kind == TokenKind::Word && kOptions.count(Lower(tokens[i].text)) != 0) {
-    i = rewriter.Next(i + 1, statement_end);
-  }
-  if (i < statement_end && tokens[i].IsKeyword("COMPRESSION")) return Decline();
-  QualifiedName name;
-  static const std::unordered_set<std::string> kTrailers = {"to", "boost", "predicate", "all"};
-  while (i < statement_end && (tokens[i].kind == TokenKind::Word || tokens[i].kind == TokenKind::QuotedIdentifier) &&
-         !tokens[i].unterminated && !(tokens[i].kind == TokenKind::Word && kTrailers.count(Lower(tokens[i].text)) != 0)) {
-    name.parts.push_back(NamePart{IdentifierText(tokens[i]), tokens[i].kind != TokenKind::Word, tokens[i].offset});
-    std::size_t dot = rewriter.Next(i + 1, statement_end);
-    i = dot;
-    if (dot < statement_end && tokens[dot].IsPunct('.')) {
-      i = rewriter.Next(dot + 1, statement_end);
-      continue;
-    }
-    break;
-  }
-  if (i < statement_end && tokens[i].IsPunct('(')) i = rewriter.Next(rewriter.Close(i, statement_end) + 1, statement_end);
-  // What may follow: TO n PERCENT, BOOST, PREDICATE COLUMNS, ALL COLUMNS.
-  while (i < statement_end) {
-    const Token& word = tokens[i];
-    const bool allowed = word.IsKeyword("TO") || word.IsKeyword("PERCENT") || word.IsKeyword("BOOST") ||
-                         word.IsKeyword("PREDICATE") || word.IsKeyword("ALL") || word.IsKeyword("COLUMNS") ||
-                         word.Is(TokenKind::Number);
-    if (!allowed) return Fail(rewriter.SyntaxError(i, ""));
-    i = rewriter.Next(i + 1, statement_end);
-  }
-  std::string text = vacuum ? "VACUUM" : "ANALYZE";
-  if (!name.parts.empty()) {
-    MALLARD_RETURN_IF_ERROR(rewriter.Rules().map_name(name));
-    text += " ";
-    for (std::size_t k = 0; k < name.parts.size(); ++k) text += (k ? "." : "") + rewriter.EngineIdentifier(name.parts[k]);
-  }
-  return Produce(text, statement_end);
-}
-
 // System relations in FROM position: the hidden catalog's table macros.
 Form SystemRelationForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, const RedshiftSession& session) {
   const auto& tokens = rewriter.Tokens();
