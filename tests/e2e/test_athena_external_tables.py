@@ -430,6 +430,12 @@ def test_errors(athena, s3):
     s3.put_object(Bucket=BUCKET, Key="orc/part-0.orc", Body=b"ORC\x00\x01")
     ok(athena, f"CREATE EXTERNAL TABLE orc_t (a int) STORED AS ORC LOCATION 's3://{BUCKET}/orc/'")
     assert failed(athena, "SELECT * FROM orc_t").startswith("NOT_SUPPORTED")
+    # A serde without a reader here (ALB logs' RegexSerDe): recorded, reading fails clearly.
+    s3.put_object(Bucket=BUCKET, Key="alb/log.txt", Body=b"http 2024-01-01T00:00:00Z app/x 1.2.3.4:5\n")
+    ok(athena, f"""CREATE EXTERNAL TABLE alb (type string, time string) ROW FORMAT SERDE
+        'org.apache.hadoop.hive.serde2.RegexSerDe' WITH SERDEPROPERTIES ('input.regex' = '([^ ]*) ([^ ]*).*')
+        LOCATION 's3://{BUCKET}/alb/'""")
+    assert failed(athena, "SELECT * FROM alb").startswith("NOT_SUPPORTED: the serde org.apache.hadoop.hive.serde2.RegexSerDe")
     assert "Table not found" in failed(athena, "MSCK REPAIR TABLE nothing_here")
     assert "not a partitioned table" in failed(athena, "SHOW PARTITIONS twice")
     assert "Duplicate property" in failed(athena, "UNLOAD (SELECT 1) TO 's3://x/y/' WITH (format='JSON', format='JSON')")

@@ -286,6 +286,7 @@ ExternalPlan PlanInsertInto(ExternalCatalog& catalog, const ExternalContext& con
     case ReadKind::OpenCsv: format_name = "TEXTFILE"; break;
     case ReadKind::Orc:
     case ReadKind::Avro:
+    case ReadKind::Unsupported:
       plan = Failed("NOT_SUPPORTED: INSERT INTO a table stored with " + table.spec.serde + " is not supported", kind);
       plan.statement_type = "DML";
       return plan;

@@ -397,7 +397,12 @@ ReadKind ReadKindOf(const ExternalTableSpec& spec) {
   if (serde.find("avro") != std::string::npos || input.find("avro") != std::string::npos) return ReadKind::Avro;
   if (serde.find("json") != std::string::npos) return ReadKind::Json;
   if (serde.find("opencsvserde") != std::string::npos) return ReadKind::OpenCsv;
-  return ReadKind::DelimitedText;
+  // LazySimpleSerDe and its multi-character-delimiter sibling; any other serde is not read.
+  if (serde.empty() || serde.find("lazysimpleserde") != std::string::npos ||
+      serde.find("multidelimitserde") != std::string::npos) {
+    return ReadKind::DelimitedText;
+  }
+  return ReadKind::Unsupported;
 }
 
 ExternalParse ParseExternalStatement(std::string_view sql) {

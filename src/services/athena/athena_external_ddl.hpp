@@ -66,7 +66,9 @@ struct ExternalTableSpec {
 };
 
 // How the engine reads a table's files.
-enum class ReadKind { Parquet, DelimitedText, OpenCsv, Json, Orc, Avro };
+// Unsupported: a serde this server has no reader for (RegexSerDe, Grok, CloudTrail, Ion, …): the
+// DDL is kept, a query over files fails with NOT_SUPPORTED naming it.
+enum class ReadKind { Parquet, DelimitedText, OpenCsv, Json, Orc, Avro, Unsupported };
 ReadKind ReadKindOf(const ExternalTableSpec& spec);
 
 struct PartitionSpec {

@@ -387,6 +387,11 @@ Result<std::vector<std::string>, std::string> RefreshStatements(ExternalCatalog&
     }
     MALLARD_ASSIGN_OR_RETURN(auto sources, CurrentSources(table, *context.files, context.now_seconds));
     const ReadKind kind = ReadKindOf(table.spec);
+    if (kind == ReadKind::Unsupported && !sources.empty()) {
+      return Fail("NOT_SUPPORTED: the serde " + table.spec.serde + " of table " + table.database + "." +
+                  table.spec.table.name + " is not supported by this server; use Parquet, JSON "
+                  "(org.openx.data.jsonserde.JsonSerDe), LazySimpleSerDe or OpenCSVSerde");
+    }
     if ((kind == ReadKind::Orc || kind == ReadKind::Avro) && !sources.empty()) {
       // The engine (DuckDB 1.4.4) has no ORC or Avro reader it may load: the DDL is kept, reading fails.
       return Fail("NOT_SUPPORTED: reading " + std::string(kind == ReadKind::Orc ? "ORC" : "Avro") + " files is not "

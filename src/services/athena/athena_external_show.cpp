@@ -288,6 +288,7 @@ std::string Classification(const ExternalTable& table) {
     case ReadKind::Json: return "json";
     case ReadKind::Orc: return "orc";
     case ReadKind::Avro: return "avro";
+    case ReadKind::Unsupported: return "unknown";
     case ReadKind::DelimitedText:
     case ReadKind::OpenCsv: return "csv";
   }

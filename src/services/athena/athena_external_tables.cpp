@@ -265,10 +265,11 @@ std::string SourceBranch(const ExternalTable& table, const Source& source) {
       break;
     }
     case ReadKind::Orc:
-    case ReadKind::Avro: {
+    case ReadKind::Avro:
+    case ReadKind::Unsupported: {
       // DuckDB 1.4.4 reads neither without extensions the engine may not load: a query over files
       // fails with Athena's error category, an empty location reads no rows.
-      const std::string format = kind == ReadKind::Orc ? "ORC" : "Avro";
+      const std::string format = kind == ReadKind::Orc ? "ORC" : kind == ReadKind::Avro ? "Avro" : spec.serde;
       for (std::size_t i = 0; i < spec.columns.size(); ++i) {
         const ColumnSpec& column = spec.columns[i];
         select.push_back(i == 0 ? "CAST(error(" +
