@@ -350,6 +350,24 @@ Form UnnestForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, i
       next = word + 1;
     }
   }
+  // How many columns the alias names: `AS t(a, b)` or `t(a, b)`.
+  std::size_t alias_columns = 0;
+  {
+    std::size_t alias = rewriter.Next(next, end);
+    if (alias < end && tokens[alias].IsKeyword("AS")) alias = rewriter.Next(alias + 1, end);
+    const std::size_t columns = alias < end ? rewriter.Next(alias + 1, end) : end;
+    if (alias < end && (tokens[alias].kind == TokenKind::Word || tokens[alias].kind == TokenKind::QuotedIdentifier) &&
+        columns < end && tokens[columns].IsPunct('(')) {
+      alias_columns = rewriter.SplitTopLevel(columns + 1, rewriter.Close(columns, end)).size();
+    }
+  }
+  if (arguments.size() == 1 && alias_columns > (ordinality ? 2u : 1u)) {
+    // One array named with several columns: an array of rows, one column per field (Trino). DuckDB
+    // spreads a struct's fields into columns with a recursive UNNEST in a select list.
+    std::string text = "(SELECT UNNEST(" + arguments[0] + ", recursive := true))";
+    if (ordinality) text = "(SELECT *, row_number() OVER () FROM " + text + ")";
+    return std::optional<FormResult>(FormResult{std::move(text), next});
+  }
   if (arguments.size() == 1) {
     return std::optional<FormResult>(FormResult{"UNNEST(" + arguments[0] + ")" + (ordinality ? " WITH ORDINALITY" : ""), next});
   }

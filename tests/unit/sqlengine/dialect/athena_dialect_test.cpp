@@ -116,6 +116,9 @@ TEST(AthenaDialect, SpecialForms) {
   EXPECT_EQ(Translate("SELECT x, n FROM UNNEST(ARRAY[1, 2]) WITH ORDINALITY AS u(x, n)"),
             "SELECT x, n FROM UNNEST(ARRAY[1, 2]) WITH ORDINALITY AS u(x, n)");
   EXPECT_EQ(Translate("SELECT * FROM t TABLESAMPLE BERNOULLI (50)"), "SELECT * FROM t TABLESAMPLE 50% (bernoulli)");
+  EXPECT_EQ(Translate("SELECT a, b FROM t CROSS JOIN UNNEST(t.rows) AS u(a, b)"),
+            "SELECT a, b FROM t CROSS JOIN (SELECT UNNEST(t.\"rows\", recursive := true)) AS u(a, b)");
+  EXPECT_EQ(Translate("SELECT a FROM t CROSS JOIN UNNEST(t.items) u(a)"), "SELECT a FROM t CROSS JOIN UNNEST(t.items) u(a)");
   EXPECT_EQ(Translate("SELECT transform(a, x -> x + 1) b, reduce(a, 0, (s, x) -> s + x, s -> s) c FROM t"),
             "SELECT transform(a, x -> x + 1) b, reduce(a, 0, (s, x) -> s + x, s -> s) c FROM t");
   EXPECT_EQ(Translate("SELECT current_date d, current_timestamp ts"), "SELECT current_date d, current_timestamp ts");
