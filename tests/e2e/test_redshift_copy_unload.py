@@ -271,6 +271,17 @@ def test_copy_inside_a_batch_is_one_transaction(redshift, s3, bucket):
     assert rows(redshift, "SELECT count(*) FROM batched") == [(3,)]
 
 
+def test_copy_among_other_statements_of_one_text(redshift, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="multi/1.csv", Body=b"1,a\n2,b\n")
+    run_ok(redshift, "CREATE TABLE multi (id INT, v VARCHAR(4))")
+    run_ok(redshift, "INSERT INTO multi VALUES (9, 'z')")
+    described = run_ok(redshift, f"TRUNCATE multi; COPY Public.Multi (ID, V) FROM 's3://{bucket}/multi/' {ROLE} CSV;")
+    assert described["ResultRows"] == 2
+    _, records = redshift_records(redshift, f"COPY multi FROM 's3://{bucket}/multi/' {ROLE} CSV; "
+                                            f"SELECT count(*) AS n FROM public.multi")
+    assert records == [[{"longValue": 4}]]
+
+
 # ---- UNLOAD ---------------------------------------------------------------------------------
 
 

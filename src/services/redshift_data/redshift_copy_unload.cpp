@@ -9,7 +9,9 @@
 
 #include "common/ids.hpp"
 #include "services/redshift_data/redshift_copy_unload_internal.hpp"
+#include "sqlengine/dialect/redshift_dialect.hpp"
 #include "sqlengine/dialect/sql_lexer.hpp"
+#include "sqlengine/sql_text.hpp"
 
 namespace mallard::redshift_data {
 
@@ -145,26 +147,59 @@ class BulkRunningQuery final : public sqlengine::RunningQuery {
       : engine_(std::move(engine)), files_(std::move(files)), request_(std::move(request)) {}
 
   std::vector<QueryOutcome> Run() override {
-    const std::vector<std::string> original = request_.statements;
-    std::vector<bulk::BulkPlan> plans(original.size());
+    // Each statement, or the statements of a text that holds a COPY/UNLOAD among others. The
+    // service leaves such a text untranslated: its other statements are translated here (a
+    // session per text, as the service keeps one per submission).
+    struct Piece {
+      std::size_t original = 0;
+      std::string sql;
+      std::string error;  // translation failed: the piece fails with this message
+    };
+    std::vector<Piece> pieces;
+    for (std::size_t i = 0; i < request_.statements.size(); ++i) {
+      const std::string& text = request_.statements[i];
+      auto parts = SplitAroundBulkStatements(text);
+      if (parts.empty()) {
+        pieces.push_back({i, text, {}});
+        continue;
+      }
+      sqlengine::dialect::RedshiftSession session;
+      for (auto& part : parts) {
+        Piece piece{i, std::move(part), {}};
+        if (ClassifyBulkStatement(piece.sql) == BulkStatementKind::None) {
+          auto translated = sqlengine::dialect::TranslateRedshift(piece.sql, session);
+          if (translated.ok()) {
+            piece.sql = sqlengine::RewriteNamedParameters(translated.value(), nullptr);
+          } else {
+            piece.error = sqlengine::dialect::RedshiftErrorText(translated.error());
+          }
+        }
+        pieces.push_back(std::move(piece));
+      }
+    }
+    std::vector<bulk::BulkPlan> plans(pieces.size());
     QueryRequest rewritten = request_;
+    rewritten.statements.clear();
     const std::string tag = NewUuid().substr(0, 8);
-    for (std::size_t i = 0; i < original.size(); ++i) {
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
       if (interrupted_) return {Cancelled()};
-      switch (ClassifyBulkStatement(original[i])) {
+      const std::string& sql = pieces[i].sql;
+      switch (pieces[i].error.empty() ? ClassifyBulkStatement(sql) : BulkStatementKind::None) {
         case BulkStatementKind::Copy:
-          plans[i] = bulk::PlanCopy(*engine_, files_.get(), original[i], request_.schema);
+          plans[i] = bulk::PlanCopy(*engine_, files_.get(), sql, request_.schema);
           break;
         case BulkStatementKind::Unload:
-          plans[i] = bulk::PlanUnload(*engine_, files_.get(), original[i], request_.schema, tag + "-" + std::to_string(i));
+          plans[i] = bulk::PlanUnload(*engine_, files_.get(), sql, request_.schema, tag + "-" + std::to_string(i));
           break;
         case BulkStatementKind::None:
+          plans[i].error = pieces[i].error;
+          rewritten.statements.push_back(plans[i].error.empty() ? sql : "SELECT error(" + bulk::SqlString(plans[i].error) + ")");
           continue;
       }
       // A plan that failed still takes the statement's place, so the statements before it run
       // (and, in a batch, are rolled back) exactly as when the engine itself fails it.
-      rewritten.statements[i] = plans[i].error.empty() ? plans[i].engine_sql
-                                                       : "SELECT error(" + bulk::SqlString(plans[i].error) + ")";
+      rewritten.statements.push_back(plans[i].error.empty() ? plans[i].engine_sql
+                                                            : "SELECT error(" + bulk::SqlString(plans[i].error) + ")");
       // UNLOAD's COPY … TO is Mallard's own statement into the S3 store: the sandbox lets it through.
       if (plans[i].kind == BulkStatementKind::Unload && plans[i].error.empty()) rewritten.service_copies.push_back(i);
     }
@@ -186,7 +221,6 @@ class BulkRunningQuery final : public sqlengine::RunningQuery {
       inner_ = nullptr;
     }
     for (std::size_t i = 0; i < plans.size(); ++i) {
-      if (plans[i].kind == BulkStatementKind::None) continue;
       QueryOutcome* outcome = i < outcomes.size() ? &outcomes[i] : nullptr;
       if (plans[i].kind == BulkStatementKind::Unload) {
         if (outcome != nullptr && outcome->succeeded) {
@@ -203,7 +237,25 @@ class BulkRunningQuery final : public sqlengine::RunningQuery {
       }
       if (plans[i].kind == BulkStatementKind::Copy) bulk::FinishCopy(*engine_, plans[i], request_.schema, *outcome);
     }
-    return outcomes;
+    if (pieces.size() == request_.statements.size()) return outcomes;
+    // One outcome per statement the client sent: a text's first failure, else its last statement's.
+    std::vector<QueryOutcome> merged;
+    std::size_t next = 0;
+    for (std::size_t original = 0; original < request_.statements.size() && next < outcomes.size(); ++original) {
+      std::size_t end = next;
+      while (end < pieces.size() && pieces[end].original == original) ++end;
+      std::size_t ran_end = std::min(end, outcomes.size());
+      std::size_t chosen = ran_end - 1;
+      for (std::size_t j = next; j < ran_end; ++j) {
+        if (!outcomes[j].succeeded) {
+          chosen = j;
+          break;
+        }
+      }
+      merged.push_back(std::move(outcomes[chosen]));
+      next = end;
+    }
+    return merged;
   }
 
   void Interrupt() override {
@@ -294,7 +346,7 @@ class CopyUnloadEngine final : public sqlengine::SqlEngine {
       }
     }
     bool bulk_statement = std::any_of(request.statements.begin(), request.statements.end(), [](const std::string& sql) {
-      return ClassifyBulkStatement(sql) != BulkStatementKind::None;
+      return ClassifyBulkStatement(sql) != BulkStatementKind::None || !SplitAroundBulkStatements(sql).empty();
     });
     if (!bulk_statement) return inner_->Prepare(std::move(request));
     return std::make_unique<BulkRunningQuery>(inner_, files_, std::move(request));

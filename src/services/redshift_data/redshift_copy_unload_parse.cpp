@@ -669,6 +669,49 @@ BulkStatementKind ClassifyBulkStatement(std::string_view sql) {
   return BulkStatementKind::None;
 }
 
+std::vector<std::string> SplitAroundBulkStatements(std::string_view sql) {
+  // Cheap refusals first: most texts are one statement, and name neither word.
+  if (sql.find(';') == std::string_view::npos) return {};
+  std::string lower = AsciiLowerCopy(sql);
+  if (lower.find(';') == std::string::npos ||
+      (lower.find("copy") == std::string::npos && lower.find("unload") == std::string::npos)) {
+    return {};
+  }
+  std::vector<std::string> parts;
+  bool any_bulk = false;
+  std::size_t start = 0;
+  while (start < sql.size()) {
+    std::string_view rest = sql.substr(start);
+    BulkStatementKind kind = ClassifyBulkStatement(rest);
+    any_bulk = any_bulk || kind != BulkStatementKind::None;
+    std::size_t scan_from = 0;  // where to look for the ';' that ends this statement, in `rest`
+    if (kind == BulkStatementKind::Unload) {
+      // Past the quoted SELECT, which the lexer may not read right (\' escapes).
+      for (const auto& token : dialect::Tokenize(rest)) {
+        if (token.Is(TokenKind::String)) {
+          std::string ignored;
+          auto end = ScanUnloadQuery(rest, token.offset, ignored);
+          scan_from = end.ok() ? *end : rest.size();
+          break;
+        }
+      }
+    }
+    std::size_t end = rest.size();
+    for (const auto& token : dialect::Tokenize(rest.substr(scan_from))) {
+      if (token.IsPunct(';')) {
+        end = scan_from + token.offset;
+        break;
+      }
+    }
+    std::string part(rest.substr(0, end));
+    bool blank = part.find_first_not_of(" \t\r\n\f\v") == std::string::npos;
+    if (!blank) parts.push_back(std::move(part));
+    start += end + 1;
+  }
+  if (!any_bulk || parts.size() < 2) return {};
+  return parts;
+}
+
 std::string BulkParseError::Render() const {
   if (position == 0) return message;
   return message + "\n  Position: " + std::to_string(position);

@@ -17,6 +17,11 @@ enum class BulkStatementKind { None, Copy, Unload };
 // COPY or UNLOAD by the statement's first word (comments and blanks skipped), None otherwise.
 BulkStatementKind ClassifyBulkStatement(std::string_view sql);
 
+// The statements of a text that holds a COPY or UNLOAD among others ("TRUNCATE t; COPY t FROM …"),
+// split at its top-level semicolons (an UNLOAD's quoted SELECT, `\'` escapes included, stays
+// whole), blank ones dropped. Empty when the text holds no COPY/UNLOAD or only one statement.
+std::vector<std::string> SplitAroundBulkStatements(std::string_view sql);
+
 enum class FileCompression { None, Gzip, Bzip2, Zstd, Lzop };
 
 // What COPY reads: Redshift's default pipe-delimited text, or FORMAT [AS] ….

@@ -227,8 +227,9 @@ RedshiftDataService::Result RedshiftDataService::Submit(const Request& request, 
     if (!target.db_user.empty()) session.user = target.db_user;
     session.process_id = 1073741824 + record.query_id % 100000;
     for (const auto& text : sql) {
-      // COPY and UNLOAD reach the engine as written: WithCopyUnload plans and runs them.
-      if (ClassifyBulkStatement(text) != BulkStatementKind::None) {
+      // COPY and UNLOAD (alone, or among other statements of the text) reach the engine as written:
+      // WithCopyUnload plans and runs them, and translates the text's other statements.
+      if (ClassifyBulkStatement(text) != BulkStatementKind::None || !SplitAroundBulkStatements(text).empty()) {
         engine_request.statements.push_back(text);
         continue;
       }

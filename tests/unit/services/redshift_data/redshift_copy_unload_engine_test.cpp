@@ -331,6 +331,28 @@ TEST_F(CopyUnloadEngineTest, DateAndTimeFormats) {
   EXPECT_FALSE(One("COPY dt FROM 's3://bkt/baddt/' IAM_ROLE default DATEFORMAT 'MM/DD/YYYY'").succeeded);
 }
 
+// A text that holds COPY/UNLOAD among other statements runs them in order, as one statement: its
+// result is the last statement's, or its first failure.
+TEST_F(CopyUnloadEngineTest, TextsWithSeveralStatements) {
+  Put("s/a.csv", "1\n2\n3\n");
+  ASSERT_TRUE(One("CREATE TABLE s (v INT)").succeeded);
+  ASSERT_TRUE(One("INSERT INTO s VALUES (100)").succeeded);
+  auto loaded = One("TRUNCATE s; COPY s FROM 's3://bkt/s/' IAM_ROLE default CSV;");
+  ASSERT_TRUE(loaded.succeeded) << loaded.error_message;
+  EXPECT_EQ(loaded.rows_affected, 3);
+  auto counted = One("COPY s FROM 's3://bkt/s/' IAM_ROLE default CSV; SELECT count(*) AS n FROM s");
+  ASSERT_TRUE(counted.succeeded) << counted.error_message;
+  ASSERT_EQ(counted.rows.size(), 1u);
+  EXPECT_EQ(counted.rows[0][0].integer, 6);
+  auto unloaded = One("UNLOAD ('select v, \\'a;b\\' AS t from s where v = 1') TO 's3://bkt/so/' IAM_ROLE default; SELECT 7");
+  ASSERT_TRUE(unloaded.succeeded) << unloaded.error_message;
+  EXPECT_EQ(Get("so/0000_part_00"), "1|a;b\n1|a;b\n");
+  auto failed = One("DELETE FROM s; COPY s FROM 's3://bkt/none' IAM_ROLE default; DELETE FROM s");
+  EXPECT_FALSE(failed.succeeded);
+  EXPECT_EQ(failed.error_message, "The specified S3 prefix 'none' does not exist");
+  EXPECT_EQ(Rows("SELECT count(*) FROM s"), (std::vector<std::string>{"0"}));  // the first DELETE ran
+}
+
 TEST_F(CopyUnloadEngineTest, BatchWithCopyIsOneTransaction) {
   Put("b/1.csv", "1\n2\n");
   Put("bad/1.csv", "x\n");

@@ -41,6 +41,19 @@ TEST(RedshiftCopyUnloadParse, ClassifiesByTheFirstWord) {
   EXPECT_EQ(ClassifyBulkStatement("/* never closed"), BulkStatementKind::None);
 }
 
+TEST(RedshiftCopyUnloadParse, SplitsTextsThatHoldACopyOrUnloadAmongOthers) {
+  EXPECT_TRUE(SplitAroundBulkStatements("COPY t FROM 's3://b/x'").empty());
+  EXPECT_TRUE(SplitAroundBulkStatements("COPY t FROM 's3://b/x';").empty());
+  EXPECT_TRUE(SplitAroundBulkStatements("SELECT 1; SELECT 2").empty());
+  EXPECT_TRUE(SplitAroundBulkStatements("SELECT 'copy'; SELECT 'unload'").empty());
+  EXPECT_EQ(SplitAroundBulkStatements("TRUNCATE t; copy t FROM 's3://b/x;y' IAM_ROLE default;\n"),
+            (std::vector<std::string>{"TRUNCATE t", " copy t FROM 's3://b/x;y' IAM_ROLE default"}));
+  EXPECT_EQ(SplitAroundBulkStatements("UNLOAD ('select \\'a;b\\', '';'' -- x') TO 's3://b/o' IAM_ROLE default; SELECT 1 -- ;\n"),
+            (std::vector<std::string>{"UNLOAD ('select \\'a;b\\', '';'' -- x') TO 's3://b/o' IAM_ROLE default", " SELECT 1 -- ;\n"}));
+  EXPECT_EQ(SplitAroundBulkStatements("/* ; */ BEGIN; COPY t FROM 's3://b/x'; END;;"),
+            (std::vector<std::string>{"/* ; */ BEGIN", " COPY t FROM 's3://b/x'", " END"}));
+}
+
 TEST(RedshiftCopyUnloadParse, ReadsACopyWithEveryKindOfParameter) {
   auto copy = ParseCopy(
       "copy Public.\"Sales\" (id, \"Name\") from 's3://my-bucket/data/part' iam_role default\n"
