@@ -84,7 +84,8 @@ struct DialectRules {
   // `listagg(…)`): a call when followed by `(`.
   const std::unordered_set<std::string>* reserved_callables = nullptr;
   // Unreserved words that, followed by `(`, are syntax rather than a function call (`OVER (`,
-  // `FILTER (`, `ROLLUP (`, `SETS (`).
+  // `SETS (`, `= ANY (`). A word after `)` is never a call (`count(*) FILTER (WHERE …)`), so
+  // FILTER need not be listed where it is also a function (Trino's filter(array, lambda)).
   const std::unordered_set<std::string>* structural_parens = nullptr;
   // Unreserved words that are keywords wherever they stand after an expression (`DESC`,
   // `PRECEDING`, `ONLY`): never taken for a bare column alias.
@@ -105,8 +106,9 @@ struct DialectRules {
   // The same, shared by every statement of a dialect (built once; consulted after keyword_forms),
   // so that building the rules per statement copies no hooks.
   const std::unordered_map<std::string, KeywordForm>* shared_keyword_forms = nullptr;
-  // Names unnamed items of the top-level SELECT list: called with the item's 0-based position,
-  // returns the alias ("_col0"). Empty: items keep the engine's names.
+  // Names unnamed items of the top-level SELECT list: called with the item's 0-based position
+  // in the list (a `*` before it counts as one item: its expansion is unknown here), returns the
+  // alias ("_col0"). Empty: items keep the engine's names.
   std::function<std::string(std::size_t position)> unnamed_column;
 
   // The error for SQL the dialect cannot parse at byte `offset` ("line 1:8: mismatched input 'x'").
