@@ -439,6 +439,14 @@ def test_errors(athena, s3):
     assert "Table not found" in failed(athena, "MSCK REPAIR TABLE nothing_here")
     assert "not a partitioned table" in failed(athena, "SHOW PARTITIONS twice")
     assert "Duplicate property" in failed(athena, "UNLOAD (SELECT 1) TO 's3://x/y/' WITH (format='JSON', format='JSON')")
+    # Writing statements cannot be steered outside the S3 store: locations are s3:// without '..',
+    # and the query must be one balanced statement (it is pasted into the engine's COPY).
+    assert "not an S3 location" in failed(athena, "UNLOAD (SELECT 1) TO '/tmp/mallard-escape/' WITH (format = 'JSON')")
+    assert "'..'" in failed(athena, f"UNLOAD (SELECT 1) TO 's3://{BUCKET}/../../tmp/x/' WITH (format = 'JSON')")
+    ok(athena, f"CREATE EXTERNAL TABLE target (a int) STORED AS PARQUET LOCATION 's3://{BUCKET}/target/'")
+    reason = failed(athena, "INSERT INTO target SELECT 1) TO '/tmp/mallard-escape.csv' (FORMAT csv) --")
+    assert reason.startswith("line 1:")
+    assert not os.path.exists("/tmp/mallard-escape.csv") and not os.path.exists("/tmp/mallard-escape")
     execution = run(athena, f"CREATE EXTERNAL TABLE st (a int) LOCATION 's3://{BUCKET}/st/'")
     assert (execution["StatementType"], execution.get("SubstatementType", "CREATE_TABLE")) == ("DDL", "CREATE_TABLE")
 

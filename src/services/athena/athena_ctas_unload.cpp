@@ -86,9 +86,23 @@ Result<std::vector<sqlengine::SqlColumn>, std::string> QueryColumns(const Extern
   return outcomes.back().columns;
 }
 
+// The query as the engine runs it. It is pasted into `COPY (…) TO '<path>'`, so the translated
+// text must still be one bracket-balanced statement (the parser checked the original).
 Result<std::string, std::string> Translated(const ExternalContext& context, const std::string& query) {
-  if (!context.translate) return query;
-  return context.translate(query);
+  std::string translated = query;
+  if (context.translate) {
+    MALLARD_ASSIGN_OR_RETURN(translated, context.translate(query));
+  }
+  int depth = 0;
+  for (const auto& token : sqlengine::dialect::Tokenize(translated)) {
+    if (token.unterminated) return Fail(std::string("the query has an unterminated literal or comment"));
+    if (token.kind != sqlengine::dialect::TokenKind::Punctuation) continue;
+    if (token.text == "(" || token.text == "[") ++depth;
+    if (token.text == ")" || token.text == "]") --depth;
+    if (depth < 0 || token.text == ";") return Fail(std::string("the query must be one statement"));
+  }
+  if (depth != 0) return Fail(std::string("the query's brackets do not balance"));
+  return translated;
 }
 
 // Whether any file (an S3 object) lies at or below `directory`.
