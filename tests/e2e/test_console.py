@@ -526,6 +526,23 @@ def test_sql_athena_runs_pages_history_and_cancel(console, mallard):
     reason = next(q for q in failed["QueryExecutions"] if q["Status"]["State"] == "FAILED")["Status"]["StateChangeReason"]
     console.wait_text("sql-error", reason)
 
+    # The database picker: a database made through Athena is offered, and a query runs in it.
+    def athena_run(sql: str) -> None:
+        qid = athena.start_query_execution(QueryString=sql, ResultConfiguration={
+            "OutputLocation": "s3://console-athena-results/boto/"})["QueryExecutionId"]
+        wait_until(lambda: athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"]
+                   == "SUCCEEDED", what=sql)
+    athena_run("CREATE DATABASE console_db")
+    athena_run("CREATE TABLE console_db.picked AS SELECT 'from console_db' AS origin")
+    console.goto("sql")
+    console.select("sql-database", "console_db")
+    console.fill("sql-editor", "SELECT origin FROM picked")
+    console.click("sql-run")
+    console.wait_text("sql-grid", "from console_db")
+    picked = [q for q in athena.batch_get_query_execution(QueryExecutionIds=athena.list_query_executions(
+        WorkGroup="primary")["QueryExecutionIds"])["QueryExecutions"] if q["Query"] == "SELECT origin FROM picked"]
+    assert picked[0]["QueryExecutionContext"]["Database"] == "console_db"
+
     # Cancel a long query.
     console.fill("sql-editor", LONG_ATHENA_QUERY)
     console.click("sql-run")
