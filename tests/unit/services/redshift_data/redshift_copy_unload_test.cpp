@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -52,6 +53,14 @@ TEST(RedshiftCopyUnloadParse, SplitsTextsThatHoldACopyOrUnloadAmongOthers) {
             (std::vector<std::string>{"UNLOAD ('select \\'a;b\\', '';'' -- x') TO 's3://b/o' IAM_ROLE default", " SELECT 1 -- ;\n"}));
   EXPECT_EQ(SplitAroundBulkStatements("/* ; */ BEGIN; COPY t FROM 's3://b/x'; END;;"),
             (std::vector<std::string>{"/* ; */ BEGIN", " COPY t FROM 's3://b/x'", " END"}));
+  EXPECT_EQ(SplitAroundBulkStatements("SELECT \"a;\"\"b\"; UNLOAD ('x') TO 's3://b/o'"),
+            (std::vector<std::string>{"SELECT \"a;\"\"b\"", " UNLOAD ('x') TO 's3://b/o'"}));
+  // Client SQL of 100 KB made of statements: one pass, not one per statement.
+  std::string many;
+  while (many.size() < 100000) many += "UNLOAD ('a');";
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(SplitAroundBulkStatements(many).size(), many.size() / 13);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
 }
 
 TEST(RedshiftCopyUnloadParse, ReadsACopyWithEveryKindOfParameter) {
@@ -299,6 +308,10 @@ TEST(RedshiftCopyUnloadParse, MutatedStatementsNeverCrash) {
         default: sql.resize(at); break;
       }
     }
+    // Splitting a text never loses or adds a byte outside the separators it cut at.
+    std::size_t kept = 0;
+    for (const auto& part : SplitAroundBulkStatements(sql)) kept += part.size();
+    EXPECT_LE(kept, sql.size()) << sql;
     for (bool unload : {false, true}) {
       std::size_t limit = Characters(sql) + 1;
       if (unload) {
