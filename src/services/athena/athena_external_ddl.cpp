@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 #include "services/athena/athena_external_reader.hpp"
+#include "sqlengine/sql_text.hpp"
 
 namespace mallard::athena::external {
 
@@ -407,6 +409,10 @@ ReadKind ReadKindOf(const ExternalTableSpec& spec) {
 
 ExternalParse ParseExternalStatement(std::string_view sql) {
   ExternalParse parse;
+  // Every query passes here: a SELECT is told apart by its first word, without tokenizing it all.
+  static const std::set<std::string> kLeading = {"CREATE", "DROP",     "ALTER",  "MSCK",  "SHOW",
+                                                 "DESCRIBE", "DESC", "INSERT", "UNLOAD"};
+  if (kLeading.count(sqlengine::LeadingKeyword(sql)) == 0) return parse;
   Parser parser(sql);
   std::optional<ExternalStatement> statement;
   // Each branch first decides whether the statement is one of ours (by its leading words), and
