@@ -87,7 +87,9 @@ function SendForm({ queue, onSent }) {
     if (dedupId) input.MessageDeduplicationId = dedupId;
     if (attributes.length) {
       input.MessageAttributes = Object.fromEntries(attributes.filter((a) => a.name).map((a) => [a.name,
-        a.type.startsWith('Binary') ? { DataType: a.type, BinaryValue: btoa(a.value) } : { DataType: a.type, StringValue: a.value }]));
+        // A Binary value is the UTF-8 bytes of what was typed, base64-encoded as the JSON protocol carries it.
+        a.type.startsWith('Binary') ? { DataType: a.type, BinaryValue: btoa(String.fromCharCode(...new TextEncoder().encode(a.value))) }
+          : { DataType: a.type, StringValue: a.value }]));
     }
     return sqs('SendMessage', input);
   };

@@ -248,11 +248,16 @@ def test_sqs_many_queues_are_capped_and_filtered_and_fifo_send(console, mallard)
     error = json.loads(refused.body)
     console.wait_text(f"css:[data-testid='sqs-send'] [data-error-code='{error['__type'].split('#')[-1]}']", error["message"])
     sqs.set_queue_attributes(QueueUrl=fifo, Attributes={"ContentBasedDeduplication": "true"})
+    console.click("sqs-attr-add")
+    console.fill("sqs-attr-name-1", "blob")
+    console.select("sqs-attr-type-1", "Binary")
+    console.fill("sqs-attr-value-1", "bytes ü")
     console.click("sqs-send-submit")
     console.wait_text("sqs-send", "Sent message")
     got = sqs.receive_message(QueueUrl=fifo, AttributeNames=["All"], MessageAttributeNames=["All"])["Messages"][0]
     assert got["Body"] == "fifo from the console" and got["Attributes"]["MessageGroupId"] == "group-7"
-    assert got["MessageAttributes"] == {"amount": {"StringValue": "42.5", "DataType": "Number"}}
+    assert got["MessageAttributes"] == {"amount": {"StringValue": "42.5", "DataType": "Number"},
+                                        "blob": {"BinaryValue": "bytes ü".encode(), "DataType": "Binary"}}
 
 
 def test_sqs_redrive_start_and_cancel(console, mallard):
