@@ -191,6 +191,19 @@ def test_json_table_by_name(athena, s3):
     assert ok(athena, "SELECT count(*), count(eventname) FROM lenient") == [["3", "2"]]
 
 
+def test_text_collections(athena, s3):
+    s3.put_object(Bucket=BUCKET, Key="coll/a.txt",
+                  Body=b"1\tx,y\tk1=1,k2=2\t7,seven\n2\t\t\t\n3\n")
+    ok(athena, f"""CREATE EXTERNAL TABLE coll (id int, tags array<string>, counts map<string,int>,
+        pair struct<n:int,s:string>) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t'
+        COLLECTION ITEMS TERMINATED BY ',' MAP KEYS TERMINATED BY '=' LOCATION 's3://{BUCKET}/coll/'""")
+    rows = ok(athena, "SELECT id, cardinality(tags), element_at(counts, 'k2'), pair.n, pair.s FROM coll ORDER BY id")
+    # Hive's text: collections split on the collection delimiter, map keys on the map-key delimiter;
+    # a missing field is NULL.
+    assert rows[0] == ["1", "2", "2", "7", "seven"]
+    assert rows[2] == ["3", None, None, None, None]
+
+
 def test_empty_location_reads_no_rows_until_files_arrive(athena, s3):
     ok(athena, f"CREATE EXTERNAL TABLE later (a int, b string) ROW FORMAT DELIMITED FIELDS TERMINATED BY '|' "
                f"LOCATION 's3://{BUCKET}/later/'")

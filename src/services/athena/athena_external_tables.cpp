@@ -153,6 +153,8 @@ void CollectDataDirectories(const std::filesystem::path& directory, std::size_t 
 
 std::string EngineType(const HiveType& type) { return EngineTypeText(type); }
 
+bool IsPrimitive(const HiveType& type) { return type.children.empty(); }
+
 std::string NullOf(const ColumnSpec& column) { return "NULL::" + EngineType(column.type) + " AS " + QuoteIdentifier(column.name); }
 
 std::string Delimiter(const ExternalTableSpec& spec, std::string_view key, std::string fallback) {
@@ -255,8 +257,23 @@ std::string SourceBranch(const ExternalTable& table, const Source& source) {
         } else if (type == "array") {
           expression = "TRY_CAST(string_split(" + field + ", " + QuoteString(Delimiter(spec, "collection.delim", "\x02")) +
                        ") AS " + EngineType(column.type) + ")";
+        } else if (type == "map" && IsPrimitive(column.type.children[0]) && IsPrimitive(column.type.children[1])) {
+          // k1:v1<collection.delim>k2:v2, keys and values by mapkey.delim (Hive's \002 and \003).
+          expression = "TRY_CAST(map_from_entries(list_transform(string_split(" + field + ", " +
+                       QuoteString(Delimiter(spec, "collection.delim", "\x02")) + "), lambda e: {'k': split_part(e, " +
+                       QuoteString(Delimiter(spec, "mapkey.delim", "\x03")) + ", 1), 'v': split_part(e, " +
+                       QuoteString(Delimiter(spec, "mapkey.delim", "\x03")) + ", 2)})) AS " + EngineType(column.type) + ")";
+        } else if (type == "struct" && std::all_of(column.type.children.begin(), column.type.children.end(), IsPrimitive)) {
+          // Fields in order, separated by collection.delim.
+          std::string fields;
+          const std::string parts = "string_split(" + field + ", " + QuoteString(Delimiter(spec, "collection.delim", "\x02")) + ")";
+          for (std::size_t f = 0; f < column.type.children.size(); ++f) {
+            fields += (f > 0 ? ", " : "") + QuoteIdentifier(column.type.field_names[f]) + " := TRY_CAST(" + parts + "[" +
+                      std::to_string(f + 1) + "] AS " + EngineType(column.type.children[f]) + ")";
+          }
+          expression = "CASE WHEN " + field + " IS NULL THEN NULL ELSE struct_pack(" + fields + ") END";
         } else if (type == "map" || type == "struct") {
-          expression = "NULL::" + EngineType(column.type);  // nested text values are not read (README)
+          expression = "NULL::" + EngineType(column.type);  // nested collections in text are not read (README)
         } else {
           expression = "TRY_CAST(" + field + " AS " + EngineType(column.type) + ")";
         }
