@@ -135,11 +135,20 @@ function ItemEditor({ table, item, isNew, onClose, onSaved }) {
       setBusy(false);
     }
   };
-  const save = () => run(async () => {
-    const parsed = parseJsonField(text, 'Item');
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AwsError('InvalidJSON', 'Item: an object of attribute values, e.g. {"pk": {"S": "a"}}');
-    await ddb('PutItem', { TableName: table.TableName, Item: parsed });
-  });
+  const save = () => {
+    let parsed;
+    try {
+      parsed = parseJsonField(text, 'Item');
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AwsError('InvalidJSON', 'Item: an object of attribute values, e.g. {"pk": {"S": "a"}}');
+    } catch (e) {
+      setError(e);
+      return;
+    }
+    // A PutItem under another key writes a second item: say so rather than leave the original behind silently.
+    if (!isNew && JSON.stringify(keyOf(table, parsed)) !== JSON.stringify(keyOf(table, item)) &&
+        !window.confirm('The key changed: this saves a new item and the original stays. Save?')) return;
+    run(() => ddb('PutItem', { TableName: table.TableName, Item: parsed }));
+  };
   const remove = () => {
     if (!window.confirm('Delete this item?')) return;
     run(() => ddb('DeleteItem', { TableName: table.TableName, Key: keyOf(table, item) }));

@@ -415,6 +415,18 @@ def test_dynamodb_item_edit_create_delete_and_validation_errors(console, dynamod
     assert "Item" not in dynamodb.get_item(TableName="console-edit", Key=key)
     console.wait_text("ddb-count", "3 items loaded")
 
+    # Saving under a changed key asks first (it writes a second item), then both items exist.
+    console.call("dialogs")
+    console.click("css:[data-testid='ddb-item-list'] .vrow", text="teal")
+    moved = json.loads(console.evaluate("document.querySelector('[data-testid=ddb-item-json]').value"))
+    moved["sk"] = {"N": "43"}
+    console.fill("ddb-item-json", json.dumps(moved))
+    console.click("ddb-item-save")
+    console.wait_gone("ddb-item-editor")
+    assert any("The key changed" in d for d in console.call("dialogs"))
+    for sort_key in ("42", "43"):
+        assert "Item" in dynamodb.get_item(TableName="console-edit", Key={"pk": {"S": "created"}, "sk": {"N": sort_key}})
+
 
 def test_dynamodb_virtualised_list_stays_fast_at_100k_items(console, dynamodb):
     """100,000 items loaded page by page (1,000 per Scan) into the list: the page keeps only the
