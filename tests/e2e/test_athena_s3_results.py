@@ -162,7 +162,7 @@ def test_seeded_random_values_round_trip_through_the_csv(athena, s3):
 
 
 def test_succeeded_is_never_reported_before_the_object_exists(athena, s3):
-    ids = [start(athena, f"SELECT {n} AS n, repeat('x', 1000) AS pad FROM range(2000)") for n in range(6)]
+    ids = [start(athena, f"SELECT {n} AS n, rpad('', 1000, 'x') AS pad FROM range(2000)") for n in range(6)]
     pending = set(ids)
     deadline = time.monotonic() + 60
     while pending and time.monotonic() < deadline:

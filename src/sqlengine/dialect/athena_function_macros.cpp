@@ -198,6 +198,11 @@ std::vector<Macro> Macros() {
       {"array_remove",
        "(a, x) AS CASE WHEN x IS NULL THEN NULL ELSE list_filter(a, mallard_e -> mallard_e IS NULL OR mallard_e <> x) "
        "END"},
+      // Trino's repeat builds an array (DuckDB's repeat repeats a string): count from 0 to 10,000.
+      {"repeat",
+       "(x, n) AS CASE WHEN n < 0 THEN error('count argument of repeat function must be greater than or equal to 0') "
+       "WHEN n > 10000 THEN error('count argument of repeat function must be less than or equal to 10000') ELSE "
+       "repeat([x], CAST(n AS BIGINT)) END"},
       {"slice",
        "(a, p, n) AS CASE WHEN p = 0 THEN error('SQL array indices start at 1') WHEN n < 0 THEN error('length must be "
        "greater than or equal to 0') WHEN p > 0 THEN list_slice(a, p, p + n - 1) WHEN len(a) + p < 0 THEN "

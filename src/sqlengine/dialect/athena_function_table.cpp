@@ -392,6 +392,7 @@ std::unordered_map<std::string, AthenaFunction> BuildTable() {
       {R(1, 1, "list_sort($1)"), S(2, 2, Unsupported)});
   rename("array_remove", "array_remove(array(E), E)", 2, 2, "$Sarray_remove($*)");
   rename("slice", "slice(array(E), bigint, bigint)", 3, 3, "$Sslice($*)");
+  rename("repeat", "repeat(T, bigint)", 2, 2, "$Srepeat($*)");
   rename("sequence", "sequence(bigint, bigint), sequence(bigint, bigint, bigint), sequence(date, date)", 2, 3,
          "$Ssequence($*)");
   rename("flatten", "flatten(array(array(E)))", 1, 1, "flatten($1)");

@@ -403,6 +403,19 @@ Form SystemRelationForm(DialectRewriter& rewriter, std::size_t index, std::size_
   return Produce(text, name + 1);
 }
 
+// The session parameters Redshift's SET and RESET take (besides search_path); any other name is
+// "unrecognized", as Redshift answers — DuckDB's own settings never reach the engine from here.
+bool IsSessionParameter(const std::string& parameter) {
+  static const std::unordered_set<std::string> kSessionParameters = {
+      "datestyle", "timezone", "query_group", "statement_timeout", "enable_result_cache_for_session",
+      "analyze_threshold_percent", "wlm_query_slot_count", "extra_float_digits", "application_name",
+      "describe_field_name_in_uppercase", "enable_case_sensitive_identifier", "client_encoding",
+      "enable_case_sensitive_super_attribute", "json_parse_truncate_strings", "max_concurrency_scaling_clusters",
+      "mv_enable_aqmv_for_session", "navigate_super_null_on_error", "parse_super_null_on_error",
+      "spectrum_query_maxerror", "cast_super_null_on_error", "downcase_delimited_identifier", "seg_stats_threshold"};
+  return kSessionParameters.count(parameter) != 0;
+}
+
 // SET search_path TO a, b | SET name TO value (session parameters Redshift clients set).
 Form SetForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, RedshiftSession& session) {
   if (!StatementStart(rewriter, index)) return Decline();
@@ -439,14 +452,7 @@ Form SetForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, Reds
     session.search_path = path;
     return Produce(EngineSearchPathSql(EngineSearchPath(session)), statement_end);
   }
-  static const std::unordered_set<std::string> kSessionParameters = {
-      "datestyle", "timezone", "query_group", "statement_timeout", "enable_result_cache_for_session",
-      "analyze_threshold_percent", "wlm_query_slot_count", "extra_float_digits", "application_name",
-      "describe_field_name_in_uppercase", "enable_case_sensitive_identifier", "client_encoding",
-      "enable_case_sensitive_super_attribute", "json_parse_truncate_strings", "max_concurrency_scaling_clusters",
-      "mv_enable_aqmv_for_session", "navigate_super_null_on_error", "parse_super_null_on_error",
-      "spectrum_query_maxerror", "cast_super_null_on_error", "downcase_delimited_identifier", "seg_stats_threshold"};
-  if (kSessionParameters.count(parameter) == 0) {
+  if (!IsSessionParameter(parameter)) {
     return Fail(DialectError{"42704", "unrecognized configuration parameter \"" + parameter + "\""});
   }
   for (const auto& [begin, piece_end] : rewriter.SplitTopLevel(to + 1, statement_end)) {
@@ -580,6 +586,7 @@ Form ResetForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, Re
     session.search_path = RedshiftSession{}.search_path;
     return Produce("SET search_path = 'main'", statement_end);
   }
+  if (!IsSessionParameter(word)) return Fail(DialectError{"42704", "unrecognized configuration parameter \"" + word + "\""});
   return Produce("SET VARIABLE mallard_redshift_setting = " + QuoteString(word), statement_end);
 }
 

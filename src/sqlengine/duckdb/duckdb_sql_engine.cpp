@@ -460,6 +460,11 @@ Result<std::shared_ptr<DuckDbSqlEngine>, std::string> DuckDbSqlEngine::Open(cons
       &sqlengine::dialect::AthenaEngineSetup(),
       &sqlengine::dialect::RedshiftEngineSetup(),
   };
+  // Both dialects divide integers as integers (Trino: 7 / 2 = 3, -7 / 2 = -3; Redshift, as
+  // PostgreSQL, the same); DuckDB's `/` would give 3.5.
+  if (auto ran = engine->ExecuteAdmin("SET GLOBAL integer_division = true"); !ran.ok()) {
+    return Fail("SQL engine set-up failed on integer division: " + ran.error());
+  }
   for (const auto* setup : dialect_setups) {
     for (const auto& statement : *setup) {
       if (auto ran = engine->ExecuteAdmin(statement); !ran.ok()) {
