@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <deque>
+#include <mutex>
+
 #include "services/s3/s3_call.hpp"
 #include "services/s3/xml/s3_errors.hpp"
 
@@ -39,22 +42,87 @@ class BodyPump : public std::enable_shared_from_this<BodyPump> {
       End();
       return;
     }
+    {
+      std::lock_guard lock(mutex_);
+      reading_ = true;
+    }
     ReadNext();
   }
 
  private:
+  // The socket is read ahead of the pool: while one piece is decoded, hashed and written, the next
+  // ones (at most kReadAhead) are already being received. Pieces are consumed in order by one
+  // Drain at a time.
+  static constexpr std::size_t kReadAhead = 2;
+  struct Piece {
+    std::string bytes;  // empty (and no error): the body ended
+    std::string error;
+  };
+
   void ReadNext() {
     auto self = shared_from_this();
-    call_->request().http.body_stream->Read([self](std::string bytes, std::string error) {
-      if (!error.empty()) {
-        spdlog::debug("s3 upload body failed: {} (request {})", error, self->call_->context().request_id);
-        return self->Finish(Fail(errors::IncompleteBody()));
+    call_->request().http.body_stream->Read(
+        [self](std::string bytes, std::string error) { self->OnPiece(std::move(bytes), std::move(error)); });
+  }
+
+  // On the connection's thread: queue the piece, read on if there is room, start a Drain if none runs.
+  void OnPiece(std::string bytes, std::string error) {
+    const bool last = !error.empty() || bytes.empty();
+    bool read_more = false;
+    bool drain = false;
+    {
+      std::lock_guard lock(mutex_);
+      reading_ = false;
+      if (stopped_) return;
+      if (last) ended_ = true;
+      pieces_.push_back(Piece{std::move(bytes), std::move(error)});
+      read_more = !ended_ && pieces_.size() < kReadAhead;
+      reading_ = read_more;
+      drain = !draining_;
+      draining_ = true;
+    }
+    if (read_more) ReadNext();
+    if (drain) {
+      auto self = shared_from_this();
+      call_->RunBlocking([self] { self->Drain(); });
+    }
+  }
+
+  // On the pool: the queued pieces in order, until the queue is empty or the upload is over.
+  void Drain() {
+    for (;;) {
+      Piece piece;
+      bool read_more = false;
+      {
+        std::lock_guard lock(mutex_);
+        if (stopped_ || pieces_.empty()) {
+          draining_ = false;
+          return;
+        }
+        piece = std::move(pieces_.front());
+        pieces_.pop_front();
+        read_more = !reading_ && !ended_ && pieces_.size() < kReadAhead;
+        if (read_more) reading_ = true;
       }
-      self->call_->RunBlocking([self, bytes = std::move(bytes)]() mutable {
-        if (bytes.empty()) return self->End();
-        if (self->Consume(bytes)) self->ReadNext();
-      });
-    });
+      if (read_more) ReadNext();
+      if (!piece.error.empty()) {
+        spdlog::debug("s3 upload body failed: {} (request {})", piece.error, call_->context().request_id);
+        Stop();
+        return Finish(Fail(errors::IncompleteBody()));
+      }
+      if (piece.bytes.empty()) {
+        Stop();
+        return End();
+      }
+      if (!Consume(piece.bytes)) return Stop();
+    }
+  }
+
+  // The upload is over (ended or failed): pieces still arriving are dropped, none is asked for.
+  void Stop() {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    pieces_.clear();
   }
 
   // Decodes, hashes and stores one piece; false when the upload failed (and `done` has run).
@@ -116,6 +184,12 @@ class BodyPump : public std::enable_shared_from_this<BodyPump> {
   std::unique_ptr<codec::AwsChunkedDecoder> decoder_;
   std::string decoded_;
   std::uint64_t received_ = 0;
+  std::mutex mutex_;  // the read-ahead state below
+  std::deque<Piece> pieces_;
+  bool reading_ = false;   // a Read is outstanding
+  bool ended_ = false;     // the last piece (end or error) has arrived: no more Reads
+  bool draining_ = false;  // a Drain is queued or running
+  bool stopped_ = false;   // the upload is over
 };
 
 class StoreSource final : public http::ResponseBodySource, public std::enable_shared_from_this<StoreSource> {
