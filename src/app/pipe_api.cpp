@@ -82,6 +82,48 @@ bool IsStateChanging(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
 }
 
+// POST /tables, POST /tables/{table}/resync, DELETE /tables/{table}[?drop_lake_table=…]; nullopt
+// when the request is none of them.
+std::optional<http::HttpResponse> RouteTableAction(cdc::SyncGroup& group, const http::HttpRequest& request) {
+  const std::string& path = request.path;
+  if (path == "/tables" && request.method == "POST") {
+    json::value body;
+    boost::system::error_code error;
+    body = json::parse(request.body, error);
+    if (error || !body.is_object() || !body.as_object().contains("table") || !body.at("table").is_string()) {
+      return Error(400, "expected a JSON body {\"table\": \"schema.table\"}");
+    }
+    auto added = group.AddTable(std::string(body.at("table").as_string()));
+    if (!added.ok()) return Error(added.error().find("already synced") != std::string::npos ? 409 : 400, added.error());
+    return Json(201, json::object{{"table", body.at("table")}, {"state", "SNAPSHOT"}});
+  }
+  if (path.rfind("/tables/", 0) == 0) {
+    auto decoded = PercentDecode(path.substr(8));
+    if (!decoded) return Error(400, "malformed percent-escape in the path");
+    std::string rest = *decoded;
+    bool resync = rest.size() > 7 && rest.compare(rest.size() - 7, 7, "/resync") == 0;
+    if (resync && request.method == "POST") {
+      std::string table = rest.substr(0, rest.size() - 7);
+      auto done = group.Resync(table);
+      if (!done.ok()) return Error(done.error().find("not synced") != std::string::npos ? 404 : 400, done.error());
+      return Json(202, json::object{{"table", table}, {"state", "SNAPSHOT"}});
+    }
+    if (!resync && request.method == "DELETE") {
+      // ?drop_lake_table=true also drops the lake table, so adding the table again starts over.
+      bool drop_lake_table = false;
+      for (const auto& [name, value] : QueryParameters(request.query)) {
+        if (name != "drop_lake_table") return Error(400, "unknown query parameter '" + name + "'");
+        if (value != "true" && value != "false") return Error(400, "drop_lake_table must be true or false");
+        drop_lake_table = value == "true";
+      }
+      auto done = group.RemoveTable(rest, drop_lake_table);
+      if (!done.ok()) return Error(done.error().find("not synced") != std::string::npos ? 404 : 400, done.error());
+      return Json(200, json::object{{"table", rest}, {"removed", true}, {"lake_table_dropped", drop_lake_table}});
+    }
+  }
+  return std::nullopt;
+}
+
 class PipeApiHandler final : public http::HttpHandler {
  public:
   PipeApiHandler(std::shared_ptr<cdc::SyncGroup> group, std::string admin_token)
@@ -127,41 +169,7 @@ class PipeApiHandler final : public http::HttpHandler {
       response.SetHeader("Content-Type", "text/plain; version=0.0.4");
       return response;
     }
-    if (path == "/tables" && request.method == "POST") {
-      json::value body;
-      boost::system::error_code error;
-      body = json::parse(request.body, error);
-      if (error || !body.is_object() || !body.as_object().contains("table") || !body.at("table").is_string()) {
-        return Error(400, "expected a JSON body {\"table\": \"schema.table\"}");
-      }
-      auto added = group.AddTable(std::string(body.at("table").as_string()));
-      if (!added.ok()) return Error(added.error().find("already synced") != std::string::npos ? 409 : 400, added.error());
-      return Json(201, json::object{{"table", body.at("table")}, {"state", "SNAPSHOT"}});
-    }
-    if (path.rfind("/tables/", 0) == 0) {
-      auto decoded = PercentDecode(path.substr(8));
-      if (!decoded) return Error(400, "malformed percent-escape in the path");
-      std::string rest = *decoded;
-      bool resync = rest.size() > 7 && rest.compare(rest.size() - 7, 7, "/resync") == 0;
-      if (resync && request.method == "POST") {
-        std::string table = rest.substr(0, rest.size() - 7);
-        auto done = group.Resync(table);
-        if (!done.ok()) return Error(done.error().find("not synced") != std::string::npos ? 404 : 400, done.error());
-        return Json(202, json::object{{"table", table}, {"state", "SNAPSHOT"}});
-      }
-      if (!resync && request.method == "DELETE") {
-        // ?drop_lake_table=true also drops the lake table, so adding the table again starts over.
-        bool drop_lake_table = false;
-        for (const auto& [name, value] : QueryParameters(request.query)) {
-          if (name != "drop_lake_table") return Error(400, "unknown query parameter '" + name + "'");
-          if (value != "true" && value != "false") return Error(400, "drop_lake_table must be true or false");
-          drop_lake_table = value == "true";
-        }
-        auto done = group.RemoveTable(rest, drop_lake_table);
-        if (!done.ok()) return Error(done.error().find("not synced") != std::string::npos ? 404 : 400, done.error());
-        return Json(200, json::object{{"table", rest}, {"removed", true}, {"lake_table_dropped", drop_lake_table}});
-      }
-    }
+    if (auto answer = RouteTableAction(group, request)) return std::move(*answer);
     return Error(404, "no route for " + request.method + " " + path);
   }
 
@@ -275,6 +283,14 @@ std::string PipeMetricsText(const cdc::GroupStatus& status) {
   per_table("mallard_pipe_table_flush_failures_total", "failed flush attempts (each is retried)", "counter",
             [](const cdc::TableStatus& t) { return std::to_string(t.stats.failed_flushes); });
   return out;
+}
+
+http::HttpResponse PipeTableAction(cdc::SyncGroup& group, const http::HttpRequest& request) {
+  if (!IsJsonContentType(request.Header("content-type"))) {
+    return Error(415, request.method + " requests need Content-Type: application/json");
+  }
+  if (auto answer = RouteTableAction(group, request)) return std::move(*answer);
+  return Error(404, "no route for " + request.method + " " + request.path);
 }
 
 std::shared_ptr<http::HttpHandler> MakePipeApiHandler(std::shared_ptr<cdc::SyncGroup> group, std::string admin_token) {

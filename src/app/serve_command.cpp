@@ -90,6 +90,9 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   // Filled once a hosted pipe runs: /_mallard/pipe/status and the pipe's series on the metrics page.
   auto pipe_status = std::make_shared<gateway::PipeStatusSource>();
   gateway_options.pipe_status = pipe_status;
+  // And its table actions (add, resync, remove) under /_mallard/pipe/tables, the pipe API's own.
+  auto pipe_tables = std::make_shared<gateway::PipeTableActions>();
+  gateway_options.pipe_tables = pipe_tables;
   if (auto error = ParseAccountMap(config.account_map, gateway_options.account_by_access_key); !error.empty()) {
     spdlog::error("{}", error);
     return 2;
@@ -183,6 +186,7 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     pipe = std::move(started).value();
     pipe_status->Set([group = &pipe->Group()] { return PipeStatusJson(group->Status()); },
                      [group = &pipe->Group()](observability::MetricsSink& sink) { CollectPipeMetrics(group->Status(), sink); });
+    pipe_tables->Set([group = &pipe->Group()](const http::HttpRequest& request) { return PipeTableAction(*group, request); });
     spdlog::info("hosting pipeline {} (slot {}) into the lake", config.pipe_group, pipe->Group().Slot());
   }
 #else
@@ -197,6 +201,7 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   server->Join();
 #ifdef MALLARD_HAVE_DUCKDB
   pipe_status->Clear();
+  pipe_tables->Clear();  // waits for an action under way
   if (pipe) pipe->Stop();
 #endif
   spdlog::info("mallard stopped");

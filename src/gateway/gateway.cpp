@@ -65,6 +65,30 @@ http::HttpResponse AdminError(int status, std::string message) {
   return JsonResponse(status, json::object{{"error", std::move(message)}});
 }
 
+// The admin token's verdict on a state-changing admin request: nullopt when it may proceed (no token
+// is set, or the request carries it).
+std::optional<http::HttpResponse> AdminTokenRefusal(const http::HttpRequest& request, const std::string& admin_token) {
+  if (admin_token.empty()) return std::nullopt;
+  switch (http::CheckBearerToken(request, admin_token)) {
+    case http::BearerCheck::kMissing: {
+      auto response = AdminError(401, "this endpoint needs Authorization: Bearer <admin token>");
+      response.SetHeader("WWW-Authenticate", "Bearer realm=\"mallard\"");
+      return response;
+    }
+    case http::BearerCheck::kWrong:
+      return AdminError(403, "the admin token does not match");
+    case http::BearerCheck::kAccepted:
+      break;
+  }
+  return std::nullopt;
+}
+
+constexpr std::string_view kPipeAdminPrefix = "/_mallard/pipe";
+
+bool IsPipeTablesPath(std::string_view path) {
+  return path == "/_mallard/pipe/tables" || StartsWith(path, "/_mallard/pipe/tables/");
+}
+
 // A CORS preflight (OPTIONS with an Origin) is allowed whatever it asks: the methods and headers it
 // names in Access-Control-Request-Method/-Headers are echoed back, as DynamoDB does. OPTIONS without
 // an Origin is not CORS, and DynamoDB answers it 404 UnknownOperationException.
@@ -523,6 +547,7 @@ void Gateway::HandleAdmin(const http::HttpRequest& request, http::Responder resp
   // The web console's files (src/console): open like health, since they hold no state; what the
   // page then does goes through the public APIs and the admin endpoints with their own checks.
   if (console::IsConsolePath(request.path)) return respond(console::ServeConsole(request));
+  if (IsPipeTablesPath(request.path)) return HandlePipeTableAction(request, std::move(respond));
   enum class Kind { kRead, kStateChanging };
   struct Endpoint {
     std::string_view path;
@@ -555,19 +580,7 @@ void Gateway::HandleAdmin(const http::HttpRequest& request, http::Responder resp
     if (endpoint->path == "/_mallard/pipe/status") return respond(PipeStatus());
     return respond(endpoint->path == "/_mallard/health" ? Health() : LocalStackHealth());
   }
-  if (!options_.admin_token.empty()) {
-    switch (http::CheckBearerToken(request, options_.admin_token)) {
-      case http::BearerCheck::kMissing: {
-        auto response = AdminError(401, "this endpoint needs Authorization: Bearer <admin token>");
-        response.SetHeader("WWW-Authenticate", "Bearer realm=\"mallard\"");
-        return respond(std::move(response));
-      }
-      case http::BearerCheck::kWrong:
-        return respond(AdminError(403, "the admin token does not match"));
-      case http::BearerCheck::kAccepted:
-        break;
-    }
-  }
+  if (auto refused = AdminTokenRefusal(request, options_.admin_token)) return respond(std::move(*refused));
   // Off the network thread: backends on a shared store (Redis) delete their keys with I/O.
   boost::asio::post(*workers_, [this, path = request.path, respond = std::move(respond)] {
     try {
@@ -578,6 +591,39 @@ void Gateway::HandleAdmin(const http::HttpRequest& request, http::Responder resp
     }
     spdlog::info("state reset through {}", path);
     respond(JsonResponse(200, json::object{{"status", "reset"}}));
+  });
+}
+
+void Gateway::HandlePipeTableAction(const http::HttpRequest& request, http::Responder respond) {
+  // POST …/tables adds a table, POST …/tables/{table}/resync resyncs one, DELETE …/tables/{table}
+  // removes one: state changes, so the same method and token rules as /_mallard/reset (a DELETE from
+  // another origin needs a preflight, which admin paths never allow).
+  std::string_view path = request.path;
+  bool takes_post = path == "/_mallard/pipe/tables" || (path.size() > 7 && path.substr(path.size() - 7) == "/resync");
+  std::string allow = takes_post ? "POST" : "DELETE";
+  if (request.method != allow) {
+    auto response = AdminError(405, "this endpoint takes " + allow);
+    response.SetHeader("Allow", allow);
+    return respond(std::move(response));
+  }
+  if (auto refused = AdminTokenRefusal(request, options_.admin_token)) return respond(std::move(*refused));
+  // The pipe API's own handling (app/pipe_api.hpp) on the pipe API's path: the same Content-Type
+  // rule, documents and errors. It talks to PostgreSQL and the lake: off the network thread.
+  http::HttpRequest forwarded = request;
+  forwarded.path = request.path.substr(kPipeAdminPrefix.size());
+  forwarded.target = forwarded.path + (request.query.empty() ? "" : "?" + request.query);
+  boost::asio::post(*workers_, [actions = options_.pipe_tables, request = std::move(forwarded),
+                                respond = std::move(respond)] {
+    std::optional<http::HttpResponse> answer;
+    try {
+      if (actions) answer = actions->Run(request);
+    } catch (const std::exception& e) {
+      spdlog::error("pipe table action {} {} failed: {}", request.method, request.path, e.what());
+      return respond(AdminError(500, "internal error"));
+    }
+    if (!answer) return respond(AdminError(404, "this server hosts no pipe (start one with --pipe-source)"));
+    spdlog::info("pipe table action {} {}{}: {}", request.method, kPipeAdminPrefix, request.path, answer->status);
+    respond(std::move(*answer));
   });
 }
 

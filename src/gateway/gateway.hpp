@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,24 @@ class PipeStatusSource {
   std::function<void(observability::MetricsSink&)> collect_;
 };
 
+// A hosted pipe's table actions for POST /_mallard/pipe/tables, POST /_mallard/pipe/tables/{t}/resync
+// and DELETE /_mallard/pipe/tables/{t}: the app sets the pipe API's action (app/pipe_api.hpp) once
+// the pipe runs, so the gateway needs nothing of the pipe's module, and clears it before the pipe
+// stops. Clear waits for actions under way, so none runs on a stopped pipe.
+class PipeTableActions {
+ public:
+  // Answers a request whose path is the pipe API's (/tables…), as the pipe API does; may block.
+  using Action = std::function<http::HttpResponse(const http::HttpRequest&)>;
+  void Set(Action action);
+  void Clear() { Set(nullptr); }
+  // The action's answer; nullopt while no pipe is hosted.
+  std::optional<http::HttpResponse> Run(const http::HttpRequest& request) const;
+
+ private:
+  mutable std::shared_mutex mutex_;  // shared while an action runs: actions run side by side
+  Action action_;
+};
+
 struct GatewayOptions {
   std::string default_region = "us-east-1";
   std::string default_account = "000000000000";
@@ -61,7 +80,8 @@ struct GatewayOptions {
   // Threads of that pool. Bounded: work beyond them waits in the pool's queue, and each waiting
   // request's body is already in memory (at most body_limit per connection).
   unsigned offload_threads = 2;
-  // When non-empty, the state-changing admin endpoints (/_mallard/reset, /moto-api/reset) require
+  // When non-empty, the state-changing admin endpoints (/_mallard/reset, /moto-api/reset, the pipe's
+  // table actions under /_mallard/pipe/tables) require
   // `Authorization: Bearer <admin_token>`: 401 without it, 403 with another token. Health stays open.
   std::string admin_token;
   // Backend reachability the health endpoints report (null: every backend counts as running).
@@ -72,6 +92,8 @@ struct GatewayOptions {
   std::shared_ptr<observability::Registry> metrics;
   // The hosted pipe, once there is one (null: never).
   std::shared_ptr<PipeStatusSource> pipe_status;
+  // Its table actions (null: never).
+  std::shared_ptr<PipeTableActions> pipe_tables;
 };
 
 class Gateway final : public http::HttpHandler {
@@ -107,6 +129,8 @@ class Gateway final : public http::HttpHandler {
   // Renders the page on the worker pool (collectors may read a store).
   void ServeMetrics(const http::HttpRequest& request, http::Responder respond);
   http::HttpResponse PipeStatus() const;
+  // /_mallard/pipe/tables[/…]: the method, the admin token, then the action on the worker pool.
+  void HandlePipeTableAction(const http::HttpRequest& request, http::Responder respond);
   struct Outcome {
     int status = 0;
     std::string_view error_code;

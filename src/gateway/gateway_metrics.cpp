@@ -32,6 +32,17 @@ void PipeStatusSource::Collect(observability::MetricsSink& sink) const {
   if (collect_) collect_(sink);
 }
 
+void PipeTableActions::Set(Action action) {
+  std::unique_lock lock(mutex_);
+  action_ = std::move(action);
+}
+
+std::optional<http::HttpResponse> PipeTableActions::Run(const http::HttpRequest& request) const {
+  std::shared_lock lock(mutex_);
+  if (!action_) return std::nullopt;
+  return action_(request);
+}
+
 struct Gateway::Instruments {
   observability::CounterFamily& requests;
   observability::HistogramFamily& duration;
