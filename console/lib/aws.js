@@ -160,9 +160,14 @@ export async function s3Request(method, bucket, key, { query = [], headers = {},
 }
 
 // Mallard's admin endpoints (/_mallard/...): the admin token as a bearer token when one is set.
-export async function admin(path, { method = 'GET' } = {}) {
+// State changes are sent as JSON (`body`, when given, is serialised): the pipe's table actions
+// refuse any other Content-Type, as the pipe API does.
+export async function admin(path, { method = 'GET', body } = {}) {
   const token = adminToken();
-  const response = await fetch(path, { method, headers: token ? { Authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  if (method !== 'GET' && method !== 'HEAD') headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, { method, headers, cache: 'no-store',
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   const text = await response.text();
   let parsed = null;
   try {

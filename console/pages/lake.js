@@ -1,10 +1,11 @@
 // Lake and pipe: the DuckLake tables the SQL engine shows (Athena's `lake` / `lake_<schema>`
 // databases) with their columns and row counts, time travel to a snapshot (a version or a
 // timestamp, through Athena's `AT (VERSION => n)` form), and the hosted pipe's per-table state,
-// lag (a chart over the time the page is open), flushes and last error (GET /_mallard/pipe/status).
-import { useEffect, useState } from 'preact/hooks';
-import { html, useAsync, ErrorBox, Table, Field, ActionButton } from '../lib/ui.js';
-import { awsJson } from '../lib/aws.js';
+// lag (a chart over the time the page is open), flushes and last error (GET /_mallard/pipe/status),
+// and its table actions: add, resync and remove (POST/DELETE /_mallard/pipe/tables…, admin token).
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { html, useAsync, ErrorBox, Notice, Table, Field, ActionButton, Modal } from '../lib/ui.js';
+import { awsJson, admin } from '../lib/aws.js';
 import { runAthena, loadSqlSettings, SQL_SETTINGS_KEY } from './sql.js';
 
 const athena = (operation, input) => awsJson('athena', operation, input);
@@ -76,9 +77,44 @@ function LagChart({ history }) {
   <p class="muted">${names.map((n, k) => html`<span style=${`color:${colors[k]}`}>${n} </span>`)}</p>`;
 }
 
+const pipeTablePath = (source) => `/_mallard/pipe/tables/${encodeURIComponent(source)}`;
+
+// Removing a table stops its sync; the lake table stays unless asked (dropping it lets a later add
+// start over from a new snapshot).
+function RemoveTableDialog({ table, onClose, onRemoved }) {
+  const [dropLakeTable, setDropLakeTable] = useState(false);
+  const remove = () => admin(`${pipeTablePath(table.source)}?drop_lake_table=${dropLakeTable}`, { method: 'DELETE' });
+  return html`<${Modal} title=${`Remove ${table.source}`} onClose=${onClose} testid="pipe-remove">
+    <p>Stop syncing <code>${table.source}</code> into <code>${table.target}</code>? Its changes are no longer read
+      (the table leaves the pipe's publication).</p>
+    <label class="row"><input type="checkbox" data-testid="pipe-remove-drop" checked=${dropLakeTable}
+      onChange=${(e) => setDropLakeTable(e.target.checked)} /> Also drop the lake table <code>${table.target}</code></label>
+    <div class="row">
+      <${ActionButton} label="Remove" kind="danger" testid="pipe-remove-confirm" action=${remove} onDone=${onRemoved} />
+      <button data-testid="pipe-remove-cancel" onClick=${onClose}>Cancel</button>
+    </div>
+  <//>`;
+}
+
+function AddTable({ onAdded }) {
+  const [name, setName] = useState('');
+  return html`<div class="row" data-testid="pipe-add">
+    <${Field} label="Add a source table"><input data-testid="pipe-add-table" placeholder="schema.table" value=${name}
+      onInput=${(e) => setName(e.target.value.trim())} /><//>
+    <${ActionButton} label="Add" kind="primary" testid="pipe-add-submit" disabled=${!name}
+      action=${() => admin('/_mallard/pipe/tables', { method: 'POST', body: { table: name } })}
+      onDone=${(result) => { setName(''); onAdded(`${result.table} added: snapshotting`); }} />
+  </div>`;
+}
+
 function PipeStatus() {
   const [status, setStatus] = useState({ loading: true });
   const [history, setHistory] = useState({});
+  const [removing, setRemoving] = useState(null);
+  const [notice, setNotice] = useState('');
+  const refresh = useRef(() => {});
+  // After an action: say what happened and show the new state now rather than at the next poll.
+  const acted = useCallback((text) => { setNotice(text); refresh.current(); }, []);
   useEffect(() => {
     let stopped = false;
     const poll = async () => {
@@ -98,6 +134,7 @@ function PipeStatus() {
         if (!stopped) setStatus({ error });
       }
     };
+    refresh.current = poll;
     poll();
     const timer = setInterval(poll, 3000);
     return () => { stopped = true; clearInterval(timer); };
@@ -122,11 +159,21 @@ function PipeStatus() {
       { label: 'Lag', value: (t) => `${Number(t.lag_seconds).toFixed(1)} s / ${t.lag_bytes} B` },
       { label: 'Flushes', value: (t) => `${t.flushes} (${t.failed_flushes} failed) · p50 ${Number(t.flush_p50_ms).toFixed(1)} ms · p99 ${Number(t.flush_p99_ms).toFixed(1)} ms` },
       { label: 'Last error', value: (t) => t.last_error || '' },
+      { label: '', value: (t) => html`<span class="row" data-pipe-table=${t.source}>
+        <${ActionButton} label="Resync" testid="pipe-resync"
+          action=${() => admin(`${pipeTablePath(t.source)}/resync`, { method: 'POST' })}
+          onDone=${() => acted(`${t.source} resyncing: a new snapshot of the source replaces ${t.target}`)} />
+        <button class="danger" data-testid="pipe-remove-open" onClick=${() => setRemoving(t)}>Remove</button></span>` },
     ]} />
+    <${Notice} text=${notice} />
+    <${AddTable} onAdded=${acted} />
+    ${removing ? html`<${RemoveTableDialog} table=${removing} onClose=${() => setRemoving(null)}
+      onRemoved=${(result) => { setRemoving(null);
+        acted(`${result.table} removed${result.lake_table_dropped ? ' and its lake table dropped' : ''}`); }} />` : null}
     <h4>Lag while this page is open</h4>
     <${LagChart} history=${history} />
-    <p class="muted">Resync and remove are the pipe API's (<code>POST /tables/{table}/resync</code>, <code>DELETE /tables/{table}</code>
-      on the loopback port <code>--pipe-api-port</code>); this server has no admin endpoint for them yet, so the console cannot call them.</p>
+    <p class="muted">Resync takes a new snapshot of the source table into its lake table; remove stops syncing it. Both go
+      through <code>/_mallard/pipe/tables</code> (the pipe API's actions, with the admin token when <code>--admin-token</code> is set).</p>
   </div>`;
 }
 

@@ -818,8 +818,11 @@ def test_lake_tables_and_time_travel_to_a_snapshot(tmp_path):
 def test_pipe_status_of_a_hosted_pipe(postgres, database, lake_catalog, tmp_path):
     postgres.psql("CREATE TABLE items (id bigint PRIMARY KEY, name text)", database)
     postgres.psql("INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 100) g", database)
+    postgres.psql("CREATE TABLE orders (id bigint PRIMARY KEY, total numeric)", database)
+    postgres.psql("INSERT INTO orders SELECT g, g * 2 FROM generate_series(1, 20) g", database)
+    token = "console-pipe-token"
     server = start_server(tmp_path / "mallard.log", [
-        "--lake-catalog", lake_catalog, "--lake-data-path", str(tmp_path / "data"),
+        "--lake-catalog", lake_catalog, "--lake-data-path", str(tmp_path / "data"), "--admin-token", token,
         "--pipe-source", postgres.conninfo(database), "--pipe-tables", "items", "--pipe-group", database])
     browser = None
     try:
@@ -837,6 +840,57 @@ def test_pipe_status_of_a_hosted_pipe(postgres, database, lake_catalog, tmp_path
         browser.wait_text("lake-tables", "lake_public.items")
         browser.wait_text("pipe-tables", "STREAMING")
         browser.screenshot("lake-pipe")
+
+        def pipe_tables() -> dict[str, dict]:
+            return {t["source"]: t for t in json.loads(http_request(server.port, "GET", "/_mallard/pipe/status").body)["tables"]}
+
+        def streaming(source: str, rows: int, unlike_lsn: str | None = None):
+            t = pipe_tables().get(source)
+            return t if t and t["state"] == "STREAMING" and t["rows_synced"] == rows and t["snapshot_lsn"] != unlike_lsn else None
+
+        # Resync: refused without the admin token, which the console then asks for; the click after
+        # it takes a new snapshot (at a later source position: rows were inserted since).
+        before = pipe_tables()["public.items"]
+        resync = "css:[data-pipe-table='public.items'] [data-testid='pipe-resync']"
+        browser.click(resync)
+        browser.wait_text("admin-token", "--admin-token")
+        browser.fill("admin-token-input", token)
+        browser.click("css:[data-testid='admin-token'] button[type=submit]")
+        browser.wait_gone("admin-token")
+        assert pipe_tables()["public.items"]["snapshot_lsn"] == before["snapshot_lsn"]  # the refused click did nothing
+        browser.click(resync)
+        browser.wait_text("css:.notice", "public.items resyncing")
+        wait_until(lambda: streaming("public.items", 150, before["snapshot_lsn"]), timeout=60, what="the resync")
+
+        # Add: an error from the pipe is shown; a source table is added and listed.
+        browser.fill("pipe-add-table", "public.nope")
+        browser.click("pipe-add-submit")
+        browser.wait_text("pipe-add", "HTTP400")
+        browser.fill("pipe-add-table", "public.orders")
+        browser.click("pipe-add-submit")
+        browser.wait_text("css:.notice", "public.orders added")
+        wait_until(lambda: streaming("public.orders", 20), timeout=60, what="orders synced")
+        browser.goto("lake")
+        browser.wait_text("lake-tables", "lake_public.orders")
+        browser.wait_text("pipe-tables", "public.orders")
+        browser.click(remove := "css:[data-pipe-table='public.orders'] [data-testid='pipe-remove-open']")
+        browser.wait_text("pipe-remove", "Also drop the lake table")
+        browser.screenshot("lake-pipe-remove")
+
+        # Remove: the dialog asks first (cancel changes nothing), then removes and drops the lake table.
+        browser.click("pipe-remove-cancel")
+        browser.wait_gone("pipe-remove")
+        assert "public.orders" in pipe_tables()
+        browser.click(remove)
+        browser.click("pipe-remove-drop")
+        browser.click("pipe-remove-confirm")
+        browser.wait_gone("pipe-remove")
+        browser.wait_text("css:.notice", "public.orders removed and its lake table dropped")
+        assert set(pipe_tables()) == {"public.items"}
+        wait_until(lambda: "public.orders" not in browser.text("pipe-tables"), what="the table gone from the page")
+        browser.goto("lake")
+        wait_until(lambda: "lake_public.items" in browser.text("lake-tables") and
+                   "lake_public.orders" not in browser.text("lake-tables"), what="the dropped lake table")
         errors = [e for e in browser.page_errors() if "Failed to load resource" not in e]
         assert errors == [], errors
     finally:
