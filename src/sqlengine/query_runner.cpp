@@ -129,8 +129,11 @@ std::shared_ptr<QueryJob> QueryRunner::Submit(QueryRequest request, std::functio
     }
     CountFinished(*job);
     if (on_finished) on_finished(*job);
-    std::lock_guard lock(mutex_);
-    unfinished_.erase(job);
+    {
+      std::lock_guard lock(mutex_);
+      unfinished_.erase(job);
+    }
+    settled_.notify_all();
   });
   return job;
 }
@@ -142,6 +145,12 @@ void QueryRunner::CancelAll() {
     jobs.assign(unfinished_.begin(), unfinished_.end());
   }
   for (const auto& job : jobs) job->Cancel(clock_);
+}
+
+bool QueryRunner::CancelAllAndWait(std::chrono::milliseconds limit) {
+  CancelAll();
+  std::unique_lock lock(mutex_);
+  return settled_.wait_for(lock, limit, [this] { return unfinished_.empty(); });
 }
 
 }  // namespace mallard::sqlengine

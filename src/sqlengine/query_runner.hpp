@@ -5,6 +5,8 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <array>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -58,6 +60,13 @@ class QueryRunner {
   std::shared_ptr<QueryJob> Submit(QueryRequest request, std::function<void(const QueryJob&)> on_finished = {});
   // Cancels every unfinished job (reset, shutdown).
   void CancelAll();
+  // Cancels every unfinished job and waits, at most `limit`, until each has settled (its
+  // on_finished included). A reset needs this: a cancelled job keeps running until the engine
+  // notices the interrupt (or, between a bulk statement's steps, until its next step), and if
+  // the reset dropped the engine's objects meanwhile, the job would create or fill them again
+  // after the reset (the next test or client sees a table that should not exist). False when
+  // jobs were still unfinished at the limit.
+  bool CancelAllAndWait(std::chrono::milliseconds limit);
   std::int64_t Now() const { return clock_(); }
   const Clock& GetClock() const { return clock_; }
   // The metrics page's SQL series, labelled with the service that owns this runner:
@@ -73,6 +82,7 @@ class QueryRunner {
   boost::asio::thread_pool pool_;
   mutable std::mutex mutex_;
   std::set<std::shared_ptr<QueryJob>> unfinished_;
+  std::condition_variable settled_;  // notified when a job leaves unfinished_
   // By final state: SUCCEEDED, FAILED, CANCELLED.
   std::array<observability::Counter, 3> finished_;
   std::array<std::unique_ptr<observability::Histogram>, 3> durations_;

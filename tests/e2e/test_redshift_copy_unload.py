@@ -44,7 +44,7 @@ def bucket(s3) -> str:
 
 def run_ok(redshift, sql: str) -> dict:
     described = redshift_run(redshift, sql)
-    assert described["Status"] == "FINISHED", (described.get("Error"), sql)
+    assert described["Status"] == "FINISHED", described.get("Error")
     return described
 
 
@@ -257,7 +257,7 @@ def test_copy_inside_a_batch_is_one_transaction(redshift, s3, bucket):
         f"COPY batched FROM 's3://{bucket}/b/' {ROLE} CSV",
         "SELECT CAST(sum(v) AS INTEGER) AS total FROM batched"], **REDSHIFT_TARGET)
     described = redshift_wait(redshift, started["Id"])
-    assert described["Status"] == "FINISHED", (described.get("Error"), sql)
+    assert described["Status"] == "FINISHED", described.get("Error")
     assert described["SubStatements"][1]["ResultRows"] == 3
     assert field(redshift.get_statement_result(Id=started["Id"] + ":3")["Records"][0][0]) == 6
 

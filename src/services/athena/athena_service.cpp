@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <unordered_set>
 
 #include "common/ids.hpp"
@@ -237,7 +238,11 @@ const services::kit::OperationTable<AthenaService>& AthenaService::Operations() 
 }
 
 void AthenaService::Reset() {
-  runner_->CancelAll();
+  // Wait for the cancelled statements to settle, or one still running would recreate what the
+  // engine's reset below drops.
+  if (!runner_->CancelAllAndWait(std::chrono::seconds(5))) {
+    spdlog::warn("athena: reset went ahead with statements still running after 5 s");
+  }
   {
     std::lock_guard lock(mutex_);
     partitions_.clear();

@@ -1,8 +1,10 @@
 #include "services/redshift_data/redshift_data_service.hpp"
 
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <unordered_set>
 
@@ -83,7 +85,11 @@ const services::kit::OperationTable<RedshiftDataService>& RedshiftDataService::O
 }
 
 void RedshiftDataService::Reset() {
-  runner_->CancelAll();
+  // Wait for the cancelled statements to settle, or one still running would recreate what the
+  // engine's reset below drops.
+  if (!runner_->CancelAllAndWait(std::chrono::seconds(5))) {
+    spdlog::warn("redshift-data: reset went ahead with statements still running after 5 s");
+  }
   {
     std::lock_guard lock(mutex_);
     partitions_.clear();

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <future>
@@ -188,6 +189,38 @@ TEST(QueryRunnerTest, CancelInterruptsARunningDuckDbQuery) {
   ASSERT_EQ(job->Read().state, JobState::Running);
   EXPECT_TRUE(job->Cancel(SystemClock()));
   EXPECT_EQ(WaitFinished(*job).state, JobState::Cancelled);
+}
+
+// A reset must not race a cancelled statement: CancelAllAndWait returns only once every job has
+// settled, its on_finished included (Athena writes result files there), or says it gave up.
+TEST(QueryRunnerTest, CancelAllAndWaitReturnsOnceCancelledJobsHaveSettled) {
+  QueryRunner runner(OpenDuckDb(), 2, SystemClock());
+  QueryRequest request;
+  request.statements = {"SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b"};
+  std::atomic<int> settled{0};
+  auto slow_finish = [&settled](const QueryJob&) {
+    std::this_thread::sleep_for(300ms);  // still busy after the interrupt took effect
+    settled.fetch_add(1);
+  };
+  auto first = runner.Submit(request, slow_finish);
+  auto second = runner.Submit(request, slow_finish);
+  for (int i = 0; i < 2000 && (first->Read().state != JobState::Running || second->Read().state != JobState::Running); ++i) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(first->Read().state, JobState::Running);
+  EXPECT_TRUE(runner.CancelAllAndWait(30s));
+  EXPECT_EQ(settled.load(), 2);
+  EXPECT_EQ(first->Read().state, JobState::Cancelled);
+  EXPECT_EQ(second->Read().state, JobState::Cancelled);
+
+  // A limit shorter than the jobs take: it says so instead of blocking.
+  auto third = runner.Submit(request, slow_finish);
+  for (int i = 0; i < 2000 && third->Read().state != JobState::Running; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_FALSE(runner.CancelAllAndWait(10ms));
+  EXPECT_TRUE(runner.CancelAllAndWait(30s));
+  EXPECT_EQ(settled.load(), 3);
+  // Nothing unfinished: returns at once.
+  EXPECT_TRUE(runner.CancelAllAndWait(0ms));
 }
 
 TEST(QueryRunnerTest, FailedBatchRollsBack) {
