@@ -104,13 +104,16 @@ const std::vector<std::string>& RedshiftEngineSetup() {
   // ---- system relations ----------------------------------------------------------------------
   const std::string schema = kSchemaName;
   const std::string attributes = kAttributes;
-  // Tables and views of the engine's database, as Redshift names them.
+  // Tables and views of the engine's database, as Redshift names them. The server's own schemas
+  // (`_mallard_redshift_system` behind stl_load_errors, `_mallard_athena`'s external-table
+  // metadata) are hidden, as the catalogue APIs hide them.
   const std::string relations =
       "SELECT schema_name, table_name, table_oid, 'BASE TABLE' AS table_type, comment, estimated_size "
       "FROM duckdb_tables() WHERE database_name = current_database() AND NOT internal AND NOT temporary "
+      "AND NOT starts_with(schema_name, '_mallard_') "
       "UNION ALL SELECT schema_name, view_name, view_oid, CASE WHEN comment LIKE 'mallard-storage-table:%' "
       "THEN 'BASE TABLE' ELSE 'VIEW' END, comment, 0 FROM duckdb_views() WHERE database_name = current_database() "
-      "AND NOT internal AND NOT temporary";
+      "AND NOT internal AND NOT temporary AND NOT starts_with(schema_name, '_mallard_')";
   const std::string remarks = "CASE WHEN " + attributes + " IS NULL AND comment NOT LIKE 'mallard-storage-table:%' THEN comment END";
   macro("svv_tables", "() AS TABLE SELECT 'dev' AS table_catalog, " + schema + " AS table_schema, table_name, table_type, " +
                           remarks + " AS remarks FROM (" + relations + ") ORDER BY 2, 3");
@@ -181,7 +184,7 @@ const std::vector<std::string>& RedshiftEngineSetup() {
         "NULL::INTEGER AS esowner, NULL::VARCHAR AS databasename, NULL::VARCHAR AS esoptions WHERE false");
   macro("pg_namespace",
         "() AS TABLE SELECT oid, CASE nspname WHEN 'main' THEN 'public' ELSE nspname END AS nspname, nspowner, nspacl "
-        "FROM pg_catalog.pg_namespace");
+        "FROM pg_catalog.pg_namespace WHERE NOT starts_with(nspname, '_mallard_')");
   // The session a statement runs in is the only one: each Data API statement has its own.
   macro("stv_sessions",
         "(user_name, pid) AS TABLE SELECT CAST(timezone('UTC', current_timestamp) AS TIMESTAMP) AS starttime, "
