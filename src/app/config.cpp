@@ -92,7 +92,7 @@ void AddServeOptions(CLI::App& command, ServeConfig& config, const std::vector<s
   // No capture_default_str: the token must never appear in --help or a log.
   command.add_option("--admin-token", config.admin_token,
                      "Require `Authorization: Bearer TOKEN` on the state-changing admin endpoints (/_mallard/reset, "
-                     "/moto-api/reset) and a hosted pipe's API; set it when listening beyond loopback")
+                     "/moto-api/reset, /_mallard/pipe/tables) and a hosted pipe's API; set it when listening beyond loopback")
       ->envname("MALLARD_ADMIN_TOKEN");
   // Each module's own settings: its store, its knobs (the registry declares them).
   for (const auto& module : modules) {
