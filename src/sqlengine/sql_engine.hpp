@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "sqlengine/engine_refreshers.hpp"
 #include "sqlengine/sql_types.hpp"
 
 namespace mallard::sqlengine {
@@ -43,6 +44,9 @@ class SqlEngine {
                                                                       const std::string& table) = 0;
   // Drops every user object (the reset endpoint).
   virtual void Reset() = 0;
+  // The refreshers of objects that go stale outside SQL (engine_refreshers.hpp), shared by every
+  // service on this engine; nullptr when the engine keeps none (the memory engine).
+  virtual EngineRefreshers* Refreshers() { return nullptr; }
 };
 
 }  // namespace mallard::sqlengine

@@ -534,3 +534,33 @@ def test_concurrent_partition_changes_all_land(athena, s3):
     # The stored definition (what a restart reads) has every partition too.
     definition = json.loads(ok(athena, "SELECT definition FROM _mallard_athena.external_tables WHERE table_name = 'busy'")[0][0])
     assert len(definition["partitions"]) == 12
+
+
+def test_redshift_data_sees_new_directories_without_an_athena_query(athena, s3, mallard):
+    """Redshift Data reads an external table's view too: Athena's refresher (registered with the
+    shared engine) rebuilds it before a Redshift query when its directories changed, so no Athena
+    query has to name the table first."""
+    from sqlengine_e2e import redshift_run
+    redshift = client("redshift-data", mallard.endpoint)
+
+    def redshift_rows(sql: str) -> list[list]:
+        described = redshift_run(redshift, sql)
+        assert described["Status"] == "FINISHED", (sql, described.get("Error"))
+        records = redshift.get_statement_result(Id=described["Id"])["Records"]
+        return [[next(iter(field.values())) for field in record] for record in records]
+
+    s3.put_object(Bucket=BUCKET, Key="shared/p1.csv", Body=b"1,a\n2,b\n")
+    ok(athena, f"CREATE EXTERNAL TABLE shared_t (a int, b string) ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' "
+               f"LOCATION 's3://{BUCKET}/shared/'")
+    assert redshift_rows("SELECT count(*) FROM shared_t") == [[2]]
+    s3.put_object(Bucket=BUCKET, Key="shared/p2.csv", Body=b"3,c\n")  # same directory
+    assert redshift_rows("SELECT count(*) FROM public.shared_t") == [[3]]
+    s3.put_object(Bucket=BUCKET, Key="shared/sub/p3.csv", Body=b"4,d\n")  # a directory the view did not read
+    assert redshift_rows("SELECT a, b FROM shared_t ORDER BY a") == [[1, "a"], [2, "b"], [3, "c"], [4, "d"]]
+    for key in ("shared/p1.csv", "shared/p2.csv", "shared/sub/p3.csv"):
+        s3.delete_object(Bucket=BUCKET, Key=key)
+    assert redshift_rows("SELECT count(*) FROM dev.public.shared_t") == [[0]]  # emptied: zero rows, not an error
+    # Athena still refreshes for itself, after Redshift did.
+    s3.put_object(Bucket=BUCKET, Key="shared/again/p4.csv", Body=b"5,e\n")
+    assert ok(athena, "SELECT count(*) FROM shared_t") == [["1"]]
+    assert redshift_rows("SELECT count(*) FROM shared_t") == [[1]]

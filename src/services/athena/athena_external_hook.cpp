@@ -170,6 +170,33 @@ bool AthenaService::PrependExternalRefresh(ExecutionRecord& record, sqlengine::Q
   return true;
 }
 
+void AthenaService::RegisterExternalRefresher() {
+  auto* refreshers = runner_->Engine().Refreshers();
+  if (refreshers == nullptr || !runtime_.s3_files) return;
+  // The refresher lives in the engine; it holds the catalog weakly (a replaced or destroyed
+  // service refreshes nothing) and the engine by pointer (it is only called through the engine).
+  std::weak_ptr<external::ExternalCatalog> catalog = external_catalog_;
+  std::shared_ptr<const services::S3LocalFiles> files = runtime_.s3_files;
+  sqlengine::SqlEngine* engine = &runner_->Engine();
+  auto clock = runtime_.clock;
+  refreshers->Register("athena", [catalog, files, engine, clock](std::string_view sql)
+                                     -> ::mallard::Result<std::vector<std::string>, std::string> {
+    auto owner = catalog.lock();
+    if (!owner) return std::vector<std::string>{};
+    external::ExternalContext context;
+    context.engine = engine;
+    context.files = files.get();
+    context.catalog_owner = owner;
+    const std::string default_schema = engine->DefaultSchema();
+    context.engine_schema = [default_schema](const std::string& database) {
+      return Lowered(database) == "default" ? default_schema : database;
+    };
+    context.database = "default";  // another service's unqualified names are in the default schema
+    context.now_seconds = clock() / 1000;
+    return external::RefreshStatements(*owner, context, sql);
+  });
+}
+
 void AthenaService::ForgetExternalTables(const std::string& database, sqlengine::QueryRequest& engine_request) {
   if (!external_catalog_->Load(runner_->Engine()).ok()) return;
   const std::string name = Lowered(database);

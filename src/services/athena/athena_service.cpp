@@ -163,7 +163,9 @@ AthenaService::AthenaService(std::shared_ptr<sqlengine::SqlEngine> engine, servi
                              unsigned query_workers)
     : runner_(std::make_unique<sqlengine::QueryRunner>(std::move(engine), query_workers, runtime.clock)),
       runtime_(std::move(runtime)),
-      executor_("athena", runtime_, errors::InternalServer("Internal error")) {}
+      executor_("athena", runtime_, errors::InternalServer("Internal error")) {
+  RegisterExternalRefresher();
+}
 
 AthenaService::~AthenaService() { Shutdown(); }
 

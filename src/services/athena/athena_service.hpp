@@ -176,6 +176,9 @@ class AthenaService final : public services::Service {
   // Puts the view refreshes of the external tables a query names in front of its statements; false
   // (and `record` settled FAILED) when a table's files cannot be read.
   bool PrependExternalRefresh(ExecutionRecord& record, sqlengine::QueryRequest& engine_request);
+  // Lets the engine's other services (Redshift Data) rebuild external tables' views before their
+  // queries, as PrependExternalRefresh does for Athena's (sqlengine/engine_refreshers.hpp).
+  void RegisterExternalRefresher();
   // DROP DATABASE: the external tables' metadata rows of `database` go in the same transaction as
   // its schema (with CASCADE; without it DuckDB refuses a schema that still has their views).
   void ForgetExternalTables(const std::string& database, sqlengine::QueryRequest& engine_request);

@@ -363,6 +363,7 @@ class CopyUnloadEngine final : public sqlengine::SqlEngine {
     inner_->Reset();
     EnsureLoadErrorsTable();
   }
+  sqlengine::EngineRefreshers* Refreshers() override { return inner_->Refreshers(); }
 
  private:
   void EnsureLoadErrorsTable() {

@@ -84,6 +84,35 @@ const services::kit::OperationTable<RedshiftDataService>& RedshiftDataService::O
   return table;
 }
 
+namespace {
+
+// Objects another service keeps current outside SQL (Athena's external-table views, rebuilt when
+// their S3 directories change) are refreshed by their owner's refresher before the query runs, as
+// that service does before its own queries (sqlengine/engine_refreshers.hpp). A refresh that cannot
+// be computed (the table's bucket is gone, its serde has no reader) or does not run is logged, and
+// the query reads the view as it was: the refresher finds tables by the words of the text, so the
+// word alone (`SELECT 1 AS t`) must not fail a statement that does not read the table.
+void RefreshEngineObjects(sqlengine::SqlEngine& engine, const sqlengine::QueryRequest& request) {
+  auto* refreshers = engine.Refreshers();
+  if (refreshers == nullptr) return;
+  std::string statements;
+  for (const auto& statement : request.statements) statements += statement + "\n";
+  auto refresh = refreshers->StatementsFor(statements);
+  if (!refresh.ok()) {
+    spdlog::info("redshift-data: no view refresh before a query: {}", refresh.error());
+    return;
+  }
+  if (refresh->empty()) return;
+  sqlengine::QueryRequest rebuild;
+  rebuild.statements = std::move(refresh).value();
+  rebuild.single_transaction = true;
+  for (const auto& outcome : engine.Prepare(std::move(rebuild))->Run()) {
+    if (!outcome.succeeded) spdlog::warn("redshift-data: refreshing a view before a query failed: {}", outcome.error_message);
+  }
+}
+
+}  // namespace
+
 void RedshiftDataService::Reset() {
   // Wait for the cancelled statements to settle, or one still running would recreate what the
   // engine's reset below drops.
@@ -249,6 +278,7 @@ RedshiftDataService::Result RedshiftDataService::Submit(const Request& request, 
     }
     engine_request.single_transaction = is_batch;
     engine_request.parameters = std::move(bound);
+    if (record.settled_error.empty()) RefreshEngineObjects(runner_->Engine(), engine_request);
     if (record.settled_error.empty()) record.job = runner_->Submit(std::move(engine_request));
   }
   Json output{{"Id", record.id}, {"CreatedAt", EpochSeconds(record.created_ms)}, {"Database", record.database}};

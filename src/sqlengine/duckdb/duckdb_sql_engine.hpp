@@ -65,6 +65,7 @@ class DuckDbSqlEngine final : public sqlengine::SqlEngine {
   Result<std::optional<sqlengine::TableInfo>, std::string> DescribeTable(const std::string& schema,
                                                                          const std::string& table) override;
   void Reset() override;
+  sqlengine::EngineRefreshers* Refreshers() override { return &refreshers_; }
 
   // Rewrites each statement's text before DuckDB sees it (e.g. lake time travel). Set before the
   // server starts; an error fails the statement with that message.
@@ -83,6 +84,7 @@ class DuckDbSqlEngine final : public sqlengine::SqlEngine {
   Result<std::vector<sqlengine::SqlRow>, std::string> SelectAdmin(const std::string& sql) { return Select(sql, {}); }
 
  private:
+  sqlengine::EngineRefreshers refreshers_;
   DuckDbSqlEngine(std::shared_ptr<Database> database, std::string database_name)
       : database_(std::move(database)), database_name_(std::move(database_name)) {}
   // Runs a catalogue query and returns its rows (every column as typed values).

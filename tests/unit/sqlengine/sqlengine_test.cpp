@@ -140,6 +140,27 @@ QueryJob::Snapshot WaitFinished(QueryJob& job) {
   return job.Read();
 }
 
+// The engine's refreshers: every owner's statements in owner order, the first error, a second
+// registration under one owner replacing the first; the memory engine keeps none.
+TEST(EngineRefreshersTest, CollectsStatementsAndStopsAtTheFirstError) {
+  EngineRefreshers refreshers;
+  EXPECT_TRUE(refreshers.StatementsFor("SELECT 1")->empty());
+  refreshers.Register("b", [](std::string_view sql) -> Result<std::vector<std::string>, std::string> {
+    return std::vector<std::string>{"b:" + std::string(sql)};
+  });
+  refreshers.Register("a", [](std::string_view) -> Result<std::vector<std::string>, std::string> {
+    return std::vector<std::string>{"a1", "a2"};
+  });
+  EXPECT_EQ(refreshers.StatementsFor("q").value(), (std::vector<std::string>{"a1", "a2", "b:q"}));
+  refreshers.Register("a", [](std::string_view) -> Result<std::vector<std::string>, std::string> {
+    return Fail(std::string("bucket gone"));
+  });
+  auto failed = refreshers.StatementsFor("q");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error(), "bucket gone");
+  EXPECT_EQ(MemorySqlEngine().Refreshers(), nullptr);
+}
+
 TEST(QueryRunnerTest, MemoryEngineRecordsAndAnswersEmpty) {
   auto engine = std::make_shared<MemorySqlEngine>();
   QueryRunner runner(engine, 1, SystemClock());
