@@ -224,6 +224,7 @@ Result<std::vector<std::string>, std::string> RegisterStatements(ExternalCatalog
   if (replace) statements.push_back(MetadataDeleteStatement(table.database, table.spec.table.name));
   statements.push_back(MetadataInsertStatement(table));
   statements.push_back(ViewStatement(table, context.engine_schema(table.database), sources));
+  statements.push_back(ViewMarkerStatement(table, context.engine_schema(table.database)));
   catalog.Put(table);
   catalog.UpdateSignature(table.database, table.spec.table.name, SourceSignature(sources));
   return statements;
@@ -400,6 +401,7 @@ Result<std::vector<std::string>, std::string> RefreshStatements(ExternalCatalog&
     }
     if (catalog.UpdateSignature(table.database, table.spec.table.name, SourceSignature(sources))) {
       statements.push_back(ViewStatement(table, context.engine_schema(table.database), sources));
+      statements.push_back(ViewMarkerStatement(table, context.engine_schema(table.database)));
     }
   }
   return statements;

@@ -536,6 +536,11 @@ std::string ViewStatement(const ExternalTable& table, const std::string& engine_
          " AS " + body;
 }
 
+std::string ViewMarkerStatement(const ExternalTable& table, const std::string& engine_schema) {
+  return "COMMENT ON VIEW " + QuoteIdentifier(engine_schema) + "." + QuoteIdentifier(table.spec.table.name) + " IS '" +
+         std::string(kExternalViewComment) + "'";
+}
+
 // ---- the mirror ---------------------------------------------------------------------------------
 
 void ExternalCatalog::MarkStale() {

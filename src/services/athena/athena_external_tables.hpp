@@ -67,6 +67,12 @@ std::string SourceSignature(const std::vector<Source>& sources);
 // CREATE OR REPLACE VIEW "schema"."name" AS … over `sources`.
 std::string ViewStatement(const ExternalTable& table, const std::string& engine_schema,
                           const std::vector<Source>& sources);
+// The comment that marks the view as an external table's (COMMENT ON VIEW, after each
+// ViewStatement: CREATE OR REPLACE drops it): Athena's information_schema shows such a view as a
+// BASE TABLE and not among the views, as Athena shows a Glue table; Redshift's svv_tables keeps it
+// out of remarks. The dialect module spells the same text (it may not depend on this service).
+inline constexpr std::string_view kExternalViewComment = "mallard-external-table";
+std::string ViewMarkerStatement(const ExternalTable& table, const std::string& engine_schema);
 
 // Hive's partition directory name `k1=v1/k2=v2` (values escaped as Hive escapes them) and back.
 std::string PartitionPath(const std::vector<std::string>& keys, const std::vector<std::string>& values);

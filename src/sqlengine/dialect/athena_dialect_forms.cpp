@@ -566,7 +566,8 @@ Form ForForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int 
 
 // information_schema.{schemata,tables,columns,views} as Athena shows them: catalog
 // `awsdatacatalog`, database `default` for the engine's default schema, Trino's column names and
-// lower-case type names, only the engine's own database and none of Mallard's hidden schemas.
+// lower-case type names, only the engine's own database and none of Mallard's hidden schemas. An
+// external table's view (comment 'mallard-external-table', services/athena) is a BASE TABLE, not a view.
 Form InformationSchemaView(DialectRewriter& rewriter, std::size_t index, std::size_t end) {
   const auto& tokens = rewriter.Tokens();
   const std::size_t dot = rewriter.Next(index + 1, end);
@@ -589,7 +590,8 @@ Form InformationSchemaView(DialectRewriter& rewriter, std::size_t index, std::si
   } else if (view == "tables") {
     query = "SELECT 'awsdatacatalog' AS table_catalog, " + std::string(kSchema) +
             ", lower(table_name) AS table_name, CASE WHEN table_type = 'VIEW' AND coalesce(TABLE_COMMENT, '') NOT LIKE "
-            "'mallard-storage-table:%' THEN 'VIEW' ELSE 'BASE TABLE' END AS table_type FROM information_schema.tables "
+            "'mallard-storage-table:%' AND coalesce(TABLE_COMMENT, '') <> 'mallard-external-table' THEN 'VIEW' "
+            "ELSE 'BASE TABLE' END AS table_type FROM information_schema.tables "
             "WHERE " + std::string(kVisible);
   } else if (view == "columns") {
     query = "SELECT 'awsdatacatalog' AS table_catalog, " + std::string(kSchema) +
@@ -602,7 +604,8 @@ Form InformationSchemaView(DialectRewriter& rewriter, std::size_t index, std::si
     query = "SELECT 'awsdatacatalog' AS table_catalog, CASE WHEN schema_name = 'main' THEN 'default' ELSE "
             "lower(schema_name) END AS table_schema, lower(view_name) AS table_name, sql AS view_definition FROM "
             "duckdb_views() WHERE database_name = current_database() AND NOT internal AND coalesce(comment, '') NOT "
-            "LIKE 'mallard-storage-table:%' AND schema_name NOT LIKE '\\_mallard%' ESCAPE '\\'";
+            "LIKE 'mallard-storage-table:%' AND coalesce(comment, '') <> 'mallard-external-table' AND schema_name NOT LIKE "
+            "'\\_mallard%' ESCAPE '\\'";
   } else {
     return std::optional<FormResult>();
   }

@@ -114,7 +114,9 @@ const std::vector<std::string>& RedshiftEngineSetup() {
       "UNION ALL SELECT schema_name, view_name, view_oid, CASE WHEN comment LIKE 'mallard-storage-table:%' "
       "THEN 'BASE TABLE' ELSE 'VIEW' END, comment, 0 FROM duckdb_views() WHERE database_name = current_database() "
       "AND NOT internal AND NOT temporary AND NOT starts_with(schema_name, '_mallard_')";
-  const std::string remarks = "CASE WHEN " + attributes + " IS NULL AND comment NOT LIKE 'mallard-storage-table:%' THEN comment END";
+  // Mallard's own comments (a lake table's storage, an Athena external table's view) are no remarks.
+  const std::string remarks = "CASE WHEN " + attributes + " IS NULL AND comment NOT LIKE 'mallard-storage-table:%' "
+                              "AND comment <> 'mallard-external-table' THEN comment END";
   macro("svv_tables", "() AS TABLE SELECT 'dev' AS table_catalog, " + schema + " AS table_schema, table_name, table_type, " +
                           remarks + " AS remarks FROM (" + relations + ") ORDER BY 2, 3");
   macro("information_schema_tables",
