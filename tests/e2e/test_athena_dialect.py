@@ -41,7 +41,7 @@ def athena_executor(athena):
 def test_statement_file(mallard, path):
     athena = client("athena", mallard.endpoint)
     result = run_file(path, athena_executor(athena))
-    print(f"SQLFILE athena/{path.name}: {result.passed}/{result.total}")
+    print(f"SQLFILE athena/{path.name}: {result.passed}/{result.total} (known gaps: {result.known_gaps})")
     assert not result.failures, f"{len(result.failures)} of {result.total} records failed:\n" + "\n".join(result.failures)
 
 
