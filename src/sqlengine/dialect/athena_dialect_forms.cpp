@@ -24,16 +24,12 @@ DialectError Error(std::string code, const DialectRewriter& rewriter, std::size_
   return DialectError{std::move(code), Position(rewriter, index) + std::move(message)};
 }
 
-// The significant token after `index` when it is `(`, else kNone.
 std::size_t OpenAfter(const DialectRewriter& rewriter, std::size_t index, std::size_t end) {
-  std::size_t open = rewriter.Next(index + 1, end);
-  return open < end && rewriter.Tokens()[open].IsPunct('(') ? open : kNone;
+  return rewriter.OpenAfter(index, end);
 }
 
 Result<std::size_t, DialectError> CloseOf(const DialectRewriter& rewriter, std::size_t open, std::size_t end) {
-  std::size_t close = rewriter.Close(open, end);
-  if (close >= end) return Fail(rewriter.SyntaxError(rewriter.Tokens().size(), "mismatched input '<EOF>'"));
-  return close;
+  return rewriter.CloseOrError(open, end, "mismatched input '<EOF>'");
 }
 
 
@@ -96,14 +92,7 @@ Form CastForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int
   MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
   const auto& tokens = rewriter.Tokens();
   // The last top-level AS separates the value from the type.
-  std::size_t as = kNone;
-  for (std::size_t i = open + 1; i < close; ++i) {
-    if (tokens[i].IsPunct('(') || tokens[i].IsPunct('[')) {
-      i = rewriter.Close(i, close);
-      continue;
-    }
-    if (tokens[i].IsKeyword("AS")) as = i;
-  }
+  std::size_t as = rewriter.LastTopLevelKeyword(open + 1, close, "AS");
   if (as == kNone || rewriter.Next(open + 1, as) >= as) {
     return Fail(rewriter.SyntaxError(as == kNone ? close : as, "mismatched input. Expecting: <expression> AS <type>"));
   }

@@ -102,6 +102,30 @@ std::size_t DialectRewriter::Close(std::size_t open, std::size_t end) const {
   return close < end ? close : end;
 }
 
+std::size_t DialectRewriter::OpenAfter(std::size_t index, std::size_t end) const {
+  std::size_t open = Next(index + 1, end);
+  return open < end && tokens_[open].IsPunct('(') ? open : std::string_view::npos;
+}
+
+Result<std::size_t, DialectError> DialectRewriter::CloseOrError(std::size_t open, std::size_t end,
+                                                                std::string_view detail) const {
+  std::size_t close = Close(open, end);
+  if (close >= end) return Fail(SyntaxError(tokens_.size(), detail));
+  return close;
+}
+
+std::size_t DialectRewriter::LastTopLevelKeyword(std::size_t begin, std::size_t end, std::string_view upper) const {
+  std::size_t found = std::string_view::npos;
+  for (std::size_t i = begin; i < end; ++i) {
+    if (tokens_[i].IsPunct('(') || tokens_[i].IsPunct('[')) {
+      i = Close(i, end);
+      continue;
+    }
+    if (tokens_[i].IsKeyword(upper)) found = i;
+  }
+  return found;
+}
+
 std::vector<std::pair<std::size_t, std::size_t>> DialectRewriter::SplitTopLevel(std::size_t begin, std::size_t end) const {
   std::vector<std::pair<std::size_t, std::size_t>> pieces;
   std::size_t start = begin;

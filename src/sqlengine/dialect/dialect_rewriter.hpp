@@ -145,6 +145,13 @@ class DialectRewriter {
   std::size_t Previous(std::size_t index) const;
   // The matching close of the bracket at `open` within `end`; `end` if unbalanced.
   std::size_t Close(std::size_t open, std::size_t end) const;
+  // The `(` that is the next significant token after `index` (within end), or npos.
+  std::size_t OpenAfter(std::size_t index, std::size_t end) const;
+  // The matching close of the `(` at `open`, or the dialect's syntax error at the end of the text
+  // with `detail` ("mismatched input '<EOF>'" in Trino's words, "unbalanced parenthesis" in Redshift's).
+  Result<std::size_t, DialectError> CloseOrError(std::size_t open, std::size_t end, std::string_view detail) const;
+  // The last token in [begin, end) outside brackets that is the keyword `upper` (CAST's AS), or npos.
+  std::size_t LastTopLevelKeyword(std::size_t begin, std::size_t end, std::string_view upper) const;
   // Split [begin, end) at top-level commas (outside brackets): the [begin, end) of each piece.
   std::vector<std::pair<std::size_t, std::size_t>> SplitTopLevel(std::size_t begin, std::size_t end) const;
   // The dialect's syntax error at token `index` (its offset), or at the end of the text.

@@ -114,16 +114,12 @@ std::size_t StatementEnd(const DialectRewriter& rewriter, std::size_t index, std
   return end;
 }
 
-// The `(` right after token `index`, or kNone.
 std::size_t OpenAfter(const DialectRewriter& rewriter, std::size_t index, std::size_t end) {
-  std::size_t open = rewriter.Next(index + 1, end);
-  return open < end && rewriter.Tokens()[open].IsPunct('(') ? open : kNone;
+  return rewriter.OpenAfter(index, end);
 }
 
 Result<std::size_t, DialectError> CloseOf(const DialectRewriter& rewriter, std::size_t open, std::size_t end) {
-  std::size_t close = rewriter.Close(open, end);
-  if (close >= end) return Fail(rewriter.SyntaxError(rewriter.Tokens().size(), "unbalanced parenthesis"));
-  return close;
+  return rewriter.CloseOrError(open, end, "unbalanced parenthesis");
 }
 
 // ---- forms -----------------------------------------------------------------------------------
@@ -133,15 +129,7 @@ Form CastForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, int
   const std::size_t open = OpenAfter(rewriter, index, end);
   if (open == kNone) return Decline();
   MALLARD_ASSIGN_OR_RETURN(std::size_t close, CloseOf(rewriter, open, end));
-  const auto& tokens = rewriter.Tokens();
-  std::size_t as = kNone;
-  for (std::size_t i = open + 1; i < close; ++i) {
-    if (tokens[i].IsPunct('(') || tokens[i].IsPunct('[')) {
-      i = rewriter.Close(i, close);
-      continue;
-    }
-    if (tokens[i].IsKeyword("AS")) as = i;
-  }
+  std::size_t as = rewriter.LastTopLevelKeyword(open + 1, close, "AS");
   if (as == kNone || rewriter.Next(open + 1, as) >= as) return Fail(rewriter.SyntaxError(as == kNone ? close : as, ""));
   MALLARD_ASSIGN_OR_RETURN(std::string value, rewriter.RewriteRange(open + 1, as, depth + 1));
   MALLARD_ASSIGN_OR_RETURN(auto type, ParseRedshiftType(rewriter, as + 1, close));

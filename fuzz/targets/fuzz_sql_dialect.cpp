@@ -1,0 +1,61 @@
+// The SQL dialect translators (src/sqlengine/dialect) over arbitrary client SQL: the lexer, Athena's
+// Trino-to-DuckDB translation and Redshift's. Properties beyond "no crash, no hang, no sanitizer
+// report": the lexer is lossless (its tokens are the input, in order, none empty); each translator
+// either translates or returns an error with a non-empty message; a translation's output lexes
+// with no unterminated string, identifier or comment when the input had none (a translation never
+// splits a literal); and every string literal of the input is in the output, byte for byte
+// (parameter values and literals are copied, never rewritten).
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "sqlengine/dialect/athena_dialect.hpp"
+#include "sqlengine/dialect/redshift_dialect.hpp"
+#include "sqlengine/dialect/sql_lexer.hpp"
+
+using namespace mallard::sqlengine::dialect;
+
+namespace {
+
+bool HasUnterminated(const std::vector<Token>& tokens) {
+  for (const auto& token : tokens) {
+    if (token.unterminated) return true;
+  }
+  return false;
+}
+
+void CheckTranslation(const std::vector<Token>& input_tokens, bool input_unterminated, const std::string& output) {
+  auto output_tokens = Tokenize(output);
+  if (!input_unterminated && HasUnterminated(output_tokens)) std::abort();
+  for (const auto& token : input_tokens) {
+    if (token.kind == TokenKind::String && !token.unterminated && output.find(token.text) == std::string::npos) {
+      std::abort();
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size > 64 * 1024) return -1;  // longer texts add time, not paths
+  std::string_view sql(reinterpret_cast<const char*>(data), size);
+  auto tokens = Tokenize(sql);
+  std::size_t offset = 0;
+  for (const auto& token : tokens) {
+    if (token.offset != offset || token.text.empty() || sql.substr(offset, token.text.size()) != token.text) std::abort();
+    offset += token.text.size();
+  }
+  if (offset != sql.size()) std::abort();
+  const bool unterminated = HasUnterminated(tokens);
+
+  auto athena = TranslateAthena(sql, AthenaNames{});
+  if (athena.ok()) CheckTranslation(tokens, unterminated, athena.value());
+  else if (athena.error().message.empty()) std::abort();
+
+  RedshiftSession session;
+  auto redshift = TranslateRedshift(sql, session);
+  if (redshift.ok()) CheckTranslation(tokens, unterminated, redshift.value());
+  else if (redshift.error().message.empty()) std::abort();
+  return 0;
+}
