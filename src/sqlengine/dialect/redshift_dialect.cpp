@@ -430,11 +430,14 @@ Form SetForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, Reds
         path.push_back(StringText(token));
       } else if (token.kind == TokenKind::QuotedIdentifier) {
         path.push_back(IdentifierText(token));
-      } else if (token.kind == TokenKind::Word || token.kind == TokenKind::Parameter) {
+      } else if (token.kind == TokenKind::Word) {
         path.push_back(Lower(token.text));
       } else {
+        // A parameter too: SET binds none, and taking ":name" as a schema would drop its value.
         return Fail(rewriter.SyntaxError(value, ""));
       }
+      // One name per element: `SET search_path TO a b` or `a:x` is a syntax error, not `a`.
+      if (std::size_t rest = rewriter.Next(value + 1, piece_end); rest < piece_end) return Fail(rewriter.SyntaxError(rest, ""));
     }
     if (path.size() == 1 && path[0] == "default") path = RedshiftSession{}.search_path;
     session.search_path = path;
