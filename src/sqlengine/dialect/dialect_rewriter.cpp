@@ -114,6 +114,17 @@ Result<std::size_t, DialectError> DialectRewriter::CloseOrError(std::size_t open
   return close;
 }
 
+std::size_t DialectRewriter::StatementEnd(std::size_t index, std::size_t end) const {
+  for (std::size_t i = index; i < end; ++i) {
+    if (tokens_[i].IsPunct('(') || tokens_[i].IsPunct('[') || tokens_[i].IsPunct('{')) {
+      i = Close(i, end);
+      continue;
+    }
+    if (tokens_[i].IsPunct(';')) return i;
+  }
+  return end;
+}
+
 std::size_t DialectRewriter::LastTopLevelKeyword(std::size_t begin, std::size_t end, std::string_view upper) const {
   std::size_t found = std::string_view::npos;
   for (std::size_t i = begin; i < end; ++i) {

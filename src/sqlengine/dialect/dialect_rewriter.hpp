@@ -150,6 +150,9 @@ class DialectRewriter {
   // The matching close of the `(` at `open`, or the dialect's syntax error at the end of the text
   // with `detail` ("mismatched input '<EOF>'" in Trino's words, "unbalanced parenthesis" in Redshift's).
   Result<std::size_t, DialectError> CloseOrError(std::size_t open, std::size_t end, std::string_view detail) const;
+  // The first `;` outside brackets at or after `index` (within end), or `end`: where a statement of
+  // a multi-statement text stops.
+  std::size_t StatementEnd(std::size_t index, std::size_t end) const;
   // The last token in [begin, end) outside brackets that is the keyword `upper` (CAST's AS), or npos.
   std::size_t LastTopLevelKeyword(std::size_t begin, std::size_t end, std::string_view upper) const;
   // Split [begin, end) at top-level commas (outside brackets): the [begin, end) of each piece.

@@ -30,18 +30,6 @@ std::string JsonString(std::string_view text) {
   return out + "\"";
 }
 
-std::size_t StatementEnd(const DialectRewriter& rewriter, std::size_t index, std::size_t end) {
-  const auto& tokens = rewriter.Tokens();
-  for (std::size_t i = index; i < end; ++i) {
-    if (tokens[i].IsPunct('(') || tokens[i].IsPunct('[') || tokens[i].IsPunct('{')) {
-      i = rewriter.Close(i, end);
-      continue;
-    }
-    if (tokens[i].IsPunct(';')) return i;
-  }
-  return end;
-}
-
 bool IsNameToken(const Token& token) {
   return token.kind == TokenKind::Word || token.kind == TokenKind::QuotedIdentifier;
 }
@@ -297,7 +285,7 @@ Form CreateTableForm(DialectRewriter& rewriter, std::size_t index, std::size_t e
   }
   const std::string table = StoredName(*parts.back());
   const std::string table_name = schema_prefix + EngineName(rewriter, *parts.back());
-  const std::size_t statement_end = StatementEnd(rewriter, i, end);
+  const std::size_t statement_end = rewriter.StatementEnd(i, end);
 
   TableAttributes attributes;
   std::string sequences;
@@ -467,7 +455,7 @@ Form AlterTableForm(DialectRewriter& rewriter, std::size_t index, std::size_t en
   if (previous != kNone && !tokens[previous].IsPunct(';')) return Decline();
   std::size_t table = rewriter.Next(index + 1, end);
   if (table >= end || !tokens[table].IsKeyword("TABLE")) return Decline();
-  std::size_t statement_end = StatementEnd(rewriter, table, end);
+  std::size_t statement_end = rewriter.StatementEnd(table, end);
   // The action follows the (possibly dotted) table name.
   std::size_t i = rewriter.Next(table + 1, statement_end);
   std::size_t name_begin = i;
@@ -526,7 +514,7 @@ Result<std::optional<FormResult>, DialectError> MaintenanceForm(DialectRewriter&
   std::size_t before = rewriter.Previous(index);
   if (before != kNone && !tokens[before].IsPunct(';')) return Decline();
   const bool vacuum = tokens[index].IsKeyword("VACUUM");
-  std::size_t statement_end = StatementEnd(rewriter, index + 1, end);
+  std::size_t statement_end = rewriter.StatementEnd(index + 1, end);
   static const std::unordered_set<std::string> kOptions = {"full", "sort", "only", "delete", "reindex", "recluster",
                                                            "verbose"};
   std::size_t i = rewriter.Next(index + 1, statement_end);

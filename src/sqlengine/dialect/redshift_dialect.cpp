@@ -101,19 +101,6 @@ bool StatementStart(const DialectRewriter& rewriter, std::size_t index) {
   return previous == kNone || rewriter.Tokens()[previous].IsPunct(';');
 }
 
-// The first top-level `;` at or after `index`, or `end`.
-std::size_t StatementEnd(const DialectRewriter& rewriter, std::size_t index, std::size_t end) {
-  const auto& tokens = rewriter.Tokens();
-  for (std::size_t i = index; i < end; ++i) {
-    if (tokens[i].IsPunct('(') || tokens[i].IsPunct('[') || tokens[i].IsPunct('{')) {
-      i = rewriter.Close(i, end);
-      continue;
-    }
-    if (tokens[i].IsPunct(';')) return i;
-  }
-  return end;
-}
-
 std::size_t OpenAfter(const DialectRewriter& rewriter, std::size_t index, std::size_t end) {
   return rewriter.OpenAfter(index, end);
 }
@@ -412,7 +399,7 @@ Form SetForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, Reds
   if (name < end && (tokens[name].IsKeyword("SESSION") || tokens[name].IsKeyword("LOCAL"))) name = rewriter.Next(name + 1, end);
   if (name >= end || tokens[name].kind != TokenKind::Word) return Decline();
   std::string parameter = Lower(tokens[name].text);
-  std::size_t statement_end = StatementEnd(rewriter, name, end);
+  std::size_t statement_end = rewriter.StatementEnd(name, end);
   if (parameter == "time") {  // SET TIME ZONE 'UTC'
     return Produce("SET VARIABLE mallard_redshift_setting = 'timezone'", statement_end);
   }
@@ -478,7 +465,7 @@ Form ShowForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, Red
   std::size_t what = rewriter.Next(index + 1, end);
   if (what >= end || tokens[what].kind != TokenKind::Word) return Fail(rewriter.SyntaxError(what, ""));
   std::string word = Lower(tokens[what].text);
-  std::size_t statement_end = StatementEnd(rewriter, what, end);
+  std::size_t statement_end = rewriter.StatementEnd(what, end);
   // The dotted name after FROM <kind>, as Redshift names its parts, and an optional LIKE pattern.
   std::string like;
   auto target = [&](std::string_view kind) -> Result<std::vector<std::string>, DialectError> {
@@ -568,7 +555,7 @@ Form ResetForm(DialectRewriter& rewriter, std::size_t index, std::size_t end, Re
   const auto& tokens = rewriter.Tokens();
   std::size_t what = rewriter.Next(index + 1, end);
   if (what >= end || tokens[what].kind != TokenKind::Word) return Fail(rewriter.SyntaxError(what, ""));
-  std::size_t statement_end = StatementEnd(rewriter, what, end);
+  std::size_t statement_end = rewriter.StatementEnd(what, end);
   std::string word = Lower(tokens[what].text);
   if (std::size_t rest = rewriter.Next(what + 1, statement_end); rest < statement_end) {
     return Fail(rewriter.SyntaxError(rest, ""));
