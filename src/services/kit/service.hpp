@@ -16,6 +16,7 @@
 #include "observability/metrics.hpp"
 #include "protocol/operation.hpp"
 #include "protocol/shape.hpp"
+#include "services/kit/service_state.hpp"
 
 namespace mallard::services {
 
@@ -99,6 +100,9 @@ class Service {
   virtual void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) = 0;
   // Drops all state (the reset endpoint).
   virtual void Reset() = 0;
+  // Snapshot support (kit/service_state.hpp): null when the service keeps no state of its own (a
+  // module with several services answers on one of them: DynamoDB's, not its streams').
+  virtual ServiceState* State() { return nullptr; }
   // Names the store in use, for the health endpoint.
   virtual std::string StoreName() const = 0;
   // Completes waiting requests early so that shutdown is prompt.
