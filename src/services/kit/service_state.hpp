@@ -13,6 +13,7 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,9 @@
 #include "common/result.hpp"
 
 namespace mallard::services {
+
+struct StateChange;
+class StateChangeSink;
 
 // Where state lives: one account in one region. Services with account-global state (none today)
 // would use region "".
@@ -67,6 +71,17 @@ class ServiceState {
 
   // Drops everything in `scope` (restore and account-region-merge clear a scope before loading).
   virtual Status<std::string> Clear(const StateScope& scope) = 0;
+
+  // Journaling (--data-dir; kit/state_changes.hpp). A store whose state lives in process memory
+  // reports every change to `sink` from now on and answers true; a store with its own persistence
+  // (Redis) answers false and is not journaled.
+  virtual bool AttachChangeSink(std::shared_ptr<StateChangeSink> sink) {
+    (void)sink;
+    return false;
+  }
+  // Replays one journaled change (a Put replaces the resource whole, a Remove drops it). Only
+  // called on services whose AttachChangeSink answered true.
+  virtual Status<std::string> Apply(const StateChange& change);
 };
 
 }  // namespace mallard::services
