@@ -150,7 +150,7 @@ Result<std::unique_ptr<JournalWriter>, std::string> JournalWriter::Open(const Jo
 }
 
 JournalWriter::JournalWriter(JournalOptions options, int fd, std::uint64_t next_lsn)
-    : options_(std::move(options)), fd_(fd), next_lsn_(next_lsn), durable_lsn_(next_lsn - 1) {
+    : options_(std::move(options)), fd_(fd), next_lsn_(next_lsn), durable_lsn_(next_lsn - 1), notified_lsn_(next_lsn - 1) {
   writer_ = std::thread([this] { Run(); });
 }
 
@@ -211,7 +211,7 @@ Status<std::string> JournalWriter::Flush() {
   std::uint64_t target = next_lsn_ - 1;
   flush_requested_ = true;
   wake_writer_.notify_one();
-  flushed_.wait(lock, [&] { return durable_lsn_ >= target || !failure_.empty(); });
+  flushed_.wait(lock, [&] { return notified_lsn_ >= target || !failure_.empty(); });
   if (!failure_.empty()) return Fail(failure_);
   return Done{};
 }
@@ -259,12 +259,14 @@ void JournalWriter::Run() {
         waiters_.erase(waiters_.begin());
       }
     }
-    flushed_.notify_all();
     if (!ready.empty()) {
       lock.unlock();
       for (auto& done : ready) done();
       lock.lock();
     }
+    // Flush returns once the waiters up to here have been told, not only once the bytes are down.
+    if (failure_.empty()) notified_lsn_ = batch_last;
+    flushed_.notify_all();
     if (stop_after && pending_.empty()) return;
   }
 }

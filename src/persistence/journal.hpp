@@ -86,7 +86,7 @@ class JournalWriter {
   std::uint64_t LastLsn() const;
   // The last LSN written and flushed.
   std::uint64_t DurableLsn() const;
-  // Writes and flushes everything appended so far, waiting for it.
+  // Writes and flushes everything appended so far and calls its waiters back, waiting for both.
   Status<std::string> Flush();
   // The first write or flush error, if any: after one the journal accepts no more acknowledgements
   // (waiters are never called back as durable), so nothing is acknowledged that was not written.
@@ -111,6 +111,7 @@ class JournalWriter {
   std::string pending_;                  // frames appended and not yet handed to the writer
   std::uint64_t next_lsn_;
   std::uint64_t durable_lsn_;
+  std::uint64_t notified_lsn_;  // durable, and every waiter up to it called back
   std::multimap<std::uint64_t, std::function<void()>> waiters_;  // by LSN awaited
   std::string failure_;
   bool stopping_ = false;
