@@ -160,7 +160,7 @@ int RunServe(CLI::App& command, ServeConfig& config) {
                             .WithModules(std::move(opened_modules).value())
                             .TryStart();
   if (!started_server.ok()) {
-    std::fprintf(stderr, "mallard: %s\n", started_server.error().Message().c_str());
+    std::fprintf(stderr, "mallard: %s\n", started_server.error().c_str());
     return 1;
   }
   std::unique_ptr<Server> server = std::move(started_server).value();

@@ -39,8 +39,9 @@ class RunningServer final : public Server {
  public:
   RunningServer(http::HttpServerOptions http_options, gateway::GatewayOptions gateway_options,
                 const std::vector<OpenModule>& modules, Clock clock,
-                const std::vector<ServerBuilder::ServiceFactory>& extra_services)
-      : timer_work_(asio::make_work_guard(timer_io_)) {
+                const std::vector<ServerBuilder::ServiceFactory>& extra_services,
+                std::vector<std::function<void()>> shutdown_steps)
+      : timer_work_(asio::make_work_guard(timer_io_)), shutdown_steps_(std::move(shutdown_steps)) {
     std::shared_ptr<const services::S3LocalFiles> s3_files;
     for (const auto& entry : modules) {
       if (entry.opened.s3_files) s3_files = entry.opened.s3_files;
@@ -66,6 +67,7 @@ class RunningServer final : public Server {
     }
     for (const auto& factory : extra_services) services.push_back(factory(context_for("extra", 2)));
     for (const auto& service : services) peers_.Add(service);
+    services_ = services;
     gateway_ = std::make_shared<gateway::Gateway>(std::move(gateway_options), std::move(services));
     timer_thread_ = std::thread([this] { timer_io_.run(); });
     http_ = std::make_unique<http::HttpServer>(std::move(http_options), gateway_);
@@ -78,10 +80,13 @@ class RunningServer final : public Server {
 
   // Separate from the constructor: a server that cannot listen is still a whole object, so its
   // destructor stops the timer thread (a constructor that threw left it running: std::terminate).
+  const std::vector<std::shared_ptr<services::Service>>& Services() const { return services_; }
+
   Status<http::ListenError> Listen() {
     auto port = http_->Start();
     if (!port.ok()) return Fail(port.error());
     port_ = port.value();
+    listening_ = true;
     return Done{};
   }
 
@@ -103,6 +108,11 @@ class RunningServer final : public Server {
 
   void Join() override {
     http_->Join();
+    if (listening_) {
+      // Once: no request runs any more, and the services still hold their state.
+      for (auto& step : shutdown_steps_) step();
+      listening_ = false;
+    }
     // The HTTP server has stopped, so no request can start a long poll any more.
     gateway_->ShutdownAll();
     timer_work_.reset();
@@ -120,6 +130,9 @@ class RunningServer final : public Server {
   std::shared_ptr<gateway::Gateway> gateway_;
   std::unique_ptr<http::HttpServer> http_;
   std::uint16_t port_ = 0;
+  std::vector<std::shared_ptr<services::Service>> services_;
+  std::vector<std::function<void()>> shutdown_steps_;
+  bool listening_ = false;  // shutdown steps run only for a server that served
 };
 
 }  // namespace
@@ -145,7 +158,16 @@ ServerBuilder& ServerBuilder::AddService(ServiceFactory factory) {
   return *this;
 }
 
-Result<std::unique_ptr<Server>, http::ListenError> ServerBuilder::TryStart() {
+ServerBuilder& ServerBuilder::WithStartupStep(StartupStep step) {
+  startup_steps_.push_back(std::move(step));
+  return *this;
+}
+ServerBuilder& ServerBuilder::WithShutdownStep(std::function<void()> step) {
+  shutdown_steps_.push_back(std::move(step));
+  return *this;
+}
+
+Result<std::unique_ptr<Server>, std::string> ServerBuilder::TryStart() {
   if (!modules_) {
     kit::ModuleResources resources;
     resources.Provide(gateway_options_.credentials);
@@ -156,14 +178,18 @@ Result<std::unique_ptr<Server>, http::ListenError> ServerBuilder::TryStart() {
     if (!opened) throw std::logic_error("default modules failed to open: " + opened.error());
     modules_ = std::move(opened).value();
   }
-  auto server = std::make_unique<RunningServer>(http_options_, gateway_options_, *modules_, clock_, extra_services_);
-  if (auto listening = server->Listen(); !listening.ok()) return Fail(listening.error());
+  auto server = std::make_unique<RunningServer>(http_options_, gateway_options_, *modules_, clock_, extra_services_,
+                                                shutdown_steps_);
+  for (const auto& step : startup_steps_) {
+    if (auto done = step(server->Services()); !done) return Fail(done.error());
+  }
+  if (auto listening = server->Listen(); !listening.ok()) return Fail(listening.error().Message());
   return std::unique_ptr<Server>(std::move(server));
 }
 
 std::unique_ptr<Server> ServerBuilder::Start() {
   auto started = TryStart();
-  if (!started.ok()) throw std::runtime_error(started.error().Message());
+  if (!started.ok()) throw std::runtime_error(started.error());
   return std::move(started).value();
 }
 

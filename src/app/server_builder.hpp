@@ -52,9 +52,15 @@ class ServerBuilder {
   ServerBuilder& WithModules(std::vector<OpenModule> modules);
   // Registers any further service (tests), on a pool of its own.
   ServerBuilder& AddService(ServiceFactory factory);
-  // Binds and starts serving; when the address cannot be bound, the error names it and nothing
-  // is left running.
-  Result<std::unique_ptr<Server>, http::ListenError> TryStart();
+  // Work on the built services before the server listens, in the order added (state loaded from
+  // --data-dir or --load-state): an error stops the start and is TryStart's error.
+  using StartupStep = std::function<Status<std::string>(const std::vector<std::shared_ptr<services::Service>>&)>;
+  ServerBuilder& WithStartupStep(StartupStep step);
+  // Runs once no request is running any more, before the services shut down (a last snapshot).
+  ServerBuilder& WithShutdownStep(std::function<void()> step);
+  // Binds and starts serving; when the address cannot be bound or a start-up step fails, the error
+  // says why and nothing is left running.
+  Result<std::unique_ptr<Server>, std::string> TryStart();
   // As TryStart, for embedding code that prefers exceptions: throws std::runtime_error.
   std::unique_ptr<Server> Start();
 
@@ -64,6 +70,8 @@ class ServerBuilder {
   Clock clock_ = SystemClock();
   std::optional<std::vector<OpenModule>> modules_;
   std::vector<ServiceFactory> extra_services_;
+  std::vector<StartupStep> startup_steps_;
+  std::vector<std::function<void()>> shutdown_steps_;
 };
 
 }  // namespace mallard::app

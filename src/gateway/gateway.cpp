@@ -533,6 +533,11 @@ void Gateway::Dispatch(Route route, http::HttpRequest request, http::Responder r
     outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     RecordRequest(descriptor->name, operation_name, outcome, logged_context.get());
     CountInFlight(-1);
+    if (options_.deliver_when_durable) {
+      // Acknowledged only once what it changed would survive a crash (the journal's group commit).
+      options_.deliver_when_durable([shared, response = std::move(response)]() mutable { shared->first(std::move(response)); });
+      return;
+    }
     shared->first(std::move(response));
   };
   try {

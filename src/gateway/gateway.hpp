@@ -94,6 +94,10 @@ struct GatewayOptions {
   std::shared_ptr<PipeStatusSource> pipe_status;
   // Its table actions (null: never).
   std::shared_ptr<PipeTableActions> pipe_tables;
+  // --data-dir: an operation's answer is handed to this, which sends it (calls the function it
+  // gets) once the changes made so far are durable (persistence/README.md); null: answers go out
+  // at once.
+  std::function<void(std::function<void()>)> deliver_when_durable;
 };
 
 class Gateway final : public http::HttpHandler {
