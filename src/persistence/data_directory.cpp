@@ -1,0 +1,344 @@
+#include "persistence/data_directory.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <map>
+
+#include "services/kit/state_changes.hpp"
+
+namespace mallard::persistence {
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kSnapshotPrefix = "snapshot-";
+constexpr std::string_view kSnapshotSuffix = ".jsonl";
+constexpr std::string_view kJournalPrefix = "journal-";
+constexpr std::string_view kJournalSuffix = ".log";
+
+// "snapshot-42.jsonl" → 42 (nullopt for anything else, a ".tmp" left by a crash included).
+std::optional<std::uint64_t> NumberIn(const std::string& name, std::string_view prefix, std::string_view suffix) {
+  if (name.size() <= prefix.size() + suffix.size() || name.compare(0, prefix.size(), prefix) != 0 ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return std::nullopt;
+  std::string_view digits(name.data() + prefix.size(), name.size() - prefix.size() - suffix.size());
+  std::uint64_t value = 0;
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
+}
+
+std::string Named(std::string_view prefix, std::uint64_t lsn, std::string_view suffix) {
+  return std::string(prefix) + std::to_string(lsn) + std::string(suffix);
+}
+
+Status<std::string> SyncPath(const fs::path& path, bool directory) {
+  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) return Fail("cannot open " + path.string() + ": " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  int saved = errno;
+  ::close(fd);
+  if (rc != 0) return Fail("cannot fsync " + path.string() + ": " + std::strerror(saved));
+  return Done{};
+}
+
+// Sorted ascending by the LSN in the name.
+std::vector<std::pair<std::uint64_t, fs::path>> FilesNumbered(const fs::path& dir, std::string_view prefix,
+                                                              std::string_view suffix) {
+  std::vector<std::pair<std::uint64_t, fs::path>> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (auto number = NumberIn(entry.path().filename().string(), prefix, suffix)) found.emplace_back(*number, entry.path());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+}  // namespace
+
+// Reports one service's changes to the journal.
+// The store keeps its sink as long as it lives, which may be longer than the directory: the link
+// is cut when the directory goes, and a change after that is not journaled.
+struct DataDirectory::Link {
+  std::shared_mutex mutex;
+  DataDirectory* owner = nullptr;
+};
+
+class DataDirectory::Sink final : public services::StateChangeSink {
+ public:
+  Sink(std::shared_ptr<Link> link, std::string service) : link_(std::move(link)), service_(std::move(service)) {}
+  void Record(std::span<const services::StateChange> changes) override {
+    std::shared_lock lock(link_->mutex);
+    if (link_->owner != nullptr) link_->owner->Append(service_, changes);
+  }
+
+ private:
+  std::shared_ptr<Link> link_;
+  std::string service_;
+};
+
+std::string DataDirectory::EncodeChange(const std::string& service, const services::StateChange& change) {
+  json::object record;
+  record["service"] = service;
+  record["account"] = change.scope.account;
+  record["region"] = change.scope.region;
+  record["op"] = change.op == services::StateChange::Op::kPut ? "put" : "remove";
+  record["kind"] = change.record.kind;
+  record["body"] = change.record.body;
+  return json::serialize(record);
+}
+
+Result<std::pair<std::string, services::StateChange>, std::string> DataDirectory::DecodeChange(std::string_view payload) {
+  boost::system::error_code ec;
+  json::parse_options options;
+  options.max_depth = 4096;  // DynamoDB items nest 32 levels and more inside the record
+  auto value = json::parse(payload, ec, {}, options);
+  if (ec || !value.is_object()) return Fail(std::string("a journal record is not a JSON object"));
+  const auto& object = value.as_object();
+  auto text = [&](std::string_view key) -> const json::string* {
+    const auto* member = object.if_contains(key);
+    return member != nullptr && member->is_string() ? &member->as_string() : nullptr;
+  };
+  const auto *service = text("service"), *account = text("account"), *region = text("region"), *op = text("op"),
+             *kind = text("kind");
+  const auto* body = object.if_contains("body");
+  if (!service || !account || !region || !op || !kind || body == nullptr || !body->is_object() ||
+      (*op != "put" && *op != "remove"))
+    return Fail(std::string("a journal record lacks service, account, region, op, kind or body"));
+  services::StateChange change;
+  change.op = *op == "put" ? services::StateChange::Op::kPut : services::StateChange::Op::kRemove;
+  change.scope = {std::string(*account), std::string(*region)};
+  change.record = {std::string(*kind), body->as_object()};
+  return std::pair<std::string, services::StateChange>{std::string(*service), std::move(change)};
+}
+
+DataDirectory::DataDirectory(DataDirectoryOptions options, std::vector<StatefulService> services, SnapshotIo snapshots)
+    : options_(std::move(options)),
+      state_dir_(options_.dir / "state"),
+      services_(std::move(services)),
+      snapshots_(std::move(snapshots)),
+      link_(std::make_shared<Link>()) {
+  link_->owner = this;
+}
+
+DataDirectory::~DataDirectory() {
+  {
+    std::unique_lock lock(link_->mutex);
+    link_->owner = nullptr;
+  }
+  if (compactor_.joinable()) compactor_.join();
+}
+
+Result<std::unique_ptr<DataDirectory>, std::string> DataDirectory::Open(DataDirectoryOptions options,
+                                                                         std::vector<StatefulService> services,
+                                                                         SnapshotIo snapshots) {
+  std::unique_ptr<DataDirectory> directory(new DataDirectory(std::move(options), std::move(services), std::move(snapshots)));
+  std::error_code ec;
+  fs::create_directories(directory->state_dir_, ec);
+  if (ec) return Fail("cannot create " + directory->state_dir_.string() + ": " + ec.message());
+  auto next = directory->Recover();
+  if (!next) return Fail(next.error());
+  std::uint64_t lsn = *next;
+  if (directory->options_.durability != Durability::kNone) {
+    MALLARD_RETURN_IF_ERROR(directory->StartSegment(lsn));
+    for (auto& service : directory->services_) {
+      if (!service.state->AttachChangeSink(std::make_shared<Sink>(directory->link_, service.name)))
+        directory->unjournaled_.push_back(service.name);
+    }
+  } else {
+    for (auto& service : directory->services_) directory->unjournaled_.push_back(service.name);
+  }
+  // Every start begins from one snapshot of what was recovered; older files go once it is durable.
+  MALLARD_RETURN_IF_ERROR(directory->WriteSnapshot(lsn));
+  directory->RemoveOlderThan(lsn);
+  return directory;
+}
+
+Result<std::uint64_t, std::string> DataDirectory::Recover() {
+  std::string summary;
+  std::uint64_t snapshot_lsn = 0;
+  auto snapshots = FilesNumbered(state_dir_, kSnapshotPrefix, kSnapshotSuffix);
+  if (!snapshots.empty()) {
+    auto& [lsn, path] = snapshots.back();
+    if (auto loaded = snapshots_.load(path); !loaded) return Fail("cannot load " + path.string() + ": " + loaded.error());
+    snapshot_lsn = lsn;
+    summary = "loaded " + path.filename().string();
+  } else {
+    summary = "no snapshot";
+  }
+  std::map<std::string, services::ServiceState*> by_name;
+  for (const auto& service : services_) by_name[service.name] = service.state;
+  std::uint64_t expected = snapshot_lsn == 0 ? 0 : snapshot_lsn;  // 0: whatever the first record is
+  std::uint64_t replayed = 0;
+  std::string dropped;
+  auto segments = FilesNumbered(state_dir_, kJournalPrefix, kJournalSuffix);
+  for (std::size_t i = 0; i < segments.size() && dropped.empty(); ++i) {
+    const auto& [first, path] = segments[i];
+    // A segment wholly before the snapshot (the next one starts at or before its LSN) is in it.
+    if (i + 1 < segments.size() && segments[i + 1].first <= snapshot_lsn) continue;
+    auto scan = ReadJournal(path, first);
+    if (!scan) return Fail(scan.error());
+    for (const auto& record : scan->records) {
+      if (record.lsn < snapshot_lsn) continue;
+      if (expected != 0 && record.lsn != expected) {
+        dropped = path.filename().string() + " from LSN " + std::to_string(record.lsn) + " (LSN " +
+                  std::to_string(expected) + " is missing)";
+        break;
+      }
+      auto decoded = DecodeChange(record.payload);
+      if (!decoded) return Fail(path.string() + " LSN " + std::to_string(record.lsn) + ": " + decoded.error());
+      auto& [service, change] = *decoded;
+      auto found = by_name.find(service);
+      if (found == by_name.end())
+        return Fail(path.string() + " LSN " + std::to_string(record.lsn) + " changes service '" + service +
+                    "', which this server does not run");
+      if (auto applied = found->second->Apply(change); !applied)
+        return Fail(path.string() + " LSN " + std::to_string(record.lsn) + " (" + service + " " + change.record.kind +
+                    "): " + applied.error());
+      expected = record.lsn + 1;
+      ++replayed;
+    }
+    if (dropped.empty() && scan->dropped_bytes > 0) {
+      dropped = std::to_string(scan->dropped_bytes) + " bytes at the end of " + path.filename().string() + " (" +
+                scan->dropped_reason + ")";
+      if (i + 1 < segments.size()) dropped += " and the segments after it";
+    }
+  }
+  summary += ", replayed " + std::to_string(replayed) + " journaled change" + (replayed == 1 ? "" : "s");
+  if (!dropped.empty()) {
+    summary += "; dropped " + dropped + ": changes after it were not acknowledged durably or are damaged";
+    spdlog::warn("data directory {}: dropped {}", options_.dir.string(), dropped);
+  }
+  start_summary_ = summary;
+  return std::max<std::uint64_t>({expected, snapshot_lsn + 1, 1});
+}
+
+Status<std::string> DataDirectory::StartSegment(std::uint64_t first_lsn) {
+  JournalOptions journal_options{state_dir_ / Named(kJournalPrefix, first_lsn, kJournalSuffix), options_.durability,
+                                 options_.interval};
+  auto opened = JournalWriter::Open(journal_options, first_lsn, 0);
+  if (!opened) return Fail(opened.error());
+  std::unique_lock lock(segment_mutex_);
+  if (journal_) {
+    if (auto flushed = journal_->Flush(); !flushed) return Fail(flushed.error());
+  }
+  journal_ = std::shared_ptr<JournalWriter>(std::move(opened).value());
+  segment_bytes_at_start_ = 0;
+  return Done{};
+}
+
+Status<std::string> DataDirectory::WriteSnapshot(std::uint64_t lsn) {
+  auto final_path = state_dir_ / Named(kSnapshotPrefix, lsn, kSnapshotSuffix);
+  auto temporary = final_path;
+  temporary += ".tmp";
+  if (auto saved = snapshots_.save(temporary); !saved) return Fail("cannot write a snapshot: " + saved.error());
+  MALLARD_RETURN_IF_ERROR(SyncPath(temporary, false));
+  std::error_code ec;
+  fs::rename(temporary, final_path, ec);
+  if (ec) return Fail("cannot rename " + temporary.string() + ": " + ec.message());
+  return SyncPath(state_dir_, true);
+}
+
+void DataDirectory::RemoveOlderThan(std::uint64_t lsn) {
+  std::error_code ec;
+  for (const auto& [number, path] : FilesNumbered(state_dir_, kSnapshotPrefix, kSnapshotSuffix)) {
+    if (number < lsn) fs::remove(path, ec);
+  }
+  auto segments = FilesNumbered(state_dir_, kJournalPrefix, kJournalSuffix);
+  for (const auto& [number, path] : segments) {
+    if (number < lsn) fs::remove(path, ec);
+  }
+  for (const auto& entry : fs::directory_iterator(state_dir_, ec)) {
+    if (entry.path().extension() == ".tmp") fs::remove(entry.path(), ec);
+  }
+}
+
+void DataDirectory::Append(const std::string& service, std::span<const services::StateChange> changes) {
+  bool compact = false;
+  {
+    std::shared_lock lock(segment_mutex_);
+    if (!journal_) return;
+    std::uint64_t lsn = 0;
+    for (const auto& change : changes) lsn = journal_->Append(EncodeChange(service, change));
+    // Checked once per 1,024 records: the statistics take the journal's lock.
+    if (lsn / 1024 != (lsn - changes.size()) / 1024) compact = journal_->Statistics().bytes > options_.compact_after_bytes;
+  }
+  if (compact) CompactInBackground();
+}
+
+void DataDirectory::DeliverWhenDurable(std::function<void()> deliver) {
+  std::shared_ptr<JournalWriter> journal;
+  {
+    std::shared_lock lock(segment_mutex_);
+    journal = journal_;
+  }
+  if (!journal || options_.durability != Durability::kFsync) return deliver();
+  std::uint64_t lsn = journal->LastLsn();
+  if (lsn <= journal->DurableLsn()) return deliver();  // nothing pending: reads never wait
+  journal->WhenDurable(lsn, std::move(deliver));
+}
+
+void DataDirectory::CompactInBackground() {
+  std::lock_guard lock(compaction_mutex_);
+  if (compacting_ || closed_) return;
+  if (compactor_.joinable()) compactor_.join();
+  compacting_ = true;
+  compactor_ = std::thread([this] {
+    if (auto compacted = Compact(); !compacted) spdlog::error("data directory: compaction failed: {}", compacted.error());
+    std::lock_guard done(compaction_mutex_);
+    compacting_ = false;
+  });
+}
+
+Status<std::string> DataDirectory::Compact() {
+  std::uint64_t next = 1;
+  {
+    std::shared_lock lock(segment_mutex_);
+    if (journal_) next = journal_->LastLsn() + 1;
+  }
+  if (options_.durability != Durability::kNone) {
+    // The new segment starts at `next`: every change before it is in the old one (flushed), and
+    // the snapshot taken afterwards holds at least those.
+    std::unique_lock lock(segment_mutex_);
+    next = journal_->LastLsn() + 1;
+    if (auto flushed = journal_->Flush(); !flushed) return Fail(flushed.error());
+    JournalOptions journal_options{state_dir_ / Named(kJournalPrefix, next, kJournalSuffix), options_.durability,
+                                   options_.interval};
+    auto opened = JournalWriter::Open(journal_options, next, 0);
+    if (!opened) return Fail(opened.error());
+    journal_ = std::shared_ptr<JournalWriter>(std::move(opened).value());
+  } else {
+    auto snapshots = FilesNumbered(state_dir_, kSnapshotPrefix, kSnapshotSuffix);
+    next = snapshots.empty() ? 1 : snapshots.back().first + 1;
+  }
+  MALLARD_RETURN_IF_ERROR(WriteSnapshot(next));
+  RemoveOlderThan(next);
+  return Done{};
+}
+
+Status<std::string> DataDirectory::Close() {
+  {
+    std::lock_guard lock(compaction_mutex_);
+    closed_ = true;
+  }
+  if (compactor_.joinable()) compactor_.join();
+  auto compacted = Compact();
+  std::unique_lock lock(segment_mutex_);
+  if (journal_) {
+    auto flushed = journal_->Flush();
+    journal_.reset();
+    if (!flushed && compacted) return flushed;
+  }
+  return compacted;
+}
+
+}  // namespace mallard::persistence

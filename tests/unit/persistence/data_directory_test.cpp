@@ -1,0 +1,349 @@
+// The data directory: state comes back after a clean shutdown and after kill -9 at random moments
+// (every acknowledged change kept, nothing invented), also across background compactions; a torn
+// journal tail is dropped and reported; a journal naming an unknown service stops the start.
+#include "persistence/data_directory.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "services/kit/state_changes.hpp"
+
+namespace mallard::persistence {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using services::StateChange;
+using services::StateRecord;
+using services::StateScope;
+
+const StateScope kScope{"000000000000", "us-east-1"};
+// Many keys per writer: a change is rarely overwritten before the kill, so one lost is seen.
+constexpr std::uint32_t kKeysPerThread = 61;
+
+// A store in miniature: keys with values, changes reported under its lock as a memory store does.
+class FakeState final : public services::ServiceState {
+ public:
+  int RecordVersion() const override { return 1; }
+  Result<std::vector<StateScope>, std::string> Scopes() override { return std::vector<StateScope>{kScope}; }
+  Status<std::string> Save(const StateScope&, const services::StateRecordSink& sink) override {
+    std::map<std::string, std::string> copy;
+    {
+      std::lock_guard lock(mutex_);
+      copy = items_;
+    }
+    for (const auto& [key, value] : copy) MALLARD_RETURN_IF_ERROR(sink(StateRecord{"item", json::object{{"key", key}, {"value", value}}}));
+    return Done{};
+  }
+  Status<std::string> Load(const StateScope&, int, const services::StateRecordSource& records) override {
+    for (;;) {
+      auto next = records();
+      if (!next) return Fail(next.error());
+      if (!*next) return Done{};
+      std::lock_guard lock(mutex_);
+      items_[std::string((*next)->body.at("key").as_string())] = std::string((*next)->body.at("value").as_string());
+    }
+  }
+  Status<std::string> Clear(const StateScope&) override {
+    std::lock_guard lock(mutex_);
+    items_.clear();
+    return Done{};
+  }
+  bool AttachChangeSink(std::shared_ptr<services::StateChangeSink> sink) override {
+    std::lock_guard lock(mutex_);
+    sink_ = std::move(sink);
+    return true;
+  }
+  Status<std::string> Apply(const StateChange& change) override {
+    std::lock_guard lock(mutex_);
+    std::string key(change.record.body.at("key").as_string());
+    if (change.op == StateChange::Op::kPut) {
+      items_[key] = std::string(change.record.body.at("value").as_string());
+    } else {
+      items_.erase(key);
+    }
+    return Done{};
+  }
+
+  void Put(const std::string& key, const std::string& value) {
+    std::lock_guard lock(mutex_);
+    items_[key] = value;
+    Report(StateChange{StateChange::Op::kPut, kScope, {"item", json::object{{"key", key}, {"value", value}}}});
+  }
+  void Remove(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    items_.erase(key);
+    Report(StateChange{StateChange::Op::kRemove, kScope, {"item", json::object{{"key", key}}}});
+  }
+  std::map<std::string, std::string> Items() {
+    std::lock_guard lock(mutex_);
+    return items_;
+  }
+
+ private:
+  void Report(StateChange change) {
+    if (sink_) sink_->Record(std::span<const StateChange>(&change, 1));
+  }
+  std::mutex mutex_;
+  std::map<std::string, std::string> items_;
+  std::shared_ptr<services::StateChangeSink> sink_;
+};
+
+// The snapshot as the test writes it: one JSON object per line (the real format is the state module's).
+SnapshotIo SnapshotsOf(FakeState& state) {
+  SnapshotIo io;
+  io.save = [&state](const fs::path& file) -> Status<std::string> {
+    std::ofstream out(file, std::ios::trunc);
+    auto saved = state.Save(kScope, [&](StateRecord record) -> Status<std::string> {
+      out << json::serialize(record.body) << "\n";
+      return Done{};
+    });
+    out.flush();
+    if (!out) return Fail(std::string("write failed"));
+    return saved;
+  };
+  io.load = [&state](const fs::path& file) -> Status<std::string> {
+    MALLARD_RETURN_IF_ERROR(state.Clear(kScope));
+    std::ifstream in(file);
+    std::string line;
+    return state.Load(kScope, 1, [&]() -> Result<std::optional<StateRecord>, std::string> {
+      if (!std::getline(in, line)) return std::optional<StateRecord>{};
+      return std::optional<StateRecord>{StateRecord{"item", json::parse(line).as_object()}};
+    });
+  };
+  return io;
+}
+
+class DataDirectoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("mallard-datadir-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::unique_ptr<DataDirectory> OpenOn(FakeState& state, std::uint64_t compact_after = 64ull << 20,
+                                        Durability durability = Durability::kFsync) {
+    DataDirectoryOptions options{dir_, durability, std::chrono::milliseconds(10), compact_after};
+    auto opened = DataDirectory::Open(options, {{"fake", &state}}, SnapshotsOf(state));
+    EXPECT_TRUE(opened) << (opened ? "" : opened.error());
+    return opened ? std::move(opened).value() : nullptr;
+  }
+  fs::path dir_;
+};
+
+TEST_F(DataDirectoryTest, StateComesBackAfterACleanShutdownInEveryMode) {
+  for (auto durability : {Durability::kFsync, Durability::kInterval, Durability::kNone}) {
+    fs::remove_all(dir_);
+    {
+      FakeState state;
+      auto directory = OpenOn(state, 64ull << 20, durability);
+      ASSERT_TRUE(directory);
+      state.Put("a", "1");
+      state.Put("b", "2");
+      state.Remove("a");
+      ASSERT_TRUE(directory->Close());
+    }
+    FakeState reopened;
+    auto directory = OpenOn(reopened, 64ull << 20, durability);
+    ASSERT_TRUE(directory);
+    EXPECT_EQ(reopened.Items(), (std::map<std::string, std::string>{{"b", "2"}})) << DurabilityName(durability);
+  }
+}
+
+TEST_F(DataDirectoryTest, JournaledChangesAreReplayedWithoutAShutdownSnapshot) {
+  {
+    FakeState state;
+    auto directory = OpenOn(state);
+    ASSERT_TRUE(directory);
+    for (int i = 0; i < 50; ++i) state.Put("k" + std::to_string(i % 7), std::to_string(i));
+    state.Remove("k3");
+    std::promise<void> durable;
+    directory->DeliverWhenDurable([&] { durable.set_value(); });
+    durable.get_future().wait();
+    // No Close: as after a crash, only the journal has the changes.
+  }
+  FakeState reopened;
+  auto directory = OpenOn(reopened);
+  ASSERT_TRUE(directory);
+  std::map<std::string, std::string> expected;
+  for (int i = 0; i < 50; ++i) expected["k" + std::to_string(i % 7)] = std::to_string(i);
+  expected.erase("k3");
+  EXPECT_EQ(reopened.Items(), expected);
+  EXPECT_NE(directory->StartSummary().find("replayed 51 journaled changes"), std::string::npos) << directory->StartSummary();
+}
+
+TEST_F(DataDirectoryTest, ATornJournalTailIsDroppedAndReported) {
+  {
+    FakeState state;
+    auto directory = OpenOn(state);
+    state.Put("kept", "1");
+    std::promise<void> durable;
+    directory->DeliverWhenDurable([&] { durable.set_value(); });
+    durable.get_future().wait();
+  }
+  fs::path segment;
+  for (const auto& entry : fs::directory_iterator(dir_ / "state")) {
+    if (entry.path().filename().string().rfind("journal-", 0) == 0) segment = entry.path();
+  }
+  ASSERT_FALSE(segment.empty());
+  std::ofstream(segment, std::ios::app | std::ios::binary) << std::string("\x30\x00\x00\x00garbage", 11);
+  FakeState reopened;
+  auto directory = OpenOn(reopened);
+  ASSERT_TRUE(directory);
+  EXPECT_EQ(reopened.Items(), (std::map<std::string, std::string>{{"kept", "1"}}));
+  EXPECT_NE(directory->StartSummary().find("dropped 11 bytes"), std::string::npos) << directory->StartSummary();
+  // The next start is clean: the damaged segment is gone into the new snapshot.
+  directory.reset();
+  FakeState third;
+  auto again = OpenOn(third);
+  EXPECT_EQ(again->StartSummary().find("dropped"), std::string::npos) << again->StartSummary();
+  EXPECT_EQ(third.Items(), (std::map<std::string, std::string>{{"kept", "1"}}));
+}
+
+TEST_F(DataDirectoryTest, AJournalNamingAnUnknownServiceStopsTheStartAndKeepsTheFiles) {
+  fs::create_directories(dir_ / "state");
+  StateChange change{StateChange::Op::kPut, kScope, {"item", json::object{{"key", "x"}, {"value", "y"}}}};
+  std::ofstream(dir_ / "state" / "journal-1.log", std::ios::binary)
+      << EncodeJournalFrame(1, DataDirectory::EncodeChange("nosuch", change));
+  FakeState state;
+  DataDirectoryOptions options{dir_, Durability::kFsync};
+  auto opened = DataDirectory::Open(options, {{"fake", &state}}, SnapshotsOf(state));
+  ASSERT_FALSE(opened);
+  EXPECT_NE(opened.error().find("'nosuch'"), std::string::npos) << opened.error();
+  EXPECT_TRUE(fs::exists(dir_ / "state" / "journal-1.log"));
+}
+
+// A child runs 4 writer threads, each owning its keys and acknowledging an operation only after
+// DeliverWhenDurable; compactions run in the background (a small bound). The parent kills it at a
+// seeded random moment, reopens, and checks every key against the child's log of operations: its
+// value must be the state after some operation at or after the last acknowledged one, and no later
+// than the last one attempted.
+TEST_F(DataDirectoryTest, KillNineKeepsEveryAcknowledgedChangeAcrossCompactions) {
+  std::mt19937_64 random(20261206);
+  for (int round = 0; round < 20; ++round) {
+    fs::remove_all(dir_);
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe(pipe_fds), 0);
+    auto seed = random();
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      ::close(pipe_fds[0]);
+      FakeState state;
+      DataDirectoryOptions options{dir_, Durability::kFsync, std::chrono::milliseconds(10), 32 * 1024};
+      auto opened = DataDirectory::Open(options, {{"fake", &state}}, SnapshotsOf(state));
+      if (!opened) ::_exit(2);
+      auto* directory = opened->release();
+      std::mutex pipe_mutex;
+      std::vector<std::thread> threads;
+      for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+          std::mt19937_64 ops(seed + t);
+          for (std::uint32_t n = 1;; ++n) {
+            // Operation n of thread t: put key t/(n%kKeysPerThread) = n, or remove it; reported as attempted
+            // before, acknowledged after.
+            std::uint32_t key = n % kKeysPerThread;
+            bool remove = ops() % 4 == 0;
+            std::uint32_t message[4] = {static_cast<std::uint32_t>(t), n, key, remove ? 1u : 0u};
+            {
+              std::lock_guard lock(pipe_mutex);
+              if (::write(pipe_fds[1], message, sizeof message) != sizeof message) ::_exit(3);
+            }
+            std::string name = std::to_string(t) + "/" + std::to_string(key);
+            if (remove) {
+              state.Remove(name);
+            } else {
+              state.Put(name, std::to_string(n) + std::string(ops() % 200, 'v'));
+            }
+            std::promise<void> durable;
+            directory->DeliverWhenDurable([&] { durable.set_value(); });
+            durable.get_future().wait();
+            std::uint32_t ack[4] = {static_cast<std::uint32_t>(t), n, 0xffffffffu, 0};
+            std::lock_guard lock(pipe_mutex);
+            if (::write(pipe_fds[1], ack, sizeof ack) != sizeof ack) ::_exit(3);
+          }
+        });
+      }
+      for (auto& thread : threads) thread.join();
+      ::_exit(0);
+    }
+    ::close(pipe_fds[1]);
+    // Drain the pipe while the child runs, so its writes never block.
+    std::vector<std::array<std::uint32_t, 4>> log;
+    std::thread reader([&] {
+      std::array<std::uint32_t, 4> message;
+      while (::read(pipe_fds[0], message.data(), sizeof message) == sizeof message) log.push_back(message);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 400)(random)));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    reader.join();
+    ::close(pipe_fds[0]);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "round " << round << ": the child exited with " << WEXITSTATUS(status);
+
+    FakeState reopened;
+    auto directory = OpenOn(reopened);
+    ASSERT_TRUE(directory) << "round " << round;
+    auto items = reopened.Items();
+    // Per thread: operations in order, the last acknowledged and the last attempted.
+    struct Op {
+      std::uint32_t n, key;
+      bool remove;
+    };
+    std::map<std::uint32_t, std::vector<Op>> ops;
+    std::map<std::uint32_t, std::uint32_t> acked;
+    for (const auto& m : log) {
+      if (m[2] == 0xffffffffu) {
+        acked[m[0]] = m[1];
+      } else {
+        ops[m[0]].push_back({m[1], m[2], m[3] == 1});
+      }
+    }
+    for (const auto& [thread, list] : ops) {
+      for (std::uint32_t key = 0; key < kKeysPerThread; ++key) {
+        std::string name = std::to_string(thread) + "/" + std::to_string(key);
+        // Allowed: the key's state after any of its operations from the last acknowledged
+        // operation of the thread on (or its state then, if that operation was on another key).
+        std::uint32_t floor = acked.count(thread) ? acked[thread] : 0;
+        std::vector<std::optional<std::uint32_t>> allowed;  // nullopt = absent
+        std::optional<std::uint32_t> state_at_floor;
+        bool have_floor = false;
+        for (const auto& op : list) {
+          if (op.key != key) continue;
+          std::optional<std::uint32_t> after = op.remove ? std::nullopt : std::optional<std::uint32_t>(op.n);
+          if (op.n <= floor) {
+            state_at_floor = after;
+            have_floor = true;
+          } else {
+            allowed.push_back(after);
+          }
+        }
+        allowed.push_back(have_floor ? state_at_floor : std::nullopt);
+        std::optional<std::uint32_t> found;
+        if (auto it = items.find(name); it != items.end()) found = static_cast<std::uint32_t>(std::stoul(it->second));
+        bool ok = std::find(allowed.begin(), allowed.end(), found) != allowed.end();
+        ASSERT_TRUE(ok) << "round " << round << " key " << name << ": found "
+                        << (found ? std::to_string(*found) : "absent") << ", last acknowledged op of the thread "
+                        << floor;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mallard::persistence
