@@ -14,6 +14,7 @@
 #include "services/kit/service.hpp"
 #include "services/kit/service_context.hpp"
 #include "services/sqs/model/sqs_store.hpp"
+#include "services/sqs/sqs_state.hpp"
 
 namespace mallard::sqs {
 
@@ -27,6 +28,7 @@ class SqsService final : public services::Service {
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override;
   std::string StoreName() const override { return store_->Name(); }
+  services::ServiceState* State() override { return &state_; }
   void Shutdown() override;
   // LocalStack's developer endpoint (sqs_developer_api.cpp): /_aws/sqs/messages lists a queue's
   // messages in ReceiveMessage's shape without receiving them.
@@ -97,6 +99,7 @@ class SqsService final : public services::Service {
   std::int64_t Now() const { return runtime_.clock(); }
 
   std::shared_ptr<SqsStore> store_;
+  SqsState state_{store_};  // after store_: built from it
   services::ServiceContext runtime_;
   services::kit::OperationExecutor executor_;
   std::mutex pending_mutex_;

@@ -265,6 +265,9 @@ StoreResult<std::vector<SendResult>> MemorySqsStore::SendMessages(const QueueKey
 
 StoreResult<ReceiveOutcome> MemorySqsStore::ReceiveMessages(const QueueKey& key, const ReceiveOptions& options,
                                                                 std::int64_t now_millis) {
+  // Only a receive that may redrive moves messages between queues.
+  std::shared_lock<std::shared_mutex> travelling;
+  if (options.dead_letter_queue) travelling = std::shared_lock(transfer_mutex_);
   auto queue = Find(key);
   if (!queue) return StoreFail(StoreErrc::NotFound);
   ReceiveOutcome outcome;
@@ -493,6 +496,7 @@ StoreResult<std::int64_t> MemorySqsStore::ExpireMessages(const QueueKey& key, st
 
 StoreResult<std::int64_t> MemorySqsStore::MoveMessages(const QueueKey& source, const std::optional<QueueKey>& destination,
                                                            std::int64_t limit, std::int64_t now_millis) {
+  std::shared_lock travelling(transfer_mutex_);
   auto queue = Find(source);
   if (!queue) return StoreFail(StoreErrc::NotFound);
   std::vector<StoredMessage> taken;
@@ -623,6 +627,120 @@ void MemorySqsStore::Reset() {
     std::lock_guard lock(queue->mutex);
     queue->Notify();
   }
+}
+
+}  // namespace mallard::sqs
+
+namespace mallard::sqs {
+
+StoreResult<ScopeDump> MemorySqsStore::ExportScope(const std::string& account_id, const std::string& region) {
+  std::unique_lock travelling(transfer_mutex_);
+  std::shared_lock directory(directory_mutex_);
+  ScopeDump dump;
+  // Every queue of the scope locked at once (in key order, as nothing else takes two), so the dump
+  // is one moment of the whole scope.
+  std::vector<std::pair<const QueueKey*, std::shared_ptr<Queue>>> scope;
+  for (auto it = queues_.lower_bound(QueueKey{account_id, region, ""});
+       it != queues_.end() && it->first.account_id == account_id && it->first.region == region; ++it) {
+    scope.emplace_back(&it->first, it->second);
+  }
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(scope.size());
+  for (auto& [key, queue] : scope) locks.emplace_back(queue->mutex);
+  for (auto& [key, queue] : scope) {
+    QueueDump queue_dump;
+    queue_dump.record = queue->record;
+    queue_dump.next_send_order = queue->next_sequence;
+    queue_dump.messages.reserve(queue->messages.size());
+    for (const auto& [sequence, message] : queue->messages) queue_dump.messages.push_back({message, sequence});
+    for (const auto& [id, entry] : queue->deduplication) {
+      queue_dump.deduplication.push_back({id, entry.result, entry.expires_millis});
+    }
+    std::sort(queue_dump.deduplication.begin(), queue_dump.deduplication.end(),
+              [](const auto& a, const auto& b) { return a.deduplication_id < b.deduplication_id; });
+    if (auto tasks = move_tasks_.find(*key); tasks != move_tasks_.end()) queue_dump.move_tasks = tasks->second;
+    dump.queues.push_back(std::move(queue_dump));
+  }
+  for (const auto& [key, when] : deleted_at_millis_) {
+    if (key.account_id == account_id && key.region == region) dump.recently_deleted.emplace_back(key.name, when);
+  }
+  return dump;
+}
+
+StoreResult<Done> MemorySqsStore::ImportQueue(const QueueDump& dump) {
+  auto queue = std::make_shared<Queue>();
+  queue->record = dump.record;
+  std::uint64_t next = dump.next_send_order;
+  for (const auto& entry : dump.messages) {
+    queue->Insert(entry.message, entry.send_order);
+    next = std::max(next, entry.send_order + 1);
+  }
+  queue->next_sequence = next;
+  for (const auto& entry : dump.deduplication) {
+    queue->deduplication[entry.deduplication_id] = Queue::Dedup{entry.result, entry.expires_millis};
+  }
+  std::shared_ptr<Queue> replaced;
+  {
+    std::unique_lock lock(directory_mutex_);
+    auto& slot = queues_[dump.record.key];
+    replaced = std::move(slot);
+    slot = queue;
+    deleted_at_millis_.erase(dump.record.key);
+    if (dump.move_tasks.empty()) {
+      move_tasks_.erase(dump.record.key);
+    } else {
+      move_tasks_[dump.record.key] = dump.move_tasks;
+    }
+  }
+  if (replaced) {
+    // Long polls on the replaced queue wake and find the new one.
+    std::lock_guard lock(replaced->mutex);
+    replaced->Notify();
+  }
+  return Done{};
+}
+
+StoreResult<Done> MemorySqsStore::ImportRecentlyDeleted(const std::string& account_id, const std::string& region,
+                                                        const std::vector<std::pair<std::string, std::int64_t>>& names) {
+  std::unique_lock lock(directory_mutex_);
+  for (const auto& [name, when] : names) {
+    QueueKey key{account_id, region, name};
+    if (!queues_.contains(key)) deleted_at_millis_[key] = when;
+  }
+  return Done{};
+}
+
+StoreResult<Done> MemorySqsStore::ClearScope(const std::string& account_id, const std::string& region) {
+  std::vector<std::shared_ptr<Queue>> dropped;
+  {
+    std::unique_lock lock(directory_mutex_);
+    auto in_scope = [&](const QueueKey& key) { return key.account_id == account_id && key.region == region; };
+    for (auto it = queues_.begin(); it != queues_.end();) {
+      if (in_scope(it->first)) {
+        dropped.push_back(it->second);
+        it = queues_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    std::erase_if(deleted_at_millis_, [&](const auto& entry) { return in_scope(entry.first); });
+    std::erase_if(move_tasks_, [&](const auto& entry) { return in_scope(entry.first); });
+  }
+  for (auto& queue : dropped) {
+    std::lock_guard lock(queue->mutex);
+    queue->Notify();
+  }
+  return Done{};
+}
+
+StoreResult<std::vector<std::pair<std::string, std::string>>> MemorySqsStore::ListScopes() {
+  std::shared_lock lock(directory_mutex_);
+  std::vector<std::pair<std::string, std::string>> scopes;
+  for (const auto& [key, queue] : queues_) {
+    std::pair<std::string, std::string> scope{key.account_id, key.region};
+    if (scopes.empty() || scopes.back() != scope) scopes.push_back(std::move(scope));
+  }
+  return scopes;
 }
 
 }  // namespace mallard::sqs

@@ -46,6 +46,12 @@ class MemorySqsStore final : public SqsStore {
   std::unique_ptr<Subscription> WatchQueue(const QueueKey& key, std::function<void()> notify) override;
   bool IsInline() const override { return true; }
   void Reset() override;
+  StoreResult<ScopeDump> ExportScope(const std::string& account_id, const std::string& region) override;
+  StoreResult<Done> ImportQueue(const QueueDump& dump) override;
+  StoreResult<Done> ImportRecentlyDeleted(const std::string& account_id, const std::string& region,
+                                          const std::vector<std::pair<std::string, std::int64_t>>& names) override;
+  StoreResult<Done> ClearScope(const std::string& account_id, const std::string& region) override;
+  StoreResult<std::vector<std::pair<std::string, std::string>>> ListScopes() override;
 
  private:
   struct Queue;
@@ -54,6 +60,10 @@ class MemorySqsStore final : public SqsStore {
   StoreResult<Done> Transfer(const QueueKey& key, std::vector<StoredMessage> messages, std::int64_t now_millis,
                                bool into_dead_letter_queue);
 
+  // Held shared while messages travel between queues (redrive into a dead-letter queue, a move
+  // task's batch), when they are in neither; an export holds it exclusively, so it never sees a
+  // message in both or in none.
+  std::shared_mutex transfer_mutex_;
   std::shared_mutex directory_mutex_;
   std::map<QueueKey, std::shared_ptr<Queue>> queues_;
   std::map<QueueKey, std::int64_t> deleted_at_millis_;

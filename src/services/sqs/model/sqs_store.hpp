@@ -75,6 +75,34 @@ struct CreateOutcome {
   QueueRecord record;  // the new queue, or the existing one when !created
 };
 
+// A queue whole, as a snapshot holds it (services/kit/service_state.hpp): its record, its messages
+// in send order with everything the store keeps about each, the FIFO deduplication window and its
+// move tasks. Times are absolute (epoch milliseconds), so a delay or visibility deadline keeps its
+// moment across a restore.
+struct QueueDump {
+  QueueRecord record;
+  struct Message {
+    StoredMessage message;
+    std::uint64_t send_order = 0;  // the store's order key: receipts name it, FIFO numbers derive from it
+  };
+  std::vector<Message> messages;
+  std::uint64_t next_send_order = 1;
+  struct Deduplication {
+    std::string deduplication_id;
+    SendResult result;
+    std::int64_t expires_millis = 0;
+  };
+  std::vector<Deduplication> deduplication;
+  std::vector<MoveTask> move_tasks;  // newest first
+};
+
+// Everything of one account and region.
+struct ScopeDump {
+  std::vector<QueueDump> queues;  // by name
+  // Names deleted in the last 60 s (a create of one fails until then), with the deletion time.
+  std::vector<std::pair<std::string, std::int64_t>> recently_deleted;
+};
+
 class SqsStore {
  public:
   virtual ~SqsStore() = default;
@@ -149,6 +177,20 @@ class SqsStore {
   virtual bool IsInline() const = 0;
 
   virtual void Reset() = 0;
+
+  // ---- Snapshots
+  // The scope's queues with their messages, read as of one moment: a message being redriven or
+  // moved is in exactly one queue of the dump.
+  virtual StoreResult<ScopeDump> ExportScope(const std::string& account_id, const std::string& region) = 0;
+  // Replaces the queue named by `dump.record.key` whole (created when absent).
+  virtual StoreResult<Done> ImportQueue(const QueueDump& dump) = 0;
+  // Marks names as recently deleted at the given times (a restored scope keeps the 60 s rule).
+  virtual StoreResult<Done> ImportRecentlyDeleted(const std::string& account_id, const std::string& region,
+                                                  const std::vector<std::pair<std::string, std::int64_t>>& names) = 0;
+  // Drops every queue, message, move task and deletion mark of the scope.
+  virtual StoreResult<Done> ClearScope(const std::string& account_id, const std::string& region) = 0;
+  // Scopes with at least one queue, sorted.
+  virtual StoreResult<std::vector<std::pair<std::string, std::string>>> ListScopes() = 0;
 };
 
 }  // namespace mallard::sqs

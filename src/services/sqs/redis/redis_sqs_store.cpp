@@ -486,3 +486,27 @@ void RedisSqsStore::Reset() {
 }
 
 }  // namespace mallard::sqs
+
+namespace mallard::sqs {
+namespace {
+StoreError SnapshotsNotImplemented() {
+  return StoreError{StoreErrc::Unavailable, "state snapshots of the Redis SQS store are not implemented yet"};
+}
+}  // namespace
+
+StoreResult<ScopeDump> RedisSqsStore::ExportScope(const std::string&, const std::string&) {
+  return Fail(SnapshotsNotImplemented());
+}
+StoreResult<Done> RedisSqsStore::ImportQueue(const QueueDump&) { return Fail(SnapshotsNotImplemented()); }
+StoreResult<Done> RedisSqsStore::ImportRecentlyDeleted(const std::string&, const std::string&,
+                                                       const std::vector<std::pair<std::string, std::int64_t>>&) {
+  return Fail(SnapshotsNotImplemented());
+}
+StoreResult<Done> RedisSqsStore::ClearScope(const std::string&, const std::string&) {
+  return Fail(SnapshotsNotImplemented());
+}
+StoreResult<std::vector<std::pair<std::string, std::string>>> RedisSqsStore::ListScopes() {
+  return Fail(SnapshotsNotImplemented());
+}
+
+}  // namespace mallard::sqs

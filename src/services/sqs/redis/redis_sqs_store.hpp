@@ -61,6 +61,13 @@ class RedisSqsStore final : public SqsStore {
   // Deletes every key under this store's prefix (SCAN + UNLINK) and wakes every watcher, in
   // every server sharing the prefix.
   void Reset() override;
+  // Snapshots are not implemented on this store yet: each call fails, saying so.
+  StoreResult<ScopeDump> ExportScope(const std::string& account_id, const std::string& region) override;
+  StoreResult<Done> ImportQueue(const QueueDump& dump) override;
+  StoreResult<Done> ImportRecentlyDeleted(const std::string& account_id, const std::string& region,
+                                          const std::vector<std::pair<std::string, std::int64_t>>& names) override;
+  StoreResult<Done> ClearScope(const std::string& account_id, const std::string& region) override;
+  StoreResult<std::vector<std::pair<std::string, std::string>>> ListScopes() override;
 
  private:
   std::string MetaKey(const QueueKey& key) const;
