@@ -1,4 +1,5 @@
 #include "gateway/gateway.hpp"
+#include "gateway/gateway_admin.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
@@ -35,14 +36,6 @@ struct Gateway::Route {
 
 namespace {
 
-http::HttpResponse JsonResponse(int status, const json::object& body) {
-  http::HttpResponse response;
-  response.status = status;
-  response.headers.emplace_back("Content-Type", "application/json");
-  response.body = json::serialize(body);
-  return response;
-}
-
 // An error for a request that could not be routed to any service: in awsJson shape when the client
 // sent JSON, in awsQuery shape otherwise.
 http::HttpResponse UnroutableError(const http::HttpRequest& request, const AwsError& error, const std::string& request_id,
@@ -59,28 +52,6 @@ bool StartsWith(std::string_view text, std::string_view prefix) { return text.su
 // no CORS (a page on another origin must not read or drive them) and only their own methods.
 bool IsAdminPath(std::string_view path) {
   return StartsWith(path, "/_mallard/") || StartsWith(path, "/moto-api/") || StartsWith(path, "/_localstack/");
-}
-
-http::HttpResponse AdminError(int status, std::string message) {
-  return JsonResponse(status, json::object{{"error", std::move(message)}});
-}
-
-// The admin token's verdict on a state-changing admin request: nullopt when it may proceed (no token
-// is set, or the request carries it).
-std::optional<http::HttpResponse> AdminTokenRefusal(const http::HttpRequest& request, const std::string& admin_token) {
-  if (admin_token.empty()) return std::nullopt;
-  switch (http::CheckBearerToken(request, admin_token)) {
-    case http::BearerCheck::kMissing: {
-      auto response = AdminError(401, "this endpoint needs Authorization: Bearer <admin token>");
-      response.SetHeader("WWW-Authenticate", "Bearer realm=\"mallard\"");
-      return response;
-    }
-    case http::BearerCheck::kWrong:
-      return AdminError(403, "the admin token does not match");
-    case http::BearerCheck::kAccepted:
-      break;
-  }
-  return std::nullopt;
 }
 
 constexpr std::string_view kPipeAdminPrefix = "/_mallard/pipe";
@@ -416,6 +387,7 @@ std::shared_ptr<services::Service> Gateway::RestServiceFor(const http::HttpReque
 }
 
 http::BodyReading Gateway::BodyReadingFor(const http::HttpRequest& request) {
+  if (IsStatePath(request.path)) return StateBodyReading(request);
   if (auto service = RestServiceFor(request)) return service->BodyReadingFor(request);
   return http::BodyReading::kBuffered;
 }
@@ -553,6 +525,7 @@ void Gateway::HandleAdmin(const http::HttpRequest& request, http::Responder resp
   // page then does goes through the public APIs and the admin endpoints with their own checks.
   if (console::IsConsolePath(request.path)) return respond(console::ServeConsole(request));
   if (IsPipeTablesPath(request.path)) return HandlePipeTableAction(request, std::move(respond));
+  if (IsStatePath(request.path)) return HandleState(request, std::move(respond));
   enum class Kind { kRead, kStateChanging };
   struct Endpoint {
     std::string_view path;

@@ -117,6 +117,10 @@ class Gateway final : public http::HttpHandler {
   void OnStopped() override { workers_->join(); }
 
   void ResetAll();
+  // The state endpoints (gateway_state.cpp): /_mallard/state/save, /load, /inspect.
+  static bool IsStatePath(std::string_view path);
+  static http::BodyReading StateBodyReading(const http::HttpRequest& request);
+  void HandleState(http::HttpRequest request, http::Responder respond);
   void ShutdownAll();
   std::string AccountFor(const std::string& access_key_id) const;
   observability::Registry& Metrics() { return *options_.metrics; }
