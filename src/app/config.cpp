@@ -94,6 +94,29 @@ void AddServeOptions(CLI::App& command, ServeConfig& config, const std::vector<s
                      "Require `Authorization: Bearer TOKEN` on the state-changing admin endpoints (/_mallard/reset, "
                      "/moto-api/reset, /_mallard/pipe/tables) and a hosted pipe's API; set it when listening beyond loopback")
       ->envname("MALLARD_ADMIN_TOKEN");
+  command.add_option("--data-dir", config.data_dir,
+                     "Keep all state here across restarts: snapshots and the journal (state/), S3's objects (s3/) and "
+                     "the SQL engine's database (sqlengine.duckdb), unless their own settings say otherwise")
+      ->envname("MALLARD_DATA_DIR");
+  command.add_option("--durability", config.durability,
+                     "With --data-dir: fsync (a change is answered once on disk), interval (flushed every "
+                     "--durability-interval-ms), none (saved at a clean shutdown only)")
+      ->envname("MALLARD_DURABILITY")
+      ->check(CLI::IsMember({"fsync", "interval", "none"}))
+      ->capture_default_str();
+  command.add_option("--durability-interval-ms", config.durability_interval_ms,
+                     "With --durability interval: how often the journal is flushed, in milliseconds")
+      ->envname("MALLARD_DURABILITY_INTERVAL_MS")
+      ->check(CLI::Range(1, 60000))
+      ->capture_default_str();
+  command.add_option("--load-state", config.load_state,
+                     "Load this snapshot (FILE or DIR/) before serving (after what --data-dir holds)")
+      ->envname("MALLARD_LOAD_STATE");
+  command.add_option("--load-state-merge", config.load_state_merge,
+                     "How --load-state merges: overwrite, account-region-merge or service-merge")
+      ->envname("MALLARD_LOAD_STATE_MERGE")
+      ->check(CLI::IsMember({"overwrite", "account-region-merge", "service-merge"}))
+      ->capture_default_str();
   // Each module's own settings: its store, its knobs (the registry declares them).
   for (const auto& module : modules) {
     for (const auto& setting : module.settings) {
@@ -128,6 +151,11 @@ std::string ApplyConfigFile(CLI::App& command, ServeConfig& config,
   FillFrom(command, "--body-limit", table["server"]["body_limit"], config.body_limit_bytes);
   FillFrom(command, "--shutdown-grace", table["server"]["shutdown_grace"], config.shutdown_grace_seconds);
   FillFrom(command, "--admin-token", table["server"]["admin_token"], config.admin_token);
+  FillFrom(command, "--data-dir", table["state"]["data_dir"], config.data_dir);
+  FillFrom(command, "--durability", table["state"]["durability"], config.durability);
+  FillFrom(command, "--durability-interval-ms", table["state"]["durability_interval_ms"], config.durability_interval_ms);
+  FillFrom(command, "--load-state", table["state"]["load"], config.load_state);
+  FillFrom(command, "--load-state-merge", table["state"]["load_merge"], config.load_state_merge);
   FillFrom(command, "--default-region", table["aws"]["default_region"], config.default_region);
   FillFrom(command, "--default-account", table["aws"]["default_account"], config.default_account);
   FillFrom(command, "--auth", table["auth"]["mode"], config.auth);

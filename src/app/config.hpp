@@ -44,6 +44,13 @@ struct ServeConfig {
   std::map<std::string, services::kit::SettingValues> module_settings;
   // Bearer token the state-changing admin endpoints (and a hosted pipe's API) require; empty: none.
   std::string admin_token;
+  // Where state survives restarts (persistence/data_directory.hpp); empty: state lives in memory only.
+  std::string data_dir;
+  std::string durability = "fsync";  // fsync | interval | none
+  int durability_interval_ms = 100;
+  // A snapshot loaded at start (state/README.md), and how it merges.
+  std::string load_state;
+  std::string load_state_merge = "overwrite";
 };
 
 // Registers every serve option (with its MALLARD_* environment variable) on `command`, the

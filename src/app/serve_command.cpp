@@ -8,6 +8,7 @@
 
 #include "http/outbound_http_client.hpp"
 #include "app/auth_config.hpp"
+#include "app/data_dir_setup.hpp"
 #include "app/store_health.hpp"
 #include "app/server_builder.hpp"
 #include "app/service_registry.hpp"
@@ -101,6 +102,10 @@ int RunServe(CLI::App& command, ServeConfig& config) {
     spdlog::error("{}", error);
     return 2;
   }
+  if (auto error = ApplyDataDirDefaults(config, DefaultSqlEngineSpec()); !error.empty()) {
+    spdlog::error("{}", error);
+    return 2;
+  }
   std::string engine_error;
   std::string sqlengine_spec = config.sqlengine_duckdb.empty() ? DefaultSqlEngineSpec() : config.sqlengine_duckdb;
   auto sql_engine = MakeSqlEngine(sqlengine_spec, engine_error);
@@ -154,8 +159,13 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   http_options.shutdown_grace_seconds = static_cast<unsigned>(config.shutdown_grace_seconds);
   // The server listens before a hosted pipe starts: a server that cannot listen must not have
   // created a publication or replication slot on the source first.
-  auto started_server = ServerBuilder()
-                            .WithHttp(http_options)
+  ServerBuilder builder;
+  StatePersistence state_persistence;
+  if (auto error = state_persistence.Prepare(config, gateway_options, builder); !error.empty()) {
+    spdlog::error("{}", error);
+    return 2;
+  }
+  auto started_server = builder.WithHttp(http_options)
                             .WithGateway(std::move(gateway_options))
                             .WithModules(std::move(opened_modules).value())
                             .TryStart();
