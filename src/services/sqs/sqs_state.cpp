@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "common/encoding.hpp"
+#include "services/kit/state_changes.hpp"
 
 namespace mallard::sqs {
 namespace json = boost::json;
@@ -315,6 +316,100 @@ Status<std::string> SqsState::Load(const StateScope& scope, int record_version,
     auto marked = store_->ImportRecentlyDeleted(scope.account, scope.region, recently_deleted);
     if (!marked) return Fail(StoreProblem(marked.error()));
   }
+  return Done{};
+}
+
+// ---- Journaling: each SqsChange as a StateChange in the snapshot's record forms, and back.
+//   put "queue"           the queue record (its messages untouched; move tasks come separately)
+//   remove "queue"        {QueueName, deleted_millis}: the queue and its messages gone
+//   put/remove "message"  the message whole / {QueueName, send_order}
+//   put "deduplication"   {QueueName, key, MessageId, SequenceNumber, expires_millis}
+//   put "move_tasks"      {QueueName, move_tasks}
+
+bool SqsState::AttachChangeSink(std::shared_ptr<services::StateChangeSink> sink) {
+  return store_->ReportChanges([sink](const std::vector<SqsChange>& changes) {
+    std::vector<services::StateChange> out;
+    out.reserve(changes.size());
+    for (const auto& change : changes) {
+      services::StateChange state_change;
+      state_change.scope = {change.key.account_id, change.key.region};
+      const std::string& queue = change.key.name;
+      switch (change.type) {
+        case SqsChange::Type::kQueue:
+          state_change.record = QueueRecordJson(change.queue);
+          break;
+        case SqsChange::Type::kQueueRemoved:
+          state_change.op = services::StateChange::Op::kRemove;
+          state_change.record = {"queue", json::object{{"QueueName", queue}, {"deleted_millis", change.when_millis}}};
+          break;
+        case SqsChange::Type::kMessage:
+          state_change.record = MessageJson(queue, change.message);
+          break;
+        case SqsChange::Type::kMessageRemoved:
+          state_change.op = services::StateChange::Op::kRemove;
+          state_change.record = {"message", json::object{{"QueueName", queue}, {"send_order", change.send_order}}};
+          break;
+        case SqsChange::Type::kDeduplication:
+          state_change.record = {"deduplication", json::object{{"QueueName", queue},
+                                                               {"key", change.deduplication.deduplication_id},
+                                                               {"MessageId", change.deduplication.result.message_id},
+                                                               {"SequenceNumber", change.deduplication.result.sequence_number},
+                                                               {"expires_millis", change.deduplication.expires_millis}}};
+          break;
+        case SqsChange::Type::kMoveTasks: {
+          json::array tasks;
+          for (const auto& task : change.queue.move_tasks) tasks.push_back(MoveTaskJson(task));
+          state_change.record = {"move_tasks", json::object{{"QueueName", queue}, {"move_tasks", std::move(tasks)}}};
+          break;
+        }
+      }
+      out.push_back(std::move(state_change));
+    }
+    sink->Record(out);
+  });
+}
+
+Status<std::string> SqsState::Apply(const services::StateChange& change) {
+  const auto& body = change.record.body;
+  Reader reader(body, "journaled " + change.record.kind);
+  MALLARD_ASSIGN_OR_RETURN(auto queue, reader.Text("QueueName"));
+  SqsChange out;
+  out.key = QueueKey{change.scope.account, change.scope.region, queue};
+  bool put = change.op == services::StateChange::Op::kPut;
+  if (change.record.kind == "queue" && put) {
+    out.type = SqsChange::Type::kQueue;
+    MALLARD_ASSIGN_OR_RETURN(out.queue, QueueFrom(change.scope, body));
+  } else if (change.record.kind == "queue") {
+    out.type = SqsChange::Type::kQueueRemoved;
+    MALLARD_ASSIGN_OR_RETURN(out.when_millis, reader.Integer("deleted_millis"));
+  } else if (change.record.kind == "message" && put) {
+    out.type = SqsChange::Type::kMessage;
+    MALLARD_ASSIGN_OR_RETURN(out.message, MessageFrom(body, queue));
+    out.send_order = out.message.send_order;
+  } else if (change.record.kind == "message") {
+    out.type = SqsChange::Type::kMessageRemoved;
+    MALLARD_ASSIGN_OR_RETURN(out.send_order, reader.Unsigned("send_order"));
+  } else if (change.record.kind == "deduplication" && put) {
+    out.type = SqsChange::Type::kDeduplication;
+    MALLARD_ASSIGN_OR_RETURN(out.deduplication.deduplication_id, reader.Text("key"));
+    MALLARD_ASSIGN_OR_RETURN(out.deduplication.result.message_id, reader.Text("MessageId"));
+    MALLARD_ASSIGN_OR_RETURN(out.deduplication.result.sequence_number, reader.Text("SequenceNumber"));
+    MALLARD_ASSIGN_OR_RETURN(out.deduplication.expires_millis, reader.Integer("expires_millis"));
+  } else if (change.record.kind == "move_tasks" && put) {
+    out.type = SqsChange::Type::kMoveTasks;
+    json::object holder{{"QueueName", queue}, {"fifo", false}, {"Attributes", json::object{}}, {"Tags", json::object{}},
+                        {"created_seconds", 0}, {"last_modified_seconds", 0}, {"last_purge_millis", 0},
+                        {"next_send_order", 1}, {"deduplication", json::array{}}};
+    const auto* tasks = body.if_contains("move_tasks");
+    if (tasks == nullptr) return Fail(std::string("journaled move_tasks: \"move_tasks\" is missing"));
+    holder["move_tasks"] = *tasks;
+    MALLARD_ASSIGN_OR_RETURN(auto parsed, QueueFrom(change.scope, holder));
+    out.queue.move_tasks = std::move(parsed.move_tasks);
+  } else {
+    return Fail("SQS journals no " + std::string(put ? "put" : "remove") + " of '" + change.record.kind + "'");
+  }
+  auto applied = store_->ApplyChange(out);
+  if (!applied) return Fail(StoreProblem(applied.error()));
   return Done{};
 }
 

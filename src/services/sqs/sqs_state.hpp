@@ -17,6 +17,8 @@ class SqsState final : public services::ServiceState {
   Status<std::string> Load(const services::StateScope& scope, int record_version,
                            const services::StateRecordSource& records) override;
   Status<std::string> Clear(const services::StateScope& scope) override;
+  bool AttachChangeSink(std::shared_ptr<services::StateChangeSink> sink) override;
+  Status<std::string> Apply(const services::StateChange& change) override;
 
  private:
   std::shared_ptr<SqsStore> store_;

@@ -69,18 +69,25 @@ struct MemorySqsStore::Queue {
   };
   std::unordered_map<std::string, Attempt> attempts;
   std::list<std::function<void()>> watchers;
+  // What changed since the last report to the journal (MemorySqsStore::Report).
+  std::vector<std::uint64_t> touched;
+  std::vector<std::string> deduplication_touched;
+  bool record_touched = false;
 
   void Insert(StoredMessage message, std::uint64_t sequence) {
+    touched.push_back(sequence);
     by_visibility.emplace(message.visible_at_millis, sequence);
     by_retention_start.emplace(message.retention_start_millis, sequence);
     messages.emplace(sequence, std::move(message));
   }
   void Erase(std::map<std::uint64_t, StoredMessage>::iterator it) {
+    touched.push_back(it->first);
     by_visibility.erase({it->second.visible_at_millis, it->first});
     by_retention_start.erase({it->second.retention_start_millis, it->first});
     messages.erase(it);
   }
   void SetVisibleAt(std::uint64_t sequence, StoredMessage& message, std::int64_t visible_at) {
+    touched.push_back(sequence);
     by_visibility.erase({message.visible_at_millis, sequence});
     message.visible_at_millis = visible_at;
     by_visibility.emplace(visible_at, sequence);
@@ -151,6 +158,9 @@ StoreResult<CreateOutcome> MemorySqsStore::CreateQueue(const QueueRecord& record
   auto queue = std::make_shared<Queue>();
   queue->record = record;
   queues_.emplace(record.key, queue);
+  std::lock_guard queue_lock(queue->mutex);
+  queue->record_touched = true;
+  Report(*queue);
   return CreateOutcome{true, record};
 }
 
@@ -171,6 +181,13 @@ StoreResult<Done> MemorySqsStore::DeleteQueue(const QueueKey& key, std::int64_t 
     queues_.erase(found);
     deleted_at_millis_[key] = now_millis;
     move_tasks_.erase(key);
+    if (listener_) {
+      SqsChange change;
+      change.type = SqsChange::Type::kQueueRemoved;
+      change.key = key;
+      change.when_millis = now_millis;
+      listener_({change});
+    }
   }
   std::lock_guard lock(removed->mutex);
   removed->Notify();  // waiting receives see the queue is gone
@@ -218,6 +235,8 @@ StoreResult<Result<QueueRecord>> MemorySqsStore::UpdateQueue(const QueueKey& key
   auto status = mutate(copy);
   if (!status) return Result<QueueRecord>(Fail(std::move(status).error()));
   queue->record = copy;
+  queue->record_touched = true;
+  Report(*queue);
   return Result<QueueRecord>(std::move(copy));
 }
 
@@ -253,12 +272,14 @@ StoreResult<std::vector<SendResult>> MemorySqsStore::SendMessages(const QueueKey
     result.sequence_number = queue->messages.at(sequence).sequence_number;
     if (queue->record.fifo) {
       queue->deduplication[dedup_key] = Queue::Dedup{result, now_millis + kDeduplicationWindowMillis};
+      queue->deduplication_touched.push_back(dedup_key);
     }
     results.push_back(std::move(result));
   }
   if (queue->record.fifo && queue->deduplication.size() > 1024) {
     std::erase_if(queue->deduplication, [now_millis](const auto& entry) { return entry.second.expires_millis <= now_millis; });
   }
+  Report(*queue);
   if (visible_now) queue->Notify();
   return results;
 }
@@ -272,8 +293,16 @@ StoreResult<ReceiveOutcome> MemorySqsStore::ReceiveMessages(const QueueKey& key,
   if (!queue) return StoreFail(StoreErrc::NotFound);
   ReceiveOutcome outcome;
   std::vector<StoredMessage> dead_letters;
+  std::set<std::uint64_t> redriven;  // reported removed once they are in the dead-letter queue
   {
     std::lock_guard lock(queue->mutex);
+    // Reports this receive's changes however it leaves the block.
+    struct ReportOnExit {
+      MemorySqsStore* store;
+      Queue& queue;
+      const std::set<std::uint64_t>* held_back;
+      ~ReportOnExit() { store->Report(queue, held_back); }
+    } report_on_exit{this, *queue, &redriven};
     queue->Expire(options.retention_seconds, now_millis);
     auto visibility_millis = options.visibility_timeout_seconds * 1000;
     auto should_redrive = [&](const StoredMessage& message) {
@@ -321,6 +350,7 @@ StoreResult<ReceiveOutcome> MemorySqsStore::ReceiveMessages(const QueueKey& key,
         if (delivered.count(sequence)) continue;
         auto it = queue->messages.find(sequence);
         if (should_redrive(it->second)) {
+          redriven.insert(it->first);
           dead_letters.push_back(std::move(it->second));
           queue->Erase(it);
           continue;
@@ -344,6 +374,7 @@ StoreResult<ReceiveOutcome> MemorySqsStore::ReceiveMessages(const QueueKey& key,
           continue;
         }
         if (should_redrive(message)) {
+          redriven.insert(it->first);
           dead_letters.push_back(std::move(message));
           auto next = std::next(it);
           queue->Erase(it);
@@ -378,6 +409,9 @@ StoreResult<ReceiveOutcome> MemorySqsStore::ReceiveMessages(const QueueKey& key,
       message.receipt_token.clear();
     }
     (void)Transfer(*options.dead_letter_queue, std::move(dead_letters), now_millis, /*into_dead_letter_queue=*/true);
+    // After the copies in the dead-letter queue: a crash in between leaves a message in both
+    // (at least once), never in neither.
+    ReportRemovals(key, redriven);
   }
   return outcome;
 }
@@ -392,6 +426,7 @@ StoreResult<Done> MemorySqsStore::Transfer(const QueueKey& key, std::vector<Stor
     if (into_dead_letter_queue && queue->record.fifo) message.retention_start_millis = now_millis;
     queue->Store(std::move(message));
   }
+  Report(*queue);
   queue->Notify();
   return Done{};
 }
@@ -415,6 +450,7 @@ StoreResult<Done> MemorySqsStore::DeleteMessage(const QueueKey& key, const std::
   if (!current) return Done{};
   bool was_blocking_group = queue->record.fifo;
   queue->Erase(it);
+  Report(*queue);
   if (was_blocking_group) queue->Notify();
   return Done{};
 }
@@ -438,6 +474,7 @@ StoreResult<Done> MemorySqsStore::ChangeVisibility(const QueueKey& key, const st
     return StoreFail(StoreErrc::VisibilityLimit, std::to_string(visibility_timeout_seconds));
   }
   queue->SetVisibleAt(it->first, message, now_millis + visibility_timeout_seconds * 1000);
+  Report(*queue);
   if (visibility_timeout_seconds == 0) queue->Notify();
   return Done{};
 }
@@ -450,9 +487,12 @@ StoreResult<Done> MemorySqsStore::PurgeQueue(const QueueKey& key, std::int64_t n
     return StoreFail(StoreErrc::PurgeInProgress, key.Arn());
   }
   queue->record.last_purge_millis = now_millis;
+  queue->record_touched = true;
+  for (const auto& [sequence, message] : queue->messages) queue->touched.push_back(sequence);
   queue->messages.clear();
   queue->by_visibility.clear();
   queue->by_retention_start.clear();
+  Report(*queue);
   return Done{};
 }
 
@@ -491,7 +531,9 @@ StoreResult<std::int64_t> MemorySqsStore::ExpireMessages(const QueueKey& key, st
   auto queue = Find(key);
   if (!queue) return StoreFail(StoreErrc::NotFound);
   std::lock_guard lock(queue->mutex);
-  return queue->Expire(retention_seconds, now_millis);
+  auto expired = queue->Expire(retention_seconds, now_millis);
+  Report(*queue);
+  return expired;
 }
 
 StoreResult<std::int64_t> MemorySqsStore::MoveMessages(const QueueKey& source, const std::optional<QueueKey>& destination,
@@ -500,6 +542,7 @@ StoreResult<std::int64_t> MemorySqsStore::MoveMessages(const QueueKey& source, c
   auto queue = Find(source);
   if (!queue) return StoreFail(StoreErrc::NotFound);
   std::vector<StoredMessage> taken;
+  std::set<std::uint64_t> taken_sequences;  // reported removed once they are in their new queues
   {
     std::lock_guard lock(queue->mutex);
     for (auto it = queue->messages.begin(); it != queue->messages.end() && static_cast<std::int64_t>(taken.size()) < limit;) {
@@ -507,11 +550,13 @@ StoreResult<std::int64_t> MemorySqsStore::MoveMessages(const QueueKey& source, c
         ++it;
         continue;
       }
+      taken_sequences.insert(it->first);
       taken.push_back(std::move(it->second));
       auto next = std::next(it);
       queue->Erase(it);
       it = next;
     }
+    Report(*queue, &taken_sequences);
   }
   std::int64_t moved = 0;
   std::map<QueueKey, std::vector<StoredMessage>> by_destination;
@@ -544,10 +589,15 @@ StoreResult<std::int64_t> MemorySqsStore::MoveMessages(const QueueKey& source, c
     if (Transfer(target, std::move(messages), now_millis, /*into_dead_letter_queue=*/false)) moved += count;
   }
   if (!unroutable.empty()) {
-    std::lock_guard lock(queue->mutex);
-    for (auto& message : unroutable) queue->Store(std::move(message));
+    {
+      std::lock_guard lock(queue->mutex);
+      for (auto& message : unroutable) queue->Store(std::move(message));
+      Report(*queue);
+    }
+    ReportRemovals(source, taken_sequences);
     return StoreFail(StoreErrc::NotFound, "The message's original source queue no longer exists.");
   }
+  ReportRemovals(source, taken_sequences);
   return moved;
 }
 
@@ -559,17 +609,20 @@ StoreResult<Done> MemorySqsStore::PutMoveTask(const QueueKey& source, const Move
       // A cancelled task stays cancelled even if its runner writes progress afterwards.
       if (existing.status == "CANCELLED" && task.status == "RUNNING") {
         existing.moved = task.moved;
+        ReportMoveTasks(source);
         return Done{};
       }
       if (existing.status == "RUNNING" && existing.runner != task.runner) {
         return StoreFail(StoreErrc::Conflict, "the task was taken over by another runner");
       }
       existing = task;
+      ReportMoveTasks(source);
       return Done{};
     }
   }
   tasks.insert(tasks.begin(), task);
   if (tasks.size() > 10) tasks.resize(10);
+  ReportMoveTasks(source);
   return Done{};
 }
 
@@ -591,6 +644,7 @@ StoreResult<bool> MemorySqsStore::ClaimMoveTask(const QueueKey& source, const st
     if (task.status != "RUNNING" || task.heartbeat_millis >= stale_before_millis) return false;
     task.runner = runner;
     task.heartbeat_millis = now_millis;
+    ReportMoveTasks(source);
     return true;
   }
   return false;
@@ -622,6 +676,16 @@ void MemorySqsStore::Reset() {
     dropped.swap(queues_);
     deleted_at_millis_.clear();
     move_tasks_.clear();
+    if (listener_) {
+      std::vector<SqsChange> changes;
+      for (const auto& [key, queue] : dropped) {
+        SqsChange change;
+        change.type = SqsChange::Type::kQueueRemoved;
+        change.key = key;
+        changes.push_back(std::move(change));
+      }
+      if (!changes.empty()) listener_(changes);
+    }
   }
   for (auto& [key, queue] : dropped) {
     std::lock_guard lock(queue->mutex);
@@ -692,6 +756,24 @@ StoreResult<Done> MemorySqsStore::ImportQueue(const QueueDump& dump) {
       move_tasks_[dump.record.key] = dump.move_tasks;
     }
   }
+  if (listener_) {
+    // As a replay needs it: the old queue gone whole, then the new one with its messages.
+    SqsChange removed;
+    removed.type = SqsChange::Type::kQueueRemoved;
+    removed.key = dump.record.key;
+    listener_({removed});
+    std::lock_guard lock(queue->mutex);
+    queue->record_touched = true;
+    for (const auto& entry : queue->deduplication) queue->deduplication_touched.push_back(entry.first);
+    Report(*queue);
+    if (!dump.move_tasks.empty()) {
+      std::shared_lock directory(directory_mutex_);
+      ReportMoveTasks(dump.record.key);
+    }
+  } else {
+    std::lock_guard lock(queue->mutex);
+    Report(*queue);  // clears what Insert noted
+  }
   if (replaced) {
     // Long polls on the replaced queue wake and find the new one.
     std::lock_guard lock(replaced->mutex);
@@ -705,7 +787,15 @@ StoreResult<Done> MemorySqsStore::ImportRecentlyDeleted(const std::string& accou
   std::unique_lock lock(directory_mutex_);
   for (const auto& [name, when] : names) {
     QueueKey key{account_id, region, name};
-    if (!queues_.contains(key)) deleted_at_millis_[key] = when;
+    if (queues_.contains(key)) continue;
+    deleted_at_millis_[key] = when;
+    if (listener_) {
+      SqsChange change;
+      change.type = SqsChange::Type::kQueueRemoved;
+      change.key = key;
+      change.when_millis = when;
+      listener_({change});
+    }
   }
   return Done{};
 }
@@ -717,6 +807,12 @@ StoreResult<Done> MemorySqsStore::ClearScope(const std::string& account_id, cons
     auto in_scope = [&](const QueueKey& key) { return key.account_id == account_id && key.region == region; };
     for (auto it = queues_.begin(); it != queues_.end();) {
       if (in_scope(it->first)) {
+        if (listener_) {
+          SqsChange change;
+          change.type = SqsChange::Type::kQueueRemoved;
+          change.key = it->first;
+          listener_({change});
+        }
         dropped.push_back(it->second);
         it = queues_.erase(it);
       } else {
@@ -741,6 +837,146 @@ StoreResult<std::vector<std::pair<std::string, std::string>>> MemorySqsStore::Li
     if (scopes.empty() || scopes.back() != scope) scopes.push_back(std::move(scope));
   }
   return scopes;
+}
+
+}  // namespace mallard::sqs
+
+namespace mallard::sqs {
+namespace {
+
+SqsChange QueueChange(const QueueRecord& record, std::uint64_t next_sequence) {
+  SqsChange change;
+  change.type = SqsChange::Type::kQueue;
+  change.key = record.key;
+  change.queue.record = record;
+  change.queue.next_send_order = next_sequence;
+  return change;
+}
+
+}  // namespace
+
+void MemorySqsStore::Report(Queue& queue, const std::set<std::uint64_t>* held_back) {
+  if (!listener_) {
+    queue.touched.clear();
+    queue.deduplication_touched.clear();
+    queue.record_touched = false;
+    return;
+  }
+  if (queue.touched.empty() && queue.deduplication_touched.empty() && !queue.record_touched) return;
+  std::vector<SqsChange> changes;
+  if (queue.record_touched) {
+    auto change = QueueChange(queue.record, queue.next_sequence);
+    for (const auto& [id, entry] : queue.deduplication) change.queue.deduplication.push_back({id, entry.result, entry.expires_millis});
+    changes.push_back(std::move(change));
+  }
+  // One change per message, its state now (touched several times in one call, reported once).
+  std::sort(queue.touched.begin(), queue.touched.end());
+  queue.touched.erase(std::unique(queue.touched.begin(), queue.touched.end()), queue.touched.end());
+  for (auto sequence : queue.touched) {
+    SqsChange change;
+    change.key = queue.record.key;
+    change.send_order = sequence;
+    if (auto found = queue.messages.find(sequence); found != queue.messages.end()) {
+      change.type = SqsChange::Type::kMessage;
+      change.message = {found->second, sequence};
+    } else if (held_back != nullptr && held_back->contains(sequence)) {
+      continue;
+    } else {
+      change.type = SqsChange::Type::kMessageRemoved;
+    }
+    changes.push_back(std::move(change));
+  }
+  for (const auto& id : queue.deduplication_touched) {
+    auto found = queue.deduplication.find(id);
+    if (found == queue.deduplication.end()) continue;
+    SqsChange change;
+    change.type = SqsChange::Type::kDeduplication;
+    change.key = queue.record.key;
+    change.deduplication = {id, found->second.result, found->second.expires_millis};
+    changes.push_back(std::move(change));
+  }
+  queue.touched.clear();
+  queue.deduplication_touched.clear();
+  queue.record_touched = false;
+  listener_(changes);
+}
+
+void MemorySqsStore::ReportRemovals(const QueueKey& key, const std::set<std::uint64_t>& sequences) {
+  if (!listener_ || sequences.empty()) return;
+  std::vector<SqsChange> changes;
+  for (auto sequence : sequences) {
+    SqsChange change;
+    change.type = SqsChange::Type::kMessageRemoved;
+    change.key = key;
+    change.send_order = sequence;
+    changes.push_back(std::move(change));
+  }
+  listener_(changes);
+}
+
+void MemorySqsStore::ReportMoveTasks(const QueueKey& key) {
+  if (!listener_) return;
+  SqsChange change;
+  change.type = SqsChange::Type::kMoveTasks;
+  change.key = key;
+  if (auto found = move_tasks_.find(key); found != move_tasks_.end()) change.queue.move_tasks = found->second;
+  listener_({change});
+}
+
+bool MemorySqsStore::ReportChanges(ChangeListener listener) {
+  listener_ = std::move(listener);
+  return true;
+}
+
+StoreResult<Done> MemorySqsStore::ApplyChange(const SqsChange& change) {
+  std::unique_lock directory(directory_mutex_);
+  auto found = queues_.find(change.key);
+  switch (change.type) {
+    case SqsChange::Type::kQueue: {
+      if (found == queues_.end()) {
+        found = queues_.emplace(change.key, std::make_shared<Queue>()).first;
+        deleted_at_millis_.erase(change.key);
+      }
+      auto& queue = *found->second;
+      std::lock_guard lock(queue.mutex);
+      queue.record = change.queue.record;
+      queue.next_sequence = std::max(queue.next_sequence, change.queue.next_send_order);
+      queue.deduplication.clear();
+      for (const auto& entry : change.queue.deduplication) {
+        queue.deduplication[entry.deduplication_id] = Queue::Dedup{entry.result, entry.expires_millis};
+      }
+      return Done{};
+    }
+    case SqsChange::Type::kQueueRemoved:
+      if (found != queues_.end()) queues_.erase(found);
+      move_tasks_.erase(change.key);
+      if (change.when_millis > 0) deleted_at_millis_[change.key] = change.when_millis;
+      return Done{};
+    case SqsChange::Type::kMoveTasks:
+      if (change.queue.move_tasks.empty()) {
+        move_tasks_.erase(change.key);
+      } else {
+        move_tasks_[change.key] = change.queue.move_tasks;
+      }
+      return Done{};
+    default:
+      break;
+  }
+  if (found == queues_.end()) return StoreFail(StoreErrc::NotFound, change.key.Arn());
+  auto& queue = *found->second;
+  std::lock_guard lock(queue.mutex);
+  if (change.type == SqsChange::Type::kDeduplication) {
+    queue.deduplication[change.deduplication.deduplication_id] =
+        Queue::Dedup{change.deduplication.result, change.deduplication.expires_millis};
+    return Done{};
+  }
+  if (auto existing = queue.messages.find(change.send_order); existing != queue.messages.end()) queue.Erase(existing);
+  if (change.type == SqsChange::Type::kMessage) {
+    queue.Insert(change.message.message, change.send_order);
+    queue.next_sequence = std::max(queue.next_sequence, change.send_order + 1);
+  }
+  queue.touched.clear();
+  return Done{};
 }
 
 }  // namespace mallard::sqs

@@ -4,6 +4,7 @@
 // index so a receive costs O(log n) per message; FIFO queues scan in sequence order because group
 // locking needs it.
 #include <memory>
+#include <set>
 #include <shared_mutex>
 
 #include "services/sqs/model/sqs_store.hpp"
@@ -52,10 +53,18 @@ class MemorySqsStore final : public SqsStore {
                                           const std::vector<std::pair<std::string, std::int64_t>>& names) override;
   StoreResult<Done> ClearScope(const std::string& account_id, const std::string& region) override;
   StoreResult<std::vector<std::pair<std::string, std::string>>> ListScopes() override;
+  // Set before the store serves (the data directory attaches at start-up).
+  bool ReportChanges(ChangeListener listener) override;
+  StoreResult<Done> ApplyChange(const SqsChange& change) override;
 
  private:
   struct Queue;
   std::shared_ptr<Queue> Find(const QueueKey& key);
+  // Reports what changed in `queue` since its last report (caller holds its mutex); messages in
+  // `held_back` are reported removed later, by the caller, once they are in their new queue.
+  void Report(Queue& queue, const std::set<std::uint64_t>* held_back = nullptr);
+  void ReportRemovals(const QueueKey& key, const std::set<std::uint64_t>& sequences);
+  void ReportMoveTasks(const QueueKey& key);  // caller holds directory_mutex_
   // Stores already-stored messages (redrive and move) into `key`, keeping their ids.
   StoreResult<Done> Transfer(const QueueKey& key, std::vector<StoredMessage> messages, std::int64_t now_millis,
                                bool into_dead_letter_queue);
@@ -68,6 +77,7 @@ class MemorySqsStore final : public SqsStore {
   std::map<QueueKey, std::shared_ptr<Queue>> queues_;
   std::map<QueueKey, std::int64_t> deleted_at_millis_;
   std::map<QueueKey, std::vector<MoveTask>> move_tasks_;
+  ChangeListener listener_;  // journaling; empty: no reports
 };
 
 }  // namespace mallard::sqs

@@ -103,6 +103,27 @@ struct ScopeDump {
   std::vector<std::pair<std::string, std::int64_t>> recently_deleted;
 };
 
+// One change to a queue, as a store that keeps its state in memory reports it for the journal
+// (--data-dir) and applies it on replay: the whole new state of what changed, so replaying is
+// idempotent and order alone decides the outcome.
+struct SqsChange {
+  enum class Type : unsigned char {
+    kQueue,           // `queue`: the record, next_send_order, deduplication window, move tasks (no messages)
+    kQueueRemoved,    // deleted at `when_millis`
+    kMessage,         // `message`: its whole state
+    kMessageRemoved,  // the message at `send_order` is gone
+    kDeduplication,   // `deduplication`: one entry of the window
+    kMoveTasks,       // `queue.move_tasks`: the queue's move tasks now
+  };
+  Type type = Type::kQueue;
+  QueueKey key;
+  QueueDump queue;
+  QueueDump::Message message;
+  std::uint64_t send_order = 0;
+  QueueDump::Deduplication deduplication;
+  std::int64_t when_millis = 0;
+};
+
 class SqsStore {
  public:
   virtual ~SqsStore() = default;
@@ -191,6 +212,21 @@ class SqsStore {
   virtual StoreResult<Done> ClearScope(const std::string& account_id, const std::string& region) = 0;
   // Scopes with at least one queue, sorted.
   virtual StoreResult<std::vector<std::pair<std::string, std::string>>> ListScopes() = 0;
+
+  // ---- Journaling (--data-dir)
+  // A store whose state lives in this process calls `listener` with every change from now on,
+  // under its own lock and in the order of the changes, and answers true; a store with its own
+  // persistence answers false.
+  using ChangeListener = std::function<void(const std::vector<SqsChange>& changes)>;
+  virtual bool ReportChanges(ChangeListener listener) {
+    (void)listener;
+    return false;
+  }
+  // Replays one reported change.
+  virtual StoreResult<Done> ApplyChange(const SqsChange& change) {
+    (void)change;
+    return StoreFail(StoreErrc::Unavailable, "this SQS store does not replay changes");
+  }
 };
 
 }  // namespace mallard::sqs

@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "services/kit/state_changes.hpp"
 #include "services/sqs/memory/memory_sqs_store.hpp"
 
 namespace mallard::sqs {
@@ -235,6 +236,132 @@ TEST(SqsStateTest, ExportsDuringRedriveHoldEveryMessageExactlyOnce) {
   done = true;
   receiver.join();
   mover.join();
+}
+
+// Journaling: every change the memory store reports, replayed in order into an empty store (through
+// JSON text, as the journal keeps them), gives the same state — after random sends, receives with
+// redrive, deletes, visibility changes, purges, move tasks, queue updates, deletions and a load.
+class RecordingSink final : public services::StateChangeSink {
+ public:
+  void Record(std::span<const services::StateChange> changes) override {
+    std::lock_guard lock(mutex);
+    for (const auto& change : changes) {
+      services::StateChange copy = change;
+      copy.record.body = boost::json::parse(boost::json::serialize(change.record.body)).as_object();
+      log.push_back(std::move(copy));
+    }
+  }
+  std::mutex mutex;
+  std::vector<services::StateChange> log;
+};
+
+TEST(SqsStateTest, ReplayingTheReportedChangesRebuildsTheSameState) {
+  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+    std::mt19937_64 random(seed * 7919);
+    auto store = std::make_shared<MemorySqsStore>();
+    SqsState state(store);
+    auto sink = std::make_shared<RecordingSink>();
+    ASSERT_TRUE(state.AttachChangeSink(sink));
+    std::int64_t now = 1'800'000'000'000;
+    for (const char* name : {"dlq", "main", "orders.fifo", "spare"}) {
+      ASSERT_TRUE(store->CreateQueue(Record(name, std::string(name).ends_with(".fifo")), now));
+    }
+    auto key = [](const char* name) { return QueueKey{kScope.account, kScope.region, name}; };
+    std::vector<std::pair<std::string, std::string>> receipts;  // queue, handle
+    auto middle = SaveAll(state);
+    for (int step = 0; step < 300; ++step) {
+      now += static_cast<std::int64_t>(random() % 3000);
+      bool fifo = random() % 3 == 0;
+      const char* name = fifo ? "orders.fifo" : "main";
+      switch (random() % 12) {
+        case 0: case 1: case 2: {
+          std::vector<NewMessage> batch;
+          for (int i = 0, n = 1 + static_cast<int>(random() % 3); i < n; ++i) batch.push_back(Message(random, fifo, step * 10 + i));
+          if (fifo && random() % 3 == 0) batch.push_back(batch.front());  // a duplicate within the window
+          ASSERT_TRUE(store->SendMessages(key(name), std::move(batch), now));
+          break;
+        }
+        case 3: case 4: {
+          ReceiveOptions options;
+          options.max_messages = 1 + static_cast<int>(random() % 4);
+          options.visibility_timeout_seconds = static_cast<std::int64_t>(random() % 20);
+          options.dead_letter_queue = key("dlq");
+          options.max_receive_count = 2;
+          if (fifo) options.dead_letter_queue.reset();
+          auto received = store->ReceiveMessages(key(name), options, now);
+          ASSERT_TRUE(received);
+          for (auto& message : received->messages) receipts.emplace_back(name, message.receipt_handle);
+          break;
+        }
+        case 5:
+          if (!receipts.empty()) {
+            auto& [queue, handle] = receipts[random() % receipts.size()];
+            (void)store->DeleteMessage(QueueKey{kScope.account, kScope.region, queue}, handle, now);
+          }
+          break;
+        case 6:
+          if (!receipts.empty()) {
+            // One of the latest receipts: still current, so the change usually takes effect.
+            auto& [queue, handle] = receipts[receipts.size() - 1 - random() % std::min<std::size_t>(3, receipts.size())];
+            (void)store->ChangeVisibility(QueueKey{kScope.account, kScope.region, queue}, handle,
+                                          static_cast<std::int64_t>(random() % 30), now);
+          }
+          break;
+        case 7:
+          (void)store->MoveMessages(key("dlq"), random() % 2 ? std::optional<QueueKey>(key("spare")) : std::nullopt,
+                                    static_cast<std::int64_t>(random() % 5), now);
+          break;
+        case 8:
+          (void)store->PurgeQueue(key(random() % 2 ? "spare" : "main"), now);
+          break;
+        case 9: {
+          MoveTask task;
+          task.task_handle = "task-" + std::to_string(step);
+          task.source_arn = key("dlq").Arn();
+          task.started_millis = now;
+          task.runner = "r";
+          task.heartbeat_millis = now;
+          (void)store->PutMoveTask(key("dlq"), task);
+          (void)store->ClaimMoveTask(key("dlq"), task.task_handle, "r2", now, now + 1);
+          break;
+        }
+        case 10:
+          (void)store->UpdateQueue(key(name), [&](QueueRecord& record) -> Status<> {
+            record.attributes["VisibilityTimeout"] = std::to_string(random() % 100);
+            record.last_modified_seconds = now / 1000;
+            return Done{};
+          });
+          break;
+        case 11:
+          if (random() % 4 == 0) {
+            (void)store->DeleteQueue(key("spare"), now);
+          } else if (random() % 3 == 0) {
+            ASSERT_TRUE(LoadAll(state, middle));  // a load through the state endpoints, journaled too
+          } else {
+            (void)store->CreateQueue(Record("spare", false), now);
+          }
+          break;
+      }
+    }
+    (void)store->ExpireMessages(key("main"), 60, now);
+    auto replayed_store = std::make_shared<MemorySqsStore>();
+    SqsState replayed(replayed_store);
+    for (const auto& change : sink->log) {
+      auto applied = replayed.Apply(change);
+      ASSERT_TRUE(applied) << "seed " << seed << ": " << applied.error();
+    }
+    auto expected = SaveAll(state);
+    auto actual = SaveAll(replayed);
+    ASSERT_EQ(actual.size(), expected.size()) << "seed " << seed;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      ASSERT_EQ(actual[i].kind, expected[i].kind) << "seed " << seed << " record " << i;
+      ASSERT_EQ(boost::json::serialize(actual[i].body), boost::json::serialize(expected[i].body))
+          << "seed " << seed << " record " << i;
+    }
+    // And the recently-deleted guard came back too.
+    EXPECT_EQ(replayed_store->CreateQueue(Record("spare", false), now).ok(),
+              store->CreateQueue(Record("spare", false), now).ok()) << "seed " << seed;
+  }
 }
 
 }  // namespace
