@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "services/dynamodb/model/ddb_store.hpp"
+#include "services/dynamodb/ddb_state.hpp"
 #include "services/dynamodb/ddb_table_transitions.hpp"
 #include "services/kit/operation_executor.hpp"
 #include "services/kit/operation_table.hpp"
@@ -39,6 +40,8 @@ class DynamoDbService final : public services::Service {
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override;
   std::string StoreName() const override { return store_->Name(); }
+  // Snapshots: tables, items, streams, backups and PITR history (ddb_state.hpp).
+  services::ServiceState* State() override { return &state_; }
   // Item counts and sizes per table (ddb_metrics.cpp).
   void CollectMetrics(observability::MetricsSink& sink) const override;
   void Shutdown() override;
@@ -129,6 +132,7 @@ class DynamoDbService final : public services::Service {
   services::ServiceContext runtime_;
   services::kit::OperationExecutor executor_;
   TableTransitions transitions_;
+  DynamoDbState state_{store_};
   std::unique_ptr<boost::asio::steady_timer> ttl_timer_;
   // Where the next TTL sweep of a table resumes (touched only by the sweep, one at a time).
   std::map<std::pair<Scope, std::string>, Item> ttl_cursors_;

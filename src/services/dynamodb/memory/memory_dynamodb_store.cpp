@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdio>
 #include <deque>
+#include <set>
 
 #include "common/ids.hpp"
 #include "services/dynamodb/model/ddb_store_support.hpp"
@@ -52,6 +53,7 @@ struct MemoryDynamoDbStore::Table {
     std::int64_t millis;
     std::string key;
     std::optional<Item> before;
+    Item key_attributes;  // the key as attributes, for snapshots (the encoded key is ours alone)
   };
   std::deque<Change> history;
 };
@@ -347,7 +349,7 @@ StoreResult<Result<WriteOutcome>> MemoryDynamoDbStore::WriteItems(const Scope& s
     } else if (!before) {
       continue;  // deleting an absent item changes nothing
     }
-    if (table.definition.pitr_enabled) table.history.push_back({context.now_millis, keys[i], before});
+    if (table.definition.pitr_enabled) table.history.push_back({context.now_millis, keys[i], before, refs[i].key});
     if (auto it = table.items.find(keys[i]); it != table.items.end()) EraseItemFrom(table, it);
     if (table.stream) {
       StreamRecord record = MakeStreamRecord(table.definition, before, after, context);
@@ -667,6 +669,173 @@ StoreResult<Done> MemoryDynamoDbStore::RestoreTable(const Scope& scope, const Ta
   }
   if (target.stream.enabled) table->stream = OpenStream(target, target.created_millis);
   return AddTable(scope, std::move(table));
+}
+
+}  // namespace mallard::dynamodb
+
+// ---- Snapshots
+namespace mallard::dynamodb {
+
+StoreResult<Status<std::string>> MemoryDynamoDbStore::ExportScope(const Scope& scope, std::int64_t now_millis,
+                                                                     const ScopeExportVisitor& visit) {
+  // Every table of the scope, locked shared in name order (the order writers lock in), so the
+  // export sees one moment: no write unit half applied, no stream record without its write.
+  LockedTables<std::shared_lock<std::shared_mutex>> locked;
+  std::vector<std::shared_ptr<Stream>> streams;
+  std::vector<std::shared_ptr<BackupCopy>> backups;
+  {
+    std::shared_lock lock(directory_mutex_);
+    if (auto it = tables_.find(scope); it != tables_.end()) locked.by_name = it->second;
+    if (auto it = streams_.find(scope); it != streams_.end())
+      for (const auto& [arn, stream] : it->second) streams.push_back(stream);
+    if (auto it = backups_.find(scope); it != backups_.end())
+      for (const auto& [arn, copy] : it->second) backups.push_back(copy);
+  }
+  for (auto& [name, table] : locked.by_name) locked.locks.emplace_back(table->mutex);
+  // A table's streams come right after it; streams whose table is gone come after every table.
+  std::multimap<std::string, std::shared_ptr<Stream>> streams_by_table;
+  for (auto& stream : streams) streams_by_table.emplace(stream->description.table_name, std::move(stream));
+  auto export_stream = [&](Stream& stream) -> Status<std::string> {
+    StreamExport exported;
+    {
+      std::lock_guard lock(stream.mutex);
+      if (stream.closed_millis != 0 && stream.closed_millis < now_millis - kStreamRetentionMillis)
+        return Done{};
+      stream.Trim(now_millis);
+      exported.description = stream.description;
+      exported.closed_millis = stream.closed_millis;
+      for (const auto& entry : stream.records) exported.records.push_back(entry.record);
+    }
+    return visit.stream(exported);
+  };
+  for (const auto& [name, table] : locked.by_name) {
+    if (table->dropped) continue;
+    if (auto status = visit.table(table->definition); !status.ok()) return status;
+    for (const auto& [key, item] : table->items)
+      if (auto status = visit.item(item); !status.ok()) return status;
+    for (const auto& change : table->history)
+      if (auto status = visit.pitr_change(PitrChange{change.millis, change.key_attributes, change.before});
+          !status.ok())
+        return status;
+    auto [first, last] = streams_by_table.equal_range(name);
+    for (auto it = first; it != last; ++it)
+      if (auto status = export_stream(*it->second); !status.ok()) return status;
+    streams_by_table.erase(first, last);
+  }
+  for (const auto& [table_name, stream] : streams_by_table)
+    if (auto status = export_stream(*stream); !status.ok()) return status;
+  for (const auto& copy : backups) {
+    if (auto status = visit.backup(copy->description); !status.ok()) return status;
+    for (const auto& [key, item] : copy->items)
+      if (auto status = visit.backup_item(item); !status.ok()) return status;
+  }
+  return Status<std::string>(Done{});
+}
+
+StoreResult<Done> MemoryDynamoDbStore::ImportTable(const Scope& scope, TableImport imported) {
+  std::shared_ptr<Table> table;
+  std::string table_name;
+  if (imported.definition) {
+    table = std::make_shared<Table>();
+    table->definition = std::move(*imported.definition);
+    table_name = table->definition.name;
+    for (const auto& index : table->definition.indexes) table->indexes[index.name];
+    for (auto& item : imported.items) {
+      std::string key = EncodePrimaryKey(table->definition.keys, item);
+      PutItemInto(*table, key, std::move(item));
+    }
+    for (auto& change : imported.history)
+      table->history.push_back({change.millis, EncodePrimaryKey(table->definition.keys, change.key),
+                                std::move(change.before), std::move(change.key)});
+  } else if (!imported.streams.empty()) {
+    table_name = imported.streams.front().description.table_name;
+  } else {
+    return Done{};
+  }
+  std::vector<std::shared_ptr<Stream>> streams;
+  for (auto& exported : imported.streams) {
+    auto stream = std::make_shared<Stream>();
+    stream->description = std::move(exported.description);
+    stream->closed_millis = exported.closed_millis;
+    for (auto& record : exported.records) {
+      const std::uint64_t sequence = ParseSequence(record.sequence_number);
+      // Sequence numbers keep growing across a load, so iterators from before it stay valid.
+      std::uint64_t next = next_sequence.load();
+      while (next <= sequence && !next_sequence.compare_exchange_weak(next, sequence + 1)) {
+      }
+      stream->records.push_back({sequence, std::move(record)});
+    }
+    if (table && table->definition.stream.enabled && stream->description.status == "ENABLED" &&
+        stream->description.label == table->definition.stream.label)
+      table->stream = stream;
+    streams.push_back(std::move(stream));
+  }
+  if (table && table->definition.stream.enabled && !table->stream)
+    table->stream = OpenStream(table->definition, WallClockMillis());
+  if (table && table->stream && std::find(streams.begin(), streams.end(), table->stream) == streams.end())
+    streams.push_back(table->stream);
+
+  std::shared_ptr<Table> replaced;
+  {
+    std::unique_lock lock(directory_mutex_);
+    auto& tables = tables_[scope];
+    if (auto it = tables.find(table_name); it != tables.end()) {
+      replaced = std::move(it->second);
+      tables.erase(it);
+    }
+    if (table) tables.emplace(table_name, table);
+    auto& scope_streams = streams_[scope];
+    for (auto it = scope_streams.begin(); it != scope_streams.end();)
+      it = it->second->description.table_name == table_name ? scope_streams.erase(it) : std::next(it);
+    for (auto& stream : streams) scope_streams[stream->description.arn] = std::move(stream);
+  }
+  if (replaced) {
+    std::unique_lock lock(replaced->mutex);
+    replaced->dropped = true;  // writers that found it before the swap fail as if it were deleted
+  }
+  return Done{};
+}
+
+StoreResult<Done> MemoryDynamoDbStore::ImportBackup(const Scope& scope, BackupImport imported) {
+  auto copy = std::make_shared<BackupCopy>();
+  copy->description = std::move(imported.description);
+  for (auto& item : imported.items) {
+    std::string key = EncodePrimaryKey(copy->description.table.keys, item);
+    copy->items.insert_or_assign(std::move(key), std::move(item));
+  }
+  std::unique_lock lock(directory_mutex_);
+  backups_[scope][copy->description.arn] = std::move(copy);
+  return Done{};
+}
+
+StoreResult<Done> MemoryDynamoDbStore::ClearScope(const Scope& scope) {
+  std::map<std::string, std::shared_ptr<Table>> dropped;
+  {
+    std::unique_lock lock(directory_mutex_);
+    if (auto it = tables_.find(scope); it != tables_.end()) {
+      dropped = std::move(it->second);
+      tables_.erase(it);
+    }
+    streams_.erase(scope);
+    backups_.erase(scope);
+  }
+  for (auto& [name, table] : dropped) {
+    std::unique_lock lock(table->mutex);
+    table->dropped = true;
+  }
+  return Done{};
+}
+
+StoreResult<std::vector<Scope>> MemoryDynamoDbStore::ListStateScopes() {
+  std::shared_lock lock(directory_mutex_);
+  std::set<Scope> scopes;
+  for (const auto& [scope, tables] : tables_)
+    if (!tables.empty()) scopes.insert(scope);
+  for (const auto& [scope, streams] : streams_)
+    if (!streams.empty()) scopes.insert(scope);
+  for (const auto& [scope, backups] : backups_)
+    if (!backups.empty()) scopes.insert(scope);
+  return std::vector<Scope>(scopes.begin(), scopes.end());
 }
 
 }  // namespace mallard::dynamodb

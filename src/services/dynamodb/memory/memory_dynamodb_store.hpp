@@ -55,6 +55,13 @@ class MemoryDynamoDbStore final : public DynamoDbStore {
   StoreResult<Done> RestoreTable(const Scope& scope, const TableDefinition& target,
                                    const RestoreSource& source) override;
 
+  StoreResult<Status<std::string>> ExportScope(const Scope& scope, std::int64_t now_millis,
+                                               const ScopeExportVisitor& visit) override;
+  StoreResult<Done> ImportTable(const Scope& scope, TableImport table) override;
+  StoreResult<Done> ImportBackup(const Scope& scope, BackupImport backup) override;
+  StoreResult<Done> ClearScope(const Scope& scope) override;
+  StoreResult<std::vector<Scope>> ListStateScopes() override;
+
   struct Table;
   struct Stream;
   struct Listeners;

@@ -118,6 +118,49 @@ struct StreamReadResult {
   std::string next_after_sequence;  // resume after this sequence number ("" = where it started)
 };
 
+
+// ---- Snapshots (services/kit/service_state.hpp): a scope's whole state, store-independent.
+// One change kept for point-in-time restore: the item `key` held before the write at `millis`.
+struct PitrChange {
+  std::int64_t millis = 0;
+  Item key;                    // the item's key attributes
+  std::optional<Item> before;  // nullopt = the item was absent
+};
+
+// A stream as a snapshot holds it: its description (shards, status), when it closed (0 = open) and
+// its records still within 24 hours, oldest first.
+struct StreamExport {
+  StreamDescription description;
+  std::int64_t closed_millis = 0;
+  std::vector<StreamRecord> records;
+};
+
+// ExportScope hands each piece to these, in load order: every table (definition, then its items,
+// its PITR history, then its streams still retained), then the retained streams of deleted
+// tables, then every backup with its items. An error from a callback stops the export and is returned.
+struct ScopeExportVisitor {
+  using VisitStatus = Status<std::string>;
+  std::function<VisitStatus(const TableDefinition&)> table;
+  std::function<VisitStatus(const Item&)> item;  // of the table last given
+  std::function<VisitStatus(const PitrChange&)> pitr_change;
+  std::function<VisitStatus(const StreamExport&)> stream;
+  std::function<VisitStatus(const BackupDescription&)> backup;
+  std::function<VisitStatus(const Item&)> backup_item;  // of the backup last given
+};
+
+// What ImportTable replaces a table with. `definition` empty = only streams of a deleted table.
+struct TableImport {
+  std::optional<TableDefinition> definition;
+  std::vector<Item> items;
+  std::vector<PitrChange> history;  // oldest first
+  std::vector<StreamExport> streams;
+};
+
+struct BackupImport {
+  BackupDescription description;
+  std::vector<Item> items;
+};
+
 class DynamoDbStore {
  public:
   virtual ~DynamoDbStore() = default;
@@ -191,6 +234,21 @@ class DynamoDbStore {
   };
   virtual StoreResult<Done> RestoreTable(const Scope& scope, const TableDefinition& target,
                                            const RestoreSource& source) = 0;
+
+  // ---- Snapshots
+  // Every table, stream and backup of `scope` as of one moment (writes to the scope wait while it
+  // runs). Streams' records older than 24 hours (by now_millis) are left out.
+  virtual StoreResult<Status<std::string>> ExportScope(const Scope& scope, std::int64_t now_millis,
+                                                       const ScopeExportVisitor& visit) = 0;
+  // Replaces the table of the definition's name whole (items, indexes rebuilt, PITR history) and
+  // the streams of that table name; with no definition, only the streams (a deleted table's).
+  virtual StoreResult<Done> ImportTable(const Scope& scope, TableImport table) = 0;
+  // Replaces the backup of the same ARN.
+  virtual StoreResult<Done> ImportBackup(const Scope& scope, BackupImport backup) = 0;
+  // Drops every table, stream and backup of `scope`.
+  virtual StoreResult<Done> ClearScope(const Scope& scope) = 0;
+  // Scopes holding any table, stream or backup, sorted.
+  virtual StoreResult<std::vector<Scope>> ListStateScopes() = 0;
 };
 
 }  // namespace mallard::dynamodb

@@ -86,6 +86,15 @@ class RedisDynamoDbStore final : public DynamoDbStore {
   StoreResult<Done> RestoreTable(const Scope& scope, const TableDefinition& target,
                                    const RestoreSource& source) override;
 
+  // Snapshots are not implemented on Redis yet: each answers Unavailable saying so (the state
+  // framework reports it), never a partial export.
+  StoreResult<Status<std::string>> ExportScope(const Scope& scope, std::int64_t now_millis,
+                                               const ScopeExportVisitor& visit) override;
+  StoreResult<Done> ImportTable(const Scope& scope, TableImport table) override;
+  StoreResult<Done> ImportBackup(const Scope& scope, BackupImport backup) override;
+  StoreResult<Done> ClearScope(const Scope& scope) override;
+  StoreResult<std::vector<Scope>> ListStateScopes() override;
+
   // A table as stored: its definition and the version string writes are checked against.
   struct TableState {
     std::string version;

@@ -302,3 +302,27 @@ StoreResult<Done> RedisDynamoDbStore::RestoreTable(const Scope& scope, const Tab
 }
 
 }  // namespace mallard::dynamodb
+
+namespace mallard::dynamodb {
+namespace {
+constexpr const char* kNoRedisSnapshots = "DynamoDB snapshots are not supported by the Redis store yet";
+}
+
+StoreResult<Status<std::string>> RedisDynamoDbStore::ExportScope(const Scope&, std::int64_t,
+                                                                    const ScopeExportVisitor&) {
+  return StoreFail(StoreErrc::Unavailable, kNoRedisSnapshots);
+}
+StoreResult<Done> RedisDynamoDbStore::ImportTable(const Scope&, TableImport) {
+  return StoreFail(StoreErrc::Unavailable, kNoRedisSnapshots);
+}
+StoreResult<Done> RedisDynamoDbStore::ImportBackup(const Scope&, BackupImport) {
+  return StoreFail(StoreErrc::Unavailable, kNoRedisSnapshots);
+}
+StoreResult<Done> RedisDynamoDbStore::ClearScope(const Scope&) {
+  return StoreFail(StoreErrc::Unavailable, kNoRedisSnapshots);
+}
+StoreResult<std::vector<Scope>> RedisDynamoDbStore::ListStateScopes() {
+  return StoreFail(StoreErrc::Unavailable, kNoRedisSnapshots);
+}
+
+}  // namespace mallard::dynamodb
