@@ -27,6 +27,7 @@
 #include "services/sns/model/sns_records.hpp"
 #include "services/sns/model/sns_store.hpp"
 #include "services/sns/signing/message_signer.hpp"
+#include "services/sns/sns_state.hpp"
 
 namespace mallard::sns {
 
@@ -67,6 +68,7 @@ class SnsService final : public services::Service, public std::enable_shared_fro
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override;
   std::string StoreName() const override { return store_->Name(); }
+  services::ServiceState* State() override { return &state_; }
   void Shutdown() override;
   // Deliveries by protocol and outcome (sns_metrics.cpp).
   void CollectMetrics(observability::MetricsSink& sink) const override;
@@ -224,6 +226,7 @@ class SnsService final : public services::Service, public std::enable_shared_fro
 
  private:
   std::shared_ptr<SnsStore> store_;
+  SnsState state_{store_};  // after store_: built from it
   services::ServiceContext context_;
   // Delivery outcomes for the metrics page (sns_metrics.cpp): succeeded, retried (an HTTP/S attempt
   // failed and another is scheduled), dead_lettered (given up and moved to the subscription's DLQ)

@@ -168,3 +168,50 @@ void MemorySnsStore::Reset() {
 }
 
 }  // namespace mallard::sns
+
+namespace mallard::sns {
+
+StoreResult<StoreExport> MemorySnsStore::ExportAll() {
+  std::lock_guard lock(mutex_);
+  StoreExport exported;
+  for (Collection collection : kAllCollections) {
+    for (const auto& [key, record] : RecordsOf(collection)) {
+      exported.records.emplace_back(collection, StoredRecord{key, record.document, record.version});
+    }
+  }
+  for (const char* channel : kSentChannels) {
+    if (auto found = sent_.find(channel); found != sent_.end()) exported.sent[channel] = found->second;
+  }
+  for (const auto& [key, record] : RecordsOf(Collection::Topic)) {
+    if (auto found = sequences_.find(key); found != sequences_.end()) exported.sequences[key] = found->second;
+  }
+  return exported;
+}
+
+StoreResult<Done> MemorySnsStore::ApplyImport(const StoreImport& changes) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [collection, key] : changes.remove) {
+    auto& records = RecordsOf(collection);
+    if (auto found = records.find(key); found != records.end()) records.erase(found);
+  }
+  for (const auto& [collection, entry] : changes.put) {
+    RecordsOf(collection)[entry.first] = Versioned{entry.second, ++last_version_};
+  }
+  for (const auto& [channel, documents] : changes.sent) {
+    if (documents.empty()) {
+      sent_.erase(channel);
+    } else {
+      sent_[channel] = documents;
+    }
+  }
+  for (const auto& [scope, value] : changes.sequences) {
+    if (value) {
+      sequences_[scope] = *value;
+    } else if (auto found = sequences_.find(scope); found != sequences_.end()) {
+      sequences_.erase(found);
+    }
+  }
+  return Done{};
+}
+
+}  // namespace mallard::sns

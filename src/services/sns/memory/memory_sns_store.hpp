@@ -38,6 +38,9 @@ class MemorySnsStore final : public SnsStore {
   StoreResult<Done> CompleteDelivery(const std::string& id) override;
   StoreResult<std::optional<std::int64_t>> NextDeliveryDue() override;
 
+  StoreResult<StoreExport> ExportAll() override;
+  StoreResult<Done> ApplyImport(const StoreImport& changes) override;
+
   void Reset() override;
   std::string Name() const override { return "memory"; }
 

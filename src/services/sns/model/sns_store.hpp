@@ -14,6 +14,7 @@
 // Time: callers pass `now_millis`, so tests can move time without sleeping.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,6 +66,28 @@ struct DeliveryTask {
   std::int64_t due_millis = 0;
 };
 
+// The sent-message log channels SNS writes (sns_delivery.cpp, sns_mobile.cpp).
+inline constexpr const char* kSentChannels[] = {"sms", "platform", "email", "lambda", "firehose"};
+
+// Everything a snapshot needs from the store, read at one moment (ExportAll): every record of every
+// collection, the sent-message logs of kSentChannels, and the FIFO sequence counters of the topics
+// that exist. FIFO deduplication windows and scheduled deliveries are not part of it.
+struct StoreExport {
+  std::vector<std::pair<Collection, StoredRecord>> records;
+  std::map<std::string, std::vector<std::string>> sent;  // channel → documents, oldest first
+  std::map<std::string, std::uint64_t> sequences;        // topic ARN → last sequence number
+};
+
+// Changes applied together at one moment (ApplyImport), in this order: removals, puts (each a new
+// version; replaces a record whole), sent logs (each named channel's log replaced whole),
+// sequence counters (nullopt removes one).
+struct StoreImport {
+  std::vector<std::pair<Collection, std::string>> remove;
+  std::vector<std::pair<Collection, std::pair<std::string, std::string>>> put;  // key, document
+  std::map<std::string, std::vector<std::string>> sent;
+  std::map<std::string, std::optional<std::uint64_t>> sequences;
+};
+
 class SnsStore {
  public:
   virtual ~SnsStore() = default;
@@ -113,6 +136,13 @@ class SnsStore {
   virtual StoreResult<Done> CompleteDelivery(const std::string& id) = 0;
   // The earliest due time of any scheduled task, nullopt when none (the scheduler sleeps until then).
   virtual StoreResult<std::optional<std::int64_t>> NextDeliveryDue() = 0;
+
+  // Snapshots (services/sns/sns_state.cpp). ExportAll reads everything at one moment (memory: under
+  // the store's lock; Redis: one Lua script). ApplyImport applies its changes at one moment (the
+  // same). A scope's save, load and clear are ExportAll, filtered by scope, then ApplyImport: a
+  // change made between the two by a concurrent request to the same resource may be overwritten.
+  virtual StoreResult<StoreExport> ExportAll() = 0;
+  virtual StoreResult<Done> ApplyImport(const StoreImport& changes) = 0;
 
   // Drops everything (the reset endpoint).
   virtual void Reset() = 0;

@@ -382,3 +382,145 @@ void RedisSnsStore::Reset() {
 }
 
 }  // namespace mallard::sns
+
+namespace mallard::sns {
+namespace {
+
+// ARGV: store prefix, the number of collections, then the sent channels. Returns, flat: for each
+// collection its record count then key, version, document per record; for each channel its
+// count then documents; then topic ARN, sequence pairs for the topics with a counter.
+const RedisScript& ExportScript() {
+  static const RedisScript script(R"lua(
+local prefix = ARGV[1]
+local out = {}
+local topics = {}
+for c = 0, tonumber(ARGV[2]) - 1 do
+  local keys = redis.call('ZRANGE', prefix .. 'i:' .. c, 0, -1)
+  out[#out + 1] = #keys
+  for _, key in ipairs(keys) do
+    local record = redis.call('HMGET', prefix .. 'r:' .. c .. ':' .. key, 'v', 'd')
+    out[#out + 1] = key
+    out[#out + 1] = record[1] or ''
+    out[#out + 1] = record[2] or ''
+    if c == 0 then topics[#topics + 1] = key end
+  end
+end
+for i = 3, #ARGV do
+  local documents = redis.call('LRANGE', prefix .. 's:' .. ARGV[i], 0, -1)
+  out[#out + 1] = #documents
+  for _, document in ipairs(documents) do out[#out + 1] = document end
+end
+for _, topic in ipairs(topics) do
+  local sequence = redis.call('GET', prefix .. 'q:' .. topic)
+  if sequence then
+    out[#out + 1] = topic
+    out[#out + 1] = sequence
+  end
+end
+return out
+)lua");
+  return script;
+}
+
+// ARGV: store prefix, then operations: 'R' c key | 'P' c key document | 'S' channel n documents... |
+// 'Q' scope value ('' removes).
+const RedisScript& ImportScript() {
+  static const RedisScript script(R"lua(
+local prefix = ARGV[1]
+local i = 2
+while i <= #ARGV do
+  local op = ARGV[i]
+  if op == 'R' then
+    redis.call('DEL', prefix .. 'r:' .. ARGV[i + 1] .. ':' .. ARGV[i + 2])
+    redis.call('ZREM', prefix .. 'i:' .. ARGV[i + 1], ARGV[i + 2])
+    i = i + 3
+  elseif op == 'P' then
+    local version = redis.call('INCR', prefix .. 'version')
+    redis.call('DEL', prefix .. 'r:' .. ARGV[i + 1] .. ':' .. ARGV[i + 2])
+    redis.call('HSET', prefix .. 'r:' .. ARGV[i + 1] .. ':' .. ARGV[i + 2], 'v', version, 'd', ARGV[i + 3])
+    redis.call('ZADD', prefix .. 'i:' .. ARGV[i + 1], 0, ARGV[i + 2])
+    i = i + 4
+  elseif op == 'S' then
+    local list = prefix .. 's:' .. ARGV[i + 1]
+    local n = tonumber(ARGV[i + 2])
+    redis.call('DEL', list)
+    for j = 1, n do redis.call('RPUSH', list, ARGV[i + 2 + j]) end
+    i = i + 3 + n
+  elseif op == 'Q' then
+    if ARGV[i + 2] == '' then
+      redis.call('DEL', prefix .. 'q:' .. ARGV[i + 1])
+    else
+      redis.call('SET', prefix .. 'q:' .. ARGV[i + 1], ARGV[i + 2])
+    end
+    i = i + 3
+  else
+    return redis.error_reply('unknown import operation ' .. op)
+  end
+end
+return 0
+)lua");
+  return script;
+}
+
+}  // namespace
+
+StoreResult<StoreExport> RedisSnsStore::ExportAll() {
+  std::vector<std::string> args = {prefix_, std::to_string(std::size(kAllCollections))};
+  for (const char* channel : kSentChannels) args.emplace_back(channel);
+  MALLARD_ASSIGN_OR_RETURN(auto reply, Script(ExportScript(), {}, args));
+  if (reply.type != RedisReply::Type::Array) return Corrupt("export reply");
+  const auto& items = reply.elements;
+  std::size_t at = 0;
+  auto count = [&]() -> std::optional<std::size_t> {
+    if (at >= items.size()) return std::nullopt;
+    long long n = items[at++].AsInteger(-1);
+    if (n < 0) return std::nullopt;
+    return static_cast<std::size_t>(n);
+  };
+  StoreExport exported;
+  for (Collection collection : kAllCollections) {
+    auto n = count();
+    if (!n || items.size() - at < *n * 3) return Corrupt("export reply");
+    for (std::size_t k = 0; k < *n; ++k, at += 3) {
+      auto version = ParseVersion(items[at + 1]);
+      if (!version) return Corrupt("record version");
+      exported.records.emplace_back(collection, StoredRecord{items[at].AsText(), items[at + 2].AsText(), *version});
+    }
+  }
+  for (const char* channel : kSentChannels) {
+    auto n = count();
+    if (!n || items.size() - at < *n) return Corrupt("export reply");
+    std::vector<std::string> documents;
+    for (std::size_t k = 0; k < *n; ++k) documents.push_back(items[at++].AsText());
+    if (!documents.empty()) exported.sent[channel] = std::move(documents);
+  }
+  if ((items.size() - at) % 2 != 0) return Corrupt("export reply");
+  for (; at < items.size(); at += 2) {
+    long long sequence = items[at + 1].AsInteger(-1);
+    if (sequence < 0) return Corrupt("sequence number");
+    exported.sequences[items[at].AsText()] = static_cast<std::uint64_t>(sequence);
+  }
+  return exported;
+}
+
+StoreResult<Done> RedisSnsStore::ApplyImport(const StoreImport& changes) {
+  std::vector<std::string> args = {prefix_};
+  for (const auto& [collection, key] : changes.remove) {
+    args.insert(args.end(), {"R", std::to_string(static_cast<int>(collection)), key});
+  }
+  for (const auto& [collection, entry] : changes.put) {
+    args.insert(args.end(), {"P", std::to_string(static_cast<int>(collection)), entry.first, entry.second});
+  }
+  for (const auto& [channel, documents] : changes.sent) {
+    args.insert(args.end(), {"S", channel, std::to_string(documents.size())});
+    args.insert(args.end(), documents.begin(), documents.end());
+  }
+  for (const auto& [scope, value] : changes.sequences) {
+    args.insert(args.end(), {"Q", scope, value ? std::to_string(*value) : std::string()});
+  }
+  MALLARD_ASSIGN_OR_RETURN(auto reply, Script(ImportScript(), {}, args));
+  (void)reply;
+  return Done{};
+}
+
+}  // namespace mallard::sns

@@ -61,6 +61,9 @@ class RedisSnsStore final : public SnsStore {
   StoreResult<Done> CompleteDelivery(const std::string& id) override;
   StoreResult<std::optional<std::int64_t>> NextDeliveryDue() override;
 
+  StoreResult<StoreExport> ExportAll() override;
+  StoreResult<Done> ApplyImport(const StoreImport& changes) override;
+
   // Deletes every key under this store's prefix (SCAN + UNLINK), and nothing else: SQS and
   // DynamoDB on the same Redis and prefix keep their state.
   void Reset() override;
