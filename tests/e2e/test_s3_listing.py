@@ -8,6 +8,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 
 from s3_e2e import bucket, bucket_name, expect_error, memory_s3, s3  # noqa: F401
 
@@ -167,3 +168,20 @@ def test_listing_errors(s3, bucket):
     expect_error(lambda: s3.list_objects_v2(Bucket=bucket, ContinuationToken="not-a-token"), "InvalidArgument", 400,
                  check_message=False)
     expect_error(lambda: s3.list_objects_v2(Bucket=bucket, MaxKeys=-1), "InvalidArgument", 400, check_message=False)
+
+
+def test_listing_escapes_xml_special_characters_as_s3_does(s3, bucket):
+    # S3 writes the five predefined entities in element text (its ETags arrive as &quot;…&quot;, and its
+    # object-key guide names &apos; and &quot; for ' and "); every XML parser reads them back.
+    keys = ["it's", 'say "hi"', "a&b<c>d", "tab\there"]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    # boto3 asks for encoding-type=url; a plain request gets the keys as XML text.
+    answer = requests.get(f"{s3.meta.endpoint_url}/{bucket}?list-type=2", timeout=30)
+    assert answer.status_code == 200
+    body = answer.content.decode()
+    listed = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert sorted(listed) == sorted(keys)
+    assert "<Key>it&apos;s</Key>" in body and "<Key>say &quot;hi&quot;</Key>" in body
+    assert "<Key>a&amp;b&lt;c&gt;d</Key>" in body and "<Key>tab\there</Key>" in body
+    assert "<ETag>&quot;" in body
