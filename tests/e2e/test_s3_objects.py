@@ -345,3 +345,36 @@ def test_empty_upload_then_next_upload_on_the_same_connection(mallard, bucket):
         assert took < 3, f"PUT #{index} of {len(body)} bytes took {took:.1f}s right after an empty PUT"
     for index, body in enumerate(bodies):
         assert client.get_object(Bucket=bucket, Key=f"expect/{index}")["Body"].read() == body
+
+
+def test_delete_unknown_version_ids_as_s3_answers_them(s3, bucket):
+    # S3 decodes a version id before looking it up. DeleteObject: an id that names no version is
+    # deleted as far as S3 says (204, the id echoed), an id S3 could not have issued is InvalidArgument.
+    # DeleteObjects reports both as NoSuchVersion (LocalStack's AWS-validated snapshot).
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    kept = s3.put_object(Bucket=bucket, Key="k", Body=b"kept")["VersionId"]
+    unknown = "HPniJFCxqTsMuIH9KX8K8wEjNUgmABCD"
+    answer = s3.delete_object(Bucket=bucket, Key="k", VersionId=unknown)
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 204 and answer["VersionId"] == unknown
+    assert "DeleteMarker" not in answer
+    for malformed in ("abc", "non_existing_version_id", "x" * 33, "HPniJFCxqTsMuIH9KX8K8wEjNUgmAB/D"):
+        response = expect_error(lambda: s3.delete_object(Bucket=bucket, Key="k", VersionId=malformed),
+                                "InvalidArgument", 400, check_message=False)
+        assert response["Error"]["Message"] == "Invalid version id specified"
+        assert response["Error"]["ArgumentName"] == "versionId"
+        assert response["Error"]["ArgumentValue"] == malformed
+    # Nothing was deleted and no delete marker was made.
+    versions = s3.list_object_versions(Bucket=bucket)
+    assert [v["VersionId"] for v in versions["Versions"]] == [kept] and "DeleteMarkers" not in versions
+    batch = s3.delete_objects(Bucket=bucket, Delete={"Objects": [
+        {"Key": "k", "VersionId": unknown}, {"Key": "k", "VersionId": "abc"}, {"Key": "gone", "VersionId": unknown}]})
+    assert "Deleted" not in batch
+    assert [(e["Key"], e["VersionId"], e["Code"], e["Message"]) for e in batch["Errors"]] == [
+        ("k", unknown, "NoSuchVersion", "The specified version does not exist."),
+        ("k", "abc", "NoSuchVersion", "The specified version does not exist."),
+        ("gone", unknown, "NoSuchVersion", "The specified version does not exist."),
+    ]
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"kept"
+    # "null" is well formed: in a versioned bucket with no null version it deletes nothing, successfully.
+    assert s3.delete_object(Bucket=bucket, Key="k", VersionId="null")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"kept"

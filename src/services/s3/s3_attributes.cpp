@@ -271,4 +271,15 @@ std::string CanonicalUserId(std::string_view account) {
 
 std::string NewVersionId() { return RandomAlnum(32); }
 
+bool WellFormedVersionId(std::string_view version_id) {
+  if (version_id == kNullVersionId) return true;
+  if (version_id.size() != 32) return false;
+  for (char c : version_id) {
+    bool url_safe = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                    c == '-';
+    if (!url_safe) return false;
+  }
+  return true;
+}
+
 }  // namespace mallard::s3

@@ -66,5 +66,9 @@ void AddChecksumHeaders(const ObjectAttributes& attributes, http::HttpResponse& 
 std::string CanonicalUserId(std::string_view account);
 // A fresh version id (S3's are 32 URL-safe characters).
 std::string NewVersionId();
+// Whether a version id could name a version: "null" or an id of the shape S3 issues (32 URL-safe
+// characters; Mallard issues 32 letters and digits). S3 decodes its ids and refuses one that does
+// not decode (DeleteObject: InvalidArgument "Invalid version id specified") before looking it up.
+bool WellFormedVersionId(std::string_view version_id);
 
 }  // namespace mallard::s3

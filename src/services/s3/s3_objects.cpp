@@ -288,6 +288,11 @@ void DeleteObject(const std::shared_ptr<S3Call>& call) {
   if (version != nullptr && version->empty()) {
     return call->Fail(errors::InvalidArgument("Version id cannot be the empty string", "versionId", ""));
   }
+  // An id S3 could not have issued is refused before any lookup; a well-formed id that names no
+  // version is deleted as far as S3 says (204, the id echoed) below.
+  if (version != nullptr && !WellFormedVersionId(*version)) {
+    return call->Fail(errors::InvalidArgument("Invalid version id specified", "versionId", *version));
+  }
   WriteCondition condition;
   if (const std::string* match = call->Header("if-match")) {
     condition.if_match_etag = match->size() >= 2 && match->front() == '"' ? *match : "\"" + *match + "\"";
@@ -324,6 +329,8 @@ void DeleteObject(const std::shared_ptr<S3Call>& call) {
     if (deleted.value().delete_marker) headers.emplace_back("x-amz-delete-marker", "true");
     if (!deleted.value().version_id.empty() && (deleted.value().version_id != kNullVersionId || version)) {
       headers.emplace_back("x-amz-version-id", deleted.value().version_id);
+    } else if (version) {
+      headers.emplace_back("x-amz-version-id", *version);  // a named version that was not there: S3 echoes it
     }
     call->ReplyEmpty(204, std::move(headers));
   });

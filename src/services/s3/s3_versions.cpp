@@ -278,6 +278,13 @@ DeleteResultEntry DeleteOne(const S3Call& call, Versioning versioning, const Del
   DeleteResultEntry entry;
   entry.key = target.key;
   entry.version_id = target.version_id;
+  // A batch reports an id S3 could not have issued as NoSuchVersion (DeleteObject refuses it with
+  // InvalidArgument), without looking it up.
+  if (target.version_id && !WellFormedVersionId(*target.version_id)) {
+    entry.error_code = "NoSuchVersion";
+    entry.error_message = "The specified version does not exist.";
+    return entry;
+  }
   WriteCondition condition;
   condition.if_match_etag = target.etag;
   ObjectRecord marker;
