@@ -29,7 +29,8 @@ nice_level=${FUZZ_NICE:-10}
 read -r -a extra_args <<< "${FUZZ_ARGS:-}"
 all_targets=(fuzz_aws_json fuzz_aws_query fuzz_renderers fuzz_ddb_expressions fuzz_sqs_attributes fuzz_pgoutput
              fuzz_http_request fuzz_lake_catalog fuzz_sns_filter_policy fuzz_resource_policy fuzz_sns_inputs
-             fuzz_s3_aws_chunked fuzz_s3_routing fuzz_sigv4_verify fuzz_s3_post_form fuzz_sql_dialect)
+             fuzz_s3_aws_chunked fuzz_s3_routing fuzz_sigv4_verify fuzz_s3_post_form fuzz_sql_dialect
+             fuzz_state_snapshot)
 
 die() { printf 'run-fuzz: error: %s\n' "$*" >&2; exit 2; }
 
