@@ -179,10 +179,12 @@ class StreamedRequestBody final : public RequestBodyStream, public std::enable_s
   }
 
   void ReadSome(std::shared_ptr<Connection> connection, PendingRead pending) {
-    piece_.resize(kStreamedPieceSize);
+    // One uninitialised buffer for every read of this body: a std::string piece would be zero-filled
+    // (256 KiB written) before each read, which may bring far fewer bytes.
+    if (!piece_) piece_ = std::make_unique_for_overwrite<char[]>(kStreamedPieceSize);
     auto& body = parser_.get().body();
-    body.data = piece_.data();
-    body.size = piece_.size();
+    body.data = piece_.get();
+    body.size = kStreamedPieceSize;
     body.more = true;
     // Beast reads as much as the buffer's free capacity: without room, a body comes in 512-byte reads.
     connection->buffer.reserve(kStreamedPieceSize);
@@ -208,13 +210,11 @@ class StreamedRequestBody final : public RequestBodyStream, public std::enable_s
       failure_ = Describe(error);
       return pending.Complete({}, failure_);
     }
-    std::size_t produced = piece_.size() - parser_.get().body().size;
+    std::size_t produced = kStreamedPieceSize - parser_.get().body().size;
     // A read may carry only chunk framing: read on until there are body bytes or the body ends.
     if (produced == 0 && !parser_.is_done()) return ReadSome(std::move(connection), std::move(pending));
     reading_ = false;
-    piece_.resize(produced);
-    std::string bytes = std::exchange(piece_, std::string());
-    pending.Complete(std::move(bytes), {});
+    pending.Complete(std::string(piece_.get(), produced), {});
   }
 
   std::string Describe(const boost::system::error_code& error) const {
@@ -249,7 +249,7 @@ class StreamedRequestBody final : public RequestBodyStream, public std::enable_s
   std::uint64_t limit_;
   unsigned idle_timeout_;
   asio::any_io_executor executor_;  // the connection's strand
-  std::string piece_;
+  std::unique_ptr<char[]> piece_;  // kStreamedPieceSize bytes once the first read starts
   bhttp::request_parser<bhttp::buffer_body> parser_;
 
   // Shared with Read, which any thread may call.
