@@ -45,6 +45,20 @@ class CredentialRegistry {
     std::lock_guard lock(mutex_);
     issued_.clear();
   }
+  // Every credential still valid at `now_millis`, by access key id (STS's snapshots).
+  std::map<std::string, CallerIdentity> ValidAt(std::int64_t now_millis) const {
+    std::lock_guard lock(mutex_);
+    std::map<std::string, CallerIdentity> valid;
+    for (const auto& [key, identity] : issued_) {
+      if (identity.expires_millis > now_millis) valid.emplace(key, identity);
+    }
+    return valid;
+  }
+  // Forgets every credential issued for `account_id` (a snapshot's scope being cleared).
+  void ForgetAccount(const std::string& account_id) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(issued_, [&](const auto& entry) { return entry.second.account_id == account_id; });
+  }
 
  private:
   mutable std::mutex mutex_;

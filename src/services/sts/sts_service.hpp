@@ -10,6 +10,7 @@
 #include "services/kit/operation_executor.hpp"
 #include "services/kit/service.hpp"
 #include "services/kit/service_context.hpp"
+#include "services/sts/sts_state.hpp"
 
 namespace mallard::sts {
 
@@ -25,6 +26,7 @@ class StsService final : public services::Service {
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
   void Reset() override { credentials_->Clear(); }
   std::string StoreName() const override { return "memory"; }
+  services::ServiceState* State() override { return &state_; }
 
  private:
   // The one list of operations: name, handler, where it runs, awsQuery shapes.
@@ -43,6 +45,7 @@ class StsService final : public services::Service {
   services::ServiceContext runtime_;
   services::kit::OperationExecutor executor_;
   AccountOfKey account_of_key_;
+  StsState state_{credentials_, runtime_.clock};  // after credentials_ and runtime_: built from them
 };
 
 }  // namespace mallard::sts
