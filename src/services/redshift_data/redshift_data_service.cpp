@@ -12,6 +12,7 @@
 #include "services/redshift_data/redshift_copy_unload.hpp"
 #include "services/redshift_data/redshift_copy_unload_parse.hpp"
 #include "services/redshift_data/redshift_data_errors.hpp"
+#include "services/redshift_data/redshift_data_state.hpp"
 #include "services/redshift_data/redshift_data_status.hpp"
 #include "services/kit/api_input.hpp"
 #include "sqlengine/dialect/redshift_dialect.hpp"
@@ -44,7 +45,8 @@ RedshiftDataService::RedshiftDataService(std::shared_ptr<sqlengine::SqlEngine> e
                                                        runtime.clock)),
       runtime_(std::move(runtime)),
       executor_("redshift-data", runtime_, errors::InternalServer("Internal error")),
-      page_bytes_(page_bytes) {}
+      page_bytes_(page_bytes),
+      state_(std::make_unique<RedshiftDataState>(*this)) {}
 
 RedshiftDataService::~RedshiftDataService() { Shutdown(); }
 
@@ -337,15 +339,17 @@ RedshiftDataService::Result RedshiftDataService::CancelStatement(const Request& 
     return Fail(input.Invalid("Id", id, std::string("Member must satisfy regular expression pattern: ") + kStatementIdPattern));
   }
   std::shared_ptr<sqlengine::QueryJob> job;
+  StatementRecord found_record;
   {
     std::lock_guard lock(mutex_);
     Partition& partition = PartitionFor(request);
     auto found = partition.statements.find(id);
     if (found == partition.statements.end()) return Fail(errors::ResourceNotFound("Query does not exist.", id));
     job = found->second.job;
+    found_record = found->second;
   }
   if (!job || !job->Cancel(runner_->GetClock())) {
-    std::string status = job ? StatusName(job->Read().state) : "FAILED";
+    std::string status = job ? StatusName(job->Read().state) : StatusName(ViewOf(found_record, 0).state);
     return Fail(errors::Validation("Could not cancel a query that is already in " + status + " state with ID: " + id));
   }
   return Json{{"Status", true}};

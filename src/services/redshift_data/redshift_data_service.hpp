@@ -8,11 +8,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "services/kit/service.hpp"
 #include "services/kit/operation_executor.hpp"
 #include "services/kit/service_context.hpp"
+#include "services/kit/service_state.hpp"
 #include "sqlengine/query_runner.hpp"
 
 namespace mallard::redshift_data {
@@ -35,7 +37,11 @@ struct StatementRecord {
   std::shared_ptr<sqlengine::QueryJob> job;
   // Statements refused before reaching the engine (unknown database): settled as FAILED.
   std::string settled_error;
+  // A statement loaded from a snapshot (no engine job): its state, times and results as saved.
+  std::optional<sqlengine::QueryJob::Snapshot> restored;
 };
+
+class RedshiftDataState;
 
 class RedshiftDataService final : public services::Service {
  public:
@@ -52,8 +58,11 @@ class RedshiftDataService final : public services::Service {
   // Statements by state and duration (redshift_data_metrics.cpp).
   void CollectMetrics(observability::MetricsSink& sink) const override;
   void Shutdown() override;
+  // Snapshots: the statements of each account and region (redshift_data_state.cpp).
+  services::ServiceState* State() override { return state_.get(); }
 
  private:
+  friend class RedshiftDataState;
   using Json = boost::json::object;
   using Request = protocol::OperationRequest;
   using Result = protocol::OperationResult;
@@ -106,6 +115,7 @@ class RedshiftDataService final : public services::Service {
   std::mutex mutex_;
   std::unordered_map<std::string, Partition> partitions_;
   std::int64_t next_query_id_ = 1000;
+  std::unique_ptr<services::ServiceState> state_;
 };
 
 }  // namespace mallard::redshift_data

@@ -56,7 +56,18 @@ std::string StatusName(JobState state) {
 
 StatementView ViewOf(const StatementRecord& record, std::int64_t now) {
   StatementView view;
-  if (!record.settled_error.empty() || !record.job) {
+  if (record.restored) {
+    view.state = record.restored->state;
+    view.started_ms = record.restored->started_ms;
+    view.completed_ms = record.restored->completed_ms;
+    view.outcomes = record.restored->outcomes;
+    if (!record.settled_error.empty()) view.error = "ERROR: " + record.settled_error;
+    if (view.state == JobState::Failed && view.outcomes) {
+      for (const auto& outcome : *view.outcomes) {
+        if (!outcome.succeeded && !outcome.cancelled) view.error = "ERROR: " + sqlengine::dialect::RedshiftEngineError(outcome.error_message);
+      }
+    }
+  } else if (!record.settled_error.empty() || !record.job) {
     view.state = JobState::Failed;
     view.started_ms = view.completed_ms = record.created_ms;
     view.error = "ERROR: " + record.settled_error;
