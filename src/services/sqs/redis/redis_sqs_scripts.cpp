@@ -587,4 +587,120 @@ return 1
   return script;
 }
 
+// A whole account and region in one atomic step (so a message being redriven or moved is in
+// exactly one queue). KEYS: directory. ARGV: meta key prefix of the scope, glob-escaped deleted
+// marker prefix of the scope. Deduplication entries and deletion marks are found with KEYS, which
+// walks the whole keyspace: an export costs O(all keys), once.
+// Returns {queues, deleted} where each queue is {name, record, purged, seq, fifo, messages, dedup,
+// tasks}, each message {seq, id, c, g, sent, vis, first, last, cnt, sn, tok, dlq, enq}, dedup a
+// flat list key, value, and deleted a flat list marker key, millis.
+const redis::RedisScript& ExportScope() {
+  static const auto script = Make(R"lua(
+local function glob(text) return (string.gsub(text, '[%*%?%[%]\\]', '\\%0')) end
+local queues = {}
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local meta = ARGV[1] .. member
+  local q = redis.call('HMGET', meta, 'record', 'purged', 'seq', 'fifo', 'inc')
+  if q[1] then
+    local base = data_base(meta, q[5])
+    local messages = {}
+    for _, seq in ipairs(redis.call('ZRANGE', base .. 'order', 0, -1)) do
+      local values = redis.call('HMGET', base .. 'm:' .. seq, 'id', 'c', 'g', 'sent', 'vis', 'first', 'last', 'cnt',
+                                'sn', 'tok', 'dlq', 'enq')
+      table.insert(values, 1, seq)
+      messages[#messages + 1] = values
+    end
+    local dedup = {}
+    for _, key in ipairs(redis.call('KEYS', glob(base .. 'd:') .. '*')) do
+      local value = redis.call('GET', key)
+      if value then
+        dedup[#dedup + 1] = string.sub(key, #base + 3)
+        dedup[#dedup + 1] = value
+      end
+    end
+    local tasks = redis.call('LRANGE', meta .. ':tasks', 0, -1)
+    queues[#queues + 1] = {member, q[1], q[2] or '0', q[3] or '0', q[4] or '0', messages, dedup, tasks}
+  end
+end
+local deleted = {}
+for _, key in ipairs(redis.call('KEYS', ARGV[2] .. '*')) do
+  local value = redis.call('GET', key)
+  if value then
+    deleted[#deleted + 1] = key
+    deleted[#deleted + 1] = value
+  end
+end
+return {queues, deleted}
+)lua");
+  return script;
+}
+
+// Replaces a queue whole. KEYS: meta, directory, deleted marker, incarnation counter, move tasks,
+// move task sources. ARGV: record, fifo, scope, directory member, last seq, purged, sources member,
+// message count, deduplication count, task count, any RUNNING task (1/0), then per message seq,
+// id, c, g, sent, vis, first, last, cnt, sn, tok, dlq, enq; per deduplication entry key, value,
+// ttl ms; per task its entry (newest first).
+const redis::RedisScript& ImportQueue() {
+  static const auto script = Make(R"lua(
+local old = redis.call('HMGET', KEYS[1], 'inc', 'ver')
+if old[1] then drop_messages(data_base(KEYS[1], old[1])) end
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[5])
+local inc = redis.call('INCR', KEYS[4])
+local fifo = ARGV[2] == '1'
+redis.call('HSET', KEYS[1], 'record', ARGV[1], 'fifo', ARGV[2], 'scope', ARGV[3], 'ver', (tonumber(old[2]) or 0) + 1,
+           'inc', inc, 'seq', ARGV[5], 'purged', ARGV[6])
+redis.call('ZADD', KEYS[2], 0, ARGV[4])
+local base = data_base(KEYS[1], inc)
+local i = 12
+for _ = 1, tonumber(ARGV[8]) do
+  local seq, g, vis, cnt, enq = ARGV[i], ARGV[i + 3], ARGV[i + 5], ARGV[i + 8], ARGV[i + 12]
+  redis.call('HSET', base .. 'm:' .. seq, 'id', ARGV[i + 1], 'c', ARGV[i + 2], 'g', g, 'sent', ARGV[i + 4], 'vis', vis,
+             'first', ARGV[i + 6], 'last', ARGV[i + 7], 'cnt', cnt, 'sn', ARGV[i + 9], 'tok', ARGV[i + 10],
+             'dlq', ARGV[i + 11], 'enq', enq)
+  redis.call('ZADD', base .. 'vis', vis, seq)
+  if tonumber(cnt) > 0 then redis.call('ZADD', base .. 'recv', vis, seq) end
+  redis.call('ZADD', base .. 'order', seq, seq)
+  redis.call('ZADD', base .. 'age', enq, seq)
+  if fifo then
+    local group_key = base .. 'g:' .. g
+    redis.call('ZADD', group_key, seq, seq)
+    local head = redis.call('ZRANGE', group_key, 0, 0)
+    redis.call('ZADD', base .. 'heads', head[1], g)
+  end
+  i = i + 13
+end
+for _ = 1, tonumber(ARGV[9]) do
+  redis.call('SET', base .. 'd:' .. ARGV[i], ARGV[i + 1], 'PX', ARGV[i + 2])
+  i = i + 3
+end
+for _ = 1, tonumber(ARGV[10]) do
+  redis.call('RPUSH', KEYS[5], ARGV[i])
+  i = i + 1
+end
+if ARGV[11] == '1' then redis.call('SADD', KEYS[6], ARGV[7]) else redis.call('SREM', KEYS[6], ARGV[7]) end
+redis.call('PUBLISH', KEYS[1] .. ':wake', '')
+return 0
+)lua");
+  return script;
+}
+
+// Drops a whole account and region. KEYS: directory, move task sources. ARGV: meta key prefix of
+// the scope, glob-escaped deleted marker prefix of the scope. Returns 0.
+const redis::RedisScript& ClearScope() {
+  static const auto script = Make(R"lua(
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local meta = ARGV[1] .. member
+  local inc = redis.call('HGET', meta, 'inc')
+  if inc then drop_messages(data_base(meta, inc)) end
+  redis.call('DEL', meta, meta .. ':tasks')
+  redis.call('SREM', KEYS[2], ARGV[3] .. member)
+  redis.call('PUBLISH', meta .. ':wake', '')
+end
+redis.call('DEL', KEYS[1])
+for _, key in ipairs(redis.call('KEYS', ARGV[2] .. '*')) do redis.call('DEL', key) end
+return 0
+)lua");
+  return script;
+}
+
 }  // namespace mallard::sqs::redis_scripts

@@ -54,5 +54,9 @@ const redis::RedisScript& ExpireMessages();
 const redis::RedisScript& MoveMessages();
 const redis::RedisScript& PutMoveTask();
 const redis::RedisScript& ClaimMoveTask();
+// Snapshots (SqsStore::ExportScope / ImportQueue / ClearScope).
+const redis::RedisScript& ExportScope();
+const redis::RedisScript& ImportQueue();
+const redis::RedisScript& ClearScope();
 
 }  // namespace mallard::sqs::redis_scripts

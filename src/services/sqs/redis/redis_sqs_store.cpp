@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "services/sqs/redis/redis_sqs_codec.hpp"
 #include "common/encoding.hpp"
 #include "services/sqs/redis/redis_sqs_scripts.hpp"
@@ -375,35 +377,41 @@ StoreResult<Done> RedisSqsStore::PutMoveTask(const QueueKey& source, const MoveT
   return Done{};
 }
 
+namespace {
+// A stored move task entry: handle, status, moved, runner, heartbeat, blob (see PutMoveTask);
+// entries written before runners existed have the blob fourth.
+StoreResult<MoveTask> TaskFromEntry(const std::string& entry) {
+  std::vector<std::string_view> fields;
+  std::string_view rest = entry;
+  while (fields.size() < 5) {
+    auto newline = rest.find('\n');
+    if (newline == std::string_view::npos) break;
+    fields.push_back(rest.substr(0, newline));
+    rest.remove_prefix(newline + 1);
+  }
+  if (fields.size() < 3) return Corrupt("move task");
+  std::string_view blob = rest;
+  bool with_runner = fields.size() == 5 && !fields[3].starts_with("2:t1");
+  if (!with_runner) blob = std::string_view(entry).substr(fields[0].size() + fields[1].size() + fields[2].size() + 3);
+  auto task = redis_codec::DecodeTask(std::string(blob));
+  if (!task) return Corrupt("move task");
+  task->status = std::string(fields[1]);
+  task->moved = std::stoll(std::string(fields[2]));
+  if (with_runner) {
+    task->runner = std::string(fields[3]);
+    task->heartbeat_millis = std::stoll(std::string(fields[4]));
+  }
+  return std::move(*task);
+}
+}  // namespace
+
 StoreResult<std::vector<MoveTask>> RedisSqsStore::ListMoveTasks(const QueueKey& source) {
   auto reply = Command({"LRANGE", MetaKey(source) + ":tasks", "0", "-1"});
   if (!reply) return Unexpected<StoreError>{std::move(reply).error()};
   std::vector<MoveTask> tasks;
   for (const auto& element : reply->elements) {
-    const std::string entry = element.AsText();
-    // handle, status, moved, runner, heartbeat, blob (see PutMoveTask); entries written before
-    // runners existed have the blob fourth.
-    std::vector<std::string_view> fields;
-    std::string_view rest = entry;
-    while (fields.size() < 5) {
-      auto newline = rest.find('\n');
-      if (newline == std::string_view::npos) break;
-      fields.push_back(rest.substr(0, newline));
-      rest.remove_prefix(newline + 1);
-    }
-    if (fields.size() < 3) return Corrupt("move task");
-    std::string_view blob = rest;
-    bool with_runner = fields.size() == 5 && !fields[3].starts_with("2:t1");
-    if (!with_runner) blob = std::string_view(entry).substr(fields[0].size() + fields[1].size() + fields[2].size() + 3);
-    auto task = redis_codec::DecodeTask(std::string(blob));
-    if (!task) return Corrupt("move task");
-    task->status = std::string(fields[1]);
-    task->moved = std::stoll(std::string(fields[2]));
-    if (with_runner) {
-      task->runner = std::string(fields[3]);
-      task->heartbeat_millis = std::stoll(std::string(fields[4]));
-    }
-    tasks.push_back(std::move(*task));
+    MALLARD_ASSIGN_OR_RETURN(auto task, TaskFromEntry(element.AsText()));
+    tasks.push_back(std::move(task));
   }
   return tasks;
 }
@@ -487,26 +495,189 @@ void RedisSqsStore::Reset() {
 
 }  // namespace mallard::sqs
 
+// ---- Snapshots
 namespace mallard::sqs {
 namespace {
-StoreError SnapshotsNotImplemented() {
-  return StoreError{StoreErrc::Unavailable, "state snapshots of the Redis SQS store are not implemented yet"};
+
+std::int64_t ToInt(const RedisReply& reply) {
+  if (reply.type == RedisReply::Type::Integer) return reply.integer;
+  const std::string text = reply.AsText();
+  if (text.empty()) return 0;
+  try {
+    return std::stoll(text);
+  } catch (...) {
+    return 0;
+  }
 }
+
+// Splits "account:region:name"-style text at its last ':' (components are URL-encoded, so ':'
+// only separates them); nullopt when undecodable.
+std::optional<std::pair<std::string, std::string>> SplitScope(const std::string& text) {
+  auto colon = text.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  auto account = FormUrlDecode(text.substr(0, colon));
+  auto region = FormUrlDecode(text.substr(colon + 1));
+  if (!account || !region) return std::nullopt;
+  return std::make_pair(*account, *region);
+}
+
 }  // namespace
 
-StoreResult<ScopeDump> RedisSqsStore::ExportScope(const std::string&, const std::string&) {
-  return Fail(SnapshotsNotImplemented());
+StoreResult<ScopeDump> RedisSqsStore::ExportScope(const std::string& account_id, const std::string& region) {
+  const std::string deleted_prefix = prefix_ + "deleted:" + UrlEncode(account_id) + ":" + UrlEncode(region) + ":";
+  auto reply = Script(scripts::ExportScope(), {DirectoryKey(account_id, region)},
+                      {QueueKeyPrefix(account_id, region), redis::GlobEscape(deleted_prefix)});
+  if (!reply) return Unexpected<StoreError>{std::move(reply).error()};
+  if (reply->type != RedisReply::Type::Array || reply->elements.size() != 2) return Corrupt("scope export");
+  ScopeDump dump;
+  for (const auto& queue : reply->elements[0].elements) {
+    const auto& q = queue.elements;
+    if (q.size() != 8) return Corrupt("queue export");
+    QueueDump queue_dump;
+    MALLARD_ASSIGN_OR_RETURN(queue_dump.record, RecordFrom(q[1], q[2]));
+    queue_dump.next_send_order = static_cast<std::uint64_t>(ToInt(q[3])) + 1;
+    for (const auto& fields : q[5].elements) {
+      const auto& f = fields.elements;
+      if (f.size() != 13) return Corrupt("message");
+      auto content = redis_codec::DecodeContent(f[2].AsText());
+      if (!content) return Corrupt("message");
+      QueueDump::Message entry;
+      entry.send_order = static_cast<std::uint64_t>(ToInt(f[0]));
+      StoredMessage& message = entry.message;
+      message.message_id = f[1].AsText();
+      message.content = std::move(*content);
+      message.content.dead_letter_source_arn = f[11].AsText();
+      message.sent_millis = ToInt(f[4]);
+      message.visible_at_millis = ToInt(f[5]);
+      message.first_receive_millis = ToInt(f[6]);
+      message.last_receive_millis = ToInt(f[7]);
+      message.receive_count = ToInt(f[8]);
+      message.sequence_number = f[9].AsText();
+      message.receipt_token = f[10].AsText();
+      message.retention_start_millis = f[12].type == RedisReply::Type::Nil ? message.sent_millis : ToInt(f[12]);
+      queue_dump.messages.push_back(std::move(entry));
+    }
+    const auto& dedup = q[6].elements;
+    for (std::size_t i = 0; i + 1 < dedup.size(); i += 2) {
+      // Value: "messageId\nsequence number\nexpires millis".
+      const std::string value = dedup[i + 1].AsText();
+      auto first = value.find('\n');
+      auto second = first == std::string::npos ? first : value.find('\n', first + 1);
+      if (second == std::string::npos) return Corrupt("deduplication entry");
+      QueueDump::Deduplication entry;
+      entry.deduplication_id = dedup[i].AsText();
+      entry.result.message_id = value.substr(0, first);
+      entry.result.sequence_number = value.substr(first + 1, second - first - 1);
+      try {
+        entry.expires_millis = std::stoll(value.substr(second + 1));
+      } catch (...) {
+        return Corrupt("deduplication entry");
+      }
+      queue_dump.deduplication.push_back(std::move(entry));
+    }
+    std::sort(queue_dump.deduplication.begin(), queue_dump.deduplication.end(),
+              [](const auto& a, const auto& b) { return a.deduplication_id < b.deduplication_id; });
+    for (const auto& entry : q[7].elements) {
+      MALLARD_ASSIGN_OR_RETURN(auto task, TaskFromEntry(entry.AsText()));
+      queue_dump.move_tasks.push_back(std::move(task));
+    }
+    dump.queues.push_back(std::move(queue_dump));
+  }
+  std::sort(dump.queues.begin(), dump.queues.end(),
+            [](const auto& a, const auto& b) { return a.record.key.name < b.record.key.name; });
+  const auto& deleted = reply->elements[1].elements;
+  for (std::size_t i = 0; i + 1 < deleted.size(); i += 2) {
+    const std::string key = deleted[i].AsText();
+    auto name = FormUrlDecode(key.substr(std::min(key.size(), deleted_prefix.size())));
+    if (name) dump.recently_deleted.emplace_back(*name, ToInt(deleted[i + 1]));
+  }
+  std::sort(dump.recently_deleted.begin(), dump.recently_deleted.end());
+  return dump;
 }
-StoreResult<Done> RedisSqsStore::ImportQueue(const QueueDump&) { return Fail(SnapshotsNotImplemented()); }
-StoreResult<Done> RedisSqsStore::ImportRecentlyDeleted(const std::string&, const std::string&,
-                                                       const std::vector<std::pair<std::string, std::int64_t>>&) {
-  return Fail(SnapshotsNotImplemented());
+
+StoreResult<Done> RedisSqsStore::ImportQueue(const QueueDump& dump) {
+  const QueueKey& key = dump.record.key;
+  const std::string meta = MetaKey(key);
+  bool running = false;
+  for (const auto& task : dump.move_tasks) running = running || task.status == "RUNNING";
+  std::vector<std::string> args = {redis_codec::EncodeRecord(dump.record),
+                                   dump.record.fifo ? "1" : "0",
+                                   DeduplicationScopeOf(dump.record),
+                                   UrlEncode(key.name),
+                                   std::to_string(dump.next_send_order == 0 ? 0 : dump.next_send_order - 1),
+                                   std::to_string(dump.record.last_purge_millis),
+                                   MoveTaskSourceMember(key),
+                                   std::to_string(dump.messages.size()),
+                                   std::to_string(dump.deduplication.size()),
+                                   std::to_string(dump.move_tasks.size()),
+                                   running ? "1" : "0"};
+  for (const auto& entry : dump.messages) {
+    const StoredMessage& m = entry.message;
+    args.insert(args.end(), {std::to_string(entry.send_order), m.message_id, redis_codec::EncodeContent(m.content),
+                             m.content.group_id, std::to_string(m.sent_millis), std::to_string(m.visible_at_millis),
+                             std::to_string(m.first_receive_millis), std::to_string(m.last_receive_millis),
+                             std::to_string(m.receive_count), m.sequence_number, m.receipt_token,
+                             m.content.dead_letter_source_arn, std::to_string(m.retention_start_millis)});
+  }
+  for (const auto& entry : dump.deduplication) {
+    // Redis only collects the entry; its expiry time inside decides (as SendMessages writes it).
+    args.insert(args.end(), {entry.deduplication_id,
+                             entry.result.message_id + "\n" + entry.result.sequence_number + "\n" +
+                                 std::to_string(entry.expires_millis),
+                             std::to_string(kDeduplicationWindowMillis + 60000)});
+  }
+  for (const auto& task : dump.move_tasks) {
+    args.push_back(task.task_handle + "\n" + task.status + "\n" + std::to_string(task.moved) + "\n" + task.runner +
+                   "\n" + std::to_string(task.heartbeat_millis) + "\n" + redis_codec::EncodeTask(task));
+  }
+  auto reply = Script(scripts::ImportQueue(),
+                      {meta, DirectoryKey(key.account_id, key.region), DeletedMarkerKey(key), prefix_ + "incarnation",
+                       meta + ":tasks", MoveTaskSourcesKey()},
+                      args);
+  if (!reply) return Unexpected<StoreError>{std::move(reply).error()};
+  return Done{};
 }
-StoreResult<Done> RedisSqsStore::ClearScope(const std::string&, const std::string&) {
-  return Fail(SnapshotsNotImplemented());
+
+StoreResult<Done> RedisSqsStore::ImportRecentlyDeleted(const std::string& account_id, const std::string& region,
+                                                       const std::vector<std::pair<std::string, std::int64_t>>& names) {
+  for (const auto& [name, deleted_millis] : names) {
+    auto reply = Command({"SET", DeletedMarkerKey(QueueKey{account_id, region, name}), std::to_string(deleted_millis),
+                          "PX", std::to_string(kDeletedMarkerMillis)});
+    if (!reply) return Unexpected<StoreError>{std::move(reply).error()};
+  }
+  return Done{};
 }
+
+StoreResult<Done> RedisSqsStore::ClearScope(const std::string& account_id, const std::string& region) {
+  const std::string deleted_prefix = prefix_ + "deleted:" + UrlEncode(account_id) + ":" + UrlEncode(region) + ":";
+  auto reply = Script(scripts::ClearScope(), {DirectoryKey(account_id, region), MoveTaskSourcesKey()},
+                      {QueueKeyPrefix(account_id, region), redis::GlobEscape(deleted_prefix),
+                       UrlEncode(account_id) + ":" + UrlEncode(region) + ":"});
+  if (!reply) return Unexpected<StoreError>{std::move(reply).error()};
+  return Done{};
+}
+
 StoreResult<std::vector<std::pair<std::string, std::string>>> RedisSqsStore::ListScopes() {
-  return Fail(SnapshotsNotImplemented());
+  const std::string directory_prefix = prefix_ + "dir:";
+  std::vector<std::pair<std::string, std::string>> scopes;
+  std::string cursor = "0";
+  do {
+    auto page = Command({"SCAN", cursor, "MATCH", redis::GlobEscape(directory_prefix) + "*", "COUNT", "500"});
+    if (!page) return Unexpected<StoreError>{std::move(page).error()};
+    if (page->elements.size() != 2) return Corrupt("SCAN reply");
+    cursor = page->elements[0].AsText();
+    for (const auto& element : page->elements[1].elements) {
+      const std::string directory = element.AsText();
+      auto scope = SplitScope(directory.substr(directory_prefix.size()));
+      if (!scope) continue;
+      auto count = Command({"ZCARD", directory});
+      if (!count) return Unexpected<StoreError>{std::move(count).error()};
+      if (count->AsInteger(0) > 0) scopes.push_back(std::move(*scope));
+    }
+  } while (cursor != "0");
+  std::sort(scopes.begin(), scopes.end());
+  scopes.erase(std::unique(scopes.begin(), scopes.end()), scopes.end());
+  return scopes;
 }
 
 }  // namespace mallard::sqs

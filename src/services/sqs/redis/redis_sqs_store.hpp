@@ -61,7 +61,9 @@ class RedisSqsStore final : public SqsStore {
   // Deletes every key under this store's prefix (SCAN + UNLINK) and wakes every watcher, in
   // every server sharing the prefix.
   void Reset() override;
-  // Snapshots are not implemented on this store yet: each call fails, saying so.
+  // Snapshots: ExportScope reads the whole scope in one Lua script (atomic across servers); it and
+  // ClearScope find deduplication entries and deletion marks with KEYS (O(all keys), once per
+  // call). ImportQueue replaces a queue whole in one script under a new incarnation.
   StoreResult<ScopeDump> ExportScope(const std::string& account_id, const std::string& region) override;
   StoreResult<Done> ImportQueue(const QueueDump& dump) override;
   StoreResult<Done> ImportRecentlyDeleted(const std::string& account_id, const std::string& region,
