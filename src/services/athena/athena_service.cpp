@@ -1,4 +1,5 @@
 #include "services/athena/athena_service.hpp"
+#include "services/athena/athena_state.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -109,7 +110,9 @@ std::function<void(const sqlengine::QueryJob&)> OnEngineFinished(ResultWrite wri
 
 sqlengine::QueryJob::Snapshot ReadExecution(const ExecutionRecord& record) {
   sqlengine::QueryJob::Snapshot snapshot;
-  if (record.job) {
+  if (record.restored) {
+    snapshot = *record.restored;
+  } else if (record.job) {
     snapshot = record.job->Read();
   } else {
     snapshot.state = record.settled_state;
@@ -163,7 +166,8 @@ AthenaService::AthenaService(std::shared_ptr<sqlengine::SqlEngine> engine, servi
                              unsigned query_workers)
     : runner_(std::make_unique<sqlengine::QueryRunner>(std::move(engine), query_workers, runtime.clock)),
       runtime_(std::move(runtime)),
-      executor_("athena", runtime_, errors::InternalServer("Internal error")) {
+      executor_("athena", runtime_, errors::InternalServer("Internal error")),
+      state_(std::make_unique<AthenaState>(*this)) {
   RegisterExternalRefresher();
 }
 

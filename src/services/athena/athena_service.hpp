@@ -18,6 +18,7 @@
 #include "services/kit/service.hpp"
 #include "services/kit/operation_executor.hpp"
 #include "services/kit/service_context.hpp"
+#include "services/kit/service_state.hpp"
 #include "sqlengine/query_runner.hpp"
 
 namespace mallard::athena {
@@ -45,6 +46,8 @@ struct ExecutionRecord {
   // CTAS, INSERT INTO an external table, UNLOAD: `<output location><id>-manifest.csv`, the list of
   // the data files the query wrote (Statistics.DataManifestLocation).
   std::string data_manifest_location;
+  // An execution loaded from a snapshot (no engine job): its state, times and results as saved.
+  std::optional<sqlengine::QueryJob::Snapshot> restored;
 };
 
 // The execution's state as clients see it: the engine job's (or the service's settlement), held at
@@ -113,6 +116,8 @@ struct DataCatalogRecord {
   boost::json::object parameters;
 };
 
+class AthenaState;
+
 class AthenaService final : public services::Service {
  public:
   AthenaService(std::shared_ptr<sqlengine::SqlEngine> engine, services::ServiceContext runtime,
@@ -127,8 +132,11 @@ class AthenaService final : public services::Service {
   // Queries by state and duration (athena_metrics.cpp).
   void CollectMetrics(observability::MetricsSink& sink) const override;
   void Shutdown() override;
+  // Snapshots: work groups, saved queries, catalogs, tags, reservations, executions (athena_state.cpp).
+  services::ServiceState* State() override { return state_.get(); }
 
  private:
+  friend class AthenaState;
   using Json = boost::json::object;
   using Request = protocol::OperationRequest;
   using Result = protocol::OperationResult;
@@ -261,6 +269,7 @@ class AthenaService final : public services::Service {
   // External tables' metadata mirror (athena_external_tables.hpp); shared with work that outlives
   // a call (partitions registered after a CTAS on the runner's pool).
   std::shared_ptr<external::ExternalCatalog> external_catalog_ = std::make_shared<external::ExternalCatalog>();
+  std::unique_ptr<services::ServiceState> state_;
 };
 
 }  // namespace mallard::athena
