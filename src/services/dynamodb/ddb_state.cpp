@@ -234,6 +234,8 @@ Result<IndexDefinition, std::string> IndexFrom(const json::object& object, bool 
   return index;
 }
 
+}  // namespace
+
 json::object StreamRecordJson(const StreamRecord& record, const std::string& stream_arn, const std::string& shard_id) {
   json::object out{{"StreamArn", stream_arn},
                    {"ShardId", shard_id},
@@ -355,6 +357,8 @@ Result<BackupDescription, std::string> BackupFrom(const json::object& body) {
   backup.table = std::move(definition).value();
   return backup;
 }
+
+namespace {
 
 Status<std::string> Emit(const services::StateRecordSink& sink, const char* kind, json::object body) {
   return sink(StateRecord{kind, std::move(body)});

@@ -23,13 +23,24 @@ class DynamoDbState final : public services::ServiceState {
   Status<std::string> Load(const services::StateScope& scope, int record_version,
                            const services::StateRecordSource& records) override;
   Status<std::string> Clear(const services::StateScope& scope) override;
+  // Journaling (ddb_state_journal.cpp): the store's DdbChanges as state changes, and back.
+  bool AttachChangeSink(std::shared_ptr<services::StateChangeSink> sink) override;
+  Status<std::string> Apply(const services::StateChange& change) override;
 
  private:
   std::shared_ptr<DynamoDbStore> store_;
 };
 
-// The record bodies, exposed for tests: a table definition <-> its "table" record body.
+// The record bodies (README "Snapshot records"), shared with the journal (ddb_state_journal.cpp)
+// and tests: a table definition <-> its "table" record body, and the same for streams, stream
+// records and backups.
 boost::json::object TableRecordJson(const TableDefinition& table);
 Result<TableDefinition, std::string> TableFromRecord(const boost::json::object& body);
+boost::json::object StreamJson(const StreamExport& stream);
+Result<StreamExport, std::string> StreamFrom(const boost::json::object& body);
+boost::json::object StreamRecordJson(const StreamRecord& record, const std::string& stream_arn, const std::string& shard_id);
+Result<StreamRecord, std::string> StreamRecordFrom(const boost::json::object& body);
+boost::json::object BackupJson(const BackupDescription& backup);
+Result<BackupDescription, std::string> BackupFrom(const boost::json::object& body);
 
 }  // namespace mallard::dynamodb

@@ -1,4 +1,5 @@
 #include "services/dynamodb/memory/memory_dynamodb_store.hpp"
+#include "services/dynamodb/memory/memory_dynamodb_internal.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -12,151 +13,21 @@
 
 namespace mallard::dynamodb {
 
-namespace {
-constexpr std::int64_t kStreamRetentionMillis = 24LL * 3600 * 1000;
-}
-
-struct MemoryDynamoDbStore::Stream {
-  std::mutex mutex;  // readers do not take the table lock
-  StreamDescription description;
-  struct Entry {
-    std::uint64_t sequence;
-    StreamRecord record;
-  };
-  std::deque<Entry> records;
-  std::int64_t closed_millis = 0;
-
-  bool HasShard(const std::string& shard_id) const {
-    return !description.shards.empty() && description.shards.front().shard_id == shard_id;
-  }
-
-  void Trim(std::int64_t now_millis) {
-    while (!records.empty() && records.front().record.created_millis < now_millis - kStreamRetentionMillis)
-      records.pop_front();
-  }
-};
-
-struct MemoryDynamoDbStore::Table {
-  std::shared_mutex mutex;
-  bool dropped = false;
-  TableDefinition definition;
-  std::map<std::string, Item> items;  // EncodePrimaryKey -> item
-  std::int64_t size_bytes = 0;
-  struct Index {
-    std::map<std::string, std::string> entries;  // EncodeIndexKey -> primary key
-    std::int64_t size_bytes = 0;
-  };
-  std::map<std::string, Index> indexes;
-  std::shared_ptr<Stream> stream;  // the open stream, when enabled
-  // Point-in-time recovery: the image each write replaced, oldest first.
-  struct Change {
-    std::int64_t millis;
-    std::string key;
-    std::optional<Item> before;
-    Item key_attributes;  // the key as attributes, for snapshots (the encoded key is ours alone)
-  };
-  std::deque<Change> history;
-};
-
-struct MemoryDynamoDbStore::Listeners {
-  std::mutex mutex;
-  std::uint64_t next_id = 1;
-  std::map<std::uint64_t, StreamListener> by_id;
-  std::atomic<bool> any{false};
-};
-
-struct BackupCopy {
-  BackupDescription description;
-  std::map<std::string, Item> items;
-};
-
-namespace {
-
-using Table = MemoryDynamoDbStore::Table;
-using Stream = MemoryDynamoDbStore::Stream;
-
-std::atomic<std::uint64_t> next_sequence{1};
-
-void IndexInsert(Table& table, const std::string& primary_key, const Item& item) {
-  for (const auto& index : table.definition.indexes) {
-    if (!IsIndexable(index.keys, item)) continue;  // sparse: the item is not in this index
-    auto& data = table.indexes[index.name];
-    data.entries.emplace(EncodeIndexKey(index.keys, table.definition.keys, item), primary_key);
-    data.size_bytes += static_cast<std::int64_t>(ItemSize(ProjectForIndex(index, table.definition.keys, item)));
-  }
-}
-
-void IndexErase(Table& table, const Item& item) {
-  for (const auto& index : table.definition.indexes) {
-    if (!IsIndexable(index.keys, item)) continue;
-    auto& data = table.indexes[index.name];
-    if (data.entries.erase(EncodeIndexKey(index.keys, table.definition.keys, item)) != 0)
-      data.size_bytes -= static_cast<std::int64_t>(ItemSize(ProjectForIndex(index, table.definition.keys, item)));
-  }
-}
-
-void RebuildIndex(Table& table, const IndexDefinition& index) {
-  auto& data = table.indexes[index.name];
-  data = {};
-  for (const auto& [key, item] : table.items) {
-    if (!IsIndexable(index.keys, item)) continue;
-    data.entries.emplace(EncodeIndexKey(index.keys, table.definition.keys, item), key);
-    data.size_bytes += static_cast<std::int64_t>(ItemSize(ProjectForIndex(index, table.definition.keys, item)));
-  }
-}
-
-void PutItemInto(Table& table, const std::string& key, Item item) {
-  IndexInsert(table, key, item);
-  table.size_bytes += static_cast<std::int64_t>(ItemSize(item));
-  table.items.insert_or_assign(key, std::move(item));
-}
-
-void EraseItemFrom(Table& table, std::map<std::string, Item>::iterator position) {
-  IndexErase(table, position->second);
-  table.size_bytes -= static_cast<std::int64_t>(ItemSize(position->second));
-  table.items.erase(position);
-}
-
-std::string ShardIdFor(std::int64_t created_millis) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "shardId-%020lld-", static_cast<long long>(created_millis));
-  return buffer + RandomHex(8);
-}
-
-std::shared_ptr<Stream> OpenStream(const TableDefinition& table, std::int64_t now_millis) {
-  auto stream = std::make_shared<Stream>();
-  auto& description = stream->description;
-  description.label = table.stream.label;
-  description.arn = table.arn + "/stream/" + table.stream.label;
-  description.table_name = table.name;
-  description.status = "ENABLED";
-  description.view_type = table.stream.view_type;
-  description.keys = table.keys;
-  description.created_millis = now_millis;
-  StreamShard shard;
-  shard.shard_id = ShardIdFor(now_millis);
-  shard.starting_sequence_number = FormatSequence(next_sequence.load());
-  description.shards.push_back(std::move(shard));
-  return stream;
-}
-
-void CloseStream(Stream& stream, std::int64_t now_millis) {
-  std::lock_guard lock(stream.mutex);
-  if (stream.description.status == "DISABLED") return;
-  stream.description.status = "DISABLED";
-  stream.closed_millis = now_millis;
-  auto& shard = stream.description.shards.back();
-  shard.ending_sequence_number =
-      stream.records.empty() ? shard.starting_sequence_number : FormatSequence(stream.records.back().sequence);
-}
-
-}  // namespace
-
 MemoryDynamoDbStore::MemoryDynamoDbStore() : listeners_(std::make_shared<Listeners>()) {}
 MemoryDynamoDbStore::~MemoryDynamoDbStore() = default;
 
 void MemoryDynamoDbStore::Reset() {
+  std::lock_guard schema(schema_mutex_);
   std::unique_lock lock(directory_mutex_);
+  if (Reporting()) {
+    std::set<Scope> scopes;
+    for (const auto& [scope, tables] : tables_) scopes.insert(scope);
+    for (const auto& [scope, streams] : streams_) scopes.insert(scope);
+    for (const auto& [scope, backups] : backups_) scopes.insert(scope);
+    std::vector<DdbChange> changes;
+    for (const auto& scope : scopes) changes.push_back(DdbChange::Of(DdbChange::Type::kScopeCleared, scope));
+    Report(changes);
+  }
   tables_.clear();
   streams_.clear();
   backups_.clear();
@@ -179,12 +50,21 @@ StoreResult<Done> MemoryDynamoDbStore::AddTable(const Scope& scope, std::shared_
   return Done{};
 }
 
+StoreResult<Done> MemoryDynamoDbStore::AddReportedTable(const Scope& scope, std::shared_ptr<Table> table) {
+  std::lock_guard schema(schema_mutex_);
+  std::unique_lock table_lock(table->mutex);  // writers that find it wait until it is reported
+  const std::string name = table->definition.name;
+  MALLARD_RETURN_IF_ERROR(AddTable(scope, table));
+  if (Reporting()) Report({TableChange(scope, name, table.get())});
+  return Done{};
+}
+
 StoreResult<Done> MemoryDynamoDbStore::CreateTable(const Scope& scope, const TableDefinition& definition) {
   auto table = std::make_shared<Table>();
   table->definition = definition;
   for (const auto& index : definition.indexes) table->indexes[index.name];
   if (definition.stream.enabled) table->stream = OpenStream(definition, definition.created_millis);
-  return AddTable(scope, std::move(table));
+  return AddReportedTable(scope, std::move(table));
 }
 
 StoreResult<TableDefinition> MemoryDynamoDbStore::GetTable(const Scope& scope, const std::string& name) {
@@ -212,9 +92,9 @@ StoreResult<std::vector<Scope>> MemoryDynamoDbStore::ListScopes() {
 
 StoreResult<Result<TableDefinition>> MemoryDynamoDbStore::UpdateTable(const Scope& scope, const std::string& name,
                                                                           const TableMutation& mutate) {
+  std::lock_guard schema(schema_mutex_);
   auto table = Find(scope, name);
   if (!table) return StoreFail(StoreErrc::TableNotFound);
-  std::shared_ptr<Stream> opened;
   {
     std::unique_lock lock(table->mutex);
     if (table->dropped) return StoreFail(StoreErrc::TableNotFound);
@@ -233,19 +113,20 @@ StoreResult<Result<TableDefinition>> MemoryDynamoDbStore::UpdateTable(const Scop
     if (stream_changed) {
       if (table->stream) CloseStream(*table->stream, now);
       table->stream.reset();
-      if (updated.stream.enabled) opened = table->stream = OpenStream(updated, now);
+      if (updated.stream.enabled) {
+        table->stream = OpenStream(updated, now);
+        std::unique_lock directory(directory_mutex_);
+        streams_[scope][table->stream->description.arn] = table->stream;
+      }
     }
     if (!updated.pitr_enabled) table->history.clear();
+    if (Reporting()) Report({TableChange(scope, name, table.get())});
+    return Result<TableDefinition>(table->definition);
   }
-  if (opened) {
-    std::unique_lock lock(directory_mutex_);
-    streams_[scope][opened->description.arn] = opened;
-  }
-  std::shared_lock lock(table->mutex);
-  return Result<TableDefinition>(table->definition);
 }
 
 StoreResult<TableDefinition> MemoryDynamoDbStore::DeleteTable(const Scope& scope, const std::string& name) {
+  std::lock_guard schema(schema_mutex_);
   std::shared_ptr<Table> table;
   {
     std::unique_lock lock(directory_mutex_);
@@ -259,6 +140,9 @@ StoreResult<TableDefinition> MemoryDynamoDbStore::DeleteTable(const Scope& scope
   std::unique_lock lock(table->mutex);
   table->dropped = true;
   if (table->stream) CloseStream(*table->stream, WallClockMillis());
+  if (Reporting())
+    Report({DdbChange::Of(DdbChange::Type::kTableRemoved, scope, name),
+            TableChange(scope, name, nullptr)});
   return table->definition;
 }
 
@@ -274,16 +158,6 @@ StoreResult<TableStats> MemoryDynamoDbStore::GetTableStats(const Scope& scope, c
   return stats;
 }
 
-namespace {
-
-// Locks every table named by `refs` (each once, in name order: no deadlock between units).
-template <typename Lock>
-struct LockedTables {
-  std::map<std::string, std::shared_ptr<Table>> by_name;
-  std::vector<Lock> locks;
-};
-
-}  // namespace
 
 StoreResult<std::vector<std::optional<Item>>> MemoryDynamoDbStore::GetItems(const Scope& scope,
                                                                                 const std::vector<ItemRef>& refs) {
@@ -337,6 +211,7 @@ StoreResult<Result<WriteOutcome>> MemoryDynamoDbStore::WriteItems(const Scope& s
 
   const bool notify = listeners_->any.load(std::memory_order_relaxed);
   std::vector<std::pair<Table*, StreamRecord>> published;
+  std::vector<DdbChange> journaled;
   for (std::size_t i = 0; i < refs.size(); ++i) {
     ItemWrite& write = decision.value()[i];
     Table& table = *tables[i];
@@ -349,7 +224,19 @@ StoreResult<Result<WriteOutcome>> MemoryDynamoDbStore::WriteItems(const Scope& s
     } else if (!before) {
       continue;  // deleting an absent item changes nothing
     }
-    if (table.definition.pitr_enabled) table.history.push_back({context.now_millis, keys[i], before, refs[i].key});
+    DdbChange* change = nullptr;
+    if (Reporting()) {
+      change = &journaled.emplace_back();
+      change->scope = scope;
+      change->table_name = table.definition.name;
+      change->table_id = table.definition.table_id;
+      change->key = refs[i].key;
+      change->item = after;
+    }
+    if (table.definition.pitr_enabled) {
+      table.history.push_back({context.now_millis, keys[i], before, refs[i].key});
+      if (change) change->pitr = PitrChange{context.now_millis, refs[i].key, before};
+    }
     if (auto it = table.items.find(keys[i]); it != table.items.end()) EraseItemFrom(table, it);
     if (table.stream) {
       StreamRecord record = MakeStreamRecord(table.definition, before, after, context);
@@ -357,10 +244,16 @@ StoreResult<Result<WriteOutcome>> MemoryDynamoDbStore::WriteItems(const Scope& s
       const std::uint64_t sequence = next_sequence.fetch_add(1);
       record.sequence_number = FormatSequence(sequence);
       if (notify) published.emplace_back(&table, record);
+      if (change) {
+        change->stream_record = record;
+        change->stream_arn = table.stream->description.arn;
+        change->shard_id = table.stream->description.shards.front().shard_id;
+      }
       table.stream->records.push_back({sequence, std::move(record)});
     }
     if (after) PutItemInto(table, keys[i], std::move(*after));
   }
+  if (!journaled.empty()) Report(journaled);
   if (!published.empty()) {
     std::lock_guard lock(listeners_->mutex);
     for (const auto& [table, record] : published)
@@ -589,6 +482,7 @@ StoreResult<std::string> MemoryDynamoDbStore::LatestSequence(const Scope& scope,
 }
 
 StoreResult<BackupDescription> MemoryDynamoDbStore::CreateBackup(const Scope& scope, BackupDescription backup) {
+  std::lock_guard schema(schema_mutex_);
   auto table = Find(scope, backup.table_name);
   if (!table) return StoreFail(StoreErrc::TableNotFound);
   auto copy = std::make_shared<BackupCopy>();
@@ -603,6 +497,12 @@ StoreResult<BackupDescription> MemoryDynamoDbStore::CreateBackup(const Scope& sc
     backup.size_bytes = table->size_bytes;
   }
   copy->description = backup;
+  if (Reporting()) {
+    auto change = DdbChange::Of(DdbChange::Type::kBackup, scope);
+    change.backup.description = backup;
+    for (const auto& [key, item] : copy->items) change.backup.items.push_back(item);
+    Report({change});
+  }
   std::unique_lock lock(directory_mutex_);
   backups_[scope][backup.arn] = std::move(copy);
   return backup;
@@ -628,6 +528,7 @@ StoreResult<std::vector<BackupDescription>> MemoryDynamoDbStore::ListBackups(con
 }
 
 StoreResult<BackupDescription> MemoryDynamoDbStore::DeleteBackup(const Scope& scope, const std::string& backup_arn) {
+  std::lock_guard schema(schema_mutex_);
   std::unique_lock lock(directory_mutex_);
   auto scope_it = backups_.find(scope);
   if (scope_it == backups_.end()) return StoreFail(StoreErrc::BackupNotFound);
@@ -635,6 +536,11 @@ StoreResult<BackupDescription> MemoryDynamoDbStore::DeleteBackup(const Scope& sc
   if (it == scope_it->second.end()) return StoreFail(StoreErrc::BackupNotFound);
   BackupDescription description = it->second->description;
   scope_it->second.erase(it);
+  if (Reporting()) {
+    auto change = DdbChange::Of(DdbChange::Type::kBackupRemoved, scope);
+    change.backup_arn = backup_arn;
+    Report({change});
+  }
   return description;
 }
 
@@ -668,174 +574,7 @@ StoreResult<Done> MemoryDynamoDbStore::RestoreTable(const Scope& scope, const Ta
     PutItemInto(*table, key, std::move(item));
   }
   if (target.stream.enabled) table->stream = OpenStream(target, target.created_millis);
-  return AddTable(scope, std::move(table));
-}
-
-}  // namespace mallard::dynamodb
-
-// ---- Snapshots
-namespace mallard::dynamodb {
-
-StoreResult<Status<std::string>> MemoryDynamoDbStore::ExportScope(const Scope& scope, std::int64_t now_millis,
-                                                                     const ScopeExportVisitor& visit) {
-  // Every table of the scope, locked shared in name order (the order writers lock in), so the
-  // export sees one moment: no write unit half applied, no stream record without its write.
-  LockedTables<std::shared_lock<std::shared_mutex>> locked;
-  std::vector<std::shared_ptr<Stream>> streams;
-  std::vector<std::shared_ptr<BackupCopy>> backups;
-  {
-    std::shared_lock lock(directory_mutex_);
-    if (auto it = tables_.find(scope); it != tables_.end()) locked.by_name = it->second;
-    if (auto it = streams_.find(scope); it != streams_.end())
-      for (const auto& [arn, stream] : it->second) streams.push_back(stream);
-    if (auto it = backups_.find(scope); it != backups_.end())
-      for (const auto& [arn, copy] : it->second) backups.push_back(copy);
-  }
-  for (auto& [name, table] : locked.by_name) locked.locks.emplace_back(table->mutex);
-  // A table's streams come right after it; streams whose table is gone come after every table.
-  std::multimap<std::string, std::shared_ptr<Stream>> streams_by_table;
-  for (auto& stream : streams) streams_by_table.emplace(stream->description.table_name, std::move(stream));
-  auto export_stream = [&](Stream& stream) -> Status<std::string> {
-    StreamExport exported;
-    {
-      std::lock_guard lock(stream.mutex);
-      if (stream.closed_millis != 0 && stream.closed_millis < now_millis - kStreamRetentionMillis)
-        return Done{};
-      stream.Trim(now_millis);
-      exported.description = stream.description;
-      exported.closed_millis = stream.closed_millis;
-      for (const auto& entry : stream.records) exported.records.push_back(entry.record);
-    }
-    return visit.stream(exported);
-  };
-  for (const auto& [name, table] : locked.by_name) {
-    if (table->dropped) continue;
-    if (auto status = visit.table(table->definition); !status.ok()) return status;
-    for (const auto& [key, item] : table->items)
-      if (auto status = visit.item(item); !status.ok()) return status;
-    for (const auto& change : table->history)
-      if (auto status = visit.pitr_change(PitrChange{change.millis, change.key_attributes, change.before});
-          !status.ok())
-        return status;
-    auto [first, last] = streams_by_table.equal_range(name);
-    for (auto it = first; it != last; ++it)
-      if (auto status = export_stream(*it->second); !status.ok()) return status;
-    streams_by_table.erase(first, last);
-  }
-  for (const auto& [table_name, stream] : streams_by_table)
-    if (auto status = export_stream(*stream); !status.ok()) return status;
-  for (const auto& copy : backups) {
-    if (auto status = visit.backup(copy->description); !status.ok()) return status;
-    for (const auto& [key, item] : copy->items)
-      if (auto status = visit.backup_item(item); !status.ok()) return status;
-  }
-  return Status<std::string>(Done{});
-}
-
-StoreResult<Done> MemoryDynamoDbStore::ImportTable(const Scope& scope, TableImport imported) {
-  std::shared_ptr<Table> table;
-  std::string table_name;
-  if (imported.definition) {
-    table = std::make_shared<Table>();
-    table->definition = std::move(*imported.definition);
-    table_name = table->definition.name;
-    for (const auto& index : table->definition.indexes) table->indexes[index.name];
-    for (auto& item : imported.items) {
-      std::string key = EncodePrimaryKey(table->definition.keys, item);
-      PutItemInto(*table, key, std::move(item));
-    }
-    for (auto& change : imported.history)
-      table->history.push_back({change.millis, EncodePrimaryKey(table->definition.keys, change.key),
-                                std::move(change.before), std::move(change.key)});
-  } else if (!imported.streams.empty()) {
-    table_name = imported.streams.front().description.table_name;
-  } else {
-    return Done{};
-  }
-  std::vector<std::shared_ptr<Stream>> streams;
-  for (auto& exported : imported.streams) {
-    auto stream = std::make_shared<Stream>();
-    stream->description = std::move(exported.description);
-    stream->closed_millis = exported.closed_millis;
-    for (auto& record : exported.records) {
-      const std::uint64_t sequence = ParseSequence(record.sequence_number);
-      // Sequence numbers keep growing across a load, so iterators from before it stay valid.
-      std::uint64_t next = next_sequence.load();
-      while (next <= sequence && !next_sequence.compare_exchange_weak(next, sequence + 1)) {
-      }
-      stream->records.push_back({sequence, std::move(record)});
-    }
-    if (table && table->definition.stream.enabled && stream->description.status == "ENABLED" &&
-        stream->description.label == table->definition.stream.label)
-      table->stream = stream;
-    streams.push_back(std::move(stream));
-  }
-  if (table && table->definition.stream.enabled && !table->stream)
-    table->stream = OpenStream(table->definition, WallClockMillis());
-  if (table && table->stream && std::find(streams.begin(), streams.end(), table->stream) == streams.end())
-    streams.push_back(table->stream);
-
-  std::shared_ptr<Table> replaced;
-  {
-    std::unique_lock lock(directory_mutex_);
-    auto& tables = tables_[scope];
-    if (auto it = tables.find(table_name); it != tables.end()) {
-      replaced = std::move(it->second);
-      tables.erase(it);
-    }
-    if (table) tables.emplace(table_name, table);
-    auto& scope_streams = streams_[scope];
-    for (auto it = scope_streams.begin(); it != scope_streams.end();)
-      it = it->second->description.table_name == table_name ? scope_streams.erase(it) : std::next(it);
-    for (auto& stream : streams) scope_streams[stream->description.arn] = std::move(stream);
-  }
-  if (replaced) {
-    std::unique_lock lock(replaced->mutex);
-    replaced->dropped = true;  // writers that found it before the swap fail as if it were deleted
-  }
-  return Done{};
-}
-
-StoreResult<Done> MemoryDynamoDbStore::ImportBackup(const Scope& scope, BackupImport imported) {
-  auto copy = std::make_shared<BackupCopy>();
-  copy->description = std::move(imported.description);
-  for (auto& item : imported.items) {
-    std::string key = EncodePrimaryKey(copy->description.table.keys, item);
-    copy->items.insert_or_assign(std::move(key), std::move(item));
-  }
-  std::unique_lock lock(directory_mutex_);
-  backups_[scope][copy->description.arn] = std::move(copy);
-  return Done{};
-}
-
-StoreResult<Done> MemoryDynamoDbStore::ClearScope(const Scope& scope) {
-  std::map<std::string, std::shared_ptr<Table>> dropped;
-  {
-    std::unique_lock lock(directory_mutex_);
-    if (auto it = tables_.find(scope); it != tables_.end()) {
-      dropped = std::move(it->second);
-      tables_.erase(it);
-    }
-    streams_.erase(scope);
-    backups_.erase(scope);
-  }
-  for (auto& [name, table] : dropped) {
-    std::unique_lock lock(table->mutex);
-    table->dropped = true;
-  }
-  return Done{};
-}
-
-StoreResult<std::vector<Scope>> MemoryDynamoDbStore::ListStateScopes() {
-  std::shared_lock lock(directory_mutex_);
-  std::set<Scope> scopes;
-  for (const auto& [scope, tables] : tables_)
-    if (!tables.empty()) scopes.insert(scope);
-  for (const auto& [scope, streams] : streams_)
-    if (!streams.empty()) scopes.insert(scope);
-  for (const auto& [scope, backups] : backups_)
-    if (!backups.empty()) scopes.insert(scope);
-  return std::vector<Scope>(scopes.begin(), scopes.end());
+  return AddReportedTable(scope, std::move(table));
 }
 
 }  // namespace mallard::dynamodb

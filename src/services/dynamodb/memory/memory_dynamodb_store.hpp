@@ -62,6 +62,9 @@ class MemoryDynamoDbStore final : public DynamoDbStore {
   StoreResult<Done> ClearScope(const Scope& scope) override;
   StoreResult<std::vector<Scope>> ListStateScopes() override;
 
+  bool ReportChanges(ChangeListener listener) override;
+  StoreResult<Done> ApplyChange(const DdbChange& change) override;
+
   struct Table;
   struct Stream;
   struct Listeners;
@@ -70,6 +73,18 @@ class MemoryDynamoDbStore final : public DynamoDbStore {
   std::shared_ptr<Table> Find(const Scope& scope, const std::string& name);
   std::shared_ptr<Stream> FindStream(const Scope& scope, const std::string& arn);
   StoreResult<Done> AddTable(const Scope& scope, std::shared_ptr<Table> table);
+  // Adds a new table and reports it whole, holding its lock so no write to it is reported first.
+  StoreResult<Done> AddReportedTable(const Scope& scope, std::shared_ptr<Table> table);
+
+  // ---- Journaling (memory_dynamodb_state.cpp)
+  bool Reporting() const { return static_cast<bool>(listener_); }
+  void Report(const std::vector<DdbChange>& changes) const {
+    if (listener_) listener_(changes);
+  }
+  // The table of `name` whole as a change: `table` (its lock held by the caller; null = deleted)
+  // and every stream of that name.
+  DdbChange TableChange(const Scope& scope, const std::string& name, const Table* table);
+  StoreResult<Done> ApplyItemChange(const DdbChange& change);
 
   std::shared_mutex directory_mutex_;
   std::map<Scope, std::map<std::string, std::shared_ptr<Table>>> tables_;
@@ -77,6 +92,10 @@ class MemoryDynamoDbStore final : public DynamoDbStore {
   std::map<Scope, std::map<std::string, std::shared_ptr<Stream>>> streams_;
   std::map<Scope, std::map<std::string, std::shared_ptr<struct BackupCopy>>> backups_;
   std::shared_ptr<Listeners> listeners_;
+  // Table-level changes (create, update, delete, restore, backups, imports, clears) one at a time,
+  // so the journal holds them in the order they took effect; item writes do not take it.
+  std::mutex schema_mutex_;
+  ChangeListener listener_;  // set once, before requests are served
 };
 
 }  // namespace mallard::dynamodb

@@ -161,6 +161,43 @@ struct BackupImport {
   std::vector<Item> items;
 };
 
+// ---- Journaling (--data-dir): what a store keeping its state in this process reports after each
+// change, in the order of the changes. Each is idempotent and replaying them in order over a
+// snapshot taken at or after the first of them gives the state after the last: a table change
+// carries the table whole; an item change carries the item (or its removal) with the PITR entry
+// and stream record the write added, which a replay adds only when they are not there yet.
+struct DdbChange {
+  enum class Type : unsigned char {
+    kTable,         // `table`: the table of `table_name` now, whole (no definition: only a deleted table's streams)
+    kTableRemoved,  // the table `table_name` was deleted (its streams stay; a kTable with them follows)
+    kItem,          // in `table_name`: `item` now holds `key`'s item, or nothing (nullopt)
+    kBackup,        // `backup`: a backup, whole
+    kBackupRemoved, // the backup `backup_arn` was deleted
+    kScopeCleared,  // every table, stream and backup of the scope is gone
+  };
+  Type type = Type::kItem;
+  Scope scope;
+  std::string table_name;
+  std::string table_id;  // kItem: the incarnation written to; a replay skips a table of another id
+  TableImport table;
+  Item key;
+  std::optional<Item> item;
+  std::optional<PitrChange> pitr;              // the history entry the write added (PITR on)
+  std::optional<StreamRecord> stream_record;   // the record the write added to stream `stream_arn`
+  std::string stream_arn;
+  std::string shard_id;
+  BackupImport backup;
+  std::string backup_arn;
+
+  static DdbChange Of(Type type, Scope scope, std::string table_name = {}) {
+    DdbChange change;
+    change.type = type;
+    change.scope = std::move(scope);
+    change.table_name = std::move(table_name);
+    return change;
+  }
+};
+
 class DynamoDbStore {
  public:
   virtual ~DynamoDbStore() = default;
@@ -249,6 +286,23 @@ class DynamoDbStore {
   virtual StoreResult<Done> ClearScope(const Scope& scope) = 0;
   // Scopes holding any table, stream or backup, sorted.
   virtual StoreResult<std::vector<Scope>> ListStateScopes() = 0;
+
+  // ---- Journaling (--data-dir)
+  // A store whose state lives in this process calls `listener` with every change from now on,
+  // under its own locks and in the order of the changes (one call per atomic unit: a
+  // transaction's items together), and answers true; a store with its own persistence answers
+  // false. Called once, before requests are served.
+  using ChangeListener = std::function<void(const std::vector<DdbChange>& changes)>;
+  virtual bool ReportChanges(ChangeListener listener) {
+    (void)listener;
+    return false;
+  }
+  // Replays one reported change (see DdbChange: a change whose table is gone is skipped, as a later
+  // change removes it anyway).
+  virtual StoreResult<Done> ApplyChange(const DdbChange& change) {
+    (void)change;
+    return StoreFail(StoreErrc::Unavailable, "this DynamoDB store does not replay changes");
+  }
 };
 
 }  // namespace mallard::dynamodb
