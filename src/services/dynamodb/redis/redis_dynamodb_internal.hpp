@@ -4,6 +4,8 @@
 // include it.
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -71,6 +73,27 @@ StoreResult<StreamEntry> ParseStreamEntry(const std::string& text);
 std::string FormatStreamEntry(const std::string& id, std::uint64_t start, const StreamDescription& description);
 // A new, open stream for `table`, starting after sequence `current`.
 StreamDescription NewStream(const TableDefinition& table, std::int64_t now_millis, std::uint64_t current);
+
+// A point-in-time recovery entry of t:<id>:history: "millis|hex primary key|image", the image being
+// the item's text as it was before the write ("{...}"), or for an item that was absent "~" and the
+// key attributes' text; "~key\nitem" keeps a key that is not the item's own (only an import writes
+// it). Entries written before the key was kept leave the image of an absent item empty.
+struct HistoryEntry {
+  std::int64_t millis = 0;
+  std::string primary_key;      // EncodePrimaryKey bytes
+  std::optional<Item> before;   // nullopt = the item was absent
+  std::optional<Item> key;      // the key attributes, when the entry names them
+};
+StoreResult<HistoryEntry> ParseHistoryEntry(std::string_view text);
+std::string FormatHistoryEntry(std::int64_t millis, const std::string& primary_key, const std::optional<Item>& key,
+                               const std::string& before_text);
+
+// A backup entry of s:<scope>:backups: "<items id>|description".
+struct BackupEntry {
+  std::string items_id;
+  BackupDescription description;
+};
+StoreResult<BackupEntry> ParseBackupEntry(const std::string& text);
 
 // Collects the checks and operations of one Apply script call.
 class ApplyCall {

@@ -33,11 +33,53 @@ return out
   return script;
 }
 
+namespace {
+
+// Lua shared by Apply and ClearScope: dropping a table with every key it owns, and every stream of
+// a table name with its records. Index names come from the stored definition ("indexes"[].name).
+constexpr const char* kDropLua = R"lua(
+local function drop_table(tables, versions, base, name)
+  local version = redis.call('HGET', versions, name)
+  if version then
+    local prefix = base .. string.match(version, '^(%d+)')
+    local definition = redis.call('HGET', tables, name)
+    if definition then
+      local ok, decoded = pcall(cjson.decode, definition)
+      if ok and type(decoded) == 'table' and type(decoded.indexes) == 'table' then
+        for _, index in ipairs(decoded.indexes) do
+          if type(index) == 'table' and type(index.name) == 'string' then
+            redis.call('UNLINK', prefix .. ':ix:' .. index.name)
+          end
+        end
+      end
+    end
+    redis.call('UNLINK', prefix .. ':items', prefix .. ':keys', prefix .. ':stats', prefix .. ':history')
+  end
+  redis.call('HDEL', tables, name)
+  redis.call('HDEL', versions, name)
+end
+local function drop_streams(streams, records_base, table_name)
+  local entries = redis.call('HGETALL', streams)
+  for j = 1, #entries, 2 do
+    local id, description = string.match(entries[j + 1], '^(%d+)|%d*|%d*|%d*|(.*)$')
+    if id then
+      local ok, decoded = pcall(cjson.decode, description)
+      if ok and type(decoded) == 'table' and decoded.table == table_name then
+        redis.call('UNLINK', records_base .. id)
+        redis.call('HDEL', streams, entries[j])
+      end
+    end
+  end
+end
+)lua";
+
+}  // namespace
+
 const redis::RedisScript& Apply() {
   // Index operations adjust the index statistics only when the entry really appeared or went:
   // while an index is being filled from existing items, a write may remove an entry the filler
   // has not added yet, and the counts must stay right either way.
-  static const redis::RedisScript script(R"lua(
+  static const redis::RedisScript script(std::string(kDropLua) + R"lua(
 local sequence_key = ARGV[1]
 local checks = tonumber(ARGV[2])
 local i = 3
@@ -105,6 +147,18 @@ while i <= #ARGV do
       end
     end
     i = i + 5
+  elseif op == 'SEQFLOOR' then
+    -- the sequence counter rises to at least the value (imported records keep their numbers)
+    if tonumber(redis.call('GET', sequence_key) or '0') < tonumber(ARGV[i + 1]) then
+      redis.call('SET', sequence_key, ARGV[i + 1])
+    end
+    i = i + 2
+  elseif op == 'DROPTABLE' then
+    -- definitions hash, versions hash, table key base, name
+    drop_table(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]); i = i + 5
+  elseif op == 'DROPSTREAMS' then
+    -- streams hash, records key base, table name
+    drop_streams(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]); i = i + 4
   else
     return redis.error_reply('unknown operation ' .. tostring(op))
   end
@@ -162,6 +216,107 @@ while true do
   if old < 100 then break end
 end
 return {entry, redis.call('ZRANGEBYSCORE', key, ARGV[3], '+inf', 'WITHSCORES', 'LIMIT', 0, ARGV[4])}
+)lua");
+  return script;
+}
+
+const redis::RedisScript& SnapshotScope() {
+  // A collection small enough (per key and within the reply's budget) comes back in the reply; a
+  // larger one is copied (COPY) under the export's temporary prefix, to be read in pages afterwards.
+  static const redis::RedisScript script(R"lua(
+local root, temp = ARGV[1], ARGV[2]
+local per_key, budget = tonumber(ARGV[3]), tonumber(ARGV[4])
+local lifetime, cutoff = ARGV[5], tonumber(ARGV[6])
+local copies = 0
+local function inline(count)
+  if count <= per_key and count <= budget then
+    budget = budget - count
+    return true
+  end
+  return false
+end
+local function copy(key)
+  copies = copies + 1
+  local target = temp .. copies
+  if redis.call('COPY', key, target) == 1 then redis.call('PEXPIRE', target, lifetime) end
+  return target
+end
+local tables = {}
+local versions = redis.call('HGETALL', KEYS[2])
+for t = 1, #versions, 2 do
+  local name, version = versions[t], versions[t + 1]
+  local prefix = root .. 't:' .. string.match(version, '^(%d+)')
+  local order, items, history = prefix .. ':keys', prefix .. ':items', prefix .. ':history'
+  local count = redis.call('ZCARD', order)
+  local item_part
+  if inline(count) then
+    local keys = redis.call('ZRANGE', order, 0, -1)
+    local values = {}
+    for k, key in ipairs(keys) do values[k] = redis.call('HGET', items, key) end
+    item_part = {'i', keys, values}
+  else
+    item_part = {'c', copy(order), copy(items), count}
+  end
+  local length = redis.call('LLEN', history)
+  local history_part
+  if inline(length) then
+    history_part = {'i', redis.call('LRANGE', history, 0, -1)}
+  else
+    history_part = {'c', copy(history), length}
+  end
+  tables[#tables + 1] = {name, version, redis.call('HGET', KEYS[1], name), item_part, history_part}
+end
+local streams = {}
+local entries = redis.call('HGETALL', KEYS[3])
+for s = 1, #entries, 2 do
+  local id, closed = string.match(entries[s + 1], '^(%d+)|%d*|(%d*)|')
+  if id and (closed == '' or tonumber(closed) == 0 or tonumber(closed) >= cutoff) then
+    local key = root .. 'st:' .. id
+    local count = redis.call('ZCARD', key)
+    local part
+    if inline(count) then
+      part = {'i', redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')}
+    else
+      part = {'c', copy(key), count}
+    end
+    streams[#streams + 1] = {entries[s], entries[s + 1], part}
+  end
+end
+local backups = {}
+entries = redis.call('HGETALL', KEYS[4])
+for b = 1, #entries, 2 do
+  local key = root .. 'b:' .. (string.match(entries[b + 1], '^([^|]*)|') or '')
+  local count = redis.call('HLEN', key)
+  local part
+  if inline(count) then
+    part = {'i', redis.call('HGETALL', key)}
+  else
+    part = {'c', copy(key), count}
+  end
+  backups[#backups + 1] = {entries[b], entries[b + 1], part}
+end
+return {tables, streams, backups, copies}
+)lua");
+  return script;
+}
+
+const redis::RedisScript& ClearScope() {
+  static const redis::RedisScript script(std::string(kDropLua) + R"lua(
+local versions = redis.call('HGETALL', KEYS[2])
+for t = 1, #versions, 2 do drop_table(KEYS[1], KEYS[2], ARGV[1], versions[t]) end
+local entries = redis.call('HGETALL', KEYS[3])
+for s = 1, #entries, 2 do
+  local id = string.match(entries[s + 1], '^(%d+)|')
+  if id then redis.call('UNLINK', ARGV[2] .. id) end
+end
+entries = redis.call('HGETALL', KEYS[4])
+for b = 1, #entries, 2 do
+  local id = string.match(entries[b + 1], '^([^|]*)|')
+  if id then redis.call('UNLINK', ARGV[3] .. id) end
+end
+redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('SREM', ARGV[4], ARGV[5])
+return 'OK'
 )lua");
   return script;
 }

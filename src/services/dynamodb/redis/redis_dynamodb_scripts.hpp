@@ -17,6 +17,8 @@ const redis::RedisScript& ReadUnit();
 //   ARGV: stream sequence counter key, check count C, C x (hash, field, expected value; "" = absent),
 //         then operations, each a name and its arguments (see the script's source for the list).
 //   Reply: ["OK", sequence numbers of the RECORD operations in order] or ["CONFLICT", check number].
+//   Snapshot imports also use SEQFLOOR (raise the sequence counter), DROPTABLE (a table with all
+//   its keys) and DROPSTREAMS (every stream of a table name with its records).
 const redis::RedisScript& Apply();
 
 // One batch of a Query or Scan: members of a lexicographic range of an ordering set and the items
@@ -31,5 +33,26 @@ const redis::RedisScript& RangeBatch();
 //   ARGV: stream ARN, records key base, min score ("(N" or "-inf"), count, cutoff millis
 //   Reply: nil (no such stream) or [stream entry, [member, score, member, score, ...]]
 const redis::RedisScript& ReadStream();
+
+// Everything of one scope as of one moment (ExportScope): tables with their items and PITR
+// history, streams still retained (closed at or after the cutoff) with their records, backups
+// with their items. A collection is answered inline, or copied to a temporary key when it is
+// larger than the inline limits.
+//   KEYS: definitions hash, versions hash, streams hash, backups hash
+//   ARGV: key root ("<prefix>ddb:"), temporary key prefix (copies are it + 1, 2, ...), inline limit
+//         per collection, inline budget for the whole reply (elements), copies' lifetime (ms),
+//         cutoff millis for closed streams
+//   Reply: [tables, streams, backups, number of copies], where
+//     table  = [name, version, definition, items, history]
+//              items:   ["i", [primary keys in order], [item texts]] | ["c", order copy, items copy, count]
+//              history: ["i", [entries]] | ["c", list copy, count]
+//     stream = [ARN, stream entry, ["i", [member, score, ...]] | ["c", set copy, count]]
+//     backup = [ARN, backup entry, ["i", [primary key, item, ...]] | ["c", hash copy, count]]
+const redis::RedisScript& SnapshotScope();
+
+// Drops every table, stream and backup of a scope at once (ClearScope).
+//   KEYS: definitions hash, versions hash, streams hash, backups hash
+//   ARGV: table key base, stream records key base, backup items key base, scope set, scope member
+const redis::RedisScript& ClearScope();
 
 }  // namespace mallard::dynamodb::redis_scripts

@@ -544,10 +544,12 @@ StoreResult<Result<WriteOutcome>> RedisDynamoDbStore::WriteItems(const Scope& sc
         continue;  // deleting an absent item changes nothing
       }
       const std::string& primary_key = snapshot.primary_keys[i];
+      // An absent item's entry names its key attributes, so a snapshot can export the change.
       if (table.definition.pitr_enabled)
         call.Op({"RPUSH", keys_->History(table.id),
-                 std::to_string(context.now_millis) + "|" + HexEncode(primary_key) + "|" +
-                     (before ? snapshot.texts[i] : std::string())});
+                 FormatHistoryEntry(context.now_millis, primary_key,
+                                    before ? std::nullopt : std::optional<Item>(refs[i].key),
+                                    before ? snapshot.texts[i] : std::string())});
       if (!table.stream_id.empty()) {
         StreamRecord record = MakeStreamRecord(table.definition, before, after, context);
         call.Op({"RECORD", keys_->StreamRecords(table.stream_id),

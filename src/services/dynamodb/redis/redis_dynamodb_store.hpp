@@ -13,11 +13,14 @@
 //   t:<table id>:ix:<index>         zset  encoded index keys (index key + primary key)
 //   t:<table id>:stats              hash  count, size, ix:<index>:count, ix:<index>:size
 //   t:<table id>:history            list  point-in-time recovery: "millis|hex key|item before"
+//                                         ("~" + key attributes when the item was absent)
 //   st:<stream id>                  zset  "created millis|record JSON", scored by sequence number
 //   b:<items id>                    hash  a backup's items
 //   seq:id, seq:stream              counters: ids, and stream sequence numbers (global, so
 //                                   per-item commit order is sequence order across processes)
 //   scopes                          set   "<account>\x1f<region>" of every scope with tables
+//                                         (or, after an import, streams or backups)
+//   x:<export id>:<n>               an export's temporary copies (expire after 6 hours)
 // The keys use ddb_key_encoding's order-preserving bytes, so Query and Scan are ZRANGEBYLEX over
 // one table's or index's ordering set: a partition is one contiguous range, a parallel-scan
 // segment one hash range.
@@ -86,14 +89,24 @@ class RedisDynamoDbStore final : public DynamoDbStore {
   StoreResult<Done> RestoreTable(const Scope& scope, const TableDefinition& target,
                                    const RestoreSource& source) override;
 
-  // Snapshots are not implemented on Redis yet: each answers Unavailable saying so (the state
-  // framework reports it), never a partial export.
+  // Snapshots (redis_dynamodb_state.cpp): the scope's moment is one script, which answers small
+  // collections inline and copies larger ones inside Redis to be read in pages.
   StoreResult<Status<std::string>> ExportScope(const Scope& scope, std::int64_t now_millis,
                                                const ScopeExportVisitor& visit) override;
   StoreResult<Done> ImportTable(const Scope& scope, TableImport table) override;
   StoreResult<Done> ImportBackup(const Scope& scope, BackupImport backup) override;
   StoreResult<Done> ClearScope(const Scope& scope) override;
   StoreResult<std::vector<Scope>> ListStateScopes() override;
+
+  // How ExportScope reads: collections up to `inline_per_collection` elements (and
+  // `inline_budget` for the whole reply) come back in the snapshot script's reply, larger ones are
+  // copied and read `page` elements at a time. Tests lower them to exercise the copies; set before use.
+  struct ExportTuning {
+    std::size_t inline_per_collection = 2000;
+    std::size_t inline_budget = 20000;
+    std::size_t page = 500;
+  };
+  void SetExportTuning(ExportTuning tuning) { export_tuning_ = tuning; }
 
   // A table as stored: its definition and the version string writes are checked against.
   struct TableState {
@@ -125,6 +138,7 @@ class RedisDynamoDbStore final : public DynamoDbStore {
   void Publish(const Scope& scope, const std::vector<std::pair<std::string, StreamRecord>>& records);
 
   redis::RedisPool pool_;
+  ExportTuning export_tuning_;
   std::unique_ptr<KeyNames> keys_;
   std::shared_ptr<Listeners> listeners_;
   // Key schemas by table (scope and name) with the table id they belong to, as last seen: item

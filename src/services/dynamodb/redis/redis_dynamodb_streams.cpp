@@ -1,5 +1,6 @@
 // Streams, backups and restores of the Redis DynamoDB store.
 #include <algorithm>
+#include <charconv>
 
 #include "services/dynamodb/redis/redis_dynamodb_store.hpp"
 #include "common/encoding.hpp"
@@ -21,11 +22,16 @@ namespace {
 constexpr std::size_t kItemsPerBatch = 200;
 constexpr int kSnapshotAttempts = 16;
 
-// A backup entry: "<items id>|description".
-struct BackupEntry {
-  std::string items_id;
-  BackupDescription description;
-};
+// The element of an EXEC reply at `index` (MULTI, the queued commands, then EXEC).
+const RedisReply* ExecResult(const std::vector<RedisReply>& replies, std::size_t index) {
+  if (replies.empty() || replies.back().type != RedisReply::Type::Array) return nullptr;
+  const auto& results = replies.back().elements;
+  return index < results.size() ? &results[index] : nullptr;
+}
+
+}  // namespace
+
+namespace redis_store {
 
 StoreResult<BackupEntry> ParseBackupEntry(const std::string& text) {
   const auto bar = text.find('|');
@@ -35,14 +41,45 @@ StoreResult<BackupEntry> ParseBackupEntry(const std::string& text) {
   return BackupEntry{text.substr(0, bar), std::move(description).value()};
 }
 
-// The element of an EXEC reply at `index` (MULTI, the queued commands, then EXEC).
-const RedisReply* ExecResult(const std::vector<RedisReply>& replies, std::size_t index) {
-  if (replies.empty() || replies.back().type != RedisReply::Type::Array) return nullptr;
-  const auto& results = replies.back().elements;
-  return index < results.size() ? &results[index] : nullptr;
+StoreResult<HistoryEntry> ParseHistoryEntry(std::string_view text) {
+  const auto first = text.find('|');
+  const auto second = first == std::string_view::npos ? std::string_view::npos : text.find('|', first + 1);
+  if (second == std::string_view::npos) return Corrupt("history entry");
+  HistoryEntry entry;
+  long long millis = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + first, millis);
+  if (error != std::errc() || end != text.data() + first) return Corrupt("history entry time");
+  entry.millis = millis;
+  auto key = HexDecode(text.substr(first + 1, second - first - 1));
+  if (!key) return Corrupt("history key");
+  entry.primary_key = std::move(*key);
+  std::string_view image = text.substr(second + 1);
+  if (!image.empty() && image.front() == '~') {
+    const auto newline = image.find('\n');
+    auto attributes = codec::ItemFromText(image.substr(1, newline == std::string_view::npos ? image.npos : newline - 1));
+    if (!attributes) return Corrupt("history key attributes: " + attributes.error());
+    entry.key = std::move(attributes).value();
+    image = newline == std::string_view::npos ? std::string_view() : image.substr(newline + 1);
+  }
+  if (!image.empty()) {
+    auto before = codec::ItemFromText(image);
+    if (!before) return Corrupt("history item: " + before.error());
+    entry.before = std::move(before).value();
+  }
+  return entry;
 }
 
-}  // namespace
+std::string FormatHistoryEntry(std::int64_t millis, const std::string& primary_key, const std::optional<Item>& key,
+                               const std::string& before_text) {
+  std::string entry = std::to_string(millis) + "|" + HexEncode(primary_key) + "|";
+  if (key) {
+    entry += "~" + codec::ItemToText(*key);
+    if (!before_text.empty()) entry += "\n";
+  }
+  return entry + before_text;
+}
+
+}  // namespace redis_store
 
 // ---- Streams ----------------------------------------------------------------------------------
 
@@ -229,24 +266,16 @@ StoreResult<std::map<std::string, Item>> DecodeItems(const std::vector<RedisRepl
   return items;
 }
 
-// Undoes, newest first, every change recorded after `as_of_millis`: "millis|hex key|item before".
+// Undoes, newest first, every change recorded after `as_of_millis` (HistoryEntry).
 Status<StoreError> RollBack(std::map<std::string, Item>& items, const std::vector<RedisReply>& history,
                               std::int64_t as_of_millis) {
   for (auto it = history.rbegin(); it != history.rend(); ++it) {
-    const std::string& entry = it->text;
-    const auto first = entry.find('|');
-    const auto second = first == std::string::npos ? std::string::npos : entry.find('|', first + 1);
-    if (second == std::string::npos) return Corrupt("history entry");
-    if (std::stoll(entry.substr(0, first)) <= as_of_millis) break;
-    auto key = HexDecode(std::string_view(entry).substr(first + 1, second - first - 1));
-    if (!key) return Corrupt("history key");
-    if (second + 1 == entry.size()) {
-      items.erase(*key);
-      continue;
-    }
-    auto before = codec::ItemFromText(std::string_view(entry).substr(second + 1));
-    if (!before) return Corrupt("history item: " + before.error());
-    items.insert_or_assign(*key, std::move(before).value());
+    MALLARD_ASSIGN_OR_RETURN(HistoryEntry entry, ParseHistoryEntry(it->text));
+    if (entry.millis <= as_of_millis) break;
+    if (entry.before)
+      items.insert_or_assign(std::move(entry.primary_key), std::move(*entry.before));
+    else
+      items.erase(entry.primary_key);
   }
   return Done{};
 }
@@ -299,30 +328,6 @@ StoreResult<Done> RedisDynamoDbStore::RestoreTable(const Scope& scope, const Tab
     return registered;
   }
   return Done{};
-}
-
-}  // namespace mallard::dynamodb
-
-namespace mallard::dynamodb {
-namespace {
-constexpr const char* kNoRedisSnapshots = "DynamoDB snapshots are not supported by the Redis store yet";
-}
-
-StoreResult<Status<std::string>> RedisDynamoDbStore::ExportScope(const Scope&, std::int64_t,
-                                                                    const ScopeExportVisitor&) {
-  return StoreFail(StoreErrc::Unavailable, kNoRedisSnapshots);
-}
-StoreResult<Done> RedisDynamoDbStore::ImportTable(const Scope&, TableImport) {
-  return StoreFail(StoreErrc::Unavailable, kNoRedisSnapshots);
-}
-StoreResult<Done> RedisDynamoDbStore::ImportBackup(const Scope&, BackupImport) {
-  return StoreFail(StoreErrc::Unavailable, kNoRedisSnapshots);
-}
-StoreResult<Done> RedisDynamoDbStore::ClearScope(const Scope&) {
-  return StoreFail(StoreErrc::Unavailable, kNoRedisSnapshots);
-}
-StoreResult<std::vector<Scope>> RedisDynamoDbStore::ListStateScopes() {
-  return StoreFail(StoreErrc::Unavailable, kNoRedisSnapshots);
 }
 
 }  // namespace mallard::dynamodb
