@@ -276,6 +276,154 @@ def test_kill_9_under_sqs_load_loses_no_acknowledged_change(tmp_path):
     assert len(sent) > 100, "the load never got going"
 
 
+def dynamodb(port: int):
+    return boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name=REGION,
+                        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                        config=Config(retries={"max_attempts": 0}))
+
+
+def test_kill_9_under_mixed_sqs_and_dynamodb_load_loses_no_acknowledged_change(tmp_path):
+    """20 rounds of kill -9 at a random moment under SQS sends and deletes and DynamoDB puts,
+    overwrites, deletes, counter updates and two-item transactions, on --data-dir (fsync). After
+    each restart: every acknowledged send is there unless its deletion was attempted, no
+    acknowledged deletion came back; every key holds its last acknowledged version or a later
+    attempted one; no acknowledged item deletion came back; each counter is between its
+    acknowledged and its attempted increments; every transaction is all there or not at all, and
+    there if acknowledged."""
+    data = tmp_path / "data"
+    rng = random.Random(1818)
+    lock = threading.Lock()
+    sent: dict[str, str] = {}
+    deleted: set[str] = set()
+    attempted_deletes: set[str] = set()
+    acked_version: dict[str, int] = {}      # key -> last acknowledged version
+    attempted_version: dict[str, int] = {}  # key -> last attempted version
+    acked_item_deletes: set[str] = set()
+    attempted_item_deletes: set[str] = set()
+    counter_acked = [0] * 4
+    counter_attempted = [0] * 4
+    tx_acked: set[str] = set()
+    tx_attempted: set[str] = set()
+    table = "durable-items"
+    for round_number in range(20):
+        handle = start_server(tmp_path / f"mixed-{round_number}.log", ["--data-dir", str(data)])
+        queues, tables = sqs(handle.port), dynamodb(handle.port)
+        url = queues.create_queue(QueueName="durable-mixed")["QueueUrl"]
+        if round_number == 0:
+            tables.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+        # ---- what the restart holds
+        present = {m["MessageId"] for m in peek(handle.port, url)}
+        lost = set(sent) - attempted_deletes - present
+        assert not lost, f"round {round_number}: acknowledged sends lost: {sorted(lost)[:5]}"
+        assert not (deleted & present), f"round {round_number}: acknowledged message deletions came back"
+        items: dict[str, dict] = {}
+        for page in tables.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+            for item in page["Items"]:
+                items[item["pk"]["S"]] = item
+        for key, version in acked_version.items():
+            if key in attempted_item_deletes:
+                continue
+            assert key in items, f"round {round_number}: acknowledged item {key} (version {version}) lost"
+            held = int(items[key]["version"]["N"])
+            assert version <= held <= attempted_version[key], \
+                f"round {round_number}: {key} holds version {held}, acknowledged {version}, attempted {attempted_version[key]}"
+        for key in acked_item_deletes:
+            assert key not in items, f"round {round_number}: acknowledged deletion of {key} came back"
+        for n in range(4):
+            held = int(items.get(f"counter-{n}", {}).get("count", {"N": "0"})["N"])
+            assert counter_acked[n] <= held <= counter_attempted[n], \
+                f"round {round_number}: counter {n} is {held}, acknowledged {counter_acked[n]}, attempted {counter_attempted[n]}"
+        for tx in tx_attempted:
+            halves = [f"{tx}-a" in items, f"{tx}-b" in items]
+            assert halves[0] == halves[1], f"round {round_number}: transaction {tx} is half there: {halves}"
+            assert halves[0] or tx not in tx_acked, f"round {round_number}: acknowledged transaction {tx} lost"
+        # ---- the load, then the kill
+        stop = threading.Event()
+
+        def sqs_work(worker: int):
+            c = sqs(handle.port)
+            n = 0
+            while not stop.is_set():
+                n += 1
+                try:
+                    if n % 3 == 0:
+                        for message in c.receive_message(QueueUrl=url, MaxNumberOfMessages=1,
+                                                         VisibilityTimeout=1).get("Messages", []):
+                            with lock:
+                                attempted_deletes.add(message["MessageId"])
+                            c.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                            with lock:
+                                deleted.add(message["MessageId"])
+                    else:
+                        message_id = c.send_message(QueueUrl=url, MessageBody=f"r{round_number}-{worker}-{n}")["MessageId"]
+                        with lock:
+                            sent[message_id] = "x"
+                except Exception:  # the kill: not acknowledged
+                    return
+
+        def ddb_work(worker: int):
+            c = dynamodb(handle.port)
+            n = 0
+            while not stop.is_set():
+                n += 1
+                choice = n % 5
+                try:
+                    if choice in (0, 1):  # a worker's own keys, overwritten with growing versions
+                        key = f"w{worker}-k{n % 7}"
+                        with lock:
+                            if key in attempted_item_deletes:
+                                continue
+                            version = attempted_version.get(key, 0) + 1
+                            attempted_version[key] = version
+                        c.put_item(TableName=table, Item={"pk": {"S": key}, "version": {"N": str(version)},
+                                                          "pad": {"S": "p" * (n % 300)}})
+                        with lock:
+                            acked_version[key] = max(acked_version.get(key, 0), version)
+                    elif choice == 2:  # put once, then delete
+                        key = f"gone-r{round_number}-w{worker}-{n}"
+                        c.put_item(TableName=table, Item={"pk": {"S": key}})
+                        with lock:
+                            attempted_item_deletes.add(key)
+                        c.delete_item(TableName=table, Key={"pk": {"S": key}})
+                        with lock:
+                            acked_item_deletes.add(key)
+                    elif choice == 3:
+                        counter = (worker + n) % 4
+                        with lock:
+                            counter_attempted[counter] += 1
+                        c.update_item(TableName=table, Key={"pk": {"S": f"counter-{counter}"}},
+                                      UpdateExpression="ADD #c :one", ExpressionAttributeNames={"#c": "count"},
+                                      ExpressionAttributeValues={":one": {"N": "1"}})
+                        with lock:
+                            counter_acked[counter] += 1
+                    else:
+                        tx = f"tx-r{round_number}-w{worker}-{n}"
+                        with lock:
+                            tx_attempted.add(tx)
+                        c.transact_write_items(TransactItems=[
+                            {"Put": {"TableName": table, "Item": {"pk": {"S": f"{tx}-a"}}}},
+                            {"Put": {"TableName": table, "Item": {"pk": {"S": f"{tx}-b"}}}}])
+                        with lock:
+                            tx_acked.add(tx)
+                except Exception:  # the kill: not acknowledged
+                    return
+
+        threads = [threading.Thread(target=sqs_work, args=(w,)) for w in range(4)]
+        threads += [threading.Thread(target=ddb_work, args=(w,)) for w in range(6)]
+        for thread in threads:
+            thread.start()
+        time.sleep(rng.uniform(0.3, 1.2))
+        os.killpg(handle.proc.pid, signal.SIGKILL)
+        handle.proc.wait(10)
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    assert len(sent) > 100 and len(acked_version) > 20 and len(tx_acked) > 20 and sum(counter_acked) > 20, \
+        "the load never got going"
+
+
 # ---- every stateful service through a save and a load ---------------------------------------------
 
 STATEFUL_SERVICES = ["sqs", "dynamodb", "sns", "sts", "athena", "redshift-data"]
