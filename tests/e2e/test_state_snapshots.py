@@ -710,7 +710,6 @@ def test_a_snapshot_naming_a_service_this_server_lacks_changes_nothing(server):
 from redis_e2e import redis_server  # noqa: E402,F401  (the module's throw-away redis-server)
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (issue 18): the Redis DynamoDB store refuses snapshots")
 def test_a_snapshot_moves_from_the_memory_store_to_redis_and_back(server, tmp_path, redis_server):
     memory = server()
     build_sqs_state(memory.port)
