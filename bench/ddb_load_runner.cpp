@@ -139,7 +139,11 @@ asio::awaitable<void> PreloadWorker(Shared& sh, HttpClient& client, ThreadStats&
 asio::awaitable<void> LoadWorker(Shared& sh, Work work, HttpClient& client, ThreadStats& st, int index) {
   const Options& o = *sh.options;
   const DdbRequests& rq = *sh.requests;
-  Rng rng{o.seed * 0x2545F4914F6CDD1Dull + static_cast<std::uint64_t>(index) * 0x9E3779B97F4A7C15ull + 1};
+  // Each connection starts its stream at a point drawn from (seed, index). Seeding with
+  // index * 0x9E3779B97F4A7C15 (splitmix64's own increment) made connection i's stream connection 0's
+  // shifted by i draws: every connection drew the same keys a few requests apart.
+  Rng seeder{o.seed * 0x2545F4914F6CDD1Dull + static_cast<std::uint64_t>(index)};
+  Rng rng{seeder.Next()};
   int mix_total = 0;
   for (int w : o.mix) mix_total += w;
   HttpResponse response;
