@@ -139,7 +139,8 @@ bool AthenaService::StartExternalStatement(ExecutionRecord& record, const Reques
     manifest = context.output_location + record.id + "-manifest.csv";
     record.data_manifest_location = manifest;
   }
-  auto finished = [writer, after_success = plan->after_success, catalog = external_catalog_, context,
+  auto finished = [writer, journal = JournalWhenFinished(caller), after_success = plan->after_success,
+                   catalog = external_catalog_, context,
                    written = plan->written_location, manifest,
                    changes_catalog = plan->changes_catalog](const sqlengine::QueryJob& job) {
     auto snapshot = job.Read();
@@ -150,6 +151,7 @@ bool AthenaService::StartExternalStatement(ExecutionRecord& record, const Reques
       catalog->MarkStale();  // the mirror ran ahead of a change the engine did not make
     }
     if (writer) writer(snapshot.state, snapshot.outcomes);
+    journal();
   };
   record.job = runner_->Submit(std::move(engine_request), std::move(finished));
   return true;

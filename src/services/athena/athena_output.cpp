@@ -144,11 +144,27 @@ std::int64_t ResultFiles::CompletedMs() const {
 }
 
 void ResultFiles::Finish(std::int64_t completed_ms, std::optional<std::string> failure) {
-  std::lock_guard lock(mutex_);
-  if (done_) return;
-  done_ = true;
-  completed_ms_ = completed_ms;
-  failure_ = std::move(failure);
+  std::function<void()> then;
+  {
+    std::lock_guard lock(mutex_);
+    if (done_) return;
+    done_ = true;
+    completed_ms_ = completed_ms;
+    failure_ = std::move(failure);
+    then = std::move(on_finish_);
+  }
+  if (then) then();
+}
+
+void ResultFiles::OnFinish(std::function<void()> then) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!done_) {
+      on_finish_ = std::move(then);
+      return;
+    }
+  }
+  if (then) then();
 }
 
 namespace {

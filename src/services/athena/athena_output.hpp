@@ -59,12 +59,15 @@ class ResultFiles {
   std::optional<std::string> Failure() const;
   std::int64_t CompletedMs() const;
   void Finish(std::int64_t completed_ms, std::optional<std::string> failure);
+  // Runs `then` once Finish has run (now, if it has), outside the lock.
+  void OnFinish(std::function<void()> then);
 
  private:
   mutable std::mutex mutex_;
   bool done_ = false;
   std::int64_t completed_ms_ = 0;
   std::optional<std::string> failure_;
+  std::function<void()> on_finish_;
 };
 
 // Writes the result files of a finished query: `<prefix><id>.csv|.txt`, then `….metadata`, through

@@ -97,12 +97,14 @@ json::object EffectiveResultConfiguration(const json::object& requested, const W
   return effective;
 }
 
-// Runs `writer` with the job's final state (on the query runner's pool).
-std::function<void(const sqlengine::QueryJob&)> OnEngineFinished(ResultWrite writer) {
-  if (!writer) return {};
-  return [writer = std::move(writer)](const sqlengine::QueryJob& job) {
-    auto snapshot = job.Read();
-    writer(snapshot.state, snapshot.outcomes);
+// Runs `writer` with the job's final state, then `then` (on the query runner's pool).
+std::function<void(const sqlengine::QueryJob&)> OnEngineFinished(ResultWrite writer, std::function<void()> then) {
+  return [writer = std::move(writer), then = std::move(then)](const sqlengine::QueryJob& job) {
+    if (writer) {
+      auto snapshot = job.Read();
+      writer(snapshot.state, snapshot.outcomes);
+    }
+    if (then) then();
   };
 }
 
@@ -139,12 +141,22 @@ sqlengine::QueryJob::Snapshot ReadExecution(const ExecutionRecord& record) {
   return snapshot;
 }
 
+std::function<void()> AthenaService::JournalWhenFinished(const RequestContext& caller) {
+  // The finished query's state and results, journaled under --data-dir (nothing otherwise).
+  return [journal = std::weak_ptr(static_cast<AthenaState&>(*state_).JournalHandle()),
+          scope = services::StateScope{caller.account_id, caller.region}] {
+    if (auto held = journal.lock()) held->Changed(scope);
+  };
+}
+
 ResultWrite AthenaService::ResultWriter(ExecutionRecord& record, const RequestContext& caller) {
   const auto* location = record.result_configuration.if_contains("OutputLocation");
   if (runtime_.peers == nullptr || !runtime_.peers->Has("s3") || location == nullptr || !location->is_string()) {
     return {};
   }
   record.result_files = std::make_shared<ResultFiles>();
+  // A query reads SUCCEEDED once its files are written: journaled then (under --data-dir).
+  record.result_files->OnFinish(JournalWhenFinished(caller));
   std::string url(location->get_string());
   bool ddl = url.size() >= 4 && url.compare(url.size() - 4, 4, ".txt") == 0;
   // The write may outlive this service object (the runner's pool is joined in its destructor):
@@ -187,6 +199,7 @@ const services::ServiceDescriptor& AthenaService::Descriptor() const {
 }
 
 void AthenaService::Invoke(Request request, protocol::OperationCallback done) {
+  done = static_cast<AthenaState&>(*state_).Journal().Wrap(request, std::move(done));
   executor_.Dispatch(*this, Operations(), std::move(request), &errors::UnknownOperation, std::move(done));
 }
 
@@ -243,7 +256,9 @@ const services::kit::OperationTable<AthenaService>& AthenaService::Operations() 
   return table;
 }
 
-void AthenaService::Reset() {
+void AthenaService::Reset() { static_cast<AthenaState&>(*state_).Journal().Reset([this] { ResetState(); }); }
+
+void AthenaService::ResetState() {
   // Wait for the cancelled statements to settle, or one still running would recreate what the
   // engine's reset below drops.
   if (!runner_->CancelAllAndWait(std::chrono::seconds(5))) {
@@ -485,7 +500,8 @@ AthenaService::Result AthenaService::StartQueryExecution(const Request& request)
     engine_request.statements.push_back(EngineStatement(*database_ddl.ddl, EngineSchema(database_ddl.ddl->database)));
     if (!database_ddl.ddl->create) ForgetExternalTables(database_ddl.ddl->database, engine_request);
     record.database_ddl = std::move(database_ddl.ddl);
-    record.job = runner_->Submit(std::move(engine_request), OnEngineFinished(ResultWriter(record, request.context)));
+    record.job = runner_->Submit(std::move(engine_request),
+                                 OnEngineFinished(ResultWriter(record, request.context), JournalWhenFinished(request.context)));
     partition.pending_database_ddl.push_back(record.id);
   } else if (StartExternalStatement(record, request.context)) {
     // Athena DDL over S3, CTAS, INSERT INTO an external table, UNLOAD (athena_external_hook.cpp).
@@ -495,7 +511,8 @@ AthenaService::Result AthenaService::StartQueryExecution(const Request& request)
     PlanExecution(partition, record, engine_request, needs_engine);
     if (needs_engine && !PrependExternalRefresh(record, engine_request)) needs_engine = false;
     if (needs_engine) {
-      record.job = runner_->Submit(std::move(engine_request), OnEngineFinished(ResultWriter(record, request.context)));
+      record.job = runner_->Submit(std::move(engine_request),
+                                   OnEngineFinished(ResultWriter(record, request.context), JournalWhenFinished(request.context)));
     } else if (record.settled_state == JobState::Succeeded) {
       // Settled by the service (PREPARE, DEALLOCATE): its (empty) result files all the same, built
       // on the module's pool.

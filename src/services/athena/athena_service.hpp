@@ -132,6 +132,7 @@ class AthenaService final : public services::Service {
   // Queries by state and duration (athena_metrics.cpp).
   void CollectMetrics(observability::MetricsSink& sink) const override;
   void Shutdown() override;
+  void ResetState();  // Reset's work, journaled around by Reset
   // Snapshots: work groups, saved queries, catalogs, tags, reservations, executions (athena_state.cpp).
   services::ServiceState* State() override { return state_.get(); }
 
@@ -195,6 +196,8 @@ class AthenaService final : public services::Service {
   // What runs once `record`'s query has finished: writes its result files to S3 (and sets
   // record.result_files). Empty when this server has no S3 to write them to.
   ResultWrite ResultWriter(ExecutionRecord& record, const RequestContext& caller);
+  // Journals the caller's scope once a query finishes (its state and results), under --data-dir.
+  std::function<void()> JournalWhenFinished(const RequestContext& caller);
 
   // Results (athena_results.cpp).
   Result GetQueryResults(const Request& request);

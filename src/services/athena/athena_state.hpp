@@ -4,6 +4,7 @@
 // reservations, query executions with their results, and client request tokens. Tables users made
 // with SQL (and external tables' metadata, kept in the engine's hidden schema) live in the engine's
 // database, which the snapshot references by path. README.md "Snapshot records" lists the kinds.
+#include "services/kit/scope_journal.hpp"
 #include "services/kit/service_state.hpp"
 
 namespace mallard::athena {
@@ -12,6 +13,7 @@ class AthenaService;
 
 class AthenaState final : public services::ServiceState {
  public:
+  ~AthenaState() override { journal_->Close(); }
   explicit AthenaState(AthenaService& service) : service_(service) {}
 
   int RecordVersion() const override { return 1; }
@@ -20,9 +22,17 @@ class AthenaState final : public services::ServiceState {
   Status<std::string> Load(const services::StateScope& scope, int record_version,
                            const services::StateRecordSource& records) override;
   Status<std::string> Clear(const services::StateScope& scope) override;
+  // Journaling (--data-dir): each changed scope whole (services/kit/scope_journal.hpp).
+  bool AttachChangeSink(std::shared_ptr<services::StateChangeSink> sink) override { return journal_->Attach(std::move(sink)); }
+  Status<std::string> Apply(const services::StateChange& change) override {
+    return services::ScopeJournal::Apply(*this, change);
+  }
+  services::ScopeJournal& Journal() { return *journal_; }
+  const std::shared_ptr<services::ScopeJournal>& JournalHandle() const { return journal_; }
 
  private:
   AthenaService& service_;
+  std::shared_ptr<services::ScopeJournal> journal_ = std::make_shared<services::ScopeJournal>(*this, [](std::string_view operation) { return !services::ReadsByName(operation); });
 };
 
 }  // namespace mallard::athena

@@ -64,6 +64,7 @@ const services::ServiceDescriptor& RedshiftDataService::Descriptor() const {
 }
 
 void RedshiftDataService::Invoke(Request request, protocol::OperationCallback done) {
+  done = static_cast<RedshiftDataState&>(*state_).Journal().Wrap(request, std::move(done));
   executor_.Dispatch(*this, Operations(), std::move(request), &errors::UnknownOperation, std::move(done));
 }
 
@@ -116,6 +117,10 @@ void RefreshEngineObjects(sqlengine::SqlEngine& engine, const sqlengine::QueryRe
 }  // namespace
 
 void RedshiftDataService::Reset() {
+  static_cast<RedshiftDataState&>(*state_).Journal().Reset([this] { ResetState(); });
+}
+
+void RedshiftDataService::ResetState() {
   // Wait for the cancelled statements to settle, or one still running would recreate what the
   // engine's reset below drops.
   if (!runner_->CancelAllAndWait(std::chrono::seconds(5))) {
@@ -281,7 +286,15 @@ RedshiftDataService::Result RedshiftDataService::Submit(const Request& request, 
     engine_request.single_transaction = is_batch;
     engine_request.parameters = std::move(bound);
     if (record.settled_error.empty()) RefreshEngineObjects(runner_->Engine(), engine_request);
-    if (record.settled_error.empty()) record.job = runner_->Submit(std::move(engine_request));
+    if (record.settled_error.empty()) {
+      // The finished statement's state and results, journaled under --data-dir (nothing otherwise).
+      auto journal = std::weak_ptr(static_cast<RedshiftDataState&>(*state_).JournalHandle());
+      record.job = runner_->Submit(std::move(engine_request),
+                                   [journal, scope = services::StateScope{request.context.account_id, request.context.region}](
+                                       const sqlengine::QueryJob&) {
+                                     if (auto held = journal.lock()) held->Changed(scope);
+                                   });
+    }
   }
   Json output{{"Id", record.id}, {"CreatedAt", EpochSeconds(record.created_ms)}, {"Database", record.database}};
   if (!record.cluster_identifier.empty()) output["ClusterIdentifier"] = record.cluster_identifier;

@@ -58,6 +58,7 @@ class RedshiftDataService final : public services::Service {
   // Statements by state and duration (redshift_data_metrics.cpp).
   void CollectMetrics(observability::MetricsSink& sink) const override;
   void Shutdown() override;
+  void ResetState();  // Reset's work, journaled around by Reset
   // Snapshots: the statements of each account and region (redshift_data_state.cpp).
   services::ServiceState* State() override { return state_.get(); }
 

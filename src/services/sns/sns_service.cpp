@@ -106,13 +106,16 @@ const protocol::OperationShapes* SnsService::QueryShapes(std::string_view operat
 }
 
 void SnsService::Invoke(protocol::OperationRequest request, protocol::OperationCallback done) {
+  done = state_.Journal().Wrap(request, std::move(done));
   executor_.Dispatch(*this, Operations(), std::move(request), &UnknownOperation, std::move(done));
 }
 
 void SnsService::Reset() {
-  store_->Reset();
-  std::unique_lock lock(filter_mutex_);
-  filters_.clear();
+  state_.Journal().Reset([this] {
+    store_->Reset();
+    std::unique_lock lock(filter_mutex_);
+    filters_.clear();
+  });
 }
 
 void SnsService::Shutdown() {

@@ -11,6 +11,7 @@
 // and its write, a concurrent change to a resource the load replaces may be overwritten.
 #include <memory>
 
+#include "services/kit/scope_journal.hpp"
 #include "services/kit/service_state.hpp"
 #include "services/sns/model/sns_store.hpp"
 
@@ -18,6 +19,7 @@ namespace mallard::sns {
 
 class SnsState final : public services::ServiceState {
  public:
+  ~SnsState() override { journal_->Close(); }
   explicit SnsState(std::shared_ptr<SnsStore> store) : store_(std::move(store)) {}
 
   int RecordVersion() const override { return 1; }
@@ -26,9 +28,20 @@ class SnsState final : public services::ServiceState {
   Status<std::string> Load(const services::StateScope& scope, int record_version,
                            const services::StateRecordSource& records) override;
   Status<std::string> Clear(const services::StateScope& scope) override;
+  // Journaling (--data-dir): each changed scope whole (services/kit/scope_journal.hpp).
+  bool AttachChangeSink(std::shared_ptr<services::StateChangeSink> sink) override { return journal_->Attach(std::move(sink)); }
+  Status<std::string> Apply(const services::StateChange& change) override {
+    return services::ScopeJournal::Apply(*this, change);
+  }
+  services::ScopeJournal& Journal() { return *journal_; }
+  const std::shared_ptr<services::ScopeJournal>& JournalHandle() const { return journal_; }
 
  private:
   std::shared_ptr<SnsStore> store_;
+  // Publish records SMS and mobile-push messages: journaled as a change.
+  std::shared_ptr<services::ScopeJournal> journal_ = std::make_shared<services::ScopeJournal>(*this, [](std::string_view operation) {
+    return !services::ReadsByName(operation) && operation != "CheckIfPhoneNumberIsOptedOut";
+  });
 };
 
 }  // namespace mallard::sns

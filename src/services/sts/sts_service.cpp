@@ -192,6 +192,7 @@ const protocol::OperationShapes* StsService::QueryShapes(std::string_view operat
 }
 
 void StsService::Invoke(protocol::OperationRequest request, protocol::OperationCallback done) {
+  done = state_.Journal().Wrap(request, std::move(done));
   executor_.Dispatch(*this, Operations(), std::move(request), &UnknownAction, std::move(done));
 }
 

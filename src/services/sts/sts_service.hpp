@@ -24,7 +24,9 @@ class StsService final : public services::Service {
   const services::ServiceDescriptor& Descriptor() const override;
   const protocol::OperationShapes* QueryShapes(std::string_view operation) const override;
   void Invoke(protocol::OperationRequest request, protocol::OperationCallback done) override;
-  void Reset() override { credentials_->Clear(); }
+  void Reset() override {
+    state_.Journal().Reset([this] { credentials_->Clear(); });
+  }
   std::string StoreName() const override { return "memory"; }
   services::ServiceState* State() override { return &state_; }
 
