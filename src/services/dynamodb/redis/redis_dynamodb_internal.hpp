@@ -21,6 +21,8 @@ struct RedisDynamoDbStore::KeyNames {
   std::string Versions(const Scope& scope) const { return ScopeBase(scope) + "versions"; }
   std::string Streams(const Scope& scope) const { return ScopeBase(scope) + "streams"; }
   std::string Backups(const Scope& scope) const { return ScopeBase(scope) + "backups"; }
+  // The snapshot exports holding the scope (a set of export ids, expiring with their lease).
+  std::string ExportGuard(const Scope& scope) const { return ScopeBase(scope) + "exporting"; }
   std::string TableBase() const { return root + "t:"; }
   std::string Items(const std::string& id) const { return TableBase() + id + ":items"; }
   std::string Order(const std::string& id) const { return TableBase() + id + ":keys"; }
@@ -95,6 +97,9 @@ struct BackupEntry {
 };
 StoreResult<BackupEntry> ParseBackupEntry(const std::string& text);
 
+// Sleeps a little while a snapshot export holds a scope a write must wait for (`round` from 0).
+void WaitForExport(int round);
+
 // Collects the checks and operations of one Apply script call.
 class ApplyCall {
  public:
@@ -103,6 +108,9 @@ class ApplyCall {
     for (auto* part : {&hash, &field, &expected}) check_args_.push_back(std::move(*part));
   }
   void Op(std::initializer_list<std::string> parts) { ops_.insert(ops_.end(), parts.begin(), parts.end()); }
+  // The call changes what a snapshot export of the scope reads: while one holds the scope (the
+  // guard key exists), Run waits for it to end (its lease bounds the wait) and then runs.
+  void Guard(std::string export_guard_key) { guard_ = std::move(export_guard_key); }
   bool HasOps() const { return !ops_.empty(); }
   std::size_t OpArgs() const { return ops_.size(); }
 
@@ -115,6 +123,7 @@ class ApplyCall {
 
  private:
   std::size_t checks_ = 0;
+  std::string guard_;
   std::vector<std::string> check_args_;
   std::vector<std::string> ops_;
 };

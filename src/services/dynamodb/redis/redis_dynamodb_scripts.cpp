@@ -81,8 +81,10 @@ const redis::RedisScript& Apply() {
   // has not added yet, and the counts must stay right either way.
   static const redis::RedisScript script(std::string(kDropLua) + R"lua(
 local sequence_key = ARGV[1]
-local checks = tonumber(ARGV[2])
-local i = 3
+-- a scope whose snapshot export is reading live data takes no writes until it ends
+if ARGV[2] ~= '' and redis.call('EXISTS', ARGV[2]) == 1 then return {'EXPORTING'} end
+local checks = tonumber(ARGV[3])
+local i = 4
 for c = 1, checks do
   local current = redis.call('HGET', ARGV[i], ARGV[i + 1])
   if (current or '') ~= ARGV[i + 2] then return {'CONFLICT', c} end
@@ -222,24 +224,21 @@ return {entry, redis.call('ZRANGEBYSCORE', key, ARGV[3], '+inf', 'WITHSCORES', '
 
 const redis::RedisScript& SnapshotScope() {
   // A collection small enough (per key and within the reply's budget) comes back in the reply; a
-  // larger one is copied (COPY) under the export's temporary prefix, to be read in pages afterwards.
+  // larger one is named, to be read in pages afterwards, and then the scope is held for the export
+  // (its id joins the scope's export set, which Apply refuses writes under) until it releases it
+  // or its lease lapses.
   static const redis::RedisScript script(R"lua(
-local root, temp = ARGV[1], ARGV[2]
-local per_key, budget = tonumber(ARGV[3]), tonumber(ARGV[4])
-local lifetime, cutoff = ARGV[5], tonumber(ARGV[6])
-local copies = 0
+local root, guard, export_id = ARGV[1], ARGV[2], ARGV[3]
+local per_key, budget = tonumber(ARGV[4]), tonumber(ARGV[5])
+local lease, cutoff = ARGV[6], tonumber(ARGV[7])
+local paged = false
 local function inline(count)
   if count <= per_key and count <= budget then
     budget = budget - count
     return true
   end
+  paged = true
   return false
-end
-local function copy(key)
-  copies = copies + 1
-  local target = temp .. copies
-  if redis.call('COPY', key, target) == 1 then redis.call('PEXPIRE', target, lifetime) end
-  return target
 end
 local tables = {}
 local versions = redis.call('HGETALL', KEYS[2])
@@ -255,14 +254,14 @@ for t = 1, #versions, 2 do
     for k, key in ipairs(keys) do values[k] = redis.call('HGET', items, key) end
     item_part = {'i', keys, values}
   else
-    item_part = {'c', copy(order), copy(items), count}
+    item_part = {'p', order, items, count}
   end
   local length = redis.call('LLEN', history)
   local history_part
   if inline(length) then
     history_part = {'i', redis.call('LRANGE', history, 0, -1)}
   else
-    history_part = {'c', copy(history), length}
+    history_part = {'p', history, length}
   end
   tables[#tables + 1] = {name, version, redis.call('HGET', KEYS[1], name), item_part, history_part}
 end
@@ -277,7 +276,7 @@ for s = 1, #entries, 2 do
     if inline(count) then
       part = {'i', redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')}
     else
-      part = {'c', copy(key), count}
+      part = {'p', key, count}
     end
     streams[#streams + 1] = {entries[s], entries[s + 1], part}
   end
@@ -291,17 +290,31 @@ for b = 1, #entries, 2 do
   if inline(count) then
     part = {'i', redis.call('HGETALL', key)}
   else
-    part = {'c', copy(key), count}
+    part = {'p', key, count}
   end
   backups[#backups + 1] = {entries[b], entries[b + 1], part}
 end
-return {tables, streams, backups, copies}
+if paged then
+  redis.call('SADD', guard, export_id)
+  redis.call('PEXPIRE', guard, lease)
+end
+return {tables, streams, backups, paged and 1 or 0}
+)lua");
+  return script;
+}
+
+const redis::RedisScript& RenewExport() {
+  static const redis::RedisScript script(R"lua(
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
 )lua");
   return script;
 }
 
 const redis::RedisScript& ClearScope() {
   static const redis::RedisScript script(std::string(kDropLua) + R"lua(
+if redis.call('EXISTS', KEYS[5]) == 1 then return 'EXPORTING' end
 local versions = redis.call('HGETALL', KEYS[2])
 for t = 1, #versions, 2 do drop_table(KEYS[1], KEYS[2], ARGV[1], versions[t]) end
 local entries = redis.call('HGETALL', KEYS[3])

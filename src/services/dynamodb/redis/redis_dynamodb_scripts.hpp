@@ -14,9 +14,11 @@ namespace mallard::dynamodb::redis_scripts {
 const redis::RedisScript& ReadUnit();
 
 // Checks, then applies a list of operations, all or nothing.
-//   ARGV: stream sequence counter key, check count C, C x (hash, field, expected value; "" = absent),
-//         then operations, each a name and its arguments (see the script's source for the list).
-//   Reply: ["OK", sequence numbers of the RECORD operations in order] or ["CONFLICT", check number].
+//   ARGV: stream sequence counter key, export guard key ("" = none), check count C, C x (hash,
+//         field, expected value; "" = absent), then operations, each a name and its arguments (see
+//         the script's source for the list).
+//   Reply: ["OK", sequence numbers of the RECORD operations in order], ["CONFLICT", check number], or
+//          ["EXPORTING"] when the guard key exists (a snapshot export holds the scope): nothing ran.
 //   Snapshot imports also use SEQFLOOR (raise the sequence counter), DROPTABLE (a table with all
 //   its keys) and DROPSTREAMS (every stream of a table name with its records).
 const redis::RedisScript& Apply();
@@ -36,23 +38,29 @@ const redis::RedisScript& ReadStream();
 
 // Everything of one scope as of one moment (ExportScope): tables with their items and PITR
 // history, streams still retained (closed at or after the cutoff) with their records, backups
-// with their items. A collection is answered inline, or copied to a temporary key when it is
-// larger than the inline limits.
+// with their items. A collection is answered inline, or — when it is larger than the inline
+// limits — named with its size, to be read in pages afterwards; then the export holds the scope:
+// its id joins the guard set (expiring after the lease), and Apply refuses writes under it.
 //   KEYS: definitions hash, versions hash, streams hash, backups hash
-//   ARGV: key root ("<prefix>ddb:"), temporary key prefix (copies are it + 1, 2, ...), inline limit
-//         per collection, inline budget for the whole reply (elements), copies' lifetime (ms),
-//         cutoff millis for closed streams
-//   Reply: [tables, streams, backups, number of copies], where
+//   ARGV: key root ("<prefix>ddb:"), guard key (the scope's export set), export id, inline limit per
+//         collection, inline budget for the whole reply (elements), lease (ms), cutoff millis for
+//         closed streams
+//   Reply: [tables, streams, backups, 1 if the scope is now held else 0], where
 //     table  = [name, version, definition, items, history]
-//              items:   ["i", [primary keys in order], [item texts]] | ["c", order copy, items copy, count]
-//              history: ["i", [entries]] | ["c", list copy, count]
-//     stream = [ARN, stream entry, ["i", [member, score, ...]] | ["c", set copy, count]]
-//     backup = [ARN, backup entry, ["i", [primary key, item, ...]] | ["c", hash copy, count]]
+//              items:   ["i", [primary keys in order], [item texts]] | ["p", ordering set, items hash, count]
+//              history: ["i", [entries]] | ["p", list, length]
+//     stream = [ARN, stream entry, ["i", [member, score, ...]] | ["p", records set, count]]
+//     backup = [ARN, backup entry, ["i", [primary key, item, ...]] | ["p", items hash, count]]
 const redis::RedisScript& SnapshotScope();
 
-// Drops every table, stream and backup of a scope at once (ClearScope).
-//   KEYS: definitions hash, versions hash, streams hash, backups hash
+// Extends an export's hold on its scope. KEYS: guard key. ARGV: export id, lease (ms).
+// Reply: 1, or 0 when the hold had lapsed (writers may have run since).
+const redis::RedisScript& RenewExport();
+
+// Drops every table, stream and backup of a scope at once (ClearScope), unless an export holds it.
+//   KEYS: definitions hash, versions hash, streams hash, backups hash, guard key
 //   ARGV: table key base, stream records key base, backup items key base, scope set, scope member
+//   Reply: "OK" or "EXPORTING" (nothing dropped)
 const redis::RedisScript& ClearScope();
 
 }  // namespace mallard::dynamodb::redis_scripts

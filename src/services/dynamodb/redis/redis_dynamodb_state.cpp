@@ -2,12 +2,17 @@
 // ImportBackup, ClearScope, ListStateScopes.
 //
 // ExportScope takes its moment in one script (SnapshotScope): small collections come back in its
-// reply, larger ones are copied inside Redis (COPY) under a temporary prefix and read in pages
-// afterwards, so a big table is never one giant reply and writers wait only while the script runs.
+// reply, so a small scope is one round trip and holds nothing. A larger collection is read in
+// pages afterwards, and for that the script holds the scope: writes to it (Apply calls with the
+// scope's guard) wait until the export releases it, as writers wait for the memory store's export,
+// while reads and other scopes go on. The hold is a lease the export renews; if the exporting
+// process dies, writers resume when it lapses, and an export that finds its lease lapsed fails
+// rather than emit a torn snapshot.
 // The export emits what memory's does, in the same order: tables by name, each with its items in
 // primary-key order, its PITR history oldest first and its streams by ARN; then the streams of
 // deleted tables by table name and ARN; then backups by ARN with their items in primary-key order.
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <tuple>
@@ -29,8 +34,6 @@ namespace codec = redis_codec;
 namespace {
 
 constexpr std::size_t kImportBatch = 200;
-// Copies expire by themselves if the exporting process dies; a live export unlinks them at the end.
-constexpr std::int64_t kCopyLifetimeMillis = 6LL * 3600 * 1000;
 
 using VisitStatus = Status<std::string>;
 // An export step: a store failure, or else the visitor's verdict.
@@ -38,9 +41,10 @@ using StepResult = StoreResult<VisitStatus>;
 
 bool IsPart(const RedisReply& part, std::size_t size) {
   return part.type == RedisReply::Type::Array && part.elements.size() >= size &&
-         (part.elements[0].text == "i" || part.elements[0].text == "c");
+         (part.elements[0].text == "i" || part.elements[0].text == "p");
 }
-bool IsCopy(const RedisReply& part) { return part.elements[0].text == "c"; }
+// Read in pages from the live key (the export holds the scope), rather than inline in the reply.
+bool IsPaged(const RedisReply& part) { return part.elements[0].text == "p"; }
 
 // A sorted-set score as the sequence number it holds (Redis may write large ones with an exponent).
 std::uint64_t ScoreToSequence(const RedisReply& score) {
@@ -76,11 +80,38 @@ struct ExportedBackup {
   const RedisReply* items = nullptr;
 };
 
-// Reads what one SnapshotScope call answered (and copied) and hands it to the visitor.
+// Reads what one SnapshotScope call answered, and what it named, and hands it to the visitor.
 class RedisScopeExport {
  public:
-  RedisScopeExport(redis::RedisPool& pool, std::size_t page, std::int64_t now_millis, const ScopeExportVisitor& visit)
-      : pool_(pool), page_(std::max<std::size_t>(page, 1)), now_millis_(now_millis), visit_(visit) {}
+  RedisScopeExport(redis::RedisPool& pool, const RedisDynamoDbStore::ExportTuning& tuning, std::int64_t now_millis,
+                   const ScopeExportVisitor& visit)
+      : pool_(pool), tuning_(tuning), page_(std::max<std::size_t>(tuning.page, 1)), now_millis_(now_millis),
+        visit_(visit) {}
+
+  // The scope is held under `guard` by export `id` (set when the snapshot script answered 1).
+  void Held(std::string guard, std::string id) {
+    guard_ = std::move(guard);
+    id_ = std::move(id);
+    renewed_ = std::chrono::steady_clock::now();
+  }
+  ~RedisScopeExport() {
+    if (!guard_.empty()) (void)pool_.Run({"SREM", guard_, id_});
+  }
+
+  // Renews the hold (at most every third of the lease unless `now`); fails when it had lapsed.
+  StoreResult<Done> Renew(bool now = false) {
+    if (guard_.empty()) return Done{};
+    const auto elapsed = std::chrono::steady_clock::now() - renewed_;
+    if (!now && elapsed < std::chrono::milliseconds(tuning_.lease_millis / 3)) return Done{};
+    MALLARD_ASSIGN_OR_RETURN(RedisReply reply, Checked(pool_.Eval(redis_scripts::RenewExport(), {guard_},
+                                                                  {id_, std::to_string(tuning_.lease_millis)})));
+    if (reply.AsInteger() != 1)
+      return StoreFail(StoreErrc::Unavailable,
+                       "the export paused longer than its " + std::to_string(tuning_.lease_millis) +
+                           " ms hold on the scope, so writes may have run meanwhile; save again");
+    renewed_ = std::chrono::steady_clock::now();
+    return Done{};
+  }
 
   StepResult Table(const ExportedTable& table) {
     if (auto status = visit_.table(table.state.definition); !status.ok()) return status;
@@ -104,15 +135,19 @@ class RedisScopeExport {
       }
       return Done{};
     };
-    if (!IsCopy(part)) {
+    if (!IsPaged(part)) {
       MALLARD_RETURN_IF_ERROR(take(part.elements[1].elements));
     } else {
-      const long long count = part.elements[2].AsInteger();
-      for (long long start = 0; start < count; start += page_) {
-        MALLARD_ASSIGN_OR_RETURN(RedisReply page, Checked(pool_.Run({"ZRANGE", part.elements[1].text, std::to_string(start),
-                                                                     std::to_string(start + page_ - 1), "WITHSCORES"})));
-        if (page.elements.empty()) return Expired();
+      // By score: a reader trimming the oldest records meanwhile does not shift the pages.
+      std::string after = "-inf";
+      for (;;) {
+        MALLARD_RETURN_IF_ERROR(Renew());
+        MALLARD_ASSIGN_OR_RETURN(RedisReply page,
+                                 Checked(pool_.Run({"ZRANGEBYSCORE", part.elements[1].text, after, "+inf", "WITHSCORES",
+                                                    "LIMIT", "0", std::to_string(page_)})));
         MALLARD_RETURN_IF_ERROR(take(page.elements));
+        if (page.elements.size() < 2 * page_) break;
+        after = "(" + page.elements[page.elements.size() - 1].text;
       }
     }
     return visit_.stream(exported);
@@ -126,7 +161,7 @@ class RedisScopeExport {
       if (!item) return Corrupt("backup item: " + item.error());
       return visit_.backup_item(*item);
     };
-    if (!IsCopy(part)) {
+    if (!IsPaged(part)) {
       // Items in primary-key order, as a table's.
       const auto& fields = part.elements[1].elements;
       std::vector<std::pair<std::string_view, std::string_view>> sorted;
@@ -139,12 +174,14 @@ class RedisScopeExport {
       return VisitStatus(Done{});
     }
     // A large backup: its keys first (HSCAN), sorted, then the items in that order.
-    const std::string& copy = part.elements[1].text;
+    const std::string& items_key = part.elements[1].text;
+    MALLARD_RETURN_IF_ERROR(Renew());
     std::vector<std::string> keys;
     std::string cursor = "0";
     do {
+      MALLARD_RETURN_IF_ERROR(Renew());
       MALLARD_ASSIGN_OR_RETURN(RedisReply reply,
-                               Checked(pool_.Run({"HSCAN", copy, cursor, "COUNT", std::to_string(page_)})));
+                               Checked(pool_.Run({"HSCAN", items_key, cursor, "COUNT", std::to_string(page_)})));
       if (reply.elements.size() != 2) return Corrupt("HSCAN reply");
       cursor = reply.elements[0].AsText();
       const auto& fields = reply.elements[1].elements;
@@ -154,7 +191,8 @@ class RedisScopeExport {
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());  // SCAN may repeat a field
     if (static_cast<long long>(keys.size()) != part.elements[2].AsInteger()) return Expired();
     for (std::size_t start = 0; start < keys.size(); start += page_) {
-      std::vector<std::string> command{"HMGET", copy};
+      MALLARD_RETURN_IF_ERROR(Renew());
+      std::vector<std::string> command{"HMGET", items_key};
       command.insert(command.end(), keys.begin() + static_cast<std::ptrdiff_t>(start),
                      keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), start + page_)));
       MALLARD_ASSIGN_OR_RETURN(RedisReply values, Checked(pool_.Run(command)));
@@ -168,11 +206,12 @@ class RedisScopeExport {
   }
 
  private:
+  // What the export read changed although it held the scope: someone wrote around the hold.
   static Unexpected<StoreError> Expired() {
-    return StoreFail(StoreErrc::Unavailable, "the export's copy in Redis changed or expired while it was read");
+    return StoreFail(StoreErrc::Unavailable, "the scope changed while it was exported; save again");
   }
 
-  // A table's items in primary-key order: inline, or walked over the copies in pages.
+  // A table's items in primary-key order: inline, or walked in pages over the live keys.
   StepResult Items(const RedisReply& part) {
     auto emit = [&](const RedisReply& text) -> StepResult {
       if (text.IsNil()) return Expired();
@@ -180,7 +219,7 @@ class RedisScopeExport {
       if (!item) return Corrupt("item: " + item.error());
       return visit_.item(*item);
     };
-    if (!IsCopy(part)) {
+    if (!IsPaged(part)) {
       for (const auto& text : part.elements[2].elements) {
         MALLARD_ASSIGN_OR_RETURN(auto status, emit(text));
         if (!status.ok()) return status;
@@ -192,6 +231,7 @@ class RedisScopeExport {
     long long emitted = 0;
     std::string min = "-";
     for (;;) {
+      MALLARD_RETURN_IF_ERROR(Renew());
       MALLARD_ASSIGN_OR_RETURN(RedisReply reply,
                                Checked(pool_.Eval(redis_scripts::RangeBatch(), {},
                                                   {order, items, "F", min, "+", std::to_string(page_), "T"})));
@@ -212,18 +252,19 @@ class RedisScopeExport {
   // Entries [start, start + count) of a history part.
   StoreResult<std::vector<std::string>> HistoryPage(const RedisReply& part, std::size_t start, std::size_t count) {
     std::vector<std::string> page;
-    if (!IsCopy(part)) {
+    if (!IsPaged(part)) {
       const auto& entries = part.elements[1].elements;
       for (std::size_t i = start; i < entries.size() && i < start + count; ++i) page.push_back(entries[i].text);
       return page;
     }
+    MALLARD_RETURN_IF_ERROR(Renew());
     MALLARD_ASSIGN_OR_RETURN(RedisReply reply, Checked(pool_.Run({"LRANGE", part.elements[1].text, std::to_string(start),
                                                                   std::to_string(start + count - 1)})));
     for (auto& entry : reply.elements) page.push_back(std::move(entry.text));
     return page;
   }
   static std::size_t HistoryLength(const RedisReply& part) {
-    return IsCopy(part) ? static_cast<std::size_t>(part.elements[2].AsInteger()) : part.elements[1].elements.size();
+    return IsPaged(part) ? static_cast<std::size_t>(part.elements[2].AsInteger()) : part.elements[1].elements.size();
   }
 
   // Entries written before history kept absent items' keys: each entry from `from` on whose key is
@@ -254,7 +295,7 @@ class RedisScopeExport {
     for (const auto& [primary_key, indexes] : waiting) pending.push_back(primary_key);
     std::vector<std::optional<std::string>> texts;
     const RedisReply& items = *table.items;
-    if (IsCopy(items)) {
+    if (IsPaged(items)) {
       std::vector<std::string> command{"HMGET", items.elements[2].text};
       command.insert(command.end(), pending.begin(), pending.end());
       MALLARD_ASSIGN_OR_RETURN(RedisReply reply, Checked(pool_.Run(command)));
@@ -308,7 +349,10 @@ class RedisScopeExport {
   }
 
   redis::RedisPool& pool_;
-  const std::size_t page_;  // elements per read of a copy
+  const RedisDynamoDbStore::ExportTuning& tuning_;
+  const std::size_t page_;  // elements per read of a paged collection
+  std::string guard_, id_;  // the hold on the scope, when there is one
+  std::chrono::steady_clock::time_point renewed_;
   std::int64_t now_millis_;
   const ScopeExportVisitor& visit_;
 };
@@ -318,28 +362,17 @@ class RedisScopeExport {
 StoreResult<Status<std::string>> RedisDynamoDbStore::ExportScope(const Scope& scope, std::int64_t now_millis,
                                                                     const ScopeExportVisitor& visit) {
   MALLARD_ASSIGN_OR_RETURN(const std::string export_id, NextId());
-  const std::string temporary = keys_->root + "x:" + export_id + ":";
+  const std::string guard = keys_->ExportGuard(scope);
   MALLARD_ASSIGN_OR_RETURN(
       RedisReply reply,
       Checked(pool_.Eval(redis_scripts::SnapshotScope(),
                          {keys_->Tables(scope), keys_->Versions(scope), keys_->Streams(scope), keys_->Backups(scope)},
-                         {keys_->root, temporary, std::to_string(export_tuning_.inline_per_collection),
-                          std::to_string(export_tuning_.inline_budget),
-                          std::to_string(kCopyLifetimeMillis), std::to_string(now_millis - kStreamRetentionMillis)})));
-  // The copies go when the export ends, however it ends.
-  const long long copies = reply.elements.size() == 4 ? reply.elements[3].AsInteger() : 0;
-  struct Cleanup {
-    redis::RedisPool& pool;
-    std::string prefix;
-    long long count;
-    ~Cleanup() {
-      for (long long first = 1; first <= count; first += 100) {
-        std::vector<std::string> command{"UNLINK"};
-        for (long long n = first; n < first + 100 && n <= count; ++n) command.push_back(prefix + std::to_string(n));
-        (void)pool.Run(command);
-      }
-    }
-  } cleanup{pool_, temporary, copies};
+                         {keys_->root, guard, export_id, std::to_string(export_tuning_.inline_per_collection),
+                          std::to_string(export_tuning_.inline_budget), std::to_string(export_tuning_.lease_millis),
+                          std::to_string(now_millis - kStreamRetentionMillis)})));
+  // The hold on the scope, if the script took one, ends with the exporter, however the export ends.
+  RedisScopeExport exporter(pool_, export_tuning_, now_millis, visit);
+  if (reply.elements.size() == 4 && reply.elements[3].AsInteger() == 1) exporter.Held(guard, export_id);
   if (reply.elements.size() != 4) return Corrupt("SnapshotScope reply");
 
   std::vector<ExportedTable> tables;
@@ -377,7 +410,6 @@ StoreResult<Status<std::string>> RedisDynamoDbStore::ExportScope(const Scope& sc
   }
   std::sort(backups.begin(), backups.end(), [](const auto& a, const auto& b) { return a.arn < b.arn; });
 
-  RedisScopeExport exporter(pool_, export_tuning_.page, now_millis, visit);
   std::vector<bool> streamed(streams.size(), false);
   for (const auto& table : tables) {
     MALLARD_ASSIGN_OR_RETURN(auto status, exporter.Table(table));
@@ -398,6 +430,7 @@ StoreResult<Status<std::string>> RedisDynamoDbStore::ExportScope(const Scope& sc
     MALLARD_ASSIGN_OR_RETURN(auto status, exporter.Backup(backup));
     if (!status.ok()) return status;
   }
+  MALLARD_RETURN_IF_ERROR(exporter.Renew(true));  // held to the end: nothing written meanwhile
   return Status<std::string>(Done{});
 }
 
@@ -442,6 +475,7 @@ StoreResult<Done> RedisDynamoDbStore::ImportTable(const Scope& scope, TableImpor
   };
   auto import_all = [&]() -> StoreResult<Done> {
     ApplyCall swap;
+    swap.Guard(keys_->ExportGuard(scope));
     std::uint64_t highest = 0;  // the sequence counter ends at least here
     for (const auto& stream : imported.streams) {
       for (const auto& shard : stream.description.shards) {
@@ -539,6 +573,7 @@ StoreResult<Done> RedisDynamoDbStore::ImportBackup(const Scope& scope, BackupImp
     for (int attempt = 0; attempt < 16; ++attempt) {
       MALLARD_ASSIGN_OR_RETURN(RedisReply old, Checked(pool_.Run({"HGET", keys_->Backups(scope), description.arn})));
       ApplyCall call;
+      call.Guard(keys_->ExportGuard(scope));
       call.Check(keys_->Backups(scope), description.arn, old.IsNil() ? std::string() : old.text);
       if (!old.IsNil()) {
         MALLARD_ASSIGN_OR_RETURN(BackupEntry entry, ParseBackupEntry(old.text));
@@ -557,12 +592,17 @@ StoreResult<Done> RedisDynamoDbStore::ImportBackup(const Scope& scope, BackupImp
 }
 
 StoreResult<Done> RedisDynamoDbStore::ClearScope(const Scope& scope) {
-  MALLARD_RETURN_IF_ERROR(
-      Checked(pool_.Eval(redis_scripts::ClearScope(),
-                         {keys_->Tables(scope), keys_->Versions(scope), keys_->Streams(scope), keys_->Backups(scope)},
-                         {keys_->TableBase(), keys_->StreamBase(), keys_->root + "b:", keys_->ScopeSet(),
-                          KeyNames::ScopeMember(scope)})));
-  return Done{};
+  for (int round = 0;; ++round) {
+    MALLARD_ASSIGN_OR_RETURN(
+        RedisReply reply,
+        Checked(pool_.Eval(redis_scripts::ClearScope(),
+                           {keys_->Tables(scope), keys_->Versions(scope), keys_->Streams(scope), keys_->Backups(scope),
+                            keys_->ExportGuard(scope)},
+                           {keys_->TableBase(), keys_->StreamBase(), keys_->root + "b:", keys_->ScopeSet(),
+                            KeyNames::ScopeMember(scope)})));
+    if (reply.AsText() != "EXPORTING") return Done{};
+    WaitForExport(round);
+  }
 }
 
 StoreResult<std::vector<Scope>> RedisDynamoDbStore::ListStateScopes() {

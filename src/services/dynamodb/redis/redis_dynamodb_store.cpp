@@ -135,15 +135,25 @@ StreamDescription NewStream(const TableDefinition& table, std::int64_t now_milli
   return description;
 }
 
+void WaitForExport(int round) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2 << std::min(round, 4), 20)));
+}
+
 StoreResult<ApplyCall::Outcome> ApplyCall::Run(redis::RedisPool& pool, const std::string& sequence_key) const {
   std::vector<std::string> args;
-  args.reserve(2 + check_args_.size() + ops_.size());
+  args.reserve(3 + check_args_.size() + ops_.size());
   args.push_back(sequence_key);
+  args.push_back(guard_);
   args.push_back(std::to_string(checks_));
   args.insert(args.end(), check_args_.begin(), check_args_.end());
   args.insert(args.end(), ops_.begin(), ops_.end());
-  MALLARD_ASSIGN_OR_RETURN(RedisReply reply, Checked(pool.Eval(redis_scripts::Apply(), {}, args)));
-  if (reply.type != RedisReply::Type::Array || reply.elements.empty()) return Corrupt("Apply reply");
+  RedisReply reply;
+  for (int round = 0;; ++round) {
+    MALLARD_ASSIGN_OR_RETURN(reply, Checked(pool.Eval(redis_scripts::Apply(), {}, args)));
+    if (reply.type != RedisReply::Type::Array || reply.elements.empty()) return Corrupt("Apply reply");
+    if (reply.elements[0].AsText() != "EXPORTING") break;
+    WaitForExport(round);  // nothing ran; the checks still hold what the caller read
+  }
   Outcome outcome;
   outcome.applied = reply.elements[0].AsText() == "OK";
   if (!outcome.applied) {
@@ -314,6 +324,7 @@ StoreResult<Result<TableDefinition>> RedisDynamoDbStore::UpdateTable(const Scope
     if (auto status = mutate(updated); !status.ok()) return Result<TableDefinition>(Fail(std::move(status).error()));
 
     ApplyCall call;
+    call.Guard(keys_->ExportGuard(scope));
     call.Check(keys_->Versions(scope), name, state.version);
     const std::string stats = keys_->Stats(state.id);
     std::vector<const IndexDefinition*> added;
@@ -384,6 +395,7 @@ StoreResult<TableDefinition> RedisDynamoDbStore::DeleteTable(const Scope& scope,
   for (int attempt = 0; attempt < kMaxWriteAttempts; ++attempt, BackOff(attempt)) {
     MALLARD_ASSIGN_OR_RETURN(TableState state, LoadTable(scope, name));
     ApplyCall call;
+    call.Guard(keys_->ExportGuard(scope));
     call.Check(keys_->Versions(scope), name, state.version);
     call.Op({"HDEL", keys_->Tables(scope), name});
     call.Op({"HDEL", keys_->Versions(scope), name});
@@ -527,6 +539,7 @@ StoreResult<Result<WriteOutcome>> RedisDynamoDbStore::WriteItems(const Scope& sc
 
     // The writes commit only if every table and item is still exactly as read.
     ApplyCall call;
+    call.Guard(keys_->ExportGuard(scope));
     for (const auto& [name, table] : snapshot.tables) call.Check(keys_->Versions(scope), name, table.version);
     for (std::size_t i = 0; i < refs.size(); ++i)
       call.Check(keys_->Items(snapshot.tables.at(refs[i].table).id), snapshot.primary_keys[i], snapshot.texts[i]);

@@ -20,7 +20,9 @@
 //                                   per-item commit order is sequence order across processes)
 //   scopes                          set   "<account>\x1f<region>" of every scope with tables
 //                                         (or, after an import, streams or backups)
-//   x:<export id>:<n>               an export's temporary copies (expire after 6 hours)
+//   s:<account>:<region>:exporting  set   ids of the snapshot exports holding the scope (a lease:
+//                                         it expires unless renewed); Apply calls that change what
+//                                         an export reads wait while it exists
 // The keys use ddb_key_encoding's order-preserving bytes, so Query and Scan are ZRANGEBYLEX over
 // one table's or index's ordering set: a partition is one contiguous range, a parallel-scan
 // segment one hash range.
@@ -90,7 +92,8 @@ class RedisDynamoDbStore final : public DynamoDbStore {
                                    const RestoreSource& source) override;
 
   // Snapshots (redis_dynamodb_state.cpp): the scope's moment is one script, which answers small
-  // collections inline and copies larger ones inside Redis to be read in pages.
+  // collections inline; for larger ones it holds the scope (writes to it wait, as for the memory
+  // store's export) while they are read in pages.
   StoreResult<Status<std::string>> ExportScope(const Scope& scope, std::int64_t now_millis,
                                                const ScopeExportVisitor& visit) override;
   StoreResult<Done> ImportTable(const Scope& scope, TableImport table) override;
@@ -99,12 +102,14 @@ class RedisDynamoDbStore final : public DynamoDbStore {
   StoreResult<std::vector<Scope>> ListStateScopes() override;
 
   // How ExportScope reads: collections up to `inline_per_collection` elements (and
-  // `inline_budget` for the whole reply) come back in the snapshot script's reply, larger ones are
-  // copied and read `page` elements at a time. Tests lower them to exercise the copies; set before use.
+  // `inline_budget` for the whole reply) come back in the snapshot script's reply; for larger ones
+  // the export holds the scope (writes to it wait) and reads them `page` elements at a time,
+  // renewing its `lease_millis` hold as it goes. Tests lower them; set before use.
   struct ExportTuning {
     std::size_t inline_per_collection = 2000;
     std::size_t inline_budget = 20000;
     std::size_t page = 500;
+    std::int64_t lease_millis = 30000;
   };
   void SetExportTuning(ExportTuning tuning) { export_tuning_ = tuning; }
 

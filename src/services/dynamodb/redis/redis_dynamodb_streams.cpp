@@ -230,6 +230,7 @@ StoreResult<BackupDescription> RedisDynamoDbStore::DeleteBackup(const Scope& sco
   if (reply.IsNil()) return StoreFail(StoreErrc::BackupNotFound);
   MALLARD_ASSIGN_OR_RETURN(BackupEntry entry, ParseBackupEntry(reply.text));
   ApplyCall call;
+  call.Guard(keys_->ExportGuard(scope));
   call.Check(keys_->Backups(scope), backup_arn, reply.text);
   call.Op({"HDEL", keys_->Backups(scope), backup_arn});
   call.Op({"UNLINK", keys_->BackupItems(entry.items_id)});

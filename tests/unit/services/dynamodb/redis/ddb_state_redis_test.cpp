@@ -4,11 +4,17 @@
 // Redis → cleared → Redis → memory: every save must equal the first record for record, and every
 // store must answer the same (Observe: scans of tables and indexes, items, statistics, streams with
 // their records, backups, restores from each backup and a point-in-time restore). Each store has a
-// key prefix of its own; the test checks that an export leaves no temporary copy behind and that
-// a cleared scope leaves nothing but the store's counters.
+// key prefix of its own; the test checks that an export leaves no hold on the scope behind and that
+// a cleared scope leaves nothing but the store's counters. Then the hold itself: writers wait while
+// a large export reads and the export is one moment; a small export holds nothing; an export that
+// pauses past its lease fails; a dead exporter's hold lapses by itself.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <functional>
+#include <thread>
 
 #include "infra/redis/redis_connection.hpp"
 #include "services/dynamodb/memory/memory_dynamodb_store.hpp"
@@ -41,11 +47,11 @@ struct RedisUnderTest {
     std::sort(found.begin(), found.end());
     return found;
   }
-  std::vector<std::string> TemporaryKeys() const {
-    std::vector<std::string> temporary;
+  std::vector<std::string> ExportHolds() const {
+    std::vector<std::string> holds;
     for (auto& key : KeysBesides({}))
-      if (key.rfind("ddb:x:", 0) == 0) temporary.push_back(key);
-    return temporary;
+      if (key.size() > 10 && key.compare(key.size() - 10, 10, ":exporting") == 0) holds.push_back(key);
+    return holds;
   }
   ~RedisUnderTest() {
     if (store) store->Reset();
@@ -53,8 +59,8 @@ struct RedisUnderTest {
 };
 
 // Seeds take turns: the default reads (small collections come back in the snapshot script's reply),
-// every collection copied and read a few elements at a time, and a mix (a small inline budget runs
-// out part-way through the scope).
+// every collection read in pages of a few elements (the scope held meanwhile), and a mix (a small
+// inline budget runs out part-way through the scope).
 RedisDynamoDbStore::ExportTuning TuningFor(unsigned seed) {
   switch (seed % 3) {
     case 1: return {0, 0, 3};
@@ -101,7 +107,7 @@ TEST(DynamoDbStateRedis, MemorySnapshotsLoadIntoRedisAndBackUnchanged) {
     ASSERT_TRUE(loaded.ok()) << loaded.error();
     const auto saved_from_redis = SaveAll(redis_state);
     EXPECT_EQ(saved_from_redis, saved);
-    EXPECT_EQ(redis->TemporaryKeys(), std::vector<std::string>{});
+    EXPECT_EQ(redis->ExportHolds(), std::vector<std::string>{});
     EXPECT_EQ(FirstDifference(observed, Observe(*redis->store, pitr_point, false)), "");
 
     auto back = std::make_shared<MemoryDynamoDbStore>();
@@ -241,6 +247,129 @@ TEST(DynamoDbStateRedis, ALoadedTableReplacesTheLiveOneWhole) {
   EXPECT_EQ(stats.indexes["by-g"].size_bytes, expected.indexes["by-g"].size_bytes);
   EXPECT_EQ(ScanText(*redis->store, kept.name, "") + ScanText(*redis->store, kept.name, "by-g"), kept_scan);
   EXPECT_EQ(Must(redis->store->ListStreams(kScope, replaced.name), "ListStreams").size(), 1u);
+}
+
+// ---- The hold on the scope while a large export reads -------------------------------------------
+
+// Exports the scope, calling `on_item` before the visitor takes each item (its number from 0).
+Status<std::string> ExportWith(DynamoDbStore& store, std::vector<Item>& items, const std::function<void(std::size_t)>& on_item,
+                               StoreErrc* error = nullptr) {
+  ScopeExportVisitor visit;
+  auto ok = [](const auto&) { return ScopeExportVisitor::VisitStatus(Done{}); };
+  visit.table = ok;
+  visit.pitr_change = ok;
+  visit.stream = ok;
+  visit.backup = ok;
+  visit.backup_item = ok;
+  visit.item = [&](const Item& item) {
+    on_item(items.size());
+    items.push_back(item);
+    return ScopeExportVisitor::VisitStatus(Done{});
+  };
+  auto exported = store.ExportScope(kScope, WallClockMillis(), visit);
+  if (!exported) {
+    if (error) *error = exported.error().code;
+    return Fail(exported.error().detail);
+  }
+  return std::move(exported).value();
+}
+
+// A table of `count` items, written through the store.
+TableDefinition SmallTable(DynamoDbStore& store, Generator& gen, int count) {
+  TableDefinition table = MakeTable(gen, 1, WallClockMillis());
+  EXPECT_TRUE(store.CreateTable(kScope, table));
+  for (int i = 0; i < count; ++i) {
+    Item item = RandomItem(gen, table);
+    item["pk"] = AttributeValue::String("item-" + std::to_string(i));
+    Write(store, table, item, false, WallClockMillis());
+  }
+  return table;
+}
+
+TEST(DynamoDbStateRedis, WritesWaitWhileALargeExportReadsAndItIsOneMoment) {
+  SKIP_WITHOUT_REDIS();
+  Generator gen(3);
+  auto redis = RedisStore({0, 0, 2, 30000});  // every collection paged, two items per read
+  ASSERT_TRUE(redis);
+  const TableDefinition table = SmallTable(*redis->store, gen, 12);
+  const std::string before = ScanText(*redis->store, table.name, "");
+  std::atomic<bool> written{false};
+  std::thread writer;
+  std::vector<Item> exported;
+  auto status = ExportWith(*redis->store, exported, [&](std::size_t number) {
+    if (number == 0) {
+      writer = std::thread([&] {
+        Item added = RandomItem(gen, table);
+        added["pk"] = AttributeValue::String("written-during-the-export");
+        Write(*redis->store, table, added, false, WallClockMillis());
+        written = true;
+      });
+    }
+    if (number == 1) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_FALSE(written.load()) << "a write went through while the export held the scope";
+  });
+  if (writer.joinable()) writer.join();
+  ASSERT_TRUE(status.ok()) << status.error();
+  EXPECT_TRUE(written.load());
+  EXPECT_EQ(ItemsText(exported), before);  // the moment the export began
+  EXPECT_EQ(redis->ExportHolds(), std::vector<std::string>{});
+  EXPECT_NE(ScanText(*redis->store, table.name, ""), before);  // and the write is there now
+}
+
+TEST(DynamoDbStateRedis, ASmallExportHoldsNothing) {
+  SKIP_WITHOUT_REDIS();
+  Generator gen(4);
+  auto redis = RedisStore();  // default limits: the whole scope comes back in one reply
+  ASSERT_TRUE(redis);
+  const TableDefinition table = SmallTable(*redis->store, gen, 5);
+  const std::string before = ScanText(*redis->store, table.name, "");
+  std::atomic<bool> written{false};
+  std::vector<Item> exported;
+  auto status = ExportWith(*redis->store, exported, [&](std::size_t number) {
+    if (number != 0) return;
+    std::thread([&] {
+      Item added = RandomItem(gen, table);
+      added["pk"] = AttributeValue::String("written-during-the-export");
+      Write(*redis->store, table, added, false, WallClockMillis());
+      written = true;
+    }).join();  // would never return if the export held the scope
+  });
+  ASSERT_TRUE(status.ok()) << status.error();
+  EXPECT_TRUE(written.load());
+  EXPECT_EQ(ItemsText(exported), before);
+}
+
+TEST(DynamoDbStateRedis, AnExportPausingPastItsLeaseFails) {
+  SKIP_WITHOUT_REDIS();
+  Generator gen(5);
+  auto redis = RedisStore({0, 0, 1, 200});
+  ASSERT_TRUE(redis);
+  SmallTable(*redis->store, gen, 4);
+  std::vector<Item> exported;
+  StoreErrc code = StoreErrc::Conflict;
+  auto status = ExportWith(*redis->store, exported, [&](std::size_t number) {
+    if (number == 1) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }, &code);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(code, StoreErrc::Unavailable);
+  EXPECT_NE(status.error().find("paused longer"), std::string::npos) << status.error();
+}
+
+TEST(DynamoDbStateRedis, ADeadExportersHoldLapsesByItself) {
+  SKIP_WITHOUT_REDIS();
+  Generator gen(6);
+  auto redis = RedisStore();
+  ASSERT_TRUE(redis);
+  const TableDefinition table = SmallTable(*redis->store, gen, 1);
+  // An exporter that took the scope and died: its lease runs out after 400 ms.
+  const std::string guard = redis->prefix + "ddb:s:" + kScope.account + ":" + kScope.region + ":exporting";
+  ASSERT_TRUE(redis->pool->Run({"SADD", guard, "dead-export"}));
+  ASSERT_TRUE(redis->pool->Run({"PEXPIRE", guard, "400"}));
+  const auto started = std::chrono::steady_clock::now();
+  Write(*redis->store, table, RandomItem(gen, table), false, WallClockMillis());
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_LT(waited, std::chrono::seconds(5));
 }
 
 }  // namespace
