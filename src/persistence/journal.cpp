@@ -13,9 +13,11 @@ namespace mallard::persistence {
 namespace {
 
 constexpr std::size_t kFrameHeader = 4 + 4 + 8;
-// A frame longer than this is damage, not a record: no service writes a change this large in one
-// record (its large values are split), and a torn length must not make the reader allocate gigabytes.
-constexpr std::uint32_t kMaxPayload = 256u << 20;
+// The largest record a frame's 32-bit length holds. The reader has no smaller limit: a record is as
+// large as the change (a loaded DynamoDB table is one record, 300 MB for a million items), and a
+// damaged length shows as a record cut short or a checksum mismatch, never as an allocation (the
+// file is read whole).
+constexpr std::size_t kMaxPayload = 0xFFFFFFFFu;
 
 void PutU32(std::string& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -90,7 +92,16 @@ Result<JournalScan, std::string> ReadJournal(const std::filesystem::path& path, 
     if (!std::filesystem::exists(path, ec)) return scan;
     return Fail(ErrnoText("cannot open journal", path));
   }
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // One read of the whole file (a stream iterator takes seconds per hundred megabytes).
+  std::string data;
+  in.seekg(0, std::ios::end);
+  const auto size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0) {
+    data.resize(static_cast<std::size_t>(size));
+    in.read(data.data(), size);
+    data.resize(static_cast<std::size_t>(in.gcount()));
+  }
   if (in.bad()) return Fail(ErrnoText("cannot read journal", path));
   std::uint64_t expected = first_lsn;
   std::size_t at = 0;
@@ -101,10 +112,6 @@ Result<JournalScan, std::string> ReadJournal(const std::filesystem::path& path, 
     }
     auto length = static_cast<std::uint32_t>(GetLittle(data.data() + at, 4));
     auto checksum = static_cast<std::uint32_t>(GetLittle(data.data() + at + 4, 4));
-    if (length > kMaxPayload) {
-      scan.dropped_reason = "a frame length of " + std::to_string(length) + " bytes";
-      break;
-    }
     if (data.size() - at - 8 < 8 + static_cast<std::size_t>(length)) {
       scan.dropped_reason = "a record cut short";
       break;
@@ -166,6 +173,13 @@ JournalWriter::~JournalWriter() {
 
 std::uint64_t JournalWriter::Append(std::string_view payload) {
   std::lock_guard lock(mutex_);
+  if (payload.size() > kMaxPayload && failure_.empty()) {
+    // Not journaled, so nothing from here on may be acknowledged as durable (see failure_).
+    failure_ = "a change of " + std::to_string(payload.size()) + " bytes is larger than a journal record holds (4 GiB)";
+  }
+  // After a failure an append still takes an LSN (beyond what is durable), so no one waiting for it
+  // is told it is durable; nothing more is written.
+  if (!failure_.empty()) return next_lsn_++;
   std::uint64_t lsn = next_lsn_++;
   pending_ += EncodeJournalFrame(lsn, payload);
   ++stats_.records;

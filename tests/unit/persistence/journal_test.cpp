@@ -83,6 +83,28 @@ TEST_F(JournalTest, ConcurrentAppendsAreAcknowledgedOnlyOnceDurableAndReadBackIn
   }
 }
 
+// A record as large as a loaded table (a million DynamoDB items is 300 MB) reads back whole: the
+// reader once took any frame over 256 MiB for damage and dropped it and everything after it.
+TEST_F(JournalTest, ARecordOverTwoHundredFiftySixMebibytesReadsBack) {
+  auto opened = JournalWriter::Open({Path(), Durability::kFsync}, 1, 0);
+  ASSERT_TRUE(opened) << opened.error();
+  std::string large((257u << 20) + 3, 'x');
+  large.front() = '{';
+  large.back() = '}';
+  (*opened)->Append("before");
+  (*opened)->Append(large);
+  (*opened)->Append("after");
+  ASSERT_TRUE((*opened)->Flush());
+  opened->reset();
+  auto scan = ReadJournal(Path(), 1);
+  ASSERT_TRUE(scan) << scan.error();
+  EXPECT_EQ(scan->dropped_bytes, 0u) << scan->dropped_reason;
+  ASSERT_EQ(scan->records.size(), 3u);
+  EXPECT_EQ(scan->records[1].payload.size(), large.size());
+  EXPECT_EQ(scan->records[1].payload == large, true);
+  EXPECT_EQ(scan->records[2].payload, "after");
+}
+
 TEST_F(JournalTest, ATornTailAtEveryCutIsDetectedAndCutOffBeforeNewRecords) {
   std::string file;
   std::vector<std::size_t> frame_ends;
