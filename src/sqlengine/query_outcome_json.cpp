@@ -1,4 +1,4 @@
-#include "services/athena/athena_outcome_json.hpp"
+#include "sqlengine/query_outcome_json.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "common/encoding.hpp"
 
-namespace mallard::athena {
+namespace mallard::sqlengine {
 namespace {
 
 using sqlengine::QueryOutcome;
@@ -272,6 +272,10 @@ Result<std::vector<QueryOutcome>, std::string> OutcomesFromJson(const json::valu
           MALLARD_ASSIGN_OR_RETURN(auto parsed, ValueFromJson(cell, 0));
           cells.push_back(std::move(parsed));
         }
+        // A row as wide as the columns: readers index the columns by cell.
+        if (cells.size() != outcome.columns.size())
+          return Fail("a row has " + std::to_string(cells.size()) + " cells for " + std::to_string(outcome.columns.size()) +
+                      " columns");
         outcome.rows.push_back(std::move(cells));
       }
     }
@@ -280,4 +284,4 @@ Result<std::vector<QueryOutcome>, std::string> OutcomesFromJson(const json::valu
   return outcomes;
 }
 
-}  // namespace mallard::athena
+}  // namespace mallard::sqlengine

@@ -1,6 +1,4 @@
 #pragma once
-// The same codec as redshift_data_outcome_json (the two modules may not depend on each other);
-// it belongs in sqlengine/ once that module takes it.
 // Statement results as snapshot JSON and back: columns with their engine types, rows with typed
 // cells (doubles as shortest round-trip text, so NaN and infinities survive; blobs base64), and
 // each statement's counts and timings. Reading refuses anything malformed with a message naming
@@ -14,9 +12,9 @@
 #include "common/result.hpp"
 #include "sqlengine/sql_types.hpp"
 
-namespace mallard::athena {
+namespace mallard::sqlengine {
 
 boost::json::array OutcomesToJson(const std::vector<sqlengine::QueryOutcome>& outcomes);
 Result<std::vector<sqlengine::QueryOutcome>, std::string> OutcomesFromJson(const boost::json::value& json);
 
-}  // namespace mallard::athena
+}  // namespace mallard::sqlengine

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "services/athena/athena_outcome_json.hpp"
+#include "sqlengine/query_outcome_json.hpp"
 #include "services/athena/athena_service.hpp"
 
 namespace mallard::athena {
@@ -97,7 +97,7 @@ json::object ExecutionBody(const ExecutionRecord& record, const sqlengine::Query
                     {"started_ms", snapshot.started_ms},
                     {"CompletionDateTime", snapshot.completed_ms},
                     {"DataManifestLocation", record.data_manifest_location}};
-  if (snapshot.outcomes) body["outcomes"] = OutcomesToJson(*snapshot.outcomes);
+  if (snapshot.outcomes) body["outcomes"] = sqlengine::OutcomesToJson(*snapshot.outcomes);
   return body;
 }
 
@@ -126,7 +126,7 @@ Result<ExecutionRecord, std::string> ExecutionFromBody(const Fields& fields) {
   MALLARD_ASSIGN_OR_RETURN(snapshot.started_ms, fields.Int("started_ms"));
   MALLARD_ASSIGN_OR_RETURN(snapshot.completed_ms, fields.Int("CompletionDateTime"));
   if (const auto* outcomes = fields.body.if_contains("outcomes")) {
-    MALLARD_ASSIGN_OR_RETURN(auto parsed, OutcomesFromJson(*outcomes));
+    MALLARD_ASSIGN_OR_RETURN(auto parsed, sqlengine::OutcomesFromJson(*outcomes));
     snapshot.outcomes = std::make_shared<const std::vector<sqlengine::QueryOutcome>>(std::move(parsed));
   }
   if (snapshot.state == JobState::Queued || snapshot.state == JobState::Running) {

@@ -11,10 +11,12 @@ namespace mallard::athena {
 
 class AthenaService;
 
-class AthenaState final : public services::ServiceState {
+class AthenaState final : public services::ScopeJournaledState {
  public:
-  ~AthenaState() override { journal_->Close(); }
-  explicit AthenaState(AthenaService& service) : service_(service) {}
+  ~AthenaState() override { CloseJournal(); }
+  explicit AthenaState(AthenaService& service)
+      : ScopeJournaledState([](std::string_view operation) { return !services::ReadsByName(operation); }),
+        service_(service) {}
 
   int RecordVersion() const override { return 1; }
   Result<std::vector<services::StateScope>, std::string> Scopes() override;
@@ -22,17 +24,9 @@ class AthenaState final : public services::ServiceState {
   Status<std::string> Load(const services::StateScope& scope, int record_version,
                            const services::StateRecordSource& records) override;
   Status<std::string> Clear(const services::StateScope& scope) override;
-  // Journaling (--data-dir): each changed scope whole (services/kit/scope_journal.hpp).
-  bool AttachChangeSink(std::shared_ptr<services::StateChangeSink> sink) override { return journal_->Attach(std::move(sink)); }
-  Status<std::string> Apply(const services::StateChange& change) override {
-    return services::ScopeJournal::Apply(*this, change);
-  }
-  services::ScopeJournal& Journal() { return *journal_; }
-  const std::shared_ptr<services::ScopeJournal>& JournalHandle() const { return journal_; }
 
  private:
   AthenaService& service_;
-  std::shared_ptr<services::ScopeJournal> journal_ = std::make_shared<services::ScopeJournal>(*this, [](std::string_view operation) { return !services::ReadsByName(operation); });
 };
 
 }  // namespace mallard::athena

@@ -8,7 +8,7 @@ namespace json = boost::json;
 ScopeJournal::ScopeJournal(ServiceState& state, Mutates mutates, ScopeOf scope_of)
     : state_(state), mutates_(std::move(mutates)), scope_of_(std::move(scope_of)) {
   if (!scope_of_)
-    scope_of_ = [](const RequestContext& context) {
+    scope_of_ = [](const RequestContext& context, const json::object&) {
       return std::vector<StateScope>{StateScope{context.account_id, context.region}};
     };
 }
@@ -24,8 +24,9 @@ protocol::OperationCallback ScopeJournal::Wrap(const protocol::OperationRequest&
     std::lock_guard lock(mutex_);
     if (!sink_ || !mutates_(request.operation)) return done;
   }
-  return [self = shared_from_this(), context = request.context, done = std::move(done)](protocol::OperationResult result) {
-    for (const auto& scope : self->scope_of_(context)) self->Changed(scope);  // failed calls too: a batch may have changed part
+  return [self = shared_from_this(), context = request.context, input = request.input,
+          done = std::move(done)](protocol::OperationResult result) {
+    for (const auto& scope : self->scope_of_(context, input)) self->Changed(scope);  // failed calls too: a batch may have changed part
     done(std::move(result));
   };
 }

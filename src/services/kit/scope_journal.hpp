@@ -24,10 +24,10 @@ namespace mallard::services {
 class ScopeJournal : public std::enable_shared_from_this<ScopeJournal> {
  public:
   // `mutates`: whether an operation may change state (reads are not journaled).
-  // `scope_of`: the scopes an operation changed, asked once it is done (default: the caller's
-  // account and region).
+  // `scope_of`: the scopes an operation changed, asked once it is done with its caller and input
+  // (default: the caller's account and region).
   using Mutates = std::function<bool(std::string_view operation)>;
-  using ScopeOf = std::function<std::vector<StateScope>(const RequestContext& context)>;
+  using ScopeOf = std::function<std::vector<StateScope>(const RequestContext& context, const boost::json::object& input)>;
   ScopeJournal(ServiceState& state, Mutates mutates, ScopeOf scope_of = {});
 
   // For ServiceState::AttachChangeSink: journals from now on; always true.
@@ -50,6 +50,25 @@ class ScopeJournal : public std::enable_shared_from_this<ScopeJournal> {
   ScopeOf scope_of_;
   std::mutex mutex_;  // one save-and-append at a time: the journal's last record is the newest state
   std::shared_ptr<StateChangeSink> sink_;
+};
+
+// A ServiceState journaled by a ScopeJournal (SNS, STS, Athena, Redshift Data derive from it). The
+// derived class's destructor calls CloseJournal first, so no journaling runs Save on a state whose
+// members are going.
+class ScopeJournaledState : public ServiceState {
+ public:
+  bool AttachChangeSink(std::shared_ptr<StateChangeSink> sink) override { return journal_->Attach(std::move(sink)); }
+  Status<std::string> Apply(const StateChange& change) override { return ScopeJournal::Apply(*this, change); }
+  ScopeJournal& Journal() { return *journal_; }
+  const std::shared_ptr<ScopeJournal>& JournalHandle() const { return journal_; }
+
+ protected:
+  explicit ScopeJournaledState(ScopeJournal::Mutates mutates, ScopeJournal::ScopeOf scope_of = {})
+      : journal_(std::make_shared<ScopeJournal>(*this, std::move(mutates), std::move(scope_of))) {}
+  void CloseJournal() { journal_->Close(); }
+
+ private:
+  std::shared_ptr<ScopeJournal> journal_;
 };
 
 // The operations of most services that change nothing: Get*, List*, Describe*, BatchGet*.

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "services/redshift_data/redshift_data_outcome_json.hpp"
+#include "sqlengine/query_outcome_json.hpp"
 #include "services/redshift_data/redshift_data_service.hpp"
 #include "services/redshift_data/redshift_data_status.hpp"
 
@@ -48,7 +48,7 @@ json::object StatementBody(const StatementRecord& record, const StatementView& v
                     {"settled_error", record.settled_error},
                     {"started_ms", view.started_ms},
                     {"completed_ms", view.completed_ms}};
-  if (view.outcomes) body["outcomes"] = OutcomesToJson(*view.outcomes);
+  if (view.outcomes) body["outcomes"] = sqlengine::OutcomesToJson(*view.outcomes);
   return body;
 }
 
@@ -112,7 +112,7 @@ Result<StatementRecord, std::string> StatementFromBody(const json::object& body)
   MALLARD_ASSIGN_OR_RETURN(snapshot.started_ms, Int(body, "started_ms"));
   MALLARD_ASSIGN_OR_RETURN(snapshot.completed_ms, Int(body, "completed_ms"));
   if (const auto* outcomes = body.if_contains("outcomes")) {
-    MALLARD_ASSIGN_OR_RETURN(auto parsed, OutcomesFromJson(*outcomes));
+    MALLARD_ASSIGN_OR_RETURN(auto parsed, sqlengine::OutcomesFromJson(*outcomes));
     snapshot.outcomes = std::make_shared<const std::vector<sqlengine::QueryOutcome>>(std::move(parsed));
   }
   if (snapshot.state == JobState::Queued || snapshot.state == JobState::Running) {

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 #include "services/sns/model/sns_records.hpp"
@@ -288,6 +289,26 @@ Status<std::string> SnsState::Clear(const StateScope& scope) {
   auto applied = store_->ApplyImport(changes);
   if (!applied) return Fail(StoreProblem(applied.error()));
   return Done{};
+}
+
+std::vector<services::StateScope> SnsState::ScopesChangedBy(const RequestContext& caller, const json::object& input) {
+  std::vector<services::StateScope> scopes{{caller.account_id, caller.region}};
+  for (const auto& [name, value] : input) {
+    if (!value.is_string()) continue;
+    // arn:PARTITION:sns:REGION:ACCOUNT:rest
+    std::string_view arn = value.get_string();
+    std::vector<std::string_view> parts;
+    for (std::size_t start = 0; parts.size() < 5;) {
+      const auto colon = arn.find(':', start);
+      if (colon == std::string_view::npos) break;
+      parts.push_back(arn.substr(start, colon - start));
+      start = colon + 1;
+    }
+    if (parts.size() < 5 || parts[0] != "arn" || parts[2] != "sns" || parts[3].empty() || parts[4].empty()) continue;
+    services::StateScope scope{std::string(parts[4]), std::string(parts[3])};
+    if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) scopes.push_back(std::move(scope));
+  }
+  return scopes;
 }
 
 }  // namespace mallard::sns

@@ -17,10 +17,21 @@
 
 namespace mallard::sns {
 
-class SnsState final : public services::ServiceState {
+class SnsState final : public services::ScopeJournaledState {
  public:
-  ~SnsState() override { journal_->Close(); }
-  explicit SnsState(std::shared_ptr<SnsStore> store) : store_(std::move(store)) {}
+  // The caller's scope and those of the SNS ARNs `input` names (a topic of another account).
+  static std::vector<services::StateScope> ScopesChangedBy(const RequestContext& caller, const boost::json::object& input);
+
+  ~SnsState() override { CloseJournal(); }
+  // Publish records SMS and mobile-push messages: journaled as a change. A call may change another
+  // account's topic (Subscribe under its policy): the scopes of the SNS ARNs it names are journaled too.
+  explicit SnsState(std::shared_ptr<SnsStore> store)
+      : ScopeJournaledState(
+            [](std::string_view operation) {
+              return !services::ReadsByName(operation) && operation != "CheckIfPhoneNumberIsOptedOut";
+            },
+            &ScopesChangedBy),
+        store_(std::move(store)) {}
 
   int RecordVersion() const override { return 1; }
   Result<std::vector<services::StateScope>, std::string> Scopes() override;
@@ -28,20 +39,9 @@ class SnsState final : public services::ServiceState {
   Status<std::string> Load(const services::StateScope& scope, int record_version,
                            const services::StateRecordSource& records) override;
   Status<std::string> Clear(const services::StateScope& scope) override;
-  // Journaling (--data-dir): each changed scope whole (services/kit/scope_journal.hpp).
-  bool AttachChangeSink(std::shared_ptr<services::StateChangeSink> sink) override { return journal_->Attach(std::move(sink)); }
-  Status<std::string> Apply(const services::StateChange& change) override {
-    return services::ScopeJournal::Apply(*this, change);
-  }
-  services::ScopeJournal& Journal() { return *journal_; }
-  const std::shared_ptr<services::ScopeJournal>& JournalHandle() const { return journal_; }
 
  private:
   std::shared_ptr<SnsStore> store_;
-  // Publish records SMS and mobile-push messages: journaled as a change.
-  std::shared_ptr<services::ScopeJournal> journal_ = std::make_shared<services::ScopeJournal>(*this, [](std::string_view operation) {
-    return !services::ReadsByName(operation) && operation != "CheckIfPhoneNumberIsOptedOut";
-  });
 };
 
 }  // namespace mallard::sns

@@ -12,11 +12,23 @@
 
 namespace mallard::sts {
 
-class StsState final : public services::ServiceState {
+class StsState final : public services::ScopeJournaledState {
  public:
-  ~StsState() override { journal_->Close(); }
+  ~StsState() override { CloseJournal(); }
   StsState(std::shared_ptr<CredentialRegistry> credentials, std::function<std::int64_t()> clock)
-      : credentials_(std::move(credentials)), clock_(std::move(clock)) {}
+      : ScopeJournaledState(
+            [](std::string_view operation) {
+              return operation != "GetCallerIdentity" && operation != "GetAccessKeyInfo" &&
+                     operation != "DecodeAuthorizationMessage";
+            },
+            // Credentials are issued by AssumeRole*, GetSessionToken and GetFederationToken for the
+            // role's account (not always the caller's): every scope is journaled after an issue.
+            [this](const RequestContext&, const boost::json::object&) {
+              auto scopes = Scopes();
+              return scopes.ok() ? std::move(scopes).value() : std::vector<services::StateScope>{};
+            }),
+        credentials_(std::move(credentials)),
+        clock_(std::move(clock)) {}
 
   int RecordVersion() const override { return 1; }
   Result<std::vector<services::StateScope>, std::string> Scopes() override;
@@ -24,29 +36,10 @@ class StsState final : public services::ServiceState {
   Status<std::string> Load(const services::StateScope& scope, int record_version,
                            const services::StateRecordSource& records) override;
   Status<std::string> Clear(const services::StateScope& scope) override;
-  // Journaling (--data-dir): each changed scope whole (services/kit/scope_journal.hpp).
-  bool AttachChangeSink(std::shared_ptr<services::StateChangeSink> sink) override { return journal_->Attach(std::move(sink)); }
-  Status<std::string> Apply(const services::StateChange& change) override {
-    return services::ScopeJournal::Apply(*this, change);
-  }
-  services::ScopeJournal& Journal() { return *journal_; }
-  const std::shared_ptr<services::ScopeJournal>& JournalHandle() const { return journal_; }
 
  private:
   std::shared_ptr<CredentialRegistry> credentials_;
   std::function<std::int64_t()> clock_;
-  // Credentials are issued by AssumeRole*, GetSessionToken and GetFederationToken, for the role's
-  // account (not always the caller's): every scope is journaled after an issue.
-  std::shared_ptr<services::ScopeJournal> journal_ = std::make_shared<services::ScopeJournal>(
-      *this,
-      [](std::string_view operation) {
-        return operation != "GetCallerIdentity" && operation != "GetAccessKeyInfo" &&
-               operation != "DecodeAuthorizationMessage";
-      },
-      [this](const RequestContext&) {
-        auto scopes = Scopes();
-        return scopes.ok() ? std::move(scopes).value() : std::vector<services::StateScope>{};
-      });
 };
 
 }  // namespace mallard::sts

@@ -185,6 +185,15 @@ TEST_F(AthenaStateTest, LoadRefusesNewerVersionsAndUnknownKindsAndFailsRunningQu
   EXPECT_NE(json::serialize(status->at("QueryExecution").at("Status")).find("snapshot"), std::string::npos);
   auto token = LoadAll(scope, {{"client_request_token", {{"ClientRequestToken", "t"}, {"QueryExecutionId", "nope"}}}});
   EXPECT_FALSE(token.ok());
+  // A row wider than its columns is refused at load, not read past the columns later.
+  json::object wide = running;
+  wide["QueryExecutionId"] = "11111111-2222-3333-4444-666666666666";
+  wide["State"] = "SUCCEEDED";
+  wide["outcomes"] = json::parse(R"([{"succeeded":true,"has_result_set":true,"columns":[{"name":"a","type":{"kind":4}}],
+                                      "rows":[[{"k":2,"i":1},{"k":2,"i":2}]]}])");
+  auto refused = LoadAll(scope, {{"query_execution", wide}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("2 cells for 1 columns"), std::string::npos) << refused.error();
 }
 
 }  // namespace
