@@ -179,6 +179,9 @@ StoreResult<Done> MemorySqsStore::DeleteQueue(const QueueKey& key, std::int64_t 
     if (found == queues_.end()) return StoreFail(StoreErrc::NotFound);
     removed = std::move(found->second);
     queues_.erase(found);
+    // Marks older than the 60 s rule block nothing: dropped here, so they do not pile up.
+    std::erase_if(deleted_at_millis_,
+                  [&](const auto& entry) { return now_millis - entry.second >= kRecreateDelayMillis; });
     deleted_at_millis_[key] = now_millis;
     move_tasks_.erase(key);
     if (listener_) {
@@ -819,7 +822,19 @@ StoreResult<Done> MemorySqsStore::ClearScope(const std::string& account_id, cons
         ++it;
       }
     }
-    std::erase_if(deleted_at_millis_, [&](const auto& entry) { return in_scope(entry.first); });
+    for (auto it = deleted_at_millis_.begin(); it != deleted_at_millis_.end();) {
+      if (!in_scope(it->first)) {
+        ++it;
+        continue;
+      }
+      if (listener_) {  // the mark goes too: a removal without a time (ApplyChange drops the mark)
+        SqsChange change;
+        change.type = SqsChange::Type::kQueueRemoved;
+        change.key = it->first;
+        listener_({change});
+      }
+      it = deleted_at_millis_.erase(it);
+    }
     std::erase_if(move_tasks_, [&](const auto& entry) { return in_scope(entry.first); });
   }
   for (auto& queue : dropped) {
@@ -950,7 +965,12 @@ StoreResult<Done> MemorySqsStore::ApplyChange(const SqsChange& change) {
     case SqsChange::Type::kQueueRemoved:
       if (found != queues_.end()) queues_.erase(found);
       move_tasks_.erase(change.key);
-      if (change.when_millis > 0) deleted_at_millis_[change.key] = change.when_millis;
+      // With a time: deleted then (the 60 s rule); without: cleared or reset, no mark left.
+      if (change.when_millis > 0) {
+        deleted_at_millis_[change.key] = change.when_millis;
+      } else {
+        deleted_at_millis_.erase(change.key);
+      }
       return Done{};
     case SqsChange::Type::kMoveTasks:
       if (change.queue.move_tasks.empty()) {

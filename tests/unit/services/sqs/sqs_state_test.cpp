@@ -364,5 +364,25 @@ TEST(SqsStateTest, ReplayingTheReportedChangesRebuildsTheSameState) {
   }
 }
 
+// A clear drops the 60-second deletion marks of its scope, and the journal says so: a queue deleted
+// just before a clear can be created again at once, on the live store and on its replay.
+TEST(SqsStateTest, AClearedDeletionMarkIsGoneAfterAReplayToo) {
+  auto store = std::make_shared<MemorySqsStore>();
+  SqsState state(store);
+  auto sink = std::make_shared<RecordingSink>();
+  ASSERT_TRUE(state.AttachChangeSink(sink));
+  const std::int64_t now = 1'800'000'000'000;
+  const QueueKey key{kScope.account, kScope.region, "again"};
+  ASSERT_TRUE(store->CreateQueue(Record("again", false), now));
+  ASSERT_TRUE(store->DeleteQueue(key, now + 1));
+  EXPECT_FALSE(store->CreateQueue(Record("again", false), now + 2).ok());  // the 60 s rule holds
+  ASSERT_TRUE(state.Clear(kScope).ok());
+  auto replayed_store = std::make_shared<MemorySqsStore>();
+  SqsState replayed(replayed_store);
+  for (const auto& change : sink->log) ASSERT_TRUE(replayed.Apply(change));
+  EXPECT_TRUE(store->CreateQueue(Record("again", false), now + 3).ok());
+  EXPECT_TRUE(replayed_store->CreateQueue(Record("again", false), now + 3).ok());
+}
+
 }  // namespace
 }  // namespace mallard::sqs
