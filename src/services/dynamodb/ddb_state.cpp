@@ -464,7 +464,9 @@ Result<TableDefinition, std::string> TableFromRecord(const json::object& body) {
     Reader pitr_reader(*pitr, what + ": PointInTimeRecovery");
     MALLARD_ASSIGN_OR_RETURN(table.pitr_enabled, pitr_reader.Bool("Enabled"));
     MALLARD_ASSIGN_OR_RETURN(table.pitr_enabled_millis, pitr_reader.Integer("EnabledDateTime"));
-    MALLARD_ASSIGN_OR_RETURN(table.pitr_recovery_days, pitr_reader.Integer("RecoveryPeriodInDays"));
+    if (pitr->contains("RecoveryPeriodInDays")) {  // absent: the table's default (35 days)
+      MALLARD_ASSIGN_OR_RETURN(table.pitr_recovery_days, pitr_reader.Integer("RecoveryPeriodInDays"));
+    }
   }
   MALLARD_ASSIGN_OR_RETURN(table.deletion_protection, named.Bool("DeletionProtectionEnabled"));
   MALLARD_ASSIGN_OR_RETURN(table.table_class, named.Text("TableClass"));

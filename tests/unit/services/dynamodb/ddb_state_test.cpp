@@ -86,6 +86,17 @@ TEST(DynamoDbState, RefusesNewerVersionsUnknownKindsAndOrphans) {
                                     "item {\"TableName\":\"t\",\"Item\":{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"1e999\"}}}"});
   ASSERT_FALSE(bad_number.ok());
   EXPECT_NE(bad_number.error().find("record 2"), std::string::npos) << bad_number.error();
+  // A record without RecoveryPeriodInDays (hand-written, or older) keeps the 35-day default.
+  TableDefinition table;
+  table.name = "p";
+  table.arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/p";
+  table.keys.partition = {"pk", AttrType::S};
+  table.pitr_enabled = true;
+  auto body = TableRecordJson(table);
+  body.at("PointInTimeRecovery").as_object().erase("RecoveryPeriodInDays");
+  auto parsed = TableFromRecord(body);
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  EXPECT_EQ(parsed.value().pitr_recovery_days, 35);
 }
 
 }  // namespace
