@@ -7,7 +7,9 @@
 // it then removes). It applies the steps and hands each caller its result; the intent stays until
 // the next commit's sync has made these effects durable too. A batch of N puts costs one syncfs on
 // the callers' path instead of N times six fsyncs, and the callers that arrive while a batch runs
-// form the next one.
+// form the next one. A step that keeps failing (RunStep tries it again) leaves the intent for the
+// next open and the store refusing changes until then, as RunIntent does: the puts whose steps
+// all ran are acknowledged, the others fail.
 //
 // Why the batch's puts cannot interfere: two puts of the same key, or of keys one of which is a
 // directory of the other ("a" and "a/b": each one's path decides whether the other's is blocked),
@@ -123,6 +125,12 @@ void FileS3Store::RunBatch(const std::vector<PendingPut*>& batch) {
   buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
   std::vector<std::unique_lock<std::shared_mutex>> locks;
   for (BucketState* bucket : buckets) locks.emplace_back(bucket->mutex);
+  // After a commit failed, nothing may change its files before the next open replays its intent
+  // (checked under the buckets' locks, which the failing commit held when it failed).
+  if (auto refused = RefuseIfFailed(); !refused.ok()) {
+    for (PendingPut* put : batch) put->result = StoreFail(refused.error().code, refused.error().detail);
+    return;
+  }
 
   struct Member {
     PendingPut* put;
@@ -156,27 +164,42 @@ void FileS3Store::RunBatch(const std::vector<PendingPut*>& batch) {
   // entries in tmp/ (large bodies were synced by their writers already, small ones are written
   // here) and the removal of every earlier intent, so none is ever replayed over this batch.
   // The same syncfs makes the previous batch's effects durable (its intent then goes).
-  auto intent = WriteIntent(steps, false);
-  if (!intent.ok()) return fail_from(0, intent.error().detail);
-  if (options_.durable) {
-    if (auto durable = MakeIntentDurable(*intent, true); !durable.ok()) return fail_from(0, durable.error().detail);
+  // An intent that fails here and cannot be removed either may be replayed by the next open (the
+  // store is failed then): the bodies stay for it, or its puts would land as records alone.
+  bool left_behind = false;
+  auto intent = WriteIntent(steps, false, left_behind);
+  if (intent.ok() && options_.durable) {
+    if (auto durable = MakeIntentDurable(*intent, true, left_behind); !durable.ok()) {
+      intent = StoreFail(durable.error().code, durable.error().detail);
+    }
+  }
+  if (!intent.ok()) {
+    if (left_behind) {
+      for (Member& member : members) member.put->writer->Release();
+    }
+    return fail_from(0, intent.error().detail);
   }
   // From here each body belongs to the intent (replay renames it into place).
   for (Member& member : members) member.put->writer->Release();
 
-  // 2. The steps, in order. A step that fails (or the test hook's crash) stops the batch there: the
-  // puts before it are committed, that one and the rest fail, and the intent stays for the next
-  // open to finish, as RunIntent leaves its own.
+  // 2. The steps, in order. A step that keeps failing when tried again (or the test hook's crash)
+  // stops the batch there: the puts before it are committed, that one and the rest fail, and the
+  // intent stays for the next open to finish (which may land the failed puts too), as RunIntent
+  // leaves its own — and, as there, the store takes no more changes until then.
   Touched touched;  // not needed with syncfs; ApplyStep records it anyway
   std::size_t member_index = 0;
   bool stopped = false;
   for (std::size_t i = 0; i < steps.size() && !stopped; ++i) {
     while (i >= members[member_index].end_step) ++member_index;
     if (CrashBefore(steps[i], i)) {
-      fail_from(member_index, "stopped before step " + std::to_string(i) + " (test crash)");
+      const std::string detail = "stopped before step " + std::to_string(i) + " (test crash)";
+      EnterFailedState(detail);
+      fail_from(member_index, detail);
       stopped = true;
-    } else if (auto applied = ApplyStep(steps[i], touched); !applied.ok()) {
-      fail_from(member_index, applied.error());
+    } else if (auto applied = RunStep(steps[i], i, touched); !applied.ok()) {
+      EnterFailedState("a step of a batch of puts kept failing: " + applied.error());
+      fail_from(member_index, applied.error() + " (the store takes no more changes until it is opened again, "
+                                                "which finishes this commit from its intent)");
       stopped = true;
     }
   }
@@ -186,13 +209,15 @@ void FileS3Store::RunBatch(const std::vector<PendingPut*>& batch) {
   // (before that commit changes anything) does it and removes the intent; the callers are answered
   // now, their puts being durable through the intent. Set before the buckets' locks are released,
   // so no commit can change these files before it has synced them. A stopped batch leaves its
-  // intent for the next open to finish, like RunIntent.
+  // intent for the next open to finish, like RunIntent. Not durable: the intent goes now; if it
+  // cannot, it stays for the next open to replay (the puts are committed all the same), and the
+  // store takes no more changes until then.
   if (!stopped) {
     if (options_.durable) {
       std::lock_guard sync_lock(sync_mutex_);
       unsynced_batch_intent_ = *intent;
-    } else if (auto removed = RemoveFileIfPresent(*intent); !removed.ok()) {
-      fail_from(0, removed.error());
+    } else if (auto removed = RemoveIntent(*intent); !removed.ok()) {
+      EnterFailedState("the intent of an applied batch of puts could not be removed: " + removed.error());
     }
   }
 

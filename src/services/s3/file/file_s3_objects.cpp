@@ -303,6 +303,7 @@ StoreResult<ObjectRecord> FileS3Store::CommitObject(BucketState& bucket, ObjectR
 
 StoreResult<std::unique_ptr<BodyWriter>> FileS3Store::NewBody(std::string_view bucket) {
   MALLARD_ASSIGN_OR_RETURN(auto state, FindBucket(bucket));
+  MALLARD_RETURN_IF_ERROR(RefuseIfFailed());  // early: the body would be written for nothing
   MALLARD_ASSIGN_OR_RETURN(auto writer,
                            FileBodyWriter::Create(layout_.TmpDir(), std::string(bucket), options_.durable));
   return std::unique_ptr<BodyWriter>(std::move(writer));
@@ -311,6 +312,7 @@ StoreResult<std::unique_ptr<BodyWriter>> FileS3Store::NewBody(std::string_view b
 StoreResult<ObjectRecord> FileS3Store::PutObject(std::string_view bucket, ObjectRecord record,
                                                  std::unique_ptr<BodyWriter> body, const WriteCondition& condition) {
   MALLARD_ASSIGN_OR_RETURN(auto state, FindBucket(bucket));
+  MALLARD_RETURN_IF_ERROR(RefuseIfFailed());  // early; RunBatch checks again under the bucket's lock
   auto* writer = dynamic_cast<FileBodyWriter*>(body.get());
   if (!writer) return StoreFail(StoreErrc::StorageFailed, "the body was not written by this store (NewBody)");
   if (record.size != writer->Size()) {
@@ -403,6 +405,7 @@ StoreResult<DeleteOutcome> FileS3Store::DeleteObject(std::string_view bucket, st
   MALLARD_ASSIGN_OR_RETURN(auto state, FindBucket(bucket));
   std::unique_lock lock(state->mutex);
   if (state->deleted) return StoreFail(StoreErrc::BucketNotFound, std::string(bucket));
+  MALLARD_RETURN_IF_ERROR(RefuseIfFailed());  // also when there is nothing to delete
   const std::string& name = state->record.name;
   const std::string key(key_view);
   const std::string hash = Sha256Hex(key);
@@ -494,6 +497,7 @@ StoreResult<ObjectRecord> FileS3Store::UpdateObjectAttributes(std::string_view b
   MALLARD_ASSIGN_OR_RETURN(auto state, FindBucket(bucket));
   std::unique_lock lock(state->mutex);
   if (state->deleted) return StoreFail(StoreErrc::BucketNotFound, std::string(bucket));
+  MALLARD_RETURN_IF_ERROR(RefuseIfFailed());
   const std::string& name = state->record.name;
   const std::string key(key_view);
   const std::string hash = Sha256Hex(key);

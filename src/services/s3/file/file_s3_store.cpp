@@ -11,9 +11,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <mutex>
 #include <cstdio>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "services/s3/file/file_body.hpp"
@@ -45,6 +47,12 @@ std::string NextIntentName() {
                 static_cast<unsigned long long>(nanos % 1'000'000'000ULL), static_cast<unsigned long long>(sequence));
   return name;
 }
+
+// A step that fails is tried this many times in all before the commit gives up (RunStep), the
+// n-th retry after n times this pause: a passing error (EINTR-like, space freed meanwhile) does
+// not cost the store its ability to take changes.
+constexpr int kStepAttempts = 3;
+constexpr auto kStepRetryPause = std::chrono::milliseconds(2);
 
 std::vector<fs::path> SortedChildren(const fs::path& dir) {
   std::vector<fs::path> children;
@@ -93,7 +101,7 @@ FileS3Store::~FileS3Store() {
   // The last batch's effects to disk, and its intent away (else the next open replays it: also
   // correct, only slower). Closing the lock file then releases the flock.
   std::lock_guard lock(sync_mutex_);
-  if (unsynced_batch_intent_ && SyncFilesystem().ok()) (void)RemoveFileIfPresent(*unsynced_batch_intent_);
+  if (unsynced_batch_intent_ && SyncFilesystem().ok()) (void)RemoveIntent(*unsynced_batch_intent_);
 }
 
 std::string FileS3Store::Name() const { return "file://" + layout_.Root().string(); }
@@ -112,7 +120,7 @@ StoreResult<Done> FileS3Store::Recover() {
         // directory where the body should go) is skipped: the rest of the commit still lands,
         // and the store opens; what is on disk is what gets listed.
         for (const IntentStep& step : *steps) (void)ApplyStep(step, touched);
-        SyncTouched(touched);
+        (void)SyncTouched(touched);
       }
     }
     if (auto removed = RemoveFileIfPresent(intent); !removed.ok())
@@ -268,12 +276,20 @@ std::string FileS3Store::Relative(const fs::path& path) const {
 
 fs::path FileS3Store::Absolute(const std::string& relative) const { return layout_.Root() / relative; }
 
-void FileS3Store::SyncTouched(const Touched& touched) {
+IoStatus FileS3Store::SyncTouched(const Touched& touched) {
+  IoStatus result = Done{};
+  if (FailAt("steps:fsync")) result = Fail("fsync: injected I/O error (test)");
   for (const std::string& file : touched.files) {
     UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (fd.Valid()) ::fsync(fd.Get());  // gone again (a later step removed it): nothing to sync
+    if (!fd.Valid()) continue;  // gone again (a later step removed it): nothing to sync
+    if (::fsync(fd.Get()) != 0 && result.ok()) result = Fail(ErrnoText("fsync", file));
   }
-  for (const std::string& dir : touched.dirs) (void)SyncDirectory(dir);  // a pruned directory is gone: fine
+  for (const std::string& dir : touched.dirs) {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.Valid()) continue;  // a pruned directory is gone: fine
+    if (::fsync(fd.Get()) != 0 && result.ok()) result = Fail(ErrnoText("fsync directory", dir));
+  }
+  return result;
 }
 
 IoStatus FileS3Store::MakeParents(const fs::path& dir, Touched& touched) {
@@ -341,35 +357,92 @@ IoStatus FileS3Store::ApplyStep(const IntentStep& step, Touched& touched) {
   return Done{};
 }
 
-StoreResult<fs::path> FileS3Store::WriteIntent(const std::vector<IntentStep>& steps, bool sync) {
+StoreResult<fs::path> FileS3Store::WriteIntent(const std::vector<IntentStep>& steps, bool sync,
+                                               bool& left_behind) {
   // Written in place: a crash while it is written leaves text that does not parse, which the next
   // open drops (nothing had changed yet).
   fs::path intent = layout_.IntentsDir() / NextIntentName();
   UniqueFd fd(::open(intent.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!fd.Valid()) return StoreFail(StoreErrc::StorageFailed, ErrnoText("create", intent));
   auto written = WriteAll(fd.Get(), IntentToJson(steps), intent);
+  if (written.ok() && FailAt("intent:write")) written = Fail("write " + intent.string() + ": injected I/O error (test)");
   if (written.ok() && sync && ::fsync(fd.Get()) != 0) written = Fail(ErrnoText("fsync", intent));
   if (written.ok() && sync) written = SyncDirectory(layout_.IntentsDir());
   if (!written.ok()) {
-    ::unlink(intent.c_str());
+    // Left behind, a whole intent would be replayed over later commits of its files.
+    if (auto removed = RemoveIntent(intent); !removed.ok()) {
+      EnterFailedState("an intent whose writing failed could not be removed: " + removed.error());
+      left_behind = true;
+    }
     return StoreFail(StoreErrc::StorageFailed, written.error());
   }
   return intent;
 }
 
-bool FileS3Store::CrashBefore(const IntentStep& step, std::size_t index) const {
+namespace {
+std::string StepName(const IntentStep& step, std::size_t index) {
   static constexpr const char* kStepNames[] = {"link", "write", "rename", "unlink", "remove_tree"};
-  return options_.crash_before_step &&
-         options_.crash_before_step(std::string(kStepNames[static_cast<int>(step.kind)]) + "#" + std::to_string(index));
+  return std::string(kStepNames[static_cast<int>(step.kind)]) + "#" + std::to_string(index);
+}
+}  // namespace
+
+bool FileS3Store::CrashBefore(const IntentStep& step, std::size_t index) const {
+  return options_.crash_before_step && options_.crash_before_step(StepName(step, index));
+}
+
+bool FileS3Store::FailAt(std::string_view point) const { return options_.fail_step && options_.fail_step(point); }
+
+IoStatus FileS3Store::ApplyStepAt(const IntentStep& step, std::size_t index, Touched& touched) {
+  const std::string name = StepName(step, index);
+  if (FailAt(name)) return Fail(name + ": injected I/O error (test)");
+  MALLARD_RETURN_IF_ERROR(ApplyStep(step, touched));
+  if (FailAt(name + "+")) return Fail(name + ": injected I/O error after the step (test)");
+  return Done{};
+}
+
+IoStatus FileS3Store::RunStep(const IntentStep& step, std::size_t index, Touched& touched) {
+  IoStatus applied = ApplyStepAt(step, index, touched);
+  for (int attempt = 1; !applied.ok() && attempt < kStepAttempts; ++attempt) {
+    std::this_thread::sleep_for(kStepRetryPause * attempt);
+    applied = ApplyStepAt(step, index, touched);
+  }
+  return applied;
+}
+
+void FileS3Store::EnterFailedState(const std::string& reason) {
+  std::lock_guard lock(failed_mutex_);
+  if (!failed_reason_) failed_reason_ = reason;
+}
+
+StoreResult<Done> FileS3Store::RefuseIfFailed() const {
+  std::lock_guard lock(failed_mutex_);
+  if (!failed_reason_) return Done{};
+  return StoreFail(StoreErrc::Unavailable,
+                   "the S3 file store at " + layout_.Root().string() + " takes no changes since a commit failed (" +
+                       *failed_reason_ + "); reads go on; opening the store again (restarting) finishes that commit "
+                       "from its intent and takes changes again");
+}
+
+IoStatus FileS3Store::RemoveIntent(const fs::path& intent) const {
+  if (FailAt("intent:remove")) return Fail("unlink " + intent.string() + ": injected I/O error (test)");
+  return RemoveFileIfPresent(intent);
 }
 
 IoStatus FileS3Store::SyncFilesystem() const {
+  if (FailAt("syncfs")) return Fail("syncfs: injected I/O error (test)");
   if (::syncfs(root_fd_.Get()) != 0) return Fail(ErrnoText("syncfs", layout_.Root()));
   return Done{};
 }
 
-StoreResult<Done> FileS3Store::MakeIntentDurable(const fs::path& intent, bool whole_filesystem) {
+StoreResult<Done> FileS3Store::MakeIntentDurable(const fs::path& intent, bool whole_filesystem,
+                                                 bool& left_behind) {
   std::unique_lock sync_lock(sync_mutex_);
+  // Checked again here: the last batch's intent spans buckets whose locks a commit entering the
+  // failed state below (its intent could not be removed) does not hold, but it holds this mutex.
+  if (auto refused = RefuseIfFailed(); !refused.ok()) {
+    if (!RemoveIntent(intent).ok()) left_behind = true;
+    return refused;
+  }
   std::optional<fs::path> previous = std::exchange(unsynced_batch_intent_, std::nullopt);
   IoStatus synced = Done{};
   if (previous || whole_filesystem) {
@@ -378,40 +451,79 @@ StoreResult<Done> FileS3Store::MakeIntentDurable(const fs::path& intent, bool wh
     sync_lock.unlock();
     UniqueFd fd(::open(intent.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.Valid()) synced = Fail(ErrnoText("open", intent));
+    else if (FailAt("intent:fsync")) synced = Fail("fsync " + intent.string() + ": injected I/O error (test)");
     else if (::fsync(fd.Get()) != 0) synced = Fail(ErrnoText("fsync", intent));
     if (synced.ok()) synced = SyncDirectory(layout_.IntentsDir());
   }
   if (!synced.ok()) {
-    ::unlink(intent.c_str());
+    // No step of this commit ran: its intent goes (left, it would be replayed over later commits).
+    if (auto removed = RemoveIntent(intent); !removed.ok()) {
+      EnterFailedState("an intent that could not be synced could not be removed either: " + removed.error());
+      left_behind = true;
+    }
     if (previous) unsynced_batch_intent_ = std::move(previous);  // its effects are not known to be durable
     return StoreFail(StoreErrc::StorageFailed, synced.error());
   }
   // The previous batch's effects are on disk: its intent can go (the next sync makes that durable).
-  if (previous) (void)RemoveFileIfPresent(*previous);
+  // If it cannot, it stays, and the next open would replay it over whatever this commit (or any
+  // later one) changes in its files: this commit does not run, nor does any other.
+  if (previous) {
+    if (auto removed = RemoveIntent(*previous); !removed.ok()) {
+      EnterFailedState("the intent of an applied batch of puts could not be removed: " + removed.error());
+      // If this one stays too, the next open replays both in order: also consistent.
+      if (!RemoveIntent(intent).ok()) left_behind = true;
+      return StoreFail(StoreErrc::StorageFailed, removed.error());
+    }
+  }
   return Done{};
 }
 
 StoreResult<Done> FileS3Store::RunIntent(const std::vector<IntentStep>& steps,
                                          const std::function<void()>& intent_written) {
+  // Checked under the bucket's exclusive lock (every caller holds it): after a commit failed, no
+  // commit changes its files before the next open has replayed its intent.
+  MALLARD_RETURN_IF_ERROR(RefuseIfFailed());
   // The intent is durable before the first step (MakeIntentDurable). Syncing its directory (or
   // the filesystem) also makes the removal of every earlier intent durable, so an older intent is
   // never replayed over this commit's changes.
-  MALLARD_ASSIGN_OR_RETURN(fs::path intent, WriteIntent(steps, false));
-  if (options_.durable) MALLARD_RETURN_IF_ERROR(MakeIntentDurable(intent, false));
+  // An intent that failed before its first step and could not be removed may be replayed by the
+  // next open: the commit's body then belongs to it (else the replay would land the record alone).
+  bool left_behind = false;
+  auto written = WriteIntent(steps, false, left_behind);
+  if (written.ok() && options_.durable) {
+    if (auto durable = MakeIntentDurable(*written, false, left_behind); !durable.ok()) {
+      written = StoreFail(durable.error().code, durable.error().detail);
+    }
+  }
+  if (!written.ok()) {
+    if (left_behind && intent_written) intent_written();
+    return StoreFail(written.error().code, written.error().detail);
+  }
+  const fs::path intent = *written;
   if (intent_written) intent_written();
   Touched touched;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     if (CrashBefore(steps[i], i)) {
-      return StoreFail(StoreErrc::StorageFailed, "stopped before step " + std::to_string(i) + " (test crash)");
+      const std::string detail = "stopped before step " + std::to_string(i) + " (test crash)";
+      EnterFailedState(detail);  // a dead process commits nothing more
+      return StoreFail(StoreErrc::StorageFailed, detail);
     }
-    if (auto applied = ApplyStep(steps[i], touched); !applied.ok()) {
-      // The intent stays: the next open finishes the commit.
-      return StoreFail(StoreErrc::StorageFailed, applied.error());
+    if (auto applied = RunStep(steps[i], i, touched); !applied.ok()) {
+      // Tried again and failed again: the commit is half applied, and its intent stays for the
+      // next open to finish. Until then no change may touch its files (the replay would write
+      // this commit over it): the store refuses them all. The caller is told it failed.
+      EnterFailedState("a commit's step kept failing: " + applied.error());
+      return StoreFail(StoreErrc::StorageFailed,
+                       applied.error() + " (the store takes no more changes until it is opened again, which "
+                                         "finishes this commit from its intent)");
     }
   }
-  if (options_.durable) SyncTouched(touched);
-  if (auto removed = RemoveFileIfPresent(intent); !removed.ok())
-    return StoreFail(StoreErrc::StorageFailed, removed.error());
+  // Every step ran: the commit is done (and durable through its intent). Its intent goes only
+  // once its effects are synced; when they cannot be, or the intent cannot be removed, it stays
+  // for the next open to redo, and the store takes no more changes until then.
+  IoStatus finished = options_.durable ? SyncTouched(touched) : IoStatus(Done{});
+  if (finished.ok()) finished = RemoveIntent(intent);
+  if (!finished.ok()) EnterFailedState("a commit's intent could not be retired: " + finished.error());
   return Done{};
 }
 
@@ -429,6 +541,7 @@ StoreResult<void> FileS3Store::CreateBucket(const BucketRecord& bucket) {
     return StoreFail(StoreErrc::StorageFailed, "the file store cannot keep a bucket named \"" + bucket.name + "\"");
   }
   std::unique_lock lock(buckets_mutex_);
+  MALLARD_RETURN_IF_ERROR(RefuseIfFailed());
   if (auto found = buckets_.find(bucket.name); found != buckets_.end()) {
     return StoreFail(StoreErrc::BucketExists, found->second->record.owner_account);
   }
@@ -474,6 +587,7 @@ StoreResult<void> FileS3Store::DeleteBucket(std::string_view name) {
   if (found == buckets_.end()) return StoreFail(StoreErrc::BucketNotFound, std::string(name));
   std::shared_ptr<BucketState> state = found->second;
   std::unique_lock bucket_lock(state->mutex);
+  MALLARD_RETURN_IF_ERROR(RefuseIfFailed());
   const std::string bucket(name);
   if (!state->escaped.empty() || !state->histories.empty() || !state->uploads.empty() ||
       !WalkKeys(listing_cache_, layout_.BucketDir(bucket), "", "", 1).empty()) {
@@ -513,6 +627,7 @@ StoreResult<BucketRecord> FileS3Store::UpdateBucket(std::string_view name,
   MALLARD_ASSIGN_OR_RETURN(auto state, FindBucket(name));
   std::unique_lock lock(state->mutex);
   if (state->deleted) return StoreFail(StoreErrc::BucketNotFound, std::string(name));
+  MALLARD_RETURN_IF_ERROR(RefuseIfFailed());
   BucketRecord updated = state->record;
   update(updated);
   // Name, owner and region are the bucket's identity: an update cannot change them.
@@ -543,6 +658,17 @@ void FileS3Store::Reset() {
     fs::remove_all(layout_.SidecarRoot() / tree, error);
   }
   listing_cache_.Clear();
+  // What an intent left on disk would redo (a failed commit's, the last batch's) belonged to the
+  // buckets just deleted, and no commit runs now (each bucket was locked once it was marked
+  // deleted): the intents go, and with them the reason to refuse changes.
+  std::lock_guard sync_lock(sync_mutex_);
+  unsynced_batch_intent_.reset();
+  bool removed_all = true;
+  for (const fs::path& intent : SortedChildren(layout_.IntentsDir())) removed_all = RemoveIntent(intent).ok() && removed_all;
+  if (removed_all) {
+    std::lock_guard failed_lock(failed_mutex_);
+    failed_reason_.reset();
+  }
 }
 
 }  // namespace mallard::s3::file

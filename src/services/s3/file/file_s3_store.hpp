@@ -8,6 +8,9 @@
 // Commits are atomic and survive a crash: the bytes are written to a temp file first, then every
 // file the commit changes is named in an intent (ROOT/.mallard-s3/intents/) whose steps are each
 // idempotent; the intent is applied and removed, and replayed at open if the process died halfway.
+// A step that fails while the process goes on is tried again; if it keeps failing, the store
+// refuses every change (Unavailable) until it is opened again, which finishes the commit (reads
+// go on): README.md, "Commits".
 //
 // One process per ROOT: Open takes an flock on ROOT/.mallard-s3/lock and fails (Unavailable) while
 // another store holds it. Within the process, a reader/writer lock per bucket: commits and their
@@ -40,9 +43,17 @@ struct FileS3StoreOptions {
   // fsync bodies, sidecars, intents and directories before a commit returns. Off only in tests.
   bool durable = true;
   // Test hook: called before each step of a commit with its kind and index ("write#1"); returning
-  // true stops the commit there, intent left in place, as if the process had died. The store must
-  // then be destroyed and opened again (which replays the intent).
+  // true stops the commit there, intent left in place, as if the process had died (the store
+  // takes no further change, as after a failed commit). The store must then be destroyed and
+  // opened again (which replays the intent).
   std::function<bool(std::string_view step)> crash_before_step;
+  // Test hook: an I/O error without stopping the process. Called at each point of a commit where
+  // the disk can fail; returning true makes that point fail as the failed system call would:
+  //   "<kind>#<i>"   before step i (the step fails, nothing done; called again at each retry),
+  //   "<kind>#<i>+"  after step i applied (its effect is there, yet it reports an error),
+  //   "intent:write", "intent:fsync", "intent:remove", "syncfs", "steps:fsync" (the intent's
+  //   writing, its fsync, the unlink of an intent, syncfs, the fsyncs after a commit's steps).
+  std::function<bool(std::string_view point)> fail_step;
 };
 
 class FileS3Store final : public S3Store {
@@ -162,9 +173,11 @@ class FileS3Store final : public S3Store {
   IoStatus ApplyStep(const IntentStep& step, Touched& touched);
   // create_directories, noting the parent of each directory it creates for SyncTouched.
   IoStatus MakeParents(const std::filesystem::path& dir, Touched& touched);
-  void SyncTouched(const Touched& touched);
+  // fsync of every file and directory still there; the first failure.
+  IoStatus SyncTouched(const Touched& touched);
   // Writes the intent (synced), then calls `intent_written` (from then on the commit's temp body
-  // belongs to the intent), applies the steps, and removes the intent.
+  // belongs to the intent), applies the steps, and removes the intent. Succeeds when every step
+  // ran; a step that keeps failing leaves the intent and the store failed (EnterFailedState).
   StoreResult<Done> RunIntent(const std::vector<IntentStep>& steps, const std::function<void()>& intent_written);
 
   // Steps that make the key's history `history` (written, or removed when empty).
@@ -213,17 +226,45 @@ class FileS3Store final : public S3Store {
   // Takes from the queue (commit_mutex_ held) the puts one batch can commit together, in order.
   std::vector<PendingPut*> TakeBatch();
   void RunBatch(const std::vector<PendingPut*>& batch);
-  // Writes the intent file (synced when `sync`, with its directory); its path.
-  StoreResult<std::filesystem::path> WriteIntent(const std::vector<IntentStep>& steps, bool sync);
+  // Writes the intent file (synced when `sync`, with its directory); its path. On failure the
+  // intent is removed; when even that fails, `left_behind` is set and the store is failed: the
+  // next open may replay the intent, so the caller keeps the commit's bodies for it.
+  StoreResult<std::filesystem::path> WriteIntent(const std::vector<IntentStep>& steps, bool sync, bool& left_behind);
   // The test hook's verdict before step `index`.
   bool CrashBefore(const IntentStep& step, std::size_t index) const;
+  // The fail_step hook's verdict at `point`.
+  bool FailAt(std::string_view point) const;
+  // ApplyStep with the fail_step hook consulted before and after it.
+  IoStatus ApplyStepAt(const IntentStep& step, std::size_t index, Touched& touched);
+  // Step `index` of a running commit: applied, and tried again after a failure (steps are
+  // idempotent, and the caller's locks keep every other commit off its files) up to
+  // kStepAttempts times in all, a moment apart. The last failure when every attempt failed.
+  IoStatus RunStep(const IntentStep& step, std::size_t index, Touched& touched);
+  // Removes an intent file (absence is success).
+  IoStatus RemoveIntent(const std::filesystem::path& intent) const;
+
+  // The failed state (README.md, "Commits"). Entered when an intent must stay on disk while the
+  // process goes on: a step that kept failing (the commit is half applied), an intent that could
+  // not be removed, effects that could not be synced (the intent must stay to redo them), a test
+  // crash. Any later commit touching the same files would be overwritten when the next open
+  // replays that intent, so from then on every change is refused (Unavailable, naming `reason`)
+  // until the store is opened again. Reads go on. Reset, which deletes everything an intent could
+  // touch, removes the intents and leaves the state.
+  void EnterFailedState(const std::string& reason);
+  // Unavailable once the store has failed. Commits check it under their buckets' exclusive locks,
+  // which the commit that fails holds when it enters the state, and again under sync_mutex_
+  // (MakeIntentDurable): no later commit of the files an intent left behind names runs.
+  StoreResult<Done> RefuseIfFailed() const;
   // syncfs on ROOT's filesystem: every file and directory the store wrote is on disk after it.
   IoStatus SyncFilesystem() const;
   // Makes the intent just written (`intent`) durable before its steps run: by one syncfs when
   // `whole_filesystem` or when a batch left its effects unsynced (which that syncfs makes durable,
   // so the batch's intent goes; sync_mutex_ is held until it returns); else by fsync of the intent
-  // and its directory. On failure the intent is removed.
-  StoreResult<Done> MakeIntentDurable(const std::filesystem::path& intent, bool whole_filesystem);
+  // and its directory. On failure (also when the previous batch's intent cannot be removed: its
+  // replay would undo this commit; and when the store has failed, checked under sync_mutex_,
+  // since that batch spans buckets whose locks the commit that failed need not hold) no step runs
+  // and the intent is removed; when even that fails, `left_behind` is set as by WriteIntent.
+  StoreResult<Done> MakeIntentDurable(const std::filesystem::path& intent, bool whole_filesystem, bool& left_behind);
 
   FileLayout layout_;
   FileS3StoreOptions options_;
@@ -242,6 +283,8 @@ class FileS3Store final : public S3Store {
   // only in memory (replaying that batch's intent over them after a crash could undo them).
   std::mutex sync_mutex_;
   std::optional<std::filesystem::path> unsynced_batch_intent_;
+  mutable std::mutex failed_mutex_;
+  std::optional<std::string> failed_reason_;  // set: the store refuses changes (EnterFailedState)
   DirectoryListingCache listing_cache_;
   std::shared_mutex buckets_mutex_;  // the map below; exclusive for create, delete, reset
   std::map<std::string, std::shared_ptr<BucketState>, std::less<>> buckets_;

@@ -19,6 +19,7 @@ StoreResult<void> FileS3Store::CreateUpload(std::string_view bucket, const Uploa
   MALLARD_ASSIGN_OR_RETURN(auto state, FindBucket(bucket));
   std::unique_lock lock(state->mutex);
   if (state->deleted) return StoreFail(StoreErrc::BucketNotFound, std::string(bucket));
+  MALLARD_RETURN_IF_ERROR(RefuseIfFailed());
   if (state->uploads.contains(upload.upload_id)) {
     return StoreFail(StoreErrc::Conflict, "an upload with id " + upload.upload_id + " exists");
   }
@@ -87,6 +88,7 @@ StoreResult<PartRecord> FileS3Store::PutPart(std::string_view bucket, std::strin
   MALLARD_RETURN_IF_ERROR(writer->Finish(options_.durable));
   std::unique_lock lock(state->mutex);
   if (state->deleted) return StoreFail(StoreErrc::BucketNotFound, std::string(bucket));
+  MALLARD_RETURN_IF_ERROR(RefuseIfFailed());
   auto found = state->uploads.find(std::string(upload_id));
   if (found == state->uploads.end()) return StoreFail(StoreErrc::UploadNotFound, std::string(upload_id));
   const fs::path dir = layout_.UploadDir(bucket, upload_id);
@@ -126,6 +128,7 @@ StoreResult<void> FileS3Store::AbortUpload(std::string_view bucket, std::string_
   MALLARD_ASSIGN_OR_RETURN(auto state, FindBucket(bucket));
   std::unique_lock lock(state->mutex);
   if (state->deleted) return StoreFail(StoreErrc::BucketNotFound, std::string(bucket));
+  MALLARD_RETURN_IF_ERROR(RefuseIfFailed());
   auto found = state->uploads.find(std::string(upload_id));
   if (found == state->uploads.end()) return StoreFail(StoreErrc::UploadNotFound, std::string(upload_id));
   const fs::path dir = layout_.UploadDir(bucket, upload_id);
@@ -143,6 +146,7 @@ StoreResult<ObjectRecord> FileS3Store::CompleteUpload(std::string_view bucket, s
                                                       const std::vector<std::uint32_t>& part_numbers,
                                                       ObjectRecord record, const WriteCondition& condition) {
   MALLARD_ASSIGN_OR_RETURN(auto state, FindBucket(bucket));
+  MALLARD_RETURN_IF_ERROR(RefuseIfFailed());  // early, before the copy; RunIntent checks again
   const fs::path dir = layout_.UploadDir(bucket, upload_id);
   // The parts are opened under the lock and copied outside it: descriptors keep their bytes even
   // if the upload is aborted meanwhile (the commit below checks it is still there).
