@@ -1,5 +1,7 @@
 #include "app/data_dir_setup.hpp"
 
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -49,14 +51,21 @@ std::string StatePersistence::Prepare(const ServeConfig& config, gateway::Gatewa
     options.dir = config.data_dir;
     options.durability = *durability;
     options.interval = std::chrono::milliseconds(config.durability_interval_ms);
-    builder.WithStartupStep([holder, options, version](const std::vector<std::shared_ptr<services::Service>>& services)
-                                -> Status<std::string> {
+    // Services outside snapshots whose state is kept all the same: S3 in a file store (its objects
+    // are files, DIR/s3 by default) and DynamoDB Streams, which reads DynamoDB's store.
+    std::set<std::string> kept_elsewhere{"dynamodbstreams"};
+    if (auto s3 = config.module_settings.find("s3"); s3 != config.module_settings.end()) {
+      if (auto store = s3->second.find("store"); store != s3->second.end() && store->second.starts_with("file://"))
+        kept_elsewhere.insert("s3");
+    }
+    builder.WithStartupStep([holder, options, version, kept_elsewhere](
+                                const std::vector<std::shared_ptr<services::Service>>& services) -> Status<std::string> {
       std::vector<persistence::StatefulService> stateful;
       std::string without_snapshots;
       for (const auto& service : services) {
         if (auto* state = service->State()) {
           stateful.push_back({service->Descriptor().name, state});
-        } else {
+        } else if (!kept_elsewhere.contains(service->Descriptor().name)) {
           without_snapshots += (without_snapshots.empty() ? "" : ", ") + service->Descriptor().name;
         }
       }
