@@ -16,14 +16,12 @@ ScopeJournal::ScopeJournal(ServiceState& state, Mutates mutates, ScopeOf scope_o
 bool ScopeJournal::Attach(std::shared_ptr<StateChangeSink> sink) {
   std::lock_guard lock(mutex_);
   sink_ = std::move(sink);
+  attached_ = static_cast<bool>(sink_);
   return true;
 }
 
 protocol::OperationCallback ScopeJournal::Wrap(const protocol::OperationRequest& request, protocol::OperationCallback done) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!sink_ || !mutates_(request.operation)) return done;
-  }
+  if (!attached_.load(std::memory_order_acquire) || !mutates_(request.operation)) return done;
   return [self = shared_from_this(), context = request.context, input = request.input,
           done = std::move(done)](protocol::OperationResult result) {
     for (const auto& scope : self->scope_of_(context, input)) self->Changed(scope);  // failed calls too: a batch may have changed part
@@ -53,14 +51,11 @@ void ScopeJournal::Changed(const StateScope& scope) {
 void ScopeJournal::Close() {
   std::lock_guard lock(mutex_);
   sink_.reset();
+  attached_ = false;
 }
 
 void ScopeJournal::Reset(const std::function<void()>& reset) {
-  bool attached = false;
-  {
-    std::lock_guard lock(mutex_);
-    attached = static_cast<bool>(sink_);
-  }
+  const bool attached = attached_.load(std::memory_order_acquire);
   auto scopes = attached ? state_.Scopes() : Result<std::vector<StateScope>, std::string>(std::vector<StateScope>{});
   reset();
   if (scopes.ok())

@@ -7,6 +7,7 @@
 // an earlier one did), at the price of a save of the scope per change: right for scopes of
 // hundreds of resources, slow for ones of millions (those belong in a store that reports changes,
 // as SQS's and DynamoDB's memory stores do).
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -50,6 +51,9 @@ class ScopeJournal : public std::enable_shared_from_this<ScopeJournal> {
   ScopeOf scope_of_;
   std::mutex mutex_;  // one save-and-append at a time: the journal's last record is the newest state
   std::shared_ptr<StateChangeSink> sink_;
+  // Whether a sink is attached, read without the mutex: every request asks (Wrap), and the mutex is
+  // held for whole saves, which a read (ListTopics) must not wait behind.
+  std::atomic<bool> attached_{false};
 };
 
 // A ServiceState journaled by a ScopeJournal (SNS, STS, Athena, Redshift Data derive from it). The
