@@ -330,20 +330,27 @@ Status<std::string> AthenaState::Load(const services::StateScope& scope, int rec
     auto applied = apply();
     if (!applied.ok()) return Fail("athena: record " + std::to_string(index) + " (" + next->kind + "): " + applied.error());
   }
-  std::lock_guard lock(service_.mutex_);
-  auto& partition = service_.partitions_[PartitionKey(scope)];
-  for (auto& [name, group] : loaded.work_groups) partition.work_groups[name] = std::move(group);
-  for (auto& [name, catalog] : loaded.catalogs) partition.catalogs[name] = std::move(catalog);
-  for (auto& [name, database] : loaded.databases) partition.databases[name] = std::move(database);
-  for (auto& [id, query] : loaded.named_queries) partition.named_queries[id] = std::move(query);
-  for (auto& [key, statement] : loaded.prepared_statements) partition.prepared_statements[key] = std::move(statement);
-  for (auto& [name, reservation] : loaded.capacity_reservations) partition.capacity_reservations[name] = std::move(reservation);
-  for (auto& [arn, tags] : loaded.tags) partition.tags[arn] = std::move(tags);
-  for (auto& id : loaded.execution_order) {
-    if (partition.executions.insert_or_assign(id, std::move(loaded.executions.at(id))).second) partition.execution_order.push_back(id);
+  // A live execution a loaded one replaces stops: its result would land on the loaded one's id.
+  std::vector<std::shared_ptr<sqlengine::QueryJob>> replaced_jobs;
+  {
+    std::lock_guard lock(service_.mutex_);
+    auto& partition = service_.partitions_[PartitionKey(scope)];
+    for (auto& [name, group] : loaded.work_groups) partition.work_groups[name] = std::move(group);
+    for (auto& [name, catalog] : loaded.catalogs) partition.catalogs[name] = std::move(catalog);
+    for (auto& [name, database] : loaded.databases) partition.databases[name] = std::move(database);
+    for (auto& [id, query] : loaded.named_queries) partition.named_queries[id] = std::move(query);
+    for (auto& [key, statement] : loaded.prepared_statements) partition.prepared_statements[key] = std::move(statement);
+    for (auto& [name, reservation] : loaded.capacity_reservations) partition.capacity_reservations[name] = std::move(reservation);
+    for (auto& [arn, tags] : loaded.tags) partition.tags[arn] = std::move(tags);
+    for (auto& id : loaded.execution_order) {
+      if (auto live = partition.executions.find(id); live != partition.executions.end() && live->second.job)
+        replaced_jobs.push_back(live->second.job);
+      if (partition.executions.insert_or_assign(id, std::move(loaded.executions.at(id))).second) partition.execution_order.push_back(id);
+    }
+    for (auto& [token, id] : loaded.execution_tokens) partition.execution_tokens[token] = id;
+    for (auto& [token, id] : loaded.named_query_tokens) partition.named_query_tokens[token] = id;
   }
-  for (auto& [token, id] : loaded.execution_tokens) partition.execution_tokens[token] = id;
-  for (auto& [token, id] : loaded.named_query_tokens) partition.named_query_tokens[token] = id;
+  for (const auto& job : replaced_jobs) job->Cancel(service_.runner_->GetClock());
   return Done{};
 }
 

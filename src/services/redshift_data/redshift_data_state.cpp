@@ -192,21 +192,28 @@ Status<std::string> RedshiftDataState::Load(const services::StateScope& scope, i
       return Fail("redshift-data: record " + std::to_string(index) + ": unknown record kind \"" + next->kind + "\"");
     }
   }
-  std::lock_guard lock(service_.mutex_);
-  auto& partition = service_.partitions_[PartitionKey(scope)];
-  // A token must lead to a statement (ExecuteStatement answers a repeated token with it).
-  for (const auto& [token, id] : tokens) {
-    bool known = partition.statements.count(id) != 0 ||
-                 std::any_of(statements.begin(), statements.end(), [&](const StatementRecord& record) { return record.id == id; });
-    if (!known) return Fail("redshift-data: client_token " + token + " names statement " + id + ", which the records do not hold");
+  // A live statement a loaded one replaces stops, as Clear stops a scope's.
+  std::vector<std::shared_ptr<sqlengine::QueryJob>> replaced_jobs;
+  {
+    std::lock_guard lock(service_.mutex_);
+    auto& partition = service_.partitions_[PartitionKey(scope)];
+    // A token must lead to a statement (ExecuteStatement answers a repeated token with it).
+    for (const auto& [token, id] : tokens) {
+      bool known = partition.statements.count(id) != 0 ||
+                   std::any_of(statements.begin(), statements.end(), [&](const StatementRecord& record) { return record.id == id; });
+      if (!known) return Fail("redshift-data: client_token " + token + " names statement " + id + ", which the records do not hold");
+    }
+    for (auto& record : statements) {
+      service_.next_query_id_ = std::max(service_.next_query_id_, record.query_id + 1);
+      std::string id = record.id;
+      if (auto live = partition.statements.find(id); live != partition.statements.end() && live->second.job)
+        replaced_jobs.push_back(live->second.job);
+      auto [slot, inserted] = partition.statements.insert_or_assign(id, std::move(record));
+      if (inserted) partition.order.push_back(id);
+    }
+    for (auto& [token, id] : tokens) partition.client_tokens[token] = id;
   }
-  for (auto& record : statements) {
-    service_.next_query_id_ = std::max(service_.next_query_id_, record.query_id + 1);
-    std::string id = record.id;
-    auto [slot, inserted] = partition.statements.insert_or_assign(id, std::move(record));
-    if (inserted) partition.order.push_back(id);
-  }
-  for (auto& [token, id] : tokens) partition.client_tokens[token] = id;
+  for (const auto& job : replaced_jobs) job->Cancel(service_.runner_->GetClock());
   return Done{};
 }
 
