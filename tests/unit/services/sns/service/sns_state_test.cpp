@@ -263,6 +263,26 @@ void RoundTrip(Harness& harness, std::uint64_t seed) {
   EXPECT_EQ(SaveAll(*state), before);
 }
 
+// Journaling: a call naming another account's topic (Subscribe under its policy) changes that
+// account's scope, which is journaled with the caller's; strings that are not SNS ARNs name none.
+TEST(SnsStateTest, ACallNamingAnotherAccountsTopicJournalsThatScopeToo) {
+  RequestContext caller;
+  caller.account_id = "111111111111";
+  caller.region = "us-east-1";
+  json::object input{{"TopicArn", "arn:aws:sns:eu-west-1:222222222222:orders"},
+                     {"Endpoint", "arn:aws:sqs:eu-west-1:333333333333:q"},
+                     {"SubscriptionArn", "arn:aws-cn:sns:cn-north-1:444444444444:t:abc"},
+                     {"Protocol", "sqs"}, {"Bad", "arn:aws:sns::555555555555:x"}, {"Short", "arn:aws:sns"},
+                     {"Same", "arn:aws:sns:us-east-1:111111111111:mine"}, {"Number", 5}};
+  const auto scopes = SnsState::ScopesChangedBy(caller, input);
+  const std::set<services::StateScope> expected{{"111111111111", "us-east-1"},
+                                                {"222222222222", "eu-west-1"},
+                                                {"444444444444", "cn-north-1"}};
+  EXPECT_EQ(std::set<services::StateScope>(scopes.begin(), scopes.end()), expected);
+  EXPECT_EQ(scopes.size(), expected.size());  // no scope twice
+  EXPECT_EQ(scopes.front(), (services::StateScope{"111111111111", "us-east-1"}));
+}
+
 TEST(SnsStateTest, RandomStateRoundTripsThroughTheMemoryStore) {
   for (int run = 0; run < 10; ++run) {
     auto seed = Seed() + run;
