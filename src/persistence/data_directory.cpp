@@ -87,14 +87,20 @@ class DataDirectory::Sink final : public services::StateChangeSink {
 };
 
 std::string DataDirectory::EncodeChange(const std::string& service, const services::StateChange& change) {
-  json::object record;
-  record["service"] = service;
-  record["account"] = change.scope.account;
-  record["region"] = change.scope.region;
-  record["op"] = change.op == services::StateChange::Op::kPut ? "put" : "remove";
-  record["kind"] = change.record.kind;
-  record["body"] = change.record.body;
-  return json::serialize(record);
+  // Written out field by field rather than as a json::object, which would copy the body (a whole
+  // message or item) once more under the store's lock. Same text as serialising that object.
+  std::string out = "{\"service\":";
+  out += json::serialize(json::string_view(service));
+  out += ",\"account\":";
+  out += json::serialize(json::string_view(change.scope.account));
+  out += ",\"region\":";
+  out += json::serialize(json::string_view(change.scope.region));
+  out += change.op == services::StateChange::Op::kPut ? ",\"op\":\"put\",\"kind\":" : ",\"op\":\"remove\",\"kind\":";
+  out += json::serialize(json::string_view(change.record.kind));
+  out += ",\"body\":";
+  out += json::serialize(change.record.body);
+  out += '}';
+  return out;
 }
 
 Result<std::pair<std::string, services::StateChange>, std::string> DataDirectory::DecodeChange(std::string_view payload) {
@@ -282,9 +288,7 @@ void DataDirectory::DeliverWhenDurable(std::function<void()> deliver) {
     journal = journal_;
   }
   if (!journal || options_.durability != Durability::kFsync) return deliver();
-  std::uint64_t lsn = journal->LastLsn();
-  if (lsn <= journal->DurableLsn()) return deliver();  // nothing pending: reads never wait
-  journal->WhenDurable(lsn, std::move(deliver));
+  journal->WhenAllDurable(std::move(deliver));  // nothing pending: reads never wait
 }
 
 void DataDirectory::CompactInBackground() {

@@ -1,6 +1,6 @@
 #include "persistence/journal.hpp"
 
-#include <boost/crc.hpp>
+#include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
@@ -31,26 +31,48 @@ std::uint64_t GetLittle(const char* p, int bytes) {
   return v;
 }
 
-std::uint32_t FrameChecksum(std::string_view lsn_and_payload) {
-  boost::crc_32_type crc;
-  crc.process_bytes(lsn_and_payload.data(), lsn_and_payload.size());
-  return crc.checksum();
+// CRC-32 (ISO-HDLC, zlib's) of the frame's LSN bytes followed by its payload, without joining them.
+// zlib's is several times faster than a byte-at-a-time table, and the checksum is taken for every
+// change under its store's lock.
+std::uint32_t FrameChecksum(std::string_view lsn_bytes, std::string_view payload) {
+  uLong crc = crc32_z(0L, Z_NULL, 0);
+  crc = crc32_z(crc, reinterpret_cast<const Bytef*>(lsn_bytes.data()), lsn_bytes.size());
+  crc = crc32_z(crc, reinterpret_cast<const Bytef*>(payload.data()), payload.size());
+  return static_cast<std::uint32_t>(crc);
 }
 
-std::string ErrnoText(const std::string& what, const std::filesystem::path& path) {
-  return what + " " + path.string() + ": " + std::strerror(errno);
-}
-
-Status<std::string> WriteAll(int fd, std::string_view bytes) {
+// Writes `bytes` at `offset`, whole.
+Status<std::string> WriteAllAt(int fd, std::string_view bytes, std::uint64_t offset) {
   while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       return Fail(std::string("journal write: ") + std::strerror(errno));
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));
+    offset += static_cast<std::uint64_t>(n);
   }
   return Done{};
+}
+
+std::uint64_t RoundUp(std::uint64_t bytes) {
+  constexpr std::uint64_t kStep = 64u << 10;
+  return (bytes + kStep - 1) / kStep * kStep;
+}
+
+// Zeros from `from` to `to`: the room the next batches are written into.
+Status<std::string> WriteZeros(int fd, std::uint64_t from, std::uint64_t to) {
+  static const std::string kZeros(1u << 20, '\0');
+  while (from < to) {
+    std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>(to - from, kZeros.size()));
+    MALLARD_RETURN_IF_ERROR(WriteAllAt(fd, std::string_view(kZeros.data(), piece), from));
+    from += piece;
+  }
+  return Done{};
+}
+
+std::string ErrnoText(const std::string& what, const std::filesystem::path& path) {
+  return what + " " + path.string() + ": " + std::strerror(errno);
 }
 
 }  // namespace
@@ -71,16 +93,19 @@ std::string_view DurabilityName(Durability durability) {
   return "fsync";
 }
 
+void AppendJournalFrame(std::string& out, std::uint64_t lsn, std::string_view payload) {
+  std::string lsn_bytes;
+  PutU64(lsn_bytes, lsn);
+  out.reserve(out.size() + kFrameHeader + payload.size());
+  PutU32(out, static_cast<std::uint32_t>(payload.size()));
+  PutU32(out, FrameChecksum(lsn_bytes, payload));
+  out.append(lsn_bytes);
+  out.append(payload);
+}
+
 std::string EncodeJournalFrame(std::uint64_t lsn, std::string_view payload) {
-  std::string body;
-  body.reserve(8 + payload.size());
-  PutU64(body, lsn);
-  body.append(payload);
   std::string frame;
-  frame.reserve(kFrameHeader + payload.size());
-  PutU32(frame, static_cast<std::uint32_t>(payload.size()));
-  PutU32(frame, FrameChecksum(body));
-  frame.append(body);
+  AppendJournalFrame(frame, lsn, payload);
   return frame;
 }
 
@@ -117,7 +142,7 @@ Result<JournalScan, std::string> ReadJournal(const std::filesystem::path& path, 
       break;
     }
     std::string_view body(data.data() + at + 8, 8 + length);
-    if (FrameChecksum(body) != checksum) {
+    if (FrameChecksum(body.substr(0, 8), body.substr(8)) != checksum) {
       scan.dropped_reason = "a checksum mismatch";
       break;
     }
@@ -131,7 +156,14 @@ Result<JournalScan, std::string> ReadJournal(const std::filesystem::path& path, 
     at += kFrameHeader + length;
   }
   scan.good_bytes = at;
-  scan.dropped_bytes = data.size() - at;
+  // The writer preallocates room with zeros (see JournalWriter): zeros to the end of the file are
+  // room never written into, not damage.
+  if (!scan.dropped_reason.empty() && data.find_first_not_of('\0', at) == std::string::npos) {
+    scan.dropped_reason.clear();
+    scan.unused_bytes = data.size() - at;
+  } else {
+    scan.dropped_bytes = data.size() - at;
+  }
   return scan;
 }
 
@@ -142,7 +174,7 @@ Result<std::unique_ptr<JournalWriter>, std::string> JournalWriter::Open(const Jo
   if (next_lsn == 0) return Fail(std::string("journal LSNs start at 1"));
   int fd = ::open(options.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Fail(ErrnoText("cannot open journal", options.path));
-  if (::ftruncate(fd, static_cast<off_t>(keep_bytes)) != 0 || ::lseek(fd, 0, SEEK_END) < 0 || ::fdatasync(fd) != 0) {
+  if (::ftruncate(fd, static_cast<off_t>(keep_bytes)) != 0 || ::fdatasync(fd) != 0) {
     auto message = ErrnoText("cannot prepare journal", options.path);
     ::close(fd);
     return Fail(message);
@@ -153,11 +185,17 @@ Result<std::unique_ptr<JournalWriter>, std::string> JournalWriter::Open(const Jo
     ::fsync(dir);
     ::close(dir);
   }
-  return std::unique_ptr<JournalWriter>(new JournalWriter(options, fd, next_lsn));
+  return std::unique_ptr<JournalWriter>(new JournalWriter(options, fd, next_lsn, keep_bytes));
 }
 
-JournalWriter::JournalWriter(JournalOptions options, int fd, std::uint64_t next_lsn)
-    : options_(std::move(options)), fd_(fd), next_lsn_(next_lsn), durable_lsn_(next_lsn - 1), notified_lsn_(next_lsn - 1) {
+JournalWriter::JournalWriter(JournalOptions options, int fd, std::uint64_t next_lsn, std::uint64_t file_end)
+    : options_(std::move(options)),
+      fd_(fd),
+      file_end_(file_end),
+      allocated_end_(file_end),
+      next_lsn_(next_lsn),
+      durable_lsn_(next_lsn - 1),
+      notified_lsn_(next_lsn - 1) {
   writer_ = std::thread([this] { Run(); });
 }
 
@@ -168,6 +206,8 @@ JournalWriter::~JournalWriter() {
   }
   wake_writer_.notify_all();
   writer_.join();
+  // A clean close leaves no preallocated room behind (a crash may: the reader takes it as unused).
+  if (failure_.empty()) (void)::ftruncate(fd_, static_cast<off_t>(file_end_));
   ::close(fd_);
 }
 
@@ -181,7 +221,7 @@ std::uint64_t JournalWriter::Append(std::string_view payload) {
   // is told it is durable; nothing more is written.
   if (!failure_.empty()) return next_lsn_++;
   std::uint64_t lsn = next_lsn_++;
-  pending_ += EncodeJournalFrame(lsn, payload);
+  AppendJournalFrame(pending_, lsn, payload);
   ++stats_.records;
   if (options_.durability == Durability::kFsync) wake_writer_.notify_one();
   return lsn;
@@ -190,14 +230,27 @@ std::uint64_t JournalWriter::Append(std::string_view payload) {
 void JournalWriter::WhenDurable(std::uint64_t lsn, std::function<void()> done) {
   {
     std::lock_guard lock(mutex_);
-    if (!failure_.empty()) return;  // never acknowledged: the caller's request fails by timeout or shutdown
-    if (options_.durability == Durability::kFsync && lsn > durable_lsn_) {
-      waiters_.emplace(lsn, std::move(done));
-      wake_writer_.notify_one();
-      return;
-    }
+    if (!Await(lsn, done)) return;
   }
   done();
+}
+
+void JournalWriter::WhenAllDurable(std::function<void()> done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!Await(next_lsn_ - 1, done)) return;
+  }
+  done();
+}
+
+bool JournalWriter::Await(std::uint64_t lsn, std::function<void()>& done) {
+  if (!failure_.empty()) return false;  // never acknowledged: the caller's request fails by timeout or shutdown
+  if (options_.durability == Durability::kFsync && lsn > durable_lsn_) {
+    waiters_.emplace(lsn, std::move(done));
+    wake_writer_.notify_one();
+    return false;
+  }
+  return true;
 }
 
 std::uint64_t JournalWriter::LastLsn() const {
@@ -230,7 +283,36 @@ Status<std::string> JournalWriter::Flush() {
   return Done{};
 }
 
+Status<std::string> JournalWriter::WriteBatch(std::string_view batch) {
+  std::uint64_t end = file_end_ + batch.size();
+  if (end > allocated_end_) {
+    // Larger than the room made ahead (see MakeRoom): grown here, in the batch's own flush.
+    std::uint64_t room = RoundUp(end + kPreallocateBytes);
+    MALLARD_RETURN_IF_ERROR(WriteZeros(fd_, end, room));
+    allocated_end_ = room;
+  }
+  MALLARD_RETURN_IF_ERROR(WriteAllAt(fd_, batch, file_end_));
+  if (::fdatasync(fd_) != 0) return Fail(std::string("journal fdatasync: ") + std::strerror(errno));
+  file_end_ = end;
+  return Done{};
+}
+
+void JournalWriter::MakeRoom() {
+  // Appending grows the file, and a file that grows makes each fdatasync write the inode's new size
+  // as well as the data: a second synchronous write where the file system keeps no metadata journal
+  // (this machine's ext4: 0.16 ms a write + fdatasync appending, 0.11 ms overwriting, measured with
+  // a 2 KiB pwrite + fdatasync loop). So the file is grown ahead with zeros, durable before any
+  // batch lands in them, and a batch's fdatasync then writes its data alone. This runs after a
+  // batch's waiters are answered, so the ~1 ms a step costs delays the next batch, never an answer
+  // already due. A step that fails is not an error: the batch that needs the room grows the file
+  // itself, and reports what the disk says.
+  if (allocated_end_ - file_end_ >= kPreallocateBytes / 2) return;
+  std::uint64_t room = RoundUp(allocated_end_ + kPreallocateBytes);
+  if (WriteZeros(fd_, allocated_end_, room) && ::fdatasync(fd_) == 0) allocated_end_ = room;
+}
+
 void JournalWriter::Run() {
+  MakeRoom();
   std::unique_lock lock(mutex_);
   for (;;) {
     if (!failure_.empty()) {
@@ -246,17 +328,15 @@ void JournalWriter::Run() {
       wake_writer_.wait_for(lock, options_.interval, [&] { return stopping_ || flush_requested_; });
     }
     flush_requested_ = false;
-    std::string batch;
-    batch.swap(pending_);
+    // The batch goes to the writer's buffer; the appenders get back the previous one's capacity.
+    writing_.clear();
+    writing_.swap(pending_);
+    const std::string& batch = writing_;
     std::uint64_t batch_last = next_lsn_ - 1;
     bool stop_after = stopping_;
     lock.unlock();
     // Outside the lock: appends go on gathering the next batch while this one is written.
-    Status<std::string> written = Done{};
-    if (!batch.empty()) {
-      written = WriteAll(fd_, batch);
-      if (written && ::fdatasync(fd_) != 0) written = Fail(std::string("journal fdatasync: ") + std::strerror(errno));
-    }
+    Status<std::string> written = batch.empty() ? Status<std::string>(Done{}) : WriteBatch(batch);
     lock.lock();
     std::vector<std::function<void()>> ready;
     if (!written) {
@@ -273,11 +353,11 @@ void JournalWriter::Run() {
         waiters_.erase(waiters_.begin());
       }
     }
-    if (!ready.empty()) {
-      lock.unlock();
-      for (auto& done : ready) done();
-      lock.lock();
-    }
+    if (writing_.capacity() > kKeptBufferBytes) std::string().swap(writing_);  // after a huge record
+    lock.unlock();
+    for (auto& done : ready) done();
+    if (written && !stop_after) MakeRoom();
+    lock.lock();
     // Flush returns once the waiters up to here have been told, not only once the bytes are down.
     if (failure_.empty()) notified_lsn_ = batch_last;
     flushed_.notify_all();

@@ -8,7 +8,9 @@
 //   u32 payload length | u32 CRC-32 of (u64 LSN | payload) | u64 LSN | payload
 // LSNs are consecutive from the segment's first. A reader stops at the first frame that is short,
 // fails its checksum or breaks the LSN sequence (a torn write at a crash): everything before it is
-// good, the rest is reported as dropped and cut off when the journal is reopened for writing.
+// good, the rest is reported as dropped and cut off when the journal is reopened for writing —
+// unless the rest is all zeros: the writer grows the file ahead in zeroed steps, and a crash leaves
+// that unused room behind (a clean close cuts it off).
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -47,7 +49,8 @@ struct JournalRecord {
 struct JournalScan {
   std::vector<JournalRecord> records;
   std::uint64_t good_bytes = 0;     // bytes of whole, valid frames from the start
-  std::uint64_t dropped_bytes = 0;  // bytes after them (a torn or corrupt tail)
+  std::uint64_t unused_bytes = 0;   // zeros after them: room the writer had made and not used
+  std::uint64_t dropped_bytes = 0;  // bytes after them (a torn or corrupt tail); good + unused + dropped = size
   std::string dropped_reason;       // why reading stopped early ("" when the file ended cleanly)
 };
 
@@ -57,6 +60,7 @@ Result<JournalScan, std::string> ReadJournal(const std::filesystem::path& path, 
 
 // Encodes one frame (for tests that build damaged files, and for the writer).
 std::string EncodeJournalFrame(std::uint64_t lsn, std::string_view payload);
+void AppendJournalFrame(std::string& out, std::uint64_t lsn, std::string_view payload);
 
 struct JournalOptions {
   std::filesystem::path path;
@@ -82,6 +86,9 @@ class JournalWriter {
   // that covers it, kInterval at once. Runs on the writer thread (or the caller's when already
   // durable): `done` must be quick and must not append.
   void WhenDurable(std::uint64_t lsn, std::function<void()> done);
+  // WhenDurable for the last record appended so far (at once when nothing is pending), in one
+  // acquisition of the journal's lock: every answer with --data-dir passes here.
+  void WhenAllDurable(std::function<void()> done);
   // The LSN of the last appended record (0: none yet).
   std::uint64_t LastLsn() const;
   // The last LSN written and flushed.
@@ -100,11 +107,26 @@ class JournalWriter {
   Stats Statistics() const;
 
  private:
-  JournalWriter(JournalOptions options, int fd, std::uint64_t next_lsn);
+  JournalWriter(JournalOptions options, int fd, std::uint64_t next_lsn, std::uint64_t file_end);
   void Run();
+  // Under mutex_: files `done` as a waiter for `lsn` (false), or true when the caller is to call it
+  // now; false too after a failure, when it is never called.
+  bool Await(std::uint64_t lsn, std::function<void()>& done);
+  Status<std::string> WriteBatch(std::string_view batch);  // writer thread: write, fdatasync
+  void MakeRoom();                                         // writer thread: grow the file ahead
+
+  // The file grows ahead in zeroed steps of this many bytes (see MakeRoom): ~1 ms each here.
+  static constexpr std::uint64_t kPreallocateBytes = 1ull << 20;
+  // The writer keeps its batch buffer's capacity for the next batch up to this size.
+  static constexpr std::size_t kKeptBufferBytes = 16u << 20;
 
   JournalOptions options_;
   int fd_ = -1;
+  // Writer thread only (and the destructor after it stops): where the next batch goes, how far the
+  // file has been grown with zeros, and the batch being written.
+  std::uint64_t file_end_ = 0;
+  std::uint64_t allocated_end_ = 0;
+  std::string writing_;
   mutable std::mutex mutex_;
   std::condition_variable wake_writer_;
   std::condition_variable flushed_;
