@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kSnapshotPrefix = "snapshot-";
+constexpr int kCompactionNice = 10;
 constexpr std::string_view kSnapshotSuffix = ".jsonl";
 constexpr std::string_view kJournalPrefix = "journal-";
 constexpr std::string_view kJournalSuffix = ".log";
@@ -248,6 +250,9 @@ Status<std::string> DataDirectory::WriteSnapshot(std::uint64_t lsn) {
   temporary += ".tmp";
   if (auto saved = snapshots_.save(temporary); !saved) return Fail("cannot write a snapshot: " + saved.error());
   MALLARD_RETURN_IF_ERROR(SyncPath(temporary, false));
+  std::error_code size_error;
+  auto bytes = fs::file_size(temporary, size_error);
+  if (!size_error) last_snapshot_bytes_.store(bytes, std::memory_order_relaxed);
   std::error_code ec;
   fs::rename(temporary, final_path, ec);
   if (ec) return Fail("cannot rename " + temporary.string() + ": " + ec.message());
@@ -276,7 +281,12 @@ void DataDirectory::Append(const std::string& service, std::span<const services:
     std::uint64_t lsn = 0;
     for (const auto& change : changes) lsn = journal_->Append(EncodeChange(service, change));
     // Checked once per 1,024 records: the statistics take the journal's lock.
-    if (lsn / 1024 != (lsn - changes.size()) / 1024) compact = journal_->Statistics().bytes > options_.compact_after_bytes;
+    // The bound grows with the state (as Redis rewrites its AOF once it has doubled): a compaction
+    // rewrites everything, so compacting a 1 GB state every 64 MiB of changes would write 16 bytes
+    // for each one journaled; against the last snapshot's size it writes at most one.
+    if (lsn / 1024 != (lsn - changes.size()) / 1024)
+      compact = journal_->Statistics().bytes >
+                std::max(options_.compact_after_bytes, last_snapshot_bytes_.load(std::memory_order_relaxed));
   }
   if (compact) CompactInBackground();
 }
@@ -297,6 +307,10 @@ void DataDirectory::CompactInBackground() {
   if (compactor_.joinable()) compactor_.join();
   compacting_ = true;
   compactor_ = std::thread([this] {
+    // Background work at background priority: a compaction serialises the whole state (seconds of
+    // CPU for a million records), and on a server with one core to spare it would otherwise take
+    // half of it from the requests while it runs. Raising one's own nice value needs no privilege.
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kCompactionNice);
     if (auto compacted = Compact(); !compacted) spdlog::error("data directory: compaction failed: {}", compacted.error());
     std::lock_guard done(compaction_mutex_);
     compacting_ = false;

@@ -12,13 +12,15 @@
 // dropped and said so), then write a new snapshot and start a new segment, so every start begins
 // from one clean snapshot. Running: stores report their changes (StateChangeSink) and the journal
 // writes them; a request is answered once its changes are durable (DeliverWhenDurable). When the
-// journal grows past a bound, a new segment starts and a snapshot is written in the background;
+// journal grows past a bound (64 MiB, or the last snapshot's size if larger), a new segment starts
+// and a snapshot is written in the background, at a low CPU priority;
 // older files are removed once it is durable. A clean shutdown writes a last snapshot.
 //
 // Replay is safe over a snapshot taken while changes went on: a change is the whole new state of
 // one resource (or its removal) and is journaled under the store's lock with the change itself, so
 // a record older than the snapshot's LSN is in the snapshot, and replaying newer ones in order ends
 // at the last state whether or not the snapshot already held them.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -53,7 +55,8 @@ struct DataDirectoryOptions {
   std::filesystem::path dir;  // the --data-dir; state goes to dir/state
   Durability durability = Durability::kFsync;
   std::chrono::milliseconds interval{100};  // kInterval
-  std::uint64_t compact_after_bytes = 64ull << 20;  // a journal this large starts a new snapshot
+  // A journal this large, or as large as the last snapshot if that is larger, starts a new snapshot.
+  std::uint64_t compact_after_bytes = 64ull << 20;
 };
 
 class DataDirectory {
@@ -107,6 +110,7 @@ class DataDirectory {
   std::shared_mutex segment_mutex_;
   std::shared_ptr<JournalWriter> journal_;
   std::uint64_t segment_bytes_at_start_ = 0;
+  std::atomic<std::uint64_t> last_snapshot_bytes_{0};  // the compaction bound's other half
 
   std::mutex compaction_mutex_;  // one compaction at a time
   std::thread compactor_;

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <set>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -251,6 +252,53 @@ TEST_F(DataDirectoryTest, AJournalNamingAnUnknownServiceStopsTheStartAndKeepsThe
   ASSERT_FALSE(opened);
   EXPECT_NE(opened.error().find("'nosuch'"), std::string::npos) << opened.error();
   EXPECT_TRUE(fs::exists(dir_ / "state" / "journal-1.log"));
+}
+
+// The compaction bound grows with the state: a journal smaller than the last snapshot is not
+// compacted however small compact_after_bytes is (a compaction rewrites the whole state), and one
+// past it is. The bound is checked every 1,024 records; LSNs here: about 200 loaded, then on.
+TEST_F(DataDirectoryTest, TheJournalIsCompactedOncePastTheLastSnapshotsSizeNotBefore) {
+  {
+    FakeState state;
+    auto directory = OpenOn(state);
+    ASSERT_TRUE(directory);
+    for (int i = 0; i < 200; ++i) state.Put("key-" + std::to_string(i), std::string(1000, 'x'));
+    ASSERT_TRUE(directory->Close());
+  }
+  auto snapshot_lsns = [&] {
+    std::set<std::uint64_t> lsns;
+    for (const auto& entry : fs::directory_iterator(dir_ / "state")) {
+      auto name = entry.path().filename().string();
+      if (name.rfind("snapshot-", 0) == 0 && entry.path().extension() == ".jsonl")
+        lsns.insert(std::stoull(name.substr(9)));
+    }
+    return lsns;
+  };
+  FakeState state;
+  auto directory = OpenOn(state, 4 * 1024);
+  ASSERT_TRUE(directory);
+  ASSERT_EQ(snapshot_lsns().size(), 1u);
+  const std::uint64_t start = *snapshot_lsns().begin();
+  ASSERT_LT(start, 300u);
+  ASSERT_GT(fs::file_size(dir_ / "state" / ("snapshot-" + std::to_string(start) + ".jsonl")), 200u * 1000u);
+  auto put_hot = [&](int count) {
+    for (int i = 0; i < count; ++i) {
+      state.Put("hot", std::string(40, static_cast<char>('a' + i % 26)));
+      std::promise<void> durable;
+      directory->DeliverWhenDurable([&] { durable.set_value(); });
+      durable.get_future().wait();
+    }
+  };
+  // LSN 1,024 passes with ~140 KB journaled (~170 bytes a record): under the ~205 KB snapshot.
+  put_hot(900);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(snapshot_lsns(), std::set<std::uint64_t>{start});
+  // LSN 2,048 passes with ~310 KB journaled: a compaction starts.
+  put_hot(1000);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (*snapshot_lsns().rbegin() == start && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_GT(*snapshot_lsns().rbegin(), 2048u);
 }
 
 // A child runs 4 writer threads, each owning its keys and acknowledging an operation only after
