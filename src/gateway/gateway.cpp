@@ -396,10 +396,16 @@ void Gateway::DispatchRest(std::shared_ptr<services::Service> service, http::Htt
                            std::string request_id, http::Responder respond) {
   // --auth sigv4: the REST service's own rules and error shape (gateway_auth.cpp).
   std::optional<services::RestRequest::VerifiedSignature> signature;
+  protocol::SigningSecretLookup form_signature_lookup;
   if (options_.verify_signatures) {
-    if (auto rejected = Authenticate(request, request_id, &signature)) return respond(std::move(*rejected));
+    if (service->Descriptor().rest_protocol == "rest-xml" && IsUnsignedFormPost(request)) {
+      form_signature_lookup = SecretLookup();  // the service verifies the form's own signature
+    } else if (auto rejected = Authenticate(request, request_id, &signature)) {
+      return respond(std::move(*rejected));
+    }
   }
   services::RestRequest rest;
+  rest.form_signature_lookup = std::move(form_signature_lookup);
   rest.context = ContextFor(protocol::CredentialScopeOf(request), request, std::move(request_id));
   rest.signature = std::move(signature);
   rest.operation_name = std::make_shared<std::string>();

@@ -169,6 +169,10 @@ class Gateway final : public http::HttpHandler {
   // the shape of the service it routes to.
   // `verified`, when given, receives what a REST service needs of a verified SigV4 signature
   // (aws-chunked bodies chain their chunk signatures from it).
+  // --auth sigv4: the secrets requests may be signed with (configured keys, then STS-issued ones).
+  protocol::SigningSecretLookup SecretLookup() const;
+  // An S3 browser form upload, whose signature is in its body (RestRequest::form_signature_lookup).
+  static bool IsUnsignedFormPost(const http::HttpRequest& request);
   std::optional<http::HttpResponse> Authenticate(const http::HttpRequest& request, const std::string& request_id,
                                                  std::optional<services::RestRequest::VerifiedSignature>* verified =
                                                      nullptr) const;

@@ -5,6 +5,9 @@
 // rest_protocol "rest-xml") is verified by S3's rules (SigV4Check::s3) and answered in S3's XML.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "common/encoding.hpp"
 #include "common/ids.hpp"
 #include "gateway/gateway.hpp"
@@ -68,6 +71,32 @@ http::HttpResponse RenderS3AuthError(const http::HttpRequest& request, const Aws
 
 }  // namespace
 
+protocol::SigningSecretLookup Gateway::SecretLookup() const {
+  return [this](const std::string& access_key) -> std::optional<protocol::SigningSecret> {
+    if (auto found = options_.secret_by_access_key.find(access_key); found != options_.secret_by_access_key.end()) {
+      return protocol::SigningSecret{found->second, std::nullopt, false};
+    }
+    if (auto issued = options_.credentials->FindIncludingExpired(access_key)) {
+      return protocol::SigningSecret{issued->secret_access_key, issued->session_token,
+                                     issued->expires_millis <= WallClockMillis()};
+    }
+    return std::nullopt;
+  };
+}
+
+bool Gateway::IsUnsignedFormPost(const http::HttpRequest& request) {
+  // A browser form upload: POST of multipart/form-data with no Authorization header and no
+  // presigned query (a form's signature is one of its fields).
+  if (request.method != "POST" || request.Header("authorization") != nullptr) return false;
+  const std::string* type = request.Header("content-type");
+  constexpr std::string_view kForm = "multipart/form-data";
+  if (type == nullptr || type->size() < kForm.size() ||
+      !std::equal(kForm.begin(), kForm.end(), type->begin(),
+                  [](char a, char b) { return a == static_cast<char>(std::tolower(static_cast<unsigned char>(b))); }))
+    return false;
+  return request.query.find("X-Amz-Signature=") == std::string::npos && request.query.find("Signature=") == std::string::npos;
+}
+
 std::optional<http::HttpResponse> Gateway::Authenticate(const http::HttpRequest& request,
                                                         const std::string& request_id,
                                                         std::optional<services::RestRequest::VerifiedSignature>* verified) const {
@@ -102,16 +131,7 @@ std::optional<http::HttpResponse> Gateway::Authenticate(const http::HttpRequest&
   if (!service) return std::nullopt;
   const auto& descriptor = service->Descriptor();
 
-  protocol::SigningSecretLookup lookup = [this](const std::string& access_key) -> std::optional<protocol::SigningSecret> {
-    if (auto found = options_.secret_by_access_key.find(access_key); found != options_.secret_by_access_key.end()) {
-      return protocol::SigningSecret{found->second, std::nullopt, false};
-    }
-    if (auto issued = options_.credentials->FindIncludingExpired(access_key)) {
-      return protocol::SigningSecret{issued->secret_access_key, issued->session_token,
-                                     issued->expires_millis <= WallClockMillis()};
-    }
-    return std::nullopt;
-  };
+  protocol::SigningSecretLookup lookup = SecretLookup();
   bool s3 = descriptor.rest_protocol == "rest-xml";
   protocol::SigV4Check check;
   check.now_millis = WallClockMillis();

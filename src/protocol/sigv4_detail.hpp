@@ -58,5 +58,7 @@ std::optional<AuthRejection> VerifyS3SigV2(const http::HttpRequest& request, con
                                            const SigV4Check& check, VerifiedSigV4* verified);
 // Whether a request carries a SigV2 signature in S3's forms.
 bool HasSigV2(const http::HttpRequest& request);
+// SigV2's signature: base64 of HMAC-SHA1 under the secret.
+std::string HmacSha1Base64(std::string_view key, std::string_view data);
 
 }  // namespace mallard::protocol::sigv4_detail

@@ -33,14 +33,6 @@ bool IsSubResource(std::string_view name) {
   return std::find(std::begin(kSubResources), std::end(kSubResources), name) != std::end(kSubResources);
 }
 
-std::string HmacSha1Base64(std::string_view key, std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), digest, &length);
-  return Base64Encode(std::string_view(reinterpret_cast<const char*>(digest), length));
-}
-
 struct SigV2Parts {
   bool presigned = false;
   std::string access_key;
@@ -49,6 +41,14 @@ struct SigV2Parts {
 };
 
 }  // namespace
+
+std::string HmacSha1Base64(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), digest, &length);
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(digest), length));
+}
 
 bool HasSigV2(const http::HttpRequest& request) {
   if (const std::string* authorization = request.Header("authorization")) {

@@ -104,6 +104,22 @@ Result<VerifiedSigV4, AuthRejection> VerifySigV4WithDetails(const http::HttpRequ
                                                             const SigningSecretLookup& lookup, const SigV4Check& check);
 
 // S3's XAmzContentSHA256Mismatch, for a streamed body whose SHA-256 (hex) is not the declared one.
+// S3 POST Object (a browser form upload): the form signs its base64 POST policy, and the signing
+// fields are form fields, not headers. SigV4: X-Amz-Algorithm AWS4-HMAC-SHA256, X-Amz-Credential
+// AKID/DATE/REGION/s3/aws4_request, X-Amz-Signature = hex HMAC-SHA256 of the policy under the key
+// derived for that scope. SigV2: AWSAccessKeyId, Signature = base64 HMAC-SHA1 of the policy.
+// Temporary credentials need their x-amz-security-token field. Rejections are in S3's words.
+struct PostPolicySignature {
+  std::string policy;  // the Policy field as sent (base64): what is signed
+  bool sigv4 = true;
+  std::string algorithm;   // X-Amz-Algorithm
+  std::string credential;  // X-Amz-Credential
+  std::string signature;   // X-Amz-Signature, or SigV2's Signature
+  std::string access_key_id;  // SigV2's AWSAccessKeyId
+  std::optional<std::string> security_token;
+};
+std::optional<AuthRejection> VerifyPostPolicySignature(const PostPolicySignature& form, const SigningSecretLookup& lookup);
+
 AuthRejection S3PayloadHashMismatch(std::string_view declared_sha256, std::string_view computed_sha256);
 
 // How a service reports authentication failures.

@@ -16,6 +16,7 @@
 #include "observability/metrics.hpp"
 #include "protocol/operation.hpp"
 #include "protocol/shape.hpp"
+#include "protocol/sigv4_verify.hpp"
 #include "services/kit/service_state.hpp"
 
 namespace mallard::services {
@@ -84,6 +85,11 @@ struct RestRequest {
     std::string scope;           // "20260101/us-east-1/s3/aws4_request"
   };
   std::optional<VerifiedSignature> signature;
+  // Set (--auth sigv4) for an S3 browser form upload sent without a signature of its own: its
+  // signature is a form field over the POST policy, which only the service reads, so the gateway
+  // lets the request through and the service must verify that signature with this, and refuse
+  // the request if it is anything but a POST Object. Null otherwise.
+  protocol::SigningSecretLookup form_signature_lookup;
   // Where the service names the operation it routed the request to ("GetObject"), for the
   // gateway's metrics and request log; null when nobody asks.
   std::shared_ptr<std::string> operation_name;

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "common/encoding.hpp"
+#include "protocol/sigv4_verify.hpp"
 #include "services/s3/codec/content_checksums.hpp"
 #include "services/s3/s3_attributes.hpp"
 #include "services/s3/s3_call.hpp"
@@ -132,6 +133,28 @@ class PostUpload : public std::enable_shared_from_this<PostUpload> {
                                                      : std::vector<std::string_view>{"AWSAccessKeyId", "Signature"};
       for (auto name : required) {
         if (FieldOf(fields, name) == nullptr) return Fail(errors::PostMissingField(name));
+      }
+    }
+    if (const auto& lookup = call_->request().form_signature_lookup) {
+      // --auth sigv4: the form's own signature is all that authenticates this request. Without a
+      // policy the upload is anonymous, which needs a bucket policy granting it (Mallard has none).
+      if (policy_field == nullptr) return Fail(errors::AccessDenied());
+      protocol::PostPolicySignature form;
+      form.policy = *policy_field;
+      form.sigv4 = sigv4;
+      auto value_of = [&](std::string_view name) {
+        const std::string* field = FieldOf(fields, name);
+        return field != nullptr ? *field : std::string();
+      };
+      form.algorithm = value_of("x-amz-algorithm");
+      form.credential = value_of("x-amz-credential");
+      form.signature = sigv4 ? value_of("x-amz-signature") : value_of("signature");
+      form.access_key_id = value_of("awsaccesskeyid");
+      if (const std::string* token = FieldOf(fields, "x-amz-security-token")) form.security_token = *token;
+      if (auto rejected = protocol::VerifyPostPolicySignature(form, lookup)) {
+        protocol::AuthErrorStyle style;
+        style.s3 = true;
+        return Fail(protocol::AuthError(*rejected, style));
       }
     }
     key_ = *key;

@@ -133,6 +133,11 @@ void S3Service::HandleRest(services::RestRequest request, http::Responder respon
     S3Call failed(shared_from_this(), std::move(request), S3Route{}, std::move(query), std::move(respond));
     return failed.Fail(route.error());
   }
+  if (request.form_signature_lookup && route.value().operation != "PostObject") {
+    // Let through unsigned as a form upload (--auth sigv4), it is not one: anonymous, refused.
+    S3Call refused(shared_from_this(), std::move(request), S3Route{}, std::move(query), std::move(respond));
+    return refused.Fail(errors::AccessDenied());
+  }
   auto found = handlers_.find(route.value().operation);
   auto call = std::make_shared<S3Call>(shared_from_this(), std::move(request), std::move(route).value(), std::move(query),
                                        std::move(respond));
