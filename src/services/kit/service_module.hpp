@@ -67,8 +67,9 @@ class ModuleResources {
 // A module with its store open, before the server exists.
 struct OpenedModule {
   std::string store_description;  // for the start-up log line; never a password
-  // A blocking reachability probe of a remote store, bounded by its own timeouts (empty: the store
-  // is in-process). Returns nullopt when reachable, else why not.
+  // A blocking reachability probe of a remote store, bounded by its own timeouts, or a check of an
+  // in-process store that can stop taking changes (S3's file store); empty when there is nothing
+  // to probe. Returns nullopt when available, else why not.
   std::function<std::optional<std::string>()> probe;
   // Builds the module's services on the server's context (once, when the server starts).
   std::function<std::vector<std::shared_ptr<Service>>(const ServiceContext&)> build;

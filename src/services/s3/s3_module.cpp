@@ -76,6 +76,7 @@ Result<kit::OpenedModule, std::string> Open(const kit::SettingValues& settings, 
       }
       return Fail("cannot open the S3 store in " + root.string() + ": " + file_store.error().detail);
     }
+    file::FileS3Store* file_raw = file_store.value().get();
     S3Store* raw = file_store.value().release();
     // A temporary root goes with the store: removed once the last user of the store is gone.
     store = std::shared_ptr<S3Store>(raw, [root, temporary](S3Store* doomed) {
@@ -85,6 +86,13 @@ Result<kit::OpenedModule, std::string> Open(const kit::SettingValues& settings, 
         fs::remove_all(root, ignored);
       }
     });
+    // In process, but it can fail: after a commit that kept failing it refuses every change until
+    // restarted, and health says so. The probe holds the store weakly: it may outlive the server.
+    opened.probe = [weak = std::weak_ptr<S3Store>(store), file_raw]() -> std::optional<std::string> {
+      auto held = weak.lock();
+      if (!held) return std::nullopt;
+      return file_raw->FailureReason();
+    };
     opened.s3_files = std::make_shared<services::S3LocalFiles>(root);
     opened.store_description = temporary ? "file (temporary: " + root.string() + ")" : "file://" + root.string();
   } else {

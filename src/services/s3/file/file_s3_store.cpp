@@ -414,6 +414,13 @@ void FileS3Store::EnterFailedState(const std::string& reason) {
   if (!failed_reason_) failed_reason_ = reason;
 }
 
+std::optional<std::string> FileS3Store::FailureReason() const {
+  std::lock_guard lock(failed_mutex_);
+  if (!failed_reason_) return std::nullopt;
+  return "the S3 file store at " + layout_.Root().string() + " takes no changes since a commit failed (" +
+         *failed_reason_ + "); restart to finish that commit";
+}
+
 StoreResult<Done> FileS3Store::RefuseIfFailed() const {
   std::lock_guard lock(failed_mutex_);
   if (!failed_reason_) return Done{};

@@ -65,6 +65,9 @@ class FileS3Store final : public S3Store {
 
   std::string Name() const override;
   std::optional<std::filesystem::path> RootDirectory() const override { return layout_.Root(); }
+  // Why the store takes no changes (the failed state, see EnterFailedState); nullopt while it does.
+  // For the health endpoint, which must show a store that refuses every write.
+  std::optional<std::string> FailureReason() const;
 
   StoreResult<void> CreateBucket(const BucketRecord& bucket) override;
   StoreResult<BucketRecord> GetBucket(std::string_view name) override;

@@ -490,9 +490,13 @@ TEST(FileS3StoreFailure, AStepThatKeepsFailingStopsChangesUntilReopened) {
     ASSERT_TRUE(store->CreateBucket(BucketRecord{"u", "000000000000", "us-east-1", 1, Versioning::Unversioned, {}}).ok());
     ASSERT_TRUE(PutBytes(*store, "u", "k", "one").ok());
     ASSERT_TRUE(PutBytes(*store, "u", "other", "kept").ok());
+    EXPECT_EQ(store->FailureReason(), std::nullopt);
     armed = true;
     auto failed = PutBytes(*store, "u", "k", "two");
     ASSERT_FALSE(failed.ok()) << "a commit whose step kept failing was acknowledged";
+    // What the health endpoint shows (the S3 module's probe).
+    ASSERT_TRUE(store->FailureReason().has_value());
+    EXPECT_NE(store->FailureReason()->find("takes no changes"), std::string::npos) << *store->FailureReason();
     EXPECT_EQ(failed.error().code, StoreErrc::StorageFailed);
     armed = false;
     auto refused = PutBytes(*store, "u", "k", "three");
@@ -513,6 +517,7 @@ TEST(FileS3StoreFailure, AStepThatKeepsFailingStopsChangesUntilReopened) {
     store.reset();
     auto reopened = OpenStore(dir.path());
     ASSERT_NE(reopened, nullptr);
+    EXPECT_EQ(reopened->FailureReason(), std::nullopt);
     EXPECT_EQ(CurrentBytes(*reopened, "u", "k"), "two");  // the replay finished the failed commit
     EXPECT_EQ(CurrentBytes(*reopened, "u", "other"), "kept");
     ASSERT_TRUE(PutBytes(*reopened, "u", "k", "four").ok());
