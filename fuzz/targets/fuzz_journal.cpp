@@ -12,7 +12,8 @@
 // frame comes back and nothing is dropped; a cut at a frame boundary drops nothing it did not cut;
 // zeros after the frames are unused room, not damage, unless one byte in them is not zero.
 // DecodeChange never crashes, an error has a message, and a decoded change encodes back to one
-// that decodes the same, in the text boost::json gives the same record as an object.
+// that decodes the same, in the text boost::json gives the same record as an object; so does
+// DecodeChanges (a call's changes as one record, a JSON array).
 #include <unistd.h>
 
 #include <cstdint>
@@ -39,7 +40,27 @@ const std::filesystem::path& ScratchFile() {
   return path;
 }
 
+void CheckDecodeMany(std::string_view payload, std::string_view input) {
+  // A call's changes as one record (a JSON array of changes, or one change): never a crash, an
+  // error has a message, and what decodes encodes back (per service) to records that decode the same.
+  auto decoded = persistence::DataDirectory::DecodeChanges(payload);
+  if (!decoded) {
+    if (decoded.error().empty()) fuzz::FailCheck("DecodeChanges refused without a message", input);
+    return;
+  }
+  if (decoded->empty()) fuzz::FailCheck("DecodeChanges returned no change", input);
+  for (const auto& [service, change] : *decoded) {
+    std::vector<services::StateChange> one{change, change};
+    auto again = persistence::DataDirectory::DecodeChanges(persistence::DataDirectory::EncodeChanges(service, one));
+    if (!again || again->size() != 2 || (*again)[1].first != service || (*again)[1].second.record.body != change.record.body)
+      fuzz::FailCheck("changes decoded from a record do not survive EncodeChanges", input);
+  }
+  if (persistence::DataDirectory::DecodeChange(payload) && decoded->size() != 1)
+    fuzz::FailCheck("a single change decodes as several", input);
+}
+
 void CheckDecode(std::string_view payload, std::string_view input) {
+  CheckDecodeMany(payload, input);
   auto decoded = persistence::DataDirectory::DecodeChange(payload);
   if (!decoded) {
     if (decoded.error().empty()) fuzz::FailCheck("DecodeChange refused without a message", input);

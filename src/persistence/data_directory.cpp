@@ -105,12 +105,19 @@ std::string DataDirectory::EncodeChange(const std::string& service, const servic
   return out;
 }
 
-Result<std::pair<std::string, services::StateChange>, std::string> DataDirectory::DecodeChange(std::string_view payload) {
+namespace {
+
+Result<json::value, std::string> ParseRecord(std::string_view payload) {
   boost::system::error_code ec;
   json::parse_options options;
   options.max_depth = 4096;  // DynamoDB items nest 32 levels and more inside the record
   auto value = json::parse(payload, ec, {}, options);
-  if (ec || !value.is_object()) return Fail(std::string("a journal record is not a JSON object"));
+  if (ec) return Fail(std::string("a journal record is not JSON"));
+  return value;
+}
+
+Result<std::pair<std::string, services::StateChange>, std::string> ChangeFrom(const json::value& value) {
+  if (!value.is_object()) return Fail(std::string("a journal record is not a JSON object"));
   const auto& object = value.as_object();
   auto text = [&](std::string_view key) -> const json::string* {
     const auto* member = object.if_contains(key);
@@ -127,6 +134,41 @@ Result<std::pair<std::string, services::StateChange>, std::string> DataDirectory
   change.scope = {std::string(*account), std::string(*region)};
   change.record = {std::string(*kind), body->as_object()};
   return std::pair<std::string, services::StateChange>{std::string(*service), std::move(change)};
+}
+
+}  // namespace
+
+Result<std::pair<std::string, services::StateChange>, std::string> DataDirectory::DecodeChange(std::string_view payload) {
+  MALLARD_ASSIGN_OR_RETURN(auto value, ParseRecord(payload));
+  return ChangeFrom(value);
+}
+
+std::string DataDirectory::EncodeChanges(const std::string& service, std::span<const services::StateChange> changes) {
+  if (changes.size() == 1) return EncodeChange(service, changes.front());
+  std::string out = "[";
+  for (const auto& change : changes) {
+    if (out.size() > 1) out += ',';
+    out += EncodeChange(service, change);
+  }
+  out += ']';
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, services::StateChange>>, std::string> DataDirectory::DecodeChanges(
+    std::string_view payload) {
+  MALLARD_ASSIGN_OR_RETURN(auto value, ParseRecord(payload));
+  std::vector<std::pair<std::string, services::StateChange>> changes;
+  if (!value.is_array()) {
+    MALLARD_ASSIGN_OR_RETURN(auto change, ChangeFrom(value));
+    changes.push_back(std::move(change));
+    return changes;
+  }
+  if (value.as_array().empty()) return Fail(std::string("a journal record holds an empty list of changes"));
+  for (const auto& element : value.as_array()) {
+    MALLARD_ASSIGN_OR_RETURN(auto change, ChangeFrom(element));
+    changes.push_back(std::move(change));
+  }
+  return changes;
 }
 
 DataDirectory::DataDirectory(DataDirectoryOptions options, std::vector<StatefulService> services, SnapshotIo snapshots)
@@ -165,7 +207,17 @@ Result<std::unique_ptr<DataDirectory>, std::string> DataDirectory::Open(DataDire
   } else {
     for (auto& service : directory->services_) directory->unjournaled_.push_back(service.name);
   }
-  // Every start begins from one snapshot of what was recovered; older files go once it is durable.
+  // Every start begins a new snapshot of what was recovered; older files go once it is durable.
+  // With a journal and nothing dropped, it is written in the background while requests are served
+  // (for a million items it takes seconds): until it is done, the old snapshot and segments, which
+  // read through to the new segment, are the state. A start that dropped a damaged tail writes it
+  // first: the damaged segment would otherwise stop the next start's replay there, before the new
+  // segment's changes.
+  if (directory->options_.durability != Durability::kNone && !directory->dropped_at_start_) {
+    directory->start_summary_ += "; a new snapshot is being written in the background";
+    directory->CompactInBackground();
+    return directory;
+  }
   MALLARD_RETURN_IF_ERROR(directory->WriteSnapshot(lsn));
   directory->RemoveOlderThan(lsn);
   return directory;
@@ -180,6 +232,9 @@ Result<std::uint64_t, std::string> DataDirectory::Recover() {
     if (auto loaded = snapshots_.load(path); !loaded) return Fail("cannot load " + path.string() + ": " + loaded.error());
     snapshot_lsn = lsn;
     summary = "loaded " + path.filename().string();
+    std::error_code size_error;
+    auto bytes = fs::file_size(path, size_error);
+    if (!size_error) last_snapshot_bytes_.store(bytes, std::memory_order_relaxed);
   } else {
     summary = "no snapshot";
   }
@@ -202,16 +257,17 @@ Result<std::uint64_t, std::string> DataDirectory::Recover() {
                   std::to_string(expected) + " is missing)";
         break;
       }
-      auto decoded = DecodeChange(record.payload);
+      auto decoded = DecodeChanges(record.payload);
       if (!decoded) return Fail(path.string() + " LSN " + std::to_string(record.lsn) + ": " + decoded.error());
-      auto& [service, change] = *decoded;
-      auto found = by_name.find(service);
-      if (found == by_name.end())
-        return Fail(path.string() + " LSN " + std::to_string(record.lsn) + " changes service '" + service +
-                    "', which this server does not run");
-      if (auto applied = found->second->Apply(change); !applied)
-        return Fail(path.string() + " LSN " + std::to_string(record.lsn) + " (" + service + " " + change.record.kind +
-                    "): " + applied.error());
+      for (auto& [service, change] : *decoded) {
+        auto found = by_name.find(service);
+        if (found == by_name.end())
+          return Fail(path.string() + " LSN " + std::to_string(record.lsn) + " changes service '" + service +
+                      "', which this server does not run");
+        if (auto applied = found->second->Apply(change); !applied)
+          return Fail(path.string() + " LSN " + std::to_string(record.lsn) + " (" + service + " " +
+                      change.record.kind + "): " + applied.error());
+      }
       expected = record.lsn + 1;
       ++replayed;
     }
@@ -222,6 +278,7 @@ Result<std::uint64_t, std::string> DataDirectory::Recover() {
     }
   }
   summary += ", replayed " + std::to_string(replayed) + " journaled change" + (replayed == 1 ? "" : "s");
+  dropped_at_start_ = !dropped.empty();
   if (!dropped.empty()) {
     summary += "; dropped " + dropped + ": changes after it were not acknowledged durably or are damaged";
     spdlog::warn("data directory {}: dropped {}", options_.dir.string(), dropped);
@@ -240,6 +297,7 @@ Status<std::string> DataDirectory::StartSegment(std::uint64_t first_lsn) {
     if (auto flushed = journal_->Flush(); !flushed) return Fail(flushed.error());
   }
   journal_ = std::shared_ptr<JournalWriter>(std::move(opened).value());
+  segment_first_lsn_ = first_lsn;
   segment_bytes_at_start_ = 0;
   return Done{};
 }
@@ -278,13 +336,16 @@ void DataDirectory::Append(const std::string& service, std::span<const services:
   {
     std::shared_lock lock(segment_mutex_);
     if (!journal_) return;
-    std::uint64_t lsn = 0;
-    for (const auto& change : changes) lsn = journal_->Append(EncodeChange(service, change));
+    if (changes.empty()) return;
+    // One record for all of a call's changes, whatever their number: they are one atomic unit of
+    // the store (a transaction's items, a message moved to its dead-letter queue), and separate
+    // records could be cut apart by a crash, so a replay would apply half of a transaction.
+    std::uint64_t lsn = journal_->Append(EncodeChanges(service, changes));
     // Checked once per 1,024 records: the statistics take the journal's lock.
     // The bound grows with the state (as Redis rewrites its AOF once it has doubled): a compaction
     // rewrites everything, so compacting a 1 GB state every 64 MiB of changes would write 16 bytes
     // for each one journaled; against the last snapshot's size it writes at most one.
-    if (lsn / 1024 != (lsn - changes.size()) / 1024)
+    if (lsn % 1024 == 0)
       compact = journal_->Statistics().bytes >
                 std::max(options_.compact_after_bytes, last_snapshot_bytes_.load(std::memory_order_relaxed));
   }
@@ -299,6 +360,11 @@ void DataDirectory::DeliverWhenDurable(std::function<void()> deliver) {
   }
   if (!journal || options_.durability != Durability::kFsync) return deliver();
   journal->WhenAllDurable(std::move(deliver));  // nothing pending: reads never wait
+}
+
+bool DataDirectory::CompactionRunning() {
+  std::lock_guard lock(compaction_mutex_);
+  return compacting_;
 }
 
 void DataDirectory::CompactInBackground() {
@@ -329,11 +395,16 @@ Status<std::string> DataDirectory::Compact() {
     std::unique_lock lock(segment_mutex_);
     next = journal_->LastLsn() + 1;
     if (auto flushed = journal_->Flush(); !flushed) return Fail(flushed.error());
-    JournalOptions journal_options{state_dir_ / Named(kJournalPrefix, next, kJournalSuffix), options_.durability,
-                                   options_.interval};
-    auto opened = JournalWriter::Open(journal_options, next, 0);
-    if (!opened) return Fail(opened.error());
-    journal_ = std::shared_ptr<JournalWriter>(std::move(opened).value());
+    // A segment with no record yet stays: a new one would have its name, and the old writer,
+    // closing, would cut the file the new one writes to.
+    if (next != segment_first_lsn_) {
+      JournalOptions journal_options{state_dir_ / Named(kJournalPrefix, next, kJournalSuffix), options_.durability,
+                                     options_.interval};
+      auto opened = JournalWriter::Open(journal_options, next, 0);
+      if (!opened) return Fail(opened.error());
+      journal_ = std::shared_ptr<JournalWriter>(std::move(opened).value());
+      segment_first_lsn_ = next;
+    }
   } else {
     auto snapshots = FilesNumbered(state_dir_, kSnapshotPrefix, kSnapshotSuffix);
     next = snapshots.empty() ? 1 : snapshots.back().first + 1;

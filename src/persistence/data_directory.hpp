@@ -9,8 +9,8 @@
 //                                    name; records from the snapshot's LSN on are replayed over it
 //
 // Start: load the newest snapshot, replay the journal over it in order (a torn or corrupt tail is
-// dropped and said so), then write a new snapshot and start a new segment, so every start begins
-// from one clean snapshot. Running: stores report their changes (StateChangeSink) and the journal
+// dropped and said so), start a new segment, and write a new snapshot: in the background while
+// requests are served, or before them when a damaged tail was dropped. Running: stores report their changes (StateChangeSink) and the journal
 // writes them; a request is answered once its changes are durable (DeliverWhenDurable). When the
 // journal grows past a bound (64 MiB, or the last snapshot's size if larger), a new segment starts
 // and a snapshot is written in the background, at a low CPU priority;
@@ -73,6 +73,8 @@ class DataDirectory {
   void DeliverWhenDurable(std::function<void()> deliver);
   // Starts a new segment and writes a snapshot (the background compaction, and at start).
   Status<std::string> Compact();
+  // Whether a background compaction (the start's snapshot included) is running.
+  bool CompactionRunning();
   // At a clean shutdown, once no request runs: a last snapshot, the journal flushed.
   Status<std::string> Close();
 
@@ -85,6 +87,11 @@ class DataDirectory {
   // Encoding of a journal record (exposed for tests).
   static std::string EncodeChange(const std::string& service, const services::StateChange& change);
   static Result<std::pair<std::string, services::StateChange>, std::string> DecodeChange(std::string_view payload);
+  // A call's changes as one record: one change as EncodeChange writes it, several as a JSON array
+  // of those, so that a crash never keeps part of them. DecodeChanges reads both forms.
+  static std::string EncodeChanges(const std::string& service, std::span<const services::StateChange> changes);
+  static Result<std::vector<std::pair<std::string, services::StateChange>>, std::string> DecodeChanges(
+      std::string_view payload);
 
  private:
   class Sink;
@@ -110,6 +117,8 @@ class DataDirectory {
   std::shared_mutex segment_mutex_;
   std::shared_ptr<JournalWriter> journal_;
   std::uint64_t segment_bytes_at_start_ = 0;
+  std::uint64_t segment_first_lsn_ = 0;  // the current segment's first LSN (its name)
+  bool dropped_at_start_ = false;        // Recover dropped a damaged tail
   std::atomic<std::uint64_t> last_snapshot_bytes_{0};  // the compaction bound's other half
 
   std::mutex compaction_mutex_;  // one compaction at a time

@@ -89,6 +89,16 @@ class FakeState final : public services::ServiceState {
     items_.erase(key);
     Report(StateChange{StateChange::Op::kRemove, kScope, {"item", json::object{{"key", key}}}});
   }
+  // Several keys in one atomic unit (as a transaction): one Record call with a change each.
+  void PutAll(const std::vector<std::string>& keys, const std::string& value) {
+    std::lock_guard lock(mutex_);
+    std::vector<StateChange> changes;
+    for (const auto& key : keys) {
+      items_[key] = value;
+      changes.push_back(StateChange{StateChange::Op::kPut, kScope, {"item", json::object{{"key", key}, {"value", value}}}});
+    }
+    if (sink_) sink_->Record(changes);
+  }
   std::map<std::string, std::string> Items() {
     std::lock_guard lock(mutex_);
     return items_;
@@ -126,6 +136,15 @@ SnapshotIo SnapshotsOf(FakeState& state) {
     });
   };
   return io;
+}
+
+// Waits for the background compaction an open starts (the start's snapshot), so that what a test
+// writes next is in the journal only.
+void AwaitStartSnapshot(DataDirectory& directory) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (directory.CompactionRunning() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_FALSE(directory.CompactionRunning());
 }
 
 class DataDirectoryTest : public ::testing::Test {
@@ -170,6 +189,7 @@ TEST_F(DataDirectoryTest, JournaledChangesAreReplayedWithoutAShutdownSnapshot) {
     FakeState state;
     auto directory = OpenOn(state);
     ASSERT_TRUE(directory);
+    AwaitStartSnapshot(*directory);
     for (int i = 0; i < 50; ++i) state.Put("k" + std::to_string(i % 7), std::to_string(i));
     state.Remove("k3");
     std::promise<void> durable;
@@ -254,6 +274,67 @@ TEST_F(DataDirectoryTest, AJournalNamingAnUnknownServiceStopsTheStartAndKeepsThe
   EXPECT_TRUE(fs::exists(dir_ / "state" / "journal-1.log"));
 }
 
+// A store's atomic unit of several changes (a transaction) is one journal record: a crash can cut
+// the journal between any two records, and it must never keep part of one. Every cut of the
+// segment at a frame boundary, replayed, holds all of each transaction or none of it.
+TEST_F(DataDirectoryTest, AllChangesOfOneCallAreOneRecordSoACutNeverSplitsThem) {
+  {
+    FakeState state;
+    auto directory = OpenOn(state);
+    ASSERT_TRUE(directory);
+    AwaitStartSnapshot(*directory);
+    for (int t = 0; t < 20; ++t) {
+      std::vector<std::string> keys;
+      for (int k = 0; k <= t % 5; ++k) keys.push_back("tx" + std::to_string(t) + "-" + std::to_string(k));
+      state.PutAll(keys, "v" + std::to_string(t));
+    }
+    std::promise<void> durable;
+    directory->DeliverWhenDurable([&] { durable.set_value(); });
+    durable.get_future().wait();
+  }
+  fs::path segment;
+  for (const auto& entry : fs::directory_iterator(dir_ / "state")) {
+    auto name = entry.path().filename().string();
+    if (name.rfind("journal-", 0) == 0 && fs::file_size(entry.path()) > 0) segment = entry.path();
+  }
+  ASSERT_FALSE(segment.empty());
+  auto scan = ReadJournal(segment);
+  ASSERT_TRUE(scan) << scan.error();
+  ASSERT_EQ(scan->records.size(), 20u);  // one record a call, however many changes it made
+  for (std::size_t t = 0; t < scan->records.size(); ++t) {
+    auto decoded = DataDirectory::DecodeChanges(scan->records[t].payload);
+    ASSERT_TRUE(decoded) << decoded.error();
+    EXPECT_EQ(decoded->size(), t % 5 + 1);
+  }
+  std::string whole;
+  {
+    std::ifstream in(segment, std::ios::binary);
+    whole.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::size_t end = 0;
+  for (std::size_t cut = 0; cut <= 20; ++cut) {
+    if (cut > 0) end += EncodeJournalFrame(scan->records[cut - 1].lsn, scan->records[cut - 1].payload).size();
+    fs::remove_all(dir_ / "copy");
+    fs::create_directories(dir_ / "copy" / "state");
+    {
+      std::ofstream out(dir_ / "copy" / "state" / segment.filename(), std::ios::binary);
+      out.write(whole.data(), static_cast<std::streamsize>(end));
+    }
+    FakeState reopened;
+    DataDirectoryOptions options{dir_ / "copy", Durability::kFsync, std::chrono::milliseconds(10), 64ull << 20};
+    auto opened = DataDirectory::Open(options, {{"fake", &reopened}}, SnapshotsOf(reopened));
+    ASSERT_TRUE(opened) << opened.error();
+    auto items = reopened.Items();
+    for (int t = 0; t < 20; ++t) {
+      int present = 0;
+      for (int k = 0; k <= t % 5; ++k) present += items.count("tx" + std::to_string(t) + "-" + std::to_string(k));
+      EXPECT_TRUE(present == 0 || present == t % 5 + 1) << "cut after " << cut << " records: transaction " << t << " has "
+                                                         << present << " of " << t % 5 + 1 << " items";
+      EXPECT_EQ(present > 0, static_cast<std::size_t>(t) < cut) << "cut " << cut << " transaction " << t;
+    }
+  }
+}
+
 // The compaction bound grows with the state: a journal smaller than the last snapshot is not
 // compacted however small compact_after_bytes is (a compaction rewrites the whole state), and one
 // past it is. The bound is checked every 1,024 records; LSNs here: about 200 loaded, then on.
@@ -277,6 +358,7 @@ TEST_F(DataDirectoryTest, TheJournalIsCompactedOncePastTheLastSnapshotsSizeNotBe
   FakeState state;
   auto directory = OpenOn(state, 4 * 1024);
   ASSERT_TRUE(directory);
+  AwaitStartSnapshot(*directory);
   ASSERT_EQ(snapshot_lsns().size(), 1u);
   const std::uint64_t start = *snapshot_lsns().begin();
   ASSERT_LT(start, 300u);
