@@ -23,6 +23,7 @@ namespace {
 
 constexpr std::string_view kSnapshotPrefix = "snapshot-";
 constexpr int kCompactionNice = 10;
+constexpr std::size_t kMaxRecordBytes = 256u << 20;
 constexpr std::string_view kSnapshotSuffix = ".jsonl";
 constexpr std::string_view kJournalPrefix = "journal-";
 constexpr std::string_view kJournalSuffix = ".log";
@@ -340,7 +341,27 @@ void DataDirectory::Append(const std::string& service, std::span<const services:
     // One record for all of a call's changes, whatever their number: they are one atomic unit of
     // the store (a transaction's items, a message moved to its dead-letter queue), and separate
     // records could be cut apart by a crash, so a replay would apply half of a transaction.
-    std::uint64_t lsn = journal_->Append(EncodeChanges(service, changes));
+    // A bulk load (a snapshot's queue or table imported whole) reports its changes in one call
+    // too; past kMaxRecordBytes it is split, as a frame holds at most 4 GiB. A client's transaction
+    // is far below that (100 items of 400 KB).
+    std::uint64_t lsn = 0;
+    if (changes.size() == 1) {
+      lsn = journal_->Append(EncodeChange(service, changes.front()));
+    } else {
+      std::string record = "[";
+      for (const auto& change : changes) {
+        std::string encoded = EncodeChange(service, change);
+        if (record.size() > 1 && record.size() + encoded.size() + 2 > kMaxRecordBytes) {
+          record += ']';
+          journal_->Append(record);
+          record = "[";
+        }
+        if (record.size() > 1) record += ',';
+        record += encoded;
+      }
+      record += ']';
+      lsn = journal_->Append(record);
+    }
     // Checked once per 1,024 records: the statistics take the journal's lock.
     // The bound grows with the state (as Redis rewrites its AOF once it has doubled): a compaction
     // rewrites everything, so compacting a 1 GB state every 64 MiB of changes would write 16 bytes
