@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <limits>
 #include <map>
 
 #include "services/kit/state_changes.hpp"
@@ -23,7 +24,6 @@ namespace {
 
 constexpr std::string_view kSnapshotPrefix = "snapshot-";
 constexpr int kCompactionNice = 10;
-constexpr std::size_t kMaxRecordBytes = 256u << 20;
 constexpr std::string_view kSnapshotSuffix = ".jsonl";
 constexpr std::string_view kJournalPrefix = "journal-";
 constexpr std::string_view kJournalSuffix = ".log";
@@ -145,14 +145,28 @@ Result<std::pair<std::string, services::StateChange>, std::string> DataDirectory
 }
 
 std::string DataDirectory::EncodeChanges(const std::string& service, std::span<const services::StateChange> changes) {
-  if (changes.size() == 1) return EncodeChange(service, changes.front());
-  std::string out = "[";
+  return EncodeChangeRecords(service, changes, std::numeric_limits<std::size_t>::max()).front();
+}
+
+std::vector<std::string> DataDirectory::EncodeChangeRecords(const std::string& service,
+                                                            std::span<const services::StateChange> changes,
+                                                            std::size_t max_record_bytes) {
+  if (changes.size() == 1) return {EncodeChange(service, changes.front())};
+  std::vector<std::string> records;
+  std::string record = "[";
   for (const auto& change : changes) {
-    if (out.size() > 1) out += ',';
-    out += EncodeChange(service, change);
+    std::string encoded = EncodeChange(service, change);
+    if (record.size() > 1 && record.size() + encoded.size() + 2 > max_record_bytes) {
+      record += ']';
+      records.push_back(std::move(record));
+      record = "[";
+    }
+    if (record.size() > 1) record += ',';
+    record += encoded;
   }
-  out += ']';
-  return out;
+  record += ']';
+  records.push_back(std::move(record));
+  return records;
 }
 
 Result<std::vector<std::pair<std::string, services::StateChange>>, std::string> DataDirectory::DecodeChanges(
@@ -342,26 +356,10 @@ void DataDirectory::Append(const std::string& service, std::span<const services:
     // the store (a transaction's items, a message moved to its dead-letter queue), and separate
     // records could be cut apart by a crash, so a replay would apply half of a transaction.
     // A bulk load (a snapshot's queue or table imported whole) reports its changes in one call
-    // too; past kMaxRecordBytes it is split, as a frame holds at most 4 GiB. A client's transaction
+    // too; past options_.max_record_bytes it is split, as a frame holds at most 4 GiB. A client's transaction
     // is far below that (100 items of 400 KB).
     std::uint64_t lsn = 0;
-    if (changes.size() == 1) {
-      lsn = journal_->Append(EncodeChange(service, changes.front()));
-    } else {
-      std::string record = "[";
-      for (const auto& change : changes) {
-        std::string encoded = EncodeChange(service, change);
-        if (record.size() > 1 && record.size() + encoded.size() + 2 > kMaxRecordBytes) {
-          record += ']';
-          journal_->Append(record);
-          record = "[";
-        }
-        if (record.size() > 1) record += ',';
-        record += encoded;
-      }
-      record += ']';
-      lsn = journal_->Append(record);
-    }
+    for (const auto& record : EncodeChangeRecords(service, changes, options_.max_record_bytes)) lsn = journal_->Append(record);
     // Checked once per 1,024 records: the statistics take the journal's lock.
     // The bound grows with the state (as Redis rewrites its AOF once it has doubled): a compaction
     // rewrites everything, so compacting a 1 GB state every 64 MiB of changes would write 16 bytes

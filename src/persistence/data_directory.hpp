@@ -57,6 +57,9 @@ struct DataDirectoryOptions {
   std::chrono::milliseconds interval{100};  // kInterval
   // A journal this large, or as large as the last snapshot if that is larger, starts a new snapshot.
   std::uint64_t compact_after_bytes = 64ull << 20;
+  // One call's changes go to one record (atomic across a crash) up to this size; a larger call (a
+  // bulk load; a client's transaction is at most 40 MB) is split, as a frame holds at most 4 GiB.
+  std::size_t max_record_bytes = 256u << 20;
 };
 
 class DataDirectory {
@@ -90,6 +93,11 @@ class DataDirectory {
   // A call's changes as one record: one change as EncodeChange writes it, several as a JSON array
   // of those, so that a crash never keeps part of them. DecodeChanges reads both forms.
   static std::string EncodeChanges(const std::string& service, std::span<const services::StateChange> changes);
+  // The same, in records of at most `max_record_bytes` each where several changes would pass it
+  // (a bulk load; a change larger than that is one record on its own).
+  static std::vector<std::string> EncodeChangeRecords(const std::string& service,
+                                                      std::span<const services::StateChange> changes,
+                                                      std::size_t max_record_bytes);
   static Result<std::vector<std::pair<std::string, services::StateChange>>, std::string> DecodeChanges(
       std::string_view payload);
 

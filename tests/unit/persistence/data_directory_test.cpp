@@ -335,6 +335,47 @@ TEST_F(DataDirectoryTest, AllChangesOfOneCallAreOneRecordSoACutNeverSplitsThem) 
   }
 }
 
+// A call past max_record_bytes (a bulk load) is split into records no larger than that, in order,
+// and replays whole; the split is by encoded size, whatever the number of changes.
+TEST_F(DataDirectoryTest, ACallPastTheRecordBoundIsSplitInOrderAndReplaysWhole) {
+  std::mt19937_64 random(20261207);
+  for (int round = 0; round < 5; ++round) {
+    fs::remove_all(dir_);
+    const std::size_t bound = std::uniform_int_distribution<std::size_t>(300, 3000)(random);
+    std::vector<std::string> keys;
+    const int count = std::uniform_int_distribution<int>(2, 200)(random);
+    for (int k = 0; k < count; ++k) keys.push_back("bulk-" + std::to_string(k) + std::string(random() % 100, 'k'));
+    {
+      FakeState state;
+      DataDirectoryOptions options{dir_, Durability::kFsync, std::chrono::milliseconds(10), 64ull << 20, bound};
+      auto opened = DataDirectory::Open(options, {{"fake", &state}}, SnapshotsOf(state));
+      ASSERT_TRUE(opened) << opened.error();
+      AwaitStartSnapshot(**opened);
+      state.PutAll(keys, "v");
+      std::promise<void> durable;
+      (*opened)->DeliverWhenDurable([&] { durable.set_value(); });
+      durable.get_future().wait();
+    }
+    std::vector<std::string> journaled;
+    for (const auto& entry : fs::directory_iterator(dir_ / "state")) {
+      if (entry.path().filename().string().rfind("journal-", 0) != 0) continue;
+      auto scan = ReadJournal(entry.path());
+      ASSERT_TRUE(scan) << scan.error();
+      for (const auto& record : scan->records) {
+        auto decoded = DataDirectory::DecodeChanges(record.payload);
+        ASSERT_TRUE(decoded) << decoded.error();
+        if (decoded->size() > 1) EXPECT_LE(record.payload.size(), bound) << "round " << round;
+        for (const auto& [service, change] : *decoded) journaled.emplace_back(change.record.body.at("key").as_string());
+      }
+    }
+    EXPECT_EQ(journaled, keys) << "round " << round << ": the call's changes, in order, across its records";
+    FakeState reopened;
+    auto directory = OpenOn(reopened);
+    ASSERT_TRUE(directory);
+    EXPECT_EQ(reopened.Items().size(), keys.size()) << "round " << round;
+  }
+}
+
 // The compaction bound grows with the state: a journal smaller than the last snapshot is not
 // compacted however small compact_after_bytes is (a compaction rewrites the whole state), and one
 // past it is. The bound is checked every 1,024 records; LSNs here: about 200 loaded, then on.
