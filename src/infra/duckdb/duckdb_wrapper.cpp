@@ -123,6 +123,27 @@ DuckResult<QueryResult> PreparedStatement::ExecuteStreaming() {
   return result;
 }
 
+DuckResult<QueryResult> PreparedStatement::ExecuteStreamingUnlessInterrupted(const std::function<bool()>& interrupted) {
+  duckdb_pending_result pending = nullptr;
+  struct PendingGuard {
+    duckdb_pending_result* pending;
+    ~PendingGuard() { duckdb_destroy_pending(pending); }
+  } guard{&pending};
+  if (duckdb_pending_prepared_streaming(statement_, &pending) != DuckDBSuccess) {
+    // A pending result's error has a message but no type; running the statement directly repeats
+    // the same failure with its type (user error or engine error, which callers tell apart).
+    duckdb_destroy_pending(&pending);
+    if (interrupted()) return Fail(DuckDbError{"INTERRUPT Error: Interrupted!", DUCKDB_ERROR_INTERRUPT});
+    return ExecuteStreaming();
+  }
+  if (interrupted()) return Fail(DuckDbError{"INTERRUPT Error: Interrupted!", DUCKDB_ERROR_INTERRUPT});
+  QueryResult result;
+  duckdb_state state = duckdb_execute_pending(pending, &result.result_);
+  result.owned_ = true;
+  if (state != DuckDBSuccess) return Fail(ResultError(result.result_));
+  return result;
+}
+
 // ---- Connection ----------------------------------------------------------------------------
 
 Connection::~Connection() {

@@ -6,11 +6,13 @@
 // DuckDB rules this layer makes explicit:
 //   * a connection runs one statement at a time, and starting a second statement on it silently
 //     ends an open streaming result, so callers use one connection per running query;
-//   * Interrupt() is the one call that is safe from another thread while a statement runs;
+//   * Interrupt() is the one call that is safe from another thread while a statement runs, and
+//     DuckDB forgets it when the next statement starts (see ExecuteStreamingUnlessInterrupted);
 //   * results are read chunk by chunk (vectors), never through the per-value accessors.
 #include <duckdb.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -165,6 +167,12 @@ class PreparedStatement {
   DuckStatus BindVarchar(std::size_t index, std::string_view value);
   // Runs the statement; the result streams chunk by chunk.
   DuckResult<QueryResult> ExecuteStreaming();
+  // The same, for a statement another thread may interrupt. DuckDB clears a connection's interrupt
+  // flag when a statement starts, so an Interrupt() that lands between the caller's last look at
+  // its own flag and that start is lost and the statement runs to its end. This starts the
+  // statement first (DuckDB's pending result), then asks `interrupted`: a later Interrupt() stays
+  // set, an earlier one is seen here, and the statement is not run (an INTERRUPT error).
+  DuckResult<QueryResult> ExecuteStreamingUnlessInterrupted(const std::function<bool()>& interrupted);
 
  private:
   DuckStatus Check(duckdb_state state, std::size_t index);

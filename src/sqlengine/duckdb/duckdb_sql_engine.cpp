@@ -272,7 +272,7 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
       }
       if (index == 0) planned = SteadyMillis();
       if (auto bound = BindParameters(statement.value(), request_.parameters); !bound.ok()) return Failure(bound.error());
-      auto executed = statement->ExecuteStreaming();
+      auto executed = statement->ExecuteStreamingUnlessInterrupted([this] { return interrupted_.load(); });
       if (!executed.ok()) return interrupted_ ? Cancelled() : Failure(executed.error());
       outcome = QueryOutcome{};
       outcome.succeeded = true;

@@ -212,6 +212,52 @@ TEST(QueryRunnerTest, CancelInterruptsARunningDuckDbQuery) {
   EXPECT_EQ(WaitFinished(*job).state, JobState::Cancelled);
 }
 
+// DuckDB clears a connection's interrupt flag when a statement starts. An interrupt that lands just
+// after the start must stay set, and one seen before running must keep the statement from running;
+// a cancel lost in between once left a Stop waiting for a query that never ends.
+TEST(QueryRunnerTest, AnInterruptRightAfterAStatementStartsIsNotLost) {
+  duckdb::DatabaseOptions options;
+  options.threads = 1;
+  auto database = duckdb::Database::Open(options);
+  ASSERT_TRUE(database.ok());
+  auto connection = database.value()->Connect();
+  ASSERT_TRUE(connection.ok());
+  const std::string endless = "SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b";
+
+  connection->Interrupt();  // before the statement: DuckDB forgets it, so the check below must catch it
+  auto statement = connection->Prepare(endless);
+  ASSERT_TRUE(statement.ok());
+  bool interrupted = true;
+  auto refused = statement->ExecuteStreamingUnlessInterrupted([&] { return interrupted; });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.error().Interrupted());
+
+  // An interrupt arriving once the statement has started (here: from inside the check) ends it.
+  auto again = connection->Prepare(endless);
+  ASSERT_TRUE(again.ok());
+  auto started = again->ExecuteStreamingUnlessInterrupted([&] {
+    connection->Interrupt();
+    return false;
+  });
+  ASSERT_FALSE(started.ok());
+  EXPECT_TRUE(started.error().Interrupted());
+
+  // The connection still works, and a failure before the start keeps its type.
+  auto broken = connection->Prepare("SELECT $1::INTEGER");
+  ASSERT_TRUE(broken.ok());
+  auto unbound = broken->ExecuteStreamingUnlessInterrupted([] { return false; });
+  ASSERT_FALSE(unbound.ok());
+  EXPECT_EQ(unbound.error().type, DUCKDB_ERROR_INVALID_INPUT) << unbound.error().message;
+  auto fine = connection->Prepare("SELECT 42");
+  ASSERT_TRUE(fine.ok());
+  auto answered = fine->ExecuteStreamingUnlessInterrupted([] { return false; });
+  ASSERT_TRUE(answered.ok()) << answered.error().message;
+  auto chunk = answered->NextChunk();
+  ASSERT_TRUE(chunk.ok());
+  ASSERT_TRUE(chunk->has_value());
+  EXPECT_EQ((*chunk)->Size(), 1u);
+}
+
 // A reset must not race a cancelled statement: CancelAllAndWait returns only once every job has
 // settled, its on_finished included (Athena writes result files there), or says it gave up.
 TEST(QueryRunnerTest, CancelAllAndWaitReturnsOnceCancelledJobsHaveSettled) {
