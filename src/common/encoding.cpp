@@ -8,6 +8,14 @@
 namespace mallard {
 namespace {
 
+// OpenSSL 3 looks an algorithm up in its provider registry (locks, a property query) each time
+// EVP_md5() or EVP_sha256() is handed to EVP_Digest; fetching it once keeps that off every request
+// (SQS hashes each message body, SigV4 each payload).
+const EVP_MD* Fetched(const char* name) {
+  const EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  return md;  // held for the life of the process
+}
+
 std::string DigestHex(const EVP_MD* md, std::string_view bytes) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
@@ -59,8 +67,14 @@ std::optional<std::string> HexDecode(std::string_view hex) {
   return out;
 }
 
-std::string Md5Hex(std::string_view bytes) { return DigestHex(EVP_md5(), bytes); }
-std::string Sha256Hex(std::string_view bytes) { return DigestHex(EVP_sha256(), bytes); }
+std::string Md5Hex(std::string_view bytes) {
+  static const EVP_MD* const md5 = Fetched("MD5");
+  return DigestHex(md5 != nullptr ? md5 : EVP_md5(), bytes);
+}
+std::string Sha256Hex(std::string_view bytes) {
+  static const EVP_MD* const sha256 = Fetched("SHA256");
+  return DigestHex(sha256 != nullptr ? sha256 : EVP_sha256(), bytes);
+}
 
 std::string Base64Encode(std::string_view bytes) {
   std::string out;

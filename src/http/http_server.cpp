@@ -2,6 +2,7 @@
 
 #include "http/content_encoding.hpp"
 #include "http/request_conversion.hpp"
+#include "http/response_head.hpp"
 #include "http/streamed_request_body.hpp"
 
 #include <boost/asio.hpp>
@@ -12,6 +13,7 @@
 
 #include <sys/resource.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -149,20 +151,6 @@ using detail::WantsContinue;
 
 constexpr std::size_t kLargeBodyRoom = 64 * 1024;
 
-bhttp::response<bhttp::string_body> ToBeast(HttpResponse response, unsigned version, bool keep_alive,
-                                            bool head_request) {
-  bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), version};
-  for (auto& [name, value] : response.headers) message.set(name, value);
-  // Every AWS response carries a Date (RFC 9110 6.6.1: an origin server with a clock must send it);
-  // SDKs use it to correct clock skew.
-  if (message.find(bhttp::field::date) == message.end()) message.set(bhttp::field::date, HttpDate(std::time(nullptr)));
-  auto body_size = response.body.size();
-  message.body() = head_request ? std::string() : std::move(response.body);
-  message.keep_alive(keep_alive);
-  message.content_length(body_size);
-  return message;
-}
-
 // Pulls one piece of a response body; resumes the awaiting coroutine on its own executor.
 template <typename Token>
 auto AsyncPull(ResponseBodySource& source, Token&& token) {
@@ -271,7 +259,7 @@ struct HttpServer::Impl {
       }
       connection->busy = true;
       if (read_error) {
-        auto rejection = ToBeast(handler->RejectMalformedRequest(read_error.message()), 11, false, false);
+        HttpResponse rejection = handler->RejectMalformedRequest(read_error.message());
         co_await WriteAndDrain(*connection, rejection);
         break;
       }
@@ -306,7 +294,7 @@ struct HttpServer::Impl {
         auto declared = header_parser.content_length();
         if (declared && *declared > options.body_limit) {
           // Answered at once, without a 100 Continue: the client need not send the body at all.
-          auto rejection = ToBeast(handler->RejectOversizedBody(neutral, options.body_limit), 11, false, false);
+          HttpResponse rejection = handler->RejectOversizedBody(neutral, options.body_limit);
           co_await WriteAndDrain(*connection, rejection);
           break;
         }
@@ -338,10 +326,9 @@ struct HttpServer::Impl {
           break;
         }
         if (body_error) {
-          auto rejection = ToBeast(body_error == bhttp::error::body_limit
+          HttpResponse rejection = body_error == bhttp::error::body_limit
                                        ? handler->RejectOversizedBody(neutral, options.body_limit)
-                                       : handler->RejectMalformedRequest(body_error.message()),
-                                   11, false, false);
+                                       : handler->RejectMalformedRequest(body_error.message());
           co_await WriteAndDrain(*connection, rejection);
           break;
         }
@@ -368,10 +355,7 @@ struct HttpServer::Impl {
       if (response.body_source) {
         written = co_await WriteStreamedResponse(*connection, response, version, keep_alive, head_request);
       } else {
-        auto reply = ToBeast(std::move(response), version, keep_alive, head_request);
-        auto [write_error, written_bytes] =
-            co_await bhttp::async_write(connection->stream, reply, asio::as_tuple(asio::use_awaitable));
-        written = !write_error;
+        written = co_await WriteResponse(*connection, response, version, keep_alive, head_request);
       }
       if (streamed.body && !streamed.body->Complete()) {
         // The client may still be sending the body nobody read: drain it so that it reads the
@@ -437,14 +421,11 @@ struct HttpServer::Impl {
                                               bool keep_alive, bool head_request) {
     auto source = std::move(response.body_source);
     std::uint64_t length = source->Length();
-    bhttp::response<bhttp::empty_body> message{static_cast<bhttp::status>(response.status), version};
-    for (auto& [name, value] : response.headers) message.set(name, value);
-    if (message.find(bhttp::field::date) == message.end()) message.set(bhttp::field::date, HttpDate(std::time(nullptr)));
-    message.keep_alive(keep_alive);
-    message.content_length(length);
-    bhttp::response_serializer<bhttp::empty_body> serializer{message};
+    std::string& head = connection.response_head;
+    head.clear();
+    RenderResponseHead({response.status, version, keep_alive, length}, response.headers, CurrentHttpDate(), head);
     auto [header_error, header_bytes] =
-        co_await bhttp::async_write_header(connection.stream, serializer, asio::as_tuple(asio::use_awaitable));
+        co_await asio::async_write(connection.stream, asio::buffer(head), asio::as_tuple(asio::use_awaitable));
     if (header_error) co_return false;
     if (head_request) co_return true;
     std::uint64_t sent = 0;
@@ -467,10 +448,25 @@ struct HttpServer::Impl {
     co_return true;
   }
 
+  // A response held whole in memory: its head (response_head.hpp, into the connection's reused
+  // buffer) and its body in one gather write. False when the write failed.
+  asio::awaitable<bool> WriteResponse(Connection& connection, HttpResponse& response, unsigned version, bool keep_alive,
+                                      bool head_request) {
+    std::string& head = connection.response_head;
+    head.clear();
+    RenderResponseHead({response.status, version, keep_alive, response.body.size()}, response.headers,
+                       CurrentHttpDate(), head);
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                              head_request ? asio::const_buffer() : asio::buffer(response.body)};
+    auto [write_error, written] =
+        co_await asio::async_write(connection.stream, buffers, asio::as_tuple(asio::use_awaitable));
+    co_return !write_error;
+  }
+
   // Writes a rejection; the caller then closes the connection (the rest of the request is not read).
-  asio::awaitable<void> WriteAndDrain(Connection& connection, bhttp::response<bhttp::string_body>& rejection) {
+  asio::awaitable<void> WriteAndDrain(Connection& connection, HttpResponse& rejection) {
     connection.stream.expires_after(std::chrono::seconds(30));
-    co_await bhttp::async_write(connection.stream, rejection, asio::as_tuple(asio::use_awaitable));
+    co_await WriteResponse(connection, rejection, 11, false, false);
     co_await DrainAndClose(connection);
   }
 

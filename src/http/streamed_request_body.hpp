@@ -30,6 +30,7 @@ struct Connection {
   // connection's coroutine and a streamed body's reads (never at the same time).
   beast::flat_buffer buffer;
   std::atomic<bool> busy{false};  // between reading a request and writing its response
+  std::string response_head;      // reused for every response's head: no allocation per response
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
 };
 

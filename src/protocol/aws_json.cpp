@@ -70,6 +70,12 @@ std::string SerializeJson(const json::value& document) {
   return text;
 }
 
+std::string SerializeJson(const json::object& document) {
+  std::string text = json::serialize(document);
+  if (!IsValidUtf8(text)) text = ToValidUtf8(text);
+  return text;
+}
+
 http::HttpResponse RenderJsonResult(const json::object& output, bool json_1_1, const std::string& request_id) {
   http::HttpResponse response;
   response.status = 200;

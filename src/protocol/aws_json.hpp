@@ -34,6 +34,8 @@ Result<boost::json::object> DecodeJsonBody(std::string_view body);
 // become U+FFFD; they can only sit inside strings, as every structural character is ASCII. Valid
 // output (the normal case) costs one validation pass.
 std::string SerializeJson(const boost::json::value& document);
+// The same for an object, without first copying it into a value (a deep copy of the whole answer).
+std::string SerializeJson(const boost::json::object& document);
 
 http::HttpResponse RenderJsonResult(const boost::json::object& output, bool json_1_1, const std::string& request_id);
 http::HttpResponse RenderJsonError(const AwsError& error, const JsonErrorStyle& style, const std::string& request_id);
