@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/http_types.hpp"
+#include "common/text.hpp"
 
 namespace mallard::http {
 
@@ -22,9 +23,7 @@ inline HttpRequest ToNeutralHeaders(const boost::beast::http::request_header<>& 
   if (question != std::string::npos) request.query = request.target.substr(question + 1);
   request.headers.reserve(16);
   for (const auto& field : header) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    request.headers.emplace_back(std::move(name), std::string(field.value()));
+    request.headers.emplace_back(AsciiLower(field.name_string()), std::string(field.value()));
   }
   request.remote_address = std::move(remote);
   return request;
@@ -43,9 +42,7 @@ inline HttpRequest HeadersOnly(const boost::beast::http::request_header<>& heade
   request.method = std::string(header.method_string());
   request.target = std::string(header.target());
   for (const auto& field : header) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    request.headers.emplace_back(std::move(name), std::string(field.value()));
+    request.headers.emplace_back(AsciiLower(field.name_string()), std::string(field.value()));
   }
   return request;
 }

@@ -2,7 +2,6 @@
 
 #include <boost/beast/http/status.hpp>
 
-#include <cctype>
 #include <cstring>
 
 #include "http/http_server.hpp"
@@ -10,10 +9,13 @@
 namespace mallard::http {
 namespace {
 
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Field names are ASCII tokens: compared without the C library's locale-aware tolower.
 bool SameName(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (Lower(a[i]) != Lower(b[i])) return false;
   }
   return true;
 }
