@@ -42,7 +42,6 @@ packages=(
   libhiredis-dev libpq-dev libssl-dev zlib1g-dev
   libzstd-dev                # DynamoDB ImportTable: ZSTD-compressed input
   libpugixml-dev             # S3: XML request bodies (configurations, DeleteObjects, CompleteMultipartUpload)
-  libjemalloc-dev            # the server's allocator: malloc/free were a tenth of a small request's CPU
   libgtest-dev libgmock-dev libbenchmark-dev googletest
   redis-server postgresql
   awscli python3-boto3 python3-pytest python3-requests
