@@ -87,10 +87,9 @@ std::string UserIdForAccessKey(const std::string& access_key_id) {
   thread_local std::string last_id;
   if (!last_id.empty() && last_key == access_key_id) return last_id;
   static constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string digest = Sha256Hex("mallard-user:" + access_key_id);
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  const std::string digest = HexDecode(Sha256Hex("mallard-user:" + access_key_id)).value();  // 32 bytes
   std::string id = "AIDA";
-  for (std::size_t i = 0; id.size() < 21; ++i) id += kBase32[(nibble(digest[i * 2]) * 16 + nibble(digest[i * 2 + 1])) % 32];
+  for (std::size_t i = 0; id.size() < 21; ++i) id += kBase32[static_cast<unsigned char>(digest[i]) % 32];
   last_key = access_key_id;
   last_id = id;
   return id;

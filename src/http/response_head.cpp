@@ -1,6 +1,9 @@
 #include "http/response_head.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
+
+#include <charconv>
 
 #include <cstring>
 
@@ -9,16 +12,8 @@
 namespace mallard::http {
 namespace {
 
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// Field names are ASCII tokens: compared without the C library's locale-aware tolower.
-bool SameName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
+// Field names are ASCII tokens: Beast's ASCII comparison, not the locale-aware tolower.
+bool SameName(std::string_view a, std::string_view b) { return boost::beast::iequals(a, b); }
 
 // Appends `text` with CR, LF and NUL replaced by spaces.
 void AppendSafe(std::string& out, std::string_view text) {
@@ -32,12 +27,8 @@ void AppendSafe(std::string& out, std::string_view text) {
 
 void AppendNumber(std::string& out, std::uint64_t value) {
   char digits[24];
-  std::size_t n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
-  while (n > 0) out.push_back(digits[--n]);
+  auto [end, error] = std::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, end);
 }
 
 }  // namespace

@@ -64,17 +64,13 @@ Result<json::object> DecodeJsonBody(std::string_view body) {
   return std::move(document.as_object());
 }
 
-std::string SerializeJson(const json::value& document) {
-  std::string text = json::serialize(document);
-  if (!IsValidUtf8(text)) text = ToValidUtf8(text);
-  return text;
-}
+namespace {
+// Boost.JSON writes strings' bytes as they are: an answer echoing invalid UTF-8 is made valid.
+std::string ValidUtf8(std::string text) { return IsValidUtf8(text) ? text : ToValidUtf8(text); }
+}  // namespace
 
-std::string SerializeJson(const json::object& document) {
-  std::string text = json::serialize(document);
-  if (!IsValidUtf8(text)) text = ToValidUtf8(text);
-  return text;
-}
+std::string SerializeJson(const json::value& document) { return ValidUtf8(json::serialize(document)); }
+std::string SerializeJson(const json::object& document) { return ValidUtf8(json::serialize(document)); }
 
 http::HttpResponse RenderJsonResult(const json::object& output, bool json_1_1, const std::string& request_id) {
   http::HttpResponse response;
