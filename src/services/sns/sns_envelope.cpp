@@ -12,6 +12,8 @@
 #include "services/sns/sns_delivery.hpp"
 #include "services/sns/sns_service.hpp"
 
+#include "common/encoding.hpp"
+
 namespace mallard::sns {
 namespace json = boost::json;
 
@@ -27,17 +29,16 @@ std::string SnsTimestamp(std::int64_t epoch_millis) {
 
 std::string SnsService::CertificatePath() const {
   // AWS names the certificate after a hash; ours is of the certificate itself, so a new key (a
-  // restart) is a new URL and a validator's cache never serves a stale one.
-  std::string pem = options_.signer ? options_.signer->CertificatePem() : std::string();
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(pem.data()), pem.size(), digest);
-  std::string hex;
-  char byte_text[3];
-  for (int i = 0; i < 16; ++i) {
-    std::snprintf(byte_text, sizeof byte_text, "%02x", digest[i]);
-    hex += byte_text;
-  }
-  return "/_aws/sns/SimpleNotificationService-" + hex + ".pem";
+  // restart) is a new URL and a validator's cache never serves a stale one. Every envelope names
+  // it: hashed once, not per message.
+  std::call_once(certificate_path_once_, [this] {
+    std::string pem = options_.signer ? options_.signer->CertificatePem() : std::string();
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(pem.data()), pem.size(), digest);
+    certificate_path_ = "/_aws/sns/SimpleNotificationService-" +
+                        HexEncode(std::string_view(reinterpret_cast<const char*>(digest), 16)) + ".pem";
+  });
+  return certificate_path_;
 }
 
 std::string SnsService::Envelope(const EnvelopeFields& fields) const {

@@ -252,6 +252,9 @@ class SnsService final : public services::Service, public std::enable_shared_fro
     std::string text;
     std::shared_ptr<const FilterPolicy> policy;
   };
+  // The signer's key never changes: its certificate's path is hashed once (CertificatePath).
+  mutable std::once_flag certificate_path_once_;
+  mutable std::string certificate_path_;
   mutable std::shared_mutex filter_mutex_;
   mutable std::map<std::string, CachedFilter, std::less<>> filters_;
   std::mutex throttle_mutex_;
