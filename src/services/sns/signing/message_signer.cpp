@@ -13,7 +13,6 @@
 #include <openssl/x509v3.h>
 
 #include <array>
-#include <future>
 #include <string_view>
 
 #include "common/encoding.hpp"
@@ -123,38 +122,19 @@ struct MessageSigner::Key {
   PkeyPtr pkey;
 };
 
-struct MessageSigner::Material {
-  Key key;
-  std::string certificate_pem;
-  std::string error;  // non-empty: no key could be made
-};
-
-std::shared_ptr<const MessageSigner::Material> MessageSigner::MakeMaterial() {
-  auto material = std::make_shared<MessageSigner::Material>();
-  PkeyPtr pkey(EVP_RSA_gen(kKeyBits));
-  if (!pkey) {
-    material->error = OpenSslError("generating an RSA-2048 key");
-    return material;
-  }
-  auto pem = SelfSignedCertificatePem(pkey.get());
-  if (!pem) {
-    material->error = pem.error();
-    return material;
-  }
-  material->key.pkey = std::move(pkey);
-  material->certificate_pem = std::move(pem).value();
-  return material;
-}
-
-MessageSigner::MessageSigner() : material_(std::async(std::launch::async, MakeMaterial).share()) {}
+MessageSigner::MessageSigner(std::unique_ptr<Key> key, std::string certificate_pem)
+    : key_(std::move(key)), certificate_pem_(std::move(certificate_pem)) {}
 
 MessageSigner::~MessageSigner() = default;
 
-std::shared_ptr<MessageSigner> MessageSigner::Generate() { return std::shared_ptr<MessageSigner>(new MessageSigner()); }
-
-const MessageSigner::Material& MessageSigner::Ready() const { return *material_.get(); }
-
-const std::string& MessageSigner::CertificatePem() const { return Ready().certificate_pem; }
+Result<std::shared_ptr<MessageSigner>, std::string> MessageSigner::Generate() {
+  PkeyPtr pkey(EVP_RSA_gen(kKeyBits));
+  if (!pkey) return Fail(OpenSslError("generating an RSA-2048 key"));
+  MALLARD_ASSIGN_OR_RETURN(std::string pem, SelfSignedCertificatePem(pkey.get()));
+  auto key = std::make_unique<Key>();
+  key->pkey = std::move(pkey);
+  return std::shared_ptr<MessageSigner>(new MessageSigner(std::move(key), std::move(pem)));
+}
 
 Result<std::string, std::string> MessageSigner::Sign(std::string_view canonical, int signature_version) const {
   const EVP_MD* digest = nullptr;
@@ -165,13 +145,11 @@ Result<std::string, std::string> MessageSigner::Sign(std::string_view canonical,
   } else {
     return Fail("unsupported SNS signature version " + std::to_string(signature_version) + " (1 or 2)");
   }
-  const Material& material = Ready();
-  if (!material.error.empty()) return Fail("SNS has no signing key: " + material.error);
   // Each call has its own digest context; the key is only read, which OpenSSL 3 allows from many
   // threads at once.
   std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> context(EVP_MD_CTX_new());
   EVP_PKEY_CTX* key_context = nullptr;
-  if (!context || EVP_DigestSignInit(context.get(), &key_context, digest, nullptr, material.key.pkey.get()) != 1 ||
+  if (!context || EVP_DigestSignInit(context.get(), &key_context, digest, nullptr, key_->pkey.get()) != 1 ||
       EVP_PKEY_CTX_set_rsa_padding(key_context, RSA_PKCS1_PADDING) <= 0) {
     return Fail(OpenSslError("starting an RSA signature"));
   }

@@ -4,7 +4,6 @@
 // string, verifiable with the certificate served at the envelope's SigningCertURL.
 #include <boost/json/object.hpp>
 
-#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,21 +12,18 @@
 
 namespace mallard::sns {
 
-// Thread-safe: signing only reads the key.
+// Thread-safe after construction: signing only reads the key.
 class MessageSigner {
  public:
   // A fresh RSA-2048 key and a self-signed X.509 certificate (PEM) for it, subject
-  // CN=sns.amazonaws.com, valid for ten years from now. The key is made on a thread of its own:
-  // finding two 1024-bit primes takes 50-500 ms, which the server's start-up no longer waits for;
-  // the first CertificatePem() or Sign() waits for it instead (a server's first SNS delivery).
-  static std::shared_ptr<MessageSigner> Generate();
+  // CN=sns.amazonaws.com, valid for ten years from now.
+  static Result<std::shared_ptr<MessageSigner>, std::string> Generate();
 
   ~MessageSigner();
   MessageSigner(const MessageSigner&) = delete;
   MessageSigner& operator=(const MessageSigner&) = delete;
 
-  // The certificate; empty when no key could be made (Sign then says why).
-  const std::string& CertificatePem() const;
+  const std::string& CertificatePem() const { return certificate_pem_; }
 
   // Base64 RSA PKCS#1 v1.5 signature over `canonical`: SHA1 for signature_version 1, SHA256 for
   // 2; any other version is refused.
@@ -35,12 +31,10 @@ class MessageSigner {
 
  private:
   struct Key;
-  struct Material;
-  MessageSigner();
-  static std::shared_ptr<const Material> MakeMaterial();
-  const Material& Ready() const;
+  MessageSigner(std::unique_ptr<Key> key, std::string certificate_pem);
 
-  std::shared_future<std::shared_ptr<const Material>> material_;
+  std::unique_ptr<Key> key_;
+  std::string certificate_pem_;
 };
 
 // AWS's string to sign for an SNS message envelope (a JSON object with "Type" and the envelope's

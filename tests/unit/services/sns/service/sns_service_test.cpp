@@ -92,7 +92,9 @@ class SnsServiceTest : public ::testing::Test {
     sqs_ = std::make_shared<RecordingSqs>();
     peers_.Add(sqs_);
     http_ = std::make_shared<ScriptedHttp>();
-    signer_ = MessageSigner::Generate();
+    auto signer = MessageSigner::Generate();
+    ASSERT_TRUE(signer.ok()) << signer.error();
+    signer_ = std::move(signer).value();
     Build(false);
   }
 

@@ -39,7 +39,7 @@ struct Harness {
     services::ServiceContext context;
     context.clock = [this] { return now; };
     SnsOptions options;
-    options.signer = MessageSigner::Generate();
+    options.signer = MessageSigner::Generate().value();
     service = std::make_shared<SnsService>(store, context, options);
   }
   ~Harness() {
