@@ -59,7 +59,7 @@ void AddServeOptions(CLI::App& command, ServeConfig& config, const std::vector<s
       ->capture_default_str();
   command.add_option("--sqlengine-duckdb", config.sqlengine_duckdb,
                      "SQL engine of Athena and Redshift Data: a DuckDB file PATH, :memory:, or off (queries "
-                     "recorded, empty results); default :memory: when built with DuckDB")
+                     "recorded, empty results); default :memory: when built with DuckDB (opened by the first query)")
       ->envname("MALLARD_SQLENGINE_DUCKDB");
   command.add_flag("--sql-allow-host-files", config.sql_allow_host_files,
                    "Let Athena/Redshift Data SQL read and write any file of the host (read_csv, COPY, ATTACH); by "

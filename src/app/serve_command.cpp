@@ -206,7 +206,9 @@ int RunServe(CLI::App& command, ServeConfig& config) {
   }
 #endif
   server->StopOnSignals();
-  spdlog::info("athena and redshift-data SQL engine: {}", sqlengine_spec == "off" ? "memory (DuckDB off)" : "duckdb " + sqlengine_spec);
+  spdlog::info("athena and redshift-data SQL engine: {}", sqlengine_spec == "off" ? "memory (DuckDB off)"
+                                                                  : sqlengine_spec == ":memory:" ? "duckdb :memory: (opened on first use)"
+                                                                                                 : "duckdb " + sqlengine_spec);
   spdlog::info("mallard {} listening on http://{}:{} ({})", MALLARD_VERSION, config.host, server->Port(), store_summary);
   server->Join();
 #ifdef MALLARD_HAVE_DUCKDB

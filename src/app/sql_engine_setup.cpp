@@ -39,7 +39,10 @@ std::shared_ptr<sqlengine::SqlEngine> MakeSqlEngine(const std::string& spec, std
   } else {
     options.temp_directory = (std::filesystem::temp_directory_path() / "mallard-duckdb-spill").string();
   }
-  auto engine = duckdb::DuckDbSqlEngine::Open(options);
+  // An in-memory database opens when the first query needs it: most servers never run SQL. A file
+  // opens now, so a file another process holds stops the start rather than every later query.
+  auto engine = duckdb::DuckDbSqlEngine::Open(
+      options, options.path == ":memory:" ? duckdb::OpenWhen::OnFirstUse : duckdb::OpenWhen::Now);
   if (!engine.ok()) {
     error = "cannot open DuckDB database '" + options.path + "' for --sqlengine-duckdb: " + engine.error();
     return nullptr;

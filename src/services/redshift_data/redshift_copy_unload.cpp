@@ -328,13 +328,52 @@ std::string MapLoadErrorsRelation(const std::string& sql) {
   return out;
 }
 
+// stl_load_errors (in a `_mallard_` schema no listing shows), made before the first statement or
+// catalogue read that could see it, on the thread that runs that (a query's worker, the service's
+// pool). Made at construction, it opened the SQL engine at every start-up, which the engine
+// otherwise defers until SQL first runs.
+class LoadErrorsTable {
+ public:
+  explicit LoadErrorsTable(std::shared_ptr<sqlengine::SqlEngine> engine) : engine_(std::move(engine)) {}
+
+  void Ensure() {
+    if (made_.load(std::memory_order_acquire)) return;
+    std::lock_guard lock(mutex_);
+    if (made_.load(std::memory_order_relaxed)) return;
+    for (const auto& outcome : bulk::RunOnEngine(*engine_, bulk::LoadErrorsTableSql(), "")) {
+      if (!outcome.succeeded) spdlog::warn("redshift-data: cannot create stl_load_errors: {}", outcome.error_message);
+    }
+    made_.store(true, std::memory_order_release);  // one try, as at start-up before: a failure is logged once
+  }
+  // The engine was reset: the table is gone and is made again by the next use.
+  void Forget() { made_.store(false, std::memory_order_release); }
+
+ private:
+  std::shared_ptr<sqlengine::SqlEngine> engine_;
+  std::mutex mutex_;
+  std::atomic<bool> made_{false};
+};
+
+class AfterLoadErrorsTable final : public sqlengine::RunningQuery {
+ public:
+  AfterLoadErrorsTable(std::shared_ptr<LoadErrorsTable> table, std::unique_ptr<sqlengine::RunningQuery> query)
+      : table_(std::move(table)), query_(std::move(query)) {}
+  std::vector<QueryOutcome> Run() override {
+    table_->Ensure();
+    return query_->Run();
+  }
+  void Interrupt() override { query_->Interrupt(); }
+
+ private:
+  std::shared_ptr<LoadErrorsTable> table_;
+  std::unique_ptr<sqlengine::RunningQuery> query_;
+};
+
 // The engine with COPY and UNLOAD; everything else passes through.
 class CopyUnloadEngine final : public sqlengine::SqlEngine {
  public:
   CopyUnloadEngine(std::shared_ptr<sqlengine::SqlEngine> inner, std::shared_ptr<const services::S3LocalFiles> files)
-      : inner_(std::move(inner)), files_(std::move(files)) {
-    EnsureLoadErrorsTable();
-  }
+      : inner_(std::move(inner)), files_(std::move(files)), load_errors_(std::make_shared<LoadErrorsTable>(inner_)) {}
 
   std::string Name() const override { return inner_->Name(); }
   std::string DatabaseName() const override { return inner_->DatabaseName(); }
@@ -348,32 +387,34 @@ class CopyUnloadEngine final : public sqlengine::SqlEngine {
     bool bulk_statement = std::any_of(request.statements.begin(), request.statements.end(), [](const std::string& sql) {
       return ClassifyBulkStatement(sql) != BulkStatementKind::None || !SplitAroundBulkStatements(sql).empty();
     });
-    if (!bulk_statement) return inner_->Prepare(std::move(request));
-    return std::make_unique<BulkRunningQuery>(inner_, files_, std::move(request));
+    std::unique_ptr<sqlengine::RunningQuery> query =
+        bulk_statement ? std::make_unique<BulkRunningQuery>(inner_, files_, std::move(request))
+                       : inner_->Prepare(std::move(request));
+    return std::make_unique<AfterLoadErrorsTable>(load_errors_, std::move(query));
   }
-  Result<std::vector<std::string>, std::string> ListSchemas() override { return inner_->ListSchemas(); }
+  Result<std::vector<std::string>, std::string> ListSchemas() override {
+    load_errors_->Ensure();
+    return inner_->ListSchemas();
+  }
   Result<std::vector<sqlengine::TableInfo>, std::string> ListTables(const std::string& schema) override {
+    load_errors_->Ensure();
     return inner_->ListTables(schema);
   }
   Result<std::optional<sqlengine::TableInfo>, std::string> DescribeTable(const std::string& schema,
                                                                          const std::string& table) override {
+    load_errors_->Ensure();
     return inner_->DescribeTable(schema, table);
   }
   void Reset() override {
     inner_->Reset();
-    EnsureLoadErrorsTable();
+    load_errors_->Forget();
   }
   sqlengine::EngineRefreshers* Refreshers() override { return inner_->Refreshers(); }
 
  private:
-  void EnsureLoadErrorsTable() {
-    for (const auto& outcome : bulk::RunOnEngine(*inner_, bulk::LoadErrorsTableSql(), "")) {
-      if (!outcome.succeeded) spdlog::warn("redshift-data: cannot create stl_load_errors: {}", outcome.error_message);
-    }
-  }
-
   std::shared_ptr<sqlengine::SqlEngine> inner_;
   std::shared_ptr<const services::S3LocalFiles> files_;
+  std::shared_ptr<LoadErrorsTable> load_errors_;
 };
 
 }  // namespace

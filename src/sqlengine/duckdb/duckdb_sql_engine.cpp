@@ -159,9 +159,74 @@ std::string RefusedStatementType(const StatementPolicy& policy, duckdb_statement
   return {};
 }
 
+}  // namespace
+
+// The database behind the engine and the statements that set it up (the dialects' macros, the
+// sandbox), opened by whichever comes first: Open (OpenWhen::Now) or the first Connect. Opening
+// and setting up happen under one lock, so no statement ever sees a database that is open but not
+// yet set up or locked.
+class EngineDatabase {
+ public:
+  explicit EngineDatabase(DatabaseOptions options) : options_(std::move(options)) {}
+
+  DuckResult<Connection> Connect() {
+    if (Database* database = open_.load(std::memory_order_acquire)) return database->Connect();
+    std::lock_guard lock(mutex_);
+    if (auto opened = OpenLocked(); !opened.ok()) return Fail(opened.error());
+    return database_->Connect();
+  }
+
+  // Runs `statements` in order: now when the database is open, else as part of its opening.
+  DuckStatus AddSetup(const std::vector<std::string>& statements) {
+    std::lock_guard lock(mutex_);
+    if (!database_) {
+      setup_.insert(setup_.end(), statements.begin(), statements.end());
+      return Done{};
+    }
+    return RunSetup(*database_, statements);
+  }
+
+  bool IsOpen() const { return open_.load(std::memory_order_acquire) != nullptr; }
+
+ private:
+  DuckStatus OpenLocked() {
+    if (database_) return Done{};
+    auto started = std::chrono::steady_clock::now();
+    auto database = Database::Open(options_);
+    if (!database.ok()) return Fail(database.error());
+    // A failed set-up drops this database: the next statement tries again from the start.
+    MALLARD_RETURN_IF_ERROR(RunSetup(*database.value(), setup_));
+    database_ = std::move(database).value();
+    open_.store(database_.get(), std::memory_order_release);
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    spdlog::info("SQL engine: DuckDB database {} opened and set up in {} ms", options_.path, took.count());
+    return Done{};
+  }
+
+  static DuckStatus RunSetup(Database& database, const std::vector<std::string>& statements) {
+    auto connection = database.Connect();
+    if (!connection.ok()) return Fail(connection.error());
+    for (const auto& statement : statements) {
+      if (auto ran = connection->Execute(statement); !ran.ok()) {
+        return Fail(DuckDbError{"SQL engine set-up failed on `" + statement.substr(0, 120) + "`: " + ran.error().message,
+                                ran.error().type});
+      }
+    }
+    return Done{};
+  }
+
+  const DatabaseOptions options_;
+  std::mutex mutex_;
+  std::vector<std::string> setup_;     // run when the database opens
+  std::shared_ptr<Database> database_;  // set once, under mutex_
+  std::atomic<Database*> open_{nullptr};
+};
+
+namespace {
+
 class DuckDbRunningQuery final : public sqlengine::RunningQuery {
  public:
-  DuckDbRunningQuery(std::shared_ptr<Database> database, sqlengine::QueryRequest request,
+  DuckDbRunningQuery(std::shared_ptr<EngineDatabase> database, sqlengine::QueryRequest request,
                      std::shared_ptr<DuckDbSqlEngine::StatementRewriter> rewriter = nullptr,
                      StatementPolicy policy = {})
       : database_(std::move(database)),
@@ -333,7 +398,7 @@ class DuckDbRunningQuery final : public sqlengine::RunningQuery {
     return Done{};
   }
 
-  std::shared_ptr<Database> database_;
+  std::shared_ptr<EngineDatabase> database_;
   sqlengine::QueryRequest request_;
   std::shared_ptr<DuckDbSqlEngine::StatementRewriter> rewriter_;
   StatementPolicy policy_;
@@ -450,35 +515,33 @@ std::string QuoteIdentifier(const std::string& name) {
   return quoted;
 }
 
-Result<std::shared_ptr<DuckDbSqlEngine>, std::string> DuckDbSqlEngine::Open(const DatabaseOptions& options) {
-  auto database = Database::Open(options);
-  if (!database.ok()) return Fail(database.error().message);
-  auto engine = std::shared_ptr<DuckDbSqlEngine>(new DuckDbSqlEngine(database.value(), "memory"));
-  // Each SQL dialect's set-up (shim macros in the catalog mallard_dialect, the UTC session zone),
-  // before Lock: one line per dialect.
-  const std::vector<std::string>* dialect_setups[] = {
-      &sqlengine::dialect::AthenaEngineSetup(),
-      &sqlengine::dialect::RedshiftEngineSetup(),
-  };
+Result<std::shared_ptr<DuckDbSqlEngine>, std::string> DuckDbSqlEngine::Open(const DatabaseOptions& options,
+                                                                              OpenWhen when) {
+  if (when == OpenWhen::OnFirstUse && options.path != ":memory:") {
+    return Fail("only an in-memory database opens on first use, not '" + options.path + "'");
+  }
+  auto database = std::make_shared<EngineDatabase>(options);
   // Both dialects divide integers as integers (Trino: 7 / 2 = 3, -7 / 2 = -3; Redshift, as
-  // PostgreSQL, the same); DuckDB's `/` would give 3.5.
-  if (auto ran = engine->ExecuteAdmin("SET GLOBAL integer_division = true"); !ran.ok()) {
-    return Fail("SQL engine set-up failed on integer division: " + ran.error());
+  // PostgreSQL, the same); DuckDB's `/` would give 3.5. Then each SQL dialect's set-up (shim
+  // macros in the catalog mallard_dialect, the UTC session zone), before Lock: one line per dialect.
+  std::vector<std::string> setup = {"SET GLOBAL integer_division = true"};
+  for (const auto* dialect : {&sqlengine::dialect::AthenaEngineSetup(), &sqlengine::dialect::RedshiftEngineSetup()}) {
+    setup.insert(setup.end(), dialect->begin(), dialect->end());
   }
-  for (const auto* setup : dialect_setups) {
-    for (const auto& statement : *setup) {
-      if (auto ran = engine->ExecuteAdmin(statement); !ran.ok()) {
-        return Fail("SQL dialect set-up failed on `" + statement.substr(0, 120) + "`: " + ran.error());
-      }
-    }
-  }
+  if (auto added = database->AddSetup(setup); !added.ok()) return Fail(added.error().message);
+  // DuckDB names an in-memory database "memory" and a file database after the file's stem.
+  auto engine = std::shared_ptr<DuckDbSqlEngine>(new DuckDbSqlEngine(database, "memory"));
   engine->policy_.read_only_catalogs.emplace_back(sqlengine::dialect::kDialectCatalog);
   engine->policy_.read_only_catalogs.emplace_back(sqlengine::dialect::kRedshiftCatalog);
-  auto rows = engine->Select("SELECT current_database()", {});
-  if (!rows.ok()) return Fail(rows.error());
-  if (!rows->empty() && rows->front().size() == 1) engine->database_name_ = rows->front()[0].text;
+  if (when == OpenWhen::Now) {
+    auto rows = engine->Select("SELECT current_database()", {});
+    if (!rows.ok()) return Fail(rows.error());
+    if (!rows->empty() && rows->front().size() == 1) engine->database_name_ = rows->front()[0].text;
+  }
   return engine;
 }
+
+bool DuckDbSqlEngine::Started() const { return database_->IsOpen(); }
 
 std::unique_ptr<sqlengine::RunningQuery> DuckDbSqlEngine::Prepare(sqlengine::QueryRequest request) {
   return std::make_unique<DuckDbRunningQuery>(database_, std::move(request), rewriter_, policy_);
@@ -495,7 +558,7 @@ Result<Done, std::string> DuckDbSqlEngine::Lock(const SandboxOptions& options) {
     sql += "SET enable_external_access = false;\n";
   }
   sql += "SET lock_configuration = true;";
-  MALLARD_RETURN_IF_ERROR(ExecuteAdmin(sql));
+  if (auto added = database_->AddSetup({sql}); !added.ok()) return Fail(added.error().message);
   policy_.locked = true;
   policy_.files_confined = !options.allow_host_files;
   return Done{};
@@ -609,6 +672,7 @@ Result<std::optional<sqlengine::TableInfo>, std::string> DuckDbSqlEngine::Descri
 }
 
 void DuckDbSqlEngine::Reset() {
+  if (!Started()) return;  // nothing has been created yet, and a reset need not open DuckDB
   auto schemas = Select("SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database() "
                         "AND NOT internal AND schema_name <> 'main'",
                         {});

@@ -51,10 +51,27 @@ ShimCatalogUse ReadOnlyCatalogUse(const StatementPolicy& policy, std::string_vie
 // (a CREATE that holds the word MACRO or FUNCTION is refused).
 bool MayCallShimFunctions(duckdb_statement_type type);
 
+// The engine's one DuckDB database with its set-up statements (dialects, sandbox), opened by
+// Open or by the first statement that needs it (duckdb_sql_engine.cpp).
+class EngineDatabase;
+
+// When DuckDbSqlEngine::Open opens the database.
+enum class OpenWhen {
+  // At Open: a file that cannot be opened (locked by another process, unreadable) stops the start.
+  Now,
+  // At the first statement, catalogue read or administrative SQL, on the thread that runs it: a
+  // server whose clients never run SQL never pays DuckDB's start-up (~100 ms) or its memory
+  // (~20 MB). In-memory databases only, where opening fails only when the machine is out of memory.
+  OnFirstUse,
+};
+
 class DuckDbSqlEngine final : public sqlengine::SqlEngine {
  public:
   // Opens (or creates) the database; `options.path` ":memory:" keeps nothing across restarts.
-  static Result<std::shared_ptr<DuckDbSqlEngine>, std::string> Open(const DatabaseOptions& options);
+  static Result<std::shared_ptr<DuckDbSqlEngine>, std::string> Open(const DatabaseOptions& options,
+                                                                    OpenWhen when = OpenWhen::Now);
+  // Whether the database is open (OpenWhen::OnFirstUse: whether anything has needed it yet).
+  bool Started() const;
 
   std::string Name() const override { return "duckdb"; }
   std::string DatabaseName() const override { return database_name_; }
@@ -73,7 +90,8 @@ class DuckDbSqlEngine final : public sqlengine::SqlEngine {
   void SetStatementRewriter(StatementRewriter rewriter) { rewriter_ = std::make_shared<StatementRewriter>(std::move(rewriter)); }
   // Confines client SQL to `options` and locks the engine's configuration (memory_limit, threads,
   // enable_external_access, ... can no longer be SET by anyone). Call once, after the lake is
-  // attached and before the server starts; administrative SQL keeps working.
+  // attached and before the server starts; administrative SQL keeps working. A database not open
+  // yet is locked as it opens, before any client statement runs.
   Result<Done, std::string> Lock(const SandboxOptions& options);
   const StatementPolicy& Policy() const { return policy_; }
   // Runs administrative SQL (views over attached storage) on a connection of its own.
@@ -85,7 +103,7 @@ class DuckDbSqlEngine final : public sqlengine::SqlEngine {
 
  private:
   sqlengine::EngineRefreshers refreshers_;
-  DuckDbSqlEngine(std::shared_ptr<Database> database, std::string database_name)
+  DuckDbSqlEngine(std::shared_ptr<EngineDatabase> database, std::string database_name)
       : database_(std::move(database)), database_name_(std::move(database_name)) {}
   // Runs a catalogue query and returns its rows (every column as typed values).
   Result<std::vector<sqlengine::SqlRow>, std::string> Select(const std::string& sql,
@@ -93,7 +111,7 @@ class DuckDbSqlEngine final : public sqlengine::SqlEngine {
   Result<std::vector<sqlengine::SqlColumn>, std::string> ColumnsOf(Connection& connection, const std::string& schema,
                                                                    const std::string& table);
 
-  std::shared_ptr<Database> database_;
+  std::shared_ptr<EngineDatabase> database_;
   std::string database_name_;
   std::shared_ptr<StatementRewriter> rewriter_;
   StatementPolicy policy_;

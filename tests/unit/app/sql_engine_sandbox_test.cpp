@@ -8,6 +8,7 @@
 #ifdef MALLARD_HAVE_DUCKDB
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -179,6 +180,72 @@ TEST(SqlEngineSandboxSetupTest, ServeLocksTheEngineWithoutALake) {
   // The in-memory engine (DuckDB off) has nothing to lock.
   auto off = MakeSqlEngine("off", error);
   EXPECT_EQ(SandboxSqlEngine(config, off, nullptr, {}), "");
+}
+
+// serve's in-memory engine opens DuckDB on first use; everything set before that (the dialects,
+// the sandbox) must hold from its first statement, and one database must serve every thread.
+TEST(SqlEngineOpenOnFirstUseTest, AnEngineLockedBeforeItOpensIsLockedAndSetUpWhenItOpens) {
+  std::string error;
+  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbSqlEngine>(MakeSqlEngine(":memory:", error));
+  ASSERT_NE(duck, nullptr) << error;
+  EXPECT_FALSE(duck->Started());
+  ServeConfig config;
+  ASSERT_EQ(SandboxSqlEngine(config, duck, nullptr, {}), "");
+  duck->Reset();  // the reset endpoint has nothing to drop and opens nothing
+  EXPECT_FALSE(duck->Started());
+
+  auto divided = RunClientSql(*duck, "SELECT 7 / 2 AS q, current_database() AS db");  // the first statement opens it
+  EXPECT_TRUE(duck->Started());
+  ASSERT_TRUE(divided.succeeded) << divided.error_message;
+  ASSERT_EQ(divided.rows.size(), 1u);
+  EXPECT_EQ(divided.rows[0][0].integer, 3) << "the dialects' integer division was not set up";
+  EXPECT_EQ(divided.rows[0][1].text, duck->DatabaseName());
+  EXPECT_FALSE(RunClientSql(*duck, "SET memory_limit = '1GB'").succeeded) << "configuration not locked";
+  EXPECT_FALSE(RunClientSql(*duck, "SELECT * FROM read_text('/etc/hostname')").succeeded) << "files not confined";
+}
+
+TEST(SqlEngineOpenOnFirstUseTest, ThreadsRacingToTheFirstStatementShareOneDatabase) {
+  std::string error;
+  auto duck = std::dynamic_pointer_cast<duckdb::DuckDbSqlEngine>(MakeSqlEngine(":memory:", error));
+  ASSERT_NE(duck, nullptr) << error;
+  ASSERT_FALSE(duck->Started());
+  constexpr int kThreads = 8;
+  std::vector<std::thread> threads;
+  std::vector<sqlengine::QueryOutcome> outcomes(kThreads);
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      outcomes[i] = RunClientSql(*duck, "CREATE TABLE IF NOT EXISTS seen (thread INTEGER); INSERT INTO seen VALUES (" +
+                                            std::to_string(i) + ")");
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& outcome : outcomes) {
+    // Two threads creating the table at once may conflict; the insert must not land elsewhere.
+    if (!outcome.succeeded) {
+      EXPECT_NE(outcome.error_message.find("onflict"), std::string::npos) << outcome.error_message;
+    }
+  }
+  int succeeded = 0;
+  for (const auto& outcome : outcomes) succeeded += outcome.succeeded ? 1 : 0;
+  auto counted = RunClientSql(*duck, "SELECT count(*) FROM seen");
+  ASSERT_TRUE(counted.succeeded) << counted.error_message;
+  EXPECT_EQ(counted.rows[0][0].integer, succeeded) << "an insert went to a second database";
+  EXPECT_GT(succeeded, 0);
+}
+
+TEST(SqlEngineOpenOnFirstUseTest, OnlyAnInMemoryDatabaseWaitsForItsFirstUse) {
+  duckdb::DatabaseOptions options;
+  options.path = (fs::path(::testing::TempDir()) / ("mallard_first_use_" + std::to_string(::getpid()) + ".duckdb")).string();
+  auto refused = duckdb::DuckDbSqlEngine::Open(options, duckdb::OpenWhen::OnFirstUse);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_FALSE(fs::exists(options.path));
+  auto opened = duckdb::DuckDbSqlEngine::Open(options, duckdb::OpenWhen::Now);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  EXPECT_TRUE((*opened)->Started());
+  EXPECT_EQ((*opened)->DatabaseName(), fs::path(options.path).stem().string());
+  opened = Fail(std::string("closed"));
+  fs::remove(options.path);
+  fs::remove(options.path + ".wal");
 }
 
 }  // namespace
