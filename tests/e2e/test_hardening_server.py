@@ -63,6 +63,48 @@ def run_to_exit(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run([str(mallard_bin()), *args], capture_output=True, text=True, timeout=timeout, env=server_env())
 
 
+# --- what the start-up leaves for later ----------------------------------------------------------
+
+def boto_client(handle: ServerHandle, service: str):
+    import boto3
+    return boto3.client(service, endpoint_url=f"http://127.0.0.1:{handle.port}", region_name="us-east-1")
+
+
+def test_a_server_stopped_as_soon_as_it_answers_exits_cleanly(tmp_path):
+    """SNS makes its signing key in the background and the in-memory SQL engine opens on first use:
+    a stop that lands while either is under way must still end cleanly. (A background key that was
+    not abandoned and joined crashed the process at exit with SIGSEGV.)"""
+    for round_number in range(6):
+        handle = launch(tmp_path, name=f"quick-stop-{round_number}")
+        if round_number % 2:
+            # The SQL engine opens on the query's worker while the stop comes.
+            boto_client(handle, "redshift-data").execute_statement(
+                ClusterIdentifier="c", Database="dev", DbUser="u", Sql="SELECT 1")
+        rc, _ = stop_server(handle)
+        log = handle.log_text()
+        assert rc == 0, log[-3000:]
+        assert "mallard stopped" in log, log[-3000:]
+
+
+def test_the_sql_engine_opens_when_the_first_sql_needs_it(tmp_path, servers):
+    opened = "SQL engine: DuckDB database :memory: opened"
+    servers.append(launch(tmp_path))
+    handle = servers[0]
+    boto_client(handle, "sqs").create_queue(QueueName="no-sql-here")
+    boto_client(handle, "athena").list_work_groups()
+    assert opened not in handle.log_text(), "DuckDB was opened although no request needed SQL"
+    redshift = boto_client(handle, "redshift-data")
+    statement = redshift.execute_statement(ClusterIdentifier="c", Database="dev", DbUser="u", Sql="SELECT 7 / 2 AS q")
+    deadline = time.monotonic() + 30
+    while (described := redshift.describe_statement(Id=statement["Id"]))["Status"] not in ("FINISHED", "FAILED", "ABORTED"):
+        assert time.monotonic() < deadline, described
+        time.sleep(0.05)
+    assert described["Status"] == "FINISHED", described
+    rows = redshift.get_statement_result(Id=statement["Id"])["Records"]
+    assert rows == [[{"longValue": 3}]]
+    assert handle.log_text().count(opened) == 1, handle.log_text()[-3000:]
+
+
 # --- listeners on a taken port ---------------------------------------------------------------------
 
 

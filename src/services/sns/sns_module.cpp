@@ -40,12 +40,12 @@ Result<kit::OpenedModule, std::string> Open(const kit::SettingValues& settings, 
   } else {
     return Fail(kit::UnknownStoreMessage("SNS backend", spec, Stores()));
   }
-  auto signer = MessageSigner::Generate();
-  if (!signer) return Fail("SNS could not make its signing key: " + signer.error());
   SnsOptions options;
   MALLARD_ASSIGN_OR_RETURN(options.delivery_lease_millis, kit::IntegerSetting(SnsModule(), settings, "delivery_lease_ms"));
   options.http = resources.Find<OutboundHttp>();
-  options.signer = std::move(signer).value();
+  // Made while the server starts and serves: only the first signed delivery or certificate
+  // download waits for it. SnsService::Shutdown abandons it.
+  options.signer = MessageSigner::GenerateInBackground();
   options.strict_queue_policy = queue_policy == "strict";
   options.store_in_process = scheme == "memory";
   opened.build = [store, options](const services::ServiceContext& context) {

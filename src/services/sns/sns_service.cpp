@@ -121,6 +121,9 @@ void SnsService::Reset() {
 void SnsService::Shutdown() {
   alive_->store(false);
   if (tick_) tick_->cancel();
+  // A key still being made at a stop right after the start: its thread must end before the process
+  // does (the previous background key crashed at exit, OpenSSL freeing what the search used).
+  if (options_.signer) options_.signer->Abandon();
 }
 
 Result<TopicRecord> SnsService::LoadTopic(const std::string& topic_arn) const {

@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include <array>
+#include <atomic>
 #include <string_view>
 
 #include "common/encoding.hpp"
@@ -52,6 +53,9 @@ struct BnDeleter {
 };
 struct MdCtxDeleter {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+struct PkeyCtxDeleter {
+  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 
@@ -116,25 +120,89 @@ void AppendMember(std::string& out, const boost::json::object& envelope, std::st
   out.push_back('\n');
 }
 
+// Keeps a key search going until the signer is abandoned: OpenSSL calls this between candidate
+// primes, and a 0 ends EVP_PKEY_generate with a failure.
+int ContinueUnlessAbandoned(EVP_PKEY_CTX* context) {
+  const auto* abandoned = static_cast<const std::atomic<bool>*>(EVP_PKEY_CTX_get_app_data(context));
+  return abandoned != nullptr && abandoned->load(std::memory_order_relaxed) ? 0 : 1;
+}
+
+Result<PkeyPtr, std::string> GenerateRsaKey(const std::atomic<bool>* abandoned) {
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> context(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  if (!context || EVP_PKEY_keygen_init(context.get()) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_keygen_bits(context.get(), kKeyBits) <= 0) {
+    return Fail(OpenSslError("starting an RSA-2048 key generation"));
+  }
+  EVP_PKEY_CTX_set_app_data(context.get(), const_cast<std::atomic<bool>*>(abandoned));
+  EVP_PKEY_CTX_set_cb(context.get(), ContinueUnlessAbandoned);
+  EVP_PKEY* key = nullptr;
+  if (EVP_PKEY_generate(context.get(), &key) <= 0) {
+    if (abandoned != nullptr && abandoned->load()) {
+      ERR_clear_error();
+      return Fail(std::string("its generation was abandoned when the service stopped"));
+    }
+    return Fail(OpenSslError("generating an RSA-2048 key"));
+  }
+  return PkeyPtr(key);
+}
+
 }  // namespace
 
-struct MessageSigner::Key {
+struct MessageSigner::Material {
   PkeyPtr pkey;
+  std::string certificate_pem;
+  std::string error;  // non-empty: no key could be made
 };
 
-MessageSigner::MessageSigner(std::unique_ptr<Key> key, std::string certificate_pem)
-    : key_(std::move(key)), certificate_pem_(std::move(certificate_pem)) {}
+std::shared_ptr<const MessageSigner::Material> MessageSigner::MakeMaterial(const std::atomic<bool>* abandoned) {
+  auto material = std::make_shared<Material>();
+  auto pkey = GenerateRsaKey(abandoned);
+  if (!pkey) {
+    material->error = pkey.error();
+    return material;
+  }
+  auto pem = SelfSignedCertificatePem(pkey->get());
+  if (!pem) {
+    material->error = pem.error();
+    return material;
+  }
+  material->pkey = std::move(pkey).value();
+  material->certificate_pem = std::move(pem).value();
+  return material;
+}
 
-MessageSigner::~MessageSigner() = default;
+MessageSigner::~MessageSigner() { Abandon(); }
 
 Result<std::shared_ptr<MessageSigner>, std::string> MessageSigner::Generate() {
-  PkeyPtr pkey(EVP_RSA_gen(kKeyBits));
-  if (!pkey) return Fail(OpenSslError("generating an RSA-2048 key"));
-  MALLARD_ASSIGN_OR_RETURN(std::string pem, SelfSignedCertificatePem(pkey.get()));
-  auto key = std::make_unique<Key>();
-  key->pkey = std::move(pkey);
-  return std::shared_ptr<MessageSigner>(new MessageSigner(std::move(key), std::move(pem)));
+  auto material = MakeMaterial(nullptr);
+  if (!material->error.empty()) return Fail(material->error);
+  std::shared_ptr<MessageSigner> signer(new MessageSigner());
+  std::promise<std::shared_ptr<const Material>> made;
+  made.set_value(std::move(material));
+  signer->material_ = made.get_future().share();
+  return signer;
 }
+
+std::shared_ptr<MessageSigner> MessageSigner::GenerateInBackground() {
+  std::shared_ptr<MessageSigner> signer(new MessageSigner());
+  std::promise<std::shared_ptr<const Material>> made;
+  signer->material_ = made.get_future().share();
+  // The thread reads only the flag, which the signer outlives: Abandon joins before it goes.
+  signer->maker_ = std::thread([made = std::move(made), abandoned = &signer->abandoned_]() mutable {
+    made.set_value(MakeMaterial(abandoned));
+  });
+  return signer;
+}
+
+void MessageSigner::Abandon() {
+  abandoned_.store(true, std::memory_order_relaxed);
+  std::lock_guard lock(maker_mutex_);
+  if (maker_.joinable()) maker_.join();
+}
+
+const MessageSigner::Material& MessageSigner::Ready() const { return *material_.get(); }
+
+const std::string& MessageSigner::CertificatePem() const { return Ready().certificate_pem; }
 
 Result<std::string, std::string> MessageSigner::Sign(std::string_view canonical, int signature_version) const {
   const EVP_MD* digest = nullptr;
@@ -145,11 +213,13 @@ Result<std::string, std::string> MessageSigner::Sign(std::string_view canonical,
   } else {
     return Fail("unsupported SNS signature version " + std::to_string(signature_version) + " (1 or 2)");
   }
+  const Material& material = Ready();
+  if (!material.error.empty()) return Fail("SNS has no signing key: " + material.error);
   // Each call has its own digest context; the key is only read, which OpenSSL 3 allows from many
   // threads at once.
   std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> context(EVP_MD_CTX_new());
   EVP_PKEY_CTX* key_context = nullptr;
-  if (!context || EVP_DigestSignInit(context.get(), &key_context, digest, nullptr, key_->pkey.get()) != 1 ||
+  if (!context || EVP_DigestSignInit(context.get(), &key_context, digest, nullptr, material.pkey.get()) != 1 ||
       EVP_PKEY_CTX_set_rsa_padding(key_context, RSA_PKCS1_PADDING) <= 0) {
     return Fail(OpenSslError("starting an RSA signature"));
   }

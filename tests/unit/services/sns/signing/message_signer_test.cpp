@@ -16,6 +16,7 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "common/encoding.hpp"
 #include "services/sns/signing/message_signer.hpp"
@@ -176,6 +177,57 @@ TEST(MessageSignerTest, EachGenerateMakesANewKey) {
   ASSERT_TRUE(signature.ok());
   EXPECT_TRUE(Verifies((*first)->CertificatePem(), "text", *signature, 2));
   EXPECT_FALSE(Verifies((*second)->CertificatePem(), "text", *signature, 2));
+}
+
+// The threads of this process, from /proc: a background key's thread must be gone once Abandon returns.
+std::size_t ThreadCount() {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++count;
+  return count;
+}
+
+TEST(MessageSignerTest, SigningBeforeABackgroundKeyExistsWaitsForIt) {
+  auto signer = MessageSigner::GenerateInBackground();
+  std::vector<std::thread> threads;
+  std::vector<std::string> signatures(4);
+  for (std::size_t i = 0; i < signatures.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto signature = signer->Sign("text " + std::to_string(i), 2);
+      signatures[i] = signature.ok() ? *signature : "error: " + signature.error();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  ASSERT_FALSE(signer->CertificatePem().empty());
+  for (std::size_t i = 0; i < signatures.size(); ++i) {
+    EXPECT_TRUE(Verifies(signer->CertificatePem(), "text " + std::to_string(i), signatures[i], 2)) << signatures[i];
+  }
+  signer->Abandon();  // a finished key stays usable
+  auto after = signer->Sign("after", 1);
+  ASSERT_TRUE(after.ok()) << after.error();
+  EXPECT_TRUE(Verifies(signer->CertificatePem(), "after", *after, 1));
+}
+
+TEST(MessageSignerTest, AbandoningABackgroundKeyEndsItsThread) {
+  // A server stopped right after it started: each search is abandoned at once. Whether a search
+  // was still running when Abandon came is up to the scheduler, so both outcomes are accepted, but
+  // each must be whole: a usable key, or no certificate and a Sign that says why.
+  std::size_t before = ThreadCount();
+  int abandoned = 0;
+  for (int round = 0; round < 10; ++round) {
+    auto signer = MessageSigner::GenerateInBackground();
+    signer->Abandon();
+    EXPECT_EQ(ThreadCount(), before) << "the key's thread outlived Abandon";
+    auto signature = signer->Sign("text", 2);
+    if (signer->CertificatePem().empty()) {
+      ++abandoned;
+      ASSERT_FALSE(signature.ok());
+      EXPECT_NE(signature.error().find("abandoned"), std::string::npos) << signature.error();
+    } else {
+      ASSERT_TRUE(signature.ok()) << signature.error();
+      EXPECT_TRUE(Verifies(signer->CertificatePem(), "text", *signature, 2));
+    }
+  }
+  std::printf("%d of 10 background keys abandoned mid-search\n", abandoned);
 }
 
 TEST(MessageSignerTest, SignsWithSha1ForVersion1AndSha256ForVersion2) {
