@@ -305,3 +305,18 @@ for i, (t, l, r) in enumerate(stats):
 for i, (a, b) in enumerate([("int8", "int64"), ("uint32", "int64"), ("decimal(10,2)", "decimal(12,3)"),
                             ("int64", "int32"), ("decimal(10,2", "decimal(10,2)")]):
     write("fuzz_lake_catalog", f"promotion_{i}", bytes([2]) + US.join([a, b]).encode())
+
+# ---- the DynamoDB memory store's item form: odd first byte = a DynamoDB JSON item, even = encoded bytes
+ddb_items = {
+    "scalars": {"pk": {"S": "p1"}, "n": {"N": "-12.5e3"}, "b": {"B": "AQID"}, "t": {"BOOL": True}, "z": {"NULL": True}},
+    "sets": {"ss": {"SS": ["x", "y"]}, "ns": {"NS": ["1", "2.50", "-1E-130"]}, "bs": {"BS": ["AQ==", "Ag=="]}},
+    "nested": {"l": {"L": [{"S": "a"}, {"M": {"k": {"L": [{"N": "9.9999999999999999999999999999999999999E+125"}]}}}]}},
+    "empty": {},
+    "unicode": {"\u00e9": {"S": "\ud834\udd1e"}, "": {"S": ""}},
+}
+for name, item in ddb_items.items():
+    write("fuzz_ddb_item_binary", "json_" + name, b"\x01" + json.dumps(item).encode())
+# count 1, name "n", then S "hi" / N 12 (head: 2 digits, exponent 2 as zigzag 4, BCD 0x12) / a list of NULLs
+write("fuzz_ddb_item_binary", "bytes_string", b"\x00\x01\x01n\x00\x02hi")
+write("fuzz_ddb_item_binary", "bytes_number", b"\x00\x01\x01n\x01\x02\x04\x12")
+write("fuzz_ddb_item_binary", "bytes_list", b"\x00\x01\x01l\x08\x03\x04\x04\x03\x01")

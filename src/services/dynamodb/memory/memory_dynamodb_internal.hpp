@@ -11,13 +11,41 @@
 #include <shared_mutex>
 
 #include "common/ids.hpp"
+#include <spdlog/spdlog.h>
+
 #include "services/dynamodb/memory/memory_dynamodb_store.hpp"
+#include "services/dynamodb/model/ddb_item_binary.hpp"
 #include "services/dynamodb/model/ddb_key_encoding.hpp"
 #include "services/dynamodb/model/ddb_store_support.hpp"
 
 namespace mallard::dynamodb {
 
 inline constexpr std::int64_t kStreamRetentionMillis = 24LL * 3600 * 1000;
+
+// An item as the store keeps it: its compact binary form (model/ddb_item_binary.hpp), in one
+// allocation of about the item's own size. The decoded Item, a std::map of AttributeValue, took
+// ~1,500 bytes for a 200-byte item; every read copied it anyway, and now decodes instead.
+class StoredItem {
+ public:
+  explicit StoredItem(const Item& item) {
+    thread_local std::string scratch;  // encoded once, then copied into an allocation of its exact size
+    scratch.clear();
+    AppendItemBinary(item, scratch);
+    bytes_.assign(scratch);
+  }
+  Result<Item, std::string> Decode() const { return DecodeItemBinary(bytes_); }
+
+ private:
+  std::string bytes_;
+};
+using StoredItems = std::map<std::string, StoredItem>;  // EncodePrimaryKey -> item
+
+// A stored item read back, or the store error that says it cannot be (a codec bug, never input).
+inline StoreResult<Item> Load(const StoredItem& stored) {
+  auto item = stored.Decode();
+  if (!item) return StoreFail(StoreErrc::Unavailable, "the memory store cannot read back an item it holds: " + item.error());
+  return std::move(item).value();
+}
 
 struct MemoryDynamoDbStore::Stream {
   std::mutex mutex;  // readers do not take the table lock
@@ -43,7 +71,7 @@ struct MemoryDynamoDbStore::Table {
   std::shared_mutex mutex;
   bool dropped = false;
   TableDefinition definition;
-  std::map<std::string, Item> items;  // EncodePrimaryKey -> item
+  StoredItems items;
   std::int64_t size_bytes = 0;
   struct Index {
     std::map<std::string, std::string> entries;  // EncodeIndexKey -> primary key
@@ -70,7 +98,7 @@ struct MemoryDynamoDbStore::Listeners {
 
 struct BackupCopy {
   BackupDescription description;
-  std::map<std::string, Item> items;
+  StoredItems items;
 };
 
 using Table = MemoryDynamoDbStore::Table;
@@ -100,23 +128,46 @@ inline void IndexErase(Table& table, const Item& item) {
 inline void RebuildIndex(Table& table, const IndexDefinition& index) {
   auto& data = table.indexes[index.name];
   data = {};
-  for (const auto& [key, item] : table.items) {
-    if (!IsIndexable(index.keys, item)) continue;
-    data.entries.emplace(EncodeIndexKey(index.keys, table.definition.keys, item), key);
-    data.size_bytes += static_cast<std::int64_t>(ItemSize(ProjectForIndex(index, table.definition.keys, item)));
+  for (const auto& [key, stored] : table.items) {
+    auto item = stored.Decode();
+    if (!item) {
+      spdlog::error("dynamodb memory store: table {}: an item is unreadable and left out of index {}: {}",
+                    table.definition.name, index.name, item.error());
+      continue;
+    }
+    if (!IsIndexable(index.keys, *item)) continue;
+    data.entries.emplace(EncodeIndexKey(index.keys, table.definition.keys, *item), key);
+    data.size_bytes += static_cast<std::int64_t>(ItemSize(ProjectForIndex(index, table.definition.keys, *item)));
   }
 }
 
-inline void PutItemInto(Table& table, const std::string& key, Item item) {
+inline void PutItemInto(Table& table, const std::string& key, const Item& item) {
   IndexInsert(table, key, item);
   table.size_bytes += static_cast<std::int64_t>(ItemSize(item));
-  table.items.insert_or_assign(key, std::move(item));
+  table.items.insert_or_assign(key, StoredItem(item));
 }
 
-inline void EraseItemFrom(Table& table, std::map<std::string, Item>::iterator position) {
-  IndexErase(table, position->second);
-  table.size_bytes -= static_cast<std::int64_t>(ItemSize(position->second));
+// Takes a stored item's index entries and bytes out of the table's books, leaving its map entry
+// for a PutItemInto of the same key to overwrite (no second lookup, no new node). `item` is the
+// stored item, decoded.
+inline void ForgetItemIn(Table& table, const Item& item) {
+  IndexErase(table, item);
+  table.size_bytes -= static_cast<std::int64_t>(ItemSize(item));
+}
+
+// `item` is the stored item at `position`, decoded (its index entries and size are computed from it).
+inline void EraseItemFrom(Table& table, StoredItems::iterator position, const Item& item) {
+  ForgetItemIn(table, item);
   table.items.erase(position);
+}
+
+// Removes the item under `key`, if any.
+inline StoreResult<Done> EraseKeyFrom(Table& table, const std::string& key) {
+  auto position = table.items.find(key);
+  if (position == table.items.end()) return Done{};
+  MALLARD_ASSIGN_OR_RETURN(Item item, Load(position->second));
+  EraseItemFrom(table, position, item);
+  return Done{};
 }
 
 inline std::string ShardIdFor(std::int64_t created_millis) {

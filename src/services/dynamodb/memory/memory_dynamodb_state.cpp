@@ -41,8 +41,11 @@ StoreResult<Status<std::string>> MemoryDynamoDbStore::ExportScope(const Scope& s
   for (const auto& [name, table] : locked.by_name) {
     if (table->dropped) continue;
     if (auto status = visit.table(table->definition); !status.ok()) return status;
-    for (const auto& [key, item] : table->items)
-      if (auto status = visit.item(item); !status.ok()) return status;
+    for (const auto& [key, stored] : table->items) {
+      auto item = stored.Decode();
+      if (!item) return Status<std::string>(Fail("table " + name + ": an item cannot be read back: " + item.error()));
+      if (auto status = visit.item(*item); !status.ok()) return status;
+    }
     for (const auto& change : table->history)
       if (auto status = visit.pitr_change(PitrChange{change.millis, change.key_attributes, change.before});
           !status.ok())
@@ -56,8 +59,11 @@ StoreResult<Status<std::string>> MemoryDynamoDbStore::ExportScope(const Scope& s
     if (auto status = export_stream(*stream); !status.ok()) return status;
   for (const auto& copy : backups) {
     if (auto status = visit.backup(copy->description); !status.ok()) return status;
-    for (const auto& [key, item] : copy->items)
-      if (auto status = visit.backup_item(item); !status.ok()) return status;
+    for (const auto& [key, stored] : copy->items) {
+      auto item = stored.Decode();
+      if (!item) return Status<std::string>(Fail("backup " + copy->description.arn + ": an item cannot be read back: " + item.error()));
+      if (auto status = visit.backup_item(*item); !status.ok()) return status;
+    }
   }
   return Status<std::string>(Done{});
 }
@@ -71,10 +77,7 @@ StoreResult<Done> MemoryDynamoDbStore::ImportTable(const Scope& scope, TableImpo
     table->definition = std::move(*imported.definition);
     table_name = table->definition.name;
     for (const auto& index : table->definition.indexes) table->indexes[index.name];
-    for (auto& item : imported.items) {
-      std::string key = EncodePrimaryKey(table->definition.keys, item);
-      PutItemInto(*table, key, std::move(item));
-    }
+    for (const auto& item : imported.items) PutItemInto(*table, EncodePrimaryKey(table->definition.keys, item), item);
     for (auto& change : imported.history)
       table->history.push_back({change.millis, EncodePrimaryKey(table->definition.keys, change.key),
                                 std::move(change.before), std::move(change.key)});
@@ -144,10 +147,8 @@ StoreResult<Done> MemoryDynamoDbStore::ImportBackup(const Scope& scope, BackupIm
   }
   auto copy = std::make_shared<BackupCopy>();
   copy->description = std::move(imported.description);
-  for (auto& item : imported.items) {
-    std::string key = EncodePrimaryKey(copy->description.table.keys, item);
-    copy->items.insert_or_assign(std::move(key), std::move(item));
-  }
+  for (const auto& item : imported.items)
+    copy->items.insert_or_assign(EncodePrimaryKey(copy->description.table.keys, item), StoredItem(item));
   std::unique_lock lock(directory_mutex_);
   backups_[scope][copy->description.arn] = std::move(copy);
   return Done{};
@@ -197,7 +198,15 @@ DdbChange MemoryDynamoDbStore::TableChange(const Scope& scope, const std::string
   if (table != nullptr) {
     change.table.definition = table->definition;
     change.table.items.reserve(table->items.size());
-    for (const auto& [key, item] : table->items) change.table.items.push_back(item);
+    for (const auto& [key, stored] : table->items) {
+      auto item = stored.Decode();
+      if (!item) {
+        spdlog::error("dynamodb memory store: table {}: an item cannot be read back and is left out of the journal: {}",
+                      name, item.error());
+        continue;
+      }
+      change.table.items.push_back(std::move(item).value());
+    }
     for (const auto& entry : table->history) change.table.history.push_back({entry.millis, entry.key_attributes, entry.before});
   }
   std::vector<std::shared_ptr<Stream>> streams;
@@ -251,7 +260,7 @@ StoreResult<Done> MemoryDynamoDbStore::ApplyItemChange(const DdbChange& change) 
   if (!HasKeyAttributes(table->definition.keys, change.key))
     return StoreFail(StoreErrc::Unavailable, "a journaled item change lacks table " + change.table_name + "'s key");
   const std::string key = EncodePrimaryKey(table->definition.keys, change.key);
-  if (auto it = table->items.find(key); it != table->items.end()) EraseItemFrom(*table, it);
+  MALLARD_RETURN_IF_ERROR(EraseKeyFrom(*table, key));
   if (change.item) PutItemInto(*table, key, *change.item);
   if (change.pitr && table->definition.pitr_enabled) {
     const PitrChange& pitr = *change.pitr;

@@ -175,7 +175,12 @@ StoreResult<std::vector<std::optional<Item>>> MemoryDynamoDbStore::GetItems(cons
     const Table& table = *locked.by_name.at(ref.table);
     if (table.dropped) return StoreFail(StoreErrc::TableNotFound, ref.table);
     auto it = table.items.find(EncodePrimaryKey(table.definition.keys, ref.key));
-    found.push_back(it == table.items.end() ? std::nullopt : std::optional<Item>(it->second));
+    if (it == table.items.end()) {
+      found.emplace_back();
+      continue;
+    }
+    MALLARD_ASSIGN_OR_RETURN(Item item, Load(it->second));
+    found.emplace_back(std::move(item));
   }
   return found;
 }
@@ -195,19 +200,26 @@ StoreResult<Result<WriteOutcome>> MemoryDynamoDbStore::WriteItems(const Scope& s
 
   std::vector<Table*> tables;
   std::vector<std::string> keys;
-  std::vector<const Item*> current;
+  WriteOutcome outcome;  // the current items, decoded: what the decider sees and what the caller gets back
+  outcome.old_items.reserve(refs.size());
   for (const auto& ref : refs) {
     Table* table = locked.by_name.at(ref.table).get();
     if (table->dropped) return StoreFail(StoreErrc::TableNotFound, ref.table);
     keys.push_back(EncodePrimaryKey(table->definition.keys, ref.key));
-    auto it = table->items.find(keys.back());
-    current.push_back(it == table->items.end() ? nullptr : &it->second);
     tables.push_back(table);
+    auto it = table->items.find(keys.back());
+    if (it == table->items.end()) {
+      outcome.old_items.emplace_back();
+      continue;
+    }
+    MALLARD_ASSIGN_OR_RETURN(Item item, Load(it->second));
+    outcome.old_items.emplace_back(std::move(item));
   }
+  std::vector<const Item*> current;
+  current.reserve(refs.size());
+  for (const auto& item : outcome.old_items) current.push_back(item ? &*item : nullptr);
   auto decision = decide(current);
   if (!decision.ok()) return Result<WriteOutcome>(Fail(std::move(decision).error()));
-  WriteOutcome outcome;
-  for (const Item* item : current) outcome.old_items.push_back(item ? std::optional<Item>(*item) : std::nullopt);
 
   const bool notify = listeners_->any.load(std::memory_order_relaxed);
   std::vector<std::pair<Table*, StreamRecord>> published;
@@ -237,7 +249,19 @@ StoreResult<Result<WriteOutcome>> MemoryDynamoDbStore::WriteItems(const Scope& s
       table.history.push_back({context.now_millis, keys[i], before, refs[i].key});
       if (change) change->pitr = PitrChange{context.now_millis, refs[i].key, before};
     }
-    if (auto it = table.items.find(keys[i]); it != table.items.end()) EraseItemFrom(table, it);
+    // `before` is what the key held unless an earlier ref of this call wrote the same item.
+    const bool written_earlier = std::any_of(refs.begin(), refs.begin() + static_cast<std::ptrdiff_t>(i),
+                                             [&](const ItemRef& earlier) {
+                                               const auto j = static_cast<std::size_t>(&earlier - refs.data());
+                                               return tables[j] == &table && keys[j] == keys[i];
+                                             });
+    if (written_earlier) {
+      MALLARD_RETURN_IF_ERROR(EraseKeyFrom(table, keys[i]));
+    } else if (before && after) {
+      ForgetItemIn(table, *before);  // its map entry stays and takes the new item below
+    } else if (before) {
+      EraseItemFrom(table, table.items.find(keys[i]), *before);
+    }
     if (table.stream) {
       StreamRecord record = MakeStreamRecord(table.definition, before, after, context);
       std::lock_guard stream_lock(table.stream->mutex);
@@ -251,7 +275,7 @@ StoreResult<Result<WriteOutcome>> MemoryDynamoDbStore::WriteItems(const Scope& s
       }
       table.stream->records.push_back({sequence, std::move(record)});
     }
-    if (after) PutItemInto(table, keys[i], std::move(*after));
+    if (after) PutItemInto(table, keys[i], *after);
   }
   if (!journaled.empty()) Report(journaled);
   if (!published.empty()) {
@@ -272,6 +296,7 @@ struct PageBuilder {
   bool whole_items;
   Page page;
   bool full = false;
+  std::optional<StoreError> error;  // an item that could not be read back ends the walk
 
   void Add(const Item& item) {
     Item returned = index && !whole_items ? ProjectForIndex(*index, definition.keys, item) : item;
@@ -291,20 +316,26 @@ void WalkRange(const Entries& entries, const std::string& low_key, const std::st
   // Entries in [low_key, high_key) (high_key "" = unbounded), in the requested direction.
   auto begin = entries.lower_bound(low_key);
   auto end = high_key.empty() ? entries.end() : entries.lower_bound(high_key);
+  // Whether the walk goes on past this entry.
+  auto visit = [&](const auto& entry, int stop_side) {
+    StoreResult<Item> item = resolve(entry);
+    if (!item) {
+      builder.error = item.error();
+      return false;
+    }
+    const int where = position(*item);
+    if (where == stop_side) return false;
+    if (where == 0) builder.Add(*item);
+    return true;
+  };
   if (forward) {
     for (auto it = begin; it != end && !builder.full; ++it) {
-      const Item& item = resolve(*it);
-      const int where = position(item);
-      if (where > 0) break;
-      if (where == 0) builder.Add(item);
+      if (!visit(*it, 1)) break;
     }
   } else {
     for (auto it = end; it != begin && !builder.full;) {
       --it;
-      const Item& item = resolve(*it);
-      const int where = position(item);
-      if (where < 0) break;
-      if (where == 0) builder.Add(item);
+      if (!visit(*it, -1)) break;
     }
   }
 }
@@ -315,10 +346,10 @@ void WalkTableOrIndex(const Table& table, const IndexDefinition* index, const st
                       PageBuilder& builder) {
   if (index) {
     WalkRange(table.indexes.at(index->name).entries, low, high, forward, position,
-              [&](const auto& entry) -> const Item& { return table.items.at(entry.second); }, builder);
+              [&](const auto& entry) { return Load(table.items.at(entry.second)); }, builder);
   } else {
-    WalkRange(table.items, low, high, forward, position,
-              [](const auto& entry) -> const Item& { return entry.second; }, builder);
+    WalkRange(table.items, low, high, forward, position, [](const auto& entry) { return Load(entry.second); },
+              builder);
   }
 }
 
@@ -356,9 +387,10 @@ StoreResult<Page> MemoryDynamoDbStore::Query(const Scope& scope, const QueryRequ
     else
       high = std::min(high, encoded);
   }
-  PageBuilder builder{definition, index, request.limit, request.max_bytes, request.whole_items, {}};
+  PageBuilder builder{definition, index, request.limit, request.max_bytes, request.whole_items, {}, false, std::nullopt};
   auto position = [&](const Item& item) { return QueryPosition(keys, request, item); };
   if (low < high) WalkTableOrIndex(*table, index, low, high, request.forward, position, builder);
+  if (builder.error) return Unexpected(*builder.error);
   return std::move(builder.page);
 }
 
@@ -376,9 +408,10 @@ StoreResult<Page> MemoryDynamoDbStore::Scan(const Scope& scope, const ScanReques
     MALLARD_ASSIGN_OR_RETURN(const std::string encoded, EncodeStartKey(definition, index, *request.exclusive_start_key));
     low = std::max(low, encoded + std::string(1, '\0'));
   }
-  PageBuilder builder{definition, index, request.limit, request.max_bytes, request.whole_items, {}};
+  PageBuilder builder{definition, index, request.limit, request.max_bytes, request.whole_items, {}, false, std::nullopt};
   auto everywhere = [](const Item&) { return 0; };
   if (high.empty() || low < high) WalkTableOrIndex(*table, index, low, high, true, everywhere, builder);
+  if (builder.error) return Unexpected(*builder.error);
   return std::move(builder.page);
 }
 
@@ -500,7 +533,10 @@ StoreResult<BackupDescription> MemoryDynamoDbStore::CreateBackup(const Scope& sc
   if (Reporting()) {
     auto change = DdbChange::Of(DdbChange::Type::kBackup, scope);
     change.backup.description = backup;
-    for (const auto& [key, item] : copy->items) change.backup.items.push_back(item);
+    for (const auto& [key, stored] : copy->items) {
+      MALLARD_ASSIGN_OR_RETURN(Item item, Load(stored));
+      change.backup.items.push_back(std::move(item));
+    }
     Report({change});
   }
   std::unique_lock lock(directory_mutex_);
@@ -546,7 +582,7 @@ StoreResult<BackupDescription> MemoryDynamoDbStore::DeleteBackup(const Scope& sc
 
 StoreResult<Done> MemoryDynamoDbStore::RestoreTable(const Scope& scope, const TableDefinition& target,
                                                         const RestoreSource& source) {
-  std::map<std::string, Item> items;
+  StoredItems items;
   if (!source.backup_arn.empty()) {
     std::shared_lock lock(directory_mutex_);
     auto scope_it = backups_.find(scope);
@@ -561,7 +597,7 @@ StoreResult<Done> MemoryDynamoDbStore::RestoreTable(const Scope& scope, const Ta
     // Undo, newest first, every change made after the requested time.
     for (auto it = table->history.rbegin(); it != table->history.rend() && it->millis > source.as_of_millis; ++it) {
       if (it->before)
-        items.insert_or_assign(it->key, *it->before);
+        items.insert_or_assign(it->key, StoredItem(*it->before));
       else
         items.erase(it->key);
     }
@@ -569,9 +605,9 @@ StoreResult<Done> MemoryDynamoDbStore::RestoreTable(const Scope& scope, const Ta
   auto table = std::make_shared<Table>();
   table->definition = target;
   for (const auto& index : target.indexes) table->indexes[index.name];
-  for (auto& [old_key, item] : items) {
-    std::string key = EncodePrimaryKey(target.keys, item);  // before the item is moved from
-    PutItemInto(*table, key, std::move(item));
+  for (const auto& [old_key, stored] : items) {
+    MALLARD_ASSIGN_OR_RETURN(Item item, Load(stored));
+    PutItemInto(*table, EncodePrimaryKey(target.keys, item), item);
   }
   if (target.stream.enabled) table->stream = OpenStream(target, target.created_millis);
   return AddReportedTable(scope, std::move(table));

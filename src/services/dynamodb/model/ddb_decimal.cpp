@@ -102,6 +102,25 @@ Result<Decimal, std::string> Decimal::Parse(std::string_view text) {
   return out;
 }
 
+Result<Decimal, std::string> Decimal::FromParts(bool negative, std::string_view digits, int exponent) {
+  if (digits.empty()) {
+    if (negative || exponent != 0) return Fail(std::string("zero has no sign or exponent"));
+    return Decimal();
+  }
+  if (digits.size() > static_cast<std::size_t>(kMaxDigits)) return Fail(std::string(kTooManyDigitsMessage));
+  if (digits.front() == '0' || digits.back() == '0' || !std::all_of(digits.begin(), digits.end(), IsDigit)) {
+    return Fail("not a number's significant digits: " + std::string(digits));
+  }
+  if (exponent > kMaxExponent) return Fail(std::string(kOverflowMessage));
+  if (exponent < kMinExponent) return Fail(std::string(kUnderflowMessage));
+  Decimal out;
+  out.negative_ = negative;
+  out.digit_count_ = static_cast<unsigned char>(digits.size());
+  std::copy(digits.begin(), digits.end(), out.digits_.begin());
+  out.exponent_ = exponent;
+  return out;
+}
+
 Decimal Decimal::FromInt(std::int64_t value) {
   Decimal out;
   if (value == 0) return out;

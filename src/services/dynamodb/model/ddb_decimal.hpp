@@ -21,6 +21,10 @@ class Decimal {
   // "Number underflow. Attempting to store a number with magnitude smaller than supported range".
   static Result<Decimal, std::string> Parse(std::string_view text);
   static Decimal Zero() { return Decimal(); }
+  // The number whose Digits() and Exponent() these are (a compact codec's inverse of them); fails
+  // when they are not such parts: digits not '1'..'9' first and last, more than 38, an exponent
+  // outside DynamoDB's range, a sign or exponent on zero.
+  static Result<Decimal, std::string> FromParts(bool negative, std::string_view digits, int exponent);
   static Decimal FromInt(std::int64_t value);
 
   // Canonical text as DynamoDB returns it: no exponent, no trailing fractional zeros, no leading
