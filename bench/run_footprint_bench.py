@@ -25,7 +25,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_state_bench import BenchError, Processes, ddb_call, free_port, health_status, log, log_tail, print_table  # noqa: E402
+from run_state_bench import (BenchError, Processes, ddb_call, free_port, health_status, http_request, log,  # noqa: E402
+                             log_tail, print_table, sqs_headers)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -71,44 +72,60 @@ def measure_starts(processes, binaries, starts, extra, work):
     return figures
 
 
-def measure_items(processes, binary, build_dir, count, extra, work, name):
-    log_path = os.path.join(work, "%s-items.log" % name)
+def rss_growth(processes, binary, extra, log_path, load_argv, count_after):
+    """A fresh server's RSS before and after `load_argv(port)` has run, and `count_after(port)`."""
     proc, port, _ = start(processes, binary, extra, log_path)
     try:
         time.sleep(1.0)
         before = rss_bytes(proc.pid)
-        load = [os.path.join(build_dir, "bench", "ddb_load"), "--endpoint", "http://127.0.0.1:%d" % port,
-                "--keys", str(count), "--value-size", "180", "--scenario", "get", "--duration", "0.2",
-                "--warmup", "0", "--connections", "16", "--keep-table", "--table-name", "footprint"]
-        subprocess.run(load, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=3600)
+        result = subprocess.run(load_argv(port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=3600)
+        if result.returncode != 0:
+            raise BenchError("%s failed: %s" % (load_argv(port)[0], result.stderr.decode()[-500:]))
         time.sleep(1.0)
-        after = rss_bytes(proc.pid)
-        table = ddb_call(port, "DescribeTable", {"TableName": "footprint"})["Table"]
-        items, data = table["ItemCount"], table["TableSizeBytes"]
+        return rss_bytes(proc.pid) - before, count_after(port)
     finally:
         stop(processes, proc, log_path)
-    return {"items": items, "bytes_per_item": (after - before) / max(items, 1), "data_per_item": data / max(items, 1)}
+
+
+def measure_items(processes, binary, build_dir, count, extra, work, name):
+    def load(port):
+        return [os.path.join(build_dir, "bench", "ddb_load"), "--endpoint", "http://127.0.0.1:%d" % port,
+                "--keys", str(count), "--value-size", "180", "--scenario", "get", "--duration", "0.2",
+                "--warmup", "0", "--connections", "16", "--keep-table", "--table-name", "footprint"]
+
+    def described(port):
+        return ddb_call(port, "DescribeTable", {"TableName": "footprint"})["Table"]
+
+    grown, table = rss_growth(processes, binary, extra, os.path.join(work, "%s-items.log" % name), load, described)
+    items = max(table["ItemCount"], 1)
+    return {"items": table["ItemCount"], "bytes_per_item": grown / items, "data_per_item": table["TableSizeBytes"] / items}
 
 
 def measure_messages(processes, binary, build_dir, count, extra, work, name):
-    log_path = os.path.join(work, "%s-messages.log" % name)
-    proc, port, _ = start(processes, binary, extra, log_path)
-    try:
-        time.sleep(1.0)
-        before = rss_bytes(proc.pid)
-        load = [os.path.join(build_dir, "bench", "sqs_load"), "--endpoint", "http://127.0.0.1:%d" % port,
+    def load(port):
+        # receive-delete (queue footprint-recv) runs 0.2 s after the preload; the queue is counted afterwards.
+        return [os.path.join(build_dir, "bench", "sqs_load"), "--endpoint", "http://127.0.0.1:%d" % port,
                 "--preload", str(count), "--preload-max", str(count), "--message-size", "256",
                 "--scenario", "receive-delete", "--duration", "0.2", "--warmup", "0", "--connections", "1",
                 "--keep-queue", "--queue-name", "footprint"]
-        result = subprocess.run(load, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=3600)
-        if result.returncode != 0:
-            raise BenchError("sqs_load failed: %s" % result.stderr.decode()[-500:])
-        time.sleep(1.0)
-        after = rss_bytes(proc.pid)
-    finally:
-        stop(processes, proc, log_path)
-    # receive-delete ran for 0.2 s after the preload: a few hundred of the N are gone, <0.1 % at 1M.
-    return {"messages": count, "bytes_per_message": (after - before) / count}
+
+    def counted(port):
+        url = sqs_call(port, "GetQueueUrl", {"QueueName": "footprint-recv"})["QueueUrl"]
+        attributes = sqs_call(port, "GetQueueAttributes", {"QueueUrl": url, "AttributeNames": ["All"]})["Attributes"]
+        return sum(int(attributes[name]) for name in ("ApproximateNumberOfMessages",
+                                                      "ApproximateNumberOfMessagesNotVisible",
+                                                      "ApproximateNumberOfMessagesDelayed"))
+
+    grown, messages = rss_growth(processes, binary, extra, os.path.join(work, "%s-messages.log" % name), load, counted)
+    return {"messages": messages, "bytes_per_message": grown / max(messages, 1)}
+
+
+def sqs_call(port, op, body):
+    status, data, _, _, _ = http_request(port, "POST", "/", body=json.dumps(body).encode(), headers=sqs_headers(op),
+                                         timeout=120)
+    if status != 200:
+        raise BenchError("SQS %s answered %d: %s" % (op, status, data[:300]))
+    return json.loads(data)
 
 
 def spread(values):
