@@ -8,12 +8,10 @@
 namespace mallard {
 namespace {
 
-// OpenSSL 3 looks an algorithm up in its provider registry (locks, a property query) each time
-// EVP_md5() or EVP_sha256() is handed to EVP_Digest; fetching it once keeps that off every request
-// (SQS hashes each message body, SigV4 each payload).
-const EVP_MD* Fetched(const char* name) {
+// Held for the life of the process.
+const EVP_MD* FetchedOr(const char* name, const EVP_MD* built_in) {
   const EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
-  return md;  // held for the life of the process
+  return md != nullptr ? md : built_in;
 }
 
 std::string DigestHex(const EVP_MD* md, std::string_view bytes) {
@@ -67,14 +65,17 @@ std::optional<std::string> HexDecode(std::string_view hex) {
   return out;
 }
 
-std::string Md5Hex(std::string_view bytes) {
-  static const EVP_MD* const md5 = Fetched("MD5");
-  return DigestHex(md5 != nullptr ? md5 : EVP_md5(), bytes);
+const EVP_MD* Sha256Algorithm() {
+  static const EVP_MD* const sha256 = FetchedOr("SHA256", EVP_sha256());
+  return sha256;
 }
-std::string Sha256Hex(std::string_view bytes) {
-  static const EVP_MD* const sha256 = Fetched("SHA256");
-  return DigestHex(sha256 != nullptr ? sha256 : EVP_sha256(), bytes);
+const EVP_MD* Md5Algorithm() {
+  static const EVP_MD* const md5 = FetchedOr("MD5", EVP_md5());
+  return md5;
 }
+
+std::string Md5Hex(std::string_view bytes) { return DigestHex(Md5Algorithm(), bytes); }
+std::string Sha256Hex(std::string_view bytes) { return DigestHex(Sha256Algorithm(), bytes); }
 
 std::string Base64Encode(std::string_view bytes) {
   std::string out;

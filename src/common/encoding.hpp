@@ -1,10 +1,18 @@
 #pragma once
 // Byte encodings the AWS protocols need: hex MD5, base64, URL percent-decoding, XML escaping.
+#include <openssl/types.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace mallard {
+
+// SHA-256 and MD5 fetched once from OpenSSL's default provider (EVP_sha256() and EVP_md5() if a
+// fetch fails): OpenSSL 3 looks an algorithm up in its provider registry (locks, a property query)
+// each time EVP_sha256()-style handles are used, which cost more than hashing a typical request.
+const EVP_MD* Sha256Algorithm();
+const EVP_MD* Md5Algorithm();
 
 std::string HexEncode(std::string_view bytes);            // lower-case
 std::optional<std::string> HexDecode(std::string_view hex);  // either case; nullopt when not hex
