@@ -11,8 +11,6 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -191,9 +189,6 @@ std::shared_ptr<MessageSigner> MessageSigner::GenerateInBackground() {
   signer->material_ = made.get_future().share();
   // The thread reads only the flag, which the signer outlives: Abandon joins before it goes.
   signer->maker_ = std::thread([made = std::move(made), abandoned = &signer->abandoned_]() mutable {
-    // The lowest priority, for this thread alone (Linux's nice is per thread): the search must not
-    // take a core from the start-up or from requests; a delivery that needs the key waits for it.
-    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
     made.set_value(MakeMaterial(abandoned));
   });
   return signer;
