@@ -35,7 +35,7 @@ std::string SnsService::CertificatePath() const {
     std::string pem = options_.signer ? options_.signer->CertificatePem() : std::string();
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(pem.data()), pem.size(), digest);
-    certificate_path_ = "/_aws/sns/SimpleNotificationService-" +
+    certificate_path_ = std::string(kCertificatePathPrefix) +
                         HexEncode(std::string_view(reinterpret_cast<const char*>(digest), 16)) + ".pem";
   });
   return certificate_path_;

@@ -45,8 +45,11 @@ std::string Member(const json::object& object, const char* name) {
 }  // namespace
 
 bool SnsService::AnswersPath(std::string_view path) const {
+  // The certificate by its shape: the exact name hashes the certificate, which would make this
+  // routing question (asked on a network thread) wait for the key.
   return path == kSmsMessages || path == kPlatformMessages || path == kPhoneOptOuts ||
-         path.substr(0, kSubscriptionTokens.size()) == kSubscriptionTokens || path == CertificatePath();
+         path.substr(0, kSubscriptionTokens.size()) == kSubscriptionTokens ||
+         (path.starts_with(kCertificatePathPrefix) && path.ends_with(".pem"));
 }
 
 void SnsService::HandleHttp(const http::HttpRequest& request, http::Responder respond) {
@@ -158,7 +161,9 @@ void SnsService::HandleHttp(const http::HttpRequest& request, http::Responder re
     respond(JsonAnswer(200, json::object{{sms ? "sms_messages" : "platform_endpoint_messages", std::move(by_key)},
                                          {"region", region}}));
   };
-  if (options_.store_in_process) return work();
+  // Inline only when nothing in it can wait: every path compares itself with the certificate's
+  // name, which needs the key, still being made right after start.
+  if (options_.store_in_process && (!options_.signer || options_.signer->KeyReady())) return work();
   RunDeliveryWork(std::move(work));
 }
 

@@ -58,6 +58,10 @@ struct SnsOptions {
   std::int64_t delivery_lease_millis = 60000;
 };
 
+// Where SNS serves its signing certificate (SigningCertURL): this prefix, a hash of the
+// certificate, ".pem" (SnsService::CertificatePath).
+inline constexpr std::string_view kCertificatePathPrefix = "/_aws/sns/SimpleNotificationService-";
+
 class SnsService final : public services::Service, public std::enable_shared_from_this<SnsService> {
  public:
   SnsService(std::shared_ptr<SnsStore> store, services::ServiceContext context, SnsOptions options);
@@ -222,7 +226,7 @@ class SnsService final : public services::Service, public std::enable_shared_fro
   };
   // AWS's JSON envelope, signed (exactly AWS's layout: one member per line, " : ").
   std::string Envelope(const EnvelopeFields& fields) const;
-  std::string CertificatePath() const;
+  std::string CertificatePath() const;  // kCertificatePathPrefix + a hash of the certificate + ".pem"
 
  private:
   std::shared_ptr<SnsStore> store_;

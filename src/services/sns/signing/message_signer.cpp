@@ -14,6 +14,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <string_view>
 
 #include "common/encoding.hpp"
@@ -203,6 +204,10 @@ void MessageSigner::Abandon() {
 const MessageSigner::Material& MessageSigner::Ready() const { return *material_.get(); }
 
 const std::string& MessageSigner::CertificatePem() const { return Ready().certificate_pem; }
+
+bool MessageSigner::KeyReady() const {
+  return material_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+}
 
 Result<std::string, std::string> MessageSigner::Sign(std::string_view canonical, int signature_version) const {
   const EVP_MD* digest = nullptr;

@@ -37,8 +37,10 @@ class MessageSigner {
   // made stays usable; without one, Sign fails from then on. Idempotent.
   void Abandon();
 
-  // The certificate; empty when no key could be made (Sign then says why).
+  // The certificate; empty when no key could be made (Sign then says why). Waits for the key.
   const std::string& CertificatePem() const;
+  // Whether the key's search has ended (made or failed): CertificatePem() and Sign() will not wait.
+  bool KeyReady() const;
 
   // Base64 RSA PKCS#1 v1.5 signature over `canonical`: SHA1 for signature_version 1, SHA256 for
   // 2; any other version is refused.

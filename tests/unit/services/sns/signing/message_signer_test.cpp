@@ -198,6 +198,7 @@ TEST(MessageSignerTest, SigningBeforeABackgroundKeyExistsWaitsForIt) {
   }
   for (auto& thread : threads) thread.join();
   ASSERT_FALSE(signer->CertificatePem().empty());
+  EXPECT_TRUE(signer->KeyReady()) << "the key is there, yet KeyReady says a caller would wait";
   for (std::size_t i = 0; i < signatures.size(); ++i) {
     EXPECT_TRUE(Verifies(signer->CertificatePem(), "text " + std::to_string(i), signatures[i], 2)) << signatures[i];
   }
@@ -217,6 +218,7 @@ TEST(MessageSignerTest, AbandoningABackgroundKeyEndsItsThread) {
     auto signer = MessageSigner::GenerateInBackground();
     signer->Abandon();
     EXPECT_EQ(ThreadCount(), before) << "the key's thread outlived Abandon";
+    EXPECT_TRUE(signer->KeyReady()) << "after Abandon nothing may wait for the search";
     auto signature = signer->Sign("text", 2);
     if (signer->CertificatePem().empty()) {
       ++abandoned;
