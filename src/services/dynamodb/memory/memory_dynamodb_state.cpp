@@ -42,9 +42,8 @@ StoreResult<Status<std::string>> MemoryDynamoDbStore::ExportScope(const Scope& s
     if (table->dropped) continue;
     if (auto status = visit.table(table->definition); !status.ok()) return status;
     for (const auto& [key, stored] : table->items) {
-      auto item = stored.Decode();
-      if (!item) return Status<std::string>(Fail("table " + name + ": an item cannot be read back: " + item.error()));
-      if (auto status = visit.item(*item); !status.ok()) return status;
+      MALLARD_ASSIGN_OR_RETURN(Item item, Load(stored));
+      if (auto status = visit.item(item); !status.ok()) return status;
     }
     for (const auto& change : table->history)
       if (auto status = visit.pitr_change(PitrChange{change.millis, change.key_attributes, change.before});
@@ -60,9 +59,8 @@ StoreResult<Status<std::string>> MemoryDynamoDbStore::ExportScope(const Scope& s
   for (const auto& copy : backups) {
     if (auto status = visit.backup(copy->description); !status.ok()) return status;
     for (const auto& [key, stored] : copy->items) {
-      auto item = stored.Decode();
-      if (!item) return Status<std::string>(Fail("backup " + copy->description.arn + ": an item cannot be read back: " + item.error()));
-      if (auto status = visit.backup_item(*item); !status.ok()) return status;
+      MALLARD_ASSIGN_OR_RETURN(Item item, Load(stored));
+      if (auto status = visit.backup_item(item); !status.ok()) return status;
     }
   }
   return Status<std::string>(Done{});

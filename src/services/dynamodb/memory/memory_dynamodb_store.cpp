@@ -250,11 +250,8 @@ StoreResult<Result<WriteOutcome>> MemoryDynamoDbStore::WriteItems(const Scope& s
       if (change) change->pitr = PitrChange{context.now_millis, refs[i].key, before};
     }
     // `before` is what the key held unless an earlier ref of this call wrote the same item.
-    const bool written_earlier = std::any_of(refs.begin(), refs.begin() + static_cast<std::ptrdiff_t>(i),
-                                             [&](const ItemRef& earlier) {
-                                               const auto j = static_cast<std::size_t>(&earlier - refs.data());
-                                               return tables[j] == &table && keys[j] == keys[i];
-                                             });
+    bool written_earlier = false;
+    for (std::size_t j = 0; j < i && !written_earlier; ++j) written_earlier = tables[j] == &table && keys[j] == keys[i];
     if (written_earlier) {
       MALLARD_RETURN_IF_ERROR(EraseKeyFrom(table, keys[i]));
     } else if (before && after) {

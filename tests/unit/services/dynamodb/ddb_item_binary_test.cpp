@@ -62,6 +62,15 @@ class RandomItems {
     return parsed.ok() ? parsed.value() : Decimal::FromInt(Below(1000) - 500);
   }
 
+  // An SS or BS of one to six members, each made by `member(i)` (the index keeps them distinct).
+  template <typename Member>
+  AttributeValue ByteSet(AttrType type, Member member) {
+    AttributeValue set;
+    set.type = type;
+    for (int i = 0, n = 1 + Below(6); i < n; ++i) set.byte_set.push_back(member(i));
+    return set;
+  }
+
   AttributeValue Value(int depth) {
     const int kind = Below(depth >= 4 ? 8 : 10);
     switch (kind) {
@@ -70,24 +79,14 @@ class RandomItems {
       case 2: return AttributeValue::Binary(Bytes(Below(300)));
       case 3: return AttributeValue::Bool(Below(2) == 1);
       case 4: return AttributeValue::Null();
-      case 5: {
-        AttributeValue set;
-        set.type = AttrType::SS;
-        for (int i = 0, n = 1 + Below(6); i < n; ++i) set.byte_set.push_back(Text(1 + Below(10)) + std::to_string(i));
-        return set;
-      }
+      case 5: return ByteSet(AttrType::SS, [&](int i) { return Text(1 + Below(10)) + std::to_string(i); });
       case 6: {
         AttributeValue set;
         set.type = AttrType::NS;
         for (int i = 0, n = 1 + Below(6); i < n; ++i) set.number_set.push_back(Number());
         return set;
       }
-      case 7: {
-        AttributeValue set;
-        set.type = AttrType::BS;
-        for (int i = 0, n = 1 + Below(6); i < n; ++i) set.byte_set.push_back(Bytes(1 + Below(10)) + std::to_string(i));
-        return set;
-      }
+      case 7: return ByteSet(AttrType::BS, [&](int i) { return Bytes(1 + Below(10)) + std::to_string(i); });
       case 8: {
         std::vector<AttributeValue> list;
         for (int i = 0, n = Below(5); i < n; ++i) list.push_back(Value(depth + 1));

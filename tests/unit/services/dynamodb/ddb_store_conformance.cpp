@@ -631,7 +631,8 @@ TEST_P(DynamoDbStoreConformance, KeepsPoliciesSseWarmThroughputAndRecoveryPeriod
 // Write units of one to four distinct items (puts of random items of every type, deletes, keeps,
 // and refused units) against a plain map of the expected items; after each unit the store's reads
 // (GetItems, the unit's old images, Query both ways with sort conditions, the KEYS_ONLY index, a
-// paged Scan, the table's item count and byte size) must say what the model says.
+// paged Scan, the table's item count and byte size) must say what the model says; tables restored
+// from backups taken along the way must hold what the model held then.
 // MALLARD_DDB_STORE_SEED=n replays a run.
 namespace {
 
@@ -697,6 +698,23 @@ TEST_P(DynamoDbStoreConformance, RandomWriteUnitsReadBackAsAModelSays) {
   constexpr int kSortKeys = 8;
   std::map<std::pair<std::string, int>, Item> model;  // (pk, sk) -> item; sk order is numeric order here
   auto key_of = [](const std::string& pk, int sk) { return Item{{"pk", Str(pk)}, {"sk", Num(std::to_string(sk))}}; };
+  std::vector<std::pair<std::string, std::multiset<std::string>>> backups;  // (ARN, the items it must hold)
+  auto scan_all = [&](const std::string& table) {
+    std::multiset<std::string> scanned;
+    std::optional<Item> start;
+    do {
+      ScanRequest scan;
+      scan.table = table;
+      scan.limit = 3;
+      scan.exclusive_start_key = start;
+      auto page = store_->Scan(scope_, scan);
+      EXPECT_TRUE(page.ok());
+      if (!page.ok()) break;
+      for (const auto& item : page->items) scanned.insert(JsonOf(item));
+      start = page->last_evaluated_key;
+    } while (start);
+    return scanned;
+  };
 
   for (int step = 0; step < 300; ++step) {
     SCOPED_TRACE("step " + std::to_string(step));
@@ -782,30 +800,33 @@ TEST_P(DynamoDbStoreConformance, RandomWriteUnitsReadBackAsAModelSays) {
     ASSERT_EQ(index_entries, expected_entries) << "the index";
 
     // The whole table in pages of three, and its stats.
-    std::multiset<std::string> scanned;
-    std::optional<Item> start;
-    do {
-      ScanRequest scan;
-      scan.table = "t";
-      scan.limit = 3;
-      scan.exclusive_start_key = start;
-      auto scanned_page = store_->Scan(scope_, scan);
-      ASSERT_TRUE(scanned_page.ok());
-      for (const auto& item : scanned_page->items) scanned.insert(JsonOf(item));
-      start = scanned_page->last_evaluated_key;
-    } while (start);
     std::multiset<std::string> modelled;
     std::int64_t model_bytes = 0;
     for (const auto& [key, item] : model) {
       modelled.insert(JsonOf(item));
       model_bytes += static_cast<std::int64_t>(ItemSize(item));
     }
-    ASSERT_EQ(scanned, modelled) << "Scan";
+    ASSERT_EQ(scan_all("t"), modelled) << "Scan";
     auto stats = store_->GetTableStats(scope_, "t");
     ASSERT_TRUE(stats.ok());
     EXPECT_EQ(stats->item_count, static_cast<std::int64_t>(model.size()));
     EXPECT_EQ(stats->size_bytes, model_bytes) << "the table's byte count drifted from its items'";
     EXPECT_EQ(stats->indexes.at("by_g").item_count, static_cast<std::int64_t>(expected_entries.size()));
+
+    // Now and then a backup, restored at the end: each must hold the table as it was.
+    if (step % 100 == 99) {
+      BackupDescription backup;
+      backup.arn = "arn:aws:dynamodb:us-east-1:000000000000:table/t/backup/" + std::to_string(step);
+      backup.name = "random" + std::to_string(step);
+      backup.table_name = "t";
+      ASSERT_TRUE(store_->CreateBackup(scope_, backup).ok());
+      backups.emplace_back(backup.arn, modelled);
+    }
+  }
+  for (std::size_t i = 0; i < backups.size(); ++i) {
+    const std::string restored = "restored" + std::to_string(i);
+    ASSERT_TRUE(store_->RestoreTable(scope_, MakeTable(restored, false), {backups[i].first, "", 0}).ok());
+    EXPECT_EQ(scan_all(restored), backups[i].second) << "the table restored from " << backups[i].first;
   }
 }
 
