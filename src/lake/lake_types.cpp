@@ -1,6 +1,7 @@
 #include "lake/lake_types.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -211,6 +212,32 @@ LakeResult<LakeColumn> ColumnFromSpec(duckdb::Connection& connection, const Colu
   return column;
 }
 
+std::optional<DecimalType> ParseDecimalType(std::string_view type) {
+  // "decimal(P,S)" exactly, as DuckLake writes it. from_chars rather than sscanf: sscanf's %d on
+  // digits that overflow an int is undefined, and a damaged catalog's text must not reach SQL.
+  constexpr std::string_view kOpen = "decimal(";
+  if (type.substr(0, kOpen.size()) != kOpen || type.back() != ')') return std::nullopt;
+  std::string_view inner = type.substr(kOpen.size(), type.size() - kOpen.size() - 1);
+  auto comma = inner.find(',');
+  if (comma == std::string_view::npos) return std::nullopt;
+  auto number = [](std::string_view digits) -> std::optional<int> {
+    if (digits.empty() || digits.size() > 2) return std::nullopt;  // at most 38: two digits
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+    }
+    int value = 0;
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+    return value;
+  };
+  auto precision = number(inner.substr(0, comma));
+  auto scale = number(inner.substr(comma + 1));
+  if (!precision || !scale || *precision < 1 || *precision > kMaxDecimalPrecision || *scale > *precision) {
+    return std::nullopt;
+  }
+  return DecimalType{*precision, *scale};
+}
+
 bool TypePromotionAllowed(const std::string& from, const std::string& to) {
   if (from == to) return false;
   auto integer = [](const std::string& type) -> std::pair<int, bool> {  // bits, signed
@@ -223,14 +250,11 @@ bool TypePromotionAllowed(const std::string& from, const std::string& to) {
   auto [from_bits, from_signed] = integer(from);
   auto [to_bits, to_signed] = integer(to);
   if (from_bits > 0 && to_bits > 0) return to_bits > from_bits && (to_signed || !from_signed);
-  auto decimal = [](const std::string& type) -> std::optional<std::pair<int, int>> {  // integer digits, scale
-    int precision = 0, scale = 0;
-    char close = 0;
-    if (std::sscanf(type.c_str(), "decimal(%d,%d%c", &precision, &scale, &close) != 3 || close != ')') return std::nullopt;
-    return std::pair{precision - scale, scale};
-  };
-  auto from_decimal = decimal(from), to_decimal = decimal(to);
-  return from_decimal && to_decimal && to_decimal->first >= from_decimal->first && to_decimal->second >= from_decimal->second;
+  auto from_decimal = ParseDecimalType(from), to_decimal = ParseDecimalType(to);
+  if (!from_decimal || !to_decimal) return false;
+  // Neither the integer digits nor the scale may shrink.
+  return to_decimal->precision - to_decimal->scale >= from_decimal->precision - from_decimal->scale &&
+         to_decimal->scale >= from_decimal->scale;
 }
 
 void AssignColumnIds(LakeColumn& column, std::int64_t& next_id) {
@@ -267,9 +291,8 @@ LakeResult<std::string> DuckDbTypeSql(const LakeColumn& column, bool json_as_var
   for (const auto& [lake, duck] : kReadAliases) {
     if (type == lake) return std::string(duck);
   }
-  if (type.rfind("decimal(", 0) == 0) {
-    std::string out = "DECIMAL" + type.substr(7);
-    return out;
+  if (auto decimal = ParseDecimalType(type)) {
+    return "DECIMAL(" + std::to_string(decimal->precision) + "," + std::to_string(decimal->scale) + ")";
   }
   if (type == "list") {
     if (column.children.size() != 1) return LakeFail(LakeErrorCode::kInvalid, "list column \"" + column.name + "\" has no element");

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "infra/duckdb/duckdb_wrapper.hpp"
@@ -65,6 +66,15 @@ struct LeafColumn {
   bool top_level;
 };
 std::vector<LeafColumn> LeafColumns(const std::vector<LakeColumn>& columns);
+
+// A DuckLake "decimal(P,S)" type: 1 <= P <= 38 (DuckDB's widest decimal), 0 <= S <= P.
+inline constexpr int kMaxDecimalPrecision = 38;
+struct DecimalType {
+  int precision = 0;
+  int scale = 0;
+};
+// Parses exactly "decimal(P,S)"; anything else, out of range included, is nullopt.
+std::optional<DecimalType> ParseDecimalType(std::string_view type);
 
 // Whether a primitive column of DuckLake type `from` may become `to` in place (old files read as
 // the new type, their statistics still valid): integer widening (int8 → int16 → int32 → int64,

@@ -339,6 +339,35 @@ TEST(LakeTypePromotion, OnlyLosslessWideningIsAllowed) {
   EXPECT_FALSE(lake::TypePromotionAllowed("varchar", "json"));
 }
 
+// A damaged catalog's decimal text: precision - scale overflowed an int (found by fuzz_lake_catalog
+// in CI), and DuckDbTypeSql copied whatever followed "decimal(" into SQL.
+TEST(LakeTypePromotion, DecimalTypesOutsideDuckLakeFormAreRefused) {
+  EXPECT_FALSE(lake::TypePromotionAllowed("decimal(-2147483648,1)", "decimal(1,1)"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("decimal(1,1)", "decimal(2147483647,-2147483648)"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("decimal(10,2)", "decimal(39,2)"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("decimal(10,2)", "decimal(12,2) "));
+  EXPECT_FALSE(lake::TypePromotionAllowed("decimal(10,2)", "decimal(12,+2)"));
+  EXPECT_FALSE(lake::TypePromotionAllowed("decimal(10,2)", "decimal(12,3"));
+  auto parsed = lake::ParseDecimalType("decimal(38,0)");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->precision, 38);
+  EXPECT_EQ(parsed->scale, 0);
+  EXPECT_FALSE(lake::ParseDecimalType("decimal(0,0)"));
+  EXPECT_FALSE(lake::ParseDecimalType("decimal(4,5)"));
+  EXPECT_FALSE(lake::ParseDecimalType("decimal(4,-0)"));
+  EXPECT_FALSE(lake::ParseDecimalType("decimal(4,)"));
+  EXPECT_FALSE(lake::ParseDecimalType("decimal(,4)"));
+
+  lake::LakeColumn column;
+  column.name = "amount";
+  column.type = "decimal(12,2)";
+  EXPECT_EQ(*lake::DuckDbTypeSql(column, false), "DECIMAL(12,2)");
+  column.type = "decimal(12,2)); DROP TABLE t; --";
+  auto refused = lake::DuckDbTypeSql(column, false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("does not read"), std::string::npos);
+}
+
 // LakeTransaction::ChangeColumnType, the lake side of a widened source column (here rather than
 // under tests/unit/lake, which another change owns).
 TEST(LakeTypePromotion, ChangeColumnTypeWidensInPlaceAndOldSnapshotsKeepTheOldType) {
