@@ -1,4 +1,5 @@
-# DuckDB.cmake — provides the target `mallard::duckdb` (DuckDB C API: duckdb.h + libduckdb.so).
+# DuckDB.cmake — provides the target `mallard::duckdb` (DuckDB C API: duckdb.h + libduckdb.so,
+# loaded on first use unless MALLARD_DUCKDB_LAZY=OFF or bundled; see the end of this file).
 #
 # Included by the top-level CMakeLists.txt when MALLARD_WITH_DUCKDB=ON. Two modes:
 #
@@ -50,11 +51,12 @@ if(NOT MALLARD_DUCKDB_BUNDLED)
     endif()
   endforeach()
 
-  add_library(mallard::duckdb SHARED IMPORTED GLOBAL)
-  set_target_properties(mallard::duckdb PROPERTIES
+  add_library(mallard_duckdb_prebuilt SHARED IMPORTED GLOBAL)
+  set_target_properties(mallard_duckdb_prebuilt PROPERTIES
     IMPORTED_LOCATION "${MALLARD_DUCKDB_LIB_DIR}/libduckdb.so"
     IMPORTED_SONAME "libduckdb.so"
     INTERFACE_INCLUDE_DIRECTORIES "${MALLARD_DUCKDB_DEPS_DIR}/duckdb/include")
+  set(_mallard_duckdb_library mallard_duckdb_prebuilt)
   message(STATUS "DuckDB: prebuilt ${MALLARD_DUCKDB_LIB_DIR}/libduckdb.so")
 else()
   # ---------------------------------------------------------------- bundled source build --------
@@ -129,9 +131,43 @@ else()
     CXX_EXTENSIONS OFF
     POSITION_INDEPENDENT_CODE ON
     LIBRARY_OUTPUT_DIRECTORY "${MALLARD_DUCKDB_LIB_DIR}")
-  add_library(mallard::duckdb ALIAS mallard_duckdb_bundled)
+  set(_mallard_duckdb_library mallard_duckdb_bundled)
   message(STATUS "DuckDB: bundled build of ${_nsrc} translation units from ${_src}")
 endif()
+
+# ------------------------------------------------------------------ mallard::duckdb ------------
+# What every DuckDB user links: duckdb.h and src/infra/duckdb/duckdb_library.cpp. With
+# MALLARD_DUCKDB_LAZY (the default for the prebuilt library) executables do not link libduckdb at
+# all: generated trampolines dlopen it on the first C API call (see duckdb_library.hpp); the
+# bundled build links its library as before.
+option(MALLARD_DUCKDB_LAZY "Load the prebuilt libduckdb on first use instead of at start-up" ON)
+file(STRINGS "${MALLARD_DUCKDB_FETCH_SCRIPT}" _pin REGEX "^DUCKDB_VERSION=")
+string(REGEX REPLACE "^DUCKDB_VERSION=" "" _pin "${_pin}")
+set(_mallard_duckdb_src "${CMAKE_CURRENT_LIST_DIR}/../src")
+get_filename_component(_mallard_duckdb_src "${_mallard_duckdb_src}" ABSOLUTE)
+if(MALLARD_DUCKDB_LAZY AND NOT MALLARD_DUCKDB_BUNDLED)
+  include("${CMAKE_CURRENT_LIST_DIR}/DuckDBLazy.cmake")
+  set(_trampolines "${CMAKE_BINARY_DIR}/generated/duckdb_trampolines.cpp")
+  mallard_duckdb_trampolines(
+    HEADER "${MALLARD_DUCKDB_DEPS_DIR}/duckdb/include/duckdb.h"
+    SYMBOLS "${_mallard_duckdb_src}/infra/duckdb/duckdb_lazy_symbols.txt"
+    OUTPUT "${_trampolines}")
+  add_library(mallard_duckdb_loader STATIC "${_mallard_duckdb_src}/infra/duckdb/duckdb_library.cpp" "${_trampolines}")
+  target_include_directories(mallard_duckdb_loader PUBLIC "${MALLARD_DUCKDB_DEPS_DIR}/duckdb/include")
+  target_compile_definitions(mallard_duckdb_loader
+    PUBLIC MALLARD_DUCKDB_LAZY=1
+    PRIVATE MALLARD_DUCKDB_LIBRARY_PATH="${MALLARD_DUCKDB_LIB_DIR}/libduckdb.so")
+  target_link_libraries(mallard_duckdb_loader PUBLIC ${CMAKE_DL_LIBS})
+  message(STATUS "DuckDB: loaded on first use (MALLARD_DUCKDB_LAZY)")
+else()
+  add_library(mallard_duckdb_loader STATIC "${_mallard_duckdb_src}/infra/duckdb/duckdb_library.cpp")
+  target_compile_definitions(mallard_duckdb_loader PUBLIC MALLARD_DUCKDB_LAZY=0)
+  target_link_libraries(mallard_duckdb_loader PUBLIC ${_mallard_duckdb_library})
+endif()
+target_include_directories(mallard_duckdb_loader PUBLIC "${_mallard_duckdb_src}")
+target_compile_definitions(mallard_duckdb_loader PUBLIC MALLARD_DUCKDB_VERSION="v${_pin}")
+set_target_properties(mallard_duckdb_loader PROPERTIES POSITION_INDEPENDENT_CODE ON)
+add_library(mallard::duckdb ALIAS mallard_duckdb_loader)
 
 # RUNPATH for every target defined after this point (the mallard binary, tests, benchmarks).
 list(APPEND CMAKE_BUILD_RPATH "${MALLARD_DUCKDB_ORIGIN_LIB_DIR}" "${MALLARD_DUCKDB_LIB_DIR}")

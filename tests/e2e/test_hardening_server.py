@@ -86,13 +86,22 @@ def test_a_server_stopped_as_soon_as_it_answers_exits_cleanly(tmp_path):
         assert "mallard stopped" in log, log[-3000:]
 
 
+def libduckdb_is_mapped(pid: int) -> bool:
+    return "libduckdb" in Path(f"/proc/{pid}/maps").read_text()
+
+
 def test_the_sql_engine_opens_when_the_first_sql_needs_it(tmp_path, servers):
+    """Neither the database nor the library: libduckdb is loaded (dlopen) by the first DuckDB call,
+    and health and --help name its version without loading it."""
     opened = "SQL engine: DuckDB database :memory: opened"
     servers.append(launch(tmp_path))
     handle = servers[0]
     boto_client(handle, "sqs").create_queue(QueueName="no-sql-here")
     boto_client(handle, "athena").list_work_groups()
+    health = http_request(handle.port, "GET", "/_mallard/health").json()
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", health["build"]["duckdb"]), health["build"]
     assert opened not in handle.log_text(), "DuckDB was opened although no request needed SQL"
+    assert not libduckdb_is_mapped(handle.proc.pid), "libduckdb was loaded although no request needed SQL"
     redshift = boto_client(handle, "redshift-data")
     statement = redshift.execute_statement(ClusterIdentifier="c", Database="dev", DbUser="u", Sql="SELECT 7 / 2 AS q")
     deadline = time.monotonic() + 30
@@ -103,6 +112,7 @@ def test_the_sql_engine_opens_when_the_first_sql_needs_it(tmp_path, servers):
     rows = redshift.get_statement_result(Id=statement["Id"])["Records"]
     assert rows == [[{"longValue": 3}]]
     assert handle.log_text().count(opened) == 1, handle.log_text()[-3000:]
+    assert libduckdb_is_mapped(handle.proc.pid)
 
 
 # --- listeners on a taken port ---------------------------------------------------------------------

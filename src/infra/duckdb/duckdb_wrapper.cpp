@@ -1,5 +1,7 @@
 #include "infra/duckdb/duckdb_wrapper.hpp"
 
+#include "infra/duckdb/duckdb_library.hpp"
+
 #include <thread>
 
 namespace mallard::duckdb {
@@ -249,6 +251,11 @@ DuckStatus Appender::Check(duckdb_state state) {
 // ---- Database ------------------------------------------------------------------------------
 
 DuckResult<std::shared_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+  // Every path into DuckDB starts here, so a library that cannot be loaded is an error value here
+  // instead of an abort in whichever C API call came first.
+  if (const std::string& error = LoadDuckDbLibrary(); !error.empty()) {
+    return Fail(DuckDbError{error, DUCKDB_ERROR_IO});
+  }
   duckdb_config config = nullptr;
   if (duckdb_create_config(&config) != DuckDBSuccess) {
     return Fail(DuckDbError{"cannot allocate a DuckDB configuration", DUCKDB_ERROR_OUT_OF_MEMORY});
