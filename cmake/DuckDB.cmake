@@ -146,10 +146,14 @@ string(REGEX REPLACE "^DUCKDB_VERSION=" "" _pin "${_pin}")
 set(_mallard_duckdb_src "${CMAKE_CURRENT_LIST_DIR}/../src")
 get_filename_component(_mallard_duckdb_src "${_mallard_duckdb_src}" ABSOLUTE)
 if(MALLARD_DUCKDB_LAZY AND NOT MALLARD_DUCKDB_BUNDLED)
-  include("${CMAKE_CURRENT_LIST_DIR}/DuckDBLazy.cmake")
+  include("${CMAKE_CURRENT_LIST_DIR}/LazyLibrary.cmake")
   set(_trampolines "${CMAKE_BINARY_DIR}/generated/duckdb_trampolines.cpp")
-  mallard_duckdb_trampolines(
+  mallard_lazy_trampolines(
     HEADER "${MALLARD_DUCKDB_DEPS_DIR}/duckdb/include/duckdb.h"
+    PREFIX "DUCKDB_C_API "
+    INCLUDE "<duckdb.h>"
+    LOADER "infra/duckdb/duckdb_library.hpp"
+    RESOLVER "mallard::duckdb::RequireDuckDbSymbol"
     SYMBOLS "${_mallard_duckdb_src}/infra/duckdb/duckdb_lazy_symbols.txt"
     OUTPUT "${_trampolines}")
   add_library(mallard_duckdb_loader STATIC "${_mallard_duckdb_src}/infra/duckdb/duckdb_library.cpp" "${_trampolines}")

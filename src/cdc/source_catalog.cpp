@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 
+#include "infra/libpq/pq_library.hpp"
 #include "lake/catalog_store.hpp"
 
 namespace mallard::cdc {
@@ -22,6 +23,9 @@ std::string ConnInfoValue(const std::string& value) {
 }  // namespace
 
 Result<std::string, PgError> SourceConnInfo(const std::string& conninfo) {
+  if (const std::string& load_error = libpq::LoadLibPq(); !load_error.empty()) {
+    return Fail(PgError{PgError::Code::kConnection, load_error, ""});
+  }
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
   if (options == nullptr) {

@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "infra/libpq/pq_library.hpp"
 #include "lake/duckdb_catalog_store.hpp"
 #include "lake/postgres_catalog_store.hpp"
 
@@ -30,6 +31,8 @@ bool StartsWithLibpqKeyword(const std::string& spec) {
   std::size_t equals = spec.find_first_not_of(" \t", end);
   if (end == start || equals == std::string::npos || spec[equals] != '=') return false;
   std::string keyword = spec.substr(start, end - start);
+  // Without libpq no keyword is known, and the spec is taken for a file path.
+  if (!libpq::LoadLibPq().empty()) return false;
   bool known = false;
   PQconninfoOption* defaults = PQconndefaults();
   for (PQconninfoOption* option = defaults; option && option->keyword; ++option) known |= keyword == option->keyword;

@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include "infra/libpq/pq_library.hpp"
+
 namespace mallard::lake {
 namespace {
 
@@ -14,6 +16,9 @@ std::string ConnectionMessage(PGconn* connection) {
 }  // namespace
 
 LakeResult<std::unique_ptr<PostgresCatalogStore>> PostgresCatalogStore::Open(const std::string& conninfo) {
+  if (const std::string& error = libpq::LoadLibPq(); !error.empty()) {
+    return LakeFail(LakeErrorCode::kCatalog, "cannot open the PostgreSQL DuckLake catalog: " + error);
+  }
   PGconn* connection = PQconnectdb(conninfo.c_str());
   if (connection == nullptr || PQstatus(connection) != CONNECTION_OK) {
     std::string message = ConnectionMessage(connection);

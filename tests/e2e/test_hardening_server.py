@@ -86,8 +86,12 @@ def test_a_server_stopped_as_soon_as_it_answers_exits_cleanly(tmp_path):
         assert "mallard stopped" in log, log[-3000:]
 
 
+def library_is_mapped(pid: int, name: str) -> bool:
+    return f"/{name}" in Path(f"/proc/{pid}/maps").read_text()
+
+
 def libduckdb_is_mapped(pid: int) -> bool:
-    return "libduckdb" in Path(f"/proc/{pid}/maps").read_text()
+    return library_is_mapped(pid, "libduckdb")
 
 
 def test_the_sql_engine_opens_when_the_first_sql_needs_it(tmp_path, servers):
@@ -102,6 +106,8 @@ def test_the_sql_engine_opens_when_the_first_sql_needs_it(tmp_path, servers):
     assert re.fullmatch(r"v\d+\.\d+\.\d+", health["build"]["duckdb"]), health["build"]
     assert opened not in handle.log_text(), "DuckDB was opened although no request needed SQL"
     assert not libduckdb_is_mapped(handle.proc.pid), "libduckdb was loaded although no request needed SQL"
+    # libpq too: only the pipe and a PostgreSQL lake catalog need it.
+    assert not library_is_mapped(handle.proc.pid, "libpq.so"), "libpq was loaded although nothing needed PostgreSQL"
     redshift = boto_client(handle, "redshift-data")
     statement = redshift.execute_statement(ClusterIdentifier="c", Database="dev", DbUser="u", Sql="SELECT 7 / 2 AS q")
     deadline = time.monotonic() + 30

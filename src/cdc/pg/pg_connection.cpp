@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "cdc/pg/pg_time.hpp"
+#include "infra/libpq/pq_library.hpp"
 
 namespace mallard::cdc::pg {
 namespace {
@@ -87,6 +88,9 @@ std::string QuoteLiteral(std::string_view text) {
 void DiscardNotice(void*, const char*) {}
 
 Result<PGconn*, PgError> OpenConnection(const std::string& conninfo, bool replication) {
+  if (const std::string& error = libpq::LoadLibPq(); !error.empty()) {
+    return Fail(PgError{Code::kConnection, error, ""});
+  }
   // expand_dbname=1 parses `conninfo` (URI or key=value) in place of dbname; keywords after it
   // override what it set, which is how replication=database wins over anything in the string.
   std::vector<const char*> keywords{"dbname", "fallback_application_name"};
