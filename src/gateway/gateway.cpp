@@ -564,7 +564,7 @@ void Gateway::HandleAdmin(const http::HttpRequest& request, http::Responder resp
     if (endpoint->path == "/_mallard/pipe/status") return respond(PipeStatus());
     return respond(endpoint->path == "/_mallard/health" ? Health() : LocalStackHealth());
   }
-  if (auto refused = AdminTokenRefusal(request, options_.admin_token)) return respond(std::move(*refused));
+  if (auto refused = StateChangeRefusal(request, options_.admin_token)) return respond(std::move(*refused));
   // Off the network thread: backends on a shared store (Redis) delete their keys with I/O.
   boost::asio::post(*workers_, [this, path = request.path, respond = std::move(respond)] {
     try {
@@ -590,7 +590,7 @@ void Gateway::HandlePipeTableAction(const http::HttpRequest& request, http::Resp
     response.SetHeader("Allow", allow);
     return respond(std::move(response));
   }
-  if (auto refused = AdminTokenRefusal(request, options_.admin_token)) return respond(std::move(*refused));
+  if (auto refused = StateChangeRefusal(request, options_.admin_token)) return respond(std::move(*refused));
   // The pipe API's own handling (app/pipe_api.hpp) on the pipe API's path: the same Content-Type
   // rule, documents and errors. It talks to PostgreSQL and the lake: off the network thread.
   http::HttpRequest forwarded = request;

@@ -18,7 +18,16 @@ http::HttpResponse AdminError(int status, std::string message) {
   return JsonResponse(status, boost::json::object{{"error", std::move(message)}});
 }
 
-std::optional<http::HttpResponse> AdminTokenRefusal(const http::HttpRequest& request, const std::string& admin_token) {
+std::optional<http::HttpResponse> CrossOriginRefusal(const http::HttpRequest& request) {
+  const std::string* origin = request.Header("origin");
+  if (origin == nullptr) return std::nullopt;
+  const std::string* host = request.Header("host");
+  if (host != nullptr && !host->empty() && *origin == "http://" + *host) return std::nullopt;
+  return AdminError(403, "admin endpoints refuse state changes from another origin (Origin: " + *origin + ")");
+}
+
+std::optional<http::HttpResponse> StateChangeRefusal(const http::HttpRequest& request, const std::string& admin_token) {
+  if (auto refused = CrossOriginRefusal(request)) return refused;
   if (admin_token.empty()) return std::nullopt;
   switch (http::CheckBearerToken(request, admin_token)) {
     case http::BearerCheck::kMissing: {

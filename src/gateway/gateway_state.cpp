@@ -148,7 +148,7 @@ void Gateway::HandleState(http::HttpRequest request, http::Responder respond) {
   bool reads_live = request.method != "POST" && path == "/_mallard/state/inspect";
   // A snapshot holds all data, and a load replaces it: both need the admin token when one is set.
   if (!reads_live) {
-    if (auto refused = AdminTokenRefusal(request, options_.admin_token)) return respond(std::move(*refused));
+    if (auto refused = StateChangeRefusal(request, options_.admin_token)) return respond(std::move(*refused));
   }
   state::ServiceList services = services_;
   auto& pool = *workers_;
