@@ -145,32 +145,28 @@ file(STRINGS "${MALLARD_DUCKDB_FETCH_SCRIPT}" _pin REGEX "^DUCKDB_VERSION=")
 string(REGEX REPLACE "^DUCKDB_VERSION=" "" _pin "${_pin}")
 set(_mallard_duckdb_src "${CMAKE_CURRENT_LIST_DIR}/../src")
 get_filename_component(_mallard_duckdb_src "${_mallard_duckdb_src}" ABSOLUTE)
+set(_lazy OFF)
 if(MALLARD_DUCKDB_LAZY AND NOT MALLARD_DUCKDB_BUNDLED)
-  include("${CMAKE_CURRENT_LIST_DIR}/LazyLibrary.cmake")
-  set(_trampolines "${CMAKE_BINARY_DIR}/generated/duckdb_trampolines.cpp")
-  mallard_lazy_trampolines(
-    HEADER "${MALLARD_DUCKDB_DEPS_DIR}/duckdb/include/duckdb.h"
-    PREFIX "DUCKDB_C_API "
-    INCLUDE "<duckdb.h>"
-    LOADER "infra/duckdb/duckdb_library.hpp"
-    RESOLVER "mallard::duckdb::RequireDuckDbSymbol"
-    SYMBOLS "${_mallard_duckdb_src}/infra/duckdb/duckdb_lazy_symbols.txt"
-    OUTPUT "${_trampolines}")
-  add_library(mallard_duckdb_loader STATIC "${_mallard_duckdb_src}/infra/duckdb/duckdb_library.cpp" "${_trampolines}")
-  target_include_directories(mallard_duckdb_loader PUBLIC "${MALLARD_DUCKDB_DEPS_DIR}/duckdb/include")
-  target_compile_definitions(mallard_duckdb_loader
-    PUBLIC MALLARD_DUCKDB_LAZY=1
-    PRIVATE MALLARD_DUCKDB_LIBRARY_PATH="${MALLARD_DUCKDB_LIB_DIR}/libduckdb.so")
-  target_link_libraries(mallard_duckdb_loader PUBLIC ${CMAKE_DL_LIBS})
+  set(_lazy ON)
   message(STATUS "DuckDB: loaded on first use (MALLARD_DUCKDB_LAZY)")
-else()
-  add_library(mallard_duckdb_loader STATIC "${_mallard_duckdb_src}/infra/duckdb/duckdb_library.cpp")
-  target_compile_definitions(mallard_duckdb_loader PUBLIC MALLARD_DUCKDB_LAZY=0)
-  target_link_libraries(mallard_duckdb_loader PUBLIC ${_mallard_duckdb_library})
 endif()
-target_include_directories(mallard_duckdb_loader PUBLIC "${_mallard_duckdb_src}")
+include("${CMAKE_CURRENT_LIST_DIR}/LazyLibrary.cmake")
+mallard_lazy_library(
+  TARGET mallard_duckdb_loader
+  SOURCE "${_mallard_duckdb_src}/infra/duckdb/duckdb_library.cpp"
+  MACRO MALLARD_DUCKDB_LAZY
+  LAZY ${_lazy}
+  LINKED ${_mallard_duckdb_library}
+  INCLUDES "${_mallard_duckdb_src}" "${MALLARD_DUCKDB_DEPS_DIR}/duckdb/include"
+  LAZY_DEFINITIONS MALLARD_DUCKDB_LIBRARY_PATH="${MALLARD_DUCKDB_LIB_DIR}/libduckdb.so"
+  HEADER "${MALLARD_DUCKDB_DEPS_DIR}/duckdb/include/duckdb.h"
+  PREFIX "DUCKDB_C_API "
+  INCLUDE "<duckdb.h>"
+  LOADER "infra/duckdb/duckdb_library.hpp"
+  RESOLVER "mallard::duckdb::RequireDuckDbSymbol"
+  SYMBOLS "${_mallard_duckdb_src}/infra/duckdb/duckdb_lazy_symbols.txt"
+  OUTPUT "${CMAKE_BINARY_DIR}/generated/duckdb_trampolines.cpp")
 target_compile_definitions(mallard_duckdb_loader PUBLIC MALLARD_DUCKDB_VERSION="v${_pin}")
-set_target_properties(mallard_duckdb_loader PROPERTIES POSITION_INDEPENDENT_CODE ON)
 add_library(mallard::duckdb ALIAS mallard_duckdb_loader)
 
 # RUNPATH for every target defined after this point (the mallard binary, tests, benchmarks).

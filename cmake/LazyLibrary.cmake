@@ -52,3 +52,27 @@ function(mallard_lazy_trampolines)
   file(CONFIGURE OUTPUT "${ARG_OUTPUT}" CONTENT "${_out}" @ONLY)
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${ARG_HEADER}" "${ARG_SYMBOLS}")
 endfunction()
+
+# mallard_lazy_library(TARGET t SOURCE loader.cpp MACRO M LAZY bool LINKED target
+#                      [INCLUDES dir...] [LAZY_DEFINITIONS def...] <mallard_lazy_trampolines arguments>)
+# The static library every user of a lazily loaded library links: the loader SOURCE, plus, when
+# LAZY, the generated trampolines (M=1, libdl); otherwise the library itself is linked (M=0).
+# INCLUDES are public include directories; LAZY_DEFINITIONS private definitions of the lazy loader.
+function(mallard_lazy_library)
+  cmake_parse_arguments(ARG "" "TARGET;SOURCE;MACRO;LAZY;LINKED;HEADER;PREFIX;INCLUDE;LOADER;RESOLVER;SYMBOLS;OUTPUT"
+                        "INCLUDES;LAZY_DEFINITIONS" ${ARGN})
+  if(ARG_LAZY)
+    mallard_lazy_trampolines(HEADER "${ARG_HEADER}" PREFIX "${ARG_PREFIX}" INCLUDE "${ARG_INCLUDE}"
+                             LOADER "${ARG_LOADER}" RESOLVER "${ARG_RESOLVER}" SYMBOLS "${ARG_SYMBOLS}"
+                             OUTPUT "${ARG_OUTPUT}")
+    add_library(${ARG_TARGET} STATIC "${ARG_SOURCE}" "${ARG_OUTPUT}")
+    target_compile_definitions(${ARG_TARGET} PUBLIC ${ARG_MACRO}=1 PRIVATE ${ARG_LAZY_DEFINITIONS})
+    target_link_libraries(${ARG_TARGET} PUBLIC ${CMAKE_DL_LIBS})
+  else()
+    add_library(${ARG_TARGET} STATIC "${ARG_SOURCE}")
+    target_compile_definitions(${ARG_TARGET} PUBLIC ${ARG_MACRO}=0)
+    target_link_libraries(${ARG_TARGET} PUBLIC ${ARG_LINKED})
+  endif()
+  target_include_directories(${ARG_TARGET} PUBLIC ${ARG_INCLUDES})
+  set_target_properties(${ARG_TARGET} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+endfunction()

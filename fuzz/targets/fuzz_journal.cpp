@@ -25,6 +25,7 @@
 
 #include <boost/json.hpp>
 
+#include "fuzz/targets/scratch_file.hpp"
 #include "fuzz/targets/strict_checks.hpp"
 #include "persistence/data_directory.hpp"
 #include "persistence/journal.hpp"
@@ -35,9 +36,8 @@ using namespace mallard;
 namespace {
 
 const std::filesystem::path& ScratchFile() {
-  static const std::filesystem::path path =
-      std::filesystem::temp_directory_path() / ("fuzz_journal." + std::to_string(::getpid()) + ".log");
-  return path;
+  static const fuzz::ScratchFile scratch("fuzz_journal", ".log");
+  return scratch.path();
 }
 
 void CheckDecodeMany(std::string_view payload, std::string_view input) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz/targets/scratch_file.hpp"
 #include "fuzz/targets/strict_checks.hpp"
 #include "state/snapshot.hpp"
 #include "state/snapshot_reader.hpp"
@@ -25,9 +26,8 @@ using namespace mallard;
 namespace {
 
 const std::filesystem::path& ScratchFile() {
-  static const std::filesystem::path path =
-      std::filesystem::temp_directory_path() / ("fuzz_state_snapshot." + std::to_string(::getpid()) + ".jsonl");
-  return path;
+  static const fuzz::ScratchFile scratch("fuzz_state_snapshot", ".jsonl");
+  return scratch.path();
 }
 
 std::string Describe(const Result<state::SnapshotSummary, std::string>& result) {
