@@ -172,12 +172,31 @@ struct Core {
   OutboundHttpClientOptions options;
   // Before io: anything io's destructor releases may still use the TLS context.
   ssl::context tls{ssl::context::tls_client};
+  std::once_flag tls_configured;
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   std::mutex mutex;
   bool stopping = false;
   std::unordered_map<const Exchange*, std::shared_ptr<Exchange>> live;
+
+  // The TLS context, configured on the first HTTPS exchange: loading the system's trusted
+  // certificates (set_default_verify_paths parses the whole CA bundle) was a tenth of the server's
+  // start-up, and most servers never deliver to an HTTPS endpoint.
+  ssl::context& Tls() {
+    std::call_once(tls_configured, [this] {
+      beast::error_code error;
+      tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
+      if (options.verify_certificates) {
+        tls.set_default_verify_paths(error);
+        if (error) spdlog::warn("outbound HTTP: cannot load the system's trusted certificates: {}", error.message());
+        tls.set_verify_mode(ssl::verify_peer);
+      } else {
+        tls.set_verify_mode(ssl::verify_none);
+      }
+    });
+    return tls;
+  }
 
   void Forget(const Exchange* exchange) {
     std::lock_guard lock(mutex);
@@ -230,7 +249,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     if (finished_) return;
     if (error) return FinishWithError("cannot resolve " + target_.host, error);
     if (target_.tls) {
-      tls_.emplace(strand_, core_.tls);
+      tls_.emplace(strand_, core_.Tls());
     } else {
       plain_.emplace(strand_);
     }
@@ -374,15 +393,6 @@ struct OutboundHttpClient::State : Core {};
 OutboundHttpClient::OutboundHttpClient(unsigned threads, OutboundHttpClientOptions options)
     : state_(std::make_shared<State>()) {
   state_->options = options;
-  beast::error_code error;
-  state_->tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
-  if (options.verify_certificates) {
-    state_->tls.set_default_verify_paths(error);
-    if (error) spdlog::warn("outbound HTTP: cannot load the system's trusted certificates: {}", error.message());
-    state_->tls.set_verify_mode(ssl::verify_peer);
-  } else {
-    state_->tls.set_verify_mode(ssl::verify_none);
-  }
   state_->work.emplace(state_->io.get_executor());
   for (unsigned i = 0; i < std::max(threads, 1u); ++i) {
     state_->threads.emplace_back([state = state_.get()] {
