@@ -9,7 +9,8 @@
 #
 # New corpus entries and crash/timeout/leak reproducers go to $FUZZ_WORK_DIR/<target>/ (default
 # build-fuzz/fuzz-work), never into the repository; `run` keeps that corpus between runs so the
-# executions add up. Every run prints its executions; the summary lists them per target.
+# executions add up. Every run prints its executions; the summary lists them per target, and after
+# it each failure's error lines and reproducer (inline as base64 when under 4 KiB).
 # Exit status: 1 when any target found a crash, timeout, leak or out-of-memory input.
 #
 # Environment: FUZZ_BUILD_DIR (build-fuzz), FUZZ_SECONDS (60), FUZZ_SMOKE_SECONDS (10),
@@ -59,6 +60,26 @@ fi
 
 failed=()
 summary=()
+# What each failure left, repeated after the summary: CI shows the end of the log, where the lines
+# printed when the failure happened are out of sight.
+details=()
+
+# describe_failure TARGET LOG ARTIFACT_DIR: the log's error lines and the newest reproducer, inline
+# (base64, when under 4 KiB) so that the log alone reproduces it.
+describe_failure() {
+  local target=$1 log=$2 artifacts=$3 reproducer
+  details+=("$target: $(grep -m 3 -E 'ERROR|FUZZ CHECK FAILED|runtime error|SUMMARY' "$log" | tr '\n' ' ')")
+  reproducer=$(ls -t "$artifacts"/crash-* "$artifacts"/timeout-* "$artifacts"/leak-* "$artifacts"/oom-* 2>/dev/null | head -1)
+  if [[ -n $reproducer ]]; then
+    local size
+    size=$(stat -c %s "$reproducer")
+    if (( size < 4096 )); then
+      details+=("$target: reproducer $(basename "$reproducer") ($size bytes, base64): $(base64 -w0 "$reproducer")")
+    else
+      details+=("$target: reproducer $reproducer ($size bytes)")
+    fi
+  fi
+}
 
 # fuzz TARGET SECONDS: a time-boxed run seeded from the repository corpus; prints executions.
 fuzz_for() {
@@ -80,6 +101,7 @@ fuzz_for() {
     failed+=("$target")
     echo "run-fuzz: $target FAILED (exit $rc); reproducer in $scratch/artifacts/, log $log:" >&2
     grep -E 'ERROR|FUZZ CHECK FAILED|runtime error|Test unit written|SUMMARY' "$log" | head -20 >&2
+    describe_failure "$target" "$log" "$scratch/artifacts"
   fi
 }
 
@@ -96,6 +118,7 @@ for target in "${targets[@]}"; do
       failed+=("$target")
       echo "run-fuzz: $target FAILED on its corpus; log $log:" >&2
       grep -E 'ERROR|FUZZ CHECK FAILED|runtime error|Test unit written|SUMMARY' "$log" | head -20 >&2
+      describe_failure "$target" "$log" "$work_dir/$target"
       continue
     fi
     fuzz_for "$target" "$smoke_seconds"
@@ -106,6 +129,7 @@ done
 
 printf 'run-fuzz: %s\n' "${summary[@]}"
 if [[ ${#failed[@]} -gt 0 ]]; then
+  printf 'run-fuzz: %s\n' "${details[@]}" >&2
   echo "run-fuzz: FAILED: ${failed[*]}" >&2
   exit 1
 fi
