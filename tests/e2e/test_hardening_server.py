@@ -121,6 +121,46 @@ def test_the_sql_engine_opens_when_the_first_sql_needs_it(tmp_path, servers):
     assert libduckdb_is_mapped(handle.proc.pid)
 
 
+# dlopen refusing libduckdb, as on a machine where the library is missing or unreadable (interposed
+# with LD_PRELOAD; the C compiler is the one the build uses).
+REFUSE_LIBDUCKDB = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <string.h>
+void* dlopen(const char* name, int flags) {
+  static void* (*real)(const char*, int);
+  if (name != NULL && strstr(name, "libduckdb") != NULL) return NULL;
+  if (real == NULL) real = (void* (*)(const char*, int))dlsym(RTLD_NEXT, "dlopen");
+  return real(name, flags);
+}
+"""
+
+
+def test_a_server_whose_libduckdb_cannot_be_loaded_fails_sql_and_serves_the_rest(tmp_path, servers):
+    """libduckdb is loaded on first use: when that fails, the statement fails saying why, and the
+    server neither crashes nor stops serving what needs no SQL."""
+    source, shim = tmp_path / "refuse_libduckdb.c", tmp_path / "refuse_libduckdb.so"
+    source.write_text(REFUSE_LIBDUCKDB)
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(shim), str(source), "-ldl"], check=True)
+    servers.append(launch(tmp_path, env={"LD_PRELOAD": str(shim)}))
+    handle = servers[0]
+    redshift = boto_client(handle, "redshift-data")
+    for _ in range(2):  # the second statement gets the same answer, not a crash
+        statement = redshift.execute_statement(ClusterIdentifier="c", Database="dev", DbUser="u", Sql="SELECT 1")
+        deadline = time.monotonic() + 30
+        while (described := redshift.describe_statement(Id=statement["Id"]))["Status"] not in ("FINISHED", "FAILED", "ABORTED"):
+            assert time.monotonic() < deadline, described
+            time.sleep(0.05)
+        assert described["Status"] == "FAILED", described
+        assert "cannot load libduckdb" in described["Error"], described
+    sqs = boto_client(handle, "sqs")
+    url = sqs.create_queue(QueueName="no-sql-needed")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="still served")
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "still served"
+    assert http_request(handle.port, "GET", "/_mallard/health").status == 200
+    assert not libduckdb_is_mapped(handle.proc.pid)
+
+
 # --- listeners on a taken port ---------------------------------------------------------------------
 
 
