@@ -236,6 +236,18 @@ TEST(DiffColumns, TypeWideningFollowsInPlaceAndEverythingElseErrors) {
   from_lake.type.duckdb_type = "TIMESTAMP WITH TIME ZONE";
   EXPECT_EQ(ClassifyTypeChange(from_lake, Column("v", "integer")), TypeChange::kIncompatible);
   EXPECT_EQ(ClassifyTypeChange(Column("v", "bigint"), Column("v", "bigint")), TypeChange::kSame);
+  // A lossless widening of the lake type is followed as it would be with the source type known
+  // (test_pipe_differential stopped a table for numeric(12,2) -> numeric(14,3) after a restart).
+  from_lake.type.duckdb_type = "DECIMAL(12,2)";
+  EXPECT_EQ(ClassifyTypeChange(from_lake, Column("v", "numeric(14,3)")), TypeChange::kPromote);
+  EXPECT_EQ(ClassifyTypeChange(from_lake, Column("v", "numeric(12,2)")), TypeChange::kSame);
+  EXPECT_EQ(ClassifyTypeChange(from_lake, Column("v", "numeric(12,1)")), TypeChange::kIncompatible);
+  EXPECT_EQ(ClassifyTypeChange(from_lake, Column("v", "numeric(12,3)")), TypeChange::kIncompatible);
+  EXPECT_EQ(ClassifyTypeChange(from_lake, Column("v", "integer")), TypeChange::kIncompatible);
+  from_lake.type.duckdb_type = "INTEGER";
+  EXPECT_EQ(ClassifyTypeChange(from_lake, Column("v", "bigint")), TypeChange::kPromote);
+  EXPECT_EQ(ClassifyTypeChange(from_lake, Column("v", "smallint")), TypeChange::kIncompatible);
+  EXPECT_EQ(ClassifyTypeChange(from_lake, Column("v", "numeric(20,0)")), TypeChange::kIncompatible);
 }
 
 TEST(DiffColumns, AddedColumnsCarryWhatExistingRowsHold) {
