@@ -90,6 +90,16 @@ def library_is_mapped(pid: int, name: str) -> bool:
     return f"/{name}" in Path(f"/proc/{pid}/maps").read_text()
 
 
+def run_redshift_statement(redshift, sql: str) -> dict:
+    """ExecuteStatement, then DescribeStatement until it settles (30 s at most)."""
+    statement = redshift.execute_statement(ClusterIdentifier="c", Database="dev", DbUser="u", Sql=sql)
+    deadline = time.monotonic() + 30
+    while (described := redshift.describe_statement(Id=statement["Id"]))["Status"] not in ("FINISHED", "FAILED", "ABORTED"):
+        assert time.monotonic() < deadline, described
+        time.sleep(0.05)
+    return described
+
+
 def libduckdb_is_mapped(pid: int) -> bool:
     return library_is_mapped(pid, "libduckdb")
 
@@ -109,13 +119,9 @@ def test_the_sql_engine_opens_when_the_first_sql_needs_it(tmp_path, servers):
     # libpq too: only the pipe and a PostgreSQL lake catalog need it.
     assert not library_is_mapped(handle.proc.pid, "libpq.so"), "libpq was loaded although nothing needed PostgreSQL"
     redshift = boto_client(handle, "redshift-data")
-    statement = redshift.execute_statement(ClusterIdentifier="c", Database="dev", DbUser="u", Sql="SELECT 7 / 2 AS q")
-    deadline = time.monotonic() + 30
-    while (described := redshift.describe_statement(Id=statement["Id"]))["Status"] not in ("FINISHED", "FAILED", "ABORTED"):
-        assert time.monotonic() < deadline, described
-        time.sleep(0.05)
+    described = run_redshift_statement(redshift, "SELECT 7 / 2 AS q")
     assert described["Status"] == "FINISHED", described
-    rows = redshift.get_statement_result(Id=statement["Id"])["Records"]
+    rows = redshift.get_statement_result(Id=described["Id"])["Records"]
     assert rows == [[{"longValue": 3}]]
     assert handle.log_text().count(opened) == 1, handle.log_text()[-3000:]
     assert libduckdb_is_mapped(handle.proc.pid)
@@ -146,11 +152,7 @@ def test_a_server_whose_libduckdb_cannot_be_loaded_fails_sql_and_serves_the_rest
     handle = servers[0]
     redshift = boto_client(handle, "redshift-data")
     for _ in range(2):  # the second statement gets the same answer, not a crash
-        statement = redshift.execute_statement(ClusterIdentifier="c", Database="dev", DbUser="u", Sql="SELECT 1")
-        deadline = time.monotonic() + 30
-        while (described := redshift.describe_statement(Id=statement["Id"]))["Status"] not in ("FINISHED", "FAILED", "ABORTED"):
-            assert time.monotonic() < deadline, described
-            time.sleep(0.05)
+        described = run_redshift_statement(redshift, "SELECT 1")
         assert described["Status"] == "FAILED", described
         assert "cannot load libduckdb" in described["Error"], described
     sqs = boto_client(handle, "sqs")
