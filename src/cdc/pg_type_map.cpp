@@ -2,6 +2,8 @@
 
 #include <regex>
 
+#include "lake/lake_types.hpp"
+
 namespace mallard::cdc {
 namespace {
 
@@ -60,9 +62,10 @@ std::optional<std::string> PostgresTypeOfLakeType(const std::string& lake_type) 
   if (lake_type == "int16") return "smallint";
   if (lake_type == "int32") return "integer";
   if (lake_type == "int64") return "bigint";
-  static const std::regex decimal(R"(decimal\((\d+),(\d+)\))");
-  std::smatch match;
-  if (std::regex_match(lake_type, match, decimal)) return "numeric(" + match[1].str() + "," + match[2].str() + ")";
+  // The lake's own decimal parser (exact "decimal(P,S)", 1 <= P <= 38) rather than a second one.
+  if (auto decimal = lake::ParseDecimalType(lake_type)) {
+    return "numeric(" + std::to_string(decimal->precision) + "," + std::to_string(decimal->scale) + ")";
+  }
   return std::nullopt;
 }
 
