@@ -440,11 +440,13 @@ void TableFlusher::Process(QueueItem item) {
           change.schema = item.schema;
           change.seq = item.seq;
           change.commit_lsn = item.commit_lsn;
+          --txn_changes_;  // the change comes before the row, which is counted again when processed
           Process(std::move(change));
           if (barrier_) {
             held_.push_back(std::move(item));
             break;
           }
+          ++txn_changes_;
         }
         row_schema_checked_ = item.schema;
       }
@@ -466,10 +468,12 @@ void TableFlusher::Process(QueueItem item) {
       // The same columns (e.g. the description the stream sends first after a connect): rows
       // map by name, nothing to change.
       if (diff.changes.empty() && !diff.error && !diff.resync) break;
+      changes_before_barrier_ = txn_changes_;
       barrier_ = std::move(item);
       break;
     }
     case QueueItem::Kind::kTruncate:
+      changes_before_barrier_ = txn_changes_ - 1;
       barrier_ = std::move(item);
       break;
   }
@@ -503,6 +507,7 @@ void TableFlusher::Run() {
         barrier_.reset();
         std::vector<QueueItem> held = std::move(held_);
         held_.clear();
+        txn_changes_ = changes_before_barrier_;  // Process counts the barrier again
         Process(std::move(barrier));
         for (auto& next : held) Process(std::move(next));
       }
@@ -727,9 +732,9 @@ lake::LakeStatus TableFlusher::FlushOnce(std::uint64_t upto_lsn, std::uint64_t a
   }
   next.applied_lsn = std::max(next.applied_lsn, applied_lsn);
   if (applied_lsn < upto_lsn && txn_lsn_ == upto_lsn) {
-    // The rows before a column change inside transaction upto_lsn (see ApplyBarrier).
+    // The rows before a column change or TRUNCATE inside transaction upto_lsn (see ApplyBarrier).
     next.partial_lsn = upto_lsn;
-    next.partial_changes = txn_changes_;
+    next.partial_changes = changes_before_barrier_;
   } else if (next.applied_lsn >= next.partial_lsn) {
     next.partial_lsn = 0;
     next.partial_changes = 0;

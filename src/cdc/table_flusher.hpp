@@ -149,6 +149,10 @@ class TableFlusher {
   // the position of a column change inside it (see TableProgress::partial_changes).
   std::uint64_t txn_lsn_ = 0;
   std::int64_t txn_changes_ = 0;
+  // txn_changes_ before barrier_ (a TRUNCATE counts as a change of its own): what the flush of
+  // the rows before the barrier records as applied. Recording the barrier too would make a replay
+  // after a kill between that flush and the barrier's commit skip the barrier.
+  std::int64_t changes_before_barrier_ = 0;
   std::atomic<std::uint64_t> last_received_lsn_{0};
   const bool append_mode_;
 

@@ -484,6 +484,48 @@ def test_killed_between_a_mid_transaction_change_and_the_commit(postgres, databa
         pipe.stop()
 
 
+def test_killed_between_the_rows_before_a_truncate_and_the_truncate(postgres, database, lake_catalog, tmp_path):
+    """A transaction changes rows, TRUNCATEs the table and inserts again. The pipe commits the rows
+    before the TRUNCATE, then the TRUNCATE, as lake commits of their own. Killed between the two,
+    it gets the transaction again from the slot: the rows already applied are skipped, the TRUNCATE
+    must not be. The first commit used to record the TRUNCATE as applied too, and the lake kept
+    every row the source had truncated (the pipe differential test, seed 1996507706: 1497 rows).
+    A trigger in the catalog refuses the TRUNCATE's commit (it ends data files) to hold the pipe
+    between the two commits."""
+    catalog_db = database + "_lake"
+    postgres.psql("CREATE TABLE tr (id int PRIMARY KEY, v int); "
+                  "INSERT INTO tr SELECT g, g FROM generate_series(1, 30) g", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "tr", "--flush-interval-ms", "600000",
+                      "--flush-batch-rows", "1000000")
+    try:
+        pipe.wait_state("public.tr", "STREAMING")
+        equal(postgres, database, lake_catalog, "tr", "SELECT id, v FROM tr ORDER BY id")
+        postgres.psql("CREATE FUNCTION refuse_end() RETURNS trigger LANGUAGE plpgsql AS "
+                      "$$BEGIN RAISE EXCEPTION 'test: no data file may end now'; END$$; "
+                      "CREATE TRIGGER refuse_end BEFORE UPDATE ON ducklake_data_file "
+                      "FOR EACH STATEMENT EXECUTE FUNCTION refuse_end()", catalog_db)
+        before = latest_snapshot(lake_catalog)
+        postgres.psql("BEGIN; INSERT INTO tr VALUES (31, 31), (32, 32); UPDATE tr SET v = -v WHERE id = 32; "
+                      "TRUNCATE tr; INSERT INTO tr VALUES (40, 40); COMMIT", database)
+        deadline = time.monotonic() + 60
+        state = pipe.table("public.tr")
+        while "no data file may end now" not in (state.get("last_error") or "") and time.monotonic() < deadline:
+            time.sleep(0.1)
+            state = pipe.table("public.tr")
+        assert "no data file may end now" in (state.get("last_error") or ""), state
+        assert latest_snapshot(lake_catalog) == before + 1, "the rows before the TRUNCATE are one lake commit"
+        assert {"31,31", "32,-32"} <= set(lake_rows(lake_catalog, "tr"))
+    finally:
+        pipe.stop(kill=True)
+    postgres.psql("DROP TRIGGER refuse_end ON ducklake_data_file", catalog_db)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "tr", name="pipe2")
+    try:
+        rows = equal(postgres, database, lake_catalog, "tr", "SELECT id, v FROM tr ORDER BY id")
+        assert [row.split(",")[0] for row in rows] == ["40"], rows
+    finally:
+        pipe.stop()
+
+
 @pytest.mark.parametrize("change", ["add_column_with_default", "add_nullable_column"])
 def test_relation_described_while_the_source_catalog_is_down(postgres, database, lake_catalog, tmp_path, change):
     """The stream can hand over a relation description after PostgreSQL went down: the walsender
