@@ -64,6 +64,8 @@ std::optional<std::string> PostgresTypeOfLakeType(const std::string& lake_type) 
   if (lake_type == "int64") return "bigint";
   // The lake's own decimal parser (exact "decimal(P,S)", 1 <= P <= 38) rather than a second one.
   if (auto decimal = lake::ParseDecimalType(lake_type)) {
+    // Also the column of an unconstrained numeric and of one wider than 38 digits: not one type.
+    if (decimal->precision == 38 && decimal->scale == 10) return std::nullopt;
     return "numeric(" + std::to_string(decimal->precision) + "," + std::to_string(decimal->scale) + ")";
   }
   return std::nullopt;

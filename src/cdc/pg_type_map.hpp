@@ -36,7 +36,9 @@ struct ColumnType {
 ColumnType MapPostgresType(const std::string& format_type, char type_kind, char element_kind);
 
 // The PostgreSQL type a lake column of DuckLake type `lake_type` was made from, where that is
-// one type whose changes the pipeline follows (int16/32/64, decimal(p,s)); none otherwise.
+// one type whose changes the pipeline follows (int16/32/64, decimal(p,s) but decimal(38,10), the
+// column of numeric(38,10), of an unconstrained numeric and of one wider than 38 digits); none
+// otherwise.
 std::optional<std::string> PostgresTypeOfLakeType(const std::string& lake_type);
 
 // A DuckDB expression turning `text_expression` (VARCHAR holding PostgreSQL's text output, with

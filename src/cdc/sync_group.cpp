@@ -210,32 +210,7 @@ Result<Done, std::string> SyncGroup::StartTable(const TableName& name, bool forc
     // The flusher starts from the columns the lake table has; the stream's first relation
     // description (as of the resume point) and any later DDL take it from there.
     if (lake_table->ok()) {
-      std::vector<SourceColumn> columns;
-      for (const auto& column : (*lake_table)->columns) {
-        if (column.name == "_mallard_op" || column.name == "_mallard_lsn") continue;
-        SourceColumn mapped;
-        mapped.name = column.name;
-        auto type = lake::DuckDbTypeSql(column);
-        mapped.type.duckdb_type = type.ok() ? *type : "VARCHAR";
-        // attnum stays unknown: the current catalog's column of this name may be another one
-        // (renamed while the pipe was away and its name reused).
-        for (const auto& source : schema->columns) {
-          if (source.name != column.name) continue;
-          mapped.key = source.key;
-          if (source.type.duckdb_type == mapped.type.duckdb_type) {
-            mapped.pg_type = source.pg_type;
-            mapped.type = source.type;
-          } else if (auto lake_source = PostgresTypeOfLakeType(column.type)) {
-            // The source retyped the column while the pipe was away: describe the lake column
-            // by the source type it came from, so the stream's first relation description
-            // widens it (or stops the table) instead of writing values it cannot hold.
-            mapped.pg_type = *lake_source;
-            mapped.type = MapPostgresType(*lake_source, 'b', 'b');
-          }
-          // Otherwise the source type is unknown (pg_type empty): the lake type is compared.
-        }
-        columns.push_back(std::move(mapped));
-      }
+      auto columns = ColumnsOfLakeTable((*lake_table)->columns, schema->columns);
       if (!columns.empty()) schema->columns = std::move(columns);
     }
   } else {

@@ -181,14 +181,6 @@ bool NumericWidens(const NumericShape& from, const NumericShape& to) {
   return to.integer_digits >= from.integer_digits && to.scale >= from.scale;
 }
 
-// The lake's integer columns of PostgreSQL's smallint, integer and bigint.
-int DuckDbIntegerRank(const std::string& type) {
-  if (type == "SMALLINT") return 1;
-  if (type == "INTEGER") return 2;
-  if (type == "BIGINT") return 3;
-  return 0;
-}
-
 int IntegerRank(const std::string& type) {
   if (type == "smallint") return 1;
   if (type == "integer") return 2;
@@ -211,25 +203,10 @@ std::optional<long> VarcharLimit(const std::string& type) {
 }  // namespace
 
 TypeChange ClassifyTypeChange(const SourceColumn& before, const SourceColumn& after) {
-  // An unknown source type (a column the pipeline took from the lake): the lake type decides. The
-  // same lake type takes the values as they are. A lake type that widens losslessly is followed in
-  // place as a known source type would be: the lake's DECIMAL(p,s) and SMALLINT/INTEGER/BIGINT came
-  // from numeric(p,s) and smallint/integer/bigint, so the source widened too. (A pipe restarted
-  // between the source's ALTER and its next change stopped the table for numeric(12,2) →
-  // numeric(14,3); found by test_pipe_differential.)
+  // An unknown source type (a column the pipeline took from the lake, see ColumnsOfLakeTable):
+  // only the same lake type takes the values as they are.
   if (before.pg_type.empty()) {
-    const std::string& from = before.type.duckdb_type;
-    const std::string& to = after.type.duckdb_type;
-    if (from == to) return TypeChange::kSame;
-    if (!after.type.supported) return TypeChange::kIncompatible;
-    int from_rank = DuckDbIntegerRank(from), to_rank = DuckDbIntegerRank(to);
-    if (from_rank > 0 && to_rank > 0) return to_rank > from_rank ? TypeChange::kPromote : TypeChange::kIncompatible;
-    auto lake_from = ParseNumeric(from, "DECIMAL"), lake_to = ParseNumeric(to, "DECIMAL");
-    if (lake_from && lake_to && !lake_from->unconstrained && !lake_to->unconstrained &&
-        NumericWidens(*lake_from, *lake_to)) {
-      return TypeChange::kPromote;
-    }
-    return TypeChange::kIncompatible;
+    return before.type.duckdb_type == after.type.duckdb_type ? TypeChange::kSame : TypeChange::kIncompatible;
   }
   if (before.pg_type == after.pg_type) return TypeChange::kSame;
   if (!after.type.supported) return TypeChange::kIncompatible;
@@ -254,6 +231,32 @@ TypeChange ClassifyTypeChange(const SourceColumn& before, const SourceColumn& af
     return TypeChange::kIncompatible;
   }
   return TypeChange::kIncompatible;
+}
+
+std::vector<SourceColumn> ColumnsOfLakeTable(const std::vector<lake::LakeColumn>& lake_columns,
+                                             const std::vector<SourceColumn>& source_columns) {
+  std::vector<SourceColumn> columns;
+  for (const auto& column : lake_columns) {
+    if (column.name == "_mallard_op" || column.name == "_mallard_lsn") continue;
+    SourceColumn mapped;
+    mapped.name = column.name;
+    auto type = lake::DuckDbTypeSql(column);
+    mapped.type.duckdb_type = type.ok() ? *type : "VARCHAR";
+    if (auto lake_source = PostgresTypeOfLakeType(column.type)) {
+      mapped.pg_type = *lake_source;
+      mapped.type = MapPostgresType(*lake_source, 'b', 'b');
+    }
+    for (const auto& source : source_columns) {
+      if (source.name != column.name) continue;
+      mapped.key = source.key;
+      if (source.type.duckdb_type == mapped.type.duckdb_type) {
+        mapped.pg_type = source.pg_type;
+        mapped.type = source.type;
+      }
+    }
+    columns.push_back(std::move(mapped));
+  }
+  return columns;
 }
 
 }  // namespace mallard::cdc

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cdc/pg_type_map.hpp"
+#include "lake/lake_types.hpp"
 
 namespace mallard::cdc {
 
@@ -81,6 +82,17 @@ enum class TypeChange {
   kIncompatible,  // anything else: values may differ or not fit; the table needs a resync
 };
 TypeChange ClassifyTypeChange(const SourceColumn& before, const SourceColumn& after);
+
+// The columns a resumed table starts from: the lake table's (its rows are there; the pipeline's
+// bookkeeping columns left out), each described by the source type it came from where that is
+// known — the current source column of the same name and lake type, else the PostgreSQL type the
+// lake type is mapped from (integers, decimals) — so the stream's first relation description
+// classifies a change made while the pipe was away as it would have live (a widening followed in
+// place, anything else stops the table). Otherwise pg_type stays empty: only the same lake type
+// counts as unchanged. The attribute number stays unknown: the current catalog's column of a name
+// may be another one (renamed while the pipe was away and the name reused).
+std::vector<SourceColumn> ColumnsOfLakeTable(const std::vector<lake::LakeColumn>& lake_columns,
+                                             const std::vector<SourceColumn>& source_columns);
 
 // Compares the columns the pipeline has with those a Relation message (or the catalog) now
 // reports. Renames are recognised by position: a column whose name changed while its type and
