@@ -67,8 +67,8 @@ run: build
 # Both suites always run; the target fails if either failed.
 test: build
 	@rc=0; \
-	( cd $(BUILD_DIR) && ctest --output-on-failure ) || { echo "make test: ctest FAILED" >&2; rc=1; }; \
-	MALLARD_BIN='$(MALLARD_BIN)' $(PYTHON) -m pytest -v tests/e2e $(PYTEST_ARGS) \
+	( cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) ) || { echo "make test: ctest FAILED" >&2; rc=1; }; \
+	MALLARD_BIN='$(MALLARD_BIN)' $(PYTHON) -m pytest -v --durations=25 tests/e2e $(PYTEST_ARGS) \
 	  || { echo "make test: pytest tests/e2e FAILED" >&2; rc=1; }; \
 	MALLARD_BIN='$(MALLARD_BIN)' tests/e2e/run_on_redis.sh -q $(PYTEST_ARGS) \
 	  || { echo "make test: SQS/DynamoDB e2e on the Redis backends FAILED" >&2; rc=1; }; \
@@ -77,7 +77,7 @@ test: build
 	exit $$rc
 
 unit: build
-	cd $(BUILD_DIR) && ctest --output-on-failure
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
 
 e2e: build
 	MALLARD_BIN='$(MALLARD_BIN)' $(PYTHON) -m pytest -v tests/e2e $(PYTEST_ARGS)
