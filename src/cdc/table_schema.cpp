@@ -77,10 +77,13 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
           old_column.column->attnum != candidate.column->attnum) {
         continue;
       }
+      // The same attribute number is the same column whatever its type now (renamed and retyped
+      // with no row change between: one description); else the shape decides.
+      bool same_attnum = old_column.column->attnum > 0 && candidate.column->attnum > 0;
       bool same_type = old_column.column->pg_type.empty()
                            ? old_column.column->type.duckdb_type == candidate.column->type.duckdb_type
                            : old_column.column->pg_type == candidate.column->pg_type;
-      if (!same_type) continue;
+      if (!same_attnum && !same_type) continue;
       renamed[old_column.column->name] = candidate.column->name;
       paired.insert(candidate.column);
       break;
@@ -97,10 +100,13 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
     diff.error = "the primary key (replica identity) of the source table changed; resync the table";
     return diff;
   }
-  // Type changes of the columns both sides have (by name): followed in place when the lake type
-  // stays or widens losslessly, else the table needs a resync.
+  // Type changes of the columns both sides have (by name, or renamed): followed in place when the
+  // lake type stays or widens losslessly, else the table needs a resync. A renamed column's retype
+  // comes first, under its old name (the changes are applied in order).
   for (const auto& c : before) {
-    auto found = std::find_if(after.begin(), after.end(), [&](const SourceColumn& a) { return a.name == c.name; });
+    auto renamed_to = renamed.find(c.name);
+    const std::string& now_named = renamed_to != renamed.end() ? renamed_to->second : c.name;
+    auto found = std::find_if(after.begin(), after.end(), [&](const SourceColumn& a) { return a.name == now_named; });
     if (found == after.end()) continue;
     switch (ClassifyTypeChange(c, *found)) {
       case TypeChange::kSame:

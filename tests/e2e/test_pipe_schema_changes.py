@@ -484,6 +484,28 @@ def test_killed_between_a_mid_transaction_change_and_the_commit(postgres, databa
         pipe.stop()
 
 
+def test_renamed_and_widened_in_one_description(postgres, database, lake_catalog, tmp_path):
+    """A column renamed and widened with no row change between the two ALTERs reaches the pipe as
+    one relation description: the column has a new name and a new type at the same attribute
+    number. It is the same column (renamed, then widened in place); taken for a dropped column and
+    an added one, every existing row read NULL in it."""
+    postgres.psql("CREATE TABLE rw (id int PRIMARY KEY, a int, n numeric(10,2)); "
+                  "INSERT INTO rw SELECT g, g, g FROM generate_series(1, 20) g", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "rw")
+    try:
+        equal(postgres, database, lake_catalog, "rw", "SELECT id, a, n FROM rw ORDER BY id")
+        postgres.psql("ALTER TABLE rw RENAME COLUMN a TO b; ALTER TABLE rw ALTER COLUMN b TYPE bigint; "
+                      "ALTER TABLE rw RENAME COLUMN n TO m; ALTER TABLE rw ALTER COLUMN m TYPE numeric(12,3); "
+                      "INSERT INTO rw VALUES (21, 5000000000, 123456789.125)", database)
+        rows = equal(postgres, database, lake_catalog, "rw", "SELECT id, b, m FROM rw ORDER BY id")
+        assert rows[0] == "1,1,1.000" and rows[-1] == "21,5000000000,123456789.125", rows
+        state = pipe.wait_state("public.rw", "STREAMING")
+        assert state["last_error"] is None, state
+        assert lake_columns(lake_catalog, "rw") == "id int32, b int64, m decimal(12,3)"
+    finally:
+        pipe.stop()
+
+
 def test_killed_between_the_rows_before_a_truncate_and_the_truncate(postgres, database, lake_catalog, tmp_path):
     """A transaction changes rows, TRUNCATEs the table and inserts again. The pipe commits the rows
     before the TRUNCATE, then the TRUNCATE, as lake commits of their own. Killed between the two,

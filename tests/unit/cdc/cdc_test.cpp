@@ -162,6 +162,44 @@ TEST(DiffColumns, DropOfTheLastColumnAndAddOfOneOfTheSameTypeIsNoRenameWhenAttri
   EXPECT_EQ(unknown.changes[0].kind, ColumnChange::Kind::kRename);
 }
 
+TEST(DiffColumns, ARenamedAndRetypedColumnKeepsItsAttributeNumberAndItsValues) {
+  auto numbered = [](SourceColumn column, std::int32_t attnum) {
+    column.attnum = attnum;
+    return column;
+  };
+  std::vector<SourceColumn> before = {numbered(Column("id", "integer", true), 1), numbered(Column("a", "integer"), 2),
+                                      numbered(Column("n", "numeric(10,2)"), 3)};
+  // RENAME a TO b; ALTER b TYPE bigint; RENAME n TO m; ALTER m TYPE numeric(12,3): one description.
+  auto diff = DiffColumns(before, {numbered(Column("id", "integer", true), 1), numbered(Column("b", "bigint"), 2),
+                                   numbered(Column("m", "numeric(12,3)"), 3)});
+  ASSERT_FALSE(diff.error) << *diff.error;
+  ASSERT_EQ(diff.changes.size(), 4u);
+  // Each retype first, under the name the lake column has, then the renames.
+  EXPECT_EQ(diff.changes[0].kind, ColumnChange::Kind::kRetype);
+  EXPECT_EQ(diff.changes[0].name, "a");
+  EXPECT_EQ(diff.changes[0].duckdb_type, "BIGINT");
+  EXPECT_EQ(diff.changes[1].kind, ColumnChange::Kind::kRetype);
+  EXPECT_EQ(diff.changes[1].name, "n");
+  EXPECT_EQ(diff.changes[1].duckdb_type, "DECIMAL(12,3)");
+  EXPECT_EQ(diff.changes[2].kind, ColumnChange::Kind::kRename);
+  EXPECT_EQ(diff.changes[2].name, "a");
+  EXPECT_EQ(diff.changes[2].new_name, "b");
+  EXPECT_EQ(diff.changes[3].kind, ColumnChange::Kind::kRename);
+  EXPECT_EQ(diff.changes[3].new_name, "m");
+  // Renamed and changed to a type the lake column cannot follow: the table stops (a drop and an
+  // add would have read NULL in every existing row).
+  auto narrowed = DiffColumns(before, {numbered(Column("id", "integer", true), 1), numbered(Column("b", "smallint"), 2),
+                                       numbered(Column("n", "numeric(10,2)"), 3)});
+  ASSERT_TRUE(narrowed.error);
+  EXPECT_NE(narrowed.error->find("\"a\" changed type from integer to smallint"), std::string::npos) << *narrowed.error;
+  // Attribute numbers unknown: a vanished and a new column of other types are a drop and an add.
+  auto unknown = DiffColumns({Column("id", "integer", true), Column("a", "integer")}, {Column("id", "integer", true), Column("b", "bigint")});
+  ASSERT_FALSE(unknown.error) << *unknown.error;
+  ASSERT_EQ(unknown.changes.size(), 2u);
+  EXPECT_EQ(unknown.changes[0].kind, ColumnChange::Kind::kDrop);
+  EXPECT_EQ(unknown.changes[1].kind, ColumnChange::Kind::kAdd);
+}
+
 TEST(DiffColumns, KeyAndTypeChangesAreErrors) {
   std::vector<SourceColumn> before = {Column("id", "integer", true), Column("v", "text")};
   auto rekeyed = DiffColumns(before, {Column("id", "integer"), Column("v", "text", true)});
