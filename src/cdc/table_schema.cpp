@@ -45,7 +45,8 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
   for (const auto& c : after) after_names.insert(c.name);
   // Columns only on one side. A relation description has no attribute numbers, but a rename keeps
   // a column's place among the columns both sides share, while ADD COLUMN appends: a vanished and
-  // a new column of the same type between the same shared neighbours are one renamed column.
+  // a new column between the same shared neighbours are one renamed column when the new one has
+  // shared columns after it (an added one would not), or the same type, or the same attribute number.
   struct Unmatched {
     const SourceColumn* column;
     std::size_t slot;  // shared columns before it
@@ -59,6 +60,7 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
       gone.push_back({&c, slot});
     }
   }
+  const std::size_t shared = slot;
   slot = 0;
   for (const auto& c : after) {
     if (before_names.count(c.name)) {
@@ -83,10 +85,26 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
       bool same_type = old_column.column->pg_type.empty()
                            ? old_column.column->type.duckdb_type == candidate.column->type.duckdb_type
                            : old_column.column->pg_type == candidate.column->pg_type;
-      if (!same_attnum && !same_type) continue;
+      bool not_appended = candidate.slot < shared;
+      if (!same_attnum && !same_type && !not_appended) continue;
       renamed[old_column.column->name] = candidate.column->name;
       paired.insert(candidate.column);
       break;
+    }
+  }
+  // After the last shared column, a vanished column whose attribute number is unknown (the table
+  // resumed from the lake) and a new one of another type are a DROP and an ADD, or one column
+  // renamed and retyped while the pipe was away; guessed wrong, the lake loses the column's values
+  // or keeps ones PostgreSQL dropped. Only a fresh snapshot tells.
+  for (const auto& old_column : gone) {
+    if (renamed.count(old_column.column->name) || old_column.column->attnum > 0) continue;
+    for (const auto& candidate : arrived) {
+      if (paired.count(candidate.column) || candidate.slot != old_column.slot) continue;
+      if (!diff.resync) {
+        diff.resync = "column \"" + old_column.column->name + "\" is gone and \"" + candidate.column->name +
+                      "\" of another type took its place while the pipe was away (dropped and added, or renamed "
+                      "and retyped)";
+      }
     }
   }
   std::set<std::string> before_keys, after_keys;

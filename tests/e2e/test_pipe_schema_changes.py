@@ -506,6 +506,35 @@ def test_renamed_and_widened_in_one_description(postgres, database, lake_catalog
         pipe.stop()
 
 
+@pytest.mark.parametrize("place", ["inside", "last"])
+def test_renamed_and_widened_while_the_pipe_was_away(postgres, database, lake_catalog, tmp_path, place):
+    """Resumed from the lake, the pipe knows its columns by name and lake type only. A column
+    renamed and widened while it was away: with columns after it, it can only be that column (ADD
+    COLUMN appends), renamed and widened in place; as the last column, it may as well be a DROP and
+    an ADD, so the table is resynced. Either way the lake keeps PostgreSQL's values (taken for a
+    drop and an add, every existing row read NULL)."""
+    tail = ", z text" if place == "inside" else ""
+    postgres.psql(f"CREATE TABLE away (id int PRIMARY KEY, a int{tail}); "
+                  f"INSERT INTO away SELECT g, g{', g::text' if tail else ''} FROM generate_series(1, 20) g", database)
+    columns = "id, a, z" if tail else "id, a"
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "away")
+    try:
+        equal(postgres, database, lake_catalog, "away", f"SELECT {columns} FROM away ORDER BY id")
+    finally:
+        pipe.stop()
+    postgres.psql("ALTER TABLE away RENAME COLUMN a TO b; ALTER TABLE away ALTER COLUMN b TYPE bigint; "
+                  f"INSERT INTO away VALUES (21, 5000000000{', $$x$$' if tail else ''})", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "away", name="pipe2")
+    try:
+        rows = equal(postgres, database, lake_catalog, "away", f"SELECT {columns.replace('a', 'b')} FROM away ORDER BY id")
+        assert rows[0].startswith("1,1") and rows[-1].startswith("21,5000000000"), rows
+        pipe.wait_state("public.away", "STREAMING")
+        resynced = "is resynced from a new snapshot" in pipe.log.read_text()
+        assert resynced == (place == "last"), pipe.log.read_text()[-3000:]
+    finally:
+        pipe.stop()
+
+
 def test_killed_between_the_rows_before_a_truncate_and_the_truncate(postgres, database, lake_catalog, tmp_path):
     """A transaction changes rows, TRUNCATEs the table and inserts again. The pipe commits the rows
     before the TRUNCATE, then the TRUNCATE, as lake commits of their own. Killed between the two,
