@@ -71,25 +71,31 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
   }
   std::map<std::string, std::string> renamed;  // old → new
   std::set<const SourceColumn*> paired;
-  for (const auto& old_column : gone) {
-    for (const auto& candidate : arrived) {
-      if (paired.count(candidate.column) || candidate.slot != old_column.slot) continue;
-      // DROP of the last column and ADD of one of the same type look like a rename by shape.
-      if (old_column.column->attnum > 0 && candidate.column->attnum > 0 &&
-          old_column.column->attnum != candidate.column->attnum) {
-        continue;
+  // First the pairs of the same attribute number or type, then, among what is left, a new column
+  // with shared columns after it takes a vanished one of another type (a column dropped and
+  // another renamed next to it: the renamed one is the one of its type).
+  for (bool by_place : {false, true}) {
+    for (const auto& old_column : gone) {
+      if (renamed.count(old_column.column->name)) continue;
+      for (const auto& candidate : arrived) {
+        if (paired.count(candidate.column) || candidate.slot != old_column.slot) continue;
+        // DROP of the last column and ADD of one of the same type look like a rename by shape.
+        if (old_column.column->attnum > 0 && candidate.column->attnum > 0 &&
+            old_column.column->attnum != candidate.column->attnum) {
+          continue;
+        }
+        // The same attribute number is the same column whatever its type now (renamed and retyped
+        // with no row change between: one description); else the shape decides.
+        bool same_attnum = old_column.column->attnum > 0 && candidate.column->attnum > 0;
+        bool same_type = old_column.column->pg_type.empty()
+                             ? old_column.column->type.duckdb_type == candidate.column->type.duckdb_type
+                             : old_column.column->pg_type == candidate.column->pg_type;
+        bool pairs = by_place ? candidate.slot < shared : same_attnum || same_type;
+        if (!pairs) continue;
+        renamed[old_column.column->name] = candidate.column->name;
+        paired.insert(candidate.column);
+        break;
       }
-      // The same attribute number is the same column whatever its type now (renamed and retyped
-      // with no row change between: one description); else the shape decides.
-      bool same_attnum = old_column.column->attnum > 0 && candidate.column->attnum > 0;
-      bool same_type = old_column.column->pg_type.empty()
-                           ? old_column.column->type.duckdb_type == candidate.column->type.duckdb_type
-                           : old_column.column->pg_type == candidate.column->pg_type;
-      bool not_appended = candidate.slot < shared;
-      if (!same_attnum && !same_type && !not_appended) continue;
-      renamed[old_column.column->name] = candidate.column->name;
-      paired.insert(candidate.column);
-      break;
     }
   }
   // After the last shared column, a vanished column whose attribute number is unknown (the table

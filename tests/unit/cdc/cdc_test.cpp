@@ -201,6 +201,16 @@ TEST(DiffColumns, ARenamedAndRetypedColumnKeepsItsAttributeNumberAndItsValues) {
   ASSERT_EQ(inside.changes.size(), 2u);
   EXPECT_EQ(inside.changes[0].kind, ColumnChange::Kind::kRetype);
   EXPECT_EQ(inside.changes[1].kind, ColumnChange::Kind::kRename);
+  // A column dropped and the next one renamed: the renamed one is the one of the new column's type.
+  auto neighbours = DiffColumns({Column("id", "integer", true), Column("a", "integer"), Column("b", "text"), Column("z", "text")},
+                                {Column("id", "integer", true), Column("x", "text"), Column("z", "text")});
+  ASSERT_FALSE(neighbours.error) << *neighbours.error;
+  ASSERT_EQ(neighbours.changes.size(), 2u);
+  EXPECT_EQ(neighbours.changes[0].kind, ColumnChange::Kind::kDrop);
+  EXPECT_EQ(neighbours.changes[0].name, "a");
+  EXPECT_EQ(neighbours.changes[1].kind, ColumnChange::Kind::kRename);
+  EXPECT_EQ(neighbours.changes[1].name, "b");
+  EXPECT_EQ(neighbours.changes[1].new_name, "x");
   // At the end, another type: dropped and added, or renamed and retyped? A fresh snapshot tells.
   auto last = DiffColumns({Column("id", "integer", true), Column("a", "integer")}, {Column("id", "integer", true), Column("b", "bigint")});
   ASSERT_FALSE(last.error) << *last.error;
