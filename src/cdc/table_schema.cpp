@@ -40,9 +40,16 @@ std::optional<std::string> TableSchema::Unsupported() const {
 
 SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vector<SourceColumn>& after) {
   SchemaDiff diff;
-  std::set<std::string> before_names, after_names;
-  for (const auto& c : before) before_names.insert(c.name);
-  for (const auto& c : after) after_names.insert(c.name);
+  // The column of `side` that is `column` by name: the same name and, where both are known, the
+  // same attribute number (RENAME a TO b; RENAME c TO a in one description: the new a is not the old).
+  auto same_column = [](const SourceColumn& column, const std::vector<SourceColumn>& side) -> const SourceColumn* {
+    for (const auto& other : side) {
+      if (other.name != column.name) continue;
+      if (column.attnum > 0 && other.attnum > 0 && column.attnum != other.attnum) return nullptr;
+      return &other;
+    }
+    return nullptr;
+  };
   // Columns only on one side. A relation description has no attribute numbers, but a rename keeps
   // a column's place among the columns both sides share, while ADD COLUMN appends: a vanished and
   // a new column between the same shared neighbours are one renamed column when the new one has
@@ -54,7 +61,7 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
   std::vector<Unmatched> gone, arrived;
   std::size_t slot = 0;
   for (const auto& c : before) {
-    if (after_names.count(c.name)) {
+    if (same_column(c, after)) {
       ++slot;
     } else {
       gone.push_back({&c, slot});
@@ -63,7 +70,7 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
   const std::size_t shared = slot;
   slot = 0;
   for (const auto& c : after) {
-    if (before_names.count(c.name)) {
+    if (same_column(c, before)) {
       ++slot;
     } else {
       arrived.push_back({&c, slot});
@@ -128,10 +135,15 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
   // lake type stays or widens losslessly, else the table needs a resync. A renamed column's retype
   // comes first, under its old name (the changes are applied in order).
   for (const auto& c : before) {
-    auto renamed_to = renamed.find(c.name);
-    const std::string& now_named = renamed_to != renamed.end() ? renamed_to->second : c.name;
-    auto found = std::find_if(after.begin(), after.end(), [&](const SourceColumn& a) { return a.name == now_named; });
-    if (found == after.end()) continue;
+    const SourceColumn* found = nullptr;
+    if (auto renamed_to = renamed.find(c.name); renamed_to != renamed.end()) {
+      for (const auto& unmatched : arrived) {
+        if (unmatched.column->name == renamed_to->second) found = unmatched.column;
+      }
+    } else {
+      found = same_column(c, after);
+    }
+    if (found == nullptr) continue;
     switch (ClassifyTypeChange(c, *found)) {
       case TypeChange::kSame:
         break;
@@ -149,13 +161,35 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
         return diff;
     }
   }
+  // Drops, then renames in an order where no name is taken twice at once (a cycle of renames goes
+  // through a name of no column), then adds.
+  std::set<std::string> names;  // the lake table's column names as the changes go
+  for (const auto& c : before) names.insert(c.name);
   for (const auto& unmatched : gone) {
-    const SourceColumn* old_column = unmatched.column;
-    if (renamed.count(old_column->name)) {
-      diff.changes.push_back({ColumnChange::Kind::kRename, old_column->name, renamed[old_column->name], "", std::nullopt});
-    } else {
-      diff.changes.push_back({ColumnChange::Kind::kDrop, old_column->name, "", "", std::nullopt});
+    if (renamed.count(unmatched.column->name)) continue;
+    diff.changes.push_back({ColumnChange::Kind::kDrop, unmatched.column->name, "", "", std::nullopt});
+    names.erase(unmatched.column->name);
+  }
+  std::vector<std::pair<std::string, std::string>> pending;  // (old, new) in the order of the columns
+  for (const auto& unmatched : gone) {
+    if (auto to = renamed.find(unmatched.column->name); to != renamed.end()) pending.emplace_back(to->first, to->second);
+  }
+  auto rename = [&](const std::string& from, const std::string& to) {
+    diff.changes.push_back({ColumnChange::Kind::kRename, from, to, "", std::nullopt});
+    names.erase(from);
+    names.insert(to);
+  };
+  while (!pending.empty()) {
+    auto free = std::find_if(pending.begin(), pending.end(), [&](const auto& p) { return !names.count(p.second); });
+    if (free != pending.end()) {
+      rename(free->first, free->second);
+      pending.erase(free);
+      continue;
     }
+    std::string parked = "_mallard_renaming_" + pending.front().first;
+    while (names.count(parked)) parked += "_";
+    rename(pending.front().first, parked);
+    pending.front().first = parked;
   }
   for (const auto& unmatched : arrived) {
     const SourceColumn* new_column = unmatched.column;

@@ -506,6 +506,28 @@ def test_renamed_and_widened_in_one_description(postgres, database, lake_catalog
         pipe.stop()
 
 
+def test_columns_swapping_names_in_one_description(postgres, database, lake_catalog, tmp_path):
+    """Two columns swap names (through a third) and a dropped column's name is taken by another
+    with no row change between: each lake column keeps the values of the source column it is.
+    Matched by name, the new `a` was taken for the old one (wrong values, or a type change that
+    stopped the table), and a rename onto a name still in use would fail in the lake."""
+    postgres.psql("CREATE TABLE sw (id int PRIMARY KEY, a int, b text, c bigint, d text); "
+                  "INSERT INTO sw SELECT g, g, 'b' || g, -g, 'd' || g FROM generate_series(1, 20) g", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "sw")
+    try:
+        equal(postgres, database, lake_catalog, "sw", "SELECT id, a, b, c, d FROM sw ORDER BY id")
+        postgres.psql("ALTER TABLE sw RENAME COLUMN a TO t; ALTER TABLE sw RENAME COLUMN b TO a; "
+                      "ALTER TABLE sw RENAME COLUMN t TO b; ALTER TABLE sw DROP COLUMN c; "
+                      "ALTER TABLE sw RENAME COLUMN d TO c; INSERT INTO sw VALUES (21, 21, 'x', 'y')", database)
+        rows = equal(postgres, database, lake_catalog, "sw", "SELECT id, b, a, c FROM sw ORDER BY id")
+        assert rows[0] == "1,1,b1,d1" and rows[-1] == "21,21,x,y", rows
+        assert lake_columns(lake_catalog, "sw") == "id int32, b int32, a varchar, c varchar"
+        state = pipe.wait_state("public.sw", "STREAMING")
+        assert state["last_error"] is None, state
+    finally:
+        pipe.stop()
+
+
 @pytest.mark.parametrize("place", ["inside", "last"])
 def test_renamed_and_widened_while_the_pipe_was_away(postgres, database, lake_catalog, tmp_path, place):
     """Resumed from the lake, the pipe knows its columns by name and lake type only. A column
