@@ -122,7 +122,14 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
   }
   std::set<std::string> before_keys, after_keys;
   for (const auto& c : before) {
-    if (c.key) before_keys.insert(renamed.count(c.name) ? renamed[c.name] : c.name);
+    auto renamed_to = renamed.find(c.name);
+    bool key = c.key;
+    if (c.key_unknown) {
+      // A dropped key column drops the primary key too: the keys after differ either way.
+      key = false;
+      for (const auto& a : after) key = key || (renamed_to != renamed.end() && a.name == renamed_to->second && a.key);
+    }
+    if (key) before_keys.insert(renamed_to != renamed.end() ? renamed_to->second : c.name);
   }
   for (const auto& c : after) {
     if (c.key) after_keys.insert(c.name);
@@ -304,6 +311,7 @@ std::vector<SourceColumn> ColumnsOfLakeTable(const std::vector<lake::LakeColumn>
     if (column.name == "_mallard_op" || column.name == "_mallard_lsn") continue;
     SourceColumn mapped;
     mapped.name = column.name;
+    mapped.key_unknown = true;  // until a source column of the name says
     auto type = lake::DuckDbTypeSql(column);
     mapped.type.duckdb_type = type.ok() ? *type : "VARCHAR";
     if (auto lake_source = PostgresTypeOfLakeType(column.type)) {
@@ -313,6 +321,7 @@ std::vector<SourceColumn> ColumnsOfLakeTable(const std::vector<lake::LakeColumn>
     for (const auto& source : source_columns) {
       if (source.name != column.name) continue;
       mapped.key = source.key;
+      mapped.key_unknown = false;
       if (source.type.duckdb_type == mapped.type.duckdb_type) {
         mapped.pg_type = source.pg_type;
         mapped.type = source.type;

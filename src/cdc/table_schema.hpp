@@ -30,6 +30,9 @@ struct SourceColumn {
   std::int32_t type_modifier = -1;
   ColumnType type;
   bool key = false;
+  // A lake column the source no longer has by its name (renamed while the pipe was away): whether
+  // it is part of the key is what the column it pairs with in the next description says.
+  bool key_unknown = false;
   ColumnBackfill backfill;  // from the source catalog when the stream describes the relation
   // pg_attribute.attnum (0: unknown). A RENAME keeps it, DROP + ADD gives a new one: the only way to
   // tell them apart, since a relation description carries names and types only.

@@ -428,6 +428,21 @@ TEST(ColumnsOfLakeTable, ResumedColumnsCarryTheSourceTypesTheirLakeTypesCameFrom
   EXPECT_EQ(ClassifyTypeChange(columns[1], Column("amount", "numeric(12,1)")), TypeChange::kIncompatible);
   EXPECT_EQ(ClassifyTypeChange(columns[2], Column("w", "bigint")), TypeChange::kPromote);
   EXPECT_EQ(ClassifyTypeChange(columns[2], Column("w", "smallint")), TypeChange::kIncompatible);
+  // A key column renamed while away (the pipe differential test stopped a table: "the primary key
+  // changed"): its key flag is unknown until the column it pairs with says.
+  auto key_renamed = ColumnsOfLakeTable({LakeColumnOf("a", "int32"), LakeColumnOf("b", "varchar"), LakeColumnOf("n", "int64")},
+                                        {Column("a", "integer", true), Column("r3", "text", true), Column("n", "bigint")});
+  ASSERT_EQ(key_renamed.size(), 3u);
+  EXPECT_TRUE(key_renamed[0].key);
+  EXPECT_TRUE(key_renamed[1].key_unknown);
+  EXPECT_FALSE(key_renamed[2].key_unknown);
+  auto followed = DiffColumns(key_renamed, {Column("a", "integer", true), Column("r3", "text", true), Column("n", "bigint")});
+  ASSERT_FALSE(followed.error) << *followed.error;
+  ASSERT_EQ(followed.changes.size(), 1u);
+  EXPECT_EQ(followed.changes[0].kind, ColumnChange::Kind::kRename);
+  // … and a key that really changed is still seen: the renamed column is no longer in the key.
+  auto rekeyed = DiffColumns(key_renamed, {Column("a", "integer", true), Column("r3", "text"), Column("n", "bigint", true)});
+  ASSERT_TRUE(rekeyed.error);
   // A column of an unconstrained numeric renamed while away: its source type unknown, the lake type
   // compares, and the rename is recognised by it.
   auto unknown = ColumnsOfLakeTable({LakeColumnOf("id", "int32"), LakeColumnOf("n", "decimal(38,10)")},

@@ -178,6 +178,17 @@ void RunAlters(std::uint64_t seed, int rounds, int alters_per_description, bool 
     int alters = 1 + static_cast<int>(random() % static_cast<std::uint64_t>(alters_per_description));
     for (int i = 0; i < alters; ++i) script += table.Alter(reuse_names) + "; ";
     for (const auto& c : table.columns()) after.push_back(Describe(c, true));
+    if (!attnums_known) {
+      // As ColumnsOfLakeTable describes a resumed table: a column the source has no longer by its
+      // name (renamed while away) has no key flag of its own.
+      for (auto& c : before) {
+        bool named = std::any_of(after.begin(), after.end(), [&](const SourceColumn& a) { return a.name == c.name; });
+        if (!named) {
+          c.key = false;
+          c.key_unknown = true;
+        }
+      }
+    }
     SCOPED_TRACE("round " + std::to_string(round) + ": " + script + " lake before: " + Show(lake));
     SchemaDiff diff = DiffColumns(before, after);
     ASSERT_FALSE(diff.error) << *diff.error;
