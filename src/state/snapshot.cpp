@@ -16,6 +16,9 @@ using services::StateScope;
 
 namespace {
 
+// InspectSnapshot's buffer for a line's DOM: a record line is a few hundred bytes to a few KiB.
+constexpr std::size_t kInspectScratchBytes = 64 * 1024;
+
 std::int64_t NowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -166,8 +169,11 @@ Result<SnapshotSummary, std::string> InspectSnapshot(const fs::path& file) {
   std::optional<SectionSummary> open;
   bool ended = false;
   std::int64_t last_line = 0;
+  // One buffer for every line's DOM (a line larger than it spills to the heap until the line is done).
+  auto scratch = std::make_unique<unsigned char[]>(kInspectScratchBytes);
   for (;;) {
-    MALLARD_ASSIGN_OR_RETURN(auto next, reader.Next());
+    json::monotonic_resource line_memory(scratch.get(), kInspectScratchBytes);
+    MALLARD_ASSIGN_OR_RETURN(auto next, reader.NextWithoutBody(&line_memory));
     if (!next) break;
     const auto& line = *next;
     last_line = line.number;

@@ -35,11 +35,12 @@ Result<std::map<std::string, std::int64_t>, std::string> Counts(const json::obje
 
 }  // namespace
 
-Result<SnapshotLine, std::string> ParseSnapshotLine(std::string_view text, std::int64_t number) {
+Result<SnapshotLine, std::string> ParseSnapshotLine(std::string_view text, std::int64_t number,
+                                                    json::storage_ptr storage, bool keep_body) {
   boost::system::error_code ec;
   json::parse_options options;
   options.max_depth = 4096;  // records nest as deep as DynamoDB items do
-  json::value value = json::parse(text, ec, {}, options);
+  json::value value = json::parse(text, ec, std::move(storage), options);
   if (ec) return Fail(At(number) + "not JSON (" + ec.message() + ")");
   if (!value.is_object() || (value.as_object().size() != 1 && !value.as_object().contains("kind")))
     return Fail(At(number) + "expected one of header, section, record, end_section or end");
@@ -53,7 +54,7 @@ Result<SnapshotLine, std::string> ParseSnapshotLine(std::string_view text, std::
     MALLARD_ASSIGN_OR_RETURN(line.record.kind, TextMember(object, "kind", number));
     if (line.record.kind.empty()) return Fail(At(number) + "a record's kind is empty");
     line.type = SnapshotLine::Type::kRecord;
-    line.record.body = std::move(object["body"].as_object());
+    if (keep_body) line.record.body = std::move(object["body"].as_object());
     return line;
   }
   const auto& [key, inner] = *object.begin();
@@ -93,14 +94,19 @@ Result<SnapshotReader, std::string> SnapshotReader::Open(const std::filesystem::
   return SnapshotReader(std::move(in));
 }
 
-Result<std::optional<SnapshotLine>, std::string> SnapshotReader::Next() {
-  std::string text;
-  if (!std::getline(in_, text)) {
+Result<std::optional<SnapshotLine>, std::string> SnapshotReader::Next() { return Read({}, true); }
+
+Result<std::optional<SnapshotLine>, std::string> SnapshotReader::NextWithoutBody(json::storage_ptr scratch) {
+  return Read(std::move(scratch), false);
+}
+
+Result<std::optional<SnapshotLine>, std::string> SnapshotReader::Read(json::storage_ptr storage, bool keep_body) {
+  if (!std::getline(in_, text_)) {
     if (in_.bad()) return Fail(std::string("cannot read the snapshot"));
     return std::optional<SnapshotLine>{};
   }
   ++line_number_;
-  MALLARD_ASSIGN_OR_RETURN(auto line, ParseSnapshotLine(text, line_number_));
+  MALLARD_ASSIGN_OR_RETURN(auto line, ParseSnapshotLine(text_, line_number_, std::move(storage), keep_body));
   return std::optional<SnapshotLine>{std::move(line)};
 }
 
