@@ -60,7 +60,11 @@ TableFlusher::TableFlusher(std::string group, std::shared_ptr<const TableSchema>
       gate_(std::move(gate)),
       queue_(std::move(budget)),
       progress_(std::move(progress)),
-      append_mode_(schema_->KeyIndexes().empty()) {
+      // A resumed keyed table whose key columns were all renamed while the pipe was away has no
+      // key flag yet (ColumnsOfLakeTable), and is no change log for that.
+      append_mode_(schema_->KeyIndexes().empty() &&
+                   std::none_of(schema_->columns.begin(), schema_->columns.end(),
+                                [](const SourceColumn& c) { return c.key_unknown; })) {
   skip_through_ = progress_.applied_lsn;
   applied_lsn_ = progress_.applied_lsn;
 }
@@ -448,6 +452,7 @@ void TableFlusher::Process(QueueItem item) {
           }
           ++txn_changes_;
         }
+        AdoptKeyFlags(*item.schema);
         row_schema_checked_ = item.schema;
       }
       Append(item);
@@ -467,7 +472,10 @@ void TableFlusher::Process(QueueItem item) {
       SchemaDiff diff = DiffColumns(schema_->columns, item.schema->columns);
       // The same columns (e.g. the description the stream sends first after a connect): rows
       // map by name, nothing to change.
-      if (diff.changes.empty() && !diff.error && !diff.resync) break;
+      if (diff.changes.empty() && !diff.error && !diff.resync) {
+        AdoptKeyFlags(*item.schema);
+        break;
+      }
       changes_before_barrier_ = txn_changes_;
       barrier_ = std::move(item);
       break;
@@ -477,6 +485,20 @@ void TableFlusher::Process(QueueItem item) {
       barrier_ = std::move(item);
       break;
   }
+}
+
+void TableFlusher::AdoptKeyFlags(const TableSchema& described) {
+  auto unknown = [](const SourceColumn& c) { return c.key_unknown; };
+  if (std::none_of(schema_->columns.begin(), schema_->columns.end(), unknown)) return;
+  auto next = std::make_shared<TableSchema>(*schema_);
+  for (auto& column : next->columns) {
+    for (const auto& source : described.columns) {
+      if (source.name != column.name) continue;
+      column.key = source.key;
+      column.key_unknown = false;
+    }
+  }
+  schema_ = std::move(next);
 }
 
 bool TableFlusher::FlushDue() const {

@@ -95,6 +95,10 @@ class TableFlusher {
   void Process(QueueItem item);
   void Append(const QueueItem& item);
   bool FlushDue() const;
+  // The key flags a resumed table's columns lack (renamed while the pipe was away, see
+  // SourceColumn::key_unknown), from a description whose columns match them by name: flushed
+  // without them, rows would be matched on too few key columns.
+  void AdoptKeyFlags(const TableSchema& described);
   // Flushes every buffered row (all belong to committed transactions), recording `applied_lsn`.
   // Flushes the buffered rows of transactions with commit LSN <= `upto_lsn`, recording
   // `applied_lsn` as the table's position.

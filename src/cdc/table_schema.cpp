@@ -125,9 +125,11 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
     auto renamed_to = renamed.find(c.name);
     bool key = c.key;
     if (c.key_unknown) {
-      // A dropped key column drops the primary key too: the keys after differ either way.
+      // What the column it is (same name, or renamed) says; a dropped key column drops the
+      // primary key too, so the keys after differ either way.
+      const std::string& now_named = renamed_to != renamed.end() ? renamed_to->second : c.name;
       key = false;
-      for (const auto& a : after) key = key || (renamed_to != renamed.end() && a.name == renamed_to->second && a.key);
+      for (const auto& a : after) key = key || (a.name == now_named && a.key);
     }
     if (key) before_keys.insert(renamed_to != renamed.end() ? renamed_to->second : c.name);
   }
@@ -307,11 +309,14 @@ TypeChange ClassifyTypeChange(const SourceColumn& before, const SourceColumn& af
 std::vector<SourceColumn> ColumnsOfLakeTable(const std::vector<lake::LakeColumn>& lake_columns,
                                              const std::vector<SourceColumn>& source_columns) {
   std::vector<SourceColumn> columns;
+  // A change log (a table without a key) has the pipeline's own columns: no column is a key.
+  bool change_log = std::any_of(lake_columns.begin(), lake_columns.end(),
+                                [](const lake::LakeColumn& c) { return c.name == "_mallard_op"; });
   for (const auto& column : lake_columns) {
     if (column.name == "_mallard_op" || column.name == "_mallard_lsn") continue;
     SourceColumn mapped;
     mapped.name = column.name;
-    mapped.key_unknown = true;  // until a source column of the name says
+    mapped.key_unknown = !change_log;  // until a source column of the name says
     auto type = lake::DuckDbTypeSql(column);
     mapped.type.duckdb_type = type.ok() ? *type : "VARCHAR";
     if (auto lake_source = PostgresTypeOfLakeType(column.type)) {

@@ -528,6 +528,35 @@ def test_columns_swapping_names_in_one_description(postgres, database, lake_cata
         pipe.stop()
 
 
+@pytest.mark.parametrize("changes_before_the_rename", [False, True])
+def test_key_renamed_while_the_pipe_was_away(postgres, database, lake_catalog, tmp_path, changes_before_the_rename):
+    """The key column renamed while the pipe was stopped: resumed from the lake, the pipe finds no
+    source column of the lake key's name, so the table's key flags come from the stream. With rows
+    changed before the rename, the stream first describes the table by the old names; the rows
+    must still be matched by their key (the table used to stop as "the primary key changed", or
+    flush with no key at all)."""
+    postgres.psql("CREATE TABLE kr (id int PRIMARY KEY, v int); "
+                  "INSERT INTO kr SELECT g, g FROM generate_series(1, 20) g", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "kr")
+    try:
+        equal(postgres, database, lake_catalog, "kr", "SELECT id, v FROM kr ORDER BY id")
+    finally:
+        pipe.stop()
+    before = "UPDATE kr SET v = -v WHERE id <= 5; DELETE FROM kr WHERE id = 6; " if changes_before_the_rename else ""
+    postgres.psql(f"{before}ALTER TABLE kr RENAME COLUMN id TO pk; UPDATE kr SET v = v * 10 WHERE pk >= 18; "
+                  "INSERT INTO kr VALUES (21, 21)", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "kr", name="pipe2")
+    try:
+        rows = equal(postgres, database, lake_catalog, "kr", "SELECT pk, v FROM kr ORDER BY pk")
+        assert rows[-1] == "21,21", rows
+        state = pipe.wait_state("public.kr", "STREAMING")
+        assert state["last_error"] is None and state["mode"] == "upsert", state
+        postgres.psql("UPDATE kr SET v = 0 WHERE pk = 1", database)
+        equal(postgres, database, lake_catalog, "kr", "SELECT pk, v FROM kr ORDER BY pk")
+    finally:
+        pipe.stop()
+
+
 @pytest.mark.parametrize("place", ["inside", "last"])
 def test_renamed_and_widened_while_the_pipe_was_away(postgres, database, lake_catalog, tmp_path, place):
     """Resumed from the lake, the pipe knows its columns by name and lake type only. A column

@@ -440,9 +440,20 @@ TEST(ColumnsOfLakeTable, ResumedColumnsCarryTheSourceTypesTheirLakeTypesCameFrom
   ASSERT_FALSE(followed.error) << *followed.error;
   ASSERT_EQ(followed.changes.size(), 1u);
   EXPECT_EQ(followed.changes[0].kind, ColumnChange::Kind::kRename);
+  // The stream may describe the table by the old names first (changes made before the rename).
+  auto old_names = DiffColumns(key_renamed, {Column("a", "integer", true), Column("b", "text", true), Column("n", "bigint")});
+  ASSERT_FALSE(old_names.error) << *old_names.error;
+  EXPECT_TRUE(old_names.changes.empty());
   // … and a key that really changed is still seen: the renamed column is no longer in the key.
   auto rekeyed = DiffColumns(key_renamed, {Column("a", "integer", true), Column("r3", "text"), Column("n", "bigint", true)});
   ASSERT_TRUE(rekeyed.error);
+  // A change log's columns are no key, renamed or not.
+  auto change_log = ColumnsOfLakeTable({LakeColumnOf("x", "varchar"), LakeColumnOf("_mallard_op", "varchar"),
+                                        LakeColumnOf("_mallard_lsn", "int64")},
+                                       {Column("y", "text")});
+  ASSERT_EQ(change_log.size(), 1u);
+  EXPECT_FALSE(change_log[0].key);
+  EXPECT_FALSE(change_log[0].key_unknown);
   // A column of an unconstrained numeric renamed while away: its source type unknown, the lake type
   // compares, and the rename is recognised by it.
   auto unknown = ColumnsOfLakeTable({LakeColumnOf("id", "int32"), LakeColumnOf("n", "decimal(38,10)")},
