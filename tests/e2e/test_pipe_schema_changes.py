@@ -484,45 +484,47 @@ def test_killed_between_a_mid_transaction_change_and_the_commit(postgres, databa
         pipe.stop()
 
 
-def test_renamed_and_widened_in_one_description(postgres, database, lake_catalog, tmp_path):
-    """A column renamed and widened with no row change between the two ALTERs reaches the pipe as
-    one relation description: the column has a new name and a new type at the same attribute
-    number. It is the same column (renamed, then widened in place); taken for a dropped column and
-    an added one, every existing row read NULL in it."""
-    postgres.psql("CREATE TABLE rw (id int PRIMARY KEY, a int, n numeric(10,2)); "
-                  "INSERT INTO rw SELECT g, g, g FROM generate_series(1, 20) g", database)
-    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "rw")
-    try:
-        equal(postgres, database, lake_catalog, "rw", "SELECT id, a, n FROM rw ORDER BY id")
-        postgres.psql("ALTER TABLE rw RENAME COLUMN a TO b; ALTER TABLE rw ALTER COLUMN b TYPE bigint; "
-                      "ALTER TABLE rw RENAME COLUMN n TO m; ALTER TABLE rw ALTER COLUMN m TYPE numeric(12,3); "
-                      "INSERT INTO rw VALUES (21, 5000000000, 123456789.125)", database)
-        rows = equal(postgres, database, lake_catalog, "rw", "SELECT id, b, m FROM rw ORDER BY id")
-        assert rows[0] == "1,1,1.000" and rows[-1] == "21,5000000000,123456789.125", rows
-        state = pipe.wait_state("public.rw", "STREAMING")
-        assert state["last_error"] is None, state
-        assert lake_columns(lake_catalog, "rw") == "id int32, b int64, m decimal(12,3)"
-    finally:
-        pipe.stop()
+ONE_DESCRIPTION_OF_SEVERAL_ALTERS = {
+    # A column renamed and widened: the same attribute number under a new name and type. Taken for a
+    # dropped column and an added one, every existing row read NULL in it.
+    "renamed_and_widened": (
+        "CREATE TABLE md (id int PRIMARY KEY, a int, n numeric(10,2)); "
+        "INSERT INTO md SELECT g, g, g FROM generate_series(1, 20) g",
+        "SELECT id, a, n FROM md ORDER BY id",
+        "ALTER TABLE md RENAME COLUMN a TO b; ALTER TABLE md ALTER COLUMN b TYPE bigint; "
+        "ALTER TABLE md RENAME COLUMN n TO m; ALTER TABLE md ALTER COLUMN m TYPE numeric(12,3); "
+        "INSERT INTO md VALUES (21, 5000000000, 123456789.125)",
+        "SELECT id, b, m FROM md ORDER BY id", ("1,1,1.000", "21,5000000000,123456789.125"),
+        "id int32, b int64, m decimal(12,3)"),
+    # Two columns swap names (through a third) and a dropped column's name is taken by another.
+    # Matched by name, the new `a` was taken for the old one (wrong values, or a type change that
+    # stopped the table), and a rename onto a name still in use would fail in the lake.
+    "names_swapped_and_reused": (
+        "CREATE TABLE md (id int PRIMARY KEY, a int, b text, c bigint, d text); "
+        "INSERT INTO md SELECT g, g, 'b' || g, -g, 'd' || g FROM generate_series(1, 20) g",
+        "SELECT id, a, b, c, d FROM md ORDER BY id",
+        "ALTER TABLE md RENAME COLUMN a TO t; ALTER TABLE md RENAME COLUMN b TO a; "
+        "ALTER TABLE md RENAME COLUMN t TO b; ALTER TABLE md DROP COLUMN c; "
+        "ALTER TABLE md RENAME COLUMN d TO c; INSERT INTO md VALUES (21, 21, 'x', 'y')",
+        "SELECT id, b, a, c FROM md ORDER BY id", ("1,1,b1,d1", "21,21,x,y"),
+        "id int32, b int32, a varchar, c varchar"),
+}
 
 
-def test_columns_swapping_names_in_one_description(postgres, database, lake_catalog, tmp_path):
-    """Two columns swap names (through a third) and a dropped column's name is taken by another
-    with no row change between: each lake column keeps the values of the source column it is.
-    Matched by name, the new `a` was taken for the old one (wrong values, or a type change that
-    stopped the table), and a rename onto a name still in use would fail in the lake."""
-    postgres.psql("CREATE TABLE sw (id int PRIMARY KEY, a int, b text, c bigint, d text); "
-                  "INSERT INTO sw SELECT g, g, 'b' || g, -g, 'd' || g FROM generate_series(1, 20) g", database)
-    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "sw")
+@pytest.mark.parametrize("case", sorted(ONE_DESCRIPTION_OF_SEVERAL_ALTERS))
+def test_several_alters_in_one_description(postgres, database, lake_catalog, tmp_path, case):
+    """ALTERs with no row change between them reach the pipe as one relation description: each
+    lake column must keep the values of the source column it is (attribute numbers tell)."""
+    create, query_before, alters, query_after, (first, last), columns = ONE_DESCRIPTION_OF_SEVERAL_ALTERS[case]
+    postgres.psql(create, database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "md")
     try:
-        equal(postgres, database, lake_catalog, "sw", "SELECT id, a, b, c, d FROM sw ORDER BY id")
-        postgres.psql("ALTER TABLE sw RENAME COLUMN a TO t; ALTER TABLE sw RENAME COLUMN b TO a; "
-                      "ALTER TABLE sw RENAME COLUMN t TO b; ALTER TABLE sw DROP COLUMN c; "
-                      "ALTER TABLE sw RENAME COLUMN d TO c; INSERT INTO sw VALUES (21, 21, 'x', 'y')", database)
-        rows = equal(postgres, database, lake_catalog, "sw", "SELECT id, b, a, c FROM sw ORDER BY id")
-        assert rows[0] == "1,1,b1,d1" and rows[-1] == "21,21,x,y", rows
-        assert lake_columns(lake_catalog, "sw") == "id int32, b int32, a varchar, c varchar"
-        state = pipe.wait_state("public.sw", "STREAMING")
+        equal(postgres, database, lake_catalog, "md", query_before)
+        postgres.psql(alters, database)
+        rows = equal(postgres, database, lake_catalog, "md", query_after)
+        assert rows[0] == first and rows[-1] == last, rows
+        assert lake_columns(lake_catalog, "md") == columns
+        state = pipe.wait_state("public.md", "STREAMING")
         assert state["last_error"] is None, state
     finally:
         pipe.stop()
