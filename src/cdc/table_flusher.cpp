@@ -799,7 +799,9 @@ bool TableFlusher::ApplyBarrier(const QueueItem& barrier) {
       MALLARD_RETURN_IF_ERROR(transaction->Truncate(target.schema, target.name));
     } else {
       SchemaDiff diff = DiffColumns(schema_->columns, barrier.schema->columns);
-      if (diff.error) {
+      // A change that only a fresh snapshot follows, and that may also be an error (an ambiguity),
+      // is resynced where the table can be.
+      if (diff.error && !(diff.resync && !append_mode_)) {
         MarkError(*diff.error);
         return Done{};
       }

@@ -57,66 +57,124 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
   struct Unmatched {
     const SourceColumn* column;
     std::size_t slot;  // shared columns before it
+    // After: the attribute number of the shared column before it (0: none); -1: not known.
+    std::int32_t previous_attnum = -1;
   };
   std::vector<Unmatched> gone, arrived;
-  std::size_t slot = 0;
+  std::vector<std::string> shared_before, shared_after;  // the shared columns' names, in order
+  // A column before has no attribute number (the table resumed from the lake) while those after
+  // are known (from the source catalog): see the pairing of a resumed table below.
+  bool resumed = std::all_of(after.begin(), after.end(), [](const SourceColumn& c) { return c.attnum > 0; });
+  bool any_unnumbered = false;
   for (const auto& c : before) {
+    any_unnumbered = any_unnumbered || c.attnum == 0;
     if (same_column(c, after)) {
-      ++slot;
+      shared_before.push_back(c.name);
     } else {
-      gone.push_back({&c, slot});
+      gone.push_back({&c, shared_before.size()});
     }
   }
-  const std::size_t shared = slot;
-  slot = 0;
+  resumed = resumed && any_unnumbered;
+  const std::size_t shared = shared_before.size();
+  std::int32_t previous_attnum = 0;
   for (const auto& c : after) {
     if (same_column(c, before)) {
-      ++slot;
+      shared_after.push_back(c.name);
+      previous_attnum = c.attnum > 0 ? c.attnum : -1;
     } else {
-      arrived.push_back({&c, slot});
+      arrived.push_back({&c, shared_after.size(), previous_attnum});
     }
   }
   std::map<std::string, std::string> renamed;  // old → new
   std::set<const SourceColumn*> paired;
-  // First the pairs of the same attribute number or type, then, among what is left, a new column
-  // with shared columns after it takes a vanished one of another type (a column dropped and
-  // another renamed next to it: the renamed one is the one of its type).
-  for (bool by_place : {false, true}) {
-    for (const auto& old_column : gone) {
-      if (renamed.count(old_column.column->name)) continue;
-      for (const auto& candidate : arrived) {
-        if (paired.count(candidate.column) || candidate.slot != old_column.slot) continue;
-        // DROP of the last column and ADD of one of the same type look like a rename by shape.
-        if (old_column.column->attnum > 0 && candidate.column->attnum > 0 &&
-            old_column.column->attnum != candidate.column->attnum) {
-          continue;
+  if (resumed) {
+    // Names alone said which columns both sides share, and the lake keeps no attribute numbers.
+    // What a description can still tell: a rename keeps a column's place and ADD COLUMN appends, so
+    // between two shared columns one vanished and one new column are one column renamed; after the
+    // last shared column a new column numbered right after the shared one before it is the first
+    // vanished one renamed (that one had that number or a higher one, and an ADD is numbered above
+    // every column the table ever had). Anything else — shared columns in another order (names
+    // swapped), a new column between existing ones with no vanished one to be, a vanished and a new
+    // column after the last shared one (dropped and added, or renamed?) — only a fresh snapshot
+    // tells; guessed wrong, the lake keeps one column's values under another's name, or loses them.
+    std::optional<std::string> ambiguity;
+    if (shared_before != shared_after) ambiguity = "columns took each other's names";
+    for (std::size_t at = 0; at <= shared && !ambiguity; ++at) {
+      std::vector<const Unmatched*> g, a;
+      for (const auto& u : gone) {
+        if (u.slot == at) g.push_back(&u);
+      }
+      for (const auto& u : arrived) {
+        if (u.slot == at) a.push_back(&u);
+      }
+      if (a.empty()) continue;  // dropped
+      if (at < shared) {
+        if (g.size() != 1 || a.size() != 1) {
+          ambiguity = "column \"" + a[0]->column->name + "\" appeared between existing columns";
+          break;
         }
-        // The same attribute number is the same column whatever its type now (renamed and retyped
-        // with no row change between: one description); else the shape decides.
-        bool same_attnum = old_column.column->attnum > 0 && candidate.column->attnum > 0;
-        bool same_type = old_column.column->pg_type.empty()
-                             ? old_column.column->type.duckdb_type == candidate.column->type.duckdb_type
-                             : old_column.column->pg_type == candidate.column->pg_type;
-        bool pairs = by_place ? candidate.slot < shared : same_attnum || same_type;
-        if (!pairs) continue;
-        renamed[old_column.column->name] = candidate.column->name;
-        paired.insert(candidate.column);
+      } else if (!g.empty() && a[0]->previous_attnum >= 0 && a[0]->column->attnum == a[0]->previous_attnum + 1) {
+        renamed[g[0]->column->name] = a[0]->column->name;
+        paired.insert(a[0]->column);
+        if (g.size() > 1 && a.size() > 1) {
+          ambiguity = "columns after \"" + a[0]->column->name + "\" were dropped and others added, or renamed";
+        }
+        continue;
+      } else if (!g.empty()) {
+        ambiguity = "column \"" + g[0]->column->name + "\" is gone and \"" + a[0]->column->name +
+                    "\" took its place (dropped and added, or renamed)";
         break;
+      } else {
+        continue;  // added
+      }
+      renamed[g[0]->column->name] = a[0]->column->name;
+      paired.insert(a[0]->column);
+    }
+    if (ambiguity) {
+      // A change log cannot be resynced (its history would go): it stops instead.
+      diff.resync = *ambiguity + " while the pipe was away";
+      diff.error = *diff.resync + "; resync the table";
+      return diff;
+    }
+  } else {
+    // Live (attribute numbers known), or nothing known on either side: the surest pairs first —
+    // the same attribute number, then the same type, then, among what is left, a new column with
+    // shared columns after it takes a vanished one of another type (a column dropped and another
+    // renamed next to it: the renamed one is the one of its type).
+    for (bool by_place : {false, true}) {
+      for (const auto& old_column : gone) {
+        if (renamed.count(old_column.column->name)) continue;
+        for (const auto& candidate : arrived) {
+          if (paired.count(candidate.column) || candidate.slot != old_column.slot) continue;
+          // DROP of the last column and ADD of one of the same type look like a rename by shape.
+          if (old_column.column->attnum > 0 && candidate.column->attnum > 0 &&
+              old_column.column->attnum != candidate.column->attnum) {
+            continue;
+          }
+          bool same_attnum = old_column.column->attnum > 0 && candidate.column->attnum > 0;
+          bool same_type = old_column.column->pg_type.empty()
+                               ? old_column.column->type.duckdb_type == candidate.column->type.duckdb_type
+                               : old_column.column->pg_type == candidate.column->pg_type;
+          bool pairs = by_place ? candidate.slot < shared : same_attnum || same_type;
+          if (!pairs) continue;
+          renamed[old_column.column->name] = candidate.column->name;
+          paired.insert(candidate.column);
+          break;
+        }
       }
     }
-  }
-  // After the last shared column, a vanished column whose attribute number is unknown (the table
-  // resumed from the lake) and a new one of another type are a DROP and an ADD, or one column
-  // renamed and retyped while the pipe was away; guessed wrong, the lake loses the column's values
-  // or keeps ones PostgreSQL dropped. Only a fresh snapshot tells.
-  for (const auto& old_column : gone) {
-    if (renamed.count(old_column.column->name) || old_column.column->attnum > 0) continue;
-    for (const auto& candidate : arrived) {
-      if (paired.count(candidate.column) || candidate.slot != old_column.slot) continue;
-      if (!diff.resync) {
-        diff.resync = "column \"" + old_column.column->name + "\" is gone and \"" + candidate.column->name +
-                      "\" of another type took its place while the pipe was away (dropped and added, or renamed "
-                      "and retyped)";
+    // After the last shared column, a vanished column whose attribute number is unknown and a new
+    // one of another type are a DROP and an ADD, or one column renamed and retyped: only a fresh
+    // snapshot tells.
+    for (const auto& old_column : gone) {
+      if (renamed.count(old_column.column->name) || old_column.column->attnum > 0) continue;
+      for (const auto& candidate : arrived) {
+        if (paired.count(candidate.column) || candidate.slot != old_column.slot) continue;
+        if (!diff.resync) {
+          diff.resync = "column \"" + old_column.column->name + "\" is gone and \"" + candidate.column->name +
+                        "\" of another type took its place while the pipe was away (dropped and added, or renamed "
+                        "and retyped)";
+        }
       }
     }
   }
