@@ -50,10 +50,9 @@ SchemaDiff DiffColumns(const std::vector<SourceColumn>& before, const std::vecto
     }
     return nullptr;
   };
-  // Columns only on one side. A relation description has no attribute numbers, but a rename keeps
-  // a column's place among the columns both sides share, while ADD COLUMN appends: a vanished and
-  // a new column between the same shared neighbours are one renamed column when the new one has
-  // shared columns after it (an added one would not), or the same type, or the same attribute number.
+  // Columns only on one side, each with its place among the columns both sides share (a rename
+  // keeps a column's place, ADD COLUMN appends); which vanished and new columns are one renamed
+  // column is decided below, for a live table and for one resumed from the lake.
   struct Unmatched {
     const SourceColumn* column;
     std::size_t slot;  // shared columns before it

@@ -27,6 +27,20 @@ def start_pipe(postgres, database, catalog, tmp_path, *args, name="pipe") -> Pip
     return pipe
 
 
+# Flushes only when a barrier (a column change, a TRUNCATE) forces one: what a test holds buffered.
+HOLD_FLUSHES = ("--flush-interval-ms", "600000", "--flush-batch-rows", "1000000")
+
+
+def synced_then_stopped(postgres, database, catalog, tmp_path, table: str, query: str) -> None:
+    """Starts a pipe for `table`, waits until the lake equals `query` on the source, stops it: the
+    changes a test makes next happen while the pipe is away."""
+    pipe = start_pipe(postgres, database, catalog, tmp_path, "--tables", table)
+    try:
+        equal(postgres, database, catalog, table, query)
+    finally:
+        pipe.stop()
+
+
 def latest_snapshot(catalog: str) -> int:
     return int(lake_cli(catalog, "snapshots").splitlines()[-1].split("\t")[0])
 
@@ -459,8 +473,7 @@ def test_killed_between_a_mid_transaction_change_and_the_commit(postgres, databa
     alter, after, query, (first, last) = MID_TRANSACTION_CHANGES[change]
     postgres.psql("CREATE TABLE mid (id int PRIMARY KEY, v int, doc jsonb NOT NULL DEFAULT '7'::jsonb, amount numeric(10,2)); "
                   "INSERT INTO mid (id, v, amount) SELECT g, g, g FROM generate_series(1, 20) g", database)
-    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "mid", "--flush-interval-ms", "600000",
-                      "--flush-batch-rows", "1000000")
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "mid", *HOLD_FLUSHES)
     try:
         pipe.wait_state("public.mid", "STREAMING")
         before = latest_snapshot(lake_catalog)
@@ -539,11 +552,7 @@ def test_key_renamed_while_the_pipe_was_away(postgres, database, lake_catalog, t
     flush with no key at all)."""
     postgres.psql("CREATE TABLE kr (id int PRIMARY KEY, v int); "
                   "INSERT INTO kr SELECT g, g FROM generate_series(1, 20) g", database)
-    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "kr")
-    try:
-        equal(postgres, database, lake_catalog, "kr", "SELECT id, v FROM kr ORDER BY id")
-    finally:
-        pipe.stop()
+    synced_then_stopped(postgres, database, lake_catalog, tmp_path, "kr", "SELECT id, v FROM kr ORDER BY id")
     before = "UPDATE kr SET v = -v WHERE id <= 5; DELETE FROM kr WHERE id = 6; " if changes_before_the_rename else ""
     postgres.psql(f"{before}ALTER TABLE kr RENAME COLUMN id TO pk; UPDATE kr SET v = v * 10 WHERE pk >= 18; "
                   "INSERT INTO kr VALUES (21, 21)", database)
@@ -577,11 +586,7 @@ def test_renamed_and_widened_while_the_pipe_was_away(postgres, database, lake_ca
     if place == "last_after_a_drop":
         postgres.psql("ALTER TABLE away DROP COLUMN gone", database)
     columns = "id, a, c, z" if tail else "id, a, c"
-    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "away")
-    try:
-        equal(postgres, database, lake_catalog, "away", f"SELECT {columns} FROM away ORDER BY id")
-    finally:
-        pipe.stop()
+    synced_then_stopped(postgres, database, lake_catalog, tmp_path, "away", f"SELECT {columns} FROM away ORDER BY id")
     if place == "swapped":
         alter = "ALTER TABLE away RENAME COLUMN a TO t; ALTER TABLE away RENAME COLUMN c TO a; ALTER TABLE away RENAME COLUMN t TO c"
         query = "SELECT id, c, a FROM away ORDER BY id"
@@ -611,8 +616,7 @@ def test_killed_between_the_rows_before_a_truncate_and_the_truncate(postgres, da
     catalog_db = database + "_lake"
     postgres.psql("CREATE TABLE tr (id int PRIMARY KEY, v int); "
                   "INSERT INTO tr SELECT g, g FROM generate_series(1, 30) g", database)
-    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "tr", "--flush-interval-ms", "600000",
-                      "--flush-batch-rows", "1000000")
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "tr", *HOLD_FLUSHES)
     try:
         pipe.wait_state("public.tr", "STREAMING")
         equal(postgres, database, lake_catalog, "tr", "SELECT id, v FROM tr ORDER BY id")
