@@ -10,6 +10,7 @@
 
 #include "common/encoding.hpp"
 #include "common/ids.hpp"
+#include "services/sqs/memory/packed_message.hpp"
 
 namespace mallard::sqs {
 namespace {
@@ -53,10 +54,12 @@ struct MemorySqsStore::Queue {
   std::mutex mutex;
   QueueRecord record;
   std::uint64_t next_sequence = 1;
-  std::map<std::uint64_t, StoredMessage> messages;                 // by send order
-  std::set<std::pair<std::int64_t, std::uint64_t>> by_visibility;  // (visible_at, sequence)
-  // (retention start, sequence): messages moved in from a source queue are not the newest to expire.
-  std::set<std::pair<std::int64_t, std::uint64_t>> by_retention_start;
+  // Each message is one PackedMessage linked into all three orders; the queue owns them (freed by
+  // Erase, Clear and the destructor).
+  MessagesBySequence messages;  // send order
+  MessagesByVisibility by_visibility;
+  // Messages moved in from a source queue are not the newest to expire.
+  MessagesByRetentionStart by_retention_start;
   struct Dedup {
     SendResult result;
     std::int64_t expires_millis;
@@ -74,31 +77,53 @@ struct MemorySqsStore::Queue {
   std::vector<std::string> deduplication_touched;
   bool record_touched = false;
 
+  Queue() = default;
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+  ~Queue() { Clear(); }
+
+  PackedMessage* FindMessage(std::uint64_t sequence) {
+    auto found = messages.find(sequence, BySequence());
+    return found == messages.end() ? nullptr : &*found;
+  }
   // A new message almost always sorts last in all three (a new sequence number, the latest
   // visibility and retention times): inserting with the end as the hint skips a descent through
   // the tree, a cache miss per level in a long queue. A wrong hint only costs the usual insert.
-  void Insert(StoredMessage message, std::uint64_t sequence) {
+  // A sequence already stored keeps its message (as a restore of a duplicated entry would).
+  void Insert(const StoredMessage& message, std::uint64_t sequence) {
+    auto* packed = PackedMessage::Create(message, sequence);
+    if (&*messages.insert(messages.end(), *packed) != packed) {
+      DestroyPackedMessage(packed);
+      return;
+    }
     touched.push_back(sequence);
-    by_visibility.emplace_hint(by_visibility.end(), message.visible_at_millis, sequence);
-    by_retention_start.emplace_hint(by_retention_start.end(), message.retention_start_millis, sequence);
-    messages.emplace_hint(messages.end(), sequence, std::move(message));
+    by_visibility.insert(by_visibility.end(), *packed);
+    by_retention_start.insert(by_retention_start.end(), *packed);
   }
-  void Erase(std::map<std::uint64_t, StoredMessage>::iterator it) {
-    touched.push_back(it->first);
-    by_visibility.erase({it->second.visible_at_millis, it->first});
-    by_retention_start.erase({it->second.retention_start_millis, it->first});
-    messages.erase(it);
+  void Erase(PackedMessage& message) {
+    touched.push_back(message.sequence());
+    by_visibility.erase(by_visibility.iterator_to(message));
+    by_retention_start.erase(by_retention_start.iterator_to(message));
+    messages.erase(messages.iterator_to(message));
+    DestroyPackedMessage(&message);
   }
-  void SetVisibleAt(std::uint64_t sequence, StoredMessage& message, std::int64_t visible_at) {
-    touched.push_back(sequence);
-    by_visibility.erase({message.visible_at_millis, sequence});
+  // Every message, without reporting them.
+  void Clear() {
+    by_visibility.clear();
+    by_retention_start.clear();
+    messages.clear_and_dispose(DestroyPackedMessage);
+  }
+  void SetVisibleAt(PackedMessage& message, std::int64_t visible_at) {
+    touched.push_back(message.sequence());
+    by_visibility.erase(by_visibility.iterator_to(message));
     message.visible_at_millis = visible_at;
-    by_visibility.emplace(visible_at, sequence);
+    by_visibility.insert(by_visibility.end(), message);
   }
   std::int64_t Expire(std::int64_t retention_seconds, std::int64_t now) {
     std::int64_t expired = 0;
-    while (!by_retention_start.empty() && by_retention_start.begin()->first + retention_seconds * 1000 <= now) {
-      Erase(messages.find(by_retention_start.begin()->second));
+    while (!by_retention_start.empty() &&
+           by_retention_start.begin()->retention_start_millis + retention_seconds * 1000 <= now) {
+      Erase(*by_retention_start.begin());
       ++expired;
     }
     return expired;
@@ -106,14 +131,15 @@ struct MemorySqsStore::Queue {
   void Notify() {
     for (auto& watcher : watchers) watcher();
   }
-  std::uint64_t Store(StoredMessage message) {
+  // Gives `message` its sequence (and, FIFO, its sequence number) and stores it.
+  std::uint64_t Store(StoredMessage& message) {
     auto sequence = next_sequence++;
     if (record.fifo) {
       char buffer[24];
       std::snprintf(buffer, sizeof buffer, "%020" PRIu64, kSequenceBase + sequence);
       message.sequence_number = buffer;
     }
-    Insert(std::move(message), sequence);
+    Insert(message, sequence);
     return sequence;
   }
 };
@@ -273,9 +299,8 @@ StoreResult<std::vector<SendResult>> MemorySqsStore::SendMessages(const QueueKey
     stored.visible_at_millis = now_millis + message.delay_seconds * 1000;
     visible_now = visible_now || message.delay_seconds == 0;
     stored.content = std::move(message);
-    SendResult result{stored.message_id, {}};
-    auto sequence = queue->Store(std::move(stored));
-    result.sequence_number = queue->messages.at(sequence).sequence_number;
+    queue->Store(stored);
+    SendResult result{std::move(stored.message_id), std::move(stored.sequence_number)};
     if (queue->record.fifo) {
       queue->deduplication[dedup_key] = Queue::Dedup{result, now_millis + kDeduplicationWindowMillis};
       queue->deduplication_touched.push_back(dedup_key);
@@ -311,7 +336,7 @@ StoreResult<ReceiveOutcome> MemorySqsStore::ReceiveMessages(const QueueKey& key,
     } report_on_exit{this, *queue, &redriven};
     queue->Expire(options.retention_seconds, now_millis);
     auto visibility_millis = options.visibility_timeout_seconds * 1000;
-    auto should_redrive = [&](const StoredMessage& message) {
+    auto should_redrive = [&](const PackedMessage& message) {
       return options.dead_letter_queue && options.max_receive_count > 0 &&
              message.receive_count >= options.max_receive_count;
     };
@@ -321,74 +346,71 @@ StoreResult<ReceiveOutcome> MemorySqsStore::ReceiveMessages(const QueueKey& key,
       if (attempt != queue->attempts.end()) {
         bool unchanged = true;
         for (const auto& [sequence, token] : attempt->second.received) {
-          auto it = queue->messages.find(sequence);
-          unchanged = unchanged && it != queue->messages.end() && it->second.receipt_token == token &&
-                      it->second.visible_at_millis > now_millis;
+          auto* message = queue->FindMessage(sequence);
+          unchanged = unchanged && message != nullptr && message->ReceiptToken() == token &&
+                      message->visible_at_millis > now_millis;
         }
         if (unchanged) {
           for (const auto& [sequence, token] : attempt->second.received) {
-            const auto& message = queue->messages.at(sequence);
-            outcome.messages.push_back(ReceivedMessage{message, EncodeReceipt(sequence, token, message.message_id)});
+            auto message = queue->FindMessage(sequence)->Unpack();
+            auto receipt = EncodeReceipt(sequence, token, message.message_id);
+            outcome.messages.push_back(ReceivedMessage{std::move(message), std::move(receipt)});
           }
           return outcome;
         }
         queue->attempts.erase(attempt);
       }
     }
-    auto deliver = [&](std::uint64_t sequence, StoredMessage& message) {
-      message.receive_count += 1;
-      if (message.first_receive_millis == 0) message.first_receive_millis = now_millis;
-      message.last_receive_millis = now_millis;
-      message.receipt_token = RandomAlnum(16);
-      queue->SetVisibleAt(sequence, message, now_millis + visibility_millis);
-      outcome.messages.push_back(ReceivedMessage{message, EncodeReceipt(sequence, message.receipt_token, message.message_id)});
+    auto deliver = [&](PackedMessage& packed) {
+      packed.receive_count += 1;
+      if (packed.first_receive_millis == 0) packed.first_receive_millis = now_millis;
+      packed.last_receive_millis = now_millis;
+      packed.SetReceiptToken(RandomAlnum(PackedMessage::kReceiptTokenSize));
+      queue->SetVisibleAt(packed, now_millis + visibility_millis);
+      auto message = packed.Unpack();
+      auto receipt = EncodeReceipt(packed.sequence(), message.receipt_token, message.message_id);
+      outcome.messages.push_back(ReceivedMessage{std::move(message), std::move(receipt)});
+    };
+    auto redrive = [&](PackedMessage& packed) {
+      redriven.insert(packed.sequence());
+      dead_letters.push_back(packed.Unpack());
+      queue->Erase(packed);
     };
     if (!queue->record.fifo) {
       // Walk the visible messages in order with a cursor: a delivered message is re-indexed (with
       // a zero visibility timeout, still visible now), and must not come round again in this receive.
       std::set<std::uint64_t> delivered;
-      std::optional<std::pair<std::int64_t, std::uint64_t>> cursor;
+      std::optional<TimeAndSequence> cursor;
       while (static_cast<int>(outcome.messages.size()) < options.max_messages) {
-        auto next = cursor ? queue->by_visibility.upper_bound(*cursor) : queue->by_visibility.begin();
-        if (next == queue->by_visibility.end() || next->first > now_millis) break;
-        cursor = *next;
-        std::uint64_t sequence = next->second;
-        if (delivered.count(sequence)) continue;
-        auto it = queue->messages.find(sequence);
-        if (should_redrive(it->second)) {
-          redriven.insert(it->first);
-          dead_letters.push_back(std::move(it->second));
-          queue->Erase(it);
+        auto next = cursor ? queue->by_visibility.upper_bound(*cursor, ByVisibility())
+                           : queue->by_visibility.begin();
+        if (next == queue->by_visibility.end() || next->visible_at_millis > now_millis) break;
+        cursor = ByVisibility::KeyOf(*next);
+        auto& message = *next;
+        if (delivered.count(message.sequence())) continue;
+        if (should_redrive(message)) {
+          redrive(message);
           continue;
         }
-        delivered.insert(sequence);
-        deliver(sequence, it->second);
+        delivered.insert(message.sequence());
+        deliver(message);
       }
     } else {
-      std::set<std::string> blocked_groups;
+      std::set<std::string, std::less<>> blocked_groups;
       for (auto it = queue->messages.begin();
            it != queue->messages.end() && static_cast<int>(outcome.messages.size()) < options.max_messages;) {
-        auto& message = it->second;
-        const auto& group = message.content.group_id;
-        if (blocked_groups.count(group)) {
-          ++it;
-          continue;
-        }
+        auto& message = *it++;
+        auto group = message.GroupId();
+        if (blocked_groups.contains(group)) continue;
         if (message.visible_at_millis > now_millis) {
-          blocked_groups.insert(group);  // in flight or delayed: later messages of the group wait
-          ++it;
+          blocked_groups.emplace(group);  // in flight or delayed: later messages of the group wait
           continue;
         }
         if (should_redrive(message)) {
-          redriven.insert(it->first);
-          dead_letters.push_back(std::move(message));
-          auto next = std::next(it);
-          queue->Erase(it);
-          it = next;
+          redrive(message);
           continue;
         }
-        deliver(it->first, message);
-        ++it;
+        deliver(message);
       }
     }
     if (!options.request_attempt_id.empty() && !outcome.messages.empty()) {
@@ -403,8 +425,9 @@ StoreResult<ReceiveOutcome> MemorySqsStore::ReceiveMessages(const QueueKey& key,
       // The next change that could let a receive succeed: a message becoming visible after now.
       // (A visible FIFO message behind an in-flight group head waits for that head, so the
       // earliest entry, which may lie in the past, would make long polls spin.)
-      auto next = queue->by_visibility.upper_bound({now_millis, std::numeric_limits<std::uint64_t>::max()});
-      if (next != queue->by_visibility.end()) outcome.next_visible_millis = next->first;
+      auto next = queue->by_visibility.upper_bound(TimeAndSequence{now_millis, std::numeric_limits<std::uint64_t>::max()},
+                                                   ByVisibility());
+      if (next != queue->by_visibility.end()) outcome.next_visible_millis = next->visible_at_millis;
     }
   }
   if (!dead_letters.empty()) {
@@ -430,7 +453,7 @@ StoreResult<Done> MemorySqsStore::Transfer(const QueueKey& key, std::vector<Stor
   for (auto& message : messages) {
     message.visible_at_millis = now_millis;
     if (into_dead_letter_queue && queue->record.fifo) message.retention_start_millis = now_millis;
-    queue->Store(std::move(message));
+    queue->Store(message);
   }
   Report(*queue);
   queue->Notify();
@@ -444,18 +467,18 @@ StoreResult<Done> MemorySqsStore::DeleteMessage(const QueueKey& key, const std::
   auto receipt = DecodeReceipt(receipt_handle);
   if (!receipt) return StoreFail(StoreErrc::InvalidReceipt, receipt_handle);
   std::lock_guard lock(queue->mutex);
-  auto it = queue->messages.find(receipt->sequence);
-  if (it == queue->messages.end()) return Done{};  // already deleted
-  if (it->second.message_id != receipt->message_id) return StoreFail(StoreErrc::InvalidReceipt, receipt_handle);
-  bool current = it->second.receipt_token == receipt->token;
+  auto* message = queue->FindMessage(receipt->sequence);
+  if (message == nullptr) return Done{};  // already deleted
+  if (message->MessageId() != receipt->message_id) return StoreFail(StoreErrc::InvalidReceipt, receipt_handle);
+  bool current = message->ReceiptToken() == receipt->token;
   // FIFO queues refuse a receipt whose visibility window is over; standard queues accept a receipt
   // of an earlier receive and do nothing, as SQS documents.
-  if (queue->record.fifo && (!current || it->second.visible_at_millis <= now_millis)) {
+  if (queue->record.fifo && (!current || message->visible_at_millis <= now_millis)) {
     return StoreFail(StoreErrc::StaleReceipt, receipt_handle);
   }
   if (!current) return Done{};
   bool was_blocking_group = queue->record.fifo;
-  queue->Erase(it);
+  queue->Erase(*message);
   Report(*queue);
   if (was_blocking_group) queue->Notify();
   return Done{};
@@ -468,18 +491,18 @@ StoreResult<Done> MemorySqsStore::ChangeVisibility(const QueueKey& key, const st
   auto receipt = DecodeReceipt(receipt_handle);
   if (!receipt) return StoreFail(StoreErrc::InvalidReceipt, receipt_handle);
   std::lock_guard lock(queue->mutex);
-  auto it = queue->messages.find(receipt->sequence);
-  if (it == queue->messages.end() || it->second.message_id != receipt->message_id) {
+  auto* found = queue->FindMessage(receipt->sequence);
+  if (found == nullptr || found->MessageId() != receipt->message_id) {
     return StoreFail(StoreErrc::InvalidReceipt, receipt_handle);
   }
-  auto& message = it->second;
+  auto& message = *found;
   if (message.receive_count == 0 || message.visible_at_millis <= now_millis) return StoreFail(StoreErrc::NotInFlight);
-  if (message.receipt_token != receipt->token) return StoreFail(StoreErrc::StaleReceipt, receipt_handle);
+  if (message.ReceiptToken() != receipt->token) return StoreFail(StoreErrc::StaleReceipt, receipt_handle);
   constexpr std::int64_t kMaxInFlightMillis = 43200 * 1000;
   if (now_millis + visibility_timeout_seconds * 1000 - message.last_receive_millis > kMaxInFlightMillis) {
     return StoreFail(StoreErrc::VisibilityLimit, std::to_string(visibility_timeout_seconds));
   }
-  queue->SetVisibleAt(it->first, message, now_millis + visibility_timeout_seconds * 1000);
+  queue->SetVisibleAt(message, now_millis + visibility_timeout_seconds * 1000);
   Report(*queue);
   if (visibility_timeout_seconds == 0) queue->Notify();
   return Done{};
@@ -494,10 +517,8 @@ StoreResult<Done> MemorySqsStore::PurgeQueue(const QueueKey& key, std::int64_t n
   }
   queue->record.last_purge_millis = now_millis;
   queue->record_touched = true;
-  for (const auto& [sequence, message] : queue->messages) queue->touched.push_back(sequence);
-  queue->messages.clear();
-  queue->by_visibility.clear();
-  queue->by_retention_start.clear();
+  for (const auto& message : queue->messages) queue->touched.push_back(message.sequence());
+  queue->Clear();
   Report(*queue);
   return Done{};
 }
@@ -507,7 +528,7 @@ StoreResult<QueueCounts> MemorySqsStore::CountMessages(const QueueKey& key, std:
   if (!queue) return StoreFail(StoreErrc::NotFound);
   std::lock_guard lock(queue->mutex);
   QueueCounts counts;
-  for (const auto& [sequence, message] : queue->messages) {
+  for (const auto& message : queue->messages) {
     if (message.visible_at_millis <= now_millis) {
       ++counts.visible;
     } else if (message.receive_count > 0) {
@@ -526,8 +547,10 @@ StoreResult<std::vector<PeekedMessage>> MemorySqsStore::PeekMessages(const Queue
   std::vector<PeekedMessage> peeked;
   peeked.reserve(queue->messages.size());
   // `messages` is keyed by sequence: send order, and so each FIFO group's order too.
-  for (const auto& [sequence, message] : queue->messages) {
-    peeked.push_back(PeekedMessage{message, PeekedStateOf(message, now_millis)});
+  for (const auto& packed : queue->messages) {
+    auto message = packed.Unpack();
+    auto state = PeekedStateOf(message, now_millis);
+    peeked.push_back(PeekedMessage{std::move(message), state});
   }
   return peeked;
 }
@@ -552,15 +575,11 @@ StoreResult<std::int64_t> MemorySqsStore::MoveMessages(const QueueKey& source, c
   {
     std::lock_guard lock(queue->mutex);
     for (auto it = queue->messages.begin(); it != queue->messages.end() && static_cast<std::int64_t>(taken.size()) < limit;) {
-      if (it->second.visible_at_millis > now_millis) {
-        ++it;
-        continue;
-      }
-      taken_sequences.insert(it->first);
-      taken.push_back(std::move(it->second));
-      auto next = std::next(it);
-      queue->Erase(it);
-      it = next;
+      auto& message = *it++;
+      if (message.visible_at_millis > now_millis) continue;
+      taken_sequences.insert(message.sequence());
+      taken.push_back(message.Unpack());
+      queue->Erase(message);
     }
     Report(*queue, &taken_sequences);
   }
@@ -597,7 +616,7 @@ StoreResult<std::int64_t> MemorySqsStore::MoveMessages(const QueueKey& source, c
   if (!unroutable.empty()) {
     {
       std::lock_guard lock(queue->mutex);
-      for (auto& message : unroutable) queue->Store(std::move(message));
+      for (auto& message : unroutable) queue->Store(message);
       Report(*queue);
     }
     ReportRemovals(source, taken_sequences);
@@ -722,7 +741,7 @@ StoreResult<ScopeDump> MemorySqsStore::ExportScope(const std::string& account_id
     queue_dump.record = queue->record;
     queue_dump.next_send_order = queue->next_sequence;
     queue_dump.messages.reserve(queue->messages.size());
-    for (const auto& [sequence, message] : queue->messages) queue_dump.messages.push_back({message, sequence});
+    for (const auto& message : queue->messages) queue_dump.messages.push_back({message.Unpack(), message.sequence()});
     for (const auto& [id, entry] : queue->deduplication) {
       queue_dump.deduplication.push_back({id, entry.result, entry.expires_millis});
     }
@@ -894,9 +913,9 @@ void MemorySqsStore::Report(Queue& queue, const std::set<std::uint64_t>* held_ba
     SqsChange change;
     change.key = queue.record.key;
     change.send_order = sequence;
-    if (auto found = queue.messages.find(sequence); found != queue.messages.end()) {
+    if (auto* found = queue.FindMessage(sequence); found != nullptr) {
       change.type = SqsChange::Type::kMessage;
-      change.message = {found->second, sequence};
+      change.message = {found->Unpack(), sequence};
     } else if (held_back != nullptr && held_back->contains(sequence)) {
       continue;
     } else {
@@ -993,7 +1012,7 @@ StoreResult<Done> MemorySqsStore::ApplyChange(const SqsChange& change) {
         Queue::Dedup{change.deduplication.result, change.deduplication.expires_millis};
     return Done{};
   }
-  if (auto existing = queue.messages.find(change.send_order); existing != queue.messages.end()) queue.Erase(existing);
+  if (auto* existing = queue.FindMessage(change.send_order); existing != nullptr) queue.Erase(*existing);
   if (change.type == SqsChange::Type::kMessage) {
     queue.Insert(change.message.message, change.send_order);
     queue.next_sequence = std::max(queue.next_sequence, change.send_order + 1);
