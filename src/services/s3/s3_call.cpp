@@ -2,8 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <functional>
+#include <iterator>
+#include <utility>
+
 #include "common/encoding.hpp"
 #include "common/ids.hpp"
+#include "protocol/sigv4.hpp"
 #include "services/s3/s3_cors.hpp"
 #include "services/s3/xml/s3_errors.hpp"
 
@@ -20,6 +26,44 @@ S3Call::S3Call(std::shared_ptr<const S3Service> service, services::RestRequest r
   // the request id so a log line and a client error can be matched.
   host_id_ = Base64Encode(request_.context.request_id + "/mallard-s3");
   service_->CallStarted();
+  // A bucket lives in one region and S3 refuses a request signed for another: the client learns
+  // the right one from the error (botocore re-signs and retries with it). CreateBucket has its own
+  // rule (the location constraint), GetBucketLocation is how a client finds the region, a POST
+  // form carries its credential in the form (s3_post_object.cpp), and a CORS preflight is unsigned.
+  static constexpr std::string_view kAnyRegion[] = {"CreateBucket", "ListBuckets", "GetBucketLocation", "PostObject",
+                                                    "OptionsObject"};
+  if (!route_.address.bucket.empty() &&
+      std::find(std::begin(kAnyRegion), std::end(kAnyRegion), route_.operation) == std::end(kAnyRegion)) {
+    if (auto scope = protocol::CredentialScopeOf(request_.http); scope && !scope->region.empty()) {
+      signing_region_to_check_ = std::move(scope->region);
+    }
+  }
+}
+
+void S3Call::Run(std::function<void()> work) const { service_->Run(AfterSigningRegionCheck(std::move(work))); }
+
+void S3Call::RunBlocking(std::function<void()> work) const {
+  service_->RunBlocking(AfterSigningRegionCheck(std::move(work)));
+}
+
+std::function<void()> S3Call::AfterSigningRegionCheck(std::function<void()> work) const {
+  if (signing_region_to_check_.empty()) return work;
+  // Runs and Fail follow one another (each Run posts the next step), so the one check is enough.
+  auto signed_for = std::exchange(signing_region_to_check_, std::string());
+  auto self = std::const_pointer_cast<S3Call>(shared_from_this());
+  return [self, signed_for = std::move(signed_for), work = std::move(work)] {
+    auto bucket = self->store().GetBucket(self->bucket());
+    // A missing bucket is the operation's to report (NoSuchBucket): there is no region to expect.
+    if (!bucket || bucket.value().region == signed_for) return work();
+    const std::string& expected = bucket.value().region;
+    bool presigned = self->Header("authorization") == nullptr;
+    auto error = presigned ? errors::WrongRegionInQueryCredential(signed_for, expected)
+                           : errors::WrongRegionInAuthorizationHeader(signed_for, expected);
+    // A HEAD answer has no body to carry the Region element: S3 sends the region as a header.
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (self->IsHead()) headers.emplace_back("x-amz-bucket-region", expected);
+    self->Fail(error, std::move(headers));
+  };
 }
 
 S3Call::~S3Call() {

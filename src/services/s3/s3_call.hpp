@@ -42,8 +42,11 @@ class S3Call : public std::enable_shared_from_this<S3Call> {
   bool IsHead() const { return request_.http.method == "HEAD"; }
   std::int64_t NowMillis() const { return service_->context().clock(); }
 
-  void Run(std::function<void()> work) const { service_->Run(std::move(work)); }
-  void RunBlocking(std::function<void()> work) const { service_->RunBlocking(std::move(work)); }
+  // Where a handler does its store work (inline for an in-process store, else on the pool). The
+  // first of them checks the request's signing region against its bucket's first, as S3
+  // authenticates before it runs an operation.
+  void Run(std::function<void()> work) const;
+  void RunBlocking(std::function<void()> work) const;
 
   // Answers (once; later calls are ignored). Adds x-amz-request-id and x-amz-id-2.
   void Reply(http::HttpResponse response);
@@ -64,6 +67,11 @@ class S3Call : public std::enable_shared_from_this<S3Call> {
   http::Responder respond_;
   std::atomic<bool> answered_{false};
   std::string host_id_;
+  // The region of the request's SigV4 scope, until the first Run checks it against the bucket's;
+  // empty when there is nothing to check (unsigned, no bucket, or an operation S3 lets through).
+  mutable std::string signing_region_to_check_;
+
+  std::function<void()> AfterSigningRegionCheck(std::function<void()> work) const;
 };
 
 }  // namespace mallard::s3

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "common/encoding.hpp"
+#include "protocol/sigv4.hpp"
 #include "protocol/sigv4_verify.hpp"
 #include "services/s3/codec/content_checksums.hpp"
 #include "services/s3/s3_attributes.hpp"
@@ -133,6 +134,13 @@ class PostUpload : public std::enable_shared_from_this<PostUpload> {
                                                      : std::vector<std::string_view>{"AWSAccessKeyId", "Signature"};
       for (auto name : required) {
         if (FieldOf(fields, name) == nullptr) return Fail(errors::PostMissingField(name));
+      }
+      // The credential names the region the form was signed for; it must be the bucket's.
+      if (sigv4) {
+        const std::string& credential = *FieldOf(fields, "x-amz-credential");
+        if (auto scope = protocol::ParseCredential(credential); scope && scope->region != bucket_.region) {
+          return Fail(errors::WrongRegionInFormCredential(credential, scope->region, bucket_.region));
+        }
       }
     }
     if (const auto& lookup = call_->request().form_signature_lookup) {

@@ -113,6 +113,30 @@ AwsError InvalidArgument(std::string message, std::string_view argument_name, st
                  {{"ArgumentName", std::string(argument_name)}, {"ArgumentValue", std::string(argument_value)}});
 }
 AwsError InvalidRequest(std::string message) { return S3Error("InvalidRequest", 400, std::move(message)); }
+namespace {
+std::string RegionIsWrong(std::string_view signed_for, std::string_view expected) {
+  std::string message = "the region '";
+  message.append(signed_for).append("' is wrong; expecting '").append(expected).append("'");
+  return message;
+}
+}  // namespace
+AwsError WrongRegionInAuthorizationHeader(std::string_view signed_for, std::string_view expected) {
+  return S3Error("AuthorizationHeaderMalformed", 400,
+                 RegionIsWrong(signed_for, expected).insert(0, "The authorization header is malformed; "),
+                 {{"Region", std::string(expected)}});
+}
+AwsError WrongRegionInQueryCredential(std::string_view signed_for, std::string_view expected) {
+  return S3Error("AuthorizationQueryParametersError", 400,
+                 RegionIsWrong(signed_for, expected).insert(0, "Error parsing the X-Amz-Credential parameter; "),
+                 {{"Region", std::string(expected)}});
+}
+AwsError WrongRegionInFormCredential(std::string_view credential, std::string_view signed_for,
+                                     std::string_view expected) {
+  return S3Error("InvalidArgument", 400, RegionIsWrong(signed_for, expected),
+                 {{"ArgumentName", "X-Amz-Credential"},
+                  {"ArgumentValue", std::string(credential)},
+                  {"Region", std::string(expected)}});
+}
 AwsError PreconditionFailed(std::string_view condition) {
   return S3Error("PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold",
                  {{"Condition", std::string(condition)}});

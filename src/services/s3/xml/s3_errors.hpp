@@ -38,6 +38,11 @@ AwsError InvalidBucketName(std::string_view bucket);
 AwsError KeyTooLong(std::size_t size);
 AwsError MalformedXml();
 AwsError InvalidArgument(std::string message, std::string_view argument_name, std::string_view argument_value);
+// A request signed for `signed_for` to a bucket in `expected`: by Authorization header, by
+// presigned URL (X-Amz-Credential in the query) and by POST form (its X-Amz-Credential field).
+AwsError WrongRegionInAuthorizationHeader(std::string_view signed_for, std::string_view expected);
+AwsError WrongRegionInQueryCredential(std::string_view signed_for, std::string_view expected);
+AwsError WrongRegionInFormCredential(std::string_view credential, std::string_view signed_for, std::string_view expected);
 AwsError InvalidRequest(std::string message);
 AwsError PreconditionFailed(std::string_view condition);
 AwsError NotModified();
