@@ -89,19 +89,45 @@ class DataDirectory::Sink final : public services::StateChangeSink {
   std::string service_;
 };
 
+namespace {
+
+// Drains `serializer` (reset to a value) at the end of `out`, straight into its spare room: no
+// temporary string per value. This runs for every change under the store's lock, so it is on
+// every write's path.
+void Drain(json::serializer& serializer, std::string& out) {
+  while (!serializer.done()) {
+    std::size_t used = out.size();
+    std::size_t room = std::max<std::size_t>(out.capacity() - used, 256);
+    out.resize(used + room);
+    auto written = serializer.read(out.data() + used, room);
+    out.resize(used + written.size());
+  }
+}
+
+void AppendJsonText(json::serializer& serializer, std::string& out, std::string_view text) {
+  serializer.reset(json::string_view(text.data(), text.size()));
+  Drain(serializer, out);
+}
+
+}  // namespace
+
 std::string DataDirectory::EncodeChange(const std::string& service, const services::StateChange& change) {
   // Written out field by field rather than as a json::object, which would copy the body (a whole
   // message or item) once more under the store's lock. Same text as serialising that object.
-  std::string out = "{\"service\":";
-  out += json::serialize(json::string_view(service));
+  json::serializer serializer;
+  std::string out;
+  out.reserve(1024);
+  out += "{\"service\":";
+  AppendJsonText(serializer, out, service);
   out += ",\"account\":";
-  out += json::serialize(json::string_view(change.scope.account));
+  AppendJsonText(serializer, out, change.scope.account);
   out += ",\"region\":";
-  out += json::serialize(json::string_view(change.scope.region));
+  AppendJsonText(serializer, out, change.scope.region);
   out += change.op == services::StateChange::Op::kPut ? ",\"op\":\"put\",\"kind\":" : ",\"op\":\"remove\",\"kind\":";
-  out += json::serialize(json::string_view(change.record.kind));
+  AppendJsonText(serializer, out, change.record.kind);
   out += ",\"body\":";
-  out += json::serialize(change.record.body);
+  serializer.reset(&change.record.body);
+  Drain(serializer, out);
   out += '}';
   return out;
 }

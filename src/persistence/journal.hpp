@@ -14,7 +14,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <map>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -66,6 +65,9 @@ struct JournalOptions {
   std::filesystem::path path;
   Durability durability = Durability::kFsync;
   std::chrono::milliseconds interval{100};  // kInterval: how often the writer flushes
+  // kFsync group commit: when the last flush answered several waiters, the writer holds the next
+  // flush until as many are waiting again, or this long at most (see JournalWriter::Run).
+  std::chrono::microseconds gather_limit{1000};
 };
 
 class JournalWriter {
@@ -134,10 +136,21 @@ class JournalWriter {
   std::uint64_t next_lsn_;
   std::uint64_t durable_lsn_;
   std::uint64_t notified_lsn_;  // durable, and every waiter up to it called back
-  std::multimap<std::uint64_t, std::function<void()>> waiters_;  // by LSN awaited
+  // By LSN awaited. A vector, not a map: answers wait for the last LSN appended, so a waiter
+  // almost always goes at the end, and a flush that covers them all takes the whole vector at once
+  // instead of freeing a node per waiter on the writer thread (memory the network thread took).
+  using Waiters = std::vector<std::pair<std::uint64_t, std::function<void()>>>;
+  Waiters waiters_;
   std::string failure_;
   bool stopping_ = false;
   bool flush_requested_ = false;
+  // Group commit (kFsync): what the writer is doing, how many waiters its last flush answered,
+  // how many have come since it took its last batch, and how many it is gathering for.
+  enum class WriterState : unsigned char { kIdle, kGathering, kWriting };
+  WriterState writer_state_ = WriterState::kWriting;
+  std::size_t last_batch_waiters_ = 0;
+  std::size_t new_waiters_ = 0;
+  std::size_t gather_target_ = 0;
   Stats stats_;
   std::thread writer_;
 };

@@ -84,6 +84,48 @@ TEST_F(JournalTest, ConcurrentAppendsAreAcknowledgedOnlyOnceDurableAndReadBackIn
   }
 }
 
+// Clients that each wait for their write before sending the next (as HTTP clients do): the writer
+// gathers as many waiters as its last flush answered before flushing again, so eight such clients
+// share flushes by the batch. When all but one go away, the one left is still answered (after at
+// most one gather_limit), and then at once: it is never stranded waiting for company.
+TEST_F(JournalTest, ClosedLoopClientsShareFlushesAndTheLastOneIsNeverStranded) {
+  JournalOptions options{Path(), Durability::kFsync};
+  options.gather_limit = std::chrono::milliseconds(200);
+  auto opened = JournalWriter::Open(options, 1, 0);
+  ASSERT_TRUE(opened) << opened.error();
+  auto& journal = **opened;
+  auto write_and_wait = [&](const std::string& payload) {
+    std::promise<void> durable;
+    auto acknowledged = durable.get_future();
+    journal.WhenDurable(journal.Append(payload), [&durable] { durable.set_value(); });
+    return acknowledged.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  };
+  std::atomic<int> unanswered{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        if (!write_and_wait("c" + std::to_string(t) + "-" + std::to_string(i))) ++unanswered;
+        // A client takes a moment to send its next write (a server takes one to read it), so the
+        // eight come back one by one: flushing at the first would write them in small batches.
+        std::this_thread::sleep_for(std::chrono::microseconds(200 + 50 * t));
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(unanswered.load(), 0);
+  auto shared = journal.Statistics();
+  EXPECT_EQ(shared.records, 800u);
+  EXPECT_LE(shared.flushes * 3, shared.records) << "eight waiting clients should share flushes, three or more a flush";
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(write_and_wait("alone-" + std::to_string(i))) << "write " << i;
+  auto after = journal.Statistics();
+  EXPECT_EQ(after.records - shared.records, 20u);
+  EXPECT_EQ(after.flushes - shared.flushes, 20u) << "one client alone: a flush a write";
+  auto scan = ReadJournal(Path(), 1);
+  ASSERT_TRUE(scan) << scan.error();
+  EXPECT_EQ(scan->records.size(), 820u);
+}
+
 // A record as large as a loaded table (a million DynamoDB items is 300 MB) reads back whole: the
 // reader once took any frame over 256 MiB for damage and dropped it and everything after it.
 TEST_F(JournalTest, ARecordOverTwoHundredFiftySixMebibytesReadsBack) {
