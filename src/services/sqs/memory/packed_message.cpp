@@ -170,6 +170,12 @@ class ContentReader {
     return view;
   }
   void Skip() { at_ += static_cast<std::size_t>(Varint() >> 2); }
+  void SkipAttributes() {
+    for (auto count = Varint(); count > 0; --count) {
+      for (int text = 0; text < 4; ++text) Skip();
+    }
+  }
+  const unsigned char* Position() const { return at_; }
   MessageAttributes Attributes() {
     MessageAttributes attributes;
     for (auto count = Varint(); count > 0; --count) {
@@ -251,10 +257,31 @@ StoredMessage PackedMessage::Unpack() const {
 }
 
 std::size_t PackedMessage::PackedSize() const {
-  auto message = Unpack();
-  SizeCounter counter;
-  Encode(counter, message, token_size_ == kLongToken);
-  return sizeof(PackedMessage) + counter.size;
+  // Walks the content in Encode's order: eleven texts, the delay, two attribute maps.
+  ContentReader reader(Content());
+  for (int text = 0; text < 11; ++text) reader.Skip();
+  (void)reader.Varint();
+  reader.SkipAttributes();
+  reader.SkipAttributes();
+  return sizeof(PackedMessage) +
+         static_cast<std::size_t>(reader.Position() - reinterpret_cast<const unsigned char*>(Content()));
+}
+
+PackedMessage* PackedMessage::Clone() const {
+  std::size_t content_size = PackedSize() - sizeof(PackedMessage);
+  void* memory = ::operator new(sizeof(PackedMessage) + content_size);
+  auto* copy = new (memory) PackedMessage();
+  std::memcpy(copy->Content(), Content(), content_size);
+  copy->sequence_ = sequence_;
+  copy->sent_millis_ = sent_millis_;
+  copy->visible_at_millis = visible_at_millis;
+  copy->retention_start_millis = retention_start_millis;
+  copy->first_receive_millis = first_receive_millis;
+  copy->last_receive_millis = last_receive_millis;
+  copy->receive_count = receive_count;
+  copy->token_size_ = token_size_;
+  std::memcpy(copy->token_, token_, sizeof token_);
+  return copy;
 }
 
 std::string PackedMessage::MessageId() const { return ContentReader(Content()).Text(); }

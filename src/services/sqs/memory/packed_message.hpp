@@ -34,6 +34,9 @@ class PackedMessage {
 
   // One allocation: this header, then the packed content.
   static PackedMessage* Create(const StoredMessage& message, std::uint64_t sequence);
+  // The same message in a new allocation, linked nowhere: one copy of its bytes, so a snapshot
+  // can take a queue's messages under its lock in a fraction of the time unpacking them takes.
+  PackedMessage* Clone() const;
   StoredMessage Unpack() const;
   // Bytes this message takes, before the allocator's own overhead.
   std::size_t PackedSize() const;

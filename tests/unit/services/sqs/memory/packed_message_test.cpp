@@ -169,6 +169,11 @@ TEST(PackedMessage, RandomMessagesUnpackToWhatWasPacked) {
     EXPECT_EQ(packed->MessageId(), message.message_id);
     EXPECT_EQ(packed->GroupId(), message.content.group_id);
     EXPECT_EQ(packed->ReceiptToken(), message.receipt_token);
+    // A clone is the same message in its own allocation, its size walked from its content.
+    Packed clone(packed->Clone());
+    ASSERT_EQ(Describe(clone->Unpack()), Describe(message)) << "round " << round << ", clone";
+    EXPECT_EQ(clone->PackedSize(), packed->PackedSize());
+    EXPECT_EQ(clone->sequence(), sequence);
     // A receive replaces the token; nothing else changes.
     auto token = make.Hex(make.Pick(PackedMessage::kReceiptTokenSize + 1));
     packed->SetReceiptToken(token);
