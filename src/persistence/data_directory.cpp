@@ -27,6 +27,8 @@ constexpr int kCompactionNice = 10;
 constexpr std::string_view kSnapshotSuffix = ".jsonl";
 constexpr std::string_view kJournalPrefix = "journal-";
 constexpr std::string_view kJournalSuffix = ".log";
+// A thread's reused record buffer keeps its capacity up to this (a 1 MiB message's record).
+constexpr std::size_t kKeptRecordBufferBytes = 2u << 20;
 
 // "snapshot-42.jsonl" → 42 (nullopt for anything else, a ".tmp" left by a crash included).
 std::optional<std::uint64_t> NumberIn(const std::string& name, std::string_view prefix, std::string_view suffix) {
@@ -112,11 +114,15 @@ void AppendJsonText(json::serializer& serializer, std::string& out, std::string_
 }  // namespace
 
 std::string DataDirectory::EncodeChange(const std::string& service, const services::StateChange& change) {
+  std::string out;
+  EncodeChangeInto(out, service, change);
+  return out;
+}
+
+void DataDirectory::EncodeChangeInto(std::string& out, const std::string& service, const services::StateChange& change) {
   // Written out field by field rather than as a json::object, which would copy the body (a whole
   // message or item) once more under the store's lock. Same text as serialising that object.
   json::serializer serializer;
-  std::string out;
-  out.reserve(1024);
   out += "{\"service\":";
   AppendJsonText(serializer, out, service);
   out += ",\"account\":";
@@ -129,7 +135,6 @@ std::string DataDirectory::EncodeChange(const std::string& service, const servic
   serializer.reset(&change.record.body);
   Drain(serializer, out);
   out += '}';
-  return out;
 }
 
 namespace {
@@ -385,7 +390,18 @@ void DataDirectory::Append(const std::string& service, std::span<const services:
     // too; past options_.max_record_bytes it is split, as a frame holds at most 4 GiB. A client's transaction
     // is far below that (100 items of 400 KB).
     std::uint64_t lsn = 0;
-    for (const auto& record : EncodeChangeRecords(service, changes, options_.max_record_bytes)) lsn = journal_->Append(record);
+    if (changes.size() == 1) {
+      // The common case, one change a call, encoded into this thread's reused buffer: a new string
+      // of a kilobyte or more for every write costs glibc its slow path (a large-bin request
+      // consolidates the fast bins first), and the journal copies the bytes anyway.
+      thread_local std::string record;
+      record.clear();
+      EncodeChangeInto(record, service, changes.front());
+      lsn = journal_->Append(record);
+      if (record.capacity() > kKeptRecordBufferBytes) std::string().swap(record);
+    } else {
+      for (const auto& record : EncodeChangeRecords(service, changes, options_.max_record_bytes)) lsn = journal_->Append(record);
+    }
     // Checked once per 1,024 records: the statistics take the journal's lock.
     // The bound grows with the state (as Redis rewrites its AOF once it has doubled): a compaction
     // rewrites everything, so compacting a 1 GB state every 64 MiB of changes would write 16 bytes

@@ -89,6 +89,8 @@ class DataDirectory {
 
   // Encoding of a journal record (exposed for tests).
   static std::string EncodeChange(const std::string& service, const services::StateChange& change);
+  // EncodeChange at the end of `out`.
+  static void EncodeChangeInto(std::string& out, const std::string& service, const services::StateChange& change);
   static Result<std::pair<std::string, services::StateChange>, std::string> DecodeChange(std::string_view payload);
   // A call's changes as one record: one change as EncodeChange writes it, several as a JSON array
   // of those, so that a crash never keeps part of them. DecodeChanges reads both forms.

@@ -24,7 +24,10 @@ struct StateChange {
 // Where a store reports its changes. Called under the store's own lock, right after the changes
 // are applied and in the order they were, so journal order is the order of the changes; one call
 // per atomic unit of the store (a transaction's items in one call). Must not block on I/O: it
-// copies and returns.
+// copies and returns. The changes live for the call only, and a record's JSON may live in a
+// scratch memory resource of the reporting thread's (SQS builds message records there): a sink
+// that keeps a record copies it deep into storage of its own, json::object(body, storage_ptr()),
+// since a plain json copy shares the original's memory resource.
 class StateChangeSink {
  public:
   virtual ~StateChangeSink() = default;

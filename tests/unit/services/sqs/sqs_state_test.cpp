@@ -246,7 +246,8 @@ class RecordingSink final : public services::StateChangeSink {
   void Record(std::span<const services::StateChange> changes) override {
     std::lock_guard lock(mutex);
     for (const auto& change : changes) {
-      services::StateChange copy = change;
+      // Deep, into this sink's own storage: the record may live in the reporter's scratch memory.
+      services::StateChange copy{change.op, change.scope, {change.record.kind, {}}};
       copy.record.body = boost::json::parse(boost::json::serialize(change.record.body)).as_object();
       log.push_back(std::move(copy));
     }
