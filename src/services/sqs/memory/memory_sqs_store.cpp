@@ -278,6 +278,7 @@ StoreResult<std::vector<SendResult>> MemorySqsStore::SendMessages(const QueueKey
   if (!queue) return StoreFail(StoreErrc::NotFound);
   std::vector<SendResult> results;
   results.reserve(messages.size());
+  FreshMessages fresh;  // only with a listener: what Report sends to the journal
   std::lock_guard lock(queue->mutex);
   bool visible_now = false;
   bool group_scope = queue->record.attributes.count("DeduplicationScope") &&
@@ -299,8 +300,9 @@ StoreResult<std::vector<SendResult>> MemorySqsStore::SendMessages(const QueueKey
     stored.visible_at_millis = now_millis + message.delay_seconds * 1000;
     visible_now = visible_now || message.delay_seconds == 0;
     stored.content = std::move(message);
-    queue->Store(stored);
-    SendResult result{std::move(stored.message_id), std::move(stored.sequence_number)};
+    auto sequence = queue->Store(stored);
+    SendResult result{stored.message_id, stored.sequence_number};
+    if (listener_) fresh.emplace_back(sequence, std::move(stored));
     if (queue->record.fifo) {
       queue->deduplication[dedup_key] = Queue::Dedup{result, now_millis + kDeduplicationWindowMillis};
       queue->deduplication_touched.push_back(dedup_key);
@@ -310,7 +312,7 @@ StoreResult<std::vector<SendResult>> MemorySqsStore::SendMessages(const QueueKey
   if (queue->record.fifo && queue->deduplication.size() > 1024) {
     std::erase_if(queue->deduplication, [now_millis](const auto& entry) { return entry.second.expires_millis <= now_millis; });
   }
-  Report(*queue);
+  Report(*queue, nullptr, &fresh);
   if (visible_now) queue->Notify();
   return results;
 }
@@ -910,7 +912,7 @@ SqsChange QueueChange(const QueueRecord& record, std::uint64_t next_sequence) {
 
 }  // namespace
 
-void MemorySqsStore::Report(Queue& queue, const std::set<std::uint64_t>* held_back) {
+void MemorySqsStore::Report(Queue& queue, const std::set<std::uint64_t>* held_back, FreshMessages* fresh) {
   if (!listener_) {
     queue.touched.clear();
     queue.deduplication_touched.clear();
@@ -933,7 +935,14 @@ void MemorySqsStore::Report(Queue& queue, const std::set<std::uint64_t>* held_ba
     change.send_order = sequence;
     if (auto* found = queue.FindMessage(sequence); found != nullptr) {
       change.type = SqsChange::Type::kMessage;
-      change.message = {found->Unpack(), sequence};
+      auto just_stored = fresh == nullptr ? FreshMessages::iterator()
+                                          : std::lower_bound(fresh->begin(), fresh->end(), sequence,
+                                                             [](const auto& entry, std::uint64_t wanted) { return entry.first < wanted; });
+      if (fresh != nullptr && just_stored != fresh->end() && just_stored->first == sequence) {
+        change.message = {std::move(just_stored->second), sequence};  // reported once: taken
+      } else {
+        change.message = {found->Unpack(), sequence};
+      }
     } else if (held_back != nullptr && held_back->contains(sequence)) {
       continue;
     } else {

@@ -62,7 +62,10 @@ class MemorySqsStore final : public SqsStore {
   std::shared_ptr<Queue> Find(const QueueKey& key);
   // Reports what changed in `queue` since its last report (caller holds its mutex); messages in
   // `held_back` are reported removed later, by the caller, once they are in their new queue.
-  void Report(Queue& queue, const std::set<std::uint64_t>* held_back = nullptr);
+  // `fresh`: messages just stored, by ascending sequence, as they were packed: moved from there
+  // into their reports instead of being unpacked again.
+  using FreshMessages = std::vector<std::pair<std::uint64_t, StoredMessage>>;
+  void Report(Queue& queue, const std::set<std::uint64_t>* held_back = nullptr, FreshMessages* fresh = nullptr);
   void ReportRemovals(const QueueKey& key, const std::set<std::uint64_t>& sequences);
   void ReportMoveTasks(const QueueKey& key);  // caller holds directory_mutex_
   // Stores already-stored messages (redrive and move) into `key`, keeping their ids.
