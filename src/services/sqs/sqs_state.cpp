@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <optional>
+
 #include "common/encoding.hpp"
 #include "services/kit/state_changes.hpp"
 
@@ -333,10 +335,23 @@ bool SqsState::AttachChangeSink(std::shared_ptr<services::StateChangeSink> sink)
     // The records live only until the sink has encoded them: their JSON is built in a scratch
     // buffer of this thread's (released at the end of the call) instead of a dozen heap blocks,
     // one of them over a kilobyte, for every message sent or received.
+    // A report made while this thread's buffer is in use (a sink that changed the store, which
+    // reported in turn) takes the heap: a second resource on the buffer would overwrite the first.
     constexpr std::size_t kScratchBytes = 16 * 1024;
     thread_local std::unique_ptr<unsigned char[]> scratch_buffer(new unsigned char[kScratchBytes]);
-    json::monotonic_resource scratch(scratch_buffer.get(), kScratchBytes);
-    json::storage_ptr storage(&scratch);
+    thread_local bool scratch_in_use = false;
+    std::optional<json::monotonic_resource> scratch;
+    json::storage_ptr storage;
+    if (!scratch_in_use) {
+      storage = json::storage_ptr(&scratch.emplace(scratch_buffer.get(), kScratchBytes));
+      scratch_in_use = true;
+    }
+    struct Release {
+      bool owner;
+      ~Release() {
+        if (owner) scratch_in_use = false;
+      }
+    } release{scratch.has_value()};
     std::vector<services::StateChange> out;
     out.reserve(changes.size());
     for (const auto& change : changes) {

@@ -256,6 +256,46 @@ class RecordingSink final : public services::StateChangeSink {
   std::vector<services::StateChange> log;
 };
 
+// A sink that changes the store while it is told of a change (so the store reports again, on the
+// same thread, before the first report returns) must still find the first report's records whole:
+// SQS builds them in per-thread scratch memory, which the nested report must not reuse.
+class ReenteringSink final : public services::StateChangeSink {
+ public:
+  explicit ReenteringSink(MemorySqsStore& store) : store_(store) {}
+  void Record(std::span<const services::StateChange> changes) override {
+    std::vector<std::string> before;
+    for (const auto& change : changes) before.push_back(boost::json::serialize(change.record.body));
+    if (!entered_) {
+      entered_ = true;
+      std::mt19937_64 random(7);
+      ASSERT_TRUE(store_.SendMessages(QueueKey{kScope.account, kScope.region, "other"},
+                                      {Message(random, false, 99), Message(random, false, 100)}, 1'800'000'000'000));
+    }
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      EXPECT_EQ(boost::json::serialize(changes[i].record.body), before[i]) << "record " << i << " changed under the sink";
+    }
+    reports += 1;
+  }
+  int reports = 0;
+
+ private:
+  MemorySqsStore& store_;
+  bool entered_ = false;
+};
+
+TEST(SqsStateTest, ASinkThatChangesTheStoreStillSeesTheRecordsItWasGiven) {
+  auto store = std::make_shared<MemorySqsStore>();
+  SqsState state(store);
+  auto sink = std::make_shared<ReenteringSink>(*store);
+  for (const char* name : {"main", "other"}) ASSERT_TRUE(store->CreateQueue(Record(name, false), 1'800'000'000'000));
+  ASSERT_TRUE(state.AttachChangeSink(sink));
+  std::mt19937_64 random(3);
+  std::vector<NewMessage> batch;
+  for (int i = 0; i < 5; ++i) batch.push_back(Message(random, false, i));
+  ASSERT_TRUE(store->SendMessages(QueueKey{kScope.account, kScope.region, "main"}, std::move(batch), 1'800'000'000'000));
+  EXPECT_EQ(sink->reports, 2);  // the outer report and the one its sink caused
+}
+
 TEST(SqsStateTest, ReplayingTheReportedChangesRebuildsTheSameState) {
   for (std::uint64_t seed = 1; seed <= 30; ++seed) {
     std::mt19937_64 random(seed * 7919);
