@@ -91,11 +91,9 @@ struct MemorySqsStore::Queue {
   // the tree, a cache miss per level in a long queue. A wrong hint only costs the usual insert.
   // A sequence already stored keeps its message (as a restore of a duplicated entry would).
   void Insert(const StoredMessage& message, std::uint64_t sequence) {
-    auto* packed = PackedMessage::Create(message, sequence);
-    if (&*messages.insert(messages.end(), *packed) != packed) {
-      DestroyPackedMessage(packed);
-      return;
-    }
+    auto owned = PackedMessage::Create(message, sequence);
+    if (&*messages.insert(messages.end(), *owned) != owned.get()) return;  // freed here, never linked
+    auto* packed = owned.release();  // the queue's now
     touched.push_back(sequence);
     by_visibility.insert(by_visibility.end(), *packed);
     by_retention_start.insert(by_retention_start.end(), *packed);
@@ -301,8 +299,13 @@ StoreResult<std::vector<SendResult>> MemorySqsStore::SendMessages(const QueueKey
     visible_now = visible_now || message.delay_seconds == 0;
     stored.content = std::move(message);
     auto sequence = queue->Store(stored);
-    SendResult result{stored.message_id, stored.sequence_number};
-    if (listener_) fresh.emplace_back(sequence, std::move(stored));
+    SendResult result;
+    if (listener_) {  // the journal takes the message whole, so the answer copies its id
+      result = {stored.message_id, stored.sequence_number};
+      fresh.emplace_back(sequence, std::move(stored));
+    } else {
+      result = {std::move(stored.message_id), std::move(stored.sequence_number)};
+    }
     if (queue->record.fifo) {
       queue->deduplication[dedup_key] = Queue::Dedup{result, now_millis + kDeduplicationWindowMillis};
       queue->deduplication_touched.push_back(dedup_key);
@@ -740,10 +743,7 @@ StoreResult<ScopeDump> MemorySqsStore::ExportScope(const std::string& account_id
   for (auto& [key, queue] : scope) locks.emplace_back(queue->mutex);
   // Under the locks, each message is only copied (one allocation and its bytes); unpacking them
   // into StoredMessages, several times slower, waits until the queues are serving again.
-  struct DestroyClone {
-    void operator()(PackedMessage* message) const { DestroyPackedMessage(message); }
-  };
-  std::vector<std::vector<std::unique_ptr<PackedMessage, DestroyClone>>> copies(scope.size());
+  std::vector<std::vector<PackedMessagePtr>> copies(scope.size());
   for (std::size_t i = 0; i < scope.size(); ++i) {
     const auto& [key, queue] = scope[i];
     QueueDump queue_dump;

@@ -199,12 +199,12 @@ class ContentReader {
 // round up to 152 and cost the typical message its allocator size class.
 static_assert(sizeof(void*) != 8 || sizeof(PackedMessage) <= 144);
 
-PackedMessage* PackedMessage::Create(const StoredMessage& message, std::uint64_t sequence) {
+PackedMessagePtr PackedMessage::Create(const StoredMessage& message, std::uint64_t sequence) {
   bool long_token = message.receipt_token.size() > kReceiptTokenSize;
   SizeCounter counter;
   Encode(counter, message, long_token);
   void* memory = ::operator new(sizeof(PackedMessage) + counter.size);
-  auto* packed = new (memory) PackedMessage();
+  PackedMessagePtr packed(new (memory) PackedMessage());
   ByteWriter writer{packed->Content()};
   Encode(writer, message, long_token);
   packed->sequence_ = sequence;
@@ -267,10 +267,10 @@ std::size_t PackedMessage::PackedSize() const {
          static_cast<std::size_t>(reader.Position() - reinterpret_cast<const unsigned char*>(Content()));
 }
 
-PackedMessage* PackedMessage::Clone() const {
+PackedMessagePtr PackedMessage::Clone() const {
   std::size_t content_size = PackedSize() - sizeof(PackedMessage);
   void* memory = ::operator new(sizeof(PackedMessage) + content_size);
-  auto* copy = new (memory) PackedMessage();
+  PackedMessagePtr copy(new (memory) PackedMessage());
   std::memcpy(copy->Content(), Content(), content_size);
   copy->sequence_ = sequence_;
   copy->sent_millis_ = sent_millis_;

@@ -20,6 +20,14 @@
 
 namespace mallard::sqs {
 
+class PackedMessage;
+void DestroyPackedMessage(PackedMessage* message);
+// A message owned alone, linked into no queue (a queue that links one takes it with release()).
+struct PackedMessageDeleter {
+  void operator()(PackedMessage* message) const { DestroyPackedMessage(message); }
+};
+using PackedMessagePtr = std::unique_ptr<PackedMessage, PackedMessageDeleter>;
+
 class PackedMessage {
  public:
   // Links only: the containers below never own or copy a message; a queue frees its messages
@@ -33,10 +41,10 @@ class PackedMessage {
   static constexpr std::size_t kReceiptTokenSize = 12;
 
   // One allocation: this header, then the packed content.
-  static PackedMessage* Create(const StoredMessage& message, std::uint64_t sequence);
+  static PackedMessagePtr Create(const StoredMessage& message, std::uint64_t sequence);
   // The same message in a new allocation, linked nowhere: one copy of its bytes, so a snapshot
   // can take a queue's messages under its lock in a fraction of the time unpacking them takes.
-  PackedMessage* Clone() const;
+  PackedMessagePtr Clone() const;
   StoredMessage Unpack() const;
   // Bytes this message takes, before the allocator's own overhead.
   std::size_t PackedSize() const;
@@ -75,8 +83,6 @@ class PackedMessage {
 
   friend void DestroyPackedMessage(PackedMessage* message);
 };
-
-void DestroyPackedMessage(PackedMessage* message);
 
 // Orders of the three indexes. Send order is unique, so every key here is too.
 struct BySequence {

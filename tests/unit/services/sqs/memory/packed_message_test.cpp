@@ -13,14 +13,9 @@
 namespace mallard::sqs {
 namespace {
 
-struct Destroy {
-  void operator()(PackedMessage* message) const { DestroyPackedMessage(message); }
-};
-using Packed = std::unique_ptr<PackedMessage, Destroy>;
+using Packed = PackedMessagePtr;
 
-Packed Pack(const StoredMessage& message, std::uint64_t sequence = 7) {
-  return Packed(PackedMessage::Create(message, sequence));
-}
+Packed Pack(const StoredMessage& message, std::uint64_t sequence = 7) { return PackedMessage::Create(message, sequence); }
 
 // Every field, one per line, so a failure names the field that differs.
 std::string Describe(const StoredMessage& m) {
@@ -170,7 +165,7 @@ TEST(PackedMessage, RandomMessagesUnpackToWhatWasPacked) {
     EXPECT_EQ(packed->GroupId(), message.content.group_id);
     EXPECT_EQ(packed->ReceiptToken(), message.receipt_token);
     // A clone is the same message in its own allocation, its size walked from its content.
-    Packed clone(packed->Clone());
+    Packed clone = packed->Clone();
     ASSERT_EQ(Describe(clone->Unpack()), Describe(message)) << "round " << round << ", clone";
     EXPECT_EQ(clone->PackedSize(), packed->PackedSize());
     EXPECT_EQ(clone->sequence(), sequence);
