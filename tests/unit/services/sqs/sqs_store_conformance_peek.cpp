@@ -194,3 +194,157 @@ TEST_P(SqsStoreConformance, PeekAgreesWithAModelOfRandomTraffic) {
 }
 
 }  // namespace mallard::sqs::conformance
+
+namespace mallard::sqs::conformance {
+
+// A seeded random walk on a FIFO queue with a FIFO dead-letter queue, checked after every step
+// against a model: a receive walks the queue in send order, skips every group whose earliest
+// message is in flight or delayed, moves a message received max_receive_count times to the
+// dead-letter queue (and goes on with its group), and delivers up to max_messages (a store may
+// also redrive due messages past where it stopped, checked to have been due); deletes and
+// visibility changes take only the latest receipt of a message in flight. Every receive's answer,
+// the queue's whole contents (order, state, receive counts, groups, sequence numbers) and each
+// group of the dead-letter queue must be the model's. MALLARD_SQS_FIFO_SEED=n replays.
+TEST_P(SqsStoreConformance, FifoReceivesAndRedrivesAgreeWithAModelOfRandomTraffic) {
+  std::uint64_t seed = std::random_device{}();
+  if (const char* text = std::getenv("MALLARD_SQS_FIFO_SEED"); text != nullptr && *text != '\0') {
+    seed = std::strtoull(text, nullptr, 10);
+  }
+  std::cout << "[ SEED     ] MALLARD_SQS_FIFO_SEED=" << seed << " replays this run\n";
+  SCOPED_TRACE("MALLARD_SQS_FIFO_SEED=" + std::to_string(seed));
+  std::mt19937_64 random(seed);
+  auto pick = [&](int bound) { return static_cast<int>(random() % static_cast<std::uint64_t>(bound)); };
+  struct Expected {
+    std::string body;
+    std::string group;
+    std::int64_t visible_at = 0;
+    std::int64_t receive_count = 0;
+    std::string receipt;  // of the latest receive
+    std::string sequence_number;
+  };
+  std::vector<Expected> queue_model, dead_model;  // send order
+  auto queue = Create("walk.fifo", true);
+  auto dead = Create("walk-dlq.fifo", true);
+  constexpr std::int64_t kMaxReceives = 3;
+  int sent = 0;
+  for (int step = 0; step < 400; ++step) {
+    switch (pick(6)) {
+      case 0:
+      case 1: {  // a batch of sends to a few groups
+        std::vector<NewMessage> batch;
+        for (int i = 0, n = 1 + pick(3); i < n; ++i) {
+          std::string body = "m" + std::to_string(sent++);
+          batch.push_back(Message(body, "g" + std::to_string(pick(4)), "dedup-" + body));
+        }
+        auto results = Send(queue, batch);
+        ASSERT_EQ(results.size(), batch.size());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          if (!queue_model.empty()) ASSERT_GT(results[i].sequence_number, queue_model.back().sequence_number);
+          queue_model.push_back({batch[i].body, batch[i].group_id, now_, 0, "", results[i].sequence_number});
+        }
+        break;
+      }
+      case 2:
+      case 3: {  // receive, with redrive
+        auto options = Options(1 + pick(10), pick(4) == 0 ? 0 : 1 + pick(30));
+        options.dead_letter_queue = dead;
+        options.max_receive_count = kMaxReceives;
+        std::vector<std::string> expected;
+        std::set<std::string> blocked;
+        for (std::size_t i = 0; i < queue_model.size() && static_cast<int>(expected.size()) < options.max_messages;) {
+          auto& message = queue_model[i];
+          if (blocked.contains(message.group)) {
+            ++i;
+            continue;
+          }
+          if (message.visible_at > now_) {
+            blocked.insert(message.group);
+            ++i;
+            continue;
+          }
+          if (message.receive_count >= kMaxReceives) {
+            dead_model.push_back({message.body, message.group, now_, 0, "", ""});
+            queue_model.erase(queue_model.begin() + static_cast<std::ptrdiff_t>(i));
+            continue;
+          }
+          message.receive_count += 1;
+          message.visible_at = now_ + options.visibility_timeout_seconds * 1000;
+          expected.push_back(message.body);
+          ++i;
+        }
+        auto received = Receive(queue, options);
+        ASSERT_EQ(Bodies(received), expected) << "step " << step;
+        // A store may redrive due messages the walk above did not reach before it had enough (the
+        // Redis store walks whole groups): each must have been due (received max_receive_count
+        // times, visible now), and it leaves the queue for the dead-letter queue like the others.
+        auto in_dead_letter_queue = store_->PeekMessages(dead, now_);
+        ASSERT_TRUE(in_dead_letter_queue.ok());
+        for (const auto& entry : *in_dead_letter_queue) {
+          const auto& body = entry.message.content.body;
+          if (std::any_of(dead_model.begin(), dead_model.end(), [&](const Expected& e) { return e.body == body; })) continue;
+          auto early = std::find_if(queue_model.begin(), queue_model.end(), [&](const Expected& e) { return e.body == body; });
+          ASSERT_NE(early, queue_model.end()) << body << " reached the dead-letter queue from nowhere, step " << step;
+          ASSERT_GE(early->receive_count, kMaxReceives) << body << " redriven before its time, step " << step;
+          ASSERT_LE(early->visible_at, now_) << body << " redriven while in flight, step " << step;
+          dead_model.push_back({early->body, early->group, now_, 0, "", ""});
+          queue_model.erase(early);
+        }
+        for (const auto& got : received.messages) {
+          for (auto& message : queue_model) {
+            if (message.body == got.message.content.body) message.receipt = got.receipt_handle;
+          }
+        }
+        break;
+      }
+      case 4: {  // delete or change the visibility of a message in flight, by its latest receipt
+        std::vector<std::size_t> in_flight;
+        for (std::size_t i = 0; i < queue_model.size(); ++i) {
+          if (!queue_model[i].receipt.empty() && queue_model[i].visible_at > now_) in_flight.push_back(i);
+        }
+        if (in_flight.empty()) break;
+        auto index = in_flight[pick(static_cast<int>(in_flight.size()))];
+        if (pick(2) == 0) {
+          ASSERT_TRUE(store_->DeleteMessage(queue, queue_model[index].receipt, now_).ok()) << "step " << step;
+          queue_model.erase(queue_model.begin() + static_cast<std::ptrdiff_t>(index));
+        } else {
+          auto seconds = pick(40);
+          ASSERT_TRUE(store_->ChangeVisibility(queue, queue_model[index].receipt, seconds, now_).ok()) << "step " << step;
+          queue_model[index].visible_at = now_ + seconds * 1000;
+        }
+        break;
+      }
+      default: now_ += pick(12000); break;
+    }
+    // The dead-letter queue keeps each group's order; the order between groups of messages
+    // redriven by one receive is the store's (Redis walks group by group, memory in send order).
+    auto peeked_dead = store_->PeekMessages(dead, now_);
+    ASSERT_TRUE(peeked_dead.ok());
+    std::map<std::string, std::vector<std::string>> dead_groups, want_dead_groups;
+    for (const auto& entry : *peeked_dead) {
+      dead_groups[entry.message.content.group_id].push_back(entry.message.content.body);
+      EXPECT_EQ(entry.message.receive_count, 0) << entry.message.content.body << " at step " << step;
+      EXPECT_EQ(entry.state, PeekedMessage::State::Visible) << entry.message.content.body << " at step " << step;
+    }
+    for (const auto& message : dead_model) want_dead_groups[message.group].push_back(message.body);
+    ASSERT_EQ(dead_groups, want_dead_groups) << "step " << step;
+    for (auto [key, model] : {std::pair{queue, &queue_model}}) {
+      auto peeked = store_->PeekMessages(key, now_);
+      ASSERT_TRUE(peeked.ok());
+      ASSERT_EQ(PeekedBodies(*peeked).size(), model->size()) << key.name << " at step " << step;
+      for (std::size_t i = 0; i < model->size(); ++i) {
+        const auto& got = (*peeked)[i];
+        const auto& want = (*model)[i];
+        ASSERT_EQ(got.message.content.body, want.body) << key.name << " at step " << step;
+        EXPECT_EQ(got.message.content.group_id, want.group);
+        EXPECT_EQ(got.message.receive_count, want.receive_count) << want.body << " at step " << step;
+        EXPECT_EQ(got.message.sequence_number, want.sequence_number);
+        auto state = want.visible_at <= now_ ? PeekedMessage::State::Visible
+                     : want.receive_count > 0 ? PeekedMessage::State::InFlight
+                                              : PeekedMessage::State::Delayed;
+        EXPECT_EQ(got.state, state) << want.body << " at step " << step;
+      }
+    }
+  }
+}
+
+}  // namespace mallard::sqs::conformance
