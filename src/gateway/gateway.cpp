@@ -352,7 +352,8 @@ RequestContext Gateway::ContextFor(const std::optional<protocol::CredentialScope
                                    const http::HttpRequest& request, std::string request_id) const {
   RequestContext context;
   context.request_id = std::move(request_id);
-  context.region = scope && !scope->region.empty() ? scope->region : options_.default_region;
+  context.region_signed = scope && !scope->region.empty();
+  context.region = context.region_signed ? scope->region : options_.default_region;
   context.access_key_id = scope ? scope->access_key_id : std::string();
   // Only STS-issued keys (ASIA…) can be in the registry; long-term keys skip its lock.
   std::optional<CallerIdentity> issued;

@@ -9,7 +9,6 @@
 
 #include "common/encoding.hpp"
 #include "common/ids.hpp"
-#include "protocol/sigv4.hpp"
 #include "services/s3/s3_cors.hpp"
 #include "services/s3/xml/s3_errors.hpp"
 
@@ -34,9 +33,7 @@ S3Call::S3Call(std::shared_ptr<const S3Service> service, services::RestRequest r
                                                     "OptionsObject"};
   if (!route_.address.bucket.empty() &&
       std::find(std::begin(kAnyRegion), std::end(kAnyRegion), route_.operation) == std::end(kAnyRegion)) {
-    if (auto scope = protocol::CredentialScopeOf(request_.http); scope && !scope->region.empty()) {
-      signing_region_to_check_ = std::move(scope->region);
-    }
+    if (request_.context.region_signed) signing_region_to_check_ = request_.context.region;
   }
 }
 
