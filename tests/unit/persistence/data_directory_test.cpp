@@ -11,6 +11,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <iostream>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -259,6 +262,64 @@ TEST(DataDirectoryEncoding, AChangeEncodesAsBoostJsonSerialisesTheSameRecord) {
     }
   }
   EXPECT_EQ(checked, 98);
+}
+
+// The same reference over random records of any size: the encoder drains boost::json's serializer
+// in pieces into a buffer that it reuses from one change to the next (DataDirectory::Append keeps
+// one per thread), so long values crossing piece boundaries, escapes split across them, and a
+// buffer that already holds text are what could go wrong. A body may live in another memory
+// resource (SQS builds its records in scratch memory). MALLARD_ENCODE_SEED=n replays.
+TEST(DataDirectoryEncoding, RandomRecordsEncodeAsBoostJsonSerialisesThemIntoAReusedBuffer) {
+  std::uint64_t seed = std::random_device{}();
+  if (const char* text = std::getenv("MALLARD_ENCODE_SEED"); text != nullptr && *text != '\0') {
+    seed = std::strtoull(text, nullptr, 10);
+  }
+  std::cout << "[ SEED     ] MALLARD_ENCODE_SEED=" << seed << " replays this run\n";
+  SCOPED_TRACE("MALLARD_ENCODE_SEED=" + std::to_string(seed));
+  std::mt19937_64 random(seed);
+  auto pick = [&](std::size_t bound) { return static_cast<std::size_t>(random() % bound); };
+  auto text = [&] {
+    static const std::vector<std::string> pieces{"a", "\"", "\\", std::string("\0", 1), "\x01", "\x1f", "\n",
+                                                 "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\xa6\x86", "/", "z"};
+    std::string out;
+    for (std::size_t n = pick(4) == 0 ? pick(3000) : pick(40); n > 0; --n) out += pieces[pick(pieces.size())];
+    return out;
+  };
+  std::function<json::value(int, const json::storage_ptr&)> value = [&](int depth, const json::storage_ptr& storage) -> json::value {
+    switch (depth > 3 ? pick(3) : pick(5)) {
+      case 0: return json::value(text(), storage);
+      case 1: return json::value(static_cast<std::int64_t>(random()), storage);
+      case 2: return json::value(nullptr, storage);
+      case 3: {
+        json::array array(storage);
+        for (std::size_t n = pick(5); n > 0; --n) array.push_back(value(depth + 1, storage));
+        return array;
+      }
+      default: {
+        json::object object(storage);
+        for (std::size_t n = pick(5); n > 0; --n) object[text()] = value(depth + 1, storage);
+        return object;
+      }
+    }
+  };
+  std::string buffer;
+  for (int round = 0; round < 300; ++round) {
+    json::monotonic_resource scratch;
+    json::storage_ptr storage = pick(2) == 0 ? json::storage_ptr() : json::storage_ptr(&scratch);
+    json::object body(storage);
+    for (std::size_t n = 1 + pick(6); n > 0; --n) body[text()] = value(0, storage);
+    auto op = pick(2) == 0 ? StateChange::Op::kPut : StateChange::Op::kRemove;
+    std::string service = text(), kind = text();
+    StateChange change{op, {text(), text()}, {kind, std::move(body)}};
+    json::object reference{{"service", service}, {"account", change.scope.account}, {"region", change.scope.region},
+                           {"op", op == StateChange::Op::kPut ? "put" : "remove"}, {"kind", kind},
+                           {"body", json::object(change.record.body, json::storage_ptr())}};
+    if (pick(3) == 0) buffer.clear();  // else: after the previous record, as a reused buffer holds it
+    std::size_t start = buffer.size();
+    DataDirectory::EncodeChangeInto(buffer, service, change);
+    ASSERT_EQ(buffer.substr(start), json::serialize(reference)) << "round " << round;
+    ASSERT_EQ(DataDirectory::EncodeChange(service, change), json::serialize(reference)) << "round " << round;
+  }
 }
 
 TEST_F(DataDirectoryTest, AJournalNamingAnUnknownServiceStopsTheStartAndKeepsTheFiles) {
