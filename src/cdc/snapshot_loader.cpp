@@ -6,10 +6,13 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <tuple>
+#include <utility>
+#include <optional>
 #include <thread>
-#include <cstdio>
 #include <filesystem>
 
+#include "cdc/fifo_writer.hpp"
 #include "cdc/pg/pg_connection.hpp"
 #include "common/ids.hpp"
 #include "infra/duckdb/duckdb_wrapper.hpp"
@@ -19,8 +22,21 @@
 namespace mallard::cdc {
 namespace {
 
-// Chunk files bound the disk a copy holds at once; each becomes one Parquet file.
-constexpr std::int64_t kChunkBytes = 64LL * 1024 * 1024;
+// CSV bytes per Parquet file of a snapshot: about 400 MB of Parquet for narrow rows, near the
+// 512 MB DuckLake aims its data files at.
+constexpr std::int64_t kCsvBytesPerFile = 1024LL * 1024 * 1024;
+
+// DuckDB's CSV reader holds a whole row in one read buffer of at least its longest row's size,
+// allocated up front: rows up to this size share the usual buffer; a longer one gets a pipe (and
+// a Parquet file) of its own with a buffer sized to it.
+constexpr std::int64_t kCsvBufferBytes = 2LL * 1024 * 1024;
+
+std::int64_t CsvLineLimit(std::size_t row_bytes) {
+  auto needed = static_cast<std::int64_t>(row_bytes) + 1;
+  std::int64_t limit = kCsvBufferBytes;
+  while (limit < needed) limit *= 2;
+  return limit;
+}
 
 bool SameColumn(const lake::LakeColumn& have, const lake::LakeColumn& want) {
   if (have.name != want.name || have.type != want.type || have.nulls_allowed != want.nulls_allowed ||
@@ -158,30 +174,32 @@ Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conni
                   " AS _mallard_lsn";
   }
 
-  // PostgreSQL writes chunk files while a loader thread turns finished ones into Parquet, so the
-  // COPY and DuckDB work at the same time; at most two finished chunks wait, bounding the disk.
+  // PostgreSQL's COPY streams into a named pipe that DuckDB reads as a CSV file and writes out as
+  // one Parquet file, both at once: the load ends with the copy's last row instead of starting
+  // then. Every kCsvBytesPerFile of CSV the pipe is closed (DuckDB sees its end) and the next
+  // rows go to a new pipe, and a new Parquet file, so one file never grows without bound.
   struct ChunkPipeline {
     std::mutex mutex;
     std::condition_variable changed;
-    std::deque<std::string> ready;
+    std::deque<std::pair<std::string, std::int64_t>> ready;  // pipe path, longest row it may hold
     bool done = false;
     std::string error;
   } pipeline;
   std::thread loader([&] {
     while (true) {
       std::string path;
+      std::int64_t line_limit = 0;
       {
         std::unique_lock lock(pipeline.mutex);
         pipeline.changed.wait(lock, [&] { return !pipeline.ready.empty() || pipeline.done || !pipeline.error.empty(); });
         if (!pipeline.error.empty() || pipeline.ready.empty()) return;
-        path = pipeline.ready.front();
+        std::tie(path, line_limit) = pipeline.ready.front();
       }
       std::string sql = "SELECT " + projection + " FROM read_csv(" + lake::SqlString(path) +
                         ", header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '\\N', "
-                        "allow_quoted_nulls = false, auto_detect = false, columns = {" + csv_columns + "})";
+                        "allow_quoted_nulls = false, auto_detect = false, max_line_size = " + std::to_string(line_limit) +
+                        ", buffer_size = " + std::to_string(line_limit) + ", columns = {" + csv_columns + "})";
       auto rows = lake_transaction.Insert(target.schema, target.name, *connection, sql);
-      std::error_code ignored;
-      std::filesystem::remove(path, ignored);
       std::lock_guard lock(pipeline.mutex);
       pipeline.ready.pop_front();
       if (!rows.ok()) pipeline.error = rows.error().message;
@@ -194,56 +212,68 @@ Result<SnapshotResult, std::string> LoadSnapshot(const std::string& source_conni
     if (pipeline.error.empty()) pipeline.error = message;
     pipeline.changed.notify_all();
   };
+  auto loader_failed = [&] {
+    std::lock_guard lock(pipeline.mutex);
+    return !pipeline.error.empty() || cancelled.load();
+  };
   int chunk_index = 0;
-  std::FILE* chunk = nullptr;
-  std::string chunk_path;
-  std::int64_t chunk_bytes = 0;
+  std::optional<FifoWriter> chunk;
+  std::int64_t chunk_line_limit = 0;
+  // Closes the current pipe (DuckDB finishes that file) and waits for the loader to have read it
+  // to its end, so an error DuckDB found in its rows is known before more are copied.
   auto finish_chunk = [&]() -> bool {
-    if (chunk == nullptr) return true;
-    bool written = std::fclose(chunk) == 0;
-    chunk = nullptr;
-    if (!written) {
-      fail_pipeline("cannot write " + chunk_path);
+    if (!chunk) return true;
+    auto finished = chunk->Finish();
+    chunk.reset();
+    if (!finished.ok()) {
+      fail_pipeline(finished.error());
       return false;
     }
     std::unique_lock lock(pipeline.mutex);
-    pipeline.changed.wait(lock, [&] { return pipeline.ready.size() < 2 || !pipeline.error.empty(); });
-    if (!pipeline.error.empty()) return false;
-    pipeline.ready.push_back(chunk_path);
-    pipeline.changed.notify_all();
-    return true;
+    pipeline.changed.wait(lock, [&] { return pipeline.ready.empty() || !pipeline.error.empty(); });
+    return pipeline.error.empty();
   };
   auto copied = copy->CopyOut(
       "COPY (SELECT " + column_list + " FROM " + schema.source.Qualified() + ") TO STDOUT (FORMAT csv, NULL '\\N')",
       [&](std::string_view data) {
         if (cancelled) return false;
-        if (chunk == nullptr) {
-          chunk_path = directory + "/chunk-" + std::to_string(chunk_index++) + ".csv";
-          chunk = std::fopen(chunk_path.c_str(), "wb");
-          chunk_bytes = 0;
-          if (chunk == nullptr) {
-            fail_pipeline("cannot write " + chunk_path);
+        // DuckDB reads a CSV file in buffers that must hold its longest row: a row longer than
+        // the current pipe's limit ends that pipe and starts one with room for it.
+        if (chunk && static_cast<std::int64_t>(data.size()) >= chunk_line_limit && !finish_chunk()) return false;
+        if (!chunk) {
+          chunk_line_limit = CsvLineLimit(data.size());
+          auto made = FifoWriter::Create(directory + "/chunk-" + std::to_string(chunk_index++) + ".csv");
+          if (!made.ok()) {
+            fail_pipeline(made.error());
             return false;
           }
-          std::setvbuf(chunk, nullptr, _IOFBF, 1 << 20);
+          chunk.emplace(std::move(*made));
+          {
+            std::lock_guard lock(pipeline.mutex);
+            pipeline.ready.emplace_back(chunk->path(), chunk_line_limit);
+            pipeline.changed.notify_all();
+          }
+          if (auto opened = chunk->OpenWhenRead(loader_failed); !opened.ok()) {
+            fail_pipeline(opened.error());
+            return false;
+          }
         }
-        if (std::fwrite(data.data(), 1, data.size(), chunk) != data.size()) {
-          fail_pipeline("cannot write " + chunk_path);
+        if (auto written = chunk->Write(data); !written.ok()) {
+          fail_pipeline(written.error());
           return false;
         }
-        chunk_bytes += static_cast<std::int64_t>(data.size());
-        // Rows arrive whole (one chunk per row), so a chunk file always ends at a row boundary.
-        if (chunk_bytes >= kChunkBytes) return finish_chunk();
+        // Rows arrive whole (one chunk per row), so a file always ends at a row boundary.
+        if (chunk->bytes_written() >= kCsvBytesPerFile) return finish_chunk();
         return true;
       });
   bool finished = copied.ok() && !cancelled && finish_chunk();
+  chunk.reset();  // a copy that failed midway: the loader reads the end of its pipe and stops
   {
     std::lock_guard lock(pipeline.mutex);
     pipeline.done = true;
     pipeline.changed.notify_all();
   }
   loader.join();
-  if (chunk) std::fclose(chunk);
   if (!copied.ok()) return Fail("copy of " + schema.source.Label() + " failed: " + copied.error().message);
   if (cancelled) return Fail("snapshot cancelled");
   if (!pipeline.error.empty() || !finished) {

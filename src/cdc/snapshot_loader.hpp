@@ -1,9 +1,9 @@
 #pragma once
 // The initial copy of one table: a temporary logical slot exports the snapshot at its consistent
 // point, a second connection copies the table inside exactly that snapshot (COPY … TO STDOUT in
-// CSV, streamed into bounded chunk files), and DuckDB loads the chunks into the lake table in one
-// DuckLake transaction together with the table's progress row (state CATCHUP, applied up to the
-// consistent point). Transactions committed before that point are in the copy; the group's slot
+// CSV, streamed through named pipes that DuckDB reads while the copy runs), and DuckDB loads it
+// into the lake table in one DuckLake transaction together with the table's progress row (state
+// CATCHUP, applied up to the consistent point). Transactions committed before that point are in the copy; the group's slot
 // streams every later one, so nothing is lost or doubled.
 #include <atomic>
 #include <cstdint>

@@ -261,6 +261,7 @@ void SyncGroup::StartSnapshot(const TableName& name, std::shared_ptr<TableFlushe
       return;
     }
     flusher->SnapshotDone(loaded->consistent_point, loaded->rows);
+    position_check_due_ = true;
   });
   std::lock_guard lock(tables_mutex_);
   auto& table = tables_[name];
@@ -457,6 +458,13 @@ Result<Done, PgError> SyncGroup::Stream(pg::ReplicationConnection& connection) {
   };
   while (!stopping_) {
     auto now = std::chrono::steady_clock::now();
+    if (position_check_due_.exchange(false)) {
+      last_source_check = now;
+      if (auto* catalog = SourceCatalog()) {
+        if (auto lsn = CurrentWalLsn(*catalog); lsn.ok()) source_lsn_ = *lsn;
+      }
+      last_status = now - config_.status_interval;
+    }
     if (now - last_status >= config_.status_interval) {
       MALLARD_RETURN_IF_ERROR(send_status(false));
       last_status = now;

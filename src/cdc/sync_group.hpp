@@ -148,6 +148,10 @@ class SyncGroup {
   std::atomic<std::uint64_t> received_lsn_{0};
   std::atomic<std::uint64_t> confirmed_lsn_{0};
   std::atomic<std::uint64_t> source_lsn_{0};
+  // Set when a snapshot ends: the stream reads the source's position and tells the tables where
+  // the stream stands at once, so a table in CATCHUP on an idle source streams without waiting
+  // for the next periodic check.
+  std::atomic<bool> position_check_due_{false};
   std::atomic<std::int64_t> transactions_{0};
   std::atomic<std::int64_t> changes_{0};
   std::int64_t next_seq_ = 0;

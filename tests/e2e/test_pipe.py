@@ -5,6 +5,7 @@ restart followed by an exact source-vs-lake comparison, and the clear errors."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 
@@ -310,6 +311,40 @@ def test_unsupported_type_and_key_change_stop_only_that_table(postgres, database
         wait_equal(lambda: lake_rows(lake_catalog, "good"), lambda: ["1,still flowing"])
         postgres.psql("INSERT INTO good VALUES (2, 'and more')", database)
         wait_equal(lambda: lake_rows(lake_catalog, "good"), lambda: ["1,still flowing", "2,and more"])
+    finally:
+        pipe.stop()
+
+
+def test_snapshot_takes_rows_of_any_length_and_stops_cleanly_at_a_bad_value(postgres, database, lake_catalog, tmp_path):
+    # DuckDB reads the copy in buffers that must hold a whole row (2 MiB unless told): a longer row
+    # starts a pipe with a buffer sized to it. Before, one 3 MB row failed every snapshot attempt.
+    lengths = "array[100000, 10, 300000, 20]"  # 32-byte md5s: 3.2 MB, 320 B, 9.6 MB, 640 B
+    postgres.psql("CREATE TABLE long_rows (id int PRIMARY KEY, v text); "
+                  "INSERT INTO long_rows SELECT g, md5(g::text) FROM generate_series(1, 5000) g; "
+                  f"INSERT INTO long_rows SELECT 5000 + g, repeat(md5(g::text), ({lengths})[g]) FROM generate_series(1, 4) g; "
+                  "INSERT INTO long_rows SELECT g, md5(g::text) FROM generate_series(5005, 8000) g; "
+                  # The row DuckDB refuses comes first, while PostgreSQL still has megabytes to send.
+                  "CREATE TABLE wide (id int PRIMARY KEY, amount numeric); INSERT INTO wide VALUES (0, 0.12345678901); "
+                  "INSERT INTO wide SELECT g, g * 0.5 FROM generate_series(1, 400000) g", database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "long_rows,wide")
+    try:
+        pipe.wait_state("public.long_rows", "STREAMING")
+
+        def lake_digests() -> list[str]:
+            out = []
+            for row in lake_rows(lake_catalog, "long_rows"):
+                key, value = row.split(",", 1)
+                out.append(f"{key},{len(value)},{hashlib.md5(value.encode()).hexdigest()}")
+            return sorted(out, key=lambda line: int(line.split(",")[0]))
+
+        source = source_rows(postgres, "SELECT id, length(v), md5(v) FROM long_rows ORDER BY id", database)
+        assert len(source) == 8000 and max(int(line.split(",")[1]) for line in source) == 9_600_000
+        assert lake_digests() == source
+        wide = pipe.wait_state("public.wide", "ERROR", timeout=90)
+        assert "0.12345678901" in wide["last_error"] and "10 decimal places" in wide["last_error"], wide["last_error"]
+        postgres.psql("INSERT INTO long_rows VALUES (9000, 'after')", database)
+        wait_equal(lambda: [r for r in lake_rows(lake_catalog, "long_rows") if r.startswith("9000,")],
+                   lambda: ["9000,after"])
     finally:
         pipe.stop()
 
