@@ -175,6 +175,20 @@ LakeStatus RunStatement(duckdb::Connection& connection, const std::string& sql) 
   return Done{};
 }
 
+LakeResult<OptimizerDisabled> OptimizerDisabled::Apply(duckdb::Connection& connection, const std::string& optimizer) {
+  MALLARD_ASSIGN_OR_RETURN(auto current, QueryText(connection, "SELECT current_setting('disabled_optimizers')"));
+  std::string previous = current.empty() || current[0].empty() ? "" : current[0][0];
+  std::string disabled = previous.empty() ? optimizer : previous + "," + optimizer;
+  MALLARD_RETURN_IF_ERROR(RunStatement(connection, "SET disabled_optimizers = " + SqlString(disabled)));
+  return OptimizerDisabled(connection, std::move(previous));
+}
+
+void OptimizerDisabled::Restore() {
+  if (connection_ == nullptr) return;
+  (void)RunStatement(*connection_, "SET disabled_optimizers = " + SqlString(previous_));
+  connection_ = nullptr;
+}
+
 LakeResult<std::vector<std::vector<std::string>>> QueryText(duckdb::Connection& connection, const std::string& sql) {
   auto statement = connection.Prepare("SELECT COLUMNS(*)::VARCHAR FROM (" + sql + ") AS q");
   if (!statement.ok()) return LakeFail(LakeErrorCode::kIo, statement.error().message);

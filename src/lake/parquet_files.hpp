@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "infra/duckdb/duckdb_wrapper.hpp"
@@ -50,6 +51,24 @@ LakeResult<std::int64_t> QueryCount(duckdb::Connection& connection, const std::s
 LakeStatus RunStatement(duckdb::Connection& connection, const std::string& sql);
 // Rows of VARCHAR-castable columns, as text (for small results: file lists, counts per file).
 LakeResult<std::vector<std::vector<std::string>>> QueryText(duckdb::Connection& connection, const std::string& sql);
+
+// Turns one of DuckDB's optimizers off on a connection until Restore() or the end of the scope,
+// and then gives the connection back its own `disabled_optimizers` setting.
+class OptimizerDisabled {
+ public:
+  static LakeResult<OptimizerDisabled> Apply(duckdb::Connection& connection, const std::string& optimizer);
+  OptimizerDisabled(OptimizerDisabled&& other) noexcept
+      : connection_(std::exchange(other.connection_, nullptr)), previous_(std::move(other.previous_)) {}
+  OptimizerDisabled& operator=(OptimizerDisabled&&) = delete;
+  ~OptimizerDisabled() { Restore(); }
+  void Restore();
+
+ private:
+  OptimizerDisabled(duckdb::Connection& connection, std::string previous)
+      : connection_(&connection), previous_(std::move(previous)) {}
+  duckdb::Connection* connection_;
+  std::string previous_;
+};
 
 // A read_parquet list literal: ['a', 'b'].
 std::string FileListLiteral(const std::vector<std::string>& paths);

@@ -212,6 +212,33 @@ TEST_P(LakeTest, UpdateIsDeletePlusInsertInOneSnapshot) {
   EXPECT_EQ(Scan("pairs"), (Rows{{"1", "x"}, {"2", "x"}}));
 }
 
+// A delete builds its join on the batch's keys, not on the table (which DuckDB would pick, having
+// no row count for the data files): the caller's connection keeps its own optimizer settings.
+TEST_P(LakeTest, DeleteByKeysLeavesTheCallersOptimizerSettingsAsTheyWere) {
+  CreateItems();
+  InsertItems("SELECT range AS id, 'x' AS name, 1 AS price FROM range(1000)");
+  auto setting = [&] { return QueryText(*source_, "SELECT current_setting('disabled_optimizers')"); };
+  int round = 0;
+  for (std::string mine : {"", "join_order"}) {
+    ASSERT_TRUE(RunStatement(*source_, "SET disabled_optimizers = '" + mine + "'").ok());
+    auto transaction = Begin();
+    EXPECT_EQ(*transaction->DeleteByKeys("main", "items", {"id"}, *source_,
+                                         "SELECT range * 7 + " + std::to_string(round++) + " AS id FROM range(50)"),
+              50);
+    Commit(*transaction);
+    auto after = setting();
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ((*after)[0][0], mine);
+    // A delete that fails midway (no such key column) restores it too.
+    auto failing = Begin();
+    EXPECT_FALSE(failing->DeleteByKeys("main", "items", {"id"}, *source_, "SELECT 'x' AS nope").ok());
+    after = setting();
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ((*after)[0][0], mine);
+  }
+  EXPECT_EQ(Scan("items").size(), 900u);
+}
+
 // The reproduction from the issue "The lake and the pipe lose no row": a delete that empties one
 // data file and touches the next one deleted the row at the same position in the file after it
 // (entries of the working file list moved when the emptied file was erased from it).
