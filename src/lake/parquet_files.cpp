@@ -144,10 +144,10 @@ LakeResult<WrittenFile> WriteDataFile(duckdb::Connection& connection, const std:
   // preserved), row groups are bounded by bytes instead.
   MALLARD_ASSIGN_OR_RETURN(auto order, QueryText(connection, "SELECT current_setting('preserve_insertion_order')::VARCHAR"));
   bool bounded = !order.empty() && !order[0].empty() && order[0][0] == "false";
-  // zstd at level 1, not DuckDB's default 3: loading a 1M-row snapshot took 0.65-0.74 s instead
-  // of 0.82 s, and its files came out no larger (22 MB against 23 MB).
+  // zstd at DuckDB's default level (3). Level 1 made a pipe snapshot ~8 % faster but lake_bench's
+  // 10-column rows 46 % larger (104 MB against 71 MB): not worth it for files that are kept.
   std::string sql = "COPY (SELECT " + projection + " FROM (" + select_sql + ") AS lake_source) TO " +
-                    SqlString(file.absolute_path) + " (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, FIELD_IDS " +
+                    SqlString(file.absolute_path) + " (FORMAT parquet, COMPRESSION zstd, FIELD_IDS " +
                     FieldIdsOption(columns) + (bounded ? ", ROW_GROUP_SIZE_BYTES '" + std::string(kRowGroupBytes) + "'" : "") +
                     ", RETURN_STATS)";
   MALLARD_ASSIGN_OR_RETURN(file, RunCopy(connection, sql, std::move(file)));
@@ -163,7 +163,7 @@ LakeResult<WrittenFile> WriteDeleteFile(duckdb::Connection& connection, const st
   file.absolute_path = directory + file.file_name;
   std::string sql = "COPY (SELECT CAST(" + SqlString(data_file_path) + " AS VARCHAR) AS file_path, CAST(pos AS BIGINT) AS pos FROM (" +
                     positions_sql + ") AS lake_positions ORDER BY pos) TO " + SqlString(file.absolute_path) +
-                    " (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, FIELD_IDS {'file_path': " +
+                    " (FORMAT parquet, COMPRESSION zstd, FIELD_IDS {'file_path': " +
                     std::to_string(kDeleteFilePathFieldId) + ", 'pos': " + std::to_string(kDeletePosFieldId) +
                     "}, RETURN_STATS)";
   return RunCopy(connection, sql, std::move(file));
