@@ -712,9 +712,12 @@ lake::LakeStatus TableFlusher::FlushOnce(std::uint64_t upto_lsn, std::uint64_t a
   // (each key's changes, old keys of key updates included, fall in one step), a change log by
   // position.
   MALLARD_ASSIGN_OR_RETURN(auto batch_rows, lake::QueryCount(connection, "SELECT count(*) FROM " + source));
-  std::int64_t steps = std::min(kMaxFlushSplit * 16, std::max<std::int64_t>(1, (batch_rows + settings_.flush_batch_rows - 1) /
-                                                                                    std::max<std::int64_t>(1, settings_.flush_batch_rows)) *
-                                                         flush_split_);
+  // Steps of about flush_batch_rows, rounded to the nearest count: a batch the size trigger cut a
+  // little past the limit (rows keep arriving while the flush starts) stays one step, since every
+  // step of a keyed table reads the key column of all of its files once.
+  std::int64_t batch_limit = std::max<std::int64_t>(1, settings_.flush_batch_rows);
+  std::int64_t steps = std::min(kMaxFlushSplit * 16,
+                                std::max<std::int64_t>(1, (batch_rows + batch_limit / 2) / batch_limit) * flush_split_);
   std::string step_count = std::to_string(steps);
   inserted = 0;
   if (append_mode_) {
