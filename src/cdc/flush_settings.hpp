@@ -14,7 +14,7 @@ struct FlushSettings {
   std::int64_t buffer_memory_mb = 16;  // while buffering: small, so buffers spill and many tables fit
   std::int64_t flush_memory_mb = 512;  // while compacting and writing
   unsigned duckdb_threads = 1;
-  std::string work_directory = "/tmp/mallard-pipe";  // buffer spill and snapshot chunk files
+  std::string work_directory = "/tmp/mallard-pipe";  // buffer spill and the snapshots' named pipes
   std::chrono::milliseconds drain_poll{50};
   std::chrono::milliseconds max_retry_backoff{30000};
   // Small files from frequent flushes are merged after a flush once `compact_min_files` files of at
