@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "services/kit/state_changes.hpp"
+#include "test_seed.hpp"
 
 namespace mallard::persistence {
 namespace {
@@ -270,13 +271,9 @@ TEST(DataDirectoryEncoding, AChangeEncodesAsBoostJsonSerialisesTheSameRecord) {
 // buffer that already holds text are what could go wrong. A body may live in another memory
 // resource (SQS builds its records in scratch memory). MALLARD_ENCODE_SEED=n replays.
 TEST(DataDirectoryEncoding, RandomRecordsEncodeAsBoostJsonSerialisesThemIntoAReusedBuffer) {
-  std::uint64_t seed = std::random_device{}();
-  if (const char* text = std::getenv("MALLARD_ENCODE_SEED"); text != nullptr && *text != '\0') {
-    seed = std::strtoull(text, nullptr, 10);
-  }
-  std::cout << "[ SEED     ] MALLARD_ENCODE_SEED=" << seed << " replays this run\n";
-  SCOPED_TRACE("MALLARD_ENCODE_SEED=" + std::to_string(seed));
-  std::mt19937_64 random(seed);
+  const auto seed = mallard::testing::ReplayableSeed("MALLARD_ENCODE_SEED");
+  SCOPED_TRACE(seed.replay);
+  std::mt19937_64 random(seed.value);
   auto pick = [&](std::size_t bound) { return static_cast<std::size_t>(random() % bound); };
   auto text = [&] {
     static const std::vector<std::string> pieces{"a", "\"", "\\", std::string("\0", 1), "\x01", "\x1f", "\n",

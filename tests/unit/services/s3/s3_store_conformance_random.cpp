@@ -13,16 +13,10 @@
 #include <thread>
 
 #include "s3_store_conformance.hpp"
+#include "test_seed.hpp"
 
 namespace mallard::s3::conformance {
 namespace {
-
-std::uint64_t SeedFromEnvironment() {
-  if (const char* text = std::getenv("MALLARD_S3_STORE_SEED"); text != nullptr && *text != '\0') {
-    return std::strtoull(text, nullptr, 10);
-  }
-  return std::random_device{}();
-}
 
 // One bucket as S3 keeps it: versions per key newest first, uploads with their parts.
 struct ModelVersion {
@@ -108,11 +102,9 @@ bool StartsWith(const std::string& text, const std::string& prefix) {
 }  // namespace
 
 TEST_P(S3StoreConformance, RandomisedAgainstReferenceModel) {
-  const std::uint64_t seed = SeedFromEnvironment();
-  std::cout << "[ SEED     ] MALLARD_S3_STORE_SEED=" << seed << " replays this run\n";
-  RecordProperty("seed", std::to_string(seed));
-  SCOPED_TRACE("MALLARD_S3_STORE_SEED=" + std::to_string(seed));
-  std::mt19937_64 random(seed);
+  const auto seed = mallard::testing::ReplayableSeed("MALLARD_S3_STORE_SEED");
+  SCOPED_TRACE(seed.replay);
+  std::mt19937_64 random(seed.value);
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
 
   // A small alphabet, so keys collide often: prefixes of each other, separators, the hard keys.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sns_store_conformance.hpp"
+#include "test_seed.hpp"
 
 namespace mallard::sns::conformance {
 
@@ -65,21 +66,12 @@ class ReferenceRecords {
   std::map<Collection, std::map<std::string, Record>> records_;
 };
 
-std::uint64_t SeedFromEnvironment() {
-  if (const char* text = std::getenv("MALLARD_SNS_STORE_SEED"); text != nullptr && *text != '\0') {
-    return std::strtoull(text, nullptr, 10);
-  }
-  return std::random_device{}();
-}
-
 }  // namespace
 
 TEST_P(SnsStoreConformance, RandomisedAgainstReferenceModel) {
-  const std::uint64_t seed = SeedFromEnvironment();
-  std::cout << "[ SEED     ] MALLARD_SNS_STORE_SEED=" << seed << " replays this run\n";
-  RecordProperty("seed", std::to_string(seed));
-  SCOPED_TRACE("MALLARD_SNS_STORE_SEED=" + std::to_string(seed));
-  std::mt19937_64 random(seed);
+  const auto seed = mallard::testing::ReplayableSeed("MALLARD_SNS_STORE_SEED");
+  SCOPED_TRACE(seed.replay);
+  std::mt19937_64 random(seed.value);
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
 
   // Keys built from pieces, so that they share prefixes and carry separators and odd bytes.
@@ -193,11 +185,9 @@ TEST_P(SnsStoreConformance, RandomisedAgainstReferenceModel) {
 // by random steps. Claims are checked as the contract words them ("up to limit tasks due at or
 // before now, earliest first"), so tasks due at the same instant may come in any order.
 TEST_P(SnsStoreConformance, RandomisedScheduleAndLogsAgainstReferenceModel) {
-  const std::uint64_t seed = SeedFromEnvironment();
-  std::cout << "[ SEED     ] MALLARD_SNS_STORE_SEED=" << seed << " replays this run\n";
-  RecordProperty("seed", std::to_string(seed));
-  SCOPED_TRACE("MALLARD_SNS_STORE_SEED=" + std::to_string(seed));
-  std::mt19937_64 random(seed);
+  const auto seed = mallard::testing::ReplayableSeed("MALLARD_SNS_STORE_SEED");
+  SCOPED_TRACE(seed.replay);
+  std::mt19937_64 random(seed.value);
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
 
   const std::vector<std::string> ids = {"t1", "t2", "t:3", "t/4", "+5", "\xc3\xa9", "\xff", std::string("\0x", 2),

@@ -10,6 +10,7 @@
 
 #include "common/ids.hpp"
 #include "sqs_store_conformance.hpp"
+#include "test_seed.hpp"
 
 namespace mallard::sqs::conformance {
 
@@ -116,13 +117,9 @@ TEST_P(SqsStoreConformance, FifoPeekKeepsGroupOrderLocksAndReceiveAttempts) {
 // A seeded random walk of sends, receives, visibility changes, deletes and time, checked after
 // every step against a model kept from what the store answered. MALLARD_SQS_PEEK_SEED=n replays.
 TEST_P(SqsStoreConformance, PeekAgreesWithAModelOfRandomTraffic) {
-  std::uint64_t seed = std::random_device{}();
-  if (const char* text = std::getenv("MALLARD_SQS_PEEK_SEED"); text != nullptr && *text != '\0') {
-    seed = std::strtoull(text, nullptr, 10);
-  }
-  std::cout << "[ SEED     ] MALLARD_SQS_PEEK_SEED=" << seed << " replays this run\n";
-  SCOPED_TRACE("MALLARD_SQS_PEEK_SEED=" + std::to_string(seed));
-  std::mt19937_64 random(seed);
+  const auto seed = mallard::testing::ReplayableSeed("MALLARD_SQS_PEEK_SEED");
+  SCOPED_TRACE(seed.replay);
+  std::mt19937_64 random(seed.value);
   auto pick = [&](int bound) { return static_cast<int>(random() % static_cast<std::uint64_t>(bound)); };
   struct Expected {
     std::string id;
@@ -206,13 +203,9 @@ namespace mallard::sqs::conformance {
 // the queue's whole contents (order, state, receive counts, groups, sequence numbers) and each
 // group of the dead-letter queue must be the model's. MALLARD_SQS_FIFO_SEED=n replays.
 TEST_P(SqsStoreConformance, FifoReceivesAndRedrivesAgreeWithAModelOfRandomTraffic) {
-  std::uint64_t seed = std::random_device{}();
-  if (const char* text = std::getenv("MALLARD_SQS_FIFO_SEED"); text != nullptr && *text != '\0') {
-    seed = std::strtoull(text, nullptr, 10);
-  }
-  std::cout << "[ SEED     ] MALLARD_SQS_FIFO_SEED=" << seed << " replays this run\n";
-  SCOPED_TRACE("MALLARD_SQS_FIFO_SEED=" + std::to_string(seed));
-  std::mt19937_64 random(seed);
+  const auto seed = mallard::testing::ReplayableSeed("MALLARD_SQS_FIFO_SEED");
+  SCOPED_TRACE(seed.replay);
+  std::mt19937_64 random(seed.value);
   auto pick = [&](int bound) { return static_cast<int>(random() % static_cast<std::uint64_t>(bound)); };
   struct Expected {
     std::string body;
@@ -239,7 +232,9 @@ TEST_P(SqsStoreConformance, FifoReceivesAndRedrivesAgreeWithAModelOfRandomTraffi
         auto results = Send(queue, batch);
         ASSERT_EQ(results.size(), batch.size());
         for (std::size_t i = 0; i < batch.size(); ++i) {
-          if (!queue_model.empty()) ASSERT_GT(results[i].sequence_number, queue_model.back().sequence_number);
+          if (!queue_model.empty()) {
+            ASSERT_GT(results[i].sequence_number, queue_model.back().sequence_number);
+          }
           queue_model.push_back({batch[i].body, batch[i].group_id, now_, 0, "", results[i].sequence_number});
         }
         break;

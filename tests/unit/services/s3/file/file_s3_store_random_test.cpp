@@ -14,6 +14,7 @@
 #include "../s3_store_conformance.hpp"
 #include "file_s3_test_support.hpp"
 #include "services/s3/file/file_layout.hpp"
+#include "test_seed.hpp"
 
 namespace mallard::s3::file {
 namespace {
@@ -26,13 +27,6 @@ using testing_support::NotDurable;
 using testing_support::OpenStore;
 using testing_support::QuotedMd5;
 using testing_support::TempDir;
-
-std::uint64_t SeedFromEnvironment() {
-  if (const char* text = std::getenv("MALLARD_S3_FILE_STORE_SEED"); text != nullptr && *text != '\0') {
-    return std::strtoull(text, nullptr, 10);
-  }
-  return std::random_device{}();
-}
 
 struct ModelObject {
   std::string bytes;
@@ -67,11 +61,9 @@ void RewriteInPlace(const fs::path& path, const std::string& bytes) {
 }
 
 TEST(FileS3StoreRandom, StoreCallsAndChangesByHandAgreeWithAModel) {
-  const std::uint64_t seed = SeedFromEnvironment();
-  std::cout << "[ SEED     ] MALLARD_S3_FILE_STORE_SEED=" << seed << " replays this run\n";
-  RecordProperty("seed", std::to_string(seed));
-  SCOPED_TRACE("MALLARD_S3_FILE_STORE_SEED=" + std::to_string(seed));
-  std::mt19937_64 random(seed);
+  const auto seed = mallard::testing::ReplayableSeed("MALLARD_S3_FILE_STORE_SEED");
+  SCOPED_TRACE(seed.replay);
+  std::mt19937_64 random(seed.value);
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
 
   TempDir dir;

@@ -2,6 +2,7 @@
 // packed forms (hex, UUID) are chosen per text, so near-misses (upper case, odd length, a hyphen
 // out of place) are what can go wrong. MALLARD_PACKED_MESSAGE_SEED=n replays a run.
 #include "services/sqs/memory/packed_message.hpp"
+#include "test_seed.hpp"
 
 #include <gtest/gtest.h>
 
@@ -147,13 +148,9 @@ StoredMessage RandomMessage(TextMaker& make) {
 }
 
 TEST(PackedMessage, RandomMessagesUnpackToWhatWasPacked) {
-  std::uint64_t seed = std::random_device{}();
-  if (const char* text = std::getenv("MALLARD_PACKED_MESSAGE_SEED"); text != nullptr && *text != '\0') {
-    seed = std::strtoull(text, nullptr, 10);
-  }
-  std::cout << "[ SEED     ] MALLARD_PACKED_MESSAGE_SEED=" << seed << " replays this run\n";
-  SCOPED_TRACE("MALLARD_PACKED_MESSAGE_SEED=" + std::to_string(seed));
-  std::mt19937_64 random(seed);
+  const auto seed = mallard::testing::ReplayableSeed("MALLARD_PACKED_MESSAGE_SEED");
+  SCOPED_TRACE(seed.replay);
+  std::mt19937_64 random(seed.value);
   TextMaker make(random);
   for (int round = 0; round < 3000; ++round) {
     auto message = RandomMessage(make);
