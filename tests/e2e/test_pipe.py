@@ -5,7 +5,10 @@ restart followed by an exact source-vs-lake comparison, and the clear errors."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import os
 import random
 import time
 
@@ -345,6 +348,49 @@ def test_snapshot_takes_rows_of_any_length_and_stops_cleanly_at_a_bad_value(post
         postgres.psql("INSERT INTO long_rows VALUES (9000, 'after')", database)
         wait_equal(lambda: [r for r in lake_rows(lake_catalog, "long_rows") if r.startswith("9000,")],
                    lambda: ["9000,after"])
+    finally:
+        pipe.stop()
+
+
+def test_snapshot_of_random_rows_of_random_lengths_equals_the_source(postgres, database, lake_catalog, tmp_path):
+    # Seeded (MALLARD_PIPE_SNAPSHOT_SEED=n replays): a few hundred rows in random order, most short,
+    # some past DuckDB's 2 MiB read buffer (each longer than any before starts a new pipe and
+    # Parquet file), values full of what CSV must quote (quotes, commas, newlines, backslashes,
+    # the null marker's text, multibyte UTF-8) and NULLs. The lake must hold exactly the source.
+    text = os.environ.get("MALLARD_PIPE_SNAPSHOT_SEED")
+    seed = int(text) if text else random.SystemRandom().randrange(1, 2**31)
+    print(f"MALLARD_PIPE_SNAPSHOT_SEED={seed} replays this run")
+    rng = random.Random(seed)
+    alphabet = ['a', 'Z', '0', ',', '"', '""', '\\', '\\N', '\n', ' ', 'é', '€', '𝄞', "'"]
+    postgres.psql("CREATE TABLE mixed_rows (id int PRIMARY KEY, v text)", database)
+    ids = list(range(1, 301))
+    rng.shuffle(ids)  # physical order is insertion order: long rows land anywhere in the copy
+    statements = []
+    for position, key in enumerate(ids):
+        long = position == 0 or rng.random() < 0.03
+        if not long and rng.random() < 0.05:
+            statements.append(f"INSERT INTO mixed_rows VALUES ({key}, NULL)")
+            continue
+        piece = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+        # Long rows of 2.2-4M characters (2-16 MB): several fit the snapshot's default memory.
+        repeat = rng.randint(2_200_000, 4_000_000) // len(piece) + 1 if long else rng.randint(1, 5)
+        literal = piece.replace("'", "''")  # standard_conforming_strings: backslashes are literal
+        statements.append(f"INSERT INTO mixed_rows VALUES ({key}, repeat('{literal}', {repeat}))")
+    postgres.psql("; ".join(statements), database)
+    pipe = start_pipe(postgres, database, lake_catalog, tmp_path, "--tables", "mixed_rows")
+    try:
+        pipe.wait_state("public.mixed_rows", "STREAMING")
+        source = source_rows(postgres, "SELECT id, CASE WHEN v IS NULL THEN 'NULL' ELSE length(v) || ':' || md5(v) END "
+                                       "FROM mixed_rows ORDER BY id", database)
+        assert max(int(line.split(",")[1].split(":")[0]) for line in source if ":" in line) > 2 * 1024 * 1024, \
+            f"seed {seed}: no row past the 2 MiB buffer"
+        csv.field_size_limit(1 << 30)
+        scanned = list(csv.reader(io.StringIO(lake_cli(lake_catalog, "scan", "mixed_rows", "--schema", "public"))))
+        lake = []
+        for key, value in scanned[1:]:
+            digest = "NULL" if value == "" else f"{len(value)}:{hashlib.md5(value.encode()).hexdigest()}"
+            lake.append((int(key), f"{key},{digest}"))
+        assert [line for _, line in sorted(lake)] == source, f"seed {seed}"
     finally:
         pipe.stop()
 
